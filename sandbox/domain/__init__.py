@@ -1,0 +1,1 @@
+"""Pure domain knowledge: region codes, enums, indicators, masking. No I/O."""

@@ -1,0 +1,1 @@
+"""Project-site cameras: where they are and where their stream is."""

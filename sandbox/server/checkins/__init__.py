@@ -1,0 +1,1 @@
+"""Cadre check-ins (工作签到)."""

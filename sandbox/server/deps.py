@@ -1,0 +1,97 @@
+"""Request dependencies: database session, the caller's token and role, region and year checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Iterator
+
+from fastapi import Depends, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from sandbox.domain.enums import Role
+from sandbox.domain.regions import InvalidRegionCode, RegionCode
+from sandbox.store import queries
+from sandbox.store.models import Region
+from sandbox.store.tokens import find_token
+
+__all__ = ["SessionDep", "Caller", "CallerDep", "allow", "region_or_404", "YearQuery", "resolve_year"]
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    session = request.app.state.sessions()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    role: Role
+    region: RegionCode | None  # a leader's token may be limited to one region
+
+
+def get_caller(session: SessionDep,
+               credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Caller:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(401, "缺少访问令牌 (Authorization: Bearer …)", headers={"WWW-Authenticate": "Bearer"})
+    token = find_token(session, credentials.credentials)
+    if token is None:
+        raise HTTPException(401, "访问令牌无效或已吊销", headers={"WWW-Authenticate": "Bearer"})
+    return Caller(Role(token.role), RegionCode(token.region_code) if token.region_code else None)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def allow(*roles: Role):
+    """A dependency that admits only these roles (403 otherwise)."""
+    names = "、".join(r.label_zh for r in roles)
+
+    def check(caller: CallerDep) -> Caller:
+        if caller.role not in roles:
+            raise HTTPException(403, f"当前角色({caller.role.label_zh})无权访问此接口,仅限: {names}")
+        return caller
+
+    return check
+
+
+AGGREGATE_ROLES = (Role.admin, Role.leader, Role.display, Role.delegation)
+RECORD_ROLES = (Role.admin, Role.leader, Role.display)
+
+
+def parse_code(code: str) -> RegionCode:
+    try:
+        return RegionCode.parse(code)
+    except InvalidRegionCode as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+def region_or_404(session: Session, code: str, caller: Caller | None = None) -> tuple[RegionCode, Region]:
+    rc = parse_code(code)
+    region = queries.get_region(session, rc)
+    if region is None:
+        raise HTTPException(404, f"未找到区划代码为 {rc.value} 的地区")
+    if caller is not None and caller.region is not None and not caller.region.contains(rc):
+        raise HTTPException(403, f"令牌仅限 {caller.region.value} 辖区,无权查看 {rc.value}")
+    return rc, region
+
+
+YearQuery = Annotated[int | None, Query(description="年份(年末状态),缺省为最新年份", ge=1900, le=2100)]
+
+
+def resolve_year(session: Session, year: int | None) -> int:
+    available = queries.years(session)
+    if not available:
+        raise HTTPException(503, "数据库中还没有数据,请先运行 sandbox demo build 或导入数据")
+    if year is None:
+        return available[-1]
+    if year not in available:
+        raise HTTPException(422, f"年份 {year} 超出数据范围 {available[0]}-{available[-1]}")
+    return year

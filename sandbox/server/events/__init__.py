@@ -1,0 +1,1 @@
+"""Server-Sent Events: new check-ins, fund and project changes, alerts."""

@@ -1,0 +1,1 @@
+"""Household records (建档立卡户), masked by the caller's role on the server."""

@@ -1,0 +1,95 @@
+"""Routes: GET /households (paged list) and GET /households/{id} (detail with members)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from sqlalchemy import func, select
+
+from sandbox.domain.enums import ExitBatch, HouseholdAttribute, HouseholdStatus, PovertyCause
+from sandbox.domain.masking import person_view
+from sandbox.domain.regions import RegionCode
+from sandbox.server.deps import RECORD_ROLES, Caller, SessionDep, YearQuery, allow, region_or_404, resolve_year
+from sandbox.store.models import Assignment, Cadre, Household, HouseholdYear, Member, Project, ProjectBeneficiary
+
+router = APIRouter(prefix="/households", tags=["households"])
+Reader = Annotated[Caller, Depends(allow(*RECORD_ROLES))]
+PAGE_SIZE = 50
+
+
+def _household_out(h: Household, hy: HouseholdYear | None, caller: Caller) -> dict:
+    view = person_view(caller.role)
+    return {
+        "id": h.id, "household_number": h.household_number, "village_code": h.village_code,
+        "head_name": view.name(h.head_name), "id_number": view.id_number(h.id_number),
+        "phone": view.phone(h.phone),
+        "attribute": h.attribute, "attribute_zh": HouseholdAttribute(h.attribute).label_zh,
+        "identified_year": h.identified_year,
+        "main_cause": h.main_cause, "main_cause_zh": PovertyCause(h.main_cause).label_zh,
+        "exit_batch": h.exit_batch, "exit_batch_zh": ExitBatch(h.exit_batch).label_zh,
+        "lon": h.lon, "lat": h.lat,
+        "year": hy.year if hy else None,
+        "status": hy.status if hy else None,
+        "status_zh": HouseholdStatus(hy.status).label_zh if hy else None,
+        "members": hy.members if hy else None,
+        "per_capita_net_income": hy.per_capita_net_income if hy else None,
+    }
+
+
+@router.get("", summary="建档立卡户列表(按角色脱敏)")
+def list_households(session: SessionDep, caller: Reader,
+                    region: Annotated[str, Query(description="区划代码")],
+                    status: Annotated[HouseholdStatus | None, Query(description="脱贫状态")] = None,
+                    page: Annotated[int, Query(ge=1, le=100_000)] = 1, year: YearQuery = None) -> dict:
+    rc, _ = region_or_404(session, region, caller)
+    y = resolve_year(session, year)
+    where = [Household.village_code.like(rc.prefix + "%"), HouseholdYear.year == y]
+    if status is not None:
+        where.append(HouseholdYear.status == status.value)
+    base = select(Household, HouseholdYear).join(HouseholdYear, HouseholdYear.household_id == Household.id).where(*where)
+    total = session.scalar(select(func.count()).select_from(
+        select(Household.id).join(HouseholdYear, HouseholdYear.household_id == Household.id).where(*where).subquery()))
+    rows = session.execute(base.order_by(Household.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    return {"region": rc.value, "year": y, "page": page, "page_size": PAGE_SIZE, "total": total,
+            "items": [_household_out(h, hy, caller) for h, hy in rows]}
+
+
+@router.get("/{household_id}", summary="一户的详情(按角色脱敏)")
+def get_household(household_id: int, session: SessionDep, caller: Reader) -> dict:
+    h = session.get(Household, household_id)
+    if h is None:
+        raise HTTPException(404, f"未找到编号为 {household_id} 的贫困户")
+    if caller.region is not None and not caller.region.contains(RegionCode(h.village_code)):
+        raise HTTPException(403, "令牌无权查看该辖区以外的贫困户")
+    view = person_view(caller.role)
+    years = list(session.scalars(select(HouseholdYear).where(HouseholdYear.household_id == h.id)
+                                 .order_by(HouseholdYear.year)))
+    out = _household_out(h, years[-1] if years else None, caller)
+    out["bank_account"] = None if caller.role.value != "admin" else h.bank_account
+    out["members_detail"] = [
+        {"name": view.name(m.name), "id_number": view.id_number(m.id_number), "relation": m.relation,
+         "sex": m.sex, "ethnicity": m.ethnicity, "education": m.education, "health": m.health,
+         "labour_capacity": m.labour_capacity, "migrant_work": m.migrant_work}
+        for m in session.scalars(select(Member).where(Member.household_id == h.id).order_by(Member.id))
+    ]
+    out["years"] = [
+        {"year": r.year, "status": r.status, "status_zh": HouseholdStatus(r.status).label_zh, "members": r.members,
+         "per_capita_net_income": r.per_capita_net_income, "net_income": r.net_income,
+         "income": {"wage": r.income_wage, "business": r.income_business, "transfer": r.income_transfer,
+                    "property": r.income_property, "production_cost": r.production_cost},
+         "checks": {"food_clothing": r.food_clothing_ok, "education": not (r.school_age_children and r.dropout),
+                    "medical": r.all_insured, "housing": r.housing_grade in ("A", "B") or r.relocated,
+                    "housing_grade": r.housing_grade, "relocated": r.relocated, "water": r.water_safe}}
+        for r in years
+    ]
+    out["helpers"] = [
+        {"name": view.name(c.name), "unit": c.unit, "phone": view.phone(c.phone), "since": a.start_year,
+         "until": a.end_year}
+        for a, c in session.execute(select(Assignment, Cadre).join(Cadre, Cadre.id == Assignment.cadre_id)
+                                    .where(Assignment.household_id == h.id))
+    ]
+    out["projects"] = [{"id": p.id, "name": p.name} for p in session.scalars(
+        select(Project).join(ProjectBeneficiary, ProjectBeneficiary.project_id == Project.id)
+        .where(ProjectBeneficiary.household_id == h.id))]
+    return out

@@ -1,0 +1,1 @@
+"""Health, the indicator registry and what the dataset is (demo or real, as of when)."""

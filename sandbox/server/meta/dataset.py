@@ -1,0 +1,20 @@
+"""What the loaded dataset is: demo or real, its as-of time, its build stamp (for caches)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from sandbox.store import queries
+
+__all__ = ["dataset_info"]
+
+
+def dataset_info(session: Session) -> dict:
+    meta = queries.meta(session)
+    demo = meta.get("demo") == "true"
+    return {
+        "demo": demo,
+        "data_label": "演示数据" if demo else None,
+        "as_of": meta.get("data_as_of"),
+        "build": meta.get("built_at"),
+    }

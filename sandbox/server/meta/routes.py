@@ -1,0 +1,48 @@
+"""Routes: GET /health (no auth) and GET /indicators."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from sandbox.domain.enums import Role
+from sandbox.domain.indicators import REGISTRY
+from sandbox.server.deps import Caller, SessionDep, allow
+from sandbox.server.meta.dataset import dataset_info
+
+router = APIRouter(tags=["meta"])
+
+
+class HealthOut(BaseModel):
+    status: str
+    data_as_of: str | None
+    demo: bool | None = None
+    detail: str | None = None
+
+
+class IndicatorOut(BaseModel):
+    key: str
+    label_zh: str
+    unit: str
+    formula: str
+    higher_is_better: bool
+    classification: str
+
+
+@router.get("/health", response_model=HealthOut, summary="服务状态(无需令牌)")
+def health(session: SessionDep) -> dict:
+    try:
+        session.execute(text("SELECT 1"))
+        info = dataset_info(session)
+    except SQLAlchemyError:
+        return {"status": "degraded", "data_as_of": None, "detail": "数据库不可用"}
+    return {"status": "ok", "data_as_of": info["as_of"], "demo": info["demo"]}
+
+
+@router.get("/indicators", response_model=list[IndicatorOut], summary="指标登记表")
+def indicators(_: Annotated[Caller, Depends(allow(*Role))]) -> list[dict]:
+    return [i.as_dict() for i in REGISTRY]

@@ -1,0 +1,1 @@
+"""Industry projects (产业项目) with stage, progress and beneficiaries."""

@@ -1,0 +1,1 @@
+"""Regions: indicators per region and year, children as GeoJSON, trends."""

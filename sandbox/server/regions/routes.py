@@ -1,0 +1,97 @@
+"""Routes: GET /regions/{code}, /regions/{code}/children.geojson, /regions/{code}/trend."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+
+from sandbox.domain.indicators import compute_indicators, indicator_keys
+from sandbox.domain.regions import RegionLevel
+from sandbox.server.deps import (
+    AGGREGATE_ROLES, Caller, SessionDep, YearQuery, allow, region_or_404, resolve_year,
+)
+from sandbox.server.meta.dataset import dataset_info
+from sandbox.server.regions.schemas import RegionOut, TrendOut
+from sandbox.store import queries
+
+router = APIRouter(prefix="/regions", tags=["regions"])
+Reader = Annotated[Caller, Depends(allow(*AGGREGATE_ROLES))]
+
+
+def _indicators(facts: dict, villages: dict) -> dict:
+    values = compute_indicators(facts)
+    values["rural_population"] = None if facts.get("rural_population") is None else int(facts["rural_population"])
+    values["first_secretary_villages"] = int(facts.get("first_secretary_villages") or 0)
+    values.update(villages)
+    return values
+
+
+@router.get("/{code}", response_model=RegionOut, summary="一个地区的指标")
+def get_region(code: str, session: SessionDep, caller: Reader, year: YearQuery = None) -> dict:
+    rc, region = region_or_404(session, code, caller)
+    y = resolve_year(session, year)
+    info = dataset_info(session)
+    children = queries.child_regions(session, rc)
+    return {
+        "code": region.code, "name": region.name, "level": region.level,
+        "level_zh": RegionLevel(region.level).label_zh, "parent_code": region.parent_code, "year": y,
+        "years": queries.years(session),
+        "children": [{"code": c.code, "name": c.name, "level": c.level} for c in children],
+        "indicators": _indicators(queries.summed_facts(session, rc, y), queries.village_counts(session, rc, y)),
+        "breakdowns": queries.breakdowns(session, rc, y),
+        "is_poor_village": region.is_poor_village if region.level == "village" else None,
+        "poor_village_exit_year": region.poor_village_exit_year,
+        "synthetic_boundary": region.synthetic,
+        **info,
+    }
+
+
+@router.get("/{code}/children.geojson", summary="下级地区边界及指标 (GeoJSON)",
+            responses={200: {"content": {"application/geo+json": {}}}})
+def get_children(code: str, request: Request, session: SessionDep, caller: Reader, year: YearQuery = None) -> Response:
+    rc, region = region_or_404(session, code, caller)
+    y = resolve_year(session, year)
+    info = dataset_info(session)
+    children = queries.child_regions(session, rc)
+    facts = queries.facts_by_child(session, rc, y)
+    villages = queries.village_counts(session, rc, y, by_child=True)
+    cache = request.app.state.geometry
+    build = info.get("build") or ""
+    features = []
+    for child in children:
+        props = {"code": child.code, "name": child.name, "level": child.level,
+                 "label_point": [child.label_lon, child.label_lat]}
+        if child.level == "village":
+            props["is_poor_village"] = child.is_poor_village
+            props["poor_village_exit_year"] = child.poor_village_exit_year
+        props.update(_indicators(facts.get(child.code, {}), villages.get(child.code, {})))
+        geometry, _ = cache.get(build, child)
+        # Geometry text is pre-serialised: only the small properties are encoded per request.
+        features.append(f'{{"type":"Feature","id":"{child.code}","geometry":{geometry},'
+                        f'"properties":{json.dumps(props, ensure_ascii=False, separators=(",", ":"))}}}')
+    top = {"year": y, "parent": {"code": region.code, "name": region.name, "level": region.level},
+           "bbox": cache.bbox(build, children), **info}
+    body = ('{"type":"FeatureCollection",' + json.dumps(top, ensure_ascii=False)[1:-1]
+            + ',"features":[' + ",".join(features) + "]}")
+    return Response(body, media_type="application/geo+json")
+
+
+@router.get("/{code}/trend", response_model=TrendOut, summary="指标年度趋势")
+def get_trend(code: str, session: SessionDep, caller: Reader,
+              indicator: Annotated[str, Query(description="指标代码, 见 /indicators")] = "poverty_incidence",
+              from_: Annotated[int | None, Query(alias="from", ge=1900, le=2100)] = None,
+              to: Annotated[int | None, Query(ge=1900, le=2100)] = None) -> dict:
+    if indicator not in indicator_keys():
+        raise HTTPException(422, f"未知指标 {indicator!r},可用指标见 /api/v1/indicators")
+    rc, _ = region_or_404(session, code, caller)
+    available = queries.years(session)
+    first = from_ if from_ is not None else (available[0] if available else 0)
+    last = to if to is not None else (available[-1] if available else 0)
+    if first > last:
+        raise HTTPException(422, f"起始年份 {first} 晚于结束年份 {last}")
+    by_year = queries.facts_by_year(session, rc, first, last)
+    points = [{"year": y, "value": compute_indicators(by_year[y])[indicator] if y in by_year else None}
+              for y in available if first <= y <= last]
+    return {"code": rc.value, "indicator": indicator, "points": points, "as_of": dataset_info(session)["as_of"]}

@@ -1,0 +1,42 @@
+"""Response schemas of the regions feature (what OpenAPI shows clients)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class RegionRef(BaseModel):
+    code: str
+    name: str
+    level: str
+
+
+class RegionOut(BaseModel):
+    code: str
+    name: str
+    level: str
+    level_zh: str
+    parent_code: str | None
+    year: int
+    years: list[int]
+    children: list[RegionRef]
+    indicators: dict[str, float | int | None]
+    breakdowns: dict[str, dict[str, dict[str, int]]]
+    is_poor_village: bool | None = None
+    poor_village_exit_year: int | None = None
+    synthetic_boundary: bool
+    demo: bool
+    data_label: str | None
+    as_of: str | None
+
+
+class TrendPoint(BaseModel):
+    year: int
+    value: float | int | None
+
+
+class TrendOut(BaseModel):
+    code: str
+    indicator: str
+    points: list[TrendPoint]
+    as_of: str | None

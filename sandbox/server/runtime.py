@@ -1,0 +1,85 @@
+"""Running the API: prepare the database (migrate, build the demo if empty), serve with uvicorn."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+
+import uvicorn
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from sandbox.server.app import create_app
+from sandbox.settings import Settings
+from sandbox.store.db import check_connection, make_engine, session_factory
+from sandbox.store.demo.builder import build_demo
+from sandbox.store.migrate import upgrade
+from sandbox.store.models import Region
+from sandbox.store.tokens import create_token
+
+__all__ = ["prepare_database", "EmbeddedServer", "serve"]
+
+log = logging.getLogger(__name__)
+
+
+def prepare_database(settings: Settings, *, build_if_empty: bool = True, progress: bool = True) -> Engine:
+    """Connect (clear one-line error if unreachable), migrate to head, build the demo on first run."""
+    engine = make_engine(settings.resolved_database_url)
+    check_connection(engine)
+    upgrade(engine)
+    if build_if_empty:
+        with engine.connect() as conn:
+            empty = conn.execute(select(func.count()).select_from(Region)).scalar() == 0
+        if empty:
+            log.info("empty database: building the demo county %s", settings.demo_county)
+            build_demo(engine, county=settings.demo_county, scale=settings.demo_scale, progress=progress,
+                       effective_m=settings.checkin_effective_m)
+    return engine
+
+
+def new_token(engine: Engine, role: str, region: str | None = None, label: str | None = None) -> str:
+    sessions = session_factory(engine)
+    with sessions() as session:
+        token = create_token(session, role, region, label)
+        session.commit()
+    return token
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+class EmbeddedServer:
+    """The real API in a background thread on 127.0.0.1, for the wall's embedded demo mode."""
+
+    def __init__(self, engine: Engine, host: str = "127.0.0.1", port: int | None = None) -> None:
+        self.host, self.port = host, port or _free_port(host)
+        config = uvicorn.Config(create_app(engine), host=self.host, port=self.port, log_level="warning",
+                                access_log=False, lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="embedded-api", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 15.0) -> "EmbeddedServer":
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"内置数据接口未能在 {self.url} 启动")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=5)
+
+
+def serve(engine: Engine, host: str, port: int) -> None:
+    uvicorn.run(create_app(engine), host=host, port=port, log_level="info")

@@ -1,0 +1,1 @@
+"""Records: SQLAlchemy models, database access, migrations, demo builder, rollups."""

@@ -1,0 +1,1 @@
+"""The built-in demo county: deterministic synthetic records on a real county outline."""

@@ -1,0 +1,338 @@
+"""`sandbox demo build`: a deterministic demo county on a real outline, written to the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Engine
+from tqdm import tqdm
+
+from sandbox.geo.outline import county_outline
+from sandbox.geo.partition import partition
+from sandbox.geo.points import random_points_in, representative_point
+from sandbox.geo.simplify import geometry_to_geojson
+from sandbox.store import models as m
+from sandbox.store.bulk import bulk_insert
+from sandbox.store.demo import people
+from sandbox.store.demo.households import allocate, household_year_values, plan_households
+from sandbox.store.demo.projects import plan_projects
+from sandbox.store.demo.targets import POVERTY_LINES, YEARS, targets_for
+from sandbox.store.demo.work import plan_cadres, plan_checkins
+from sandbox.store.rollup import refresh_facts
+
+__all__ = ["build_demo", "BuildReport", "DEFAULT_SEED"]
+
+log = logging.getLogger(__name__)
+DEFAULT_SEED = 20171206  # the seed article's date
+
+_V1 = "龙凤石金新青白平安和东西南北上下大小高岩花松柏竹桃梅兰茶河溪塘坝"
+_V2 = "寨坪山田坡湾冲脚口场桥井坝沟岭林坳洞头屯堡"
+_ETHNIC = np.array(["布依族", "苗族", "水族", "汉族", "瑶族"])
+_ETHNIC_P = [.45, .13, .17, .23, .02]
+
+# Tables a rebuild replaces (children first); tokens and the schema stay.
+_RECORD_TABLES = (
+    m.RegionYearBreakdown, m.RegionYearFacts, m.FundPayment, m.FundAllocation, m.FundSource, m.Camera,
+    m.ProjectBeneficiary, m.ProjectProgress, m.Project, m.Checkin, m.Assignment, m.Cadre, m.Member,
+    m.HouseholdYear, m.Household, m.RegionPopulation, m.PovertyLine, m.Region, m.Meta,
+)
+
+
+@dataclass
+class BuildReport:
+    county: str
+    name: str
+    towns: int
+    villages: int
+    households: int
+    household_years: int
+    members: int
+    cadres: int
+    checkins: int
+    projects: int
+    seconds: float
+
+
+def _village_names(rng: np.random.Generator, n: int) -> list[str]:
+    pool = [a + b + "村" for a in _V1 for b in _V2]
+    return [pool[i] for i in rng.permutation(len(pool))[:n]]
+
+
+def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int = DEFAULT_SEED,
+               progress: bool = True, effective_m: float = 500.0) -> BuildReport:
+    started = dt.datetime.now()
+    steps = tqdm(total=9, desc="构建演示数据", unit="步", disable=not progress, leave=False)
+    outline = county_outline(county)
+    area_km2 = _area_km2(outline.geometry)
+    t = targets_for(outline.code, area_km2).scaled(scale)
+    rng = np.random.default_rng(seed)
+
+    # Regions: towns partition the real outline; villages partition each town.
+    town_geoms = partition(outline.geometry, len(t.towns), rng)
+    town_areas = np.array([g.area for g in town_geoms])
+    per_town = 5 + allocate(t.villages - 5 * len(t.towns), town_areas)
+    village_geoms, village_town = [], []
+    for ti, g in enumerate(town_geoms):
+        parts = partition(g, int(per_town[ti]), rng)
+        village_geoms += parts
+        village_town += [ti] * len(parts)
+    village_town = np.array(village_town)
+    n_v = len(village_geoms)
+    county_code = outline.code + "000000"
+    town_codes = [f"{outline.code}{100 + i:03d}000" for i in range(len(t.towns))]
+    village_codes, counters = [], {}
+    for ti in village_town:
+        counters[ti] = counters.get(ti, 0) + 1
+        village_codes.append(f"{town_codes[ti][:9]}{200 + counters[ti]:03d}")
+    village_names = _village_names(rng, n_v)
+    seat = t.towns.index(t.seat_town)
+    seat_pt = np.array(representative_point(town_geoms[seat]))
+    vpts = np.array([representative_point(g) for g in village_geoms])
+    remoteness = np.hypot(*(vpts - seat_pt).T)
+    poor_p = (remoteness + 0.05) / (remoteness + 0.05).sum()
+    village_poor = np.zeros(n_v, dtype=bool)
+    village_poor[rng.choice(n_v, t.poor_villages, replace=False, p=poor_p)] = True
+    pop_w = np.sqrt([g.area for g in village_geoms]) * rng.lognormal(0, 0.25, n_v)
+    pop16 = allocate(t.rural_population_2016, pop_w)
+    village_pop = {y: (pop16 if y == 2016 else np.round(pop16 * (1 - 0.004 * (y - 2016))).astype(np.int64))
+                   for y in YEARS}
+    steps.update()
+
+    plan = plan_households(rng, t, village_pop, village_poor)
+    n_h = len(plan.size)
+    hh_lon = np.empty(n_h)
+    hh_lat = np.empty(n_h)
+    for v in range(n_v):
+        idx = np.flatnonzero(plan.village_idx == v)
+        if len(idx):
+            hh_lon[idx], hh_lat[idx] = random_points_in(village_geoms[v], len(idx), rng)
+    steps.update()
+
+    members = _plan_members(rng, plan, outline.code)
+    school_age = np.zeros(n_h, dtype=bool)
+    np.logical_or.at(school_age, members["household"], (members["age"] >= 6) & (members["age"] <= 15))
+    values = household_year_values(rng, plan, school_age)
+    steps.update()
+
+    status_2017 = np.zeros(n_h, dtype=bool)
+    poor_in = {}
+    for y in YEARS:
+        sel = plan.row_year == y
+        mask = np.zeros(n_h, dtype=bool)
+        mask[plan.row_h[sel]] = np.isin(plan.row_status[sel], ("poor", "relapsed"))
+        poor_in[y] = mask
+    status_2017 = poor_in[2017]
+    cad = plan_cadres(rng, t, outline.name, list(t.towns), village_town, village_poor, plan.village_idx,
+                      plan.identified_year, plan.closed_year, status_2017)
+    chk = plan_checkins(rng, cad, hh_lon, hh_lat, poor_in, effective_m)
+    steps.update()
+
+    def village_point(v: int) -> tuple[float, float]:
+        x, y = random_points_in(village_geoms[v], 1, rng)
+        return round(float(x[0]), 6), round(float(y[0]), 6)
+
+    projects, sources = plan_projects(rng, t, list(t.towns), village_town, village_point, plan.village_idx)
+    steps.update()
+
+    with engine.begin() as conn:
+        for table in _RECORD_TABLES:
+            conn.execute(delete(table))
+        _write_regions(conn, outline, county_code, town_codes, t, town_geoms, village_codes, village_names,
+                       village_town, village_geoms, village_poor)
+        bulk_insert(conn, m.PovertyLine.__table__, ("year", "line_yuan"), sorted(POVERTY_LINES.items()))
+        bulk_insert(conn, m.RegionPopulation.__table__, ("region_code", "year", "rural_population"),
+                    ((village_codes[v], y, int(village_pop[y][v])) for y in YEARS for v in range(n_v)))
+        steps.update()
+        vc = np.array(village_codes)
+        _write_households(conn, plan, members, values, vc, hh_lon, hh_lat, rng)
+        steps.update()
+        region_of_cadre = np.where(cad.village_idx >= 0, vc[np.maximum(cad.village_idx, 0)],
+                                   np.array(town_codes)[cad.town_idx])
+        bulk_insert(conn, m.Cadre.__table__, ("id", "name", "unit", "phone", "role", "region_code", "start_year", "end_year"),
+                    zip(range(1, len(cad.role) + 1), cad.name.tolist(), cad.unit.tolist(), cad.phone.tolist(),
+                        cad.role.tolist(), region_of_cadre.tolist(), cad.start_year.tolist(), [None] * len(cad.role)))
+        bulk_insert(conn, m.Assignment.__table__, ("cadre_id", "household_id", "start_year", "end_year"),
+                    zip((cad.a_cadre + 1).tolist(), (cad.a_household + 1).tolist(), cad.a_start.tolist(),
+                        [None if e == 0 else e for e in cad.a_end.tolist()]))
+        at = chk["at"].astype("datetime64[s]").astype(object)
+        n_chk = bulk_insert(
+            conn, m.Checkin.__table__,
+            ("cadre_id", "household_id", "village_code", "at", "lon", "lat", "source_crs", "accuracy_m",
+             "distance_m", "effective", "note", "photos"),
+            zip((chk["cadre"] + 1).tolist(), (chk["household"] + 1).tolist(),
+                vc[plan.village_idx[chk["household"]]].tolist(), at.tolist(), chk["lon"].tolist(),
+                chk["lat"].tolist(), chk["crs"].tolist(), chk["acc"].tolist(), chk["dist"].tolist(),
+                chk["effective"].tolist(), chk["note"].tolist(), ["[]"] * len(at)),
+        )
+        steps.update()
+        _write_projects(conn, projects, sources, vc, town_codes)
+        refresh_facts(conn)
+        _mark_poor_village_exits(conn, village_codes, village_poor)
+        steps.update()
+        meta = {
+            "demo": "true", "county_code": outline.code, "county_name": outline.name,
+            "province": outline.province, "prefecture": outline.prefecture,
+            "boundary_source": outline.source, "seed": str(seed), "scale": str(scale),
+            "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "data_as_of": "2020-12-31T00:00:00+08:00", "years": ",".join(map(str, YEARS)),
+        }
+        bulk_insert(conn, m.Meta.__table__, ("key", "value"), meta.items())
+        steps.update()
+    steps.close()
+    return BuildReport(outline.code, outline.name, len(t.towns), n_v, n_h, len(plan.row_h),
+                       len(members["household"]), len(cad.role), n_chk, len(projects),
+                       (dt.datetime.now() - started).total_seconds())
+
+
+def _area_km2(geom) -> float:
+    lat = geom.centroid.y
+    return geom.area * (111.32 ** 2) * np.cos(np.radians(lat))
+
+
+def _write_regions(conn, outline, county_code, town_codes, t, town_geoms, village_codes, village_names,
+                   village_town, village_geoms, village_poor) -> None:
+    rows = []
+    parent = outline.code[:4] + "00000000"
+    lon, lat = representative_point(outline.geometry)
+    rows.append((county_code, outline.name, "county", parent, False, False,
+                 json.dumps(geometry_to_geojson(outline.geometry, 6)), "GCJ-02", lon, lat))
+    for code, name, g in zip(town_codes, t.towns, town_geoms):
+        lon, lat = representative_point(g)
+        rows.append((code, name, "town", county_code, False, True, json.dumps(geometry_to_geojson(g, 6)),
+                     "GCJ-02", lon, lat))
+    for code, name, ti, g, poor in zip(village_codes, village_names, village_town, village_geoms, village_poor):
+        lon, lat = representative_point(g)
+        rows.append((code, name, "village", town_codes[ti], bool(poor), True,
+                     json.dumps(geometry_to_geojson(g, 6)), "GCJ-02", lon, lat))
+    bulk_insert(conn, m.Region.__table__, ("code", "name", "level", "parent_code", "is_poor_village", "synthetic",
+                                            "boundary", "boundary_source_crs", "label_lon", "label_lat"), rows)
+
+
+def _plan_members(rng, plan, county: str) -> dict[str, np.ndarray]:
+    size = plan.size
+    hh = np.repeat(np.arange(len(size)), size)
+    pos = np.arange(len(hh)) - np.repeat(np.cumsum(size) - size, size)
+    n = len(hh)
+    head_age = rng.integers(28, 76, len(size))
+    age = np.where(pos == 0, head_age[hh], 0)
+    age = np.where(pos == 1, np.clip(head_age[hh] + rng.integers(-5, 4, n), 20, 90), age)
+    child = np.clip(head_age[hh] - rng.integers(20, 36, n), 1, 60)
+    age = np.where(pos >= 2, child, age)
+    elder = (pos >= 5) & (head_age[hh] < 50)
+    age = np.where(elder, head_age[hh] + rng.integers(22, 30, n), age)
+    grandchild = (pos >= 5) & ~elder
+    age = np.where(grandchild, rng.integers(1, 14, n), age)
+    relation = np.select([pos == 0, pos == 1, elder, grandchild], ["户主", "配偶", "父母", "孙子女"], "子女")
+    head_male = rng.random(len(size)) < .85
+    male = np.where(pos == 0, head_male[hh], np.where(pos == 1, ~head_male[hh], rng.random(n) < .5))
+    family = people.surnames(rng, len(size))
+    surname = np.where(pos == 1, people.surnames(rng, n), family[hh])
+    names = people.names(rng, male, surname)
+    births = people.birth_dates(rng, age)
+    ids = people.id_numbers(rng, county, births, male)
+    ethnic = rng.choice(_ETHNIC, len(size), p=_ETHNIC_P)[hh]
+    health = rng.choice(np.array(["健康", "长期慢性病", "患有大病", "残疾"]), n, p=[.75, .15, .05, .05])
+    edu = np.select([age < 6, age < 13, age < 16, age < 19], ["学龄前", "小学", "初中", "高中"],
+                    rng.choice(np.array(["文盲或半文盲", "小学", "初中", "高中"]), n, p=[.2, .4, .3, .1]))
+    labour = np.where((age >= 16) & (age <= 60) & (health == "健康"), "普通劳动力",
+                      np.where((age >= 16) & (age <= 64), "弱劳动力", "无劳动力"))
+    migrant = (labour == "普通劳动力") & (rng.random(n) < .35)
+    return {"household": hh, "pos": pos, "age": age, "relation": relation, "male": male, "name": names,
+            "id": ids, "ethnic": ethnic, "health": health, "edu": edu, "labour": labour, "migrant": migrant}
+
+
+def _write_households(conn, plan, members, values, vc, hh_lon, hh_lat, rng) -> None:
+    n = len(plan.size)
+    head = members["pos"] == 0
+    heads = {k: members[k][head] for k in ("name", "id")}
+    seq = np.zeros(n, dtype=np.int64)
+    order = np.argsort(plan.village_idx, kind="stable")
+    counts = np.bincount(plan.village_idx, minlength=len(vc))
+    seq[order] = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts) + 1
+    numbers = np.char.add(vc[plan.village_idx], np.char.zfill(seq.astype(str), 5))
+    phones = people.phones(rng, n)
+    accounts = np.char.add("6217", np.char.zfill(rng.integers(0, 10**12, n).astype(str), 12))
+    bulk_insert(conn, m.Household.__table__,
+                ("id", "household_number", "village_code", "head_name", "id_number", "phone", "bank_account",
+                 "attribute", "identified_year", "main_cause", "exit_batch", "lon", "lat"),
+                zip(range(1, n + 1), numbers.tolist(), vc[plan.village_idx].tolist(), heads["name"].tolist(),
+                    heads["id"].tolist(), phones.tolist(), accounts.tolist(), plan.attribute.tolist(),
+                    plan.identified_year.tolist(), plan.cause.tolist(), plan.batch.tolist(),
+                    np.round(hh_lon, 6).tolist(), np.round(hh_lat, 6).tolist()))
+    v = values
+    bulk_insert(conn, m.HouseholdYear.__table__,
+                ("household_id", "year", "status", "exited_this_year", "members", "income_wage", "income_business",
+                 "income_transfer", "income_property", "production_cost", "net_income", "per_capita_net_income",
+                 "food_clothing_ok", "school_age_children", "dropout", "all_insured", "housing_grade", "relocated",
+                 "water_safe", "survey_satisfied"),
+                zip((plan.row_h + 1).tolist(), plan.row_year.tolist(), plan.row_status.tolist(),
+                    plan.row_exited_this_year.tolist(), v["members"].tolist(), v["wage"].tolist(),
+                    v["business"].tolist(), v["transfer"].tolist(), v["property"].tolist(), v["cost"].tolist(),
+                    v["net"].tolist(), v["per_capita"].tolist(), v["food"].tolist(), v["school_age"].tolist(),
+                    v["dropout"].tolist(), v["insured"].tolist(), v["grade"].tolist(), v["relocated"].tolist(),
+                    v["water"].tolist(), v["satisfied"].tolist()))
+    mm = members
+    bulk_insert(conn, m.Member.__table__,
+                ("household_id", "name", "id_number", "relation", "sex", "ethnicity", "education", "health",
+                 "labour_capacity", "migrant_work"),
+                zip((mm["household"] + 1).tolist(), mm["name"].tolist(), mm["id"].tolist(), mm["relation"].tolist(),
+                    np.where(mm["male"], "男", "女").tolist(), mm["ethnic"].tolist(), mm["edu"].tolist(),
+                    mm["health"].tolist(), mm["labour"].tolist(), mm["migrant"].tolist()))
+
+
+def _write_projects(conn, projects, sources, vc, town_codes) -> None:
+    source_ids = {}
+    for i, s in enumerate(sources, start=1):
+        source_ids[s["key"]] = i
+    bulk_insert(conn, m.FundSource.__table__, ("id", "level", "fund_type", "document_number", "year", "amount"),
+                ((source_ids[s["key"]], s["level"], s["fund_type"], s["document_number"], s["year"],
+                  round(s["amount"], 2)) for s in sources))
+    alloc_id, pay_id, cam_id, hist_id = 0, 0, 0, 0
+    for pid, p in enumerate(projects, start=1):
+        region = str(vc[p.village_idx])
+        conn.execute(m.Project.__table__.insert().values(
+            id=pid, name=p.name, industry=p.industry, batch=p.batch, region_code=region, lon=p.lon, lat=p.lat,
+            budget=p.budget, stage=p.stage, progress=p.progress, planned_year=p.planned_year,
+            started_year=p.started_year, description=p.description))
+        for date, stage, prog in p.history:
+            hist_id += 1
+            conn.execute(m.ProjectProgress.__table__.insert().values(
+                id=hist_id, project_id=pid, date=date, stage=stage, progress=prog))
+        bulk_insert(conn, m.ProjectBeneficiary.__table__, ("project_id", "household_id"),
+                    ((pid, int(h) + 1) for h in p.beneficiaries))
+        for a in p.allocations:
+            alloc_id += 1
+            conn.execute(m.FundAllocation.__table__.insert().values(
+                id=alloc_id, source_id=source_ids[a["source_key"]], project_id=pid, region_code=region,
+                year=a["year"], allocated=a["allocated"], allocated_date=a["allocated_date"], arrived=a["arrived"],
+                arrived_date=a["arrived_date"], filed=a["filed"], reimbursed=a["reimbursed"]))
+            for pay in a["payments"]:
+                pay_id += 1
+                conn.execute(m.FundPayment.__table__.insert().values(id=pay_id, allocation_id=alloc_id, **pay))
+        for k, cam in enumerate(p.cameras):
+            cam_id += 1
+            conn.execute(m.Camera.__table__.insert().values(
+                id=cam_id, name=f"{p.name}·{cam}", site=p.name, project_id=pid, region_code=region,
+                lon=round(p.lon + 0.0004 * k, 6), lat=round(p.lat + 0.0003 * k, 6),
+                stream_url=f"/api/v1/demo/streams/{cam_id}.mjpeg", status="online"))
+
+
+def _mark_poor_village_exits(conn, village_codes, village_poor) -> None:
+    """A poor village exits (出列) in the first year its incidence is under 3%."""
+    rows = conn.execute(select(m.RegionYearFacts.region_code, m.RegionYearFacts.year,
+                               m.RegionYearFacts.poor_population, m.RegionYearFacts.rural_population)
+                        .order_by(m.RegionYearFacts.year)).all()
+    poor = {c for c, p in zip(village_codes, village_poor) if p}
+    exit_year: dict[str, int] = {}
+    for code, year, pp, rp in rows:
+        if code in poor and code not in exit_year and rp and (pp or 0) / rp < 0.03:
+            exit_year[code] = year
+    for code, year in exit_year.items():
+        conn.execute(update(m.Region).where(m.Region.code == code).values(poor_village_exit_year=year))
+
+

@@ -1,0 +1,180 @@
+"""Industry projects, their fund chain (下达 → 到位 → 备案 → 报账 → 支付) and site cameras."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sandbox.domain.enums import ProjectStage
+from sandbox.store.demo.targets import CountyTargets
+
+__all__ = ["ProjectRecord", "plan_projects"]
+
+_STAGES = [s.value for s in ProjectStage]
+_NAME_BY_INDUSTRY = {
+    "dendrobium": ("铁皮石斛种植基地", "铁皮石斛仿野生种植示范园"),
+    "tea": ("生态茶园", "高山茶叶种植基地", "茶叶加工厂"),
+    "livestock": ("生态养牛场", "林下生态鸡养殖基地", "生猪代养场"),
+    "vegetables": ("蔬菜保供基地", "食用菌大棚", "辣椒种植基地"),
+    "fruit": ("百香果种植基地", "精品水果示范园", "蓝莓种植基地"),
+}
+_SOURCES = (
+    ("central", "中央财政专项扶贫资金", "财农"),
+    ("province", "省级财政专项扶贫资金", "黔财农"),
+    ("prefecture", "州级财政扶贫资金", "黔南财农"),
+    ("county", "县级统筹整合涉农资金", "县财"),
+)
+
+
+@dataclass
+class ProjectRecord:
+    name: str
+    industry: str
+    batch: str
+    village_idx: int
+    town_idx: int
+    lon: float
+    lat: float
+    budget: float
+    planned_year: int
+    started_year: int | None
+    stage: str
+    progress: float
+    history: list[tuple[dt.date, str, float]] = field(default_factory=list)
+    allocations: list[dict] = field(default_factory=list)
+    cameras: list[str] = field(default_factory=list)
+    beneficiaries: np.ndarray | None = None
+    description: str | None = None
+
+
+def _history(rng, planned: int, stage_final: int, progress_final: float) -> tuple[list, int | None]:
+    """Dated stage steps from 项目库 up to the final stage; returns (history, year it started)."""
+    day = dt.date(planned, int(rng.integers(1, 4)), int(rng.integers(1, 28)))
+    hist, started = [], None
+    for s in range(stage_final + 1):
+        stage = _STAGES[s]
+        prog = 0.0 if s < 3 else (100.0 if s >= 4 else progress_final)
+        if s == 3:
+            started = day.year
+            # 实施中: monthly-ish progress steps up to the current progress
+            for k, p in enumerate(np.linspace(10, progress_final, 4)):
+                hist.append((day + dt.timedelta(days=75 * k), stage, round(float(p), 1)))
+        else:
+            hist.append((day, stage, prog))
+        day = day + dt.timedelta(days=int(rng.integers(40, 160)) + (300 if s == 3 else 0))
+    return hist, started
+
+
+def plan_projects(rng: np.random.Generator, t: CountyTargets, towns: list[str], village_town: np.ndarray,
+                  village_points, hh_village: np.ndarray) -> tuple[list[ProjectRecord], list[dict]]:
+    """Returns projects and fund sources; deterministic for the rng state."""
+    projects: list[ProjectRecord] = []
+    for ti, town in enumerate(towns):
+        villages = np.flatnonzero(village_town == ti)
+        industries = t.industries_by_town.get(town, ("vegetables", "livestock"))
+        count = int(rng.integers(3, 6))
+        for k in range(count):
+            industry = industries[k % len(industries)]
+            v = int(rng.choice(villages))
+            label = _NAME_BY_INDUSTRY[industry][k % len(_NAME_BY_INDUSTRY[industry])]
+            planned = int(rng.integers(2015, 2020))
+            final = int(rng.choice([1, 2, 3, 4, 5], p=[.05, .05, .25, .25, .40])) if planned <= 2018 else \
+                int(rng.choice([0, 1, 2, 3], p=[.2, .3, .2, .3]))
+            progress = float(rng.integers(15, 95)) if final == 3 else (100.0 if final > 3 else 0.0)
+            hist, started = _history(rng, planned, final, progress)
+            lon, lat = village_points(v)
+            projects.append(ProjectRecord(
+                name=f"{town}{label}", industry=industry, batch="production", village_idx=v, town_idx=ti,
+                lon=lon, lat=lat, budget=float(rng.integers(50, 800)) * 10_000, planned_year=planned,
+                started_year=started, stage=_STAGES[final], progress=progress, history=hist,
+            ))
+    if t.flagship:
+        town, name, industry = t.flagship
+        ti = towns.index(town)
+        v = int(np.flatnonzero(village_town == ti)[0])
+        hist, started = _history(rng, 2016, 5, 100.0)
+        lon, lat = village_points(v)
+        projects.insert(0, ProjectRecord(
+            name=name, industry=industry, batch="production", village_idx=v, town_idx=ti, lon=lon, lat=lat,
+            budget=12_000_000.0, planned_year=2016, started_year=started, stage="handed_over", progress=100.0,
+            history=hist, cameras=["园区大门", "1号种植大棚", "2号种植大棚"],
+            description="种植大棚门口张贴精准扶贫利益联结明白卡,扫码可查贫困户扶贫信息",
+        ))
+    # Relocation sites (易地搬迁) complete the 五个一批 picture on the map.
+    seat = towns.index(t.seat_town) if t.seat_town in towns else 0
+    v = int(np.flatnonzero(village_town == seat)[0])
+    hist, started = _history(rng, 2016, 5, 100.0)
+    lon, lat = village_points(v)
+    projects.append(ProjectRecord(
+        name=f"{towns[seat]}易地扶贫搬迁安置点", industry="vegetables", batch="relocation", village_idx=v,
+        town_idx=seat, lon=lon, lat=lat, budget=30_000_000.0, planned_year=2016, started_year=started,
+        stage="handed_over", progress=100.0, history=hist, cameras=["安置点广场"],
+    ))
+
+    for p in projects:
+        if not p.cameras and p.stage in ("in_progress", "accepted", "handed_over"):
+            p.cameras = ["项目现场"]
+        town_hh = np.flatnonzero(np.isin(hh_village, np.flatnonzero(village_town == p.town_idx)))
+        take = min(len(town_hh), int(rng.integers(20, 200)) * (3 if p.cameras and len(p.cameras) > 1 else 1))
+        p.beneficiaries = np.sort(rng.choice(town_hh, take, replace=False)) if take else np.array([], dtype=int)
+
+    sources = _fund_chain(rng, projects)
+    return projects, sources
+
+
+def _fund_chain(rng, projects: list[ProjectRecord]) -> list[dict]:
+    sources: dict[tuple[int, str], dict] = {}
+    doc = 10
+    for p in projects:
+        if p.stage == "pool":
+            continue
+        parts = rng.dirichlet(np.ones(len(_SOURCES))) * p.budget
+        spend_share = p.progress / 100.0
+        for (level, ftype, prefix), amount in zip(_SOURCES, parts):
+            year = p.planned_year if p.started_year is None else max(p.planned_year, p.started_year)
+            key = (year, level)
+            if key not in sources:
+                doc += int(rng.integers(3, 40))
+                sources[key] = {"level": level, "fund_type": ftype, "year": year,
+                                "document_number": f"{prefix}〔{year}〕{doc}号", "amount": 0.0}
+            sources[key]["amount"] += round(float(amount), 2)
+            allocated = round(float(amount), 2)
+            arrived = allocated if rng.random() < .9 else round(allocated * float(rng.uniform(.6, .95)), 2)
+            paid_total = round(arrived * spend_share * float(rng.uniform(.85, 1.0)), 2)
+            n_pay = int(rng.integers(1, 4)) if paid_total > 0 else 0
+            pays = rng.dirichlet(np.ones(n_pay)) * paid_total if n_pay else []
+            alloc_date = dt.date(year, int(rng.integers(1, 6)), int(rng.integers(1, 28)))
+            p.allocations.append({
+                "source_key": key, "year": year, "allocated": allocated, "allocated_date": alloc_date,
+                "arrived": arrived, "arrived_date": alloc_date + dt.timedelta(days=int(rng.integers(10, 60))),
+                "filed": arrived, "reimbursed": round(paid_total, 2),
+                "payments": [
+                    {"payee": f"{p.name[:8]}施工方{k + 1}", "amount": round(float(a), 2),
+                     "voucher": f"PZ{year}{int(rng.integers(0, 10**6)):06d}",
+                     "paid_date": alloc_date + dt.timedelta(days=int(rng.integers(60, 400)))}
+                    for k, a in enumerate(pays)
+                ],
+            })
+    _plant_anomalies(projects)
+    return [dict(v, key=k) for k, v in sources.items()]
+
+
+def _plant_anomalies(projects: list[ProjectRecord]) -> None:
+    """Cases the fund-chain layer must flag: overpaid, idle money, paid with no progress."""
+    with_alloc = [p for p in projects if p.allocations]
+    if len(with_alloc) < 4:
+        return
+    over = with_alloc[-1].allocations[0]
+    over["payments"].append({"payee": "待核实收款方", "amount": round(over["arrived"] * 0.2 + 1000, 2),
+                             "voucher": "PZ-ANOMALY-1", "paid_date": over["arrived_date"] + dt.timedelta(days=90)})
+    idle = with_alloc[-2].allocations[0]
+    idle["payments"], idle["reimbursed"] = [], 0.0
+    zero = with_alloc[-3]
+    zero.progress = 0.0
+    zero.stage = "approved"
+    zero.started_year = None
+    zero.history = [h for h in zero.history if h[1] in ("pool", "approved")]
+
+

@@ -1,0 +1,110 @@
+"""Target figures of the demo county: the seed article's for Dushan, plausible ones elsewhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+__all__ = ["CountyTargets", "targets_for", "YEARS", "POVERTY_LINES"]
+
+YEARS = tuple(range(2014, 2021))
+
+# Yuan per person per year at current prices (2,300 at 2010 prices); one row per year in the DB.
+POVERTY_LINES = {2014: 2800, 2015: 2855, 2016: 2952, 2017: 3335, 2018: 3535, 2019: 3747, 2020: 4000}
+
+
+@dataclass(frozen=True)
+class CountyTargets:
+    towns: tuple[str, ...]
+    seat_town: str
+    villages: int
+    poor_villages: int
+    rural_population_2016: int
+    poor_population_2016: int
+    registered_households_2017: int
+    cadres_2017: int
+    helpers_2017: int
+    first_secretary_villages: int
+    town_cadres: int
+    # Incidence (%) per year; the 2016 figure comes from the two exact numbers above.
+    incidence: dict[int, float] = field(default_factory=dict)
+    example_cadre: str = "白加泉"
+    flagship: tuple[str, str, str] | None = None  # (town, project name, industry)
+    industries_by_town: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def scaled(self, n: int) -> "CountyTargets":
+        """`--scale N`: N times the households, people and cadres; villages stay."""
+        if n == 1:
+            return self
+        return replace(
+            self,
+            rural_population_2016=self.rural_population_2016 * n,
+            poor_population_2016=self.poor_population_2016 * n,
+            registered_households_2017=self.registered_households_2017 * n,
+            cadres_2017=self.cadres_2017 * n,
+            helpers_2017=self.helpers_2017 * n,
+            town_cadres=self.town_cadres * n,
+        )
+
+
+_STORY = {2014: 21.5, 2015: 18.6, 2017: 9.6, 2018: 5.2, 2019: 1.8, 2020: 0.15}
+
+DUSHAN = CountyTargets(
+    # After the 2013-2014 merger: 8 towns (seed: 二城六区八镇).
+    towns=("百泉镇", "麻尾镇", "影山镇", "基长镇", "玉水镇", "上司镇", "下司镇", "麻万镇"),
+    seat_town="百泉镇",
+    villages=133,
+    poor_villages=74,
+    rural_population_2016=308_400,  # 46,572 / 308,400 = 15.10%
+    poor_population_2016=46_572,
+    registered_households_2017=24_006,
+    cadres_2017=6_791,
+    helpers_2017=6_746,
+    first_secretary_villages=61,
+    town_cadres=45,
+    incidence=_STORY,
+    flagship=("基长镇", "济生铁皮石斛产业园", "dendrobium"),
+    industries_by_town={
+        "基长镇": ("dendrobium", "tea", "livestock"),
+        "影山镇": ("tea", "fruit"),
+        "麻尾镇": ("vegetables", "livestock"),
+        "百泉镇": ("vegetables", "fruit"),
+        "玉水镇": ("fruit", "livestock"),
+        "上司镇": ("tea", "livestock"),
+        "下司镇": ("vegetables", "dendrobium"),
+        "麻万镇": ("livestock", "tea"),
+    },
+)
+
+# Syllables for synthetic town names of counties without a target list.
+_TOWN_SYLLABLES = "清石龙凤云溪平安和兴东西南北新金长江河山桥田坝坪塘岩水花松柏林"
+
+
+def targets_for(code: str, area_km2: float) -> CountyTargets:
+    """Dushan's figures for 522726; elsewhere, figures in proportion to the county's area."""
+    if code == "522726":
+        return DUSHAN
+    towns_n = max(5, min(15, round(area_km2 / 230)))
+    names: list[str] = []
+    i = 0
+    while len(names) < towns_n:
+        a = _TOWN_SYLLABLES[(i * 7 + int(code[-2:])) % len(_TOWN_SYLLABLES)]
+        b = _TOWN_SYLLABLES[(i * 13 + int(code[-3:-1]) + 3) % len(_TOWN_SYLLABLES)]
+        name = f"{a}{b}镇"
+        if a != b and name not in names:
+            names.append(name)
+        i += 1
+    villages = towns_n * 16
+    rural = int(max(60_000, min(900_000, area_km2 * 140)))
+    poor = int(rural * 0.12)
+    households = int(poor * 0.52)
+    helpers = int(households / 3.6)
+    return CountyTargets(
+        towns=tuple(names), seat_town=names[0], villages=villages, poor_villages=int(villages * 0.45),
+        rural_population_2016=rural, poor_population_2016=poor, registered_households_2017=households,
+        cadres_2017=helpers + towns_n * 6, helpers_2017=helpers,
+        first_secretary_villages=int(villages * 0.4), town_cadres=towns_n * 6,
+        incidence={2014: 17.5, 2015: 15.0, 2017: 8.0, 2018: 4.4, 2019: 1.6, 2020: 0.1},
+        flagship=None,
+        industries_by_town={n: (("tea", "livestock", "vegetables", "fruit", "dendrobium")[k % 5],
+                                ("livestock", "fruit", "tea", "vegetables")[k % 4]) for k, n in enumerate(names)},
+    )

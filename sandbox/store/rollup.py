@@ -1,0 +1,171 @@
+"""Rolls the records up into additive facts per village and year, entirely in SQL.
+
+The API then answers any region by summing at most a few hundred fact rows, whatever the
+number of households, so request time does not grow with the county's size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import bindparam, delete, func, select, text
+from sqlalchemy.engine import Connection
+
+from sandbox.domain.indicators import FACTS
+from sandbox.store.models import Checkin, RegionYearBreakdown, RegionYearFacts
+
+__all__ = ["refresh_facts", "visit_reference_months"]
+
+_POOR = "hy.status IN ('poor', 'relapsed')"
+_REG = "hy.status <> 'closed'"
+
+
+def _part(source: str, code: str, year: str, values: dict[str, str], where: str = "") -> str:
+    cols = ", ".join(f"{values.get(f, '0')} AS {f}" for f in FACTS)
+    return f"SELECT {code} AS code, {year} AS year, {cols} FROM {source} {('WHERE ' + where) if where else ''}"
+
+
+def _flag(cond: str, then: str = "1") -> str:
+    return f"CASE WHEN {cond} THEN {then} ELSE 0 END"
+
+
+def visit_reference_months(conn: Connection) -> dict[int, tuple[dt.datetime, dt.datetime]]:
+    """For each year, the last month with any check-in: 月走访率 is reported for that month."""
+    rows = conn.execute(select(Checkin.at).order_by(Checkin.at.desc()).limit(1)).all()
+    if not rows:
+        return {}
+    result: dict[int, tuple[dt.datetime, dt.datetime]] = {}
+    years = conn.execute(select(func.min(Checkin.at), func.max(Checkin.at))).one()
+    for year in range(years[0].year, years[1].year + 1):
+        last = conn.execute(
+            select(func.max(Checkin.at)).where(
+                Checkin.at >= dt.datetime(year, 1, 1), Checkin.at < dt.datetime(year + 1, 1, 1)
+            )
+        ).scalar()
+        if last is None:
+            continue
+        start = dt.datetime(last.year, last.month, 1)
+        end = dt.datetime(last.year + (last.month == 12), last.month % 12 + 1, 1)
+        result[year] = (start, end)
+    return result
+
+
+def refresh_facts(conn: Connection, prefix: str = "") -> None:
+    """Recompute facts and breakdowns for every region whose code starts with `prefix`."""
+    like = prefix + "%"
+    conn.execute(delete(RegionYearFacts).where(RegionYearFacts.region_code.like(like)))
+    conn.execute(delete(RegionYearBreakdown).where(RegionYearBreakdown.region_code.like(like)))
+
+    hh = "household_years hy JOIN households h ON h.id = hy.household_id JOIN poverty_lines pl ON pl.year = hy.year"
+    parts = [
+        _part(hh, "h.village_code", "hy.year", {
+            "registered_households": _flag(_REG),
+            "registered_population": _flag(_REG, "hy.members"),
+            "poor_households": _flag(_POOR),
+            "poor_population": _flag(_POOR, "hy.members"),
+            "exited_population": _flag("hy.status = 'exited'", "hy.members"),
+            "exits_in_year": _flag("hy.exited_this_year", "hy.members"),
+            "relapsed_population": _flag("hy.status = 'relapsed'", "hy.members"),
+            "ever_exited_population": _flag("hy.status IN ('exited', 'relapsed')", "hy.members"),
+            "income_ok_households": _flag(f"{_POOR} AND hy.per_capita_net_income >= pl.line_yuan"),
+            "housing_safe_households": _flag(f"{_REG} AND (hy.housing_grade IN ('A', 'B') OR hy.relocated)"),
+            "water_safe_households": _flag(f"{_REG} AND hy.water_safe"),
+            "school_age_households": _flag(f"{_REG} AND hy.school_age_children"),
+            "education_ok_households": _flag(f"{_REG} AND hy.school_age_children AND NOT hy.dropout"),
+            "medical_ok_households": _flag(f"{_REG} AND hy.all_insured"),
+            "survey_answers": _flag(f"{_REG} AND hy.survey_satisfied IS NOT NULL"),
+            "survey_satisfied": _flag(f"{_REG} AND hy.survey_satisfied"),
+        }, "h.village_code LIKE :like"),
+        _part(
+            "(SELECT DISTINCT h.village_code AS vc, hy.year AS y, hy.household_id AS hid "
+            " FROM household_years hy JOIN households h ON h.id = hy.household_id"
+            " JOIN assignments a ON a.household_id = hy.household_id AND a.start_year <= hy.year"
+            " AND (a.end_year IS NULL OR a.end_year > hy.year)"
+            f" WHERE {_POOR} AND h.village_code LIKE :like) helped",
+            "vc", "y", {"helped_poor_households": "1"},
+        ),
+        _part("region_populations rp", "rp.region_code", "rp.year",
+              {"rural_population": "rp.rural_population"}, "rp.region_code LIKE :like"),
+        _part("cadres c JOIN poverty_lines pl ON c.start_year <= pl.year AND (c.end_year IS NULL OR c.end_year > pl.year)",
+              "c.region_code", "pl.year",
+              {"cadres": "1", "first_secretaries": _flag("c.role = 'first_secretary'")}, "c.region_code LIKE :like"),
+        _part(
+            "(SELECT DISTINCT c.region_code AS rc, pl.year AS y, c.id AS cid FROM cadres c"
+            " JOIN poverty_lines pl ON c.start_year <= pl.year AND (c.end_year IS NULL OR c.end_year > pl.year)"
+            " JOIN assignments a ON a.cadre_id = c.id AND a.start_year <= pl.year"
+            " AND (a.end_year IS NULL OR a.end_year > pl.year) WHERE c.region_code LIKE :like) helping",
+            "rc", "y", {"helpers": "1"},
+        ),
+        _part(
+            "fund_allocations fa LEFT JOIN (SELECT allocation_id, SUM(amount) AS paid FROM fund_payments"
+            " GROUP BY allocation_id) fp ON fp.allocation_id = fa.id",
+            "fa.region_code", "fa.year",
+            {"fund_allocated": "fa.allocated", "fund_arrived": "fa.arrived", "fund_paid": "COALESCE(fp.paid, 0)"},
+            "fa.region_code LIKE :like",
+        ),
+        _part("projects p JOIN poverty_lines pl ON p.planned_year <= pl.year", "p.region_code", "pl.year",
+              {"projects_planned": "1",
+               "projects_started": _flag("p.started_year IS NOT NULL AND p.started_year <= pl.year")},
+              "p.region_code LIKE :like"),
+    ]
+    params: dict = {"like": like}
+    refs = visit_reference_months(conn)
+    for year, (start, end) in refs.items():
+        params[f"s{year}"], params[f"e{year}"] = start, end
+        parts.append(_part(
+            "(SELECT DISTINCT c.village_code AS vc, c.household_id AS hid FROM checkins c"
+            " JOIN household_years hy ON hy.household_id = c.household_id AND hy.year = "
+            f"{int(year)} WHERE c.effective AND c.at >= :s{year} AND c.at < :e{year} AND {_POOR}"
+            " AND c.village_code LIKE :like) visited",
+            "vc", str(int(year)), {"visited_poor_households": "1"},
+        ))
+    union = "\nUNION ALL\n".join(parts)
+    cols = ", ".join(FACTS)
+    sums = ", ".join(f"SUM({f})" for f in FACTS)
+    conn.execute(text(
+        f"INSERT INTO region_year_facts (region_code, year, {cols}) "
+        f"SELECT code, year, {sums} FROM ({union}) u GROUP BY code, year"
+    ), params)
+    # Months without check-ins are "no data", not a visit rate of zero.
+    if refs:
+        conn.execute(text(
+            "UPDATE region_year_facts SET visited_poor_households = NULL "
+            "WHERE region_code LIKE :like AND year NOT IN :years"
+        ).bindparams(bindparam("years", expanding=True)), {"like": like, "years": list(refs)})
+    else:
+        conn.execute(text("UPDATE region_year_facts SET visited_poor_households = NULL WHERE region_code LIKE :like"),
+                     {"like": like})
+    _refresh_breakdowns(conn, like)
+
+
+def _refresh_breakdowns(conn: Connection, like: str) -> None:
+    base = ("FROM household_years hy JOIN households h ON h.id = hy.household_id "
+            "WHERE h.village_code LIKE :like AND ")
+    groups = [
+        ("'exit_batch'", "h.exit_batch", _POOR),
+        ("'cause'", "h.main_cause", _POOR),
+        ("'attribute'", "h.attribute", _POOR),
+        ("'status'", "hy.status", _REG),
+    ]
+    gaps = [
+        ("housing", "NOT (hy.housing_grade IN ('A', 'B') OR hy.relocated)"),
+        ("water", "NOT hy.water_safe"),
+        ("education", "hy.school_age_children AND hy.dropout"),
+        ("medical", "NOT hy.all_insured"),
+        ("food_clothing", "NOT hy.food_clothing_ok"),
+    ]
+    selects = [
+        f"SELECT h.village_code, hy.year, {dim}, {cat}, COUNT(*), SUM(hy.members) {base}{cond} "
+        f"GROUP BY h.village_code, hy.year, {cat}"
+        for dim, cat, cond in groups
+    ] + [
+        f"SELECT h.village_code, hy.year, 'gap', '{name}', COUNT(*), SUM(hy.members) {base}{_REG} AND {cond} "
+        "GROUP BY h.village_code, hy.year"
+        for name, cond in gaps
+    ]
+    for sql in selects:
+        conn.execute(text(
+            "INSERT INTO region_year_breakdowns (region_code, year, dimension, category, households, population) "
+            + sql), {"like": like})
+
+

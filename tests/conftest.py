@@ -1,0 +1,56 @@
+"""Shared fixtures: one demo county built per test session (SQLite file, or PostgreSQL when
+SANDBOX_TEST_DATABASE_URL is set), API clients per role."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sandbox.server.app import create_app
+from sandbox.server.runtime import new_token
+from sandbox.store.db import make_engine
+from sandbox.store.demo.builder import build_demo
+from sandbox.store.migrate import upgrade
+
+PG_URL = os.environ.get("SANDBOX_TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory) -> str:
+    if PG_URL:
+        return PG_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'demo.db'}"
+
+
+@pytest.fixture(scope="session")
+def demo_engine(db_url):
+    engine = make_engine(db_url)
+    if PG_URL:
+        from sandbox.store.models import Base
+
+        Base.metadata.drop_all(engine)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    upgrade(engine)
+    build_demo(engine, progress=False)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def tokens(demo_engine) -> dict[str, str]:
+    out = {role: new_token(demo_engine, role) for role in ("admin", "leader", "display", "delegation", "public")}
+    out["leader_town"] = new_token(demo_engine, "leader", "522726103000")
+    return out
+
+
+@pytest.fixture(scope="session")
+def api(demo_engine) -> TestClient:
+    with TestClient(create_app(demo_engine), raise_server_exceptions=False) as client:
+        yield client
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

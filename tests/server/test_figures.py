@@ -1,0 +1,101 @@
+"""The seed article's figures, computed by the API from the demo records (DOMAIN.md §4)."""
+
+from __future__ import annotations
+
+from tests.conftest import auth
+
+COUNTY = "522726"
+
+
+def region(api, tokens, code=COUNTY, year=None, role="display"):
+    r = api.get(f"/api/v1/regions/{code}", params={"year": year} if year else None, headers=auth(tokens[role]))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_end_2016_poor_population_and_incidence(api, tokens):
+    body = region(api, tokens, year=2016)
+    assert body["code"] == "522726000000"
+    assert body["name"] == "独山县"
+    assert body["indicators"]["poor_population"] == 46_572
+    assert round(body["indicators"]["poverty_incidence"], 1) == 15.1
+    assert body["demo"] is True and body["data_label"] == "演示数据"
+
+
+def test_towns_villages_and_poor_villages(api, tokens):
+    body = region(api, tokens, year=2017)
+    assert len(body["children"]) == 8
+    names = {c["name"] for c in body["children"]}
+    assert {"百泉镇", "麻尾镇", "影山镇", "基长镇", "玉水镇", "上司镇", "下司镇", "麻万镇"} == names
+    ind = body["indicators"]
+    assert ind["villages"] == 133
+    assert ind["poor_villages"] == 74
+    assert round(100 * ind["poor_villages"] / ind["villages"], 1) == 55.6
+
+
+def test_2017_households_cadres_and_first_secretaries(api, tokens):
+    ind = region(api, tokens, year=2017)["indicators"]
+    assert ind["registered_households"] == 24_006
+    assert ind["cadres"] == 6_791
+    assert ind["helpers"] == 6_746
+    assert ind["first_secretary_villages"] == 61
+
+
+def test_incidence_falls_every_year_and_is_under_3_percent_by_2019(api, tokens):
+    r = api.get(f"/api/v1/regions/{COUNTY}/trend", params={"indicator": "poverty_incidence"},
+                headers=auth(tokens["display"]))
+    assert r.status_code == 200
+    points = r.json()["points"]
+    assert [p["year"] for p in points] == list(range(2014, 2021))
+    values = [p["value"] for p in points]
+    assert all(a > b for a, b in zip(values, values[1:])), values
+    assert dict(zip(range(2014, 2021), values))[2019] < 3.0
+
+
+def test_towns_sum_to_the_county(api, tokens):
+    county = region(api, tokens, year=2016)
+    total = sum(region(api, tokens, c["code"], 2016)["indicators"]["poor_population"] for c in county["children"])
+    assert total == 46_572
+
+
+def test_every_registry_indicator_is_present(api, tokens):
+    keys = {i["key"] for i in api.get("/api/v1/indicators", headers=auth(tokens["display"])).json()}
+    for k in ("poverty_incidence", "poor_population", "poor_households", "exited_population", "exits_in_year",
+              "relapse_rate", "income_ok_rate", "housing_safe_rate", "water_safe_rate", "education_ok_rate",
+              "medical_ok_rate", "help_coverage", "visit_rate", "fund_arrival_rate", "fund_spend_rate",
+              "project_start_rate", "satisfaction_rate"):
+        assert k in keys
+    ind = region(api, tokens, year=2017)["indicators"]
+    for k in keys | {"registered_households", "cadres", "helpers", "villages", "poor_villages",
+                     "first_secretary_villages"}:
+        assert k in ind
+    # 2017 has check-ins (May-November) and surveys: real values, not no-data
+    assert 80 < ind["visit_rate"] <= 100
+    assert 90 < ind["satisfaction_rate"] <= 100
+    assert ind["help_coverage"] == 100.0
+
+
+def test_children_geojson_carries_poor_village_flags(api, tokens):
+    town = region(api, tokens, year=2017)["children"][3]["code"]
+    r = api.get(f"/api/v1/regions/{town}/children.geojson", params={"year": 2017}, headers=auth(tokens["display"]))
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/geo+json")
+    fc = r.json()
+    assert fc["type"] == "FeatureCollection" and fc["demo"] is True
+    assert fc["features"]
+    for f in fc["features"]:
+        p = f["properties"]
+        assert f["geometry"]["type"] in ("Polygon", "MultiPolygon")
+        assert isinstance(p["is_poor_village"], bool)
+        assert p["level"] == "village" and "poverty_incidence" in p
+    county_fc = api.get(f"/api/v1/regions/{COUNTY}/children.geojson", headers=auth(tokens["display"])).json()
+    assert len(county_fc["features"]) == 8
+    assert sum(f["properties"]["poor_villages"] for f in county_fc["features"]) == 74
+
+
+def test_the_flagship_project_is_there(api, tokens):
+    projects = api.get("/api/v1/projects", params={"region": COUNTY}, headers=auth(tokens["display"])).json()
+    park = [p for p in projects if p["name"] == "济生铁皮石斛产业园"]
+    assert park and park[0]["industry_zh"] == "铁皮石斛" and park[0]["camera_ids"]
+    town = region(api, tokens, park[0]["region_code"][:9] + "000")
+    assert town["name"] == "基长镇"
