@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
 
-    from sandbox.client.api import ApiClient
+    from sandbox.client.api import ApiClient, ApiError
     from sandbox.store.db import DatabaseUnavailable
 
     settings = Settings()
@@ -91,13 +91,23 @@ def main(argv: list[str] | None = None) -> int:
     from sandbox.ui.wall import render_screenshot, run_wall
 
     client = ApiClient(base, token)
+    region = args.region
+    if region is None:
+        try:
+            region = client.health().get("root_region")
+        except ApiError as exc:
+            print(f"错误: 无法从 {base} 读取数据范围: {exc.message}", file=sys.stderr)
+            return 2
+        if not region:
+            print("错误: 数据库中还没有数据, 请先运行 sandbox demo build 或导入数据", file=sys.stderr)
+            return 2
     try:
         if args.screenshot:
-            path = render_screenshot(client, args.screenshot, size=args.size, region=args.region, year=args.year,
+            path = render_screenshot(client, args.screenshot, size=args.size, region=region, year=args.year,
                                      indicator=args.indicator)
             print(f"已保存截图: {path}")
             return 0
-        return run_wall(client, region=args.region, year=args.year, indicator=args.indicator,
+        return run_wall(client, region=region, year=args.year, indicator=args.indicator,
                         fullscreen=not args.windowed)
     finally:
         client.close()

@@ -21,6 +21,7 @@ class HealthOut(BaseModel):
     status: str
     data_as_of: str | None
     demo: bool | None = None
+    root_region: str | None = None  # where a wall starts: the dataset's county
     detail: str | None = None
 
 
@@ -40,7 +41,7 @@ def health(session: SessionDep) -> dict:
         info = dataset_info(session)
     except SQLAlchemyError:
         return {"status": "degraded", "data_as_of": None, "detail": "数据库不可用"}
-    return {"status": "ok", "data_as_of": info["as_of"], "demo": info["demo"]}
+    return {"status": "ok", "data_as_of": info["as_of"], "demo": info["demo"], "root_region": info["root_region"]}
 
 
 @router.get("/indicators", response_model=list[IndicatorOut], summary="指标登记表")

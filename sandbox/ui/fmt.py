@@ -1,0 +1,39 @@
+"""Chinese display formatting of numbers, indicator values and as-of times (no Qt)."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+__all__ = ["format_number", "format_value", "format_as_of", "NO_DATA_TEXT"]
+
+NO_DATA_TEXT = "无数据"
+
+
+def format_number(value: float, unit: str = "", decimals: int = 0) -> str:
+    """Thousands-separated number with its unit glued on ('1,234人', '15.1%')."""
+    text = f"{value:,.{decimals}f}"
+    return f"{text}{unit}"
+
+
+def format_value(value: float | int | None, unit: str = "") -> str:
+    """An indicator value as shown on the map: rates with 1-2 decimals, counts whole; None → 无数据."""
+    if value is None or isinstance(value, bool) or not math.isfinite(float(value)):
+        return NO_DATA_TEXT
+    if unit == "%":
+        decimals = 2 if 0 < abs(value) < 1 else 1
+        return format_number(float(value), unit, decimals)
+    if float(value).is_integer():
+        return format_number(float(value), unit, 0)
+    return format_number(float(value), unit, 1)
+
+
+def format_as_of(iso: str | None) -> str:
+    """'2020-12-31T18:00:00+08:00' → '2020年12月31日 18:00'; unparseable text is shown as given."""
+    if not iso:
+        return "未知"
+    try:
+        dt = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    return f"{dt.year}年{dt.month:02d}月{dt.day:02d}日 {dt.hour:02d}:{dt.minute:02d}"

@@ -1,0 +1,94 @@
+"""Title bar (region, year, 数据截至) and the error banner that says when the screen is stale."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from sandbox.ui.fmt import format_as_of
+from sandbox.ui.state import WallState
+from sandbox.ui.widgets import StrongLabel
+
+__all__ = ["HeaderBar", "ErrorBanner", "CHILD_LEVEL_ZH"]
+
+CHILD_LEVEL_ZH = {"county": "乡镇", "town": "行政村", "village": ""}
+APP_TITLE = "脱贫攻坚电子沙盘"
+
+
+class HeaderBar(QFrame):
+    """Shows what is on screen: region name, year and the data's as-of time."""
+
+    def __init__(self, state: WallState, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.state = state
+        self.setObjectName("header")
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.year_label = QLabel(objectName="yearLabel")
+        self.title_label = StrongLabel(APP_TITLE, objectName="titleLabel")
+        self.subtitle_label = QLabel(objectName="subtitleLabel")
+        self.as_of_label = QLabel("数据截至 —", objectName="asOfLabel")
+        self.demo_label = QLabel(objectName="demoBadge")
+        self.demo_label.hide()
+        for lab in (self.title_label, self.subtitle_label):
+            lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        centre = QVBoxLayout()
+        centre.setSpacing(0)
+        centre.addWidget(self.title_label)
+        centre.addWidget(self.subtitle_label)
+        right = QVBoxLayout()
+        right.setSpacing(0)
+        right.addWidget(self.as_of_label, alignment=Qt.AlignmentFlag.AlignRight)
+        right.addWidget(self.demo_label, alignment=Qt.AlignmentFlag.AlignRight)
+        lay = QHBoxLayout(self)
+        lay.addWidget(self.year_label, 1, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        lay.addLayout(centre, 2)
+        lay.addLayout(right, 1)
+        state.events.region.connect(self._on_region)
+
+    def _on_region(self, region: dict | None) -> None:
+        if not region:
+            return
+        name = region.get("name") or region.get("code") or ""
+        self.title_label.setText(f"{name}{APP_TITLE}")
+        year = region.get("year")
+        self.year_label.setText(f"{year} 年度" if year else "")
+        child = CHILD_LEVEL_ZH.get(region.get("level", ""), "")
+        parts = [region.get("level_zh") or ""]
+        ind = region.get("indicators") or {}
+        if child:
+            parts.append(f"下辖 {len(region.get('children') or [])} 个{child}")
+        if ind.get("villages") is not None and child != "行政村":
+            parts.append(f"{ind['villages']} 个行政村")
+        if ind.get("poor_villages") is not None:
+            parts.append(f"贫困村 {ind['poor_villages']} 个")
+        self.subtitle_label.setText("  ·  ".join(p for p in parts if p))
+        self.as_of_label.setText(f"数据截至 {format_as_of(region.get('as_of'))}")
+        label = region.get("data_label") or ("演示数据" if region.get("demo") else None)
+        self.demo_label.setText(label or "")
+        self.demo_label.setVisible(bool(label))
+
+
+class ErrorBanner(QLabel):
+    """A red strip, hidden while all is well; says what failed and how old the screen is."""
+
+    def __init__(self, state: WallState, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.state = state
+        self.setObjectName("errorBanner")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self.hide()
+        state.events.error.connect(self._on_error)
+
+    def _on_error(self, message: str | None) -> None:
+        if not message:
+            self.hide()
+            return
+        st = self.state
+        if st.has_data and st.loaded_at is not None:
+            as_of = format_as_of((st.region or {}).get("as_of"))
+            tail = f"屏幕保持 {st.loaded_at:%H:%M} 获取的数据（数据截至 {as_of}），正在自动重试"
+        else:
+            tail = "暂无可显示的数据，正在自动重试"
+        self.setText(f"【数据连接异常】{message}。{tail}")
+        self.show()

@@ -1,0 +1,108 @@
+"""Legend of the choropleth: indicator, unit, class swatches with ranges, 无数据, and which way is good."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from sandbox.ui.classify import NO_DATA, legend_labels
+from sandbox.ui.fmt import NO_DATA_TEXT
+from sandbox.ui.state import MapState
+from sandbox.ui.theme import NO_DATA_COLOR, Colors, Metrics, metrics_for_height, ramp
+
+__all__ = ["LegendWidget", "LegendEntry"]
+
+SCHEME_ZH = {"natural_breaks": "自然断点分级", "quantiles": "分位数分级"}
+LEVEL_COUNT_ZH = {"town": "个乡镇", "village": "个村", "county": "个县"}
+LegendEntry = tuple[str, str, int]  # (hex colour, label, number of regions)
+
+
+class _Swatch(QWidget):
+    def __init__(self, colour: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.colour = colour
+
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(QPen(QColor(Colors.panel_border), 1))
+        p.setBrush(QColor(self.colour))
+        r = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        p.drawRoundedRect(r, 3, 3)
+        p.end()
+
+
+class LegendWidget(QFrame):
+    """Rebuilt from the MapState whenever its data or indicator changes."""
+
+    def __init__(self, state: MapState, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.state = state
+        self.metrics: Metrics = metrics_for_height(1080)
+        self.setObjectName("legend")
+        self._entries: list[LegendEntry] = []
+        self.title = QLabel(objectName="legendTitle")
+        self.hint = QLabel(objectName="legendHint")
+        self.scheme = QLabel(objectName="legendScheme")
+        self.title.setWordWrap(True)
+        self._grid_host = QWidget()
+        self._grid = QGridLayout(self._grid_host)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        lay = QVBoxLayout(self)
+        for w in (self.title, self.hint, self._grid_host, self.scheme):
+            lay.addWidget(w)
+        state.events.data.connect(self._rebuild)
+        state.events.indicator.connect(self._rebuild)
+        state.events.indicators.connect(self._rebuild)
+        self._rebuild()
+
+    def set_metrics(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+        self._rebuild()
+
+    def entries(self) -> list[LegendEntry]:
+        """What the legend lists, top to bottom, ending with the 无数据 entry."""
+        return list(self._entries)
+
+    def _rebuild(self, *_) -> None:
+        st, m = self.state, self.metrics
+        info = st.indicator
+        unit = f"（单位：{info.unit}）" if info.unit else ""
+        self.title.setText(f"{info.label_zh}{unit}")
+        self.hint.setText("▲ 数值越高越好" if info.higher_is_better else "▼ 数值越低越好")
+        self.scheme.setText(SCHEME_ZH.get(info.classification, info.classification))
+        entries: list[LegendEntry] = []
+        if st.region_map is not None:
+            cls = st.classification
+            colours = ramp(cls.k, info.higher_is_better)
+            counts = cls.counts()
+            for colour, label, n in zip(colours, legend_labels(cls, info.unit), counts):
+                entries.append((colour, label, n))
+            entries.append((NO_DATA_COLOR, NO_DATA_TEXT, sum(1 for c in cls.classes if c == NO_DATA)))
+        else:
+            entries.append((NO_DATA_COLOR, NO_DATA_TEXT, 0))
+        self._entries = entries
+        rm = st.region_map
+        level = rm.features[0].level if rm is not None and rm.features else ""
+        self._fill_grid(entries, m, LEVEL_COUNT_ZH.get(level, "个"))
+
+    def _fill_grid(self, entries: list[LegendEntry], m: Metrics, counter: str) -> None:
+        while self._grid.count():
+            w = self._grid.takeAt(0).widget()
+            if w is not None:
+                w.hide()  # deleteLater waits for the event loop; never let old rows paint meanwhile
+                w.setParent(None)
+                w.deleteLater()
+        self._grid.setHorizontalSpacing(m.px(12))
+        self._grid.setVerticalSpacing(m.px(8))
+        for row, (colour, label, n) in enumerate(entries):
+            sw = _Swatch(colour)
+            sw.setFixedSize(round(m.swatch * 1.5), m.swatch)
+            text = QLabel(label, objectName="legendRange")
+            count = QLabel(f"{n} {counter}", objectName="legendCount")
+            count.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self._grid.addWidget(sw, row, 0)
+            self._grid.addWidget(text, row, 1)
+            self._grid.addWidget(count, row, 2)
+        self._grid.setColumnStretch(1, 1)

@@ -1,0 +1,390 @@
+"""The choropleth map: a raster QWidget painting a MapState's regions, labels, hover and selection."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor, QFontMetricsF, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QPolygonF,
+    QRadialGradient, QTransform,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from sandbox.ui.classify import NO_DATA
+from sandbox.ui.fmt import format_value
+from sandbox.ui.labels import LabelCandidate, LabelVariant, PlacedLabel, Rect, place_labels
+from sandbox.ui.projection import Projection, ViewFit, bounds_of, fit_view, projection_for_bbox
+from sandbox.ui.state import MapFeature, MapState
+from sandbox.ui.theme import NO_DATA_COLOR, Colors, Metrics, metrics_for_height, ramp_qcolors, ui_font
+
+__all__ = ["MapCanvas", "MapLabel"]
+
+_SMALL = 0.78  # shrink factor tried before a label is dropped
+# Label nudges (fractions of its size): small enough that a label still reads as its region's.
+_SHIFTS = ((0.0, 0.0), (0.3, 0.0), (-0.3, 0.0), (0.0, 0.35), (0.0, -0.35))
+
+
+class MapLabel:
+    """A placed label: the region, its screen rectangle and the lines drawn in it."""
+
+    __slots__ = ("code", "rect", "variant", "lines")
+
+    def __init__(self, code: str, rect: QRectF, variant: str, lines: list[tuple[str, int, bool, str]]):
+        self.code, self.rect, self.variant, self.lines = code, rect, variant, lines
+
+
+class MapCanvas(QWidget):
+    """Draws `state.region_map` coloured by `state.indicator`; writes hover/selection back to state."""
+
+    regionClicked = Signal(str)
+
+    def __init__(self, state: MapState, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.state = state
+        self.metrics: Metrics = metrics_for_height(1080)
+        self.placeholder = "正在连接中心数据接口…"
+        self.setObjectName("mapCanvas")
+        self.setMouseTracking(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(320, 240)
+        self._projection: Projection | None = None
+        self._world_bounds: tuple[float, float, float, float] | None = None
+        self._world_paths: dict[str, QPainterPath] = {}
+        self._paths: dict[str, QPainterPath] = {}  # screen coordinates for the current size
+        self._areas: dict[str, float] = {}
+        self._fit: ViewFit | None = None
+        self._colours: dict[str, QColor] = {}
+        self._labels: list[MapLabel] = []
+        self._press_code: str | None = None
+        state.events.data.connect(self._on_data)
+        state.events.indicator.connect(self._on_indicator)
+        state.events.indicators.connect(self._on_indicator)
+        state.events.hover.connect(self._repaint)
+        state.events.selection.connect(self._repaint)
+        state.events.labels.connect(self._on_indicator)
+        if state.region_map is not None:
+            self._on_data(state.region_map)
+
+    # -- public ---------------------------------------------------------------------------------
+    def set_metrics(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+        self._relayout()
+
+    def set_placeholder(self, text: str) -> None:
+        self.placeholder = text
+        self.update()
+
+    def region_at(self, pos: QPointF) -> str | None:
+        """Code of the region under a widget position, topmost first."""
+        for code in reversed(list(self._paths)):
+            if self._paths[code].contains(pos):
+                return code
+        return None
+
+    def region_center(self, code: str) -> QPointF:
+        """Widget position of a region's label point (for tests and animations)."""
+        f = self.state.region_map.feature(code) if self.state.region_map else None
+        if f is None or self._fit is None or self._projection is None:
+            raise KeyError(code)
+        return QPointF(*self._fit.to_screen(*self._projection.forward(*f.label_point)))
+
+    def region_path(self, code: str) -> QPainterPath:
+        return QPainterPath(self._paths[code])
+
+    def region_colour(self, code: str) -> QColor:
+        return QColor(self._colours.get(code, QColor(NO_DATA_COLOR)))
+
+    def labels(self) -> list[MapLabel]:
+        return list(self._labels)
+
+    def demo_mark_rect(self) -> QRectF | None:
+        rm = self.state.region_map
+        if rm is None or not (rm.demo or rm.data_label):
+            return None
+        m = self.metrics
+        fm = QFontMetricsF(ui_font(m.body_px, bold=True))
+        w, h = fm.horizontalAdvance(self._demo_text()) + 2 * m.px(14), fm.height() + 2 * m.px(6)
+        return QRectF(self.width() - w - m.px(16), m.px(14), w, h)
+
+    # -- state events ---------------------------------------------------------------------------
+    def _on_data(self, _region_map=None) -> None:
+        rm = self.state.region_map
+        self._world_paths.clear()
+        self._areas.clear()
+        if rm is None or not rm.features:
+            self._projection = self._world_bounds = None
+        else:
+            self._projection = projection_for_bbox(rm.bbox)
+            pts = []
+            for f in rm.features:
+                path = QPainterPath()
+                path.setFillRule(Qt.FillRule.OddEvenFill)
+                area = 0.0
+                for poly in f.polygons:
+                    for i, ring in enumerate(self._projection.project_polygon(poly)):
+                        path.addPolygon(QPolygonF([QPointF(x, y) for x, y in ring]))
+                        path.closeSubpath()
+                        area += _ring_area(ring) * (1 if i == 0 else -1)
+                        if i == 0:
+                            pts.extend(ring)
+                self._world_paths[f.code] = path
+                self._areas[f.code] = abs(area)
+            self._world_bounds = bounds_of(pts)
+        self._recolour()
+        self._relayout()
+
+    def _on_indicator(self, *_):
+        self._recolour()
+        self._relayout()
+
+    def _repaint(self, *_):
+        self.update()
+
+    # -- geometry, colour, labels ------------------------------------------------------------------
+    def _recolour(self) -> None:
+        st = self.state
+        self._colours.clear()
+        if st.region_map is None:
+            return
+        cls = st.classification
+        palette = ramp_qcolors(cls.k, st.indicator.higher_is_better)
+        for f, c in zip(st.region_map.features, cls.classes):
+            self._colours[f.code] = palette[c] if c != NO_DATA else QColor(NO_DATA_COLOR)
+
+    def _margins(self) -> tuple[float, float, float, float]:
+        m = self.metrics
+        side = max(self.width() * 0.03, m.px(24))
+        return side, m.px(70), side, m.px(64)  # top: demo mark and north arrow; bottom: scale bar
+
+    def _relayout(self) -> None:
+        self._paths.clear()
+        self._labels = []
+        if self._world_bounds is None:
+            self._fit = None
+            self.update()
+            return
+        self._fit = fit_view(self._world_bounds, self.width(), self.height(), self._margins())
+        t = QTransform(self._fit.scale, 0, 0, self._fit.scale, self._fit.dx, self._fit.dy)
+        for code, path in self._world_paths.items():
+            self._paths[code] = t.map(path)
+        if self.state.show_labels:
+            self._labels = self._place_labels()
+        self.update()
+
+    def _label_lines(self, f: MapFeature, small: bool, with_value: bool) -> list[tuple[str, int, bool, str]]:
+        m, k = self.metrics, (_SMALL if small else 1.0)
+        lines = [(f.name, round(m.map_label_px * k), True, Colors.text)]
+        if with_value:
+            value = format_value(f.value(self.state.indicator_key), self.state.indicator.unit)
+            lines.append((value, round(m.map_value_px * k), False, "#bff0ff"))
+        return lines
+
+    @staticmethod
+    def _lines_size(lines) -> tuple[float, float]:
+        w = h = 0.0
+        for text, px, bold, _ in lines:
+            fm = QFontMetricsF(ui_font(px, bold=bold))
+            w = max(w, fm.horizontalAdvance(text))
+            h += fm.height()
+        return w + 6, h + 2  # room for the halo
+
+    def _place_labels(self) -> list[MapLabel]:
+        rm = self.state.region_map
+        variants_of: dict[str, dict[str, list]] = {}
+        cands = []
+        for f in rm.features:
+            forms = {
+                "full": self._label_lines(f, False, True),
+                "small": self._label_lines(f, True, True),
+                "name": self._label_lines(f, True, False),
+            }
+            variants_of[f.code] = forms
+            anchor = self._fit.to_screen(*self._projection.forward(*f.label_point))
+            cands.append(LabelCandidate(
+                f.code, self._areas.get(f.code, 0.0), anchor,
+                tuple(LabelVariant(name, *self._lines_size(lines)) for name, lines in forms.items()),
+            ))
+        bounds = Rect(2, 2, self.width() - 4, self.height() - 4)
+        obstacles = [self._scale_bar_rect()]
+        demo = self.demo_mark_rect()
+        if demo is not None:
+            obstacles.append(Rect(demo.x(), demo.y(), demo.width(), demo.height()))
+        placed: list[PlacedLabel] = place_labels(cands, bounds, obstacles, padding=self.metrics.px(3),
+                                                  shifts=_SHIFTS)
+        return [
+            MapLabel(p.key, QRectF(p.rect.x, p.rect.y, p.rect.w, p.rect.h), p.variant, variants_of[p.key][p.variant])
+            for p in placed
+        ]
+
+    def _scale_bar_rect(self) -> Rect:
+        m = self.metrics
+        return Rect(m.px(20), self.height() - m.px(56), m.px(220), m.px(44))
+
+    def _demo_text(self) -> str:
+        rm = self.state.region_map
+        return (rm.data_label or "演示数据") if rm else ""
+
+    # -- Qt events ------------------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._relayout()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        code = self.region_at(event.position())
+        self.state.hovered_code = code
+        self.setCursor(Qt.CursorShape.PointingHandCursor if code else Qt.CursorShape.ArrowCursor)
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event) -> None:
+        self.state.hovered_code = None
+        super().leaveEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press_code = self.region_at(event.position())
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            code = self.region_at(event.position())
+            if code is not None and code == self._press_code:
+                self.state.selected_code = code
+                self.regionClicked.emit(code)
+            self._press_code = None
+        super().mouseReleaseEvent(event)
+
+    # -- painting -------------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        self._paint_background(p)
+        if not self._paths:
+            self._paint_placeholder(p)
+        else:
+            self._paint_regions(p)
+            self._paint_labels(p)
+            self._paint_north_arrow(p)
+            self._paint_scale_bar(p)
+        self._paint_demo_mark(p)
+        p.end()
+
+    def _paint_background(self, p: QPainter) -> None:
+        r = self.rect()
+        g = QRadialGradient(QPointF(r.center()), max(r.width(), r.height()) * 0.6)
+        g.setColorAt(0.0, QColor("#0e2748"))
+        g.setColorAt(1.0, QColor(Colors.background))
+        p.fillRect(r, g)
+
+    def _paint_placeholder(self, p: QPainter) -> None:
+        p.setPen(QColor(Colors.text_muted))
+        p.setFont(ui_font(self.metrics.title_px))
+        p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+
+    def _paint_regions(self, p: QPainter) -> None:
+        m = self.metrics
+        depth = m.px(7)
+        # Extruded base under the whole county: the "sandbox table" look, cheap at hundreds of paths.
+        p.save()
+        p.translate(0, depth)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor("#0b3358"))
+        for path in self._paths.values():
+            p.drawPath(path)
+        p.restore()
+        # Glow: thick strokes under the fills; only the outer half-width stays visible.
+        glow = QColor(Colors.accent)
+        glow.setAlpha(170)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(glow, m.px(6), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+        for path in self._paths.values():
+            p.drawPath(path)
+        border = QPen(QColor(Colors.region_border), max(1.0, 1.6 * m.scale))
+        border.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        p.setPen(border)
+        for code, path in self._paths.items():
+            p.setBrush(self._colours.get(code, QColor(NO_DATA_COLOR)))
+            p.drawPath(path)
+        hovered, selected = self.state.hovered_code, self.state.selected_code
+        if hovered in self._paths:
+            p.setBrush(self._colours.get(hovered, QColor(NO_DATA_COLOR)).lighter(135))
+            p.setPen(QPen(QColor(Colors.hover), m.px(3)))
+            p.drawPath(self._paths[hovered])
+        if selected in self._paths:
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(QColor(Colors.selected), m.px(4)))
+            p.drawPath(self._paths[selected])
+
+    def _paint_labels(self, p: QPainter) -> None:
+        halo = QPen(QColor(Colors.label_halo), max(2.0, 3.5 * self.metrics.scale))
+        halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        for lab in self._labels:
+            y = lab.rect.top() + 1
+            for text, px, bold, colour in lab.lines:
+                font = ui_font(px, bold=bold)
+                fm = QFontMetricsF(font)
+                x = lab.rect.center().x() - fm.horizontalAdvance(text) / 2.0
+                path = QPainterPath()
+                path.addText(QPointF(x, y + fm.ascent()), font, text)
+                p.strokePath(path, halo)
+                p.fillPath(path, QColor(colour))
+                y += fm.height()
+
+    def _paint_demo_mark(self, p: QPainter) -> None:
+        rect = self.demo_mark_rect()
+        if rect is None:
+            return
+        m = self.metrics
+        fill = QColor(Colors.demo)
+        fill.setAlpha(40)
+        p.setBrush(fill)
+        p.setPen(QPen(QColor(Colors.demo), m.px(2)))
+        p.drawRoundedRect(rect, m.px(6), m.px(6))
+        p.setPen(QColor(Colors.demo))
+        p.setFont(ui_font(m.body_px, bold=True))
+        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, self._demo_text())
+
+    def _paint_north_arrow(self, p: QPainter) -> None:
+        m = self.metrics
+        x, y, h = m.px(44), m.px(22), m.px(40)
+        arrow = QPolygonF([QPointF(x, y), QPointF(x + h * 0.32, y + h), QPointF(x, y + h * 0.75),
+                           QPointF(x - h * 0.32, y + h)])
+        p.setPen(QPen(QColor(Colors.accent), m.px(1.5)))
+        p.setBrush(QColor(Colors.accent_dim))
+        p.drawPolygon(arrow)
+        p.setPen(QColor(Colors.text))
+        p.setFont(ui_font(m.small_px, bold=True))
+        p.drawText(QRectF(x + h * 0.4, y, m.px(40), h * 0.7), Qt.AlignmentFlag.AlignVCenter, "北")
+
+    def _paint_scale_bar(self, p: QPainter) -> None:
+        if self._fit is None:
+            return
+        m = self.metrics
+        r = self._scale_bar_rect()
+        km = _nice_length(self._fit.km_per_pixel() * m.px(160))
+        length = km / self._fit.km_per_pixel()
+        x0, y0 = r.x + m.px(4), r.y + r.h - m.px(10)
+        p.setPen(QPen(QColor(Colors.text), m.px(2)))
+        p.drawLine(QPointF(x0, y0), QPointF(x0 + length, y0))
+        for x in (x0, x0 + length):
+            p.drawLine(QPointF(x, y0), QPointF(x, y0 - m.px(8)))
+        p.setFont(ui_font(m.small_px))
+        text = f"{km:g} 公里"
+        p.drawText(QRectF(x0, r.y, max(length, m.px(120)), r.h - m.px(16)),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, text)
+
+
+def _ring_area(ring) -> float:
+    s = 0.0
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
+        s += x1 * y2 - x2 * y1
+    return abs(s) / 2.0
+
+
+def _nice_length(km: float) -> float:
+    """Largest 1-2-5 × 10ⁿ length not above km."""
+    if km <= 0:
+        return 1.0
+    e = 10 ** math.floor(math.log10(km))
+    return max(n * e for n in (1, 2, 5) if n * e <= km)

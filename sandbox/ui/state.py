@@ -1,0 +1,315 @@
+"""Plain-Python wall state (napari style): the map's region, year, indicator, data and selection."""
+
+# Widgets receive these objects, subscribe to their events and write back only through setters;
+# nothing here imports Qt, so the logic is testable without a display.
+
+from __future__ import annotations
+
+import logging
+import weakref
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Mapping
+
+from sandbox.ui.classify import NO_DATA, Classification, classify
+from sandbox.ui.projection import GeometryError, Polygon, bounds_of, polygons_of
+
+__all__ = [
+    "Event", "IndicatorInfo", "MapFeature", "RegionMap", "DataError", "MapState", "WallState",
+]
+
+log = logging.getLogger(__name__)
+
+
+class Event:
+    """A list of callbacks; bound methods are held weakly so a dead widget never gets called."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._refs: list[Callable[[], Callable | None]] = []
+
+    def connect(self, callback: Callable) -> Callable:
+        if hasattr(callback, "__self__") and hasattr(callback, "__func__"):
+            self._refs.append(weakref.WeakMethod(callback))
+        else:
+            self._refs.append(lambda cb=callback: cb)
+        return callback
+
+    def disconnect(self, callback: Callable) -> None:
+        self._refs = [r for r in self._refs if r() not in (None, callback)]
+
+    def emit(self, *args: Any) -> None:
+        alive = []
+        for ref in list(self._refs):
+            cb = ref()
+            if cb is None:
+                continue
+            alive.append(ref)
+            try:
+                cb(*args)
+            except RuntimeError as exc:
+                # A Qt widget whose C++ side is gone: drop it rather than break the other listeners.
+                if "already deleted" not in str(exc):
+                    raise
+                alive.remove(ref)
+        self._refs = alive
+
+
+class _Events:
+    def __init__(self, *names: str):
+        for n in names:
+            setattr(self, n, Event(n))
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    """One entry of GET /indicators."""
+
+    key: str
+    label_zh: str
+    unit: str = ""
+    higher_is_better: bool = False
+    classification: str = "natural_breaks"
+    formula: str = ""
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "IndicatorInfo":
+        return cls(
+            key=str(d["key"]), label_zh=str(d.get("label_zh") or d["key"]), unit=str(d.get("unit") or ""),
+            higher_is_better=bool(d.get("higher_is_better", False)),
+            classification=str(d.get("classification") or "natural_breaks"), formula=str(d.get("formula") or ""),
+        )
+
+
+def _builtin_indicator(key: str) -> IndicatorInfo:
+    from sandbox.domain import indicators as registry
+
+    try:
+        return IndicatorInfo.from_api(registry.get(key).as_dict())
+    except KeyError:
+        return IndicatorInfo(key, "未知指标")
+
+
+class DataError(ValueError):
+    """A payload from the API that cannot be drawn (the wall keeps the previous picture)."""
+
+
+@dataclass(frozen=True)
+class MapFeature:
+    code: str
+    name: str
+    level: str
+    polygons: tuple[Polygon, ...]  # lon/lat
+    label_point: tuple[float, float]
+    properties: Mapping[str, Any]
+
+    @property
+    def is_poor_village(self) -> bool:
+        return bool(self.properties.get("is_poor_village"))
+
+    def value(self, key: str) -> Any:
+        return self.properties.get(key)
+
+
+@dataclass(frozen=True)
+class RegionMap:
+    """A validated children FeatureCollection: everything the map needs to draw, or nothing."""
+
+    features: tuple[MapFeature, ...]
+    bbox: tuple[float, float, float, float]
+    year: int | None = None
+    as_of: str | None = None
+    demo: bool = False
+    data_label: str | None = None
+    parent: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_geojson(cls, fc: Any) -> "RegionMap":
+        if not isinstance(fc, Mapping) or fc.get("type") != "FeatureCollection":
+            raise DataError("children.geojson is not a FeatureCollection")
+        raw = fc.get("features")
+        if not isinstance(raw, list):
+            raise DataError("FeatureCollection has no 'features' list")
+        features = []
+        for i, f in enumerate(raw):
+            props = (f or {}).get("properties") or {}
+            code = props.get("code")
+            if not code:
+                raise DataError(f"feature {i} has no properties.code")
+            try:
+                polys = tuple(polygons_of(f.get("geometry")))
+            except GeometryError as exc:
+                raise DataError(f"feature {code}: {exc}") from None
+            features.append(MapFeature(
+                code=str(code), name=str(props.get("name") or code), level=str(props.get("level") or ""),
+                polygons=polys, label_point=_label_point(props.get("label_point"), polys),
+                properties=dict(props),
+            ))
+        bbox = fc.get("bbox")
+        if features and not (isinstance(bbox, (list, tuple)) and len(bbox) == 4):
+            bbox = bounds_of(p for f in features for poly in f.polygons for p in poly[0])
+        return cls(
+            features=tuple(features), bbox=tuple(float(b) for b in bbox) if bbox else (0.0, 0.0, 1.0, 1.0),
+            year=fc.get("year"), as_of=fc.get("as_of"), demo=bool(fc.get("demo")),
+            data_label=fc.get("data_label"), parent=dict(fc.get("parent") or {}),
+        )
+
+    def feature(self, code: str) -> MapFeature | None:
+        return next((f for f in self.features if f.code == code), None)
+
+
+def _label_point(lp: Any, polys: tuple[Polygon, ...]) -> tuple[float, float]:
+    try:
+        return float(lp[0]), float(lp[1])
+    except (TypeError, ValueError, IndexError):
+        # No server hint: the centre of the largest part's bounding box.
+        minx, miny, maxx, maxy = max(
+            (bounds_of(p[0]) for p in polys), key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
+        return (minx + maxx) / 2.0, (miny + maxy) / 2.0
+
+
+class MapState:
+    """What the map shows: region, year, indicator, data; plus hover, selection and label toggle."""
+
+    def __init__(self, indicator_key: str = "poverty_incidence", *, classes: int = 5):
+        self.events = _Events("data", "indicator", "indicators", "selection", "hover", "labels")
+        self.region_code: str | None = None
+        self.year: int | None = None
+        self.region_map: RegionMap | None = None
+        self.classes = classes
+        self._indicator_key = indicator_key
+        self._indicators: dict[str, IndicatorInfo] = {}
+        self._selected: str | None = None
+        self._hovered: str | None = None
+        self._show_labels = True
+        self._classification: Classification | None = None
+
+    # -- data ---------------------------------------------------------------------------------
+    def show(self, region_code: str, year: int | None, region_map: RegionMap) -> None:
+        """Replace the displayed region in one step (never a half-updated map)."""
+        self.region_code, self.year, self.region_map = region_code, year, region_map
+        self._classification = None
+        if self._selected and not region_map.feature(self._selected):
+            self._selected = None
+        self._hovered = None
+        self.events.data.emit(region_map)
+
+    @property
+    def indicators(self) -> dict[str, IndicatorInfo]:
+        return dict(self._indicators)
+
+    def set_indicators(self, infos: list[IndicatorInfo]) -> None:
+        self._indicators = {i.key: i for i in infos}
+        self._classification = None
+        self.events.indicators.emit(self.indicators)
+
+    # -- indicator ----------------------------------------------------------------------------
+    @property
+    def indicator_key(self) -> str:
+        return self._indicator_key
+
+    @indicator_key.setter
+    def indicator_key(self, key: str) -> None:
+        if key != self._indicator_key:
+            self._indicator_key = key
+            self._classification = None
+            self.events.indicator.emit(key)
+
+    @property
+    def indicator(self) -> IndicatorInfo:
+        """The API's registry entry; before it arrives, the built-in registry, so labels stay Chinese."""
+        return self._indicators.get(self._indicator_key) or _builtin_indicator(self._indicator_key)
+
+    def value_of(self, code: str) -> Any:
+        f = self.region_map.feature(code) if self.region_map else None
+        return None if f is None else f.value(self._indicator_key)
+
+    @property
+    def classification(self) -> Classification:
+        if self._classification is None:
+            feats = self.region_map.features if self.region_map else ()
+            self._classification = classify(
+                [f.value(self._indicator_key) for f in feats], self.indicator.classification, self.classes)
+        return self._classification
+
+    def class_of(self, code: str) -> int:
+        if not self.region_map:
+            return NO_DATA
+        for f, c in zip(self.region_map.features, self.classification.classes):
+            if f.code == code:
+                return c
+        return NO_DATA
+
+    # -- interaction --------------------------------------------------------------------------
+    @property
+    def selected_code(self) -> str | None:
+        return self._selected
+
+    @selected_code.setter
+    def selected_code(self, code: str | None) -> None:
+        if code != self._selected:
+            self._selected = code
+            self.events.selection.emit(code)
+
+    @property
+    def hovered_code(self) -> str | None:
+        return self._hovered
+
+    @hovered_code.setter
+    def hovered_code(self, code: str | None) -> None:
+        if code != self._hovered:
+            self._hovered = code
+            self.events.hover.emit(code)
+
+    @property
+    def show_labels(self) -> bool:
+        return self._show_labels
+
+    @show_labels.setter
+    def show_labels(self, on: bool) -> None:
+        if bool(on) != self._show_labels:
+            self._show_labels = bool(on)
+            self.events.labels.emit(self._show_labels)
+
+
+class WallState:
+    """The whole wall: the map plus the region's details, loading flag and last error."""
+
+    def __init__(self, map_state: MapState | None = None):
+        self.map = map_state or MapState()
+        self.events = _Events("region", "error", "loading")
+        self.region: dict | None = None  # GET /regions/{code} of what is on screen
+        self.loaded_at: datetime | None = None
+        self._error: str | None = None
+        self._loading = False
+
+    def apply(self, region: dict, region_map: RegionMap) -> None:
+        self.region = dict(region)
+        self.loaded_at = datetime.now()
+        self.map.show(str(region.get("code")), region.get("year", region_map.year), region_map)
+        self.events.region.emit(self.region)
+        self.error = None
+
+    @property
+    def error(self) -> str | None:
+        return self._error
+
+    @error.setter
+    def error(self, message: str | None) -> None:
+        if message != self._error:
+            self._error = message
+            self.events.error.emit(message)
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    @loading.setter
+    def loading(self, on: bool) -> None:
+        if on != self._loading:
+            self._loading = on
+            self.events.loading.emit(on)
+
+    @property
+    def has_data(self) -> bool:
+        return self.map.region_map is not None

@@ -1,0 +1,43 @@
+"""Small shared widgets of the wall."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QLabel
+
+__all__ = ["StrongLabel"]
+
+# Qt draws glyphs above ~64 px as outlines, which skips FreeType's synthetic bold; fonts like
+# WenQuanYi Micro Hei have no bold face, so big bold text would come out regular on a 4K wall.
+_OUTLINE_PX = 56
+
+
+class StrongLabel(QLabel):
+    """A one-line QLabel whose bold text stays bold at any size (the stroke does the emboldening)."""
+
+    def paintEvent(self, event) -> None:
+        font = self.font()
+        if not font.bold() or font.pixelSize() < _OUTLINE_PX or not self.text():
+            super().paintEvent(event)
+            return
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        fm = QFontMetricsF(font)
+        r = self.contentsRect()
+        text = fm.elidedText(self.text(), Qt.TextElideMode.ElideRight, r.width())
+        width = fm.horizontalAdvance(text)
+        align = self.alignment()
+        if align & Qt.AlignmentFlag.AlignRight:
+            x = r.right() - width
+        elif align & Qt.AlignmentFlag.AlignHCenter:
+            x = r.center().x() - width / 2.0
+        else:
+            x = r.left()
+        y = r.top() + (r.height() - fm.height()) / 2.0 + fm.ascent()
+        path = QPainterPath()
+        path.addText(x, y, font, text)
+        colour = self.palette().color(self.foregroundRole())
+        p.fillPath(path, colour)
+        p.strokePath(path, QPen(colour, font.pixelSize() / 32.0))
+        p.end()

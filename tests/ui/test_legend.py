@@ -1,0 +1,69 @@
+"""LegendWidget: lists the classes with ranges, the 无数据 entry and which way is good."""
+
+import pytest
+from PySide6.QtWidgets import QLabel
+
+from sandbox.ui.classify import legend_labels
+from sandbox.ui.legend import LegendWidget
+from sandbox.ui.state import IndicatorInfo, MapState, RegionMap
+from sandbox.ui.theme import NO_DATA_COLOR, ramp
+
+pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
+
+
+@pytest.fixture
+def state(indicators_payload):
+    st = MapState("poverty_incidence")
+    st.set_indicators([IndicatorInfo.from_api(d) for d in indicators_payload])
+    return st
+
+
+def label_texts(widget) -> list[str]:
+    return [lab.text() for lab in widget.findChildren(QLabel)]
+
+
+def test_legend_lists_classes_and_no_data(qtbot, state, make_fc):
+    state.show("522726000000", 2016, RegionMap.from_geojson(
+        make_fc(3, 3, [1.0, 1.5, 4.0, 6.0, 9.0, 12.0, 20.0, 26.0, None])))
+    legend = LegendWidget(state)
+    qtbot.addWidget(legend)
+    legend.show()
+    entries = legend.entries()
+    cls = state.classification
+    assert [e[0] for e in entries] == [*ramp(cls.k, False), NO_DATA_COLOR]
+    assert [e[1] for e in entries] == [*legend_labels(cls, "%"), "无数据"]
+    assert [e[2] for e in entries] == [*cls.counts(), 1]
+    texts = label_texts(legend)
+    assert "贫困发生率（单位：%）" in texts
+    assert "▼ 数值越低越好" in texts
+    assert "无数据" in texts and "1 个乡镇" in texts
+    for _, label, _ in entries[:-1]:
+        assert label in texts and label.endswith("%")
+
+
+def test_legend_follows_the_indicator(qtbot, state, squares_fc):
+    state.show("522726000000", 2016, RegionMap.from_geojson(squares_fc))
+    legend = LegendWidget(state)
+    qtbot.addWidget(legend)
+    state.indicator_key = "housing_safe_rate"
+    texts = label_texts(legend)
+    assert "住房安全保障率（单位：%）" in texts
+    assert "▲ 数值越高越好" in texts
+    assert "分位数分级" in texts
+    assert legend.entries()[0][0] == ramp(5, False)[-1]  # lowest safe-housing rate is red
+
+
+def test_legend_before_data_shows_no_data_only(qtbot, state):
+    legend = LegendWidget(state)
+    qtbot.addWidget(legend)
+    assert [e[1] for e in legend.entries()] == ["无数据"]
+
+
+def test_switching_indicator_leaves_no_stale_rows(qtbot, state, squares_fc):
+    state.show("522726000000", 2016, RegionMap.from_geojson(squares_fc))
+    legend = LegendWidget(state)
+    qtbot.addWidget(legend)
+    legend.show()
+    state.indicator_key = "housing_safe_rate"  # no event-loop turn in between
+    ranges = [lab.text() for lab in legend.findChildren(QLabel, "legendRange")]
+    assert ranges == [e[1] for e in legend.entries()]
