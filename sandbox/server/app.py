@@ -19,6 +19,7 @@ from sandbox.server.funds.routes import router as funds
 from sandbox.server.households.routes import router as households
 from sandbox.server.meta.routes import router as meta
 from sandbox.server.projects.routes import router as projects
+from sandbox.server.regions.cache import ResponseCache
 from sandbox.server.regions.geometry import GeometryCache
 from sandbox.server.regions.routes import router as regions
 from sandbox.store.db import session_factory
@@ -38,6 +39,8 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.geometry = GeometryCache()
+    app.state.responses = ResponseCache()
+    app.state.callers = {}  # token → (Caller, looked up at); see deps.get_caller
     app.state.events = EventBus()
     for router in (meta, regions, households, projects, funds, cameras, checkins, events):
         app.include_router(router, prefix=API_PREFIX)

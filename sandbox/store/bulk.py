@@ -9,9 +9,17 @@ from typing import Iterable, Sequence
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
-__all__ = ["bulk_insert"]
+__all__ = ["bulk_insert", "columns_rows"]
 
 _CHUNK = 50_000
+
+
+def columns_rows(*columns, chunk: int = _CHUNK):
+    """Row tuples from parallel numpy arrays or lists, converted a chunk at a time (bounded memory)."""
+    n = len(columns[0])
+    for start in range(0, n, chunk):
+        parts = [c[start:start + chunk] for c in columns]
+        yield from zip(*(p.tolist() if hasattr(p, "tolist") else p for p in parts))
 
 
 def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence]) -> int:

@@ -15,7 +15,7 @@ __all__ = [
     "Base", "Meta", "Region", "RegionPopulation", "PovertyLine", "Household", "HouseholdYear",
     "Member", "Cadre", "Assignment", "Checkin", "Project", "ProjectProgress", "ProjectBeneficiary",
     "FundSource", "FundAllocation", "FundPayment", "Camera", "ApiToken", "RegionYearFacts",
-    "RegionYearBreakdown",
+    "RegionYearTotals", "RegionYearBreakdown",
 ]
 
 
@@ -40,7 +40,8 @@ class Region(Base):
     is_poor_village: Mapped[bool] = mapped_column(Boolean, default=False)
     poor_village_exit_year: Mapped[int | None] = mapped_column(Integer)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)  # demo partitions say so
-    boundary: Mapped[str | None] = mapped_column(Text)  # GeoJSON geometry, WGS-84
+    # GeoJSON geometry, WGS-84; deferred: most queries need only names and codes
+    boundary: Mapped[str | None] = mapped_column(Text, deferred=True)
     boundary_source_crs: Mapped[str | None] = mapped_column(String(32))
     label_lon: Mapped[float | None] = mapped_column(Float)
     label_lat: Mapped[float | None] = mapped_column(Float)
@@ -278,8 +279,22 @@ class RegionYearFacts(Base):
     __table_args__ = (Index("ix_region_year_facts_year_code", "year", "region_code"),)
 
 
+class RegionYearTotals(Base):
+    """Facts summed for every region (village, town, county) and year: one row answers a request."""
+
+    __tablename__ = "region_year_totals"
+    region_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    locals().update(_facts_columns())
+    first_secretary_villages: Mapped[int] = mapped_column(Integer, default=0)
+    villages: Mapped[int] = mapped_column(Integer, default=0)
+    poor_villages: Mapped[int] = mapped_column(Integer, default=0)
+    exited_poor_villages: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class RegionYearBreakdown(Base):
-    """Poor households and people per category (五个一批 batch, 致贫原因, 两不愁三保障 gap)."""
+    """Poor households and people per category (五个一批 batch, 致贫原因, 两不愁三保障 gap), per
+    village and, summed from those, per town and county."""
 
     __tablename__ = "region_year_breakdowns"
     region_code: Mapped[str] = mapped_column(String(12), primary_key=True)

@@ -7,14 +7,22 @@ number of households, so request time does not grow with the county's size.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
-from sqlalchemy import bindparam, delete, func, select, text
+from sqlalchemy import bindparam, delete, func, insert, select, text
 from sqlalchemy.engine import Connection
 
 from sandbox.domain.indicators import FACTS
-from sandbox.store.models import Checkin, RegionYearBreakdown, RegionYearFacts
+from sandbox.store.models import Meta, Checkin, RegionYearBreakdown, RegionYearFacts, RegionYearTotals
 
-__all__ = ["refresh_facts", "visit_reference_months"]
+__all__ = ["refresh_facts", "refresh_totals", "visit_reference_months"]
+
+# (digits that identify the region, condition on an atom's code to count under that level)
+_LEVELS = (
+    (12, "substr(f.region_code, 10, 3) <> '000'"),  # villages: only village atoms
+    (9, "substr(f.region_code, 7, 3) <> '000'"),  # towns: village atoms and the town's own
+    (6, "1 = 1"),  # county: everything
+)
 
 _POOR = "hy.status IN ('poor', 'relapsed')"
 _REG = "hy.status <> 'closed'"
@@ -138,6 +146,30 @@ def refresh_facts(conn: Connection, prefix: str = "") -> None:
     _refresh_breakdowns(conn, like)
 
 
+def refresh_totals(conn: Connection) -> None:
+    """Sum the atoms for every village, town and county (run after facts and village exits change)."""
+    conn.execute(delete(RegionYearTotals))
+    # Readers cache answers per facts version; a new version makes every cached answer stale.
+    conn.execute(delete(Meta).where(Meta.key == "facts_version"))
+    conn.execute(insert(Meta).values(key="facts_version", value=uuid.uuid4().hex))
+    cols = ", ".join(FACTS)
+    sums = ", ".join(f"SUM(f.{f})" for f in FACTS)
+    is_village = "substr(f.region_code, 10, 3) <> '000'"
+    for digits, cond in _LEVELS:
+        code = f"substr(f.region_code, 1, {digits})" + (f" || '{'0' * (12 - digits)}'" if digits < 12 else "")
+        conn.execute(text(
+            f"INSERT INTO region_year_totals (region_code, year, {cols}, first_secretary_villages, villages, "
+            "poor_villages, exited_poor_villages) "
+            f"SELECT {code}, f.year, {sums}, "
+            f"SUM(CASE WHEN {is_village} AND f.first_secretaries > 0 THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN {is_village} THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN {is_village} AND r.is_poor_village THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN {is_village} AND r.is_poor_village AND r.poor_village_exit_year <= f.year THEN 1 ELSE 0 END) "
+            f"FROM region_year_facts f LEFT JOIN regions r ON r.code = f.region_code WHERE {cond} "
+            f"GROUP BY {code}, f.year"
+        ))
+
+
 def _refresh_breakdowns(conn: Connection, like: str) -> None:
     base = ("FROM household_years hy JOIN households h ON h.id = hy.household_id "
             "WHERE h.village_code LIKE :like AND ")
@@ -163,9 +195,16 @@ def _refresh_breakdowns(conn: Connection, like: str) -> None:
         "GROUP BY h.village_code, hy.year"
         for name, cond in gaps
     ]
+    insert = "INSERT INTO region_year_breakdowns (region_code, year, dimension, category, households, population) "
     for sql in selects:
+        conn.execute(text(insert + sql), {"like": like})
+    # Towns and the county get their own summed rows, so a request reads one region's rows.
+    conn.execute(text("DELETE FROM region_year_breakdowns WHERE substr(region_code, 10, 3) = '000'"))
+    for digits in (9, 6):
+        code = f"substr(region_code, 1, {digits}) || '{'0' * (12 - digits)}'"
         conn.execute(text(
-            "INSERT INTO region_year_breakdowns (region_code, year, dimension, category, households, population) "
-            + sql), {"like": like})
+            insert + f"SELECT {code}, year, dimension, category, SUM(households), SUM(population) "
+            "FROM region_year_breakdowns WHERE substr(region_code, 10, 3) <> '000' "
+            f"GROUP BY {code}, year, dimension, category"))
 
 

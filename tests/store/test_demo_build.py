@@ -50,7 +50,7 @@ def test_households_sit_inside_their_village(demo_engine):
     from shapely.geometry import shape
 
     with demo_engine.connect() as conn:
-        village = conn.execute(select(Region).where(Region.level == "village").limit(1)).first()
+        village = conn.execute(select(Region.code, Region.boundary).where(Region.level == "village").limit(1)).first()
         pts = conn.execute(select(Household.lon, Household.lat).where(Household.village_code == village.code)).all()
     geom = shape(json.loads(village.boundary))
     assert pts and shapely.contains_xy(geom, [p[0] for p in pts], [p[1] for p in pts]).all()

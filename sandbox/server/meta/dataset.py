@@ -16,6 +16,6 @@ def dataset_info(session: Session) -> dict:
         "demo": demo,
         "data_label": "演示数据" if demo else None,
         "as_of": meta.get("data_as_of"),
-        "build": meta.get("built_at"),
+        "build": f'{meta.get("built_at")}/{meta.get("facts_version")}',
         "root_region": (meta["county_code"] + "000000") if meta.get("county_code") else None,
     }

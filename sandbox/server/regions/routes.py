@@ -20,26 +20,31 @@ router = APIRouter(prefix="/regions", tags=["regions"])
 Reader = Annotated[Caller, Depends(allow(*AGGREGATE_ROLES))]
 
 
-def _indicators(facts: dict, villages: dict) -> dict:
+def _indicators(facts: dict) -> dict:
     values = compute_indicators(facts)
     values["rural_population"] = None if facts.get("rural_population") is None else int(facts["rural_population"])
-    values["first_secretary_villages"] = int(facts.get("first_secretary_villages") or 0)
-    values.update(villages)
+    for key in ("villages", "poor_villages", "exited_poor_villages", "first_secretary_villages"):
+        values[key] = int(facts.get(key) or 0)
     return values
 
 
 @router.get("/{code}", response_model=RegionOut, summary="一个地区的指标")
-def get_region(code: str, session: SessionDep, caller: Reader, year: YearQuery = None) -> dict:
+def get_region(code: str, request: Request, session: SessionDep, caller: Reader, year: YearQuery = None) -> dict:
     rc, region = region_or_404(session, code, caller)
     y = resolve_year(session, year)
     info = dataset_info(session)
+    return request.app.state.responses.get_or_compute(
+        ("region", info["build"], rc.value, y), lambda: _region_body(session, rc, region, y, info))
+
+
+def _region_body(session, rc, region, y: int, info: dict) -> dict:
     children = queries.child_regions(session, rc)
     return {
         "code": region.code, "name": region.name, "level": region.level,
         "level_zh": RegionLevel(region.level).label_zh, "parent_code": region.parent_code, "year": y,
         "years": queries.years(session),
         "children": [{"code": c.code, "name": c.name, "level": c.level} for c in children],
-        "indicators": _indicators(queries.summed_facts(session, rc, y), queries.village_counts(session, rc, y)),
+        "indicators": _indicators(queries.summed_facts(session, rc, y)),
         "breakdowns": queries.breakdowns(session, rc, y),
         "is_poor_village": region.is_poor_village if region.level == "village" else None,
         "poor_village_exit_year": region.poor_village_exit_year,
@@ -54,9 +59,14 @@ def get_children(code: str, request: Request, session: SessionDep, caller: Reade
     rc, region = region_or_404(session, code, caller)
     y = resolve_year(session, year)
     info = dataset_info(session)
+    body = request.app.state.responses.get_or_compute(
+        ("children", info["build"], rc.value, y), lambda: _children_body(request, session, rc, region, y, info))
+    return Response(body, media_type="application/geo+json")
+
+
+def _children_body(request: Request, session, rc, region, y: int, info: dict) -> str:
     children = queries.child_regions(session, rc)
     facts = queries.facts_by_child(session, rc, y)
-    villages = queries.village_counts(session, rc, y, by_child=True)
     cache = request.app.state.geometry
     build = info.get("build") or ""
     features = []
@@ -66,16 +76,15 @@ def get_children(code: str, request: Request, session: SessionDep, caller: Reade
         if child.level == "village":
             props["is_poor_village"] = child.is_poor_village
             props["poor_village_exit_year"] = child.poor_village_exit_year
-        props.update(_indicators(facts.get(child.code, {}), villages.get(child.code, {})))
+        props.update(_indicators(facts.get(child.code, {})))
         geometry, _ = cache.get(build, child)
         # Geometry text is pre-serialised: only the small properties are encoded per request.
         features.append(f'{{"type":"Feature","id":"{child.code}","geometry":{geometry},'
                         f'"properties":{json.dumps(props, ensure_ascii=False, separators=(",", ":"))}}}')
     top = {"year": y, "parent": {"code": region.code, "name": region.name, "level": region.level},
            "bbox": cache.bbox(build, children), **info}
-    body = ('{"type":"FeatureCollection",' + json.dumps(top, ensure_ascii=False)[1:-1]
+    return ('{"type":"FeatureCollection",' + json.dumps(top, ensure_ascii=False)[1:-1]
             + ',"features":[' + ",".join(features) + "]}")
-    return Response(body, media_type="application/geo+json")
 
 
 @router.get("/{code}/trend", response_model=TrendOut, summary="指标年度趋势")

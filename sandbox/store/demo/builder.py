@@ -17,13 +17,13 @@ from sandbox.geo.partition import partition
 from sandbox.geo.points import random_points_in, representative_point
 from sandbox.geo.simplify import geometry_to_geojson
 from sandbox.store import models as m
-from sandbox.store.bulk import bulk_insert
+from sandbox.store.bulk import bulk_insert, columns_rows
 from sandbox.store.demo import people
 from sandbox.store.demo.households import allocate, household_year_values, plan_households
 from sandbox.store.demo.projects import plan_projects
 from sandbox.store.demo.targets import POVERTY_LINES, YEARS, targets_for
 from sandbox.store.demo.work import plan_cadres, plan_checkins
-from sandbox.store.rollup import refresh_facts
+from sandbox.store.rollup import refresh_facts, refresh_totals
 
 __all__ = ["build_demo", "BuildReport", "DEFAULT_SEED"]
 
@@ -37,7 +37,7 @@ _ETHNIC_P = [.45, .13, .17, .23, .02]
 
 # Tables a rebuild replaces (children first); tokens and the schema stay.
 _RECORD_TABLES = (
-    m.RegionYearBreakdown, m.RegionYearFacts, m.FundPayment, m.FundAllocation, m.FundSource, m.Camera,
+    m.RegionYearTotals, m.RegionYearBreakdown, m.RegionYearFacts, m.FundPayment, m.FundAllocation, m.FundSource, m.Camera,
     m.ProjectBeneficiary, m.ProjectProgress, m.Project, m.Checkin, m.Assignment, m.Cadre, m.Member,
     m.HouseholdYear, m.Household, m.RegionPopulation, m.PovertyLine, m.Region, m.Meta,
 )
@@ -160,19 +160,19 @@ def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int
                     zip((cad.a_cadre + 1).tolist(), (cad.a_household + 1).tolist(), cad.a_start.tolist(),
                         [None if e == 0 else e for e in cad.a_end.tolist()]))
         at = chk["at"].astype("datetime64[s]").astype(object)
+        vcode = vc[plan.village_idx[chk["household"]]]
         n_chk = bulk_insert(
             conn, m.Checkin.__table__,
             ("cadre_id", "household_id", "village_code", "at", "lon", "lat", "source_crs", "accuracy_m",
              "distance_m", "effective", "note", "photos"),
-            zip((chk["cadre"] + 1).tolist(), (chk["household"] + 1).tolist(),
-                vc[plan.village_idx[chk["household"]]].tolist(), at.tolist(), chk["lon"].tolist(),
-                chk["lat"].tolist(), chk["crs"].tolist(), chk["acc"].tolist(), chk["dist"].tolist(),
-                chk["effective"].tolist(), chk["note"].tolist(), ["[]"] * len(at)),
+            columns_rows(chk["cadre"] + 1, chk["household"] + 1, vcode, at, chk["lon"], chk["lat"], chk["crs"],
+                         chk["acc"], chk["dist"], chk["effective"], chk["note"], np.full(len(at), "[]")),
         )
         steps.update()
         _write_projects(conn, projects, sources, vc, town_codes)
         refresh_facts(conn)
         _mark_poor_village_exits(conn, village_codes, village_poor)
+        refresh_totals(conn)
         steps.update()
         meta = {
             "demo": "true", "county_code": outline.code, "county_name": outline.name,
@@ -260,29 +260,25 @@ def _write_households(conn, plan, members, values, vc, hh_lon, hh_lat, rng) -> N
     bulk_insert(conn, m.Household.__table__,
                 ("id", "household_number", "village_code", "head_name", "id_number", "phone", "bank_account",
                  "attribute", "identified_year", "main_cause", "exit_batch", "lon", "lat"),
-                zip(range(1, n + 1), numbers.tolist(), vc[plan.village_idx].tolist(), heads["name"].tolist(),
-                    heads["id"].tolist(), phones.tolist(), accounts.tolist(), plan.attribute.tolist(),
-                    plan.identified_year.tolist(), plan.cause.tolist(), plan.batch.tolist(),
-                    np.round(hh_lon, 6).tolist(), np.round(hh_lat, 6).tolist()))
+                columns_rows(np.arange(1, n + 1), numbers, vc[plan.village_idx], heads["name"], heads["id"], phones,
+                             accounts, plan.attribute, plan.identified_year, plan.cause, plan.batch,
+                             np.round(hh_lon, 6), np.round(hh_lat, 6)))
     v = values
     bulk_insert(conn, m.HouseholdYear.__table__,
                 ("household_id", "year", "status", "exited_this_year", "members", "income_wage", "income_business",
                  "income_transfer", "income_property", "production_cost", "net_income", "per_capita_net_income",
                  "food_clothing_ok", "school_age_children", "dropout", "all_insured", "housing_grade", "relocated",
                  "water_safe", "survey_satisfied"),
-                zip((plan.row_h + 1).tolist(), plan.row_year.tolist(), plan.row_status.tolist(),
-                    plan.row_exited_this_year.tolist(), v["members"].tolist(), v["wage"].tolist(),
-                    v["business"].tolist(), v["transfer"].tolist(), v["property"].tolist(), v["cost"].tolist(),
-                    v["net"].tolist(), v["per_capita"].tolist(), v["food"].tolist(), v["school_age"].tolist(),
-                    v["dropout"].tolist(), v["insured"].tolist(), v["grade"].tolist(), v["relocated"].tolist(),
-                    v["water"].tolist(), v["satisfied"].tolist()))
+                columns_rows(plan.row_h + 1, plan.row_year, plan.row_status, plan.row_exited_this_year, v["members"],
+                             v["wage"], v["business"], v["transfer"], v["property"], v["cost"], v["net"],
+                             v["per_capita"], v["food"], v["school_age"], v["dropout"], v["insured"], v["grade"],
+                             v["relocated"], v["water"], v["satisfied"]))
     mm = members
     bulk_insert(conn, m.Member.__table__,
                 ("household_id", "name", "id_number", "relation", "sex", "ethnicity", "education", "health",
                  "labour_capacity", "migrant_work"),
-                zip((mm["household"] + 1).tolist(), mm["name"].tolist(), mm["id"].tolist(), mm["relation"].tolist(),
-                    np.where(mm["male"], "男", "女").tolist(), mm["ethnic"].tolist(), mm["edu"].tolist(),
-                    mm["health"].tolist(), mm["labour"].tolist(), mm["migrant"].tolist()))
+                columns_rows(mm["household"] + 1, mm["name"], mm["id"], mm["relation"], np.where(mm["male"], "男", "女"),
+                             mm["ethnic"], mm["edu"], mm["health"], mm["labour"], mm["migrant"]))
 
 
 def _write_projects(conn, projects, sources, vc, town_codes) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 08:43:32.116218
+Create Date: 2026-11-29 08:54:31.549544
 """
 from alembic import op
 import sqlalchemy as sa
@@ -90,6 +90,42 @@ def upgrade() -> None:
     with op.batch_alter_table('region_year_facts', schema=None) as batch_op:
         batch_op.create_index('ix_region_year_facts_year_code', ['year', 'region_code'], unique=False)
 
+    op.create_table('region_year_totals',
+    sa.Column('region_code', sa.String(length=12), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('rural_population', sa.Float(), nullable=True),
+    sa.Column('registered_households', sa.Float(), nullable=True),
+    sa.Column('registered_population', sa.Float(), nullable=True),
+    sa.Column('poor_households', sa.Float(), nullable=True),
+    sa.Column('poor_population', sa.Float(), nullable=True),
+    sa.Column('exited_population', sa.Float(), nullable=True),
+    sa.Column('exits_in_year', sa.Float(), nullable=True),
+    sa.Column('relapsed_population', sa.Float(), nullable=True),
+    sa.Column('ever_exited_population', sa.Float(), nullable=True),
+    sa.Column('income_ok_households', sa.Float(), nullable=True),
+    sa.Column('housing_safe_households', sa.Float(), nullable=True),
+    sa.Column('water_safe_households', sa.Float(), nullable=True),
+    sa.Column('school_age_households', sa.Float(), nullable=True),
+    sa.Column('education_ok_households', sa.Float(), nullable=True),
+    sa.Column('medical_ok_households', sa.Float(), nullable=True),
+    sa.Column('helped_poor_households', sa.Float(), nullable=True),
+    sa.Column('visited_poor_households', sa.Float(), nullable=True),
+    sa.Column('survey_answers', sa.Float(), nullable=True),
+    sa.Column('survey_satisfied', sa.Float(), nullable=True),
+    sa.Column('cadres', sa.Float(), nullable=True),
+    sa.Column('helpers', sa.Float(), nullable=True),
+    sa.Column('first_secretaries', sa.Float(), nullable=True),
+    sa.Column('fund_allocated', sa.Float(), nullable=True),
+    sa.Column('fund_arrived', sa.Float(), nullable=True),
+    sa.Column('fund_paid', sa.Float(), nullable=True),
+    sa.Column('projects_planned', sa.Float(), nullable=True),
+    sa.Column('projects_started', sa.Float(), nullable=True),
+    sa.Column('first_secretary_villages', sa.Integer(), nullable=False),
+    sa.Column('villages', sa.Integer(), nullable=False),
+    sa.Column('poor_villages', sa.Integer(), nullable=False),
+    sa.Column('exited_poor_villages', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('region_code', 'year')
+    )
     op.create_table('regions',
     sa.Column('code', sa.String(length=12), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
@@ -387,6 +423,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_regions_level'))
 
     op.drop_table('regions')
+    op.drop_table('region_year_totals')
     with op.batch_alter_table('region_year_facts', schema=None) as batch_op:
         batch_op.drop_index('ix_region_year_facts_year_code')
 
