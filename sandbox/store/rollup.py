@@ -29,8 +29,11 @@ _REG = "hy.status <> 'closed'"
 
 
 def _part(source: str, code: str, year: str, values: dict[str, str], where: str = "") -> str:
-    cols = ", ".join(f"{values.get(f, '0')} AS {f}" for f in FACTS)
-    return f"SELECT {code} AS code, {year} AS year, {cols} FROM {source} {('WHERE ' + where) if where else ''}"
+    # Each part is grouped on its own, so the outer UNION holds a few thousand rows, not one per
+    # household-year (which at province scale would spill gigabytes into temp storage).
+    cols = ", ".join(f"SUM({values[f]}) AS {f}" if f in values else f"0 AS {f}" for f in FACTS)
+    return (f"SELECT {code} AS code, {year} AS year, {cols} FROM {source} "
+            f"{('WHERE ' + where) if where else ''} GROUP BY {code}{'' if year.isdigit() else ', ' + year}")
 
 
 def _flag(cond: str, then: str = "1") -> str:
