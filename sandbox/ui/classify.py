@@ -11,10 +11,20 @@ import numpy as np
 
 from sandbox.ui.fmt import format_number
 
-__all__ = ["Classification", "classify", "legend_labels", "preload", "NO_DATA", "SCHEMES"]
+__all__ = [
+    "Classification", "classify", "classify_over", "legend_labels", "preload", "NO_DATA", "SCHEMES",
+    "POLICY_THRESHOLDS", "THRESHOLDS", "fixed_breaks", "reclass",
+]
 
 NO_DATA = -1
 SCHEMES = ("natural_breaks", "quantiles")
+THRESHOLDS = "thresholds"
+# Fixed, policy-meaningful class edges (upper bounds; the last class is open-ended). Poverty
+# incidence: 3% is the exit line for a poor county in the west, so "below 3%" is always the green
+# class, whatever the year or level; the wall's red-to-green story reads the same everywhere.
+POLICY_THRESHOLDS: dict[str, tuple[float, ...]] = {
+    "poverty_incidence": (3.0, 5.0, 10.0, 20.0, 30.0),
+}
 _FISHER_JENKS_EXACT_MAX = 500  # exact Fisher-Jenks is O(k·n²): ~0.06 s at 133 values, ~10 s at 2,000
 
 
@@ -27,6 +37,7 @@ class Classification:
     lower: float | None
     classes: tuple[int, ...]
     unique_values: bool = False  # True when every class is one distinct value (few unique values)
+    open_top: bool = False  # the last class has no upper bound ("30% 以上")
 
     @property
     def k(self) -> int:
@@ -77,6 +88,38 @@ def classify(values: Iterable[float | None], scheme: str = "natural_breaks", k: 
     return Classification(cls.scheme, cls.bins, cls.lower, tuple(cls.class_of(v) for v in values), unique_values)
 
 
+def fixed_breaks(pool: Iterable[float | None], scheme: str = "natural_breaks", k: int = 5,
+                 thresholds: Sequence[float] | None = None) -> Classification:
+    """Breaks to class other values with (`reclass`): fixed `thresholds` plus an open top class,
+    or the scheme's breaks over `pool` (e.g. the same regions' values in every year)."""
+    if not thresholds:
+        return classify(pool, scheme, k)
+    edges = tuple(float(t) for t in thresholds)
+    if list(edges) != sorted(set(edges)):
+        raise ValueError(f"thresholds should be strictly ascending, got {tuple(thresholds)}")
+    valid = [float(v) for v in pool if _is_number(v)]
+    # A finite top (JSON-safe for exports); class_of puts anything above it in the top class anyway.
+    top = max([edges[-1] * 2.0, *valid])
+    return Classification(THRESHOLDS, (*edges, top), min([0.0, *valid]), (), open_top=True)
+
+
+def reclass(base: Classification, values: Iterable[float | None]) -> Classification:
+    """`values` classed under `base`'s breaks (classes may be empty this time; that is the point)."""
+    return Classification(base.scheme, base.bins, base.lower, tuple(base.class_of(v) for v in values),
+                          base.unique_values, base.open_top)
+
+
+def classify_over(values: Iterable[float | None], pool: Iterable[float | None] | None,
+                  scheme: str = "natural_breaks", k: int = 5,
+                  thresholds: Sequence[float] | None = None) -> Classification:
+    """Class `values` under breaks that do not depend on them alone (see fixed_breaks); with neither
+    a pool nor thresholds this is plain `classify(values)`."""
+    values = list(values)
+    if pool is None and not thresholds:
+        return classify(values, scheme, k)
+    return reclass(fixed_breaks(values if pool is None else pool, scheme, k, thresholds), values)
+
+
 def preload() -> None:
     """Import mapclassify (≈3 s: scipy, sklearn) ahead of need; call it from a worker thread."""
     import mapclassify  # noqa: F401
@@ -110,13 +153,17 @@ def legend_labels(c: Classification, unit: str = "", decimals: int | None = None
     """One label per class, e.g. '3.2 – 7.5%'; decimals grow until neighbouring edges differ."""
     if not c.bins:
         return []
-    edges = [c.lower, *c.bins]
+    edges = [c.lower, *(c.bins[:-1] if c.open_top else c.bins)]
     if decimals is None:
-        decimals = _enough_decimals(edges, unit)
+        # Round policy edges read as they are written in the policy: "3 – 5%", not "3.0 – 5.0%".
+        whole = c.scheme == THRESHOLDS and all(float(e).is_integer() for e in edges)
+        decimals = 0 if whole else _enough_decimals(edges, unit)
     out = []
     for i in range(c.k):
         low, high = c.class_range(i)
-        if c.unique_values or low == high:
+        if c.open_top and i == c.k - 1:
+            out.append(f"{format_number(low, unit, decimals)} 以上")
+        elif c.unique_values or low == high:
             out.append(format_number(high, unit, decimals))
         else:
             out.append(f"{format_number(low, '', decimals)} – {format_number(high, unit, decimals)}")

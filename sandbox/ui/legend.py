@@ -13,7 +13,8 @@ from sandbox.ui.theme import NO_DATA_COLOR, Colors, Metrics, metrics_for_height,
 
 __all__ = ["LegendWidget", "LegendEntry"]
 
-SCHEME_ZH = {"natural_breaks": "自然断点分级", "quantiles": "分位数分级"}
+SCHEME_ZH = {"natural_breaks": "自然断点分级", "quantiles": "分位数分级", "thresholds": "政策标准固定分级"}
+THRESHOLD_NOTES = {"poverty_incidence": "3% 为贫困县退出标准线"}
 LEVEL_COUNT_ZH = {"town": "个乡镇", "village": "个村", "county": "个县"}
 LegendEntry = tuple[str, str, int]  # (hex colour, label, number of regions)
 
@@ -46,6 +47,7 @@ class LegendWidget(QFrame):
         self.hint = QLabel(objectName="legendHint")
         self.scheme = QLabel(objectName="legendScheme")
         self.title.setWordWrap(True)
+        self.scheme.setWordWrap(True)
         self._grid_host = QWidget()
         self._grid = QGridLayout(self._grid_host)
         self._grid.setContentsMargins(0, 0, 0, 0)
@@ -71,7 +73,7 @@ class LegendWidget(QFrame):
         unit = f"（单位：{info.unit}）" if info.unit else ""
         self.title.setText(f"{info.label_zh}{unit}")
         self.hint.setText("▲ 数值越高越好" if info.higher_is_better else "▼ 数值越低越好")
-        self.scheme.setText(SCHEME_ZH.get(info.classification, info.classification))
+        self.scheme.setText(self._scheme_text())
         entries: list[LegendEntry] = []
         if st.region_map is not None:
             cls = st.classification
@@ -86,6 +88,20 @@ class LegendWidget(QFrame):
         rm = st.region_map
         level = rm.features[0].level if rm is not None and rm.features else ""
         self._fill_grid(entries, m, LEVEL_COUNT_ZH.get(level, "个"))
+
+    def _scheme_text(self) -> str:
+        """How the classes were made, and that they hold across the years (so colours compare)."""
+        st = self.state
+        if st.region_map is None:
+            scheme = st.indicator.classification
+        else:
+            scheme = st.classification.scheme
+        text = SCHEME_ZH.get(scheme, scheme)
+        if scheme == "thresholds":
+            note = THRESHOLD_NOTES.get(st.indicator_key)
+            return f"{text}（{note}）" if note else text
+        span = st.breaks_fixed_over
+        return f"{text} · {span[0]}–{span[1]} 年统一色阶" if span else text
 
     def _fill_grid(self, entries: list[LegendEntry], m: Metrics, counter: str) -> None:
         while self._grid.count():

@@ -1,20 +1,28 @@
-"""Fetches a region's data through the API client on a worker thread; results arrive as Qt signals."""
+"""Fetches the wall's data through the API client on one worker thread; results arrive as Qt signals."""
 
 from __future__ import annotations
 
+import inspect
 import logging
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from sandbox.client.api import ApiError, ApiUnavailable
 from sandbox.ui import classify
-from sandbox.ui.state import DataError, IndicatorInfo, RegionMap
+from sandbox.ui.navigation import Crumb, crumb_of
+from sandbox.ui.state import DataError, IndicatorInfo, RegionMap, RegionSeries
+from sandbox.ui.village import DELEGATION_NOTE
 
-__all__ = ["WallClient", "LoadResult", "RegionLoader", "describe_error"]
+__all__ = [
+    "WallClient", "LoadResult", "VillageResult", "FetchWorker", "RegionLoader", "VillageLoader",
+    "describe_error", "fetch", "fetch_village", "USER", "BACKGROUND",
+]
 
 log = logging.getLogger(__name__)
+USER, BACKGROUND = 10, 0  # worker priorities: a click never waits behind a queue of prefetches
+_MAX_DEPTH = 4  # county › town › village, and one spare
 
 
 class WallClient(Protocol):
@@ -23,6 +31,14 @@ class WallClient(Protocol):
     def indicators(self) -> list[dict]: ...
     def region(self, code: str, year: int | None = None) -> dict: ...
     def children_geojson(self, code: str, year: int | None = None) -> dict: ...
+    def households(self, region: str, status: str | None = None, page: int = 1) -> dict: ...
+
+
+@dataclass(frozen=True)
+class VillageResult:
+    region: dict | None  # None when only a new households page was asked for
+    households: dict | None
+    note: str | None  # shown instead of the households (delegation token, households unavailable)
 
 
 @dataclass(frozen=True)
@@ -30,6 +46,9 @@ class LoadResult:
     region: dict
     region_map: RegionMap
     indicators: list[IndicatorInfo] | None  # None when not asked for again
+    series: RegionSeries | None = None  # the region's children in every year (fixed class breaks)
+    ancestors: list[Crumb] | None = None  # root first, when asked for
+    village: VillageResult | None = None  # the request named a village: its panel, over its town's map
 
 
 def describe_error(exc: BaseException) -> str:
@@ -54,8 +73,74 @@ def describe_error(exc: BaseException) -> str:
     return "数据加载失败（内部错误，详见日志）"
 
 
-def fetch(client: WallClient, code: str, year: int | None, with_indicators: bool) -> LoadResult:
-    """The blocking part: three API calls and validation; runs on a worker thread."""
+def _region(client: WallClient, code: str, year: int | None) -> dict:
+    region = client.region(code, year)
+    if not isinstance(region, dict) or "code" not in region:
+        raise DataError("region payload has no code")
+    return region
+
+
+def _is_leaf(region: dict) -> bool:
+    """A village: the bottom level, shown as a panel over its town (a town without villages is not one)."""
+    return region.get("level") == "village"
+
+
+def _series(client: WallClient, code: str, region: dict, cached: RegionSeries | None) -> RegionSeries:
+    """Children of `code` in every year; reused while the data's as-of time is unchanged."""
+    year = region.get("year")
+    as_of = region.get("as_of")
+    if cached is not None and cached.code == code and cached.as_of == as_of and year in cached.maps:
+        return cached
+    years = [int(y) for y in (region.get("years") or []) if isinstance(y, int)] or [year]
+    if year not in years:
+        years.append(year)
+    maps = {}
+    for y in [year, *(y for y in years if y != year)]:  # the year on screen first: it fails first
+        maps[y] = RegionMap.from_geojson(client.children_geojson(code, y))
+    return RegionSeries(code, maps, as_of)
+
+
+def _ancestors(client: WallClient, region: dict, year: int | None) -> list[Crumb]:
+    """Crumbs above `region`, root first; stops at the county or where the token may not look."""
+    out: list[Crumb] = []
+    current = region
+    while current.get("level") != "county" and current.get("parent_code") and len(out) < _MAX_DEPTH:
+        try:
+            current = _region(client, str(current["parent_code"]), year)
+        except (ApiError, DataError) as exc:
+            log.info("breadcrumb stops above %s: %s", region.get("code"), exc)
+            break
+        out.append(crumb_of(current))
+    return out[::-1]
+
+
+def _households(client: WallClient, code: str, year: int | None, page: int) -> tuple[dict | None, str | None]:
+    # Pass the year once the client can (the API takes ?year=); until then the API's latest year.
+    takes_year = "year" in inspect.signature(client.households).parameters
+    try:
+        hh = client.households(code, page=page, **({"year": year} if takes_year else {}))
+    except ApiError as exc:
+        if exc.status == 403:
+            return None, DELEGATION_NOTE
+        if isinstance(exc, ApiUnavailable) or exc.status >= 500:
+            return None, f"户级信息暂时无法获取（{describe_error(exc)}）"
+        raise
+    if not isinstance(hh, dict) or not isinstance(hh.get("items"), list):
+        raise DataError("households payload has no items list")
+    return hh, None
+
+
+def fetch_village(client: WallClient, code: str, year: int | None, page: int = 1, *,
+                  with_region: bool = True) -> VillageResult:
+    """A village's own figures and one page of its households (masked by the server)."""
+    region = _region(client, code, year) if with_region else None
+    hh, note = _households(client, code, year, page)
+    return VillageResult(region, hh, note)
+
+
+def fetch(client: WallClient, code: str, year: int | None, with_indicators: bool,
+          series: RegionSeries | None = None, with_ancestors: bool = False) -> LoadResult:
+    """The blocking part of showing a region: runs on the worker thread, validates everything."""
     infos = None
     classify.preload()  # keep its slow first import off the GUI thread
     if with_indicators:
@@ -66,75 +151,171 @@ def fetch(client: WallClient, code: str, year: int | None, with_indicators: bool
             infos = [IndicatorInfo.from_api(d) for d in raw]
         except (KeyError, TypeError) as exc:
             raise DataError(f"bad indicator entry: {exc}") from None
-    region = client.region(code, year)
-    if not isinstance(region, dict) or "code" not in region:
-        raise DataError("region payload has no code")
-    geo = client.children_geojson(code, region.get("year", year))
-    return LoadResult(region, RegionMap.from_geojson(geo), infos)
+    region = _region(client, code, year)
+    village = None
+    if _is_leaf(region) and region.get("parent_code"):
+        # A village has no map of its own: show its town's villages with its panel open.
+        village = VillageResult(region, *_households(client, region["code"], region.get("year", year), 1))
+        region = _region(client, str(region["parent_code"]), region.get("year", year))
+        code = str(region["code"])
+    region.setdefault("year", year)
+    s = _series(client, code, region, series)
+    ancestors = _ancestors(client, region, region.get("year")) if with_ancestors else None
+    return LoadResult(region, s.maps[region["year"]], infos, s, ancestors, village)
 
 
 class _Relay(QObject):
-    done = Signal(int, object)
-    error = Signal(int, str)
+    done = Signal(str, int, object)
+    error = Signal(str, int, str)
+    skipped = Signal(str, int)
 
 
-class _FetchTask(QRunnable):
-    def __init__(self, relay: _Relay, ticket: int, client: WallClient, code: str, year: int | None, with_ind: bool):
+class _Task(QRunnable):
+    def __init__(self, worker: "FetchWorker", channel: str, ticket: int, fn: Callable[[], Any], what: str,
+                 quiet: bool = False):
         super().__init__()
-        self.relay, self.ticket, self.args = relay, ticket, (client, code, year, with_ind)
+        self.worker, self.channel, self.ticket, self.fn, self.what = worker, channel, ticket, fn, what
+        self.quiet = quiet  # background work: its failures are not news
+        self.relay = worker._relay
 
     def run(self) -> None:
+        if self.ticket != self.worker.latest(self.channel):
+            self.relay.skipped.emit(self.channel, self.ticket)  # superseded before it started
+            return
         try:
-            result = fetch(*self.args)
+            result = self.fn()
         except Exception as exc:  # noqa: BLE001 - every failure becomes a banner, never a crash
             if not isinstance(exc, (ApiError, DataError)):
-                log.exception("loading region %s failed", self.args[1])
+                log.exception("loading %s failed", self.what)
             else:
-                log.warning("loading region %s failed: %s", self.args[1], exc)
-            self.relay.error.emit(self.ticket, describe_error(exc))
+                log.log(logging.INFO if self.quiet else logging.WARNING, "loading %s failed: %s", self.what, exc)
+            self.relay.error.emit(self.channel, self.ticket, describe_error(exc))
             return
-        self.relay.done.emit(self.ticket, result)
+        self.relay.done.emit(self.channel, self.ticket, result)
 
 
-class RegionLoader(QObject):
-    """One worker thread per client (ApiClient is not shared across threads); newest request wins."""
+class FetchWorker(QObject):
+    """One worker thread for all of a client's calls (ApiClient is used by one thread at a time).
 
-    loaded = Signal(object)  # LoadResult
-    failed = Signal(str)  # Chinese message
+    Requests go on named channels; on each channel only the newest request's answer is delivered,
+    and a queued request that a newer one superseded is skipped without calling the API.
+    """
 
-    def __init__(self, client: WallClient, parent: QObject | None = None):
+    done = Signal(str, object)  # channel, result
+    failed = Signal(str, str)  # channel, Chinese message
+
+    def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self.client = client
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._relay = _Relay(self)
         self._relay.done.connect(self._on_done)
         self._relay.error.connect(self._on_error)
+        self._relay.skipped.connect(self._on_skipped)
+        self._latest: dict[str, int] = {}
+        self._pending: dict[str, int] = {}
         self._ticket = 0
-        self._pending = 0
 
-    @property
-    def busy(self) -> bool:
-        return self._pending > 0
+    def latest(self, channel: str) -> int:
+        return self._latest.get(channel, 0)
 
-    def request(self, code: str, year: int | None = None, *, with_indicators: bool = False) -> int:
+    def channels(self) -> list[str]:
+        return list(self._latest)
+
+    def busy(self, channel: str | None = None) -> bool:
+        if channel is None:
+            return any(self._pending.values())
+        return self._pending.get(channel, 0) > 0
+
+    def submit(self, channel: str, fn: Callable[[], Any], what: str = "", *, priority: int = USER) -> int:
+        """Run `fn` on the worker; among queued calls, higher `priority` goes first."""
         self._ticket += 1
-        self._pending += 1
-        self._pool.start(_FetchTask(self._relay, self._ticket, self.client, code, year, with_indicators))
+        self._latest[channel] = self._ticket
+        self._pending[channel] = self._pending.get(channel, 0) + 1
+        self._pool.start(_Task(self, channel, self._ticket, fn, what or channel, priority < USER), priority)
         return self._ticket
 
+    def cancel(self, channel: str) -> None:
+        """Drop the answer of whatever is queued or running on `channel`."""
+        self._ticket += 1
+        self._latest[channel] = self._ticket
+
     def shutdown(self, timeout_ms: int = 15000) -> None:
+        self._latest = {k: -1 for k in self._latest}  # queued tasks skip themselves
         self._pool.clear()
         self._pool.waitForDone(timeout_ms)
 
-    @Slot(int, object)
-    def _on_done(self, ticket: int, result: Any) -> None:
-        self._pending -= 1
-        if ticket == self._ticket:
+    def _finish(self, channel: str) -> None:
+        self._pending[channel] = max(0, self._pending.get(channel, 0) - 1)
+
+    @Slot(str, int, object)
+    def _on_done(self, channel: str, ticket: int, result: Any) -> None:
+        self._finish(channel)
+        if ticket == self._latest.get(channel):
+            self.done.emit(channel, result)
+
+    @Slot(str, int, str)
+    def _on_error(self, channel: str, ticket: int, message: str) -> None:
+        self._finish(channel)
+        if ticket == self._latest.get(channel):
+            self.failed.emit(channel, message)
+
+    @Slot(str, int)
+    def _on_skipped(self, channel: str, ticket: int) -> None:
+        self._finish(channel)
+
+
+class _ChannelLoader(QObject):
+    loaded = Signal(object)
+    failed = Signal(str)  # Chinese message
+    channel = ""
+
+    def __init__(self, client: WallClient, parent: QObject | None = None, worker: FetchWorker | None = None):
+        super().__init__(parent)
+        self.client = client
+        self.worker = worker or FetchWorker(self)
+        self.worker.done.connect(self._on_done)
+        self.worker.failed.connect(self._on_failed)
+
+    @property
+    def busy(self) -> bool:
+        return self.worker.busy(self.channel)
+
+    def shutdown(self, timeout_ms: int = 15000) -> None:
+        self.worker.shutdown(timeout_ms)
+
+    def _on_done(self, channel: str, result: Any) -> None:
+        if channel == self.channel:
             self.loaded.emit(result)
 
-    @Slot(int, str)
-    def _on_error(self, ticket: int, message: str) -> None:
-        self._pending -= 1
-        if ticket == self._ticket:
+    def _on_failed(self, channel: str, message: str) -> None:
+        if channel == self.channel:
             self.failed.emit(message)
+
+
+class RegionLoader(_ChannelLoader):
+    """A region's map (all years) and details; newest request wins."""
+
+    channel = "region"
+
+    def request(self, code: str, year: int | None = None, *, with_indicators: bool = False,
+                series: RegionSeries | None = None, with_ancestors: bool = False) -> int:
+        client = self.client
+        return self.worker.submit(
+            self.channel, lambda: fetch(client, code, year, with_indicators, series, with_ancestors),
+            f"region {code}")
+
+    def cancel(self) -> None:
+        self.worker.cancel(self.channel)
+
+
+class VillageLoader(_ChannelLoader):
+    """A village's panel: its figures and a page of households; newest request wins."""
+
+    channel = "village"
+
+    def request(self, code: str, year: int | None = None, page: int = 1, *, with_region: bool = True) -> int:
+        client = self.client
+        return self.worker.submit(
+            self.channel, lambda: fetch_village(client, code, year, page, with_region=with_region),
+            f"village {code}")

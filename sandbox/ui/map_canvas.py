@@ -1,19 +1,21 @@
-"""The choropleth map: a raster QWidget painting a MapState's regions, labels, hover and selection."""
+"""The choropleth map: a raster QWidget painting a MapState's regions, with animated drill transitions."""
 
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, QVariantAnimation, Signal
 from PySide6.QtGui import (
     QColor, QFontMetricsF, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QPolygonF,
     QRadialGradient, QTransform,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from sandbox.ui.animation import Box, Similarity, ZoomPath, ease_in_out
 from sandbox.ui.classify import NO_DATA
 from sandbox.ui.fmt import format_value
 from sandbox.ui.labels import LabelCandidate, LabelVariant, PlacedLabel, Rect, place_labels
+from sandbox.ui.map_layer import MapLabel, MapLayer, paint_layer
 from sandbox.ui.projection import Projection, ViewFit, bounds_of, fit_view, projection_for_bbox
 from sandbox.ui.state import MapFeature, MapState
 from sandbox.ui.theme import NO_DATA_COLOR, Colors, Metrics, metrics_for_height, ramp_qcolors, ui_font
@@ -23,27 +25,37 @@ __all__ = ["MapCanvas", "MapLabel"]
 _SMALL = 0.78  # shrink factor tried before a label is dropped
 # Label nudges (fractions of its size): small enough that a label still reads as its region's.
 _SHIFTS = ((0.0, 0.0), (0.3, 0.0), (-0.3, 0.0), (0.0, 0.35), (0.0, -0.35))
+ZOOM_MS = 380  # drill in / out
+FADE_MS = 260  # same region, new year or indicator data: the colours morph
+BUSY_DELAY_MS = 180  # a quick answer never flashes the "loading" pill
 
 
-class MapLabel:
-    """A placed label: the region, its screen rectangle and the lines drawn in it."""
+def _qt(s: Similarity) -> QTransform:
+    return QTransform(s.s, 0, 0, s.s, s.tx, s.ty)
 
-    __slots__ = ("code", "rect", "variant", "lines")
 
-    def __init__(self, code: str, rect: QRectF, variant: str, lines: list[tuple[str, int, bool, str]]):
-        self.code, self.rect, self.variant, self.lines = code, rect, variant, lines
+def _box(r: QRectF) -> Box:
+    return Box(r.x(), r.y(), r.width(), r.height())
 
 
 class MapCanvas(QWidget):
-    """Draws `state.region_map` coloured by `state.indicator`; writes hover/selection back to state."""
+    """Draws `state.region_map` coloured by `state.indicator`; writes hover/selection back to state.
+
+    When the data changes to a child of what is shown (a drill) or to the parent (going back), the
+    old picture zooms into (out of) the clicked region while the new one grows out of (into) it;
+    the new data is complete before the first frame, so no frame shows a half-drawn map.
+    """
 
     regionClicked = Signal(str)
+    backRequested = Signal()  # right click
+    transitionFinished = Signal()
 
     def __init__(self, state: MapState, parent: QWidget | None = None):
         super().__init__(parent)
         self.state = state
         self.metrics: Metrics = metrics_for_height(1080)
         self.placeholder = "正在连接中心数据接口…"
+        self.animate = True  # False: every change is a cut (tests of static frames, screenshots)
         self.setObjectName("mapCanvas")
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -51,12 +63,29 @@ class MapCanvas(QWidget):
         self._projection: Projection | None = None
         self._world_bounds: tuple[float, float, float, float] | None = None
         self._world_paths: dict[str, QPainterPath] = {}
-        self._paths: dict[str, QPainterPath] = {}  # screen coordinates for the current size
         self._areas: dict[str, float] = {}
         self._fit: ViewFit | None = None
-        self._colours: dict[str, QColor] = {}
-        self._labels: list[MapLabel] = []
+        self._layer = MapLayer()
+        self._shown_code: str | None = None
         self._press_code: str | None = None
+        # transition
+        self._old: MapLayer | None = None
+        self._zoom: ZoomPath | None = None
+        self._zoom_in = True
+        self._progress = 1.0
+        self._anim = QVariantAnimation(self)
+        self._anim.setStartValue(0.0)
+        self._anim.setEndValue(1.0)
+        self._anim.valueChanged.connect(self._on_progress)
+        self._anim.finished.connect(self._end_transition)
+        # transient note and loading pill
+        self._note: str | None = None
+        self._note_timer = QTimer(self, singleShot=True)
+        self._note_timer.timeout.connect(self.clear_note)
+        self._busy_text: str | None = None
+        self._busy_shown = False
+        self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS)
+        self._busy_timer.timeout.connect(self._show_busy)
         state.events.data.connect(self._on_data)
         state.events.indicator.connect(self._on_indicator)
         state.events.indicators.connect(self._on_indicator)
@@ -75,10 +104,45 @@ class MapCanvas(QWidget):
         self.placeholder = text
         self.update()
 
+    @property
+    def animating(self) -> bool:
+        return self._old is not None
+
+    def finish_transition(self) -> None:
+        """Jump to the end of a running transition."""
+        if self._anim.state() == QVariantAnimation.State.Running:
+            self._anim.stop()
+        self._end_transition()
+
+    def show_note(self, text: str, ms: int = 2800) -> None:
+        """A transient message over the map (e.g. that a village cannot be drilled)."""
+        self._note = text
+        self._note_timer.start(ms)
+        self.update()
+
+    def clear_note(self) -> None:
+        self._note = None
+        self.update()
+
+    def note(self) -> str | None:
+        return self._note
+
+    def set_busy(self, text: str | None) -> None:
+        """Say that a request is on its way (after a short delay), or stop saying it."""
+        self._busy_text = text
+        if text:
+            if not self._busy_shown:
+                self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+            self._busy_shown = False
+        self.update()
+
     def region_at(self, pos: QPointF) -> str | None:
         """Code of the region under a widget position, topmost first."""
-        for code in reversed(list(self._paths)):
-            if self._paths[code].contains(pos):
+        paths = self._layer.paths
+        for code in reversed(list(paths)):
+            if paths[code].contains(pos):
                 return code
         return None
 
@@ -90,13 +154,13 @@ class MapCanvas(QWidget):
         return QPointF(*self._fit.to_screen(*self._projection.forward(*f.label_point)))
 
     def region_path(self, code: str) -> QPainterPath:
-        return QPainterPath(self._paths[code])
+        return QPainterPath(self._layer.paths[code])
 
     def region_colour(self, code: str) -> QColor:
-        return QColor(self._colours.get(code, QColor(NO_DATA_COLOR)))
+        return QColor(self._layer.colours.get(code, QColor(NO_DATA_COLOR)))
 
     def labels(self) -> list[MapLabel]:
-        return list(self._labels)
+        return list(self._layer.labels)
 
     def demo_mark_rect(self) -> QRectF | None:
         rm = self.state.region_map
@@ -109,6 +173,8 @@ class MapCanvas(QWidget):
 
     # -- state events ---------------------------------------------------------------------------
     def _on_data(self, _region_map=None) -> None:
+        self.finish_transition()
+        old, old_code = self._layer, self._shown_code
         rm = self.state.region_map
         self._world_paths.clear()
         self._areas.clear()
@@ -131,26 +197,68 @@ class MapCanvas(QWidget):
                 self._world_paths[f.code] = path
                 self._areas[f.code] = abs(area)
             self._world_bounds = bounds_of(pts)
-        self._recolour()
+        self._shown_code = self.state.region_code
         self._relayout()
+        self._start_transition(old, old_code)
 
     def _on_indicator(self, *_):
-        self._recolour()
+        self.finish_transition()
         self._relayout()
 
     def _repaint(self, *_):
         self.update()
 
-    # -- geometry, colour, labels ------------------------------------------------------------------
-    def _recolour(self) -> None:
-        st = self.state
-        self._colours.clear()
-        if st.region_map is None:
+    # -- transitions ----------------------------------------------------------------------------
+    def _start_transition(self, old: MapLayer, old_code: str | None) -> None:
+        new, new_code = self._layer, self._shown_code
+        if not (self.animate and self.isVisible() and old.paths and new.paths):
             return
+        if new_code in old.paths and new_code != old_code:  # drill in: the clicked region opens up
+            self._zoom, self._zoom_in = ZoomPath(_box(old.paths[new_code].boundingRect()), _box(new.bounds())), True
+        elif old_code in new.paths and new_code != old_code:  # back up: the level shrinks into its region
+            self._zoom, self._zoom_in = ZoomPath(_box(old.bounds()), _box(new.paths[old_code].boundingRect())), False
+        else:
+            self._zoom = None  # a new year, a refresh, or a jump: cross-fade
+        self._old = old
+        self._progress = 0.0
+        self._anim.setDuration(ZOOM_MS if self._zoom else FADE_MS)
+        self._anim.start()
+
+    def _on_progress(self, value) -> None:
+        self._progress = float(value)
+        self.update()
+
+    def _end_transition(self) -> None:
+        if self._old is not None:
+            self._old, self._zoom, self._progress = None, None, 1.0
+            self.update()
+            self.transitionFinished.emit()
+
+    def _paint_transition(self, p: QPainter) -> None:
+        m, e = self.metrics, ease_in_out(self._progress)
+        old, new = self._old, self._layer
+        if self._zoom is None:
+            paint_layer(p, old, m)
+            paint_layer(p, new, m, opacity=e)
+            return
+        t_old, t_new = _qt(self._zoom.old_view(e)), _qt(self._zoom.new_view(e))
+        labels_in = min(1.0, max(0.0, (e - 0.55) / 0.45))  # text only once the zoom has settled
+        if self._zoom_in:
+            paint_layer(p, old, m, transform=t_old, opacity=1.0 - e, label_opacity=max(0.0, 1.0 - 3 * e))
+            paint_layer(p, new, m, transform=t_new, opacity=min(1.0, 2.5 * e), label_opacity=labels_in)
+        else:
+            paint_layer(p, new, m, transform=t_new, opacity=min(1.0, 2.0 * e), label_opacity=labels_in)
+            paint_layer(p, old, m, transform=t_old, opacity=1.0 - e, label_opacity=max(0.0, 1.0 - 3 * e))
+
+    # -- geometry, colour, labels ------------------------------------------------------------------
+    def _colours(self) -> dict[str, QColor]:
+        st = self.state
+        if st.region_map is None:
+            return {}
         cls = st.classification
         palette = ramp_qcolors(cls.k, st.indicator.higher_is_better)
-        for f, c in zip(st.region_map.features, cls.classes):
-            self._colours[f.code] = palette[c] if c != NO_DATA else QColor(NO_DATA_COLOR)
+        return {f.code: palette[c] if c != NO_DATA else QColor(NO_DATA_COLOR)
+                for f, c in zip(st.region_map.features, cls.classes)}
 
     def _margins(self) -> tuple[float, float, float, float]:
         m = self.metrics
@@ -158,18 +266,20 @@ class MapCanvas(QWidget):
         return side, m.px(70), side, m.px(64)  # top: demo mark and north arrow; bottom: scale bar
 
     def _relayout(self) -> None:
-        self._paths.clear()
-        self._labels = []
+        layer = MapLayer(self._shown_code)
         if self._world_bounds is None:
             self._fit = None
+            self._layer = layer
             self.update()
             return
         self._fit = fit_view(self._world_bounds, self.width(), self.height(), self._margins())
         t = QTransform(self._fit.scale, 0, 0, self._fit.scale, self._fit.dx, self._fit.dy)
         for code, path in self._world_paths.items():
-            self._paths[code] = t.map(path)
+            layer.paths[code] = t.map(path)
+        layer.colours = self._colours()
+        self._layer = layer
         if self.state.show_labels:
-            self._labels = self._place_labels()
+            layer.labels = self._place_labels()
         self.update()
 
     def _label_lines(self, f: MapFeature, small: bool, with_value: bool) -> list[tuple[str, int, bool, str]]:
@@ -206,7 +316,7 @@ class MapCanvas(QWidget):
                 tuple(LabelVariant(name, *self._lines_size(lines)) for name, lines in forms.items()),
             ))
         bounds = Rect(2, 2, self.width() - 4, self.height() - 4)
-        obstacles = [self._scale_bar_rect()]
+        obstacles = [self._scale_bar_rect(), self._north_arrow_rect()]
         demo = self.demo_mark_rect()
         if demo is not None:
             obstacles.append(Rect(demo.x(), demo.y(), demo.width(), demo.height()))
@@ -221,6 +331,10 @@ class MapCanvas(QWidget):
         m = self.metrics
         return Rect(m.px(20), self.height() - m.px(56), m.px(220), m.px(44))
 
+    def _north_arrow_rect(self) -> Rect:
+        m = self.metrics
+        return Rect(m.px(28), m.px(18), m.px(80), m.px(48))
+
     def _demo_text(self) -> str:
         rm = self.state.region_map
         return (rm.data_label or "演示数据") if rm else ""
@@ -228,10 +342,11 @@ class MapCanvas(QWidget):
     # -- Qt events ------------------------------------------------------------------------------
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        self.finish_transition()
         self._relayout()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        code = self.region_at(event.position())
+        code = None if self.animating else self.region_at(event.position())
         self.state.hovered_code = code
         self.setCursor(Qt.CursorShape.PointingHandCursor if code else Qt.CursorShape.ArrowCursor)
         super().mouseMoveEvent(event)
@@ -242,33 +357,44 @@ class MapCanvas(QWidget):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
-            self._press_code = self.region_at(event.position())
+            self._press_code = None if self.animating else self.region_at(event.position())
         super().mousePressEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             code = self.region_at(event.position())
-            if code is not None and code == self._press_code:
+            if code is not None and code == self._press_code and not self.animating:
                 self.state.selected_code = code
                 self.regionClicked.emit(code)
             self._press_code = None
+        elif event.button() == Qt.MouseButton.RightButton:
+            self.backRequested.emit()
         super().mouseReleaseEvent(event)
+
+    def contextMenuEvent(self, event) -> None:
+        event.accept()  # right click means "back", never a context menu
 
     # -- painting -------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        self._paint_background(p)
-        if not self._paths:
-            self._paint_placeholder(p)
-        else:
-            self._paint_regions(p)
-            self._paint_labels(p)
-            self._paint_north_arrow(p)
-            self._paint_scale_bar(p)
-        self._paint_demo_mark(p)
-        p.end()
+        try:
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+            self._paint_background(p)
+            if self._old is not None:
+                self._paint_transition(p)
+            elif not self._layer.paths:
+                self._paint_placeholder(p)
+            else:
+                paint_layer(p, self._layer, self.metrics, hovered=self.state.hovered_code,
+                            selected=self.state.selected_code)
+            if self._layer.paths:
+                self._paint_north_arrow(p)
+                self._paint_scale_bar(p)
+            self._paint_demo_mark(p)
+            self._paint_pills(p)
+        finally:
+            p.end()  # an exception must never leave the backing store with an active painter
 
     def _paint_background(self, p: QPainter) -> None:
         r = self.rect()
@@ -280,56 +406,33 @@ class MapCanvas(QWidget):
     def _paint_placeholder(self, p: QPainter) -> None:
         p.setPen(QColor(Colors.text_muted))
         p.setFont(ui_font(self.metrics.title_px))
-        p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+        p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
 
-    def _paint_regions(self, p: QPainter) -> None:
+    def _show_busy(self) -> None:
+        self._busy_shown = bool(self._busy_text)
+        self.update()
+
+    def _paint_pills(self, p: QPainter) -> None:
+        """Top-centre messages: the transient note (amber) above the loading pill (cyan)."""
         m = self.metrics
-        depth = m.px(7)
-        # Extruded base under the whole county: the "sandbox table" look, cheap at hundreds of paths.
-        p.save()
-        p.translate(0, depth)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QColor("#0b3358"))
-        for path in self._paths.values():
-            p.drawPath(path)
-        p.restore()
-        # Glow: thick strokes under the fills; only the outer half-width stays visible.
-        glow = QColor(Colors.accent)
-        glow.setAlpha(170)
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        p.setPen(QPen(glow, m.px(6), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
-        for path in self._paths.values():
-            p.drawPath(path)
-        border = QPen(QColor(Colors.region_border), max(1.0, 1.6 * m.scale))
-        border.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        p.setPen(border)
-        for code, path in self._paths.items():
-            p.setBrush(self._colours.get(code, QColor(NO_DATA_COLOR)))
-            p.drawPath(path)
-        hovered, selected = self.state.hovered_code, self.state.selected_code
-        if hovered in self._paths:
-            p.setBrush(self._colours.get(hovered, QColor(NO_DATA_COLOR)).lighter(135))
-            p.setPen(QPen(QColor(Colors.hover), m.px(3)))
-            p.drawPath(self._paths[hovered])
-        if selected in self._paths:
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.setPen(QPen(QColor(Colors.selected), m.px(4)))
-            p.drawPath(self._paths[selected])
-
-    def _paint_labels(self, p: QPainter) -> None:
-        halo = QPen(QColor(Colors.label_halo), max(2.0, 3.5 * self.metrics.scale))
-        halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        for lab in self._labels:
-            y = lab.rect.top() + 1
-            for text, px, bold, colour in lab.lines:
-                font = ui_font(px, bold=bold)
-                fm = QFontMetricsF(font)
-                x = lab.rect.center().x() - fm.horizontalAdvance(text) / 2.0
-                path = QPainterPath()
-                path.addText(QPointF(x, y + fm.ascent()), font, text)
-                p.strokePath(path, halo)
-                p.fillPath(path, QColor(colour))
-                y += fm.height()
+        y = m.px(16)
+        for text, colour in ((self._note, Colors.demo),
+                             (self._busy_text if self._busy_shown else None, Colors.accent)):
+            if not text:
+                continue
+            font = ui_font(m.body_px, bold=True)
+            fm = QFontMetricsF(font)
+            w, h = fm.horizontalAdvance(text) + 2 * m.px(24), fm.height() + 2 * m.px(10)
+            rect = QRectF((self.width() - w) / 2.0, y, w, h)
+            fill = QColor("#081a30")
+            fill.setAlpha(235)
+            p.setBrush(fill)
+            p.setPen(QPen(QColor(colour), m.px(2)))
+            p.drawRoundedRect(rect, h / 2.0, h / 2.0)
+            p.setPen(QColor(colour))
+            p.setFont(font)
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+            y += h + m.px(8)
 
     def _paint_demo_mark(self, p: QPainter) -> None:
         rect = self.demo_mark_rect()

@@ -6,59 +6,21 @@
 from __future__ import annotations
 
 import logging
-import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
-from sandbox.ui.classify import NO_DATA, Classification, classify
+from sandbox.ui.classify import NO_DATA, POLICY_THRESHOLDS, Classification, classify, fixed_breaks, reclass
+from sandbox.ui.events import Event, Events
+from sandbox.ui.navigation import Crumb, Navigation
+from sandbox.ui.village import VillageState
 from sandbox.ui.projection import GeometryError, Polygon, bounds_of, polygons_of
 
 __all__ = [
-    "Event", "IndicatorInfo", "MapFeature", "RegionMap", "DataError", "MapState", "WallState",
+    "Event", "IndicatorInfo", "MapFeature", "RegionMap", "RegionSeries", "DataError", "MapState", "WallState",
 ]
 
 log = logging.getLogger(__name__)
-
-
-class Event:
-    """A list of callbacks; bound methods are held weakly so a dead widget never gets called."""
-
-    def __init__(self, name: str):
-        self.name = name
-        self._refs: list[Callable[[], Callable | None]] = []
-
-    def connect(self, callback: Callable) -> Callable:
-        if hasattr(callback, "__self__") and hasattr(callback, "__func__"):
-            self._refs.append(weakref.WeakMethod(callback))
-        else:
-            self._refs.append(lambda cb=callback: cb)
-        return callback
-
-    def disconnect(self, callback: Callable) -> None:
-        self._refs = [r for r in self._refs if r() not in (None, callback)]
-
-    def emit(self, *args: Any) -> None:
-        alive = []
-        for ref in list(self._refs):
-            cb = ref()
-            if cb is None:
-                continue
-            alive.append(ref)
-            try:
-                cb(*args)
-            except RuntimeError as exc:
-                # A Qt widget whose C++ side is gone: drop it rather than break the other listeners.
-                if "already deleted" not in str(exc):
-                    raise
-                alive.remove(ref)
-        self._refs = alive
-
-
-class _Events:
-    def __init__(self, *names: str):
-        for n in names:
-            setattr(self, n, Event(n))
 
 
 @dataclass(frozen=True)
@@ -158,6 +120,23 @@ class RegionMap:
         return next((f for f in self.features if f.code == code), None)
 
 
+@dataclass(frozen=True)
+class RegionSeries:
+    """One region's children in every year the API has: what fixes the class breaks across years."""
+
+    code: str
+    maps: Mapping[int, RegionMap]
+    as_of: str | None = None
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(self.maps)
+
+    def pool(self, key: str) -> list[Any]:
+        """Every child's value of indicator `key` over every year (None where missing)."""
+        return [f.value(key) for y in self.years for f in self.maps[y].features]
+
+
 def _label_point(lp: Any, polys: tuple[Polygon, ...]) -> tuple[float, float]:
     try:
         return float(lp[0]), float(lp[1])
@@ -172,10 +151,11 @@ class MapState:
     """What the map shows: region, year, indicator, data; plus hover, selection and label toggle."""
 
     def __init__(self, indicator_key: str = "poverty_incidence", *, classes: int = 5):
-        self.events = _Events("data", "indicator", "indicators", "selection", "hover", "labels")
+        self.events = Events("data", "indicator", "indicators", "selection", "hover", "labels")
         self.region_code: str | None = None
         self.year: int | None = None
         self.region_map: RegionMap | None = None
+        self.series: RegionSeries | None = None
         self.classes = classes
         self._indicator_key = indicator_key
         self._indicators: dict[str, IndicatorInfo] = {}
@@ -183,11 +163,20 @@ class MapState:
         self._hovered: str | None = None
         self._show_labels = True
         self._classification: Classification | None = None
+        self._breaks: dict[tuple, Classification] = {}
 
     # -- data ---------------------------------------------------------------------------------
-    def show(self, region_code: str, year: int | None, region_map: RegionMap) -> None:
-        """Replace the displayed region in one step (never a half-updated map)."""
+    def show(self, region_code: str, year: int | None, region_map: RegionMap,
+             series: RegionSeries | None = None) -> None:
+        """Replace the displayed region in one step (never a half-updated map).
+
+        With a `series` of the same region, classes are fixed over all its years (see classification).
+        """
         self.region_code, self.year, self.region_map = region_code, year, region_map
+        series = series if series is not None and series.code == region_code else None
+        if series is not self.series:
+            self._breaks.clear()
+        self.series = series
         self._classification = None
         if self._selected and not region_map.feature(self._selected):
             self._selected = None
@@ -218,7 +207,11 @@ class MapState:
     @property
     def indicator(self) -> IndicatorInfo:
         """The API's registry entry; before it arrives, the built-in registry, so labels stay Chinese."""
-        return self._indicators.get(self._indicator_key) or _builtin_indicator(self._indicator_key)
+        return self.info(self._indicator_key)
+
+    def info(self, key: str) -> IndicatorInfo:
+        """Registry entry of any indicator key (the API's, else the built-in one)."""
+        return self._indicators.get(key) or _builtin_indicator(key)
 
     def value_of(self, code: str) -> Any:
         f = self.region_map.feature(code) if self.region_map else None
@@ -226,11 +219,35 @@ class MapState:
 
     @property
     def classification(self) -> Classification:
+        """Classes of the shown year under breaks that stay put while the year changes.
+
+        Policy thresholds where the indicator has them (poverty incidence: 3-5-10-20-30 %);
+        otherwise the indicator's scheme over the pooled values of every year in `series`; only
+        without a series (a client that gives one year) are the breaks this year's own.
+        """
         if self._classification is None:
-            feats = self.region_map.features if self.region_map else ()
-            self._classification = classify(
-                [f.value(self._indicator_key) for f in feats], self.indicator.classification, self.classes)
+            key, info = self._indicator_key, self.indicator
+            values = [f.value(key) for f in (self.region_map.features if self.region_map else ())]
+            thresholds = POLICY_THRESHOLDS.get(key)
+            if thresholds is None and self.series is None:
+                self._classification = classify(values, info.classification, self.classes)
+            else:
+                # Breaks depend on the region and indicator, never on the year: computed once.
+                ck = (self.series.code if self.series else None, id(self.series), key, info.classification)
+                base = self._breaks.get(ck)
+                if base is None:
+                    pool = self.series.pool(key) if self.series is not None else values
+                    base = self._breaks[ck] = fixed_breaks(pool, info.classification, self.classes, thresholds)
+                self._classification = reclass(base, values)
         return self._classification
+
+    @property
+    def breaks_fixed_over(self) -> tuple[int, int] | None:
+        """(first, last) year the breaks are shared across, or None when they are this year's own."""
+        if POLICY_THRESHOLDS.get(self._indicator_key) or self.series is None:
+            return None
+        years = self.series.years
+        return (years[0], years[-1]) if len(years) > 1 else None
 
     def class_of(self, code: str) -> int:
         if not self.region_map:
@@ -273,22 +290,53 @@ class MapState:
 
 
 class WallState:
-    """The whole wall: the map plus the region's details, loading flag and last error."""
+    """The whole wall: the map, the drill-down path, the open village, loading flag and last error."""
 
     def __init__(self, map_state: MapState | None = None):
         self.map = map_state or MapState()
-        self.events = _Events("region", "error", "loading")
-        self.region: dict | None = None  # GET /regions/{code} of what is on screen
+        self.nav = Navigation()
+        self.village = VillageState()
+        self.events = Events("region", "error", "loading")
+        self.region: dict | None = None  # GET /regions/{code} of the map on screen
         self.loaded_at: datetime | None = None
         self._error: str | None = None
         self._loading = False
 
-    def apply(self, region: dict, region_map: RegionMap) -> None:
+    def apply(self, region: dict, region_map: RegionMap, series: RegionSeries | None = None,
+              ancestors: list[Crumb] | None = None) -> None:
+        """Show a region's children map; the path follows unless it is the same region again (a new year)."""
+        code = str(region.get("code"))
+        same_level = code == self.map.region_code
         self.region = dict(region)
         self.loaded_at = datetime.now()
-        self.map.show(str(region.get("code")), region.get("year", region_map.year), region_map)
+        if not same_level or self.nav.current is None:
+            self.nav.arrive(region, ancestors)
+            if not (self.nav.current and self.nav.current.is_leaf):
+                self.village.close()
+        self.map.show(code, region.get("year", region_map.year), region_map, series)
         self.events.region.emit(self.region)
         self.error = None
+
+    def open_village(self, region: dict, households: dict | None, note: str | None = None) -> None:
+        """A village's panel is on screen: it joins the path and is selected on the map."""
+        self.nav.arrive(region)
+        self.village.show(region, households, note)
+        self.map.selected_code = self.village.code
+        self.error = None
+
+    def close_village(self) -> bool:
+        if not self.village.is_open:
+            return False
+        self.nav.leave_leaf()
+        self.village.close()
+        self.map.selected_code = None
+        return True
+
+    @property
+    def years(self) -> list[int]:
+        """The years the API has data for (the timeline's stops)."""
+        ys = (self.region or {}).get("years") or []
+        return sorted(int(y) for y in ys)
 
     @property
     def error(self) -> str | None:

@@ -176,7 +176,8 @@ def stylesheet(m: Metrics) -> str:
     values = {k: v for k, v in vars(Colors).items() if not k.startswith("_")}
     values.update(
         title_px=m.title_px, year_px=m.year_px, subtitle_px=m.subtitle_px, body_px=m.body_px, small_px=m.small_px,
-        banner_px=m.banner_px, pad=m.px(10), pad_small=m.px(5), radius=m.px(6), border=m.px(2),
+        banner_px=m.banner_px, pad=m.px(10), pad_small=m.px(5), pad_large=m.px(20), radius=m.px(6),
+        border=m.px(2), touch_px=m.px(44), scroll_px=m.px(14),
         no_data=NO_DATA_COLOR, font_family=_family or "sans-serif",
     )
     return template.safe_substitute(values)

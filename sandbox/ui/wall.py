@@ -1,4 +1,4 @@
-"""The wall window (header, map, legend, banner) plus the screenshot and kiosk entry points."""
+"""The wall window (header, drill-down map, legend, timeline, village panel) plus screenshot and kiosk entry points."""
 
 from __future__ import annotations
 
@@ -8,34 +8,56 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication, QFrame, QHBoxLayout, QMainWindow, QSizePolicy, QVBoxLayout, QWidget,
+)
 
+from sandbox.ui.breadcrumb import BreadcrumbBar
 from sandbox.ui.header import ErrorBanner, HeaderBar
+from sandbox.ui.indicator_picker import IndicatorMenu, IndicatorPicker
 from sandbox.ui.legend import LegendWidget
-from sandbox.ui.loader import LoadResult, RegionLoader, WallClient
+from sandbox.ui.loader import FetchWorker, LoadResult, RegionLoader, VillageLoader, VillageResult, WallClient
 from sandbox.ui.map_canvas import MapCanvas
-from sandbox.ui.state import MapState, WallState
+from sandbox.ui.panels import KpiStrip, PanelsColumn
+from sandbox.ui.panels.worker import client_for_worker
+from sandbox.ui.prefetch import Prefetcher
+from sandbox.ui.state import MapState, RegionSeries, WallState
 from sandbox.ui.summary import SummaryPanel
 from sandbox.ui.theme import Metrics, apply_theme, metrics_for_height, stylesheet
+from sandbox.ui.timeline import TimelineBar, TimelinePlayer
+from sandbox.ui.village_panel import VillagePanel
 
 __all__ = ["WallWindow", "render_screenshot", "run_wall"]
 
 log = logging.getLogger(__name__)
 
-SIDE_FRACTION = 0.24
+SIDE_FRACTION = 0.2
+PANELS_FRACTION = 0.22
+VILLAGE_FRACTION = 0.44
+LEAF_NOTE = "已是最底层（行政村），没有下级区域"
+ROOT_NOTE = "已是最上层"
+IDLE_SECONDS = 300.0  # nobody touched the wall for this long: back to the county overview
+_INPUT_EVENTS = {QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.TouchBegin, QEvent.Type.Wheel}
 
 
 class WallWindow(QMainWindow):
-    """The sandbox wall. Talks to the county only through `client`, always off the GUI thread."""
+    """The sandbox wall. Talks to the county only through `client`, always off the GUI thread.
+
+    Layout slots for more panels: `kpi_strip` (a QHBoxLayout under the header) and `side_column`
+    (the right-hand QVBoxLayout, legend and summary first; `add_side_panel` keeps the order).
+    `worker` runs every API call on the wall's one worker thread; panels may submit to it.
+    """
 
     dataApplied = Signal()
     loadFailed = Signal(str)
+    villageApplied = Signal()
 
     def __init__(self, client: WallClient, *, region: str, year: int | None = None,
                  indicator: str = "poverty_incidence", retry_seconds: float = 30.0,
-                 parent: QWidget | None = None):
+                 prefetch: bool = True, idle_seconds: float = IDLE_SECONDS, animate: bool = True,
+                 panels_client: WallClient | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("wall")
         self.setWindowTitle("扶贫电子沙盘")
@@ -44,72 +66,303 @@ class WallWindow(QMainWindow):
         self.metrics: Metrics | None = None
         self._target: tuple[str, int | None] = (region, year)
         self._have_indicators = False
+        self._series: dict[str, RegionSeries] = {}
+        # Panels fetch on threads of their own, each with its own HTTP session.
+        panels_client = client if panels_client is None else panels_client
+        self.kpis = KpiStrip(client_for_worker(panels_client), animate=animate)
+        self.panels = PanelsColumn(client_for_worker(panels_client), indicator=indicator)
+        self._build()
 
-        self.header = HeaderBar(self.state)
-        self.banner = ErrorBanner(self.state)
-        self.canvas = MapCanvas(self.state.map)
-        self.legend = LegendWidget(self.state.map)
-        self.summary = SummaryPanel(self.state)
-        self.side = QFrame(objectName="sidePanel")
-        side_lay = QVBoxLayout(self.side)
-        side_lay.setContentsMargins(0, 0, 0, 0)
-        side_lay.addWidget(self.legend)
-        side_lay.addWidget(self.summary)
-        side_lay.addStretch(1)
-        body = QHBoxLayout()
-        body.addWidget(self.canvas, 1)
-        body.addWidget(self.side, 0)
+        self.worker = FetchWorker(self)
+        self.loader = RegionLoader(client, self, self.worker)
+        self.loader.loaded.connect(self._on_loaded)
+        self.loader.failed.connect(self._on_failed)
+        self.village_loader = VillageLoader(client, self, self.worker)
+        self.village_loader.loaded.connect(self._on_village)
+        self.village_loader.failed.connect(self._on_village_failed)
+        self.prefetcher = Prefetcher(client, self.worker, self._series_of, self)
+        self.prefetcher.enabled = prefetch
+        self.player = TimelinePlayer(self.state, self.set_year, parent=self)
+        self.player.playingChanged.connect(self.timeline.set_playing)
+        self._retry = QTimer(self, singleShot=True, interval=max(1, int(retry_seconds * 1000)))
+        self._retry.timeout.connect(self.refresh)
+        self._idle = QTimer(self, singleShot=True)
+        self._idle.timeout.connect(self.go_home)
+        self._idle_enabled = False
+        self._connect()
+        self._apply_metrics(metrics_for_height(1080))
+        QApplication.instance().installEventFilter(self)
+        self.set_idle_seconds(idle_seconds)
+        self.load(region, year)
+
+    # -- construction -----------------------------------------------------------------------------
+    def _build(self) -> None:
+        st = self.state
+        self.header = HeaderBar(st)
+        self.banner = ErrorBanner(st)
+        self.canvas = MapCanvas(st.map)
+        self.legend = LegendWidget(st.map)
+        self.summary = SummaryPanel(st)
+        self.breadcrumb = BreadcrumbBar(st.nav)
+        self.timeline = TimelineBar(st)
+        self.village_panel = VillagePanel(st.village, st.map)
+        self.village_panel.hide()
+
         root = QWidget(objectName="wallRoot")
+        self.indicator_menu = IndicatorMenu(st.map, root)
+        self.indicator_picker = IndicatorPicker(st.map, self.indicator_menu)
+
+        self._map_column = QVBoxLayout()
+        self._map_column.setContentsMargins(0, 0, 0, 0)
+        self._map_column.addWidget(self.breadcrumb)
+        self._map_column.addWidget(self.canvas, 1)
+        self._stage = QHBoxLayout()  # the map and, when open, the village panel beside it
+        self._stage.setContentsMargins(0, 0, 0, 0)
+        self._stage.addLayout(self._map_column, 1)
+        self._stage.addWidget(self.village_panel, 0)
+        self._main_column = QVBoxLayout()  # the timeline runs under both
+        self._main_column.setContentsMargins(0, 0, 0, 0)
+        self._main_column.addLayout(self._stage, 1)
+        self._main_column.addWidget(self.timeline)
+
+        self.side = QFrame(objectName="sidePanel")
+        self.side_column = QVBoxLayout(self.side)
+        self.side_column.setContentsMargins(0, 0, 0, 0)
+        self.indicator_picker.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.side_column.addWidget(self.indicator_picker)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.side_column.addWidget(self.legend)
+        # The summary repeats the KPI strip for the hovered region: first to give way on small screens.
+        self.summary.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self.side_column.addWidget(self.summary, 1)
+        self.side_column.addStretch(1)
+
+        # Ignored vertically: below 1080p the panels squeeze (their text shrinks to fit) rather than
+        # forcing the window taller than the screen.
+        self.panels.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Ignored)
+        body = QHBoxLayout()
+        body.addWidget(self.panels, 0)  # the selected region's 五个一批, causes, guarantees, trend
+        body.addLayout(self._main_column, 1)
+        body.addWidget(self.side, 0)
+        self._body_host = QWidget(objectName="bodyHost")
+        self._body_host.setLayout(body)
+
+        self._kpi_host = QWidget(objectName="kpiStrip")
+        self.kpi_strip = QHBoxLayout(self._kpi_host)
+        self.kpi_strip.setContentsMargins(0, 0, 0, 0)
+        self.kpi_strip.addWidget(self.kpis)
+
         lay = QVBoxLayout(root)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         lay.addWidget(self.header)
+        lay.addWidget(self._kpi_host)
         lay.addWidget(self.banner)
-        self._body_host = QWidget(objectName="bodyHost")
-        self._body_host.setLayout(body)
         lay.addWidget(self._body_host, 1)
         self.setCentralWidget(root)
 
-        self.loader = RegionLoader(client, self)
-        self.loader.loaded.connect(self._on_loaded)
-        self.loader.failed.connect(self._on_failed)
-        self._retry = QTimer(self, singleShot=True, interval=max(1, int(retry_seconds * 1000)))
-        self._retry.timeout.connect(self.refresh)
-        self._apply_metrics(metrics_for_height(1080))
-        self.load(region, year)
+    def _connect(self) -> None:
+        self.canvas.regionClicked.connect(self.drill)
+        self.canvas.backRequested.connect(self.go_up)
+        self.breadcrumb.crumbClicked.connect(self.go_to)
+        self.breadcrumb.backClicked.connect(self.go_up)
+        self.timeline.slider.yearPicked.connect(self._on_year_picked)
+        self.timeline.play_button.clicked.connect(lambda _=False: self.player.toggle())
+        self.village_panel.closeRequested.connect(self.close_village)
+        self.village_panel.pageRequested.connect(self._on_page)
+        self.state.village.events.changed.connect(self._on_village_state)
+        self.state.map.events.indicator.connect(self._on_indicator)
 
-    # -- loading ----------------------------------------------------------------------------------
-    def load(self, region: str, year: int | None = None) -> None:
+    def set_idle_seconds(self, seconds: float) -> None:
+        """How long the wall waits without input before going back to the county (0: never)."""
+        self._idle_enabled = seconds > 0
+        self._idle.setInterval(max(1, int(seconds * 1000)))
+        if self._idle_enabled:
+            self._idle.start()
+        else:
+            self._idle.stop()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _INPUT_EVENTS and self._idle_enabled:
+            self._idle.start()  # someone is using the wall
+        return False
+
+    def add_side_panel(self, widget: QWidget, stretch: int = 0) -> None:
+        """Put a panel in the right-hand column, above the trailing spacer."""
+        self.side_column.insertWidget(self.side_column.count() - 1, widget, stretch)
+
+    # -- navigation ---------------------------------------------------------------------------------
+    def load(self, region: str, year: int | None = None, *, busy: str | None = None) -> None:
         """Ask for a region/year; the screen changes only when all of its data has arrived."""
         self._target = (region, year)
         self._retry.stop()
+        ready = self.prefetcher.get(region, year) if self._have_indicators else None
+        if ready is not None:  # prefetched a moment ago: no network, no wait
+            self.loader.cancel()
+            self._on_loaded(ready)
+            return
         self.state.loading = True
-        self.loader.request(region, year, with_indicators=not self._have_indicators)
+        known = region == self.state.map.region_code or self.state.nav.index_of(region) is not None or (
+            self.state.map.region_map is not None and self.state.map.region_map.feature(region) is not None)
+        self.loader.request(region, year, with_indicators=not self._have_indicators,
+                            series=self._series_of(region), with_ancestors=not known)
+        self.canvas.set_busy(busy)
+
+    def _series_of(self, code: str) -> RegionSeries | None:
+        return self._series.get(code) or self.prefetcher.series(code)
 
     def refresh(self) -> None:
+        """Fetch what is asked for again, all years afresh (F5, the retry timer)."""
+        self._series.clear()
+        self.prefetcher.clear()
         self.load(*self._target)
+        if self.state.village.is_open:
+            self.village_loader.request(self.state.village.code, self.state.map.year, self.state.village.page)
+
+    def drill(self, code: str) -> None:
+        """A region on the map was clicked: open its children, or its panel if it is a village."""
+        rm = self.state.map.region_map
+        f = rm.feature(code) if rm is not None else None
+        if f is None:
+            return
+        if self.state.village.code == code:
+            self.canvas.show_note(LEAF_NOTE)
+            return
+        if f.level == "village":
+            self.open_village(code)
+            return
+        self.load(code, self.state.map.year, busy=f"正在载入 {f.name}…")
+
+    def open_village(self, code: str, page: int = 1) -> None:
+        """Ask for a village's panel (figures and a page of households); it opens when they arrive."""
+        self.village_loader.request(code, self.state.map.year, page)
+        rm = self.state.map.region_map
+        f = rm.feature(code) if rm is not None else None
+        self.canvas.set_busy(f"正在载入 {f.name}…" if f else "正在载入…")
+
+    def close_village(self) -> None:
+        self.state.close_village()
+
+    def go_up(self) -> None:
+        """One level up: close the menu, else the village panel, else show the parent's map."""
+        if self.indicator_menu.isVisible():
+            self.indicator_menu.close_menu()
+            return
+        if self.state.close_village():
+            return
+        parent = self.state.nav.up_target()
+        if parent is None:
+            self.canvas.show_note(ROOT_NOTE)
+            return
+        self.load(parent.code, self.state.map.year, busy=f"正在返回 {parent.name}…")
+
+    def go_home(self) -> None:
+        """Back to the top of the path (the idle timeout): menu and village closed, the tour left running."""
+        self.indicator_menu.close_menu()
+        self.state.close_village()
+        root = self.state.nav.root
+        if root is not None and root.code != self.state.map.region_code:
+            self.load(root.code, self.state.map.year)
+
+    def go_to(self, code: str) -> None:
+        """A breadcrumb was clicked."""
+        if code == self.state.map.region_code:
+            self.state.close_village()
+            return
+        crumb = next((c for c in self.state.nav.stack if c.code == code), None)
+        self.load(code, self.state.map.year, busy=f"正在载入 {crumb.name}…" if crumb else None)
+
+    def set_year(self, year: int) -> None:
+        """Show another year of the region asked for last (a drill on its way keeps going), and of the open village."""
+        code = self._target[0]
+        self.load(code, year)
+        if self.state.village.is_open:
+            self.village_loader.request(self.state.village.code, year, 1)
 
     def set_indicator(self, key: str) -> None:
         self.state.map.indicator_key = key  # every indicator is in the GeoJSON: no refetch
 
+    def _on_indicator(self, *_: object) -> None:
+        self.panels.set_indicator(self.state.map.indicator_key)
+
+    def _on_year_picked(self, year: int) -> None:
+        self.player.stop()
+        self.set_year(year)
+
+    def _on_page(self, page: int) -> None:
+        v = self.state.village
+        if v.is_open and 1 <= page <= v.pages:
+            self.village_loader.request(v.code, self.state.map.year, page, with_region=False)
+
+    # -- results ------------------------------------------------------------------------------------
     def _on_loaded(self, result: LoadResult) -> None:
+        st = self.state
         if result.indicators is not None:
-            self.state.map.set_indicators(result.indicators)
+            st.map.set_indicators(result.indicators)
             self._have_indicators = True
-        self.state.apply(result.region, result.region_map)
-        self._target = (self.state.map.region_code, self.state.map.year)
-        self.state.loading = False
+        if result.series is not None:
+            self._series[result.series.code] = result.series
+        self.canvas.set_busy(None)
+        st.loading = False
+        if not result.region_map.features and result.village is None and st.has_data:
+            # Nothing to drill into: keep the level on screen and say why.
+            self.canvas.show_note(f"{result.region.get('name') or '该区域'} 没有下级区域")
+            self._target = (st.map.region_code, st.map.year)
+            st.error = None
+            self.dataApplied.emit()
+            return
+        came_from = st.map.region_code
+        st.apply(result.region, result.region_map, result.series, result.ancestors)
+        self.kpis.update_region(result.region)
+        self.panels.update_region(result.region)
+        if came_from and result.region_map.feature(came_from) is not None:
+            st.map.selected_code = came_from  # back up a level: the region just left stays outlined
+        if not result.region_map.features:
+            self.canvas.set_placeholder("该区域没有下级区域")
+        if result.village is not None:
+            v = result.village
+            st.open_village(v.region, v.households, v.note)
+        self._target = (st.map.region_code, st.map.year)
         self.dataApplied.emit()
+        if not self.player.playing:  # the next click is most likely one of these
+            self.prefetcher.schedule([f.code for f in result.region_map.features if f.level != "village"],
+                                     st.map.year)
 
     def _on_failed(self, message: str) -> None:
-        self.state.loading = False
-        self.state.error = message
-        if not self.state.has_data:
+        st = self.state
+        st.loading = False
+        self.canvas.set_busy(None)
+        st.error = message
+        if st.has_data:
+            self._target = (st.map.region_code, st.map.year)  # retry what is on screen, not the failed drill
+        else:
             self.canvas.set_placeholder("暂无可显示的地图数据")
         self._retry.start()
         self.loadFailed.emit(message)
 
-    # -- layout -----------------------------------------------------------------------------------
+    def _on_village(self, result: VillageResult) -> None:
+        st = self.state
+        self.canvas.set_busy(None)
+        if result.region is None:
+            if st.village.is_open:  # a new page; ignore it if the panel was closed meanwhile
+                st.village.show(None, result.households, result.note)
+        else:
+            if str(result.region.get("parent_code")) != st.map.region_code:
+                return  # the map moved on while this village was loading
+            st.open_village(result.region, result.households, result.note)
+        self.villageApplied.emit()
+
+    def _on_village_failed(self, message: str) -> None:
+        self.canvas.set_busy(None)
+        self.state.error = message
+        self.loadFailed.emit(message)
+
+    def _on_village_state(self, village) -> None:
+        self.village_panel.setVisible(village.is_open)
+        self.panels.setVisible(not village.is_open)  # the village panel takes the room the map needs
+        self._size_columns()
+
+    # -- layout -------------------------------------------------------------------------------------
     def _apply_metrics(self, m: Metrics) -> None:
         if m == self.metrics:
             return
@@ -118,25 +371,51 @@ class WallWindow(QMainWindow):
         pad = m.px(16)
         self._body_host.layout().setContentsMargins(pad, pad, pad, pad)
         self._body_host.layout().setSpacing(pad)
-        self.side.layout().setSpacing(pad)
+        self._map_column.setSpacing(m.px(10))
+        self._stage.setSpacing(pad)
+        self._main_column.setSpacing(pad)
+        self.side_column.setSpacing(pad)
         self.canvas.set_metrics(m)
+        self.kpis.set_metrics(m)
+        self.panels.set_metrics(m)
         self.legend.set_metrics(m)
+        self.timeline.set_metrics(m)
+        self.village_panel.set_metrics(m)
+        self.indicator_menu.set_metrics(m)
+        self.breadcrumb.set_spacing(m.px(6))
         self.header.setFixedHeight(m.px(104))
+
+    def _size_columns(self) -> None:
+        self.side.setFixedWidth(max(260, int(self.width() * SIDE_FRACTION)))
+        self.panels.setFixedWidth(max(300, int(self.width() * PANELS_FRACTION)))
+        self.village_panel.setFixedWidth(max(420, int(self.width() * VILLAGE_FRACTION)))
 
     def resizeEvent(self, event) -> None:
         self._apply_metrics(metrics_for_height(self.height()))
-        self.side.setFixedWidth(max(260, int(self.width() * SIDE_FRACTION)))
+        self._size_columns()
         super().resizeEvent(event)
+        if self.indicator_menu.isVisible():
+            self.indicator_menu.setGeometry(self.centralWidget().rect())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_F5:
+        key = event.key()
+        if key == Qt.Key.Key_Escape:
+            self.go_up()
+        elif key == Qt.Key.Key_F5:
             self.refresh()
-            return
-        super().keyPressEvent(event)
+        elif key == Qt.Key.Key_Space:
+            self.player.toggle()
+        else:
+            super().keyPressEvent(event)
 
     def closeEvent(self, event) -> None:
+        QApplication.instance().removeEventFilter(self)
+        self._idle.stop()
         self._retry.stop()
-        self.loader.shutdown()
+        self.player.stop()
+        self.worker.shutdown()
+        self.kpis.shutdown()
+        self.panels.shutdown()
         super().closeEvent(event)
 
     def wait_for_data(self, timeout: float = 30.0) -> bool:
@@ -146,7 +425,7 @@ class WallWindow(QMainWindow):
         self.dataApplied.connect(loop.quit)
         self.loadFailed.connect(loop.quit)
         try:
-            while self.state.loading and time.monotonic() < deadline:
+            while (self.state.loading or self.canvas.animating) and time.monotonic() < deadline:
                 QTimer.singleShot(100, loop.quit)
                 loop.exec()
         finally:
@@ -168,15 +447,23 @@ def _application(offscreen: bool = False) -> QApplication:
 def render_screenshot(client: WallClient, path: str | os.PathLike, size: tuple[int, int] = (1920, 1080), *,
                       region: str, year: int | None = None,
                       indicator: str = "poverty_incidence", timeout: float = 60.0) -> Path:
-    """Build the wall offscreen at `size`, wait for its data, save a PNG and return its path."""
+    """Build the wall offscreen at `size`, wait for its data, save a PNG and return its path.
+
+    A village's code renders its town's map with the village panel open."""
     app = _application(offscreen=True)
-    win = WallWindow(client, region=region, year=year, indicator=indicator)
+    win = WallWindow(client, region=region, year=year, indicator=indicator, animate=False)
     win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     win.resize(*size)
     win.show()
     try:
         if not win.wait_for_data(timeout):
             log.warning("screenshot taken without fresh data: %s", win.state.error or "timed out")
+        win.canvas.finish_transition()
+        deadline = time.monotonic() + timeout
+        while win.panels.trend.busy and time.monotonic() < deadline:  # the trend arrives on its own thread
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            time.sleep(0.01)
+        win.kpis.finish_animations()
         app.processEvents()
         out = Path(path)
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ except ModuleNotFoundError:  # not pip-installed: run from the checkout
 
 import pytest
 
-from sandbox.client.api import ApiError
+from sandbox.client.api import ApiError, ApiUnavailable
 
 COUNTY = "522726000000"
 AS_OF = "2020-12-31T18:00:00+08:00"
@@ -149,3 +149,200 @@ def make_client():
 @pytest.fixture
 def indicators_payload() -> list[dict]:
     return copy.deepcopy(INDICATORS)
+
+
+# -- a three-level fake county: 6 towns in a 2×3 grid, each split into 2×2 villages, 2014–2020 -------------
+
+YEARS = list(range(2014, 2021))
+TOWN_NAMES = ["百泉镇", "麻尾镇", "影山镇", "基长镇", "玉水镇", "上司镇"]
+LEAFLESS_TOWN = "522726106000"  # 上司镇: no villages on record (a region without children)
+NO_DATA_VILLAGE = "522726105204"  # no poverty figures in any year
+COUNTY_INDICATORS = [*INDICATORS, {
+    "key": "relapse_rate", "label_zh": "返贫率", "unit": "%", "formula": "…", "higher_is_better": False,
+    "classification": "quantiles"}]
+
+
+def town_code(i: int) -> str:
+    return f"522726{101 + i:03d}000"
+
+
+def village_code(i: int, j: int) -> str:
+    return f"522726{101 + i:03d}{201 + j:03d}"
+
+
+def town_incidence(i: int, year: int) -> float:
+    """28, 24, 20 … % in 2014 falling 4 points a year: town i in year y equals town i+1 in year y−1."""
+    return float(max(0.0, 28.0 - 4.0 * i - 4.0 * (year - 2014)))
+
+
+def _props(code: str, name: str, level: str, incidence: float | None, lp) -> dict:
+    return {
+        "code": code, "name": name, "level": level, "label_point": lp,
+        "poverty_incidence": incidence,
+        "poor_population": None if incidence is None else int(round(incidence * 100)),
+        "housing_safe_rate": None if incidence is None else round(100.0 - incidence, 2),
+        "relapse_rate": None,  # an indicator nobody reported: 无数据 everywhere, never 0
+    }
+
+
+class FakeCounty:
+    """Answers like ApiClient for a county → town → village hierarchy; households masked as for `display`.
+
+    `fail_codes`: region/children calls for these codes raise ApiUnavailable (the API failing mid-drill);
+    `role="delegation"` makes GET /households answer 403 like the real API.
+    """
+
+    size = 0.1
+
+    def __init__(self, *, role: str = "display", demo: bool = True):
+        self.role = role
+        self.demo = demo
+        self.fail: Exception | None = None
+        self.fail_codes: set[str] = set()
+        self.calls: list[tuple] = []
+        self.gate: threading.Event | None = None
+        self.threads: set[str] = set()
+
+    def _enter(self, *call) -> None:
+        self.calls.append(call)
+        self.threads.add(threading.current_thread().name)
+        if self.gate is not None:
+            self.gate.wait(10)
+        if self.fail is not None:
+            raise self.fail
+        if len(call) > 1 and call[1] in self.fail_codes:
+            raise ApiUnavailable("无法连接中心数据接口: ConnectionError")
+
+    # geometry ------------------------------------------------------------------------------------
+    def town_square(self, i: int) -> tuple[float, float]:
+        r, c = divmod(i, 3)
+        return 107.4 + c * self.size, 25.7 + (1 - r) * self.size
+
+    def village_square(self, i: int, j: int) -> tuple[float, float]:
+        lon, lat = self.town_square(i)
+        r, c = divmod(j, 2)
+        return lon + c * self.size / 2, lat + (1 - r) * self.size / 2
+
+    # data ------------------------------------------------------------------------------------------
+    def incidence(self, code: str, year: int) -> float | None:
+        i = int(code[6:9]) - 101
+        if code.endswith("000"):
+            return town_incidence(i, year)
+        if code == NO_DATA_VILLAGE:
+            return None
+        j = int(code[9:]) - 201
+        return round(max(0.0, town_incidence(i, year) + (j - 1.5)), 2)
+
+    def _level(self, code: str) -> str:
+        if code in ("522726", "522726000000"):
+            return "county"
+        return "town" if code.endswith("000") else "village"
+
+    def _name(self, code: str) -> str:
+        level = self._level(code)
+        if level == "county":
+            return "独山县"
+        i = int(code[6:9]) - 101
+        return TOWN_NAMES[i] if level == "town" else f"{TOWN_NAMES[i][:2]}{int(code[9:]) - 200}村"
+
+    def _children(self, code: str) -> list[str]:
+        level = self._level(code)
+        if level == "county":
+            return [town_code(i) for i in range(6)]
+        if level == "town" and code != LEAFLESS_TOWN:
+            i = int(code[6:9]) - 101
+            return [village_code(i, j) for j in range(4)]
+        return []
+
+    def _check(self, code: str) -> None:
+        level = self._level(code)
+        if level == "county":
+            return
+        i = int(code[6:9]) - 101
+        if not 0 <= i < 6 or (level == "village" and (code[:9] + "000" == LEAFLESS_TOWN
+                                                       or not 0 <= int(code[9:]) - 201 < 4)):
+            raise ApiError(404, f"未找到区划代码 {code}")
+
+    # API -------------------------------------------------------------------------------------------
+    def health(self) -> dict:
+        self._enter("health")
+        return {"status": "ok", "data_as_of": AS_OF, "root_region": COUNTY}
+
+    def indicators(self) -> list[dict]:
+        self._enter("indicators")
+        return copy.deepcopy(COUNTY_INDICATORS)
+
+    def region(self, code: str, year: int | None = None) -> dict:
+        self._enter("region", code, year)
+        self._check(code)
+        year = year or YEARS[-1]
+        level = self._level(code)
+        code = COUNTY if level == "county" else code
+        inc = None if level == "county" else self.incidence(code, year)
+        parent = {"county": "522700000000", "town": COUNTY, "village": code[:9] + "000"}[level]
+        village_no = int(code[9:]) - 201 if level == "village" else 0
+        return {
+            "code": code, "name": self._name(code), "level": level,
+            "level_zh": {"county": "县", "town": "乡镇", "village": "行政村"}[level],
+            "parent_code": parent, "year": year, "years": list(YEARS),
+            "children": [{"code": c, "name": self._name(c), "level": self._level(c)} for c in self._children(code)],
+            "indicators": {"poverty_incidence": 15.1 if inc is None else inc, "poor_population": 4512,
+                           "poor_households": 1200, "exited_population": 3000, "rural_population": 30000,
+                           "villages": 24, "poor_villages": 12, "housing_safe_rate": 96.5, "relapse_rate": None},
+            "breakdowns": {},
+            "is_poor_village": (village_no % 2 == 0) if level == "village" else None,
+            "poor_village_exit_year": 2018 if level == "village" and village_no % 2 == 0 else None,
+            "demo": self.demo, "data_label": "演示数据" if self.demo else None, "as_of": AS_OF,
+        }
+
+    def children_geojson(self, code: str, year: int | None = None) -> dict:
+        self._enter("children_geojson", code, year)
+        self._check(code)
+        year = year or YEARS[-1]
+        level = self._level(code)
+        code = COUNTY if level == "county" else code
+        features, half = [], self.size / 2
+        for c in self._children(code):
+            if self._level(c) == "town":
+                i = int(c[6:9]) - 101
+                (lon, lat), size = self.town_square(i), self.size
+            else:
+                i, j = int(c[6:9]) - 101, int(c[9:]) - 201
+                (lon, lat), size = self.village_square(i, j), half
+            props = _props(c, self._name(c), self._level(c), self.incidence(c, year),
+                           [lon + size / 2, lat + size / 2])
+            if self._level(c) == "village":
+                props["is_poor_village"] = (int(c[9:]) - 201) % 2 == 0
+            features.append({"type": "Feature", "geometry": square(lon, lat, size), "properties": props})
+        bbox = None
+        if features:
+            xs = [p[0] for f in features for p in f["geometry"]["coordinates"][0]]
+            ys = [p[1] for f in features for p in f["geometry"]["coordinates"][0]]
+            bbox = [min(xs), min(ys), max(xs), max(ys)]
+        return {"type": "FeatureCollection", "features": features, "year": year, "as_of": AS_OF, "bbox": bbox,
+                "demo": self.demo, "data_label": "演示数据" if self.demo else None,
+                "parent": {"code": code, "name": self._name(code), "level": level}}
+
+    def households(self, region: str, status: str | None = None, page: int = 1) -> dict:
+        self._enter("households", region, page)
+        if self.role == "delegation":
+            raise ApiError(403, "当前角色(参观接待)无权访问此接口,仅限: 管理员、领导、大屏展示")
+        total, size = 23, 10
+        start = (page - 1) * size
+        items = [{
+            "id": n, "household_number": f"{region}{n:05d}", "head_name": f"王*{'明华军'[n % 3]}",
+            "id_number": f"522726********{1000 + n:04d}", "phone": f"138****{2000 + n:04d}",
+            "attribute_zh": "一般贫困户", "status_zh": "已脱贫", "members": 3, "main_cause_zh": "因病",
+            "exit_batch_zh": "发展生产脱贫一批", "per_capita_net_income": 8000.0 + n,
+        } for n in range(start + 1, min(total, start + size) + 1)]
+        return {"region": region, "year": YEARS[-1], "page": page, "page_size": size, "total": total, "items": items}
+
+
+@pytest.fixture
+def county_client() -> FakeCounty:
+    return FakeCounty()
+
+
+@pytest.fixture
+def make_county():
+    return FakeCounty

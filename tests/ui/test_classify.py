@@ -115,3 +115,46 @@ def test_format_as_of():
     assert format_as_of("2020-12-31T10:00:00Z") == "2020年12月31日 10:00"
     assert format_as_of(None) == "未知"
     assert format_as_of("昨天") == "昨天"
+
+
+# -- breaks that hold across years ----------------------------------------------------------------------
+
+from sandbox.ui.classify import POLICY_THRESHOLDS, classify_over, fixed_breaks, reclass  # noqa: E402
+
+YEAR_2014 = [28.0, 24.0, 20.0, 16.0, 12.0, 8.0]
+YEAR_2015 = [24.0, 20.0, 16.0, 12.0, 8.0, 4.0]
+
+
+def test_pooled_breaks_give_one_value_one_class_in_every_year():
+    pool = YEAR_2014 + YEAR_2015
+    a = classify_over(YEAR_2014, pool, "natural_breaks", 5)
+    b = classify_over(YEAR_2015, pool, "natural_breaks", 5)
+    assert a.bins == b.bins and a.lower == b.lower == 4.0
+    assert a.classes[1] == b.classes[0] and a.classes[2] == b.classes[1]  # 24% and 20%, both years
+    # per-year classing breaks that promise: 20% is one class below the top in 2014, the top in 2015
+    assert classify(YEAR_2014, "natural_breaks", 5).classes[2] != classify(YEAR_2015, "natural_breaks", 5).classes[1]
+
+
+def test_a_class_may_be_empty_in_one_year():
+    pool = YEAR_2014 + [0.5, 0.2]
+    c = classify_over([0.2, 0.5], pool, "natural_breaks", 5)
+    assert c.counts()[0] == 2 and sum(c.counts()) == 2 and c.k == 5
+
+
+def test_policy_thresholds_for_poverty_incidence():
+    edges = POLICY_THRESHOLDS["poverty_incidence"]
+    assert edges == (3.0, 5.0, 10.0, 20.0, 30.0)
+    c = classify_over([0.2, 2.99, 3.0, 4.0, 12.0, 31.6, None], None, "natural_breaks", 5, thresholds=edges)
+    assert c.scheme == "thresholds" and c.open_top and c.k == 6
+    assert c.classes == (0, 0, 0, 1, 3, 5, NO_DATA)
+    assert legend_labels(c, "%") == ["0 – 3%", "3 – 5%", "5 – 10%", "10 – 20%", "20 – 30%", "30% 以上"]
+    assert math.isfinite(c.bins[-1])  # JSON-safe for exports
+    assert c.class_of(1e6) == 5
+
+
+def test_fixed_breaks_rejects_unsorted_thresholds_and_reclass_keeps_bins():
+    with pytest.raises(ValueError):
+        fixed_breaks([1.0], thresholds=(5.0, 3.0))
+    base = fixed_breaks(range(20), "quantiles", 4)
+    again = reclass(base, [0, 19, None])
+    assert again.bins == base.bins and again.classes == (0, 3, NO_DATA)

@@ -38,7 +38,10 @@ def test_legend_lists_classes_and_no_data(qtbot, state, make_fc):
     assert "▼ 数值越低越好" in texts
     assert "无数据" in texts and "1 个乡镇" in texts
     for _, label, _ in entries[:-1]:
-        assert label in texts and label.endswith("%")
+        assert label in texts and "%" in label
+    # poverty incidence is classed by the fixed policy thresholds, the top class open-ended
+    assert [e[1] for e in entries[:-1]] == ["0 – 3%", "3 – 5%", "5 – 10%", "10 – 20%", "20 – 30%", "30% 以上"]
+    assert "政策标准固定分级（3% 为贫困县退出标准线）" in texts
 
 
 def test_legend_follows_the_indicator(qtbot, state, squares_fc):

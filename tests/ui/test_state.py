@@ -55,8 +55,9 @@ def test_map_state_events_and_classes(squares_fc, indicators_payload):
     st.show("522726000000", 2016, RegionMap.from_geojson(squares_fc))
     assert st.indicator.label_zh == "贫困发生率"
     assert st.class_of("522726103000") == NO_DATA
-    assert st.class_of("522726101000") == 0
-    assert st.class_of("522726106000") == st.classification.k - 1
+    assert st.class_of("522726101000") == 0  # 2.0%: under the 3% exit line
+    assert st.class_of("522726106000") == 4  # 26.0%: the "20 – 30%" class of the fixed thresholds
+    assert st.classification.scheme == "thresholds" and st.classification.k == 6
     st.selected_code = "522726102000"
     st.selected_code = "522726102000"  # no duplicate event
     st.indicator_key = "housing_safe_rate"

@@ -3,6 +3,8 @@
 import threading
 
 import pytest
+
+from tests.ui.test_drill import _PanelsClient as PanelsStub
 from PySide6.QtGui import QColor, QImage
 
 from sandbox.client.api import ApiError, ApiUnavailable
@@ -17,6 +19,8 @@ pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 def make_wall(qtbot):
     def make(client, **kw):
         kw.setdefault("region", "522726000000")
+        kw.setdefault("panels_client", PanelsStub())
+        kw.setdefault("prefetch", False)
         w = WallWindow(client, retry_seconds=600, **kw)
         qtbot.addWidget(w)
         w.resize(1280, 720)
@@ -42,7 +46,9 @@ def centre_colour(wall, code):
 def test_wall_loads_in_a_worker_and_fills_the_header(qtbot, make_wall, fake_client):
     wall = loaded(qtbot, make_wall(fake_client))
     assert threading.main_thread().name not in fake_client.threads
-    assert [c[0] for c in fake_client.calls] == ["indicators", "region", "children_geojson"]
+    # the children of every year (fixed class breaks), the year on screen first
+    assert [c[0] for c in fake_client.calls] == ["indicators", "region", *["children_geojson"] * 7]
+    assert [c[2] for c in fake_client.calls[2:]] == [2016, 2014, 2015, 2017, 2018, 2019, 2020]
     assert wall.header.title_label.text() == "独山县脱贫攻坚电子沙盘"
     assert wall.header.year_label.text() == "2016 年度"
     assert wall.header.as_of_label.text() == "数据截至 2020年12月31日 18:00"
@@ -58,7 +64,8 @@ def test_error_banner_keeps_the_previous_map(qtbot, make_wall, fake_client):
     wall = loaded(qtbot, make_wall(fake_client))
     code = "522726106000"
     before = centre_colour(wall, code)
-    assert before == ramp(wall.state.map.classification.k, False)[-1]
+    cls = wall.state.map.classification
+    assert before == ramp(cls.k, False)[wall.state.map.class_of(code)] == ramp(6, False)[4]  # 26%: 20 – 30%
     fake_client.fail = ApiUnavailable("无法连接中心数据接口: ConnectionError")
     with qtbot.waitSignal(wall.loadFailed, timeout=5000):
         wall.refresh()

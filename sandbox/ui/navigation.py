@@ -1,0 +1,100 @@
+"""The drill-down path (county › town › village) as a stack of region codes, testable without Qt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from sandbox.ui.events import Events
+
+__all__ = ["Crumb", "Navigation", "LEVEL_ZH", "LEAF_LEVEL", "crumb_of"]
+
+LEVEL_ZH = {"county": "县", "town": "乡镇", "village": "行政村"}
+LEAF_LEVEL = "village"  # has no children: cannot be drilled further
+
+
+@dataclass(frozen=True)
+class Crumb:
+    """One step of the path; the code drives navigation, the name is only for display."""
+
+    code: str
+    name: str
+    level: str = ""
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.level == LEAF_LEVEL
+
+
+def crumb_of(region: Mapping[str, Any]) -> Crumb:
+    """A crumb from a GET /regions/{code} payload (or a children entry)."""
+    code = str(region["code"])
+    return Crumb(code, str(region.get("name") or code), str(region.get("level") or ""))
+
+
+class Navigation:
+    """The path from the root to what is on screen. It changes only when data has arrived (`arrive`),
+    so a request that fails leaves the path, like the map, as it was."""
+
+    def __init__(self) -> None:
+        self.events = Events("changed")
+        self._stack: tuple[Crumb, ...] = ()
+
+    @property
+    def stack(self) -> tuple[Crumb, ...]:
+        return self._stack
+
+    @property
+    def current(self) -> Crumb | None:
+        return self._stack[-1] if self._stack else None
+
+    @property
+    def parent(self) -> Crumb | None:
+        return self._stack[-2] if len(self._stack) > 1 else None
+
+    @property
+    def root(self) -> Crumb | None:
+        return self._stack[0] if self._stack else None
+
+    @property
+    def can_go_up(self) -> bool:
+        return len(self._stack) > 1
+
+    def codes(self) -> list[str]:
+        return [c.code for c in self._stack]
+
+    def index_of(self, code: str) -> int | None:
+        return next((i for i, c in enumerate(self._stack) if c.code == code), None)
+
+    def arrive(self, region: Mapping[str, Any], ancestors: Iterable[Crumb] | None = None) -> None:
+        """`region` is now on screen: truncate back to it, push it under its parent, or start over
+        from `ancestors` (root first) when it is neither (a jump, or the first load)."""
+        crumb = crumb_of(region)
+        i = self.index_of(crumb.code)
+        if i is not None:
+            stack = (*self._stack[:i], crumb)
+        elif self._stack and str(region.get("parent_code") or "") == self._stack[-1].code:
+            stack = (*self._stack, crumb)
+        elif self._stack and self._stack[-1].is_leaf and str(region.get("parent_code") or "") == (
+                self.parent.code if self.parent else None):
+            stack = (*self._stack[:-1], crumb)  # a sibling village of the open one
+        else:
+            stack = (*(ancestors or ()), crumb)
+        self._set(stack)
+
+    def leave_leaf(self) -> Crumb | None:
+        """Close the open village (the map under it stays); returns the crumb left, if any."""
+        if self.current is not None and self.current.is_leaf and len(self._stack) > 1:
+            left = self._stack[-1]
+            self._set(self._stack[:-1])
+            return left
+        return None
+
+    def up_target(self) -> Crumb | None:
+        """Where "up one level" goes: the parent crumb, or None at the root."""
+        return self.parent
+
+    def _set(self, stack: tuple[Crumb, ...]) -> None:
+        if stack != self._stack:
+            self._stack = stack
+            self.events.changed.emit(stack)

@@ -1,0 +1,382 @@
+"""KPI strip across the top of the wall: big counters that count up, change versus last year, as-of."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Mapping, Protocol
+
+from PySide6.QtCore import QEasingCurve, QPointF, QRectF, QSize, Qt, QVariantAnimation, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QLinearGradient, QPainter, QPen
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
+
+from sandbox.ui.fmt import NO_DATA_TEXT
+from sandbox.ui.panels.model import KpiFigure, as_of_text, kpi_figures, number_text
+from sandbox.ui.panels.paint import Composition, PaintedWidget, PanelColors, TextItem, fit_font, text_width
+from sandbox.ui.panels.worker import BackgroundCall
+from sandbox.ui.theme import Metrics, metrics_for_height
+
+__all__ = ["KpiCard", "KpiStrip", "AsOfBlock", "RegionClient", "ANIMATION_MS"]
+
+ANIMATION_MS = 900
+TONE_COLORS = {"good": PanelColors.good, "bad": PanelColors.bad, "neutral": PanelColors.muted}
+_CACHE_LIMIT = 256
+
+
+def _smaller(font: QFont) -> QFont:
+    f = QFont(font)
+    f.setPixelSize(max(1, math.floor(font.pixelSize() * 0.94)))
+    return f
+
+
+class RegionClient(Protocol):
+    """The part of ApiClient the strip uses (last year's figures for the change line)."""
+
+    def region(self, code: str, year: int | None = None) -> dict: ...
+
+
+class KpiCard(PaintedWidget):
+    """One counter: label, big number with its unit, and a small line (change or remark) below."""
+
+    def __init__(self, figure: KpiFigure, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.figure = figure
+        self._shown: float | None = figure.value  # the number on screen (differs while counting)
+        self._from_text = ""
+        self._anim = QVariantAnimation(self)
+        self._anim.setEasingCurve(QEasingCurve.Type.OutCubic)
+        self._anim.valueChanged.connect(self._on_step)
+        self._anim.finished.connect(self._on_finished)
+        self._start: float = 0.0
+        self._t0 = 0.0
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    # -- figures ----------------------------------------------------------------------------------
+    @property
+    def animating(self) -> bool:
+        return self._anim.state() == QVariantAnimation.State.Running
+
+    @property
+    def number_text(self) -> str:
+        """The number as painted right now (the final one unless a count-up is running)."""
+        f = self.figure
+        if f.value is None or self._shown is None:
+            return NO_DATA_TEXT
+        shown = self._shown
+        if self.animating and time.monotonic() - self._t0 >= self._anim.duration() / 1000.0:
+            shown = f.value  # the count is over even if its last timer tick has not run (screenshots)
+        text = number_text(shown, f.decimals)
+        if f.total is not None:
+            text += f" / {number_text(f.total, 0)}"
+        return text
+
+    @property
+    def display_text(self) -> str:
+        return self.number_text + self.figure.unit_text
+
+    def set_figure(self, figure: KpiFigure, *, animate: bool = True, duration_ms: int = ANIMATION_MS) -> None:
+        if figure.value == self.figure.value and figure.total == self.figure.total:
+            self.figure = figure  # same counter, new remark: let a running count-up carry on
+            self.invalidate()
+            return
+        old_text = self.number_text
+        start = self._shown
+        self._anim.stop()
+        self.figure = figure
+        target = figure.value
+        if animate and target is not None and start != target and duration_ms > 0:
+            self._start = 0.0 if start is None else float(start)
+            self._from_text = old_text if start is not None else ""
+            self._shown = self._start
+            self._anim.setDuration(duration_ms)
+            self._anim.setStartValue(0.0)
+            self._anim.setEndValue(1.0)
+            self._t0 = time.monotonic()
+            self._anim.start()
+        else:
+            self._shown = target
+            self._from_text = ""
+        self.invalidate()
+
+    def composition(self) -> Composition:
+        if self.animating:
+            self._cache = None  # the number depends on the clock while counting
+        return super().composition()
+
+    def finish_animation(self) -> None:
+        if self.animating:
+            self._anim.stop()
+        self._on_finished()
+
+    def _on_step(self, t: Any) -> None:
+        target = self.figure.value
+        if target is None:
+            return
+        self._shown = self._start + (target - self._start) * float(t)
+        self.invalidate()
+
+    def _on_finished(self) -> None:
+        self._shown = self.figure.value
+        self._from_text = ""
+        self.invalidate()
+
+    # -- geometry ---------------------------------------------------------------------------------
+    def _fonts(self):
+        return (self.scaled_font(19), self.scaled_font(44, bold=True), self.scaled_font(20),
+                self.scaled_font(16))
+
+    def _pad(self) -> tuple[int, int]:
+        return self.metrics.px(16), self.metrics.px(9)
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.metrics.px(210), self.card_height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.metrics.px(120), self.card_height())
+
+    def card_height(self) -> int:
+        label_f, value_f, _unit_f, note_f = self._fonts()
+        _px, py = self._pad()
+        lines = sum(math.ceil(QFontMetricsF(f).height()) for f in (label_f, value_f, note_f))
+        return lines + 2 * py
+
+    def compose(self, w: float, h: float) -> Composition:
+        m, comp = self.metrics, Composition()
+        label_f, value_f, unit_f, note_f = self._fonts()
+        px, py = self._pad()
+        inner = w - 2 * px
+        f = self.figure
+        lh = [math.ceil(QFontMetricsF(x).height()) for x in (label_f, value_f, note_f)]
+        extra = max(0.0, h - 2 * py - sum(lh)) / 2
+        y = py + extra / 2
+        comp.texts.append(TextItem.fitted(f.label, label_f, QRectF(px, y, inner, lh[0]), PanelColors.muted, name="label"))
+        y += lh[0] + extra / 2
+        number = self.number_text
+        unit = f.unit_text
+        gap = m.px(4) if unit else 0
+        # size the number for the widest text it will show during the count, so it does not jitter
+        widest = max((number, self._from_text, f.number_text), key=lambda t: text_width(t, value_f))
+        if f.value is None:
+            value_f = fit_font(number, self.scaled_font(30, bold=True), inner)
+        else:
+            # a narrow card: number and unit shrink together until both fit side by side
+            while value_f.pixelSize() > 1 and (text_width(widest, value_f) + gap
+                                               + (text_width(unit, unit_f) if unit else 0.0)) > inner:
+                value_f, unit_f = _smaller(value_f), _smaller(unit_f)
+        unit_w = text_width(unit, unit_f) if unit else 0.0
+        colour = PanelColors.accent if f.value is not None else PanelColors.muted
+        vw = math.ceil(text_width(number, value_f)) + 1
+        vfm = QFontMetricsF(value_f)
+        num_rect = QRectF(px, y, min(vw, inner), lh[1])
+        comp.texts.append(TextItem(number, value_f, num_rect, colour, name="number"))
+        if unit:
+            ufm = QFontMetricsF(unit_f)
+            # baseline of the unit on the baseline of the number
+            base = y + (lh[1] - vfm.height()) / 2 + vfm.ascent()
+            uy = base - ufm.ascent()
+            comp.texts.append(TextItem(unit, unit_f, QRectF(px + num_rect.width() + gap, uy,
+                                                            math.ceil(unit_w) + 1, math.ceil(ufm.height())),
+                                       PanelColors.muted, name="unit"))
+        y += lh[1] + extra / 2
+        if f.note:
+            comp.texts.append(TextItem.fitted(f.note, note_f, QRectF(px, y, inner, lh[2]),
+                                              TONE_COLORS.get(f.tone, PanelColors.muted), name="note"))
+        comp.shapes.insert(0, lambda p: self._paint_card(p, w, h))
+        return comp
+
+    def _paint_card(self, p: QPainter, w: float, h: float) -> None:
+        m = self.metrics
+        r = QRectF(0.5, 0.5, w - 1, h - 1)
+        g = QLinearGradient(r.topLeft(), r.bottomLeft())
+        g.setColorAt(0.0, QColor("#10294a"))
+        g.setColorAt(1.0, QColor(PanelColors.card))
+        p.setPen(QPen(QColor(PanelColors.border), max(1, m.px(1.5))))
+        p.setBrush(g)
+        radius = m.px(6)
+        p.drawRoundedRect(r, radius, radius)
+        # a glowing accent line along the top edge
+        line = QLinearGradient(r.topLeft(), r.topRight())
+        c = QColor(PanelColors.accent)
+        clear = QColor(c)
+        clear.setAlpha(0)
+        line.setColorAt(0.0, clear)
+        line.setColorAt(0.5, c)
+        line.setColorAt(1.0, clear)
+        p.setPen(QPen(line, max(1, m.px(2.5))))
+        p.drawLine(QPointF(r.left() + radius, r.top() + 1), QPointF(r.right() - radius, r.top() + 1))
+
+
+class AsOfBlock(PaintedWidget):
+    """The strip's last column: which region and year, and 数据截至 …."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.region_line = ""
+        self.as_of_line = ""
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+    def set_lines(self, region_line: str, as_of_line: str) -> None:
+        self.region_line, self.as_of_line = region_line, as_of_line
+        self.setFixedWidth(self._natural_width())
+        self.invalidate()
+
+    def _fonts(self):
+        return self.scaled_font(20, bold=True), self.scaled_font(15)
+
+    def _natural_width(self) -> int:
+        a, b = self._fonts()
+        return math.ceil(max(text_width(self.region_line, a), text_width(self.as_of_line, b),
+                             text_width("数据截至 2020年12月31日", b))) + 2 * self.metrics.px(12) + 2
+
+    def set_metrics(self, metrics: Metrics) -> None:
+        super().set_metrics(metrics)
+        self.setFixedWidth(self._natural_width())
+
+    def sizeHint(self) -> QSize:
+        return QSize(self._natural_width(), self.metrics.px(100))
+
+    def compose(self, w: float, h: float) -> Composition:
+        comp = Composition()
+        a, b = self._fonts()
+        pad = self.metrics.px(12)
+        ha, hb = math.ceil(QFontMetricsF(a).height()), math.ceil(QFontMetricsF(b).height())
+        gap = self.metrics.px(6)
+        y = (h - ha - hb - gap) / 2
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        if self.region_line:
+            comp.texts.append(TextItem.fitted(self.region_line, a, QRectF(pad, y, w - 2 * pad, ha), "#ffffff",
+                                              right, "region"))
+        if self.as_of_line:
+            comp.texts.append(TextItem.fitted(self.as_of_line, b, QRectF(pad, y + ha + gap, w - 2 * pad, hb),
+                                              PanelColors.muted, right, "as_of"))
+        return comp
+
+
+class KpiStrip(QWidget):
+    """The counters of the region on screen. Drive it with `update_region(GET /regions/{code} dict)`.
+
+    With a client, last year's figures are fetched on a worker thread (once per region and year) for
+    the 较上年 line; without one, the change shows only for years this strip has already seen.
+    """
+
+    figuresChanged = Signal()
+
+    def __init__(self, client: RegionClient | None = None, parent: QWidget | None = None, *,
+                 animate: bool = True):
+        super().__init__(parent)
+        self.setObjectName("kpiStrip")
+        self.client = client
+        self.animate = animate
+        self.metrics: Metrics = metrics_for_height(1080)
+        self.region: dict | None = None
+        self._cache: dict[tuple[str, int], Mapping[str, Any]] = {}
+        self._cache_as_of: str | None = None
+        self._asked: set[tuple[str, int]] = set()
+        self.cards: dict[str, KpiCard] = {}
+        lay = QHBoxLayout(self)
+        for fig in kpi_figures(None):
+            card = KpiCard(fig)
+            self.cards[fig.key] = card
+            lay.addWidget(card, 1)
+        self.as_of_block = AsOfBlock()
+        lay.addWidget(self.as_of_block, 0)
+        self._call: BackgroundCall | None = None
+        if client is not None:
+            self._call = BackgroundCall(self)
+            self._call.done.connect(self._on_previous)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.set_metrics(self.metrics, force=True)
+
+    # -- public API ---------------------------------------------------------------------------------
+    def card(self, key: str) -> KpiCard:
+        return self.cards[key]
+
+    def figures(self) -> list[KpiFigure]:
+        return [c.figure for c in self.cards.values()]
+
+    def set_animated(self, on: bool) -> None:
+        self.animate = bool(on)
+        if not on:
+            self.finish_animations()
+
+    def finish_animations(self) -> None:
+        """Jump every counter to its final value (before a screenshot)."""
+        for c in self.cards.values():
+            c.finish_animation()
+
+    @property
+    def animating(self) -> bool:
+        return any(c.animating for c in self.cards.values())
+
+    def set_metrics(self, metrics: Metrics, *, force: bool = False) -> None:
+        if metrics == self.metrics and not force:
+            return
+        self.metrics = metrics
+        for c in self.cards.values():
+            c.set_metrics(metrics)
+        self.as_of_block.set_metrics(metrics)
+        lay = self.layout()
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(metrics.px(12))
+        h = max(c.card_height() for c in self.cards.values())
+        self.setFixedHeight(h)
+
+    def update_region(self, region: Mapping[str, Any] | None) -> None:
+        if not region:
+            return
+        region = dict(region)
+        self.region = region
+        code, year = str(region.get("code") or ""), region.get("year")
+        as_of = region.get("as_of")
+        if as_of != self._cache_as_of:  # new data on the server: last year's figures may have moved too
+            self._cache.clear()
+            self._asked.clear()
+            self._cache_as_of = as_of
+        if code and isinstance(year, int):
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[(code, year)] = dict(region.get("indicators") or {})
+        self._apply(animate=self.animate)
+        self._ask_previous(code, year, region.get("years") or [])
+        name = region.get("name") or code
+        self.as_of_block.set_lines(f"{name} · {year}年度" if year else str(name), as_of_text(as_of))
+
+    def shutdown(self, timeout_ms: int = 15000) -> None:
+        if self._call is not None:
+            self._call.shutdown(timeout_ms)
+
+    # -- internals ----------------------------------------------------------------------------------
+    def _previous(self) -> Mapping[str, Any] | None:
+        r = self.region or {}
+        year = r.get("year")
+        if not isinstance(year, int):
+            return None
+        return self._cache.get((str(r.get("code") or ""), year - 1))
+
+    def _apply(self, *, animate: bool) -> None:
+        for fig in kpi_figures(self.region, self._previous()):
+            self.cards[fig.key].set_figure(fig, animate=animate)
+        self.figuresChanged.emit()
+
+    def _ask_previous(self, code: str, year: Any, years: list) -> None:
+        if self._call is None or not code or not isinstance(year, int):
+            return
+        key = (code, year - 1)
+        if key in self._cache or key in self._asked or (years and (year - 1) not in years):
+            return
+        self._asked.add(key)
+        self._call.submit(_fetch_previous, self.client, code, year - 1)
+
+    def _on_previous(self, result: tuple[str, int, dict]) -> None:
+        code, year, region = result
+        self._cache[(code, year)] = dict(region.get("indicators") or {})
+        cur = self.region or {}
+        if str(cur.get("code")) == code and cur.get("year") == year + 1:
+            self._apply(animate=False)  # only the change lines are new; the counters stay put
+
+
+def _fetch_previous(client: RegionClient, code: str, year: int) -> tuple[str, int, dict]:
+    region = client.region(code, year)
+    if not isinstance(region, dict):
+        raise TypeError("region payload is not an object")
+    return code, year, region

@@ -1,0 +1,332 @@
+"""Painting helpers of the panels: text that always fits its box, painted widgets, the titled card."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QLinearGradient, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+
+from sandbox.ui.panels.model import as_of_text
+from sandbox.ui.theme import Colors, Metrics, metrics_for_height, ui_font
+
+__all__ = [
+    "PanelColors", "TextItem", "Composition", "fit_font", "text_width", "PaintedWidget", "Panel",
+    "draw_text", "gradient_bar",
+]
+
+
+class PanelColors:
+    """Colours of the panels on top of the wall's theme (sandbox.ui.theme.Colors)."""
+
+    card = "#0b1a31"
+    card_top = "#0f2542"
+    border = Colors.panel_border
+    accent = Colors.accent
+    text = Colors.text
+    muted = Colors.text_muted
+    track = "#15304f"
+    grid = "#1c3a5e"
+    good = "#3ddc84"
+    warn = "#ffb020"
+    bad = "#ff5a5a"
+    highlight = "#ffd166"
+
+
+# Qt renders glyphs above ~64 px as outlines, which skips FreeType's synthetic bold; WenQuanYi has no
+# bold face, so big bold text is drawn as a stroked path (same reason as sandbox.ui.widgets).
+_OUTLINE_PX = 56
+
+
+def text_width(text: str, font: QFont) -> float:
+    return QFontMetricsF(font).horizontalAdvance(text)
+
+
+def fit_font(text: str, font: QFont, width: float) -> QFont:
+    """`font`, made smaller until `text` fits `width` (never elided: a smaller figure beats a cut one)."""
+    if not text or width <= 0:
+        return font
+    adv = text_width(text, font)
+    if adv <= width:
+        return font
+    f = QFont(font)
+    px = max(1, math.floor(font.pixelSize() * width / adv))
+    f.setPixelSize(px)
+    while px > 1 and text_width(text, f) > width:
+        px -= 1
+        f.setPixelSize(px)
+    return f
+
+
+@dataclass
+class TextItem:
+    """A piece of text exactly as painted: tests check that every one fits its rectangle."""
+
+    text: str
+    font: QFont
+    rect: QRectF
+    color: str = PanelColors.text
+    align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+    name: str = ""
+
+    def fits(self) -> bool:
+        fm = QFontMetricsF(self.font)
+        return fm.horizontalAdvance(self.text) <= self.rect.width() + 0.5 and fm.height() <= self.rect.height() + 0.5
+
+    @classmethod
+    def fitted(cls, text: str, font: QFont, rect: QRectF, color: str = PanelColors.text,
+               align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+               name: str = "") -> "TextItem":
+        f = fit_font(text, font, rect.width())
+        h = QFontMetricsF(f).height()
+        if h > rect.height():  # too short a box: shrink on height too
+            f = QFont(f)
+            f.setPixelSize(max(1, math.floor(f.pixelSize() * rect.height() / h)))
+        return cls(text, f, rect, color, align, name)
+
+
+def draw_text(p: QPainter, item: TextItem) -> None:
+    font, rect = item.font, item.rect
+    if font.bold() and font.pixelSize() >= _OUTLINE_PX:
+        fm = QFontMetricsF(font)
+        w = fm.horizontalAdvance(item.text)
+        if item.align & Qt.AlignmentFlag.AlignRight:
+            x = rect.right() - w
+        elif item.align & Qt.AlignmentFlag.AlignHCenter:
+            x = rect.center().x() - w / 2.0
+        else:
+            x = rect.left()
+        y = rect.top() + (rect.height() - fm.height()) / 2.0 + fm.ascent()
+        path = QPainterPath()
+        path.addText(QPointF(x, y), font, item.text)
+        colour = QColor(item.color)
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillPath(path, colour)
+        p.strokePath(path, QPen(colour, font.pixelSize() / 32.0))
+        p.restore()
+        return
+    p.setFont(font)
+    p.setPen(QColor(item.color))
+    p.drawText(rect, int(item.align), item.text)
+
+
+def gradient_bar(p: QPainter, rect: QRectF, colour: str, radius: float) -> None:
+    """A horizontal bar that brightens towards its end, the command-centre look."""
+    if rect.width() <= 0:
+        return
+    g = QLinearGradient(rect.topLeft(), rect.topRight())
+    c = QColor(colour)
+    dim = QColor(c)
+    dim.setAlphaF(0.45)
+    g.setColorAt(0.0, dim)
+    g.setColorAt(1.0, c)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(g)
+    p.drawRoundedRect(rect, min(radius, rect.width() / 2), radius)
+
+
+@dataclass
+class Composition:
+    """What a painted widget draws at one size: shapes first, then texts; `rects` names geometry."""
+
+    texts: list[TextItem] = field(default_factory=list)
+    shapes: list[Callable[[QPainter], None]] = field(default_factory=list)
+    rects: dict[str, QRectF] = field(default_factory=dict)
+
+
+class PaintedWidget(QWidget):
+    """A widget drawn from a Composition that is recomputed when size, data or metrics change."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.metrics: Metrics = metrics_for_height(1080)
+        self._cache: tuple[tuple[int, int], Composition] | None = None
+
+    def set_metrics(self, metrics: Metrics) -> None:
+        if metrics != self.metrics:
+            self.metrics = metrics
+            self.invalidate()
+
+    def invalidate(self) -> None:
+        self._cache = None
+        self.updateGeometry()
+        self.update()
+
+    def composition(self) -> Composition:
+        size = (self.width(), self.height())
+        if self._cache is None or self._cache[0] != size:
+            self._cache = (size, self.compose(float(size[0]), float(size[1])))
+        return self._cache[1]
+
+    def compose(self, w: float, h: float) -> Composition:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def text_items(self) -> list[TextItem]:
+        return list(self.composition().texts)
+
+    def painted_texts(self) -> list[str]:
+        return [t.text for t in self.composition().texts]
+
+    def scaled_font(self, px_at_1080: float, *, bold: bool = False) -> QFont:
+        return ui_font(self.metrics.px(px_at_1080), bold=bold)
+
+    def paintEvent(self, event) -> None:
+        comp = self.composition()
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        for shape in comp.shapes:
+            p.save()
+            shape(p)
+            p.restore()
+        for item in comp.texts:
+            draw_text(p, item)
+        p.end()
+
+
+class Panel(QWidget):
+    """A titled card of the right-hand column: painted frame, title and 数据截至 line, body below."""
+
+    def __init__(self, title: str, body: QWidget, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.metrics: Metrics = metrics_for_height(1080)
+        self._title = title
+        self._as_of: str | None = None
+        self.body = body
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        lay = QVBoxLayout(self)
+        lay.addWidget(body, 1)
+        self._apply_margins()
+
+    # -- public ------------------------------------------------------------------------------------
+    @property
+    def title(self) -> str:
+        return self._title
+
+    def set_title(self, title: str) -> None:
+        if title != self._title:
+            self._title = title
+            self._apply_margins()
+            self.update()
+
+    @property
+    def as_of_label(self) -> str:
+        """The small line in the corner: '数据截至 2020年12月31日'."""
+        return as_of_text(self._as_of) if self._as_of else ""
+
+    def set_as_of(self, iso: str | None) -> None:
+        if iso != self._as_of:
+            self._as_of = iso
+            self._apply_margins()
+            self.update()
+
+    def set_metrics(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+        self._apply_margins()
+        setter = getattr(self.body, "set_metrics", None)
+        if setter is not None:
+            setter(metrics)
+        self.update()
+
+    # -- geometry ----------------------------------------------------------------------------------
+    def _fonts(self) -> tuple[QFont, QFont]:
+        m = self.metrics
+        return ui_font(m.px(20), bold=True), ui_font(m.px(14))
+
+    def _title_row_h(self) -> int:
+        title, _ = self._fonts()
+        return math.ceil(QFontMetricsF(title).height()) + self.metrics.px(12)
+
+    def _two_rows(self) -> bool:
+        """A narrow panel puts 数据截至 under the title instead of squeezing it."""
+        as_of = self.as_of_label
+        if not as_of:
+            return False
+        m = self.metrics
+        title_font, small_font = self._fonts()
+        avail = self.width() - (2 * self._pad() + m.px(15))
+        return text_width(self._title, title_font) + m.px(12) + text_width(as_of, small_font) > avail
+
+    def header_height(self) -> int:
+        h = self._title_row_h()
+        if self._two_rows():
+            _, small = self._fonts()
+            h += math.ceil(QFontMetricsF(small).height()) + self.metrics.px(4)
+        return h
+
+    def _pad(self) -> int:
+        return self.metrics.px(11)
+
+    def _apply_margins(self) -> None:
+        pad = self._pad()
+        top = self.header_height() + self.metrics.px(6)
+        if self.layout().contentsMargins().top() != top or self.layout().contentsMargins().left() != pad:
+            self.layout().setContentsMargins(pad, top, pad, pad)
+
+    def resizeEvent(self, event) -> None:
+        self._apply_margins()
+        super().resizeEvent(event)
+
+    def text_items(self) -> list[TextItem]:
+        m, pad = self.metrics, self._pad()
+        title_font, small_font = self._fonts()
+        row = self._title_row_h()
+        x0 = pad + m.px(5) + m.px(10)
+        avail = max(1.0, self.width() - x0 - pad)
+        as_of = self.as_of_label
+        title_w = min(text_width(self._title, title_font), avail)
+        items = [TextItem.fitted(self._title, title_font, QRectF(x0, 0, math.ceil(title_w) + 1, row),
+                                 "#ffffff", name="title")]
+        if not as_of:
+            return items
+        if self._two_rows():
+            h = self.header_height() - row + m.px(2)
+            items.append(TextItem.fitted(as_of, small_font, QRectF(x0, row - m.px(6), avail, h),
+                                         PanelColors.muted, name="as_of"))
+        else:
+            x1 = x0 + items[0].rect.width() + m.px(12)
+            items.append(TextItem.fitted(
+                as_of, small_font, QRectF(x1, 0, max(1.0, self.width() - pad - x1), row), PanelColors.muted,
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name="as_of"))
+        return items
+
+    def paintEvent(self, event) -> None:
+        m = self.metrics
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        radius = m.px(6)
+        g = QLinearGradient(r.topLeft(), r.bottomLeft())
+        g.setColorAt(0.0, QColor(PanelColors.card_top))
+        g.setColorAt(1.0, QColor(PanelColors.card))
+        p.setPen(QPen(QColor(PanelColors.border), max(1, m.px(1.5))))
+        p.setBrush(g)
+        p.drawRoundedRect(r, radius, radius)
+        hh = self.header_height()
+        row = self._title_row_h()
+        pad = self._pad()
+        # title accent bar and the thin rule under the header
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(PanelColors.accent))
+        bar_h = row * 0.5
+        p.drawRect(QRectF(pad, (row - bar_h) / 2, m.px(5), bar_h))
+        rule = QLinearGradient(QPointF(pad, hh), QPointF(self.width() - pad, hh))
+        rule.setColorAt(0.0, QColor(PanelColors.accent))
+        end = QColor(PanelColors.border)
+        end.setAlpha(60)
+        rule.setColorAt(1.0, end)
+        p.setPen(QPen(rule, max(1, m.px(1))))
+        p.drawLine(QPointF(pad, hh), QPointF(self.width() - pad, hh))
+        corner = m.px(10)
+        p.setPen(QPen(QColor(PanelColors.accent), max(1, m.px(2))))
+        for (x, y, dx, dy) in ((r.left(), r.top(), 1, 1), (r.right(), r.top(), -1, 1),
+                               (r.left(), r.bottom(), 1, -1), (r.right(), r.bottom(), -1, -1)):
+            p.drawLine(QPointF(x + dx * radius / 2, y), QPointF(x + dx * (radius / 2 + corner), y))
+            p.drawLine(QPointF(x, y + dy * radius / 2), QPointF(x, y + dy * (radius / 2 + corner)))
+        for item in self.text_items():
+            draw_text(p, item)
+        p.end()

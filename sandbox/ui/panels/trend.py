@@ -1,0 +1,451 @@
+"""Trend chart of one indicator 2014-2020 (pyqtgraph, raster), fetched off the GUI thread."""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any, Callable, Mapping, Protocol
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QLinearGradient
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+from sandbox.ui.panels.model import EXIT_LINES, TrendSeries, indicator_label, number_text, parse_trend
+from sandbox.ui.panels.paint import Panel, PanelColors
+from sandbox.ui.panels.worker import BackgroundCall
+from sandbox.ui.theme import Metrics, metrics_for_height, ui_font
+
+__all__ = ["TrendClient", "TrendPanel", "fetch_trend"]
+
+log = logging.getLogger(__name__)
+
+
+class TrendClient(Protocol):
+    """The part of ApiClient the trend needs; tests pass a fake."""
+
+    def trend(self, code: str, indicator: str, from_year: int | None = None,
+              to_year: int | None = None) -> dict: ...
+
+
+def fetch_trend(client: TrendClient, code: str, indicator: str) -> TrendSeries:
+    """The blocking part, run on the worker thread: one API call and validation."""
+    return parse_trend(client.trend(code, indicator), indicator)
+
+
+def _value_text(value: float | None, unit: str) -> str:
+    if value is None:
+        return "无数据"
+    if unit == "%":
+        return number_text(value, 2 if 0 < abs(value) < 1 else 1) + "%"
+    return number_text(value, 0 if float(value).is_integer() else 1) + unit
+
+
+class _TrendBody(QWidget):
+    """The plot, with a message laid over it (loading, no data, or what failed)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.metrics: Metrics = metrics_for_height(1080)
+        self.plot = pg.PlotWidget(parent=self, background=PanelColors.card)
+        self.plot.setFrameShape(pg.QtWidgets.QFrame.Shape.NoFrame)
+        self.message = QLabel(self)
+        self.message.setObjectName("trendMessage")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.on_resize: Callable[[], None] | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.metrics.px(420), self.metrics.px(260))
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.metrics.px(240), self.metrics.px(150))
+
+    def set_metrics(self, m: Metrics) -> None:
+        self.metrics = m
+        self.updateGeometry()
+        self._place_message()
+
+    def show_message(self, text: str, tone: str = "muted") -> None:
+        colour = {"error": PanelColors.warn, "muted": PanelColors.muted}.get(tone, PanelColors.muted)
+        m = self.metrics
+        self.message.setFont(ui_font(m.px(18)))
+        self.message.setStyleSheet(
+            f"QLabel#trendMessage {{ color: {colour}; background: rgba(6, 16, 31, 215);"
+            f" border: {max(1, m.px(1.5))}px solid {colour}; border-radius: {m.px(6)}px;"
+            f" padding: {m.px(8)}px {m.px(12)}px; }}")
+        self.message.setText(text)
+        self.message.show()
+        self.message.raise_()
+        self._place_message()
+
+    def hide_message(self) -> None:
+        self.message.hide()
+        self.message.setText("")
+
+    def _place_message(self) -> None:
+        if not self.message.isVisible():
+            return
+        w = max(1, self.width() - 2 * self.metrics.px(16))
+        fm = QFontMetricsF(self.message.font())
+        natural = math.ceil(fm.horizontalAdvance(self.message.text())) + 2 * self.metrics.px(14) + 4
+        w = min(w, natural)
+        h = self.message.heightForWidth(w)
+        if h <= 0:
+            h = self.message.sizeHint().height()
+        self.message.setGeometry((self.width() - w) // 2, max(0, (self.height() - h) // 2), w, h)
+
+    def resizeEvent(self, event) -> None:
+        self.plot.setGeometry(0, 0, self.width(), self.height())
+        self._place_message()
+        if self.on_resize is not None:
+            self.on_resize()
+        super().resizeEvent(event)
+
+
+class TrendPanel(Panel):
+    """An indicator of the selected region over the years; the current year is highlighted.
+
+    Give it its own ApiClient (one client per worker thread). `update_region` fetches only when the
+    region, the indicator or the data's as-of time changed; `set_year` just moves the highlight.
+    """
+
+    trendChanged = Signal()  # new data is on screen
+    trendFailed = Signal(str)  # Chinese message now shown in the panel
+
+    def __init__(self, client: TrendClient, parent: QWidget | None = None, *,
+                 indicator: str = "poverty_incidence", exit_lines: Mapping[str, float] | None = None,
+                 retry_seconds: float = 30.0):
+        self._body = _TrendBody()
+        super().__init__("", self._body, parent)
+        self.client = client
+        self.exit_lines = dict(EXIT_LINES if exit_lines is None else exit_lines)
+        self.series: TrendSeries | None = None
+        self.error: str | None = None
+        self.year_tick_step = 1  # 2: only every other year is labelled (narrow panel)
+        self._indicator = indicator
+        self._code: str | None = None
+        self._year: int | None = None
+        self._region_as_of: str | None = None
+        self._wanted: tuple | None = None  # (code, indicator, as_of) asked for
+        self._shown: tuple | None = None  # what the plot holds
+        self._call = BackgroundCall(self)
+        self._call.done.connect(self._on_done)
+        self._call.failed.connect(self._on_failed)
+        self._retry = QTimer(self, singleShot=True, interval=max(1, int(retry_seconds * 1000)))
+        self._retry.timeout.connect(self._fetch)
+        self._build_plot()
+        self._body.on_resize = self._fit_axes
+        self._update_title()
+        self._body.show_message("等待区域数据…")
+
+    # -- public API ---------------------------------------------------------------------------------
+    @property
+    def plot(self) -> pg.PlotWidget:
+        return self._body.plot
+
+    @property
+    def indicator(self) -> str:
+        return self._indicator
+
+    @property
+    def year(self) -> int | None:
+        return self._year
+
+    @property
+    def region_code(self) -> str | None:
+        return self._code
+
+    @property
+    def busy(self) -> bool:
+        return self._call.busy
+
+    def message_text(self) -> str:
+        """The message over the plot ('' when the chart is shown plainly)."""
+        return self._body.message.text() if self._body.message.isVisible() else ""
+
+    def points(self) -> list[tuple[int, float | None]]:
+        """(year, value) as plotted, 无数据 years as None."""
+        if self.series is None:
+            return []
+        return list(zip(self.series.years, self.series.values))
+
+    def exit_line_value(self) -> float | None:
+        """The dashed exit line's level when it is drawn, else None."""
+        return float(self.exit_line.value()) if self.exit_line.isVisible() and self._shown else None
+
+    def update_region(self, region: Mapping[str, Any] | None) -> None:
+        if not region or not region.get("code"):
+            return
+        self._code = str(region["code"])
+        self._region_as_of = region.get("as_of")
+        if region.get("year") is not None:
+            self._year = int(region["year"])
+        self._fetch_if_needed()
+        self._apply_highlight()
+
+    def set_indicator(self, key: str) -> None:
+        if key != self._indicator:
+            self._indicator = key
+            self._fetch_if_needed()
+
+    def set_year(self, year: int | None) -> None:
+        if year != self._year:
+            self._year = year
+            self._apply_highlight()
+
+    def set_metrics(self, metrics: Metrics) -> None:
+        super().set_metrics(metrics)
+        self._style_plot()
+        if self._body.message.isVisible():
+            self._body.show_message(self._body.message.text(), self._message_tone)
+
+    def shutdown(self, timeout_ms: int = 15000) -> None:
+        self._retry.stop()
+        self._call.shutdown(timeout_ms)
+
+    def _shown_indicator(self) -> str:
+        """The indicator the chart is drawn for: the one on screen until the new one's data arrives."""
+        return self.series.indicator if self.series is not None and self.series.indicator else self._indicator
+
+    # -- fetching -----------------------------------------------------------------------------------
+    def _key(self) -> tuple:
+        return (self._code, self._indicator, self._region_as_of)
+
+    def _fetch_if_needed(self) -> None:
+        if self._code is None:
+            return
+        key = self._key()
+        if key == self._shown and self.error is None:
+            return
+        if key == self._wanted and self._call.busy:
+            return
+        self._fetch()
+
+    def _fetch(self) -> None:
+        if self._code is None:
+            return
+        self._retry.stop()
+        self._wanted = self._key()
+        if self._shown is None:
+            self._show_message("正在加载趋势数据…")
+        self._call.submit(fetch_trend, self.client, self._code, self._indicator)
+
+    def _on_done(self, series: TrendSeries) -> None:
+        self.series = series
+        self.error = None
+        self._shown = self._wanted
+        self._update_title()
+        self.set_as_of(series.as_of or self._region_as_of)
+        self._draw()
+        self.trendChanged.emit()
+
+    def _on_failed(self, message: str) -> None:
+        self.error = message
+        text = f"趋势数据加载失败：{message}"
+        if self._shown is None or self._wanted is None or self._shown[:2] != self._wanted[:2]:
+            # What is on screen belongs to another region or indicator: never leave it looking current.
+            self.series = None
+            self._shown = None
+            self._update_title()
+            self._draw()
+        else:
+            text += "（图中为上次获取的数据）"
+        self._show_message(text + "，正在自动重试", tone="error")
+        self._retry.start()
+        self.trendFailed.emit(text)
+
+    # -- drawing ------------------------------------------------------------------------------------
+    _message_tone = "muted"
+
+    def _show_message(self, text: str, tone: str = "muted") -> None:
+        self._message_tone = tone
+        self._body.show_message(text, tone)
+
+    def _update_title(self) -> None:
+        label, _unit = indicator_label(self._shown_indicator())
+        self.set_title(f"{label}变化趋势")
+
+    def _build_plot(self) -> None:
+        pi = self.plot.getPlotItem()
+        pi.hideButtons()
+        pi.setMenuEnabled(False)
+        pi.setMouseEnabled(x=False, y=False)
+        pi.getViewBox().setMouseEnabled(False, False)
+        pi.showGrid(x=False, y=True, alpha=0.18)
+        self.year_band = pg.LinearRegionItem(values=(0, 0), movable=False)
+        self.year_band.setZValue(-10)
+        for line in self.year_band.lines:
+            line.setPen(pg.mkPen(None))
+        pi.addItem(self.year_band)
+        self.curve = pg.PlotDataItem([], [], connect="finite", antialias=True)
+        pi.addItem(self.curve)
+        self.exit_line = pg.InfiniteLine(pos=3.0, angle=0, movable=False)
+        self.exit_line.label = pg.InfLineLabel(self.exit_line, text="", position=0.03, anchors=[(0, 1), (0, 1)])
+        pi.addItem(self.exit_line)
+        self.year_dot = pg.ScatterPlotItem(antialias=True)
+        pi.addItem(self.year_dot)
+        self.year_text = pg.TextItem(anchor=(0.5, 1.25), fill=pg.mkBrush(6, 16, 31, 215))
+        pi.addItem(self.year_text)
+        self._style_plot()
+        self._draw()
+
+    def _style_plot(self) -> None:
+        m = self.metrics
+        pi = self.plot.getPlotItem()
+        tick_font = ui_font(m.px(15))
+        for name in ("left", "bottom"):
+            ax = pi.getAxis(name)
+            ax.setPen(pg.mkPen(PanelColors.border, width=max(1, m.px(1))))
+            ax.setTextPen(pg.mkPen(PanelColors.muted))
+            ax.setStyle(tickFont=tick_font, tickLength=-m.px(6), tickTextOffset=m.px(6), autoExpandTextSpace=True)
+        label_css = {"color": PanelColors.muted, "font-size": f"{m.px(15)}px"}
+        pi.setLabel("left", self.left_axis_text(), **label_css)
+        pi.setLabel("bottom", "年份", **label_css)
+        for name in ("left", "bottom"):
+            pi.getAxis(name).label.setFont(ui_font(m.px(15)))
+        # pyqtgraph sizes the axis for 1080p-ish labels; at 4K the label would sit on the year ticks
+        line = QFontMetricsF(tick_font).height()
+        pi.getAxis("bottom").setHeight(math.ceil(2 * line + m.px(6) + m.px(8)))
+        self.curve.setPen(pg.mkPen(PanelColors.accent, width=max(1.5, m.px(3))))
+        self.curve.setSymbol("o")
+        self.curve.setSymbolSize(m.px(9))
+        self.curve.setSymbolPen(pg.mkPen(PanelColors.accent, width=max(1, m.px(2))))
+        self.curve.setSymbolBrush(pg.mkBrush(PanelColors.card))
+        self.exit_line.setPen(pg.mkPen(PanelColors.bad, width=max(1, m.px(2)), style=Qt.PenStyle.DashLine))
+        self.exit_line.label.setColor(QColor(PanelColors.bad))
+        self.exit_line.label.setFont(ui_font(m.px(15)))
+        band = QColor(PanelColors.accent)
+        band.setAlpha(34)
+        self.year_band.setBrush(pg.mkBrush(band))
+        self.year_text.setFont(ui_font(m.px(18), bold=True))
+        self.year_text.setColor(QColor(PanelColors.highlight))
+        self.year_text.border = pg.mkPen(PanelColors.highlight, width=max(1, m.px(1)))
+        self._draw()
+
+    def _draw(self) -> None:
+        pi = self.plot.getPlotItem()
+        s = self.series
+        _label, unit = indicator_label(self._shown_indicator())
+        pi.setLabel("left", self.left_axis_text())
+        if s is None or not s.years:
+            self.curve.setData([], [])
+            self.exit_line.hide()
+            self.year_dot.setData([])
+            self.year_text.hide()
+            self.year_band.hide()
+            return
+        xs = np.array(s.years, dtype=float)
+        ys = np.array([np.nan if v is None else v for v in s.values], dtype=float)
+        finite = ys[np.isfinite(ys)]
+        if finite.size:
+            self.curve.setData(xs, ys, connect="finite")
+        else:
+            self.curve.setData([], [])
+        # a soft fill under the line, fading towards the axis
+        if finite.size:
+            top = float(finite.max())
+            grad = QLinearGradient(0, 0, 0, 1)
+            grad.setCoordinateMode(QLinearGradient.CoordinateMode.ObjectBoundingMode)
+            c0, c1 = QColor(PanelColors.accent), QColor(PanelColors.accent)
+            c0.setAlpha(70)
+            c1.setAlpha(8)
+            grad.setColorAt(0, c0)
+            grad.setColorAt(1, c1)
+            self.curve.setFillLevel(0.0)
+            self.curve.setBrush(QBrush(grad))
+        else:
+            top = 0.0
+            self.curve.setFillLevel(None)
+        exit_at = self.exit_lines.get(self._shown_indicator())
+        if exit_at is not None:
+            self.exit_line.setValue(exit_at)
+            text = f"退出线 {exit_at:g}{unit}"
+            self.exit_line.label.format = text  # fixed text: no {value} placeholder
+            self.exit_line.label.setText(text)
+            self.exit_line.show()
+            top = max(top, exit_at)
+        else:
+            self.exit_line.hide()
+        self._set_year_ticks()
+        pi.setXRange(min(s.years) - 0.5, max(s.years) + 0.5, padding=0)
+        y_max = 105.0 if unit == "%" and top > 90 else (top or 1.0) * 1.22
+        # a little room under zero so a point at (or near) 0 is not cut by the axis
+        pi.setYRange(-0.05 * y_max, y_max, padding=0)
+        self._apply_highlight()
+        if not s.has_values:
+            self._show_message("该指标在此区域暂无数据")
+        elif self.error is None:
+            self._body.hide_message()
+
+    def _apply_highlight(self) -> None:
+        s, y = self.series, self._year
+        if s is None or y not in s.years:
+            self.year_band.hide()
+            self.year_dot.setData([])
+            self.year_text.hide()
+            return
+        self.year_band.setRegion((y - 0.42, y + 0.42))
+        self.year_band.show()
+        v = s.value_at(y)
+        if v is None:
+            self.year_dot.setData([])
+            self.year_text.hide()
+            return
+        m = self.metrics
+        self.year_dot.setData([y], [v], size=m.px(17), brush=pg.mkBrush(PanelColors.highlight),
+                              pen=pg.mkPen("#ffffff", width=max(1, m.px(2))))
+        _label, unit = indicator_label(self._shown_indicator())
+        self.year_text.setText(f"{y}年 {_value_text(v, unit)}")
+        # keep the caption inside the plot at the first and last years
+        years = s.years
+        ax = 0.5 if len(years) < 3 or years[0] < y < years[-1] else (0.0 if y == years[0] else 1.0)
+        y_top = self.plot.getPlotItem().getViewBox().viewRange()[1][1]
+        ay = -0.35 if y_top > 0 and v > 0.72 * y_top else 1.3  # below the point near the top edge
+        self.year_text.setAnchor((ax, ay))
+        self.year_text.setPos(y, v)
+        self.year_text.show()
+
+    def left_axis_text(self) -> str:
+        """The value axis' title: the indicator and unit, or just the unit when the plot is too short."""
+        label, unit = indicator_label(self._shown_indicator())
+        full = f"{label}（{unit}）" if unit else label
+        short = f"单位：{unit}" if unit else label
+        font = ui_font(self.metrics.px(15))
+        room = self.plot.height() - self.plot.getPlotItem().getAxis("bottom").height() - self.metrics.px(12)
+        return full if QFontMetricsF(font).horizontalAdvance(full) <= room else short
+
+    def _fit_axes(self) -> None:
+        pi = self.plot.getPlotItem()
+        text = self.left_axis_text()
+        axis = pi.getAxis("left")
+        if axis.labelText != text:
+            axis.setLabel(text)
+        self._set_year_ticks()
+
+    def _set_year_ticks(self) -> None:
+        """Every year when there is room for it, else every other year (never overlapping labels)."""
+        years = self.series.years if self.series is not None else ()
+        if not years:
+            return
+        pi = self.plot.getPlotItem()
+        font = ui_font(self.metrics.px(15))
+        need = QFontMetricsF(font).horizontalAdvance("2020") * 1.25
+        # the view is the plot minus the value axis; estimate before the first layout pass
+        view_w = pi.getViewBox().width() or (self.plot.width() - self.metrics.px(60))
+        per_year = view_w / max(1, len(years))
+        step = 1 if per_year >= need else (2 if 2 * per_year >= need else 3)
+        self.year_tick_step = step
+        major = [(y, str(y)) for i, y in enumerate(years) if i % step == 0]
+        minor = [(y, "") for i, y in enumerate(years) if i % step != 0]
+        pi.getAxis("bottom").setTicks([major, minor])
+
+    def caption_rect(self) -> QRectF:
+        """The highlighted year's caption in plot-widget pixels (tests check it stays inside)."""
+        if not self.year_text.isVisible():
+            return QRectF()
+        r = self.year_text.mapRectToScene(self.year_text.boundingRect())
+        return self.plot.mapFromScene(r).boundingRect().toRectF()

@@ -1,0 +1,80 @@
+"""Background prefetch of the regions one click away, so a drill usually needs no network at all."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable
+
+from PySide6.QtCore import QObject
+
+from sandbox.ui.loader import BACKGROUND, FetchWorker, LoadResult, WallClient, fetch
+from sandbox.ui.state import RegionSeries
+
+__all__ = ["Prefetcher", "PREFETCH_TTL"]
+
+log = logging.getLogger(__name__)
+PREFETCH_TTL = 120.0  # seconds a prefetched level may stand in for a fresh request
+_PREFIX = "prefetch:"
+
+
+class Prefetcher(QObject):
+    """Fetches whole levels (all years) at background priority on the wall's worker and keeps them
+    for PREFETCH_TTL seconds; a user's request always jumps the queue (see FetchWorker priorities)."""
+
+    def __init__(self, client: WallClient, worker: FetchWorker, series_of: Callable[[str], RegionSeries | None],
+                 parent: QObject | None = None, *, ttl: float = PREFETCH_TTL, clock=time.monotonic):
+        super().__init__(parent)
+        self.client, self.worker, self.series_of = client, worker, series_of
+        self.ttl, self.clock = ttl, clock
+        self.enabled = True
+        self._cache: dict[str, tuple[float, LoadResult]] = {}
+        self._asked: set[tuple[str, int | None]] = set()
+        worker.done.connect(self._on_done)
+        worker.failed.connect(self._on_failed)
+
+    def get(self, code: str, year: int | None) -> LoadResult | None:
+        """A fresh prefetched level of `code` in `year`, or None."""
+        hit = self._cache.get(code)
+        if hit is None:
+            return None
+        at, result = hit
+        if self.clock() - at > self.ttl or (year is not None and result.region.get("year") != year):
+            return None
+        return result
+
+    def schedule(self, codes: list[str], year: int | None) -> None:
+        """Prefetch these levels (those not already cached or on their way)."""
+        if not self.enabled:
+            return
+        client = self.client
+        for code in codes:
+            if self.get(code, year) is not None or (code, year) in self._asked:
+                continue
+            self._asked.add((code, year))
+            series = self.series_of(code)
+            self.worker.submit(f"{_PREFIX}{code}", lambda c=code, s=series: fetch(client, c, year, False, s),
+                               f"prefetch {code}", priority=BACKGROUND)
+
+    def clear(self) -> None:
+        self._cache.clear()
+        self._asked.clear()
+        for channel in self.worker.channels():
+            if channel.startswith(_PREFIX):
+                self.worker.cancel(channel)
+
+    def _on_done(self, channel: str, result) -> None:
+        if channel.startswith(_PREFIX) and isinstance(result, LoadResult):
+            code = channel[len(_PREFIX):]
+            self._asked = {a for a in self._asked if a[0] != code}
+            self._cache[code] = (self.clock(), result)
+
+    def series(self, code: str) -> RegionSeries | None:
+        """The all-years series of a prefetched level (valid for any year while fresh)."""
+        hit = self._cache.get(code)
+        return hit[1].series if hit and self.clock() - hit[0] <= self.ttl else None
+
+    def _on_failed(self, channel: str, message: str) -> None:
+        if channel.startswith(_PREFIX):
+            log.info("prefetch of %s failed: %s", channel[len(_PREFIX):], message)
+            self._asked = {a for a in self._asked if a[0] != channel[len(_PREFIX):]}

@@ -1,0 +1,228 @@
+"""The village panel: name, 贫困村 status, key indicators and a paged, server-masked household list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSizePolicy,
+    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from sandbox.ui.fmt import format_as_of, format_value
+from sandbox.ui.state import MapState
+from sandbox.ui.theme import Metrics, metrics_for_height
+from sandbox.ui.village import VillageState
+from sandbox.ui.widgets import StrongLabel
+
+__all__ = ["VillagePanel", "KEY_INDICATORS", "HOUSEHOLD_COLUMNS", "household_row"]
+
+# The village's figures a leader asks about first: poverty, 两不愁三保障, the people helping.
+KEY_INDICATORS = (
+    "poverty_incidence", "poor_population", "poor_households", "exited_population",
+    "income_ok_rate", "housing_safe_rate", "water_safe_rate", "education_ok_rate",
+    "medical_ok_rate", "registered_households", "cadres", "satisfaction_rate",
+)
+# (header, household field); masking is the server's: the wall shows exactly what it was sent.
+HOUSEHOLD_COLUMNS = (
+    ("户主", "head_name"), ("身份证号", "id_number"), ("户属性", "attribute_zh"), ("状态", "status_zh"),
+    ("人口", "members"), ("致贫原因", "main_cause_zh"), ("脱贫路径", "exit_batch_zh"),
+    ("人均纯收入", "per_capita_net_income"),
+)
+_TILE_COLUMNS = 4
+# Narrow-column forms of long labels (the full text is the cell's tooltip).
+_SHORT = {
+    "社会保障兜底一批": "兜底保障", "一般贫困户": "一般户", "低保贫困户": "低保户", "特困供养贫困户": "特困户",
+    "交通条件落后": "交通落后", "自身发展动力不足": "动力不足",
+}
+
+
+def household_row(item: dict[str, Any]) -> list[str]:
+    """One household as the table's cells (missing fields as '—')."""
+    out = []
+    for _, key in HOUSEHOLD_COLUMNS:
+        v = item.get(key)
+        if v is None or v == "":
+            out.append("—")
+        elif key == "per_capita_net_income":
+            out.append(format_value(v, "元"))
+        elif key == "exit_batch_zh":
+            out.append(_SHORT.get(str(v)) or str(v).removesuffix("脱贫一批").removesuffix("一批"))
+        elif key == "members":
+            out.append(f"{v}人")
+        else:
+            out.append(_SHORT.get(str(v), str(v)))
+    return out
+
+
+class VillagePanel(QFrame):
+    """Follows a VillageState; asks for pages and for closing through signals."""
+
+    closeRequested = Signal()
+    pageRequested = Signal(int)
+
+    def __init__(self, village: VillageState, map_state: MapState, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.village = village
+        self.map_state = map_state
+        self.metrics: Metrics = metrics_for_height(1080)
+        self.setObjectName("villagePanel")
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.name_label = StrongLabel(objectName="villageName")
+        self.tag_label = QLabel(objectName="villageTag")
+        self.level_label = QLabel(objectName="villageLevel")
+        self.close_button = QPushButton("✕ 关闭", objectName="closeButton")
+        self.close_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.close_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.close_button.clicked.connect(self.closeRequested)
+        top = QHBoxLayout()
+        top.addWidget(self.name_label)
+        top.addWidget(self.tag_label, 0, Qt.AlignmentFlag.AlignVCenter)
+        top.addStretch(1)
+        top.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+        self._tiles_host = QWidget(objectName="tileHost")
+        self._tiles = QGridLayout(self._tiles_host)
+        self._tiles.setContentsMargins(0, 0, 0, 0)
+        self._tile_values: dict[str, QLabel] = {}
+        self._tile_names: dict[str, QLabel] = {}
+        for i, key in enumerate(KEY_INDICATORS):
+            tile = QFrame(objectName="villageTile")
+            lay = QVBoxLayout(tile)
+            value, name = QLabel("—", objectName="tileValue"), QLabel(key, objectName="tileName")
+            lay.addWidget(value)
+            lay.addWidget(name)
+            self._tile_values[key], self._tile_names[key] = value, name
+            self._tiles.addWidget(tile, i // _TILE_COLUMNS, i % _TILE_COLUMNS)
+        self.households_title = QLabel("户级名单", objectName="panelTitle")
+        self.page_label = QLabel(objectName="pageLabel")
+        self.prev_button = QPushButton("◀ 上一页", objectName="pagerButton")
+        self.next_button = QPushButton("下一页 ▶", objectName="pagerButton")
+        for b, step in ((self.prev_button, -1), (self.next_button, 1)):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.setCursor(Qt.CursorShape.PointingHandCursor)
+            b.clicked.connect(lambda _=False, s=step: self.pageRequested.emit(self.village.page + s))
+        pager = QHBoxLayout()
+        pager.addWidget(self.households_title)
+        pager.addStretch(1)
+        pager.addWidget(self.page_label)
+        pager.addWidget(self.prev_button)
+        pager.addWidget(self.next_button)
+        self.table = QTableWidget(0, len(HOUSEHOLD_COLUMNS), objectName="householdTable")
+        self.table.setHorizontalHeaderLabels([h for h, _ in HOUSEHOLD_COLUMNS])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # never elide a masked ID
+        header.setStretchLastSection(True)
+        self.table.horizontalHeader().setHighlightSections(False)
+        self.note_label = QLabel(objectName="villageNote")
+        self.note_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.note_label.setWordWrap(True)
+        self.foot_label = QLabel(objectName="villageFoot")
+        self.foot_label.setWordWrap(True)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.level_label)
+        lay.addWidget(self._tiles_host)
+        lay.addLayout(pager)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.note_label, 1)
+        lay.addWidget(self.foot_label)
+        village.events.changed.connect(self._refresh)
+        map_state.events.indicators.connect(self._refresh)
+        self._refresh()
+
+    def set_metrics(self, m: Metrics) -> None:
+        self.metrics = m
+        lay = self.layout()
+        lay.setContentsMargins(m.px(20), m.px(16), m.px(20), m.px(16))
+        lay.setSpacing(m.px(12))
+        self._tiles.setHorizontalSpacing(m.px(10))
+        self._tiles.setVerticalSpacing(m.px(10))
+        for b in (self.prev_button, self.next_button, self.close_button):
+            b.setMinimumHeight(m.px(48))
+        self.table.verticalHeader().setDefaultSectionSize(m.px(42))
+        self.table.horizontalHeader().setFixedHeight(m.px(44))
+
+    def cell_texts(self) -> list[list[str]]:
+        """The table as shown (tests check that personal fields arrive masked)."""
+        return [[self.table.item(r, c).text() for c in range(self.table.columnCount())]
+                for r in range(self.table.rowCount())]
+
+    def _refresh(self, *_) -> None:
+        v = self.village
+        region = v.region or {}
+        self.name_label.setText(str(region.get("name") or ""))
+        self.tag_label.setText(self._tag(region))
+        self.tag_label.setProperty("poor", bool(region.get("is_poor_village")))
+        self.tag_label.style().unpolish(self.tag_label)
+        self.tag_label.style().polish(self.tag_label)
+        year = region.get("year")
+        self.level_label.setText("  ·  ".join(p for p in (
+            f"{region.get('level_zh') or '行政村'}", f"区划代码 {region.get('code', '')}",
+            f"{year} 年度" if year else "") if p))
+        ind = region.get("indicators") or {}
+        for key in KEY_INDICATORS:
+            info = self.map_state.info(key)
+            self._tile_names[key].setText(info.label_zh)
+            self._tile_values[key].setText(format_value(ind.get(key), info.unit) if region else "—")
+        self._fill_households()
+        as_of = region.get("as_of")
+        self.foot_label.setText(f"数据截至 {format_as_of(as_of)}  ·  户级信息已按权限脱敏" if region else "")
+
+    @staticmethod
+    def _tag(region: dict) -> str:
+        if not region:
+            return ""
+        if not region.get("is_poor_village"):
+            return "非贫困村"
+        exit_year = region.get("poor_village_exit_year")
+        year = region.get("year")
+        if exit_year and (year is None or int(exit_year) <= int(year)):
+            return f"贫困村 · {exit_year}年出列"
+        if exit_year:
+            return f"贫困村 · 计划{exit_year}年出列"
+        return "贫困村 · 未出列"
+
+    def _fill_households(self) -> None:
+        v = self.village
+        hh = v.households
+        show_table = hh is not None and not v.note
+        self.table.setVisible(show_table)
+        self.note_label.setVisible(not show_table)
+        self.note_label.setText(v.note or ("正在获取户级信息…" if v.is_open else ""))
+        for w in (self.prev_button, self.next_button, self.page_label):
+            w.setVisible(show_table)
+        if not show_table:
+            self.households_title.setText("户级名单")
+            self.table.setRowCount(0)
+            return
+        items = hh.get("items") or []
+        total = int(hh.get("total") or 0)
+        year = hh.get("year")
+        self.households_title.setText(f"户级名单 共 {total} 户" + (f"（{year}年末状态）" if year else ""))
+        self.page_label.setText(f"第 {v.page} / {v.pages} 页")
+        self.prev_button.setEnabled(v.page > 1)
+        self.next_button.setEnabled(v.page < v.pages)
+        self.table.setRowCount(len(items))
+        for r, item in enumerate(items):
+            for c, text in enumerate(household_row(item)):
+                cell = QTableWidgetItem(text)
+                cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                full = item.get(HOUSEHOLD_COLUMNS[c][1])
+                if isinstance(full, str) and full != text:
+                    cell.setToolTip(full)
+                self.table.setItem(r, c, cell)
+        self.table.scrollToTop()
+        if not items:
+            self.table.setVisible(False)
+            self.note_label.setVisible(True)
+            self.note_label.setText("本村没有建档立卡户记录")

@@ -1,0 +1,118 @@
+"""KPI strip: formatted counters, 无数据, count-up animation that always lands exactly, last-year change."""
+
+import threading
+
+import pytest
+
+from sandbox.ui.panels.kpi import ANIMATION_MS, KpiStrip
+
+pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
+
+
+@pytest.fixture
+def make_strip(qtbot):
+    def make(client=None, **kw):
+        strip = KpiStrip(client, **kw)
+        qtbot.addWidget(strip)
+        strip.resize(1888, strip.height())
+        strip.show()
+        return strip
+    return make
+
+
+def painted(card, name):
+    return next(t.text for t in card.text_items() if t.name == name)
+
+
+def test_counters_show_formatted_numbers_immediately(make_strip, region):
+    strip = make_strip(animate=False)
+    strip.update_region(region)
+    pop, rate = strip.card("poor_population"), strip.card("poverty_incidence")
+    assert pop.display_text == "46,572人" and painted(pop, "number") == "46,572" and painted(pop, "unit") == "人"
+    assert rate.display_text == "15.1%" and painted(rate, "number") == "15.1" and painted(rate, "unit") == "%"
+    assert painted(strip.card("poor_villages"), "number") == "40 / 74"
+    assert painted(strip.card("poor_villages"), "note") == "待出列 34 个"
+    assert painted(pop, "label") == "贫困人口"
+    assert not strip.animating
+    assert strip.as_of_block.as_of_line == "数据截至 2020年12月31日"
+    assert strip.as_of_block.region_line == "独山县 · 2016年度"
+
+
+def test_null_shows_no_data(make_strip, region):
+    strip = make_strip(animate=False)
+    region["indicators"]["poor_population"] = None
+    region["indicators"]["fund_arrival_rate"] = None
+    strip.update_region(region)
+    for key in ("poor_population", "fund_arrival_rate"):
+        card = strip.card(key)
+        assert card.display_text == "无数据"
+        assert painted(card, "number") == "无数据"
+        assert "unit" not in [t.name for t in card.text_items()]
+
+
+def test_count_up_lands_on_the_exact_value(qtbot, make_strip, region):
+    strip = make_strip(animate=True)
+    strip.update_region(region)
+    card = strip.card("poor_population")
+    assert card.animating
+    qtbot.waitUntil(lambda: not strip.animating, timeout=ANIMATION_MS * 4)
+    assert painted(card, "number") == "46,572"
+    # a new year counts from the old value, and finish_animations() jumps to the end (for screenshots)
+    region["indicators"]["poor_population"] = 30000
+    strip.update_region(region)
+    assert card.animating
+    strip.finish_animations()
+    assert not card.animating and painted(card, "number") == "30,000"
+    strip.set_animated(False)
+    region["indicators"]["poor_population"] = 20000
+    strip.update_region(region)
+    assert not card.animating and painted(card, "number") == "20,000"
+
+
+def test_a_grab_after_the_animation_time_is_final_even_without_events(make_strip, region):
+    import time
+
+    strip = make_strip(animate=True)
+    strip.update_region(region)
+    card = strip.card("exited_population")
+    assert card.animating and painted(card, "number") != "38,301"
+    time.sleep(ANIMATION_MS / 1000.0 + 0.05)  # no event processing: the animation's last tick never ran
+    assert painted(card, "number") == "38,301"
+    img = card.grab().toImage()
+    assert not img.isNull()
+
+
+def test_change_versus_last_year_is_fetched_off_the_gui_thread(qtbot, make_strip, fake_api, region):
+    strip = make_strip(fake_api, animate=False)
+    strip.update_region(region)
+    card = strip.card("poverty_incidence")
+    qtbot.waitUntil(lambda: bool(card.figure.note), timeout=5000)
+    assert painted(card, "note") == "较上年下降 3.5个百分点"
+    assert ("region", "522726000000", 2015) in fake_api.calls
+    assert threading.main_thread().name not in fake_api.threads
+    # the same region and year again: no second request
+    strip.update_region(region)
+    qtbot.wait(50)
+    assert sum(1 for c in fake_api.calls if c[0] == "region") == 1
+    strip.shutdown()
+
+
+def test_last_year_failing_only_leaves_the_change_line_empty(qtbot, make_strip, fake_api, region):
+    from sandbox.client.api import ApiUnavailable
+
+    fake_api.fail = ApiUnavailable("down")
+    strip = make_strip(fake_api, animate=False)
+    strip.update_region(region)
+    qtbot.waitUntil(lambda: not strip._call.busy, timeout=5000)
+    assert strip.card("poor_population").display_text == "46,572人"
+    assert strip.card("poor_population").figure.note == ""
+
+
+def test_metrics_scale_the_strip(make_strip, region):
+    from sandbox.ui.theme import metrics_for_height
+
+    strip = make_strip(animate=False)
+    strip.update_region(region)
+    h1 = strip.height()
+    strip.set_metrics(metrics_for_height(2160))
+    assert strip.height() == pytest.approx(2 * h1, abs=4)

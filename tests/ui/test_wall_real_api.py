@@ -1,0 +1,128 @@
+"""End to end: the wall drilled county → town → village against the real API over HTTP (embedded server)."""
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
+from sandbox.client.api import ApiClient
+from sandbox.ui.theme import NO_DATA_COLOR, ramp
+from sandbox.ui.village import DELEGATION_NOTE
+from sandbox.ui.wall import WallWindow
+
+pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
+
+COUNTY = "522726000000"
+
+
+@pytest.fixture(scope="session")
+def real_api(demo_engine):
+    """The real FastAPI app served on 127.0.0.1 by the embedded server, as main.py runs it."""
+    from sandbox.server.runtime import EmbeddedServer, new_token
+
+    server = EmbeddedServer(demo_engine).start()
+    yield server, {role: new_token(demo_engine, role) for role in ("display", "delegation")}
+    server.stop()
+
+
+@pytest.fixture
+def real_client(real_api):
+    server, tokens = real_api
+    client = ApiClient(server.url, tokens["display"])
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def make_wall(qtbot):
+    def make(client, **kw):
+        w = WallWindow(client, region=COUNTY, retry_seconds=600, **kw)
+        qtbot.addWidget(w)
+        w.resize(1600, 900)
+        w.show()
+        qtbot.waitExposed(w)
+        return settle(qtbot, w)
+    return make
+
+
+def settle(qtbot, wall):
+    qtbot.waitUntil(lambda: wall.state.has_data and not wall.state.loading and not wall.canvas.animating
+                    and not wall.worker.busy(), timeout=60000)
+    return wall
+
+
+def click(qtbot, wall, code, signal):
+    with qtbot.waitSignal(signal, timeout=30000):
+        qtbot.mouseClick(wall.canvas, Qt.MouseButton.LeftButton, pos=wall.canvas.region_center(code).toPoint())
+    return settle(qtbot, wall)
+
+
+def fill(wall, code) -> str:
+    wall.state.map.hovered_code = None
+    wall.state.map.show_labels = False
+    try:
+        return QColor(wall.canvas.grab().toImage().pixel(wall.canvas.region_center(code).toPoint())).name()
+    finally:
+        wall.state.map.show_labels = True
+
+
+def test_drill_county_town_village_and_back_on_the_real_api(qtbot, make_wall, real_client):
+    wall = make_wall(real_client)
+    st = wall.state
+    assert wall.breadcrumb.text() == "独山县" and len(st.map.region_map.features) == 8
+    assert st.years == list(range(2014, 2021)) and wall.timeline.slider.year == 2020
+    # 2020: every town is under the 3% exit line, so the whole county is the green class
+    assert {fill(wall, f.code) for f in st.map.region_map.features} == {ramp(6, False)[0]}
+
+    town = st.map.region_map.features[0]
+    click(qtbot, wall, town.code, wall.dataApplied)
+    assert wall.breadcrumb.text() == f"独山县 › {town.name}"
+    villages = st.map.region_map.features
+    assert villages and all(f.level == "village" and f.code.startswith(town.code[:9]) for f in villages)
+    for f in villages:  # pixels: each village is filled with its class colour
+        c = st.map.class_of(f.code)
+        assert fill(wall, f.code) == (NO_DATA_COLOR if c < 0 else ramp(st.map.classification.k, False)[c])
+
+    village = next(f for f in villages if f.is_poor_village)
+    click(qtbot, wall, village.code, wall.villageApplied)
+    panel = wall.village_panel
+    assert panel.isVisible() and panel.name_label.text() == village.name
+    assert panel.tag_label.text().startswith("贫困村")
+    rows = panel.cell_texts()
+    assert rows and all("*" in r[0] and "*" in r[1] for r in rows)  # masked by the server for `display`
+    assert wall.breadcrumb.text() == f"独山县 › {town.name} › {village.name}"
+
+    qtbot.keyClick(wall, Qt.Key.Key_Escape)
+    assert not panel.isVisible() and wall.breadcrumb.text() == f"独山县 › {town.name}"
+    with qtbot.waitSignal(wall.dataApplied, timeout=30000):
+        qtbot.keyClick(wall, Qt.Key.Key_Escape)
+    settle(qtbot, wall)
+    assert wall.breadcrumb.text() == "独山县" and st.map.region_code == COUNTY
+
+
+def test_timeline_turns_the_real_county_from_red_to_green(qtbot, make_wall, real_client):
+    wall = make_wall(real_client)
+    worst = max(wall.state.map.region_map.features, key=lambda f: f.value("poverty_incidence"))
+    wall.set_year(2014)
+    settle(qtbot, wall)
+    assert wall.state.map.value_of(worst.code) > 20  # 2014: over a fifth of the rural people poor
+    red = fill(wall, worst.code)
+    assert QColor(red).red() - QColor(red).green() > 100
+    wall.set_year(2020)
+    settle(qtbot, wall)
+    assert fill(wall, worst.code) == ramp(6, False)[0]
+
+
+def test_delegation_token_gets_the_map_but_no_households(qtbot, make_wall, real_api):
+    server, tokens = real_api
+    client = ApiClient(server.url, tokens["delegation"])
+    try:
+        wall = make_wall(client)
+        town = wall.state.map.region_map.features[1]
+        click(qtbot, wall, town.code, wall.dataApplied)
+        village = wall.state.map.region_map.features[0]
+        click(qtbot, wall, village.code, wall.villageApplied)
+        panel = wall.village_panel
+        assert panel.isVisible() and panel.note_label.text() == DELEGATION_NOTE and panel.cell_texts() == []
+        assert not wall.banner.isVisible()
+    finally:
+        client.close()
