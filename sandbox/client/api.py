@@ -103,14 +103,15 @@ class ApiClient:
     def children_geojson(self, code: str, year: int | None = None) -> dict:
         return self.get_json(f"/regions/{code}/children.geojson", year=year)
 
-    def region_geojson(self, code: str) -> dict:
-        return self.get_json(f"/regions/{code}/boundary.geojson")
+    def children_series(self, code: str) -> dict:
+        """{code, years, as_of, children: {child: {year: {indicator: value}}}} in one request."""
+        return self.get_json(f"/regions/{code}/children/series")
 
     def trend(self, code: str, indicator: str, from_year: int | None = None, to_year: int | None = None) -> dict:
         return self.get_json(f"/regions/{code}/trend", indicator=indicator, **{"from": from_year, "to": to_year})
 
-    def households(self, region: str, status: str | None = None, page: int = 1) -> dict:
-        return self.get_json("/households", region=region, status=status, page=page)
+    def households(self, region: str, status: str | None = None, page: int = 1, year: int | None = None) -> dict:
+        return self.get_json("/households", region=region, status=status, page=page, year=year)
 
     def household(self, household_id: int) -> dict:
         return self.get_json(f"/households/{household_id}")

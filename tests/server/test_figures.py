@@ -99,3 +99,15 @@ def test_the_flagship_project_is_there(api, tokens):
     assert park and park[0]["industry_zh"] == "铁皮石斛" and park[0]["camera_ids"]
     town = region(api, tokens, park[0]["region_code"][:9] + "000")
     assert town["name"] == "基长镇"
+
+
+def test_children_series_matches_the_per_year_answers(api, tokens):
+    series = api.get("/api/v1/regions/522726/children/series", headers=auth(tokens["display"])).json()
+    assert series["years"] == list(range(2014, 2021)) and len(series["children"]) == 8
+    for year in (2014, 2016, 2020):
+        fc = api.get("/api/v1/regions/522726/children.geojson", params={"year": year},
+                     headers=auth(tokens["display"])).json()
+        for f in fc["features"]:
+            p = f["properties"]
+            assert series["children"][p["code"]][str(year)]["poverty_incidence"] == p["poverty_incidence"]
+    assert api.get("/api/v1/regions/522799/children/series", headers=auth(tokens["display"])).status_code == 404

@@ -87,6 +87,25 @@ def _children_body(request: Request, session, rc, region, y: int, info: dict) ->
             + ',"features":[' + ",".join(features) + "]}")
 
 
+@router.get("/{code}/children/series", summary="下级地区各年全部指标 (一次取回时间轴所需数据)")
+def get_children_series(code: str, request: Request, session: SessionDep, caller: Reader) -> dict:
+    """Every child's indicators for every year: the wall fixes its class breaks over the timeline
+    from one answer instead of one children.geojson per year."""
+    rc, region = region_or_404(session, code, caller)
+    info = dataset_info(session)
+
+    def compute() -> dict:
+        years = queries.years(session)
+        by_year = {y: queries.facts_by_child(session, rc, y) for y in years}
+        children = queries.child_regions(session, rc)
+        return {
+            "code": rc.value, "years": years, "as_of": info["as_of"],
+            "children": {c.code: {str(y): _indicators(by_year[y].get(c.code, {})) for y in years} for c in children},
+        }
+
+    return request.app.state.responses.get_or_compute(("series", info["build"], rc.value), compute)
+
+
 @router.get("/{code}/trend", response_model=TrendOut, summary="指标年度趋势")
 def get_trend(code: str, session: SessionDep, caller: Reader,
               indicator: Annotated[str, Query(description="指标代码, 见 /indicators")] = "poverty_incidence",
