@@ -41,8 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _embedded_api(settings: Settings):
     from sandbox.server.runtime import EmbeddedServer, new_token, prepare_database
 
+    from sandbox.server.simulator import CheckinSimulator
+
     engine = prepare_database(settings)
     server = EmbeddedServer(engine).start()
+    # The demo wall is alive: plausible check-ins arrive through the real POST endpoint.
+    server.simulator = CheckinSimulator(engine, server.url, rate_per_minute=6).start()
     token_file = settings.data_dir / "embedded-display.token"
     token = token_file.read_text().strip() if token_file.exists() else ""
     if not token:
@@ -112,4 +116,5 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         client.close()
         if server is not None:
+            server.simulator.stop()
             server.stop()

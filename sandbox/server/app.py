@@ -22,6 +22,7 @@ from sandbox.server.projects.routes import router as projects
 from sandbox.server.regions.cache import ResponseCache
 from sandbox.server.regions.geometry import GeometryCache
 from sandbox.server.regions.routes import router as regions
+from sandbox.server.streams.routes import router as streams
 from sandbox.store.db import session_factory
 
 __all__ = ["create_app", "API_PREFIX"]
@@ -42,7 +43,7 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.responses = ResponseCache()
     app.state.callers = {}  # token → (Caller, looked up at); see deps.get_caller
     app.state.events = EventBus()
-    for router in (meta, regions, households, projects, funds, cameras, checkins, events):
+    for router in (meta, regions, households, projects, funds, cameras, checkins, events, streams):
         app.include_router(router, prefix=API_PREFIX)
     _install_error_handlers(app)
     return app

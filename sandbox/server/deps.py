@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 
 from sandbox.domain.enums import Role
 from sandbox.domain.regions import InvalidRegionCode, RegionCode
+from sandbox.settings import Settings, get_settings
 from sandbox.store import queries
+from sandbox.store.checkins import cadre_id_from_label
 from sandbox.store.models import Region
 from sandbox.store.tokens import find_token
 
-__all__ = ["SessionDep", "Caller", "CallerDep", "allow", "region_or_404", "YearQuery", "resolve_year"]
+__all__ = ["SessionDep", "Caller", "CallerDep", "allow", "region_or_404", "YearQuery", "resolve_year", "settings_of"]
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -39,6 +41,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 class Caller:
     role: Role
     region: RegionCode | None  # a leader's token may be limited to one region
+    cadre_id: int | None = None  # a `cadre` token's cadre (label "cadre:<id>", see sandbox.store.checkins)
 
 
 _TOKEN_TTL_S = 30.0  # a revoked token stops working within this time
@@ -67,7 +70,8 @@ def _lookup_caller(request: Request, plain: str) -> Caller | None:
         token = find_token(session, plain)
         if token is None:
             return None
-        return Caller(Role(token.role), RegionCode(token.region_code) if token.region_code else None)
+        return Caller(Role(token.role), RegionCode(token.region_code) if token.region_code else None,
+                      cadre_id_from_label(token.label) if token.role == Role.cadre.value else None)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
@@ -118,3 +122,9 @@ def resolve_year(session: Session, year: int | None) -> int:
     if year not in available:
         raise HTTPException(422, f"年份 {year} 超出数据范围 {available[0]}-{available[-1]}")
     return year
+
+
+def settings_of(app) -> Settings:
+    """The app's settings: `app.state.settings` when set (tests, embedding), else the environment's."""
+    settings = getattr(app.state, "settings", None)
+    return settings if settings is not None else get_settings()

@@ -1,13 +1,21 @@
-"""Routes: GET /cameras?region= — relative demo stream URLs resolve against this server."""
+"""Routes: GET /cameras?region= — demo stream URLs come back absolute and signed (short-lived).
+
+A demo camera's `stream_url` is stored relative (`/api/v1/demo/streams/{id}.mjpeg`); the answer
+makes it absolute against this server and adds `exp` and `sig` (see sandbox.server.streams.hub),
+with `stream_expires_at` (ISO-8601) so a client knows when to fetch a fresh one. Real cameras'
+URLs are passed through as stored. `status` is `offline` while a demo feed is switched `down`.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 
 from sandbox.server.deps import AGGREGATE_ROLES, Caller, SessionDep, allow, region_or_404
+from sandbox.server.streams.hub import DEMO_STREAM_PREFIX, hub_of
 from sandbox.store.models import Camera
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
@@ -22,7 +30,19 @@ def list_cameras(request: Request, session: SessionDep, caller: Reader,
         rc, _ = region_or_404(session, region, caller)
         q = q.where(Camera.region_code.like(rc.prefix + "%"))
     base = str(request.base_url).rstrip("/")
-    return [{"id": c.id, "name": c.name, "site": c.site, "project_id": c.project_id, "region_code": c.region_code,
-             "lon": c.lon, "lat": c.lat, "status": c.status,
-             "stream_url": base + c.stream_url if c.stream_url.startswith("/") else c.stream_url}
-            for c in session.scalars(q)]
+    hub = hub_of(request.app)
+    out = []
+    for c in session.scalars(q):
+        item = {"id": c.id, "name": c.name, "site": c.site, "project_id": c.project_id, "region_code": c.region_code,
+                "lon": c.lon, "lat": c.lat, "status": c.status, "stream_url": c.stream_url, "stream_expires_at": None,
+                "demo": False}
+        if c.stream_url.startswith(DEMO_STREAM_PREFIX):
+            query, exp = hub.signed_query(c.id)
+            item.update(stream_url=f"{base}{c.stream_url}?{query}", demo=True,
+                        stream_expires_at=dt.datetime.fromtimestamp(exp, dt.timezone.utc).isoformat())
+            if hub.state(c.id) == "down":
+                item["status"] = "offline"
+        elif c.stream_url.startswith("/"):
+            item["stream_url"] = base + c.stream_url
+        out.append(item)
+    return out

@@ -1,31 +1,52 @@
-"""Routes: GET /checkins?region=&since= — delegation tokens get points only, no people."""
+"""Routes: GET /checkins?region=&since= (delegation tokens get points only, no people) and
+POST /checkins (a cadre's check-in, validated, stored, announced on GET /events)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+import numpy as np
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from sandbox.domain.enums import Role
 from sandbox.domain.masking import person_view
-from sandbox.server.deps import AGGREGATE_ROLES, Caller, SessionDep, allow, region_or_404
-from sandbox.store.models import Cadre, Checkin
+from sandbox.domain.regions import RegionCode
+from sandbox.geo.crs import gcj02_to_wgs84_xy
+from sandbox.server.checkins.geofence import county_fence
+from sandbox.server.checkins.photos import decode_photos, remove_photos, save_photos
+from sandbox.server.checkins.schemas import MAX_BODY_BYTES, BadCheckin, CheckinIn, parse_checkin
+from sandbox.server.deps import AGGREGATE_ROLES, Caller, SessionDep, allow, region_or_404, settings_of
+from sandbox.store.checkins import (
+    CHINA_TZ, NewCheckin, data_years, from_storage_time, has_active_assignment, haversine_m, month_visits,
+    store_checkin, to_storage_time,
+)
+from sandbox.store.models import Cadre, Checkin, Household, Region
 
 router = APIRouter(prefix="/checkins", tags=["checkins"])
 Reader = Annotated[Caller, Depends(allow(*AGGREGATE_ROLES))]
+Poster = Annotated[Caller, Depends(allow(Role.cadre, Role.admin))]
 LIMIT = 5000
+CLOCK_SKEW = dt.timedelta(minutes=5)  # a phone's clock may run this far ahead of the server's
+LATE_SYNC = dt.timedelta(days=7)  # a phone offline this long may still upload; older: admins only
+
+log = logging.getLogger(__name__)
 
 
 @router.get("", summary="帮扶干部工作签到")
 def list_checkins(session: SessionDep, caller: Reader, region: Annotated[str, Query(description="区划代码")],
-                  since: Annotated[dt.datetime | None, Query(description="起始时间 ISO-8601")] = None) -> list[dict]:
+                  since: Annotated[dt.datetime | None, Query(description="起始时间 ISO-8601 (不带时区按北京时间)")] = None
+                  ) -> list[dict]:
     rc, _ = region_or_404(session, region, caller)
     q = select(Checkin, Cadre.name).join(Cadre, Cadre.id == Checkin.cadre_id) \
         .where(Checkin.village_code.like(rc.prefix + "%"))
     if since is not None:
-        q = q.where(Checkin.at >= since.replace(tzinfo=None))
+        q = q.where(Checkin.at >= (to_storage_time(since) if since.tzinfo else since))
     rows = session.execute(q.order_by(Checkin.at.desc()).limit(LIMIT)).all()
     view = person_view(caller.role)
     out = []
@@ -37,3 +58,207 @@ def list_checkins(session: SessionDep, caller: Reader, region: Annotated[str, Qu
                         note=c.note, distance_m=c.distance_m, source_crs=c.source_crs)
         out.append(item)
     return out
+
+
+def _inline_schema(model) -> dict:
+    """The model's JSON schema with its $defs inlined (it is placed inside the OpenAPI document)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def walk(node):
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return walk(defs[ref.split("/")[-1]])
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(schema)
+
+
+_VISITS_DOC = """某月的走访情况, 按下级地区 (县 → 乡镇, 乡镇 → 村) 及合计, 直接由签到记录计算:
+`targets` 应走访户, `visited` 其中当月有有效签到的户数, `visit_rate` = visited ÷ targets × 100,
+`checkins` / `effective_checkins` 当月签到次数。
+
+数据年份内 (如 2014-2020) 应走访户为当年末未脱贫/返贫且有在册结对的户 (即 月走访率 的口径,
+`basis` = `poor_households`); 数据年份之后 (实时签到) 没有年度贫困状态, 应走访户为有在册结对的户
+(`basis` = `assigned_households`)。`month` 缺省为本月 (北京时间)。
+"""
+
+
+@router.get("/visits", summary="月走访率 (按地区, 由签到记录实时计算)", description=_VISITS_DOC)
+def visits(session: SessionDep, caller: Reader, region: Annotated[str, Query(description="区划代码")],
+           month: Annotated[str | None, Query(description="月份 YYYY-MM, 缺省为本月", pattern=r"^\d{4}-\d{2}$")] = None
+           ) -> dict:
+    rc, _ = region_or_404(session, region, caller)
+    if month is None:
+        now = dt.datetime.now(CHINA_TZ)
+        y, m = now.year, now.month
+    else:
+        y, m = int(month[:4]), int(month[5:])
+        if not (1 <= m <= 12 and 2000 <= y <= 2100):
+            raise HTTPException(422, f"月份 {month} 无效, 应为 YYYY-MM")
+    start = dt.datetime(y, m, 1)
+    end = dt.datetime(y + (m == 12), m % 12 + 1, 1)
+    poor_only = y in data_years(session)
+    per_village = month_visits(session, rc.prefix, start, end, y, poor_only)
+    child_digits = {"county": 9, "town": 12}.get(rc.level.value)
+    groups: dict[str, dict[str, int]] = {}
+    total = {"targets": 0, "visited": 0, "checkins": 0, "effective_checkins": 0}
+    for vc, counts in per_village.items():
+        for k, v in counts.items():
+            total[k] += v
+        if child_digits:
+            g = groups.setdefault(vc[:child_digits].ljust(12, "0"), dict.fromkeys(total, 0))
+            for k, v in counts.items():
+                g[k] += v
+    names = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(list(groups)))).all())
+
+    def out(counts: dict) -> dict:
+        rate = round(counts["visited"] / counts["targets"] * 100, 2) if counts["targets"] else None
+        return {**counts, "visit_rate": rate}
+
+    return {"region": rc.value, "month": f"{y:04d}-{m:02d}",
+            "basis": "poor_households" if poor_only else "assigned_households", "total": out(total),
+            "children": [{"code": c, "name": names.get(c), **out(g)} for c, g in sorted(groups.items())]}
+
+
+_POST_DOC = """帮扶干部签到 (帮扶干部令牌或管理员令牌)。
+
+- `point`: 坐标及其坐标系 (WGS-84 或 GCJ-02); GCJ-02 在入库前换算为 WGS-84。须在本县辖区内。
+- `at`: ISO-8601 且带时区; 不得晚于服务器时间 5 分钟以上; 帮扶干部令牌不得早于 7 天前
+  (离线补传), 管理员令牌可补录至数据起始年份。
+- `household_id`: 须为该干部当年在册的结对帮扶户 (帮扶干部令牌: 否则 403; 管理员代签: 否则 422)。
+- `cadre_id`: 管理员令牌必填; 帮扶干部令牌取令牌标签 `cadre:<编号>` 所指干部, 可省略。
+- `photos`: 至多 5 张 base64 JPEG/PNG, 每张 ≤ 2 MB。
+
+距结对户不超过 `checkin_effective_m` (缺省 500 米) 为有效走访。数据年份 (如 2014-2020) 内的签到
+在同一事务中刷新该村汇总, 月走访率随之变化; 之后的签到 (如实时签到) 不落入任何年度, 只作为
+地图点和事件。成功后返回 201 与入库记录, 并在 `GET /events` 推送 `checkin` 事件 (不含个人信息);
+落入数据年份时另推送 `facts` 事件 (该村该年的指标已变化)。
+"""
+
+
+@router.post("", status_code=201, summary="提交工作签到", description=_POST_DOC,
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": _inline_schema(CheckinIn)}}}},
+             responses={201: {"description": "已入库的签到记录"}, 403: {"description": "无权为该户签到"},
+                        413: {"description": "请求体过大"}, 422: {"description": "签到无效, detail 说明原因"}})
+async def post_checkin(request: Request, caller: Poster) -> JSONResponse:
+    body = await _read_body(request)
+    record, event = await run_in_threadpool(_accept, request.app, caller, body)
+    bus = request.app.state.events
+    bus.publish("checkin", event)
+    if record["counted_in_year"] is not None:  # a data year's figures moved: walls refetch them
+        bus.publish("facts", {"region_code": record["village_code"], "year": record["counted_in_year"],
+                              "reason": "checkin"})
+    return JSONResponse(record, status_code=201)
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise HTTPException(413, f"请求体过大: 不超过 {MAX_BODY_BYTES // (1024 * 1024)} MB")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise HTTPException(413, f"请求体过大: 不超过 {MAX_BODY_BYTES // (1024 * 1024)} MB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _accept(app, caller: Caller, body: bytes) -> tuple[dict, dict]:
+    try:
+        data = parse_checkin(body)
+    except BadCheckin as exc:
+        raise HTTPException(422, str(exc)) from None
+    settings = settings_of(app)
+    with app.state.sessions() as session:
+        new, household = _validate(session, caller, data, settings.checkin_effective_m)
+        try:
+            photos = decode_photos(data.photos)
+        except BadCheckin as exc:
+            raise HTTPException(422, str(exc)) from None
+        photo_dir = settings.data_dir / "photos"
+        new.photos = save_photos(photo_dir, photos)
+        try:
+            row, counted = store_checkin(session, new)
+        except BaseException:
+            remove_photos(photo_dir, new.photos)
+            raise
+    at = from_storage_time(row.at)
+    record = {
+        "id": row.id, "cadre_id": row.cadre_id, "household_id": row.household_id, "village_code": row.village_code,
+        "at": at.isoformat(), "lon": row.lon, "lat": row.lat, "crs": "WGS-84", "source_crs": row.source_crs,
+        "source_point": {"lon": data.point.lon, "lat": data.point.lat, "crs": data.point.crs},
+        "accuracy_m": row.accuracy_m, "distance_m": row.distance_m, "effective": row.effective,
+        "effective_m": settings.checkin_effective_m, "note": row.note, "photos": json.loads(row.photos or "[]"),
+        "counted_in_year": counted,
+    }
+    village = RegionCode(row.village_code)
+    event = {"id": row.id, "at": at.isoformat(), "lon": row.lon, "lat": row.lat, "village_code": row.village_code,
+             "town_code": village.parent.value if village.parent else None, "effective": row.effective,
+             "counted_in_year": counted}
+    return record, event
+
+
+def _validate(session, caller: Caller, data: CheckinIn, effective_m: float) -> tuple[NewCheckin, Household]:
+    now = dt.datetime.now(dt.timezone.utc)
+    if data.at > now + CLOCK_SKEW:
+        raise HTTPException(422, f"签到时间 {data.at.isoformat()} 晚于服务器当前时间, 不能签到未来的时间")
+    if caller.role is Role.cadre and data.at < now - LATE_SYNC:
+        raise HTTPException(422, f"签到时间 {data.at.isoformat()} 早于 {LATE_SYNC.days} 天前: 过期的补签须由管理员录入")
+    years = data_years(session)
+    at_local = to_storage_time(data.at)
+    if years and at_local.year < years[0]:
+        raise HTTPException(422, f"签到时间 {data.at.isoformat()} 早于建档立卡数据起始年份 {years[0]}")
+
+    cadre_id = _cadre_of(caller, data)
+    cadre = session.get(Cadre, cadre_id)
+    if cadre is None:
+        if caller.role is Role.cadre:
+            raise HTTPException(403, f"令牌所属的帮扶干部 {cadre_id} 不存在")
+        raise HTTPException(422, f"帮扶干部 {cadre_id} 不存在")
+
+    household = session.get(Household, data.household_id)
+    if household is None:
+        raise HTTPException(422, f"目标贫困户 {data.household_id} 不存在")
+    if caller.region is not None and not caller.region.contains(RegionCode(household.village_code)):
+        raise HTTPException(403, f"令牌仅限 {caller.region.value} 辖区, 该户不在其中")
+
+    lon, lat = data.point.lon, data.point.lat
+    if data.point.crs == "GCJ-02":
+        x, y = gcj02_to_wgs84_xy(np.array([lon]), np.array([lat]))
+        lon, lat = float(x[0]), float(y[0])
+    fence = county_fence(session)
+    if fence is None:
+        raise HTTPException(503, "数据库中没有县界, 无法校验签到位置")
+    if not fence.contains(lon, lat):
+        raise HTTPException(422, f"签到坐标 ({data.point.lon}, {data.point.lat}, {data.point.crs}) 不在{fence.name}辖区内")
+
+    if not has_active_assignment(session, cadre_id, household.id, at_local.year):
+        why = f"贫困户 {household.id} 不是帮扶干部 {cadre_id} 在 {at_local.year} 年的结对帮扶户"
+        raise HTTPException(403 if caller.role is Role.cadre else 422, why)
+
+    distance = haversine_m(lon, lat, household.lon, household.lat)
+    note = (data.note or "").strip() or None
+    return NewCheckin(
+        cadre_id=cadre_id, household_id=household.id, village_code=household.village_code, at=data.at,
+        lon=lon, lat=lat, source_crs=data.point.crs, accuracy_m=data.accuracy_m, distance_m=distance,
+        effective=distance <= effective_m, note=note,
+    ), household
+
+
+def _cadre_of(caller: Caller, data: CheckinIn) -> int:
+    if caller.role is Role.cadre:
+        if caller.cadre_id is None:
+            raise HTTPException(403, "该帮扶干部令牌未关联干部编号 (令牌标签应为 cadre:<编号>)")
+        if data.cadre_id is not None and data.cadre_id != caller.cadre_id:
+            raise HTTPException(403, "帮扶干部令牌只能为本人签到")
+        return caller.cadre_id
+    if data.cadre_id is None:
+        raise HTTPException(422, "管理员令牌代为签到时须提供 cadre_id")
+    return data.cadre_id

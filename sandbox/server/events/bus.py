@@ -1,43 +1,100 @@
-"""An in-process event bus: publishers on any thread, one asyncio queue per SSE subscriber."""
+"""An in-process event bus: publishers on any thread, one asyncio queue per SSE subscriber, and a
+small backlog so a client that reconnects with `Last-Event-ID` gets what it missed.
+
+Event ids are integers that grow across server restarts: a bus starts numbering at the wall-clock
+time in milliseconds, so an id from an earlier run is always older than anything this run holds.
+When a client's last id cannot be continued from the backlog (it fell out of the backlog, it is
+from an earlier run, or the client's queue overflowed) the client gets one `resync` event: it
+should refetch the state it shows instead of trusting the stream to be complete.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import json
 import threading
+import time
 
-__all__ = ["EventBus"]
+__all__ = ["EventBus", "format_event"]
+
+
+def format_event(event_id: int | None, kind: str, data: dict) -> str:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {kind}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
 
 
 class EventBus:
-    def __init__(self, backlog: int = 200) -> None:
+    def __init__(self, backlog: int = 200, history: int = 500, first_id: int | None = None) -> None:
         self._lock = threading.Lock()
         self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = set()
-        self._ids = itertools.count(1)
-        self._backlog = backlog
+        self._first_id = int(time.time() * 1000) if first_id is None else first_id
+        self._ids = itertools.count(self._first_id)
+        self._last_id = self._first_id - 1
+        self._backlog = backlog  # per-subscriber queue size
+        self._history: collections.deque[tuple[int, str]] = collections.deque(maxlen=history)
 
-    def subscribe(self) -> asyncio.Queue:
+    @property
+    def last_id(self) -> int:
+        return self._last_id
+
+    def subscribe(self, last_event_id: int | None = None) -> asyncio.Queue:
+        """A queue of formatted SSE messages; with `last_event_id`, first the events after it (or a
+        `resync` when they cannot all be replayed)."""
         queue: asyncio.Queue = asyncio.Queue(maxsize=self._backlog)
         with self._lock:
+            if last_event_id is not None:
+                for message in self._replay(last_event_id):
+                    self._offer(queue, message)
             self._subscribers.add((asyncio.get_running_loop(), queue))
         return queue
+
+    def _replay(self, last: int) -> list[str]:
+        if last >= self._last_id:
+            return []  # up to date (or an id from the future: nothing to send)
+        oldest = self._history[0][0] if self._history else self._last_id + 1
+        if last < oldest - 1:
+            return [format_event(None, "resync", {"reason": "backlog", "last_event_id": self._last_id})]
+        return [m for i, m in self._history if i > last]
 
     def unsubscribe(self, queue: asyncio.Queue) -> None:
         with self._lock:
             self._subscribers = {s for s in self._subscribers if s[1] is not queue}
 
-    def publish(self, kind: str, data: dict) -> int:
-        event_id = next(self._ids)
-        message = f"id: {event_id}\nevent: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+    def recent(self, n: int = 50) -> list[tuple[int, str, dict]]:
+        """The last `n` events published: (id, kind, data), oldest first."""
         with self._lock:
+            items = list(self._history)[-n:]
+        out = []
+        for event_id, message in items:
+            lines = dict(line.split(": ", 1) for line in message.strip().split("\n"))
+            out.append((event_id, lines["event"], json.loads(lines["data"])))
+        return out
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subscribers)
+
+    def publish(self, kind: str, data: dict) -> int:
+        with self._lock:
+            event_id = next(self._ids)
+            message = format_event(event_id, kind, data)
+            self._history.append((event_id, message))
+            self._last_id = event_id
             subscribers = list(self._subscribers)
         for loop, queue in subscribers:
-            loop.call_soon_threadsafe(self._offer, queue, message)
+            try:
+                loop.call_soon_threadsafe(self._offer, queue, message)
+            except RuntimeError:  # that subscriber's loop is closed: it is gone
+                self.unsubscribe(queue)
         return event_id
 
-    @staticmethod
-    def _offer(queue: asyncio.Queue, message: str) -> None:
-        if queue.full():  # a slow client loses the oldest event, never blocks the publisher
-            queue.get_nowait()
+    def _offer(self, queue: asyncio.Queue, message: str) -> None:
+        if queue.full():
+            # A client too slow to keep up: drop what it has not read and tell it to refetch,
+            # rather than block the publisher or silently lose events in the middle.
+            while not queue.empty():
+                queue.get_nowait()
+            queue.put_nowait(format_event(None, "resync", {"reason": "overflow", "last_event_id": self._last_id}))
         queue.put_nowait(message)

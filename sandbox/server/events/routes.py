@@ -1,30 +1,52 @@
-"""Route: GET /events — an SSE stream with a heartbeat so proxies and clients see it is alive."""
+"""Route: GET /events — Server-Sent Events with ids, a heartbeat, and resume by `Last-Event-ID`.
+
+Events: `checkin` (a new cadre check-in: id, point, time, village and town codes, effective,
+counted_in_year; no personal data), `facts` (a data year's figures of a region changed: refetch
+them), `resync` (the client missed events it cannot get back: refetch what it shows). A comment
+line `: heartbeat` comes every 15 s when nothing else does, so proxies keep the stream open and
+clients can tell a dead connection from a quiet county. Ids are integers that grow across server
+restarts; reconnect with `Last-Event-ID` (or `?last_event_id=`) to get the events missed.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from sandbox.server.deps import AGGREGATE_ROLES, Caller, allow
 
 router = APIRouter(tags=["events"])
 HEARTBEAT_S = 15.0
+RETRY_MS = 3000  # how long EventSource clients wait before reconnecting
 
 
-@router.get("/events", summary="实时事件流 (SSE)")
-async def events(request: Request, _: Annotated[Caller, Depends(allow(*AGGREGATE_ROLES))]) -> StreamingResponse:
+def _event_id(text: str | None) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and len(text) < 19 else None
+
+
+@router.get("/events", summary="实时事件流 (SSE)", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}},
+                             "description": "事件: checkin (新签到), facts (某地某年指标已变化), resync (请重新拉取数据); 心跳为注释行"}})
+async def events(request: Request, _: Annotated[Caller, Depends(allow(*AGGREGATE_ROLES))],
+                 last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", include_in_schema=True,
+                                                             description="断线重连时最后收到的事件 id")] = None,
+                 since_id: Annotated[str | None, Query(alias="last_event_id",
+                                                       description="同 Last-Event-ID (无法设置请求头的客户端用)")] = None
+                 ) -> StreamingResponse:
     bus = request.app.state.events
-    queue = bus.subscribe()
+    heartbeat = float(getattr(request.app.state, "sse_heartbeat_s", HEARTBEAT_S))
+    queue = bus.subscribe(_event_id(last_event_id) if last_event_id is not None else _event_id(since_id))
 
     async def stream():
         try:
-            yield ": connected\n\n"
+            yield f"retry: {RETRY_MS}\n: connected, last id {bus.last_id}\n\n"
             while not await request.is_disconnected():
                 try:
-                    yield await asyncio.wait_for(queue.get(), HEARTBEAT_S)
+                    yield await asyncio.wait_for(queue.get(), heartbeat)
                 except asyncio.TimeoutError:
                     yield ": heartbeat\n\n"
         finally:

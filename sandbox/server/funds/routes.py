@@ -1,4 +1,6 @@
-"""Routes: GET /funds/flows?region=&year= — links down the region tree and per-stage totals."""
+"""Routes: GET /funds/flows?region=&year= — links down the region tree and per-stage totals;
+GET /funds/chain?region=&year=&project= — 下达 → 到位 → 备案 → 报账 → 支付 per region and project,
+with the places where the chain does not reconcile."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from sqlalchemy import func, select
 
 from sandbox.domain.enums import FundStage
 from sandbox.domain.regions import RegionCode
+from sandbox.server.funds.chain import IDLE_MONTHS, fund_chain
 from sandbox.server.deps import AGGREGATE_ROLES, Caller, SessionDep, YearQuery, allow, region_or_404
 from sandbox.store.models import FundAllocation, FundPayment
 
@@ -57,3 +60,21 @@ def _ancestors(code: RegionCode) -> list[RegionCode]:
     while chain[-1].parent is not None and chain[-1].level.value not in ("county",):
         chain.append(chain[-1].parent)
     return list(reversed(chain))
+
+
+_CHAIN_DOC = f"""资金链: 每个项目、每个下级地区及合计的 下达 → 到位 → 备案 → 报账 → 支付 金额与比率
+(`rate_of_previous`: 占上一环节 %, `rate_of_allocated`: 占下达 %; `arrival_rate` 资金到位率,
+`spend_rate` 资金支出率 = 支付 ÷ 到位)。
+
+`anomalies`: 资金链不平之处, 每项含中文说明 `explanation_zh`、金额与涉及的下达批次:
+`overpaid` 支付超过到位资金; `idle` 到位资金超过 {IDLE_MONTHS} 个月无任何支付 (以数据截止日
+`as_of` 计, 不以当前时间计); `paid_no_progress` 项目进度为 0% 却已支付。
+"""
+
+
+@router.get("/chain", summary="资金链与异常 (按项目、按地区)", description=_CHAIN_DOC)
+def chain(session: SessionDep, caller: Reader, region: Annotated[str, Query(description="区划代码")],
+          year: YearQuery = None,
+          project: Annotated[int | None, Query(description="只看一个项目", ge=1, lt=2**62)] = None) -> dict:
+    rc, _ = region_or_404(session, region, caller)
+    return fund_chain(session, rc, year, project)

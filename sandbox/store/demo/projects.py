@@ -171,7 +171,8 @@ def _plant_anomalies(projects: list[ProjectRecord]) -> None:
                              "voucher": "PZ-ANOMALY-1", "paid_date": over["arrived_date"] + dt.timedelta(days=90)})
     idle = with_alloc[-2].allocations[0]
     idle["payments"], idle["reimbursed"] = [], 0.0
-    zero = with_alloc[-3]
+    # a project that has been paid: set back to 0% it is the "paid but no progress" case
+    zero = next((p for p in reversed(with_alloc[:-2]) if any(a["payments"] for a in p.allocations)), with_alloc[-3])
     zero.progress = 0.0
     zero.stage = "approved"
     zero.started_year = None

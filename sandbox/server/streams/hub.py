@@ -1,0 +1,235 @@
+"""The demo cameras' live feeds: one render-and-encode thread per watched camera, shared by all
+its viewers; signed short-lived stream URLs; a switch to stall or cut a camera (for watchdog
+tests and demos of 信号中断).
+
+Why a signature in the URL and not the bearer token: Qt's media player cannot easily send an
+Authorization header, and a URL ends up in logs. `GET /cameras` (which needs a token) hands out
+`…/demo/streams/{id}.mjpeg?exp=<unix time>&sig=<HMAC>`: valid for one camera, read-only, for
+`url_ttl_s` (1 hour). The signature is checked when a stream starts; a stream already playing
+is not cut when its URL expires. Clients refetch `GET /cameras` for a fresh URL before
+reconnecting (`stream_expires_at` says when). The secret is `SANDBOX_STREAM_SECRET` if set, else
+random per server process (URLs from an earlier run stop working, by design).
+
+States of a feed: `live`; `stalled` (connections stay open, no frames: a camera that hangs);
+`down` (open streams end, new ones get 503: a camera that is off). Set them in-process with
+`hub.set_state(camera_id, ...)` or through the admin route `PUT /demo/streams/{id}/state`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+
+__all__ = ["StreamHub", "CameraFeed", "STATES", "hub_of", "DEMO_STREAM_PREFIX"]
+
+log = logging.getLogger(__name__)
+STATES = ("live", "stalled", "down")
+DEMO_STREAM_PREFIX = "/api/v1/demo/streams/"
+
+
+@dataclass(eq=False)
+class _Viewer:
+    loop: asyncio.AbstractEventLoop
+    event: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class CameraFeed:
+    """Frames of one camera, rendered at `fps` while anyone watches (and `linger_s` after)."""
+
+    def __init__(self, camera_id: int, name: str, site: str | None, fps: float, size: tuple[int, int],
+                 linger_s: float = 3.0) -> None:
+        self.camera_id, self.name, self.site = camera_id, name, site
+        self.fps, self.size, self.linger_s = fps, size, linger_s
+        self.state = "live"
+        self._lock = threading.Lock()
+        self._viewers: set[_Viewer] = set()
+        self._thread: threading.Thread | None = None
+        self._wake = threading.Event()
+        self._closed = False
+        self.seq = 0
+        self.frame: bytes | None = None
+        self.frame_time = 0.0
+        self.frames_rendered = 0
+
+    @property
+    def viewers(self) -> int:
+        return len(self._viewers)
+
+    def subscribe(self) -> _Viewer:
+        viewer = _Viewer(asyncio.get_running_loop())
+        with self._lock:
+            self._viewers.add(viewer)
+            if self._thread is None and not self._closed:
+                self._thread = threading.Thread(target=self._run, name=f"demo-camera-{self.camera_id}", daemon=True)
+                self._thread.start()
+        if self.frame is not None and self.state == "live":
+            viewer.event.set()  # the latest frame at once: a new viewer need not wait a frame period
+        return viewer
+
+    def unsubscribe(self, viewer: _Viewer) -> None:
+        with self._lock:
+            self._viewers.discard(viewer)
+
+    def latest(self) -> tuple[int, bytes | None, float]:
+        with self._lock:
+            return self.seq, self.frame, self.frame_time
+
+    def set_state(self, state: str) -> None:
+        if state not in STATES:
+            raise ValueError(state)
+        self.state = state
+        if state == "down":
+            with self._lock:
+                self.frame = None  # a camera back from down starts with a fresh frame
+        self._wake.set()
+        self._notify()  # viewers of a feed that went down leave now
+
+    def close(self) -> None:
+        self._closed = True
+        self.set_state("down")
+
+    def _notify(self) -> None:
+        with self._lock:
+            viewers = list(self._viewers)
+        for v in viewers:
+            try:
+                v.loop.call_soon_threadsafe(v.event.set)
+            except RuntimeError:  # its event loop is closed
+                self.unsubscribe(v)
+
+    def _run(self) -> None:
+        from sandbox.server.streams.render import SceneRenderer
+
+        try:
+            renderer = SceneRenderer(self.camera_id, self.name, self.site, *self.size, fps=self.fps)
+        except Exception:
+            log.exception("demo camera %s: cannot render", self.camera_id)
+            with self._lock:
+                self._thread = None
+            self.close()
+            return
+        period = 1.0 / self.fps
+        due = time.monotonic()
+        idle_since: float | None = None
+        while True:
+            with self._lock:
+                if self._closed:
+                    self._thread = None
+                    return
+                if not self._viewers:
+                    idle_since = idle_since or time.monotonic()
+                    if time.monotonic() - idle_since > self.linger_s:
+                        self._thread = None
+                        return
+                else:
+                    idle_since = None
+            if self.state == "live" and self._viewers:
+                t = time.time()
+                jpeg = renderer.render(t)
+                with self._lock:
+                    self.seq += 1
+                    self.frame, self.frame_time = jpeg, t
+                self.frames_rendered += 1
+                self._notify()
+            due += period
+            now = time.monotonic()
+            if due < now - period:  # fell behind (a busy machine): skip frames, never burst
+                due = now
+            self._wake.wait(max(0.0, due - now))
+            if self._wake.is_set():
+                self._wake.clear()
+                due = time.monotonic()
+
+
+class StreamHub:
+    def __init__(self, fps: float = 20.0, size: tuple[int, int] = (640, 360), url_ttl_s: float = 3600.0,
+                 secret: bytes | None = None) -> None:
+        self.fps, self.size, self.url_ttl_s = fps, size, url_ttl_s
+        env = os.environ.get("SANDBOX_STREAM_SECRET")
+        self._secret = secret or (env.encode() if env else secrets.token_bytes(32))
+        self._lock = threading.Lock()
+        self._feeds: dict[int, CameraFeed] = {}
+        self._states: dict[int, str] = {}  # set before anyone watched: applied when the feed starts
+
+    # -- signed URLs ----------------------------------------------------------------------------
+    def _mac(self, camera_id: int, exp: int) -> str:
+        return hmac.new(self._secret, f"demo-stream:{camera_id}:{exp}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def sign(self, camera_id: int, now: float | None = None) -> tuple[int, str]:
+        """(expiry unix time, signature) for a stream URL of this camera."""
+        exp = int((now if now is not None else time.time()) + self.url_ttl_s)
+        return exp, self._mac(camera_id, exp)
+
+    def signed_query(self, camera_id: int) -> tuple[str, int]:
+        exp, sig = self.sign(camera_id)
+        return f"exp={exp}&sig={sig}", exp
+
+    def verify(self, camera_id: int, exp: int | None, sig: str | None) -> str | None:
+        """None if the signature is good; else why not (Chinese)."""
+        if exp is None or not sig:
+            return "缺少签名: 请使用 GET /cameras 返回的 stream_url"
+        if not hmac.compare_digest(self._mac(camera_id, exp), sig):
+            return "签名无效"
+        if exp < time.time():
+            return "视频地址已过期: 请重新获取 GET /cameras"
+        return None
+
+    # -- feeds ----------------------------------------------------------------------------------
+    def feed(self, camera_id: int, name: str, site: str | None) -> CameraFeed:
+        with self._lock:
+            f = self._feeds.get(camera_id)
+            if f is None:
+                f = self._feeds[camera_id] = CameraFeed(camera_id, name, site, self.fps, self.size)
+                f.state = self._states.get(camera_id, "live")
+            return f
+
+    def state(self, camera_id: int) -> str:
+        f = self._feeds.get(camera_id)
+        return f.state if f is not None else self._states.get(camera_id, "live")
+
+    def set_state(self, camera_id: int, state: str) -> None:
+        """live / stalled / down for one camera (works before anyone watched it, too)."""
+        if state not in STATES:
+            raise ValueError(f"state must be one of {STATES}")
+        with self._lock:
+            self._states[camera_id] = state
+            f = self._feeds.get(camera_id)
+        if f is not None:
+            f.set_state(state)
+        log.info("demo camera %s: %s", camera_id, state)
+
+    def status(self) -> list[dict]:
+        with self._lock:
+            ids = sorted(set(self._feeds) | set(self._states))
+            feeds = dict(self._feeds)
+        return [{"camera_id": i, "state": self.state(i), "viewers": feeds[i].viewers if i in feeds else 0,
+                 "frames_rendered": feeds[i].frames_rendered if i in feeds else 0,
+                 "last_frame_at": feeds[i].frame_time or None if i in feeds else None} for i in ids]
+
+    def close(self) -> None:
+        """End every stream (server shutdown): open MJPEG responses finish, threads stop."""
+        with self._lock:
+            feeds = list(self._feeds.values())
+        for f in feeds:
+            f.close()
+
+
+_hub_lock = threading.Lock()
+
+
+def hub_of(app) -> StreamHub:
+    """The app's stream hub (created on first use)."""
+    hub = getattr(app.state, "streams", None)
+    if hub is None:
+        with _hub_lock:
+            hub = getattr(app.state, "streams", None)
+            if hub is None:
+                hub = app.state.streams = StreamHub()
+    return hub
