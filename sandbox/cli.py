@@ -1,4 +1,4 @@
-"""`sandbox ...` subcommands: serve, demo build, token create (and later import, export, kiosk)."""
+"""`sandbox ...` subcommands: serve, demo build, token create, import and export of real data."""
 
 from __future__ import annotations
 
@@ -52,6 +52,176 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _engine_for_data(args: argparse.Namespace):
+    from sandbox.server.runtime import prepare_database
+
+    return prepare_database(_settings(args), build_if_empty=False)
+
+
+def _report_line(result) -> str:
+    return f"; 报告: {result.report_path}" if result.report_path else ""
+
+
+def cmd_import_boundaries(args: argparse.Namespace) -> int:
+    from sandbox.store.importers import import_boundaries
+
+    engine = _engine_for_data(args)
+    r = import_boundaries(engine, args.file, level=args.level, layer=args.layer, code_field=args.code_field,
+                          name_field=args.name_field, crs=args.crs, tolerance_m=args.tolerance, strict=args.strict,
+                          replace_demo=args.replace_demo, report_path=args.report, progress=not args.quiet)
+    if not r.changed:
+        print(f"边界 {r.file}: {r.features} 个要素与数据库一致, 无变化{_report_line(r)}")
+        return 0
+    extra = []
+    if r.replaced_demo:
+        extra.append("已清除演示数据")
+    if r.created_counties:
+        extra.append(f"由乡镇合并生成县界 {'、'.join(r.created_counties)}")
+    if r.repaired:
+        extra.append(f"修复无效几何 {r.repaired} 个")
+    if r.coverage_issues:
+        extra.append(f"覆盖检查发现 {r.coverage_issues} 处缝隙/重叠 (已导入, 请查看报告)")
+    print(f"已导入边界 {r.file} (坐标系 {r.source_crs} → WGS-84): 新增 {r.new}, 更新 {r.updated}, 未变 {r.unchanged}"
+          + (f"; {'; '.join(extra)}" if extra else "") + f"; 用时 {r.seconds:.1f} 秒{_report_line(r)}")
+    return 0
+
+
+def _print_register(r) -> int:
+    if not r.changed:
+        print(f"登记表 {r.file}: {r.rows_read - r.rows_rejected} 行与数据库一致, 无变化{_report_line(r)}")
+    else:
+        parts = []
+        if r.households.changed or r.households.unchanged:
+            parts.append(f"户 新增 {r.households.new} 更新 {r.households.updated} 未变 {r.households.unchanged}")
+        if r.years.changed or r.years.unchanged:
+            parts.append(f"年度记录 新增 {r.years.new} 更新 {r.years.updated} 未变 {r.years.unchanged}")
+        if r.members.changed:
+            parts.append(f"家庭成员 {r.members.changed} 户 ({r.member_rows} 人)")
+        if r.populations.changed or r.populations.unchanged:
+            parts.append(f"农村户籍人口 新增 {r.populations.new} 更新 {r.populations.updated}")
+        if r.poor_villages_updated:
+            parts.append(f"贫困村标记 {r.poor_villages_updated} 个")
+        if r.poverty_lines_added:
+            parts.append(f"补充贫困线 {'、'.join(map(str, r.poverty_lines_added))} 年")
+        print(f"已导入登记表 {r.file}: {'; '.join(parts)}; 用时 {r.total_seconds:.1f} 秒{_report_line(r)}")
+    if r.rows_rejected:
+        print(f"警告: {r.rows_rejected} 行有错误, 未导入; 见报告 {r.report_path}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_import_households(args: argparse.Namespace) -> int:
+    from sandbox.store.importers import import_households
+
+    engine = _engine_for_data(args)
+    return _print_register(import_households(
+        engine, args.file, mapping=args.mapping, members_path=args.members, villages_path=args.villages,
+        sheet=args.sheet, strict=args.strict, report_path=args.report, progress=not args.quiet))
+
+
+def cmd_import_villages(args: argparse.Namespace) -> int:
+    from sandbox.store.importers import import_villages
+
+    engine = _engine_for_data(args)
+    return _print_register(import_villages(engine, args.file, mapping=args.mapping, sheet=args.sheet,
+                                           strict=args.strict, report_path=args.report, progress=not args.quiet))
+
+
+def cmd_export_boundaries(args: argparse.Namespace) -> int:
+    from sandbox.store.importers import export_boundaries
+
+    counts = export_boundaries(_engine_for_data(args), args.out, level=args.level, region=args.region)
+    names = {"county": "县", "town": "乡镇", "village": "村"}
+    print(f"已导出边界 {args.out}: " + ", ".join(f"{names[k]} {v}" for k, v in counts.items()) + " (WGS-84)")
+    return 0
+
+
+def cmd_export_households(args: argparse.Namespace) -> int:
+    from sandbox.store.importers import export_households
+
+    counts = export_households(_engine_for_data(args), args.out, years=args.years, region=args.region,
+                               mapping=args.mapping, members=not args.no_members, villages=not args.no_villages)
+    names = {"households": "户信息", "members": "家庭成员", "villages": "村级数据"}
+    print(f"已导出登记表 {args.out}: " + ", ".join(f"{names[k]} {v} 行" for k, v in counts.items()))
+    return 0
+
+
+def _years(text: str) -> list[int]:
+    try:
+        years = [int(y) for y in text.replace("，", ",").split(",") if y.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError("应为逗号分隔的年份, 如 2016,2019") from None
+    if not years:
+        raise argparse.ArgumentTypeError("应为逗号分隔的年份, 如 2016,2019")
+    return years
+
+
+def _add_import_parsers(sub) -> None:
+    i = sub.add_parser("import", help="导入真实数据: 边界, 建档立卡登记表").add_subparsers(dest="import_command",
+                                                                                    required=True)
+    b = i.add_parser("boundaries", help="导入县/乡镇/村边界 (GeoPackage, Shapefile, GeoJSON)",
+                     description="逐个检查要素 (12 位代码、级别、上级、名称、面几何), 转换到 WGS-84, 修复无效几何, "
+                                 "检查下级是否铺满上级; 有错误则不导入任何内容 (一个事务)。")
+    b.add_argument("file", help="边界文件 .gpkg / .shp / .geojson")
+    b.add_argument("--level", choices=["county", "town", "village"],
+                   help="只允许该级别 (缺省: 按代码判断级别, GeoPackage 的全部图层依次导入)")
+    b.add_argument("--layer", help="GeoPackage 中的图层名")
+    b.add_argument("--code-field", help="区划代码字段 (缺省依次尝试 code, XZQDM, 行政区划代码 …)")
+    b.add_argument("--name-field", help="名称字段 (缺省依次尝试 name, XZQMC, 名称 …)")
+    b.add_argument("--crs", "--source-crs", dest="crs",
+                   help="源坐标系, 覆盖文件声明: EPSG 代码 (如 EPSG:4490, EPSG:4545) 或 GCJ-02 (高德/腾讯坐标)")
+    b.add_argument("--tolerance", type=float, default=50.0,
+                   help="覆盖检查容差 (米): 比它窄的缝隙和重叠不报告, 缺省 50")
+    b.add_argument("--strict", action="store_true", help="有警告 (修复、缝隙、重叠) 也不导入")
+    b.add_argument("--replace-demo", action="store_true", help="数据库中是演示数据时, 先清除演示数据 (同一事务)")
+    b.add_argument("--report", help="报告 CSV 路径 (缺省: 输入文件旁的 文件名.导入报告.csv)")
+    b.add_argument("--db")
+    b.add_argument("--quiet", action="store_true", help="不显示进度条")
+    b.set_defaults(func=cmd_import_boundaries)
+
+    h = i.add_parser("households", help="导入建档立卡登记表 (.xlsx / .csv)",
+                     description="按映射文件识别列, 逐行校验 (证件号码校验位和出生日期、区划代码、代码表、数字), "
+                                 "有效行按户编号和年度更新或新增, 无效行写入报告; 重复导入同一文件不产生变化。"
+                                 "退出码: 0 全部导入, 1 部分行有错误未导入, 2 未导入任何数据。")
+    h.add_argument("file", help="登记表 .xlsx (工作表 户信息, 可选 家庭成员、村级数据) 或 .csv")
+    h.add_argument("--mapping", help="列映射 TOML (缺省: 建档立卡导出格式 mappings/jiandang.toml)")
+    h.add_argument("--members", help="家庭成员表 (CSV 时缺省为同目录的 文件名.家庭成员.csv)")
+    h.add_argument("--villages", help="村级数据表: 农村户籍人口、贫困村 (CSV 时缺省为 文件名.村级数据.csv)")
+    h.add_argument("--sheet", help="户信息所在工作表 (缺省按映射文件中的名称查找, 否则第一个工作表)")
+    h.add_argument("--strict", action="store_true", help="任何一行有错误就全部不导入")
+    h.add_argument("--report", help="报告 CSV 路径 (缺省: 输入文件旁的 文件名.导入报告.csv)")
+    h.add_argument("--db")
+    h.add_argument("--quiet", action="store_true", help="不显示进度条")
+    h.set_defaults(func=cmd_import_households)
+
+    v = i.add_parser("villages", help="只导入村级数据: 农村户籍人口 (贫困发生率的分母), 贫困村及出列年度")
+    v.add_argument("file", help=".xlsx 或 .csv, 列: 行政区划代码 (或 乡镇+村), 年度, 农村户籍人口, [贫困村, 出列年度]")
+    v.add_argument("--mapping")
+    v.add_argument("--sheet")
+    v.add_argument("--strict", action="store_true")
+    v.add_argument("--report")
+    v.add_argument("--db")
+    v.add_argument("--quiet", action="store_true")
+    v.set_defaults(func=cmd_import_villages)
+
+    e = sub.add_parser("export", help="导出数据 (可再导入)").add_subparsers(dest="export_command", required=True)
+    eb = e.add_parser("boundaries", help="导出边界: .gpkg (每级一个图层), .geojson, .shp (须 --level)")
+    eb.add_argument("out")
+    eb.add_argument("--level", choices=["county", "town", "village"])
+    eb.add_argument("--region", help="只导出该区划及其下级")
+    eb.add_argument("--db")
+    eb.set_defaults(func=cmd_export_boundaries)
+    eh = e.add_parser("households", help="导出建档立卡登记表 (.xlsx 或 .csv), 格式同导入")
+    eh.add_argument("out")
+    eh.add_argument("--years", type=_years, help="只导出这些年度, 如 2016,2019")
+    eh.add_argument("--region", help="只导出该区划下的户")
+    eh.add_argument("--mapping")
+    eh.add_argument("--no-members", action="store_true", help="不导出家庭成员")
+    eh.add_argument("--no-villages", action="store_true", help="不导出村级数据")
+    eh.add_argument("--db")
+    eh.set_defaults(func=cmd_export_households)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sandbox", description="扶贫电子沙盘: 中心数据接口与大屏")
     p.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
@@ -79,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--label", help="备注, 如使用者或屏幕")
     c.add_argument("--db")
     c.set_defaults(func=cmd_token_create)
+    _add_import_parsers(sub)
     return p
 
 
@@ -90,6 +261,8 @@ def _positive(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from sandbox.domain.regions import InvalidRegionCode
     from sandbox.store.db import DatabaseUnavailable
 
@@ -97,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("pyogrio").setLevel(logging.WARNING)
     try:
         return args.func(args)
     except DatabaseUnavailable as exc:
@@ -104,6 +278,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except (InvalidRegionCode, LookupError, ValueError) as exc:
         print(f"错误: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # unreadable input, unwritable output
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"错误: 无法读写文件{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:
+        reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(f"错误: 数据库操作失败, 已回滚, 数据未改变: {reason}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

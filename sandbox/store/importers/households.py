@@ -1,0 +1,744 @@
+"""`sandbox import households`: 建档立卡 registers validated row by row, upserted in one transaction.
+
+A register is one row per household and year (户信息), optionally with the members (家庭成员) and
+the villages' rural population and poor-village flags (村级数据). Valid rows are upserted by
+户编号 (and 年度); invalid rows go to the error report. Importing the same file twice changes
+nothing: rows equal to the database are left alone and the indicators are not even recomputed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Connection, Engine
+from tqdm import tqdm
+
+from sandbox.domain.enums import ExitBatch, HouseholdAttribute, HouseholdStatus, HousingGrade, PovertyCause
+from sandbox.store import models as m
+from sandbox.store.bulk import bulk_insert
+from sandbox.store.importers.convert import Converted, RegionIndex, Spec, convert_table
+from sandbox.store.importers.fields import (
+    CellError, as_bool, as_code, as_id_number, as_int, as_number, as_phone, as_text, as_year,
+)
+from sandbox.store.importers.mapping import Mapping, TableLayout, load_mapping
+from sandbox.store.importers.report import ImportFailed, ImportReport, default_report_path
+from sandbox.store.importers.tables import EXCEL_SUFFIXES, Table, normalise_value, read_table
+from sandbox.store.importers.upsert import bulk_update, delete_where_in, reset_sequence
+from sandbox.store.rollup import refresh_facts, refresh_totals
+
+__all__ = ["import_households", "import_villages", "RegisterImport", "Counts"]
+
+_KEEP = object()  # a column the file does not have: existing rows keep their value
+
+_HOUSEHOLD_COLS = ("household_number", "village_code", "head_name", "id_number", "phone", "bank_account",
+                   "attribute", "identified_year", "main_cause", "exit_batch", "lon", "lat")
+_YEAR_COLS = ("status", "exited_this_year", "members", "income_wage", "income_business", "income_transfer",
+              "income_property", "production_cost", "net_income", "per_capita_net_income", "food_clothing_ok",
+              "school_age_children", "dropout", "all_insured", "housing_grade", "relocated", "water_safe",
+              "survey_satisfied")
+_MEMBER_COLS = ("name", "id_number", "relation", "sex", "ethnicity", "education", "health", "labour_capacity",
+                "migrant_work")
+# What a new year row gets for a column the file does not have.
+_YEAR_DEFAULTS = {"food_clothing_ok": True, "relocated": False, "survey_satisfied": None}
+_INCOMES = ("income_wage", "income_business", "income_transfer", "income_property", "production_cost")
+
+
+@dataclass
+class Counts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> int:
+        return self.new + self.updated
+
+
+@dataclass
+class RegisterImport:
+    """What one import did; `report_path` is set when the report was written."""
+
+    file: str
+    rows_read: int = 0
+    rows_rejected: int = 0
+    households: Counts = field(default_factory=Counts)
+    years: Counts = field(default_factory=Counts)
+    members: Counts = field(default_factory=Counts)  # households whose member list is new / replaced / equal
+    member_rows: int = 0
+    populations: Counts = field(default_factory=Counts)
+    poor_villages_updated: int = 0
+    derived_village_exits: int = 0
+    poverty_lines_added: list[int] = field(default_factory=list)
+    report: ImportReport = field(default_factory=ImportReport)
+    report_path: Path | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.households.changed or self.years.changed or self.members.changed
+                    or self.populations.changed or self.poor_villages_updated or self.poverty_lines_added
+                    or self.derived_village_exits)
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(self.seconds.values())
+
+
+# --- field specs -----------------------------------------------------------------------------------
+
+
+def _text(max_len: int) -> Callable:
+    def convert(v):
+        s = as_text(v)
+        if len(s) > max_len:
+            raise CellError(f"超过 {max_len} 个字符")
+        return s
+    return convert
+
+
+def _region_code(v):
+    s = as_text(v)
+    if len(s) == 12 and s.isdigit():
+        return s
+    raise CellError("不是 12 位区划代码")
+
+
+def _lookup(enum, layout: TableLayout, key: str, extra_codes: dict[str, str] | None = None) -> Callable:
+    table = {}
+    for member in enum:
+        table[normalise_value(member.value)] = member.value
+        table[normalise_value(member.label_zh)] = member.value
+    for spelling, code in (extra_codes or {}).items():
+        table[normalise_value(spelling)] = code
+    for spelling, code in layout.values.get(key, {}).items():
+        if code not in {x.value for x in enum}:
+            raise ImportFailed(f"映射文件: [{layout.name}.values.{key}] {spelling!r} = {code!r} 不是有效代码 "
+                               f"(可用: {'、'.join(x.value for x in enum)})")
+        table[spelling] = code
+    labels = [x.label_zh for x in enum]
+    return lambda v: as_code(v, table, labels)
+
+
+def _boolean(mapping: Mapping, layout: TableLayout, key: str) -> Callable:
+    extra = layout.values.get(key)
+    return lambda v: as_bool(v, mapping.true_values, mapping.false_values, extra)
+
+
+def _range(lo: float, hi: float) -> Callable:
+    def convert(v):
+        x = as_number(v)
+        if x is not None and not lo <= x <= hi:
+            raise CellError(f"应在 {lo} 到 {hi} 之间")
+        return x
+    return convert
+
+
+def _money(v):
+    x = as_number(v)
+    return None if x is None else round(x, 2)
+
+
+def _household_specs(mapping: Mapping) -> list[Spec]:
+    lay = mapping.households
+    causes = {str(int(c.value)): c.value for c in PovertyCause}  # Excel turns "01" into 1
+    return [
+        Spec("household_number", _text(32), True, True),
+        Spec("province", _text(64)), Spec("prefecture", _text(64)),
+        Spec("county", _text(64)), Spec("town", _text(64)), Spec("village", _text(64)),
+        Spec("village_code", _region_code),
+        Spec("head_name", _text(32), True, True),
+        Spec("id_number", as_id_number, True, True),
+        Spec("phone", as_phone),
+        Spec("bank_account", _text(32)),
+        Spec("attribute", _lookup(HouseholdAttribute, lay, "attribute"), True, True),
+        Spec("identified_year", as_year, True, True),
+        Spec("main_cause", _lookup(PovertyCause, lay, "main_cause", causes), True, True),
+        Spec("exit_batch", _lookup(ExitBatch, lay, "exit_batch")),
+        Spec("year", as_year, True, True),
+        Spec("status", _lookup(HouseholdStatus, lay, "status"), True, True),
+        Spec("exit_year", as_year),
+        Spec("members", lambda v: as_int(v, 1, 99), True, True),
+        *(Spec(k, _money, True, money=True) for k in _INCOMES),
+        Spec("net_income", _money, money=True), Spec("per_capita_net_income", _money, money=True),
+        Spec("food_clothing_ok", _boolean(mapping, lay, "food_clothing_ok")),
+        Spec("housing_grade", _lookup(HousingGrade, lay, "housing_grade"), True, True),
+        Spec("relocated", _boolean(mapping, lay, "relocated")),
+        Spec("water_safe", _boolean(mapping, lay, "water_safe"), True, True),
+        Spec("school_age_children", _boolean(mapping, lay, "school_age_children")),
+        Spec("dropout", _boolean(mapping, lay, "dropout"), True, True),
+        Spec("all_insured", _boolean(mapping, lay, "all_insured"), True, True),
+        Spec("survey_satisfied", _boolean(mapping, lay, "survey_satisfied")),
+        Spec("lon", _range(70.0, 140.0)), Spec("lat", _range(0.0, 60.0)),
+    ]
+
+
+def _member_specs(mapping: Mapping) -> list[Spec]:
+    lay = mapping.members
+    sexes = {normalise_value("男"): "男", normalise_value("女"): "女"}
+    sexes.update({k: v for k, v in lay.values.get("sex", {}).items()})
+    return [
+        Spec("household_number", _text(32), True, True),
+        Spec("name", _text(32), True, True),
+        Spec("id_number", as_id_number, True, True),
+        Spec("relation", _text(16)),
+        Spec("sex", lambda v: as_code(v, sexes, ["男", "女"])),
+        Spec("ethnicity", _text(16)), Spec("education", _text(16)),
+        Spec("health", _text(16)), Spec("labour_capacity", _text(16)),
+        Spec("migrant_work", _boolean(mapping, lay, "migrant_work")),
+    ]
+
+
+def _village_specs(mapping: Mapping) -> list[Spec]:
+    lay = mapping.villages
+    return [
+        Spec("village_code", _region_code),
+        Spec("county", _text(64)), Spec("town", _text(64)), Spec("village", _text(64)),
+        Spec("year", as_year, True, True),
+        Spec("rural_population", lambda v: as_int(v, 0, 10_000_000), True, True),
+        Spec("is_poor_village", _boolean(mapping, lay, "is_poor_village")),
+        Spec("poor_village_exit_year", as_year),
+    ]
+
+
+_PLACE = (("village_code", "town+village"),)
+
+
+# --- reading and checking --------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    households: dict[str, dict] = field(default_factory=dict)  # number → household record
+    years: list[tuple[str, int, dict]] = field(default_factory=list)  # (number, year, year record)
+    members: dict[str, list[tuple]] | None = None  # number → member tuples, when members were given
+    populations: dict[tuple[str, int], int] = field(default_factory=dict)
+    poor_flags: dict[str, tuple[object, object]] = field(default_factory=dict)  # code → (is_poor, exit_year)
+    years_used: set[int] = field(default_factory=set)
+    exit_years_given: bool = False
+
+
+def _fail_if_not_importable(conn: Connection) -> None:
+    meta = dict(conn.execute(select(m.Meta.key, m.Meta.value)).all())
+    if meta.get("demo") == "true":
+        raise ImportFailed("数据库中是演示数据 (sandbox demo build 生成); 真实登记表请导入新数据库 (--db), "
+                           "或先导入真实边界并清除演示数据: sandbox import boundaries 文件 --replace-demo")
+    if conn.execute(select(m.Region.code).limit(1)).first() is None:
+        raise ImportFailed("数据库中还没有区划, 请先导入边界: sandbox import boundaries 文件 (县、乡镇、村)")
+
+
+def _check_households(conv: Converted, regions: RegionIndex, mapping: Mapping, lines: set[int],
+                      report: ImportReport, plan: _Plan) -> None:
+    t, c, bad = conv.table, conv.columns, conv.bad
+    n = len(conv)
+    hdr = conv.headers
+    lay = mapping.households
+
+    def col(key):
+        return c.get(key) or [None] * n
+
+    def err(i, key, value, reason):
+        report.error(t.file, t.sheet, conv.row_number(i), hdr.get(key) or lay.header(key), value, reason)
+        bad.add(i)
+
+    number, year, ident = col("household_number"), col("year"), col("identified_year")
+    status, exit_year, members = col("status"), col("exit_year"), col("members")
+    code, county, town, village = col("village_code"), col("county"), col("town"), col("village")
+    lon, lat = col("lon"), col("lat")
+    seen: dict[tuple[str, int], int] = {}
+    place_memo: dict[tuple, tuple] = {}
+    for i in range(n):
+        if i in bad:
+            continue
+        key = (number[i], year[i])
+        if key in seen:
+            err(i, "year", year[i], f"户编号 {number[i]} 的 {year[i]} 年度在第 {seen[key]} 行已出现过")
+            continue
+        seen[key] = conv.row_number(i)
+        if ident[i] > year[i]:
+            err(i, "identified_year", ident[i], f"识别年度晚于年度 {year[i]}")
+            continue
+        if exit_year[i] is not None and (exit_year[i] > year[i] or exit_year[i] < ident[i]):
+            err(i, "exit_year", exit_year[i], f"脱贫年度应在识别年度 {ident[i]} 与年度 {year[i]} 之间")
+            continue
+        if year[i] not in lines and year[i] not in mapping.poverty_lines:
+            err(i, "year", year[i], f"没有 {year[i]} 年的贫困线 (数据库和映射文件 [poverty_lines] 中都没有)")
+            continue
+        if (lon[i] is None) != (lat[i] is None):
+            err(i, "lon" if lon[i] is None else "lat", None, "经度和纬度应同时填写或同时留空")
+            continue
+        pkey = (code[i], county[i], town[i], village[i])
+        placed = place_memo.get(pkey)
+        if placed is None:
+            placed = place_memo[pkey] = regions.village(*pkey)
+        vcode, column, reason = placed
+        if vcode is None:
+            key_col = {"code": "village_code", "county": "county", "village": "village"}[column]
+            if key_col == "village_code" and "village_code" not in conv.present:
+                key_col = "village"
+            err(i, key_col, {"village_code": code, "county": county, "village": village}[key_col][i], reason)
+            continue
+        if reason:  # a name that disagrees with the code: imported, by the code
+            report.warning(t.file, t.sheet, conv.row_number(i), hdr.get("village"), village[i], reason)
+        code[i] = vcode
+    c["village_code"] = code
+
+    # The household's own fields come from its latest valid year row.
+    latest: dict[str, int] = {}
+    for i in range(n):
+        if i not in bad:
+            j = latest.get(number[i])
+            if j is None or year[i] > year[j]:
+                latest[number[i]] = i
+    present = conv.present
+    for num, i in latest.items():
+        rec = {"household_number": num, "village_code": code[i]}
+        for k in ("head_name", "id_number", "attribute", "identified_year", "main_cause"):
+            rec[k] = c[k][i]
+        rec["phone"] = c["phone"][i] if "phone" in present else _KEEP
+        rec["bank_account"] = c["bank_account"][i] if "bank_account" in present else _KEEP
+        if "exit_batch" in present and c["exit_batch"][i] is not None:
+            rec["exit_batch"] = c["exit_batch"][i]
+        else:
+            rec["exit_batch"] = _KEEP
+        if "lon" in present and lon[i] is not None:
+            rec["lon"], rec["lat"] = round(lon[i], 6), round(lat[i], 6)
+        else:
+            rec["lon"] = rec["lat"] = _KEEP
+        plan.households[num] = rec
+
+    def opt(key, i, default=_KEEP):
+        if key in present:
+            v = c[key][i]
+            return default if v is None and default is not _KEEP else v
+        return _KEEP
+
+    for i in range(n):
+        if i in bad:
+            continue
+        y = year[i]
+        incomes = {k: c[k][i] or 0.0 for k in _INCOMES}
+        net = c["net_income"][i] if "net_income" in present else None
+        if net is None:
+            net = round(incomes["income_wage"] + incomes["income_business"] + incomes["income_transfer"]
+                        + incomes["income_property"] - incomes["production_cost"], 2)
+        per_capita = c["per_capita_net_income"][i] if "per_capita_net_income" in present else None
+        if per_capita is None:
+            per_capita = round(net / members[i], 2)
+        rec = {
+            "status": status[i],
+            "exited_this_year": status[i] == "exited" and exit_year[i] == y,
+            "members": members[i], **incomes, "net_income": net, "per_capita_net_income": per_capita,
+            "food_clothing_ok": opt("food_clothing_ok", i, True),
+            "school_age_children": opt("school_age_children", i, bool(c["dropout"][i])),
+            "dropout": c["dropout"][i], "all_insured": c["all_insured"][i],
+            "housing_grade": c["housing_grade"][i], "relocated": opt("relocated", i, False),
+            "water_safe": c["water_safe"][i],
+            "survey_satisfied": c["survey_satisfied"][i] if "survey_satisfied" in present else _KEEP,
+        }
+        if rec["dropout"] and rec["school_age_children"] is False:
+            rec["school_age_children"] = True  # a dropout means a school-age child
+        plan.years.append((number[i], y, rec))
+        plan.years_used.add(y)
+
+
+def _check_members(conv: Converted, known: set[str], report: ImportReport, plan: _Plan) -> None:
+    t, c, bad = conv.table, conv.columns, conv.bad
+    n = len(conv)
+    hdr = conv.headers
+    groups: dict[str, list[tuple]] = {}
+    present = conv.present
+    for i in range(n):
+        if i in bad:
+            continue
+        num = c["household_number"][i]
+        if num not in known:
+            report.error(t.file, t.sheet, conv.row_number(i), hdr["household_number"], num,
+                         "户编号不在户信息中 (或该户的行有错误未导入), 也不在数据库中")
+            bad.add(i)
+            continue
+        ident = c["id_number"][i]
+
+        def val(k):
+            return (c[k][i] or "") if k in present else ""
+
+        sex = val("sex") or ("男" if int(ident[16]) % 2 else "女")
+        groups.setdefault(num, []).append((
+            c["name"][i], ident, val("relation"), sex, val("ethnicity"), val("education"), val("health"),
+            val("labour_capacity"), bool(c["migrant_work"][i]) if "migrant_work" in present else False,
+        ))
+    plan.members = groups
+
+
+def _check_villages(conv: Converted, regions: RegionIndex, lines: set[int], mapping: Mapping,
+                    report: ImportReport, plan: _Plan) -> None:
+    t, c, bad = conv.table, conv.columns, conv.bad
+    n = len(conv)
+    hdr = conv.headers
+    lay = mapping.villages
+
+    def col(key):
+        return c.get(key) or [None] * n
+
+    code, county, town, village, year = col("village_code"), col("county"), col("town"), col("village"), col("year")
+    poor, exit_year = col("is_poor_village"), col("poor_village_exit_year")
+    plan.exit_years_given = "poor_village_exit_year" in conv.present
+    seen: dict[tuple[str, int], int] = {}
+    for i in range(n):
+        if i in bad:
+            continue
+        vcode, column, reason = regions.village(code[i], county[i], town[i], village[i])
+        if vcode is None:
+            key = "village_code" if column == "code" and "village_code" in conv.present else "village"
+            report.error(t.file, t.sheet, conv.row_number(i), hdr.get(key) or lay.header(key),
+                         (code if key == "village_code" else village)[i], reason)
+            bad.add(i)
+            continue
+        if (vcode, year[i]) in seen:
+            report.error(t.file, t.sheet, conv.row_number(i), hdr["year"], year[i],
+                         f"村 {vcode} 的 {year[i]} 年度在第 {seen[(vcode, year[i])]} 行已出现过")
+            bad.add(i)
+            continue
+        if year[i] not in lines and year[i] not in mapping.poverty_lines:
+            report.error(t.file, t.sheet, conv.row_number(i), hdr["year"], year[i],
+                         f"没有 {year[i]} 年的贫困线 (数据库和映射文件 [poverty_lines] 中都没有)")
+            bad.add(i)
+            continue
+        seen[(vcode, year[i])] = conv.row_number(i)
+        plan.populations[(vcode, year[i])] = c["rural_population"][i]
+        plan.years_used.add(year[i])
+        is_poor = poor[i] if "is_poor_village" in conv.present else _KEEP
+        ey = exit_year[i] if plan.exit_years_given else _KEEP
+        if is_poor is False and ey not in (None, _KEEP):
+            report.error(t.file, t.sheet, conv.row_number(i), hdr["poor_village_exit_year"], ey,
+                         "不是贫困村, 却填了出列年度")
+            bad.add(i)
+            continue
+        old = plan.poor_flags.get(vcode, (_KEEP, _KEEP))
+        plan.poor_flags[vcode] = (old[0] if is_poor is _KEEP or is_poor is None else is_poor,
+                                  old[1] if ey is _KEEP or (ey is None and old[1] not in (None, _KEEP)) else ey)
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+
+def _write(conn: Connection, plan: _Plan, regions: RegionIndex, mapping: Mapping, result: RegisterImport
+           ) -> set[str]:
+    """Upsert the plan; returns the villages whose records changed."""
+    H, Y = m.Household.__table__, m.HouseholdYear.__table__
+    affected_villages: set[str] = set()
+
+    # Households, by 户编号.
+    if plan.households:
+        existing = {r[1]: r for r in conn.execute(select(*[H.c[k] for k in ("id",) + _HOUSEHOLD_COLS])).all()}
+        new_rows, updates = [], {}
+        for num, rec in plan.households.items():
+            old = existing.get(num)
+            if old is None:
+                full = dict(rec)
+                if full["phone"] is _KEEP:
+                    full["phone"] = None
+                if full["bank_account"] is _KEEP:
+                    full["bank_account"] = None
+                if full["exit_batch"] is _KEEP:
+                    full["exit_batch"] = mapping.households.defaults.get("exit_batch", ExitBatch.production.value)
+                if full["lon"] is _KEEP:
+                    point = regions.label_point(full["village_code"]) or (0.0, 0.0)
+                    full["lon"], full["lat"] = round(point[0], 6), round(point[1], 6)
+                new_rows.append(tuple(full[k] for k in _HOUSEHOLD_COLS))
+                affected_villages.add(full["village_code"])
+                continue
+            changed = [(k, v) for k, v, o in zip(_HOUSEHOLD_COLS, (rec[k] for k in _HOUSEHOLD_COLS), old[1:])
+                       if v is not _KEEP and v != o]
+            if changed:
+                cols = tuple(k for k, _ in changed)
+                updates.setdefault(cols, []).append(tuple(v for _, v in changed) + (old.id,))
+                affected_villages.update((old.village_code, rec["village_code"]))
+            else:
+                result.households.unchanged += 1
+        if new_rows:
+            reset_sequence(conn, "households")
+            bulk_insert(conn, H, _HOUSEHOLD_COLS, new_rows)
+        for cols, rows in updates.items():
+            bulk_update(conn, "households", ("id",), cols, rows)
+        result.households.new = len(new_rows)
+        result.households.updated = sum(len(r) for r in updates.values())
+
+    ids = dict(conn.execute(select(H.c.household_number, H.c.id)).all()) if (plan.years or plan.members) else {}
+    village_of = {}
+    if plan.years:
+        village_of = {num: rec["village_code"] for num, rec in plan.households.items()}
+
+    # Household years, by (household, year).
+    if plan.years:
+        years = sorted({y for _, y, _ in plan.years})
+        existing_years = {}
+        for r in conn.execute(select(*[Y.c[k] for k in ("household_id", "year") + _YEAR_COLS])
+                              .where(Y.c.year.in_(years))).all():
+            existing_years[(r[0], r[1])] = r
+        new_rows, updates = [], {}
+        for num, y, rec in plan.years:
+            hid = ids[num]
+            old = existing_years.get((hid, y))
+            if old is None:
+                full = {k: (_YEAR_DEFAULTS.get(k) if v is _KEEP else v) for k, v in rec.items()}
+                if rec["school_age_children"] is _KEEP:
+                    full["school_age_children"] = bool(rec["dropout"])
+                new_rows.append((hid, y) + tuple(full[k] for k in _YEAR_COLS))
+                affected_villages.add(village_of[num])
+                continue
+            changed = [(k, v) for k, v, o in zip(_YEAR_COLS, (rec[k] for k in _YEAR_COLS), old[2:])
+                       if v is not _KEEP and v != o]
+            if changed:
+                cols = tuple(k for k, _ in changed)
+                updates.setdefault(cols, []).append(tuple(v for _, v in changed) + (hid, y))
+                affected_villages.add(village_of[num])
+            else:
+                result.years.unchanged += 1
+        if new_rows:
+            bulk_insert(conn, Y, ("household_id", "year") + _YEAR_COLS, new_rows)
+        for cols, rows in updates.items():
+            bulk_update(conn, "household_years", ("household_id", "year"), cols, rows)
+        result.years.new = len(new_rows)
+        result.years.updated = sum(len(r) for r in updates.values())
+
+    # Members: a household's list is replaced when it differs from the file's.
+    if plan.members:
+        M = m.Member.__table__
+        wanted = {ids[num]: rows for num, rows in plan.members.items()}
+        existing_members: dict[int, list[tuple]] = {}
+        for r in conn.execute(select(M.c.household_id, *[M.c[k] for k in _MEMBER_COLS])
+                              .order_by(M.c.household_id, M.c.id)).all():
+            if r[0] in wanted:
+                existing_members.setdefault(r[0], []).append(tuple(r[1:]))
+        replace, inserts = [], []
+        for hid, rows in wanted.items():
+            old = existing_members.get(hid)
+            if old == rows:
+                result.members.unchanged += 1
+                continue
+            if old is None:
+                result.members.new += 1
+            else:
+                result.members.updated += 1
+                replace.append(hid)
+            inserts += [(hid, *row) for row in rows]
+        if replace:
+            delete_where_in(conn, "members", "household_id", replace)
+        if inserts:
+            reset_sequence(conn, "members")
+            bulk_insert(conn, M, ("household_id",) + _MEMBER_COLS, inserts)
+        result.member_rows = len(inserts)
+
+    # Rural population per village and year; poor-village flags.
+    if plan.populations:
+        P = m.RegionPopulation.__table__
+        existing_pop = {(r[0], r[1]): r[2] for r in conn.execute(
+            select(P.c.region_code, P.c.year, P.c.rural_population)).all()}
+        new_rows, updates = [], []
+        for (code, y), pop in plan.populations.items():
+            old = existing_pop.get((code, y))
+            if old is None:
+                new_rows.append((code, y, pop))
+            elif old != pop:
+                updates.append((pop, code, y))
+            else:
+                result.populations.unchanged += 1
+                continue
+            affected_villages.add(code)
+        bulk_insert(conn, P, ("region_code", "year", "rural_population"), new_rows)
+        bulk_update(conn, "region_populations", ("region_code", "year"), ("rural_population",), updates)
+        result.populations.new, result.populations.updated = len(new_rows), len(updates)
+    flag_updates = []
+    for code, (is_poor, exit_year) in plan.poor_flags.items():
+        r = regions.by_code[code]
+        new_poor = r.is_poor_village if is_poor is _KEEP else bool(is_poor)
+        new_exit = r.poor_village_exit_year if exit_year is _KEEP else exit_year
+        if not new_poor:
+            new_exit = None
+        if (new_poor, new_exit) != (bool(r.is_poor_village), r.poor_village_exit_year):
+            flag_updates.append((new_poor, new_exit, code))
+            affected_villages.add(code)
+    bulk_update(conn, "regions", ("code",), ("is_poor_village", "poor_village_exit_year"), flag_updates)
+    result.poor_villages_updated = len(flag_updates)
+
+    # Poverty lines for the years used, where the database has none.
+    have = set(conn.execute(select(m.PovertyLine.year)).scalars())
+    add = sorted(y for y in plan.years_used if y not in have)
+    bulk_insert(conn, m.PovertyLine.__table__, ("year", "line_yuan"), [(y, mapping.poverty_lines[y]) for y in add])
+    result.poverty_lines_added = add
+    return affected_villages
+
+
+def _rollup(conn: Connection, plan: _Plan, affected_villages: set[str], regions: RegionIndex, mapping: Mapping,
+            result: RegisterImport, source: str) -> None:
+    """Recompute the indicators of the counties touched, in the import's transaction."""
+    counties = sorted({c[:6] for c in affected_villages}) or [""]
+    for county in counties:
+        refresh_facts(conn, county)
+    explicit = set(plan.poor_flags) if plan.exit_years_given else set()
+    result.derived_village_exits = _derive_poor_village_exits(conn, mapping.village_exit_incidence, explicit)
+    refresh_totals(conn)
+    _stamp_meta(conn, source, regions)
+
+
+def _derive_poor_village_exits(conn: Connection, threshold_pct: float, explicit: set[str]) -> int:
+    """A poor village with no recorded 出列年度 exits in the first year its incidence is below the
+    threshold (as the demo does); villages whose exit year the file gave are left as given."""
+    R, F = m.Region, m.RegionYearFacts
+    pending = set(conn.execute(select(R.code).where(R.is_poor_village.is_(True), R.poor_village_exit_year.is_(None)))
+                  .scalars()) - explicit
+    if not pending:
+        return 0
+    found: dict[str, int] = {}
+    for code, year, pp, rp in conn.execute(select(F.region_code, F.year, F.poor_population, F.rural_population)
+                                           .order_by(F.year)):
+        if code in pending and code not in found and rp and (pp or 0) / rp * 100 < threshold_pct:
+            found[code] = year
+    bulk_update(conn, "regions", ("code",), ("poor_village_exit_year",), [(y, c) for c, y in found.items()])
+    return len(found)
+
+
+def _stamp_meta(conn: Connection, source: str, regions: RegionIndex) -> None:
+    meta = dict(conn.execute(select(m.Meta.key, m.Meta.value)).all())
+    now = dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+    values = {"demo": "false", "data_as_of": now, "built_at": now, "households_source": source}
+    if not meta.get("county_code"):
+        counties = Counter(c[:6] for c in conn.execute(select(m.Household.village_code)).scalars())
+        if counties:
+            code = counties.most_common(1)[0][0]
+            values["county_code"] = code
+            county = regions.by_code.get(code + "000000")
+            if county is not None:
+                values["county_name"] = county.name
+    conn.execute(delete(m.Meta).where(m.Meta.key.in_(list(values))))
+    conn.execute(insert(m.Meta), [{"key": k, "value": v} for k, v in values.items()])
+
+
+# --- entry points ----------------------------------------------------------------------------------
+
+
+def _read_tables(path: Path, mapping: Mapping, members_path, villages_path, sheet: str | None,
+                 households: bool) -> dict[str, Table | None]:
+    """The register's tables: sheets of one workbook, or a CSV with its companion CSVs."""
+    if not households:
+        return {"villages": read_table(path, known_headers=mapping.villages.known_headers(), sheet=sheet,
+                                       sheet_candidates=mapping.villages.sheets)}
+    tables: dict[str, Table | None] = {
+        "households": read_table(path, known_headers=mapping.households.known_headers(), sheet=sheet,
+                                 sheet_candidates=mapping.households.sheets)}
+    excel = path.suffix.lower() in EXCEL_SUFFIXES
+    for key, given, label in (("members", members_path, "家庭成员"), ("villages", villages_path, "村级数据")):
+        layout = mapping.tables[key]
+        if given is not None:
+            source, required = Path(given), True
+        elif excel:
+            source, required = path, False  # a sheet of the same workbook, if it has one
+        else:
+            source = _companion(path, None, label)
+            required = True
+        if source is not None:
+            tables[key] = read_table(source, known_headers=layout.known_headers(),
+                                     sheet_candidates=layout.sheets, required=required)
+    return tables
+
+
+def _companion(path: Path, given: Path | None, suffix: str) -> Path | None:
+    """For CSV registers: `--members` / `--villages`, or FILE.家庭成员.csv beside FILE.csv."""
+    if given is not None:
+        return Path(given)
+    candidate = path.with_name(f"{path.stem}.{suffix}.csv")
+    return candidate if candidate.is_file() else None
+
+
+def import_households(engine: Engine, path: Path | str, *, mapping: Mapping | Path | str | None = None,
+                      members_path: Path | str | None = None, villages_path: Path | str | None = None,
+                      sheet: str | None = None, strict: bool = False, report_path: Path | str | None = None,
+                      progress: bool = False, households: bool = True) -> RegisterImport:
+    """Import a register; raises ImportFailed (nothing written) on a file-level problem, or on any
+    row error with `strict`. Otherwise valid rows are imported and the rest reported."""
+    path = Path(path)
+    mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
+    result = RegisterImport(file=path.name)
+    report = result.report
+    steps = tqdm(total=4, desc=f"导入 {path.name}", unit="步", disable=None if progress else True,
+                 leave=False)  # None: no bar when stderr is not a terminal
+    t0 = time.perf_counter()
+    try:
+        with engine.connect() as conn:
+            _fail_if_not_importable(conn)
+            regions = RegionIndex(conn)
+            lines = set(conn.execute(select(m.PovertyLine.year)).scalars())
+        tables = _read_tables(path, mapping, members_path, villages_path, sheet, households)
+        result.seconds["read"] = time.perf_counter() - t0
+        steps.update()
+
+        t0 = time.perf_counter()
+        plan = _Plan()
+        if tables.get("households") is not None:
+            conv = convert_table(tables["households"], mapping.households, _household_specs(mapping), report, _PLACE)
+            _check_households(conv, regions, mapping, lines, report, plan)
+            result.rows_read += len(conv)
+            result.rows_rejected += len(conv.bad)
+        if tables.get("villages") is not None:
+            conv = convert_table(tables["villages"], mapping.villages, _village_specs(mapping), report, _PLACE)
+            _check_villages(conv, regions, lines, mapping, report, plan)
+            result.rows_read += len(conv)
+            result.rows_rejected += len(conv.bad)
+        if tables.get("members") is not None:
+            conv = convert_table(tables["members"], mapping.members, _member_specs(mapping), report)
+            with engine.connect() as conn:
+                known = set(plan.households) | set(conn.execute(select(m.Household.household_number)).scalars())
+            _check_members(conv, known, report, plan)
+            result.rows_read += len(conv)
+            result.rows_rejected += len(conv.bad)
+        result.seconds["validate"] = time.perf_counter() - t0
+        steps.update()
+        if report.errors and strict:
+            raise ImportFailed(f"{report.error_rows()} 行有错误 (--strict: 全部不导入); 第一处: {report.summary()}",
+                               report)
+
+        t0 = time.perf_counter()
+        with engine.begin() as conn:
+            affected = _write(conn, plan, regions, mapping, result)
+            result.seconds["write"] = time.perf_counter() - t0
+            steps.update()
+            if result.changed:
+                t0 = time.perf_counter()
+                _rollup(conn, plan, affected, regions, mapping, result, path.name)
+                result.seconds["rollup"] = time.perf_counter() - t0
+        steps.update()
+    except ImportFailed as exc:
+        if exc.report is None:
+            report.error(path.name, None, None, None, None, str(exc))
+            exc.report = report
+        if report_path or any(i.row is not None or i.column for i in report.issues):
+            result.report_path = _write_report(report, path, report_path)
+        raise ImportFailed(f"{exc}{_see(result.report_path)}", report) from None
+    finally:
+        steps.close()
+    if report.issues:
+        result.report_path = _write_report(report, path, report_path)
+    return result
+
+
+def import_villages(engine: Engine, path: Path | str, **kwargs) -> RegisterImport:
+    """Only the 村级数据 table (rural population, poor villages): a CSV, or a workbook's sheet."""
+    return import_households(engine, path, households=False, **kwargs)
+
+
+def _write_report(report: ImportReport, source: Path, report_path) -> Path | None:
+    target = Path(report_path) if report_path else default_report_path(source)
+    try:
+        return report.write(target)
+    except OSError:
+        return None
+
+
+def _see(path: Path | None) -> str:
+    return f"; 详见报告 {path}" if path else ""

@@ -1,0 +1,113 @@
+"""What an import found wrong: issues per file, row and column, and the CSV report a person opens in Excel."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Issue", "ImportReport", "ImportFailed", "ERROR", "WARNING", "NOTE", "default_report_path"]
+
+ERROR = "错误"  # the row (or, for a whole-file problem, the file) is not imported
+WARNING = "警告"  # imported, but a person should look
+NOTE = "提示"  # imported; what the importer did on its own (a repair, a derived value)
+
+_HEADER = ("级别", "文件", "工作表/图层", "行号/要素号", "列/字段", "值", "原因")
+_MAX_VALUE = 200
+
+
+class ImportFailed(ValueError):
+    """Nothing was imported; the message is one line (the CLI prints it) and names the report."""
+
+    def __init__(self, message: str, report: "ImportReport | None" = None):
+        super().__init__(message)
+        self.report = report
+
+
+@dataclass(frozen=True)
+class Issue:
+    level: str
+    file: str
+    sheet: str | None
+    row: int | None  # 1-based, as Excel shows it; for boundary files the feature number
+    column: str | None
+    value: object
+    reason: str
+
+    def describe(self) -> str:
+        """One line: 文件 X 工作表 Y 第 N 行 列 C 值 'V': reason."""
+        where = [f"文件 {self.file}"]
+        if self.sheet:
+            where.append(f"工作表 {self.sheet}" if not self.sheet.startswith("图层") else self.sheet)
+        if self.row is not None:
+            where.append(f"第 {self.row} 行" if not (self.sheet or "").startswith("图层") else f"要素 {self.row}")
+        if self.column:
+            where.append(f"列 {self.column}")
+        if self.value not in (None, ""):
+            where.append(f"值 {_shown(self.value)!r}")
+        return " ".join(where) + f": {self.reason}"
+
+
+def _shown(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= _MAX_VALUE else text[:_MAX_VALUE] + "…"
+
+
+@dataclass
+class ImportReport:
+    """Issues collected during one import, in the order found; written as UTF-8 CSV with a BOM."""
+
+    issues: list[Issue] = field(default_factory=list)
+
+    def add(self, level: str, file: str, sheet: str | None, row: int | None, column: str | None,
+            value: object, reason: str) -> Issue:
+        issue = Issue(level, file, sheet, row, column, value, reason)
+        self.issues.append(issue)
+        return issue
+
+    def error(self, *args) -> Issue:
+        return self.add(ERROR, *args)
+
+    def warning(self, *args) -> Issue:
+        return self.add(WARNING, *args)
+
+    def note(self, *args) -> Issue:
+        return self.add(NOTE, *args)
+
+    def extend(self, issues) -> None:
+        self.issues.extend(issues)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.level == ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.level == WARNING]
+
+    def error_rows(self) -> int:
+        """Distinct (file, sheet, row) with an error: what "N 行有错误" counts."""
+        return len({(i.file, i.sheet, i.row) for i in self.errors})
+
+    def write(self, path: Path) -> Path:
+        # utf-8-sig: Excel on Chinese Windows reads a BOM-less CSV as GBK and garbles it.
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8-sig", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(_HEADER)
+            for i in self.issues:
+                writer.writerow((i.level, i.file, i.sheet or "", "" if i.row is None else i.row, i.column or "",
+                                 "" if i.value is None else _shown(i.value), i.reason))
+        return path
+
+    def summary(self, limit: int = 1) -> str:
+        """The first error(s) as one line, for the message of a failed import."""
+        first = self.errors[:limit] or self.warnings[:limit]
+        return "; ".join(i.describe() for i in first)
+
+
+def default_report_path(source: Path) -> Path:
+    """Next to the input: registers.xlsx → registers.导入报告.csv."""
+    source = Path(source)
+    return source.with_name(f"{source.stem}.导入报告.csv")

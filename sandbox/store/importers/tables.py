@@ -1,0 +1,239 @@
+"""Registers as tables: Excel (.xlsx/.xls/.ods via python-calamine) and CSV, header row found and checked.
+
+A file must be what its extension says; the header row is the one among the first rows that
+holds the most known column names (title rows above it are skipped); a header cell merged across
+columns is refused, because nobody can tell which column it names.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import operator
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from sandbox.store.importers.report import ImportFailed
+
+__all__ = ["Table", "read_table", "sheet_names", "normalise_header", "normalise_value", "describe_content", "EXCEL_SUFFIXES",
+           "TABLE_SUFFIXES"]
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+TABLE_SUFFIXES = EXCEL_SUFFIXES + (".csv", ".txt")
+_HEADER_SCAN_ROWS = 15
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass
+class Table:
+    """Data rows under a header; `row_numbers[i]` is the row number a person sees in Excel."""
+
+    file: str  # the file's name, as messages show it
+    sheet: str | None  # None for CSV
+    headers: list[str]  # normalised
+    raw_headers: list[str]  # as written
+    rows: list[list]
+    row_numbers: list[int]
+
+    def column(self, index: int) -> list:
+        try:
+            return list(map(operator.itemgetter(index), self.rows))
+        except IndexError:  # a CSV row shorter than the header
+            return [r[index] if index < len(r) else None for r in self.rows]
+
+
+def normalise_header(text: object) -> str:
+    """'证件号码\\n(身份证) ' and '证件号码（身份证）' compare equal; a trailing required-marker '*' goes."""
+    s = "" if text is None else str(text)
+    s = s.replace("（", "(").replace("）", ")").replace("：", ":")
+    s = _SPACE.sub("", s).strip("*＊")
+    return s
+
+
+def normalise_value(text: object) -> str:
+    """'已脱贫（享受政策）' and '已脱贫(享受政策)' compare equal; case does not matter for codes."""
+    return normalise_header(text).upper()
+
+
+def describe_content(head: bytes) -> str:
+    """What the first bytes of a file look like, for "扩展名是 .xlsx, 但内容是 …"."""
+    if head.startswith(b"PK\x03\x04"):
+        return "ZIP 压缩包 (如 .xlsx 工作簿)"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "旧版 Office 文件 (.xls)"
+    if head.startswith(b"SQLite format 3\x00"):
+        return "SQLite 数据库 (如 GeoPackage)"
+    if head.startswith(b"%PDF"):
+        return "PDF 文档"
+    if head[:4] == b"\x00\x00\x27\x0a":
+        return "Shapefile 几何文件 (.shp)"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if stripped.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml")):
+        return "网页或 XML 文本"
+    if stripped.startswith((b"{", b"[")):
+        return "JSON 文本"
+    if not head:
+        return "空文件"
+    if b"\x00" in head:
+        return "二进制数据"
+    return "纯文本 (如 CSV)"
+
+
+def _kind(path: Path) -> str:
+    """'excel' or 'csv' after checking that the content matches the extension."""
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise ImportFailed(f"文件 {path.name}: 不支持的格式 {suffix or '(无扩展名)'}; 登记表请用 "
+                           f"{' '.join(TABLE_SUFFIXES)}")
+    if not path.is_file():
+        raise ImportFailed(f"文件 {path} 不存在")
+    with path.open("rb") as f:
+        head = f.read(512)
+    zipped = head.startswith(b"PK\x03\x04")
+    if suffix in (".xlsx", ".xlsm", ".ods"):
+        if not zipped:
+            hint = "; 若是网页表格, 请用 Excel 打开后另存为 .xlsx" if describe_content(head).startswith("网页") else ""
+            raise ImportFailed(f"文件 {path.name}: 扩展名是 {suffix}, 但内容是{describe_content(head)}, "
+                               f"不是 Excel 工作簿{hint}")
+        return "excel"
+    if suffix == ".xls":
+        if not head.startswith(b"\xd0\xcf\x11\xe0") and not zipped:
+            # Web systems often export an HTML table named .xls.
+            raise ImportFailed(f"文件 {path.name}: 扩展名是 .xls, 但内容是{describe_content(head)}, 不是 Excel 工作簿; "
+                               "请用 Excel 打开后另存为 .xlsx")
+        return "excel"
+    if zipped or head.startswith(b"\xd0\xcf\x11\xe0") or b"\x00" in head:
+        raise ImportFailed(f"文件 {path.name}: 扩展名是 {suffix}, 但内容是{describe_content(head)}, 不是 CSV 文本"
+                           "; 若是 Excel 工作簿, 请把扩展名改回 .xlsx")
+    return "csv"
+
+
+def sheet_names(path: Path) -> list[str]:
+    path = Path(path)
+    if _kind(path) == "csv":
+        return []
+    return _open_workbook(path).sheet_names
+
+
+def _open_workbook(path: Path):
+    from python_calamine import CalamineWorkbook
+
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
+        raise ImportFailed(f"文件 {path.name}: 无法作为 Excel 工作簿读取 ({str(exc).splitlines()[0][:120]})") from None
+
+
+def _pick_sheet(path: Path, names: list[str], candidates: Iterable[str], required: bool) -> str | None:
+    wanted = [normalise_header(c) for c in candidates]
+    by_norm = {normalise_header(n): n for n in names}
+    for w in wanted:
+        if w in by_norm:
+            return by_norm[w]
+    if required:
+        return names[0] if names else None
+    return None
+
+
+def read_table(path: Path, *, known_headers: set[str], sheet: str | None = None,
+               sheet_candidates: Iterable[str] = (), required: bool = True) -> Table | None:
+    """Read one table. For a workbook: `sheet` if given, else the first of `sheet_candidates` present,
+    else (when `required`) the first sheet; returns None when an optional sheet is absent."""
+    path = Path(path)
+    if _kind(path) == "csv":
+        return _read_csv(path, known_headers)
+    book = _open_workbook(path)
+    names = book.sheet_names
+    if sheet is not None:
+        if sheet not in names:
+            raise ImportFailed(f"文件 {path.name}: 没有名为 {sheet!r} 的工作表 (有: {'、'.join(names)})")
+        chosen = sheet
+    else:
+        chosen = _pick_sheet(path, names, sheet_candidates, required)
+        if chosen is None:
+            if required:
+                raise ImportFailed(f"文件 {path.name}: 工作簿中没有工作表")
+            return None
+    ws = book.get_sheet_by_name(chosen)
+    try:
+        rows = _sheet_rows(ws)
+    except Exception as exc:  # noqa: BLE001
+        raise ImportFailed(f"文件 {path.name} 工作表 {chosen}: 无法读取 ({str(exc).splitlines()[0][:120]})") from None
+    merged = [((r0, c0), (r1, c1)) for (r0, c0), (r1, c1) in (ws.merged_cell_ranges or [])]
+    return _table(path.name, chosen, rows, known_headers, merged)
+
+
+def _sheet_rows(ws) -> list[list]:
+    # skip_empty_area=False keeps row i = Excel row i + 1 and column j = column j + 1, as the
+    # merged ranges count them (iter_rows would drop empty leading columns).
+    return ws.to_python(skip_empty_area=False)
+
+
+def _read_csv(path: Path, known_headers: set[str]) -> Table:
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes nearly anything
+        raise ImportFailed(f"文件 {path.name}: 既不是 UTF-8 也不是 GBK 编码的文本")
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    rows = list(csv.reader(io.StringIO(text), dialect))
+    return _table(path.name, None, rows, known_headers, [])
+
+
+def _table(file: str, sheet: str | None, rows: list[list], known: set[str],
+           merged: list[tuple[tuple[int, int], tuple[int, int]]]) -> Table:
+    where = f"文件 {file}" + (f" 工作表 {sheet}" if sheet else "")
+    head = [list(r) for r in rows[:_HEADER_SCAN_ROWS]]
+    # A merged cell's value sits in its top-left cell; spread it so every covered cell reads it.
+    for (r0, c0), (r1, c1) in merged:
+        if r0 >= len(head):
+            continue
+        value = head[r0][c0] if c0 < len(head[r0]) else None
+        for r in range(r0, min(r1, len(head) - 1) + 1):
+            row = head[r]
+            if len(row) <= c1:
+                row.extend([""] * (c1 + 1 - len(row)))
+            for c in range(c0, c1 + 1):
+                row[c] = value
+    best, best_score = -1, 0
+    for i, row in enumerate(head):
+        score = len({normalise_header(v) for v in row if v not in (None, "")} & known)
+        if score > best_score:
+            best, best_score = i, score
+    if best < 0:
+        raise ImportFailed(f"{where}: 前 {_HEADER_SCAN_ROWS} 行中找不到表头 (没有任何已知列名, 如 "
+                           f"{'、'.join(sorted(known)[:4])}); 这可能不是所需的登记表")
+    for (r0, c0), (r1, c1) in merged:
+        if r0 <= best <= r1 and c1 > c0:
+            ref = f"{_col_letter(c0)}{r0 + 1}:{_col_letter(c1)}{r1 + 1}"
+            value = head[best][c0]
+            raise ImportFailed(f"{where} 第 {best + 1} 行: 表头有合并单元格 {ref} ({value!r}), 跨 {c1 - c0 + 1} 列, "
+                               "无法确定每一列的含义; 请取消合并, 每列写一个列名")
+    raw_headers = ["" if v is None else str(v) for v in head[best]]
+    headers = [normalise_header(v) for v in raw_headers]
+    data, numbers = [], []
+    for i in range(best + 1, len(rows)):
+        row = rows[i]
+        if all(v in (None, "") for v in row):
+            continue
+        data.append(row)
+        numbers.append(i + 1)
+    return Table(file, sheet, headers, raw_headers, data, numbers)
+
+
+def _col_letter(index: int) -> str:
+    s, i = "", index + 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        s = chr(65 + r) + s
+    return s

@@ -1,0 +1,189 @@
+"""Fixtures for the importers: empty databases, a tiny made-up county, registers built row by row."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, inspect, text
+
+from sandbox.domain.idcard import make_id_number
+from sandbox.store.db import make_engine
+from sandbox.store.importers.export import HOUSEHOLD_EXPORT_FIELDS, MEMBER_EXPORT_FIELDS, VILLAGE_EXPORT_FIELDS
+from sandbox.store.importers.mapping import load_mapping
+from sandbox.store.importers.xlsx import write_xlsx
+from sandbox.store.migrate import upgrade
+
+# A square county split into two towns (west, east), each into two villages (north, south).
+COUNTY = "990101000000"
+TOWNS = {"990101100000": ("西镇", (107.0, 25.0, 107.1, 25.2)), "990101101000": ("东镇", (107.1, 25.0, 107.2, 25.2))}
+VILLAGES = {
+    "990101100201": ("北村", "990101100000", (107.0, 25.1, 107.1, 25.2)),
+    "990101100202": ("南村", "990101100000", (107.0, 25.0, 107.1, 25.1)),
+    "990101101201": ("上寨村", "990101101000", (107.1, 25.1, 107.2, 25.2)),
+    "990101101202": ("下寨村", "990101101000", (107.1, 25.0, 107.2, 25.1)),
+}
+MAPPING = load_mapping()
+
+
+def box(x0, y0, x1, y1) -> dict:
+    return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
+
+
+def feature(code: str, name: str, geometry: dict | None, **props) -> dict:
+    return {"type": "Feature", "properties": {"code": code, "name": name, **props}, "geometry": geometry}
+
+
+def county_features() -> list[dict]:
+    out = [feature(COUNTY, "试点县", box(107.0, 25.0, 107.2, 25.2))]
+    out += [feature(c, n, box(*b)) for c, (n, b) in TOWNS.items()]
+    out += [feature(c, n, box(*b)) for c, (n, _, b) in VILLAGES.items()]
+    return out
+
+
+def write_geojson(path: Path, features: list[dict]) -> Path:
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+                    encoding="utf-8")
+    return path
+
+
+def fingerprint(engine, hash_limit: int = 20_000) -> dict[str, str]:
+    """Row count and a hash of every row, per table (counts only above `hash_limit` rows, to keep the
+    demo database quick): equal before and after means nothing changed."""
+    out = {}
+    with engine.connect() as conn:
+        for table in sorted(inspect(conn).get_table_names()):
+            n = conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar()
+            if n > hash_limit:
+                out[table] = f"{n}"
+                continue
+            rows = conn.execute(text(f"SELECT * FROM {table}")).all()
+            digest = hashlib.sha256(repr(sorted(map(repr, rows))).encode()).hexdigest()[:16]
+            out[table] = f"{n}:{digest}"
+    return out
+
+
+PG_URL = os.environ.get("SANDBOX_TEST_DATABASE_URL")
+_PG_SCHEMA = "sandbox_import_test"
+
+
+@pytest.fixture
+def empty_engine(tmp_path):
+    """A migrated, empty database: SQLite, or with SANDBOX_TEST_DATABASE_URL a scratch schema of that
+    PostgreSQL database (the demo's tables there are left alone)."""
+    if PG_URL:
+        engine = make_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {_PG_SCHEMA} CASCADE")
+            conn.exec_driver_sql(f"CREATE SCHEMA {_PG_SCHEMA}")
+        engine.dispose()
+
+        @event.listens_for(engine, "connect")
+        def _search_path(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            cur.execute(f"SET search_path TO {_PG_SCHEMA}")
+            cur.close()
+            dbapi_conn.commit()
+    else:
+        engine = make_engine(f"sqlite:///{tmp_path / 'import.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def county_engine(empty_engine, tmp_path):
+    """The tiny county's boundaries imported, no registers yet."""
+    from sandbox.store.importers import import_boundaries
+
+    import_boundaries(empty_engine, write_geojson(tmp_path / "county.geojson", county_features()))
+    return empty_engine
+
+
+# --- registers ---------------------------------------------------------------------------------------
+
+H = {k: MAPPING.households.header(k) for k in HOUSEHOLD_EXPORT_FIELDS}
+MEMBER_H = {k: MAPPING.members.header(k) for k in MEMBER_EXPORT_FIELDS}
+VILLAGE_H = {k: MAPPING.villages.header(k) for k in VILLAGE_EXPORT_FIELDS}
+
+
+def person_id(seq: int, born=dt.date(1970, 5, 17), male: bool = True) -> str:
+    return make_id_number("990101", born, seq, male)
+
+
+def village_of(n: int) -> str:
+    """Households 1, 2, 3, 4, 5 … live in the villages in turn."""
+    return list(VILLAGES)[(n - 1) % len(VILLAGES)]
+
+
+def household_row(n: int, year: int = 2016, village: str | None = None, **over) -> dict:
+    """A valid 户信息 row (header → value) for household n."""
+    village = village or village_of(n)
+    row = {
+        "household_number": f"{village}{n:05d}", "county": "试点县", "town": TOWNS[VILLAGES[village][1]][0],
+        "village": VILLAGES[village][0], "village_code": village, "head_name": f"王{n}明",
+        "id_number": person_id(n), "phone": f"1380000{n:04d}", "attribute": "一般贫困户", "identified_year": 2014,
+        "main_cause": "因病", "exit_batch": "发展生产脱贫一批", "year": year, "status": "未脱贫", "exit_year": None,
+        "members": 4, "income_wage": 3000.0, "income_business": 2000.0, "income_transfer": 1500.0,
+        "income_property": 100.0, "production_cost": 600.0, "food_clothing_ok": "是", "housing_grade": "B",
+        "relocated": "否", "water_safe": "是", "school_age_children": "是", "dropout": "否", "all_insured": "是",
+    }
+    row.update(over)
+    return {H[k]: v for k, v in row.items()}
+
+
+def member_row(n: int, k: int, village: str | None = None, **over) -> dict:
+    village = village or village_of(n)
+    row = {"household_number": f"{village}{n:05d}", "name": f"王{n}之{k}", "id_number": person_id(n * 10 + k),
+           "relation": "户主" if k == 0 else "子女", "sex": "男", "ethnicity": "布依族", "education": "初中",
+           "health": "健康", "labour_capacity": "普通劳动力", "migrant_work": "否"}
+    row.update(over)
+    return {MEMBER_H[k]: v for k, v in row.items()}
+
+
+def village_row(code: str, year: int, population: int, poor: str = "否", exit_year=None) -> dict:
+    name, town, _ = VILLAGES[code]
+    row = {"village_code": code, "county": "试点县", "town": TOWNS[town][0], "village": name, "year": year,
+           "rural_population": population, "is_poor_village": poor, "poor_village_exit_year": exit_year}
+    return {VILLAGE_H[k]: v for k, v in row.items()}
+
+
+def _table(rows: list[dict]) -> tuple[list[str], list[list]]:
+    header: list[str] = []
+    for r in rows:
+        header += [h for h in r if h not in header]
+    return header, [[r.get(h) for h in header] for r in rows]
+
+
+def write_register(path: Path, households: list[dict], members: list[dict] | None = None,
+                   villages: list[dict] | None = None) -> Path:
+    """An .xlsx with sheets 户信息 / 家庭成员 / 村级数据, or CSV files (FILE.家庭成员.csv …)."""
+    tables = [("户信息", households)]
+    if members is not None:
+        tables.append(("家庭成员", members))
+    if villages is not None:
+        tables.append(("村级数据", villages))
+    if path.suffix == ".xlsx":
+        write_xlsx(path, [(name, *_table(rows)) for name, rows in tables])
+        return path
+    for i, (name, rows) in enumerate(tables):
+        target = path if i == 0 else path.with_name(f"{path.stem}.{name}.csv")
+        header, body = _table(rows)
+        with target.open("w", encoding="utf-8-sig", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(header)
+            w.writerows([["" if v is None else v for v in r] for r in body])
+    return path
+
+
+def basic_register(years=(2016,), n: int = 6) -> tuple[list[dict], list[dict]]:
+    """n households spread over the four villages, and the villages' populations."""
+    codes = list(VILLAGES)
+    rows = [household_row(i, y) for y in years for i in range(1, n + 1)]
+    pops = [village_row(c, y, 100 + 10 * k) for y in years for k, c in enumerate(codes)]
+    return rows, pops
