@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -12,7 +13,8 @@ import numpy as np
 from sandbox.ui.fmt import format_number
 
 __all__ = [
-    "Classification", "classify", "classify_over", "legend_labels", "preload", "NO_DATA", "SCHEMES",
+    "Classification", "classify", "classify_over", "legend_labels", "preload", "preloaded", "needs_mapclassify",
+    "NO_DATA", "SCHEMES",
     "POLICY_THRESHOLDS", "THRESHOLDS", "fixed_breaks", "reclass",
 ]
 
@@ -123,6 +125,26 @@ def classify_over(values: Iterable[float | None], pool: Iterable[float | None] |
 def preload() -> None:
     """Import mapclassify (≈3 s: scipy, sklearn) ahead of need; call it from a worker thread."""
     import mapclassify  # noqa: F401
+
+
+def preload_quietly() -> None:
+    """`preload` for a background thread: the process may be exiting meanwhile (an import then
+    fails with "can't register atexit after shutdown"); whoever needs mapclassify later imports it."""
+    try:
+        preload()
+    except Exception as exc:  # noqa: BLE001 - only an optimisation
+        import logging
+
+        logging.getLogger(__name__).debug("mapclassify preload skipped: %s", exc)
+
+
+def preloaded() -> bool:
+    return "mapclassify" in sys.modules
+
+
+def needs_mapclassify(key: str) -> bool:
+    """Whether classing `key` may need mapclassify (policy thresholds never do)."""
+    return key not in POLICY_THRESHOLDS
 
 
 def _mapclassify_bins(y: np.ndarray, scheme: str, k: int) -> np.ndarray:

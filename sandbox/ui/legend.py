@@ -24,6 +24,9 @@ class _Swatch(QWidget):
         super().__init__(parent)
         self.colour = colour
 
+    def snapshot_key(self) -> str:
+        return self.colour
+
     def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -104,21 +107,31 @@ class LegendWidget(QFrame):
         return f"{text} · {span[0]}–{span[1]} 年统一色阶" if span else text
 
     def _fill_grid(self, entries: list[LegendEntry], m: Metrics, counter: str) -> None:
-        while self._grid.count():
-            w = self._grid.takeAt(0).widget()
-            if w is not None:
+        """One row per entry; rows are reused (a drill or a new year changes texts, not widgets)."""
+        rows: list[tuple[_Swatch, QLabel, QLabel]] = self.__dict__.setdefault("_rows", [])
+        while len(rows) > len(entries):
+            for w in rows.pop():
+                self._grid.removeWidget(w)
                 w.hide()  # deleteLater waits for the event loop; never let old rows paint meanwhile
                 w.setParent(None)
                 w.deleteLater()
         self._grid.setHorizontalSpacing(m.px(12))
         self._grid.setVerticalSpacing(m.px(8))
         for row, (colour, label, n) in enumerate(entries):
-            sw = _Swatch(colour)
+            if row == len(rows):
+                sw = _Swatch(colour)
+                text = QLabel(label, objectName="legendRange")
+                count = QLabel(objectName="legendCount")
+                count.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self._grid.addWidget(sw, row, 0)
+                self._grid.addWidget(text, row, 1)
+                self._grid.addWidget(count, row, 2)
+                rows.append((sw, text, count))
+            sw, text, count = rows[row]
+            if sw.colour != colour:
+                sw.colour = colour
+                sw.update()
             sw.setFixedSize(round(m.swatch * 1.5), m.swatch)
-            text = QLabel(label, objectName="legendRange")
-            count = QLabel(f"{n} {counter}", objectName="legendCount")
-            count.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            self._grid.addWidget(sw, row, 0)
-            self._grid.addWidget(text, row, 1)
-            self._grid.addWidget(count, row, 2)
+            text.setText(label)
+            count.setText(f"{n} {counter}")
         self._grid.setColumnStretch(1, 1)

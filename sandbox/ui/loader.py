@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import inspect
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
@@ -31,6 +33,7 @@ class WallClient(Protocol):
     def indicators(self) -> list[dict]: ...
     def region(self, code: str, year: int | None = None) -> dict: ...
     def children_geojson(self, code: str, year: int | None = None) -> dict: ...
+    # optional: def children_series(self, code: str) -> dict (without it, one children.geojson per year)
     def households(self, region: str, status: str | None = None, page: int = 1) -> dict: ...
 
 
@@ -85,19 +88,77 @@ def _is_leaf(region: dict) -> bool:
     return region.get("level") == "village"
 
 
-def _series(client: WallClient, code: str, region: dict, cached: RegionSeries | None) -> RegionSeries:
-    """Children of `code` in every year; reused while the data's as-of time is unchanged."""
-    year = region.get("year")
-    as_of = region.get("as_of")
-    if cached is not None and cached.code == code and cached.as_of == as_of and year in cached.maps:
+def _fresh(cached: RegionSeries | None, code: str, as_of: str | None, year: int | None) -> bool:
+    return cached is not None and cached.code == code and cached.as_of == as_of and cached.has_year(year)
+
+
+def _series_call(client: WallClient):
+    """The client's GET /children/series, or None when it has none (then: one children.geojson per year)."""
+    return getattr(client, "children_series", None)
+
+
+def _series(client: WallClient, code: str, region: dict, cached: RegionSeries | None,
+            base: RegionMap | None = None, payload: Any = None) -> RegionSeries:
+    """Children of `code` in every year; reused while the data's as-of time is unchanged.
+
+    Two requests at most: the year on screen's children.geojson (geometry; `base` when already
+    fetched) and GET /children/series (every year's values, `payload` when already fetched)."""
+    year, as_of = region.get("year"), region.get("as_of")
+    if _fresh(cached, code, as_of, year):
         return cached
+    series_call = _series_call(client)
+    if series_call is not None:
+        try:
+            if base is None:
+                base = RegionMap.from_geojson(client.children_geojson(code, year))
+            return RegionSeries.from_api(code, base, series_call(code) if payload is None else payload)
+        except ApiError as exc:
+            if exc.status not in (404, 405):  # an older API without the endpoint: the slow way below
+                raise
+            log.info("no children/series for %s (%s): fetching every year's map", code, exc.status)
     years = [int(y) for y in (region.get("years") or []) if isinstance(y, int)] or [year]
     if year not in years:
         years.append(year)
     maps = {}
     for y in [year, *(y for y in years if y != year)]:  # the year on screen first: it fails first
-        maps[y] = RegionMap.from_geojson(client.children_geojson(code, y))
-    return RegionSeries(code, maps, as_of)
+        maps[y] = base if (y == year and base is not None) else RegionMap.from_geojson(client.children_geojson(code, y))
+    return RegionSeries.from_maps(code, maps, as_of)
+
+
+def _concurrently(*calls: Callable[[], Any]) -> list[Any]:
+    """Run independent API calls at the same time (one round trip instead of several); the first
+    failure is raised once all have ended."""
+    if len(calls) == 1:
+        return [calls[0]()]
+    futures = [_io_pool().submit(c) for c in calls[1:]]
+    results: list[Any] = []
+    first_error: BaseException | None = None
+    try:
+        results.append(calls[0]())
+    except BaseException as exc:  # noqa: BLE001 - re-raised below, after the others ended
+        first_error = exc
+        results.append(None)
+    for fut in futures:
+        try:
+            results.append(fut.result())
+        except BaseException as exc:  # noqa: BLE001
+            first_error = first_error or exc
+            results.append(None)
+    if first_error is not None:
+        raise first_error
+    return results
+
+
+_POOL = None
+_POOL_LOCK = threading.Lock()
+
+
+def _io_pool():
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="wall-io")
+        return _POOL
 
 
 def _ancestors(client: WallClient, region: dict, year: int | None) -> list[Crumb]:
@@ -132,36 +193,63 @@ def _households(client: WallClient, code: str, year: int | None, page: int) -> t
 
 def fetch_village(client: WallClient, code: str, year: int | None, page: int = 1, *,
                   with_region: bool = True) -> VillageResult:
-    """A village's own figures and one page of its households (masked by the server)."""
-    region = _region(client, code, year) if with_region else None
-    hh, note = _households(client, code, year, page)
+    """A village's own figures and one page of its households (masked by the server), asked for at
+    the same time."""
+    if not with_region:
+        return VillageResult(None, *_households(client, code, year, page))
+    region, (hh, note) = _concurrently(lambda: _region(client, code, year),
+                                       lambda: _households(client, code, year, page))
     return VillageResult(region, hh, note)
 
 
 def fetch(client: WallClient, code: str, year: int | None, with_indicators: bool,
-          series: RegionSeries | None = None, with_ancestors: bool = False) -> LoadResult:
-    """The blocking part of showing a region: runs on the worker thread, validates everything."""
-    infos = None
-    classify.preload()  # keep its slow first import off the GUI thread
+          series: RegionSeries | None = None, with_ancestors: bool = False, *,
+          has_children: bool | None = None, preload_classes: bool = False) -> LoadResult:
+    """The blocking part of showing a region: runs on the worker thread, validates everything.
+
+    Requests go out together (one round trip): the region, the indicators when asked for, and
+    unless `has_children` is False (a village) the year's children.geojson and the all-years series.
+    A level whose series is cached (same as-of time) costs the region alone: its map for any year
+    is built from the series.
+    `preload_classes`: import mapclassify here first (≈3 s), so the GUI thread never does."""
+    if preload_classes:
+        classify.preload()
+    infos = base = payload = None
+    calls: dict[str, Callable[[], Any]] = {"region": lambda: _region(client, code, year)}
     if with_indicators:
-        raw = client.indicators()
+        calls["indicators"] = client.indicators
+    # The map and the series along with the region, unless the region is known to be a village or
+    # its series is cached (a level shown before: the region alone then).
+    if has_children is not False and not _fresh(series, code, series.as_of if series else None, year):
+        calls["map"] = lambda: client.children_geojson(code, year)
+        if _series_call(client) is not None:
+            calls["series"] = lambda: _series_call(client)(code)
+    got = dict(zip(calls, _concurrently(*calls.values())))
+    region = got["region"]
+    if with_indicators:
+        raw = got["indicators"]
         if not isinstance(raw, list):
             raise DataError("indicators is not a list")
         try:
             infos = [IndicatorInfo.from_api(d) for d in raw]
         except (KeyError, TypeError) as exc:
             raise DataError(f"bad indicator entry: {exc}") from None
-    region = _region(client, code, year)
+    if "map" in got:
+        base = RegionMap.from_geojson(got["map"])
+        payload = got.get("series")
     village = None
     if _is_leaf(region) and region.get("parent_code"):
         # A village has no map of its own: show its town's villages with its panel open.
         village = VillageResult(region, *_households(client, region["code"], region.get("year", year), 1))
         region = _region(client, str(region["parent_code"]), region.get("year", year))
         code = str(region["code"])
+        base = payload = None
     region.setdefault("year", year)
-    s = _series(client, code, region, series)
+    if base is not None and base.year is not None and base.year != region["year"]:
+        base = payload = None  # the API's year moved on between the calls: fetch the map again
+    s = _series(client, code, region, series, base, payload)
     ancestors = _ancestors(client, region, region.get("year")) if with_ancestors else None
-    return LoadResult(region, s.maps[region["year"]], infos, s, ancestors, village)
+    return LoadResult(region, s.map_for(region["year"]), infos, s, ancestors, village)
 
 
 class _Relay(QObject):
@@ -299,10 +387,12 @@ class RegionLoader(_ChannelLoader):
     channel = "region"
 
     def request(self, code: str, year: int | None = None, *, with_indicators: bool = False,
-                series: RegionSeries | None = None, with_ancestors: bool = False) -> int:
+                series: RegionSeries | None = None, with_ancestors: bool = False,
+                has_children: bool | None = None, preload_classes: bool = False) -> int:
         client = self.client
         return self.worker.submit(
-            self.channel, lambda: fetch(client, code, year, with_indicators, series, with_ancestors),
+            self.channel, lambda: fetch(client, code, year, with_indicators, series, with_ancestors,
+                                        has_children=has_children, preload_classes=preload_classes),
             f"region {code}")
 
     def cancel(self) -> None:

@@ -1,12 +1,21 @@
-"""The choropleth map: a raster QWidget painting a MapState's regions, with animated drill transitions."""
+"""The choropleth map: a raster QWidget painting a MapState's regions, with animated drill transitions.
+
+Painting is cached: the background (per size), each level's base (fills, borders, glow), the label
+sprites and the whole static picture (per size, pixel ratio and data/indicator/year/label version)
+are rendered once; a frame blits the static picture and redraws only what moves: the hover and
+selection highlight (inside their own rectangle), the note and loading pills. A drill animation
+moves and fades the cached images of the two levels instead of re-stroking every path.
+"""
 
 from __future__ import annotations
 
 import math
+import time
+from collections import OrderedDict
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, QVariantAnimation, Signal
 from PySide6.QtGui import (
-    QColor, QFontMetricsF, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QPolygonF,
+    QColor, QFontMetricsF, QImage, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QPolygonF,
     QRadialGradient, QTransform,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -15,7 +24,9 @@ from sandbox.ui.animation import Box, Similarity, ZoomPath, ease_in_out
 from sandbox.ui.classify import NO_DATA
 from sandbox.ui.fmt import format_value
 from sandbox.ui.labels import LabelCandidate, LabelVariant, PlacedLabel, Rect, place_labels
-from sandbox.ui.map_layer import MapLabel, MapLayer, paint_layer
+from sandbox.ui.map_layer import (
+    MapLabel, MapLayer, edge_runs, halo_width, highlight_rect, paint_base, paint_highlight, runs_path,
+)
 from sandbox.ui.projection import Projection, ViewFit, bounds_of, fit_view, projection_for_bbox
 from sandbox.ui.state import MapFeature, MapState
 from sandbox.ui.theme import NO_DATA_COLOR, Colors, Metrics, metrics_for_height, ramp_qcolors, ui_font
@@ -28,6 +39,10 @@ _SHIFTS = ((0.0, 0.0), (0.3, 0.0), (-0.3, 0.0), (0.0, 0.35), (0.0, -0.35))
 ZOOM_MS = 380  # drill in / out
 FADE_MS = 260  # same region, new year or indicator data: the colours morph
 BUSY_DELAY_MS = 180  # a quick answer never flashes the "loading" pill
+LABEL_BUDGET_S = 0.006  # per animation frame: label sprites of the incoming level are made in slices
+MAX_PIXEL_ZOOM = 1.25  # a level's cached pixels are drawn up to this zoom; beyond it, its vectors
+LAYER_CACHE = 6  # levels shown lately kept laid out and rendered (the one on screen, the way back)
+PREPARED_CACHE = 10  # prefetched levels rendered ahead of their drill (a county's towns)
 
 
 def _qt(s: Similarity) -> QTransform:
@@ -57,13 +72,14 @@ class MapCanvas(QWidget):
         self.placeholder = "正在连接中心数据接口…"
         self.animate = True  # False: every change is a cut (tests of static frames, screenshots)
         self.setObjectName("mapCanvas")
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)  # every pixel is painted, from caches
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 240)
-        self._projection: Projection | None = None
-        self._world_bounds: tuple[float, float, float, float] | None = None
-        self._world_paths: dict[str, QPainterPath] = {}
-        self._areas: dict[str, float] = {}
+        self._geo: _Geometry | None = None  # the level on screen, in projected units
+        self._geos: OrderedDict[tuple, _Geometry] = OrderedDict()  # recent levels' geometry
+        self._layers: OrderedDict[tuple, MapLayer] = OrderedDict()  # levels shown lately, laid out and rendered
+        self._prepared: OrderedDict[tuple, MapLayer] = OrderedDict()  # levels rendered ahead of a drill
         self._fit: ViewFit | None = None
         self._layer = MapLayer()
         self._shown_code: str | None = None
@@ -86,23 +102,32 @@ class MapCanvas(QWidget):
         self._busy_shown = False
         self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS)
         self._busy_timer.timeout.connect(self._show_busy)
+        # pixel caches (see the module docstring)
+        self._bg: tuple[tuple, QImage] | None = None
+        self._static: tuple[tuple, QImage] | None = None
+        self._version = 0  # bumped whenever the static picture changes
+        self.cache_stats = {"static": 0, "background": 0}  # renders, for tests and the bench
         state.events.data.connect(self._on_data)
         state.events.indicator.connect(self._on_indicator)
         state.events.indicators.connect(self._on_indicator)
-        state.events.hover.connect(self._repaint)
-        state.events.selection.connect(self._repaint)
+        state.events.hover.connect(self._on_highlight)
+        state.events.selection.connect(self._on_highlight)
+        self._lit: QRectF = QRectF()  # where the hover/selection highlight is drawn now
         state.events.labels.connect(self._on_indicator)
         if state.region_map is not None:
             self._on_data(state.region_map)
 
     # -- public ---------------------------------------------------------------------------------
     def set_metrics(self, metrics: Metrics) -> None:
+        if metrics == self.metrics and self._fit is not None:
+            return
         self.metrics = metrics
         self._relayout()
 
     def set_placeholder(self, text: str) -> None:
-        self.placeholder = text
-        self.update()
+        if text != self.placeholder:
+            self.placeholder = text
+            self._invalidate()
 
     @property
     def animating(self) -> bool:
@@ -163,12 +188,14 @@ class MapCanvas(QWidget):
         return list(self._layer.labels)
 
     def demo_mark_rect(self) -> QRectF | None:
-        rm = self.state.region_map
+        return self._demo_rect(self.state.region_map)
+
+    def _demo_rect(self, rm) -> QRectF | None:
         if rm is None or not (rm.demo or rm.data_label):
             return None
         m = self.metrics
         fm = QFontMetricsF(ui_font(m.body_px, bold=True))
-        w, h = fm.horizontalAdvance(self._demo_text()) + 2 * m.px(14), fm.height() + 2 * m.px(6)
+        w, h = fm.horizontalAdvance(rm.data_label or "演示数据") + 2 * m.px(14), fm.height() + 2 * m.px(6)
         return QRectF(self.width() - w - m.px(16), m.px(14), w, h)
 
     # -- state events ---------------------------------------------------------------------------
@@ -176,36 +203,57 @@ class MapCanvas(QWidget):
         self.finish_transition()
         old, old_code = self._layer, self._shown_code
         rm = self.state.region_map
-        self._world_paths.clear()
-        self._areas.clear()
-        if rm is None or not rm.features:
-            self._projection = self._world_bounds = None
-        else:
-            self._projection = projection_for_bbox(rm.bbox)
-            pts = []
-            for f in rm.features:
-                path = QPainterPath()
-                path.setFillRule(Qt.FillRule.OddEvenFill)
-                area = 0.0
-                for poly in f.polygons:
-                    for i, ring in enumerate(self._projection.project_polygon(poly)):
-                        path.addPolygon(QPolygonF([QPointF(x, y) for x, y in ring]))
-                        path.closeSubpath()
-                        area += _ring_area(ring) * (1 if i == 0 else -1)
-                        if i == 0:
-                            pts.extend(ring)
-                self._world_paths[f.code] = path
-                self._areas[f.code] = abs(area)
-            self._world_bounds = bounds_of(pts)
+        self._geo = self._geometry_for(rm) if rm is not None and rm.features else None
         self._shown_code = self.state.region_code
         self._relayout()
         self._start_transition(old, old_code)
+
+    def _geometry_for(self, rm) -> "_Geometry":
+        """The level's shapes, built once per set of polygons (a new year of a level reuses them)."""
+        key = _Geometry.key_of(rm)
+        geo = self._geos.get(key)
+        if geo is None:
+            geo = self._geos[key] = _Geometry(rm)
+            while len(self._geos) > LAYER_CACHE + PREPARED_CACHE:
+                self._geos.popitem(last=False)
+        else:
+            self._geos.move_to_end(key)
+        return geo
+
+    @property
+    def _projection(self) -> Projection | None:
+        return self._geo.projection if self._geo is not None else None
+
+    @property
+    def _areas(self) -> dict[str, float]:
+        return self._geo.areas if self._geo is not None else {}
 
     def _on_indicator(self, *_):
         self.finish_transition()
         self._relayout()
 
     def _repaint(self, *_):
+        self.update()
+
+    def _on_highlight(self, *_):
+        """Hover or selection moved: repaint only where the highlight was and where it is now."""
+        lit = self._highlight_area()
+        dirty = lit.united(self._lit)
+        self._lit = lit
+        if self._old is not None:
+            return  # the running animation repaints everything anyway
+        if not dirty.isEmpty():
+            self.update(dirty.toAlignedRect().adjusted(-1, -1, 1, 1))
+
+    def _highlight_area(self) -> QRectF:
+        st, m = self.state, self.metrics
+        return highlight_rect(self._layer, m, st.hovered_code).united(highlight_rect(self._layer, m, st.selected_code))
+
+    def _invalidate(self) -> None:
+        """The static picture changed (data, indicator, year, labels, size, placeholder)."""
+        self._version += 1
+        self._static = None
+        self._lit = self._highlight_area()
         self.update()
 
     # -- transitions ----------------------------------------------------------------------------
@@ -226,33 +274,72 @@ class MapCanvas(QWidget):
 
     def _on_progress(self, value) -> None:
         self._progress = float(value)
+        self._warm_labels(LABEL_BUDGET_S)  # the incoming labels are needed from mid-way: make them now
         self.update()
+
+    def _warm_labels(self, budget: float) -> None:
+        """Render the current level's label sprites for up to `budget` seconds (all when budget <= 0)."""
+        halo, dpr = halo_width(self.metrics), self._dpr()
+        stop = time.perf_counter() + budget
+        for lab in self._layer.labels:
+            if budget > 0 and time.perf_counter() > stop:
+                return
+            lab.sprites(halo, dpr)
 
     def _end_transition(self) -> None:
         if self._old is not None:
             self._old, self._zoom, self._progress = None, None, 1.0
+            self._lit = self._highlight_area()
             self.update()
             self.transitionFinished.emit()
 
-    def _paint_transition(self, p: QPainter) -> None:
-        m, e = self.metrics, ease_in_out(self._progress)
+    def _paint_transition(self, p: QPainter, dpr: float) -> None:
+        """Both levels from their cached pixels, moved and faded (a level blown up beyond
+        MAX_PIXEL_ZOOM from its vectors). The incoming level is opaque from the first frame (a drill
+        shows the new data at once, inside the clicked region); its labels fade in once the zoom has
+        settled."""
+        e = ease_in_out(self._progress)
         old, new = self._old, self._layer
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         if self._zoom is None:
-            paint_layer(p, old, m)
-            paint_layer(p, new, m, opacity=e)
+            self._paint_cached(p, old, dpr)
+            self._paint_cached(p, new, dpr, opacity=e)
             return
         t_old, t_new = _qt(self._zoom.old_view(e)), _qt(self._zoom.new_view(e))
         labels_in = min(1.0, max(0.0, (e - 0.55) / 0.45))  # text only once the zoom has settled
+        old_labels = max(0.0, 1.0 - 3 * e)
         if self._zoom_in:
-            paint_layer(p, old, m, transform=t_old, opacity=1.0 - e, label_opacity=max(0.0, 1.0 - 3 * e))
-            paint_layer(p, new, m, transform=t_new, opacity=min(1.0, 2.5 * e), label_opacity=labels_in)
+            self._paint_cached(p, old, dpr, transform=t_old, opacity=1.0 - e, label_opacity=old_labels)
+            self._paint_cached(p, new, dpr, transform=t_new, label_opacity=labels_in)
         else:
-            paint_layer(p, new, m, transform=t_new, opacity=min(1.0, 2.0 * e), label_opacity=labels_in)
-            paint_layer(p, old, m, transform=t_old, opacity=1.0 - e, label_opacity=max(0.0, 1.0 - 3 * e))
+            self._paint_cached(p, new, dpr, transform=t_new, label_opacity=labels_in)
+            self._paint_cached(p, old, dpr, transform=t_old, opacity=1.0 - e, label_opacity=old_labels)
+
+    def _paint_cached(self, p: QPainter, layer: MapLayer, dpr: float, *, transform: QTransform | None = None,
+                      opacity: float = 1.0, label_opacity: float = 1.0) -> None:
+        if opacity <= 0.0 or not layer.paths:
+            return
+        m = self.metrics
+        p.save()
+        if transform is not None:
+            p.setTransform(transform, True)
+        p.setOpacity(opacity)
+        if transform is not None and transform.m11() > MAX_PIXEL_ZOOM:
+            # Blown up, the cached pixels would thicken the borders, glow and base edge with the zoom:
+            # those keep their screen widths (cosmetic pens), so this level is drawn with vectors.
+            paint_base(p, layer, m)
+        else:
+            layer.base(m, dpr).draw(p)
+        lo = opacity * label_opacity
+        if lo > 0.0 and layer.labels:
+            p.setOpacity(lo)
+            for sprite in layer.label_sprites(m, dpr):
+                sprite.draw(p)
+        p.restore()
 
     # -- geometry, colour, labels ------------------------------------------------------------------
-    def _colours(self) -> dict[str, QColor]:
-        st = self.state
+    def _colours(self, state: MapState | None = None) -> dict[str, QColor]:
+        st = state or self.state
         if st.region_map is None:
             return {}
         cls = st.classification
@@ -265,22 +352,74 @@ class MapCanvas(QWidget):
         side = max(self.width() * 0.03, m.px(24))
         return side, m.px(70), side, m.px(64)  # top: demo mark and north arrow; bottom: scale bar
 
+    def _layer_key(self, code, rm, geo: "_Geometry", colours: dict[str, QColor]) -> tuple:
+        return (code, id(rm), id(geo), self.state.indicator_key, self.state.indicator.unit,
+                tuple(c.rgba() for c in colours.values()), self.width(), self.height(), self.metrics,
+                self.state.show_labels)
+
     def _relayout(self) -> None:
-        layer = MapLayer(self._shown_code)
-        if self._world_bounds is None:
+        rm, geo = self.state.region_map, self._geo
+        if geo is None:
             self._fit = None
-            self._layer = layer
-            self.update()
+            self._layer = MapLayer(self._shown_code)
+            self._invalidate()
             return
-        self._fit = fit_view(self._world_bounds, self.width(), self.height(), self._margins())
-        t = QTransform(self._fit.scale, 0, 0, self._fit.scale, self._fit.dx, self._fit.dy)
-        for code, path in self._world_paths.items():
-            layer.paths[code] = t.map(path)
-        layer.colours = self._colours()
-        self._layer = layer
+        colours = self._colours()
+        self._layer = self._layer_for(self._shown_code, rm, geo, colours)
+        self._fit = self._layer.fit
+        self._invalidate()
+
+    def _layer_for(self, code, rm, geo: "_Geometry", colours: dict[str, QColor], *,
+                   preparing: bool = False) -> MapLayer:
+        """The level laid out at this size: from the caches (a level shown or prepared a moment ago
+        keeps its rendered pixels) or built now. Levels shown and levels prepared ahead of a drill
+        are kept apart, so preparing a county's towns never pushes out the way back."""
+        key = self._layer_key(code, rm, geo, colours)
+        layer = self._layers.get(key) or self._prepared.pop(key, None)
+        if layer is not None:
+            self._layers[key] = layer
+            self._layers.move_to_end(key)
+            while len(self._layers) > LAYER_CACHE:
+                self._layers.popitem(last=False)
+            return layer
+        fit = fit_view(geo.bounds, self.width(), self.height(), self._margins())
+        t = QTransform(fit.scale, 0, 0, fit.scale, fit.dx, fit.dy)
+        old = self._layer
+        layer = MapLayer(code)
+        if old.paths and old.fit == fit and old.geometry is geo:
+            layer.paths, layer.outline, layer.borders = old.paths, old.outline, old.borders  # same shapes
+        else:
+            for c, path in geo.paths.items():
+                layer.paths[c] = t.map(path)
+            layer.outline, layer.borders = t.map(geo.outline), t.map(geo.borders)
+        layer.fit, layer.geometry, layer.source = fit, geo, rm
+        layer.colours = colours
         if self.state.show_labels:
-            layer.labels = self._place_labels()
-        self.update()
+            layer.labels = self._place_labels(rm, geo, fit)
+        cache, limit = (self._prepared, PREPARED_CACHE) if preparing else (self._layers, LAYER_CACHE)
+        cache[key] = layer
+        while len(cache) > limit:
+            cache.popitem(last=False)
+        return layer
+
+    def prepare(self, code: str, region_map, series=None) -> bool:
+        """Lay out and render, ahead of time, the level a drill into `code` would show (the wall calls
+        this for prefetched levels while idle): the drill then only blits. False if nothing to do."""
+        if not region_map.features or self.width() < 2 or self.height() < 2:
+            return False
+        ms = MapState(self.state.indicator_key, classes=self.state.classes)
+        ms.set_indicators(list(self.state.indicators.values()))  # the same registry: the same colours
+        ms.show(code, region_map.year, region_map, series)
+        geo = self._geometry_for(region_map)
+        colours = self._colours(ms)
+        key = self._layer_key(code, region_map, geo, colours)
+        if key in self._layers or key in self._prepared:
+            return False
+        layer = self._layer_for(code, region_map, geo, colours, preparing=True)
+        dpr = self._dpr()
+        layer.base(self.metrics, dpr)
+        layer.label_sprites(self.metrics, dpr)
+        return True
 
     def _label_lines(self, f: MapFeature, small: bool, with_value: bool) -> list[tuple[str, int, bool, str]]:
         m, k = self.metrics, (_SMALL if small else 1.0)
@@ -299,8 +438,7 @@ class MapCanvas(QWidget):
             h += fm.height()
         return w + 6, h + 2  # room for the halo
 
-    def _place_labels(self) -> list[MapLabel]:
-        rm = self.state.region_map
+    def _place_labels(self, rm, geo: "_Geometry", fit: ViewFit) -> list[MapLabel]:
         variants_of: dict[str, dict[str, list]] = {}
         cands = []
         for f in rm.features:
@@ -310,14 +448,14 @@ class MapCanvas(QWidget):
                 "name": self._label_lines(f, True, False),
             }
             variants_of[f.code] = forms
-            anchor = self._fit.to_screen(*self._projection.forward(*f.label_point))
+            anchor = fit.to_screen(*geo.projection.forward(*f.label_point))
             cands.append(LabelCandidate(
-                f.code, self._areas.get(f.code, 0.0), anchor,
+                f.code, geo.areas.get(f.code, 0.0), anchor,
                 tuple(LabelVariant(name, *self._lines_size(lines)) for name, lines in forms.items()),
             ))
         bounds = Rect(2, 2, self.width() - 4, self.height() - 4)
         obstacles = [self._scale_bar_rect(), self._north_arrow_rect()]
-        demo = self.demo_mark_rect()
+        demo = self._demo_rect(rm)
         if demo is not None:
             obstacles.append(Rect(demo.x(), demo.y(), demo.width(), demo.height()))
         placed: list[PlacedLabel] = place_labels(cands, bounds, obstacles, padding=self.metrics.px(3),
@@ -375,33 +513,91 @@ class MapCanvas(QWidget):
         event.accept()  # right click means "back", never a context menu
 
     # -- painting -------------------------------------------------------------------------------
+    def _dpr(self) -> float:
+        return self.devicePixelRatioF()
+
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         try:
+            dpr = p.device().devicePixelRatioF()  # the screen's, or 1 when rendered into an image
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
             p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-            self._paint_background(p)
             if self._old is not None:
-                self._paint_transition(p)
-            elif not self._layer.paths:
-                self._paint_placeholder(p)
+                p.drawImage(0, 0, self._background(dpr))
+                self._paint_transition(p, dpr)
+                p.setOpacity(1.0)
+                p.resetTransform()
+                self._paint_chrome(p)
             else:
-                paint_layer(p, self._layer, self.metrics, hovered=self.state.hovered_code,
-                            selected=self.state.selected_code)
-            if self._layer.paths:
-                self._paint_north_arrow(p)
-                self._paint_scale_bar(p)
-            self._paint_demo_mark(p)
+                p.drawImage(0, 0, self._static_image(dpr))
+                self._paint_highlight(p, dpr)
             self._paint_pills(p)
         finally:
             p.end()  # an exception must never leave the backing store with an active painter
 
-    def _paint_background(self, p: QPainter) -> None:
-        r = self.rect()
-        g = QRadialGradient(QPointF(r.center()), max(r.width(), r.height()) * 0.6)
-        g.setColorAt(0.0, QColor("#0e2748"))
-        g.setColorAt(1.0, QColor(Colors.background))
-        p.fillRect(r, g)
+    def _paint_chrome(self, p: QPainter) -> None:
+        if self._layer.paths:
+            self._paint_north_arrow(p)
+            self._paint_scale_bar(p)
+        self._paint_demo_mark(p)
+
+    def _static_image(self, dpr: float) -> QImage:
+        """Background, the level (base and labels), north arrow, scale bar and demo mark: opaque, one blit."""
+        key = (self._version, self.width(), self.height(), dpr, self.metrics)
+        if self._static is None or self._static[0] != key:
+            img = QImage(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)),
+                         QImage.Format.Format_RGB32)  # opaque: blitted as a plain copy
+            img.setDevicePixelRatio(dpr)
+            p = QPainter(img)
+            try:
+                p.drawImage(0, 0, self._background(dpr))
+                p.setRenderHint(QPainter.RenderHint.Antialiasing)
+                p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+                if self._layer.paths:
+                    self._paint_cached(p, self._layer, dpr)
+                else:
+                    self._paint_placeholder(p)
+                self._paint_chrome(p)
+            finally:
+                p.end()
+            self._static = (key, img)
+            self.cache_stats["static"] += 1
+        return self._static[1]
+
+    def _paint_highlight(self, p: QPainter, dpr: float) -> None:
+        """Hover and selection, in the same order as a full repaint (background, base, highlight, labels,
+        marks) but only inside their own rectangle, over the static picture."""
+        layer, st, m = self._layer, self.state, self.metrics
+        area = self._highlight_area()
+        if area.isEmpty():
+            return
+        p.save()
+        p.setClipRect(area)
+        p.drawImage(0, 0, self._background(dpr))
+        layer.base(m, dpr).draw(p)
+        paint_highlight(p, layer, m, st.hovered_code, st.selected_code)
+        for sprite in layer.label_sprites(m, dpr):
+            if sprite.rect().intersects(area):
+                sprite.draw(p)
+        self._paint_chrome(p)
+        p.restore()
+
+    def _background(self, dpr: float) -> QImage:
+        key = (self.width(), self.height(), dpr)
+        if self._bg is None or self._bg[0] != key:
+            img = QImage(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)),
+                         QImage.Format.Format_RGB32)
+            img.setDevicePixelRatio(dpr)
+            p = QPainter(img)
+            r = QRectF(0, 0, self.width(), self.height())
+            g = QRadialGradient(r.center(), max(r.width(), r.height()) * 0.6)
+            g.setColorAt(0.0, QColor("#0e2748"))
+            g.setColorAt(1.0, QColor(Colors.background))
+            p.fillRect(r, g)
+            p.end()
+            self._bg = (key, img)
+            self.cache_stats["background"] += 1
+        return self._bg[1]
 
     def _paint_placeholder(self, p: QPainter) -> None:
         p.setPen(QColor(Colors.text_muted))
@@ -476,6 +672,39 @@ class MapCanvas(QWidget):
         text = f"{km:g} 公里"
         p.drawText(QRectF(x0, r.y, max(length, m.px(120)), r.h - m.px(16)),
                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, text)
+
+
+class _Geometry:
+    """A level's regions in projected units: outlines, areas, bounds, and its edges sorted into
+    the outer outline (glow) and every shared edge once (borders)."""
+
+    def __init__(self, rm):
+        self.keep = tuple(f.polygons for f in rm.features)  # holds the objects the key names by id
+        self.projection = projection_for_bbox(rm.bbox)
+        self.paths: dict[str, QPainterPath] = {}
+        self.areas: dict[str, float] = {}
+        pts, rings = [], []
+        for f in rm.features:
+            path = QPainterPath()
+            path.setFillRule(Qt.FillRule.OddEvenFill)
+            area = 0.0
+            for poly in f.polygons:
+                for i, ring in enumerate(self.projection.project_polygon(poly)):
+                    path.addPolygon(QPolygonF([QPointF(x, y) for x, y in ring]))
+                    path.closeSubpath()
+                    rings.append(ring)
+                    area += _ring_area(ring) * (1 if i == 0 else -1)
+                    if i == 0:
+                        pts.extend(ring)
+            self.paths[f.code] = path
+            self.areas[f.code] = abs(area)
+        self.bounds = bounds_of(pts)
+        outer, borders = edge_runs(rings)
+        self.outline, self.borders = runs_path(outer), runs_path(borders)
+
+    @staticmethod
+    def key_of(rm) -> tuple:
+        return tuple(f.code for f in rm.features), tuple(id(f.polygons) for f in rm.features)
 
 
 def _ring_area(ring) -> float:

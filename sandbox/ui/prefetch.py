@@ -6,7 +6,7 @@ import logging
 import time
 from typing import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from sandbox.ui.loader import BACKGROUND, FetchWorker, LoadResult, WallClient, fetch
 from sandbox.ui.state import RegionSeries
@@ -20,7 +20,10 @@ _PREFIX = "prefetch:"
 
 class Prefetcher(QObject):
     """Fetches whole levels (all years) at background priority on the wall's worker and keeps them
-    for PREFETCH_TTL seconds; a user's request always jumps the queue (see FetchWorker priorities)."""
+    for PREFETCH_TTL seconds; a user's request always jumps the queue (see FetchWorker priorities).
+    `ready(code)` says a level has arrived (the wall then lays it out and renders it while idle)."""
+
+    ready = Signal(str)
 
     def __init__(self, client: WallClient, worker: FetchWorker, series_of: Callable[[str], RegionSeries | None],
                  parent: QObject | None = None, *, ttl: float = PREFETCH_TTL, clock=time.monotonic):
@@ -68,6 +71,7 @@ class Prefetcher(QObject):
             code = channel[len(_PREFIX):]
             self._asked = {a for a in self._asked if a[0] != code}
             self._cache[code] = (self.clock(), result)
+            self.ready.emit(code)
 
     def series(self, code: str) -> RegionSeries | None:
         """The all-years series of a prefetched level (valid for any year while fresh)."""

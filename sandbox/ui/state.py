@@ -120,21 +120,94 @@ class RegionMap:
         return next((f for f in self.features if f.code == code), None)
 
 
-@dataclass(frozen=True)
 class RegionSeries:
-    """One region's children in every year the API has: what fixes the class breaks across years."""
+    """One region's children in every year the API has: what fixes the class breaks across years,
+    and what a new year of the same level is drawn from without fetching its map again.
 
-    code: str
-    maps: Mapping[int, RegionMap]
-    as_of: str | None = None
+    Built from one children.geojson (the geometry, any year) and GET /children/series (every child's
+    indicators in every year), or from one children.geojson per year (`from_maps`, a client without
+    the series endpoint). `map_for(year)` is that year's map: the geometry shared, the values its own.
+    """
+
+    def __init__(self, code: str, base: RegionMap, values: Mapping[str, Mapping[int, Mapping[str, Any]]],
+                 years: list[int], as_of: str | None = None):
+        self.code, self.as_of = code, as_of
+        self.base = base
+        self._values = values  # child code → year → indicator → value
+        self._years = sorted(set(years))
+        self._maps: dict[int, RegionMap] = {}
+        if base.year is not None:
+            self._maps[int(base.year)] = base
+        self._keys: dict[str, set[str]] = {c: set().union(*(v.keys() for v in by_year.values()))
+                                           for c, by_year in values.items()}
+
+    @classmethod
+    def from_api(cls, code: str, base: RegionMap, payload: Any) -> "RegionSeries":
+        """From GET /regions/{code}/children/series: {code, years, as_of, children: {child: {year: {k: v}}}}."""
+        if not isinstance(payload, Mapping) or not isinstance(payload.get("children"), Mapping):
+            raise DataError("children/series has no 'children' object")
+        try:
+            years = [int(y) for y in payload.get("years") or []]
+            values: dict[str, dict[int, dict[str, Any]]] = {}
+            for child, by_year in payload["children"].items():
+                if not isinstance(by_year, Mapping):
+                    raise DataError(f"children/series: {child} is not an object")
+                values[str(child)] = {int(y): dict(v or {}) for y, v in by_year.items()}
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise DataError(f"bad children/series payload: {exc}") from None
+        years = years or sorted({y for by_year in values.values() for y in by_year})
+        return cls(code, base, values, years, payload.get("as_of") or base.as_of)
+
+    @classmethod
+    def from_maps(cls, code: str, maps: Mapping[int, RegionMap], as_of: str | None = None) -> "RegionSeries":
+        """From one children.geojson per year (their geometry is taken to be the same)."""
+        years = sorted(maps)
+        values: dict[str, dict[int, dict[str, Any]]] = {}
+        for y in years:
+            for f in maps[y].features:
+                values.setdefault(f.code, {})[y] = dict(f.properties)
+        first = next(iter(maps.values()))
+        out = cls(code, first, values, years, as_of)
+        out._maps.update(maps)
+        return out
 
     @property
     def years(self) -> list[int]:
-        return sorted(self.maps)
+        return list(self._years)
+
+    @property
+    def maps(self) -> Mapping[int, RegionMap]:
+        """Every year's map (built on first use)."""
+        return {y: self.map_for(y) for y in self._years}
+
+    def has_year(self, year: int | None) -> bool:
+        return year in self._maps or (year in self._years and all(year in v for v in self._values.values()))
+
+    def map_for(self, year: int) -> RegionMap:
+        """The map of `year`: the base's geometry (the very same objects) with that year's values."""
+        hit = self._maps.get(year)
+        if hit is not None:
+            return hit
+        if not self.has_year(year):
+            raise KeyError(year)
+        b = self.base
+        features = []
+        for f in b.features:
+            by_year = self._values.get(f.code)
+            props = dict(f.properties)
+            for k in self._keys.get(f.code, ()):
+                props[k] = None  # an indicator this year does not report is 无数据, never last year's
+            if by_year is not None:
+                props.update(by_year.get(year) or {})
+            features.append(MapFeature(f.code, f.name, f.level, f.polygons, f.label_point, props))
+        out = RegionMap(tuple(features), b.bbox, year, b.as_of, b.demo, b.data_label, b.parent)
+        self._maps[year] = out
+        return out
 
     def pool(self, key: str) -> list[Any]:
         """Every child's value of indicator `key` over every year (None where missing)."""
-        return [f.value(key) for y in self.years for f in self.maps[y].features]
+        codes = [f.code for f in self.base.features]
+        return [(self._values.get(c) or {}).get(y, {}).get(key) for y in self._years for c in codes]
 
 
 def _label_point(lp: Any, polys: tuple[Polygon, ...]) -> tuple[float, float]:

@@ -9,6 +9,8 @@ from string import Template
 
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPalette
 
+from sandbox.ui.palette import NO_DATA_COLOR, SINGLE_CLASS_COLOR, Colors, ramp
+
 __all__ = [
     "Colors", "NO_DATA_COLOR", "SINGLE_CLASS_COLOR", "ramp", "ramp_qcolors", "Metrics", "metrics_for_height",
     "CjkFontMissing", "ensure_cjk_font", "ui_font", "stylesheet", "apply_theme", "CJK_FAMILIES",
@@ -25,53 +27,8 @@ CJK_FAMILIES = (
 )
 
 
-class Colors:
-    """Named colours of the command-centre look (dark navy, cyan accents, amber warnings)."""
-
-    background = "#06101f"
-    background_top = "#0a1a33"
-    panel = "#0c1d36"
-    panel_border = "#1f4f80"
-    accent = "#33d6ff"
-    accent_dim = "#1b7fa6"
-    text = "#e8f1ff"
-    text_muted = "#8fa9c8"
-    region_border = "#06101f"
-    hover = "#ffffff"
-    selected = "#33d6ff"
-    error_bg = "#8b1420"
-    error_text = "#ffffff"
-    demo = "#ffb020"
-    label_halo = "#02060d"
-
-
-SINGLE_CLASS_COLOR = "#4f9fd8"  # every region equal: neither good nor bad, so no ramp colour
-NO_DATA_COLOR = "#4b5566"  # neutral slate: visibly "not a class", never mistaken for green or red
-
-# Good → bad. Brewer RdYlGn anchors, tuned to stay saturated on a dark background.
-_GOOD_TO_BAD = ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027")
-
-
-def _lerp_hex(a: str, b: str, t: float) -> str:
-    ca = [int(a[i:i + 2], 16) for i in (1, 3, 5)]
-    cb = [int(b[i:i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(ca, cb))
-
-
-def _sample(anchors: tuple[str, ...], t: float) -> str:
-    pos = t * (len(anchors) - 1)
-    i = min(int(pos), len(anchors) - 2)
-    return _lerp_hex(anchors[i], anchors[i + 1], pos - i)
-
-
-def ramp(k: int, higher_is_better: bool) -> list[str]:
-    """k hex colours for classes ordered by ascending value: the 'bad' end is always red."""
-    if k <= 0:
-        return []
-    if k == 1:
-        return [SINGLE_CLASS_COLOR]
-    colours = [_sample(_GOOD_TO_BAD, i / (k - 1)) for i in range(k)]
-    return colours[::-1] if higher_is_better else colours
+# The colour values live in sandbox.ui.palette (Qt-free: the HTML export uses them too); the theme
+# re-exports them so widgets keep importing one module.
 
 
 def ramp_qcolors(k: int, higher_is_better: bool) -> list[QColor]:

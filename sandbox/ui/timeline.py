@@ -8,6 +8,7 @@ from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFontMetricsF, QKeyEvent, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
+from sandbox.ui.paint_cache import WidgetCache
 from sandbox.ui.state import WallState
 from sandbox.ui.theme import Colors, Metrics, metrics_for_height, ui_font
 
@@ -31,10 +32,14 @@ class YearSlider(QWidget):
         self._years: list[int] = []
         self._year: int | None = None
         self._pending: int | None = None  # asked for, not yet on screen: drawn as a hollow stop
+        self.pixels = WidgetCache()
 
     @property
     def years(self) -> list[int]:
         return list(self._years)
+
+    def snapshot_key(self) -> tuple:
+        return tuple(self._years), self._year, self._pending, self.metrics
 
     @property
     def year(self) -> int | None:
@@ -99,8 +104,8 @@ class YearSlider(QWidget):
         if not self._years:
             return
         p = QPainter(self)
-        try:
-            self._paint(p)
+        try:  # painted once per state, then blitted
+            self.pixels.paint(self, p, self._paint, (tuple(self._years), self._year, self._pending, self.metrics))
         finally:
             p.end()  # an exception must never leave the backing store with an active painter
 

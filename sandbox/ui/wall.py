@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QLinearGradient, QPainter
 from PySide6.QtWidgets import (
     QApplication, QFrame, QHBoxLayout, QMainWindow, QSizePolicy, QVBoxLayout, QWidget,
 )
 
+from sandbox.ui import classify
 from sandbox.ui.breadcrumb import BreadcrumbBar
 from sandbox.ui.header import ErrorBanner, HeaderBar
 from sandbox.ui.indicator_picker import IndicatorMenu, IndicatorPicker
@@ -25,7 +27,8 @@ from sandbox.ui.panels.worker import client_for_worker
 from sandbox.ui.prefetch import Prefetcher
 from sandbox.ui.state import MapState, RegionSeries, WallState
 from sandbox.ui.summary import SummaryPanel
-from sandbox.ui.theme import Metrics, apply_theme, metrics_for_height, stylesheet
+from sandbox.ui.paint_cache import SnapshotEffect, WidgetCache
+from sandbox.ui.theme import Colors, Metrics, apply_theme, metrics_for_height, stylesheet
 from sandbox.ui.timeline import TimelineBar, TimelinePlayer
 from sandbox.ui.village_panel import VillagePanel
 
@@ -39,7 +42,81 @@ VILLAGE_FRACTION = 0.44
 LEAF_NOTE = "已是最底层（行政村），没有下级区域"
 ROOT_NOTE = "已是最上层"
 IDLE_SECONDS = 300.0  # nobody touched the wall for this long: back to the county overview
+PRELOAD_DELAY_MS = 1000  # after the first data: mapclassify's import (≈3 s of CPU) waits for the first frames
+_PRELOAD: threading.Thread | None = None
+PREPARE_RETRY_MS = 60  # a prefetched level waits for the animation or load on screen to end
 _INPUT_EVENTS = {QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.TouchBegin, QEvent.Type.Wheel}
+
+
+class _Backdrop(QWidget):
+    """The window's background, painted once per size and blitted: the plain navy, the header's band
+    and under it a gradient over the body. Opaque, so Qt paints nothing beneath it, and opaque
+    children (the map, and the cards that bake this backdrop into their own cached pixels, see
+    `paint_under`) are cut out of what it paints."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("wallRoot")
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
+        self.header: QWidget | None = None  # the band at the top
+        self.body: QWidget | None = None  # the area under the gradient
+        self.metrics: Metrics = metrics_for_height(1080)
+        self.pixels = WidgetCache(opaque=True)
+        self.covered: list[QWidget] = []  # children whose own image includes this backdrop (no Qt opacity)
+
+    def key(self) -> tuple:
+        geo = tuple((w.geometry().getRect() if w is not None else None) for w in (self.header, self.body))
+        return (*geo, self.metrics)
+
+    def paintEvent(self, event) -> None:
+        region = event.region()
+        for w in self.covered:  # they paint this backdrop themselves (see SnapshotEffect)
+            if w.isVisible():
+                region -= QRect(w.mapTo(self, QPoint(0, 0)), w.size())
+        if region.isEmpty():
+            return
+        p = QPainter(self)
+        try:
+            self._blit(p, region)
+        finally:
+            p.end()
+
+    def _blit(self, p: QPainter, region=None) -> None:
+        key = self.key()
+        self.pixels.paint(self, p, lambda q: self._paint(q, key), key, region)
+
+    def paint_under(self, p: QPainter, widget: QWidget) -> None:
+        """Paint what this backdrop shows under `widget` (in `widget`'s coordinates): a card that
+        paints it first covers every one of its pixels, so it can be opaque."""
+        o = widget.mapTo(self, QPoint(0, 0))
+        dev = p.device()
+        dpr = dev.devicePixelRatioF() if dev is not None else self.devicePixelRatioF()
+        key = self.key()
+        img = self.pixels.image(self, dpr, lambda q: self._paint(q, key), key)
+        w, h = widget.width(), widget.height()
+        p.drawImage(QRectF(0, 0, w, h), img, QRectF(o.x() * dpr, o.y() * dpr, w * dpr, h * dpr))
+
+    def under_key(self, widget: QWidget) -> tuple:
+        o = widget.mapTo(self, QPoint(0, 0))
+        return (o.x(), o.y(), self.width(), self.height(), self.key())
+
+    def _paint(self, p: QPainter, key: tuple) -> None:
+        p.fillRect(self.rect(), QColor(Colors.background))
+        if self.header is not None and self.header.isVisible():
+            r = QRectF(self.header.geometry())
+            g = QLinearGradient(QPointF(0, r.top()), QPointF(0, r.bottom()))
+            g.setColorAt(0.0, QColor("#0f2a50"))
+            g.setColorAt(1.0, QColor("#081426"))
+            p.fillRect(r, g)
+            b = self.metrics.px(2)  # the accent rule under the header (QSS keeps its room: a transparent border)
+            p.fillRect(QRectF(r.left(), r.bottom() + 1 - b, r.width(), b), QColor(Colors.accent))
+        if self.body is not None:
+            r = QRectF(self.body.geometry())
+            if not r.isEmpty():
+                g = QLinearGradient(QPointF(0, r.top()), QPointF(0, r.bottom()))
+                g.setColorAt(0.0, QColor(Colors.background_top))
+                g.setColorAt(1.0, QColor(Colors.background))
+                p.fillRect(r, g)
 
 
 class WallWindow(QMainWindow):
@@ -57,8 +134,9 @@ class WallWindow(QMainWindow):
     def __init__(self, client: WallClient, *, region: str, year: int | None = None,
                  indicator: str = "poverty_incidence", retry_seconds: float = 30.0,
                  prefetch: bool = True, idle_seconds: float = IDLE_SECONDS, animate: bool = True,
-                 panels_client: WallClient | None = None, parent: QWidget | None = None):
+                 panels_client: WallClient | None = None, preload: bool = True, parent: QWidget | None = None):
         super().__init__(parent)
+        self.preload = preload  # import mapclassify in the background after the first data
         self.setObjectName("wall")
         self.setWindowTitle("扶贫电子沙盘")
         self.client = client
@@ -70,7 +148,7 @@ class WallWindow(QMainWindow):
         # Panels fetch on threads of their own, each with its own HTTP session.
         panels_client = client if panels_client is None else panels_client
         self.kpis = KpiStrip(client_for_worker(panels_client), animate=animate)
-        self.panels = PanelsColumn(client_for_worker(panels_client), indicator=indicator)
+        self.panels = PanelsColumn(client_for_worker(panels_client), indicator=indicator, lazy_trend=True)
         self._build()
 
         self.worker = FetchWorker(self)
@@ -82,6 +160,10 @@ class WallWindow(QMainWindow):
         self.village_loader.failed.connect(self._on_village_failed)
         self.prefetcher = Prefetcher(client, self.worker, self._series_of, self)
         self.prefetcher.enabled = prefetch
+        self.prefetcher.ready.connect(self._queue_prepare)
+        self._to_prepare: list[str] = []  # prefetched levels to lay out and render while idle
+        self._prepare_timer = QTimer(self, singleShot=True, interval=0)
+        self._prepare_timer.timeout.connect(self._prepare_next)
         self.player = TimelinePlayer(self.state, self.set_year, parent=self)
         self.player.playingChanged.connect(self.timeline.set_playing)
         self._retry = QTimer(self, singleShot=True, interval=max(1, int(retry_seconds * 1000)))
@@ -108,7 +190,7 @@ class WallWindow(QMainWindow):
         self.village_panel = VillagePanel(st.village, st.map)
         self.village_panel.hide()
 
-        root = QWidget(objectName="wallRoot")
+        root = _Backdrop()
         self.indicator_menu = IndicatorMenu(st.map, root)
         self.indicator_picker = IndicatorPicker(st.map, self.indicator_menu)
 
@@ -146,6 +228,17 @@ class WallWindow(QMainWindow):
         body.addWidget(self.side, 0)
         self._body_host = QWidget(objectName="bodyHost")
         self._body_host.setLayout(body)
+        root.body, root.header = self._body_host, self.header
+        # Panels of labels and plain buttons: painted from one image until something in them changes.
+        for panel in (self.header, self.side, self.breadcrumb, self.timeline):
+            panel.setGraphicsEffect(SnapshotEffect(panel, root))
+            root.covered.append(panel)
+        self._backdrop = root
+        # Cards straight over the backdrop bake it into their cached pixels and are opaque: Qt then
+        # paints neither the backdrop nor anything else under them.
+        for card in (*self.kpis.cards.values(), self.kpis.as_of_block):
+            card.set_backdrop(root)
+        self.panels.set_backdrop(root)
 
         self._kpi_host = QWidget(objectName="kpiStrip")
         self.kpi_strip = QHBoxLayout(self._kpi_host)
@@ -205,8 +298,53 @@ class WallWindow(QMainWindow):
         known = region == self.state.map.region_code or self.state.nav.index_of(region) is not None or (
             self.state.map.region_map is not None and self.state.map.region_map.feature(region) is not None)
         self.loader.request(region, year, with_indicators=not self._have_indicators,
-                            series=self._series_of(region), with_ancestors=not known)
+                            series=self._series_of(region), with_ancestors=not known,
+                            has_children=self._has_children(region),
+                            preload_classes=not classify.preloaded()
+                            and classify.needs_mapclassify(self.state.map.indicator_key))
         self.canvas.set_busy(busy)
+
+    def _has_children(self, code: str) -> bool | None:
+        """Whether `code` is a level with a map of its own (not a village), when the screen knows."""
+        st = self.state
+        if code == st.map.region_code:
+            return True
+        f = st.map.region_map.feature(code) if st.map.region_map is not None else None
+        if f is not None:
+            return f.level != "village"
+        crumb = next((c for c in st.nav.stack if c.code == code), None)
+        return None if crumb is None else not crumb.is_leaf
+
+    def _preload_classes(self) -> None:
+        """Import mapclassify off the GUI thread once the first data is on screen, so switching to an
+        indicator classed by natural breaks or quantiles never freezes the wall for its import."""
+        global _PRELOAD
+        if _PRELOAD is None and not classify.preloaded():
+            _PRELOAD = threading.Thread(target=classify.preload_quietly, name="mapclassify-preload", daemon=True)
+            _PRELOAD.start()
+
+    def _queue_prepare(self, code: str) -> None:
+        rm = self.state.map.region_map
+        if rm is None or rm.feature(code) is None:
+            return  # prefetched for a level no longer on screen
+        if code not in self._to_prepare:
+            self._to_prepare.append(code)
+        self._prepare_timer.start(0)
+
+    def _prepare_next(self) -> None:
+        """Render one prefetched level ahead of its drill (one per event-loop turn, never mid-animation):
+        the click then shows pixels that already exist."""
+        if not self._to_prepare or not self.isVisible():
+            return
+        if self.canvas.animating or self.state.loading:
+            self._prepare_timer.start(PREPARE_RETRY_MS)
+            return
+        code = self._to_prepare.pop(0)
+        ready = self.prefetcher.get(code, self.state.map.year)
+        if ready is not None and ready.village is None:
+            self.canvas.prepare(str(ready.region.get("code") or code), ready.region_map, ready.series)
+        if self._to_prepare:
+            self._prepare_timer.start(0)
 
     def _series_of(self, code: str) -> RegionSeries | None:
         return self._series.get(code) or self.prefetcher.series(code)
@@ -324,9 +462,22 @@ class WallWindow(QMainWindow):
             st.open_village(v.region, v.households, v.note)
         self._target = (st.map.region_code, st.map.year)
         self.dataApplied.emit()
+        if not self.panels.trend_ready:  # pyqtgraph's import waits for the first data on screen
+            QTimer.singleShot(0, self.panels.ensure_trend)
+        if self.preload and _PRELOAD is None:
+            QTimer.singleShot(PRELOAD_DELAY_MS, self._preload_classes)
+        children = [f.code for f in result.region_map.features if f.level != "village"]
+        self._to_prepare = [c for c in self._to_prepare if c in children]  # the last level's are moot
         if not self.player.playing:  # the next click is most likely one of these
-            self.prefetcher.schedule([f.code for f in result.region_map.features if f.level != "village"],
-                                     st.map.year)
+            self.prefetcher.schedule(children, st.map.year)
+            for code in children:  # fetched earlier: lay out and render again if it fell out of the cache
+                if self.prefetcher.get(code, st.map.year) is not None:
+                    self._queue_prepare(code)
+
+    @property
+    def preparing(self) -> bool:
+        """Prefetched levels are still waiting to be laid out and rendered ahead of their drill."""
+        return bool(self._to_prepare)
 
     def _on_failed(self, message: str) -> None:
         st = self.state
@@ -358,15 +509,19 @@ class WallWindow(QMainWindow):
         self.loadFailed.emit(message)
 
     def _on_village_state(self, village) -> None:
-        self.village_panel.setVisible(village.is_open)
-        self.panels.setVisible(not village.is_open)  # the village panel takes the room the map needs
+        # The village panel takes the room the panels column leaves: hide one before showing the other,
+        # or for a moment both count towards the window's minimum width and the window grows for good.
+        first, then = (self.panels, self.village_panel) if village.is_open else (self.village_panel, self.panels)
+        first.setVisible(False)
         self._size_columns()
+        then.setVisible(True)
 
     # -- layout -------------------------------------------------------------------------------------
     def _apply_metrics(self, m: Metrics) -> None:
         if m == self.metrics:
             return
         self.metrics = m
+        self._backdrop.metrics = m
         self.setStyleSheet(stylesheet(m))
         pad = m.px(16)
         self._body_host.layout().setContentsMargins(pad, pad, pad, pad)
@@ -386,9 +541,14 @@ class WallWindow(QMainWindow):
         self.header.setFixedHeight(m.px(104))
 
     def _size_columns(self) -> None:
-        self.side.setFixedWidth(max(260, int(self.width() * SIDE_FRACTION)))
-        self.panels.setFixedWidth(max(300, int(self.width() * PANELS_FRACTION)))
-        self.village_panel.setFixedWidth(max(420, int(self.width() * VILLAGE_FRACTION)))
+        w = self.width()
+        side = max(260, int(w * SIDE_FRACTION))
+        self.side.setFixedWidth(side)
+        self.panels.setFixedWidth(max(300, int(w * PANELS_FRACTION)))
+        # Never wider than what the map column (its breadcrumb) leaves: a window never grows for it.
+        pad = self.metrics.px(16) if self.metrics is not None else 16
+        room = w - side - self._map_column.minimumSize().width() - 4 * pad
+        self.village_panel.setFixedWidth(max(420, min(int(w * VILLAGE_FRACTION), room)))
 
     def resizeEvent(self, event) -> None:
         self._apply_metrics(metrics_for_height(self.height()))
@@ -444,6 +604,20 @@ def _application(offscreen: bool = False) -> QApplication:
     return app
 
 
+def _settle(app: QApplication, win: WallWindow, turns: int = 3, limit: int = 25) -> None:
+    """Turn the event loop until a painted frame stops changing the layout (pyqtgraph sizes its axes
+    while painting and lays out in posted events): `turns` quiet turns in a row, at most `limit`."""
+    quiet, last = 0, None
+    for _ in range(limit):
+        win.grab()  # paints: lets every widget measure what it draws
+        app.processEvents()
+        state = win.panels.trend.plot_layout_key()
+        quiet = quiet + 1 if state == last else 0
+        last = state
+        if quiet >= turns:
+            return
+
+
 def render_screenshot(client: WallClient, path: str | os.PathLike, size: tuple[int, int] = (1920, 1080), *,
                       region: str, year: int | None = None,
                       indicator: str = "poverty_incidence", timeout: float = 60.0) -> Path:
@@ -451,7 +625,7 @@ def render_screenshot(client: WallClient, path: str | os.PathLike, size: tuple[i
 
     A village's code renders its town's map with the village panel open."""
     app = _application(offscreen=True)
-    win = WallWindow(client, region=region, year=year, indicator=indicator, animate=False)
+    win = WallWindow(client, region=region, year=year, indicator=indicator, animate=False, preload=False)
     win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     win.resize(*size)
     win.show()
@@ -464,7 +638,7 @@ def render_screenshot(client: WallClient, path: str | os.PathLike, size: tuple[i
             app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
             time.sleep(0.01)
         win.kpis.finish_animations()
-        app.processEvents()
+        _settle(app, win)
         out = Path(path)
         out.parent.mkdir(parents=True, exist_ok=True)
         if not win.grab().save(str(out), "PNG"):

@@ -115,6 +115,23 @@ class FakeClient:
         self._enter("children_geojson", code, year)
         return copy.deepcopy(self.fc)
 
+    def children_series(self, code: str) -> dict:
+        """Every year the same values as the one FeatureCollection (that is what children_geojson answers)."""
+        self._enter("children_series", code)
+        if code != COUNTY:
+            raise ApiError(404, f"未找到区划代码 {code}")
+        keys = ("poverty_incidence", "poor_population", "housing_safe_rate")
+        values = {f["properties"]["code"]: {k: f["properties"].get(k) for k in keys} for f in self.fc["features"]}
+        years = list(range(2014, 2021))
+        return {"code": COUNTY, "years": years, "as_of": AS_OF,
+                "children": {c: {str(y): dict(v) for y in years} for c, v in values.items()}}
+
+
+def without_series(client):
+    """`client` as an API without GET /children/series (the wall then fetches one map per year)."""
+    client.children_series = None
+    return client
+
 
 @pytest.fixture
 def themed_app(qapp):
@@ -322,6 +339,18 @@ class FakeCounty:
         return {"type": "FeatureCollection", "features": features, "year": year, "as_of": AS_OF, "bbox": bbox,
                 "demo": self.demo, "data_label": "演示数据" if self.demo else None,
                 "parent": {"code": code, "name": self._name(code), "level": level}}
+
+    def children_series(self, code: str) -> dict:
+        self._enter("children_series", code)
+        self._check(code)
+        level = self._level(code)
+        code = COUNTY if level == "county" else code
+        keys = ("poverty_incidence", "poor_population", "housing_safe_rate", "relapse_rate")
+        children = {}
+        for c in self._children(code):
+            children[c] = {str(y): {k: v for k, v in _props(c, "", "", self.incidence(c, y), None).items() if k in keys}
+                           for y in YEARS}
+        return {"code": code, "years": list(YEARS), "as_of": AS_OF, "children": children}
 
     def households(self, region: str, status: str | None = None, page: int = 1) -> dict:
         self._enter("households", region, page)

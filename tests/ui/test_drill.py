@@ -12,7 +12,7 @@ from sandbox.ui.theme import NO_DATA_COLOR, ramp
 from sandbox.ui.village import DELEGATION_NOTE
 from sandbox.ui.wall import LEAF_NOTE, ROOT_NOTE, WallWindow
 
-from .conftest import COUNTY, LEAFLESS_TOWN, NO_DATA_VILLAGE, town_code, village_code
+from .conftest import COUNTY, LEAFLESS_TOWN, NO_DATA_VILLAGE, town_code, village_code, without_series
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
@@ -222,8 +222,24 @@ def test_api_failure_mid_drill_keeps_the_current_level(qtbot, make_wall, county_
     assert not wall.banner.isVisible() and wall.breadcrumb.text() == "独山县 › 百泉镇"
 
 
-def test_failure_loading_another_year_of_the_series_never_half_draws(qtbot, make_wall, county_client):
+def test_failure_loading_the_series_never_half_draws(qtbot, make_wall, county_client):
     wall = make_wall(county_client)
+    real = county_client.children_series
+
+    def broken(code):
+        if code == TOWN:
+            raise ApiError(500, "boom")
+        return real(code)
+
+    county_client.children_series = broken
+    with qtbot.waitSignal(wall.loadFailed, timeout=10000):
+        click_region(qtbot, wall, TOWN)
+    assert "内部错误（500）" in wall.banner.text()
+    assert wall.state.map.region_code == COUNTY and len(shown_codes(wall)) == 6
+
+
+def test_failure_loading_another_year_of_the_series_never_half_draws(qtbot, make_wall, county_client):
+    wall = make_wall(without_series(county_client))  # an API without /children/series: a map per year
     real = county_client.children_geojson
 
     def broken(code, year=None):
@@ -308,9 +324,9 @@ def test_year_slider_changes_the_year_requested_and_the_colours(qtbot, make_wall
     assert wall.header.year_label.text() == "2016 年度"
     colour_2016 = fill(wall, TOWN)  # 百泉镇: 4% in 2020, 16% in 2016
     assert colour_2020 == ramp(6, False)[1] and colour_2016 == ramp(6, False)[3]
-    # the series was fetched once: a new year costs one region call, no geometry
-    assert [c for c in county_client.calls if c[0] == "children_geojson" and c[2] == 2016] == \
-        [("children_geojson", COUNTY, 2016)]
+    # the series was fetched once: a new year costs one region call, no map and no series again
+    assert [c for c in county_client.calls if c[0] == "children_geojson"] == [("children_geojson", COUNTY, None)]
+    assert [c for c in county_client.calls if c[0] == "children_series"] == [("children_series", COUNTY)]
 
 
 def test_same_value_same_colour_in_two_years(qtbot, make_wall, county_client):

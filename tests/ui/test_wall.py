@@ -43,12 +43,25 @@ def centre_colour(wall, code):
     return colour
 
 
+def test_without_the_series_endpoint_every_year_is_a_map(qtbot, make_wall, fake_client):
+    from .conftest import without_series
+
+    wall = loaded(qtbot, make_wall(without_series(fake_client)))
+    first, rest = fake_client.calls[:3], fake_client.calls[3:]  # one round trip, then the other years
+    assert sorted(first) == [("children_geojson", "522726000000", None), ("indicators",),
+                             ("region", "522726000000", None)]
+    assert rest == [("children_geojson", "522726000000", y) for y in (2014, 2015, 2017, 2018, 2019, 2020)]
+    assert wall.state.map.series.years == list(range(2014, 2021))
+
+
 def test_wall_loads_in_a_worker_and_fills_the_header(qtbot, make_wall, fake_client):
     wall = loaded(qtbot, make_wall(fake_client))
     assert threading.main_thread().name not in fake_client.threads
-    # the children of every year (fixed class breaks), the year on screen first
-    assert [c[0] for c in fake_client.calls] == ["indicators", "region", *["children_geojson"] * 7]
-    assert [c[2] for c in fake_client.calls[2:]] == [2016, 2014, 2015, 2017, 2018, 2019, 2020]
+    # one round trip: the registry, the region, the map of the year on screen and every year's values
+    # (fixed class breaks) in one request each, at the same time
+    assert sorted(fake_client.calls) == [("children_geojson", "522726000000", None),
+                                         ("children_series", "522726000000"), ("indicators",),
+                                         ("region", "522726000000", None)]
     assert wall.header.title_label.text() == "独山县脱贫攻坚电子沙盘"
     assert wall.header.year_label.text() == "2016 年度"
     assert wall.header.as_of_label.text() == "数据截至 2020年12月31日 18:00"

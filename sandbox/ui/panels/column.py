@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from sandbox.ui.panels.breakdowns import CausePanel, ExitBatchPanel, GuaranteePanel
+from sandbox.ui.panels.model import indicator_label
 from sandbox.ui.panels.paint import Panel
-from sandbox.ui.panels.trend import TrendClient, TrendPanel
 from sandbox.ui.theme import Metrics, metrics_for_height
+
+if TYPE_CHECKING:
+    from sandbox.ui.panels.trend import TrendClient, TrendPanel
 
 __all__ = ["PanelsColumn"]
 
@@ -21,9 +24,9 @@ class PanelsColumn(QWidget):
     ApiClient that no other thread uses.
     """
 
-    def __init__(self, client: TrendClient, parent: QWidget | None = None, *,
+    def __init__(self, client: "TrendClient", parent: QWidget | None = None, *,
                  indicator: str = "poverty_incidence", exit_lines: Mapping[str, float] | None = None,
-                 retry_seconds: float = 30.0):
+                 retry_seconds: float = 30.0, lazy_trend: bool = False):
         super().__init__(parent)
         self.setObjectName("panelsColumn")
         self.metrics: Metrics = metrics_for_height(1080)
@@ -31,17 +34,67 @@ class PanelsColumn(QWidget):
         self.exit_batch = ExitBatchPanel()
         self.causes = CausePanel()
         self.guarantee = GuaranteePanel()
-        self.trend = TrendPanel(client, indicator=indicator, exit_lines=exit_lines, retry_seconds=retry_seconds)
+        self._trend_args = (client, indicator, exit_lines, retry_seconds)
+        self._indicator, self._backdrop = indicator, None
+        self._trend: "TrendPanel | None" = None
+        # The trend needs pyqtgraph (≈0.4 s to import): with `lazy_trend` a titled card stands in
+        # until `ensure_trend()` (the wall calls it once the first data is on screen) or first use.
+        self._slot: Panel | None = Panel(self._trend_title(indicator), QWidget()) if lazy_trend else None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         for panel in (self.exit_batch, self.causes, self.guarantee):
             lay.addWidget(panel, 0)
-        lay.addWidget(self.trend, 1)
+        if self._slot is not None:
+            lay.addWidget(self._slot, 1)
+        else:
+            self.ensure_trend()
         self.set_metrics(self.metrics)
+
+    @staticmethod
+    def _trend_title(indicator: str) -> str:
+        return f"{indicator_label(indicator)[0]}变化趋势"
+
+    @property
+    def trend(self) -> "TrendPanel":
+        return self.ensure_trend()
+
+    @property
+    def trend_ready(self) -> bool:
+        return self._trend is not None
+
+    def ensure_trend(self) -> "TrendPanel":
+        """Build the trend panel now if it is still the stand-in."""
+        if self._trend is None:
+            from sandbox.ui.panels.trend import TrendPanel
+
+            client, indicator, exit_lines, retry_seconds = self._trend_args
+            self._trend = TrendPanel(client, indicator=self._indicator, exit_lines=exit_lines,
+                                     retry_seconds=retry_seconds)
+            self._trend.set_metrics(self.metrics)
+            if self._backdrop is not None:
+                self._trend.set_backdrop(self._backdrop)
+            lay = self.layout()
+            if self._slot is not None:
+                lay.replaceWidget(self._slot, self._trend)
+                self._slot.hide()
+                self._slot.deleteLater()
+                self._slot = None
+            else:
+                lay.addWidget(self._trend, 1)
+            if self.region is not None:
+                self._trend.update_region(self.region)
+        return self._trend
 
     @property
     def panels(self) -> tuple[Panel, ...]:
-        return self.exit_batch, self.causes, self.guarantee, self.trend
+        last = self._trend if self._trend is not None else self._slot
+        return self.exit_batch, self.causes, self.guarantee, last
+
+    def set_backdrop(self, backdrop) -> None:
+        """Cards paint the wall's backdrop into their own pixels (see Panel.set_backdrop)."""
+        self._backdrop = backdrop
+        for panel in self.panels:
+            panel.set_backdrop(backdrop)
 
     def update_region(self, region: Mapping[str, Any] | None) -> None:
         if not region:
@@ -49,7 +102,8 @@ class PanelsColumn(QWidget):
         self.region = dict(region)
         for panel in (self.exit_batch, self.causes, self.guarantee):
             panel.update_region(self.region)
-        self.trend.update_region(self.region)
+        if self._trend is not None:
+            self._trend.update_region(self.region)
 
     def set_metrics(self, metrics: Metrics) -> None:
         self.metrics = metrics
@@ -59,11 +113,17 @@ class PanelsColumn(QWidget):
         self.updateGeometry()
 
     def set_indicator(self, key: str) -> None:
-        self.trend.set_indicator(key)
+        self._indicator = key
+        if self._trend is not None:
+            self._trend.set_indicator(key)
+        elif self._slot is not None:
+            self._slot.set_title(self._trend_title(key))
 
     def set_year(self, year: int | None) -> None:
-        self.trend.set_year(year)
+        if self._trend is not None:
+            self._trend.set_year(year)
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
         """Stop the trend's worker (call from the window's closeEvent)."""
-        self.trend.shutdown(timeout_ms)
+        if self._trend is not None:
+            self._trend.shutdown(timeout_ms)

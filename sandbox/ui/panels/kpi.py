@@ -12,7 +12,10 @@ from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
 from sandbox.ui.fmt import NO_DATA_TEXT
 from sandbox.ui.panels.model import KpiFigure, as_of_text, kpi_figures, number_text
-from sandbox.ui.panels.paint import Composition, PaintedWidget, PanelColors, TextItem, fit_font, text_width
+from sandbox.ui.paint_cache import WidgetCache
+from sandbox.ui.panels.paint import (
+    Composition, PaintedWidget, PanelColors, TextItem, draw_text, fit_font, text_width,
+)
 from sandbox.ui.panels.worker import BackgroundCall
 from sandbox.ui.theme import Metrics, metrics_for_height
 
@@ -49,6 +52,8 @@ class KpiCard(PaintedWidget):
         self._anim.finished.connect(self._on_finished)
         self._start: float = 0.0
         self._t0 = 0.0
+        self.still_pixels = WidgetCache()  # while counting: everything but the number and its unit
+        self.face_pixels = WidgetCache()  # the card itself, whatever it shows
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     # -- figures ----------------------------------------------------------------------------------
@@ -103,6 +108,51 @@ class KpiCard(PaintedWidget):
             self._cache = None  # the number depends on the clock while counting
         return super().composition()
 
+    def set_backdrop(self, backdrop) -> None:
+        for cache in (self.still_pixels, self.face_pixels):
+            cache.opaque = backdrop is not None
+            cache.invalidate()
+        super().set_backdrop(backdrop)
+
+    def _paint_all(self, p: QPainter, comp: Composition) -> None:
+        """The card's face (backdrop, card, accent line: cached per size), then its texts."""
+        under = self._backdrop.under_key(self) if self._backdrop is not None else None
+        self.face_pixels.paint(self, p, self._paint_face, (under, self.metrics))
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        for item in comp.texts:
+            draw_text(p, item)
+
+    def _paint_face(self, p: QPainter) -> None:
+        if self._backdrop is not None:
+            self._backdrop.paint_under(p, self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._paint_card(p, float(self.width()), float(self.height()))
+
+    def cacheable(self) -> bool:
+        return not self.animating  # counting: see paintEvent
+
+    def paintEvent(self, event) -> None:
+        if not self.animating:
+            super().paintEvent(event)  # the whole card from its cached pixels
+            return
+        # Counting: the card, label and note stay put (cached once per count); only the number and
+        # its unit are drawn each frame, the number from cached glyphs.
+        comp = self.composition()
+        moving = [t for t in comp.texts if t.name in ("number", "unit")]
+        still = [t for t in comp.texts if t.name not in ("number", "unit")]
+        under = self._backdrop.under_key(self) if self._backdrop is not None else None
+        key = (tuple((t.text, t.font.key(), t.rect.getRect(), t.color) for t in still), under, self.metrics)
+        p = QPainter(self)
+        try:
+            self.still_pixels.paint(self, p, lambda q: self._paint_all(q, Composition(still, comp.shapes)), key)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+            for item in moving:
+                draw_text(p, item)
+        finally:
+            p.end()
+
     def finish_animation(self) -> None:
         if self.animating:
             self._anim.stop()
@@ -113,7 +163,7 @@ class KpiCard(PaintedWidget):
         if target is None:
             return
         self._shown = self._start + (target - self._start) * float(t)
-        self.invalidate()
+        self.update()  # the number moves; the card's size and the rest of its picture do not
 
     def _on_finished(self) -> None:
         self._shown = self.figure.value

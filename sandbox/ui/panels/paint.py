@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QLinearGradient, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
+from sandbox.ui.paint_cache import WidgetCache, draw_outline_text
 from sandbox.ui.panels.model import as_of_text
 from sandbox.ui.theme import Colors, Metrics, metrics_for_height, ui_font
 
@@ -100,14 +101,7 @@ def draw_text(p: QPainter, item: TextItem) -> None:
         else:
             x = rect.left()
         y = rect.top() + (rect.height() - fm.height()) / 2.0 + fm.ascent()
-        path = QPainterPath()
-        path.addText(QPointF(x, y), font, item.text)
-        colour = QColor(item.color)
-        p.save()
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillPath(path, colour)
-        p.strokePath(path, QPen(colour, font.pixelSize() / 32.0))
-        p.restore()
+        draw_outline_text(p, x, y, font, item.text, item.color, font.pixelSize() / 32.0)
         return
     p.setFont(font)
     p.setPen(QColor(item.color))
@@ -139,12 +133,26 @@ class Composition:
 
 
 class PaintedWidget(QWidget):
-    """A widget drawn from a Composition that is recomputed when size, data or metrics change."""
+    """A widget drawn from a Composition that is recomputed when size, data or metrics change.
+
+    Its pixels are cached too (`pixels`): a repaint without a change is one blit. A subclass whose
+    picture changes without `invalidate()` (a running animation) returns False from `cacheable()`.
+    """
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.metrics: Metrics = metrics_for_height(1080)
         self._cache: tuple[tuple[int, int], Composition] | None = None
+        self.pixels = WidgetCache()
+        self._backdrop = None
+
+    def set_backdrop(self, backdrop) -> None:
+        """Paint `backdrop` (see sandbox.ui.wall._Backdrop) under this widget into its own pixels, and
+        so be opaque: nothing under it gets painted in a frame."""
+        self._backdrop = backdrop
+        self.pixels.opaque = backdrop is not None
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, backdrop is not None)
+        self.invalidate()
 
     def set_metrics(self, metrics: Metrics) -> None:
         if metrics != self.metrics:
@@ -153,8 +161,12 @@ class PaintedWidget(QWidget):
 
     def invalidate(self) -> None:
         self._cache = None
+        self.pixels.invalidate()
         self.updateGeometry()
         self.update()
+
+    def cacheable(self) -> bool:
+        return True
 
     def composition(self) -> Composition:
         size = (self.width(), self.height())
@@ -177,6 +189,21 @@ class PaintedWidget(QWidget):
     def paintEvent(self, event) -> None:
         comp = self.composition()
         p = QPainter(self)
+        try:
+            if self.cacheable():
+                under = self._backdrop.under_key(self) if self._backdrop is not None else None
+                self.pixels.paint(self, p, lambda q: self._paint_all(q, comp), (id(comp), under))
+            else:
+                self._paint_all(p, comp)
+        finally:
+            p.end()
+
+    def _paint_all(self, p: QPainter, comp: Composition) -> None:
+        if self._backdrop is not None:
+            self._backdrop.paint_under(p, self)
+        self.paint_composition(p, comp)
+
+    def paint_composition(self, p: QPainter, comp: Composition) -> None:
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         for shape in comp.shapes:
@@ -185,7 +212,6 @@ class PaintedWidget(QWidget):
             p.restore()
         for item in comp.texts:
             draw_text(p, item)
-        p.end()
 
 
 class Panel(QWidget):
@@ -197,6 +223,8 @@ class Panel(QWidget):
         self._title = title
         self._as_of: str | None = None
         self.body = body
+        self.frame_pixels = WidgetCache()  # the card, title and 数据截至 line; the body paints itself
+        self._backdrop = None
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         lay = QVBoxLayout(self)
         lay.addWidget(body, 1)
@@ -294,9 +322,26 @@ class Panel(QWidget):
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name="as_of"))
         return items
 
+    def set_backdrop(self, backdrop) -> None:
+        """Paint `backdrop` under the card into its cached pixels and be opaque (see PaintedWidget)."""
+        self._backdrop = backdrop
+        self.frame_pixels.opaque = backdrop is not None
+        self.frame_pixels.invalidate()
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, backdrop is not None)
+        self.update()
+
     def paintEvent(self, event) -> None:
-        m = self.metrics
         p = QPainter(self)
+        try:
+            under = self._backdrop.under_key(self) if self._backdrop is not None else None
+            self.frame_pixels.paint(self, p, self._paint_frame, (self._title, self._as_of, self.metrics, under))
+        finally:
+            p.end()
+
+    def _paint_frame(self, p: QPainter) -> None:
+        if self._backdrop is not None:
+            self._backdrop.paint_under(p, self)
+        m = self.metrics
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         r = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
         radius = m.px(6)
@@ -329,4 +374,3 @@ class Panel(QWidget):
             p.drawLine(QPointF(x, y + dy * radius / 2), QPointF(x, y + dy * (radius / 2 + corner)))
         for item in self.text_items():
             draw_text(p, item)
-        p.end()

@@ -9,9 +9,10 @@ from typing import Any, Callable, Mapping, Protocol
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QLinearGradient
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QLinearGradient, QPainter
+from PySide6.QtWidgets import QGraphicsView, QLabel, QSizePolicy, QWidget
 
+from sandbox.ui.paint_cache import WidgetCache
 from sandbox.ui.panels.model import EXIT_LINES, TrendSeries, indicator_label, number_text, parse_trend
 from sandbox.ui.panels.paint import Panel, PanelColors
 from sandbox.ui.panels.worker import BackgroundCall
@@ -42,13 +43,58 @@ def _value_text(value: float | None, unit: str) -> str:
     return number_text(value, 0 if float(value).is_integer() else 1) + unit
 
 
+class CachedPlotWidget(pg.PlotWidget):
+    """A PlotWidget that keeps its last picture: a repaint without a change is one blit, not a walk
+    over the scene's items' paint(). Any change of the scene (pyqtgraph reports them through
+    `scene().changed`, the panel also says so directly), of where its items are, or of the view's
+    size paints it afresh."""
+
+    pixels: WidgetCache | None = None  # GraphicsView.__init__ resizes before ours runs
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pixels = WidgetCache(opaque=True)  # the plot's background is an opaque colour
+        self.scene().changed.connect(self.invalidate)
+
+    def invalidate(self, *_: object) -> None:
+        if self.pixels is not None:
+            self.pixels.invalidate()
+        self.viewport().update()
+
+    def resizeEvent(self, ev) -> None:
+        if self.pixels is not None:
+            self.pixels.invalidate()
+        super().resizeEvent(ev)
+
+    def paintEvent(self, ev) -> None:
+        if self.pixels is None:
+            super().paintEvent(ev)
+            return
+        self.scene().prepareForPaint()  # what pyqtgraph's paintEvent does first (axes size their text)
+        vp = self.viewport()
+        p = QPainter(vp)
+        try:
+            self.pixels.paint(vp, p, self._paint_scene, self._layout_key())
+        finally:
+            p.end()
+
+    def _layout_key(self) -> tuple:
+        """Where every item is: pyqtgraph lays out (axes, labels) in posted events and reports the
+        change only at the next event-loop turn; a picture taken in between must not be reused."""
+        return tuple((it.isVisible(), it.sceneBoundingRect().getRect()) for it in self.scene().items())
+
+    def _paint_scene(self, p: QPainter) -> None:
+        r = self.viewport().rect()
+        QGraphicsView.render(self, p, QRectF(r), r)  # the scene through the view (prepared in paintEvent)
+
+
 class _TrendBody(QWidget):
     """The plot, with a message laid over it (loading, no data, or what failed)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.metrics: Metrics = metrics_for_height(1080)
-        self.plot = pg.PlotWidget(parent=self, background=PanelColors.card)
+        self.plot = CachedPlotWidget(parent=self, background=PanelColors.card)
         self.plot.setFrameShape(pg.QtWidgets.QFrame.Shape.NoFrame)
         self.message = QLabel(self)
         self.message.setObjectName("trendMessage")
@@ -162,6 +208,10 @@ class TrendPanel(Panel):
     @property
     def busy(self) -> bool:
         return self._call.busy
+
+    def plot_layout_key(self) -> tuple:
+        """Where the plot's items are (a screenshot waits until it stops changing)."""
+        return self.plot._layout_key()
 
     def message_text(self) -> str:
         """The message over the plot ('' when the chart is shown plainly)."""
@@ -294,6 +344,7 @@ class TrendPanel(Panel):
         self._draw()
 
     def _style_plot(self) -> None:
+        self.plot.invalidate()  # the cached picture is stale
         m = self.metrics
         pi = self.plot.getPlotItem()
         tick_font = ui_font(m.px(15))
@@ -327,6 +378,7 @@ class TrendPanel(Panel):
         self._draw()
 
     def _draw(self) -> None:
+        self.plot.invalidate()  # the cached picture is stale
         pi = self.plot.getPlotItem()
         s = self.series
         _label, unit = indicator_label(self._shown_indicator())
@@ -383,6 +435,12 @@ class TrendPanel(Panel):
 
     def _apply_highlight(self) -> None:
         s, y = self.series, self._year
+        y_top = self.plot.getPlotItem().getViewBox().viewRange()[1][1]
+        key = (id(s), y, self.metrics, self._shown_indicator(), y_top, self._shown)
+        if key == getattr(self, "_highlight_key", None):
+            return  # nothing moved (a drill to another region before its trend arrived)
+        self._highlight_key = key
+        self.plot.invalidate()  # the cached picture is stale
         if s is None or y not in s.years:
             self.year_band.hide()
             self.year_dot.setData([])
@@ -403,7 +461,6 @@ class TrendPanel(Panel):
         # keep the caption inside the plot at the first and last years
         years = s.years
         ax = 0.5 if len(years) < 3 or years[0] < y < years[-1] else (0.0 if y == years[0] else 1.0)
-        y_top = self.plot.getPlotItem().getViewBox().viewRange()[1][1]
         ay = -0.35 if y_top > 0 and v > 0.72 * y_top else 1.3  # below the point near the top edge
         self.year_text.setAnchor((ax, ay))
         self.year_text.setPos(y, v)
@@ -419,6 +476,7 @@ class TrendPanel(Panel):
         return full if QFontMetricsF(font).horizontalAdvance(full) <= room else short
 
     def _fit_axes(self) -> None:
+        self.plot.invalidate()  # the cached picture is stale
         pi = self.plot.getPlotItem()
         text = self.left_axis_text()
         axis = pi.getAxis("left")
@@ -428,6 +486,7 @@ class TrendPanel(Panel):
 
     def _set_year_ticks(self) -> None:
         """Every year when there is room for it, else every other year (never overlapping labels)."""
+        self.plot.invalidate()  # the cached picture is stale
         years = self.series.years if self.series is not None else ()
         if not years:
             return

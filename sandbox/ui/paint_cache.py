@@ -1,0 +1,222 @@
+"""Pixel caches shared by the wall's painted widgets: a widget's own painting kept as an image, and
+big bold text drawn from per-glyph sprites.
+
+A wall frame is mostly unchanged pixels: a widget that paints from a cache costs one blit, and is
+painted again only after `invalidate()` (its data, size or pixel ratio changed).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from typing import Callable
+
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QRegion, QTransform
+from PySide6.QtWidgets import QAbstractButton, QGraphicsEffect, QLabel, QWidget
+
+__all__ = ["WidgetCache", "SnapshotEffect", "draw_outline_text", "glyph_cache_info"]
+
+
+class WidgetCache:
+    """One widget's painting as an image, reused while its key (size, pixel ratio, `extra`) holds."""
+
+    __slots__ = ("_key", "_image", "renders", "opaque")
+
+    def __init__(self, *, opaque: bool = False):
+        self._key: tuple | None = None
+        self._image: QImage | None = None
+        self.renders = 0  # tests: a repaint without a change renders nothing new
+        self.opaque = opaque  # the painting covers every pixel: stored without alpha, blitted as a copy
+
+    def invalidate(self) -> None:
+        self._image = None
+
+    @property
+    def valid(self) -> bool:
+        return self._image is not None
+
+    def image(self, widget: QWidget, dpr: float, draw: Callable[[QPainter], None], extra: tuple = ()) -> QImage:
+        """The cached painting of `widget` at pixel ratio `dpr` (`draw` paints it when needed)."""
+        w, h = widget.width(), widget.height()
+        key = (w, h, dpr, extra)
+        if self._image is None or self._key != key:
+            fmt = QImage.Format.Format_RGB32 if self.opaque else QImage.Format.Format_ARGB32_Premultiplied
+            img = QImage(max(1, math.ceil(w * dpr)), max(1, math.ceil(h * dpr)), fmt)
+            img.setDevicePixelRatio(dpr)
+            img.fill(0)
+            q = QPainter(img)
+            try:
+                q.setFont(widget.font())
+                draw(q)
+            finally:
+                q.end()
+            self._image, self._key = img, key
+            self.renders += 1
+        return self._image
+
+    def paint(self, widget: QWidget, p: QPainter, draw: Callable[[QPainter], None], extra: tuple = (),
+              region: QRegion | None = None) -> None:
+        """Blit the cached painting of `widget`; with `region` (a paint event's), only the rectangles
+        of it (faster than one blit under a complex clip)."""
+        dev = p.device()
+        dpr = dev.devicePixelRatioF() if dev is not None else widget.devicePixelRatioF()
+        img = self.image(widget, dpr, draw, extra)
+        if region is None or region.rectCount() <= 1:
+            p.drawImage(0, 0, img)
+            return
+        for r in region:
+            p.drawImage(QRectF(r), img, QRectF(r.x() * dpr, r.y() * dpr, r.width() * dpr, r.height() * dpr))
+
+
+# -- big bold text ---------------------------------------------------------------------------------------
+# Qt draws glyphs above ~64 px as outlines, which skips FreeType's synthetic bold; a font without a
+# bold face (WenQuanYi Micro Hei) then needs its outline stroked to look bold. Stroking glyph outlines
+# costs milliseconds per string, so each glyph is stroked once and reused (a counting KPI redraws its
+# number every frame from these sprites).
+_GLYPHS: OrderedDict[tuple, tuple[QImage, float, float]] = OrderedDict()
+_GLYPH_LIMIT = 1024
+_PHASES = 4  # sub-pixel positions per axis a glyph sprite is made for
+_glyph_stats = {"hits": 0, "misses": 0}
+
+
+def glyph_cache_info() -> dict[str, int]:
+    return {**_glyph_stats, "size": len(_GLYPHS)}
+
+
+def _font_key(font: QFont) -> tuple:
+    return font.family(), font.pixelSize(), font.bold(), font.weight(), font.italic()
+
+
+def _glyph(ch: str, font: QFont, colour: QColor, width: float, dpr: float, fx: int, fy: int
+           ) -> tuple[QImage, float, float]:
+    key = (ch, _font_key(font), colour.rgba(), width, dpr, fx, fy)
+    hit = _GLYPHS.get(key)
+    if hit is not None:
+        _GLYPHS.move_to_end(key)
+        _glyph_stats["hits"] += 1
+        return hit
+    _glyph_stats["misses"] += 1
+    fm = QFontMetricsF(font)
+    pad = math.ceil(width * dpr) + 2
+    baseline = pad + math.ceil(fm.ascent() * dpr)
+    w = math.ceil(fm.horizontalAdvance(ch) * dpr) + 2 * pad + 2
+    h = baseline + math.ceil(fm.descent() * dpr) + pad + 1
+    img = QImage(max(1, w), max(1, h), QImage.Format.Format_ARGB32_Premultiplied)
+    img.fill(0)
+    path = QPainterPath()
+    path.addText(QPointF(0, 0), font, ch)
+    p = QPainter(img)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.translate(pad + fx / _PHASES, baseline + fy / _PHASES)
+    p.scale(dpr, dpr)
+    p.fillPath(path, colour)
+    p.strokePath(path, QPen(colour, width))
+    p.end()
+    img.setDevicePixelRatio(dpr)
+    out = (img, pad / dpr, baseline / dpr)
+    _GLYPHS[key] = out
+    if len(_GLYPHS) > _GLYPH_LIMIT:
+        _GLYPHS.popitem(last=False)
+    return out
+
+
+def draw_outline_text(p: QPainter, x: float, y: float, font: QFont, text: str, colour: QColor | str,
+                      width: float) -> None:
+    """`text` with its baseline-left at (x, y): glyph outlines filled and stroked `width` wide (the same
+    picture as fillPath + strokePath of the whole string), from cached per-glyph sprites."""
+    colour = QColor(colour)
+    t = p.worldTransform()
+    if t.type().value > QTransform.TransformationType.TxTranslate.value:  # scaled or rotated: vectors
+        path = QPainterPath()
+        path.addText(QPointF(x, y), font, text)
+        p.fillPath(path, colour)
+        p.strokePath(path, QPen(colour, width))
+        return
+    dev = p.device()
+    dpr = dev.devicePixelRatioF() if dev is not None else 1.0
+    fm = QFontMetricsF(font)
+    x, y = x + t.dx(), y + t.dy()
+    p.save()
+    p.resetTransform()
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            continue
+        gx, gy = (x + fm.horizontalAdvance(text[:i])) * dpr, y * dpr  # device pixels
+        ix, iy = math.floor(gx), math.floor(gy)
+        img, left, top = _glyph(ch, font, colour, width, dpr, int((gx - ix) * _PHASES), int((gy - iy) * _PHASES))
+        p.drawImage(QPointF(ix / dpr - left, iy / dpr - top), img)
+    p.restore()
+
+
+# -- whole panels ------------------------------------------------------------------------------------------
+def _widget_state(w: QWidget) -> tuple:
+    """What a widget's picture depends on besides the window's stylesheet: visibility, geometry, text,
+    for buttons their QSS states (hover, pressed, checked, focus, enabled), and the widget class's
+    `snapshot_key(self)` when it has one (anything else its look depends on, a QSS property included)."""
+    out = (id(w), w.isHidden(), w.geometry().getRect())
+    if isinstance(w, QLabel):
+        out += (w.text(),)
+    elif isinstance(w, QAbstractButton):
+        out += (w.text(), w.isDown(), w.isChecked(), w.hasFocus(), w.isEnabled(), w.underMouse())
+    key = getattr(type(w), "snapshot_key", None)  # on the class: a miss on a Qt object is slow
+    if key is not None:
+        out += (key(w),)
+    return out
+
+
+class SnapshotEffect(QGraphicsEffect):
+    """Paints a widget and all its children from one image, made again only when what they show
+    changes (texts, geometry, visibility, button states: see `_widget_state`; a child class can add to
+    it with a `snapshot_key()` method), or the window's stylesheet does.
+
+    For panels of labels and plain buttons that repaint far more often than they change: a full-wall
+    frame then costs one blit for the panel instead of a paint event per child. Not for widgets that
+    animate on their own or show anything the key does not cover (a table, a video).
+
+    With a `backdrop` (see sandbox.ui.wall._Backdrop) the image includes what the backdrop shows
+    under the widget, so it covers every pixel: the backdrop leaves that rectangle out.
+    """
+
+    def __init__(self, widget: QWidget, backdrop=None):
+        super().__init__(widget)
+        self._widget = widget
+        self.backdrop = backdrop
+        self._key: tuple | None = None
+        self._image: QImage | None = None
+        self.renders = 0
+
+    def state(self) -> tuple:
+        w = self._widget
+        under = self.backdrop.under_key(w) if self.backdrop is not None else None
+        return (w.width(), w.height(), under, w.window().styleSheet(), w.styleSheet(),
+                tuple(_widget_state(c) for c in (w, *w.findChildren(QWidget))))
+
+    def invalidate(self) -> None:
+        self._image = None
+        self.update()
+
+    def draw(self, painter: QPainter) -> None:
+        dev = painter.device()
+        dpr = dev.devicePixelRatioF() if dev is not None else 1.0
+        key = (self.state(), dpr)
+        if self._image is None or key != self._key:
+            offset = QPoint()  # filled in by Qt; (0, 0) without padding
+            pm = self.sourcePixmap(Qt.CoordinateSystem.LogicalCoordinates, offset, QGraphicsEffect.PixmapPadMode.NoPad)
+            if isinstance(pm, tuple):  # some bindings return (pixmap, offset)
+                pm, offset = pm
+            w = self._widget
+            fmt = QImage.Format.Format_RGB32 if self.backdrop is not None else QImage.Format.Format_ARGB32_Premultiplied
+            img = QImage(max(1, math.ceil(w.width() * dpr)), max(1, math.ceil(w.height() * dpr)), fmt)
+            img.setDevicePixelRatio(dpr)
+            img.fill(0)
+            q = QPainter(img)
+            try:
+                if self.backdrop is not None:
+                    self.backdrop.paint_under(q, w)
+                q.drawPixmap(QPoint(offset), pm)
+            finally:
+                q.end()
+            self._image, self._key = img, key
+            self.renders += 1
+        painter.drawImage(0, 0, self._image)

@@ -1,0 +1,283 @@
+"""The wall's pixel caches: what a repaint reuses, what a change of data, indicator, year or size
+renders again, and that a cached picture always shows the current data (behaviour, never timings)."""
+
+import threading
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QImage
+
+from sandbox.ui import map_layer
+from sandbox.ui.map_canvas import MapCanvas
+from sandbox.ui.map_layer import edge_runs
+from sandbox.ui.state import DataError, IndicatorInfo, MapState, RegionMap, RegionSeries
+from sandbox.ui.theme import NO_DATA_COLOR, ramp
+from sandbox.ui.wall import WallWindow
+
+from .conftest import COUNTY, town_code, village_code
+
+pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
+
+
+@pytest.fixture
+def map_state(squares_fc, indicators_payload):
+    st = MapState("poverty_incidence")
+    st.set_indicators([IndicatorInfo.from_api(d) for d in indicators_payload])
+    st.show(COUNTY, 2016, RegionMap.from_geojson(squares_fc))
+    return st
+
+
+@pytest.fixture
+def canvas(qtbot, map_state):
+    w = MapCanvas(map_state)
+    qtbot.addWidget(w)
+    w.resize(900, 600)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def frame(widget) -> QImage:
+    return widget.grab().toImage()
+
+
+def at(img: QImage, p: QPointF) -> str:
+    return QColor(img.pixel(p.toPoint())).name()
+
+
+def class_colour(st: MapState, code: str) -> str:
+    c = st.class_of(code)
+    return NO_DATA_COLOR if c < 0 else ramp(st.classification.k, st.indicator.higher_is_better)[c]
+
+
+# -- the map ----------------------------------------------------------------------------------------------
+
+def test_hover_changes_pixels_but_renders_nothing_again(canvas, map_state):
+    map_state.show_labels = False
+    code = "522726104000"
+    centre = canvas.region_center(code)
+    before = frame(canvas)
+    layer, statics = canvas._layer, canvas.cache_stats["static"]
+    base_renders = layer.renders
+    map_state.hovered_code = code
+    lit = frame(canvas)
+    assert QColor(at(lit, centre)).lightness() > QColor(at(before, centre)).lightness()
+    # only the hovered region's rectangle differs
+    area = map_layer.highlight_rect(layer, canvas.metrics, code).toAlignedRect().adjusted(-1, -1, 1, 1)
+    far = QPoint(3, canvas.height() - 3)
+    assert not area.contains(far) and lit.pixel(far) == before.pixel(far)
+    other = canvas.region_center("522726101000")
+    assert at(lit, other) == at(before, other)
+    map_state.hovered_code = None
+    assert frame(canvas) == before  # back to exactly the static picture
+    assert canvas._layer is layer and layer.renders == base_renders
+    assert canvas.cache_stats["static"] == statics  # the static picture was reused throughout
+
+
+def test_hover_repaints_only_where_the_highlight_is(qtbot, canvas, map_state):
+    painted = []
+    canvas.update = lambda *a: painted.append(a)  # what the canvas asks Qt to repaint
+    map_state.hovered_code = "522726104000"
+    assert painted and all(len(a) == 1 for a in painted)  # a rectangle, not the whole widget
+    rect = painted[-1][0]
+    assert rect.width() < canvas.width() and rect.height() < canvas.height()
+
+
+def test_an_indicator_change_renders_again_and_the_colours_follow(canvas, map_state):
+    map_state.show_labels = False
+    frame(canvas)
+    statics, layer = canvas.cache_stats["static"], canvas._layer
+    map_state.indicator_key = "housing_safe_rate"  # higher is better: the ramp flips
+    img = frame(canvas)
+    assert canvas.cache_stats["static"] == statics + 1 and canvas._layer is not layer
+    for f in map_state.region_map.features:
+        assert at(img, canvas.region_center(f.code)) == class_colour(map_state, f.code), f.name
+
+
+def test_a_new_year_renders_again_and_the_colours_follow(canvas, map_state, make_fc):
+    map_state.show_labels = False
+    code = "522726101000"  # 2.0% in the fixture: the green class
+    assert at(frame(canvas), canvas.region_center(code)) == ramp(6, False)[0]
+    statics = canvas.cache_stats["static"]
+    values = [32.0, 8.0, None, 14.0, 20.0, 26.0]  # the same regions, another year
+    map_state.show(COUNTY, 2017, RegionMap.from_geojson(make_fc(2, 3, values, year=2017)))
+    canvas.finish_transition()  # the colours cross-fade; look at where they end
+    img = frame(canvas)
+    assert canvas.cache_stats["static"] == statics + 1
+    assert at(img, canvas.region_center(code)) == class_colour(map_state, code) == ramp(6, False)[-1]
+
+
+def test_a_resize_renders_at_the_new_size(qtbot, canvas, map_state):
+    map_state.show_labels = False
+    frame(canvas)
+    statics = canvas.cache_stats["static"]
+    canvas.resize(700, 500)
+    img = frame(canvas)
+    assert img.width() == 700 and canvas.cache_stats["static"] == statics + 1
+    for f in map_state.region_map.features:
+        assert at(img, canvas.region_center(f.code)) == class_colour(map_state, f.code)
+
+
+def test_labels_are_sprites_rendered_once_per_text(canvas, map_state):
+    frame(canvas)
+    misses = map_layer.sprite_cache_info()["misses"]
+    map_state.hovered_code = "522726104000"
+    frame(canvas)
+    map_state.hovered_code = None
+    frame(canvas)
+    map_state.show_labels = False
+    map_state.show_labels = True  # laid out again: the same texts
+    frame(canvas)
+    assert map_layer.sprite_cache_info()["misses"] == misses
+
+
+def test_a_prepared_level_is_shown_without_rendering_it_again(canvas, map_state, make_fc):
+    rm = RegionMap.from_geojson(make_fc(2, 3, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], year=2016))
+    assert canvas.prepare("522726101000", rm)
+    assert not canvas.prepare("522726101000", rm)  # already there
+    prepared = next(iter(canvas._prepared.values()))
+    assert prepared.renders == 1
+    map_state.show("522726101000", 2016, rm)
+    assert canvas._layer is prepared and prepared.renders == 1
+
+
+def test_edges_shared_by_two_regions_are_drawn_once_and_get_no_glow():
+    left = [(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)]
+    right = [(1, 0), (2, 0), (2, 1), (1, 1), (1, 0)]
+    outer, borders = edge_runs([left, right])
+    seg = lambda runs: {frozenset(((a), (b))) for pts, closed in runs  # noqa: E731
+                        for a, b in zip(pts, pts[1:] + (pts[:1] if closed else []))}
+    shared = frozenset(((1, 0), (1, 1)))
+    assert shared not in seg(outer) and shared in seg(borders)
+    assert len(seg(borders)) == 7 and len(seg(outer)) == 6
+
+
+# -- the year series ------------------------------------------------------------------------------------
+
+def test_a_series_builds_any_year_from_one_map(make_fc):
+    base = RegionMap.from_geojson(make_fc(1, 2, [10.0, 20.0], year=2016))
+    codes = [f.code for f in base.features]
+    payload = {"code": COUNTY, "years": [2015, 2016], "as_of": "x", "children": {
+        codes[0]: {"2015": {"poverty_incidence": 30.0}, "2016": {"poverty_incidence": 10.0}},
+        codes[1]: {"2015": {"poverty_incidence": None}, "2016": {"poverty_incidence": 20.0}},
+    }}
+    s = RegionSeries.from_api(COUNTY, base, payload)
+    assert s.years == [2015, 2016] and s.map_for(2016) is base
+    m = s.map_for(2015)
+    assert [f.value("poverty_incidence") for f in m.features] == [30.0, None]
+    assert all(a.polygons is b.polygons for a, b in zip(m.features, base.features))  # geometry shared
+    assert sorted(v for v in s.pool("poverty_incidence") if v is not None) == [10.0, 20.0, 30.0]
+    with pytest.raises(DataError):
+        RegionSeries.from_api(COUNTY, base, {"children": [1, 2]})
+
+
+# -- the wall -------------------------------------------------------------------------------------------
+
+class _PanelsClient:
+    """The side panels' own client, so the map's calls can be counted alone."""
+
+    def region(self, code, year=None):
+        raise LookupError("not needed here")
+
+    def trend(self, code, indicator, from_year=None, to_year=None):
+        return {"indicator": indicator, "points": []}
+
+
+@pytest.fixture
+def make_wall(qtbot):
+    def make(client, **kw):
+        kw.setdefault("region", COUNTY)
+        kw.setdefault("panels_client", _PanelsClient())
+        kw.setdefault("prefetch", False)
+        kw.setdefault("preload", False)
+        w = WallWindow(client, retry_seconds=600, **kw)
+        qtbot.addWidget(w)
+        w.resize(1600, 900)
+        w.show()
+        qtbot.waitExposed(w)
+        qtbot.waitUntil(lambda: w.state.has_data and not w.state.loading and not w.canvas.animating, timeout=15000)
+        return w
+    return make
+
+
+def test_a_repaint_of_a_settled_wall_renders_nothing_again(qtbot, make_wall, county_client):
+    wall = make_wall(county_client, animate=False)
+    wall.kpis.finish_animations()
+    wall.grab()
+    effects = [w.graphicsEffect() for w in (wall.header, wall.side, wall.breadcrumb, wall.timeline)]
+    counts = ([e.renders for e in effects], wall.canvas.cache_stats["static"], wall._backdrop.pixels.renders,
+              [c.pixels.renders for c in wall.kpis.cards.values()])
+    first = wall.grab().toImage()
+    assert wall.grab().toImage() == first
+    assert counts == ([e.renders for e in effects], wall.canvas.cache_stats["static"],
+                      wall._backdrop.pixels.renders, [c.pixels.renders for c in wall.kpis.cards.values()])
+
+
+def test_a_panel_painted_from_a_snapshot_shows_its_new_text(qtbot, make_wall, county_client):
+    wall = make_wall(county_client, animate=False)
+    effect = wall.side.graphicsEffect()
+    before = wall.side.grab().toImage()
+    renders = effect.renders
+    wall.summary.heading.setText("另一个 区域概况")  # no event-loop turn in between
+    after = wall.side.grab().toImage()
+    assert after != before and effect.renders == renders + 1
+    wall.summary.heading.setText("独山县 区域概况")
+    assert wall.side.grab().toImage() == before
+
+
+def test_the_first_frame_of_a_drill_already_shows_the_new_level(qtbot, make_wall, county_client):
+    wall = make_wall(county_client)
+    town = town_code(0)
+    with qtbot.waitSignal(wall.dataApplied, timeout=10000):
+        pos = wall.canvas.region_center(town).toPoint()
+        qtbot.mouseClick(wall.canvas, Qt.MouseButton.LeftButton, pos=pos)
+    canvas = wall.canvas
+    assert canvas.animating
+    canvas._anim.pause()  # hold the zoom at its first frame
+    canvas._progress = 0.0
+    img = frame(canvas)
+    view = canvas._zoom.new_view(0.0)  # where the villages are drawn now: inside the town
+    for j in range(4):
+        code = village_code(0, j)
+        c = canvas.region_center(code)
+        x, y = view.apply(c.x(), c.y())
+        assert at(img, QPointF(x, y)) == class_colour(wall.state.map, code)
+    canvas.finish_transition()
+
+
+def test_opening_a_village_never_grows_the_window(qtbot, make_wall, county_client):
+    wall = make_wall(county_client)
+    width = wall.width()
+    town = town_code(0)
+    with qtbot.waitSignal(wall.dataApplied, timeout=10000):
+        wall.drill(town)
+    qtbot.waitUntil(lambda: not wall.canvas.animating, timeout=5000)
+    for j in range(2):
+        with qtbot.waitSignal(wall.villageApplied, timeout=10000):
+            wall.open_village(village_code(0, j))
+        assert wall.village_panel.isVisible() and wall.width() == width
+        wall.close_village()
+        assert wall.width() == width
+
+
+def test_a_drill_into_a_town_is_one_round_trip_and_a_new_year_costs_the_region(qtbot, make_wall, county_client):
+    wall = make_wall(county_client)
+    county_client.calls.clear()
+    town = town_code(1)
+    with qtbot.waitSignal(wall.dataApplied, timeout=10000):
+        wall.drill(town)
+    assert sorted(c[0] for c in county_client.calls if c[1:2] == (town,)) == \
+        ["children_geojson", "children_series", "region"]
+    assert threading.main_thread().name not in county_client.threads
+    qtbot.waitUntil(lambda: not wall.canvas.animating, timeout=5000)
+    county_client.calls.clear()
+    with qtbot.waitSignal(wall.dataApplied, timeout=10000):
+        wall.set_year(2016)
+    assert [c for c in county_client.calls if c[1:2] == (town,)] == [("region", town, 2016)]
+
+
+def test_theme_colours_are_the_palette_s():
+    from sandbox.ui import palette, theme
+
+    assert theme.Colors is palette.Colors and theme.ramp is palette.ramp
+    assert theme.NO_DATA_COLOR == palette.NO_DATA_COLOR and theme.SINGLE_CLASS_COLOR == palette.SINGLE_CLASS_COLOR
