@@ -5,6 +5,12 @@ sprites and the whole static picture (per size, pixel ratio and data/indicator/y
 are rendered once; a frame blits the static picture and redraws only what moves: the hover and
 selection highlight (inside their own rectangle), the note and loading pills. A drill animation
 moves and fades the cached images of the two levels instead of re-stroking every path.
+
+Live layers (`sandbox.ui.layers`: projects, fund flows, check-ins) paint over that picture without
+touching its cache: their static pixels are one more cached image, composited with the static
+picture into a second opaque image (labels stay on top, so markers never hide them); what moves
+(flow dots, pulses) is blitted per frame inside its own rectangle, from a ~30 fps timer that runs
+only while something moves and the canvas is shown.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from sandbox.ui.animation import Box, Similarity, ZoomPath, ease_in_out
 from sandbox.ui.classify import NO_DATA
 from sandbox.ui.fmt import format_value
+from sandbox.ui.layers.base import MapView, Overlay
+from sandbox.ui.layers.legend import legend_rect, paint_legend
 from sandbox.ui.labels import LabelCandidate, LabelVariant, PlacedLabel, Rect, place_labels
 from sandbox.ui.map_layer import (
     MapLabel, MapLayer, edge_runs, halo_width, highlight_rect, paint_base, paint_highlight, runs_path,
@@ -43,6 +51,7 @@ LABEL_BUDGET_S = 0.006  # per animation frame: label sprites of the incoming lev
 MAX_PIXEL_ZOOM = 1.25  # a level's cached pixels are drawn up to this zoom; beyond it, its vectors
 LAYER_CACHE = 6  # levels shown lately kept laid out and rendered (the one on screen, the way back)
 PREPARED_CACHE = 10  # prefetched levels rendered ahead of their drill (a county's towns)
+FRAME_MS = 33  # live layers' animation: ~30 fps, only while something moves
 
 
 def _qt(s: Similarity) -> QTransform:
@@ -62,6 +71,7 @@ class MapCanvas(QWidget):
     """
 
     regionClicked = Signal(str)
+    overlayClicked = Signal(str, object)  # layer name, the item clicked (a project, an anomaly mark)
     backRequested = Signal()  # right click
     transitionFinished = Signal()
 
@@ -114,6 +124,19 @@ class MapCanvas(QWidget):
         state.events.selection.connect(self._on_highlight)
         self._lit: QRectF = QRectF()  # where the hover/selection highlight is drawn now
         state.events.labels.connect(self._on_indicator)
+        # live layers (see the module docstring)
+        self.overlays: list[Overlay] = []
+        self.label_obstacles: list[QRectF] = []  # widgets floating over the map (the layer toggles)
+        self.reserve_legend = False  # keep the layers' legend corner free of labels
+        self.clock = time.monotonic
+        self._view: MapView | None = None
+        self._overlay_img: tuple[tuple, QImage] | None = None
+        self._composite: tuple[tuple, QImage] | None = None
+        self._frame_rect = QRectF()
+        self._press_item: tuple[str, object] | None = None
+        self._tick = QTimer(self, interval=FRAME_MS)
+        self._tick.timeout.connect(self._on_tick)
+        self.overlay_stats = {"overlay": 0, "composite": 0, "frames": 0}
         if state.region_map is not None:
             self._on_data(state.region_map)
 
@@ -198,6 +221,92 @@ class MapCanvas(QWidget):
         w, h = fm.horizontalAdvance(rm.data_label or "演示数据") + 2 * m.px(14), fm.height() + 2 * m.px(6)
         return QRectF(self.width() - w - m.px(16), m.px(14), w, h)
 
+    # -- live layers ----------------------------------------------------------------------------
+    def add_overlay(self, overlay: Overlay) -> None:
+        overlay.on_change = self._on_overlay_change
+        self.overlays.append(overlay)
+        self._on_overlay_change()
+
+    def view(self) -> MapView | None:
+        """The level on screen in widget pixels (what overlays lay out in); None without a map."""
+        if self._view is None and self._fit is not None and self._geo is not None and self.state.region_map:
+            fit, proj, rm = self._fit, self._geo.projection, self.state.region_map
+
+            def project(lon: float, lat: float) -> QPointF:
+                return QPointF(*fit.to_screen(*proj.forward(lon, lat)))
+
+            labels: dict[str, QRectF] = {}
+            for lab in self._layer.labels:
+                labels[lab.code] = QRectF(lab.rect)
+            self._view = MapView(
+                self._shown_code, self.width(), self.height(), self.metrics, project,
+                anchors={f.code: project(*f.label_point) for f in rm.features}, label_rects=labels,
+                paths=self._layer.paths, names={f.code: f.name for f in rm.features}, bounds=self._layer.bounds(),
+                child_level=rm.features[0].level if rm.features else "", dpr=self._dpr(),
+                key=(self._version, self.width(), self.height(), self._dpr(), self.metrics, self._shown_code))
+        return self._view
+
+    def to_screen(self, lon: float, lat: float) -> QPointF | None:
+        """Widget position of a lon/lat on the level shown (None without a map)."""
+        v = self.view()
+        return v.project(lon, lat) if v is not None else None
+
+    def active_overlays(self) -> list[Overlay]:
+        v = self.view()
+        return [ov for ov in self.overlays if ov.active(v)] if v is not None and self._old is None else []
+
+    def _on_overlay_change(self) -> None:
+        self._overlay_img = None
+        self._composite = None
+        self.update()
+        self._sync_timer()
+
+    def _sync_timer(self) -> None:
+        """Run the frame timer only while a visible layer moves, the canvas is shown and no drill runs."""
+        want = False
+        if self.isVisible() and self._old is None:
+            v, now = self.view(), self.clock()
+            for ov in self.active_overlays():
+                ov.ensure_layout(v)  # what moves is known once laid out (cheap, and needed for the frame anyway)
+                want = want or ov.animating(now)
+        if want and not self._tick.isActive():
+            self._tick.start()
+        elif not want and self._tick.isActive():
+            self._tick.stop()
+            self.update(self._frame_rect.toAlignedRect().adjusted(-1, -1, 1, 1))  # the last dots go
+
+    def _on_tick(self) -> None:
+        overlays = self.active_overlays()
+        now = self.clock()
+        if not self.isVisible() or not any(ov.animating(now) for ov in overlays):
+            self._sync_timer()
+            return
+        rect = QRectF()
+        for ov in overlays:
+            rect = rect.united(ov.frame_rect())
+        dirty = rect.united(self._frame_rect)
+        self._frame_rect = rect
+        if not dirty.isEmpty():
+            self.update(dirty.toAlignedRect().adjusted(-1, -1, 1, 1))
+
+    def overlay_at(self, pos: QPointF) -> tuple[str, object] | None:
+        """(layer name, item) under a widget position, the topmost layer first."""
+        v = self.view()
+        for ov in reversed(self.active_overlays()):
+            ov.ensure_layout(v)
+            item = ov.hit(pos)
+            if item is not None:
+                return ov.name, item
+        return None
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._sync_timer()
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self._tick.stop()
+
     # -- state events ---------------------------------------------------------------------------
     def _on_data(self, _region_map=None) -> None:
         self.finish_transition()
@@ -253,6 +362,9 @@ class MapCanvas(QWidget):
         """The static picture changed (data, indicator, year, labels, size, placeholder)."""
         self._version += 1
         self._static = None
+        self._view = None  # overlays lay out again for the new picture
+        self._overlay_img = None
+        self._composite = None
         self._lit = self._highlight_area()
         self.update()
 
@@ -291,6 +403,7 @@ class MapCanvas(QWidget):
             self._old, self._zoom, self._progress = None, None, 1.0
             self._lit = self._highlight_area()
             self.update()
+            self._sync_timer()
             self.transitionFinished.emit()
 
     def _paint_transition(self, p: QPainter, dpr: float) -> None:
@@ -455,6 +568,10 @@ class MapCanvas(QWidget):
             ))
         bounds = Rect(2, 2, self.width() - 4, self.height() - 4)
         obstacles = [self._scale_bar_rect(), self._north_arrow_rect()]
+        obstacles += [Rect(r.x(), r.y(), r.width(), r.height()) for r in self.label_obstacles]
+        if self.reserve_legend:
+            r = legend_rect(self.width(), self.height(), self.metrics)
+            obstacles.append(Rect(r.x(), r.y(), r.width(), r.height()))
         demo = self._demo_rect(rm)
         if demo is not None:
             obstacles.append(Rect(demo.x(), demo.y(), demo.width(), demo.height()))
@@ -484,9 +601,16 @@ class MapCanvas(QWidget):
         self._relayout()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        hit = None if self.animating else self.overlay_at(event.position())
         code = None if self.animating else self.region_at(event.position())
         self.state.hovered_code = code
-        self.setCursor(Qt.CursorShape.PointingHandCursor if code else Qt.CursorShape.ArrowCursor)
+        self.setCursor(Qt.CursorShape.PointingHandCursor if (code or hit) else Qt.CursorShape.ArrowCursor)
+        tip = ""
+        if hit is not None:
+            ov = next((o for o in self.overlays if o.name == hit[0]), None)
+            tip = ov.tooltip(hit[1]) if ov is not None else ""
+        if tip != self.toolTip():
+            self.setToolTip(tip)
         super().mouseMoveEvent(event)
 
     def leaveEvent(self, event) -> None:
@@ -496,11 +620,19 @@ class MapCanvas(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self._press_code = None if self.animating else self.region_at(event.position())
+            self._press_item = None if self.animating else self.overlay_at(event.position())
         super().mousePressEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             code = self.region_at(event.position())
+            item = self.overlay_at(event.position()) if self._press_item is not None else None
+            if item is not None and not self.animating and _same_item(item, self._press_item):
+                # a project marker or an anomaly mark, not the region under it
+                self._press_item = self._press_code = None
+                self.overlayClicked.emit(*item)
+                super().mouseReleaseEvent(event)
+                return
             if code is not None and code == self._press_code and not self.animating:
                 self.state.selected_code = code
                 self.regionClicked.emit(code)
@@ -529,8 +661,12 @@ class MapCanvas(QWidget):
                 p.resetTransform()
                 self._paint_chrome(p)
             else:
-                p.drawImage(0, 0, self._static_image(dpr))
-                self._paint_highlight(p, dpr)
+                overlays = self.active_overlays()
+                if overlays:
+                    self._paint_live(p, dpr, overlays)
+                else:
+                    p.drawImage(0, 0, self._static_image(dpr))
+                    self._paint_highlight(p, dpr)
             self._paint_pills(p)
         finally:
             p.end()  # an exception must never leave the backing store with an active painter
@@ -545,26 +681,80 @@ class MapCanvas(QWidget):
         """Background, the level (base and labels), north arrow, scale bar and demo mark: opaque, one blit."""
         key = (self._version, self.width(), self.height(), dpr, self.metrics)
         if self._static is None or self._static[0] != key:
-            img = QImage(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)),
-                         QImage.Format.Format_RGB32)  # opaque: blitted as a plain copy
-            img.setDevicePixelRatio(dpr)
-            p = QPainter(img)
-            try:
-                p.drawImage(0, 0, self._background(dpr))
-                p.setRenderHint(QPainter.RenderHint.Antialiasing)
-                p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-                if self._layer.paths:
-                    self._paint_cached(p, self._layer, dpr)
-                else:
-                    self._paint_placeholder(p)
-                self._paint_chrome(p)
-            finally:
-                p.end()
-            self._static = (key, img)
+            self._static = (key, self._render_static(dpr))
             self.cache_stats["static"] += 1
         return self._static[1]
 
-    def _paint_highlight(self, p: QPainter, dpr: float) -> None:
+    def _render_static(self, dpr: float, overlay: QImage | None = None) -> QImage:
+        img = QImage(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)),
+                     QImage.Format.Format_RGB32)  # opaque: blitted as a plain copy
+        img.setDevicePixelRatio(dpr)
+        p = QPainter(img)
+        try:
+            p.drawImage(0, 0, self._background(dpr))
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+            if self._layer.paths:
+                if overlay is None:
+                    self._paint_cached(p, self._layer, dpr)
+                else:  # the layers go between the regions and their labels: text always stays readable
+                    self._paint_cached(p, self._layer, dpr, label_opacity=0.0)
+                    p.drawImage(0, 0, overlay)
+                    for sprite in self._layer.label_sprites(self.metrics, dpr):
+                        sprite.draw(p)
+            else:
+                self._paint_placeholder(p)
+            self._paint_chrome(p)
+        finally:
+            p.end()
+        return img
+
+    # -- live layers' painting ------------------------------------------------------------------
+    def _overlay_key(self, overlays: list[Overlay]) -> tuple:
+        v = self.view()
+        return (v.key if v else None, tuple((ov.name, ov.version) for ov in overlays))
+
+    def _overlay_image(self, dpr: float, overlays: list[Overlay]) -> QImage:
+        """The static pixels of the visible layers (markers, curves, points, legend), transparent elsewhere."""
+        key = (self._overlay_key(overlays), dpr)
+        if self._overlay_img is None or self._overlay_img[0] != key:
+            v = self.view()
+            img = QImage(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)),
+                         QImage.Format.Format_ARGB32_Premultiplied)
+            img.setDevicePixelRatio(dpr)
+            img.fill(0)
+            p = QPainter(img)
+            try:
+                p.setRenderHint(QPainter.RenderHint.Antialiasing)
+                p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+                for ov in overlays:
+                    ov.ensure_layout(v)
+                    ov.paint_static(p, v)
+                paint_legend(p, v, overlays)
+            finally:
+                p.end()
+            self._overlay_img = (key, img)
+            self.overlay_stats["overlay"] += 1
+        return self._overlay_img[1]
+
+    def _composite_image(self, dpr: float, overlays: list[Overlay]) -> QImage:
+        """The static picture with the layers' static pixels under its labels: one opaque blit per frame."""
+        key = (self._version, self.width(), self.height(), dpr, self.metrics, self._overlay_key(overlays))
+        if self._composite is None or self._composite[0] != key:
+            self._composite = (key, self._render_static(dpr, self._overlay_image(dpr, overlays)))
+            self.overlay_stats["composite"] += 1
+        return self._composite[1]
+
+    def _paint_live(self, p: QPainter, dpr: float, overlays: list[Overlay]) -> None:
+        p.drawImage(0, 0, self._composite_image(dpr, overlays))
+        self._paint_highlight(p, dpr, self._overlay_image(dpr, overlays))
+        v, now = self.view(), self.clock()
+        for ov in overlays:
+            ov.ensure_layout(v)
+            ov.paint_frame(p, v, now)
+        self.overlay_stats["frames"] += 1
+
+    def _paint_highlight(self, p: QPainter, dpr: float, overlay: QImage | None = None) -> None:
         """Hover and selection, in the same order as a full repaint (background, base, highlight, labels,
         marks) but only inside their own rectangle, over the static picture."""
         layer, st, m = self._layer, self.state, self.metrics
@@ -576,6 +766,8 @@ class MapCanvas(QWidget):
         p.drawImage(0, 0, self._background(dpr))
         layer.base(m, dpr).draw(p)
         paint_highlight(p, layer, m, st.hovered_code, st.selected_code)
+        if overlay is not None:
+            p.drawImage(0, 0, overlay)
         for sprite in layer.label_sprites(m, dpr):
             if sprite.rect().intersects(area):
                 sprite.draw(p)
@@ -672,6 +864,15 @@ class MapCanvas(QWidget):
         text = f"{km:g} 公里"
         p.drawText(QRectF(x0, r.y, max(length, m.px(120)), r.h - m.px(16)),
                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, text)
+
+
+def _same_item(a: tuple[str, object] | None, b: tuple[str, object] | None) -> bool:
+    if a is None or b is None or a[0] != b[0]:
+        return False
+    x, y = a[1], b[1]
+    if isinstance(x, dict) and isinstance(y, dict):
+        return x.get("target") == y.get("target")
+    return x == y
 
 
 class _Geometry:

@@ -17,6 +17,12 @@ from PySide6.QtWidgets import (
 
 from sandbox.ui import classify
 from sandbox.ui.breadcrumb import BreadcrumbBar
+from sandbox.ui.fund_panel import FundChainPanel
+from sandbox.ui.layers.checkins import CheckinLayer
+from sandbox.ui.layers.data import LayersData, ProjectDetail, ProjectPoint, fetch_layers, fetch_project
+from sandbox.ui.layers.funds import FundFlowLayer
+from sandbox.ui.layers.projects import ProjectsLayer
+from sandbox.ui.layers.toggles import LayerToggleBar
 from sandbox.ui.header import ErrorBanner, HeaderBar
 from sandbox.ui.indicator_picker import IndicatorMenu, IndicatorPicker
 from sandbox.ui.legend import LegendWidget
@@ -28,6 +34,7 @@ from sandbox.ui.prefetch import Prefetcher
 from sandbox.ui.state import MapState, RegionSeries, WallState
 from sandbox.ui.summary import SummaryPanel
 from sandbox.ui.paint_cache import SnapshotEffect, WidgetCache
+from sandbox.ui.project_card import ProjectCard
 from sandbox.ui.theme import Colors, Metrics, apply_theme, metrics_for_height, stylesheet
 from sandbox.ui.timeline import TimelineBar, TimelinePlayer
 from sandbox.ui.village_panel import VillagePanel
@@ -130,11 +137,14 @@ class WallWindow(QMainWindow):
     dataApplied = Signal()
     loadFailed = Signal(str)
     villageApplied = Signal()
+    layersApplied = Signal()  # the live layers of the region on screen arrived
+    checkinArrived = Signal(object)  # a check-in from GET /events is on the map
 
     def __init__(self, client: WallClient, *, region: str, year: int | None = None,
                  indicator: str = "poverty_incidence", retry_seconds: float = 30.0,
                  prefetch: bool = True, idle_seconds: float = IDLE_SECONDS, animate: bool = True,
-                 panels_client: WallClient | None = None, preload: bool = True, parent: QWidget | None = None):
+                 panels_client: WallClient | None = None, preload: bool = True, layers: bool = True,
+                 live: bool = True, parent: QWidget | None = None):
         super().__init__(parent)
         self.preload = preload  # import mapclassify in the background after the first data
         self.setObjectName("wall")
@@ -172,6 +182,7 @@ class WallWindow(QMainWindow):
         self._idle.timeout.connect(self.go_home)
         self._idle_enabled = False
         self._connect()
+        self._setup_layers(client, layers, live)
         self._apply_metrics(metrics_for_height(1080))
         QApplication.instance().installEventFilter(self)
         self.set_idle_seconds(idle_seconds)
@@ -265,6 +276,150 @@ class WallWindow(QMainWindow):
         self.village_panel.pageRequested.connect(self._on_page)
         self.state.village.events.changed.connect(self._on_village_state)
         self.state.map.events.indicator.connect(self._on_indicator)
+
+    # -- live layers (projects, fund flows, check-ins) --------------------------------------------------
+    def _setup_layers(self, client: WallClient, enabled: bool, live: bool) -> None:
+        """The three layers over the map, their toggles, the fund-chain panel and the project card.
+        They need the API's generic GET (`get_json`): a client without it (a test fake) gets none."""
+        self.projects_layer = ProjectsLayer()
+        self.flow_layer = FundFlowLayer()
+        self.flow_layer.projects = self.projects_layer
+        self.checkin_layer = CheckinLayer()
+        for ov in (self.flow_layer, self.checkin_layer, self.projects_layer):  # bottom to top
+            self.canvas.add_overlay(ov)
+        self.layer_bar = LayerToggleBar([("projects", "项目", True), ("funds", "资金流", True),
+                                         ("checkins", "走访", True)], self.canvas)
+        self.layer_bar.toggled.connect(self.set_layer_visible)
+        self.fund_panel = FundChainPanel()
+        self.fund_panel.hide()  # shown with the first fund data
+        self.add_side_panel(self.fund_panel, 1)
+        self.project_card = ProjectCard(self.canvas)
+        self.project_card.closeRequested.connect(self.close_project)
+        self.layers_enabled = bool(enabled) and callable(getattr(client, "get_json", None))
+        self.layers: LayersData | None = None
+        self._layers_key: tuple | None = None
+        self.live = None
+        self.layer_worker = None
+        self._layers_client = None
+        self._layers_reload = QTimer(self, singleShot=True, interval=2000)  # coalesces bursts of `facts`
+        self._layers_reload.timeout.connect(lambda: self.request_layers(force=True))
+        if not self.layers_enabled:
+            self.layer_bar.hide()
+            self.fund_panel.hide()
+            return
+        self.canvas.reserve_legend = True
+        self.layer_worker = FetchWorker(self)  # its own thread and HTTP session: never behind a drill
+        self._layers_client = client_for_worker(client)
+        self.layer_worker.done.connect(self._on_layer_result)
+        self.layer_worker.failed.connect(self._on_layer_failed)
+        self.canvas.overlayClicked.connect(self._on_overlay_clicked)
+        self.dataApplied.connect(self.request_layers)
+        cfg = getattr(client, "config", None)
+        if live and cfg is not None and getattr(cfg, "base_url", None):
+            from sandbox.ui.layers.live import LiveEvents
+
+            self.live = LiveEvents(cfg.base_url, cfg.token, self)
+            self.live.checkin.connect(self._on_live_checkin)
+            self.live.resync.connect(lambda: self.request_layers(force=True))
+            self.live.facts.connect(self._on_facts)
+            self.live.start()
+
+    def set_layer_visible(self, name: str, on: bool) -> None:
+        ov = {"projects": self.projects_layer, "funds": self.flow_layer, "checkins": self.checkin_layer}.get(name)
+        if ov is None:
+            return
+        ov.set_visible(on)
+        b = self.layer_bar.buttons.get(name)
+        if b is not None and b.isChecked() != bool(on):
+            b.setChecked(bool(on))
+        if name == "funds":
+            self._show_fund_panel(bool(on) and self.layers_enabled)
+
+    def _show_fund_panel(self, on: bool) -> None:
+        # The summary repeats the KPI strip (it is the first to give way): the fund chain takes its room.
+        self.summary.setVisible(not on)
+        self.fund_panel.setVisible(on)
+
+    def request_layers(self, force: bool = False) -> None:
+        """Fetch the layers of the region and year on screen (off the GUI thread), unless already there."""
+        if not self.layers_enabled or self.layer_worker is None:
+            return
+        code, year = self.state.map.region_code, self.state.map.year
+        if code is None:
+            return
+        if not force and self._layers_key == (code, year):
+            return
+        self._layers_key = (code, year)
+        if self.project_card.isVisible() and not force:
+            self.close_project()
+        client = self._layers_client
+        self.layer_worker.submit("layers", lambda: fetch_layers(client, code, year), f"layers {code}")
+
+    def _on_layer_result(self, channel: str, result) -> None:
+        if channel == "project" and isinstance(result, ProjectDetail):
+            if self.project_card.isVisible() and result.project.get("id") == self.project_card.project_id:
+                rc = str(result.project.get("region_code") or "")
+                names = self.canvas.view().names if self.canvas.view() is not None else {}
+                result.project.setdefault("region_name", names.get(rc) or names.get(rc[:9] + "000"))
+                self.project_card.set_detail(result)
+            return
+        if channel != "layers" or not isinstance(result, LayersData):
+            return
+        if (result.region, result.year) != (self.state.map.region_code, self.state.map.year):
+            return  # the map moved on while these were loading
+        self.layers = result
+        self.projects_layer.set_data(result.region, result.projects)
+        self.flow_layer.set_data(result.region, result.chain)
+        self.checkin_layer.set_data(result.region, result.checkins, result.visits)
+        name = (self.state.region or {}).get("name")
+        self.fund_panel.set_chain(result.chain, name, result.year)
+        self._show_fund_panel(self.flow_layer.visible)
+        self.layersApplied.emit()
+
+    def _on_layer_failed(self, channel: str, message: str) -> None:
+        if channel == "project":
+            self.project_card.show_error(message)
+        else:
+            log.warning("map layers not loaded: %s", message)  # the choropleth stays; retried on the next load
+            self._layers_key = None
+
+    def _on_overlay_clicked(self, name: str, item) -> None:
+        if name == "projects" and isinstance(item, ProjectPoint):
+            self.open_project(item.id, item.name)
+        elif name == "funds" and isinstance(item, dict):
+            target = str(item.get("target") or "")
+            if target.startswith("project:"):
+                self.open_project(int(target.split(":")[1]), str(item.get("name") or ""))
+            else:
+                self.fund_panel.select(item.get("items") or [])
+                self.canvas.show_note(f"{item.get('name')}：资金链异常 {item.get('count')} 处，说明见右侧资金链面板")
+
+    def open_project(self, project_id: int, name: str = "") -> None:
+        """Open a project's card (its details arrive from the worker)."""
+        if self.layer_worker is None:
+            return
+        self.project_card.show_loading(project_id, name or f"项目 {project_id}")
+        self.projects_layer.set_selected(project_id)
+        client, year = self._layers_client, self.state.map.year
+        self.layer_worker.submit("project", lambda: fetch_project(client, project_id, year), f"project {project_id}")
+
+    def close_project(self) -> None:
+        self.project_card.hide()
+        self.projects_layer.set_selected(None)
+        if self.layer_worker is not None:
+            self.layer_worker.cancel("project")
+
+    def _on_live_checkin(self, c) -> None:
+        if self.checkin_layer.add_live(c):
+            self.checkinArrived.emit(c)
+
+    def _on_facts(self, data: dict) -> None:
+        code = str(data.get("region_code") or "")
+        shown = self.state.map.region_code or ""
+        from sandbox.ui.layers.checkins import region_prefix
+
+        if code.startswith(region_prefix(shown)):
+            self._layers_reload.start()  # this level's visit rates moved
 
     def set_idle_seconds(self, seconds: float) -> None:
         """How long the wall waits without input before going back to the county (0: never)."""
@@ -382,9 +537,12 @@ class WallWindow(QMainWindow):
         self.state.close_village()
 
     def go_up(self) -> None:
-        """One level up: close the menu, else the village panel, else show the parent's map."""
+        """One level up: close the menu, else the project card, else the village panel, else show the parent's map."""
         if self.indicator_menu.isVisible():
             self.indicator_menu.close_menu()
+            return
+        if self.project_card.isVisible():
+            self.close_project()
             return
         if self.state.close_village():
             return
@@ -530,15 +688,21 @@ class WallWindow(QMainWindow):
         self._stage.setSpacing(pad)
         self._main_column.setSpacing(pad)
         self.side_column.setSpacing(pad)
-        self.canvas.set_metrics(m)
         self.kpis.set_metrics(m)
         self.panels.set_metrics(m)
         self.legend.set_metrics(m)
         self.timeline.set_metrics(m)
         self.village_panel.set_metrics(m)
         self.indicator_menu.set_metrics(m)
+        self.fund_panel.set_metrics(m)
+        self.project_card.set_metrics(m)
+        self.layer_bar.set_metrics(m)
+        self.layer_bar.move(m.px(116), m.px(14))  # beside the north arrow
+        if self.layers_enabled:  # labels keep clear of the floating control
+            self.canvas.label_obstacles = [QRectF(self.layer_bar.geometry()).adjusted(-4, -4, 4, 4)]
         self.breadcrumb.set_spacing(m.px(6))
         self.header.setFixedHeight(m.px(104))
+        self.canvas.set_metrics(m)  # last: its labels keep clear of the layer control placed above
 
     def _size_columns(self) -> None:
         w = self.width()
@@ -576,6 +740,13 @@ class WallWindow(QMainWindow):
         self.worker.shutdown()
         self.kpis.shutdown()
         self.panels.shutdown()
+        if self.live is not None:
+            self.live.stop()
+        if self.layer_worker is not None:
+            self.layer_worker.shutdown()
+        if self._layers_client is not None and self._layers_client is not self.client and \
+                callable(getattr(self._layers_client, "close", None)):
+            self._layers_client.close()
         super().closeEvent(event)
 
     def wait_for_data(self, timeout: float = 30.0) -> bool:
@@ -625,7 +796,7 @@ def render_screenshot(client: WallClient, path: str | os.PathLike, size: tuple[i
 
     A village's code renders its town's map with the village panel open."""
     app = _application(offscreen=True)
-    win = WallWindow(client, region=region, year=year, indicator=indicator, animate=False, preload=False)
+    win = WallWindow(client, region=region, year=year, indicator=indicator, animate=False, preload=False, live=False)
     win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     win.resize(*size)
     win.show()
@@ -638,6 +809,11 @@ def render_screenshot(client: WallClient, path: str | os.PathLike, size: tuple[i
             app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
             time.sleep(0.01)
         win.kpis.finish_animations()
+        if win.layers_enabled:  # the live layers come on their own worker
+            while win.layer_worker.busy() and time.monotonic() < deadline:
+                app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+                time.sleep(0.01)
+            app.processEvents()
         _settle(app, win)
         out = Path(path)
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -40,13 +40,16 @@ log = logging.getLogger(__name__)
 
 @router.get("", summary="帮扶干部工作签到")
 def list_checkins(session: SessionDep, caller: Reader, region: Annotated[str, Query(description="区划代码")],
-                  since: Annotated[dt.datetime | None, Query(description="起始时间 ISO-8601 (不带时区按北京时间)")] = None
+                  since: Annotated[dt.datetime | None, Query(description="起始时间 ISO-8601 (不带时区按北京时间)")] = None,
+                  until: Annotated[dt.datetime | None, Query(description="截止时间 (不含) ISO-8601, 不带时区按北京时间")] = None
                   ) -> list[dict]:
     rc, _ = region_or_404(session, region, caller)
     q = select(Checkin, Cadre.name).join(Cadre, Cadre.id == Checkin.cadre_id) \
         .where(Checkin.village_code.like(rc.prefix + "%"))
     if since is not None:
         q = q.where(Checkin.at >= (to_storage_time(since) if since.tzinfo else since))
+    if until is not None:  # a wall showing a past year asks for that year's last 30 days
+        q = q.where(Checkin.at < (to_storage_time(until) if until.tzinfo else until))
     rows = session.execute(q.order_by(Checkin.at.desc()).limit(LIMIT)).all()
     view = person_view(caller.role)
     out = []

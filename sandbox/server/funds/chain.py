@@ -106,7 +106,10 @@ def _as_of(session: Session) -> dt.date:
     return latest or dt.date.today()
 
 
-def fund_chain(session: Session, rc: RegionCode, year: int | None = None, project_id: int | None = None) -> dict:
+def fund_chain(session: Session, rc: RegionCode, year: int | None = None, project_id: int | None = None,
+               through: int | None = None) -> dict:
+    """`year`: allocations of that year only; `through`: allocations of that year and before (the
+    money on the books by then, what a wall showing that year draws)."""
     as_of = _as_of(session)
     pay = select(FundPayment.allocation_id, func.sum(FundPayment.amount).label("paid"),
                  func.count().label("n"), func.max(FundPayment.paid_date).label("last")) \
@@ -118,6 +121,8 @@ def fund_chain(session: Session, rc: RegionCode, year: int | None = None, projec
          .where(FundAllocation.region_code.like(rc.prefix + "%")))
     if year is not None:
         q = q.where(FundAllocation.year == year)
+    if through is not None:
+        q = q.where(FundAllocation.year <= through)
     if project_id is not None:
         q = q.where(FundAllocation.project_id == project_id)
     rows = session.execute(q.order_by(FundAllocation.project_id, FundAllocation.id)).all()
@@ -153,7 +158,7 @@ def fund_chain(session: Session, rc: RegionCode, year: int | None = None, projec
         Region.code.in_(list(children) + [p.region_code for p in projects.values()]))).all())
 
     return {
-        "region": rc.value, "year": year, "as_of": as_of.isoformat(), "idle_months": IDLE_MONTHS,
+        "region": rc.value, "year": year, "through": through, "as_of": as_of.isoformat(), "idle_months": IDLE_MONTHS,
         "stages": [{"key": s.value, "label_zh": s.label_zh} for s in FundStage],
         "total": total.out(),
         "regions": [dict(code=code, name=names.get(code), anomalies=child_flags.get(code, 0), **chain.out())

@@ -16,12 +16,15 @@ from sandbox.server.deps import AGGREGATE_ROLES, Caller, SessionDep, YearQuery, 
 from sandbox.store.models import FundAllocation, FundPayment
 
 router = APIRouter(prefix="/funds", tags=["funds"])
+# The money on the books by the end of a year (a wall showing that year), as opposed to `year`'s
+# allocations of that one year.
+ThroughQuery = Annotated[int | None, Query(description="截至年份: 只计该年及以前下达的资金", ge=2000, le=2100)]
 Reader = Annotated[Caller, Depends(allow(*AGGREGATE_ROLES))]
 
 
 @router.get("/flows", summary="资金流向与各环节合计")
 def flows(session: SessionDep, caller: Reader, region: Annotated[str, Query(description="区划代码")],
-          year: YearQuery = None) -> dict:
+          year: YearQuery = None, through: ThroughQuery = None) -> dict:
     rc, _ = region_or_404(session, region, caller)
     paid = select(FundPayment.allocation_id, func.sum(FundPayment.amount).label("paid")) \
         .group_by(FundPayment.allocation_id).subquery()
@@ -32,6 +35,8 @@ def flows(session: SessionDep, caller: Reader, region: Annotated[str, Query(desc
         .where(FundAllocation.region_code.like(rc.prefix + "%"))
     if year is not None:
         q = q.where(FundAllocation.year == year)
+    if through is not None:
+        q = q.where(FundAllocation.year <= through)
     rows = session.execute(q.group_by(FundAllocation.region_code, FundAllocation.project_id)).all()
     stages = [s.value for s in FundStage]
     totals = dict.fromkeys(stages, 0.0)
@@ -47,7 +52,7 @@ def flows(session: SessionDep, caller: Reader, region: Annotated[str, Query(desc
             links[(path[-1].value, f"project:{project_id}", stage)] = \
                 links.get((path[-1].value, f"project:{project_id}", stage), 0.0) + amount
     return {
-        "region": rc.value, "year": year,
+        "region": rc.value, "year": year, "through": through,
         "links": [{"from_code": a, "to_code": b, "stage": s, "stage_zh": FundStage(s).label_zh, "amount": round(v, 2)}
                   for (a, b, s), v in sorted(links.items())],
         "totals": {s: round(v, 2) for s, v in totals.items()},
@@ -75,6 +80,7 @@ _CHAIN_DOC = f"""资金链: 每个项目、每个下级地区及合计的 下达
 @router.get("/chain", summary="资金链与异常 (按项目、按地区)", description=_CHAIN_DOC)
 def chain(session: SessionDep, caller: Reader, region: Annotated[str, Query(description="区划代码")],
           year: YearQuery = None,
-          project: Annotated[int | None, Query(description="只看一个项目", ge=1, lt=2**62)] = None) -> dict:
+          project: Annotated[int | None, Query(description="只看一个项目", ge=1, lt=2**62)] = None,
+          through: ThroughQuery = None) -> dict:
     rc, _ = region_or_404(session, region, caller)
-    return fund_chain(session, rc, year, project)
+    return fund_chain(session, rc, year, project, through)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from sandbox.domain.enums import ExitBatch, Industry, ProjectStage
 from sandbox.server.deps import AGGREGATE_ROLES, Caller, SessionDep, YearQuery, allow, region_or_404
-from sandbox.store.models import Camera, FundAllocation, FundPayment, Project, ProjectBeneficiary, ProjectProgress
+from sandbox.store.models import (
+    Camera, FundAllocation, FundPayment, Household, HouseholdYear, Project, ProjectBeneficiary, ProjectProgress, Region,
+)
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 Reader = Annotated[Caller, Depends(allow(*AGGREGATE_ROLES))]
@@ -70,4 +72,23 @@ def get_project(project_id: int, session: SessionDep, caller: Reader) -> dict:
                         "progress": h.progress}
                        for h in session.scalars(select(ProjectProgress).where(ProjectProgress.project_id == p.id)
                                                 .order_by(ProjectProgress.date, ProjectProgress.id))]
+    item["beneficiaries"] = _beneficiaries(session, p.id)
     return item
+
+
+def _beneficiaries(session, project_id: int) -> dict:
+    """利益联结 as aggregates only (households and people per village, status in the latest year):
+    a wall card needs the reach of a project, never a person."""
+    latest = session.scalar(select(func.max(HouseholdYear.year)))
+    rows = session.execute(
+        select(Household.village_code, Region.name, func.count(), func.sum(HouseholdYear.members),
+               func.sum(case((HouseholdYear.status.in_(("exited",)), 1), else_=0)))
+        .join(ProjectBeneficiary, ProjectBeneficiary.household_id == Household.id)
+        .join(Region, Region.code == Household.village_code)
+        .outerjoin(HouseholdYear, (HouseholdYear.household_id == Household.id) & (HouseholdYear.year == latest))
+        .where(ProjectBeneficiary.project_id == project_id)
+        .group_by(Household.village_code, Region.name).order_by(func.count().desc(), Household.village_code)).all()
+    villages = [{"code": c, "name": n, "households": int(h), "people": int(m or 0), "exited_households": int(e or 0)}
+                for c, n, h, m, e in rows]
+    return {"households": sum(v["households"] for v in villages), "people": sum(v["people"] for v in villages),
+            "exited_households": sum(v["exited_households"] for v in villages), "year": latest, "villages": villages}

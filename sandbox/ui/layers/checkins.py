@@ -1,0 +1,183 @@
+"""Check-in layer: the last 30 days of cadre check-ins as points, a pulse for each new one, month visit rates."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
+
+from sandbox.ui.layers.base import MapView, Overlay, dot_sprite
+from sandbox.ui.layers.data import CheckinPoint
+from sandbox.ui.theme import ui_font
+
+__all__ = ["CheckinLayer", "PULSE_S", "EFFECTIVE_COLOUR", "MISSED_COLOUR", "PULSE_COLOUR", "region_prefix"]
+
+PULSE_S = 3.0
+EFFECTIVE_COLOUR = "#7fe9ff"
+MISSED_COLOUR = "#ffb020"  # too far from the household: not an effective visit
+PULSE_COLOUR = "#ffffff"
+
+
+def region_prefix(code: str) -> str:
+    """The code prefix every region inside `code` shares (county 6 digits, town 9, village 12)."""
+    code = str(code)
+    if code.endswith("000000"):
+        return code[:6]
+    if code.endswith("000"):
+        return code[:9]
+    return code
+
+
+def rate_colour(rate: float) -> str:
+    return "#3ddc84" if rate >= 90 else ("#ffd24a" if rate >= 60 else "#ff7a6b")
+
+
+class CheckinLayer(Overlay):
+    name = "checkins"
+    title_zh = "走访"
+
+    def __init__(self, clock=time.monotonic) -> None:
+        super().__init__()
+        self.clock = clock
+        self.points: list[CheckinPoint] = []
+        self.visits: dict = {}
+        self.live = 0  # check-ins that arrived through GET /events since the data was loaded
+        self.pulses: dict[int, float] = {}  # check-in id → when it arrived (clock)
+        self._pos: dict[int, QPointF] = {}
+        self._chips: list[tuple[QRectF, str, str]] = []
+        self._rect = QRectF()
+        self._pulse_r = 30.0
+
+    def set_data(self, region: str, points: list[CheckinPoint], visits: dict) -> None:
+        self.region, self.points, self.visits = region, list(points), dict(visits or {})
+        self.live = 0
+        self.pulses.clear()
+        self.changed()
+
+    def add_live(self, c: CheckinPoint) -> bool:
+        """A check-in that just arrived: a point, and a pulse ring for a few seconds. False if it is
+        not inside the region on screen (or already shown)."""
+        if self.region is None or not c.village_code.startswith(region_prefix(self.region)):
+            return False
+        if any(x.id == c.id for x in self.points):
+            return False
+        self.points.append(c)
+        self.live += 1
+        self.pulses[c.id] = self.clock()
+        self.changed()
+        return True
+
+    def position(self, cid: int) -> QPointF | None:
+        pos = self._pos.get(cid)
+        return QPointF(pos) if pos is not None else None
+
+    def visit_rates(self) -> dict[str, dict]:
+        return {str(c.get("code")): c for c in self.visits.get("children") or [] if isinstance(c, dict)}
+
+    # -- overlay -------------------------------------------------------------------------------
+    def layout(self, view: MapView) -> None:
+        self._pos = {c.id: view.project(c.lon, c.lat) for c in self.points}
+        self._pulse_r = float(view.metrics.px(34))
+        self._place_chips(view)
+
+    def _place_chips(self, view: MapView) -> None:
+        """'走访 86%' under each region's label, where it fits without touching another label."""
+        m = view.metrics
+        font = ui_font(m.px(15), bold=True)
+        fm = QFontMetricsF(font)
+        taken = [r.adjusted(-1, -1, 1, 1) for r in view.label_rects.values()]
+        bounds = QRectF(0, 0, view.width, view.height)
+        self._chips = []
+        for code, v in self.visit_rates().items():
+            rate = v.get("visit_rate")
+            lr = view.label_rects.get(code)
+            if rate is None or lr is None:
+                continue
+            text = f"走访 {float(rate):.0f}%"
+            w, h = fm.horizontalAdvance(text) + 2 * m.px(6), fm.height() + m.px(2)
+            box = QRectF(lr.center().x() - w / 2, lr.bottom() + m.px(1), w, h)
+            if not bounds.contains(box) or any(box.intersects(t) for t in taken if t != lr.adjusted(-1, -1, 1, 1)):
+                continue
+            taken.append(box)
+            self._chips.append((box, text, rate_colour(float(rate))))
+
+    def chips(self) -> list[tuple[QRectF, str]]:
+        return [(QRectF(b), t) for b, t, _ in self._chips]
+
+    def paint_static(self, p: QPainter, view: MapView) -> None:
+        m, dpr = view.metrics, view.dpr
+        r = max(1.5, m.px(3))
+        ok, missed = dot_sprite(EFFECTIVE_COLOUR, r, dpr), dot_sprite(MISSED_COLOUR, r, dpr)
+        half = ok.width() / dpr / 2.0
+        for c in sorted(self.points, key=lambda c: c.at):  # newest on top
+            pos = self._pos.get(c.id)
+            if pos is not None:
+                p.drawImage(QPointF(pos.x() - half, pos.y() - half), ok if c.effective else missed)
+        if self._chips:
+            p.save()
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setFont(ui_font(m.px(15), bold=True))
+            for box, text, colour in self._chips:
+                p.setPen(QPen(QColor(colour), max(1.0, m.px(1.2))))
+                p.setBrush(QColor(2, 6, 13, 200))
+                p.drawRoundedRect(box, box.height() / 2, box.height() / 2)
+                p.setPen(QColor(colour))
+                p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+            p.restore()
+
+    def _alive(self, now: float) -> list[tuple[int, float]]:
+        return [(cid, now - t0) for cid, t0 in self.pulses.items() if 0 <= now - t0 < PULSE_S]
+
+    def paint_frame(self, p: QPainter, view: MapView, now: float) -> None:
+        alive = self._alive(now)
+        if not alive:
+            return
+        m = view.metrics
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        for cid, age in alive:
+            pos = self._pos.get(cid)
+            if pos is None:
+                continue
+            for lag in (0.0, 0.45):  # two rings, the second trailing: reads as a pulse, not a circle
+                a = (age - lag * PULSE_S / 3) / PULSE_S
+                if a <= 0:
+                    continue
+                ease = 1 - (1 - a) ** 3
+                radius = m.px(4) + (self._pulse_r - m.px(4)) * ease
+                colour = QColor(PULSE_COLOUR)
+                colour.setAlphaF(max(0.0, 0.95 * (1 - a)))
+                p.setPen(QPen(colour, m.px(3)))
+                p.drawEllipse(pos, radius, radius)
+            core = QColor(EFFECTIVE_COLOUR)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(core)
+            p.drawEllipse(pos, m.px(5), m.px(5))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+        p.restore()
+
+    def animating(self, now: float) -> bool:
+        if not self.pulses:
+            return False
+        if not self._alive(now):
+            self.pulses = {k: v for k, v in self.pulses.items() if now - v < PULSE_S}
+            return bool(self.pulses)
+        return True
+
+    def frame_rect(self) -> QRectF:
+        out = QRectF()
+        reach = self._pulse_r + 6
+        for cid in self.pulses:
+            pos = self._pos.get(cid)
+            if pos is not None:
+                out = out.united(QRectF(pos.x() - reach, pos.y() - reach, 2 * reach, 2 * reach))
+        return out
+
+    def summary_zh(self) -> str:
+        n = len(self.points) - self.live
+        text = f"近30天签到 {n} 次"
+        if self.live:
+            text += f" · 实时 {self.live} 次"
+        return text

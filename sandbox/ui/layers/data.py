@@ -1,0 +1,184 @@
+"""What the live map layers draw (projects, fund chain, check-ins, visit rates) and how a worker fetches it."""
+
+# Qt-free: runs on a worker thread; the GUI thread only applies the result. Only aggregates and
+# points are kept: no household ID number ever lands here (the `display` token's answers are
+# masked by the server, and the fields the layers keep are codes, amounts, points and counts).
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+__all__ = [
+    "ProjectPoint", "CheckinPoint", "LayersData", "ProjectDetail", "fetch_layers", "fetch_project",
+    "checkin_window", "CHECKIN_DAYS", "STAGES", "FUND_STAGES", "ANOMALY_ZH",
+]
+
+log = logging.getLogger(__name__)
+
+CHECKIN_DAYS = 30
+CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
+STAGES = (("pool", "项目库"), ("approved", "批复"), ("filed", "备案"), ("in_progress", "实施中"),
+          ("accepted", "验收"), ("handed_over", "移交"))
+FUND_STAGES = (("allocated", "下达"), ("arrived", "到位"), ("filed", "备案"), ("reimbursed", "报账"), ("paid", "支付"))
+ANOMALY_ZH = {"overpaid": "支付超过到位资金", "idle": "到位资金闲置超过12个月", "paid_no_progress": "已支付但项目零进度"}
+
+
+def _f(v: Any, default: float = 0.0) -> float:
+    try:
+        out = float(v)
+    except (TypeError, ValueError):
+        return default
+    return out if out == out else default  # NaN → default
+
+
+@dataclass(frozen=True)
+class ProjectPoint:
+    id: int
+    name: str
+    industry: str
+    industry_zh: str
+    region_code: str
+    lon: float
+    lat: float
+    budget: float
+    stage: str
+    stage_zh: str
+    progress: float
+    beneficiaries: int = 0
+    camera_ids: tuple[int, ...] = ()
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "ProjectPoint | None":
+        try:
+            lon, lat = float(d["lon"]), float(d["lat"])
+            pid = int(d["id"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return cls(pid, str(d.get("name") or f"项目 {pid}"), str(d.get("industry") or ""),
+                   str(d.get("industry_zh") or d.get("industry") or "其他"), str(d.get("region_code") or ""),
+                   lon, lat, _f(d.get("budget")), str(d.get("stage") or ""), str(d.get("stage_zh") or ""),
+                   max(0.0, min(100.0, _f(d.get("progress")))), int(_f(d.get("beneficiary_households"))),
+                   tuple(int(c) for c in d.get("camera_ids") or () if isinstance(c, int)))
+
+
+@dataclass(frozen=True)
+class CheckinPoint:
+    id: int
+    at: dt.datetime
+    lon: float
+    lat: float
+    village_code: str
+    effective: bool
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "CheckinPoint | None":
+        """From GET /checkins or a `checkin` SSE event (only the point, time and village are kept)."""
+        try:
+            at = dt.datetime.fromisoformat(str(d["at"]))
+            if at.tzinfo is None:
+                at = at.replace(tzinfo=CHINA_TZ)  # the API's naive times are Beijing time
+            return cls(int(d["id"]), at, float(d["lon"]), float(d["lat"]), str(d.get("village_code") or ""),
+                       bool(d.get("effective", True)))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+@dataclass
+class LayersData:
+    """Everything the three layers show for one region and year."""
+
+    region: str
+    year: int | None
+    projects: list[ProjectPoint] = field(default_factory=list)
+    chain: dict = field(default_factory=dict)  # GET /funds/chain
+    checkins: list[CheckinPoint] = field(default_factory=list)
+    visits: dict = field(default_factory=dict)  # GET /checkins/visits
+    window: tuple[dt.datetime, dt.datetime] | None = None
+    errors: dict[str, str] = field(default_factory=dict)  # part → Chinese message (that part is empty)
+
+    def anomalies(self) -> list[dict]:
+        return [a for a in self.chain.get("anomalies") or [] if isinstance(a, dict)]
+
+    def anomalies_of_project(self, pid: int) -> list[dict]:
+        return [a for a in self.anomalies() if a.get("project_id") == pid]
+
+    def visit_rates(self) -> dict[str, dict]:
+        """child code → {visit_rate, visited, targets}."""
+        return {str(c.get("code")): c for c in self.visits.get("children") or [] if isinstance(c, dict)}
+
+    def add_checkin(self, c: CheckinPoint) -> bool:
+        if any(x.id == c.id for x in self.checkins):
+            return False
+        self.checkins.append(c)
+        return True
+
+
+@dataclass
+class ProjectDetail:
+    """A project's card: GET /projects/{id}, its fund chain and its cameras."""
+
+    project: dict
+    chain: dict | None
+    cameras: list[dict]
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def checkin_window(year: int | None, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """The 30 days the check-in layer shows: up to now, or up to the end of a past year on screen."""
+    now = now or dt.datetime.now(CHINA_TZ)
+    end = now
+    if year is not None and year < now.year:
+        end = dt.datetime(year + 1, 1, 1, tzinfo=CHINA_TZ)
+    return end - dt.timedelta(days=CHECKIN_DAYS), end
+
+
+def _iso(t: dt.datetime) -> str:
+    return t.astimezone(CHINA_TZ).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def _part(errors: dict, name: str, call, default):
+    """One call of the layer fetch: a failure empties that part only (the other layers still draw)."""
+    from sandbox.client.api import ApiError
+    from sandbox.ui.loader import describe_error
+
+    try:
+        return call()
+    except ApiError as exc:
+        log.warning("layer data %s failed: %s", name, exc)
+        errors[name] = describe_error(exc)
+        return default
+
+
+def fetch_layers(client, region: str, year: int | None, now: dt.datetime | None = None) -> LayersData:
+    """The blocking part (worker thread): projects, fund chain, 30 days of check-ins, month visit rates."""
+    out = LayersData(region, year)
+    start, end = out.window = checkin_window(year, now)
+    get = client.get_json
+    raw = _part(out.errors, "projects", lambda: get("/projects", region=region, year=year), [])
+    out.projects = [p for p in (ProjectPoint.from_api(d) for d in raw if isinstance(d, dict)) if p is not None] \
+        if isinstance(raw, list) else []
+    chain = _part(out.errors, "funds", lambda: get("/funds/chain", region=region, through=year), {})
+    out.chain = chain if isinstance(chain, dict) else {}
+    raw = _part(out.errors, "checkins", lambda: get("/checkins", region=region, since=_iso(start), until=_iso(end)), [])
+    out.checkins = [c for c in (CheckinPoint.from_api(d) for d in raw if isinstance(d, dict)) if c is not None] \
+        if isinstance(raw, list) else []
+    month = (end - dt.timedelta(seconds=1)).strftime("%Y-%m")
+    visits = _part(out.errors, "visits", lambda: get("/checkins/visits", region=region, month=month), {})
+    out.visits = visits if isinstance(visits, dict) else {}
+    return out
+
+
+def fetch_project(client, project_id: int, year: int | None = None) -> ProjectDetail:
+    """A project's card (worker thread): details with progress history and beneficiaries, the fund
+    chain of this one project, its cameras."""
+    errors: dict[str, str] = {}
+    project = client.get_json(f"/projects/{project_id}")
+    region = str(project.get("region_code") or "")
+    chain = _part(errors, "funds", lambda: client.get_json("/funds/chain", region=region, project=project_id,
+                                                            through=year), None)
+    cams = _part(errors, "cameras", lambda: client.get_json("/cameras", region=region), [])
+    cams = [c for c in cams if isinstance(c, dict) and c.get("project_id") == project_id] if isinstance(cams, list) else []
+    return ProjectDetail(project, chain if isinstance(chain, dict) else None, cams, errors)

@@ -1,0 +1,88 @@
+"""The small legend of the live layers, in the map's bottom-right corner (one row per visible layer)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
+
+from sandbox.ui.layers.base import MapView, Overlay, paint_warning
+from sandbox.ui.layers.checkins import EFFECTIVE_COLOUR, MISSED_COLOUR, CheckinLayer
+from sandbox.ui.layers.data import FUND_STAGES
+from sandbox.ui.layers.funds import STAGE_COLOURS, FundFlowLayer
+from sandbox.ui.layers.projects import ProjectsLayer
+from sandbox.ui.theme import Colors, Metrics, ui_font
+
+__all__ = ["legend_rect", "paint_legend"]
+
+ROWS = 3
+SHORT = {"铁皮石斛": "石斛", "生态畜牧": "畜牧", "精品水果": "水果"}
+
+
+def legend_rect(width: float, height: float, m: Metrics) -> QRectF:
+    """Where the legend goes (reserved even when a layer is off, so labels never jump on a toggle)."""
+    w, h = m.px(430), m.px(12) + ROWS * m.px(28)
+    return QRectF(width - w - m.px(14), height - h - m.px(14), w, h)
+
+
+def paint_legend(p: QPainter, view: MapView, overlays: list[Overlay]) -> None:
+    m = view.metrics
+    rows = [ov for ov in overlays if isinstance(ov, (ProjectsLayer, FundFlowLayer, CheckinLayer))]
+    if not rows:
+        return
+    box = legend_rect(view.width, view.height, m)
+    row_h = m.px(28)
+    box.setTop(box.bottom() - m.px(12) - len(rows) * row_h)
+    p.save()
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(QPen(QColor(Colors.panel_border), m.px(1)))
+    p.setBrush(QColor(6, 16, 31, 215))
+    p.drawRoundedRect(box, m.px(6), m.px(6))
+    font, bold = ui_font(m.px(15)), ui_font(m.px(15), bold=True)
+    fm = QFontMetricsF(font)
+    y = box.top() + m.px(6)
+    for ov in rows:
+        x = box.left() + m.px(10)
+        cy = y + row_h / 2
+        p.setFont(bold)
+        p.setPen(QColor(Colors.text))
+        p.drawText(QRectF(x, y, m.px(56), row_h), Qt.AlignmentFlag.AlignVCenter, ov.title_zh)
+        x += m.px(56)
+        p.setFont(font)
+
+        def swatch(colour: str, text: str, glyph: str = "") -> None:
+            nonlocal x
+            r = m.px(7)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(colour))
+            p.drawEllipse(QPointF(x + r, cy), r, r)
+            if glyph:
+                p.setPen(QColor("#0b1526"))
+                p.setFont(ui_font(m.px(10), bold=True))
+                p.drawText(QRectF(x, cy - r, 2 * r, 2 * r), Qt.AlignmentFlag.AlignCenter, glyph)
+                p.setFont(font)
+            x += 2 * r + m.px(3)
+            p.setPen(QColor(Colors.text_muted))
+            tw = fm.horizontalAdvance(text)
+            p.drawText(QRectF(x, y, tw + 2, row_h), Qt.AlignmentFlag.AlignVCenter, text)
+            x += tw + m.px(8)
+
+        if isinstance(ov, ProjectsLayer):
+            for fill, glyph, text in ov.legend_rows()[:5]:
+                swatch(fill, SHORT.get(text, text[:2]), glyph)
+            p.setPen(QColor(Colors.text_muted))
+            p.drawText(QRectF(x, y, box.right() - x - m.px(6), row_h), Qt.AlignmentFlag.AlignVCenter, "环=进度")
+        elif isinstance(ov, FundFlowLayer):
+            for key, label in FUND_STAGES:
+                swatch(STAGE_COLOURS[key], label)
+            paint_warning(p, QPointF(x + m.px(8), cy), m.px(16))
+            x += m.px(20)
+            p.setPen(QColor(Colors.text_muted))
+            p.drawText(QRectF(x, y, box.right() - x, row_h), Qt.AlignmentFlag.AlignVCenter, "异常")
+        else:
+            swatch(EFFECTIVE_COLOUR, "有效")
+            swatch(MISSED_COLOUR, "超距")
+            p.setPen(QColor(Colors.text_muted))
+            p.drawText(QRectF(x, y, box.right() - x - m.px(6), row_h), Qt.AlignmentFlag.AlignVCenter,
+                       ov.summary_zh())
+        y += row_h
+    p.restore()

@@ -1,0 +1,347 @@
+"""Project card over the map: budget, stage, progress history, beneficiaries (利益联结), fund chain and camera."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
+)
+
+from sandbox.ui.fund_panel import FundChainBars, wan
+from sandbox.ui.layers.data import STAGES, ProjectDetail
+from sandbox.ui.layers.projects import STAGE_COLOURS
+from sandbox.ui.theme import Colors, Metrics, metrics_for_height, ui_font
+
+__all__ = ["ProjectCard", "StageStepper", "ProgressHistory"]
+
+
+class StageStepper(QWidget):
+    """项目库 → 批复 → 备案 → 实施中 → 验收 → 移交, the stages passed filled, the current one ringed."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.metrics: Metrics = metrics_for_height(1080)
+        self.stage = ""
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def set_metrics(self, m: Metrics) -> None:
+        self.metrics = m
+        self.setFixedHeight(m.px(52))
+
+    def set_stage(self, stage: str) -> None:
+        self.stage = stage
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.metrics.px(360), self.metrics.px(52))
+
+    def paintEvent(self, event) -> None:
+        m = self.metrics
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        keys = [k for k, _ in STAGES]
+        cur = keys.index(self.stage) if self.stage in keys else -1
+        n = len(STAGES)
+        step = self.width() / n
+        r, cy = m.px(8), m.px(14)
+        colour = QColor(STAGE_COLOURS.get(self.stage, Colors.accent))
+        p.setPen(QPen(QColor("#33465e"), m.px(3)))
+        p.drawLine(QPointF(step / 2, cy), QPointF(self.width() - step / 2, cy))
+        if cur > 0:
+            p.setPen(QPen(colour, m.px(3)))
+            p.drawLine(QPointF(step / 2, cy), QPointF(step / 2 + step * cur, cy))
+        p.setFont(ui_font(m.px(14), bold=False))
+        for i, (_, label) in enumerate(STAGES):
+            c = QPointF(step / 2 + step * i, cy)
+            p.setPen(QPen(QColor("#02060d"), m.px(1.5)))
+            p.setBrush(colour if i <= cur else QColor("#33465e"))
+            p.drawEllipse(c, r, r)
+            if i == cur:
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.setPen(QPen(QColor("#ffffff"), m.px(2)))
+                p.drawEllipse(c, r + m.px(3), r + m.px(3))
+            p.setPen(QColor(Colors.text if i == cur else Colors.text_muted))
+            f = ui_font(m.px(14), bold=i == cur)
+            p.setFont(f)
+            p.drawText(QRectF(c.x() - step / 2, cy + r + m.px(4), step, m.px(20)), Qt.AlignmentFlag.AlignCenter, label)
+        p.end()
+
+
+class ProgressHistory(QWidget):
+    """Progress over time as a step line with a dot per report (dates along the bottom)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.metrics: Metrics = metrics_for_height(1080)
+        self.points: list[tuple[dt.date, float, str]] = []
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def set_metrics(self, m: Metrics) -> None:
+        self.metrics = m
+        self.setFixedHeight(m.px(96))
+
+    def set_history(self, history: list[dict]) -> None:
+        pts = []
+        for h in history or []:
+            try:
+                pts.append((dt.date.fromisoformat(str(h["date"])), float(h.get("progress") or 0), str(h.get("stage") or "")))
+            except (KeyError, TypeError, ValueError):
+                continue
+        self.points = sorted(pts)
+        self.update()
+
+    def paintEvent(self, event) -> None:
+        m = self.metrics
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        fm = QFontMetricsF(ui_font(m.px(13)))
+        left, right, top, bottom = fm.horizontalAdvance("100%") + m.px(6), m.px(8), m.px(6), fm.height() + m.px(4)
+        area = QRectF(left, top, max(10, self.width() - left - right), max(10, self.height() - top - bottom))
+        p.setFont(ui_font(m.px(13)))
+        for v in (0, 50, 100):
+            y = area.bottom() - area.height() * v / 100
+            p.setPen(QPen(QColor("#1f3552"), 1))
+            p.drawLine(QPointF(area.left(), y), QPointF(area.right(), y))
+            p.setPen(QColor(Colors.text_muted))
+            p.drawText(QRectF(0, y - fm.height() / 2, left - m.px(4), fm.height()),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{v}%")
+        if not self.points:
+            p.setPen(QColor(Colors.text_muted))
+            p.drawText(area, Qt.AlignmentFlag.AlignCenter, "暂无进度记录")
+            p.end()
+            return
+        t0, t1 = self.points[0][0].toordinal(), self.points[-1][0].toordinal()
+        span = max(1, t1 - t0)
+
+        def at(d: dt.date, v: float) -> QPointF:
+            return QPointF(area.left() + area.width() * (d.toordinal() - t0) / span, area.bottom() - area.height() * v / 100)
+
+        path = QPainterPath(at(self.points[0][0], self.points[0][1]))
+        prev = self.points[0]
+        for d, v, _ in self.points[1:]:
+            path.lineTo(at(d, prev[1]))
+            path.lineTo(at(d, v))
+            prev = (d, v, "")
+        p.setPen(QPen(QColor(Colors.accent), m.px(2.5)))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawPath(path)
+        for d, v, stage in self.points:
+            p.setPen(QPen(QColor("#02060d"), 1))
+            p.setBrush(QColor(STAGE_COLOURS.get(stage, Colors.accent)))
+            p.drawEllipse(at(d, v), m.px(4), m.px(4))
+        p.setPen(QColor(Colors.text_muted))
+        y = area.bottom() + m.px(2)
+        p.drawText(QRectF(area.left(), y, area.width() / 2, fm.height()), Qt.AlignmentFlag.AlignLeft,
+                   self.points[0][0].isoformat())
+        p.drawText(QRectF(area.center().x(), y, area.width() / 2, fm.height()), Qt.AlignmentFlag.AlignRight,
+                   self.points[-1][0].isoformat())
+        p.end()
+
+
+class ProjectCard(QFrame):
+    """A project's card, floating over the right of the map. `camera_slot` (a QVBoxLayout) holds the
+    site's camera: `set_camera_widget(widget)` puts a live tile there (the camera tiles are wired by
+    the wall); until then it lists the cameras by name."""
+
+    closeRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("projectCard")
+        self.metrics: Metrics = metrics_for_height(1080)
+        self.project_id: int | None = None
+        self.detail: ProjectDetail | None = None
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+
+        self.title = QLabel(objectName="cardTitle")
+        self.title.setWordWrap(True)
+        self.close_button = QPushButton("✕", objectName="cardClose")
+        self.close_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.close_button.clicked.connect(self.closeRequested)
+        self.subtitle = QLabel(objectName="cardMuted")
+        self.subtitle.setWordWrap(True)
+        self.budget = QLabel(objectName="cardFigure")
+        self.progress = QLabel(objectName="cardFigure")
+        self.stepper = StageStepper()
+        self.history = ProgressHistory()
+        self.beneficiaries = QLabel(objectName="cardText")
+        self.beneficiaries.setWordWrap(True)
+        self.funds = FundChainBars()
+        self.fund_rates = QLabel(objectName="cardMuted")
+        self.anomalies = QLabel(objectName="cardWarning")
+        self.anomalies.setWordWrap(True)
+        self.camera_slot = QVBoxLayout()
+        self.camera_placeholder = QLabel(objectName="cardMuted")
+        self.camera_placeholder.setWordWrap(True)
+        self.camera_slot.addWidget(self.camera_placeholder)
+        self.camera_widget: QWidget | None = None
+        self.status = QLabel(objectName="cardMuted")
+
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+        figures = QHBoxLayout()
+        figures.addWidget(self.budget)
+        figures.addStretch(1)
+        figures.addWidget(self.progress)
+        body = QWidget(objectName="cardBody")
+        lay = QVBoxLayout(body)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self._body_layout = lay
+        for item in (figures, self.stepper, self._heading("进度历史"), self.history,
+                     self._heading("利益联结"), self.beneficiaries, self._heading("资金链"), self.funds,
+                     self.fund_rates, self.anomalies, self._heading("现场摄像头"), self.camera_slot, self.status):
+            (lay.addLayout if isinstance(item, (QHBoxLayout, QVBoxLayout)) else lay.addWidget)(item)
+        lay.addStretch(1)
+        self.scroll = QScrollArea(objectName="cardScroll")
+        self.scroll.setWidget(body)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer = QVBoxLayout(self)
+        outer.addLayout(head)
+        outer.addWidget(self.subtitle)
+        outer.addWidget(self.scroll, 1)
+        self.set_metrics(self.metrics)
+        self.hide()
+        if parent is not None:
+            parent.installEventFilter(self)  # follow the map's size
+
+    def eventFilter(self, watched, event) -> bool:
+        from PySide6.QtCore import QEvent
+
+        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize and self.isVisible():
+            self.place()
+        return False
+
+    def _heading(self, text: str) -> QLabel:
+        return QLabel(text, objectName="cardHeading")
+
+    # -- metrics and placement ------------------------------------------------------------------
+    def set_metrics(self, m: Metrics) -> None:
+        self.metrics = m
+        for w in (self.stepper, self.history, self.funds):
+            w.set_metrics(m)
+        self.layout().setContentsMargins(m.px(16), m.px(12), m.px(16), m.px(12))
+        self.layout().setSpacing(m.px(6))
+        self._body_layout.setSpacing(m.px(6))
+        self.close_button.setFixedSize(m.px(40), m.px(40))
+        self.setStyleSheet(
+            f"#projectCard {{ background: rgba(8,22,42,242); border: {m.px(2)}px solid {Colors.accent_dim};"
+            f" border-radius: {m.px(8)}px; }}"
+            f"#cardBody, #cardScroll, #cardScroll > QWidget > QWidget {{ background: transparent; }}"
+            f"#cardTitle {{ color: {Colors.text}; font-size: {m.px(24)}px; font-weight: bold; }}"
+            f"#cardClose {{ color: {Colors.text}; background: #12304f; border: {m.px(1)}px solid {Colors.panel_border};"
+            f" border-radius: {m.px(20)}px; font-size: {m.px(20)}px; }}"
+            f"#cardMuted {{ color: {Colors.text_muted}; font-size: {m.px(15)}px; }}"
+            f"#cardText {{ color: {Colors.text}; font-size: {m.px(16)}px; }}"
+            f"#cardFigure {{ color: {Colors.accent}; font-size: {m.px(22)}px; font-weight: bold; }}"
+            f"#cardHeading {{ color: {Colors.accent}; font-size: {m.px(16)}px; font-weight: bold;"
+            f" border-bottom: {m.px(1)}px solid {Colors.panel_border}; padding-top: {m.px(4)}px; }}"
+            f"#cardWarning {{ color: #ffd9a0; font-size: {m.px(15)}px; }}")
+        self.place()
+
+    def place(self) -> None:
+        """Over the right-hand part of its parent (the map), full height less a margin."""
+        host = self.parentWidget()
+        if host is None:
+            return
+        m = self.metrics
+        w = min(host.width() - 2 * m.px(12), max(m.px(420), int(host.width() * 0.36)))
+        self.setGeometry(host.width() - w - m.px(12), m.px(12), w, max(100, host.height() - 2 * m.px(12)))
+
+    # -- content --------------------------------------------------------------------------------
+    def show_loading(self, project_id: int, name: str) -> None:
+        self.project_id, self.detail = project_id, None
+        self.title.setText(name)
+        self.subtitle.setText("正在载入项目详情…")
+        for w in (self.budget, self.progress, self.beneficiaries, self.fund_rates, self.anomalies, self.status):
+            w.setText("")
+        self.stepper.set_stage("")
+        self.history.set_history([])
+        self.funds.set_steps([])
+        self.camera_placeholder.setText("")
+        self.place()
+        self.show()
+        self.raise_()
+
+    def show_error(self, message: str) -> None:
+        self.subtitle.setText(f"项目详情暂时无法获取（{message}）")
+
+    def set_detail(self, detail: ProjectDetail) -> None:
+        self.detail = detail
+        pr = detail.project
+        self.project_id = int(pr.get("id")) if pr.get("id") is not None else None
+        self.title.setText(str(pr.get("name") or ""))
+        bits = [pr.get("industry_zh"), pr.get("batch_zh"), pr.get("region_name")]
+        year = f"{pr['planned_year']} 年立项" if pr.get("planned_year") else None
+        self.subtitle.setText(" · ".join(str(b) for b in (*bits, year) if b))
+        self.budget.setText(f"预算 {wan(float(pr.get('budget') or 0))}")
+        self.progress.setText(f"{pr.get('stage_zh') or ''} · 进度 {float(pr.get('progress') or 0):.0f}%")
+        self.stepper.set_stage(str(pr.get("stage") or ""))
+        self.history.set_history(pr.get("history") or [])
+        self.beneficiaries.setText(_beneficiaries_text(pr))
+        chain = detail.chain or {}
+        total = chain.get("total") or {}
+        self.funds.set_steps(total.get("steps") or [])
+        if total:
+            self.fund_rates.setText(f"到位率 {_pct(total.get('arrival_rate'))}　支出率 {_pct(total.get('spend_rate'))}")
+        else:
+            self.fund_rates.setText(detail.errors.get("funds") or "暂无资金记录")
+        found = [a for a in chain.get("anomalies") or [] if isinstance(a, dict)]
+        self.anomalies.setText("\n".join(f"⚠ {a.get('kind_zh')}：{a.get('explanation_zh')}" for a in found))
+        self.anomalies.setVisible(bool(found))
+        if self.camera_widget is None:
+            cams = detail.cameras
+            if cams:
+                names = "、".join(str(c.get("name") or c.get("site") or c.get("id")).split("·")[-1] for c in cams)
+                online = sum(1 for c in cams if c.get("status") == "online")
+                self.camera_placeholder.setText(f"{len(cams)} 路（在线 {online} 路）：{names}")
+            else:
+                self.camera_placeholder.setText(detail.errors.get("cameras") or "该项目未接入摄像头")
+        self.status.setText("")
+        self.place()
+        self.show()
+        self.raise_()
+
+    def set_camera_widget(self, widget: QWidget | None) -> None:
+        """Put the project's live camera tile in `camera_slot` (None: back to the list of names)."""
+        if self.camera_widget is not None:
+            self.camera_slot.removeWidget(self.camera_widget)
+            self.camera_widget.setParent(None)
+        self.camera_widget = widget
+        if widget is not None:
+            self.camera_placeholder.hide()
+            self.camera_slot.addWidget(widget)
+        else:
+            self.camera_placeholder.show()
+
+    def field_texts(self) -> dict[str, str]:
+        """What the card says, by field (tests)."""
+        return {"title": self.title.text(), "subtitle": self.subtitle.text(), "budget": self.budget.text(),
+                "progress": self.progress.text(), "stage": self.stepper.stage,
+                "beneficiaries": self.beneficiaries.text(), "fund_rates": self.fund_rates.text(),
+                "anomalies": self.anomalies.text(), "cameras": self.camera_placeholder.text()}
+
+
+def _beneficiaries_text(pr: dict) -> str:
+    b = pr.get("beneficiaries") if isinstance(pr.get("beneficiaries"), dict) else None
+    if b is None:
+        n = int(pr.get("beneficiary_households") or 0)
+        return f"带动贫困户 {n} 户" if n else "暂无利益联结记录"
+    head = f"带动贫困户 {b.get('households', 0)} 户 {b.get('people', 0)} 人"
+    if b.get("exited_households"):
+        head += f"，其中已脱贫 {b['exited_households']} 户"
+    villages = [v for v in b.get("villages") or [] if isinstance(v, dict)]
+    if villages:
+        top = "、".join(f"{v.get('name')} {v.get('households')} 户" for v in villages[:4])
+        more = f" 等 {len(villages)} 个村" if len(villages) > 4 else ""
+        head += f"\n分布：{top}{more}"
+    return head
+
+
+def _pct(v) -> str:
+    return "—" if v is None else f"{float(v):.1f}%"

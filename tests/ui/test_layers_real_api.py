@@ -1,0 +1,215 @@
+"""The live map layers on the real API (embedded server): project markers and card, fund chain and its
+anomalies, check-ins, and a check-in POSTed to the server arriving through GET /events as a point and a pulse."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import requests
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor
+from sqlalchemy import func, select
+
+from sandbox.client.api import ApiClient
+from sandbox.ui.layers.checkins import PULSE_S
+from sandbox.ui.layers.projects import INDUSTRY_STYLE
+from sandbox.ui.wall import WallWindow
+
+pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
+
+COUNTY = "522726000000"
+JISHENG = "济生铁皮石斛产业园"
+
+
+@pytest.fixture(scope="module")
+def layers_api(demo_engine):
+    from sandbox.server.runtime import EmbeddedServer, new_token
+
+    server = EmbeddedServer(demo_engine).start()
+    server.server.config.app.state.sse_heartbeat_s = 1.0  # a dead stream shows up fast in tests
+    yield server, {role: new_token(demo_engine, role) for role in ("display", "admin")}
+    server.stop()
+
+
+@pytest.fixture
+def wall(qtbot, layers_api):
+    server, tokens = layers_api
+    client = ApiClient(server.url, tokens["display"])
+    w = WallWindow(client, region=COUNTY, retry_seconds=600, animate=False, prefetch=False, preload=False)
+    qtbot.addWidget(w)
+    w.resize(1600, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.state.has_data and not w.state.loading, timeout=60000)
+    qtbot.waitUntil(lambda: w.layers is not None and w.layers.region == w.state.map.region_code, timeout=60000)
+    yield w
+    w.close()
+    client.close()
+
+
+def _grab(wall):
+    wall.state.map.hovered_code = None
+    return wall.canvas.grab().toImage()
+
+
+def _near(a: QColor, b: QColor, tol: int = 40) -> bool:
+    return abs(a.red() - b.red()) + abs(a.green() - b.green()) + abs(a.blue() - b.blue()) <= tol
+
+
+def _free_of_labels(wall, pos: QPointF, reach: float) -> bool:
+    v = wall.canvas.view()
+    box = (pos.x() - reach, pos.y() - reach, 2 * reach, 2 * reach)
+    from PySide6.QtCore import QRectF
+
+    r = QRectF(*box)
+    return not any(r.intersects(lr) for lr in v.label_rects.values()) and not any(
+        r.intersects(g) for g, _ in wall.flow_layer.glyphs())
+
+
+def test_project_markers_are_painted_in_their_industry_colour(wall):
+    layer = wall.projects_layer
+    assert len(layer.projects) >= 30 and JISHENG in {p.name for p in layer.projects}
+    img = _grab(wall)
+    checked = 0
+    for proj in layer.projects:
+        pos = layer.position(proj.id)
+        if not _free_of_labels(wall, pos, layer.reach() + 2) or any(
+                q.id != proj.id and (layer.position(q.id) - pos).manhattanLength() < 3 * layer.reach()
+                for q in layer.projects):
+            continue  # under a label (labels stay on top) or next to another marker
+        fill = QColor(INDUSTRY_STYLE[proj.industry][0])
+        # the disc's rim: inside the fill, outside the glyph
+        hits = sum(_near(QColor(img.pixel((pos + QPointF(dx, dy) * layer.radius * 0.8).toPoint())), fill)
+                   for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1), (0.7, 0.7), (-0.7, -0.7)))
+        assert hits >= 3, f"{proj.name}: marker not in {fill.name()}"
+        checked += 1
+    assert checked >= 5
+
+
+def test_clicking_a_marker_opens_the_project_card(qtbot, wall):
+    layer = wall.projects_layer
+    proj = next(p for p in layer.projects if p.name == JISHENG)
+    pos = layer.position(proj.id).toPoint()
+    qtbot.mouseClick(wall.canvas, Qt.MouseButton.LeftButton, pos=pos)
+    card = wall.project_card
+    assert card.isVisible() and card.title.text() == JISHENG
+    qtbot.waitUntil(lambda: card.detail is not None, timeout=30000)
+    f = card.field_texts()
+    assert f["budget"] == "预算 1,200.0 万元"
+    assert f["stage"] == "handed_over" and "移交" in f["progress"] and "100%" in f["progress"]
+    assert "铁皮石斛" in f["subtitle"]
+    assert f["beneficiaries"].startswith(f"带动贫困户 {proj.beneficiaries} 户")
+    assert "3 路" in f["cameras"]
+    assert len(card.history.points) >= 5 and card.history.points[-1][1] == 100.0
+    assert card.funds.amounts()["allocated"] == pytest.approx(12_000_000, abs=1)
+    assert card.camera_slot.count() >= 1
+    assert layer.selected == proj.id
+    # the slot the camera tiles go in
+    from PySide6.QtWidgets import QLabel
+
+    tile = QLabel("camera")
+    card.set_camera_widget(tile)
+    assert card.camera_slot.indexOf(tile) >= 0 and not card.camera_placeholder.isVisible()
+    wall.go_up()  # Esc closes the card first, the map stays
+    assert not card.isVisible() and layer.selected is None and wall.state.map.region_code == COUNTY
+
+
+def test_fund_chain_reconciles_with_the_payments_table(wall, demo_engine):
+    from sandbox.store.models import FundAllocation, FundPayment
+
+    with demo_engine.connect() as conn:
+        paid = conn.scalar(select(func.sum(FundPayment.amount)).join(
+            FundAllocation, FundAllocation.id == FundPayment.allocation_id).where(FundAllocation.year <= 2020))
+        arrived, allocated = conn.execute(select(func.sum(FundAllocation.arrived), func.sum(FundAllocation.allocated))
+                                          .where(FundAllocation.year <= 2020)).one()
+    shown = wall.fund_panel.bars.amounts()
+    assert shown["paid"] == pytest.approx(paid, abs=0.01)
+    assert shown["arrived"] == pytest.approx(arrived, abs=0.01)
+    assert shown["allocated"] == pytest.approx(allocated, abs=0.01)
+    # the flows: one per town, their amounts add up to the county's
+    flows = wall.flow_layer.flows
+    assert len(flows) == 8 and sum(f.amount for f in flows) == pytest.approx(allocated, abs=1)
+    assert wall.canvas._tick.isActive()  # flows animate while the layer is on
+
+
+def test_the_planted_mismatches_are_flagged_on_the_map_and_explained(qtbot, wall):
+    kinds = {a["kind"] for a in wall.layers.anomalies()}
+    assert kinds == {"overpaid", "idle", "paid_no_progress"}
+    title = wall.fund_panel.anomaly_title.text()
+    assert "支付超过到位资金" in title and "闲置" in title and "零进度" in title
+    # the worst one is explained from the start
+    assert "超出" in wall.fund_panel.explanation.text()
+    glyphs = wall.flow_layer.glyphs()
+    towns = {a["region_code"][:9] + "000" for a in wall.layers.anomalies()}
+    assert {info["target"] for _, info in glyphs} == towns
+    # red triangles where the chain does not reconcile
+    img = _grab(wall)
+    box, info = glyphs[0]
+    c = box.center() + QPointF(0, box.height() * 0.3)
+    assert any(_near(QColor(img.pixel((c + QPointF(dx, 0)).toPoint())), QColor("#ff4d4f"), 60) for dx in (-3, 3))
+    # clicking one explains that town's anomalies in the panel
+    overpaid = next(a for a in wall.layers.anomalies() if a["kind"] == "overpaid")
+    box, info = next((b, i) for b, i in glyphs if i["target"][:9] == overpaid["region_code"][:9])
+    qtbot.mouseClick(wall.canvas, Qt.MouseButton.LeftButton, pos=box.center().toPoint())
+    assert overpaid["explanation_zh"] in wall.fund_panel.explanation.text()
+    assert wall.canvas.note() and "资金链异常" in wall.canvas.note()
+    # the layer off: no glyphs drawn, no panel, no animation
+    statics = wall.canvas.cache_stats["static"]
+    wall.set_layer_visible("funds", False)
+    assert not wall.fund_panel.isVisible() and not wall.layer_bar.is_on("funds")
+    img = _grab(wall)
+    assert not _near(QColor(img.pixel(box.center().toPoint())), QColor("#ff4d4f"), 60)
+    assert not wall.canvas._tick.isActive()
+    assert wall.canvas.cache_stats["static"] == statics  # the choropleth's cache was never invalidated
+
+
+def test_checkins_of_the_last_30_days_and_visit_rates(wall):
+    layer = wall.checkin_layer
+    start, end = wall.layers.window
+    assert end == dt.datetime(2021, 1, 1, tzinfo=end.tzinfo) and (end - start).days == 30
+    assert layer.points and all(start <= c.at < end for c in layer.points)
+    rates = layer.visit_rates()
+    assert set(rates) == {f.code for f in wall.state.map.region_map.features}
+    assert wall.layers.visits["month"] == "2020-12"
+    assert any(text.startswith("走访 ") for _, text in layer.chips())
+
+
+def test_a_checkin_posted_to_the_server_arrives_as_a_point_and_a_pulse(qtbot, wall, layers_api, demo_engine):
+    from sandbox.store.checkins import CHINA_TZ, active_pairs
+    from sandbox.store.db import session_factory
+
+    server, tokens = layers_api
+    qtbot.waitUntil(lambda: wall.live is not None and wall.live.connected, timeout=30000)
+    with session_factory(demo_engine)() as session:
+        cadre, household, village, lon, lat = active_pairs(session, 1)[0]
+    body = {"point": {"lon": lon, "lat": lat, "crs": "WGS-84"}, "accuracy_m": 8.0,
+            "at": dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds"), "household_id": household,
+            "cadre_id": cadre, "note": "测试走访", "photos": []}
+    with qtbot.waitSignal(wall.checkinArrived, timeout=30000) as sig:
+        r = requests.post(f"{server.url}/api/v1/checkins", json=body,
+                          headers={"Authorization": f"Bearer {tokens['admin']}"}, timeout=30)
+        assert r.status_code == 201, r.text
+    c = sig.args[0]
+    assert c.id == r.json()["id"] and c.village_code == village
+    layer = wall.checkin_layer
+    assert any(p.id == c.id for p in layer.points) and layer.live == 1
+    assert c.id in layer.pulses and layer.animating(wall.canvas.clock())
+    assert wall.canvas._tick.isActive()
+    pos = layer.position(c.id)
+    assert wall.canvas.rect().contains(pos.toPoint())
+    # the pulse: a white ring around the point while it lasts
+    wall.flow_layer.set_visible(False)  # only the pulse moves on this frame
+    t0 = layer.pulses[c.id]
+    wall.canvas.clock = lambda: t0 + PULSE_S * 0.3
+    img = _grab(wall)
+    a = 0.3 - 0.0
+    radius = layer._pulse_r  # within the ring's sweep at 30 %: somewhere between the core and the max radius
+    ring = [QColor(img.pixel((pos + QPointF(rr, 0)).toPoint())) for rr in range(int(radius * 0.2), int(radius))]
+    assert any(px.red() > 200 and px.green() > 200 and px.blue() > 200 for px in ring), a
+    # after the pulse: the point stays, the timer stops
+    wall.canvas.clock = lambda: t0 + PULSE_S + 1
+    assert not layer.animating(wall.canvas.clock())
+    img = _grab(wall)
+    assert QColor(img.pixel(pos.toPoint())).blue() > 150  # the cyan point itself
+    assert "实时 1 次" in layer.summary_zh()
