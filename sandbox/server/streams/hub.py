@@ -149,7 +149,7 @@ class CameraFeed:
 
 
 class StreamHub:
-    def __init__(self, fps: float = 20.0, size: tuple[int, int] = (640, 360), url_ttl_s: float = 3600.0,
+    def __init__(self, fps: float = 25.0, size: tuple[int, int] = (640, 360), url_ttl_s: float = 3600.0,
                  secret: bytes | None = None) -> None:
         self.fps, self.size, self.url_ttl_s = fps, size, url_ttl_s
         env = os.environ.get("SANDBOX_STREAM_SECRET")

@@ -1,0 +1,213 @@
+"""Layer benchmark of the wall, as markdown tables: camera tiles (CPU and memory of the display process).
+
+Camera tiles: the real demo streams (MJPEG over HTTP, 640×360 at 25 fps, each with a clock burned in)
+from the real API, which runs in a separate process (this script again, with `--serve`), so its JPEG
+encoding is not counted. This process is the display: a `CameraWall` of 4 (2×2) and 9 (3×3) tiles
+in a 1920×1080 window, every frame decoded and painted. Per window of `--seconds`: CPU% = this
+process's CPU time (user + system, all threads) / wall time; RSS from psutil; fps = frames painted
+per tile per second. Medians over `--windows` windows, after all tiles are live and a warm-up.
+
+    QT_QPA_PLATFORM=offscreen python bench/layers.py [--windows 3] [--seconds 5] [--data-dir DIR]
+
+Goals (issue 4): 9 tiles ≤ 30 % of one core and ≤ 250 MB. Timings are printed, never asserted.
+
+Sections: `SECTIONS` lists functions `section(ctx) -> list[str]` (markdown lines), run in order; `ctx`
+holds the arguments, the API's URL and a display token. Add a section by appending a function.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+GOAL_CPU_9, GOAL_RSS_9_MB = 30.0, 250.0
+
+
+# -- the API in its own process ----------------------------------------------------------------------
+
+def serve_main(data_dir: str, port: int) -> None:
+    """`--serve`: the real API with the demo county (built on first run), streams at 25 fps."""
+    import uvicorn
+
+    from sandbox.server.app import create_app
+    from sandbox.server.runtime import new_token, prepare_database
+    from sandbox.server.streams.hub import StreamHub
+    from sandbox.settings import Settings
+
+    engine = prepare_database(Settings(data_dir=Path(data_dir)), progress=False)
+    app = create_app(engine)
+    app.state.streams = StreamHub(fps=25.0)
+    print("TOKEN " + new_token(engine, "display", label="bench/layers.py"), flush=True)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+@dataclass
+class Context:
+    args: argparse.Namespace
+    api_url: str
+    token: str
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_api(data_dir: str) -> tuple[subprocess.Popen, str, str]:
+    import requests
+
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", "--data-dir", data_dir, "--port", str(port)],
+                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    token = ""
+    while not token:
+        line = proc.stdout.readline()
+        if not line:
+            raise SystemExit("API process ended before it was ready")
+        if line.startswith("TOKEN "):
+            token = line.split()[1]
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if requests.get(url + "/api/v1/health", timeout=2).status_code == 200:
+                break
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit("API did not come up in 120 s")
+        time.sleep(0.2)
+    return proc, url, token
+
+
+# -- section: camera tiles ---------------------------------------------------------------------------
+
+def _wait(app, pred, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            return False
+        app.processEvents()
+        time.sleep(0.005)
+    return True
+
+
+def _run_for(app, seconds: float) -> None:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def camera_tiles(ctx: Context) -> list[str]:
+    import psutil
+    import requests
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from sandbox.ui.cameras import CameraWall, UrlPolicy
+    from sandbox.ui.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    apply_theme(app)
+    cameras = requests.get(ctx.api_url + "/api/v1/cameras", headers={"Authorization": f"Bearer {ctx.token}"},
+                           timeout=30).json()
+    proc = psutil.Process()
+    rows = []
+    for n, columns in ((4, 2), (9, 3)):
+        cams = [dict(cameras[i % len(cameras)]) for i in range(n)]  # fewer demo cameras than tiles: repeat
+        window = QWidget()
+        window.resize(1920, 1080)
+        wall = CameraWall(cams, UrlPolicy.for_api(ctx.api_url), window, columns=columns)
+        wall.setGeometry(window.rect())
+        painted = {id(t): 0 for t in wall.tiles}
+        for t in wall.tiles:  # count paints of each tile's picture
+            video = t._video
+            orig = video.paintEvent
+
+            def counting(e, orig=orig, key=id(t)):
+                painted[key] += 1
+                orig(e)
+            video.paintEvent = counting
+        window.show()
+        live = _wait(app, lambda: all(t.state == "live" for t in wall.visible_tiles()), 60)
+        _run_for(app, ctx.args.warmup)
+        cpu, rss, fps = [], [], []
+        for _ in range(ctx.args.windows):
+            c0, t0 = proc.cpu_times(), time.monotonic()
+            p0 = sum(painted.values())
+            _run_for(app, ctx.args.seconds)
+            c1, t1 = proc.cpu_times(), time.monotonic()
+            cpu.append(100.0 * ((c1.user - c0.user) + (c1.system - c0.system)) / (t1 - t0))
+            rss.append(proc.memory_info().rss / 2**20)
+            fps.append((sum(painted.values()) - p0) / n / (t1 - t0))
+        states = [t.state for t in wall.visible_tiles()]
+        wall.close()
+        window.close()
+        window.deleteLater()
+        _run_for(app, 1.0)
+        rows.append((n, columns, statistics.median(cpu), statistics.median(rss), statistics.median(fps),
+                     live and all(s == "live" for s in states)))
+    out = [
+        "### Camera tiles (display process; API in another process)",
+        "",
+        "| tiles | grid | CPU % of one core (median) | RSS MB (median) | painted fps per tile | all live | goal |",
+        "|---:|---|---:|---:|---:|---|---|",
+    ]
+    for n, columns, cpu, rss, fps, ok in rows:
+        goal = f"≤ {GOAL_CPU_9:.0f} % and ≤ {GOAL_RSS_9_MB:.0f} MB" if n == 9 else "—"
+        verdict = ""
+        if n == 9:
+            verdict = " ✔" if cpu <= GOAL_CPU_9 and rss <= GOAL_RSS_9_MB else " ✘"
+        out.append(f"| {n} | {columns}×{columns} | {cpu:.1f} | {rss:.0f} | {fps:.1f} | {'yes' if ok else 'NO'} "
+                   f"| {goal}{verdict} |")
+    out += ["", f"Streams 640×360 MJPEG at 25 fps; window 1920×1080 on the `{app.platformName()}` platform; "
+            f"{ctx.args.windows} windows of {ctx.args.seconds:.0f} s after {ctx.args.warmup:.0f} s warm-up; "
+            f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f} at the end."]
+    return out
+
+
+SECTIONS = [camera_tiles]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--data-dir", help="demo database folder (reused between runs; default: a temporary one)")
+    ap.add_argument("--windows", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--warmup", type=float, default=3.0)
+    args = ap.parse_args(argv)
+    if args.serve:
+        serve_main(args.data_dir, args.port)
+        return 0
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory(prefix="layers-bench-") as tmp:
+        proc, url, token = start_api(args.data_dir or tmp)
+        try:
+            ctx = Context(args, url, token)
+            for section in SECTIONS:
+                print("\n".join(section(ctx)), flush=True)
+                print()
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,370 @@
+"""Camera tiles against the real embedded API's MJPEG streams (HTTP on 127.0.0.1) and a silent socket
+server: 直播, 信号中断 and back, a killed and restarted server, not-allowed URLs, no credentials shown."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+
+import pytest
+import requests
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+
+from sandbox.ui.cameras import CameraHealth, CameraTile, CameraWall, StaggerGate, StreamSettings, UrlPolicy
+from tests.conftest import auth
+
+pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
+
+FAST = StreamSettings(stall_s=1.5, connect_timeout_s=2.0, backoff_base_s=0.2, backoff_cap_s=1.0, jitter=0.5,
+                      stagger_s=0.05, tick_s=0.1)
+SECRET = b"camera-tests-secret-0123456789abcdef"
+
+
+def _start_server(engine, port=None):
+    from sandbox.server.runtime import EmbeddedServer
+    from sandbox.server.streams.hub import StreamHub
+
+    srv = EmbeddedServer(engine, port=port)
+    srv.server.config.app.state.streams = StreamHub(fps=25, secret=SECRET)  # same URLs across a restart
+    return srv.start()
+
+
+def _stop_server(srv):
+    from sandbox.server.streams.hub import hub_of
+
+    hub_of(srv.server.config.app).close()
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def server(demo_engine):
+    srv = _start_server(demo_engine)
+    yield srv
+    _stop_server(srv)
+
+
+@pytest.fixture(scope="module")
+def cameras(server, tokens) -> list[dict]:
+    r = requests.get(server.url + "/api/v1/cameras", headers=auth(tokens["display"]), timeout=10)
+    assert r.status_code == 200
+    return r.json()
+
+
+@pytest.fixture
+def policy():
+    return UrlPolicy(["127.0.0.1"])
+
+
+@pytest.fixture
+def make_tile(qtbot, policy):
+    def make(camera, **kw):
+        kw.setdefault("settings", FAST)
+        kw.setdefault("gate", StaggerGate(FAST.stagger_s))
+        tile = CameraTile(camera, policy, **kw)
+        qtbot.addWidget(tile)
+        tile.resize(480, 300)
+        tile.show()
+        return tile
+    return make
+
+
+def set_state(server, tokens, camera_id, state):
+    r = requests.put(f"{server.url}/api/v1/demo/streams/{camera_id}/state", json={"state": state},
+                     headers=auth(tokens["admin"]), timeout=5)
+    assert r.status_code == 200
+
+
+def wait_state(qtbot, tile, state, timeout=15000):
+    qtbot.waitUntil(lambda: tile.state == state, timeout=timeout)
+
+
+class SilentServer:
+    """Accepts TCP connections and never sends a byte (a hung camera or proxy)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.accepted: list[tuple[float, socket.socket]] = []
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append((time.monotonic(), conn))
+
+    def close(self) -> None:
+        self._closed = True
+        self.sock.close()
+        for _, c in self.accepted:
+            c.close()
+
+
+@pytest.fixture
+def silent():
+    s = SilentServer()
+    yield s
+    s.close()
+
+
+def all_texts(root: QWidget) -> str:
+    """Every text the widget tree shows or exposes (labels, buttons, tooltips, accessibility, painted words)."""
+    out = []
+    for w in [root, *root.findChildren(QWidget)]:
+        out += [w.toolTip(), w.accessibleName(), w.accessibleDescription(), w.windowTitle(), w.statusTip()]
+        if isinstance(w, (QLabel, QAbstractButton)):
+            out.append(w.text())
+        if isinstance(w, CameraTile):
+            out += w.display_texts()
+    return "\n".join(t for t in out if t)
+
+
+# -- live, stalled, down ------------------------------------------------------------------------------
+
+def test_a_tile_plays_the_demo_stream_live(make_tile, cameras, qtbot):
+    health = CameraHealth()
+    tile = make_tile(cameras[0], health=health)
+    wait_state(qtbot, tile, "live", 15000)
+    qtbot.waitUntil(lambda: tile._video.image is not None and not tile._video.image.isNull(), timeout=5000)
+    assert tile.streaming and "直播" in all_texts(tile)
+    assert tile.frame_age() is not None and tile.frame_age() < FAST.stall_s
+    assert health.state(cameras[0]["id"]) == "live"
+    src = tile._source
+    n = src.frames_decoded
+    qtbot.wait(1000)
+    assert src.frames_decoded - n >= 10  # the stream keeps coming (25 fps served)
+    img = tile.grab().toImage()
+    assert not img.isNull()
+
+
+def test_a_stalled_stream_shows_signal_lost_then_recovers(make_tile, cameras, server, tokens, qtbot):
+    cam = cameras[1]
+    health = CameraHealth()
+    seen = []
+    health.changed.connect(lambda cid, st: seen.append((cid, st)))
+    tile = make_tile(cam, health=health)
+    wait_state(qtbot, tile, "live")
+    try:
+        set_state(server, tokens, cam["id"], "stalled")  # connection stays open, no frames
+        wait_state(qtbot, tile, "stalled", 10000)
+        assert "信号中断" in all_texts(tile) and health.state(cam["id"]) == "stalled"
+        assert tile._video.image is not None  # the last picture stays, veiled, under 信号中断
+        qtbot.wait(1500)  # a few failed attempts against the stalled feed
+        assert tile.state == "stalled" and tile._sup.attempts >= 1
+    finally:
+        set_state(server, tokens, cam["id"], "live")
+    wait_state(qtbot, tile, "live", 15000)
+    assert (cam["id"], "stalled") in seen and seen[-1] == (cam["id"], "live")
+
+
+def test_a_camera_cut_and_back(make_tile, cameras, server, tokens, qtbot):
+    cam = cameras[2]
+    tile = make_tile(cam)
+    wait_state(qtbot, tile, "live")
+    try:
+        set_state(server, tokens, cam["id"], "down")  # open stream ends, new ones get 503
+        wait_state(qtbot, tile, "stalled", 10000)
+        qtbot.waitUntil(lambda: "摄像头离线" in tile.detail_text(), timeout=10000)
+    finally:
+        set_state(server, tokens, cam["id"], "live")
+    wait_state(qtbot, tile, "live", 15000)
+
+
+def test_a_killed_and_restarted_server(demo_engine, tokens, make_tile, qtbot):
+    srv = _start_server(demo_engine)
+    port = srv.port
+    cams = requests.get(srv.url + "/api/v1/cameras", headers=auth(tokens["display"]), timeout=10).json()
+    tile = make_tile(cams[0])
+    wait_state(qtbot, tile, "live")
+    _stop_server(srv)  # the process serving the stream is gone: connection closed, then refused
+    try:
+        wait_state(qtbot, tile, "stalled", 10000)
+        qtbot.wait(1000)
+        assert tile.state == "stalled"
+    finally:
+        srv = _start_server(demo_engine, port=port)
+    try:
+        wait_state(qtbot, tile, "live", 15000)
+    finally:
+        _stop_server(srv)
+
+
+def test_a_server_that_accepts_and_never_sends(make_tile, silent, qtbot):
+    cam = {"id": 9001, "name": "无响应摄像头", "site": "测试点", "stream_url": f"http://127.0.0.1:{silent.port}/x.mjpeg"}
+    tile = make_tile(cam)
+    assert tile.state == "connecting"
+    wait_state(qtbot, tile, "down", 10000)  # never a picture: 无信号, and it keeps trying
+    qtbot.waitUntil(lambda: len(silent.accepted) >= 2, timeout=15000)
+    t0, n0 = time.monotonic(), len(silent.accepted)
+    qtbot.wait(2000)
+    # backoff: a few attempts in 2 s (each waits for its timeout), not a connection storm
+    assert len(silent.accepted) - n0 <= 4
+    assert tile.state == "down" and tile._video.image is None
+
+
+def test_an_expired_url_asks_for_a_fresh_one(make_tile, cameras, server, qtbot):
+    bad = {**cameras[0], "stream_url": cameras[0]["stream_url"].replace("sig=", "sig=0")}
+    tile = make_tile(bad)
+    with qtbot.waitSignal(tile.urlExpired, timeout=10000) as sig:
+        pass
+    assert sig.args == [cameras[0]["id"]]
+    tile.set_camera(cameras[0])
+    wait_state(qtbot, tile, "live", 15000)
+
+
+# -- policy and privacy -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url", ["http://evil.example.com/cam.mjpeg", "ftp://127.0.0.1/cam.mjpeg",
+                                 "file:///etc/passwd"])
+def test_a_url_that_is_not_allowed_says_so_and_never_connects(make_tile, url, qtbot):
+    health = CameraHealth()
+    tile = make_tile({"id": 77, "name": "外部摄像头", "site": "某地", "stream_url": url}, health=health)
+    qtbot.wait(300)
+    assert tile.state == "blocked" and not tile.streaming and tile._source is None
+    assert "地址不允许" in all_texts(tile) and health.state(77) == "blocked"
+
+
+def test_a_host_outside_the_allow_list_gets_no_connection(make_tile, silent, qtbot):
+    tile = make_tile({"id": 78, "name": "外部摄像头", "stream_url": f"http://localhost:{silent.port}/x.mjpeg"})
+    qtbot.wait(500)
+    assert tile.state == "blocked" and "localhost" in tile.detail_text() and silent.accepted == []
+
+
+def test_no_stream_url_is_no_signal(make_tile):
+    tile = make_tile({"id": 79, "name": "未接入", "stream_url": ""})
+    assert tile.state == "down" and "未配置" in tile.detail_text()
+
+
+def test_credentials_never_on_screen_or_in_logs(make_tile, cameras, caplog, qtbot, silent):
+    caplog.set_level(logging.DEBUG)
+    url = cameras[0]["stream_url"]
+    sig = url.split("sig=")[1]
+    with_creds = url.replace("http://", "http://admin:Secr3tPw@")
+    live = make_tile({**cameras[0], "stream_url": with_creds})
+    blocked = make_tile({"id": 80, "name": "外部", "stream_url": "rtsp://root:Secr3tPw@evil.example.com/s?token=T0k3n"})
+    hung = make_tile({"id": 81, "name": "挂起", "stream_url": f"http://u:Secr3tPw@127.0.0.1:{silent.port}/s?sig={sig}"})
+    wait_state(qtbot, live, "live")
+    wait_state(qtbot, hung, "down", 10000)
+    assert blocked.state == "blocked"
+    text = "\n".join(all_texts(t) for t in (live, blocked, hung)) + caplog.text
+    # the logs did see these URLs (urllib3's request lines, the tile's warning), redacted
+    assert "/api/v1/demo/streams/" in caplog.text and "sig=***" in caplog.text
+    assert "not allowed (rtsp://evil.example.com/s?token=***)" in caplog.text
+    for secret in ("Secr3tPw", "admin", sig, "T0k3n", "root:"):
+        assert secret not in text, secret
+
+
+# -- the wall -----------------------------------------------------------------------------------------
+
+def _many(cameras, n):
+    out = []
+    for i in range(n):
+        c = dict(cameras[i % len(cameras)])
+        c["name"] = f"{c['name']}#{i + 1}"
+        out.append(c)
+    return out
+
+
+@pytest.fixture
+def make_wall(qtbot, policy):
+    hosts = []  # pytest-qt holds widgets weakly: keep the hosts alive for the test
+
+    def make(cams, **kw):
+        kw.setdefault("settings", FAST)
+        kw.setdefault("gate", StaggerGate(0.02))
+        host = QWidget()
+        hosts.append(host)
+        host.resize(1280, 720)
+        wall = CameraWall(cams, policy, host, **kw)
+        wall.setGeometry(host.rect())
+        qtbot.addWidget(host)
+        host.show()
+        qtbot.waitExposed(host)
+        return wall
+    yield make
+    for h in hosts:
+        h.close()
+
+
+def test_grid_pages_and_layouts(make_wall, cameras, qtbot):
+    cams = _many(cameras, 11)
+    wall = make_wall(cams, columns=3)
+    assert wall.per_page == 9 and wall.pages == 2 and len(wall.visible_tiles()) == 9
+    grid_pos = {wall._grid.getItemPosition(wall._grid.indexOf(t))[:2] for t in wall.visible_tiles()}
+    assert grid_pos == {(r, c) for r in range(3) for c in range(3)}
+    assert "第 1/2 页" in all_texts(wall)
+    wall.set_page(1)
+    assert [t.camera["name"] for t in wall.visible_tiles()] == [c["name"] for c in cams[9:]]
+    wall.set_columns(2)  # stays on the page that holds the first camera shown before: 9..11 of 11
+    assert wall.per_page == 4 and wall.pages == 3 and wall.page == 2 and len(wall.visible_tiles()) == 3
+    wall.set_page(0)
+    assert len(wall.visible_tiles()) == 4
+    grid_pos = {wall._grid.getItemPosition(wall._grid.indexOf(t))[:2] for t in wall.visible_tiles()}
+    assert grid_pos == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    qtbot.mouseClick(wall._next, Qt.MouseButton.LeftButton)
+    assert wall.page == 1 and "第 2/3 页" in all_texts(wall)
+    # only the shown tiles stream
+    qtbot.waitUntil(lambda: all(t.streaming for t in wall.visible_tiles()), timeout=5000)
+    assert not any(t.streaming for t in wall.tiles if t.isHidden())
+    with pytest.raises(ValueError):
+        wall.set_columns(4)
+
+
+def test_click_opens_full_screen_and_esc_returns(make_wall, cameras, qtbot):
+    wall = make_wall(cameras[:4], columns=2)
+    qtbot.waitUntil(lambda: all(t.state == "live" for t in wall.visible_tiles()), timeout=20000)
+    target = wall.visible_tiles()[1]
+    with qtbot.waitSignal(wall.fullScreenOpened, timeout=5000) as opened:
+        qtbot.mouseClick(target, Qt.MouseButton.LeftButton)
+    assert opened.args == [cameras[1]["id"]]
+    view = wall.full_view
+    assert view is not None and view.isVisible() and view.geometry() == wall.window().rect()
+    assert not any(t.streaming for t in wall.tiles)  # the grid is covered: it stops streaming
+    wait_state(qtbot, view.tile, "live")
+    assert "按 Esc 键或点击画面返回" in all_texts(view)
+    with qtbot.waitSignal(wall.fullScreenClosed, timeout=5000):
+        qtbot.keyClick(view, Qt.Key.Key_Escape)
+    assert wall.full_view is None
+    qtbot.waitUntil(lambda: all(t.streaming for t in wall.visible_tiles()), timeout=5000)
+    # and a click on the full view goes back too
+    wall.open_camera(cameras[0])
+    with qtbot.waitSignal(wall.fullScreenClosed, timeout=5000):
+        qtbot.mouseClick(wall.full_view, Qt.MouseButton.LeftButton)
+
+
+def test_wall_health_follows_tiles(make_wall, cameras, qtbot):
+    wall = make_wall(cameras[:4], columns=2)
+    qtbot.waitUntil(lambda: all(wall.health.state(c["id"]) == "live" for c in cameras[:4]), timeout=20000)
+
+
+def test_rtsp_goes_through_qt_multimedia_and_retries(make_tile, qtbot):
+    """An RTSP camera nobody answers for: the Qt Multimedia source fails, the tile says 无信号 and retries."""
+    with socket.socket() as s:  # a port with nobody listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    tile = make_tile({"id": 82, "name": "RTSP 摄像头", "stream_url": f"rtsp://user:Secr3tPw@127.0.0.1:{port}/ch1"})
+    assert tile._source is not None and tile._source.kind == "media"
+    wait_state(qtbot, tile, "down", 20000)
+    assert "Secr3tPw" not in all_texts(tile)
+
+
+def test_a_tile_deleted_while_streaming_leaves_no_worker_running(policy, cameras, qtbot):
+    import threading as th
+
+    host = QWidget()
+    tile = CameraTile(cameras[0], policy, settings=FAST, gate=StaggerGate(0.0), parent=host)
+    host.resize(400, 300)
+    host.show()
+    wait_state(qtbot, tile, "live")
+    host.deleteLater()  # never closed: the lead's panel just goes away
+    del host, tile
+    qtbot.waitUntil(lambda: not any(t.name.startswith("mjpeg-") and t.is_alive() for t in th.enumerate()),
+                    timeout=10000)
