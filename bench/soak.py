@@ -196,10 +196,9 @@ def main() -> int:
 
 def _client(ApiClient, url: str, token: str, cache_dir: Path):
     """The client as the kiosk builds it: with the offline cache when the client has one."""
-    try:
-        return ApiClient(url, token, cache_dir=cache_dir)
-    except TypeError:
-        return ApiClient(url, token)
+    from sandbox.client.cache import ResponseCache
+
+    return ApiClient(url, token, cache=ResponseCache(cache_dir))
 
 
 def _install_extras(win, client, url: str, token: str) -> dict:

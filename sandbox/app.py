@@ -1,4 +1,4 @@
-"""Wires the wall: settings → database → the real API (embedded or remote) → client → Qt window."""
+"""Wires the wall: settings → database → the real API (embedded or remote) → client → Qt window; and the kiosk."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from pathlib import Path
 
 from sandbox.settings import Settings
 
-__all__ = ["main"]
+__all__ = ["main", "run_kiosk", "run_kiosk_ui", "run_safe_mode", "DEFAULT_KIOSK_CONFIG"]
+
+DEFAULT_KIOSK_CONFIG = Path(__file__).resolve().parents[1] / "kiosk_config" / "default.toml"
+_WALL_OPTIONS = ("screenshot", "api", "region", "year", "windowed")
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, help="年份 (缺省: 最新)")
     p.add_argument("--indicator", default="poverty_incidence", help="指标代码 (缺省: 贫困发生率)")
     p.add_argument("--windowed", action="store_true", help="窗口模式 (缺省全屏)")
+    p.add_argument("--config", type=Path, metavar="FILE",
+                   help="大屏 (kiosk) 配置文件; 不带任何参数时使用 kiosk_config/default.toml (内置演示县)")
+    p.add_argument("--no-supervisor", action="store_true", help="不经看门狗, 直接运行大屏 (调试用)")
     return p
 
 
-def _embedded_api(settings: Settings):
+def _embedded_api(settings: Settings, role: str = "display"):
     from sandbox.server.runtime import EmbeddedServer, new_token, prepare_database
 
     from sandbox.server.simulator import CheckinSimulator
@@ -47,24 +53,55 @@ def _embedded_api(settings: Settings):
     server = EmbeddedServer(engine).start()
     # The demo wall is alive: plausible check-ins arrive through the real POST endpoint.
     server.simulator = CheckinSimulator(engine, server.url, rate_per_minute=6).start()
-    token_file = settings.data_dir / "embedded-display.token"
+    token_file = settings.data_dir / f"embedded-{role}.token"
     token = token_file.read_text().strip() if token_file.exists() else ""
     if not token:
-        token = new_token(engine, "display", label="内置大屏")
+        token = new_token(engine, role, label="内置大屏")
         token_file.parent.mkdir(parents=True, exist_ok=True)
         token_file.write_text(token)
         token_file.chmod(0o600)
     return server, token
 
 
+def _checked_embedded_token(server, token: str, settings: Settings, role: str = "display") -> str:
+    """The saved token of a database that was rebuilt since is no longer valid: make a new one."""
+    from sandbox.client.api import ApiClient
+
+    probe = ApiClient(server.url, token)
+    try:
+        if probe.get_json_status("/indicators") == 401:
+            from sandbox.server.runtime import new_token
+
+            token = new_token(server.server.config.app.state.engine, role, label="内置大屏")
+            (settings.data_dir / f"embedded-{role}.token").write_text(token)
+    finally:
+        probe.close()
+    return token
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM"))
+
+
+NO_DISPLAY = "错误: 没有可用的显示器 (未设置 DISPLAY)。在无显示器的机器上可用 --screenshot 文件.png 离屏渲染。"
+
+
 def main(argv: list[str] | None = None) -> int:
+    """`python main.py`: the kiosk on kiosk_config/default.toml under its supervisor; with wall options
+    (--screenshot, --api, --region, --year, --windowed) and no --config, the plain wall as before."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.config is not None or args.no_supervisor or not any(getattr(args, k) for k in _WALL_OPTIONS):
+        if args.screenshot or args.api:
+            print("错误: --screenshot / --api 不能与 --config 同时使用 (接口地址写在配置文件的 [api] 中)",
+                  file=sys.stderr)
+            return 2
+        return run_kiosk(args.config or DEFAULT_KIOSK_CONFIG, supervised=not args.no_supervisor,
+                         windowed=args.windowed)
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    elif not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
-        print("错误: 没有可用的显示器 (未设置 DISPLAY)。在无显示器的机器上可用 --screenshot 文件.png 离屏渲染。",
-              file=sys.stderr)
+    elif not _has_display():
+        print(NO_DISPLAY, file=sys.stderr)
         return 2
 
     from sandbox.client.api import ApiClient, ApiError
@@ -81,20 +118,17 @@ def main(argv: list[str] | None = None) -> int:
         else:
             server, token = _embedded_api(settings)
             base = server.url
-            probe = ApiClient(base, token)
-            if probe.get_json_status("/indicators") == 401:
-                from sandbox.server.runtime import new_token
-
-                token = new_token(server.server.config.app.state.engine, "display", label="内置大屏")
-                (settings.data_dir / "embedded-display.token").write_text(token)
-            probe.close()
+            token = _checked_embedded_token(server, token, settings)
     except DatabaseUnavailable as exc:
         print(f"错误: {exc}", file=sys.stderr)
         return 2
 
     from sandbox.ui.wall import render_screenshot, run_wall
 
-    client = ApiClient(base, token)
+    from sandbox.client.cache import ResponseCache, default_cache_dir
+
+    # The wall keeps the last good answers on disk for outages; a screenshot renders fresh data only.
+    client = ApiClient(base, token, cache=None if args.screenshot else ResponseCache(default_cache_dir() / "wall"))
     region = args.region
     if region is None:
         try:
@@ -118,3 +152,187 @@ def main(argv: list[str] | None = None) -> int:
         if server is not None:
             server.simulator.stop()
             server.stop()
+
+
+# -- the kiosk ----------------------------------------------------------------------------------------------
+
+def _load_kiosk_config(path: Path):
+    from sandbox.kiosk.config import load_config
+    from sandbox.kiosk.errors import ConfigError
+
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print("错误: 大屏配置有误, 未启动:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return None
+
+
+def _kiosk_workdir(settings: Settings, config_path: Path) -> Path:
+    import hashlib
+
+    # One folder per config: two walls on one machine never share a heartbeat.
+    digest = hashlib.sha1(str(config_path.resolve()).encode()).hexdigest()[:8]
+    return settings.data_dir / "kiosk" / f"{config_path.stem}-{digest}"
+
+
+def _child_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "sandbox", "kiosk", *args]
+
+
+def _child_env() -> dict:
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[1])  # run from a checkout that is not pip-installed
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def run_kiosk(config_path: str | os.PathLike, *, supervised: bool = True, windowed: bool = False) -> int:
+    """`sandbox kiosk --config FILE`: check the config, then run the UI under the supervisor (or directly)."""
+    config_path = Path(config_path)
+    loaded = _load_kiosk_config(config_path)
+    if loaded is None:
+        return 2
+    if not windowed and not _has_display():
+        print(NO_DISPLAY, file=sys.stderr)
+        return 2
+    if not supervised or not loaded.config.watchdog.enabled:
+        return run_kiosk_ui(config_path, windowed=windowed)
+
+    from sandbox.kiosk.supervisor import Policy, Supervisor
+
+    settings = Settings()
+    if loaded.config.embedded:
+        # Build the demo county here, once, so that a UI child starts in seconds, well inside its start timeout.
+        from sandbox.server.runtime import prepare_database
+        from sandbox.store.db import DatabaseUnavailable
+
+        try:
+            prepare_database(settings).dispose()
+        except DatabaseUnavailable as exc:
+            print(f"错误: {exc}", file=sys.stderr)
+            return 2
+    extra = ["--windowed"] if windowed else []
+    sup = Supervisor(_child_command("--config", str(config_path.resolve()), "--no-supervisor", *extra),
+                     _child_command("safe-mode", "--config", str(config_path.resolve()), *extra),
+                     Policy.from_section(loaded.config.watchdog), workdir=_kiosk_workdir(settings, config_path),
+                     env=_child_env())
+    log.info("kiosk: supervising the wall (%s)", config_path)
+    return sup.run()
+
+
+def _kiosk_client(loaded, settings: Settings):
+    """(client, server or None, root region) for the config's API; raises SystemExit(2) with a message."""
+    from sandbox.client.api import ApiClient, ApiError
+
+    cfg = loaded.config
+    server = None
+    if cfg.embedded:
+        role = cfg.privacy.mode  # "display" or "delegation": the embedded API masks by the token's role
+        server, token = _embedded_api(settings, role)
+        token = _checked_embedded_token(server, token, settings, role)
+        base = server.url
+    else:
+        base, token = cfg.api.url, loaded.token_file.read_text(encoding="utf-8").strip()
+    from sandbox.client.cache import ResponseCache, default_cache_dir
+
+    # One cache directory per privacy mode: a leader wall's cached names never sit beside a delegation's.
+    client = ApiClient(base, token, timeout=cfg.api.timeout_seconds,
+                       cache=ResponseCache(default_cache_dir() / cfg.privacy.mode))
+    try:
+        region = client.health().get("root_region")
+    except ApiError as exc:
+        region = None
+        print(f"错误: 无法从 {base} 读取数据范围: {exc.message}", file=sys.stderr)
+    if not region:
+        client.close()
+        if server is not None:
+            server.simulator.stop()
+            server.stop()
+        raise SystemExit(2)
+    return client, server, region
+
+
+def run_kiosk_ui(config_path: str | os.PathLike, *, windowed: bool = False) -> int:
+    """The kiosk UI process: the wall in the locked shell. Exits 0 only when the operator gave the PIN."""
+    from functools import partial
+
+    from sandbox.kiosk.config import parse_combo
+    from sandbox.kiosk.pin import verify_pin
+    from sandbox.kiosk.supervisor import Heartbeat
+    from sandbox.store.db import DatabaseUnavailable
+
+    loaded = _load_kiosk_config(Path(config_path))
+    if loaded is None:
+        return 2
+    cfg = loaded.config
+    settings = Settings()
+    try:
+        client, server, region = _kiosk_client(loaded, settings)
+    except DatabaseUnavailable as exc:
+        print(f"错误: {exc}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:
+        return int(exc.code or 2)
+
+    from sandbox.ui.kiosk.frame import ExitCombo, ScreenPlacement, kiosk_application, place
+    from sandbox.ui.kiosk.shell import KioskShell, ShellOptions
+    from sandbox.ui.wall import WallWindow
+
+    try:
+        app = kiosk_application()
+        wall = WallWindow(client, region=region, retry_seconds=cfg.refresh.retry_seconds, idle_seconds=0,
+                          camera_hosts=cfg.cameras.allowed_hosts)
+        mods, key = parse_combo(cfg.exit.combo)
+        beat = Heartbeat.from_env()
+        tour = loaded.tour
+        shell = KioskShell(
+            wall, home_region=region, verify_pin=partial(verify_pin, stored=cfg.exit.pin_hash),
+            steps=tour.steps if tour else (), client=client, combo=ExitCombo(mods, key),
+            heartbeat=beat.beat if beat else None,
+            options=ShellOptions(idle_seconds=cfg.idle.timeout_seconds, tour_delay_seconds=cfg.idle.tour_delay_seconds,
+                                 tour_loop=cfg.tour.loop, tour_title=tour.title if tour else "",
+                                 tour_on_launch=cfg.tour.start_on_launch,
+                                 hide_cursor_after=cfg.cursor.hide_after_seconds,
+                                 heartbeat_seconds=cfg.watchdog.heartbeat_seconds,
+                                 data_refresh_seconds=cfg.refresh.data_seconds,
+                                 health_seconds=cfg.refresh.health_seconds))
+        shell.exitRequested.connect(lambda: (shell.close(), app.exit(0)))
+        s = cfg.screen
+        place(shell, ScreenPlacement(s.monitor, tuple(s.geometry) if s.geometry else None, s.windowed or windowed))
+        code = app.exec()
+        return 0 if shell.exiting else (code or 1)  # any other end is a failure the supervisor should see
+    finally:
+        client.close()
+        if server is not None:
+            server.simulator.stop()
+            server.stop()
+
+
+def run_safe_mode(config_path: str | os.PathLike, *, windowed: bool = False) -> int:
+    """The supervisor's safe-mode screen; exits 0 when the operator gives the PIN (the kiosk then stops)."""
+    from functools import partial
+
+    from sandbox.kiosk.config import parse_combo
+    from sandbox.kiosk.pin import verify_pin
+    from sandbox.kiosk.supervisor import read_status
+
+    loaded = _load_kiosk_config(Path(config_path))
+    if loaded is None:
+        return 2
+    cfg = loaded.config
+    from sandbox.ui.kiosk.frame import ExitCombo, ScreenPlacement, kiosk_application, place
+    from sandbox.ui.kiosk.safe_mode import SafeModeScreen
+
+    app = kiosk_application()
+    status_path = Path(os.environ.get("SANDBOX_KIOSK_STATUS", "")) if os.environ.get("SANDBOX_KIOSK_STATUS") else None
+    mods, key = parse_combo(cfg.exit.combo)
+    screen = SafeModeScreen(status=(lambda: read_status(status_path)) if status_path else dict,
+                            verify_pin=partial(verify_pin, stored=cfg.exit.pin_hash), combo=ExitCombo(mods, key),
+                            hide_cursor_after=cfg.cursor.hide_after_seconds)
+    screen.exitRequested.connect(lambda: (screen.close(), app.exit(0)))
+    s = cfg.screen
+    place(screen, ScreenPlacement(s.monitor, tuple(s.geometry) if s.geometry else None, s.windowed or windowed))
+    code = app.exec()
+    return 0 if screen.exiting else (code or 1)

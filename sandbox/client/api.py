@@ -1,18 +1,34 @@
-"""Requests-based client of the central API v1: timeouts, retries on idempotent GETs, clear errors."""
+"""Requests-based client of the central API v1: a total deadline, retries with jittered backoff, the
+last good answer of every GET kept on disk and served while the API is unreachable."""
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+from tenacity import (
+    Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay, wait_random_exponential,
+)
 
-__all__ = ["ApiClient", "ApiError", "ApiUnavailable"]
+from sandbox.client.cache import ResponseCache, token_scope
+from sandbox.client.status import ConnectionStatus
+
+__all__ = ["ApiClient", "ApiError", "ApiUnavailable", "ClientConfig", "MAX_DEADLINE_S"]
 
 log = logging.getLogger(__name__)
+
+MAX_DEADLINE_S = 10.0  # the kiosk's promise: no answer is waited for longer than this, retries included
+BACKOFF_S = 0.25  # first retry within 0-0.5 s, then 0-1 s, ... (full jitter: walls never retry in step)
+BACKOFF_MAX_S = 2.0
+_CHUNK = 64 * 1024
+_GATEWAY_DOWN = (502, 504)  # a proxy in front of a dead API: as good as unreachable
+_RETRY_STATUS = (502, 503, 504)
 
 
 class ApiError(Exception):
@@ -35,60 +51,162 @@ class ClientConfig:
     base_url: str
     token: str | None
     connect_timeout: float = 3.0
-    read_timeout: float = 10.0  # the kiosk's deadline: never wait longer for one answer
+    read_timeout: float = 10.0  # per socket read; `deadline` bounds the whole request
     retries: int = 2
+    deadline: float = MAX_DEADLINE_S  # one GET, every attempt and backoff included
+
+
+class _Transient(Exception):
+    """Worth another attempt: refused/reset connection, connect timeout, 502/503/504."""
+
+    def __init__(self, reason: str, answer: tuple[int, bytes] | None = None):
+        super().__init__(reason)
+        self.reason, self.answer = reason, answer
+
+
+class _Unreachable(Exception):
+    """No answer within the deadline; not retried (the time is spent)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 class ApiClient:
-    """Thread-safe enough for one worker thread per client; build one per thread if needed."""
+    """One client per worker thread (`clone()` gives another that shares the cache and status).
 
-    def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 10.0, retries: int = 2):
-        self.config = ClientConfig(base_url.rstrip("/"), token, read_timeout=timeout, retries=retries)
+    `cache`: a ResponseCache; every 2xx GET answer is stored, and served when the API cannot be
+    reached (the wall keeps its last good data). `status`: a ConnectionStatus shared by the wall's
+    clients, read by the GUI to show 离线 · 数据截至 HH:MM. Both optional.
+    """
+
+    def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 10.0, retries: int = 2,
+                 cache: ResponseCache | None = None, status: ConnectionStatus | None = None,
+                 deadline: float = MAX_DEADLINE_S):
+        self.config = ClientConfig(base_url.rstrip("/"), token, read_timeout=timeout, retries=retries,
+                                   deadline=min(float(deadline), MAX_DEADLINE_S))
+        self.cache = cache
+        self.status = status if status is not None else ConnectionStatus()
+        self._scope = token_scope(token)  # cache entries are per token, keyed by its hash only
         self.session = requests.Session()
-        retry = Retry(
-            total=retries, connect=retries, read=0, status=retries, backoff_factor=0.2,
-            status_forcelist=(502, 503, 504), allowed_methods=frozenset({"GET"}), raise_on_status=False,
-        )
-        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
+        # Retries are ours (below), so that they stay inside the deadline and are jittered.
+        adapter = HTTPAdapter(max_retries=0, pool_maxsize=8)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def clone(self) -> "ApiClient":
+        """A client for another worker thread: its own HTTP session, the same cache and status."""
+        cfg = self.config
+        return ApiClient(cfg.base_url, cfg.token, timeout=cfg.read_timeout, retries=cfg.retries,
+                         cache=self.cache, status=self.status, deadline=cfg.deadline)
 
     # -- low level -------------------------------------------------------------------------
     def _url(self, path: str) -> str:
         return f"{self.config.base_url}/api/v1{path}"
 
     def get_json(self, path: str, **params: Any) -> Any:
+        """GET and decode; on no answer, the last good answer from the cache (else ApiUnavailable)."""
         params = {k: v for k, v in params.items() if v is not None}
+        key = ResponseCache.key(self._scope, path, params) if self.cache is not None else None
         try:
-            r = self.session.get(
-                self._url(path), params=params,
-                timeout=(self.config.connect_timeout, self.config.read_timeout),
-            )
-        except requests.RequestException as exc:
-            # Never log the headers: they carry the token.
-            log.warning("API unreachable: GET %s (%s)", path, type(exc).__name__)
-            raise ApiUnavailable(f"无法连接中心数据接口: {type(exc).__name__}", path) from None
-        if r.status_code >= 400:
-            try:
-                detail = r.json().get("detail", r.text)
-            except ValueError:
-                detail = r.text[:200]
-            if not isinstance(detail, str):
-                detail = str(detail)
-            raise ApiError(r.status_code, detail, path)
+            code, body = self._get(path, params)
+        except _Unreachable as exc:
+            # Never log the headers or the URL's host: only the path and the kind of failure.
+            log.info("API unreachable: GET %s (%s)", path, exc.reason)
+            self.status.record_failure(exc.reason)
+            return self._cached_or_raise(key, path, f"无法连接中心数据接口: {exc.reason}")
+        if code in _GATEWAY_DOWN:
+            self.status.record_failure(f"HTTP {code}")
+            cached = self._cached(key, path)
+            if cached is not None:
+                return cached
+        if code >= 400:
+            if code not in _GATEWAY_DOWN:
+                self.status.record_answer(data=False)
+            raise ApiError(code, _detail(body), path)
         try:
-            return r.json()
+            data = json.loads(body)
         except ValueError:
-            raise ApiError(r.status_code, "接口返回的不是 JSON", path) from None
+            self.status.record_answer(data=False)
+            raise ApiError(code, "接口返回的不是 JSON", path) from None
+        self.status.record_answer(data=True)
+        if self.cache is not None:
+            self.cache.put(key, body, what=f"GET {path}")
+        return data
+
+    def _cached(self, key: str | None, path: str) -> Any:
+        if key is None or self.cache is None:
+            return None
+        hit = self.cache.get(key)
+        if hit is None:
+            return None
+        self.status.record_cached(hit.saved_at)
+        log.debug("serving GET %s from the cache (saved %s)", path, f"{hit.saved_at:%Y-%m-%d %H:%M}")
+        return hit.body
+
+    def _cached_or_raise(self, key: str | None, path: str, message: str) -> Any:
+        cached = self._cached(key, path)
+        if cached is None:
+            raise ApiUnavailable(message, path)
+        return cached
+
+    def _get(self, path: str, params: dict) -> tuple[int, bytes]:
+        """(status, body) of the last attempt, all attempts within the deadline; _Unreachable otherwise."""
+        cfg = self.config
+        deadline = time.monotonic() + cfg.deadline
+        # Known down: two attempts at most (the second for a pooled connection the restarted API
+        # dropped), so the cached answer shows at once; the refresher tries again later.
+        attempts = min(2, cfg.retries + 1) if self.status.online is False else cfg.retries + 1
+        retrying = Retrying(
+            stop=stop_after_attempt(attempts) | stop_before_delay(cfg.deadline),
+            wait=wait_random_exponential(multiplier=BACKOFF_S, max=BACKOFF_MAX_S),
+            retry=retry_if_exception_type(_Transient), reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return self._attempt(path, params, deadline)
+        except _Transient as exc:
+            if exc.answer is not None:
+                return exc.answer  # the server's own 5xx, after the retries
+            raise _Unreachable(exc.reason) from None
+        raise _Unreachable("no attempt")  # unreachable code: tenacity always attempts once
+
+    def _attempt(self, path: str, params: dict, deadline: float) -> tuple[int, bytes]:
+        cfg = self.config
+        remaining = deadline - time.monotonic()
+        if remaining <= 0.05:
+            raise _Unreachable("deadline")
+        try:
+            r = self.session.get(self._url(path), params=params, stream=True,
+                                 timeout=(min(cfg.connect_timeout, remaining), min(cfg.read_timeout, remaining)))
+        except requests.ConnectTimeout:
+            raise _Transient("ConnectTimeout") from None
+        except requests.Timeout as exc:
+            raise _Unreachable(type(exc).__name__) from None
+        except requests.ConnectionError as exc:
+            raise _Transient(type(exc).__name__) from None
+        except requests.RequestException as exc:
+            raise _Unreachable(type(exc).__name__) from None
+        with r:
+            body = _read_body(r, deadline)
+        if r.status_code in _RETRY_STATUS:
+            raise _Transient(f"HTTP {r.status_code}", (r.status_code, body))
+        return r.status_code, body
 
     def get_json_status(self, path: str) -> int:
         """The status code of a GET (0 when unreachable): a cheap probe, e.g. for a stale token."""
+        cfg = self.config
         try:
-            return self.session.get(self._url(path), timeout=(self.config.connect_timeout, self.config.read_timeout)).status_code
-        except requests.RequestException:
+            code = self.session.get(self._url(path), timeout=(min(cfg.connect_timeout, cfg.deadline),
+                                                              min(cfg.read_timeout, cfg.deadline))).status_code
+        except requests.RequestException as exc:
+            self.status.record_failure(type(exc).__name__)
             return 0
+        self.status.record_answer(data=False)
+        return code
 
     # -- API v1 ----------------------------------------------------------------------------
     def health(self) -> dict:
@@ -130,3 +248,50 @@ class ApiClient:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _read_body(r: requests.Response, deadline: float) -> bytes:
+    """The whole body, or _Unreachable once the deadline passes: a server that trickles bytes must
+    not hold a worker past the deadline either (read1 returns what has arrived, so the deadline is
+    checked between socket reads, not once per 64 KiB)."""
+    chunks: list[bytes] = []
+    raw = r.raw
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _Unreachable("deadline while reading")
+            _narrow_socket_timeout(r, remaining)
+            chunk = raw.read1(_CHUNK, decode_content=True)
+            if not chunk:  # read1 returns b"" only at the end of the body
+                break
+            chunks.append(chunk)
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+        raise _Unreachable(type(exc).__name__) from None
+    except OSError as exc:  # a socket error urllib3 did not wrap
+        raise _Unreachable(type(exc).__name__) from None
+    return b"".join(chunks)
+
+
+def _narrow_socket_timeout(r: requests.Response, remaining: float) -> None:
+    """Best effort (private attributes, guarded): the next socket read may wait only for what is left
+    of the deadline. The socket is the pooled connection's (keep-alive) or the response's own file's."""
+    raw = r.raw
+    sock = getattr(getattr(raw, "_connection", None), "sock", None)
+    if sock is None:
+        sock = getattr(getattr(getattr(getattr(raw, "_fp", None), "fp", None), "raw", None), "_sock", None)
+    if sock is not None:
+        try:
+            sock.settimeout(max(0.01, remaining))
+        except (OSError, AttributeError):
+            pass
+
+
+def _detail(body: bytes) -> str:
+    try:
+        detail = json.loads(body).get("detail", None)
+    except (ValueError, AttributeError):
+        detail = None
+    if detail is None:
+        detail = body[:200].decode("utf-8", "replace")
+    return detail if isinstance(detail, str) else str(detail)

@@ -9,6 +9,7 @@ import codecs
 import json
 import logging
 import random
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -154,17 +155,22 @@ class EventStream:
             self._thread.start()
         return self
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 2.0) -> None:
         self._stop.set()
         with self._lock:
             r = self._response
         if r is not None:
+            # Closing the response from this thread does not wake a recv() blocked in the worker
+            # (it would sit there until the read timeout); shutting the socket down does.
+            sock = getattr(getattr(r.raw, "_connection", None), "sock", None)
             try:
-                r.close()  # unblocks the read in the worker thread
+                if sock is not None:
+                    sock.shutdown(socket.SHUT_RDWR)
+                r.close()
             except Exception:  # noqa: BLE001 - closing a dying socket may raise anything
                 pass
         if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
+            self._thread.join(timeout)  # a daemon thread: a wall closing never waits on it for long
         self._session.close()
 
     @property

@@ -30,19 +30,25 @@ def mask_phone(phone: str | None) -> str | None:
 
 
 class PersonView:
-    """Which person-level fields a role may receive, and how."""
+    """Which person-level fields a role may receive, and how: "full", "masked" or "none" (dropped)."""
 
     def __init__(self, names: str, ids: str, phones: str, records: bool):
         self.names, self.ids, self.phones, self.records = names, ids, phones, records
 
+    @staticmethod
+    def _apply(how: str, v, mask):
+        if how == "full":
+            return v
+        return None if how == "none" else mask(v)
+
     def name(self, v):
-        return v if self.names == "full" else mask_name(v)
+        return self._apply(self.names, v, mask_name)
 
     def id_number(self, v):
-        return v if self.ids == "full" else mask_id_number(v)
+        return self._apply(self.ids, v, mask_id_number)
 
     def phone(self, v):
-        return v if self.phones == "full" else mask_phone(v)
+        return self._apply(self.phones, v, mask_phone)
 
 
 _VIEWS = {
@@ -51,7 +57,9 @@ _VIEWS = {
     Role.display: PersonView("masked", "masked", "masked", True),
     Role.public: PersonView("masked", "masked", "masked", True),
     Role.cadre: PersonView("full", "masked", "full", True),
-    Role.delegation: PersonView("masked", "masked", "masked", False),
+    # Aggregates only: endpoints refuse them person records, and should one ever pass a field
+    # through this view anyway it comes out empty, not merely masked.
+    Role.delegation: PersonView("none", "none", "none", False),
 }
 
 

@@ -143,8 +143,8 @@ class ProgressHistory(QWidget):
 
 class ProjectCard(QFrame):
     """A project's card, floating over the right of the map. `camera_slot` (a QVBoxLayout) holds the
-    site's camera: `set_camera_widget(widget)` puts a live tile there (the camera tiles are wired by
-    the wall); until then it lists the cameras by name."""
+    site's camera: `set_camera_widget(widget)` puts a live tile there (the wall makes a CameraTile of
+    the project's first camera and removes it when the card closes); without one it lists the cameras by name."""
 
     closeRequested = Signal()
 
@@ -191,9 +191,10 @@ class ProjectCard(QFrame):
         lay = QVBoxLayout(body)
         lay.setContentsMargins(0, 0, 0, 0)
         self._body_layout = lay
-        for item in (figures, self.stepper, self._heading("进度历史"), self.history,
-                     self._heading("利益联结"), self.beneficiaries, self._heading("资金链"), self.funds,
-                     self.fund_rates, self.anomalies, self._heading("现场摄像头"), self.camera_slot, self.status):
+        # The site's camera right under the stage: a leader asks to see the site first, before the figures.
+        for item in (figures, self.stepper, self._heading("现场摄像头"), self.camera_slot, self._heading("进度历史"),
+                     self.history, self._heading("利益联结"), self.beneficiaries, self._heading("资金链"), self.funds,
+                     self.fund_rates, self.anomalies, self.status):
             (lay.addLayout if isinstance(item, (QHBoxLayout, QVBoxLayout)) else lay.addWidget)(item)
         lay.addStretch(1)
         self.scroll = QScrollArea(objectName="cardScroll")

@@ -1,4 +1,4 @@
-"""The wall window (header, drill-down map, legend, timeline, village panel) plus screenshot and kiosk entry points."""
+"""The wall window (header, drill-down map, legend, timeline, village panel, cameras) plus screenshot and kiosk entry points."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Sequence
 
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QLinearGradient, QPainter
@@ -17,9 +18,15 @@ from PySide6.QtWidgets import (
 
 from sandbox.ui import classify
 from sandbox.ui.breadcrumb import BreadcrumbBar
+from sandbox.ui.cameras import CameraHealth, CameraTile, CameraWall, StaggerGate, StreamSettings, UrlPolicy
+from sandbox.ui.cameras.grid import CameraFullView, open_fullscreen
+from sandbox.ui.cameras.reconnect import default_gate
 from sandbox.ui.fund_panel import FundChainPanel
-from sandbox.ui.layers.checkins import CheckinLayer
-from sandbox.ui.layers.data import LayersData, ProjectDetail, ProjectPoint, fetch_layers, fetch_project
+from sandbox.ui.layers.cameras import CamerasLayer, MonitorView
+from sandbox.ui.layers.checkins import CheckinLayer, region_prefix
+from sandbox.ui.layers.data import (
+    CameraPoint, LayersData, ProjectDetail, ProjectPoint, fetch_camera, fetch_cameras, fetch_layers, fetch_project,
+)
 from sandbox.ui.layers.funds import FundFlowLayer
 from sandbox.ui.layers.projects import ProjectsLayer
 from sandbox.ui.layers.toggles import LayerToggleBar
@@ -139,12 +146,17 @@ class WallWindow(QMainWindow):
     villageApplied = Signal()
     layersApplied = Signal()  # the live layers of the region on screen arrived
     checkinArrived = Signal(object)  # a check-in from GET /events is on the map
+    cameraOpened = Signal(int)  # a camera is full screen over the wall
+    cameraMissing = Signal(int)  # show_camera(id): the API has no such camera
+    camerasRefreshed = Signal()  # fresh signed stream URLs were handed to the tiles
+    monitorToggled = Signal(bool)  # the 监控 view took the map's place (True) or gave it back
 
     def __init__(self, client: WallClient, *, region: str, year: int | None = None,
                  indicator: str = "poverty_incidence", retry_seconds: float = 30.0,
                  prefetch: bool = True, idle_seconds: float = IDLE_SECONDS, animate: bool = True,
                  panels_client: WallClient | None = None, preload: bool = True, layers: bool = True,
-                 live: bool = True, parent: QWidget | None = None):
+                 live: bool = True, camera_hosts: Sequence[str] = (), camera_settings: StreamSettings | None = None,
+                 stream_cameras: bool = True, parent: QWidget | None = None):
         super().__init__(parent)
         self.preload = preload  # import mapclassify in the background after the first data
         self.setObjectName("wall")
@@ -182,6 +194,7 @@ class WallWindow(QMainWindow):
         self._idle.timeout.connect(self.go_home)
         self._idle_enabled = False
         self._connect()
+        self._setup_cameras(client, camera_hosts, camera_settings, stream_cameras)
         self._setup_layers(client, layers, live)
         self._apply_metrics(metrics_for_height(1080))
         QApplication.instance().installEventFilter(self)
@@ -209,6 +222,9 @@ class WallWindow(QMainWindow):
         self._map_column.setContentsMargins(0, 0, 0, 0)
         self._map_column.addWidget(self.breadcrumb)
         self._map_column.addWidget(self.canvas, 1)
+        self.monitor = MonitorView()  # the 监控 view: takes the canvas's place when open
+        self.monitor.hide()
+        self._map_column.addWidget(self.monitor, 1)
         self._stage = QHBoxLayout()  # the map and, when open, the village panel beside it
         self._stage.setContentsMargins(0, 0, 0, 0)
         self._stage.addLayout(self._map_column, 1)
@@ -285,11 +301,17 @@ class WallWindow(QMainWindow):
         self.flow_layer = FundFlowLayer()
         self.flow_layer.projects = self.projects_layer
         self.checkin_layer = CheckinLayer()
-        for ov in (self.flow_layer, self.checkin_layer, self.projects_layer):  # bottom to top
+        self.camera_layer = CamerasLayer()
+        self.camera_layer.projects = self.projects_layer
+        for ov in (self.flow_layer, self.checkin_layer, self.projects_layer, self.camera_layer):  # bottom to top
             self.canvas.add_overlay(ov)
+        self.camera_health.changed.connect(self._on_camera_health)
         self.layer_bar = LayerToggleBar([("projects", "项目", True), ("funds", "资金流", True),
-                                         ("checkins", "走访", True)], self.canvas)
+                                         ("checkins", "走访", True), ("cameras", "摄像头", True)], self.canvas,
+                                        actions=[("monitor", "监控")])
         self.layer_bar.toggled.connect(self.set_layer_visible)
+        self.layer_bar.triggered.connect(lambda name: self.open_monitor() if name == "monitor" else None)
+        self.monitor.backRequested.connect(self.close_monitor)
         self.fund_panel = FundChainPanel()
         self.fund_panel.hide()  # shown with the first fund data
         self.add_side_panel(self.fund_panel, 1)
@@ -325,8 +347,10 @@ class WallWindow(QMainWindow):
             self.live.start()
 
     def set_layer_visible(self, name: str, on: bool) -> None:
-        ov = {"projects": self.projects_layer, "funds": self.flow_layer, "checkins": self.checkin_layer}.get(name)
+        ov = {"projects": self.projects_layer, "funds": self.flow_layer, "checkins": self.checkin_layer,
+              "cameras": self.camera_layer}.get(name)
         if ov is None:
+            log.warning("no map layer named %r", name)
             return
         ov.set_visible(on)
         b = self.layer_bar.buttons.get(name)
@@ -334,6 +358,10 @@ class WallWindow(QMainWindow):
             b.setChecked(bool(on))
         if name == "funds":
             self._show_fund_panel(bool(on) and self.layers_enabled)
+
+    def set_layer(self, name: str, on: bool) -> None:
+        """Show or hide a map layer (projects, funds, checkins, cameras): the tours' name for `set_layer_visible`."""
+        self.set_layer_visible(name, on)
 
     def _show_fund_panel(self, on: bool) -> None:
         # The summary repeats the KPI strip (it is the first to give way): the fund chain takes its room.
@@ -357,11 +385,20 @@ class WallWindow(QMainWindow):
 
     def _on_layer_result(self, channel: str, result) -> None:
         if channel == "project" and isinstance(result, ProjectDetail):
-            if self.project_card.isVisible() and result.project.get("id") == self.project_card.project_id:
+            if self.project_card.project_id is not None and result.project.get("id") == self.project_card.project_id \
+                    and not self.project_card.isHidden():
                 rc = str(result.project.get("region_code") or "")
                 names = self.canvas.view().names if self.canvas.view() is not None else {}
                 result.project.setdefault("region_name", names.get(rc) or names.get(rc[:9] + "000"))
                 self.project_card.set_detail(result)
+                self._take_cameras(result.cameras)
+                self._set_card_camera(result.cameras[0] if result.cameras else None)
+            return
+        if channel == "camera" and isinstance(result, tuple):
+            self._on_camera_found(*result)
+            return
+        if channel == "cameras" and isinstance(result, list):
+            self._on_cameras_refreshed(result)
             return
         if channel != "layers" or not isinstance(result, LayersData):
             return
@@ -371,6 +408,12 @@ class WallWindow(QMainWindow):
         self.projects_layer.set_data(result.region, result.projects)
         self.flow_layer.set_data(result.region, result.chain)
         self.checkin_layer.set_data(result.region, result.checkins, result.visits)
+        self._take_cameras(result.cameras)
+        self.camera_layer.set_health_all(self.camera_health.states())
+        self.camera_layer.set_data(result.region, [c for c in (CameraPoint.from_api(d) for d in result.cameras)
+                                                   if c is not None])
+        if self.monitor_open:
+            self._fill_monitor()
         name = (self.state.region or {}).get("name")
         self.fund_panel.set_chain(result.chain, name, result.year)
         self._show_fund_panel(self.flow_layer.visible)
@@ -379,12 +422,19 @@ class WallWindow(QMainWindow):
     def _on_layer_failed(self, channel: str, message: str) -> None:
         if channel == "project":
             self.project_card.show_error(message)
+        elif channel == "camera":
+            self.canvas.show_note(f"摄像头暂时无法获取（{message}）")
+        elif channel == "cameras":
+            log.warning("fresh camera URLs not loaded: %s", message)  # the tiles keep retrying; so do we
+            self._camera_refresh.start()
         else:
             log.warning("map layers not loaded: %s", message)  # the choropleth stays; retried on the next load
             self._layers_key = None
 
     def _on_overlay_clicked(self, name: str, item) -> None:
-        if name == "projects" and isinstance(item, ProjectPoint):
+        if name == "cameras" and isinstance(item, CameraPoint):
+            self.show_camera(item.id)
+        elif name == "projects" and isinstance(item, ProjectPoint):
             self.open_project(item.id, item.name)
         elif name == "funds" and isinstance(item, dict):
             target = str(item.get("target") or "")
@@ -398,16 +448,245 @@ class WallWindow(QMainWindow):
         """Open a project's card (its details arrive from the worker)."""
         if self.layer_worker is None:
             return
+        if self.project_card.project_id != project_id:
+            self._set_card_camera(None)
         self.project_card.show_loading(project_id, name or f"项目 {project_id}")
         self.projects_layer.set_selected(project_id)
         client, year = self._layers_client, self.state.map.year
         self.layer_worker.submit("project", lambda: fetch_project(client, project_id, year), f"project {project_id}")
 
     def close_project(self) -> None:
+        self._set_card_camera(None)  # its tile stops streaming and goes
         self.project_card.hide()
         self.projects_layer.set_selected(None)
         if self.layer_worker is not None:
             self.layer_worker.cancel("project")
+
+    # -- cameras (map glyphs, 监控 view, project card tile, full screen) ----------------------------------
+    def _setup_cameras(self, client: WallClient, hosts: Sequence[str], settings: StreamSettings | None,
+                       stream: bool) -> None:
+        """One URL policy, one health record and one stagger gate for every tile of the wall: the map's
+        glyphs show what any tile saw, and tiles starting together still connect one after another."""
+        cfg = getattr(client, "config", None)
+        base = getattr(cfg, "base_url", None) or "http://127.0.0.1"
+        self.camera_policy = UrlPolicy.for_api(base, tuple(hosts or ()))
+        self.camera_settings = settings or StreamSettings()
+        self.camera_gate = StaggerGate(settings.stagger_s) if settings is not None else default_gate()
+        self.camera_health = CameraHealth(self)
+        self.stream_cameras = stream  # off for screenshots: tiles show their state, never connect
+        self.cameras: dict[int, dict] = {}  # id → the newest GET /cameras dict (its signed URL included)
+        self.camera_wall: CameraWall | None = None
+        self.full_view: CameraFullView | None = None  # a camera full screen from the map, a tour or the card
+        self._monitor_region: str | None = None
+        self._pending_camera: int | None = None
+        self._camera_refresh = QTimer(self, singleShot=True, interval=500)  # several tiles expire together
+        self._camera_refresh.timeout.connect(self._refresh_cameras)
+
+    def _tile_kwargs(self) -> dict:
+        return {"settings": self.camera_settings, "health": self.camera_health, "gate": self.camera_gate}
+
+    def _take_cameras(self, cams: list[dict]) -> None:
+        """Keep the newest dict of each camera; health starts from the API (offline → 无信号) and the URL policy."""
+        fresh = [c for c in cams if isinstance(c.get("id"), int)]
+        for c in fresh:
+            self.cameras[c["id"]] = dict(c)
+        self.camera_health.seed(fresh)
+        for c in fresh:
+            cid = c["id"]
+            verdict = self.camera_policy.check(c.get("stream_url"))
+            if not verdict.allowed:  # known before any tile tries: the glyph says so at once
+                self.camera_health.set(cid, "blocked" if (c.get("stream_url") or "").strip() else "down")
+            elif c.get("status") == "offline" and self.camera_health.state(cid) == "unknown":
+                self.camera_health.set(cid, "down")
+
+    def _on_camera_health(self, camera_id: int, state: str) -> None:
+        self.camera_layer.set_health(camera_id, state)
+        if self.monitor_open:
+            self._title_monitor()
+
+    def _hold(self, tile: CameraTile) -> CameraTile:
+        if not self.stream_cameras:
+            tile.set_active(False)
+        tile.urlExpired.connect(self._on_url_expired)
+        return tile
+
+    def _set_card_camera(self, cam: dict | None) -> None:
+        """The project card's live tile of its first camera (None: remove it, which stops its stream)."""
+        old = self.project_card.camera_widget
+        if cam is not None and isinstance(old, CameraTile) and old.camera_id == cam.get("id"):
+            old.set_camera(cam)  # a fresh signed URL for the same camera: the link stays
+            return
+        if old is not None:
+            self.project_card.set_camera_widget(None)
+            old.close()
+            old.deleteLater()
+        if cam is None:
+            return
+        tile = self._hold(CameraTile(cam, self.camera_policy, **self._tile_kwargs()))
+        tile.setObjectName("cardCameraTile")
+        tile.setFixedHeight(self._card_tile_height())
+        tile.clicked.connect(self._open_full)
+        if self.full_view is not None:
+            tile.set_active(False)
+        self.project_card.set_camera_widget(tile)
+
+    def _card_tile_height(self) -> int:
+        m = self.metrics or metrics_for_height(1080)
+        return m.px(250)
+
+    @property
+    def monitor_open(self) -> bool:
+        return not self.monitor.isHidden()
+
+    def _region_cameras(self) -> list[dict]:
+        """The cameras of the region on screen, newest dicts, in id order."""
+        code = self.state.map.region_code
+        if code is None:
+            return []
+        prefix = region_prefix(code)
+        return [c for _, c in sorted(self.cameras.items()) if str(c.get("region_code") or "").startswith(prefix)]
+
+    def open_monitor(self) -> None:
+        """The 监控 view in the map's place: the region's cameras, 2×2 for up to four, else 3×3 (paged)."""
+        if not self.layers_enabled:
+            self.canvas.show_note("摄像头不可用：未连接中心接口")
+            return
+        if self.camera_wall is None:
+            self.camera_wall = CameraWall([], self.camera_policy, self.monitor, columns=3, **self._tile_kwargs())
+            for t in self.camera_wall.tiles:  # all nine made up front (3×3): they are never replaced
+                self._hold(t)
+            self.camera_wall.fullScreenOpened.connect(lambda cid: self.cameraOpened.emit(cid))
+            self.monitor.set_wall(self.camera_wall)
+        self._monitor_region = None
+        self._fill_monitor()
+        if not self.monitor_open:
+            # Hide one before showing the other: for a moment both would count towards the window's
+            # minimum height and the window would grow for good.
+            self.canvas.hide()  # the project card and the layer control go with it
+            self.monitor.show()
+            self.monitorToggled.emit(True)
+
+    def close_monitor(self) -> None:
+        """Back to the map (返回地图 / Esc): the grid is hidden, so its tiles stop streaming."""
+        if not self.monitor_open:
+            return
+        if self.camera_wall is not None:
+            self.camera_wall.close_full_screen()
+        self.monitor.hide()
+        self.canvas.show()
+        self.monitorToggled.emit(False)
+
+    def _fill_monitor(self) -> None:
+        wall = self.camera_wall
+        if wall is None:
+            return
+        cams = self._region_cameras()
+        code = self.state.map.region_code
+        if code != self._monitor_region:  # a new region: its own grid size, from its first page
+            self._monitor_region = code
+            wall.set_cameras(cams)
+            wall.set_columns(2 if len(cams) <= 4 else 3)
+            wall.set_page(0)
+        else:
+            wall.set_cameras(cams)
+        if not self.stream_cameras:
+            for t in wall.tiles:
+                t.set_active(False)
+        self._title_monitor()
+
+    def _title_monitor(self) -> None:
+        cams = self._region_cameras()
+        counts: dict[str, int] = {}
+        for c in cams:
+            st = self.camera_health.state(c["id"])
+            counts[st] = counts.get(st, 0) + 1
+        self.monitor.set_title(str((self.state.region or {}).get("name") or ""), len(cams), counts)
+
+    def show_camera(self, camera_id: int) -> None:
+        """Open a camera full screen over the wall (a tour's step; Esc or a click returns). A camera not
+        on this level is asked of the API first (off the GUI thread); an unknown id says so on the map."""
+        cam = self.cameras.get(camera_id)
+        if cam is not None:
+            self._open_full(cam)
+            return
+        if self.layer_worker is None:
+            log.warning("show_camera(%s): the wall has no API connection for cameras", camera_id)
+            self.canvas.show_note(f"无法打开摄像头 {camera_id}：未连接中心接口")
+            return
+        self._pending_camera = camera_id
+        client = self._layers_client
+        self.layer_worker.submit("camera", lambda: (camera_id, fetch_camera(client, camera_id)), f"camera {camera_id}")
+
+    def _on_camera_found(self, camera_id: int, cam: dict | None) -> None:
+        if camera_id != self._pending_camera:
+            return
+        self._pending_camera = None
+        if cam is None:
+            log.warning("show_camera(%s): no such camera", camera_id)
+            self.canvas.show_note(f"没有编号为 {camera_id} 的摄像头")
+            self.cameraMissing.emit(camera_id)
+            return
+        self._take_cameras([cam])
+        self._open_full(self.cameras[camera_id])
+
+    def _open_full(self, cam: dict) -> CameraFullView:
+        """Full screen over the window. Tiles underneath pause: the same camera never streams twice."""
+        self.close_full_camera()
+        if self.monitor_open and self.camera_wall is not None:
+            view = self.camera_wall.open_camera(cam)  # the grid pauses and resumes itself
+        else:
+            view = open_fullscreen(cam, self.camera_policy, self, **self._tile_kwargs())
+            if isinstance(cam.get("id"), int):
+                self.cameraOpened.emit(cam["id"])
+        self._hold(view.tile)
+        card_tile = self.project_card.camera_widget
+        if isinstance(card_tile, CameraTile):
+            card_tile.set_active(False)
+        view.closed.connect(lambda v=view: self._full_closed(v))
+        self.full_view = view
+        return view
+
+    def _full_closed(self, view: CameraFullView) -> None:
+        if self.full_view is view:
+            self.full_view = None
+        card_tile = self.project_card.camera_widget
+        if isinstance(card_tile, CameraTile):
+            card_tile.set_active(self.stream_cameras)
+        if not self.stream_cameras and self.camera_wall is not None:
+            for t in self.camera_wall.tiles:  # the grid resumed them all on close
+                t.set_active(False)
+
+    def close_full_camera(self) -> bool:
+        """Close the camera shown full screen; False if none was."""
+        view = self.full_view
+        if view is None:
+            return False
+        self.full_view = None
+        view.close()
+        return True
+
+    def _on_url_expired(self, camera_id: int) -> None:
+        log.info("camera %s: stream URL expired, fetching fresh ones", camera_id)
+        self._camera_refresh.start()
+
+    def _refresh_cameras(self) -> None:
+        """Fresh signed URLs for every camera the caller may see (those on screen may be from another level)."""
+        if self.layer_worker is None:
+            return
+        client = self._layers_client
+        self.layer_worker.submit("cameras", lambda: fetch_cameras(client), "cameras")
+
+    def _on_cameras_refreshed(self, cams: list[dict]) -> None:
+        self._take_cameras(cams)
+        if self.camera_wall is not None and self.monitor_open:
+            self.camera_wall.set_cameras(self._region_cameras())  # same cameras keep their links
+        tiles = [self.project_card.camera_widget]
+        if self.full_view is not None:
+            tiles.append(self.full_view.tile)
+        for t in tiles:
+            if isinstance(t, CameraTile) and t.camera_id in self.cameras:
+                t.set_camera(self.cameras[t.camera_id])
+        self.camerasRefreshed.emit()
 
     def _on_live_checkin(self, c) -> None:
         if self.checkin_layer.add_live(c):
@@ -537,9 +816,18 @@ class WallWindow(QMainWindow):
         self.state.close_village()
 
     def go_up(self) -> None:
-        """One level up: close the menu, else the project card, else the village panel, else show the parent's map."""
+        """One level up: close a full-screen camera, else the menu, else the 监控 view, else the project card,
+        else the village panel, else show the parent's map."""
+        if self.close_full_camera():
+            return
+        if self.camera_wall is not None and self.camera_wall.full_view is not None:
+            self.camera_wall.close_full_screen()
+            return
         if self.indicator_menu.isVisible():
             self.indicator_menu.close_menu()
+            return
+        if self.monitor_open:
+            self.close_monitor()
             return
         if self.project_card.isVisible():
             self.close_project()
@@ -696,6 +984,9 @@ class WallWindow(QMainWindow):
         self.indicator_menu.set_metrics(m)
         self.fund_panel.set_metrics(m)
         self.project_card.set_metrics(m)
+        self.monitor.set_metrics(m)
+        if isinstance(self.project_card.camera_widget, CameraTile):
+            self.project_card.camera_widget.setFixedHeight(self._card_tile_height())
         self.layer_bar.set_metrics(m)
         self.layer_bar.move(m.px(116), m.px(14))  # beside the north arrow
         if self.layers_enabled:  # labels keep clear of the floating control
@@ -734,6 +1025,11 @@ class WallWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         QApplication.instance().removeEventFilter(self)
+        self._camera_refresh.stop()
+        self.close_full_camera()
+        self._set_card_camera(None)
+        if self.camera_wall is not None:
+            self.camera_wall.close()  # every tile's stream ends before the worker threads go
         self._idle.stop()
         self._retry.stop()
         self.player.stop()
@@ -791,12 +1087,16 @@ def _settle(app: QApplication, win: WallWindow, turns: int = 3, limit: int = 25)
 
 def render_screenshot(client: WallClient, path: str | os.PathLike, size: tuple[int, int] = (1920, 1080), *,
                       region: str, year: int | None = None,
-                      indicator: str = "poverty_incidence", timeout: float = 60.0) -> Path:
+                      indicator: str = "poverty_incidence", timeout: float = 60.0, monitor: bool = False,
+                      stream_cameras: bool = False) -> Path:
     """Build the wall offscreen at `size`, wait for its data, save a PNG and return its path.
 
-    A village's code renders its town's map with the village panel open."""
+    A village's code renders its town's map with the village panel open. `monitor` shows the 监控 view
+    instead of the map; cameras stream only if `stream_cameras` (then it waits for their pictures), so
+    a plain screenshot is deterministic: camera glyphs from the API's status, no streams."""
     app = _application(offscreen=True)
-    win = WallWindow(client, region=region, year=year, indicator=indicator, animate=False, preload=False, live=False)
+    win = WallWindow(client, region=region, year=year, indicator=indicator, animate=False, preload=False, live=False,
+                     stream_cameras=stream_cameras)
     win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     win.resize(*size)
     win.show()
@@ -814,6 +1114,13 @@ def render_screenshot(client: WallClient, path: str | os.PathLike, size: tuple[i
                 app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
                 time.sleep(0.01)
             app.processEvents()
+        if monitor:
+            win.open_monitor()
+            tiles = win.camera_wall.visible_tiles() if win.camera_wall is not None else []
+            while stream_cameras and tiles and time.monotonic() < deadline and \
+                    not all(t.state in ("live", "down", "blocked") for t in tiles):
+                app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+                time.sleep(0.01)
         _settle(app, win)
         out = Path(path)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -828,8 +1135,11 @@ def render_screenshot(client: WallClient, path: str | os.PathLike, size: tuple[i
 def run_wall(client: WallClient, *, region: str, year: int | None = None,
              indicator: str = "poverty_incidence", fullscreen: bool = True) -> int:
     """Run the wall until it is closed; returns the Qt exit code."""
+    from sandbox.ui.freshness import install
+
     app = _application()
     win = WallWindow(client, region=region, year=year, indicator=indicator)
+    win.freshness = install(win, client, refresh_seconds=300, health_seconds=30)  # the offline banner
     if fullscreen:
         win.showFullScreen()
     else:

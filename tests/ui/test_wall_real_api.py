@@ -35,6 +35,9 @@ def real_client(real_api):
 @pytest.fixture
 def make_wall(qtbot):
     def make(client, **kw):
+        # The choropleth alone: these tests read fill colours at region centres, where the live
+        # layers (tests/ui/test_layers_real_api.py) would put markers.
+        kw.setdefault("layers", False)
         w = WallWindow(client, region=COUNTY, retry_seconds=600, **kw)
         qtbot.addWidget(w)
         w.resize(1600, 900)

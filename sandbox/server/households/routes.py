@@ -14,8 +14,18 @@ from sandbox.server.deps import RECORD_ROLES, Caller, SessionDep, YearQuery, all
 from sandbox.store.models import Assignment, Cadre, Household, HouseholdYear, Member, Project, ProjectBeneficiary
 
 router = APIRouter(prefix="/households", tags=["households"])
-Reader = Annotated[Caller, Depends(allow(*RECORD_ROLES))]
 PAGE_SIZE = 50
+
+
+async def _record_reader(caller: Annotated[Caller, Depends(allow(*RECORD_ROLES))]) -> Caller:
+    # Two locks on one door: the role list above, and the role's own masking view, so a role added
+    # to RECORD_ROLES by mistake (delegation) still gets no person-level record.
+    if not person_view(caller.role).records:
+        raise HTTPException(403, f"当前角色({caller.role.label_zh})只能查看汇总数据,不能查看户级信息")
+    return caller
+
+
+Reader = Annotated[Caller, Depends(_record_reader)]
 
 
 def _household_out(h: Household, hy: HouseholdYear | None, caller: Caller) -> dict:

@@ -51,6 +51,7 @@ class CheckinLayer(Overlay):
 
     def set_data(self, region: str, points: list[CheckinPoint], visits: dict) -> None:
         self.region, self.points, self.visits = region, list(points), dict(visits or {})
+        self._chips = []  # laid out again for the new rates on the next paint
         self.live = 0
         self.pulses.clear()
         self.changed()
@@ -73,6 +74,11 @@ class CheckinLayer(Overlay):
         return QPointF(pos) if pos is not None else None
 
     def visit_rates(self) -> dict[str, dict]:
+        # A month without a single check-in in the whole region is a month without records (the
+        # demo's registers start in May 2017), not a month of 0% visits: no chips then.
+        total = self.visits.get("total") if isinstance(self.visits.get("total"), dict) else {}
+        if not total.get("checkins"):
+            return {}
         return {str(c.get("code")): c for c in self.visits.get("children") or [] if isinstance(c, dict)}
 
     # -- overlay -------------------------------------------------------------------------------

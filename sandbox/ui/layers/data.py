@@ -1,4 +1,4 @@
-"""What the live map layers draw (projects, fund chain, check-ins, visit rates) and how a worker fetches it."""
+"""What the live map layers draw (projects, fund chain, check-ins, visit rates, cameras) and how a worker fetches it."""
 
 # Qt-free: runs on a worker thread; the GUI thread only applies the result. Only aggregates and
 # points are kept: no household ID number ever lands here (the `display` token's answers are
@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 __all__ = [
-    "ProjectPoint", "CheckinPoint", "LayersData", "ProjectDetail", "fetch_layers", "fetch_project",
+    "ProjectPoint", "CheckinPoint", "CameraPoint", "LayersData", "ProjectDetail", "fetch_layers", "fetch_project",
+    "fetch_cameras", "fetch_camera",
     "checkin_window", "CHECKIN_DAYS", "STAGES", "FUND_STAGES", "ANOMALY_ZH",
 ]
 
@@ -86,6 +87,32 @@ class CheckinPoint:
             return None
 
 
+@dataclass(frozen=True)
+class CameraPoint:
+    """Where a camera is and what the API last said of it (never its stream URL: that stays in the dict)."""
+
+    id: int
+    name: str
+    site: str
+    region_code: str
+    lon: float
+    lat: float
+    status: str  # the API's: "online" / "offline"
+    project_id: int | None = None
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "CameraPoint | None":
+        try:
+            cid, lon, lat = int(d["id"]), float(d["lon"]), float(d["lat"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if lon != lon or lat != lat:
+            return None
+        pid = d.get("project_id")
+        return cls(cid, str(d.get("name") or f"摄像头 {cid}"), str(d.get("site") or ""), str(d.get("region_code") or ""),
+                   lon, lat, str(d.get("status") or ""), pid if isinstance(pid, int) else None)
+
+
 @dataclass
 class LayersData:
     """Everything the three layers show for one region and year."""
@@ -97,6 +124,7 @@ class LayersData:
     checkins: list[CheckinPoint] = field(default_factory=list)
     visits: dict = field(default_factory=dict)  # GET /checkins/visits
     window: tuple[dt.datetime, dt.datetime] | None = None
+    cameras: list[dict] = field(default_factory=list)  # GET /cameras (signed stream URLs: never shown)
     errors: dict[str, str] = field(default_factory=dict)  # part → Chinese message (that part is empty)
 
     def anomalies(self) -> list[dict]:
@@ -168,7 +196,19 @@ def fetch_layers(client, region: str, year: int | None, now: dt.datetime | None 
     month = (end - dt.timedelta(seconds=1)).strftime("%Y-%m")
     visits = _part(out.errors, "visits", lambda: get("/checkins/visits", region=region, month=month), {})
     out.visits = visits if isinstance(visits, dict) else {}
+    out.cameras = _part(out.errors, "cameras", lambda: fetch_cameras(client, region), [])
     return out
+
+
+def fetch_cameras(client, region: str | None = None) -> list[dict]:
+    """GET /cameras (worker thread): the region's cameras, or every camera the caller may see; only dicts with an id."""
+    raw = client.get_json("/cameras", region=region)
+    return [dict(c) for c in raw if isinstance(c, dict) and isinstance(c.get("id"), int)] if isinstance(raw, list) else []
+
+
+def fetch_camera(client, camera_id: int) -> dict | None:
+    """One camera by id (worker thread), None if the API has no such camera (a tour's stale id)."""
+    return next((c for c in fetch_cameras(client) if c.get("id") == camera_id), None)
 
 
 def fetch_project(client, project_id: int, year: int | None = None) -> ProjectDetail:

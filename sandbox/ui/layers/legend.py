@@ -6,6 +6,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 
 from sandbox.ui.layers.base import MapView, Overlay, paint_warning
+from sandbox.ui.layers.cameras import LEGEND as CAMERA_LEGEND
+from sandbox.ui.layers.cameras import CamerasLayer, health_colour, paint_camera_glyph
 from sandbox.ui.layers.checkins import EFFECTIVE_COLOUR, MISSED_COLOUR, CheckinLayer
 from sandbox.ui.layers.data import FUND_STAGES
 from sandbox.ui.layers.funds import STAGE_COLOURS, FundFlowLayer
@@ -14,7 +16,7 @@ from sandbox.ui.theme import Colors, Metrics, ui_font
 
 __all__ = ["legend_rect", "paint_legend"]
 
-ROWS = 3
+ROWS = 4
 SHORT = {"铁皮石斛": "石斛", "生态畜牧": "畜牧", "精品水果": "水果"}
 
 
@@ -26,7 +28,7 @@ def legend_rect(width: float, height: float, m: Metrics) -> QRectF:
 
 def paint_legend(p: QPainter, view: MapView, overlays: list[Overlay]) -> None:
     m = view.metrics
-    rows = [ov for ov in overlays if isinstance(ov, (ProjectsLayer, FundFlowLayer, CheckinLayer))]
+    rows = [ov for ov in overlays if isinstance(ov, (ProjectsLayer, FundFlowLayer, CheckinLayer, CamerasLayer))]
     if not rows:
         return
     box = legend_rect(view.width, view.height, m)
@@ -71,6 +73,16 @@ def paint_legend(p: QPainter, view: MapView, overlays: list[Overlay]) -> None:
                 swatch(fill, SHORT.get(text, text[:2]), glyph)
             p.setPen(QColor(Colors.text_muted))
             p.drawText(QRectF(x, y, box.right() - x - m.px(6), row_h), Qt.AlignmentFlag.AlignVCenter, "环=进度")
+        elif isinstance(ov, CamerasLayer):
+            gw, gh = m.px(16), m.px(11)
+            for state, text in CAMERA_LEGEND:
+                paint_camera_glyph(p, QRectF(x, cy - gh / 2, gw, gh), QColor(health_colour(state)), m.px(1.5),
+                                   hollow=state == "unknown")
+                x += gw + m.px(3)
+                p.setPen(QColor(Colors.text_muted))
+                tw = fm.horizontalAdvance(text)
+                p.drawText(QRectF(x, y, tw + 2, row_h), Qt.AlignmentFlag.AlignVCenter, text)
+                x += tw + m.px(7)
         elif isinstance(ov, FundFlowLayer):
             for key, label in FUND_STAGES:
                 swatch(STAGE_COLOURS[key], label)

@@ -18,11 +18,10 @@ log = logging.getLogger(__name__)
 
 
 def client_for_worker(client: Any) -> Any:
-    """A client of the same API for one more worker thread: a fresh ApiClient (its own HTTP session)
-    for an ApiClient; anything else (a test fake) is returned as it is."""
+    """A client of the same API for one more worker thread: a clone of an ApiClient (its own HTTP
+    session, the same cache and status); anything else (a test fake) is returned as it is."""
     if isinstance(client, ApiClient):
-        cfg = client.config
-        return ApiClient(cfg.base_url, cfg.token, timeout=cfg.read_timeout, retries=cfg.retries)
+        return client.clone()  # the same offline cache and connection status
     return client
 
 

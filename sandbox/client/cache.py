@@ -1,0 +1,174 @@
+"""Disk cache of the API's last good JSON answers: atomic writes, corrupt entries discarded, no unmasked IDs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+import platformdirs
+
+__all__ = ["ResponseCache", "CachedAnswer", "default_cache_dir", "token_scope", "UNMASKED_ID"]
+
+log = logging.getLogger(__name__)
+
+_FORMAT = 1
+_SUFFIX = ".json"
+_TMP_PREFIX = ".tmp-"
+_STALE_TMP_S = 300.0  # a temp file this old is a leftover of a crash, not a write in progress
+
+# An 18-digit resident ID number (GB 11643) with a plausible birth date. Digits glued to a '.' or
+# another digit are part of a longer number (a coordinate, a float), not an ID.
+UNMASKED_ID = re.compile(
+    rb"(?<![\d.])\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![\d.])")
+
+
+def default_cache_dir() -> Path:
+    """Per-user cache directory of the wall (outside the checkout, survives restarts)."""
+    return Path(platformdirs.user_cache_dir("poverty-sandbox", appauthor=False)) / "api"
+
+
+def token_scope(token: str | None) -> str:
+    """A short keyed hash of the token: answers differ by role, and the raw token never lands on disk."""
+    if not token:
+        return "anonymous"
+    return hashlib.blake2b(token.encode(), digest_size=10, person=b"sandbox-cache").hexdigest()
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    body: Any  # the decoded JSON
+    saved_at: datetime  # wall-clock time the API gave this answer
+
+
+class ResponseCache:
+    """One file per request (path, params, token scope). Safe for several threads and processes:
+    each write goes to a temp file that replaces the entry in one `os.replace`, so a reader sees the
+    old answer or the new one, never half of one. Reads happen only when the API cannot answer."""
+
+    def __init__(self, directory: str | os.PathLike | None = None, *, max_entries: int = 5000):
+        self.directory = Path(directory) if directory is not None else default_cache_dir()
+        self.max_entries = max_entries
+        self._writes = 0
+        self._lock = threading.Lock()
+        # 0700: a leader's cache holds full names.
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._remove_leftovers()
+
+    # -- keys -------------------------------------------------------------------------------------
+    @staticmethod
+    def key(scope: str, path: str, params: Mapping[str, Any] | None = None) -> str:
+        items = sorted((str(k), str(v)) for k, v in (params or {}).items() if v is not None)
+        query = "&".join(f"{k}={v}" for k, v in items)
+        return f"{scope}|{path}?{query}"
+
+    def _file(self, key: str) -> Path:
+        return self.directory / (hashlib.sha256(key.encode()).hexdigest()[:40] + _SUFFIX)
+
+    # -- reading ----------------------------------------------------------------------------------
+    def get(self, key: str) -> CachedAnswer | None:
+        """The last good answer for `key`, or None (none stored, or the stored one was corrupt)."""
+        f = self._file(key)
+        try:
+            raw = f.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            log.warning("cannot read cache entry %s: %s", f.name, exc)
+            return None
+        try:
+            head, _, body = raw.partition(b"\n")
+            meta = json.loads(head)
+            if not isinstance(meta, dict) or meta.get("v") != _FORMAT:
+                raise ValueError("unknown format")
+            if meta.get("key") != key:
+                raise ValueError("entry belongs to another request")
+            if meta.get("length") != len(body) or meta.get("sha256") != hashlib.sha256(body).hexdigest():
+                raise ValueError("body truncated or altered")
+            answer = CachedAnswer(json.loads(body), datetime.fromtimestamp(float(meta["saved_at"])))
+        except (ValueError, KeyError, TypeError, OverflowError, OSError) as exc:
+            # Never a crash for a bad file: drop it; the next good answer writes it again.
+            log.warning("discarded corrupt cache entry %s (%s)", f.name, exc)
+            self._unlink(f)
+            return None
+        return answer
+
+    # -- writing ----------------------------------------------------------------------------------
+    def put(self, key: str, body: bytes, *, what: str = "") -> bool:
+        """Store the raw JSON `body` as the last good answer for `key`; False when refused or failed.
+
+        Defence in depth: the server masks ID numbers, but should a bug ever send one unmasked, it
+        must not also persist on the wall's disk. The log says only that it refused, never what."""
+        if UNMASKED_ID.search(body):
+            log.warning("refused to cache %s: the answer holds an unmasked ID number", what or "an answer")
+            return False
+        meta = {"v": _FORMAT, "key": key, "saved_at": time.time(), "length": len(body),
+                "sha256": hashlib.sha256(body).hexdigest()}
+        data = json.dumps(meta, ensure_ascii=True).encode() + b"\n" + body
+        target = self._file(key)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=".part", dir=self.directory)
+        except OSError as exc:
+            log.warning("cannot write the response cache in %s: %s", self.directory, exc)
+            return False
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())  # the bytes are on disk before the name points at them
+            os.replace(tmp, target)
+        except OSError as exc:
+            log.warning("cannot write cache entry %s: %s", target.name, exc)
+            self._unlink(Path(tmp))
+            return False
+        self._maybe_prune()
+        return True
+
+    def clear(self) -> None:
+        for f in self.directory.glob("*" + _SUFFIX):
+            self._unlink(f)
+
+    def entries(self) -> list[Path]:
+        return sorted(self.directory.glob("*" + _SUFFIX))
+
+    # -- housekeeping -----------------------------------------------------------------------------
+    def _maybe_prune(self) -> None:
+        with self._lock:
+            self._writes += 1
+            if self._writes % 100:
+                return
+        files = self.entries()
+        if len(files) <= self.max_entries:
+            return
+        def mtime(p: Path) -> float:
+            try:
+                return p.stat().st_mtime
+            except OSError:
+                return 0.0
+        for f in sorted(files, key=mtime)[: len(files) - self.max_entries]:
+            self._unlink(f)
+
+    def _remove_leftovers(self) -> None:
+        now = time.time()
+        for f in self.directory.glob(_TMP_PREFIX + "*"):
+            try:
+                if now - f.stat().st_mtime > _STALE_TMP_S:
+                    f.unlink()
+            except OSError:
+                pass
+
+    @staticmethod
+    def _unlink(f: Path) -> None:
+        try:
+            f.unlink()
+        except OSError:
+            pass

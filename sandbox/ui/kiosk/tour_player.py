@@ -1,0 +1,238 @@
+"""Plays a tour on the wall through its public methods: region, year, indicator, layer, camera, caption."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Sequence
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from sandbox.client.api import ApiError, ApiUnavailable
+from sandbox.ui.kiosk.caption import CaptionOverlay
+from sandbox.ui.panels.worker import client_for_worker
+
+__all__ = ["TourPlayer", "STOPPED", "PLAYING", "PAUSED", "CHECKING"]
+
+log = logging.getLogger(__name__)
+
+STOPPED, CHECKING, PLAYING, PAUSED = "stopped", "checking", "playing", "paused"
+
+
+class _Relay(QObject):
+    checked = Signal(object)  # set of region codes the API does not know
+
+
+class TourPlayer(QObject):
+    """Steps are objects with region, year, indicator, layer, camera, title, caption and seconds
+    (sandbox.kiosk.tour.TourStep). Before the first step the step regions are looked up once off the
+    GUI thread: a region the API answers 404 for is skipped with a log line, never shown as an error.
+
+    `time_scale` shortens every step (tests); `client` is only used for that look-up."""
+
+    stepStarted = Signal(int)
+    stepSkipped = Signal(int, str)
+    stateChanged = Signal(str)
+    finished = Signal()
+
+    def __init__(self, wall: Any, steps: Sequence[Any], *, home_region: str, caption: CaptionOverlay,
+                 client: Any = None, title: str = "", loop: bool = True, time_scale: float = 1.0,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.wall = wall
+        self.steps = list(steps)
+        self.home_region = home_region
+        self.caption = caption
+        self.title = title
+        self.loop = loop
+        self.time_scale = time_scale
+        self.index = 0
+        self.state = STOPPED
+        self.missing: set[str] | None = None if client is not None else set()
+        self._client = client
+        self._relay = _Relay(self)
+        self._relay.checked.connect(self._on_checked)
+        self._timer = QTimer(self, singleShot=True)
+        self._timer.timeout.connect(self._advance)
+        self._layer_set = False
+        self._camera_open = False
+        self._pending_start: int | None = None
+
+    # -- control --------------------------------------------------------------------------------------
+    @property
+    def active(self) -> bool:
+        return self.state in (PLAYING, PAUSED, CHECKING)
+
+    def start(self, index: int = 0) -> None:
+        if not self.steps:
+            return
+        if self.missing is None:  # regions not looked up yet: do that first, then play
+            self._pending_start = index
+            self._set_state(CHECKING)
+            self._check_regions()
+            return
+        self._set_state(PLAYING)
+        self._show(index)
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._pending_start = None
+        self.caption.hide()
+        self._apply_layer(None)  # a step's layer choice ends with the tour: the wall as a leader left it
+        self._set_state(STOPPED)
+
+    def pause(self) -> None:
+        if self.state == PLAYING:
+            self._timer.stop()
+            self._set_state(PAUSED)
+            self.caption.set_footer(self.index, len(self.steps), paused=True, tour_title=self.title)
+
+    def resume(self) -> None:
+        """Go on from the paused step, shown afresh (someone may have wandered off it)."""
+        if self.state == PAUSED:
+            self._set_state(PLAYING)
+            self._show(self.index)
+
+    def toggle_pause(self) -> None:
+        if self.state == PLAYING:
+            self.pause()
+        elif self.state == PAUSED:
+            self.resume()
+
+    def next(self) -> None:
+        if self.state == STOPPED:
+            self.start(0)
+        elif self.state != CHECKING:
+            self._set_state(PLAYING)
+            self._show((self.index + 1) % len(self.steps), direction=1)
+
+    def previous(self) -> None:
+        if self.state == STOPPED:
+            self.start(len(self.steps) - 1)
+        elif self.state != CHECKING:
+            self._set_state(PLAYING)
+            self._show((self.index - 1) % len(self.steps), direction=-1)
+
+    # -- steps ----------------------------------------------------------------------------------------
+    def _advance(self) -> None:
+        if self.index + 1 >= len(self.steps) and not self.loop:
+            self.stop()
+            self.finished.emit()
+            return
+        self._show((self.index + 1) % len(self.steps), direction=1)
+
+    def _show(self, index: int, direction: int = 1) -> None:
+        """Show step `index`, or the next usable one in `direction`; a tour with no usable step stops."""
+        for _ in range(len(self.steps)):
+            step = self.steps[index]
+            region = self._region_of(step)
+            if region not in self.missing:
+                break
+            msg = f"区划 {region} 不存在"
+            log.warning("tour step %d skipped: region %s does not exist", index + 1, region)
+            self.stepSkipped.emit(index, msg)
+            index = (index + direction) % len(self.steps)
+        else:
+            log.error("tour stopped: none of its %d steps shows an existing region", len(self.steps))
+            self.stop()
+            return
+        self.index = index
+        self._apply(step, region)
+        self.caption.show_step(step.title, step.caption, index, len(self.steps), paused=False, tour_title=self.title)
+        self._timer.start(max(1, int(step.seconds * 1000 * self.time_scale)))
+        self.stepStarted.emit(index)
+
+    def _region_of(self, step: Any) -> str:
+        return step.region or self.home_region
+
+    def _apply(self, step: Any, region: str) -> None:
+        w = self.wall
+        st = w.state
+        year = step.year if step.year is not None else st.map.year
+        on_screen = st.village.code if st.village.is_open else st.map.region_code
+        if region != on_screen:
+            w.load(region, year)
+        elif step.year is not None and step.year != st.map.year:
+            w.set_year(step.year)
+        if step.indicator and step.indicator != st.map.indicator_key:
+            w.set_indicator(step.indicator)
+        self._apply_layer(step.layer)
+        self._apply_optional("show_camera", step.camera, "_camera_open", "camera", close="close_camera")
+
+    def _apply_layer(self, name: str | None) -> None:
+        """A step's layer is shown alone for that step (the others step back); after it, all come back."""
+        fn = getattr(self.wall, "set_layer", None) or getattr(self.wall, "set_layer_visible", None)
+        bar = getattr(self.wall, "layer_bar", None)
+        names = list(getattr(bar, "buttons", {}) or ())
+        if name is not None and (fn is None or name not in names):
+            log.info("tour: the wall has no layer %r; step shown without it", name)
+            return
+        if name is None and not self._layer_set:
+            return
+        try:
+            for n in names:
+                fn(n, name is None or n == name)
+            self._layer_set = name is not None
+        except Exception:  # noqa: BLE001 - a layer that fails must not stop the tour
+            log.exception("tour: layer %r failed", name)
+
+    def _apply_optional(self, method: str, value: Any, flag: str, what: str, close: str | None = None) -> None:
+        """Layers and cameras belong to their step: set when named, cleared after, skipped when the wall lacks them."""
+        if value is not None:
+            fn = getattr(self.wall, method, None)
+            if fn is None:
+                log.info("tour: the wall has no %s(); %s %r not shown", method, what, value)
+                return
+            try:
+                fn(value)
+                setattr(self, flag, True)
+            except Exception:  # noqa: BLE001 - a layer or camera that fails must not stop the tour
+                log.exception("tour: %s(%r) failed", method, value)
+        elif getattr(self, flag):
+            fn = getattr(self.wall, close, None) if close else getattr(self.wall, method, None)
+            try:
+                if fn is not None:
+                    fn() if close else fn(None)
+            except Exception:  # noqa: BLE001
+                log.exception("tour: clearing the %s failed", what)
+            setattr(self, flag, False)
+
+    # -- region look-up -------------------------------------------------------------------------------
+    def _check_regions(self) -> None:
+        codes = sorted({self._region_of(s) for s in self.steps})
+        client = client_for_worker(self._client)
+        relay = self._relay
+
+        def work() -> None:
+            missing: set[str] = set()
+            for code in codes:
+                try:
+                    client.region(code)
+                except ApiUnavailable as exc:  # offline: play what we can, the wall shows its own banner
+                    log.warning("tour: could not check region %s: %s", code, exc)
+                except ApiError as exc:
+                    if exc.status == 404:
+                        missing.add(code)
+                    else:
+                        log.warning("tour: region %s answered %s", code, exc.status)
+                except Exception:  # noqa: BLE001 - a broken check must not stop the tour
+                    log.exception("tour: region check failed for %s", code)
+            if client is not self._client and hasattr(client, "close"):
+                client.close()
+            relay.checked.emit(missing)
+
+        threading.Thread(target=work, name="tour-region-check", daemon=True).start()
+
+    def _on_checked(self, missing: set) -> None:
+        self.missing = set(missing)
+        for code in sorted(self.missing):
+            log.warning("tour: region %s does not exist; its steps will be skipped", code)
+        if self.state == CHECKING and self._pending_start is not None:
+            index, self._pending_start = self._pending_start, None
+            self._set_state(PLAYING)
+            self._show(index)
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.stateChanged.emit(state)

@@ -1,0 +1,148 @@
+"""The disk cache of last good answers: atomic writes, corrupt entries dropped, unmasked IDs refused."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+
+import pytest
+
+from sandbox.client.cache import ResponseCache, token_scope
+
+FULL_ID = "522726199001011234"
+MASKED_ID = "522726********1234"
+
+
+@pytest.fixture
+def cache(tmp_path):
+    return ResponseCache(tmp_path / "cache")
+
+
+def _body(obj) -> bytes:
+    return json.dumps(obj, ensure_ascii=False).encode()
+
+
+def test_round_trip_and_keys_differ_by_params_and_token(cache):
+    a = cache.key(token_scope("tok-a"), "/regions/522726", {"year": 2020})
+    assert cache.put(a, _body({"code": "522726000000", "name": "独山县"}))
+    hit = cache.get(a)
+    assert hit.body == {"code": "522726000000", "name": "独山县"}
+    assert cache.get(cache.key(token_scope("tok-a"), "/regions/522726", {"year": 2019})) is None
+    assert cache.get(cache.key(token_scope("tok-b"), "/regions/522726", {"year": 2020})) is None
+    # None parameters are not part of the key (the client drops them too)
+    assert cache.key("s", "/p", {"year": None}) == cache.key("s", "/p", {})
+
+
+def test_the_raw_token_never_reaches_the_disk(cache):
+    token = "sbx_very-secret-token-value"
+    key = cache.key(token_scope(token), "/regions/522726")
+    cache.put(key, _body({"ok": True}))
+    for f in cache.directory.iterdir():
+        assert token.encode() not in f.read_bytes() and token not in f.name
+
+
+def test_a_failed_write_leaves_the_old_answer_and_no_temp_file(cache, monkeypatch):
+    key = cache.key("s", "/regions/522726")
+    cache.put(key, _body({"v": 1}))
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    assert not cache.put(key, _body({"v": 2}))
+    monkeypatch.undo()
+    assert cache.get(key).body == {"v": 1}
+    assert [p.name for p in cache.directory.iterdir()] == [cache.entries()[0].name]
+
+
+def test_concurrent_writers_never_leave_a_torn_entry(cache):
+    key = cache.key("s", "/regions/522726/children.geojson")
+    bodies = [_body({"writer": i, "pad": "x" * 200_000}) for i in range(4)]
+    seen: list[int] = []
+    errors: list[BaseException] = []
+
+    def write(b):
+        for _ in range(15):
+            cache.put(key, b)
+
+    def read():
+        for _ in range(60):
+            try:
+                hit = cache.get(key)
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+                return
+            if hit is not None:
+                seen.append(hit.body["writer"])
+
+    threads = [threading.Thread(target=write, args=(b,)) for b in bodies] + [threading.Thread(target=read)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert cache.get(key).body["writer"] in range(4)
+    assert set(seen) <= set(range(4))
+    assert not [p for p in cache.directory.iterdir() if p.name.startswith(".tmp-")]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "binary", "empty", "other_key"])
+def test_a_corrupt_entry_is_discarded_with_a_log_line(cache, caplog, damage):
+    key = cache.key("s", "/regions/522726")
+    cache.put(key, _body({"code": "522726000000", "pad": list(range(100))}))
+    f = cache.entries()[0]
+    raw = f.read_bytes()
+    if damage == "truncate":
+        f.write_bytes(raw[: len(raw) // 2])
+    elif damage == "garbage":
+        f.write_bytes(b"{not json at all\n]]]")
+    elif damage == "binary":
+        f.write_bytes(bytes(range(256)) * 4)
+    elif damage == "empty":
+        f.write_bytes(b"")
+    else:  # a valid entry of another request under this name
+        head, _, body = raw.partition(b"\n")
+        meta = json.loads(head)
+        meta["key"] = "s|/regions/522701?"
+        f.write_bytes(json.dumps(meta).encode() + b"\n" + body)
+    with caplog.at_level(logging.WARNING, logger="sandbox.client.cache"):
+        assert cache.get(key) is None
+    assert "discarded corrupt cache entry" in caplog.text
+    assert not f.exists()
+    assert cache.put(key, _body({"code": "522726000000"}))  # and the next good answer is kept again
+    assert cache.get(key).body == {"code": "522726000000"}
+
+
+def test_refuses_to_cache_an_unmasked_id_number_and_logs_only_that(cache, caplog):
+    key = cache.key("s", "/households", {"region": "522726"})
+    leaked = {"items": [{"head_name": "王*明", "id_number": FULL_ID}]}
+    with caplog.at_level(logging.DEBUG):
+        assert not cache.put(key, _body(leaked), what="GET /households")
+    assert cache.get(key) is None and cache.entries() == []
+    assert "refused to cache GET /households" in caplog.text
+    assert FULL_ID not in caplog.text and "王" not in caplog.text
+    masked = {"items": [{"head_name": "王*明", "id_number": MASKED_ID}]}
+    assert cache.put(key, _body(masked))
+    assert cache.get(key).body == masked
+
+
+@pytest.mark.parametrize("text", [
+    '{"lon": 107.53123456789012345678}',  # a long float is no ID
+    '{"x": 0.30000000000000004, "code": "522726101201"}',
+    '{"amount": 1234567890123456789012}',  # more than 18 digits
+    '{"id": "522726********1234"}',
+])
+def test_numbers_that_are_not_id_numbers_are_cached(cache, text):
+    assert cache.put(cache.key("s", "/funds/flows"), text.encode())
+
+
+def test_leftover_temp_files_of_a_crash_are_removed(tmp_path):
+    d = tmp_path / "cache"
+    d.mkdir()
+    left = d / ".tmp-abc.part"
+    left.write_bytes(b"half")
+    os.utime(left, (0, 0))
+    ResponseCache(d)
+    assert not left.exists()
