@@ -188,11 +188,40 @@ def _child_env() -> dict:
     return env
 
 
+def _config_problems(path: Path) -> list[str]:
+    from sandbox.kiosk.config import load_config
+    from sandbox.kiosk.errors import ConfigError
+
+    try:
+        load_config(path)
+    except ConfigError as exc:
+        return [str(p) for p in exc.problems]
+    return []
+
+
+def show_config_errors(config_path: Path, *, windowed: bool = False, recheck_seconds: float = 5.0) -> bool:
+    """The config-error screen until the file is fixed (True) or the screen is closed (False)."""
+    from sandbox.ui.kiosk.config_error import ConfigErrorScreen
+    from sandbox.ui.kiosk.frame import ScreenPlacement, kiosk_application, place
+
+    app = kiosk_application()
+    screen = ConfigErrorScreen(config_path, _config_problems(config_path),
+                               recheck=lambda: _config_problems(config_path), recheck_seconds=recheck_seconds)
+    fixed: list[bool] = []
+    screen.fixed.connect(lambda: (fixed.append(True), screen.shutdown(), screen.close(), app.exit(0)))
+    place(screen, ScreenPlacement(0, None, windowed))
+    app.exec()
+    return bool(fixed)
+
+
 def run_kiosk(config_path: str | os.PathLike, *, supervised: bool = True, windowed: bool = False) -> int:
     """`sandbox kiosk --config FILE`: check the config, then run the UI under the supervisor (or directly)."""
     config_path = Path(config_path)
     loaded = _load_kiosk_config(config_path)
     if loaded is None:
+        # A wall must never go blank: with a screen, say what is wrong there and start once it is fixed.
+        if _has_display() and show_config_errors(config_path, windowed=windowed):
+            return run_kiosk(config_path, supervised=supervised, windowed=windowed)
         return 2
     if not windowed and not _has_display():
         print(NO_DISPLAY, file=sys.stderr)
