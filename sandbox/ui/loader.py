@@ -323,6 +323,13 @@ class FetchWorker(QObject):
         self._pool.start(_Task(self, channel, self._ticket, fn, what or channel, priority < USER), priority)
         return self._ticket
 
+    def hold(self, channel: str) -> None:
+        """Count `channel` as busy until `release(channel)`: work that will be submitted a moment later."""
+        self._pending[channel] = self._pending.get(channel, 0) + 1
+
+    def release(self, channel: str) -> None:
+        self._finish(channel)
+
     def cancel(self, channel: str) -> None:
         """Drop the answer of whatever is queued or running on `channel`."""
         self._ticket += 1

@@ -15,7 +15,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QRegion, QTransform
 from PySide6.QtWidgets import QAbstractButton, QGraphicsEffect, QLabel, QWidget
 
-__all__ = ["WidgetCache", "SnapshotEffect", "draw_outline_text", "glyph_cache_info"]
+__all__ = ["WidgetCache", "SnapshotEffect", "draw_outline_text", "glyph_cache_info", "font_metrics", "advance"]
 
 
 class WidgetCache:
@@ -69,6 +69,44 @@ class WidgetCache:
             p.drawImage(QRectF(r), img, QRectF(r.x() * dpr, r.y() * dpr, r.width() * dpr, r.height() * dpr))
 
 
+# -- text metrics ---------------------------------------------------------------------------------------
+# A QFontMetricsF made afresh can cost a font-engine lookup (Qt's font cache drops engines nobody
+# holds, and a 4K wall's glyph caches are big enough that it does so often): panels that measure
+# hundreds of strings per layout then spend tens of milliseconds on it. One metrics object per font
+# is kept (which keeps its engine), and the advances of the strings measured.
+_METRICS: dict[tuple, QFontMetricsF] = {}
+_ADVANCES: dict[tuple, float] = {}
+_METRICS_LIMIT, _ADVANCE_LIMIT = 256, 8192
+
+
+def _metrics_key(font: QFont) -> tuple:
+    return font.key(), font.hintingPreference()
+
+
+def font_metrics(font: QFont) -> QFontMetricsF:
+    """`QFontMetricsF(font)`, shared per font (read only: never change it)."""
+    key = _metrics_key(font)
+    fm = _METRICS.get(key)
+    if fm is None:
+        if len(_METRICS) >= _METRICS_LIMIT:
+            _METRICS.clear()
+        fm = _METRICS[key] = QFontMetricsF(font)
+    return fm
+
+
+def advance(text: str, font: QFont) -> float:
+    """`QFontMetricsF(font).horizontalAdvance(text)`, remembered."""
+    fkey = _metrics_key(font)
+    key = (text, fkey)
+    w = _ADVANCES.get(key)
+    if w is None:
+        if len(_ADVANCES) >= _ADVANCE_LIMIT:
+            _ADVANCES.clear()
+        fm = _METRICS.get(fkey) or font_metrics(font)
+        w = _ADVANCES[key] = fm.horizontalAdvance(text)
+    return w
+
+
 # -- big bold text ---------------------------------------------------------------------------------------
 # Qt draws glyphs above ~64 px as outlines, which skips FreeType's synthetic bold; a font without a
 # bold face (WenQuanYi Micro Hei) then needs its outline stroked to look bold. Stroking glyph outlines
@@ -97,10 +135,10 @@ def _glyph(ch: str, font: QFont, colour: QColor, width: float, dpr: float, fx: i
         _glyph_stats["hits"] += 1
         return hit
     _glyph_stats["misses"] += 1
-    fm = QFontMetricsF(font)
+    fm = font_metrics(font)
     pad = math.ceil(width * dpr) + 2
     baseline = pad + math.ceil(fm.ascent() * dpr)
-    w = math.ceil(fm.horizontalAdvance(ch) * dpr) + 2 * pad + 2
+    w = math.ceil(advance(ch, font) * dpr) + 2 * pad + 2
     h = baseline + math.ceil(fm.descent() * dpr) + pad + 1
     img = QImage(max(1, w), max(1, h), QImage.Format.Format_ARGB32_Premultiplied)
     img.fill(0)
@@ -135,14 +173,13 @@ def draw_outline_text(p: QPainter, x: float, y: float, font: QFont, text: str, c
         return
     dev = p.device()
     dpr = dev.devicePixelRatioF() if dev is not None else 1.0
-    fm = QFontMetricsF(font)
     x, y = x + t.dx(), y + t.dy()
     p.save()
     p.resetTransform()
     for i, ch in enumerate(text):
         if ch.isspace():
             continue
-        gx, gy = (x + fm.horizontalAdvance(text[:i])) * dpr, y * dpr  # device pixels
+        gx, gy = (x + advance(text[:i], font)) * dpr, y * dpr  # device pixels
         ix, iy = math.floor(gx), math.floor(gy)
         img, left, top = _glyph(ch, font, colour, width, dpr, int((gx - ix) * _PHASES), int((gy - iy) * _PHASES))
         p.drawImage(QPointF(ix / dpr - left, iy / dpr - top), img)

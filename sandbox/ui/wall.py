@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from sandbox.ui import classify
+from sandbox.ui.after_frame import after_frame, flush_after_frame
 from sandbox.ui.breadcrumb import BreadcrumbBar
 from sandbox.ui.cameras import CameraHealth, CameraTile, CameraWall, StaggerGate, StreamSettings, UrlPolicy
 from sandbox.ui.cameras.grid import CameraFullView, open_fullscreen
@@ -59,6 +60,7 @@ IDLE_SECONDS = 300.0  # nobody touched the wall for this long: back to the count
 PRELOAD_DELAY_MS = 1000  # after the first data: mapclassify's import (≈3 s of CPU) waits for the first frames
 _PRELOAD: threading.Thread | None = None
 PREPARE_RETRY_MS = 60  # a prefetched level waits for the animation or load on screen to end
+_DEFERRED = "after-frame"  # the workers' channel of work waiting for the next frame (see after_frame)
 _INPUT_EVENTS = {QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.TouchBegin, QEvent.Type.Wheel}
 
 
@@ -159,6 +161,7 @@ class WallWindow(QMainWindow):
                  stream_cameras: bool = True, parent: QWidget | None = None):
         super().__init__(parent)
         self.preload = preload  # import mapclassify in the background after the first data
+        self._closed = False
         self.setObjectName("wall")
         self.setWindowTitle("扶贫电子沙盘")
         self.client = client
@@ -171,6 +174,9 @@ class WallWindow(QMainWindow):
         panels_client = client if panels_client is None else panels_client
         self.kpis = KpiStrip(client_for_worker(panels_client), animate=animate)
         self.panels = PanelsColumn(client_for_worker(panels_client), indicator=indicator, lazy_trend=True)
+        # Their fetches start once the frame showing the new level is painted (see after_frame).
+        self.kpis.set_defer(after_frame)
+        self.panels.set_defer(after_frame)
         self._build()
 
         self.worker = FetchWorker(self)
@@ -335,7 +341,7 @@ class WallWindow(QMainWindow):
         self.layer_worker.done.connect(self._on_layer_result)
         self.layer_worker.failed.connect(self._on_layer_failed)
         self.canvas.overlayClicked.connect(self._on_overlay_clicked)
-        self.dataApplied.connect(self.request_layers)
+        self.dataApplied.connect(self._request_layers_later)
         cfg = getattr(client, "config", None)
         if live and cfg is not None and getattr(cfg, "base_url", None):
             from sandbox.ui.layers.live import LiveEvents
@@ -367,6 +373,19 @@ class WallWindow(QMainWindow):
         # The summary repeats the KPI strip (it is the first to give way): the fund chain takes its room.
         self.summary.setVisible(not on)
         self.fund_panel.setVisible(on)
+
+    def _request_layers_later(self) -> None:
+        """The layers of a new level are asked for once the frame showing it is painted."""
+        self.layer_worker.hold(_DEFERRED)  # busy until then
+        after_frame(self._request_layers_now)
+
+    def _request_layers_now(self) -> None:
+        try:
+            self.layer_worker.release(_DEFERRED)
+            if not self._closed:
+                self.request_layers()
+        except RuntimeError:  # the window was deleted before the frame came
+            pass
 
     def request_layers(self, force: bool = False) -> None:
         """Fetch the layers of the region and year on screen (off the GUI thread), unless already there."""
@@ -915,10 +934,20 @@ class WallWindow(QMainWindow):
         children = [f.code for f in result.region_map.features if f.level != "village"]
         self._to_prepare = [c for c in self._to_prepare if c in children]  # the last level's are moot
         if not self.player.playing:  # the next click is most likely one of these
-            self.prefetcher.schedule(children, st.map.year)
-            for code in children:  # fetched earlier: lay out and render again if it fell out of the cache
-                if self.prefetcher.get(code, st.map.year) is not None:
-                    self._queue_prepare(code)
+            # once the frame showing this level is painted: the fetches would slow that frame down
+            self.worker.hold(_DEFERRED)  # busy until then
+            after_frame(lambda key=(st.map.region_code, st.map.year): self._prefetch_children(key, children))
+
+    def _prefetch_children(self, key: tuple, children: list[str]) -> None:
+        """Prefetch the children of the level on screen (unless another level replaced it meanwhile)."""
+        self.worker.release(_DEFERRED)
+        if self._closed or key != (self.state.map.region_code, self.state.map.year) or self.player.playing:
+            return
+        year = key[1]
+        self.prefetcher.schedule(children, year)
+        for code in children:  # fetched earlier: lay out and render again if it fell out of the cache
+            if self.prefetcher.get(code, year) is not None:
+                self._queue_prepare(code)
 
     @property
     def preparing(self) -> bool:
@@ -1024,6 +1053,7 @@ class WallWindow(QMainWindow):
             super().keyPressEvent(event)
 
     def closeEvent(self, event) -> None:
+        self._closed = True  # work waiting for the next frame (see after_frame) is dropped
         QApplication.instance().removeEventFilter(self)
         self._camera_refresh.stop()
         self.close_full_camera()
@@ -1103,6 +1133,7 @@ def render_screenshot(client: WallClient, path: str | os.PathLike, size: tuple[i
     try:
         if not win.wait_for_data(timeout):
             log.warning("screenshot taken without fresh data: %s", win.state.error or "timed out")
+        flush_after_frame()  # the panels' and layers' fetches start now, then are waited for below
         win.canvas.finish_transition()
         deadline = time.monotonic() + timeout
         while win.panels.trend.busy and time.monotonic() < deadline:  # the trend arrives on its own thread

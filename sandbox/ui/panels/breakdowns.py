@@ -6,13 +6,14 @@ import math
 from typing import Any, Mapping
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from sandbox.ui.fmt import NO_DATA_TEXT
 from sandbox.ui.panels.model import (
     BarRow, CauseBreakdown, GuaranteeRow, cause_breakdown, exit_batch_rows, guarantee_rows,
 )
+from sandbox.ui.paint_cache import font_metrics
 from sandbox.ui.panels.paint import (
     Composition, PaintedWidget, Panel, PanelColors, TextItem, gradient_bar, text_width,
 )
@@ -45,7 +46,7 @@ def _scaled(font: QFont, factor: float) -> QFont:
 
 
 def _line_h(font: QFont) -> float:
-    return math.ceil(QFontMetricsF(font).height())
+    return math.ceil(font_metrics(font).height())
 
 
 def _message(comp: Composition, text: str, font: QFont, w: float, h: float) -> Composition:

@@ -37,6 +37,7 @@ class PanelsColumn(QWidget):
         self._trend_args = (client, indicator, exit_lines, retry_seconds)
         self._indicator, self._backdrop = indicator, None
         self._trend: "TrendPanel | None" = None
+        self._defer = None
         # The trend needs pyqtgraph (≈0.4 s to import): with `lazy_trend` a titled card stands in
         # until `ensure_trend()` (the wall calls it once the first data is on screen) or first use.
         self._slot: Panel | None = Panel(self._trend_title(indicator), QWidget()) if lazy_trend else None
@@ -71,6 +72,7 @@ class PanelsColumn(QWidget):
             self._trend = TrendPanel(client, indicator=self._indicator, exit_lines=exit_lines,
                                      retry_seconds=retry_seconds)
             self._trend.set_metrics(self.metrics)
+            self._trend._call.defer = self._defer
             if self._backdrop is not None:
                 self._trend.set_backdrop(self._backdrop)
             lay = self.layout()
@@ -89,6 +91,12 @@ class PanelsColumn(QWidget):
     def panels(self) -> tuple[Panel, ...]:
         last = self._trend if self._trend is not None else self._slot
         return self.exit_batch, self.causes, self.guarantee, last
+
+    def set_defer(self, defer) -> None:
+        """Start the trend's fetches through `defer` (see BackgroundCall.defer)."""
+        self._defer = defer
+        if self._trend is not None:
+            self._trend._call.defer = defer
 
     def set_backdrop(self, backdrop) -> None:
         """Cards paint the wall's backdrop into their own pixels (see Panel.set_backdrop)."""

@@ -7,12 +7,12 @@ import time
 from typing import Any, Mapping, Protocol
 
 from PySide6.QtCore import QEasingCurve, QPointF, QRectF, QSize, Qt, QVariantAnimation, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QLinearGradient, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
 from sandbox.ui.fmt import NO_DATA_TEXT
 from sandbox.ui.panels.model import KpiFigure, as_of_text, kpi_figures, number_text
-from sandbox.ui.paint_cache import WidgetCache
+from sandbox.ui.paint_cache import WidgetCache, font_metrics
 from sandbox.ui.panels.paint import (
     Composition, PaintedWidget, PanelColors, TextItem, draw_text, fit_font, text_width,
 )
@@ -187,7 +187,7 @@ class KpiCard(PaintedWidget):
     def card_height(self) -> int:
         label_f, value_f, _unit_f, note_f = self._fonts()
         _px, py = self._pad()
-        lines = sum(math.ceil(QFontMetricsF(f).height()) for f in (label_f, value_f, note_f))
+        lines = sum(math.ceil(font_metrics(f).height()) for f in (label_f, value_f, note_f))
         return lines + 2 * py
 
     def compose(self, w: float, h: float) -> Composition:
@@ -196,7 +196,7 @@ class KpiCard(PaintedWidget):
         px, py = self._pad()
         inner = w - 2 * px
         f = self.figure
-        lh = [math.ceil(QFontMetricsF(x).height()) for x in (label_f, value_f, note_f)]
+        lh = [math.ceil(font_metrics(x).height()) for x in (label_f, value_f, note_f)]
         extra = max(0.0, h - 2 * py - sum(lh)) / 2
         y = py + extra / 2
         comp.texts.append(TextItem.fitted(f.label, label_f, QRectF(px, y, inner, lh[0]), PanelColors.muted, name="label"))
@@ -216,11 +216,11 @@ class KpiCard(PaintedWidget):
         unit_w = text_width(unit, unit_f) if unit else 0.0
         colour = PanelColors.accent if f.value is not None else PanelColors.muted
         vw = math.ceil(text_width(number, value_f)) + 1
-        vfm = QFontMetricsF(value_f)
+        vfm = font_metrics(value_f)
         num_rect = QRectF(px, y, min(vw, inner), lh[1])
         comp.texts.append(TextItem(number, value_f, num_rect, colour, name="number"))
         if unit:
-            ufm = QFontMetricsF(unit_f)
+            ufm = font_metrics(unit_f)
             # baseline of the unit on the baseline of the number
             base = y + (lh[1] - vfm.height()) / 2 + vfm.ascent()
             uy = base - ufm.ascent()
@@ -289,7 +289,7 @@ class AsOfBlock(PaintedWidget):
         comp = Composition()
         a, b = self._fonts()
         pad = self.metrics.px(12)
-        ha, hb = math.ceil(QFontMetricsF(a).height()), math.ceil(QFontMetricsF(b).height())
+        ha, hb = math.ceil(font_metrics(a).height()), math.ceil(font_metrics(b).height())
         gap = self.metrics.px(6)
         y = (h - ha - hb - gap) / 2
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -348,6 +348,11 @@ class KpiStrip(QWidget):
         self.animate = bool(on)
         if not on:
             self.finish_animations()
+
+    def set_defer(self, defer) -> None:
+        """Start last year's fetch through `defer` (see BackgroundCall.defer)."""
+        if self._call is not None:
+            self._call.defer = defer
 
     def finish_animations(self) -> None:
         """Jump every counter to its final value (before a screenshot)."""

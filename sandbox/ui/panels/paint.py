@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QLinearGradient, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
-from sandbox.ui.paint_cache import WidgetCache, draw_outline_text
+from sandbox.ui.paint_cache import WidgetCache, advance, draw_outline_text, font_metrics
 from sandbox.ui.panels.model import as_of_text
 from sandbox.ui.theme import Colors, Metrics, metrics_for_height, ui_font
 
@@ -43,7 +43,7 @@ _OUTLINE_PX = 56
 
 
 def text_width(text: str, font: QFont) -> float:
-    return QFontMetricsF(font).horizontalAdvance(text)
+    return advance(text, font)
 
 
 def fit_font(text: str, font: QFont, width: float) -> QFont:
@@ -74,15 +74,15 @@ class TextItem:
     name: str = ""
 
     def fits(self) -> bool:
-        fm = QFontMetricsF(self.font)
-        return fm.horizontalAdvance(self.text) <= self.rect.width() + 0.5 and fm.height() <= self.rect.height() + 0.5
+        fm = font_metrics(self.font)
+        return advance(self.text, self.font) <= self.rect.width() + 0.5 and fm.height() <= self.rect.height() + 0.5
 
     @classmethod
     def fitted(cls, text: str, font: QFont, rect: QRectF, color: str = PanelColors.text,
                align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                name: str = "") -> "TextItem":
         f = fit_font(text, font, rect.width())
-        h = QFontMetricsF(f).height()
+        h = font_metrics(f).height()
         if h > rect.height():  # too short a box: shrink on height too
             f = QFont(f)
             f.setPixelSize(max(1, math.floor(f.pixelSize() * rect.height() / h)))
@@ -92,8 +92,8 @@ class TextItem:
 def draw_text(p: QPainter, item: TextItem) -> None:
     font, rect = item.font, item.rect
     if font.bold() and font.pixelSize() >= _OUTLINE_PX:
-        fm = QFontMetricsF(font)
-        w = fm.horizontalAdvance(item.text)
+        fm = font_metrics(font)
+        w = advance(item.text, font)
         if item.align & Qt.AlignmentFlag.AlignRight:
             x = rect.right() - w
         elif item.align & Qt.AlignmentFlag.AlignHCenter:
@@ -267,7 +267,7 @@ class Panel(QWidget):
 
     def _title_row_h(self) -> int:
         title, _ = self._fonts()
-        return math.ceil(QFontMetricsF(title).height()) + self.metrics.px(12)
+        return math.ceil(font_metrics(title).height()) + self.metrics.px(12)
 
     def _two_rows(self) -> bool:
         """A narrow panel puts 数据截至 under the title instead of squeezing it."""
@@ -283,7 +283,7 @@ class Panel(QWidget):
         h = self._title_row_h()
         if self._two_rows():
             _, small = self._fonts()
-            h += math.ceil(QFontMetricsF(small).height()) + self.metrics.px(4)
+            h += math.ceil(font_metrics(small).height()) + self.metrics.px(4)
         return h
 
     def _pad(self) -> int:

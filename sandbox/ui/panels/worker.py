@@ -73,6 +73,10 @@ class BackgroundCall(QObject):
         self._relay.error.connect(self._on_error)
         self._ticket = 0
         self._pending = 0
+        self._generation = 0  # bumped by shutdown: a deferred start from before it is dropped
+        # Set (e.g. to sandbox.ui.after_frame.after_frame) to start the calls later: the wall lets
+        # the frame showing a new level paint before its panels' fetches compete with it.
+        self.defer: Callable[[Callable[[], None]], None] | None = None
 
     @property
     def busy(self) -> bool:
@@ -81,8 +85,16 @@ class BackgroundCall(QObject):
     def submit(self, fn: Callable[..., Any], *args: Any) -> int:
         self._ticket += 1
         self._pending += 1
-        self._pool.start(_Task(self._relay, self._ticket, fn, args))
+        task = _Task(self._relay, self._ticket, fn, args)
+        if self.defer is None:
+            self._pool.start(task)
+        else:
+            self.defer(lambda gen=self._generation: self._start(task, gen))
         return self._ticket
+
+    def _start(self, task: _Task, generation: int) -> None:
+        if generation == self._generation:
+            self._pool.start(task)
 
     def cancel(self) -> None:
         """Forget whatever is in flight: its answer will be dropped."""
@@ -90,6 +102,7 @@ class BackgroundCall(QObject):
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
         self.cancel()
+        self._generation += 1
         self._pool.clear()
         self._pool.waitForDone(timeout_ms)
         self._pending = 0

@@ -1,0 +1,90 @@
+"""Work that waits for the next painted frame: background fetches a new level starts (its live layers,
+last year's KPIs, the trend, the next prefetch) would otherwise take the CPU and the GIL (the embedded
+API runs in this process) from the frame that shows the level the visitor clicked.
+
+`after_frame(fn)` runs `fn` on the GUI thread in the event-loop turn after the next paint event of
+any widget, or after `FALLBACK_MS` if nothing is painted (a hidden window, a test).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+
+__all__ = ["after_frame", "flush_after_frame", "FALLBACK_MS"]
+
+log = logging.getLogger(__name__)
+
+FALLBACK_MS = 100
+
+
+class _AfterFrame(QObject):
+    def __init__(self, app: QCoreApplication):
+        super().__init__(app)
+        self._pending: list[Callable[[], None]] = []
+        self._fallback = QTimer(self, singleShot=True, interval=FALLBACK_MS)
+        self._fallback.timeout.connect(self._flush)
+        self._posted = False
+        self._watching = False
+
+    def add(self, fn: Callable[[], None]) -> None:
+        self._pending.append(fn)
+        if not self._watching:
+            self._watching = True
+            QCoreApplication.instance().installEventFilter(self)
+            self._fallback.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.Paint and not self._posted:
+            self._posted = True  # the frame being painted now: run once it is done
+            QTimer.singleShot(0, self._flush)
+        return False
+
+    def _flush(self) -> None:
+        self._posted = False
+        self._fallback.stop()
+        if self._watching:
+            self._watching = False
+            app = QCoreApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self)
+        pending, self._pending = self._pending, []
+        for fn in pending:
+            try:
+                fn()
+            except RuntimeError as exc:
+                if "deleted" not in str(exc):
+                    log.exception("deferred call failed")
+                # else: its Qt object went away meanwhile (a window closed): nothing to do
+            except Exception:  # noqa: BLE001 - one failing callback must not drop the others
+                log.exception("deferred call failed")
+
+
+_instance: _AfterFrame | None = None
+
+
+def after_frame(fn: Callable[[], None]) -> None:
+    """Run `fn` once the next frame is painted (see the module docstring); at once without a Qt application."""
+    global _instance
+    app = QCoreApplication.instance()
+    if app is None:
+        fn()
+        return
+    try:
+        same = _instance is not None and _instance.parent() is app
+    except RuntimeError:  # its application was destroyed
+        same = False
+    if not same:
+        _instance = _AfterFrame(app)
+    _instance.add(fn)
+
+
+def flush_after_frame() -> None:
+    """Run what waits for the next frame now (before a screenshot waits for the fetches to end)."""
+    try:
+        if _instance is not None:
+            _instance._flush()
+    except RuntimeError:  # its application was destroyed
+        pass
