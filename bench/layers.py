@@ -19,6 +19,8 @@ section so the tiles' RSS is not inflated by the wall's 4K images.
 
     QT_QPA_PLATFORM=offscreen python bench/layers.py [--frames 60] [--size 3840x2160]
 
+`--only cameras` or `--only flows` runs one section.
+
 Goals (issue 4): 9 tiles ≤ 30 % of one core and ≤ 250 MB; 4K frame median ≤ 8 ms with flows animating.
 Timings are printed, never asserted.
 
@@ -307,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=float, default=3.0)
     ap.add_argument("--frames", type=int, default=60, help="frames rendered per row of the frame-time section")
     ap.add_argument("--size", default="3840x2160", help="wall size of the frame-time section")
+    ap.add_argument("--only", choices=["cameras", "flows"], help="run one section only")
     args = ap.parse_args(argv)
     if args.serve:
         serve_main(args.data_dir, args.port)
@@ -316,7 +319,8 @@ def main(argv: list[str] | None = None) -> int:
         proc, url, token = start_api(args.data_dir or tmp)
         try:
             ctx = Context(args, url, token)
-            for section in SECTIONS:
+            only = {"cameras": camera_tiles, "flows": flows_frame_time}.get(args.only)
+            for section in SECTIONS if only is None else [only]:
                 print("\n".join(section(ctx)), flush=True)
                 print()
         finally:

@@ -80,6 +80,16 @@ class _Video(QWidget):
             self._target = QRect((w - tw) // 2, (h - th) // 2, tw, th)
         return self._target
 
+    def show_frame(self, img: QImage) -> None:
+        """A new frame while live: repaint the picture's rectangle only (the letterbox bars stay)."""
+        size = self._image_size
+        self.image = img
+        target = self._fit(img)
+        if size == self._image_size:
+            self.update(target)
+        else:  # a new size (the tile was resized): the bars move too
+            self.update()
+
     def paintEvent(self, e) -> None:  # noqa: N802
         p = QPainter(self)
         img = self.image
@@ -88,7 +98,7 @@ class _Video(QWidget):
             p.fillRect(self.rect(), VIDEO_BG)
         else:
             target = self._fit(img)
-            if target != self.rect():  # letterbox bars only: a full fill per frame costs as much as the picture
+            if not target.contains(e.rect()):  # the bars too: a full fill per frame costs as much as the picture
                 r = self.rect()
                 if target.top() > 0 or target.bottom() < r.bottom():
                     p.fillRect(QRect(0, 0, r.width(), target.top()), VIDEO_BG)
@@ -96,7 +106,10 @@ class _Video(QWidget):
                 if target.left() > 0 or target.right() < r.right():
                     p.fillRect(QRect(0, 0, target.left(), r.height()), VIDEO_BG)
                     p.fillRect(QRect(target.right() + 1, 0, r.width() - target.right() - 1, r.height()), VIDEO_BG)
-            p.drawImage(target, img)
+            if target.size() == img.size():
+                p.drawImage(target.topLeft(), img)  # 1:1 (a frame decoded at ½, ¼ …): a plain copy
+            else:
+                p.drawImage(target, img)
         if state != "live":
             if img is not None:
                 p.fillRect(self.rect(), VEIL)
@@ -353,11 +366,12 @@ class CameraTile(QFrame):
         img = self._source.take()
         if img is None:
             return
-        self._video.image = img
         self._sup.on_frame(self.clock())
         if self.state != "live":
-            self._set_state("live", "")
-        self._video.update()
+            self._video.image = img
+            self._set_state("live", "")  # repaints the whole picture (the veil goes)
+        else:
+            self._video.show_frame(img)
 
     def _on_failed(self, gen: int, code: str) -> None:
         if gen != self._gen:
