@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import random
 import threading
@@ -210,6 +211,8 @@ class Freshness(QObject):
             self._offline = offline
             log.info("wall %s", "offline: banner shown" if offline else "back online: banner cleared")
             self.offlineChanged.emit(offline)
+            if not offline:
+                release_freed_memory()
         self._fold_wall_banner()
 
     def _on_wall_error(self, message: str | None) -> None:
@@ -225,6 +228,25 @@ class Freshness(QObject):
         st = self.wall.state
         if self._offline and st.has_data and st.error == _UNREACHABLE and not self.wall.banner.isHidden():
             self.wall.banner.hide()
+
+
+def release_freed_memory() -> bool:
+    """Hand the heap glibc keeps after an outage's burst of failed requests back to the system.
+
+    An outage allocates and frees a few MB (error paths, retries, re-rendered banners); glibc keeps
+    the freed pages, so a wall that runs for weeks through many outages would creep upwards in RSS
+    without holding anything. False where there is no glibc."""
+    global _LIBC
+    if _LIBC is None:
+        try:
+            _LIBC = ctypes.CDLL("libc.so.6")
+            _LIBC.malloc_trim  # noqa: B018 - fails here, once, where the C library has none
+        except (OSError, AttributeError):
+            _LIBC = False
+    return bool(_LIBC) and bool(_LIBC.malloc_trim(0))
+
+
+_LIBC: Any = None
 
 
 def install(wall: Any, client: Any, refresh_seconds: float = 60.0, **kw: Any) -> Freshness:

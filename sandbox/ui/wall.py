@@ -13,7 +13,7 @@ from typing import Sequence
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QLinearGradient, QPainter
 from PySide6.QtWidgets import (
-    QApplication, QFrame, QHBoxLayout, QMainWindow, QSizePolicy, QVBoxLayout, QWidget,
+    QApplication, QFrame, QHBoxLayout, QLayout, QMainWindow, QSizePolicy, QVBoxLayout, QWidget,
 )
 
 from sandbox.ui import classify
@@ -286,6 +286,13 @@ class WallWindow(QMainWindow):
         lay.addWidget(self.banner)
         lay.addWidget(self._body_host, 1)
         self.setCentralWidget(root)
+        # The window's size is the screen's: its content never makes it bigger. By default Qt raises a
+        # window's minimum size to its layout's and grows the window to it; here the metrics follow the
+        # height, so a taller window asks for more height again (the offline banner and the red strip
+        # together need more than 1080 px): the wall grew at every outage, slid off the screen and
+        # re-rendered every label and map layer at each new size (issue 5's RSS jumps). Content that
+        # does not fit is squeezed instead, as the panels already are below 1080p.
+        self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
 
     def _connect(self) -> None:
         self.canvas.regionClicked.connect(self.drill)

@@ -63,7 +63,9 @@ def picture(wall) -> tuple:
             tuple((f.key, f.value) for f in wall.kpis.figures()))
 
 
-def test_api_killed_mid_run_banner_data_kept_and_recovery(qtbot, served, display_token, tmp_path):
+def test_api_killed_mid_run_banner_data_kept_and_recovery(qtbot, served, display_token, tmp_path, monkeypatch):
+    trims = []
+    monkeypatch.setattr(freshness, "release_freed_memory", lambda: trims.append(1) or True)
     cache = ResponseCache(tmp_path / "cache")
     client = ApiClient(served["server"].url, display_token, cache=cache, status=ConnectionStatus())
     wall = settle(qtbot, make_wall(qtbot, client))
@@ -91,6 +93,7 @@ def test_api_killed_mid_run_banner_data_kept_and_recovery(qtbot, served, display
     served["server"] = EmbeddedServer(served["server"].server.config.app.state.engine, port=port).start()
     qtbot.waitUntil(lambda: not fresh.banner.isVisible(), timeout=int(3 * REFRESH_S * 1000) + 15000)
     assert not fresh.offline and client.status.online is True
+    assert trims == [1]  # the outage's freed heap handed back once, on recovery
     settle(qtbot, wall)
     assert picture(wall) == before and not wall.banner.isVisible()
     wall.close()  # before the server's teardown: no keep-alive connection left for it to wait on
@@ -216,3 +219,32 @@ def test_a_client_without_status_is_judged_by_the_walls_own_outcomes(qtbot, fake
     qtbot.waitUntil(lambda: not fresh.banner.isVisible(), timeout=5000)
     qtbot.waitUntil(lambda: wall.state.error is None, timeout=5000)
     wall.close()
+
+
+
+def test_an_outage_never_grows_the_window_nor_its_text(qtbot, served, display_token, tmp_path):
+    """Issue 5 (soak): at 1080p the real wall's content needs ~1036 px; the offline banner and the red
+    strip shown together (the moment before the red one is folded away) ask for more than the screen
+    has. The window must not grow to fit them: a taller window means larger metrics, larger minimum
+    sizes, a taller window again; every step re-rendered every label and layer at a new size (≈20 MB
+    of RSS per outage in the soak) and pushed the wall off a real screen."""
+    client = ApiClient(served["server"].url, display_token, cache=ResponseCache(tmp_path / "cache"),
+                       status=ConnectionStatus())
+    wall = make_wall(qtbot, client)
+    wall.resize(1920, 1080)
+    settle(qtbot, wall)
+    fresh = freshness.install(wall, client, refresh_seconds=600)
+    metrics = wall.metrics
+    for _ in range(3):
+        fresh.banner.show()
+        wall.banner.show()
+        qtbot.wait(50)
+        assert (wall.width(), wall.height()) == (1920, 1080)
+        fresh.banner.hide()
+        wall.banner.hide()
+        qtbot.wait(50)
+    assert (wall.width(), wall.height()) == (1920, 1080)
+    assert wall.metrics == metrics
+    fresh.stop()
+    wall.close()  # before the server's teardown
+    client.close()
