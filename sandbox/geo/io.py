@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from sandbox.domain.filekind import describe_content
+
 from .crs import SOURCE_CRS_GCJ02, gcj02_to_wgs84
 
 __all__ = [
@@ -44,25 +46,6 @@ class BoundaryLayer:
         return len(self.geometries)
 
 
-def _describe(head: bytes) -> str:
-    if head.startswith(b"PK\x03\x04"):
-        return "ZIP 压缩包 (如 .xlsx 工作簿)"
-    if head.startswith(b"SQLite format 3\x00"):
-        return "SQLite 数据库"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "旧版 Office 文件"
-    if head.startswith(b"%PDF"):
-        return "PDF 文档"
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith((b"{", b"[")):
-        return "JSON 文本"
-    if not head:
-        return "空文件"
-    if b"\x00" in head:
-        return "二进制数据"
-    return "纯文本 (如 CSV)"
-
-
 def _check_content(path: Path) -> str:
     """The GDAL driver for the file, after checking that its content is what its extension says."""
     suffix = path.suffix.lower()
@@ -75,18 +58,18 @@ def _check_content(path: Path) -> str:
         head = f.read(512)
     if suffix == ".gpkg":
         if not head.startswith(b"SQLite format 3\x00"):
-            raise BoundaryFileError(f"文件 {path.name}: 扩展名是 .gpkg, 但内容是{_describe(head)}, 不是 GeoPackage")
+            raise BoundaryFileError(f"文件 {path.name}: 扩展名是 .gpkg, 但内容是{describe_content(head)}, 不是 GeoPackage")
         return "GPKG"
     if suffix == ".shp":
         if len(head) < 100 or int.from_bytes(head[:4], "big") != 9994:
-            raise BoundaryFileError(f"文件 {path.name}: 扩展名是 .shp, 但内容是{_describe(head)}, 不是 Shapefile")
+            raise BoundaryFileError(f"文件 {path.name}: 扩展名是 .shp, 但内容是{describe_content(head)}, 不是 Shapefile")
         missing = [s for s in (".shx", ".dbf") if not _sibling(path, s)]
         if missing:
             raise BoundaryFileError(f"文件 {path.name}: Shapefile 缺少同名的 {'、'.join(missing)} 文件 "
                                     "(属性和索引), 请把同名的几个文件放在一起")
         return "ESRI Shapefile"
     if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        raise BoundaryFileError(f"文件 {path.name}: 扩展名是 {suffix}, 但内容是{_describe(head)}, 不是 GeoJSON")
+        raise BoundaryFileError(f"文件 {path.name}: 扩展名是 {suffix}, 但内容是{describe_content(head)}, 不是 GeoJSON")
     return "GeoJSON"
 
 

@@ -29,7 +29,7 @@ from sandbox.geo.points import representative_point
 from sandbox.geo.simplify import geometry_to_geojson
 from sandbox.store import models as m
 from sandbox.store.bulk import bulk_insert
-from sandbox.store.importers.report import ImportFailed, ImportReport, default_report_path
+from sandbox.store.importers.report import ImportFailed, ImportReport, see_report, write_report_quietly
 from sandbox.store.importers.upsert import bulk_update
 from sandbox.store.rollup import refresh_totals
 
@@ -255,12 +255,12 @@ def import_boundaries(engine: Engine, path: Path | str, *, level: str | None = N
         if exc.report is None:
             report.error(path.name, None, None, None, None, str(exc))
         if report_path or any(i.row is not None or i.column for i in report.issues):
-            result.report_path = _write_report(report, path, report_path)
-        raise ImportFailed(f"{exc}{_see(result.report_path)}", report) from None
+            result.report_path = write_report_quietly(report, path, report_path)
+        raise ImportFailed(f"{exc}{see_report(result.report_path)}", report) from None
     finally:
         steps.close()
     if report.issues:
-        result.report_path = _write_report(report, path, report_path)
+        result.report_path = write_report_quietly(report, path, report_path)
     result.seconds = time.perf_counter() - t_start
     return result
 
@@ -370,15 +370,3 @@ def _write(conn: Connection, by_code: dict[str, _Feature], db: dict, demo: bool,
         values["county_code"], values["county_name"] = code[:6], name
     conn.execute(delete(m.Meta).where(m.Meta.key.in_(list(values))))
     conn.execute(insert(m.Meta), [{"key": k, "value": v} for k, v in values.items()])
-
-
-def _write_report(report: ImportReport, source: Path, report_path) -> Path | None:
-    target = Path(report_path) if report_path else default_report_path(source)
-    try:
-        return report.write(target)
-    except OSError:
-        return None
-
-
-def _see(path: Path | None) -> str:
-    return f"; 详见报告 {path}" if path else ""

@@ -27,7 +27,7 @@ from sandbox.store.importers.fields import (
     CellError, as_bool, as_code, as_id_number, as_int, as_number, as_phone, as_text, as_year,
 )
 from sandbox.store.importers.mapping import Mapping, TableLayout, load_mapping
-from sandbox.store.importers.report import ImportFailed, ImportReport, default_report_path
+from sandbox.store.importers.report import ImportFailed, ImportReport, see_report, write_report_quietly
 from sandbox.store.importers.tables import EXCEL_SUFFIXES, Table, normalise_value, read_table
 from sandbox.store.importers.upsert import bulk_update, delete_where_in, reset_sequence
 from sandbox.store.rollup import refresh_facts, refresh_totals
@@ -718,27 +718,15 @@ def import_households(engine: Engine, path: Path | str, *, mapping: Mapping | Pa
             report.error(path.name, None, None, None, None, str(exc))
             exc.report = report
         if report_path or any(i.row is not None or i.column for i in report.issues):
-            result.report_path = _write_report(report, path, report_path)
-        raise ImportFailed(f"{exc}{_see(result.report_path)}", report) from None
+            result.report_path = write_report_quietly(report, path, report_path)
+        raise ImportFailed(f"{exc}{see_report(result.report_path)}", report) from None
     finally:
         steps.close()
     if report.issues:
-        result.report_path = _write_report(report, path, report_path)
+        result.report_path = write_report_quietly(report, path, report_path)
     return result
 
 
 def import_villages(engine: Engine, path: Path | str, **kwargs) -> RegisterImport:
     """Only the 村级数据 table (rural population, poor villages): a CSV, or a workbook's sheet."""
     return import_households(engine, path, households=False, **kwargs)
-
-
-def _write_report(report: ImportReport, source: Path, report_path) -> Path | None:
-    target = Path(report_path) if report_path else default_report_path(source)
-    try:
-        return report.write(target)
-    except OSError:
-        return None
-
-
-def _see(path: Path | None) -> str:
-    return f"; 详见报告 {path}" if path else ""

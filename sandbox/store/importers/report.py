@@ -111,3 +111,17 @@ def default_report_path(source: Path) -> Path:
     """Next to the input: registers.xlsx → registers.导入报告.csv."""
     source = Path(source)
     return source.with_name(f"{source.stem}.导入报告.csv")
+
+
+def write_report_quietly(report: ImportReport, source: Path, report_path) -> Path | None:
+    """Write the report (next to `source` unless a path is given); None when the folder is not writable."""
+    target = Path(report_path) if report_path else default_report_path(source)
+    try:
+        return report.write(target)
+    except OSError:
+        return None
+
+
+def see_report(path: Path | None) -> str:
+    """The tail of an error message that points at the written report."""
+    return f"; 详见报告 {path}" if path else ""
