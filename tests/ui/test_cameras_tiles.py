@@ -13,37 +13,24 @@ import requests
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
-from sandbox.ui.cameras import CameraHealth, CameraTile, CameraWall, StaggerGate, StreamSettings, UrlPolicy
+from sandbox.ui.cameras import CameraHealth, CameraTile, CameraWall, StaggerGate, UrlPolicy
 from tests.conftest import auth
+from tests.ui.camera_servers import FAST, start_stream_server, stop_stream_server
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
-FAST = StreamSettings(stall_s=1.5, connect_timeout_s=2.0, backoff_base_s=0.2, backoff_cap_s=1.0, jitter=0.5,
-                      stagger_s=0.05, tick_s=0.1)
 SECRET = b"camera-tests-secret-0123456789abcdef"
 
 
 def _start_server(engine, port=None):
-    from sandbox.server.runtime import EmbeddedServer
-    from sandbox.server.streams.hub import StreamHub
-
-    srv = EmbeddedServer(engine, port=port)
-    srv.server.config.app.state.streams = StreamHub(fps=25, secret=SECRET)  # same URLs across a restart
-    return srv.start()
-
-
-def _stop_server(srv):
-    from sandbox.server.streams.hub import hub_of
-
-    hub_of(srv.server.config.app).close()
-    srv.stop()
+    return start_stream_server(engine, secret=SECRET, fps=25, port=port)  # the same URLs across a restart
 
 
 @pytest.fixture(scope="module")
 def server(demo_engine):
     srv = _start_server(demo_engine)
     yield srv
-    _stop_server(srv)
+    stop_stream_server(srv)
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +171,7 @@ def test_a_killed_and_restarted_server(demo_engine, tokens, make_tile, qtbot):
     cams = requests.get(srv.url + "/api/v1/cameras", headers=auth(tokens["display"]), timeout=10).json()
     tile = make_tile(cams[0])
     wait_state(qtbot, tile, "live")
-    _stop_server(srv)  # the process serving the stream is gone: connection closed, then refused
+    stop_stream_server(srv)  # the process serving the stream is gone: connection closed, then refused
     try:
         wait_state(qtbot, tile, "stalled", 10000)
         qtbot.wait(1000)
@@ -194,7 +181,7 @@ def test_a_killed_and_restarted_server(demo_engine, tokens, make_tile, qtbot):
     try:
         wait_state(qtbot, tile, "live", 15000)
     finally:
-        _stop_server(srv)
+        stop_stream_server(srv)
 
 
 def test_a_server_that_accepts_and_never_sends(make_tile, silent, qtbot):

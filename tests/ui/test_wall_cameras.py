@@ -14,42 +14,29 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
 from sandbox.client.api import ApiClient
-from sandbox.ui.cameras import CameraTile, StreamSettings
+from sandbox.ui.cameras import CameraTile
 from sandbox.ui.layers.cameras import HEALTH_COLOURS
 from sandbox.ui.wall import WallWindow
 from tests.conftest import auth
+from tests.ui.camera_servers import FAST, start_stream_server, stop_stream_server
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
 TOWN = "522726103000"  # 基长镇: 济生铁皮石斛产业园 (three cameras) and four more sites
 SMALL_TOWN = "522726104000"  # four cameras: a 2×2 grid
 JISHENG = "济生铁皮石斛产业园"
-FAST = StreamSettings(stall_s=1.5, connect_timeout_s=2.0, backoff_base_s=0.2, backoff_cap_s=1.0, jitter=0.5,
-                      stagger_s=0.05, tick_s=0.1)
 SECRET = b"wall-camera-tests-secret-0123456789"
 
 
 def _start(engine, **hub):
-    from sandbox.server.runtime import EmbeddedServer
-    from sandbox.server.streams.hub import StreamHub
-
-    srv = EmbeddedServer(engine)
-    srv.server.config.app.state.streams = StreamHub(fps=10, secret=SECRET, **hub)
-    return srv.start()
-
-
-def _stop(srv):
-    from sandbox.server.streams.hub import hub_of
-
-    hub_of(srv.server.config.app).close()
-    srv.stop()
+    return start_stream_server(engine, secret=SECRET, fps=10, **hub)
 
 
 @pytest.fixture(scope="module")
 def cam_api(demo_engine, tokens):
     srv = _start(demo_engine)
     yield srv
-    _stop(srv)
+    stop_stream_server(srv)
 
 
 @pytest.fixture(scope="module")
@@ -316,7 +303,7 @@ def test_an_expired_url_is_replaced_by_a_fresh_one_and_the_tile_plays(qtbot, dem
             w.close()
             client.close()
     finally:
-        _stop(srv)
+        stop_stream_server(srv)
 
 
 # -- privacy and screenshots -------------------------------------------------------------------------------
