@@ -133,7 +133,9 @@ class _TrendBody(QWidget):
         self.message.setText("")
 
     def _place_message(self) -> None:
-        if not self.message.isVisible():
+        # isHidden, not isVisible: a message shown while the panel itself is not yet on screen must be
+        # placed too, or it keeps Qt's default geometry (top-left, its text cut short).
+        if self.message.isHidden():
             return
         w = max(1, self.width() - 2 * self.metrics.px(16))
         fm = QFontMetricsF(self.message.font())
