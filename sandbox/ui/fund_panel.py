@@ -95,6 +95,9 @@ class FundChainBars(QWidget):
         p.end()
 
 
+_UNCAPPED = 16777215  # QWIDGETSIZE_MAX
+
+
 class FundChainPanel(QFrame):
     """The side panel of the fund-flow layer: the region's chain, its rates, and why it does not reconcile."""
 
@@ -128,6 +131,19 @@ class FundChainPanel(QFrame):
 
     def hasHeightForWidth(self) -> bool:
         return True
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # Less height than the panel wants (a banner is showing on a 1080p wall): the long
+        # explanation gives way, clipped at the bottom, so the bars and rates never draw over
+        # each other. Its cap is worked out from its natural height, so it settles at once.
+        lay, expl = self.layout(), self.explanation
+        if expl.isHidden():
+            return
+        expl.setMaximumHeight(_UNCAPPED)
+        need = lay.totalHeightForWidth(self.width())
+        natural = expl.heightForWidth(max(1, expl.width()))
+        expl.setMaximumHeight(_UNCAPPED if need <= self.height() else max(0, natural - (need - self.height())))
 
     def heightForWidth(self, w: int) -> int:
         return self.layout().totalHeightForWidth(w)

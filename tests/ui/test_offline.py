@@ -248,3 +248,24 @@ def test_an_outage_never_grows_the_window_nor_its_text(qtbot, served, display_to
     fresh.stop()
     wall.close()  # before the server's teardown
     client.close()
+
+
+def test_a_banner_on_a_1080p_wall_never_draws_the_fund_chain_over_itself(qtbot, served, display_token, tmp_path):
+    """With less height than the side column wants, the fund panel's explanation gives way (clipped),
+    not the bars and rates, which once drew over each other."""
+    client = ApiClient(served["server"].url, display_token, cache=ResponseCache(tmp_path / "cache"))
+    wall = make_wall(qtbot, client)
+    wall.resize(1920, 1080)
+    settle(qtbot, wall)
+    qtbot.waitUntil(lambda: wall.fund_panel.isVisible() and not wall.fund_panel.explanation.isHidden(), timeout=30000)
+    fresh = freshness.install(wall, client, refresh_seconds=600)
+    fresh.banner.show()
+    wall.banner.show()
+    qtbot.wait(100)
+    fp = wall.fund_panel
+    assert fp.bars.geometry().bottom() < fp.rates.geometry().top()
+    assert fp.rates.geometry().bottom() < fp.anomaly_title.geometry().top()
+    assert fp.explanation.geometry().bottom() <= fp.note.geometry().top()
+    fresh.stop()
+    wall.close()
+    client.close()
