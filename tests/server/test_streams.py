@@ -122,7 +122,8 @@ def test_mjpeg_delivers_over_ten_frames_a_second_with_a_running_clock(cameras, h
         a, b = _decode(first[2]), _decode(last[2])
         assert a.shape == b.shape == (hub.size[1], hub.size[0])
         # the burned-in clock moved (frames ~2 s apart), and so did the scene
-        assert np.abs(_clock(a) - _clock(b)).mean() > 1.0
+        # (counted in changed pixels: when only two digits change, a mean over the band is ~1 and flaky)
+        assert (np.abs(_clock(a) - _clock(b)) > 40).sum() >= 30
         assert float(last[1]["x-timestamp"]) - float(first[1]["x-timestamp"]) > 1.5
         assert int(last[1]["x-frame"]) > int(first[1]["x-frame"])
     finally:
