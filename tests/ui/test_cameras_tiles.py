@@ -197,6 +197,18 @@ def test_a_server_that_accepts_and_never_sends(make_tile, silent, qtbot):
     assert tile.state == "down" and tile._video.image is None
 
 
+def test_a_tile_that_outlives_its_health_record_keeps_going(make_tile, silent, qtbot):
+    """The window's health record can go before a card tile waiting for deleteLater: no error, no report."""
+    import shiboken6
+
+    health = CameraHealth()
+    cam = {"id": 9002, "name": "孤立摄像头", "stream_url": f"http://127.0.0.1:{silent.port}/x.mjpeg"}
+    tile = make_tile(cam, health=health)
+    shiboken6.delete(health)
+    wait_state(qtbot, tile, "down", 10000)  # reported state changes after the deletion raise nothing
+    assert tile.health is None
+
+
 def test_an_expired_url_asks_for_a_fresh_one(make_tile, cameras, server, qtbot):
     bad = {**cameras[0], "stream_url": cameras[0]["stream_url"].replace("sig=", "sig=0")}
     tile = make_tile(bad)

@@ -147,6 +147,10 @@ class CameraTile(QFrame):
         super().__init__(parent)
         self.setObjectName("cameraTile")
         self.policy, self.health, self.clock = policy, health, clock
+        if health is not None:
+            # The health record belongs to the window; a tile that outlives it (a card tile waiting
+            # for deleteLater while the window goes) must not report into a deleted object.
+            health.destroyed.connect(self._forget_health)
         self.settings = settings or StreamSettings()
         self.gate = gate or default_gate()
         self.frame_clock = frame_clock or default_frame_clock()
@@ -244,6 +248,9 @@ class CameraTile(QFrame):
 
     def frame_age(self) -> float | None:
         return self._sup.frame_age(self.clock())
+
+    def _forget_health(self, *_args) -> None:
+        self.health = None
 
     # -- Qt events ------------------------------------------------------------------------------
     def showEvent(self, e) -> None:  # noqa: N802
