@@ -1,6 +1,7 @@
 """Wall benchmark: drill latency, 4K frame time, start-up, and the folium-in-QtWebEngine peer, as markdown.
 
-One run measures, against the real embedded API (demo county in a temporary SQLite database):
+One run measures, against the real API in a process of its own as a command centre runs it (demo county
+in a temporary SQLite database; `--embedded`: in this process, the demo's embedded mode):
   drills   click on the canvas (Esc to go back; WallWindow.load() if a gesture loads nothing) → `dataApplied`
            (`villageApplied` for a village's panel) → one full synchronous paint of the whole window into
            a reused window-sized QImage (`WallWindow.render`, as a screen's back buffer; `grab()` would
@@ -20,6 +21,7 @@ One run measures, against the real embedded API (demo county in a temporary SQLi
            first frame with data (interpreter start, imports, health, fetch, classify, paint).
 
     python bench/wall.py [--reps 2] [--peer-reps 2] [--frames 50] [--starts 3] [--data-dir DIR] [--size 3840x2160]
+                         [--embedded]
 
 Timings are reported, never asserted. Goals (issue 3): drill p95 ≤ 50 ms and ≥ 10× faster than the
 folium route; 4K frame median ≤ 8 ms; start ≤ 1.5 s.
@@ -443,6 +445,8 @@ def main() -> int:
     p.add_argument("--starts", type=int, default=3)
     p.add_argument("--size", default="3840x2160", help="window size for drills and the peer")
     p.add_argument("--data-dir", type=Path, help="reuse a demo database here (default: a new temp dir)")
+    p.add_argument("--embedded", action="store_true",
+                   help="run the API in this process (the demo's embedded mode) instead of its own process")
     p.add_argument("--child-start", metavar="URL", help=argparse.SUPPRESS)
     args = p.parse_args()
     size = tuple(int(v) for v in args.size.lower().split("x"))
@@ -474,11 +478,22 @@ def main() -> int:
     tmp = tempfile.TemporaryDirectory(prefix="wall-bench-")
     data_dir = args.data_dir or Path(tmp.name)
     t0 = time.perf_counter()
-    engine = prepare_database(Settings(data_dir=data_dir), progress=False)
-    t_db = time.perf_counter() - t0
-    server = EmbeddedServer(engine).start()
-    token = new_token(engine, "display", label="bench")
-    client = ApiClient(server.url, token)
+    if args.embedded:  # the API's threads in this process, sharing the GIL with the wall (the demo's setup)
+        engine = prepare_database(Settings(data_dir=data_dir), progress=False)
+        t_db = time.perf_counter() - t0
+        server = EmbeddedServer(engine).start()
+        token = new_token(engine, "display", label="bench")
+        url, stop = server.url, server.stop
+    else:  # the central API in its own process, as a command centre runs it
+        sys.path.insert(0, str(ROOT / "bench"))
+        from api_process import start_api, stop_api
+
+        proc, url, token = start_api(data_dir, label="bench/wall.py")
+        t_db = time.perf_counter() - t0
+
+        def stop() -> None:
+            stop_api(proc)
+    client = ApiClient(url, token)
     app = QApplication([sys.argv[0]])
     apply_theme(app)
     try:
@@ -516,25 +531,26 @@ def main() -> int:
         peer = None
         if peer_error is None:
             try:
-                peer_obj = FoliumPeer(ApiClient(server.url, token), client.indicators(), canvas_size, Path(tmp.name))
+                peer_obj = FoliumPeer(ApiClient(url, token), client.indicators(), canvas_size, Path(tmp.name))
                 peer = run_peer(peer_obj, towns, villages_of, year, args.peer_reps)
                 peer_obj.view.close()
             except Exception as exc:  # noqa: BLE001 - report, do not hide the native numbers
                 peer_error = f"{type(exc).__name__}: {exc}"
         print("bench: start-up", file=sys.stderr, flush=True)
-        starts = run_starts(server.url, token, size, args.starts)
+        starts = run_starts(url, token, size, args.starts)
     finally:
         client.close()
-        server.stop()
+        stop()
 
     loads = (load_before, os.getloadavg()[0])
     print(report(native, peer, peer_error, frames, starts, size, canvas_size, t_db,
-                 time.perf_counter() - t_all, PySide6.__version__, loads))
+                 time.perf_counter() - t_all, PySide6.__version__, loads, args.embedded))
     tmp.cleanup()
     return 0
 
 
-def report(native, peer, peer_error, frames, starts, size, canvas_size, t_db, t_all, qt_version, loads) -> str:
+def report(native, peer, peer_error, frames, starts, size, canvas_size, t_db, t_all, qt_version, loads,
+           embedded: bool = False) -> str:
     import platform
 
     rows = ["| measurement | n | p50 | p95 | goal |", "|---|---|---|---|---|"]
@@ -579,8 +595,9 @@ def report(native, peer, peer_error, frames, starts, size, canvas_size, t_db, t_
         methods += f"; {native['_failures']} drills got no data within 30 s and are left out"
     anim = native.get("_animation") or "none found (" + ", ".join(ANIMATION_SIGNALS) + "): not measured"
     notes = [
-        f"Wall benchmark — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, PySide6 {qt_version}, QT_QPA_PLATFORM={os.environ.get('QT_QPA_PLATFORM')}; "
+        f"Wall benchmark — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores; the API "
+        f"{'in the wall process (embedded mode)' if embedded else 'in its own process (as a command centre runs it)'}; "
+        f"Python {platform.python_version()}, PySide6 {qt_version}, QT_QPA_PLATFORM={os.environ.get('QT_QPA_PLATFORM')}; "
         f"window {size[0]}×{size[1]} (map canvas {canvas_size[0]}×{canvas_size[1]}); "
         f"demo database ready in {t_db:.1f} s; whole run {t_all:.0f} s; load average {loads[0]:.2f} before, "
         f"{loads[1]:.2f} after (above ~1 another process shares the cores: numbers are inflated); nice {os.nice(0)}.",

@@ -6,9 +6,11 @@ import math
 import sys
 import warnings
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from numbers import Real
+from typing import TYPE_CHECKING, Iterable, Sequence
 
-import numpy as np
+if TYPE_CHECKING:  # numpy loads with the first classification, not before the wall's first frame
+    import numpy as np
 
 from sandbox.ui.fmt import format_number
 
@@ -61,12 +63,15 @@ class Classification:
         """Class of an arbitrary value under these bins (NO_DATA for None/NaN)."""
         if not _is_number(value) or not self.bins:
             return NO_DATA
+        import numpy as np
+
         i = int(np.searchsorted(np.asarray(self.bins), float(value), side="left"))
         return min(i, self.k - 1)
 
 
 def _is_number(v: object) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
+    # numpy registers its integer and floating scalars as numbers.Real
+    return isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def classify(values: Iterable[float | None], scheme: str = "natural_breaks", k: int = 5) -> Classification:
@@ -75,6 +80,8 @@ def classify(values: Iterable[float | None], scheme: str = "natural_breaks", k: 
         raise ValueError(f"scheme should be one of {SCHEMES}, got {scheme!r}")
     if k < 1:
         raise ValueError(f"k should be at least 1, got {k}")
+    import numpy as np
+
     values = list(values)
     valid = np.array([float(v) for v in values if _is_number(v)], dtype=float)
     if valid.size == 0:
@@ -149,6 +156,7 @@ def needs_mapclassify(key: str) -> bool:
 
 def _mapclassify_bins(y: np.ndarray, scheme: str, k: int) -> np.ndarray:
     import mapclassify  # heavy-ish; only the wall needs it
+    import numpy as np
 
     with warnings.catch_warnings():
         # "Numba not installed" and "not enough unique values" are expected and handled here.
@@ -162,6 +170,8 @@ def _mapclassify_bins(y: np.ndarray, scheme: str, k: int) -> np.ndarray:
 
 def _drop_empty(y: np.ndarray, bins: np.ndarray) -> np.ndarray:
     """Remove classes no value falls in (quantiles over ties produce them); keep the top bin."""
+    import numpy as np
+
     bins = bins.copy()
     bins[-1] = max(bins[-1], y.max())
     idx = np.searchsorted(bins, y, side="left")

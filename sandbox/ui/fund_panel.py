@@ -170,7 +170,8 @@ class FundChainPanel(QFrame):
         self.bars.set_steps(total.get("steps") or [])
         if total:
             arr, spend = total.get("arrival_rate"), total.get("spend_rate")
-            self.rates.setText(f"到位率 {_pct(arr)}　支出率 {_pct(spend)}")
+            # cumulative (all allocations through the year): the KPI strip's 当年资金到位率 is that year's only
+            self.rates.setText(f"累计到位率 {_pct(arr)}　累计支出率 {_pct(spend)}")
         else:
             self.rates.setText("暂无资金数据")
         self._show_anomalies()

@@ -11,13 +11,15 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QPolygonF, QTransform
 
 from sandbox.ui.theme import NO_DATA_COLOR, Colors, Metrics, ui_font
+
+if TYPE_CHECKING:  # numpy loads with the first label sprite, after the wall's first frame
+    import numpy as np
 
 __all__ = [
     "MapLabel", "MapLayer", "Sprite", "edge_runs", "paint_base", "paint_highlight", "paint_layer",
@@ -111,6 +113,11 @@ def sprite_cache_info() -> dict[str, int]:
     return {**_sprite_stats, "size": len(_SPRITES)}
 
 
+def sprite_cache_bytes() -> int:
+    """Pixel bytes the label-sprite cache holds (native memory, which tracemalloc never sees: the soak reports it)."""
+    return sum(s.image.sizeInBytes() for s in list(_SPRITES.values()))
+
+
 def line_sprite(text: str, px: int, bold: bool, colour: str, halo: float, dpr: float) -> Sprite:
     """One label line: its glyphs filled with `colour` over a halo `halo` px wide; `pos` is relative to
     the baseline-left origin. Cached by content: the same name at the same size is rendered once."""
@@ -149,6 +156,8 @@ def _disk(radius: float) -> list[tuple[int, int, int]]:
 def _dilate(a: np.ndarray, radius: float) -> np.ndarray:
     """Grey-scale dilation of coverage `a` (uint8) by an antialiased disk: the area a stroke of the
     outline `2·radius` wide, plus the fill, would cover."""
+    import numpy as np  # loaded with the first label, after the wall's first frame
+
     h, w = a.shape
     out = np.zeros_like(a)
     scaled: dict[int, np.ndarray] = {256: a}
@@ -166,6 +175,8 @@ def _render_line(text: str, px: int, bold: bool, colour: str, halo: float, dpr: 
     """Rasterise the glyph outlines once (the same shapes `paint_layer` fills); the halo is that
     coverage grown by a disk of half the halo width (what stroking the outline with the halo pen
     covers) and the text is composited over it in numpy: a fraction of the cost of stroking glyphs."""
+    import numpy as np
+
     font = ui_font(px, bold=bold)
     fm = QFontMetricsF(font)
     # Growing an antialiased mask falls short of the stroke's geometric coverage by about 0.7 px

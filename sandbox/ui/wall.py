@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from sandbox.ui import classify
 from sandbox.ui.after_frame import after_frame, flush_after_frame
+from sandbox.ui.gc_pause import hold_until_frame
 from sandbox.ui.breadcrumb import BreadcrumbBar
 from sandbox.ui.cameras import CameraHealth, CameraTile, CameraWall, StaggerGate, StreamSettings, UrlPolicy
 from sandbox.ui.cameras.grid import CameraFullView, open_fullscreen
@@ -747,6 +748,7 @@ class WallWindow(QMainWindow):
     # -- navigation ---------------------------------------------------------------------------------
     def load(self, region: str, year: int | None = None, *, busy: str | None = None) -> None:
         """Ask for a region/year; the screen changes only when all of its data has arrived."""
+        hold_until_frame()
         self._target = (region, year)
         self._retry.stop()
         ready = self.prefetcher.get(region, year) if self._have_indicators else None
@@ -906,6 +908,7 @@ class WallWindow(QMainWindow):
 
     # -- results ------------------------------------------------------------------------------------
     def _on_loaded(self, result: LoadResult) -> None:
+        hold_until_frame()  # (again, if the data came over the network: the frame showing it is next)
         st = self.state
         if result.indicators is not None:
             st.map.set_indicators(result.indicators)

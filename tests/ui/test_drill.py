@@ -1,6 +1,7 @@
 """Drill-down on the wall with a three-level fake county: clicks, breadcrumb, back, village panel,
 timeline, indicator menu, fixed class breaks, and what the screen does when the API fails."""
 
+import gc
 import threading
 
 import pytest
@@ -407,7 +408,9 @@ def test_a_prefetched_drill_needs_no_network(qtbot, make_wall, county_client):
         click_region(qtbot, wall, TOWN)
     assert wall.state.map.region_code == TOWN and wall.canvas.animating
     assert county_client.calls[n:] == []
+    assert not gc.isenabled()  # no collector pause until the frame showing the town is painted
     settle(qtbot, wall)
+    assert gc.isenabled()
     assert fill(wall, village_code(0, 0)) == class_colour(wall, village_code(0, 0))
 
 

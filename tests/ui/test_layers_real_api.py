@@ -127,6 +127,9 @@ def test_fund_chain_reconciles_with_the_payments_table(wall, demo_engine):
     assert shown["paid"] == pytest.approx(paid, abs=0.01)
     assert shown["arrived"] == pytest.approx(arrived, abs=0.01)
     assert shown["allocated"] == pytest.approx(allocated, abs=0.01)
+    # cumulative through the year, and said so: the KPI strip's rate is the year's alone
+    assert wall.fund_panel.rates.text().startswith(f"累计到位率 {100 * arrived / allocated:.1f}%")
+    assert wall.kpis.cards["fund_arrival_rate"].figure.label == "当年资金到位率"
     # the flows: one per town, their amounts add up to the county's
     flows = wall.flow_layer.flows
     assert len(flows) == 8 and sum(f.amount for f in flows) == pytest.approx(allocated, abs=1)

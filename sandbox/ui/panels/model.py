@@ -118,7 +118,7 @@ KPI_KEYS: tuple[tuple[str, str], ...] = (
     ("exits_in_year", "当年脱贫人口"),
     ("poor_villages", "贫困村出列"),
     ("cadres", "帮扶干部"),
-    ("fund_arrival_rate", "资金到位率"),
+    ("fund_arrival_rate", "当年资金到位率"),  # the year's allocations; the fund-chain panel shows 累计
     ("satisfaction_rate", "群众认可度"),
 )
 

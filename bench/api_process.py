@@ -1,0 +1,88 @@
+"""The real central API in a process of its own, for benchmarks of the display (as a command centre runs it).
+
+    proc, url, token = start_api(data_dir)   # builds the demo county on first use; token has the display role
+    ...
+    stop_api(proc)
+
+In the display's own process (embedded mode) the server's Python threads would share the GIL with
+the GUI thread, and a benchmark of the wall would time the server too.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+__all__ = ["start_api", "stop_api", "serve_main"]
+
+
+def serve_main(data_dir: str, port: int, *, streams_fps: float | None = None, label: str = "bench") -> None:
+    """Run the API on 127.0.0.1:`port` (blocks); prints `TOKEN <display token>` once the database is ready."""
+    import uvicorn
+
+    sys.path.insert(0, str(ROOT))
+    from sandbox.server.app import create_app
+    from sandbox.server.runtime import new_token, prepare_database
+    from sandbox.settings import Settings
+
+    engine = prepare_database(Settings(data_dir=Path(data_dir)), progress=False)
+    app = create_app(engine)
+    if streams_fps is not None:
+        from sandbox.server.streams.hub import StreamHub
+
+        app.state.streams = StreamHub(fps=streams_fps)
+    print("TOKEN " + new_token(engine, "display", label=label), flush=True)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_api(data_dir: str | Path, *, streams_fps: float | None = None, label: str = "bench",
+              timeout: float = 180.0) -> tuple[subprocess.Popen, str, str]:
+    """Start `serve_main` in a child process; return it, its base URL and a display token once healthy."""
+    import requests
+
+    port = _free_port()
+    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); from api_process import serve_main; "
+            f"serve_main({str(data_dir)!r}, {port}, streams_fps={streams_fps!r}, label={label!r})")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT,
+                            env=dict(os.environ))
+    token = ""
+    while not token:
+        line = proc.stdout.readline()
+        if not line:
+            raise SystemExit("the API process ended before it was ready")
+        if line.startswith("TOKEN "):
+            token = line.split()[1]
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if requests.get(url + "/api/v1/health", timeout=2).status_code == 200:
+                return proc, url, token
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            stop_api(proc)
+            raise SystemExit(f"the API did not come up within {timeout:.0f} s")
+        time.sleep(0.2)
+
+
+def stop_api(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
