@@ -60,10 +60,17 @@ class BreadcrumbBar(QFrame):
         stack = self.nav.stack
         for i, crumb in enumerate(stack):
             if i:
-                self._crumbs.addWidget(QLabel(SEPARATOR, objectName="crumbSeparator"))
-            self._crumbs.addWidget(self._button(crumb, current=i == len(stack) - 1))
+                self._add(QLabel(SEPARATOR, objectName="crumbSeparator"))
+            self._add(self._button(crumb, current=i == len(stack) - 1))
         self._crumbs.addStretch(1)
         self.back.setEnabled(self.nav.can_go_up)
+        # Laid out now, not on the next event-loop turn: the frame showing the new level (painted
+        # before that turn) would otherwise show the path half-built, then be painted again.
+        self._crumbs.activate()
+
+    def _add(self, w: QWidget) -> None:
+        self._crumbs.addWidget(w)
+        w.setVisible(not self._crumbs_host.isHidden())  # a layout shows new children only one turn later
 
     def _button(self, crumb: Crumb, *, current: bool) -> QPushButton:
         b = QPushButton(crumb.name, objectName="crumbCurrent" if current else "crumb")

@@ -91,6 +91,9 @@ class LegendWidget(QFrame):
         rm = st.region_map
         level = rm.features[0].level if rm is not None and rm.features else ""
         self._fill_grid(entries, m, LEVEL_COUNT_ZH.get(level, "个"))
+        # New texts laid out before the next frame, not a turn after it (one repaint, not two).
+        self._grid.activate()
+        self.layout().activate()
 
     def _scheme_text(self) -> str:
         """How the classes were made, and that they hold across the years (so colours compare)."""
@@ -126,6 +129,8 @@ class LegendWidget(QFrame):
                 self._grid.addWidget(sw, row, 0)
                 self._grid.addWidget(text, row, 1)
                 self._grid.addWidget(count, row, 2)
+                for w in (sw, text, count):
+                    w.setVisible(True)  # now, not on the layout's queued show a turn later
                 rows.append((sw, text, count))
             sw, text, count = rows[row]
             if sw.colour != colour:

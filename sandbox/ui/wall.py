@@ -263,11 +263,13 @@ class WallWindow(QMainWindow):
         self._body_host = QWidget(objectName="bodyHost")
         self._body_host.setLayout(body)
         root.body, root.header = self._body_host, self.header
-        # Panels of labels and plain buttons: painted from one image until something in them changes.
-        for panel in (self.header, self.side, self.breadcrumb, self.timeline):
-            panel.setGraphicsEffect(SnapshotEffect(panel, root))
-            root.covered.append(panel)
         self._backdrop = root
+        # Panels of labels and plain buttons: painted from one image until something in them changes.
+        # The side column's panels each have their own: a drill changes the legend's counts, not the
+        # indicator picker, so only the legend's pixels are made again for the frame showing it.
+        for panel in (self.header, self.breadcrumb, self.timeline, self.indicator_picker, self.legend,
+                      self.summary):
+            self._snapshot(panel)
         # Cards straight over the backdrop bake it into their cached pixels and are opaque: Qt then
         # paints neither the backdrop nor anything else under them.
         for card in (*self.kpis.cards.values(), self.kpis.as_of_block):
@@ -329,6 +331,7 @@ class WallWindow(QMainWindow):
         self.fund_panel = FundChainPanel()
         self.fund_panel.hide()  # shown with the first fund data
         self.add_side_panel(self.fund_panel, 1)
+        self._snapshot(self.fund_panel)
         self.project_card = ProjectCard(self.canvas)
         self.project_card.closeRequested.connect(self.close_project)
         self.layers_enabled = bool(enabled) and callable(getattr(client, "get_json", None))
@@ -740,6 +743,11 @@ class WallWindow(QMainWindow):
         if event.type() in _INPUT_EVENTS and self._idle_enabled:
             self._idle.start()  # someone is using the wall
         return False
+
+    def _snapshot(self, panel: QWidget) -> None:
+        """Paint `panel` (labels, plain buttons) from one cached image over the backdrop (SnapshotEffect)."""
+        panel.setGraphicsEffect(SnapshotEffect(panel, self._backdrop))
+        self._backdrop.covered.append(panel)
 
     def add_side_panel(self, widget: QWidget, stretch: int = 0) -> None:
         """Put a panel in the right-hand column, above the trailing spacer."""

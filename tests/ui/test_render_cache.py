@@ -204,7 +204,8 @@ def test_a_repaint_of_a_settled_wall_renders_nothing_again(qtbot, make_wall, cou
     wall = make_wall(county_client, animate=False)
     wall.kpis.finish_animations()
     wall.grab()
-    effects = [w.graphicsEffect() for w in (wall.header, wall.side, wall.breadcrumb, wall.timeline)]
+    effects = [w.graphicsEffect() for w in (wall.header, wall.breadcrumb, wall.timeline, wall.indicator_picker,
+                                            wall.legend, wall.summary, wall.fund_panel)]
     counts = ([e.renders for e in effects], wall.canvas.cache_stats["static"], wall._backdrop.pixels.renders,
               [c.pixels.renders for c in wall.kpis.cards.values()])
     first = wall.grab().toImage()
@@ -215,7 +216,7 @@ def test_a_repaint_of_a_settled_wall_renders_nothing_again(qtbot, make_wall, cou
 
 def test_a_panel_painted_from_a_snapshot_shows_its_new_text(qtbot, make_wall, county_client):
     wall = make_wall(county_client, animate=False)
-    effect = wall.side.graphicsEffect()
+    effect = wall.summary.graphicsEffect()
     before = wall.side.grab().toImage()
     renders = effect.renders
     wall.summary.heading.setText("另一个 区域概况")  # no event-loop turn in between
@@ -223,6 +224,26 @@ def test_a_panel_painted_from_a_snapshot_shows_its_new_text(qtbot, make_wall, co
     assert after != before and effect.renders == renders + 1
     wall.summary.heading.setText("独山县 区域概况")
     assert wall.side.grab().toImage() == before
+
+
+def test_a_drill_makes_each_panel_image_once_and_complete(qtbot, make_wall, county_client):
+    """The breadcrumb and legend are laid out before the drill's first frame: that frame shows the whole
+    path (not a crumb still hidden until the next turn) and no panel is made again a turn later."""
+    wall = make_wall(county_client)
+    effects = {"breadcrumb": wall.breadcrumb.graphicsEffect(), "legend": wall.legend.graphicsEffect(),
+               "picker": wall.indicator_picker.graphicsEffect()}
+    before = {k: e.renders for k, e in effects.items()}
+    with qtbot.waitSignal(wall.dataApplied, timeout=10000):
+        qtbot.mouseClick(wall.canvas, Qt.MouseButton.LeftButton, pos=wall.canvas.region_center(town_code(0)).toPoint())
+    wall.grab()  # the drill's first frame, before any event-loop turn
+    crumbs = wall.breadcrumb.crumb_buttons()
+    assert [b.text() for b in crumbs] == ["独山县", "百泉镇"]
+    assert all(b.isVisible() and b.width() >= b.sizeHint().width() for b in crumbs)
+    first = {k: e.renders - before[k] for k, e in effects.items()}
+    assert first == {"breadcrumb": 1, "legend": 1, "picker": 0}
+    qtbot.waitUntil(lambda: not wall.canvas.animating, timeout=10000)
+    wall.grab()
+    assert {k: e.renders - before[k] for k, e in effects.items()} == first
 
 
 def test_the_first_frame_of_a_drill_already_shows_the_new_level(qtbot, make_wall, county_client):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from typing import Any, Mapping, Protocol
 
 from PySide6.QtCore import QEasingCurve, QPointF, QRectF, QSize, Qt, QVariantAnimation, Signal
@@ -38,6 +39,26 @@ class RegionClient(Protocol):
     def region(self, code: str, year: int | None = None) -> dict: ...
 
 
+@dataclass(frozen=True)
+class _CardLayout:
+    """What a KPI card's picture keeps while its number counts: fonts, label, note, where things go."""
+
+    label: TextItem
+    note: TextItem | None
+    value_font: QFont
+    unit_font: QFont
+    unit: str
+    x: float
+    inner: float
+    number_y: float
+    number_h: float
+    gap: float
+    unit_y: float
+    unit_w: float
+    unit_h: float
+    colour: str
+
+
 class KpiCard(PaintedWidget):
     """One counter: label, big number with its unit, and a small line (change or remark) below."""
 
@@ -54,6 +75,7 @@ class KpiCard(PaintedWidget):
         self._t0 = 0.0
         self.still_pixels = WidgetCache()  # while counting: everything but the number and its unit
         self.face_pixels = WidgetCache()  # the card itself, whatever it shows
+        self._layout_cache: tuple[tuple, _CardLayout] | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     # -- figures ----------------------------------------------------------------------------------
@@ -191,7 +213,29 @@ class KpiCard(PaintedWidget):
         return lines + 2 * py
 
     def compose(self, w: float, h: float) -> Composition:
-        m, comp = self.metrics, Composition()
+        """The card at this size. While counting this runs every frame: the fonts, label and note are
+        laid out once per figure (`_layout`), only the number and where its unit goes are new."""
+        key = (w, h, self.metrics, self.figure, self._from_text)
+        if self._layout_cache is None or self._layout_cache[0] != key:
+            self._layout_cache = (key, self._layout(w, h))
+        lay = self._layout_cache[1]
+        comp = Composition()
+        comp.shapes.append(lambda p: self._paint_card(p, w, h))
+        comp.texts.append(lay.label)
+        number = self.number_text
+        vw = math.ceil(text_width(number, lay.value_font)) + 1
+        num_rect = QRectF(lay.x, lay.number_y, min(vw, lay.inner), lay.number_h)
+        comp.texts.append(TextItem(number, lay.value_font, num_rect, lay.colour, name="number"))
+        if lay.unit:
+            comp.texts.append(TextItem(lay.unit, lay.unit_font,
+                                       QRectF(lay.x + num_rect.width() + lay.gap, lay.unit_y, lay.unit_w, lay.unit_h),
+                                       PanelColors.muted, name="unit"))
+        if lay.note is not None:
+            comp.texts.append(lay.note)
+        return comp
+
+    def _layout(self, w: float, h: float) -> "_CardLayout":
+        m = self.metrics
         label_f, value_f, unit_f, note_f = self._fonts()
         px, py = self._pad()
         inner = w - 2 * px
@@ -199,40 +243,30 @@ class KpiCard(PaintedWidget):
         lh = [math.ceil(font_metrics(x).height()) for x in (label_f, value_f, note_f)]
         extra = max(0.0, h - 2 * py - sum(lh)) / 2
         y = py + extra / 2
-        comp.texts.append(TextItem.fitted(f.label, label_f, QRectF(px, y, inner, lh[0]), PanelColors.muted, name="label"))
+        label = TextItem.fitted(f.label, label_f, QRectF(px, y, inner, lh[0]), PanelColors.muted, name="label")
         y += lh[0] + extra / 2
-        number = self.number_text
         unit = f.unit_text
         gap = m.px(4) if unit else 0
-        # size the number for the widest text it will show during the count, so it does not jitter
-        widest = max((number, self._from_text, f.number_text), key=lambda t: text_width(t, value_f))
+        # size the number for the widest text it shows during the count (from the old value to the new
+        # one), so it does not jitter
+        widest = max((self._from_text, f.number_text), key=lambda t: text_width(t, value_f))
         if f.value is None:
-            value_f = fit_font(number, self.scaled_font(30, bold=True), inner)
+            value_f = fit_font(NO_DATA_TEXT, self.scaled_font(30, bold=True), inner)
         else:
             # a narrow card: number and unit shrink together until both fit side by side
             while value_f.pixelSize() > 1 and (text_width(widest, value_f) + gap
                                                + (text_width(unit, unit_f) if unit else 0.0)) > inner:
                 value_f, unit_f = _smaller(value_f), _smaller(unit_f)
-        unit_w = text_width(unit, unit_f) if unit else 0.0
-        colour = PanelColors.accent if f.value is not None else PanelColors.muted
-        vw = math.ceil(text_width(number, value_f)) + 1
-        vfm = font_metrics(value_f)
-        num_rect = QRectF(px, y, min(vw, inner), lh[1])
-        comp.texts.append(TextItem(number, value_f, num_rect, colour, name="number"))
-        if unit:
-            ufm = font_metrics(unit_f)
-            # baseline of the unit on the baseline of the number
-            base = y + (lh[1] - vfm.height()) / 2 + vfm.ascent()
-            uy = base - ufm.ascent()
-            comp.texts.append(TextItem(unit, unit_f, QRectF(px + num_rect.width() + gap, uy,
-                                                            math.ceil(unit_w) + 1, math.ceil(ufm.height())),
-                                       PanelColors.muted, name="unit"))
+        vfm, ufm = font_metrics(value_f), font_metrics(unit_f)
+        base = y + (lh[1] - vfm.height()) / 2 + vfm.ascent()  # the unit sits on the number's baseline
+        number_y = y
         y += lh[1] + extra / 2
-        if f.note:
-            comp.texts.append(TextItem.fitted(f.note, note_f, QRectF(px, y, inner, lh[2]),
-                                              TONE_COLORS.get(f.tone, PanelColors.muted), name="note"))
-        comp.shapes.insert(0, lambda p: self._paint_card(p, w, h))
-        return comp
+        note = (TextItem.fitted(f.note, note_f, QRectF(px, y, inner, lh[2]), TONE_COLORS.get(f.tone, PanelColors.muted),
+                                name="note") if f.note else None)
+        return _CardLayout(label, note, value_f, unit_f, unit, px, inner, number_y, lh[1], gap,
+                           base - ufm.ascent(), math.ceil(text_width(unit, unit_f)) + 1 if unit else 0.0,
+                           math.ceil(ufm.height()),
+                           PanelColors.accent if f.value is not None else PanelColors.muted)
 
     def _paint_card(self, p: QPainter, w: float, h: float) -> None:
         m = self.metrics
