@@ -367,3 +367,83 @@ def test_a_tile_deleted_while_streaming_leaves_no_worker_running(policy, cameras
     del host, tile
     qtbot.waitUntil(lambda: not any(t.name.startswith("mjpeg-") and t.is_alive() for t in th.enumerate()),
                     timeout=10000)
+
+
+# -- other cameras' ways of sending MJPEG ------------------------------------------------------------
+
+class ColourCamera:
+    """An MJPEG camera of one solid colour at a time (switchable), over HTTP/1.1 chunked with the parts
+    cut across chunk boundaries and several in one chunk, or over HTTP/1.0 with a body that ends at close."""
+
+    def __init__(self, chunked: bool) -> None:
+        self.chunked = chunked
+        self.colour = (200, 30, 30)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _frame(self) -> bytes:
+        import numpy as np
+        import simplejpeg
+
+        img = np.empty((180, 320, 3), np.uint8)
+        img[:] = self.colour
+        jpeg = simplejpeg.encode_jpeg(img, quality=90, colorspace="RGB")
+        return b"--cam\r\nContent-Type: image/jpeg\r\n\r\n" + jpeg + b"\r\n"  # no Content-Length: boundary scan
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        try:
+            conn.recv(65536)
+            version, framing = (b"HTTP/1.1", b"Transfer-Encoding: chunked\r\n") if self.chunked else (b"HTTP/1.0", b"")
+            conn.sendall(version + b" 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=cam\r\n" + framing
+                         + b"Connection: close\r\n\r\n")
+            cuts = [7, 1500, 100000]  # mid-header, mid-JPEG, more than a part
+            i = 0
+            while not self._closed:
+                body = self._frame() + self._frame()
+                pos = 0
+                while pos < len(body):
+                    piece = body[pos:pos + cuts[i % len(cuts)]]
+                    pos += len(piece)
+                    i += 1
+                    conn.sendall(b"%x\r\n%s\r\n" % (len(piece), piece) if self.chunked else piece)
+                time.sleep(0.04)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self._closed = True
+        self.sock.close()
+
+
+@pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "close-delimited"])
+def test_a_camera_that_cuts_its_parts_anywhere_is_shown_true_to_colour(make_tile, chunked, qtbot):
+    cam_server = ColourCamera(chunked)
+    try:
+        tile = make_tile({"id": 9003, "name": "色卡摄像头", "stream_url": f"http://127.0.0.1:{cam_server.port}/v.mjpeg"})
+        wait_state(qtbot, tile, "live")
+        video = tile._video
+
+        def centre():
+            c = video.grab().toImage().pixelColor(video.width() // 2, video.height() // 2)
+            return c.red(), c.green(), c.blue()
+
+        qtbot.waitUntil(lambda: all(abs(a - b) <= 12 for a, b in zip(centre(), (200, 30, 30))), timeout=5000)
+        cam_server.colour = (30, 60, 210)  # the picture follows the stream
+        qtbot.waitUntil(lambda: all(abs(a - b) <= 12 for a, b in zip(centre(), (30, 60, 210))), timeout=5000)
+        assert tile.state == "live"
+    finally:
+        cam_server.close()

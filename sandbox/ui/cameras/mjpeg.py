@@ -24,6 +24,7 @@ __all__ = ["MjpegSource", "install_log_redaction"]
 
 log = logging.getLogger(__name__)
 _READ = 64 * 1024
+_CHUNK = 1024 * 1024  # an HTTP chunk up to this size is read whole (a 4K JPEG frame fits)
 _RING = 3  # the GUI's frame, the pending one, the one being decoded
 
 
@@ -34,6 +35,15 @@ def _decoded_size(h: int, w: int, tw: int, th: int) -> tuple[int, int]:
     while d < 8 and -(-w // (2 * d)) >= tw > 0 and -(-h // (2 * d)) >= th > 0:
         d *= 2
     return -(-h // d), -(-w // d)
+
+
+def _chunks(raw):
+    """The body's bytes as they come. Chunked (most MJPEG servers send a part per HTTP chunk)? whole
+    chunks through urllib3's chunk reader: one frame a read, ≈ a third less CPU than `read1`, which
+    takes two trips through http.client's chunk decoder per 20 kB frame. Else what each recv brings."""
+    if raw.chunked and raw.supports_chunked_reads():
+        return raw.read_chunked(_CHUNK, decode_content=False)
+    return iter(lambda: raw.read1(_READ), b"")
 
 
 class _RedactUrls(logging.Filter):
@@ -184,10 +194,8 @@ class MjpegSource(StreamSource):
             resp.close()
 
     def _pump(self, gen: int, resp, parser: MultipartParser, stop: threading.Event) -> None:
-        raw = resp.raw
-        while not stop.is_set():
-            chunk = raw.read1(_READ)
-            if not chunk:
+        for chunk in _chunks(resp.raw):
+            if stop.is_set():
                 return
             parts = parser.feed(chunk)
             if parts and not stop.is_set():

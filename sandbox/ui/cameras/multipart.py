@@ -33,29 +33,36 @@ class MultipartParser:
         self._headers: dict[str, str] | None = None  # headers of the part being read
 
     def feed(self, data: bytes) -> list[tuple[dict[str, str], bytes]]:
-        # one pass over the buffer with an offset, one cut at the end: no memmove per header and part
+        # one pass with an offset and one cut at the end: no memmove per header and part. Nothing
+        # buffered (the usual case: a server that sends each part in one HTTP chunk)? parse `data`
+        # itself, so a part's body is copied once, and only a partial part's tail is kept.
         buf = self._buf
-        buf += data
+        if buf:
+            buf += data
+        else:
+            buf = data
         out: list[tuple[dict[str, str], bytes]] = []
         pos = 0
         while True:
             if self._headers is None:
-                pos = self._read_headers(pos)
+                pos = self._read_headers(buf, pos)
                 if self._headers is None:
                     break
-            body, pos = self._read_body(pos)
+            body, pos = self._read_body(buf, pos)
             if body is None:
                 break
             out.append((self._headers, body))
             self._headers = None
-        del buf[:pos]
-        if len(buf) > _MAX_PART:
+        if buf is self._buf:
+            del buf[:pos]
+        elif pos < len(buf):
+            self._buf += memoryview(buf)[pos:]
+        if len(self._buf) > _MAX_PART:
             raise ValueError("multipart part too large")
         return out
 
-    def _read_headers(self, pos: int) -> int:
+    def _read_headers(self, buf, pos: int) -> int:
         """Past the next part's headers (self._headers set), or where to keep the buffer from."""
-        buf = self._buf
         start = buf.find(self._find, pos)
         if start < 0:
             return max(pos, len(buf) - len(self.marker))  # keep a tail that may hold the start of a marker
@@ -74,8 +81,7 @@ class MultipartParser:
         self._headers = headers
         return end + sep
 
-    def _read_body(self, pos: int) -> tuple[bytes | None, int]:
-        buf = self._buf
+    def _read_body(self, buf, pos: int) -> tuple[bytes | None, int]:
         length = self._headers.get("content-length")
         if length is not None:
             try:
@@ -83,9 +89,12 @@ class MultipartParser:
             except ValueError:
                 n = -1
             if 0 <= n <= _MAX_PART:
-                if len(buf) - pos < n:
+                end = pos + n
+                if len(buf) < end:
                     return None, pos
-                return bytes(buf[pos:pos + n]), pos + n
+                if buf[end:end + 2] == b"\r\n":  # the part's trailing CRLF: nothing left to buffer
+                    return bytes(buf[pos:end]), end + 2
+                return bytes(buf[pos:end]), end
         nxt = buf.find(self._find, pos)
         if nxt < 0:
             return None, pos
