@@ -1,7 +1,7 @@
 """Layer benchmark of the wall, as markdown tables: camera tiles (CPU, memory) and 4K frame time with the fund flows animating.
 
 Camera tiles: the real demo streams (MJPEG over HTTP, 640×360 at 25 fps, each with a clock burned in)
-from the real API, which runs in a separate process (this script again, with `--serve`), so its JPEG
+from the real API, which runs in a separate process (bench/api_process.py), so its JPEG
 encoding is not counted. This process is the display: a `CameraWall` of 4 (2×2) and 9 (3×3) tiles
 in a 1920×1080 window, every frame decoded and painted. Per window of `--seconds`: CPU% = this
 process's CPU time (user + system, all threads) / wall time; RSS from psutil; fps = frames painted
@@ -34,9 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,6 +44,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from api_process import start_api, stop_api  # noqa: E402 - the bench folder is not a package
 
 GOAL_CPU_9, GOAL_RSS_9_MB = 30.0, 250.0
 GOAL_FRAME_MS = 8.0
@@ -53,62 +53,11 @@ COUNTY = "522726000000"
 TOWN = "522726103000"  # 基长镇, home of 济生铁皮石斛产业园
 
 
-# -- the API in its own process ----------------------------------------------------------------------
-
-def serve_main(data_dir: str, port: int) -> None:
-    """`--serve`: the real API with the demo county (built on first run), streams at 25 fps."""
-    import uvicorn
-
-    from sandbox.server.app import create_app
-    from sandbox.server.runtime import new_token, prepare_database
-    from sandbox.server.streams.hub import StreamHub
-    from sandbox.settings import Settings
-
-    engine = prepare_database(Settings(data_dir=Path(data_dir)), progress=False)
-    app = create_app(engine)
-    app.state.streams = StreamHub(fps=25.0)
-    print("TOKEN " + new_token(engine, "display", label="bench/layers.py"), flush=True)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
 @dataclass
 class Context:
     args: argparse.Namespace
     api_url: str
     token: str
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_api(data_dir: str) -> tuple[subprocess.Popen, str, str]:
-    import requests
-
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", "--data-dir", data_dir, "--port", str(port)],
-                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    token = ""
-    while not token:
-        line = proc.stdout.readline()
-        if not line:
-            raise SystemExit("API process ended before it was ready")
-        if line.startswith("TOKEN "):
-            token = line.split()[1]
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if requests.get(url + "/api/v1/health", timeout=2).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline:
-            raise SystemExit("API did not come up in 120 s")
-        time.sleep(0.2)
-    return proc, url, token
 
 
 # -- section: camera tiles ---------------------------------------------------------------------------
@@ -306,8 +255,6 @@ SECTIONS = [camera_tiles, flows_frame_time]  # tiles first: their RSS without th
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    ap.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--data-dir", help="demo database folder (reused between runs; default: a temporary one)")
     ap.add_argument("--windows", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=5.0)
@@ -316,12 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", default="3840x2160", help="wall size of the frame-time section")
     ap.add_argument("--only", choices=["cameras", "flows"], help="run one section only")
     args = ap.parse_args(argv)
-    if args.serve:
-        serve_main(args.data_dir, args.port)
-        return 0
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     with tempfile.TemporaryDirectory(prefix="layers-bench-") as tmp:
-        proc, url, token = start_api(args.data_dir or tmp)
+        proc, url, token = start_api(args.data_dir or tmp, streams_fps=25.0, label="bench/layers.py")
         try:
             ctx = Context(args, url, token)
             only = {"cameras": camera_tiles, "flows": flows_frame_time}.get(args.only)
@@ -329,8 +273,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("\n".join(section(ctx)), flush=True)
                 print()
         finally:
-            proc.terminate()
-            proc.wait(10)
+            stop_api(proc)
     return 0
 
 

@@ -385,6 +385,8 @@ class TrendPanel(Panel):
         s = self.series
         _label, unit = indicator_label(self._shown_indicator())
         pi.setLabel("left", self.left_axis_text())
+        # no values: no made-up 0.2 … 1.0 scale behind the 暂无数据 message
+        pi.getAxis("left").setStyle(showValues=bool(s is not None and s.years and s.has_values))
         if s is None or not s.years:
             self.curve.setData([], [])
             self.exit_line.hide()

@@ -119,6 +119,7 @@ def test_refresh_failing_keeps_the_curve_and_says_so(qtbot, make_trend, fake_api
     with qtbot.waitSignal(panel.trendFailed, timeout=5000):
         panel.update_region(dict(region, as_of="2021-01-05T08:00:00+08:00"))  # new data on the server
     assert len(panel.points()) == 7  # same region and indicator: last good curve stays
+    assert panel.plot.getPlotItem().getAxis("left").style["showValues"] is True
     assert "上次获取的数据" in panel.message_text()
 
 
@@ -136,6 +137,8 @@ def test_all_null_series_says_no_data(qtbot, make_trend, fake_api, region):
     with qtbot.waitSignal(panel.trendChanged, timeout=5000):
         panel.update_region(region)
     assert panel.message_text() == "该指标在此区域暂无数据"
+    left = panel.plot.getPlotItem().getAxis("left")
+    assert left.style["showValues"] is False  # no invented 0.2 … 1.0 scale behind the message
 
 
 def test_caption_stays_inside_the_plot(qtbot, make_trend, fake_api, region):
