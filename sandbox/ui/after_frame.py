@@ -3,7 +3,9 @@ last year's KPIs, the trend, the next prefetch) would otherwise take the CPU and
 API runs in this process) from the frame that shows the level the visitor clicked.
 
 `after_frame(fn)` runs `fn` on the GUI thread in the event-loop turn after the next paint event of
-any widget, or after `FALLBACK_MS` if nothing is painted (a hidden window, a test).
+any widget, or after `FALLBACK_MS` if nothing is painted (a hidden window, a test). A window shown but
+not yet exposed is about to paint its first frame: the fallback waits for it (up to `FIRST_FRAME_MS`),
+or a start-up whose GUI thread was busy past the fallback would run all the deferred work first.
 """
 
 from __future__ import annotations
@@ -12,12 +14,21 @@ import logging
 from typing import Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtGui import QGuiApplication
 
 __all__ = ["after_frame", "flush_after_frame", "FALLBACK_MS"]
 
 log = logging.getLogger(__name__)
 
 FALLBACK_MS = 100
+FIRST_FRAME_MS = 3000
+
+
+def _first_frame_pending() -> bool:
+    """A top-level window is shown but has not been exposed yet: its first paint is on the way."""
+    if not isinstance(QCoreApplication.instance(), QGuiApplication):
+        return False
+    return any(w.isVisible() and not w.isExposed() for w in QGuiApplication.topLevelWindows())
 
 
 class _AfterFrame(QObject):
@@ -25,7 +36,8 @@ class _AfterFrame(QObject):
         super().__init__(app)
         self._pending: list[Callable[[], None]] = []
         self._fallback = QTimer(self, singleShot=True, interval=FALLBACK_MS)
-        self._fallback.timeout.connect(self._flush)
+        self._fallback.timeout.connect(self._on_fallback)
+        self._waited = 0
         self._posted = False
         self._watching = False
 
@@ -42,8 +54,16 @@ class _AfterFrame(QObject):
             QTimer.singleShot(0, self._flush)
         return False
 
+    def _on_fallback(self) -> None:
+        if self._waited < FIRST_FRAME_MS and _first_frame_pending():
+            self._waited += FALLBACK_MS
+            self._fallback.start()
+            return
+        self._flush()
+
     def _flush(self) -> None:
         self._posted = False
+        self._waited = 0
         self._fallback.stop()
         if self._watching:
             self._watching = False

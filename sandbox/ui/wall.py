@@ -946,7 +946,9 @@ class WallWindow(QMainWindow):
         self._target = (st.map.region_code, st.map.year)
         self.dataApplied.emit()
         if not self.panels.trend_ready:  # pyqtgraph's import waits for the first data on screen
-            QTimer.singleShot(0, self.panels.ensure_trend)
+            # after the frame, not on the next turn: that turn comes before the paint, and pyqtgraph's
+            # import (≈0.5 s) would hold back the wall's first picture
+            after_frame(self.panels.ensure_trend)
         if self.preload and _PRELOAD is None:
             QTimer.singleShot(PRELOAD_DELAY_MS, self._preload_classes)
         children = [f.code for f in result.region_map.features if f.level != "village"]
