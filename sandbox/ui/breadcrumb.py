@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
-from sandbox.ui.navigation import Crumb, Navigation
+from sandbox.ui.navigation import Navigation
 
 __all__ = ["BreadcrumbBar", "SEPARATOR"]
 
@@ -34,7 +34,10 @@ class BreadcrumbBar(QFrame):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.back)
         lay.addWidget(self._crumbs_host, 1)
-        self._buttons: list[QPushButton] = []
+        self._buttons: list[QPushButton] = []  # the path's crumbs, as shown
+        self._pool: list[QPushButton] = []
+        self._seps: list[QLabel] = []
+        self._crumbs.addStretch(1)
         nav.events.changed.connect(self._rebuild)
         self._rebuild()
 
@@ -50,35 +53,56 @@ class BreadcrumbBar(QFrame):
         self.layout().setSpacing(px * 2)
 
     def _rebuild(self, *_) -> None:
-        while self._crumbs.count():
-            w = self._crumbs.takeAt(0).widget()
-            if w is not None:
-                w.hide()
-                w.setParent(None)
-                w.deleteLater()
-        self._buttons = []
+        """Show the path. Buttons and separators are reused (a drill changes texts, not widgets: a new
+        button is styled from the whole stylesheet, milliseconds each on the drill's critical path)."""
         stack = self.nav.stack
+        self._buttons = []
         for i, crumb in enumerate(stack):
+            current = i == len(stack) - 1
             if i:
-                self._add(QLabel(SEPARATOR, objectName="crumbSeparator"))
-            self._add(self._button(crumb, current=i == len(stack) - 1))
-        self._crumbs.addStretch(1)
+                sep = self._separator(i - 1)
+                sep.setVisible(True)
+            b = self._button(i)
+            name = "crumbCurrent" if current else "crumb"
+            if b.objectName() != name:  # the style rules differ: polish again
+                b.setObjectName(name)
+                b.style().unpolish(b)
+                b.style().polish(b)
+            b.setText(crumb.name)
+            b.setProperty("code", crumb.code)
+            b.setToolTip(crumb.code)
+            b.setCursor(Qt.CursorShape.ArrowCursor if current else Qt.CursorShape.PointingHandCursor)
+            b.setVisible(True)
+            self._buttons.append(b)
+        for b in self._pool[len(stack):]:
+            b.setVisible(False)
+        for sep in self._seps[max(0, len(stack) - 1):]:
+            sep.setVisible(False)
         self.back.setEnabled(self.nav.can_go_up)
         # Laid out now, not on the next event-loop turn: the frame showing the new level (painted
         # before that turn) would otherwise show the path half-built, then be painted again.
         self._crumbs.activate()
 
-    def _add(self, w: QWidget) -> None:
-        self._crumbs.addWidget(w)
-        w.setVisible(not self._crumbs_host.isHidden())  # a layout shows new children only one turn later
+    def _button(self, i: int) -> QPushButton:
+        """The i-th crumb button (made once; before the trailing stretch, after its separator)."""
+        while len(self._pool) <= i:
+            b = QPushButton(objectName="crumb")
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.clicked.connect(lambda _=False, b=b: self._clicked(b))
+            self._crumbs.insertWidget(self._crumbs.count() - 1, b)
+            self._pool.append(b)
+        return self._pool[i]
 
-    def _button(self, crumb: Crumb, *, current: bool) -> QPushButton:
-        b = QPushButton(crumb.name, objectName="crumbCurrent" if current else "crumb")
-        b.setProperty("code", crumb.code)
-        b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        b.setToolTip(crumb.code)
-        if not current:
-            b.setCursor(Qt.CursorShape.PointingHandCursor)
-            b.clicked.connect(lambda _=False, code=crumb.code: self.crumbClicked.emit(code))
-        self._buttons.append(b)
-        return b
+    def _separator(self, i: int) -> QLabel:
+        """The separator after crumb i (made once, placed between crumb i and crumb i + 1)."""
+        self._button(i + 1)
+        while len(self._seps) <= i:
+            j = len(self._seps)
+            sep = QLabel(SEPARATOR, objectName="crumbSeparator")
+            self._crumbs.insertWidget(self._crumbs.indexOf(self._pool[j + 1]), sep)
+            self._seps.append(sep)
+        return self._seps[i]
+
+    def _clicked(self, b: QPushButton) -> None:
+        if b.objectName() == "crumb":  # the current level is no link
+            self.crumbClicked.emit(str(b.property("code")))

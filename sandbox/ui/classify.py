@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 import sys
 import warnings
 from dataclasses import dataclass
@@ -63,13 +64,13 @@ class Classification:
         """Class of an arbitrary value under these bins (NO_DATA for None/NaN)."""
         if not _is_number(value) or not self.bins:
             return NO_DATA
-        import numpy as np
-
-        i = int(np.searchsorted(np.asarray(self.bins), float(value), side="left"))
+        i = bisect_left(self.bins, float(value))  # numpy's searchsorted(side='left'), per value
         return min(i, self.k - 1)
 
 
 def _is_number(v: object) -> bool:
+    if type(v) is float or type(v) is int:  # the JSON case, without the ABC check below
+        return math.isfinite(v)
     # numpy registers its integer and floating scalars as numbers.Real
     return isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v)
 

@@ -7,6 +7,7 @@ import threading
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QPushButton
 
 from sandbox.client.api import ApiError
 from sandbox.ui.theme import NO_DATA_COLOR, ramp
@@ -151,6 +152,16 @@ def test_breadcrumb_and_back_button_navigate_by_code(qtbot, make_wall, county_cl
         qtbot.mouseClick(wall.breadcrumb.back, Qt.MouseButton.LeftButton)
     settle(qtbot, wall)
     assert wall.breadcrumb.text() == "独山县" and not wall.breadcrumb.back.isEnabled()
+    shown = [b for b in wall.breadcrumb.findChildren(QPushButton) if b.isVisible() and b is not wall.breadcrumb.back]
+    assert [b.text() for b in shown] == ["独山县"] and shown[0].objectName() == "crumbCurrent"
+    n = len(wall.breadcrumb.findChildren(QPushButton))
+    drill(qtbot, wall, TOWN)
+    assert [b.text() for b in wall.breadcrumb.crumb_buttons()] == ["独山县", "百泉镇"]
+    assert len(wall.breadcrumb.findChildren(QPushButton)) == n  # crumbs are reused, not made per drill
+    with qtbot.waitSignal(wall.dataApplied, timeout=10000):  # a crumb that is not the current level: a link
+        qtbot.mouseClick(wall.breadcrumb.crumb_buttons()[0], Qt.MouseButton.LeftButton)
+    settle(qtbot, wall)
+    assert wall.state.map.region_code == COUNTY
 
 
 # -- the village panel ----------------------------------------------------------------------------------
