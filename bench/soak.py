@@ -11,12 +11,21 @@ and every `--drop-every` cycles a demo camera stalls or drops for a while.
 An hour-equivalent is 360 cycles (a drill every ten seconds, far busier than a real wall). The
 goal (issue 5): RSS slope ≤ 1 MB per hour-equivalent after warm-up; threads and fds flat.
 
+The warm-up is the first `--warmup` cycles, rounded up to an outage so that the slope is fitted
+over whole outage periods; the report gives the last cycle at which each bounded cache grew and
+names any that still grew after the warm-up. Beside RSS each sample records what is held: glibc's
+heap in use and kept free (QImage pixels are native memory, invisible to tracemalloc), Python's
+allocated blocks, the label-sprite, glyph and map-level caches; `--tracemalloc` adds what Python
+allocations grew between samples. RSS alone saws: the wall trims the heap when an outage ends and
+then touches the freed pages again; a leak shows as heap in use or Python blocks rising.
+
     python bench/soak.py [--cycles 1000] [--warmup 200] [--sample-every 50] [--outage-every 300]
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import random
 import signal
@@ -26,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,6 +100,8 @@ def main() -> int:
     p.add_argument("--outage-every", type=int, default=300)
     p.add_argument("--outage-s", type=float, default=6.0)
     p.add_argument("--drop-every", type=int, default=100)
+    p.add_argument("--tracemalloc", action="store_true",
+                   help="trace Python allocations; print what grew between samples (slow)")
     p.add_argument("--data-dir", type=Path, help="reuse a demo database here (default: a new temp dir)")
     args = p.parse_args()
 
@@ -139,12 +151,24 @@ def main() -> int:
     t0 = time.monotonic()
 
     def sample(cycle: int) -> None:
-        samples.append({"cycle": cycle, "t": time.monotonic() - t0, "rss": proc.memory_info().rss / 2**20,
-                        "threads": proc.num_threads(), "fds": proc.num_fds()})
-        print(f"soak: cycle {cycle} rss {samples[-1]['rss']:.1f} MB threads {samples[-1]['threads']} "
-              f"fds {samples[-1]['fds']}", file=sys.stderr, flush=True)
+        s = {"cycle": cycle, "t": time.monotonic() - t0, "rss": proc.memory_info().rss / 2**20,
+             "threads": proc.num_threads(), "fds": proc.num_fds(), "api_down": outage_until is not None}
+        s.update(memory_breakdown(win, client))
+        samples.append(s)
+        if tracemalloc.is_tracing():
+            snap = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+            if snaps:
+                for d in snap.compare_to(snaps[-1], "lineno")[:8]:
+                    if abs(d.size_diff) > 100_000:
+                        print(f"soak:   py {d}", file=sys.stderr, flush=True)
+            snaps[:] = [snap]
+        print("soak: " + " ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in s.items()),
+              file=sys.stderr, flush=True)
 
     outage_until = None
+    snaps: list = []
+    if args.tracemalloc:
+        tracemalloc.start(1)
     for cycle in range(args.cycles + 1):
         if cycle % args.sample_every == 0:
             sample(cycle)
@@ -194,6 +218,65 @@ def main() -> int:
     return 0
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                 "keepcost")]
+
+
+def _heap() -> dict:
+    """glibc's own account over all arenas: bytes in use (QImage pixels, Qt, numpy: native memory)
+    and bytes freed but kept. RSS also counts the kept pages that were touched again, which is why
+    it saws between outages (the wall trims the heap on recovery) while what is held stays flat."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = _MallInfo2
+        mi = libc.mallinfo2()
+    except (OSError, AttributeError):
+        return {}
+    return {"heap_used": (mi.uordblks + mi.hblkhd) / 2**20, "heap_free": mi.fordblks / 2**20}
+
+
+def _anonymous_mb() -> float:
+    try:
+        for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
+            if line.startswith("Anonymous:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def memory_breakdown(win, client) -> dict:
+    """Where the memory is, beside RSS: the pixel caches (QImage data is native: tracemalloc never
+    sees it), glibc's heap, Python's own blocks, the offline cache on disk."""
+    from sandbox.ui import map_layer, paint_cache
+
+    canvas = win.canvas
+    # The canvas's levels kept laid out and rendered (bounded by map_canvas.LAYER_CACHE + PREPARED_CACHE).
+    layers = [*getattr(canvas, "_layers", {}).values(), *getattr(canvas, "_prepared", {}).values()]
+    layer_bytes = sum(layer._base[1].image.sizeInBytes() for layer in layers if getattr(layer, "_base", None))
+    out = {
+        "anonymous": _anonymous_mb(),
+        "py_blocks_k": sys.getallocatedblocks() / 1000,
+        "sprites": map_layer.sprite_cache_info()["size"],
+        "sprites_mb": map_layer.sprite_cache_bytes() / 2**20,
+        "glyphs": paint_cache.glyph_cache_info()["size"],
+        "glyphs_mb": paint_cache.glyph_cache_bytes() / 2**20,
+        "layers": len(layers),
+        "layers_mb": layer_bytes / 2**20,
+        "window": f"{win.width()}x{win.height()}",
+    }
+    out.update(_heap())
+    if tracemalloc.is_tracing():
+        out["py_traced_mb"] = tracemalloc.get_traced_memory()[0] / 2**20
+    cache = getattr(client, "cache", None)
+    if cache is not None:
+        files = cache.entries()
+        out["disk_entries"] = len(files)
+    return out
+
+
 def _client(ApiClient, url: str, token: str, cache_dir: Path):
     """The client as the kiosk builds it: with the offline cache when the client has one."""
     from sandbox.client.cache import ResponseCache
@@ -214,29 +297,83 @@ def _install_extras(win, client, url: str, token: str) -> dict:
     return extras
 
 
+# What is bounded and counted at each sample: a cache that still grows after the warm-up is named
+# in the report (the warm-up must not hide growth).
+_CACHES = (("sprites", "label sprites"), ("glyphs", "glyph sprites"), ("layers", "map levels"),
+           ("disk_entries", "offline cache files (on disk, not RSS)"))
+
+
+def warm_window(samples: list[dict], args) -> list[dict]:
+    """The samples the slope is fitted over: from the first outage at or after `--warmup` cycles to
+    the end. Starting on an outage makes the window whole outage periods (RSS saws within one: the
+    wall trims the heap on recovery, then touches the freed pages again), so neither end of the
+    fit sits on a tooth's top or bottom."""
+    start = args.warmup
+    if args.outage_every and start % args.outage_every:
+        start += args.outage_every - start % args.outage_every
+    return [s for s in samples if s["cycle"] >= start]
+
+
+def last_growth(samples: list[dict], key: str) -> int | None:
+    """The cycle of the last sample at which `key` was higher than ever before (None: never counted)."""
+    best, at = None, None
+    for s in samples:
+        v = s.get(key)
+        if v is None:
+            return None
+        if best is None or v > best:
+            best, at = v, s["cycle"]
+    return at
+
+
 def report(samples: list[dict], args, outages: int, drops: int, failed: int, extras: list[str]) -> str:
-    warm = [s for s in samples if s["cycle"] >= args.warmup]
-    rss_slope = slope_per_hour([(s["cycle"], s["rss"]) for s in warm])
+    warm = warm_window(samples, args)
+    w0 = warm[0] if warm else samples[-1]
+
+    def slope(key: str) -> float:
+        return slope_per_hour([(s["cycle"], s[key]) for s in warm if key in s])
+
     thr = [s["threads"] for s in warm]
     fds = [s["fds"] for s in warm]
     hours = args.cycles / CYCLES_PER_HOUR
     lines = [
         f"Soak — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, {args.cycles} cycles "
         f"(≈ {hours:.1f} hour-equivalents at {CYCLES_PER_HOUR} cycles/h) in {samples[-1]['t'] / 60:.1f} min; "
-        f"{outages} API outages of {args.outage_s:.0f} s, {drops} camera drops; drill cycles that ended "
-        f"in an error (during outages): {failed}; wall extras: {', '.join(extras) or 'none'}.",
+        f"{outages} API outages of {args.outage_s:.0f} s (every {args.outage_every} cycles), {drops} camera "
+        f"drops; drill cycles that ended in an error (during outages): {failed}; wall extras: "
+        f"{', '.join(extras) or 'none'}.",
         "",
-        "| cycle | minutes | RSS (MB) | threads | fds |",
-        "|---:|---:|---:|---:|---:|",
+        "| cycle | minutes | RSS (MB) | heap in use / kept free (MB) | Python blocks (k) | label sprites (n / MB) "
+        "| map levels (n / MB) | threads | fds |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    step = max(1, len(samples) // 12)
+    step = max(1, len(samples) // 14)
     for s in samples[::step] + ([samples[-1]] if (len(samples) - 1) % step else []):
-        lines.append(f"| {s['cycle']} | {s['t'] / 60:.1f} | {s['rss']:.1f} | {s['threads']} | {s['fds']} |")
+        lines.append(
+            f"| {s['cycle']} | {s['t'] / 60:.1f} | {s['rss']:.1f} | {s.get('heap_used', 0):.0f} / "
+            f"{s.get('heap_free', 0):.0f} | {s['py_blocks_k']:.0f} | {s['sprites']} / {s['sprites_mb']:.1f} "
+            f"| {s['layers']} / {s['layers_mb']:.1f} | {s['threads']} | {s['fds']} |")
+    grown = []
+    for key, name in _CACHES:
+        at = last_growth(samples, key)
+        if at is not None:
+            grown.append((name, samples[-1][key], at))
+    late = [f"{name} (cycle {at})" for name, _n, at in grown if at > w0["cycle"]]
     lines += [
         "",
-        "| after warm-up (cycle ≥ %d) | measured | goal |" % args.warmup,
+        f"Warm-up: the first {w0['cycle']} cycles (`--warmup {args.warmup}`, rounded up to an outage so the fit "
+        "covers whole outage periods). Each cache's size at the end and the last cycle it grew: "
+        + "; ".join(f"{name} {n} at cycle {at}" for name, n, at in grown) + ". "
+        + (f"STILL GROWING AFTER THE WARM-UP: {', '.join(late)}." if late else "None grew after the warm-up."),
+        "",
+        f"| after warm-up (cycle ≥ {w0['cycle']}, {len(warm)} samples"
+        f"{'' if len(warm) > 1 else ': too few, run longer'}) | measured | goal |",
         "|---|---|---|",
-        f"| RSS slope | {rss_slope:+.2f} MB per hour-equivalent | ≤ 1 MB |",
+        f"| RSS at start / end of warm-up / end | {samples[0]['rss']:.1f} / {w0['rss']:.1f} / {samples[-1]['rss']:.1f} MB "
+        "| |",
+        f"| RSS slope | {slope('rss'):+.2f} MB per hour-equivalent | ≤ 1 MB |",
+        f"| heap in use (glibc) slope | {slope('heap_used'):+.2f} MB per hour-equivalent | what is held natively |",
+        f"| Python blocks slope | {slope('py_blocks_k'):+.1f} k per hour-equivalent | what is held by Python |",
         f"| threads min–max | {min(thr, default=0)}–{max(thr, default=0)} | flat |",
         f"| fds min–max | {min(fds, default=0)}–{max(fds, default=0)} | flat |",
     ]

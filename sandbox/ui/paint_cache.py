@@ -122,6 +122,11 @@ def glyph_cache_info() -> dict[str, int]:
     return {**_glyph_stats, "size": len(_GLYPHS)}
 
 
+def glyph_cache_bytes() -> int:
+    """Pixel bytes the glyph-sprite cache holds (native memory, which tracemalloc never sees: the soak reports it)."""
+    return sum(img.sizeInBytes() for img, _left, _top in list(_GLYPHS.values()))
+
+
 def _font_key(font: QFont) -> tuple:
     return font.family(), font.pixelSize(), font.bold(), font.weight(), font.italic()
 

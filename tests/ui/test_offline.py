@@ -269,3 +269,37 @@ def test_a_banner_on_a_1080p_wall_never_draws_the_fund_chain_over_itself(qtbot, 
     fresh.stop()
     wall.close()
     client.close()
+
+
+def test_a_second_outage_renders_no_new_label_and_holds_no_more_pixels(qtbot, served, display_token, tmp_path):
+    """Issue 5 (soak): the banner makes the map shorter, so an outage lays the level out again. The
+    label sprites are cached by content, so only the first outage may render any; from the second on
+    the caches hold the same pixels (RSS that still rises then is glibc re-touching freed pages)."""
+    from sandbox.ui import map_layer
+
+    client = ApiClient(served["server"].url, display_token, cache=ResponseCache(tmp_path / "cache"),
+                       status=ConnectionStatus())
+    wall = make_wall(qtbot, client)
+    wall.resize(1920, 1080)
+    settle(qtbot, wall)
+    fresh = freshness.install(wall, client, refresh_seconds=600)
+    full = wall.canvas.height()
+
+    def outage() -> None:
+        fresh.banner.show()
+        qtbot.waitUntil(lambda: wall.canvas.height() < full, timeout=5000)
+        qtbot.wait(100)  # the level laid out and painted at the shorter size
+        fresh.banner.hide()
+        qtbot.waitUntil(lambda: wall.canvas.height() == full, timeout=5000)
+        qtbot.wait(100)
+
+    outage()
+    misses, held = map_layer.sprite_cache_info()["misses"], map_layer.sprite_cache_bytes()
+    assert held > 0  # the labels on screen are in the cache
+    for _ in range(2):
+        outage()
+    assert map_layer.sprite_cache_info()["misses"] == misses
+    assert map_layer.sprite_cache_bytes() == held
+    fresh.stop()
+    wall.close()  # before the server's teardown
+    client.close()
