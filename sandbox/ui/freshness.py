@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import random
 import threading
@@ -15,6 +14,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from sandbox.client.api import ApiUnavailable
 from sandbox.client.status import ConnectionStatus, StatusSnapshot
+from sandbox.ui.heap import release_freed_memory
 from sandbox.ui.loader import describe_error
 from sandbox.ui.theme import Colors, Metrics, metrics_for_height
 
@@ -230,23 +230,7 @@ class Freshness(QObject):
             self.wall.banner.hide()
 
 
-def release_freed_memory() -> bool:
-    """Hand the heap glibc keeps after an outage's burst of failed requests back to the system.
 
-    An outage allocates and frees a few MB (error paths, retries, re-rendered banners); glibc keeps
-    the freed pages, so a wall that runs for weeks through many outages would creep upwards in RSS
-    without holding anything. False where there is no glibc."""
-    global _LIBC
-    if _LIBC is None:
-        try:
-            _LIBC = ctypes.CDLL("libc.so.6")
-            _LIBC.malloc_trim  # noqa: B018 - fails here, once, where the C library has none
-        except (OSError, AttributeError):
-            _LIBC = False
-    return bool(_LIBC) and bool(_LIBC.malloc_trim(0))
-
-
-_LIBC: Any = None
 
 
 def install(wall: Any, client: Any, refresh_seconds: float = 60.0, **kw: Any) -> Freshness:
