@@ -222,18 +222,23 @@ def test_a_client_without_status_is_judged_by_the_walls_own_outcomes(qtbot, fake
 
 
 
+def _wall_at_1080p(qtbot, served, display_token, tmp_path):
+    """A real wall on the served API at 1920×1080 with its offline cache, banner and refresh."""
+    client = ApiClient(served["server"].url, display_token, cache=ResponseCache(tmp_path / "cache"),
+                       status=ConnectionStatus())
+    wall = make_wall(qtbot, client)
+    wall.resize(1920, 1080)
+    settle(qtbot, wall)
+    return client, wall, freshness.install(wall, client, refresh_seconds=600)
+
+
 def test_an_outage_never_grows_the_window_nor_its_text(qtbot, served, display_token, tmp_path):
     """Issue 5 (soak): at 1080p the real wall's content needs ~1036 px; the offline banner and the red
     strip shown together (the moment before the red one is folded away) ask for more than the screen
     has. The window must not grow to fit them: a taller window means larger metrics, larger minimum
     sizes, a taller window again; every step re-rendered every label and layer at a new size (≈20 MB
     of RSS per outage in the soak) and pushed the wall off a real screen."""
-    client = ApiClient(served["server"].url, display_token, cache=ResponseCache(tmp_path / "cache"),
-                       status=ConnectionStatus())
-    wall = make_wall(qtbot, client)
-    wall.resize(1920, 1080)
-    settle(qtbot, wall)
-    fresh = freshness.install(wall, client, refresh_seconds=600)
+    client, wall, fresh = _wall_at_1080p(qtbot, served, display_token, tmp_path)
     metrics = wall.metrics
     for _ in range(3):
         fresh.banner.show()
@@ -277,12 +282,7 @@ def test_a_second_outage_renders_no_new_label_and_holds_no_more_pixels(qtbot, se
     the caches hold the same pixels (RSS that still rises then is glibc re-touching freed pages)."""
     from sandbox.ui import map_layer
 
-    client = ApiClient(served["server"].url, display_token, cache=ResponseCache(tmp_path / "cache"),
-                       status=ConnectionStatus())
-    wall = make_wall(qtbot, client)
-    wall.resize(1920, 1080)
-    settle(qtbot, wall)
-    fresh = freshness.install(wall, client, refresh_seconds=600)
+    client, wall, fresh = _wall_at_1080p(qtbot, served, display_token, tmp_path)
     full = wall.canvas.height()
 
     def outage() -> None:
