@@ -160,6 +160,8 @@ def kpi_figures(region: Mapping[str, Any] | None,
         note, tone = _delta_note(key, value, _num(prev.get(key)), unit, decimals)
         if previous is not None and value is not None and _num(prev.get(key)) is None:
             note = "上年无数据"
+        if key == "fund_arrival_rate" and value is None and ind:
+            note = "当年无资金下达记录"  # no allocation that year (a rate over nothing), not missing data
         out.append(KpiFigure(key, label, unit, value, decimals, note=note, tone=tone))
     return out
 

@@ -31,6 +31,13 @@ def test_null_is_no_data_never_zero(region):
     assert f["poverty_incidence"].display_text == "无数据"
     assert f["poor_villages"].display_text == "无数据"
     assert all(x.display_text == "无数据" for x in kpi_figures(None))
+    assert all(not x.note for x in kpi_figures(None))
+
+
+def test_a_year_with_no_allocation_says_so(region):
+    region["indicators"]["fund_arrival_rate"] = None  # the API's rate over no allocation that year
+    f = by_key(kpi_figures(region))["fund_arrival_rate"]
+    assert f.display_text == "无数据" and f.note == "当年无资金下达记录" and f.label == "当年资金到位率"
 
 
 def test_change_versus_last_year(region, make_region):
