@@ -29,11 +29,15 @@ def mask_phone(phone: str | None) -> str | None:
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
+COARSE_DECIMALS = 2  # 0.01° ≈ 1 km: which part of the village, not which house
+
+
 class PersonView:
     """Which person-level fields a role may receive, and how: "full", "masked" or "none" (dropped)."""
 
-    def __init__(self, names: str, ids: str, phones: str, records: bool):
+    def __init__(self, names: str, ids: str, phones: str, records: bool, places: str = "full"):
         self.names, self.ids, self.phones, self.records = names, ids, phones, records
+        self.places = places  # a household's location: "full", "coarse" (≈ 1 km, the village) or "none"
 
     @staticmethod
     def _apply(how: str, v, mask):
@@ -50,16 +54,24 @@ class PersonView:
     def phone(self, v):
         return self._apply(self.phones, v, mask_phone)
 
+    def place(self, lon, lat) -> tuple:
+        """A household's (lon, lat): a home's exact spot only for roles that visit it."""
+        if self.places == "full" or lon is None or lat is None:
+            return lon, lat
+        if self.places == "coarse":
+            return round(float(lon), COARSE_DECIMALS), round(float(lat), COARSE_DECIMALS)
+        return None, None
+
 
 _VIEWS = {
     Role.admin: PersonView("full", "full", "full", True),
     Role.leader: PersonView("full", "masked", "full", True),
-    Role.display: PersonView("masked", "masked", "masked", True),
-    Role.public: PersonView("masked", "masked", "masked", True),
+    Role.display: PersonView("masked", "masked", "masked", True, places="coarse"),
+    Role.public: PersonView("masked", "masked", "masked", True, places="coarse"),
     Role.cadre: PersonView("full", "masked", "full", True),
     # Aggregates only: endpoints refuse them person records, and should one ever pass a field
     # through this view anyway it comes out empty, not merely masked.
-    Role.delegation: PersonView("none", "none", "none", False),
+    Role.delegation: PersonView("none", "none", "none", False, places="none"),
 }
 
 

@@ -94,6 +94,7 @@ def test_display_sees_masked_household_fields(api, tokens):
         assert re.fullmatch(r"\d{6}\*{8}[\dX]{4}", it["id_number"])
         assert "*" in it["head_name"]
         assert re.fullmatch(r"\d{3}\*{4}\d{4}", it["phone"])
+        assert it["lon"] == round(it["lon"], 2) and it["lat"] == round(it["lat"], 2)  # ≈ 1 km, not the house
     detail = api.get(f"/api/v1/households/{items[0]['id']}", headers=auth(tokens["display"])).json()
     assert all("*" in m["id_number"] for m in detail["members_detail"])
 
@@ -104,6 +105,7 @@ def test_leader_sees_full_names_but_masked_ids_admin_sees_all(api, tokens):
     assert "*" not in leader["head_name"] and leader["head_name"] == admin["head_name"]
     assert "*" in leader["id_number"]
     assert ID_FULL.fullmatch(admin["id_number"])
+    assert leader["lon"] == admin["lon"] and admin["lon"] != round(admin["lon"], 2)  # leaders visit: the spot
 
 
 def test_delegation_checkins_carry_no_people(api, tokens):

@@ -30,6 +30,7 @@ Reader = Annotated[Caller, Depends(_record_reader)]
 
 def _household_out(h: Household, hy: HouseholdYear | None, caller: Caller) -> dict:
     view = person_view(caller.role)
+    lon, lat = view.place(h.lon, h.lat)
     return {
         "id": h.id, "household_number": h.household_number, "village_code": h.village_code,
         "head_name": view.name(h.head_name), "id_number": view.id_number(h.id_number),
@@ -38,7 +39,7 @@ def _household_out(h: Household, hy: HouseholdYear | None, caller: Caller) -> di
         "identified_year": h.identified_year,
         "main_cause": h.main_cause, "main_cause_zh": PovertyCause(h.main_cause).label_zh,
         "exit_batch": h.exit_batch, "exit_batch_zh": ExitBatch(h.exit_batch).label_zh,
-        "lon": h.lon, "lat": h.lat,
+        "lon": lon, "lat": lat,
         "year": hy.year if hy else None,
         "status": hy.status if hy else None,
         "status_zh": HouseholdStatus(hy.status).label_zh if hy else None,
