@@ -115,6 +115,16 @@ def test_delegation_checkins_carry_no_people(api, tokens):
     assert all(set(r) <= {"id", "at", "lon", "lat", "village_code", "effective"} for r in rows)
 
 
+def test_a_wall_is_not_told_whose_home_a_checkin_was_at(api, tokens):
+    """A visit's exact point plus the household would give the house's location, which the display
+    role only gets to ≈ 1 km: the wall gets the point, not whose home it was; a leader gets both."""
+    params = {"region": "522726", "since": "2017-11-01T00:00:00"}
+    shown = api.get("/api/v1/checkins", params=params, headers=auth(tokens["display"])).json()
+    led = api.get("/api/v1/checkins", params=params, headers=auth(tokens["leader"])).json()
+    assert shown and all("household_id" not in r and "lon" in r for r in shown)
+    assert led and all("household_id" in r for r in led)
+
+
 def test_openapi_is_served(api):
     spec = api.get("/openapi.json").json()
     assert "/api/v1/regions/{code}" in spec["paths"]

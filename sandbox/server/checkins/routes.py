@@ -57,8 +57,10 @@ def list_checkins(session: SessionDep, caller: Reader, region: Annotated[str, Qu
         item = {"id": c.id, "at": c.at.isoformat(), "lon": c.lon, "lat": c.lat, "village_code": c.village_code,
                 "effective": c.effective}
         if caller.role is not Role.delegation:
-            item.update(cadre_id=c.cadre_id, cadre=view.name(cadre_name), household_id=c.household_id,
-                        note=c.note, distance_m=c.distance_m, source_crs=c.source_crs)
+            item.update(cadre_id=c.cadre_id, cadre=view.name(cadre_name), note=c.note, distance_m=c.distance_m,
+                        source_crs=c.source_crs)
+            if view.places == "full":  # a visit's exact point and whose home it was: the house's location
+                item["household_id"] = c.household_id
         out.append(item)
     return out
 
