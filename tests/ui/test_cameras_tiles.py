@@ -68,15 +68,14 @@ def wait_state(qtbot, tile, state, timeout=15000):
     qtbot.waitUntil(lambda: tile.state == state, timeout=timeout)
 
 
-class SilentServer:
-    """Accepts TCP connections and never sends a byte (a hung camera or proxy)."""
+class _LocalServer:
+    """A TCP listener on 127.0.0.1 that hands every connection to `on_connection` (on its accept thread)."""
 
-    def __init__(self) -> None:
+    def __init__(self, backlog: int = 64) -> None:
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
+        self.sock.listen(backlog)
         self.port = self.sock.getsockname()[1]
-        self.accepted: list[tuple[float, socket.socket]] = []
         self._closed = False
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -86,11 +85,28 @@ class SilentServer:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
-            self.accepted.append((time.monotonic(), conn))
+            self.on_connection(conn)
+
+    def on_connection(self, conn: socket.socket) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
 
     def close(self) -> None:
         self._closed = True
         self.sock.close()
+
+
+class SilentServer(_LocalServer):
+    """Accepts TCP connections and never sends a byte (a hung camera or proxy)."""
+
+    def __init__(self) -> None:
+        self.accepted: list[tuple[float, socket.socket]] = []
+        super().__init__()
+
+    def on_connection(self, conn: socket.socket) -> None:
+        self.accepted.append((time.monotonic(), conn))
+
+    def close(self) -> None:
+        super().close()
         for _, c in self.accepted:
             c.close()
 
@@ -371,19 +387,14 @@ def test_a_tile_deleted_while_streaming_leaves_no_worker_running(policy, cameras
 
 # -- other cameras' ways of sending MJPEG ------------------------------------------------------------
 
-class ColourCamera:
+class ColourCamera(_LocalServer):
     """An MJPEG camera of one solid colour at a time (switchable), over HTTP/1.1 chunked with the parts
     cut across chunk boundaries and several in one chunk, or over HTTP/1.0 with a body that ends at close."""
 
     def __init__(self, chunked: bool) -> None:
         self.chunked = chunked
         self.colour = (200, 30, 30)
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        self._closed = False
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(backlog=8)
 
     def _frame(self) -> bytes:
         import numpy as np
@@ -394,13 +405,8 @@ class ColourCamera:
         jpeg = simplejpeg.encode_jpeg(img, quality=90, colorspace="RGB")
         return b"--cam\r\nContent-Type: image/jpeg\r\n\r\n" + jpeg + b"\r\n"  # no Content-Length: boundary scan
 
-    def _accept(self) -> None:
-        while not self._closed:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+    def on_connection(self, conn: socket.socket) -> None:
+        threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
         try:
@@ -423,10 +429,6 @@ class ColourCamera:
             pass
         finally:
             conn.close()
-
-    def close(self) -> None:
-        self._closed = True
-        self.sock.close()
 
 
 @pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "close-delimited"])
