@@ -387,6 +387,8 @@ class TrendPanel(Panel):
         pi.setLabel("left", self.left_axis_text())
         # no values: no made-up 0.2 … 1.0 scale behind the 暂无数据 message
         pi.getAxis("left").setStyle(showValues=bool(s is not None and s.years and s.has_values))
+        # no years yet: the bottom axis's made-up 0.2 … 0.8 are not drawn (kept for layout: same height)
+        pi.getAxis("bottom").setTextPen(pg.mkPen(PanelColors.muted if s is not None and s.years else "#00000000"))
         if s is None or not s.years:
             self.curve.setData([], [])
             self.exit_line.hide()

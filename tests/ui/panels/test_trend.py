@@ -31,6 +31,16 @@ def loaded(qtbot, panel):
     return panel
 
 
+def test_before_any_data_the_axes_invent_no_scale(qtbot, make_trend, fake_api):
+    panel = make_trend(fake_api)
+    qtbot.waitExposed(panel)
+    qtbot.wait(50)  # painted while the test holds the panel
+    pi = panel.plot.getPlotItem()
+    assert panel.message_text() == "等待区域数据…"
+    assert pi.getAxis("left").style["showValues"] is False
+    assert pi.getAxis("bottom").textPen().color().alpha() == 0  # its made-up 0.2 … 0.8 are not drawn
+
+
 def test_seven_points_and_the_exit_line_for_incidence(qtbot, make_trend, fake_api, region):
     panel = make_trend(fake_api)
     with qtbot.waitSignal(panel.trendChanged, timeout=5000):
