@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 import sys
 import warnings
+from bisect import bisect_left
 from dataclasses import dataclass
 from numbers import Real
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from sandbox.ui.fmt import format_number
+
 if TYPE_CHECKING:  # numpy loads with the first classification, not before the wall's first frame
     import numpy as np
-
-from sandbox.ui.fmt import format_number
 
 __all__ = [
     "Classification", "classify", "classify_over", "legend_labels", "preload", "preloaded", "needs_mapclassify",

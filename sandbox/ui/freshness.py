@@ -230,9 +230,6 @@ class Freshness(QObject):
             self.wall.banner.hide()
 
 
-
-
-
 def install(wall: Any, client: Any, refresh_seconds: float = 60.0, **kw: Any) -> Freshness:
     """Add the periodic refresh and the offline banner to a WallWindow; returns the controller."""
     return Freshness(wall, client, refresh_seconds, **kw)
