@@ -26,6 +26,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
 from sandbox.geo.crs import wgs84_to_gcj02_xy
+from sandbox.server.checkins.geofence import county_fence
 from sandbox.store import queries
 from sandbox.store.checkins import CHINA_TZ, active_pairs
 from sandbox.store.db import session_factory
@@ -54,6 +55,7 @@ class CheckinSimulator:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pairs: list[tuple[int, int, str, float, float]] = []
+        self._fence = None  # the county outline: a plausible check-in is inside it
         self.posted = 0  # 201s
         self.rejected = 0  # 4xx: logged, the simulator goes on
         self.failed = 0  # network errors, 5xx
@@ -70,6 +72,7 @@ class CheckinSimulator:
                 log.warning("check-in simulator not started: the database is not a demo dataset")
                 return self
             self._pairs = active_pairs(session, self.pool)
+            self._fence = county_fence(session)
             if self._token is None:
                 self._token = create_token(session, "admin", None, _LABEL)
                 self._own_token = True
@@ -123,13 +126,18 @@ class CheckinSimulator:
     def make_checkin(self) -> dict:
         """One plausible check-in body for a random assigned household."""
         cadre_id, household_id, _village, lon, lat = self._rng.choice(self._pairs)
-        if self._rng.random() < 0.95:
-            r = abs(self._rng.gauss(0, 60))  # metres from the house
-        else:
-            r = self._rng.uniform(800, 2500)  # checked in from elsewhere: not effective
-        angle = self._rng.uniform(0, 2 * np.pi)
-        plon = lon + r * np.cos(angle) / (111_320 * np.cos(np.radians(lat)))
-        plat = lat + r * np.sin(angle) / 110_540
+        plon, plat = lon, lat  # at the house, if no drawn point lands inside the county
+        for _ in range(8):  # a house near the county line: a point drawn off it would be rejected (422)
+            if self._rng.random() < 0.95:
+                r = abs(self._rng.gauss(0, 60))  # metres from the house
+            else:
+                r = self._rng.uniform(800, 2500)  # checked in from elsewhere: not effective
+            angle = self._rng.uniform(0, 2 * np.pi)
+            x = lon + r * np.cos(angle) / (111_320 * np.cos(np.radians(lat)))
+            y = lat + r * np.sin(angle) / 110_540
+            if self._fence is None or self._fence.contains(x, y):
+                plon, plat = x, y
+                break
         crs = "GCJ-02" if self._rng.random() < 0.8 else "WGS-84"
         if crs == "GCJ-02":
             x, y = wgs84_to_gcj02_xy(np.array([plon]), np.array([plat]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import time
 
+import numpy as np
 import pytest
 from sqlalchemy import delete, func, select
 
@@ -72,6 +73,20 @@ def test_simulated_bodies_are_plausible(server, demo_engine):
     crs = [b["point"]["crs"] for b in bodies]
     assert 100 < crs.count("GCJ-02") < 200 and crs.count("WGS-84") > 5
     assert all(b["at"].endswith("+08:00") and b["photos"] == [] and b["note"] for b in bodies)
+    # every point inside the county, as the server's fence judges it (1 in 20 jumps 0.8–2.5 km away)
+    from sandbox.geo.crs import gcj02_to_wgs84_xy
+    from sandbox.server.checkins.geofence import county_fence
+    from sandbox.store.db import session_factory
+
+    with session_factory(demo_engine)() as session:
+        fence = county_fence(session)
+    many = [sim.make_checkin()["point"] for _ in range(3000)]
+    for pt in many:
+        lon, lat = pt["lon"], pt["lat"]
+        if pt["crs"] == "GCJ-02":
+            x, y = gcj02_to_wgs84_xy(np.array([lon]), np.array([lat]))
+            lon, lat = float(x[0]), float(y[0])
+        assert fence.contains(lon, lat), pt
     # a given token is not the simulator's to revoke
     with demo_engine.connect() as conn:
         assert conn.scalar(select(ApiToken.revoked_at).where(ApiToken.token_hash == hash_token(token))) is None
