@@ -190,8 +190,8 @@ class NativeDrill:
 
         canvas = self.win.canvas
         try:
-            pos = canvas.region_center(code).toPoint()
-        except KeyError:
+            pos = canvas.drill_point(code).toPoint()  # not on a project marker over the region
+        except (KeyError, AttributeError):
             return False
         if canvas.region_at(pos) != code:
             return False

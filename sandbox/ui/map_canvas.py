@@ -201,6 +201,23 @@ class MapCanvas(QWidget):
             raise KeyError(code)
         return QPointF(*self._fit.to_screen(*self._projection.forward(*f.label_point)))
 
+    def drill_point(self, code: str) -> QPointF:
+        """A widget position whose click drills into `code`: its label point, or when a marker or mark
+        covers that, the nearest free point of the region (a click on a marker opens the marker's card)."""
+        centre = self.region_center(code)
+        path = self._layer.paths.get(code)
+        if path is None:
+            raise KeyError(code)
+        box = path.boundingRect()
+        step = max(4.0, min(box.width(), box.height()) / 24)
+        for ring in range(0, 48):
+            for i in range(-ring, ring + 1):
+                for j in (-ring, ring) if abs(i) != ring else range(-ring, ring + 1):
+                    p = QPointF(QPointF(centre.x() + i * step, centre.y() + j * step).toPoint())  # a pixel: clicks are
+                    if self.region_at(p) == code and self.overlay_at(p) is None:
+                        return p
+        raise KeyError(code)
+
     def region_path(self, code: str) -> QPainterPath:
         return QPainterPath(self._layer.paths[code])
 

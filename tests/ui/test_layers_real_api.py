@@ -115,6 +115,21 @@ def test_clicking_a_marker_opens_the_project_card(qtbot, wall):
     assert not card.isVisible() and layer.selected is None and wall.state.map.region_code == COUNTY
 
 
+def test_drill_point_is_free_of_markers_and_drills(qtbot, wall):
+    """A region whose label point lies under a project marker: its drill point is inside the region and
+    off every marker, and a click there drills instead of opening a card."""
+    canvas = wall.canvas
+    covered = [c["code"] for c in wall.state.region["children"]
+               if canvas.overlay_at(canvas.region_center(c["code"])) is not None]
+    assert covered, "no town's label point is under a marker: the test needs a layout with one"
+    code = covered[0]
+    pos = canvas.drill_point(code)
+    assert canvas.region_at(pos) == code and canvas.overlay_at(pos) is None
+    with qtbot.waitSignal(wall.dataApplied, timeout=60000):
+        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=pos.toPoint())
+    assert wall.state.map.region_code == code and not wall.project_card.isVisible()
+
+
 def test_fund_chain_reconciles_with_the_payments_table(wall, demo_engine):
     from sandbox.store.models import FundAllocation, FundPayment
 
