@@ -19,28 +19,47 @@ __all__ = ["WidgetCache", "SnapshotEffect", "draw_outline_text", "glyph_cache_in
 
 
 class WidgetCache:
-    """One widget's painting as an image, reused while its key (size, pixel ratio, `extra`) holds."""
+    """One widget's painting as an image, reused while its key (size, pixel ratio, `extra`) holds.
 
-    __slots__ = ("_key", "_image", "renders", "opaque")
+    With `keep` > 1 the last `keep` paintings are kept by key, so a picture shown before (the level one
+    drilled out of) or painted ahead (`image()` called before the widget shows it: the levels a drill
+    is likely to open next) costs one blit. Only for keys that say everything the picture depends on:
+    `invalidate()` then forgets which one is current, not the kept ones.
+    """
 
-    def __init__(self, *, opaque: bool = False):
+    __slots__ = ("_key", "_image", "_kept", "_keep", "renders", "opaque")
+
+    def __init__(self, *, opaque: bool = False, keep: int = 1):
         self._key: tuple | None = None
         self._image: QImage | None = None
+        self._keep = max(1, keep)
+        self._kept: OrderedDict[tuple, QImage] = OrderedDict()
         self.renders = 0  # tests: a repaint without a change renders nothing new
         self.opaque = opaque  # the painting covers every pixel: stored without alpha, blitted as a copy
 
     def invalidate(self) -> None:
         self._image = None
 
+    def clear(self) -> None:
+        """Forget every painting, kept ones too."""
+        self._image = None
+        self._kept.clear()
+
     @property
     def valid(self) -> bool:
         return self._image is not None
+
+    def kept(self) -> int:
+        return len(self._kept)
 
     def image(self, widget: QWidget, dpr: float, draw: Callable[[QPainter], None], extra: tuple = ()) -> QImage:
         """The cached painting of `widget` at pixel ratio `dpr` (`draw` paints it when needed)."""
         w, h = widget.width(), widget.height()
         key = (w, h, dpr, extra)
-        if self._image is None or self._key != key:
+        if self._image is not None and self._key == key:
+            return self._image
+        img = self._kept.get(key) if self._keep > 1 else None
+        if img is None:
             fmt = QImage.Format.Format_RGB32 if self.opaque else QImage.Format.Format_ARGB32_Premultiplied
             img = QImage(max(1, math.ceil(w * dpr)), max(1, math.ceil(h * dpr)), fmt)
             img.setDevicePixelRatio(dpr)
@@ -51,9 +70,14 @@ class WidgetCache:
                 draw(q)
             finally:
                 q.end()
-            self._image, self._key = img, key
             self.renders += 1
-        return self._image
+        if self._keep > 1:
+            self._kept[key] = img
+            self._kept.move_to_end(key)
+            while len(self._kept) > self._keep:
+                self._kept.popitem(last=False)
+        self._image, self._key = img, key
+        return img
 
     def paint(self, widget: QWidget, p: QPainter, draw: Callable[[QPainter], None], extra: tuple = (),
               region: QRegion | None = None) -> None:
@@ -218,14 +242,19 @@ class SnapshotEffect(QGraphicsEffect):
 
     With a `backdrop` (see sandbox.ui.wall._Backdrop) the image includes what the backdrop shows
     under the widget, so it covers every pixel: the backdrop leaves that rectangle out.
+
+    The last `keep` images are kept by state: going back a level (the header, path and legend of the
+    level before) costs a blit.
     """
 
-    def __init__(self, widget: QWidget, backdrop=None):
+    def __init__(self, widget: QWidget, backdrop=None, keep: int = 3):
         super().__init__(widget)
         self._widget = widget
         self.backdrop = backdrop
         self._key: tuple | None = None
         self._image: QImage | None = None
+        self._keep = max(1, keep)
+        self._kept: OrderedDict[tuple, QImage] = OrderedDict()
         self.renders = 0
 
     def state(self) -> tuple:
@@ -236,12 +265,16 @@ class SnapshotEffect(QGraphicsEffect):
 
     def invalidate(self) -> None:
         self._image = None
+        self._kept.clear()
         self.update()
 
     def draw(self, painter: QPainter) -> None:
         dev = painter.device()
         dpr = dev.devicePixelRatioF() if dev is not None else 1.0
         key = (self.state(), dpr)
+        if (self._image is None or key != self._key) and key in self._kept:
+            self._image, self._key = self._kept[key], key
+            self._kept.move_to_end(key)
         if self._image is None or key != self._key:
             offset = QPoint()  # filled in by Qt; (0, 0) without padding
             pm = self.sourcePixmap(Qt.CoordinateSystem.LogicalCoordinates, offset, QGraphicsEffect.PixmapPadMode.NoPad)
@@ -261,4 +294,8 @@ class SnapshotEffect(QGraphicsEffect):
                 q.end()
             self._image, self._key = img, key
             self.renders += 1
+            if self._keep > 1:
+                self._kept[key] = img
+                while len(self._kept) > self._keep:
+                    self._kept.popitem(last=False)
         painter.drawImage(0, 0, self._image)

@@ -802,8 +802,8 @@ class WallWindow(QMainWindow):
         self._prepare_timer.start(0)
 
     def _prepare_next(self) -> None:
-        """Render one prefetched level ahead of its drill (one per event-loop turn, never mid-animation):
-        the click then shows pixels that already exist."""
+        """Render one prefetched level ahead of its drill, its map and its panels' pictures (one per
+        event-loop turn, never mid-animation): the click then shows pixels that already exist."""
         if not self._to_prepare or not self.isVisible():
             return
         if self.canvas.animating or self.state.loading:
@@ -813,6 +813,8 @@ class WallWindow(QMainWindow):
         ready = self.prefetcher.get(code, self.state.map.year)
         if ready is not None and ready.village is None:
             self.canvas.prepare(str(ready.region.get("code") or code), ready.region_map, ready.series)
+            self.kpis.paint_ahead(ready.region)  # and the panels' pictures of that level
+            self.panels.paint_ahead(ready.region)
         if self._to_prepare:
             self._prepare_timer.start(0)
 

@@ -246,6 +246,26 @@ def test_a_drill_makes_each_panel_image_once_and_complete(qtbot, make_wall, coun
     assert {k: e.renders - before[k] for k, e in effects.items()} == first
 
 
+def test_going_back_a_level_blits_the_panels_of_the_level_before(qtbot, make_wall, county_client):
+    """Header and legend keep the pictures of the last levels: Esc back to the county makes them
+    none anew, and they are the county's pictures (the same pixels as before the drill)."""
+    wall = make_wall(county_client, animate=False)
+    panels = {"header": wall.header, "breadcrumb": wall.breadcrumb, "legend": wall.legend}
+    county = {k: w.grab().toImage() for k, w in panels.items()}
+    with qtbot.waitSignal(wall.dataApplied, timeout=10000):
+        qtbot.mouseClick(wall.canvas, Qt.MouseButton.LeftButton, pos=wall.canvas.region_center(town_code(0)).toPoint())
+    town = {k: w.grab().toImage() for k, w in panels.items()}
+    assert all(town[k] != county[k] for k in panels)
+    renders = {k: w.graphicsEffect().renders for k, w in panels.items()}
+    with qtbot.waitSignal(wall.dataApplied, timeout=10000):
+        qtbot.keyClick(wall, Qt.Key.Key_Escape)
+    assert wall.state.map.region_code == COUNTY
+    assert {k: w.grab().toImage() for k, w in panels.items()} == county
+    made = {k: w.graphicsEffect().renders - renders[k] for k, w in panels.items()}
+    # the path keeps the town's crumb hidden for reuse: a state of its own, made once
+    assert made == {"header": 0, "breadcrumb": 1, "legend": 0}
+
+
 def test_the_first_frame_of_a_drill_already_shows_the_new_level(qtbot, make_wall, county_client):
     wall = make_wall(county_client)
     town = town_code(0)

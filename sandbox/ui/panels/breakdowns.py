@@ -66,6 +66,9 @@ class ExitBatchChart(PaintedWidget):
         self.rows = rows
         self.invalidate()
 
+    def content_key(self) -> object:
+        return "batch", None if self.rows is None else tuple(self.rows)
+
     def _row_h(self, minimum: bool = False) -> int:
         line = int(_line_h(self.scaled_font(18))) + self.metrics.px(2)
         return line if minimum else max(self.metrics.px(30), line)
@@ -142,6 +145,9 @@ class CauseDonut(PaintedWidget):
         self.rows = rows
         self.breakdown: CauseBreakdown | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def content_key(self) -> object:
+        return "cause", self.breakdown, self.rows
 
     def set_breakdown(self, breakdown: CauseBreakdown | None) -> None:
         self.breakdown = breakdown
@@ -256,6 +262,9 @@ class GuaranteeChart(PaintedWidget):
         self.rows: list[GuaranteeRow] = []
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
+    def content_key(self) -> object:
+        return "guarantee", tuple(self.rows)
+
     def set_rows(self, rows: list[GuaranteeRow]) -> None:
         self.rows = list(rows)
         self.invalidate()
@@ -351,7 +360,17 @@ class _RegionPanel(Panel):
         self.set_as_of(region.get("as_of"))
         self._apply(region)
 
-    def _apply(self, region: Mapping[str, Any]) -> None:  # pragma: no cover - abstract
+    def _apply(self, region: Mapping[str, Any]) -> None:
+        for name, value in self._chart_data(region).items():
+            setattr(self.chart, name, value)
+        self.chart.invalidate()
+
+    def paint_ahead(self, region: Mapping[str, Any]) -> None:
+        """Paint the chart `update_region(region)` will show, ahead of it (see PaintedWidget.paint_ahead)."""
+        self.chart.paint_ahead(**self._chart_data(region))
+
+    def _chart_data(self, region: Mapping[str, Any]) -> dict:  # pragma: no cover - abstract
+        """The chart's data attributes for `region` (what its setter would set)."""
         raise NotImplementedError
 
 
@@ -362,8 +381,8 @@ class ExitBatchPanel(_RegionPanel):
         self.chart = ExitBatchChart()
         super().__init__("五个一批 脱贫路径", self.chart, parent)
 
-    def _apply(self, region):
-        self.chart.set_rows(exit_batch_rows(region))
+    def _chart_data(self, region):
+        return {"rows": exit_batch_rows(region)}
 
 
 class CausePanel(_RegionPanel):
@@ -374,8 +393,8 @@ class CausePanel(_RegionPanel):
         self.chart = CauseDonut(rows=top + 1)
         super().__init__("致贫原因构成", self.chart, parent)
 
-    def _apply(self, region):
-        self.chart.set_breakdown(cause_breakdown(region, self.top))
+    def _chart_data(self, region):
+        return {"breakdown": cause_breakdown(region, self.top)}
 
 
 class GuaranteePanel(_RegionPanel):
@@ -385,5 +404,5 @@ class GuaranteePanel(_RegionPanel):
         self.chart = GuaranteeChart()
         super().__init__("两不愁三保障", self.chart, parent)
 
-    def _apply(self, region):
-        self.chart.set_rows(guarantee_rows(region))
+    def _chart_data(self, region):
+        return {"rows": list(guarantee_rows(region))}

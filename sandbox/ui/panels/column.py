@@ -113,6 +113,12 @@ class PanelsColumn(QWidget):
         if self._trend is not None:
             self._trend.update_region(self.region)
 
+    def paint_ahead(self, region: Mapping[str, Any] | None) -> None:
+        """Paint ahead the structure charts `update_region(region)` will show (the trend is left out)."""
+        if region:
+            for panel in (self.exit_batch, self.causes, self.guarantee):
+                panel.paint_ahead(region)
+
     def set_metrics(self, metrics: Metrics) -> None:
         self.metrics = metrics
         self.layout().setSpacing(metrics.px(10))

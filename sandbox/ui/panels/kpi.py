@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol
 
@@ -15,7 +16,7 @@ from sandbox.ui.fmt import NO_DATA_TEXT
 from sandbox.ui.panels.model import KpiFigure, as_of_text, kpi_figures, number_text
 from sandbox.ui.paint_cache import WidgetCache, font_metrics
 from sandbox.ui.panels.paint import (
-    Composition, PaintedWidget, PanelColors, TextItem, draw_text, fit_font, text_width,
+    PICTURES_KEPT, Composition, PaintedWidget, PanelColors, TextItem, draw_text, fit_font, text_width,
 )
 from sandbox.ui.panels.worker import BackgroundCall
 from sandbox.ui.theme import Metrics, metrics_for_height
@@ -73,9 +74,9 @@ class KpiCard(PaintedWidget):
         self._anim.finished.connect(self._on_finished)
         self._start: float = 0.0
         self._t0 = 0.0
-        self.still_pixels = WidgetCache()  # while counting: everything but the number and its unit
+        self.still_pixels = WidgetCache(keep=PICTURES_KEPT)  # while counting: all but the number and unit
         self.face_pixels = WidgetCache()  # the card itself, whatever it shows
-        self._layout_cache: tuple[tuple, _CardLayout] | None = None
+        self._layouts: OrderedDict[tuple, _CardLayout] = OrderedDict()  # per figure; ahead ones too
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     # -- figures ----------------------------------------------------------------------------------
@@ -92,6 +93,10 @@ class KpiCard(PaintedWidget):
         shown = self._shown
         if self.animating and time.monotonic() - self._t0 >= self._anim.duration() / 1000.0:
             shown = f.value  # the count is over even if its last timer tick has not run (screenshots)
+        return self._text_of(shown)
+
+    def _text_of(self, shown: float) -> str:
+        f = self.figure
         text = number_text(shown, f.decimals)
         if f.total is not None:
             text += f" / {number_text(f.total, 0)}"
@@ -125,6 +130,38 @@ class KpiCard(PaintedWidget):
             self._from_text = ""
         self.invalidate()
 
+    def content_key(self) -> object:
+        return "kpi", self.figure, self._from_text, self._shown
+
+    def paint_ahead_figure(self, figure: KpiFigure, *, animate: bool = True) -> bool:
+        """Paint ahead what `set_figure(figure, animate=animate)` will show first (once a count running
+        now has ended): the counting card's still part (card, label, note), or the whole card when it
+        will not count."""
+        shown = self.figure.value if self.animating else self._shown
+        if figure.value == self.figure.value and figure.total == self.figure.total:
+            return not self.animating and self.paint_ahead(figure=figure)
+        if not (animate and figure.value is not None and shown != figure.value):
+            return self.paint_ahead(figure=figure, _shown=figure.value, _from_text="")
+        if not self.isVisible() or self.width() <= 0:
+            return False
+        saved = (self.figure, self._from_text)
+        try:
+            self._from_text = self._text_of(shown) if shown is not None else ""
+            self.figure = figure
+            comp = self.compose(float(self.width()), float(self.height()))
+            still, key = self._still(comp)
+            self.still_pixels.image(self, self.devicePixelRatioF(),
+                                    lambda q: self._paint_all(q, Composition(still, comp.shapes)), key)
+        finally:
+            self.figure, self._from_text = saved
+        return True
+
+    def _still(self, comp: Composition) -> tuple[list[TextItem], tuple]:
+        """What stays put while the number counts, and its key in `still_pixels`."""
+        still = [t for t in comp.texts if t.name not in ("number", "unit")]
+        under = self._backdrop.under_key(self) if self._backdrop is not None else None
+        return still, (tuple((t.text, t.font.key(), t.rect.getRect(), t.color) for t in still), under, self.metrics)
+
     def composition(self) -> Composition:
         if self.animating:
             self._cache = None  # the number depends on the clock while counting
@@ -133,7 +170,7 @@ class KpiCard(PaintedWidget):
     def set_backdrop(self, backdrop) -> None:
         for cache in (self.still_pixels, self.face_pixels):
             cache.opaque = backdrop is not None
-            cache.invalidate()
+            cache.clear()
         super().set_backdrop(backdrop)
 
     def _paint_all(self, p: QPainter, comp: Composition) -> None:
@@ -162,9 +199,7 @@ class KpiCard(PaintedWidget):
         # its unit are drawn each frame, the number from cached glyphs.
         comp = self.composition()
         moving = [t for t in comp.texts if t.name in ("number", "unit")]
-        still = [t for t in comp.texts if t.name not in ("number", "unit")]
-        under = self._backdrop.under_key(self) if self._backdrop is not None else None
-        key = (tuple((t.text, t.font.key(), t.rect.getRect(), t.color) for t in still), under, self.metrics)
+        still, key = self._still(comp)
         p = QPainter(self)
         try:
             self.still_pixels.paint(self, p, lambda q: self._paint_all(q, Composition(still, comp.shapes)), key)
@@ -216,9 +251,11 @@ class KpiCard(PaintedWidget):
         """The card at this size. While counting this runs every frame: the fonts, label and note are
         laid out once per figure (`_layout`), only the number and where its unit goes are new."""
         key = (w, h, self.metrics, self.figure, self._from_text)
-        if self._layout_cache is None or self._layout_cache[0] != key:
-            self._layout_cache = (key, self._layout(w, h))
-        lay = self._layout_cache[1]
+        lay = self._layouts.get(key)
+        if lay is None:
+            lay = self._layouts[key] = self._layout(w, h)
+            while len(self._layouts) > PICTURES_KEPT:
+                self._layouts.popitem(last=False)
         comp = Composition()
         comp.shapes.append(lambda p: self._paint_card(p, w, h))
         comp.texts.append(lay.label)
@@ -429,6 +466,16 @@ class KpiStrip(QWidget):
         self._ask_previous(code, year, region.get("years") or [])
         name = region.get("name") or code
         self.as_of_block.set_lines(f"{name} · {year}年度" if year else str(name), as_of_text(as_of))
+
+    def paint_ahead(self, region: Mapping[str, Any] | None) -> None:
+        """Paint ahead what the cards will show first once `update_region(region)` is called (with the
+        figures of last year known now); nothing on screen changes."""
+        if not region:
+            return
+        code, year = str(region.get("code") or ""), region.get("year")
+        previous = self._cache.get((code, year - 1)) if isinstance(year, int) else None
+        for fig in kpi_figures(region, previous):
+            self.cards[fig.key].paint_ahead_figure(fig, animate=self.animate)
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
         if self._call is not None:

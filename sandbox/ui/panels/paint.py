@@ -20,6 +20,9 @@ __all__ = [
 ]
 
 
+PICTURES_KEPT = 10  # per painted widget with a content key: the level on screen, its children, its parent
+
+
 class PanelColors:
     """Colours of the panels on top of the wall's theme (sandbox.ui.theme.Colors)."""
 
@@ -137,13 +140,18 @@ class PaintedWidget(QWidget):
 
     Its pixels are cached too (`pixels`): a repaint without a change is one blit. A subclass whose
     picture changes without `invalidate()` (a running animation) returns False from `cacheable()`.
+
+    A subclass whose picture is a function of a few data attributes says so with `content_key()`:
+    its pictures are then kept per content (the level one drills back to costs a blit), and
+    `paint_ahead(attr=value)` paints the picture those data will give before they are set.
     """
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.metrics: Metrics = metrics_for_height(1080)
         self._cache: tuple[tuple[int, int], Composition] | None = None
-        self.pixels = WidgetCache()
+        keyed = type(self).content_key is not PaintedWidget.content_key
+        self.pixels = WidgetCache(keep=PICTURES_KEPT if keyed else 1)
         self._backdrop = None
 
     def set_backdrop(self, backdrop) -> None:
@@ -151,6 +159,7 @@ class PaintedWidget(QWidget):
         so be opaque: nothing under it gets painted in a frame."""
         self._backdrop = backdrop
         self.pixels.opaque = backdrop is not None
+        self.pixels.clear()
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, backdrop is not None)
         self.invalidate()
 
@@ -166,6 +175,35 @@ class PaintedWidget(QWidget):
         self.update()
 
     def cacheable(self) -> bool:
+        return True
+
+    def content_key(self) -> object:
+        """Everything the picture depends on besides size, pixel ratio, metrics and backdrop (hashable),
+        for a subclass that can say; the base class cannot (None)."""
+        return None
+
+    def _pixels_key(self) -> tuple:
+        under = self._backdrop.under_key(self) if self._backdrop is not None else None
+        content = self.content_key()
+        return ((content, self.metrics) if content is not None else id(self.composition())), under
+
+    def paint_ahead(self, **data) -> bool:
+        """Paint, into the kept pictures, what this widget will show once its attributes are `data`
+        (e.g. `rows=...`), and leave its state as it was: the frame that sets them is then one blit.
+        False when there is nothing to paint ahead (hidden, not keyed, or not cacheable now)."""
+        if self.content_key() is None or not self.isVisible() or self.width() <= 0 or not self.cacheable():
+            return False
+        saved, cache = {k: getattr(self, k) for k in data}, self._cache
+        try:
+            for k, v in data.items():
+                setattr(self, k, v)
+            self._cache = None
+            comp = self.composition()
+            self.pixels.image(self, self.devicePixelRatioF(), lambda q: self._paint_all(q, comp), self._pixels_key())
+        finally:
+            for k, v in saved.items():
+                setattr(self, k, v)
+            self._cache = cache
         return True
 
     def composition(self) -> Composition:
@@ -187,14 +225,12 @@ class PaintedWidget(QWidget):
         return ui_font(self.metrics.px(px_at_1080), bold=bold)
 
     def paintEvent(self, event) -> None:
-        comp = self.composition()
         p = QPainter(self)
         try:
-            if self.cacheable():
-                under = self._backdrop.under_key(self) if self._backdrop is not None else None
-                self.pixels.paint(self, p, lambda q: self._paint_all(q, comp), (id(comp), under))
+            if self.cacheable():  # composed only when the picture is not kept already
+                self.pixels.paint(self, p, lambda q: self._paint_all(q, self.composition()), self._pixels_key())
             else:
-                self._paint_all(p, comp)
+                self._paint_all(p, self.composition())
         finally:
             p.end()
 

@@ -127,3 +127,25 @@ def test_guarantee_without_records_is_no_data(show):
     panel.update_region({"code": "522726100201", "indicators": {"registered_households": None}})
     assert set(panel.chart.colours().values()) == {PanelColors.muted}
     assert {t.text for t in panel.chart.text_items() if t.name.startswith("gap:")} == {"无数据"}
+
+
+@pytest.mark.parametrize("panel_type", [ExitBatchPanel, CausePanel, GuaranteePanel])
+def test_a_chart_painted_ahead_is_shown_without_painting_again(show, region, make_region, panel_type):
+    """`paint_ahead(region)` keeps the next region's picture and leaves the chart as it was; the
+    region's update then blits it, and going back to the first region blits too."""
+    panel = show(panel_type(), 480, 320)
+    panel.update_region(region)
+    chart = panel.chart
+    first, key = chart.grab().toImage(), chart.content_key()
+    nxt = make_region(2018)
+    nxt["breakdowns"]["cause"]["01"]["households"] -= 500  # a different structure, whatever the year does
+    nxt["breakdowns"]["exit_batch"]["production"]["population"] -= 5000
+    nxt["breakdowns"]["gap"]["housing"]["households"] -= 2000
+    panel.paint_ahead(nxt)
+    assert chart.content_key() == key and chart.grab().toImage() == first
+    renders = chart.pixels.renders
+    panel.update_region(nxt)
+    second = chart.grab().toImage()
+    assert second != first and chart.pixels.renders == renders
+    panel.update_region(region)
+    assert chart.grab().toImage() == first and chart.pixels.renders == renders

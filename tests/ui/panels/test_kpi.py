@@ -116,3 +116,27 @@ def test_metrics_scale_the_strip(make_strip, region):
     h1 = strip.height()
     strip.set_metrics(metrics_for_height(2160))
     assert strip.height() == pytest.approx(2 * h1, abs=4)
+
+
+def test_painting_ahead_leaves_the_cards_alone_and_the_count_then_blits(make_strip, region, make_region):
+    """`paint_ahead` paints the first picture of the next region's count (card, label, change line)
+    without touching what is on screen; `update_region` then counts from kept pixels."""
+    strip = make_strip(animate=True)
+    strip.update_region(region)
+    strip.finish_animations()
+    cards = list(strip.cards.values())
+    shown = [c.grab().toImage() for c in cards]
+    figures = strip.figures()
+    nxt = make_region(2017)
+    strip.paint_ahead(nxt)
+    assert strip.figures() == figures and not strip.animating
+    assert [c.grab().toImage() for c in cards] == shown
+    made = [c.still_pixels.renders + c.pixels.renders for c in cards]
+    strip.update_region(nxt)
+    counting = [c for c in cards if c.animating]
+    assert counting and painted(strip.card("poor_population"), "note").startswith("较上年")
+    first = [c.grab().toImage() for c in cards]
+    assert [c.still_pixels.renders + c.pixels.renders for c in cards] == made
+    for c in counting:  # the kept still part is the one a fresh paint makes
+        c.still_pixels.clear()
+    assert [c.grab().toImage() for c in cards] == first
