@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
-from sandbox.ui.navigation import Navigation
+from sandbox.ui.navigation import Crumb, Navigation, crumb_of
 
 __all__ = ["BreadcrumbBar", "SEPARATOR"]
 
@@ -52,10 +54,26 @@ class BreadcrumbBar(QFrame):
         self._crumbs.setSpacing(px)
         self.layout().setSpacing(px * 2)
 
-    def _rebuild(self, *_) -> None:
-        """Show the path. Buttons and separators are reused (a drill changes texts, not widgets: a new
-        button is styled from the whole stylesheet, milliseconds each on the drill's critical path)."""
-        stack = self.nav.stack
+    def paint_ahead(self, region: Mapping[str, Any] | None) -> None:
+        """Paint the path as it will be once `region`, a child of the level on screen, arrives, into the
+        snapshot's kept pictures (see SnapshotEffect); then show the path on screen again."""
+        effect, stack = self.graphicsEffect(), self.nav.stack
+        if not region or not self.isVisible() or not hasattr(effect, "paint_ahead") or not stack \
+                or str(region.get("parent_code") or "") != stack[-1].code:
+            return
+        try:
+            self._rebuild((*stack, crumb_of(region)))
+            self.layout().activate()
+            effect.paint_ahead()
+        finally:
+            self._rebuild()
+            self.layout().activate()
+
+    def _rebuild(self, stack: tuple[Crumb, ...] | None = None) -> None:
+        """Show the path (`nav`'s unless given). Buttons and separators are reused (a drill changes
+        texts, not widgets: a new button is styled from the whole stylesheet, milliseconds each on
+        the drill's critical path)."""
+        stack = self.nav.stack if stack is None else stack
         self._buttons = []
         for i, crumb in enumerate(stack):
             current = i == len(stack) - 1
@@ -78,7 +96,7 @@ class BreadcrumbBar(QFrame):
             b.setVisible(False)
         for sep in self._seps[max(0, len(stack) - 1):]:
             sep.setVisible(False)
-        self.back.setEnabled(self.nav.can_go_up)
+        self.back.setEnabled(len(stack) > 1)
         # Laid out now, not on the next event-loop turn: the frame showing the new level (painted
         # before that turn) would otherwise show the path half-built, then be painted again.
         self._crumbs.activate()

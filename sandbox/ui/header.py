@@ -45,6 +45,24 @@ class HeaderBar(QFrame):
         lay.addLayout(right, 1)
         state.events.region.connect(self._on_region)
 
+    def paint_ahead(self, region: dict | None) -> None:
+        """Paint the bar as `region` will show it into its snapshot's kept pictures (see SnapshotEffect),
+        then put every label back: nothing on screen changes."""
+        effect = self.graphicsEffect()
+        if not region or not self.isVisible() or not hasattr(effect, "paint_ahead"):
+            return
+        labels = (self.year_label, self.title_label, self.subtitle_label, self.as_of_label, self.demo_label)
+        saved = [(lab.text(), lab.isHidden()) for lab in labels]
+        try:
+            self._on_region(region)
+            self.layout().activate()
+            effect.paint_ahead()
+        finally:
+            for lab, (text, hidden) in zip(labels, saved):
+                lab.setText(text)
+                lab.setHidden(hidden)
+            self.layout().activate()
+
     def _on_region(self, region: dict | None) -> None:
         if not region:
             return

@@ -220,7 +220,9 @@ def _widget_state(w: QWidget) -> tuple:
     """What a widget's picture depends on besides the window's stylesheet: visibility, geometry, text,
     for buttons their QSS states (hover, pressed, checked, focus, enabled), and the widget class's
     `snapshot_key(self)` when it has one (anything else its look depends on, a QSS property included)."""
-    out = (id(w), w.isHidden(), w.geometry().getRect())
+    if w.isHidden():
+        return id(w), True  # not drawn: where it was last and what it said do not matter
+    out = (id(w), False, w.geometry().getRect())
     if isinstance(w, QLabel):
         out += (w.text(),)
     elif isinstance(w, QAbstractButton):
@@ -268,6 +270,53 @@ class SnapshotEffect(QGraphicsEffect):
         self._kept.clear()
         self.update()
 
+    def kept(self) -> int:
+        return len(self._kept)
+
+    def paint_ahead(self) -> None:
+        """Keep a picture of the widget as it is now, painted offscreen (a widget about to change
+        paints its next state ahead this way, then is put back). Its own paint path (`sourcePixmap`)
+        exists only inside a frame, so the widget is rendered with the effect switched off."""
+        w = self._widget
+        dpr = w.devicePixelRatioF()
+        key = (self.state(), dpr)
+        if key in self._kept or self._keep <= 1:
+            return
+        source = QImage(max(1, math.ceil(w.width() * dpr)), max(1, math.ceil(w.height() * dpr)),
+                        QImage.Format.Format_ARGB32_Premultiplied)  # as `sourcePixmap` gives it in a frame
+        source.setDevicePixelRatio(dpr)
+        source.fill(0)
+        self.setEnabled(False)
+        try:
+            w.render(source, QPoint(), QRegion(), QWidget.RenderFlag.DrawChildren)
+        finally:
+            self.setEnabled(True)
+        img = self._blank(dpr)
+        q = QPainter(img)
+        try:
+            if self.backdrop is not None:
+                self.backdrop.paint_under(q, w)
+            q.drawImage(0, 0, source)
+        finally:
+            q.end()
+        self._keep_image(key, img)
+
+    def _blank(self, dpr: float) -> QImage:
+        w = self._widget
+        fmt = QImage.Format.Format_RGB32 if self.backdrop is not None else QImage.Format.Format_ARGB32_Premultiplied
+        img = QImage(max(1, math.ceil(w.width() * dpr)), max(1, math.ceil(w.height() * dpr)), fmt)
+        img.setDevicePixelRatio(dpr)
+        img.fill(0)
+        return img
+
+    def _keep_image(self, key: tuple, img: QImage) -> None:
+        self.renders += 1
+        if self._keep > 1:
+            self._kept[key] = img
+            self._kept.move_to_end(key)
+            while len(self._kept) > self._keep:
+                self._kept.popitem(last=False)
+
     def draw(self, painter: QPainter) -> None:
         dev = painter.device()
         dpr = dev.devicePixelRatioF() if dev is not None else 1.0
@@ -280,22 +329,14 @@ class SnapshotEffect(QGraphicsEffect):
             pm = self.sourcePixmap(Qt.CoordinateSystem.LogicalCoordinates, offset, QGraphicsEffect.PixmapPadMode.NoPad)
             if isinstance(pm, tuple):  # some bindings return (pixmap, offset)
                 pm, offset = pm
-            w = self._widget
-            fmt = QImage.Format.Format_RGB32 if self.backdrop is not None else QImage.Format.Format_ARGB32_Premultiplied
-            img = QImage(max(1, math.ceil(w.width() * dpr)), max(1, math.ceil(w.height() * dpr)), fmt)
-            img.setDevicePixelRatio(dpr)
-            img.fill(0)
+            img = self._blank(dpr)
             q = QPainter(img)
             try:
                 if self.backdrop is not None:
-                    self.backdrop.paint_under(q, w)
+                    self.backdrop.paint_under(q, self._widget)
                 q.drawPixmap(QPoint(offset), pm)
             finally:
                 q.end()
             self._image, self._key = img, key
-            self.renders += 1
-            if self._keep > 1:
-                self._kept[key] = img
-                while len(self._kept) > self._keep:
-                    self._kept.popitem(last=False)
+            self._keep_image(key, img)
         painter.drawImage(0, 0, self._image)

@@ -38,6 +38,7 @@ from sandbox.ui.legend import LegendWidget
 from sandbox.ui.loader import FetchWorker, LoadResult, RegionLoader, VillageLoader, VillageResult, WallClient
 from sandbox.ui.map_canvas import MapCanvas
 from sandbox.ui.panels import KpiStrip, PanelsColumn
+from sandbox.ui.panels.paint import PICTURES_KEPT
 from sandbox.ui.panels.worker import client_for_worker
 from sandbox.ui.prefetch import Prefetcher
 from sandbox.ui.state import MapState, RegionSeries, WallState
@@ -269,7 +270,8 @@ class WallWindow(QMainWindow):
         # indicator picker, so only the legend's pixels are made again for the frame showing it.
         for panel in (self.header, self.breadcrumb, self.timeline, self.indicator_picker, self.legend,
                       self.summary):
-            self._snapshot(panel)
+            # header and path keep a picture per prefetched level too: they are painted ahead of the drill
+            self._snapshot(panel, keep=PICTURES_KEPT if panel in (self.header, self.breadcrumb) else 3)
         # Cards straight over the backdrop bake it into their cached pixels and are opaque: Qt then
         # paints neither the backdrop nor anything else under them.
         for card in (*self.kpis.cards.values(), self.kpis.as_of_block):
@@ -744,9 +746,10 @@ class WallWindow(QMainWindow):
             self._idle.start()  # someone is using the wall
         return False
 
-    def _snapshot(self, panel: QWidget) -> None:
-        """Paint `panel` (labels, plain buttons) from one cached image over the backdrop (SnapshotEffect)."""
-        panel.setGraphicsEffect(SnapshotEffect(panel, self._backdrop))
+    def _snapshot(self, panel: QWidget, keep: int = 3) -> None:
+        """Paint `panel` (labels, plain buttons) from one cached image over the backdrop (SnapshotEffect),
+        keeping its last `keep` pictures."""
+        panel.setGraphicsEffect(SnapshotEffect(panel, self._backdrop, keep))
         self._backdrop.covered.append(panel)
 
     def add_side_panel(self, widget: QWidget, stretch: int = 0) -> None:
@@ -815,6 +818,8 @@ class WallWindow(QMainWindow):
             self.canvas.prepare(str(ready.region.get("code") or code), ready.region_map, ready.series)
             self.kpis.paint_ahead(ready.region)  # and the panels' pictures of that level
             self.panels.paint_ahead(ready.region)
+            self.header.paint_ahead(ready.region)
+            self.breadcrumb.paint_ahead(ready.region)
         if self._to_prepare:
             self._prepare_timer.start(0)
 

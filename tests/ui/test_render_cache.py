@@ -226,6 +226,21 @@ def test_a_panel_painted_from_a_snapshot_shows_its_new_text(qtbot, make_wall, co
     assert wall.side.grab().toImage() == before
 
 
+def test_a_hidden_label_is_not_part_of_a_snapshot(qtbot, make_wall, county_client):
+    """What a hidden child last said or where it last was does not make a panel's picture new (the
+    path keeps hidden crumbs for reuse: their old texts would make each level's picture differ)."""
+    wall = make_wall(county_client, animate=False)
+    effect = wall.summary.graphicsEffect()
+    wall.summary.heading.hide()
+    shown = wall.side.grab().toImage()
+    renders = effect.renders
+    wall.summary.heading.setText("另一个 区域概况")
+    wall.summary.heading.setGeometry(1, 2, 30, 40)
+    assert wall.side.grab().toImage() == shown and effect.renders == renders
+    wall.summary.heading.show()
+    assert wall.side.grab().toImage() != shown and effect.renders == renders + 1
+
+
 def test_a_drill_makes_each_panel_image_once_and_complete(qtbot, make_wall, county_client):
     """The breadcrumb and legend are laid out before the drill's first frame: that frame shows the whole
     path (not a crumb still hidden until the next turn) and no panel is made again a turn later."""

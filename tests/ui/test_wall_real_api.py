@@ -103,28 +103,40 @@ def test_drill_county_town_village_and_back_on_the_real_api(qtbot, make_wall, re
 
 
 def test_a_prefetched_town_has_its_panels_painted_before_the_click(qtbot, make_wall, real_client):
-    """While the county is on screen the wall paints the prefetched towns' counters and charts ahead:
-    the drill's first frame blits them (nothing is painted anew), and they are the town's pictures."""
+    """While the county is on screen the wall paints the prefetched towns' counters, charts, header and
+    path ahead, leaving the county's on screen; the drill's first frame blits them (nothing is painted
+    anew), and they are the town's pictures."""
     wall = make_wall(real_client, prefetch=True)
+    bars = {"header": wall.header, "breadcrumb": wall.breadcrumb}
+    county = {k: w.grab().toImage() for k, w in bars.items()}
     town = wall.state.map.region_map.features[1]
     year = wall.state.map.year
     qtbot.waitUntil(lambda: all(wall.prefetcher.get(f.code, year) for f in wall.state.map.region_map.features)
                     and not wall.preparing, timeout=60000)
+    assert {k: w.grab().toImage() for k, w in bars.items()} == county  # painting ahead shows nothing
+    assert wall.breadcrumb.text() == "独山县" and wall.header.title_label.text().startswith("独山县")
     charts = [p.chart for p in (wall.panels.exit_batch, wall.panels.causes, wall.panels.guarantee)]
     cards = list(wall.kpis.cards.values())
     assert all(c.pixels.kept() >= 2 for c in charts)  # the county's and towns' pictures
-    made = lambda: ([c.pixels.renders for c in charts], [c.still_pixels.renders + c.pixels.renders for c in cards])  # noqa: E731
+    assert all(w.graphicsEffect().kept() >= 9 for w in bars.values())
+
+    def made():
+        return ([c.pixels.renders for c in charts], [c.still_pixels.renders + c.pixels.renders for c in cards],
+                {k: w.graphicsEffect().renders for k, w in bars.items()})
     before = made()
     with qtbot.waitSignal(wall.dataApplied, timeout=30000):
         qtbot.mouseClick(wall.canvas, Qt.MouseButton.LeftButton, pos=wall.canvas.drill_point(town.code).toPoint())
     assert wall.kpis.animating  # counting up from the county's figures
     shown = [c.grab().toImage() for c in charts]  # the drill's first frame
+    shown_bars = {k: w.grab().toImage() for k, w in bars.items()}
     assert made() == before
-    assert [c.content_key() for c in charts] != [None] * 3
+    assert wall.breadcrumb.text() == f"独山县 › {town.name}" and wall.header.title_label.text().startswith(town.name)
     for chart, img in zip(charts, shown):  # what was painted ahead is what the town's data paint now
         chart.pixels.clear()
         assert chart.grab().toImage() == img
-    assert wall.panels.exit_batch.chart.rows == wall.panels.exit_batch._chart_data(wall.state.region)["rows"]
+    for k, w in bars.items():
+        w.graphicsEffect().invalidate()
+        assert w.grab().toImage() == shown_bars[k], k
 
 
 def test_timeline_turns_the_real_county_from_red_to_green(qtbot, make_wall, real_client):

@@ -336,6 +336,9 @@ class AsOfBlock(PaintedWidget):
         self.as_of_line = ""
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
+    def content_key(self) -> object:
+        return self.region_line, self.as_of_line
+
     def set_lines(self, region_line: str, as_of_line: str) -> None:
         self.region_line, self.as_of_line = region_line, as_of_line
         self.setFixedWidth(self._natural_width())
@@ -464,8 +467,7 @@ class KpiStrip(QWidget):
             self._cache[(code, year)] = dict(region.get("indicators") or {})
         self._apply(animate=self.animate)
         self._ask_previous(code, year, region.get("years") or [])
-        name = region.get("name") or code
-        self.as_of_block.set_lines(f"{name} · {year}年度" if year else str(name), as_of_text(as_of))
+        self.as_of_block.set_lines(*_as_of_lines(region))
 
     def paint_ahead(self, region: Mapping[str, Any] | None) -> None:
         """Paint ahead what the cards will show first once `update_region(region)` is called (with the
@@ -476,6 +478,8 @@ class KpiStrip(QWidget):
         previous = self._cache.get((code, year - 1)) if isinstance(year, int) else None
         for fig in kpi_figures(region, previous):
             self.cards[fig.key].paint_ahead_figure(fig, animate=self.animate)
+        region_line, as_of_line = _as_of_lines(region)  # (kept only if its width stays: it usually does)
+        self.as_of_block.paint_ahead(region_line=region_line, as_of_line=as_of_line)
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
         if self._call is not None:
@@ -509,6 +513,13 @@ class KpiStrip(QWidget):
         cur = self.region or {}
         if str(cur.get("code")) == code and cur.get("year") == year + 1:
             self._apply(animate=False)  # only the change lines are new; the counters stay put
+
+
+def _as_of_lines(region: Mapping[str, Any]) -> tuple[str, str]:
+    """The strip's last column for a region: '百泉镇 · 2020年度' and its 数据截至 line."""
+    code, year = str(region.get("code") or ""), region.get("year")
+    name = region.get("name") or code
+    return (f"{name} · {year}年度" if year else str(name)), as_of_text(region.get("as_of"))
 
 
 def _fetch_previous(client: RegionClient, code: str, year: int) -> tuple[str, int, dict]:
