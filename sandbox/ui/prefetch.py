@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
@@ -58,6 +59,20 @@ class Prefetcher(QObject):
             series = self.series_of(code)
             self.worker.submit(f"{_PREFIX}{code}", lambda c=code, s=series: fetch(client, c, year, False, s),
                                f"prefetch {code}", priority=BACKGROUND)
+
+    def arrived_at(self, code: str, result: LoadResult) -> float:
+        """When `result` was fetched: its time here if it came from this cache, else now."""
+        hit = self._cache.get(code)
+        return hit[0] if hit is not None and hit[1] is result else self.clock()
+
+    def keep(self, code: str, result: LoadResult, at: float) -> None:
+        """Keep a level the wall fetched itself (the one it just left: Esc most likely goes back there),
+        fresh from `at` (when it arrived), unless a fresher copy is here already."""
+        if not self.enabled or result.village is not None or not result.region_map.features:
+            return
+        hit = self._cache.get(code)
+        if hit is None or hit[0] < at:
+            self._cache[code] = (at, replace(result, indicators=None))
 
     def clear(self) -> None:
         self._cache.clear()

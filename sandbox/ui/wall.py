@@ -192,6 +192,7 @@ class WallWindow(QMainWindow):
         self.prefetcher.enabled = prefetch
         self.prefetcher.ready.connect(self._queue_prepare)
         self._to_prepare: list[str] = []  # prefetched levels to lay out and render while idle
+        self._on_screen: tuple[str, LoadResult, float] | None = None  # the level shown, since when fresh
         self._prepare_timer = QTimer(self, singleShot=True, interval=0)
         self._prepare_timer.timeout.connect(self._prepare_next)
         self.player = TimelinePlayer(self.state, self.set_year, parent=self)
@@ -940,6 +941,11 @@ class WallWindow(QMainWindow):
             self.dataApplied.emit()
             return
         came_from = st.map.region_code
+        left = self._on_screen
+        if left is not None and left[0] != str(result.region.get("code")):  # Esc brings it back at once
+            self.prefetcher.keep(*left)
+        code = str(result.region.get("code"))
+        self._on_screen = (code, result, self.prefetcher.arrived_at(code, result))
         st.apply(result.region, result.region_map, result.series, result.ancestors)
         self.kpis.update_region(result.region)
         self.panels.update_region(result.region)

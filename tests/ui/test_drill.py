@@ -3,6 +3,7 @@ timeline, indicator menu, fixed class breaks, and what the screen does when the 
 
 import gc
 import threading
+import time
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -10,6 +11,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QPushButton
 
 from sandbox.client.api import ApiError
+from sandbox.ui.prefetch import PREFETCH_TTL
 from sandbox.ui.theme import NO_DATA_COLOR, ramp
 from sandbox.ui.village import DELEGATION_NOTE
 from sandbox.ui.wall import LEAF_NOTE, ROOT_NOTE, WallWindow
@@ -423,6 +425,31 @@ def test_a_prefetched_drill_needs_no_network(qtbot, make_wall, county_client):
     settle(qtbot, wall)
     assert gc.isenabled()
     assert fill(wall, village_code(0, 0)) == class_colour(wall, village_code(0, 0))
+
+
+def test_going_back_to_the_level_just_left_needs_no_network(qtbot, make_wall, county_client):
+    """The level a drill leaves is kept like a prefetched one (fresh as of its own fetch): Esc shows it
+    again without a request, and a kept level older than the prefetch's freshness is fetched anew."""
+    wall = make_wall(county_client, prefetch=True, panels_client=_PanelsClient())
+    qtbot.waitUntil(lambda: not wall.worker.busy(), timeout=10000)
+    with qtbot.waitSignal(wall.dataApplied, timeout=1000):
+        click_region(qtbot, wall, TOWN)
+    settle(qtbot, wall)
+    n = len(county_client.calls)
+    with qtbot.waitSignal(wall.dataApplied, timeout=1000):
+        qtbot.keyClick(wall, Qt.Key.Key_Escape)
+    assert wall.state.map.region_code == COUNTY and wall.breadcrumb.text() == "独山县"
+    assert [c for c in county_client.calls[n:] if c[0] in ("region", "children_geojson")] == []
+    settle(qtbot, wall)
+    assert fill(wall, TOWN) == class_colour(wall, TOWN)
+    # once the county has gone stale in the cache, going back asks the server again
+    drill(qtbot, wall, TOWN)
+    settle(qtbot, wall)
+    wall.prefetcher.clock = lambda: time.monotonic() + PREFETCH_TTL + 1
+    n = len(county_client.calls)
+    with qtbot.waitSignal(wall.dataApplied, timeout=10000):
+        qtbot.keyClick(wall, Qt.Key.Key_Escape)
+    assert any(c[0] == "region" and c[1] == COUNTY for c in county_client.calls[n:])
 
 
 def test_idle_wall_returns_to_the_county(qtbot, make_wall, county_client):
