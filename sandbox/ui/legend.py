@@ -66,6 +66,24 @@ class LegendWidget(QFrame):
         self.metrics = metrics
         self._rebuild()
 
+    def paint_ahead(self, code: str, region_map, series=None) -> None:
+        """Paint the legend a drill into `code` will show (its classes, as the map's prepared level has
+        them) into the snapshot's kept pictures (see SnapshotEffect); then show this level's again."""
+        effect = self.graphicsEffect()
+        if not hasattr(effect, "paint_ahead") or not self.isVisible() or not region_map.features:
+            return
+        real = self.state
+        ahead = MapState(real.indicator_key, classes=real.classes)
+        ahead.set_indicators(list(real.indicators.values()))  # the same registry: the same classes
+        ahead.show(code, region_map.year, region_map, series)
+        try:
+            self.state = ahead
+            self._rebuild()
+            effect.paint_ahead()
+        finally:
+            self.state = real
+            self._rebuild()
+
     def entries(self) -> list[LegendEntry]:
         """What the legend lists, top to bottom, ending with the 无数据 entry."""
         return list(self._entries)

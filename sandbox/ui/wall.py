@@ -271,8 +271,8 @@ class WallWindow(QMainWindow):
         # indicator picker, so only the legend's pixels are made again for the frame showing it.
         for panel in (self.header, self.breadcrumb, self.timeline, self.indicator_picker, self.legend,
                       self.summary):
-            # header and path keep a picture per prefetched level too: they are painted ahead of the drill
-            self._snapshot(panel, keep=PICTURES_KEPT if panel in (self.header, self.breadcrumb) else 3)
+            # header, path and legend keep a picture per prefetched level: they are painted ahead of the drill
+            self._snapshot(panel, keep=PICTURES_KEPT if panel in (self.header, self.breadcrumb, self.legend) else 3)
         # Cards straight over the backdrop bake it into their cached pixels and are opaque: Qt then
         # paints neither the backdrop nor anything else under them.
         for card in (*self.kpis.cards.values(), self.kpis.as_of_block):
@@ -821,6 +821,7 @@ class WallWindow(QMainWindow):
             self.panels.paint_ahead(ready.region)
             self.header.paint_ahead(ready.region)
             self.breadcrumb.paint_ahead(ready.region)
+            self.legend.paint_ahead(str(ready.region.get("code") or code), ready.region_map, ready.series)
         if self._to_prepare:
             self._prepare_timer.start(0)
 

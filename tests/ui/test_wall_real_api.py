@@ -103,11 +103,11 @@ def test_drill_county_town_village_and_back_on_the_real_api(qtbot, make_wall, re
 
 
 def test_a_prefetched_town_has_its_panels_painted_before_the_click(qtbot, make_wall, real_client):
-    """While the county is on screen the wall paints the prefetched towns' counters, charts, header and
-    path ahead, leaving the county's on screen; the drill's first frame blits them (nothing is painted
+    """While the county is on screen the wall paints the prefetched towns' counters, charts, header,
+    path and legend ahead, leaving the county's on screen; the drill's first frame blits them (nothing is painted
     anew), and they are the town's pictures."""
     wall = make_wall(real_client, prefetch=True)
-    bars = {"header": wall.header, "breadcrumb": wall.breadcrumb}
+    bars = {"header": wall.header, "breadcrumb": wall.breadcrumb, "legend": wall.legend}
     county = {k: w.grab().toImage() for k, w in bars.items()}
     town = wall.state.map.region_map.features[1]
     year = wall.state.map.year
@@ -118,7 +118,8 @@ def test_a_prefetched_town_has_its_panels_painted_before_the_click(qtbot, make_w
     charts = [p.chart for p in (wall.panels.exit_batch, wall.panels.causes, wall.panels.guarantee)]
     cards = list(wall.kpis.cards.values())
     assert all(c.pixels.kept() >= 2 for c in charts)  # the county's and towns' pictures
-    assert all(w.graphicsEffect().kept() >= 9 for w in bars.values())
+    assert wall.header.graphicsEffect().kept() >= 9 and wall.breadcrumb.graphicsEffect().kept() >= 9
+    assert wall.legend.graphicsEffect().kept() >= 2  # towns with the same classes and counts share one
 
     def made():
         return ([c.pixels.renders for c in charts], [c.still_pixels.renders + c.pixels.renders for c in cards],
@@ -131,6 +132,7 @@ def test_a_prefetched_town_has_its_panels_painted_before_the_click(qtbot, make_w
     shown_bars = {k: w.grab().toImage() for k, w in bars.items()}
     assert made() == before
     assert wall.breadcrumb.text() == f"独山县 › {town.name}" and wall.header.title_label.text().startswith(town.name)
+    assert sum(n for _c, _label, n in wall.legend.entries()) == len(wall.state.map.region_map.features)
     for chart, img in zip(charts, shown):  # what was painted ahead is what the town's data paint now
         chart.pixels.clear()
         assert chart.grab().toImage() == img
