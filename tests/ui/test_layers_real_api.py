@@ -151,6 +151,23 @@ def test_fund_chain_reconciles_with_the_payments_table(wall, demo_engine):
     assert wall.canvas._tick.isActive()  # flows animate while the layer is on
 
 
+def test_flow_dots_ride_their_curves_and_move_each_phase(wall):
+    """The dots of every animation phase sit on a flow's curve (within half a pixel of Qt's own
+    arc-length point), one dot spacing apart, and shift along the curve from phase to phase."""
+    from sandbox.ui.layers.funds import PHASES, _arc_sampler
+
+    layer = wall.flow_layer
+    flow = max(layer.flows, key=lambda f: f.path.length())
+    at = _arc_sampler(flow.path)
+    for s in range(0, int(flow.path.length()), 7):
+        q = flow.path.pointAtPercent(flow.path.percentAtLength(s))
+        x, y = at(s)
+        assert abs(q.x() - x) < 0.5 and abs(q.y() - y) < 0.5, s
+    first, later = layer._frame(0), layer._frame(PHASES // 2)
+    assert len(first) >= len(layer.flows) and first != later
+    assert layer._frame(0) is first  # made once per layout
+
+
 def test_the_planted_mismatches_are_flagged_on_the_map_and_explained(qtbot, wall):
     kinds = {a["kind"] for a in wall.layers.anomalies()}
     assert kinds == {"overpaid", "idle", "paid_no_progress"}
