@@ -219,7 +219,7 @@ def flows_frame_time(ctx: Context) -> list[str]:
             canvas = win.canvas
             if win.flow_layer.flows and not canvas._tick.isActive():
                 raise SystemExit("flows should be animating")
-            dots = max((len(f) for f in win.flow_layer._frames), default=0)
+            dots = win.flow_layer.dots_per_frame()
             statics = canvas.cache_stats["static"]
             print(f"bench: frame time, {name}", file=sys.stderr, flush=True)
             wall = frame_times(win, size, ctx.args.frames, step)

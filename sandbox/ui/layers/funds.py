@@ -167,6 +167,10 @@ class FundFlowLayer(Overlay):
             sprite = dot_sprite(colour, max(m.px(2), f.width * 0.42), dpr)
             self._dot_runs.append((_arc_sampler(f.path), length, spacing, sprite, sprite.width() / dpr / 2.0))
 
+    def dots_per_frame(self) -> int:
+        """The most flow dots one animation frame draws."""
+        return max((len(self._frame(k)) for k in range(len(self._frames))), default=0)
+
     def _frame(self, k: int) -> list[tuple[QPointF, QImage]]:
         frame = self._frames[k]
         if frame is None:
