@@ -116,6 +116,7 @@ class FundChainPanel(QFrame):
         self.explanation = QLabel(objectName="fundExplanation")
         self.explanation.setWordWrap(True)
         self.explanation.setTextFormat(Qt.TextFormat.PlainText)
+        self.explanation.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)  # capped: cut below
         self.note = QLabel(objectName="fundNote")
         self.note.setWordWrap(True)
         lay = QVBoxLayout(self)
@@ -143,7 +144,13 @@ class FundChainPanel(QFrame):
         expl.setMaximumHeight(_UNCAPPED)
         need = lay.totalHeightForWidth(self.width())
         natural = expl.heightForWidth(max(1, expl.width()))
-        expl.setMaximumHeight(_UNCAPPED if need <= self.height() else max(0, natural - (need - self.height())))
+        if need <= self.height():
+            expl.setMaximumHeight(_UNCAPPED)
+            return
+        # whole lines only: a line cut through its glyphs reads as a fault on the wall
+        line = max(1, expl.fontMetrics().lineSpacing())
+        room = max(0, natural - (need - self.height()))
+        expl.setMaximumHeight(room // line * line)
 
     def heightForWidth(self, w: int) -> int:
         return self.layout().totalHeightForWidth(w)
@@ -197,7 +204,9 @@ class FundChainPanel(QFrame):
         counts: dict[str, int] = {}
         for a in found:
             counts[a.get("kind", "")] = counts.get(a.get("kind", ""), 0) + 1
-        parts = "、".join(f"{ANOMALY_ZH.get(k, k)} {n}" for k, n in counts.items())
+        # one kind: its name says it (the count is in the title); several: how many of each
+        parts = "、".join(ANOMALY_ZH.get(k, k) if len(counts) == 1 else f"{ANOMALY_ZH.get(k, k)} {n} 处"
+                         for k, n in counts.items())
         self.anomaly_title.setText(f"⚠ 资金链异常 {len(found)} 处：{parts}")
         # The worst first: money paid beyond what arrived, then paid without progress, then idle money.
         severity = {"overpaid": 0, "paid_no_progress": 1, "idle": 2}

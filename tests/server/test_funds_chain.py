@@ -103,6 +103,8 @@ def test_the_planted_idle_money_is_flagged_relative_to_the_data_date(chain, plan
     a = idle[planted["idle"]]
     assert planted["idle_allocation"] in [x["allocation_id"] for x in a["allocations"]]
     assert "截至 2020-12-31" in a["explanation_zh"] and "闲置" in a["explanation_zh"]
+    # the amount as a finance office writes it: 万元, two decimals
+    assert f"共 {a['amounts']['arrived'] / 1e4:,.2f} 万元" in a["explanation_zh"]
     for x in a["allocations"]:
         assert x["paid"] == 0 and x["payments"] == 0 and x["idle_months"] >= 12
     # the project's other allocations were spent: only the idle one is listed

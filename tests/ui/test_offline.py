@@ -7,7 +7,7 @@ import re
 import time
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 
 from sandbox.client.api import ApiClient
 from sandbox.client.cache import ResponseCache
@@ -271,6 +271,11 @@ def test_a_banner_on_a_1080p_wall_never_draws_the_fund_chain_over_itself(qtbot, 
     assert fp.bars.geometry().bottom() < fp.rates.geometry().top()
     assert fp.rates.geometry().bottom() < fp.anomaly_title.geometry().top()
     assert fp.explanation.geometry().bottom() <= fp.note.geometry().top()
+    # cut below a whole line, from the top: no line shows half its glyphs
+    expl = fp.explanation
+    line = expl.fontMetrics().lineSpacing()
+    assert expl.alignment() & Qt.AlignmentFlag.AlignTop
+    assert expl.height() < expl.heightForWidth(expl.width()) and expl.height() % line == 0
     fresh.stop()
     wall.close()
     client.close()

@@ -31,7 +31,8 @@ KIND_ZH = {"overpaid": "支付超过到位资金", "idle": "到位资金闲置�
 
 
 def _yuan(v: float) -> str:
-    return f"{v:,.2f} 元"
+    """An amount as a county's finance office writes it: 万元 from ten thousand up, else 元."""
+    return f"{v / 1e4:,.2f} 万元" if abs(v) >= 1e4 else f"{v:,.2f} 元"
 
 
 def _months_between(a: dt.date, b: dt.date) -> int:
