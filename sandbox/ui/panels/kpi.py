@@ -73,6 +73,7 @@ class KpiCard(PaintedWidget):
         self._anim.valueChanged.connect(self._on_step)
         self._anim.finished.connect(self._on_finished)
         self._start: float = 0.0
+        self._start_total: float | None = None  # the total a count started from ("value / total" cards)
         self._t0 = 0.0
         self.still_pixels = WidgetCache(keep=PICTURES_KEPT)  # while counting: all but the number and unit
         self.face_pixels = WidgetCache()  # the card itself, whatever it shows
@@ -99,7 +100,13 @@ class KpiCard(PaintedWidget):
         f = self.figure
         text = number_text(shown, f.decimals)
         if f.total is not None:
-            text += f" / {number_text(f.total, 0)}"
+            total = f.total
+            if self._start_total is not None and f.value is not None and f.value != self._start:
+                # "exited / all" counts as one: both move from the old pair to the new one (a fixed new
+                # total under a counting value would read "21 / 9" on the way from 40 / 74 to 9 / 9)
+                k = min(1.0, max(0.0, (shown - self._start) / (f.value - self._start)))
+                total = self._start_total + (f.total - self._start_total) * k
+            text += f" / {number_text(total, 0)}"
         return text
 
     @property
@@ -113,11 +120,14 @@ class KpiCard(PaintedWidget):
             return
         old_text = self.number_text
         start = self._shown
+        old_total = self.figure.total
         self._anim.stop()
         self.figure = figure
+        self._start_total = None
         target = figure.value
         if animate and target is not None and start != target and duration_ms > 0:
             self._start = 0.0 if start is None else float(start)
+            self._start_total = old_total if start is not None and figure.total is not None else None
             self._from_text = old_text if start is not None else ""
             self._shown = self._start
             self._anim.setDuration(duration_ms)

@@ -140,3 +140,25 @@ def test_painting_ahead_leaves_the_cards_alone_and_the_count_then_blits(make_str
     for c in counting:  # the kept still part is the one a fresh paint makes
         c.still_pixels.clear()
     assert [c.grab().toImage() for c in cards] == first
+
+
+def test_a_value_over_a_total_counts_as_a_pair(make_strip, region):
+    """贫困村出列 from 40 / 74 to 9 / 9: the total counts with the value, so the card never reads more
+    exited villages than there are (a fixed new total once showed "21 / 9" on the way)."""
+    strip = make_strip(animate=True)
+    strip.update_region(region)
+    strip.finish_animations()
+    card = strip.card("poor_villages")
+    assert card.number_text == "40 / 74"
+    town = dict(region, indicators=dict(region["indicators"], poor_villages=9, exited_poor_villages=9))
+    strip.update_region(town)
+    assert card.animating and card.number_text == "40 / 74"
+    seen = []
+    for i in range(11):
+        card._on_step(i / 10)
+        exited, total = (int(x) for x in card.number_text.split(" / "))
+        assert exited <= total, card.number_text
+        seen.append((exited, total))
+    assert seen[0] == (40, 74) and seen[-1] == (9, 9) and len(set(seen)) > 5
+    strip.finish_animations()
+    assert card.number_text == "9 / 9"
