@@ -42,7 +42,8 @@ class CheckinLayer(Overlay):
         self.clock = clock
         self.points: list[CheckinPoint] = []
         self.visits: dict = {}
-        self.live = 0  # check-ins that arrived through GET /events since the data was loaded
+        self.live = 0  # check-ins that arrived through GET /events while this region is on screen
+        self._live_ids: set[int] = set()
         self.pulses: dict[int, float] = {}  # check-in id → when it arrived (clock)
         self._pos: dict[int, QPointF] = {}
         self._chips: list[tuple[QRectF, str, str]] = []
@@ -50,10 +51,20 @@ class CheckinLayer(Overlay):
         self._pulse_r = 30.0
 
     def set_data(self, region: str, points: list[CheckinPoint], visits: dict) -> None:
+        """The region's last 30 days. The same region loaded again (a refresh) keeps what arrived live
+        meanwhile, counted and still pulsing: the new records include those check-ins."""
+        same = region == self.region
         self.region, self.points, self.visits = region, list(points), dict(visits or {})
         self._chips = []  # laid out again for the new rates on the next paint
-        self.live = 0
-        self.pulses.clear()
+        if same and self._live_ids:
+            ids = {p.id for p in self.points}
+            now = self.clock()
+            self._live_ids &= ids
+            self.pulses = {cid: t for cid, t in self.pulses.items() if cid in ids and now - t < PULSE_S}
+        else:
+            self._live_ids = set()
+            self.pulses.clear()
+        self.live = len(self._live_ids)
         self.changed()
 
     def add_live(self, c: CheckinPoint) -> bool:
@@ -64,7 +75,8 @@ class CheckinLayer(Overlay):
         if any(x.id == c.id for x in self.points):
             return False
         self.points.append(c)
-        self.live += 1
+        self._live_ids.add(c.id)
+        self.live = len(self._live_ids)
         self.pulses[c.id] = self.clock()
         self.changed()
         return True
