@@ -50,6 +50,10 @@ class FundChainBars(QWidget):
     def amounts(self) -> dict[str, float]:
         return {str(s.get("stage")): float(s.get("amount") or 0) for s in self.steps}
 
+    def snapshot_key(self) -> tuple:
+        """What the bars show (the panel's snapshot is made again when it changes; see SnapshotEffect)."""
+        return self.metrics, tuple(tuple(sorted((k, repr(v)) for k, v in s.items())) for s in self.steps)
+
     def paintEvent(self, event) -> None:
         m = self.metrics
         p = QPainter(self)

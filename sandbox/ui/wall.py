@@ -814,16 +814,20 @@ class WallWindow(QMainWindow):
             self._prepare_timer.start(PREPARE_RETRY_MS)
             return
         code = self._to_prepare.pop(0)
-        ready = self.prefetcher.get(code, self.state.map.year)
-        if ready is not None and ready.village is None:
-            self.canvas.prepare(str(ready.region.get("code") or code), ready.region_map, ready.series)
-            self.kpis.paint_ahead(ready.region)  # and the panels' pictures of that level
-            self.panels.paint_ahead(ready.region)
-            self.header.paint_ahead(ready.region)
-            self.breadcrumb.paint_ahead(ready.region)
-            self.legend.paint_ahead(str(ready.region.get("code") or code), ready.region_map, ready.series)
-        if self._to_prepare:
-            self._prepare_timer.start(0)
+        try:
+            ready = self.prefetcher.get(code, self.state.map.year)
+            if ready is not None and ready.village is None:
+                self.canvas.prepare(str(ready.region.get("code") or code), ready.region_map, ready.series)
+                self.kpis.paint_ahead(ready.region)  # and the panels' pictures of that level
+                self.panels.paint_ahead(ready.region)
+                self.header.paint_ahead(ready.region)
+                self.breadcrumb.paint_ahead(ready.region)
+                self.legend.paint_ahead(str(ready.region.get("code") or code), ready.region_map, ready.series)
+        except Exception:  # noqa: BLE001 - only a head start: a drill then paints as it always could
+            log.exception("rendering %s ahead failed", code)
+        finally:
+            if self._to_prepare:
+                self._prepare_timer.start(0)
 
     def _series_of(self, code: str) -> RegionSeries | None:
         return self._series.get(code) or self.prefetcher.series(code)
@@ -832,6 +836,7 @@ class WallWindow(QMainWindow):
         """Fetch what is asked for again, all years afresh (F5, the retry timer)."""
         self._series.clear()
         self.prefetcher.clear()
+        self._on_screen = None  # nor is the level on screen kept for Esc as it was before the refresh
         self.load(*self._target)
         if self.state.village.is_open:
             self.village_loader.request(self.state.village.code, self.state.map.year, self.state.village.page)

@@ -25,8 +25,15 @@ def test_a_refresh_keeps_the_live_checkins_and_their_pulses():
     layer.set_data(TOWN, [_point(1), _point(2), _point(3)], {})  # the same region again: 3 is in the records
     assert layer.live == 1 and 3 in layer.pulses and layer.animating(now[0])
     assert layer.summary_zh() == "近30天签到 2 次 · 实时 1 次"
-    now[0] += PULSE_S
+    assert layer.add_live(_point(5))  # arrives while the next refresh is being read: not in its records
+    now[0] += PULSE_S / 2
     layer.set_data(TOWN, [_point(1), _point(2), _point(3)], {})
-    assert layer.live == 1 and not layer.pulses  # counted still; its pulse is over
+    assert {p.id for p in layer.points} == {1, 2, 3, 5} and layer.live == 2
+    assert set(layer.pulses) == {5}  # 3's pulse is over, 5's still runs
+    now[0] += PULSE_S
+    layer.set_data(TOWN, [_point(1), _point(2), _point(3), _point(5)], {})
+    assert layer.live == 2 and not layer.pulses  # counted still; their pulses are over
+    layer.set_data(TOWN, [_point(1), _point(2), _point(3)], {})
+    assert layer.live == 2 and len(layer.points) == 4
     layer.set_data("522726104000", [_point(4, "522726104201")], {})  # another region: nothing live there
     assert layer.live == 0 and not layer.pulses and layer.summary_zh() == "近30天签到 1 次"

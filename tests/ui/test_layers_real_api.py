@@ -168,6 +168,20 @@ def test_flow_dots_ride_their_curves_and_move_each_phase(wall):
     assert layer._frame(0) is first  # made once per layout
 
 
+def test_the_fund_panel_snapshot_follows_its_bars(qtbot, wall):
+    """The fund chain's bars are painted, not labels: their amounts are part of the panel's snapshot
+    state, so new amounts under the same texts are never shown from an older (kept) picture."""
+    panel, bars = wall.fund_panel, wall.fund_panel.bars
+    assert panel.isVisible() and bars.height() > 20
+    steps = [dict(s) for s in bars.steps]
+    first = panel.grab().toImage()
+    renders = panel.graphicsEffect().renders
+    bars.set_steps([dict(s, amount=float(s.get("amount") or 0) / 3) if i else s for i, s in enumerate(steps)])
+    assert panel.grab().toImage() != first and panel.graphicsEffect().renders == renders + 1
+    bars.set_steps(steps)
+    assert panel.grab().toImage() == first
+
+
 def test_the_planted_mismatches_are_flagged_on_the_map_and_explained(qtbot, wall):
     kinds = {a["kind"] for a in wall.layers.anomalies()}
     assert kinds == {"overpaid", "idle", "paid_no_progress"}

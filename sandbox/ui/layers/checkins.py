@@ -52,15 +52,16 @@ class CheckinLayer(Overlay):
 
     def set_data(self, region: str, points: list[CheckinPoint], visits: dict) -> None:
         """The region's last 30 days. The same region loaded again (a refresh) keeps what arrived live
-        meanwhile, counted and still pulsing: the new records include those check-ins."""
+        meanwhile, counted and still pulsing, with those the new records do not hold yet."""
         same = region == self.region
+        live = [p for p in self.points if p.id in self._live_ids] if same else []
         self.region, self.points, self.visits = region, list(points), dict(visits or {})
         self._chips = []  # laid out again for the new rates on the next paint
-        if same and self._live_ids:
+        if live:
             ids = {p.id for p in self.points}
+            self.points += [p for p in live if p.id not in ids]  # arrived after the records were read
             now = self.clock()
-            self._live_ids &= ids
-            self.pulses = {cid: t for cid, t in self.pulses.items() if cid in ids and now - t < PULSE_S}
+            self.pulses = {cid: t for cid, t in self.pulses.items() if cid in self._live_ids and now - t < PULSE_S}
         else:
             self._live_ids = set()
             self.pulses.clear()

@@ -99,15 +99,21 @@ class KpiCard(PaintedWidget):
     def _text_of(self, shown: float) -> str:
         f = self.figure
         text = number_text(shown, f.decimals)
-        if f.total is not None:
-            total = f.total
-            if self._start_total is not None and f.value is not None and f.value != self._start:
-                # "exited / all" counts as one: both move from the old pair to the new one (a fixed new
-                # total under a counting value would read "21 / 9" on the way from 40 / 74 to 9 / 9)
-                k = min(1.0, max(0.0, (shown - self._start) / (f.value - self._start)))
-                total = self._start_total + (f.total - self._start_total) * k
+        total = self._total_at(shown)
+        if total is not None:
             text += f" / {number_text(total, 0)}"
         return text
+
+    def _total_at(self, shown: float | None) -> float | None:
+        """The total shown next to the value `shown`: "exited / all" counts as one, both moving from the
+        old pair to the new one (a fixed new total under a counting value would read "21 / 9" on the way
+        from 40 / 74 to 9 / 9)."""
+        f = self.figure
+        if f.total is None or shown is None or self._start_total is None or f.value is None \
+                or f.value == self._start:
+            return f.total
+        k = min(1.0, max(0.0, (shown - self._start) / (f.value - self._start)))
+        return self._start_total + (f.total - self._start_total) * k
 
     @property
     def display_text(self) -> str:
@@ -120,7 +126,7 @@ class KpiCard(PaintedWidget):
             return
         old_text = self.number_text
         start = self._shown
-        old_total = self.figure.total
+        old_total = self._total_at(start) if self.animating else self.figure.total  # what is on screen
         self._anim.stop()
         self.figure = figure
         self._start_total = None

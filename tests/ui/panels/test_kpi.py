@@ -162,3 +162,23 @@ def test_a_value_over_a_total_counts_as_a_pair(make_strip, region):
     assert seen[0] == (40, 74) and seen[-1] == (9, 9) and len(set(seen)) > 5
     strip.finish_animations()
     assert card.number_text == "9 / 9"
+
+
+def test_a_pair_interrupted_mid_count_carries_on_from_what_is_shown(make_strip, region):
+    """A new region while 40 / 74 → 9 / 9 is half way (Esc is instant now): the next count starts
+    from the pair on screen, never from the half-way value over the new total."""
+    strip = make_strip(animate=True)
+    strip.update_region(region)
+    strip.finish_animations()
+    card = strip.card("poor_villages")
+    town = dict(region, indicators=dict(region["indicators"], poor_villages=9, exited_poor_villages=9))
+    strip.update_region(town)
+    card._on_step(0.5)
+    half = card.number_text
+    strip.update_region(region)  # back before the count ended
+    assert card.animating and card.number_text == half
+    for i in range(11):
+        card._on_step(i / 10)
+        exited, total = (int(x) for x in card.number_text.split(" / "))
+        assert exited <= total, card.number_text
+    assert card.number_text == "40 / 74"
