@@ -12,10 +12,51 @@ from collections import OrderedDict
 from typing import Callable
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QRegion, QTransform
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QPixmap, QRegion, QTransform
 from PySide6.QtWidgets import QAbstractButton, QGraphicsEffect, QLabel, QWidget
 
 __all__ = ["WidgetCache", "SnapshotEffect", "draw_outline_text", "glyph_cache_info", "font_metrics", "advance"]
+
+
+def _blank_image(width: float, height: float, dpr: float, opaque: bool) -> QImage:
+    """A cleared image for a widget of this logical size at pixel ratio `dpr` (no alpha when `opaque`)."""
+    fmt = QImage.Format.Format_RGB32 if opaque else QImage.Format.Format_ARGB32_Premultiplied
+    img = QImage(max(1, math.ceil(width * dpr)), max(1, math.ceil(height * dpr)), fmt)
+    img.setDevicePixelRatio(dpr)
+    img.fill(0)
+    return img
+
+
+class _KeptImages:
+    """The last `keep` pictures by key, least recently used dropped first (nothing kept when `keep` ≤ 1)."""
+
+    __slots__ = ("keep", "_images")
+
+    def __init__(self, keep: int):
+        self.keep = max(1, keep)
+        self._images: OrderedDict[tuple, QImage] = OrderedDict()
+
+    def get(self, key: tuple) -> QImage | None:
+        img = self._images.get(key)
+        if img is not None:
+            self._images.move_to_end(key)
+        return img
+
+    def put(self, key: tuple, img: QImage) -> None:
+        if self.keep > 1:
+            self._images[key] = img
+            self._images.move_to_end(key)
+            while len(self._images) > self.keep:
+                self._images.popitem(last=False)
+
+    def clear(self) -> None:
+        self._images.clear()
+
+    def __contains__(self, key: tuple) -> bool:
+        return key in self._images
+
+    def __len__(self) -> int:
+        return len(self._images)
 
 
 class WidgetCache:
@@ -27,13 +68,12 @@ class WidgetCache:
     `invalidate()` then forgets which one is current, not the kept ones.
     """
 
-    __slots__ = ("_key", "_image", "_kept", "_keep", "renders", "opaque")
+    __slots__ = ("_key", "_image", "_kept", "renders", "opaque")
 
     def __init__(self, *, opaque: bool = False, keep: int = 1):
         self._key: tuple | None = None
         self._image: QImage | None = None
-        self._keep = max(1, keep)
-        self._kept: OrderedDict[tuple, QImage] = OrderedDict()
+        self._kept = _KeptImages(keep)
         self.renders = 0  # tests: a repaint without a change renders nothing new
         self.opaque = opaque  # the painting covers every pixel: stored without alpha, blitted as a copy
 
@@ -58,12 +98,9 @@ class WidgetCache:
         key = (w, h, dpr, extra)
         if self._image is not None and self._key == key:
             return self._image
-        img = self._kept.get(key) if self._keep > 1 else None
+        img = self._kept.get(key)
         if img is None:
-            fmt = QImage.Format.Format_RGB32 if self.opaque else QImage.Format.Format_ARGB32_Premultiplied
-            img = QImage(max(1, math.ceil(w * dpr)), max(1, math.ceil(h * dpr)), fmt)
-            img.setDevicePixelRatio(dpr)
-            img.fill(0)
+            img = _blank_image(w, h, dpr, self.opaque)
             q = QPainter(img)
             try:
                 q.setFont(widget.font())
@@ -71,11 +108,7 @@ class WidgetCache:
             finally:
                 q.end()
             self.renders += 1
-        if self._keep > 1:
-            self._kept[key] = img
-            self._kept.move_to_end(key)
-            while len(self._kept) > self._keep:
-                self._kept.popitem(last=False)
+        self._kept.put(key, img)
         self._image, self._key = img, key
         return img
 
@@ -255,8 +288,7 @@ class SnapshotEffect(QGraphicsEffect):
         self.backdrop = backdrop
         self._key: tuple | None = None
         self._image: QImage | None = None
-        self._keep = max(1, keep)
-        self._kept: OrderedDict[tuple, QImage] = OrderedDict()
+        self._kept = _KeptImages(keep)
         self.renders = 0
 
     def state(self) -> tuple:
@@ -280,63 +312,46 @@ class SnapshotEffect(QGraphicsEffect):
         w = self._widget
         dpr = w.devicePixelRatioF()
         key = (self.state(), dpr)
-        if key in self._kept or self._keep <= 1:
+        if key in self._kept or self._kept.keep <= 1:
             return
-        source = QImage(max(1, math.ceil(w.width() * dpr)), max(1, math.ceil(w.height() * dpr)),
-                        QImage.Format.Format_ARGB32_Premultiplied)  # as `sourcePixmap` gives it in a frame
-        source.setDevicePixelRatio(dpr)
-        source.fill(0)
+        source = _blank_image(w.width(), w.height(), dpr, False)  # as `sourcePixmap` gives it in a frame
         self.setEnabled(False)
         try:
             w.render(source, QPoint(), QRegion(), QWidget.RenderFlag.DrawChildren)
         finally:
             self.setEnabled(True)
-        img = self._blank(dpr)
+        self._keep_image(key, source, dpr)
+
+    def _keep_image(self, key: tuple, source: QImage | QPixmap, dpr: float, offset: QPoint = QPoint()) -> QImage:
+        """The widget's own pixels (`source`) over what the backdrop shows under it, kept under `key`."""
+        w = self._widget
+        img = _blank_image(w.width(), w.height(), dpr, self.backdrop is not None)
         q = QPainter(img)
         try:
             if self.backdrop is not None:
                 self.backdrop.paint_under(q, w)
-            q.drawImage(0, 0, source)
+            if isinstance(source, QImage):
+                q.drawImage(offset, source)
+            else:
+                q.drawPixmap(offset, source)
         finally:
             q.end()
-        self._keep_image(key, img)
-
-    def _blank(self, dpr: float) -> QImage:
-        w = self._widget
-        fmt = QImage.Format.Format_RGB32 if self.backdrop is not None else QImage.Format.Format_ARGB32_Premultiplied
-        img = QImage(max(1, math.ceil(w.width() * dpr)), max(1, math.ceil(w.height() * dpr)), fmt)
-        img.setDevicePixelRatio(dpr)
-        img.fill(0)
-        return img
-
-    def _keep_image(self, key: tuple, img: QImage) -> None:
         self.renders += 1
-        if self._keep > 1:
-            self._kept[key] = img
-            self._kept.move_to_end(key)
-            while len(self._kept) > self._keep:
-                self._kept.popitem(last=False)
+        self._kept.put(key, img)
+        return img
 
     def draw(self, painter: QPainter) -> None:
         dev = painter.device()
         dpr = dev.devicePixelRatioF() if dev is not None else 1.0
         key = (self.state(), dpr)
-        if (self._image is None or key != self._key) and key in self._kept:
-            self._image, self._key = self._kept[key], key
-            self._kept.move_to_end(key)
+        if self._image is None or key != self._key:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._image, self._key = kept, key
         if self._image is None or key != self._key:
             offset = QPoint()  # filled in by Qt; (0, 0) without padding
             pm = self.sourcePixmap(Qt.CoordinateSystem.LogicalCoordinates, offset, QGraphicsEffect.PixmapPadMode.NoPad)
             if isinstance(pm, tuple):  # some bindings return (pixmap, offset)
                 pm, offset = pm
-            img = self._blank(dpr)
-            q = QPainter(img)
-            try:
-                if self.backdrop is not None:
-                    self.backdrop.paint_under(q, self._widget)
-                q.drawPixmap(QPoint(offset), pm)
-            finally:
-                q.end()
-            self._image, self._key = img, key
-            self._keep_image(key, img)
+            self._image, self._key = self._keep_image(key, pm, dpr, QPoint(offset)), key
         painter.drawImage(0, 0, self._image)
