@@ -20,10 +20,28 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """ValueError (one line for the user) when the API's address cannot be listened on."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ValueError(f"无法解析监听地址 {host}: {exc.strerror}") from None
+    family, kind, proto, _, addr = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(addr)
+        except OSError as exc:
+            raise ValueError(f"无法在 {host}:{port} 上监听 ({exc.strerror}); 端口已被占用时请用 --port 换一个") from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from sandbox.server.runtime import prepare_database, serve
 
     settings = _settings(args)
+    _check_port_free(args.host, args.port)  # before a first run spends its seconds building the demo
     engine = prepare_database(settings)
     print(f"中心数据接口: http://{args.host}:{args.port}/api/v1  (OpenAPI: /openapi.json)", flush=True)
     serve(engine, args.host, args.port)

@@ -84,3 +84,16 @@ def test_serve_answers_over_http_with_the_seed_figures(demo_engine, db_url, tmp_
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_serve_on_a_port_in_use_says_so_before_building_anything(tmp_path, capsys):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        db = tmp_path / "never.db"
+        code = main(["serve", "--port", str(port), "--db", f"sqlite:///{db}"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert err.startswith("错误: 无法在 127.0.0.1:") and "--port" in err
+    assert not db.exists()  # the demo was not built first

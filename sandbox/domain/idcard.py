@@ -15,7 +15,7 @@ def check_digit(first17: str) -> str:
 
 
 def is_valid(id_number: str) -> bool:
-    if len(id_number) != 18 or not id_number[:17].isdigit():
+    if len(id_number) != 18 or not id_number.isascii() or not id_number[:17].isdigit():
         return False
     try:
         dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sandbox.domain.enums import Role
 
-__all__ = ["mask_name", "mask_id_number", "mask_phone", "PersonView", "person_view"]
+__all__ = ["mask_name", "mask_id_number", "mask_phone", "PersonView", "person_view", "coarse_point", "visit_point"]
 
 
 def mask_name(name: str | None) -> str | None:
@@ -30,6 +30,13 @@ def mask_phone(phone: str | None) -> str | None:
 
 
 COARSE_DECIMALS = 2  # 0.01° ≈ 1 km: which part of the village, not which house
+
+
+def coarse_point(lon, lat) -> tuple:
+    """(lon, lat) to 0.01°: near which houses, not which house."""
+    if lon is None or lat is None:
+        return lon, lat
+    return round(float(lon), COARSE_DECIMALS), round(float(lat), COARSE_DECIMALS)
 
 
 class PersonView:
@@ -59,7 +66,7 @@ class PersonView:
         if self.places == "full" or lon is None or lat is None:
             return lon, lat
         if self.places == "coarse":
-            return round(float(lon), COARSE_DECIMALS), round(float(lat), COARSE_DECIMALS)
+            return coarse_point(lon, lat)
         return None, None
 
 
@@ -77,3 +84,10 @@ _VIEWS = {
 
 def person_view(role: Role) -> PersonView:
     return _VIEWS[Role(role)]
+
+
+def visit_point(view: PersonView, lon, lat) -> tuple:
+    """Where a cadre's visit took place: a poor household's doorstep, so exact only for roles that may
+    know a home's spot; every other role (delegation too: a wall needs the point, not the house) gets it
+    to 0.01°."""
+    return (lon, lat) if view.places == "full" else coarse_point(lon, lat)

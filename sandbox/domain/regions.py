@@ -31,7 +31,7 @@ class RegionLevel(str, enum.Enum):
         return order[i + 1] if i + 1 < len(order) else None
 
 
-_CODE = re.compile(r"^\d{6}(\d{6})?$")
+_CODE = re.compile(r"^[0-9]{6}([0-9]{6})?$")  # ASCII only: \d also takes full-width digits
 
 
 @dataclass(frozen=True, order=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import time
 from typing import Annotated, AsyncIterator
 
-from fastapi import Depends, HTTPException, Query, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
@@ -111,6 +111,8 @@ def region_or_404(session: Session, code: str, caller: Caller | None = None) -> 
 
 
 YearQuery = Annotated[int | None, Query(description="年份(年末状态),缺省为最新年份", ge=1900, le=2100)]
+# A record's id in a path: bounded, so a client's 20-digit number is a 422, not an overflow in the database driver.
+RecordId = Annotated[int, Path(ge=1, lt=2**62, description="记录编号")]
 
 
 def resolve_year(session: Session, year: int | None) -> int:

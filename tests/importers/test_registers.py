@@ -291,7 +291,12 @@ def test_text_tricks_of_exports_are_undone(county_engine, tmp_path):
     rows[2][H["housing_grade"]] = "C级危房"
     rows[3][H["status"]] = "已脱贫（享受政策）"
     rows[3][H["exit_year"]] = "2016年"
+    typed = rows[4][H["id_number"]]  # typed with a Chinese input method: full-width digits
+    rows[4][H["id_number"]] = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() or c == "X" else c for c in typed)
+    assert rows[4][H["id_number"]] != typed
     result = import_households(county_engine, write_register(tmp_path / "reg.csv", rows, villages=pops))
     assert result.rows_rejected == 0, result.report.summary(3)
     t = totals(county_engine)
     assert t["housing_safe_households"] == 5 and t["exits_in_year"] == 4
+    with county_engine.connect() as conn:
+        assert conn.execute(select(Household.id_number).where(Household.id_number == typed)).scalar() == typed

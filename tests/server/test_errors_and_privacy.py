@@ -29,6 +29,16 @@ PHONE_FULL = re.compile(r"\b1[3-9]\d{9}\b")
     ("/api/v1/projects?region=zz", 422),
     ("/api/v1/projects/99999", 404),
     ("/api/v1/checkins?region=522726&since=yesterday", 422),
+    # Numbers a 64-bit database column cannot hold: a 422, not an overflow in the driver (was a 500).
+    ("/api/v1/households/9223372036854775808", 422),
+    ("/api/v1/projects/99999999999999999999", 422),
+    ("/api/v1/projects/0", 422),
+    # Full-width and Arabic-Indic digits are digits to Python's \\d, not to a region code.
+    ("/api/v1/regions/\uff15\uff12\uff12\uff17\uff12\uff16", 422),
+    ("/api/v1/regions/\u0665\u0662\u0662\u0667\u0662\u0666", 422),
+    ("/api/v1/funds/chain?region=522726&project=999999", 404),
+    ("/api/v1/checkins?region=522726&since=2017-01-01T00:00:00&until=1900-01-01", 422),
+    ("/api/v1/checkins?region=522726&since=2017-01-01T00:00:00%2B08:00&until=2017-01-01T00:00:00", 422),
 ])
 def test_bad_input_is_a_clear_client_error(api, tokens, path, status):
     r = api.get(path, headers=auth(tokens["admin"]))
@@ -123,6 +133,31 @@ def test_a_wall_is_not_told_whose_home_a_checkin_was_at(api, tokens):
     led = api.get("/api/v1/checkins", params=params, headers=auth(tokens["leader"])).json()
     assert shown and all("household_id" not in r and "lon" in r for r in shown)
     assert led and all("household_id" in r for r in led)
+
+
+@pytest.mark.parametrize("role", ["display", "delegation"])
+def test_a_wall_gets_a_visit_point_no_closer_than_a_home(api, tokens, role):
+    """A visit is made at a poor household's door: its point is that home's location, so a role that
+    gets homes to 0.01° gets visits to 0.01° too (leaders, who visit, get the spot)."""
+    params = {"region": "522726", "since": "2017-11-01T00:00:00"}
+    shown = api.get("/api/v1/checkins", params=params, headers=auth(tokens[role])).json()
+    led = {r["id"]: r for r in api.get("/api/v1/checkins", params=params, headers=auth(tokens["leader"])).json()}
+    assert shown and all(r["lon"] == round(r["lon"], 2) and r["lat"] == round(r["lat"], 2) for r in shown)
+    assert any(r["lon"] != round(r["lon"], 2) for r in led.values())
+    for r in shown[:50]:
+        exact = led[r["id"]]
+        assert abs(r["lon"] - exact["lon"]) <= 0.005 + 1e-9 and abs(r["lat"] - exact["lat"]) <= 0.005 + 1e-9
+
+
+def test_a_project_outside_the_region_is_not_found_in_its_fund_chain(api, tokens):
+    h = auth(tokens["admin"])
+    projects = api.get("/api/v1/projects", params={"region": "522726"}, headers=h).json()
+    p = projects[0]
+    town = p["region_code"][:9] + "000"
+    other = next(c for c in ("522726101000", "522726102000", "522726103000") if c != town)
+    assert api.get("/api/v1/funds/chain", params={"region": town, "project": p["id"]}, headers=h).status_code == 200
+    r = api.get("/api/v1/funds/chain", params={"region": other, "project": p["id"]}, headers=h)
+    assert r.status_code == 404 and str(p["id"]) in r.json()["detail"]
 
 
 def test_openapi_is_served(api):

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from sandbox.domain.enums import Role
-from sandbox.domain.masking import person_view
+from sandbox.domain.masking import coarse_point, person_view, visit_point
 from sandbox.domain.regions import RegionCode
 from sandbox.geo.crs import gcj02_to_wgs84_xy
 from sandbox.server.checkins.geofence import county_fence
@@ -38,23 +38,33 @@ LATE_SYNC = dt.timedelta(days=7)  # a phone offline this long may still upload; 
 log = logging.getLogger(__name__)
 
 
+def _stored(t: dt.datetime | None) -> dt.datetime | None:
+    """A query's time as stored (Beijing wall time, naive); a naive time is taken as Beijing time already."""
+    return to_storage_time(t) if t is not None and t.tzinfo else t
+
+
 @router.get("", summary="帮扶干部工作签到")
 def list_checkins(session: SessionDep, caller: Reader, region: Annotated[str, Query(description="区划代码")],
                   since: Annotated[dt.datetime | None, Query(description="起始时间 ISO-8601 (不带时区按北京时间)")] = None,
                   until: Annotated[dt.datetime | None, Query(description="截止时间 (不含) ISO-8601, 不带时区按北京时间")] = None
                   ) -> list[dict]:
     rc, _ = region_or_404(session, region, caller)
+    lo, hi = _stored(since), _stored(until)
+    if lo is not None and hi is not None and lo >= hi:
+        raise HTTPException(422, f"起始时间 since ({since.isoformat()}) 应早于截止时间 until ({until.isoformat()})")
     q = select(Checkin, Cadre.name).join(Cadre, Cadre.id == Checkin.cadre_id) \
         .where(Checkin.village_code.like(rc.prefix + "%"))
-    if since is not None:
-        q = q.where(Checkin.at >= (to_storage_time(since) if since.tzinfo else since))
-    if until is not None:  # a wall showing a past year asks for that year's last 30 days
-        q = q.where(Checkin.at < (to_storage_time(until) if until.tzinfo else until))
+    if lo is not None:
+        q = q.where(Checkin.at >= lo)
+    if hi is not None:  # a wall showing a past year asks for that year's last 30 days
+        q = q.where(Checkin.at < hi)
     rows = session.execute(q.order_by(Checkin.at.desc()).limit(LIMIT)).all()
     view = person_view(caller.role)
     out = []
     for c, cadre_name in rows:
-        item = {"id": c.id, "at": c.at.isoformat(), "lon": c.lon, "lat": c.lat, "village_code": c.village_code,
+        # A visit's point is a poor household's doorstep: as precise as that role may know a home.
+        lon, lat = visit_point(view, c.lon, c.lat)
+        item = {"id": c.id, "at": c.at.isoformat(), "lon": lon, "lat": lat, "village_code": c.village_code,
                 "effective": c.effective}
         if caller.role is not Role.delegation:
             item.update(cadre_id=c.cadre_id, cadre=view.name(cadre_name), note=c.note, distance_m=c.distance_m,
@@ -204,7 +214,9 @@ def _accept(app, caller: Caller, body: bytes) -> tuple[dict, dict]:
         "counted_in_year": counted,
     }
     village = RegionCode(row.village_code)
-    event = {"id": row.id, "at": at.isoformat(), "lon": row.lon, "lat": row.lat, "village_code": row.village_code,
+    # The event goes to every wall, whatever its role: the point as coarse as the least trusted one sees it.
+    event_lon, event_lat = coarse_point(row.lon, row.lat)
+    event = {"id": row.id, "at": at.isoformat(), "lon": event_lon, "lat": event_lat, "village_code": row.village_code,
              "town_code": village.parent.value if village.parent else None, "effective": row.effective,
              "counted_in_year": counted}
     return record, event

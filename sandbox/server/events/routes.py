@@ -1,6 +1,6 @@
 """Route: GET /events — Server-Sent Events with ids, a heartbeat, and resume by `Last-Event-ID`.
 
-Events: `checkin` (a new cadre check-in: id, point, time, village and town codes, effective,
+Events: `checkin` (a new cadre check-in: id, point to 0.01°, time, village and town codes, effective,
 counted_in_year; no personal data), `facts` (a data year's figures of a region changed: refetch
 them), `resync` (the client missed events it cannot get back: refetch what it shows). A comment
 line `: heartbeat` comes every 15 s when nothing else does, so proxies keep the stream open and
@@ -25,7 +25,7 @@ RETRY_MS = 3000  # how long EventSource clients wait before reconnecting
 
 def _event_id(text: str | None) -> int | None:
     text = (text or "").strip()
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
 
 
 @router.get("/events", summary="实时事件流 (SSE)", response_class=StreamingResponse,

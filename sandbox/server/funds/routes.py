@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import func, select
 
 from sandbox.domain.enums import FundStage
 from sandbox.domain.regions import RegionCode
 from sandbox.server.funds.chain import IDLE_MONTHS, fund_chain
 from sandbox.server.deps import AGGREGATE_ROLES, Caller, SessionDep, YearQuery, allow, region_or_404
-from sandbox.store.models import FundAllocation, FundPayment
+from sandbox.store.models import FundAllocation, FundPayment, Project
 
 router = APIRouter(prefix="/funds", tags=["funds"])
 # The money on the books by the end of a year (a wall showing that year), as opposed to `year`'s
@@ -83,4 +83,8 @@ def chain(session: SessionDep, caller: Reader, region: Annotated[str, Query(desc
           project: Annotated[int | None, Query(description="只看一个项目", ge=1, lt=2**62)] = None,
           through: ThroughQuery = None) -> dict:
     rc, _ = region_or_404(session, region, caller)
+    if project is not None:  # an unknown project is the client's mistake, not an empty chain
+        p = session.get(Project, project)
+        if p is None or not p.region_code.startswith(rc.prefix):
+            raise HTTPException(404, f"{rc.value} 辖区内未找到编号为 {project} 的项目")
     return fund_chain(session, rc, year, project, through)

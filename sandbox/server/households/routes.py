@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sandbox.domain.enums import ExitBatch, HouseholdAttribute, HouseholdStatus, PovertyCause
 from sandbox.domain.masking import person_view
 from sandbox.domain.regions import RegionCode
-from sandbox.server.deps import RECORD_ROLES, Caller, SessionDep, YearQuery, allow, region_or_404, resolve_year
+from sandbox.server.deps import RECORD_ROLES, Caller, RecordId, SessionDep, YearQuery, allow, region_or_404, resolve_year
 from sandbox.store.models import Assignment, Cadre, Household, HouseholdYear, Member, Project, ProjectBeneficiary
 
 router = APIRouter(prefix="/households", tags=["households"])
@@ -67,7 +67,7 @@ def list_households(session: SessionDep, caller: Reader,
 
 
 @router.get("/{household_id}", summary="一户的详情(按角色脱敏)")
-def get_household(household_id: int, session: SessionDep, caller: Reader) -> dict:
+def get_household(household_id: RecordId, session: SessionDep, caller: Reader) -> dict:
     h = session.get(Household, household_id)
     if h is None:
         raise HTTPException(404, f"未找到编号为 {household_id} 的贫困户")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import case, func, select
 
 from sandbox.domain.enums import ExitBatch, Industry, ProjectStage
-from sandbox.server.deps import AGGREGATE_ROLES, Caller, SessionDep, YearQuery, allow, region_or_404
+from sandbox.server.deps import AGGREGATE_ROLES, Caller, RecordId, SessionDep, YearQuery, allow, region_or_404
 from sandbox.store.models import (
     Camera, FundAllocation, FundPayment, Household, HouseholdYear, Project, ProjectBeneficiary, ProjectProgress, Region,
 )
@@ -61,7 +61,7 @@ def list_projects(session: SessionDep, caller: Reader, region: Annotated[str, Qu
 
 
 @router.get("/{project_id}", summary="项目详情: 进度历史")
-def get_project(project_id: int, session: SessionDep, caller: Reader) -> dict:
+def get_project(project_id: RecordId, session: SessionDep, caller: Reader) -> dict:
     p = session.get(Project, project_id)
     if p is None:
         raise HTTPException(404, f"未找到编号为 {project_id} 的项目")

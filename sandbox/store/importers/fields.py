@@ -24,6 +24,9 @@ _DASHES = {"-", "—", "--", "——", "/", "无"}
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _TODAY = dt.date.today()
+# Full-width forms typed with a Chinese input method (５２２７…, Ｘ) and the ideographic space: the
+# ASCII they stand for, so that digits are digits to every check below.
+_FULL_WIDTH = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3000: 0x20}
 
 
 class CellError(ValueError):
@@ -45,7 +48,7 @@ def as_text(v) -> str:
         return repr(v)
     if isinstance(v, (dt.date, dt.datetime)):
         return v.isoformat()
-    s = str(v).strip()
+    s = str(v).translate(_FULL_WIDTH).strip()
     # Exports keep long numbers as text with ="…" or a leading apostrophe; the content is what counts.
     if s.startswith('="') and s.endswith('"') and len(s) >= 3:
         s = s[2:-1].strip()
@@ -127,11 +130,11 @@ def as_code(v, lookup: dict[str, object], labels: Iterable[str]) -> object:
 
 def id_number_problem(s: str) -> str | None:
     """Why an 18-digit resident ID number (GB 11643) is not valid, or None if it is."""
-    if len(s) == 15 and s.isdigit():
+    if len(s) == 15 and s.isascii() and s.isdigit():
         return "是 15 位旧身份证号码, 应为 18 位"
     if len(s) != 18:
         return f"长度为 {len(s)} 位, 应为 18 位"
-    if not s[:17].isdigit() or not (s[17].isdigit() or s[17] == "X"):
+    if not s.isascii() or not s[:17].isdigit() or not (s[17].isdigit() or s[17] == "X"):
         return "含有数字以外的字符 (只有最后一位可以是 X)"
     try:
         born = dt.date(int(s[6:10]), int(s[10:12]), int(s[12:14]))

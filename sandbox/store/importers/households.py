@@ -104,7 +104,7 @@ def _text(max_len: int) -> Callable:
 
 def _region_code(v):
     s = as_text(v)
-    if len(s) == 12 and s.isdigit():
+    if len(s) == 12 and s.isascii() and s.isdigit():
         return s
     raise CellError("不是 12 位区划代码")
 
