@@ -146,6 +146,12 @@ def refresh_facts(conn: Connection, prefix: str = "") -> None:
     else:
         conn.execute(text("UPDATE region_year_facts SET visited_poor_households = NULL WHERE region_code LIKE :like"),
                      {"like": like})
+    # A database without any cadre on record (registers imported, the 帮扶 roster not) does not know
+    # how many cadres help: 无数据, not zero cadres and 0 % coverage.
+    if conn.execute(text("SELECT COUNT(*) FROM (SELECT 1 FROM cadres LIMIT 1) c")).scalar() == 0:
+        conn.execute(text(
+            "UPDATE region_year_facts SET cadres = NULL, helpers = NULL, first_secretaries = NULL, "
+            "helped_poor_households = NULL WHERE region_code LIKE :like"), {"like": like})
     _refresh_breakdowns(conn, like)
 
 

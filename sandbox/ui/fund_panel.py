@@ -174,6 +174,9 @@ class FundChainPanel(QFrame):
 
     def set_chain(self, chain: dict, region_name: str | None, through: int | None = None) -> None:
         self.chain = dict(chain or {})
+        if not _has_money(self.chain.get("total")):
+            # No allocation on record is no data: zeros in every bar would read as a balanced chain.
+            self.chain.pop("total", None)
         self.selected = []
         total = self.chain.get("total") or {}
         when = f"（截至{through}年）" if through else ""
@@ -221,6 +224,15 @@ class FundChainPanel(QFrame):
         self.note.setText((f"另有 {rest} 处未列出；" if rest > 0 and not self.selected else "")
                           + "点击地图上的 ⚠ 查看该处说明")
         self.note.show()
+
+
+def _has_money(total) -> bool:
+    """Whether a chain's total holds any allocation (an empty chain has a total of zeros)."""
+    if not isinstance(total, dict):
+        return False
+    if total.get("allocations"):
+        return True
+    return any((step.get("amount") or 0) for step in total.get("steps") or [] if isinstance(step, dict))
 
 
 def _pct(v) -> str:

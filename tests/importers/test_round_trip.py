@@ -49,6 +49,10 @@ def test_everything_imported_cleanly(imported, demo_engine):
         assert r.households.new == conn.execute(select(func.count()).select_from(Household)).scalar()
 
 
+NOT_IN_REGISTERS = ("cadres", "helpers", "help_coverage", "first_secretary_villages", "fund_arrival_rate",
+                    "fund_spend_rate", "project_start_rate", "visit_rate")
+
+
 @pytest.mark.parametrize("code", [COUNTY, TOWN, VILLAGE])
 @pytest.mark.parametrize("year", YEARS)
 def test_same_indicators_as_the_demo(imported, api, tokens, code, year):
@@ -63,6 +67,8 @@ def test_same_indicators_as_the_demo(imported, api, tokens, code, year):
     assert (got["name"], got["level"], got["parent_code"]) == (demo["name"], demo["level"], demo["parent_code"])
     assert [c["code"] for c in got["children"]] == [c["code"] for c in demo["children"]]
     assert got["demo"] is False and got["data_label"] is None and got["synthetic_boundary"] is False
+    # What registers do not carry (the cadre roster, funds, projects, visits) is unknown, not zero.
+    assert {k: got["indicators"][k] for k in NOT_IN_REGISTERS} == dict.fromkeys(NOT_IN_REGISTERS)
 
 
 def test_the_api_works_on_imported_data_unchanged(imported):

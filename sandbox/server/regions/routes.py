@@ -23,8 +23,12 @@ Reader = Annotated[Caller, Depends(allow(*AGGREGATE_ROLES))]
 def _indicators(facts: dict) -> dict:
     values = compute_indicators(facts)
     values["rural_population"] = None if facts.get("rural_population") is None else int(facts["rural_population"])
-    for key in ("villages", "poor_villages", "exited_poor_villages", "first_secretary_villages"):
+    for key in ("villages", "poor_villages", "exited_poor_villages"):
         values[key] = int(facts.get(key) or 0)
+    # Unknown, not zero villages, when the database holds no cadres at all (their facts are NULL then,
+    # see store.rollup)
+    no_roster = bool(facts) and facts.get("cadres") is None
+    values["first_secretary_villages"] = None if no_roster else int(facts.get("first_secretary_villages") or 0)
     return values
 
 
