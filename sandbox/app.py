@@ -290,6 +290,7 @@ def run_kiosk_ui(config_path: str | os.PathLike, *, windowed: bool = False) -> i
     from sandbox.kiosk.config import parse_combo
     from sandbox.kiosk.pin import verify_pin
     from sandbox.kiosk.supervisor import Heartbeat
+    from sandbox.kiosk.tour import county_tour, written_for
     from sandbox.store.db import DatabaseUnavailable
 
     loaded = _load_kiosk_config(Path(config_path))
@@ -316,6 +317,10 @@ def run_kiosk_ui(config_path: str | os.PathLike, *, windowed: bool = False) -> i
         mods, key = parse_combo(cfg.exit.combo)
         beat = Heartbeat.from_env()
         tour = loaded.tour
+        if tour is not None and region and not written_for(tour, region):
+            # e.g. the Dushan tour on a wall serving another county: its captions would tell the wrong story
+            log.warning("导览 %s 是为其他县编写的, 改用通用导览", cfg.tour.file)
+            tour = county_tour()
         shell = KioskShell(
             wall, home_region=region, verify_pin=partial(verify_pin, stored=cfg.exit.pin_hash),
             steps=tour.steps if tour else (), client=client, combo=ExitCombo(mods, key),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -236,3 +237,20 @@ def test_main_without_arguments_runs_the_supervised_kiosk_on_the_default_config(
     calls.clear()
     assert app.main(["--config", "x.toml", "--no-supervisor"]) == 0
     assert calls == [(Path("x.toml"), {"supervised": False, "windowed": False})]
+
+
+def test_a_tour_of_another_county_is_replaced_by_one_that_fits_any():
+    """The shipped tour tells Dushan's story; a wall serving another county (`--county`, imported data)
+    would show Dushan's captions and figures over its map. It gets the generic tour instead."""
+    from sandbox.kiosk.tour import county_tour, written_for
+
+    dushan = load_tour(ROOT / "kiosk_config" / "tours" / "dushan-delegation.toml")
+    assert written_for(dushan, "522726000000")
+    assert not written_for(dushan, "350128000000")
+    generic = county_tour()
+    assert written_for(generic, "350128000000") and written_for(generic, "522726000000")
+    assert all(s.region is None for s in generic.steps)  # every step on the wall's own county
+    text = "".join(s.title + s.caption for s in generic.steps)
+    assert set(re.findall(r"\d+", text)) <= {"2014", "2016", "2017", "2019", "2020", "3"}  # years, the 3 % line
+    assert "独山" not in text and "黔" not in text
+    assert 60 <= generic.seconds <= 210
