@@ -90,7 +90,7 @@ class FundStage(LabelledEnum):
 class FundLevel(LabelledEnum):
     central = ("central", "中央")
     province = ("province", "省级")
-    prefecture = ("prefecture", "州级")
+    prefecture = ("prefecture", "市(州)级")  # 市, 自治州, 地区 or 盟: the demo names each its own way
     county = ("county", "县级")
 
 
@@ -118,6 +118,12 @@ class Industry(LabelledEnum):
     livestock = ("livestock", "生态畜牧")
     vegetables = ("vegetables", "蔬菜")
     fruit = ("fruit", "精品水果")
+    mushrooms = ("mushrooms", "食用菌")
+    herbs = ("herbs", "中药材")
+    aquaculture = ("aquaculture", "水产养殖")
+    solar = ("solar", "光伏扶贫")
+    tourism = ("tourism", "乡村旅游")
+    ecommerce = ("ecommerce", "电商扶贫")
 
 
 class Role(LabelledEnum):

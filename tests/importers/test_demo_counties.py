@@ -22,9 +22,10 @@ from sandbox.server.runtime import new_token
 from sandbox.store.db import make_engine
 from sandbox.store.demo.builder import DEFAULT_SEED, build_demo
 from sandbox.store.demo.households import allocate
+from sandbox.store.demo.local import PROVINCE_ABBR
 from sandbox.store.demo.targets import targets_for
 from sandbox.store.migrate import upgrade
-from sandbox.store.models import Household, Region
+from sandbox.store.models import FundSource, Household, Region
 from tests.conftest import auth
 
 # Odd outlines: a Macau parish of reclaimed land and islands, a county-level city run by the
@@ -67,7 +68,11 @@ def test_small_odd_counties_build_and_serve(tmp_path, code):
         n_villages = conn.execute(select(func.count()).select_from(Region).where(Region.level == "village")).scalar()
         outside = conn.execute(select(func.count()).select_from(Household)
                                .where(~Household.village_code.like(f"{code}%"))).scalar()
+        sources = conn.execute(select(FundSource.level, FundSource.document_number)).all()
     assert n_villages == report.villages and outside == 0
+    # Macau names no prefecture, Shihezi is its own (兵团 city): no prefecture-level funds either way
+    assert {level for level, _ in sources} == {"central", "province", "county"}
+    assert all(d.startswith(PROVINCE_ABBR[code[:2]] + "财农") for level, d in sources if level == "province")
     token = new_token(engine, "display")
     with TestClient(create_app(engine)) as client:
         root = client.get("/api/v1/health").json()["root_region"]

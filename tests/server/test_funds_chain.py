@@ -202,9 +202,11 @@ def test_roles(api, tokens):
                    headers=auth(tokens["leader_town"])).status_code == 403
 
 
-def test_unknown_project_gives_an_empty_chain(api, tokens):
-    body = _chain(api, tokens, project=99999)
-    assert body["projects"] == [] and body["anomalies"] == [] and body["total"]["amounts"]["paid"] == 0
+def test_unknown_project_is_not_found(api, tokens):
+    """A project id that does not exist is the client's mistake (as an unknown region is), not an empty chain."""
+    r = api.get("/api/v1/funds/chain", params={"region": "522726", "project": 99999},
+                headers={"Authorization": f"Bearer {tokens['display']}"})
+    assert r.status_code == 404 and "99999" in r.json()["detail"]
 
 
 def test_the_demo_plants_one_case_of_each_kind(api, tokens):

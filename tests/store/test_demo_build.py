@@ -11,7 +11,9 @@ from sqlalchemy import func, select, text
 from sandbox.store.db import make_engine
 from sandbox.store.demo.builder import build_demo
 from sandbox.store.migrate import upgrade
-from sandbox.store.models import Base, Cadre, Checkin, Household, HouseholdYear, Region, RegionYearFacts
+from sandbox.store.models import (
+    Base, Cadre, Checkin, FundSource, Household, HouseholdYear, Member, Project, Region, RegionYearFacts,
+)
 
 
 def test_migrations_match_the_models(demo_engine):
@@ -62,7 +64,10 @@ def _fingerprint(engine) -> str:
         facts = conn.execute(select(RegionYearFacts.region_code, RegionYearFacts.year, RegionYearFacts.poor_population)
                              .order_by(RegionYearFacts.region_code, RegionYearFacts.year)).all()
         n = conn.execute(select(func.count()).select_from(Checkin)).scalar()
-    return hashlib.sha256(repr((rows, facts, n)).encode()).hexdigest()
+        ethnic = conn.execute(select(Member.ethnicity).order_by(Member.id)).scalars().all()
+        local = conn.execute(select(FundSource.document_number).order_by(FundSource.id)).scalars().all() + \
+            conn.execute(select(Project.name).order_by(Project.id)).scalars().all()
+    return hashlib.sha256(repr((rows, facts, n, ethnic, local)).encode()).hexdigest()
 
 
 def test_another_county_builds_plausibly_and_deterministically(tmp_path):
@@ -70,13 +75,20 @@ def test_another_county_builds_plausibly_and_deterministically(tmp_path):
     for i in range(2):
         engine = make_engine(f"sqlite:///{tmp_path / f'c{i}.db'}")
         upgrade(engine)
-        report = build_demo(engine, county="520402", progress=False)  # 贵州 安顺 西秀区? whatever the package says
+        report = build_demo(engine, county="520402", progress=False)  # 西秀区, 安顺市, 贵州省
         assert report.county == "520402" and report.towns >= 5 and report.villages >= report.towns * 5
         with engine.connect() as conn:
             names = conn.execute(select(Region.name).where(Region.level == "county")).scalars().all()
             assert names and names[0] != "独山县"
             codes = conn.execute(select(Region.code)).scalars().all()
             assert all(c.startswith("520402") or c.endswith("00000000") for c in codes)
+            # Guizhou's own authority, but 安顺's, not 黔南's: a 市 has 市级 funds
+            docs = {(t, d.split("〔")[0]) for t, d in conn.execute(select(FundSource.fund_type,
+                                                                         FundSource.document_number))}
+            assert ("省级财政专项扶贫资金", "黔财农") in docs and ("市级财政扶贫资金", "安顺财农") in docs
+            assert not any("黔南" in d or "州级" in t for t, d in docs)
+            industries = set(conn.execute(select(Project.industry)).scalars())
+            assert "dendrobium" not in industries
         fingerprints.append(_fingerprint(engine))
         engine.dispose()
     assert fingerprints[0] == fingerprints[1]

@@ -20,6 +20,7 @@ from sandbox.store import models as m
 from sandbox.store.bulk import bulk_insert, columns_rows
 from sandbox.store.demo import people
 from sandbox.store.demo.households import allocate, household_year_values, plan_households
+from sandbox.store.demo.local import ethnic_mix, fund_sources
 from sandbox.store.demo.projects import plan_projects
 from sandbox.store.demo.targets import POVERTY_LINES, YEARS, targets_for
 from sandbox.store.demo.work import plan_cadres, plan_checkins
@@ -32,8 +33,6 @@ DEFAULT_SEED = 20171206  # the seed article's date
 
 _V1 = "龙凤石金新青白平安和东西南北上下大小高岩花松柏竹桃梅兰茶河溪塘坝"
 _V2 = "寨坪山田坡湾冲脚口场桥井坝沟岭林坳洞头屯堡"
-_ETHNIC = np.array(["布依族", "苗族", "水族", "汉族", "瑶族"])
-_ETHNIC_P = [.45, .13, .17, .23, .02]
 
 # Tables a rebuild replaces (children first); tokens and the schema stay.
 _RECORD_TABLES = (
@@ -66,7 +65,7 @@ def _village_names(rng: np.random.Generator, n: int) -> list[str]:
 def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int = DEFAULT_SEED,
                progress: bool = True, effective_m: float = 500.0) -> BuildReport:
     started = dt.datetime.now()
-    steps = tqdm(total=9, desc="构建演示数据", unit="步", disable=not progress, leave=False)
+    steps = tqdm(total=10, desc="构建演示数据", unit="步", disable=not progress, leave=False)
     outline = county_outline(county)
     area_km2 = _area_km2(outline.geometry)
     t = targets_for(outline.code, area_km2).scaled(scale)
@@ -113,7 +112,8 @@ def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int
             hh_lon[idx], hh_lat[idx] = random_points_in(village_geoms[v], len(idx), rng)
     steps.update()
 
-    members = _plan_members(rng, plan, outline.code)
+    ethnic = t.ethnic_groups or ethnic_mix(outline.code, outline.prefecture, outline.name)
+    members = _plan_members(rng, plan, outline.code, ethnic)
     school_age = np.zeros(n_h, dtype=bool)
     np.logical_or.at(school_age, members["household"], (members["age"] >= 6) & (members["age"] <= 15))
     values = household_year_values(rng, plan, school_age)
@@ -136,7 +136,8 @@ def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int
         x, y = random_points_in(village_geoms[v], 1, rng)
         return round(float(x[0]), 6), round(float(y[0]), 6)
 
-    projects, sources = plan_projects(rng, t, list(t.towns), village_town, village_point, plan.village_idx)
+    projects, sources = plan_projects(rng, t, list(t.towns), village_town, village_point, plan.village_idx,
+                                      fund_sources(outline.code, outline.province, outline.prefecture, outline.name))
     steps.update()
 
     with engine.begin() as conn:
@@ -213,7 +214,7 @@ def _write_regions(conn, outline, county_code, town_codes, t, town_geoms, villag
                                             "boundary", "boundary_source_crs", "label_lon", "label_lat"), rows)
 
 
-def _plan_members(rng, plan, county: str) -> dict[str, np.ndarray]:
+def _plan_members(rng, plan, county: str, ethnic_groups: tuple[tuple[str, float], ...]) -> dict[str, np.ndarray]:
     size = plan.size
     hh = np.repeat(np.arange(len(size)), size)
     pos = np.arange(len(hh)) - np.repeat(np.cumsum(size) - size, size)
@@ -235,7 +236,8 @@ def _plan_members(rng, plan, county: str) -> dict[str, np.ndarray]:
     names = people.names(rng, male, surname)
     births = people.birth_dates(rng, age)
     ids = people.id_numbers(rng, county, births, male)
-    ethnic = rng.choice(_ETHNIC, len(size), p=_ETHNIC_P)[hh]
+    groups, shares = zip(*ethnic_groups)
+    ethnic = rng.choice(np.array(groups), len(size), p=list(shares))[hh]
     health = rng.choice(np.array(["健康", "长期慢性病", "患有大病", "残疾"]), n, p=[.75, .15, .05, .05])
     edu = np.select([age < 6, age < 13, age < 16, age < 19], ["学龄前", "小学", "初中", "高中"],
                     rng.choice(np.array(["文盲或半文盲", "小学", "初中", "高中"]), n, p=[.2, .4, .3, .1]))

@@ -8,24 +8,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sandbox.domain.enums import ProjectStage
+from sandbox.store.demo.local import FundSourceSpec
 from sandbox.store.demo.targets import CountyTargets
 
 __all__ = ["ProjectRecord", "plan_projects"]
 
 _STAGES = [s.value for s in ProjectStage]
-_NAME_BY_INDUSTRY = {
-    "dendrobium": ("铁皮石斛种植基地", "铁皮石斛仿野生种植示范园"),
-    "tea": ("生态茶园", "高山茶叶种植基地", "茶叶加工厂"),
-    "livestock": ("生态养牛场", "林下生态鸡养殖基地", "生猪代养场"),
-    "vegetables": ("蔬菜保供基地", "食用菌大棚", "辣椒种植基地"),
-    "fruit": ("百香果种植基地", "精品水果示范园", "蓝莓种植基地"),
-}
-_SOURCES = (
-    ("central", "中央财政专项扶贫资金", "财农"),
-    ("province", "省级财政专项扶贫资金", "黔财农"),
-    ("prefecture", "州级财政扶贫资金", "黔南财农"),
-    ("county", "县级统筹整合涉农资金", "县财"),
-)
 
 
 @dataclass
@@ -68,7 +56,8 @@ def _history(rng, planned: int, stage_final: int, progress_final: float) -> tupl
 
 
 def plan_projects(rng: np.random.Generator, t: CountyTargets, towns: list[str], village_town: np.ndarray,
-                  village_points, hh_village: np.ndarray) -> tuple[list[ProjectRecord], list[dict]]:
+                  village_points, hh_village: np.ndarray,
+                  fund_sources: tuple[FundSourceSpec, ...]) -> tuple[list[ProjectRecord], list[dict]]:
     """Returns projects and fund sources; deterministic for the rng state."""
     projects: list[ProjectRecord] = []
     for ti, town in enumerate(towns):
@@ -78,7 +67,8 @@ def plan_projects(rng: np.random.Generator, t: CountyTargets, towns: list[str], 
         for k in range(count):
             industry = industries[k % len(industries)]
             v = int(rng.choice(villages))
-            label = _NAME_BY_INDUSTRY[industry][k % len(_NAME_BY_INDUSTRY[industry])]
+            labels = t.project_labels[industry]
+            label = labels[k % len(labels)]
             planned = int(rng.integers(2015, 2020))
             final = int(rng.choice([1, 2, 3, 4, 5], p=[.05, .05, .25, .25, .40])) if planned <= 2018 else \
                 int(rng.choice([0, 1, 2, 3], p=[.2, .3, .2, .3]))
@@ -91,16 +81,15 @@ def plan_projects(rng: np.random.Generator, t: CountyTargets, towns: list[str], 
                 started_year=started, stage=_STAGES[final], progress=progress, history=hist,
             ))
     if t.flagship:
-        town, name, industry = t.flagship
-        ti = towns.index(town)
+        f = t.flagship
+        ti = towns.index(f.town)
         v = int(np.flatnonzero(village_town == ti)[0])
         hist, started = _history(rng, 2016, 5, 100.0)
         lon, lat = village_points(v)
         projects.insert(0, ProjectRecord(
-            name=name, industry=industry, batch="production", village_idx=v, town_idx=ti, lon=lon, lat=lat,
+            name=f.name, industry=f.industry, batch="production", village_idx=v, town_idx=ti, lon=lon, lat=lat,
             budget=12_000_000.0, planned_year=2016, started_year=started, stage="handed_over", progress=100.0,
-            history=hist, cameras=["园区大门", "1号种植大棚", "2号种植大棚"],
-            description="种植大棚门口张贴精准扶贫利益联结明白卡,扫码可查贫困户扶贫信息",
+            history=hist, cameras=list(f.cameras), description=f.description,
         ))
     # Relocation sites (易地搬迁) complete the 五个一批 picture on the map.
     seat = towns.index(t.seat_town) if t.seat_town in towns else 0
@@ -120,19 +109,19 @@ def plan_projects(rng: np.random.Generator, t: CountyTargets, towns: list[str], 
         take = min(len(town_hh), int(rng.integers(20, 200)) * (3 if p.cameras and len(p.cameras) > 1 else 1))
         p.beneficiaries = np.sort(rng.choice(town_hh, take, replace=False)) if take else np.array([], dtype=int)
 
-    sources = _fund_chain(rng, projects)
+    sources = _fund_chain(rng, projects, fund_sources)
     return projects, sources
 
 
-def _fund_chain(rng, projects: list[ProjectRecord]) -> list[dict]:
+def _fund_chain(rng, projects: list[ProjectRecord], fund_sources: tuple[FundSourceSpec, ...]) -> list[dict]:
     sources: dict[tuple[int, str], dict] = {}
     doc = 10
     for p in projects:
         if p.stage == "pool":
             continue
-        parts = rng.dirichlet(np.ones(len(_SOURCES))) * p.budget
+        parts = rng.dirichlet(np.ones(len(fund_sources))) * p.budget
         spend_share = p.progress / 100.0
-        for (level, ftype, prefix), amount in zip(_SOURCES, parts):
+        for (level, ftype, prefix), amount in zip(fund_sources, parts):
             year = p.planned_year if p.started_year is None else max(p.planned_year, p.started_year)
             key = (year, level)
             if key not in sources:

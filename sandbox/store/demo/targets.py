@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-__all__ = ["CountyTargets", "targets_for", "YEARS", "POVERTY_LINES"]
+from sandbox.store.demo.local import industry_pool, project_labels
+
+__all__ = ["CountyTargets", "Flagship", "targets_for", "YEARS", "POVERTY_LINES"]
 
 YEARS = tuple(range(2014, 2021))
 
 # Yuan per person per year at current prices (2,300 at 2010 prices); one row per year in the DB.
 POVERTY_LINES = {2014: 2800, 2015: 2855, 2016: 2952, 2017: 3335, 2018: 3535, 2019: 3747, 2020: 4000}
+
+
+@dataclass(frozen=True)
+class Flagship:
+    """A real project site the seed article names, shown with its cameras."""
+
+    town: str
+    name: str
+    industry: str
+    cameras: tuple[str, ...]
+    description: str
 
 
 @dataclass(frozen=True)
@@ -27,9 +40,12 @@ class CountyTargets:
     town_cadres: int
     # Incidence (%) per year; the 2016 figure comes from the two exact numbers above.
     incidence: dict[int, float] = field(default_factory=dict)
-    example_cadre: str = "白加泉"
-    flagship: tuple[str, str, str] | None = None  # (town, project name, industry)
+    example_cadre: str | None = None  # the seed's named cadre; elsewhere a generated name
+    flagship: Flagship | None = None
     industries_by_town: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    project_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # industry → project names
+    # (nationality, share) of members; None: from the county's province and autonomous areas
+    ethnic_groups: tuple[tuple[str, float], ...] | None = None
 
     def scaled(self, n: int) -> "CountyTargets":
         """`--scale N`: N times the households, people and cadres; villages stay."""
@@ -62,7 +78,9 @@ DUSHAN = CountyTargets(
     first_secretary_villages=61,
     town_cadres=45,
     incidence=_STORY,
-    flagship=("基长镇", "济生铁皮石斛产业园", "dendrobium"),
+    example_cadre="白加泉",
+    flagship=Flagship("基长镇", "济生铁皮石斛产业园", "dendrobium", ("园区大门", "1号种植大棚", "2号种植大棚"),
+                      "种植大棚门口张贴精准扶贫利益联结明白卡,扫码可查贫困户扶贫信息"),
     industries_by_town={
         "基长镇": ("dendrobium", "tea", "livestock"),
         "影山镇": ("tea", "fruit"),
@@ -73,6 +91,15 @@ DUSHAN = CountyTargets(
         "下司镇": ("vegetables", "dendrobium"),
         "麻万镇": ("livestock", "tea"),
     },
+    project_labels={
+        "dendrobium": ("铁皮石斛种植基地", "铁皮石斛仿野生种植示范园"),
+        "tea": ("生态茶园", "高山茶叶种植基地", "茶叶加工厂"),
+        "livestock": ("生态养牛场", "林下生态鸡养殖基地", "生猪代养场"),
+        "vegetables": ("蔬菜保供基地", "食用菌大棚", "辣椒种植基地"),
+        "fruit": ("百香果种植基地", "精品水果示范园", "蓝莓种植基地"),
+    },
+    # 布依族, 苗族, 水族 ≈ 75% of the population (seed article)
+    ethnic_groups=(("布依族", .45), ("苗族", .13), ("水族", .17), ("汉族", .23), ("瑶族", .02)),
 )
 
 # Syllables for synthetic town names of counties without a target list.
@@ -80,7 +107,8 @@ _TOWN_SYLLABLES = "清石龙凤云溪平安和兴东西南北新金长江河山�
 
 
 def targets_for(code: str, area_km2: float) -> CountyTargets:
-    """Dushan's figures for 522726; elsewhere, figures in proportion to the county's area."""
+    """Dushan's figures for 522726; elsewhere, figures in proportion to the county's area and
+    industries typical of its province."""
     if code == "522726":
         return DUSHAN
     towns_n = max(5, min(15, round(area_km2 / 230)))
@@ -94,6 +122,7 @@ def targets_for(code: str, area_km2: float) -> CountyTargets:
             names.append(name)
         i += 1
     villages = towns_n * 16
+    pool = industry_pool(code)
     rural = int(max(60_000, min(900_000, area_km2 * 140)))
     poor = int(rural * 0.12)
     households = int(poor * 0.52)
@@ -105,6 +134,8 @@ def targets_for(code: str, area_km2: float) -> CountyTargets:
         first_secretary_villages=int(villages * 0.4), town_cadres=towns_n * 6,
         incidence={2014: 17.5, 2015: 15.0, 2017: 8.0, 2018: 4.4, 2019: 1.6, 2020: 0.1},
         flagship=None,
-        industries_by_town={n: (("tea", "livestock", "vegetables", "fruit", "dendrobium")[k % 5],
-                                ("livestock", "fruit", "tea", "vegetables")[k % 4]) for k, n in enumerate(names)},
+        # two industries a town, one from each half of the region's list (most typical first)
+        industries_by_town={n: (pool[k % len(pool)], pool[(k + len(pool) // 2) % len(pool)])
+                            for k, n in enumerate(names)},
+        project_labels=project_labels(code),
     )

@@ -101,7 +101,8 @@ def plan_cadres(rng: np.random.Generator, t: CountyTargets, county_name: str, to
     # The seed names a cadre whose check-ins run every month May-November 2017.
     with_poor = np.unique(a_cadre[hh_poor_2017[a_household] & (a_start <= 2017)])
     example = int(with_poor[np.argmax(roles[with_poor] == "helper")])
-    names[example] = t.example_cadre
+    if t.example_cadre:
+        names[example] = t.example_cadre
     starts[example] = min(starts[example], 2015)
     a_start[a_cadre == example] = np.maximum(2015, hh_identified[a_household[a_cadre == example]])
     return CadrePlan(village_idx, town_idx, roles, starts, names, unit_names, phones,

@@ -21,6 +21,12 @@ INDUSTRY_STYLE = {
     "livestock": ("#e39a5c", "牧"),
     "vegetables": ("#7fcf3a", "菜"),
     "fruit": ("#ff6f91", "果"),
+    "mushrooms": ("#b08968", "菌"),
+    "herbs": ("#5e60ce", "药"),
+    "aquaculture": ("#4cc9f0", "渔"),
+    "solar": ("#e9c46a", "光"),
+    "tourism": ("#9d4edd", "游"),
+    "ecommerce": ("#3a86ff", "商"),
 }
 OTHER_STYLE = ("#7d9bd6", "")
 STAGE_COLOURS = {
