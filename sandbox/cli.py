@@ -125,7 +125,9 @@ def _print_register(r) -> int:
             parts.append(f"补充贫困线 {'、'.join(map(str, r.poverty_lines_added))} 年")
         print(f"已导入登记表 {r.file}: {'; '.join(parts)}; 用时 {r.total_seconds:.1f} 秒{_report_line(r)}")
     if r.rows_rejected:
-        print(f"警告: {r.rows_rejected} 行有错误, 未导入; 见报告 {r.report_path}", file=sys.stderr)
+        where = (f"见报告 {r.report_path}" if r.report_path
+                 else "报告无法写入输入文件所在的文件夹, 请用 --report 指定报告路径")
+        print(f"警告: {r.rows_rejected} 行有错误, 未导入; {where}", file=sys.stderr)
         return 1
     return 0
 
@@ -264,7 +266,7 @@ def _add_import_parsers(sub) -> None:
                    help="覆盖检查容差 (米): 比它窄的缝隙和重叠不报告, 缺省 50")
     b.add_argument("--strict", action="store_true", help="有警告 (修复、缝隙、重叠) 也不导入")
     b.add_argument("--replace-demo", action="store_true", help="数据库中是演示数据时, 先清除演示数据 (同一事务)")
-    b.add_argument("--report", help="报告 CSV 路径 (缺省: 输入文件旁的 文件名.导入报告.csv)")
+    b.add_argument("--report", help="报告 CSV 路径 (缺省: 输入文件旁的 文件名含扩展名.导入报告.csv; 导入无问题时删除该处旧报告)")
     b.add_argument("--db")
     b.add_argument("--quiet", action="store_true", help="不显示进度条")
     b.set_defaults(func=cmd_import_boundaries)
@@ -279,7 +281,8 @@ def _add_import_parsers(sub) -> None:
     h.add_argument("--villages", help="村级数据表: 农村户籍人口、贫困村 (CSV 时缺省为 文件名.村级数据.csv)")
     h.add_argument("--sheet", help="户信息所在工作表 (缺省按映射文件中的名称查找, 否则第一个工作表)")
     h.add_argument("--strict", action="store_true", help="任何一行有错误就全部不导入")
-    h.add_argument("--report", help="报告 CSV 路径 (缺省: 输入文件旁的 文件名.导入报告.csv)")
+    h.add_argument("--report", help="报告 CSV 路径 (缺省: 输入文件旁的 文件名含扩展名.导入报告.csv, "
+                                    "如 登记表.xlsx.导入报告.csv; 导入无问题时删除该处旧报告)")
     h.add_argument("--db")
     h.add_argument("--quiet", action="store_true", help="不显示进度条")
     h.set_defaults(func=cmd_import_households)
@@ -289,7 +292,7 @@ def _add_import_parsers(sub) -> None:
     v.add_argument("--mapping")
     v.add_argument("--sheet")
     v.add_argument("--strict", action="store_true")
-    v.add_argument("--report")
+    v.add_argument("--report", help="报告 CSV 路径 (缺省: 输入文件旁的 文件名含扩展名.导入报告.csv)")
     v.add_argument("--db")
     v.add_argument("--quiet", action="store_true")
     v.set_defaults(func=cmd_import_villages)

@@ -28,7 +28,13 @@ _GCJ_NAMES = {"GCJ-02", "GCJ02", "GCJ", "AMAP", "高德", "火星坐标"}
 
 
 class BoundaryFileError(ValueError):
-    """A boundary file that cannot be read as it is; the message is one line and names the file."""
+    """A boundary file that cannot be read as it is; the message is one Chinese line that names the
+    file and the problem. `detail` keeps what GDAL said (English, often cut short): for the report,
+    not for the person reading the message."""
+
+    def __init__(self, message: str, detail: str | None = None):
+        super().__init__(message)
+        self.detail = detail
 
 
 @dataclass
@@ -49,6 +55,9 @@ class BoundaryLayer:
 def _check_content(path: Path) -> str:
     """The GDAL driver for the file, after checking that its content is what its extension says."""
     suffix = path.suffix.lower()
+    if suffix == ".zip":
+        raise BoundaryFileError(f"文件 {path.name} 是压缩包; 请先解压, 再导入其中的 GeoPackage (.gpkg)、"
+                                "Shapefile (.shp, 连同同名的 .shx、.dbf、.prj) 或 GeoJSON (.geojson)")
     if suffix not in BOUNDARY_SUFFIXES:
         raise BoundaryFileError(f"文件 {path.name}: 不支持的边界格式 {suffix or '(无扩展名)'}; "
                                 "请用 GeoPackage (.gpkg)、Shapefile (.shp) 或 GeoJSON (.geojson)")
@@ -56,6 +65,9 @@ def _check_content(path: Path) -> str:
         raise BoundaryFileError(f"文件 {path} 不存在")
     with path.open("rb") as f:
         head = f.read(512)
+    if not head.strip(b"\xef\xbb\xbf \t\r\n") and path.stat().st_size <= len(head):
+        raise BoundaryFileError(f"文件 {path.name} 为空 ({'0 字节' if not head else '只有空白'}), "
+                                "可能复制或下载未完成")
     if suffix == ".gpkg":
         if not head.startswith(b"SQLite format 3\x00"):
             raise BoundaryFileError(f"文件 {path.name}: 扩展名是 .gpkg, 但内容是{describe_content(head)}, 不是 GeoPackage")
@@ -86,15 +98,137 @@ def boundary_layers(path: Path | str) -> list[str]:
     import pyogrio
 
     path = Path(path)
-    _check_content(path)
+    driver = _check_content(path)
     try:
-        return [str(name) for name, _ in pyogrio.list_layers(path)]
+        with _quiet_gdal():
+            listed = pyogrio.list_layers(path)
     except Exception as exc:  # noqa: BLE001 - GDAL errors come in several types
-        raise BoundaryFileError(f"文件 {path.name}: 无法读取 ({_first_line(exc)})") from None
+        raise _unreadable(path, driver, None, exc) from None
+    # A GeoPackage may hold attribute tables (geometry type None) beside its layers: not boundaries.
+    spatial = [str(name) for name, geometry_type in listed if geometry_type is not None]
+    if not spatial:
+        tables = "、".join(str(name) for name, _ in listed)
+        raise BoundaryFileError(f"文件 {path.name} 中没有带几何的图层" + (f" (只有属性表 {tables})" if tables else ""))
+    return spatial
 
 
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+def _unreadable(path: Path, driver: str, layer: str | None, exc: Exception) -> BoundaryFileError:
+    """GDAL could not read the file: say why in Chinese where a cheap look finds out (GDAL's own text is
+    English and, cut to a line, often ends mid-word), and keep GDAL's words as the error's detail."""
+    where = f"文件 {path.name}" + (f" 图层 {layer}" if layer else "")
+    try:
+        problem = _DIAGNOSE[driver](path)
+    except Exception:  # noqa: BLE001 - the look itself failed (unreadable sibling, …): say what we know
+        problem = None
+    problem = problem or f"{_FORMAT_NAMES[driver]} 文件已损坏或格式无法识别, 无法读取"
+    return BoundaryFileError(f"{where}: {problem}", detail=f"GDAL: {' '.join(str(exc).split())[:500]}")
+
+
+_FORMAT_NAMES = {"GPKG": "GeoPackage", "ESRI Shapefile": "Shapefile", "GeoJSON": "GeoJSON"}
+_INCOMPLETE = "可能复制或下载中断"
+
+# Python's json messages, by their start, in Chinese.
+_JSON_REASONS = (
+    ("Expecting value", "缺少值"),
+    ("Expecting property name", "属性名须用英文双引号"),
+    ("Expecting ':'", "缺少冒号"),
+    ("Expecting ','", "缺少逗号或括号不配对"),
+    ("Invalid control character", "字符串中有换行等控制字符"),
+    ("Invalid \\u", "\\u 转义不正确"),
+    ("Invalid \\escape", "反斜杠转义不正确"),
+    ("Illegal trailing comma", "末尾多了逗号"),
+    ("Extra data", "JSON 结束后还有多余内容"),
+)
+_GEOJSON_TYPES = {"FeatureCollection", "Feature", "Polygon", "MultiPolygon", "GeometryCollection", "Point",
+                  "MultiPoint", "LineString", "MultiLineString"}
+
+
+def _geojson_problem(path: Path) -> str | None:
+    """Decoded and parsed with the json module: only after GDAL failed, so a good file is read once."""
+    import json
+
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        try:
+            raw.decode("gb18030")
+            hint = "像是 GBK 编码"
+        except UnicodeDecodeError:
+            hint = f"第 {line} 行有无法识别的字节"
+        return f"不是 UTF-8 编码 ({hint}); GeoJSON 须为 UTF-8, 请另存为 UTF-8 后再导入"
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        # An unterminated string runs to the end of the file; other errors at the very end: cut short.
+        if exc.msg.startswith("Unterminated string") or exc.pos >= len(text.rstrip()):
+            return f"不是有效的 GeoJSON: 内容在第 {exc.lineno} 行中途结束, 文件不完整 ({_INCOMPLETE})"
+        reason = next((zh for en, zh in _JSON_REASONS if exc.msg.startswith(en)), "")
+        return (f"不是有效的 GeoJSON: 第 {exc.lineno} 行第 {exc.colno} 列 JSON 语法错误"
+                + (f" ({reason})" if reason else ""))
+    kind = doc.get("type") if isinstance(doc, dict) else None
+    if kind not in _GEOJSON_TYPES:
+        return '是 JSON 文本, 但不是 GeoJSON (顶层应为 "type": "FeatureCollection" 的对象)'
+    if kind == "FeatureCollection" and not isinstance(doc.get("features"), list):
+        return '不是有效的 GeoJSON: 缺少要素数组 "features"'
+    return None
+
+
+def _gpkg_problem(path: Path) -> str | None:
+    """A GeoPackage is an SQLite database: sqlite3 tells a damaged file from one that is not a GeoPackage."""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return f"GeoPackage 已损坏或不完整, 无法打开 ({_INCOMPLETE})"
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+        if "gpkg_contents" not in tables:
+            return "是 SQLite 数据库, 但不是 GeoPackage (没有 gpkg_contents 表)"
+        if con.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            return f"GeoPackage 已损坏 (数据库完整性检查未通过, {_INCOMPLETE})"
+        if not con.execute("SELECT COUNT(*) FROM gpkg_contents").fetchone()[0]:
+            return "GeoPackage 中没有任何图层"
+    except sqlite3.Error:
+        return f"GeoPackage 已损坏或不完整, 无法读取 ({_INCOMPLETE})"
+    finally:
+        con.close()
+    return None
+
+
+def _shapefile_problem(path: Path) -> str | None:
+    """The .shp and .shx headers give their length in 16-bit words, the .dbf header its record count
+    and sizes: a file shorter or longer than its header says is damaged or was cut short."""
+    dbf = _sibling(path, ".dbf")
+    records = {}
+    for part in (path, _sibling(path, ".shx")):
+        size = part.stat().st_size
+        with part.open("rb") as f:
+            head = f.read(100)
+        declared = int.from_bytes(head[24:28], "big") * 2 if len(head) == 100 else -1
+        if int.from_bytes(head[:4], "big") != 9994 or declared < 100:
+            return f"Shapefile 的 {part.name} 文件头已损坏"
+        if declared != size:
+            return (f"Shapefile 的 {part.name} 已损坏或不完整 (文件头记 {declared} 字节, 实有 {size} 字节; "
+                    f"{_INCOMPLETE})")
+        records[part.suffix.lower()] = (size - 100) // 8
+    size = dbf.stat().st_size
+    with dbf.open("rb") as f:
+        head = f.read(32)
+    count = int.from_bytes(head[4:8], "little")
+    header, record = int.from_bytes(head[8:10], "little"), int.from_bytes(head[10:12], "little")
+    if len(head) < 32 or header < 33 or record < 1:
+        return f"Shapefile 的 {dbf.name} (属性表) 文件头已损坏"
+    if size < header + count * record:
+        return f"Shapefile 的 {dbf.name} (属性表) 不完整 (应有 {count} 条记录; {_INCOMPLETE})"
+    if records[".shx"] != count:
+        return f"Shapefile 的 .shx 与 .dbf 记录数不一致 ({records['.shx']} 与 {count}), 文件已损坏或不是同一套"
+    return None
+
+
+_DIAGNOSE = {"GeoJSON": _geojson_problem, "GPKG": _gpkg_problem, "ESRI Shapefile": _shapefile_problem}
 
 
 def _parse_crs(text: str):
@@ -132,8 +266,10 @@ def read_boundary_layer(path: Path | str, layer: str | None = None, crs: str | N
         with _quiet_gdal():
             frame = pyogrio.read_dataframe(path, layer=layer, on_invalid="ignore")
     except Exception as exc:  # noqa: BLE001
+        raise _unreadable(path, driver, layer, exc) from None
+    if not hasattr(frame, "geometry"):  # pyogrio gives a plain DataFrame for an attribute table
         raise BoundaryFileError(f"文件 {path.name}" + (f" 图层 {layer}" if layer else "") +
-                                f": 无法读取 ({_first_line(exc)})") from None
+                                ": 是属性表, 没有几何, 不是边界图层")
     file_crs = frame.crs
     chosen = given if given is not None else file_crs
     if chosen is None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import sqlite3
 
 import geopandas as gpd
 import pytest
@@ -11,8 +13,9 @@ import shapely
 from shapely.geometry import shape
 from sqlalchemy import select
 
+from sandbox.cli import main
 from sandbox.geo.crs import wgs84_to_gcj02
-from sandbox.store.importers import ImportFailed, import_boundaries
+from sandbox.store.importers import ImportFailed, export_boundaries, import_boundaries
 from sandbox.store.models import Meta, Region
 from tests.importers.conftest import (
     COUNTY, TOWNS, VILLAGES, box, county_features, feature, fingerprint, write_geojson,
@@ -28,7 +31,7 @@ def regions(engine) -> dict[str, Region]:
 
 def frame(features: list[dict], crs="EPSG:4326") -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame([f["properties"] for f in features],
-                            geometry=[shape(f["geometry"]) for f in features], crs=crs)
+                            geometry=[shape(f["geometry"]) if f["geometry"] else None for f in features], crs=crs)
 
 
 def report(path) -> list[dict]:
@@ -102,8 +105,9 @@ def test_null_and_self_intersecting_geometries(empty_engine, tmp_path):
     assert "1 处错误, 未导入任何边界" in message and "文件 bad.geojson" in message and "要素 5" in message
     assert "990101100202 南村: 没有几何" in message
     assert fingerprint(empty_engine) == before
-    rows = report(tmp_path / "bad.导入报告.csv")
-    assert any(r["级别"] == "警告" and "Self-intersection" in r["原因"] and r["行号/要素号"] == "2" for r in rows)
+    rows = report(tmp_path / "bad.geojson.导入报告.csv")
+    assert any(r["级别"] == "警告" and "边界自相交, 位于" in r["原因"] and "Self-intersection" in r["值"]
+               and r["行号/要素号"] == "2" for r in rows)
 
     feats[4]["geometry"] = box(*VILLAGES["990101100202"][2])
     result = import_boundaries(empty_engine, write_geojson(tmp_path / "fixed.geojson", feats))
@@ -193,6 +197,127 @@ def test_a_boundary_file_that_is_not_what_its_extension_says(empty_engine, tmp_p
     with pytest.raises(ImportFailed) as err:
         import_boundaries(empty_engine, tmp_path / name)
     assert expected in str(err.value)
+
+
+def _cut_geopackage(path):
+    frame([feature(COUNTY, "试点县", box(107.0, 25.0, 107.2, 25.2))]).to_file(path, driver="GPKG")
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 3])  # a copy that stopped a third of the way
+
+
+def _plain_sqlite(path):
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE xzq (code TEXT, name TEXT)")
+    con.close()
+
+
+def _shapefile_with_cut_dbf(path):
+    frame(county_features()[:3]).to_file(path, encoding="UTF-8")
+    dbf = path.with_suffix(".dbf")
+    dbf.write_bytes(dbf.read_bytes()[:-40])
+
+
+_COLLECTION = json.dumps({"type": "FeatureCollection", "features": county_features()[:1]}, ensure_ascii=False)
+# Latin words a Chinese message may carry: format names, extensions and the JSON members it quotes (the
+# file's own name is taken out before the check).
+_LATIN_OK = {"GeoJSON", "GeoPackage", "Shapefile", "JSON", "SQLite", "UTF", "GBK", "gpkg_contents", "type",
+             "FeatureCollection", "features", "gpkg", "shp", "shx", "dbf", "prj", "geojson", "zip"}
+
+
+@pytest.mark.parametrize("name,content,expected", [
+    ("cut.geojson", _COLLECTION[:60].encode(), "不是有效的 GeoJSON: 内容在第 1 行中途结束, 文件不完整"),
+    ("bad.geojson", b'{"type": "FeatureCollection",\n "features": [1, 2,]}', "第 2 行第 20 列 JSON 语法错误 (缺少值)"),
+    ("other.geojson", b'{"hello": 1}', '是 JSON 文本, 但不是 GeoJSON (顶层应为 "type": "FeatureCollection"'),
+    ("gbk.geojson", _COLLECTION.encode("gbk"), "不是 UTF-8 编码 (像是 GBK 编码)"),
+    ("empty.geojson", b"", "文件 empty.geojson 为空 (0 字节)"),
+    ("blank.geojson", b"  \r\n", "文件 blank.geojson 为空 (只有空白)"),
+    ("empty.gpkg", b"", "文件 empty.gpkg 为空 (0 字节)"),
+    ("fake.gpkg", b"SQLite format 3\x00" + b"\x00" * 200, "文件 fake.gpkg: GeoPackage 已损坏或不完整"),
+    ("cut.gpkg", _cut_geopackage, "文件 cut.gpkg: GeoPackage 已损坏或不完整"),
+    ("plain.gpkg", _plain_sqlite, "是 SQLite 数据库, 但不是 GeoPackage (没有 gpkg_contents 表)"),
+    ("empty.shp", b"", "文件 empty.shp 为空 (0 字节)"),
+    ("cut.shp", _shapefile_with_cut_dbf, "Shapefile 的 cut.dbf (属性表) 不完整 (应有 3 条记录"),
+    ("xzq.zip", b"PK\x03\x04" + b"\x00" * 64, "文件 xzq.zip 是压缩包; 请先解压"),
+])
+def test_a_damaged_or_empty_boundary_file_is_named_in_chinese(empty_engine, tmp_path, name, content, expected):
+    """Not GDAL's English, cut off mid-word: what is wrong with the file, in one Chinese sentence."""
+    path = tmp_path / name
+    if callable(content):
+        content(path)
+    else:
+        path.write_bytes(content)
+    before = fingerprint(empty_engine)
+    with pytest.raises(ImportFailed) as err:
+        import_boundaries(empty_engine, path, report_path=tmp_path / "r.csv")
+    message = str(err.value)
+    assert expected in message and len(message.splitlines()) == 1
+    words = set(re.findall(r"[A-Za-z_]{3,}", message.split("; 详见报告")[0])) - {path.stem}
+    assert words <= _LATIN_OK, words
+    assert fingerprint(empty_engine) == before
+    # what GDAL said, if anything, is kept in the report for whoever looks further
+    assert report(tmp_path / "r.csv")[0]["原因"] == message.split("; 详见报告")[0]
+
+
+def test_a_boundary_file_without_features_says_so(empty_engine, tmp_path, capsys):
+    path = write_geojson(tmp_path / "none.geojson", [])
+    with pytest.raises(ImportFailed) as err:
+        import_boundaries(empty_engine, path)
+    assert str(err.value) == "文件 none.geojson 中没有任何要素"
+    assert main(["import", "boundaries", str(path), "--db", f"sqlite:///{tmp_path / 'cli.db'}", "--quiet"]) == 2
+    assert capsys.readouterr().err.strip() == "错误: 文件 none.geojson 中没有任何要素"
+
+    gpkg = tmp_path / "xzq.gpkg"
+    feats = county_features()
+    frame(feats[:3]).to_file(gpkg, layer="乡镇", driver="GPKG")
+    frame(feats[:3]).iloc[:0].to_file(gpkg, layer="村", driver="GPKG")  # a template's layer not filled in
+    with pytest.raises(ImportFailed, match="^文件 xzq.gpkg 图层 村 中没有任何要素$"):
+        import_boundaries(empty_engine, gpkg, layer="村")
+    with pytest.raises(ImportFailed, match=r"^文件 xzq.gpkg 中没有图层 '县' \(有: 乡镇、村\)$"):
+        import_boundaries(empty_engine, gpkg, layer="县")
+    result = import_boundaries(empty_engine, gpkg)  # beside a full layer, an empty one is skipped
+    assert result.new == 3 and result.layers == ["乡镇"]
+    assert any(i.sheet == "图层 村" and "没有任何要素" in i.reason for i in result.report.issues)
+
+
+def test_identical_boundaries_imported_again_are_unchanged(demo_engine, empty_engine, tmp_path):
+    """The GeoJSON writer turns rings the other way round: the same towns are still the same."""
+    export_boundaries(demo_engine, tmp_path / "all.gpkg")
+    export_boundaries(demo_engine, tmp_path / "exp_t.geojson", level="town")
+    import_boundaries(empty_engine, tmp_path / "all.gpkg")
+    before = fingerprint(empty_engine)
+    result = import_boundaries(empty_engine, tmp_path / "exp_t.geojson", level="town")
+    assert (result.new, result.updated, result.unchanged) == (0, 0, 8) and not result.changed
+    assert fingerprint(empty_engine) == before
+
+    doc = json.loads((tmp_path / "exp_t.geojson").read_text(encoding="utf-8"))
+    moved = doc["features"][0]
+    code = moved["properties"]["code"]
+    old = regions(empty_engine)[code].boundary
+    # 2 m east: narrower than the coverage tolerance, but a real change
+    moved["geometry"] = shapely.geometry.mapping(shapely.affinity.translate(shape(moved["geometry"]), 2e-5))
+    write_geojson(tmp_path / "moved.geojson", doc["features"])
+    result = import_boundaries(empty_engine, tmp_path / "moved.geojson", level="town")
+    assert (result.updated, result.unchanged) == (1, 7)
+    new = shape(json.loads(regions(empty_engine)[code].boundary))
+    assert new.bounds[0] == pytest.approx(shape(json.loads(old)).bounds[0] + 2e-5, abs=2e-6)
+
+
+def test_a_geopackage_layer_is_named_where_a_feature_is_wrong(empty_engine, tmp_path):
+    feats = county_features()[:3]
+    feats[1]["geometry"] = None
+    frame(feats).to_file(tmp_path / "xzq.gpkg", layer="乡镇", driver="GPKG")
+    with pytest.raises(ImportFailed, match="文件 xzq.gpkg 图层 乡镇 要素 2 列 geometry"):
+        import_boundaries(empty_engine, tmp_path / "xzq.gpkg")
+
+
+def test_a_single_layer_file_shows_no_layer_where_a_feature_is_wrong(empty_engine, tmp_path):
+    feats = county_features()
+    feats[4]["geometry"] = None
+    path = write_geojson(tmp_path / "x.geojson", feats)
+    with pytest.raises(ImportFailed) as err:
+        import_boundaries(empty_engine, path)
+    assert "文件 x.geojson 要素 5 列 geometry" in str(err.value)
+    assert report(tmp_path / "x.geojson.导入报告.csv")[0]["工作表/图层"] == ""
 
 
 def test_wrong_crs_shows_as_coordinates_out_of_range(empty_engine, tmp_path):

@@ -29,7 +29,9 @@ from sandbox.geo.points import representative_point
 from sandbox.geo.simplify import geometry_to_geojson
 from sandbox.store import models as m
 from sandbox.store.bulk import bulk_insert
-from sandbox.store.importers.report import ImportFailed, ImportReport, see_report, write_report_quietly
+from sandbox.store.importers.report import (
+    ImportFailed, ImportReport, remove_stale_report, see_report, write_report_quietly,
+)
 from sandbox.store.importers.upsert import bulk_update
 from sandbox.store.rollup import refresh_totals
 
@@ -49,6 +51,34 @@ RECORD_TABLES = (
 )
 _REGION_COLS = ("name", "level", "parent_code", "boundary", "boundary_source_crs", "label_lon", "label_lat",
                 "synthetic")
+# Outlines this close (degrees, about 1 cm) are the same: boundaries are stored to 6 decimals (about 10 cm),
+# so any real move is larger and only float noise is smaller.
+_SAME_SHAPE_DEG = 1e-7
+# The report shows a sheet that starts with "图层" as a layer and numbers its rows as features (要素 N); the
+# bare word marks a feature of a single-layer file (GeoJSON, Shapefile), whose layer has no name worth showing.
+_NO_LAYER = "图层"
+
+
+# GEOS's reasons (shapely.is_valid_reason) in Chinese; the raw reason, with its point, stays in the 值 column.
+_INVALID_ZH = (
+    ("Ring Self-intersection", "环自相交"), ("Self-intersection", "边界自相交"),
+    ("Too few points", "点数过少"), ("Hole lies outside shell", "内环在外环之外"),
+    ("Nested shells", "外环嵌套"), ("Nested holes", "内环嵌套"), ("Interior is disconnected", "内部不连通"),
+    ("Duplicate Rings", "环重复"), ("Invalid Coordinate", "坐标无效"), ("Ring is not closed", "环未闭合"),
+)
+
+
+def invalid_zh(why: str) -> str:
+    """'Self-intersection[107.5 25.8]' → '边界自相交, 位于 107.5 25.8'."""
+    for en, zh in _INVALID_ZH:
+        if why.startswith(en):
+            at = why[len(en):].strip().strip("[]")
+            return f"{zh}, 位于 {at}" if at else zh
+    return why
+
+
+def _where(layer: str | None) -> str:
+    return f"图层 {layer}" if layer else _NO_LAYER
 
 
 @dataclass
@@ -115,9 +145,13 @@ def _read_features(path: Path, layers: list[str] | None, level: str | None, code
                    name_field: str | None, crs: str | None, report: ImportReport, result: BoundaryImport
                    ) -> list[_Feature]:
     features: list[_Feature] = []
+    empty: list[str | None] = []
     for layer in layers or [None]:
         data = read_boundary_layer(path, layer, crs)
-        label = f"图层 {layer}" if layer else None
+        if not len(data):  # no fields to look for either: say so rather than "找不到区划代码字段"
+            empty.append(layer)
+            continue
+        label = _where(layer)
         result.source_crs = data.crs_label
         columns = [str(c) for c in data.frame.columns]
         cf = _field(columns, code_field, CODE_FIELDS, "代码", path.name)
@@ -129,7 +163,7 @@ def _read_features(path: Path, layers: list[str] | None, level: str | None, code
             number = k + 1
 
             def error(column, value, reason):
-                report.error(path.name, label or "图层", number, column, value, reason)
+                report.error(path.name, label, number, column, value, reason)
 
             raw = _code_text(codes[k])
             if raw is None:
@@ -172,11 +206,11 @@ def _read_features(path: Path, layers: list[str] | None, level: str | None, code
                 why = shapely.is_valid_reason(g)
                 fixed = polygonal(shapely.make_valid(g))
                 if fixed.is_empty:
-                    error("geometry", why, f"{rc.value} {name}: 几何无效且无法修复")
+                    error("geometry", why, f"{rc.value} {name}: 几何无效 ({invalid_zh(why)}) 且无法修复")
                     continue
                 change = abs(fixed.area - g.area) / g.area * 100 if g.area else 0.0
-                report.warning(path.name, label or "图层", number, "geometry", why,
-                               f"{rc.value} {name}: 几何无效 ({why}), 已用 make_valid 修复"
+                report.warning(path.name, label, number, "geometry", why,
+                               f"{rc.value} {name}: 几何无效 ({invalid_zh(why)}), 已用 make_valid 修复"
                                + (f", 面积变化 {change:.1f}%" if change >= 0.1 else ""))
                 result.repaired += 1
                 g = fixed
@@ -185,6 +219,12 @@ def _read_features(path: Path, layers: list[str] | None, level: str | None, code
             features.append(_Feature(rc.value, name, lvl, g, layer or "", number))
         result.layers.append(layer or path.stem)
         result.features += len(data)
+    if empty and not result.layers:
+        if len(empty) > 1:
+            raise ImportFailed(f"文件 {path.name} 的 {len(empty)} 个图层 ({'、'.join(empty)}) 中都没有任何要素")
+        raise ImportFailed(f"文件 {path.name}" + (f" 图层 {empty[0]}" if empty[0] else "") + " 中没有任何要素")
+    for layer in empty:  # an empty layer beside full ones (a template's 村 layer not filled in yet)
+        report.note(path.name, _where(layer), None, None, None, "没有任何要素, 已跳过")
     return features
 
 
@@ -192,6 +232,19 @@ def _load_geometry(text: str | None):
     if not text:
         return None
     return polygonal(shape(json.loads(text)))
+
+
+def _same_shape(stored: str | None, boundary: dict) -> bool:
+    """The stored outline and the one about to be written (both to 6 decimals) are the same shape."""
+    if not stored:
+        return False
+    old, new = shapely.normalize(shape(json.loads(stored))), shapely.normalize(shape(boundary))
+    if old.equals_exact(new, _SAME_SHAPE_DEG):
+        return True
+    try:  # the same point set drawn with other vertices (a duplicate point, one on a straight edge)
+        return old.equals(new)
+    except shapely.errors.GEOSException:  # a stored outline GEOS cannot compare: write the new one
+        return False
 
 
 def _county_name(code6: str) -> str:
@@ -222,14 +275,20 @@ def import_boundaries(engine: Engine, path: Path | str, *, level: str | None = N
                  leave=False)  # None: no bar when stderr is not a terminal
     try:
         try:
-            names = [layer] if layer else boundary_layers(path)
+            names = boundary_layers(path)
+            if layer is not None and layer not in names:
+                raise ImportFailed(f"文件 {path.name} 中没有图层 {layer!r} (有: {'、'.join(names)})")
             if layer is None and len(names) > 1 and level is not None:
                 raise ImportFailed(f"文件 {path.name} 有 {len(names)} 个图层 ({'、'.join(names)}); "
                                    "请用 --layer 指定, 或去掉 --level 按代码导入全部图层")
-            features = _read_features(path, names if len(names) > 1 or layer else None, level, code_field,
-                                      name_field, crs, report, result)
+            # A GeoPackage's layers are named by whoever made it (县/乡镇/村, XZQ…): worth showing in the
+            # report. GeoJSON and Shapefile have one layer, named by GDAL after the file: not shown.
+            named = [layer] if layer else names if len(names) > 1 or path.suffix.lower() == ".gpkg" else None
+            features = _read_features(path, named, level, code_field, name_field, crs, report, result)
         except BoundaryFileError as exc:
-            raise ImportFailed(str(exc)) from None
+            if exc.detail:  # what GDAL said, in the report (with --report) for whoever looks into it
+                report.error(path.name, None, None, None, exc.detail, str(exc))
+            raise ImportFailed(str(exc), report if exc.detail else None) from None
         steps.update()
         with engine.connect() as conn:
             meta = dict(conn.execute(select(m.Meta.key, m.Meta.value)).all())
@@ -256,11 +315,15 @@ def import_boundaries(engine: Engine, path: Path | str, *, level: str | None = N
             report.error(path.name, None, None, None, None, str(exc))
         if report_path or any(i.row is not None or i.column for i in report.issues):
             result.report_path = write_report_quietly(report, path, report_path)
+        else:
+            remove_stale_report(path)
         raise ImportFailed(f"{exc}{see_report(result.report_path)}", report) from None
     finally:
         steps.close()
     if report.issues:
         result.report_path = write_report_quietly(report, path, report_path)
+    elif not report_path:
+        remove_stale_report(path)  # the report beside the input always belongs to its latest run
     result.seconds = time.perf_counter() - t_start
     return result
 
@@ -272,7 +335,7 @@ def _check_structure(features: list[_Feature], db: dict, report: ImportReport, f
     for f in features:
         if f.code in by_code:
             first = by_code[f.code]
-            report.error(file, f"图层 {f.layer}" if f.layer else "图层", f.number, "code", f.code,
+            report.error(file, _where(f.layer), f.number, "code", f.code,
                          f"代码重复: 与要素 {first.number} ({first.name}) 相同")
             continue
         by_code[f.code] = f
@@ -285,13 +348,13 @@ def _check_structure(features: list[_Feature], db: dict, report: ImportReport, f
             expected = "county" if f.level == "town" else "town"
             plevel = by_code[parent].level if parent in by_code else db[parent].level
             if plevel != expected:
-                report.error(file, f"图层 {f.layer}" if f.layer else "图层", f.number, "code", f.code,
+                report.error(file, _where(f.layer), f.number, "code", f.code,
                              f"上级 {parent} 是{RegionLevel(plevel).label_zh}, 应为{RegionLevel(expected).label_zh}")
             continue
         if f.level == "town":
             missing_counties.setdefault(parent, []).append(f)
         else:
-            report.error(file, f"图层 {f.layer}" if f.layer else "图层", f.number, "code", f.code,
+            report.error(file, _where(f.layer), f.number, "code", f.code,
                          f"{f.name}: 上级乡镇 {parent} 不在数据库中, 也不在本文件中 (请先导入乡镇边界, 或检查代码)")
     for code, towns in missing_counties.items():
         union = polygonal(shapely.union_all([t.geometry for t in towns]))
@@ -338,15 +401,21 @@ def _write(conn: Connection, by_code: dict[str, _Feature], db: dict, demo: bool,
     new_rows, updates = [], []
     for code in sorted(by_code, key=lambda c: (_LEVELS.index(by_code[c].level), c)):
         f = by_code[code]
-        lon, lat = representative_point(f.geometry)
+        old = db.get(code)
+        boundary = geometry_to_geojson(f.geometry, 6)
+        if old is not None and _same_shape(old.boundary, boundary):
+            # The same outline, perhaps written from another vertex or with its rings the other way round
+            # (the GeoJSON writer makes outer rings counter-clockwise): keep the stored text and the label
+            # point made from it, so an identical file changes nothing.
+            text, (lon, lat) = old.boundary, (old.label_lon, old.label_lat)
+        else:
+            text, (lon, lat) = json.dumps(boundary), representative_point(f.geometry)
         parent = RegionCode(code).parent.value
-        values = {"name": f.name, "level": f.level, "parent_code": parent,
-                  "boundary": json.dumps(geometry_to_geojson(f.geometry, 6)),
+        values = {"name": f.name, "level": f.level, "parent_code": parent, "boundary": text,
                   "boundary_source_crs": result.source_crs[:32] or None, "label_lon": lon, "label_lat": lat,
                   "synthetic": False}
         if code in by_code and code in result.created_counties:
             values["boundary_source_crs"] = (result.source_crs + " 乡镇合并")[:32]
-        old = db.get(code)
         if old is None:
             new_rows.append((code, *[values[c] for c in _REGION_COLS], False))
         elif any(getattr(old, c) != values[c] for c in _REGION_COLS):

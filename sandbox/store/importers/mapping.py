@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ __all__ = ["Mapping", "TableLayout", "load_mapping", "DEFAULT_MAPPING", "normali
 
 DEFAULT_MAPPING = Path(__file__).resolve().parent / "mappings" / "jiandang.toml"
 _TABLES = ("households", "members", "villages")
+_TOML_AT = re.compile(r"at line (\d+), column (\d+)")
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,17 @@ def load_mapping(path: Path | str | None = None) -> Mapping:
             raw = tomllib.load(f)
     except FileNotFoundError:
         raise ImportFailed(f"映射文件 {path} 不存在") from None
+    except IsADirectoryError:
+        raise ImportFailed(f"映射文件 {path} 是文件夹, 不是文件") from None
+    except PermissionError:
+        raise ImportFailed(f"映射文件 {path}: 没有读取权限") from None
+    except UnicodeDecodeError:
+        raise ImportFailed(f"映射文件 {path.name} 不是 UTF-8 编码的文本; 请另存为 UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ImportFailed(f"映射文件 {path.name} 不是有效的 TOML: {exc}") from None
+        # tomllib's reason is English ("Invalid value (at line 3, column 9)"): say where, in Chinese.
+        at = _TOML_AT.search(str(exc))
+        where = f"第 {at[1]} 行第 {at[2]} 列有语法错误" if at else "有语法错误"
+        raise ImportFailed(f"映射文件 {path.name} 不是有效的 TOML: {where} (如缺少引号、等号或括号)") from None
     tables = {}
     for name in _TABLES:
         section = raw.get(name) or {}

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Issue", "ImportReport", "ImportFailed", "ERROR", "WARNING", "NOTE", "default_report_path"]
+from sandbox.domain.masking import mask_id_number
+
+__all__ = ["Issue", "ImportReport", "ImportFailed", "ERROR", "WARNING", "NOTE", "default_report_path",
+           "write_report_quietly", "remove_stale_report", "see_report"]
 
 ERROR = "错误"  # the row (or, for a whole-file problem, the file) is not imported
 WARNING = "警告"  # imported, but a person should look
 NOTE = "提示"  # imported; what the importer did on its own (a repair, a derived value)
+# A sheet that starts with this is a boundary file's layer ("图层 村") and its rows are feature numbers;
+# the bare word is a feature of a file with one unnamed layer (GeoJSON, Shapefile).
+LAYER = "图层"
 
 _HEADER = ("级别", "文件", "工作表/图层", "行号/要素号", "列/字段", "值", "原因")
 _MAX_VALUE = 200
+_LONG_NUMBER = re.compile(r"\d{14,}[\dXx]")  # ID numbers (15 or 18 characters), bank accounts
 
 
 class ImportFailed(ValueError):
@@ -37,20 +45,29 @@ class Issue:
     def describe(self) -> str:
         """One line: 文件 X 工作表 Y 第 N 行 列 C 值 'V': reason."""
         where = [f"文件 {self.file}"]
-        if self.sheet:
-            where.append(f"工作表 {self.sheet}" if not self.sheet.startswith("图层") else self.sheet)
+        layer = (self.sheet or "").startswith(LAYER)  # a boundary file: its rows are features
+        if self.sheet and self.sheet != LAYER:  # the bare word: a single-layer file, no name to show
+            where.append(self.sheet if layer else f"工作表 {self.sheet}")
         if self.row is not None:
-            where.append(f"第 {self.row} 行" if not (self.sheet or "").startswith("图层") else f"要素 {self.row}")
+            where.append(f"要素 {self.row}" if layer else f"第 {self.row} 行")
         if self.column:
             where.append(f"列 {self.column}")
         if self.value not in (None, ""):
-            where.append(f"值 {_shown(self.value)!r}")
+            where.append(f"值 {_masked(self.value)!r}")
         return " ".join(where) + f": {self.reason}"
 
 
 def _shown(value: object) -> str:
     text = str(value)
     return text if len(text) <= _MAX_VALUE else text[:_MAX_VALUE] + "…"
+
+
+def _masked(value: object) -> str:
+    """The value for a one-line message, which ends up in terminals and logs: an ID (or bank account)
+    number keeps its first 6 and last 4 characters. The report file, the admin's, keeps the cell."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # an ID number Excel turned into 5.22726199001011e+17
+    return _LONG_NUMBER.sub(lambda m: mask_id_number(m.group()), _shown(value))
 
 
 @dataclass
@@ -97,7 +114,7 @@ class ImportReport:
             writer = csv.writer(f)
             writer.writerow(_HEADER)
             for i in self.issues:
-                writer.writerow((i.level, i.file, i.sheet or "", "" if i.row is None else i.row, i.column or "",
+                writer.writerow((i.level, i.file, "" if i.sheet in (None, LAYER) else i.sheet, "" if i.row is None else i.row, i.column or "",
                                  "" if i.value is None else _shown(i.value), i.reason))
         return path
 
@@ -108,9 +125,10 @@ class ImportReport:
 
 
 def default_report_path(source: Path) -> Path:
-    """Next to the input: registers.xlsx → registers.导入报告.csv."""
+    """Next to the input, named with its extension: registers.xlsx → registers.xlsx.导入报告.csv, so that
+    registers.csv and registers.xlsx side by side keep a report each."""
     source = Path(source)
-    return source.with_name(f"{source.stem}.导入报告.csv")
+    return source.with_name(f"{source.name}.导入报告.csv")
 
 
 def write_report_quietly(report: ImportReport, source: Path, report_path) -> Path | None:
@@ -120,6 +138,21 @@ def write_report_quietly(report: ImportReport, source: Path, report_path) -> Pat
         return report.write(target)
     except OSError:
         return None
+
+
+def remove_stale_report(source: Path) -> None:
+    """Delete the report an earlier import of `source` left at the default path, for a run that writes
+    none. Only a file that is such a report (by its header row) goes; one that cannot be deleted (open
+    in Excel on a shared folder) stays, quietly."""
+    path = default_report_path(source)
+    first = ("\ufeff" + ",".join(_HEADER)).encode()
+    try:
+        with path.open("rb") as f:
+            if f.read(len(first) + 2).rstrip(b"\r\n") != first:
+                return
+        path.unlink()
+    except OSError:
+        pass
 
 
 def see_report(path: Path | None) -> str:

@@ -8,12 +8,15 @@ columns is refused, because nobody can tell which column it names.
 from __future__ import annotations
 
 import csv
+import errno
 import io
+import itertools
 import operator
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from sandbox.domain.filekind import describe_content
 from sandbox.store.importers.report import ImportFailed
@@ -24,6 +27,7 @@ __all__ = ["Table", "read_table", "sheet_names", "normalise_header", "normalise_
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 TABLE_SUFFIXES = EXCEL_SUFFIXES + (".csv", ".txt")
 _HEADER_SCAN_ROWS = 15
+_PROGRESS_ROWS = 10_000  # rows between two progress reports while a CSV is parsed
 _SPACE = re.compile(r"\s+")
 
 
@@ -66,12 +70,19 @@ def _kind(path: Path) -> str:
                            f"{' '.join(TABLE_SUFFIXES)}")
     if not path.is_file():
         raise ImportFailed(f"文件 {path} 不存在")
-    with path.open("rb") as f:
-        head = f.read(512)
+    try:
+        with path.open("rb") as f:
+            head = f.read(512)
+    except OSError as exc:
+        raise ImportFailed(f"文件 {path.name}: {_os_reason(exc)}") from None
+    if not head:
+        raise ImportFailed(f"文件 {path.name} 是空文件 (0 字节)")
     zipped = head.startswith(b"PK\x03\x04")
     if suffix in (".xlsx", ".xlsm", ".ods"):
         if not zipped:
             hint = "; 若是网页表格, 请用 Excel 打开后另存为 .xlsx" if describe_content(head).startswith("网页") else ""
+            if head.startswith(b"\xd0\xcf\x11\xe0"):  # also how Excel stores a workbook with an open password
+                hint = f"; 若工作簿设置了打开密码, 请取消密码后另存为 {suffix}; 若是旧版工作簿, 请把扩展名改为 .xls"
             raise ImportFailed(f"文件 {path.name}: 扩展名是 {suffix}, 但内容是{describe_content(head)}, "
                                f"不是 Excel 工作簿{hint}")
         return "excel"
@@ -99,8 +110,49 @@ def _open_workbook(path: Path):
 
     try:
         return CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
-        raise ImportFailed(f"文件 {path.name}: 无法作为 Excel 工作簿读取 ({str(exc).splitlines()[0][:120]})") from None
+    except Exception:  # noqa: BLE001 - calamine raises its own error types, with English messages
+        raise ImportFailed(f"文件 {path.name}: {_why_not_a_workbook(path)}") from None
+
+
+def _why_not_a_workbook(path: Path) -> str:
+    """Why calamine could not open a file that looked like a workbook, in Chinese: from what the file
+    holds, not from the library's English message."""
+    suffix = path.suffix.lower()
+    redo = "用 Excel 或 WPS 打开后重新另存为 .xlsx, 或重新导出"
+    try:
+        with path.open("rb") as f:
+            ole = f.read(4) == b"\xd0\xcf\x11\xe0"
+        if ole:
+            return f"不是有效的 .xls 工作簿: 文件已损坏或被截断, 或是其他 Office 文件 (如 Word 文档); 请{redo}"
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+    except OSError as exc:
+        return _os_reason(exc)
+    except Exception:  # noqa: BLE001 - BadZipFile, EOFError …: the zip itself is broken
+        return "文件已损坏或被截断 (压缩结构不完整), 无法作为 Excel 工作簿读取; 请重新复制或重新导出该文件"
+    top = {n.split("/", 1)[0] for n in names}
+    if "xl" in top:
+        if suffix in (".xls", ".ods"):
+            return f"内容是 .xlsx 工作簿, 扩展名却是 {suffix}; 请把扩展名改为 .xlsx"
+        return f"Excel 工作簿的内部结构不完整 (缺少必要部分), 无法读取; 请{redo}"
+    if "content.xml" in names:
+        if suffix != ".ods":
+            return f"内容是 OpenDocument 表格, 扩展名却是 {suffix}; 请把扩展名改为 .ods"
+        return f"OpenDocument 表格的内部结构不完整, 无法读取; 请{redo}"
+    if "word" in top:
+        return "不是 Excel 工作簿: 内容是 Word 文档 (.docx)"
+    if "ppt" in top:
+        return "不是 Excel 工作簿: 内容是 PowerPoint 演示文稿 (.pptx)"
+    kind = "OpenDocument 表格" if suffix == ".ods" else "Excel 工作簿"
+    return (f"不是 {kind} ({suffix}): 文件内容是 ZIP 压缩包, 但缺少工作簿结构; "
+            "若登记表在压缩包里, 请先解压")
+
+
+def _os_reason(exc: OSError) -> str:
+    """An operating-system error in Chinese (its strerror is English)."""
+    reasons = {errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限", errno.ENOENT: "不存在",
+               errno.EISDIR: "是文件夹, 不是文件", errno.EIO: "读取出错 (磁盘或网络故障)"}
+    return reasons.get(exc.errno, f"无法读取 (系统错误 {exc.errno})" if exc.errno else "无法读取")
 
 
 def _pick_sheet(path: Path, names: list[str], candidates: Iterable[str], required: bool) -> str | None:
@@ -115,12 +167,16 @@ def _pick_sheet(path: Path, names: list[str], candidates: Iterable[str], require
 
 
 def read_table(path: Path, *, known_headers: set[str], sheet: str | None = None,
-               sheet_candidates: Iterable[str] = (), required: bool = True) -> Table | None:
+               sheet_candidates: Iterable[str] = (), required: bool = True,
+               progress: Callable[[int, int], None] | None = None) -> Table | None:
     """Read one table. For a workbook: `sheet` if given, else the first of `sheet_candidates` present,
-    else (when `required`) the first sheet; returns None when an optional sheet is absent."""
+    else (when `required`) the first sheet; returns None when an optional sheet is absent.
+
+    `progress(rows, expected)` is told of rows as they are read: a CSV every few thousand rows, a
+    workbook once (calamine reads a sheet in one call); `expected` is the file's line count, about."""
     path = Path(path)
     if _kind(path) == "csv":
-        return _read_csv(path, known_headers)
+        return _read_csv(path, known_headers, progress)
     book = _open_workbook(path)
     names = book.sheet_names
     if sheet is not None:
@@ -133,11 +189,14 @@ def read_table(path: Path, *, known_headers: set[str], sheet: str | None = None,
             if required:
                 raise ImportFailed(f"文件 {path.name}: 工作簿中没有工作表")
             return None
-    ws = book.get_sheet_by_name(chosen)
     try:
+        ws = book.get_sheet_by_name(chosen)
         rows = _sheet_rows(ws)
-    except Exception as exc:  # noqa: BLE001
-        raise ImportFailed(f"文件 {path.name} 工作表 {chosen}: 无法读取 ({str(exc).splitlines()[0][:120]})") from None
+    except Exception:  # noqa: BLE001 - calamine's errors are English and name XML internals
+        raise ImportFailed(f"文件 {path.name} 工作表 {chosen}: 数据已损坏, 无法读取 (文件可能被截断或改动过); "
+                           "请用 Excel 或 WPS 打开后重新另存为 .xlsx, 或重新导出") from None
+    if progress is not None:
+        progress(len(rows), len(rows))
     merged = [((r0, c0), (r1, c1)) for (r0, c0), (r1, c1) in (ws.merged_cell_ranges or [])]
     return _table(path.name, chosen, rows, known_headers, merged)
 
@@ -148,8 +207,11 @@ def _sheet_rows(ws) -> list[list]:
     return ws.to_python(skip_empty_area=False)
 
 
-def _read_csv(path: Path, known_headers: set[str]) -> Table:
-    data = path.read_bytes()
+def _read_csv(path: Path, known_headers: set[str], progress: Callable[[int, int], None] | None = None) -> Table:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportFailed(f"文件 {path.name}: {_os_reason(exc)}") from None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -163,8 +225,36 @@ def _read_csv(path: Path, known_headers: set[str]) -> Table:
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
+    try:
+        rows = _parse_csv(text, dialect, progress)
+    except csv.Error:  # a cell over csv's limit of 131,072 characters: in practice a stray quote
+        raise ImportFailed(f"文件 {path.name} 第 {_bad_csv_line(text, dialect)} 行起: 单元格过长, 多半是引号 (\") "
+                           "不配对, 其后的内容都被当成了一个单元格; 请检查该行的引号, 或用 Excel 打开后另存为 CSV") from None
     return _table(path.name, None, rows, known_headers, [])
+
+
+def _parse_csv(text: str, dialect, progress: Callable[[int, int], None] | None) -> list[list]:
+    reader = csv.reader(io.StringIO(text), dialect)
+    if progress is None:
+        return list(reader)
+    expected = text.count("\n") + 1  # quoted line breaks make it a little high: a bar, not a count
+    rows: list[list] = []
+    while chunk := list(itertools.islice(reader, _PROGRESS_ROWS)):
+        rows += chunk
+        progress(len(chunk), expected)
+    return rows
+
+
+def _bad_csv_line(text: str, dialect) -> int:
+    """The line where the record that csv refused starts (read again: only on that error)."""
+    reader = csv.reader(io.StringIO(text), dialect)
+    last = 0
+    try:
+        for _ in reader:
+            last = reader.line_num
+    except csv.Error:
+        pass
+    return last + 1
 
 
 def _table(file: str, sheet: str | None, rows: list[list], known: set[str],
