@@ -283,3 +283,20 @@ def test_a_month_without_any_checkin_shows_no_visit_rates_rather_than_zeros(qtbo
     qtbot.waitUntil(lambda: _grab(wall) is not None and bool(wall.checkin_layer.chips()), timeout=15000)
     # the module's wall is shared: leave it settled on 2020 for whatever runs next
     qtbot.waitUntil(lambda: not wall.state.loading and not wall.canvas.animating, timeout=15000)
+
+
+def test_a_past_year_shows_its_last_thirty_days_of_checkins(layers_api):
+    """The demo's 2017 check-ins run May–November (the article is of 6 December): 2017 on the wall shows
+    November's, and the visit rates of November (the month the KPI's 月走访率 is for), not an empty December."""
+    from sandbox.ui.layers.data import CHINA_TZ, fetch_layers
+
+    server, tokens = layers_api
+    client = ApiClient(server.url, tokens["display"])
+    try:
+        out = fetch_layers(client, COUNTY, 2017, now=dt.datetime(2026, 11, 29, tzinfo=CHINA_TZ))
+    finally:
+        client.close()
+    start, end = out.window
+    assert end == dt.datetime(2017, 12, 1, tzinfo=CHINA_TZ) and end - start == dt.timedelta(days=30)
+    assert out.checkins and all(start <= c.at < end for c in out.checkins)
+    assert out.visits.get("month") == "2017-11", out.visits.keys()

@@ -70,3 +70,14 @@ def test_switching_indicator_leaves_no_stale_rows(qtbot, state, squares_fc):
     state.indicator_key = "housing_safe_rate"  # no event-loop turn in between
     ranges = [lab.text() for lab in legend.findChildren(QLabel, "legendRange")]
     assert ranges == [e[1] for e in legend.entries()]
+
+
+def test_every_industry_has_a_whole_short_name_in_the_layer_legend():
+    """The layer legend has room for two characters: a cut '食用' for 食用菌 reads as a typo."""
+    from sandbox.domain.enums import Industry
+    from sandbox.ui.layers.legend import SHORT
+
+    for industry in Industry:
+        label = industry.label_zh
+        short = SHORT.get(label, label[:2])
+        assert len(short) <= 2 and (label in SHORT or len(label) <= 2), label

@@ -155,12 +155,18 @@ class ProjectDetail:
 
 
 def checkin_window(year: int | None, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
-    """The 30 days the check-in layer shows: up to now, or up to the end of a past year on screen."""
+    """What the check-in layer asks for: the last 30 days up to now, or the whole of a past year on
+    screen (fetch_layers then keeps the 30 days up to the end of that year's last month of check-ins)."""
     now = now or dt.datetime.now(CHINA_TZ)
-    end = now
     if year is not None and year < now.year:
-        end = dt.datetime(year + 1, 1, 1, tzinfo=CHINA_TZ)
-    return end - dt.timedelta(days=CHECKIN_DAYS), end
+        return dt.datetime(year, 1, 1, tzinfo=CHINA_TZ), dt.datetime(year + 1, 1, 1, tzinfo=CHINA_TZ)
+    return now - dt.timedelta(days=CHECKIN_DAYS), now
+
+
+def _month_end(t: dt.datetime) -> dt.datetime:
+    """The start of the month after `t`'s (in Beijing time)."""
+    t = t.astimezone(CHINA_TZ)
+    return dt.datetime(t.year + (t.month == 12), t.month % 12 + 1, 1, tzinfo=CHINA_TZ)
 
 
 def _iso(t: dt.datetime) -> str:
@@ -190,9 +196,17 @@ def fetch_layers(client, region: str, year: int | None, now: dt.datetime | None 
         if isinstance(raw, list) else []
     chain = _part(out.errors, "funds", lambda: get("/funds/chain", region=region, through=year), {})
     out.chain = chain if isinstance(chain, dict) else {}
+    past = end - start > dt.timedelta(days=CHECKIN_DAYS)
     raw = _part(out.errors, "checkins", lambda: get("/checkins", region=region, since=_iso(start), until=_iso(end)), [])
     out.checkins = [c for c in (CheckinPoint.from_api(d) for d in raw if isinstance(d, dict)) if c is not None] \
         if isinstance(raw, list) else []
+    if past:
+        # A past year: its last 30 days of check-ins, which end where its check-ins end (the month the
+        # KPI's 月走访率 is for), not on 31 December (a year whose visits stop in November showed 0).
+        end = _month_end(max(c.at for c in out.checkins)) if out.checkins else end
+        start = end - dt.timedelta(days=CHECKIN_DAYS)
+        out.window = (start, end)
+        out.checkins = [c for c in out.checkins if start <= c.at < end]
     month = (end - dt.timedelta(seconds=1)).strftime("%Y-%m")
     visits = _part(out.errors, "visits", lambda: get("/checkins/visits", region=region, month=month), {})
     out.visits = visits if isinstance(visits, dict) else {}

@@ -17,7 +17,8 @@ from sandbox.ui.theme import Colors, Metrics, ui_font
 __all__ = ["legend_rect", "paint_legend"]
 
 ROWS = 4
-SHORT = {"铁皮石斛": "石斛", "生态畜牧": "畜牧", "精品水果": "水果"}
+SHORT = {"铁皮石斛": "石斛", "生态畜牧": "畜牧", "精品水果": "水果", "食用菌": "菌菇", "中药材": "药材",
+         "水产养殖": "水产", "光伏扶贫": "光伏", "乡村旅游": "旅游", "电商扶贫": "电商"}
 
 
 def legend_rect(width: float, height: float, m: Metrics) -> QRectF:
