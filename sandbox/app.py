@@ -283,6 +283,26 @@ def _kiosk_client(loaded, settings: Settings):
     return client, server, region
 
 
+def _tour_for(tour, client, region: str):
+    """The configured tour where it tells this wall's story (its county, and the demo's figures only over
+    the demo), else a generic tour over the data's own years; the configured one if the API cannot say."""
+    from sandbox.client.api import ApiError
+    from sandbox.kiosk.tour import county_tour, written_for
+
+    if tour is None:
+        return None
+    try:
+        demo = bool(client.health().get("demo"))
+        years = client.region(region).get("years") or []
+    except ApiError as exc:
+        log.warning("cannot check the tour against the data: %s", exc)
+        return tour
+    if written_for(tour, region, demo=demo):
+        return tour
+    log.warning("导览 %s 不适用于本机数据 (其他县或非演示数据), 改用通用导览", tour.title)
+    return county_tour(years)
+
+
 def run_kiosk_ui(config_path: str | os.PathLike, *, windowed: bool = False) -> int:
     """The kiosk UI process: the wall in the locked shell. Exits 0 only when the operator gave the PIN."""
     from functools import partial
@@ -290,7 +310,6 @@ def run_kiosk_ui(config_path: str | os.PathLike, *, windowed: bool = False) -> i
     from sandbox.kiosk.config import parse_combo
     from sandbox.kiosk.pin import verify_pin
     from sandbox.kiosk.supervisor import Heartbeat
-    from sandbox.kiosk.tour import county_tour, written_for
     from sandbox.store.db import DatabaseUnavailable
 
     loaded = _load_kiosk_config(Path(config_path))
@@ -316,11 +335,7 @@ def run_kiosk_ui(config_path: str | os.PathLike, *, windowed: bool = False) -> i
                           camera_hosts=cfg.cameras.allowed_hosts)
         mods, key = parse_combo(cfg.exit.combo)
         beat = Heartbeat.from_env()
-        tour = loaded.tour
-        if tour is not None and region and not written_for(tour, region):
-            # e.g. the Dushan tour on a wall serving another county: its captions would tell the wrong story
-            log.warning("导览 %s 是为其他县编写的, 改用通用导览", cfg.tour.file)
-            tour = county_tour()
+        tour = _tour_for(loaded.tour, client, region)
         shell = KioskShell(
             wall, home_region=region, verify_pin=partial(verify_pin, stored=cfg.exit.pin_hash),
             steps=tour.steps if tour else (), client=client, combo=ExitCombo(mods, key),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import logging
 import sys
@@ -21,20 +22,30 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _check_port_free(host: str, port: int) -> None:
-    """ValueError (one line for the user) when the API's address cannot be listened on."""
+    """ValueError (one line for the user) when the API's address cannot be listened on, found the way
+    uvicorn's asyncio server binds: every address the host resolves to, IPv6 ones v6-only, a family
+    this machine lacks skipped."""
     import socket
 
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    except socket.gaierror as exc:
-        raise ValueError(f"无法解析监听地址 {host}: {exc.strerror}") from None
-    family, kind, proto, _, addr = infos[0]
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+    except socket.gaierror:
+        raise ValueError(f"无法解析监听地址 {host}; 请用 --host 给出本机的地址, 如 127.0.0.1 或 0.0.0.0") from None
+    for family, kind, proto, _, addr in dict.fromkeys(infos):
         try:
-            probe.bind(addr)
-        except OSError as exc:
-            raise ValueError(f"无法在 {host}:{port} 上监听 ({exc.strerror}); 端口已被占用时请用 --port 换一个") from None
+            probe = socket.socket(family, kind, proto)
+        except OSError:
+            continue  # e.g. IPv6 switched off: asyncio skips that family too
+        with probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                probe.bind(addr)
+            except OSError as exc:
+                where = f"[{addr[0]}]:{port}" if family == socket.AF_INET6 else f"{addr[0]}:{port}"
+                reason = "端口已被占用" if exc.errno == errno.EADDRINUSE else "地址不可用或无权限"
+                raise ValueError(f"无法在 {where} 上监听 ({reason}); 请用 --port 换一个端口或用 --host 换地址") from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -95,5 +95,26 @@ def test_serve_on_a_port_in_use_says_so_before_building_anything(tmp_path, capsy
         code = main(["serve", "--port", str(port), "--db", f"sqlite:///{db}"])
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1, err
-    assert err.startswith("错误: 无法在 127.0.0.1:") and "--port" in err
+    assert err.startswith("错误: 无法在 127.0.0.1:") and "端口已被占用" in err and "--port" in err
     assert not db.exists()  # the demo was not built first
+
+
+def test_the_port_check_refuses_only_what_the_server_could_not_bind():
+    """IPv4 and IPv6 are separate sockets to asyncio (v6-only): a port taken on 0.0.0.0 is free on ::."""
+    from sandbox.cli import _check_port_free
+
+    with socket.socket() as busy:
+        busy.bind(("0.0.0.0", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        if socket.has_ipv6:
+            try:
+                _check_port_free("::1", port)
+            except ValueError as exc:
+                assert "地址不可用" in str(exc)  # a machine without IPv6 on loopback
+        try:
+            _check_port_free("no-such-host.invalid", port)
+        except ValueError as exc:
+            assert "无法解析监听地址 no-such-host.invalid" in str(exc)
+        else:
+            raise AssertionError("an unresolvable host passed")

@@ -46,6 +46,8 @@ class TourStep(StrictModel):
 
 class Tour(StrictModel):
     title: str = ""
+    # Captions that quote the demo's figures: shown only over the demo's data, never over real records.
+    demo_only: bool = False
     steps: list[TourStep] = Field(min_length=1)
 
     @property
@@ -59,30 +61,37 @@ def load_tour(path: str | Path) -> Tour:
     return tour
 
 
-def written_for(tour: Tour, home_region: str) -> bool:
-    """Whether the tour's regions lie in the wall's own county (a tour of another county would show its
-    captions over this one's map)."""
+def written_for(tour: Tour, home_region: str, *, demo: bool) -> bool:
+    """Whether the tour tells this wall's story: its regions lie in the wall's own county, and a tour
+    quoting the demo's figures plays only over the demo's data."""
     prefix = str(home_region)[:6]
-    return all(s.region is None or s.region.startswith(prefix) for s in tour.steps)
+    in_county = all(s.region is None or s.region.startswith(prefix) for s in tour.steps)
+    return in_county and (demo or not tour.demo_only)
 
 
-def county_tour() -> Tour:
-    """A tour that fits any county: the county's story told by its own map, with captions that name no
-    place and no figure (the map, its legend and the KPI row show this county's own)."""
+def county_tour(years: list[int]) -> Tour | None:
+    """A tour that fits any county and any span of years: the county's own map tells the story, and
+    the captions name no place, no figure and no outcome (the map, legend and KPI row show this
+    county's own). None without any year of data."""
+    years = sorted({int(y) for y in years})
+    if not years:
+        return None
+    first, last = years[0], years[-1]
+    middle = years[len(years) // 2]
     steps = [
-        TourStep(year=2014, indicator="poverty_incidence", title="建档立卡之初",
-                 caption="2014 年建档立卡时全县各地的贫困发生率。颜色越红, 贫困发生率越高。", seconds=14),
-        TourStep(year=2016, title="攻坚之年", caption="2016 年底的贫困发生率: 看哪些乡镇仍是硬骨头。", seconds=12),
-        TourStep(year=2017, indicator="housing_safe_rate", title="两不愁三保障",
-                 caption="住房安全保障率: 危房改造与易地扶贫搬迁的成效。", seconds=12),
-        TourStep(year=2017, indicator="visit_rate", layer="checkins", title="干部走访",
-                 caption="帮扶干部每月入户走访; 每个光点是一次签到。", seconds=12),
-        TourStep(year=2017, indicator="poverty_incidence", layer="projects", title="产业扶贫",
-                 caption="产业项目的分布与进度: 点击项目可查看资金与受益户。", seconds=12),
-        TourStep(year=2017, layer="funds", title="资金链",
-                 caption="财政扶贫资金从下达、到位到支付的流向, 异常之处以 ⚠ 标出。", seconds=12),
-        TourStep(year=2019, indicator="poverty_incidence", title="贫困发生率降至 3% 以下",
-                 caption="2019 年底全县贫困发生率已低于 3% 的退出标准。", seconds=12),
-        TourStep(year=2020, title="全面脱贫", caption="2020 年: 现行标准下农村贫困人口全部脱贫。", seconds=14),
+        TourStep(year=first, indicator="poverty_incidence", title=f"{first} 年",
+                 caption=f"{first} 年底全县各地的贫困发生率。颜色越红, 贫困发生率越高; 3% 为贫困县退出标准。",
+                 seconds=14),
+        TourStep(year=middle, indicator="housing_safe_rate", title="两不愁三保障",
+                 caption=f"{middle} 年的住房安全保障率: 危房改造与易地扶贫搬迁的成效。", seconds=12),
+        TourStep(year=middle, indicator="visit_rate", layer="checkins", title="干部走访",
+                 caption="帮扶干部入户走访的签到; 每个光点是一次签到。", seconds=12),
+        TourStep(year=middle, indicator="poverty_incidence", layer="projects", title="产业扶贫",
+                 caption="产业项目的分布与进度: 环表示项目进度。", seconds=12),
+        TourStep(year=middle, layer="funds", title="资金链",
+                 caption="财政扶贫资金从下达、到位到支付的流向, 对不上账之处以 ⚠ 标出。", seconds=12),
     ]
+    steps += [TourStep(year=y, indicator="poverty_incidence", title=f"{y} 年",
+                       caption=f"{y} 年底的贫困发生率。", seconds=10) for y in years[1:] if y != middle]
+    steps.sort(key=lambda s: s.year or 0)  # the years in order: the map turns from red to green, or not
     return Tour(title="脱贫攻坚历程", steps=steps)

@@ -239,18 +239,48 @@ def test_main_without_arguments_runs_the_supervised_kiosk_on_the_default_config(
     assert calls == [(Path("x.toml"), {"supervised": False, "windowed": False})]
 
 
-def test_a_tour_of_another_county_is_replaced_by_one_that_fits_any():
-    """The shipped tour tells Dushan's story; a wall serving another county (`--county`, imported data)
-    would show Dushan's captions and figures over its map. It gets the generic tour instead."""
+def test_a_tour_of_another_county_or_of_the_demo_is_replaced_by_one_that_fits_any():
+    """The shipped tour tells Dushan's story with the demo's figures: over another county (`--county`) or
+    over real records (imported, even Dushan's) it would caption the wrong numbers. A generic tour over
+    the data's own years takes its place."""
     from sandbox.kiosk.tour import county_tour, written_for
 
     dushan = load_tour(ROOT / "kiosk_config" / "tours" / "dushan-delegation.toml")
-    assert written_for(dushan, "522726000000")
-    assert not written_for(dushan, "350128000000")
-    generic = county_tour()
-    assert written_for(generic, "350128000000") and written_for(generic, "522726000000")
+    assert dushan.demo_only
+    assert written_for(dushan, "522726000000", demo=True)
+    assert not written_for(dushan, "350128000000", demo=True)
+    assert not written_for(dushan, "522726000000", demo=False)  # Dushan's own registers imported
+    imported_years = [2016, 2017, 2018]
+    generic = county_tour(imported_years)
+    assert written_for(generic, "350128000000", demo=False)
+    assert {s.year for s in generic.steps} == set(imported_years)  # no year the API would refuse
+    assert [s.year for s in generic.steps] == sorted(s.year for s in generic.steps)
     assert all(s.region is None for s in generic.steps)  # every step on the wall's own county
     text = "".join(s.title + s.caption for s in generic.steps)
-    assert set(re.findall(r"\d+", text)) <= {"2014", "2016", "2017", "2019", "2020", "3"}  # years, the 3 % line
-    assert "独山" not in text and "黔" not in text
-    assert 60 <= generic.seconds <= 210
+    assert set(re.findall(r"\d+", text)) <= {"2016", "2017", "2018", "3"}  # years and the 3 % exit line
+    assert not any(w in text for w in ("独山", "黔", "降至", "全部脱贫", "低于"))  # no place, no outcome
+    assert 30 <= generic.seconds <= 210
+    assert county_tour([]) is None
+
+
+class _Api:
+    """What _tour_for asks of the API: is the data the demo's, and which years it holds."""
+
+    def __init__(self, demo: bool, years: list[int]):
+        self.demo, self.years = demo, years
+
+    def health(self) -> dict:
+        return {"demo": self.demo, "root_region": "522726000000"}
+
+    def region(self, code: str) -> dict:
+        return {"code": code, "years": self.years}
+
+
+def test_the_kiosk_keeps_the_demo_tour_only_over_the_demo():
+    from sandbox.app import _tour_for
+
+    dushan = load_tour(ROOT / "kiosk_config" / "tours" / "dushan-delegation.toml")
+    assert _tour_for(dushan, _Api(True, list(range(2014, 2021))), "522726000000") is dushan
+    real = _tour_for(dushan, _Api(False, [2019, 2020]), "522726000000")
+    assert real is not dushan and {s.year for s in real.steps} == {2019, 2020}
+    assert _tour_for(dushan, _Api(True, [2017]), "350128000000") is not dushan

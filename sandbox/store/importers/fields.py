@@ -11,7 +11,7 @@ import operator
 from sandbox.store.importers.tables import normalise_value
 
 __all__ = ["CellError", "is_blank", "as_text", "as_int", "as_year", "as_number", "as_bool", "as_code",
-           "id_number_problem", "as_id_number", "as_phone"]
+           "id_number_problem", "as_id_number", "as_phone", "as_digits"]
 
 _EXACT_FLOAT = 2 ** 53  # above this a float no longer holds every integer: digits were lost
 _NUMBER_NOISE = re.compile(r"[,，\s元￥¥]")
@@ -48,13 +48,19 @@ def as_text(v) -> str:
         return repr(v)
     if isinstance(v, (dt.date, dt.datetime)):
         return v.isoformat()
-    s = str(v).translate(_FULL_WIDTH).strip()
+    s = str(v).strip()
     # Exports keep long numbers as text with ="…" or a leading apostrophe; the content is what counts.
     if s.startswith('="') and s.endswith('"') and len(s) >= 3:
         s = s[2:-1].strip()
     elif s.startswith("'"):
         s = s[1:].strip()
     return s
+
+
+def as_digits(v) -> str:
+    """A cell that holds a number or code, as text with full-width forms made ASCII (names keep theirs:
+    they must match the boundary file's spelling)."""
+    return as_text(v).translate(_FULL_WIDTH).strip()
 
 
 def as_int(v, lo: int | None = None, hi: int | None = None) -> int:
@@ -67,7 +73,7 @@ def as_int(v, lo: int | None = None, hi: int | None = None) -> int:
     elif isinstance(v, int):
         n = v
     else:
-        s = str(v).strip().replace(",", "")
+        s = str(v).translate(_FULL_WIDTH).strip().replace(",", "")
         if not _INT.match(s):
             raise CellError("应为整数")
         n = int(float(s.rstrip("人户口年")))
@@ -80,7 +86,7 @@ def as_year(v) -> int:
     if isinstance(v, (dt.date, dt.datetime)):
         return v.year
     if isinstance(v, str):
-        m = _YEAR.match(v.strip())
+        m = _YEAR.match(v.translate(_FULL_WIDTH).strip())
         if not m:
             raise CellError("应为四位年份, 如 2016")
         v = m.group(1)
@@ -93,7 +99,7 @@ def as_number(v) -> float | None:
     if isinstance(v, (int, float)):
         x = float(v)
     else:
-        s = _NUMBER_NOISE.sub("", str(v))
+        s = _NUMBER_NOISE.sub("", str(v).translate(_FULL_WIDTH))
         if s in _DASHES:
             return None
         try:
@@ -149,7 +155,7 @@ def id_number_problem(s: str) -> str | None:
 
 
 def as_id_number(v) -> str:
-    s = as_text(v).upper().replace(" ", "")
+    s = as_digits(v).upper().replace(" ", "")
     problem = id_number_problem(s)
     if problem:
         raise CellError(f"证件号码无效: {problem}")
@@ -157,7 +163,7 @@ def as_id_number(v) -> str:
 
 
 def as_phone(v) -> str:
-    s = as_text(v)
+    s = as_digits(v)
     if not _PHONE.match(s):
         raise CellError("不像电话号码 (只应含数字、+、-、括号)")
     return s

@@ -21,7 +21,9 @@ LAYER = "图层"
 
 _HEADER = ("级别", "文件", "工作表/图层", "行号/要素号", "列/字段", "值", "原因")
 _MAX_VALUE = 200
-_LONG_NUMBER = re.compile(r"\d{14,}[\dXx]")  # ID numbers (15 or 18 characters), bank accounts
+# ID numbers (15 or 18 characters) and bank accounts (16 and 19 digits usually), but not the 17-digit
+# 户编号 (village code + sequence), which is no secret and which the user needs to find the row.
+_LONG_NUMBER = re.compile(r"(?<![\dXx])(?:\d{14}[\dXx]|\d{16}|\d{17}[\dXx]|\d{19,})(?![\dXx])")
 
 
 class ImportFailed(ValueError):
@@ -54,7 +56,8 @@ class Issue:
             where.append(f"列 {self.column}")
         if self.value not in (None, ""):
             where.append(f"值 {_masked(self.value)!r}")
-        return " ".join(where) + f": {self.reason}"
+        # the reason is masked too: one line ends up in terminals and logs, whatever a check put in it
+        return " ".join(where) + ": " + _LONG_NUMBER.sub(lambda m: mask_id_number(m.group()), self.reason)
 
 
 def _shown(value: object) -> str:
