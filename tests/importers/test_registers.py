@@ -236,9 +236,10 @@ def test_members_of_unknown_households_and_bad_member_ids(county_engine, tmp_pat
     rows, pops = distinct_register()
     members = [distinct_member_row(1, 0), distinct_member_row(99, 0), distinct_member_row(2, 0, id_number="52272619800101123")]
     result = import_households(county_engine, write_register(tmp_path / "reg.xlsx", rows, members, pops))
-    reasons = {i["行号/要素号"]: i["原因"] for i in report_rows(result.report_path) if i["工作表/图层"] == "家庭成员"}
+    reasons = {i["行号/要素号"]: i["原因"] for i in report_rows(result.report_path)
+               if i["工作表/图层"] == "家庭成员" and i["级别"] == "错误"}
     assert "户编号不在户信息中" in reasons["3"] and "长度为 17 位" in reasons["4"]
-    assert result.member_rows == 1
+    assert result.member_rows == 1  # household 2, with its one row rejected, keeps its (empty) list
 
 
 def test_villages_alone_and_derived_poor_village_exit(county_engine, tmp_path):
@@ -397,12 +398,16 @@ def test_a_member_in_two_households(county_engine, tmp_path):
         distinct_member_row(3, 0, id_number=head_id(3)),
     ]
     result = import_households(county_engine, write_register(tmp_path / "reg.xlsx", rows, members, pops))
-    issues = {i["行号/要素号"]: i["原因"] for i in report_rows(result.report_path) if i["工作表/图层"] == "家庭成员"}
+    report = [i for i in report_rows(result.report_path) if i["工作表/图层"] == "家庭成员"]
+    issues = {i["行号/要素号"]: i["原因"] for i in report if i["级别"] == "错误"}
     assert set(issues) == {"4", "5", "6"}
     assert f"证件号码与第 3 行 (户编号 {number_of(rows[0])}) 相同, 一人不能属于两户" in issues["4"]
     assert f"户信息中另一户 (户编号 {number_of(rows[2])}) 户主" in issues["5"]
     assert "证件号码与第 3 行相同, 同一户的成员重复" in issues["6"]
-    assert result.member_rows == 3 and result.rows_rejected == 3
+    # Households 1 and 2 have a rejected row, household 3 lists the person rejected in household 2:
+    # none of the three lists is written (a rejected row would otherwise drop or move a person).
+    assert {i["值"] for i in report if i["级别"] == "警告"} == {number_of(r) for r in rows[:3]}
+    assert result.member_rows == 0 and result.rows_rejected == 3
 
 
 # --- whole-file problems: said in Chinese, whole ------------------------------------------------------
@@ -582,3 +587,115 @@ def test_progress_counts_rows_while_reading_and_checking(county_engine, tmp_path
     monkeypatch.undo()  # the real tqdm: no bar at all when stderr is not a terminal (here: captured)
     import_households(county_engine, path, progress=True)
     assert capsys.readouterr().err == ""
+
+
+# --- one person, one household per year: renumbered households, older files, rejected members ----------
+
+
+def _heads(engine) -> dict[str, tuple[str, str]]:
+    with engine.connect() as conn:
+        return {r[0]: (r[1], r[2]) for r in conn.execute(
+            select(Household.household_number, Household.head_name, Household.id_number))}
+
+
+def _members(engine) -> dict[str, list[str]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(Household.household_number, Member.id_number)
+                            .join(Member, Member.household_id == Household.id).order_by(Member.id)).all()
+    out: dict[str, list[str]] = {}
+    for num, ident in rows:
+        out.setdefault(num, []).append(ident)
+    return out
+
+
+def test_a_renumbered_household_keeps_its_head_across_years(county_engine, tmp_path):
+    # 村合并 renumbers household 1 as household 7 from 2017: the same head, never two households in one year.
+    x = head_id(1)
+    rows = [distinct_household_row(1, 2016, status="已脱贫", exit_year=2016),
+            distinct_household_row(7, 2017, id_number=x)]
+    result = import_households(county_engine, write_register(tmp_path / "one.xlsx", rows))
+    assert result.rows_rejected == 0 and result.households.new == 2
+    heads = _heads(county_engine)
+    assert heads[number_of(rows[0])][1] == x and heads[number_of(rows[1])][1] == x
+
+    # The same in two files, one year each: the database's household 1 heads in 2016 only.
+    rows = [distinct_household_row(11, 2016), distinct_household_row(17, 2017, id_number=head_id(11))]
+    import_households(county_engine, write_register(tmp_path / "a.xlsx", rows[:1]))
+    result = import_households(county_engine, write_register(tmp_path / "b.xlsx", rows[1:]))
+    assert result.rows_rejected == 0 and result.households.new == 1
+
+    # ... but in 2017 household 17 has that head already: a third household in 2017 is the later one.
+    result = import_households(county_engine, write_register(tmp_path / "c.xlsx", [
+        distinct_household_row(19, 2017, id_number=head_id(11))]))
+    (issue,) = report_rows(result.report_path)
+    assert result.rows_rejected == 1 and issue["列/字段"] == "证件号码"
+    assert f"证件号码已属于数据库中的另一户 (户编号 {number_of(rows[1])})" in issue["原因"] and "2017" in issue["原因"]
+
+
+def test_an_older_year_file_after_a_newer_one(county_engine, tmp_path):
+    x, y = head_id(1), head_id(300)
+    old_file = write_register(tmp_path / "2016.xlsx", [distinct_household_row(n, 2016) for n in (1, 2)])
+    import_households(county_engine, old_file)
+    # 2017: household 1 has a new head, its old head heads a new household 7.
+    new = [distinct_household_row(1, 2017, id_number=y, head_name="李新"), distinct_household_row(2, 2017),
+           distinct_household_row(7, 2017, id_number=x)]
+    result = import_households(county_engine, write_register(tmp_path / "2017.xlsx", new))
+    assert result.rows_rejected == 0
+    before = fingerprint(county_engine)
+    heads = _heads(county_engine)
+    assert heads[number_of(new[0])] == ("李新", y)
+
+    # The 2016 file again: its 2016 rows are right (X headed household 1 in 2016), and household 1
+    # keeps its 2017 head: an older year does not overwrite the household's own fields.
+    again = import_households(county_engine, old_file)
+    assert again.rows_rejected == 0 and again.report_path is None
+    assert not again.changed and fingerprint(county_engine) == before
+    assert (again.households.unchanged, again.years.unchanged) == (2, 2)
+
+    # A corrected 2016 file still corrects the 2016 year, not the household's head.
+    fixed = [distinct_household_row(1, 2016, housing_grade="D", phone="13900000000"), distinct_household_row(2, 2016)]
+    result = import_households(county_engine, write_register(tmp_path / "2016b.xlsx", fixed))
+    assert result.rows_rejected == 0
+    assert (result.years.updated, result.households.updated, result.households.unchanged) == (1, 0, 2)
+    assert _heads(county_engine) == heads
+    with county_engine.connect() as conn:
+        assert conn.execute(select(HouseholdYear.housing_grade).join(Household).where(
+            Household.household_number == number_of(fixed[0]), HouseholdYear.year == 2016)).scalar() == "D"
+        assert conn.execute(select(Household.phone).where(
+            Household.household_number == number_of(fixed[0]))).scalar() != "13900000000"
+
+    # A file with both years updates the household from its 2017 row.
+    both = [distinct_household_row(1, 2016), distinct_household_row(1, 2017, id_number=y, head_name="李改")]
+    result = import_households(county_engine, write_register(tmp_path / "both.xlsx", both))
+    assert result.rows_rejected == 0 and result.households.updated == 1
+    assert _heads(county_engine)[number_of(both[0])] == ("李改", y)
+
+
+def test_a_rejected_member_row_leaves_both_households_member_lists_alone(county_engine, tmp_path):
+    rows, pops = distinct_register()
+    first = [distinct_member_row(1, 0), distinct_member_row(1, 1), distinct_member_row(2, 0)]
+    import_households(county_engine, write_register(tmp_path / "a.xlsx", rows, first, pops))
+    stored = _members(county_engine)
+    assert stored[number_of(rows[0])] == [member_id(1, 0), member_id(1, 1)]
+
+    # Household 1's member m1 listed first under household 2, then under household 1: the later row is
+    # rejected, and neither household's list changes (m1 is not moved, whatever the row order).
+    again = [distinct_member_row(2, 1, id_number=member_id(1, 1)), distinct_member_row(2, 0),
+             distinct_member_row(1, 0), distinct_member_row(1, 1)]
+    result = import_households(county_engine, write_register(tmp_path / "b.xlsx", rows, again, pops))
+    assert result.rows_rejected == 1 and not result.changed
+    assert _members(county_engine) == stored
+    issues = [i for i in report_rows(result.report_path) if i["工作表/图层"] == "家庭成员"]
+    assert [(i["级别"], i["行号/要素号"]) for i in issues if i["级别"] == "错误"] == [("错误", "5")]
+    kept = {i["值"] for i in issues if i["级别"] == "警告"}
+    assert kept == {number_of(rows[0]), number_of(rows[1])}
+    assert all("成员名单不更新" in i["原因"] for i in issues if i["级别"] == "警告")
+
+    # A household with a bad member cell keeps its list too, while another household's list changes.
+    bad = [distinct_member_row(1, 0), distinct_member_row(1, 2, id_number="990101198001011230"),
+           distinct_member_row(2, 0), distinct_member_row(2, 1)]
+    result = import_households(county_engine, write_register(tmp_path / "c.xlsx", rows, bad, pops))
+    assert result.rows_rejected == 1 and result.members.updated == 1
+    after = _members(county_engine)
+    assert after[number_of(rows[0])] == stored[number_of(rows[0])]
+    assert after[number_of(rows[1])] == [member_id(2, 0), member_id(2, 1)]

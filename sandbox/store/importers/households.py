@@ -4,8 +4,12 @@ A register is one row per household and year (户信息), optionally with the me
 the villages' rural population and poor-village flags (村级数据). Valid rows are upserted by
 户编号 (and 年度); invalid rows go to the error report. Importing the same file twice changes
 nothing: rows equal to the database are left alone and the indicators are not even recomputed.
-A person is in one household: a head's ID number already heading another household (in the file or
-the database) and a member's ID listed under two households are errors of the later row.
+A person heads at most one household in any one year: a head's ID number heading another household
+in the same year (in the file, or a year the database holds) is an error of the later row; across years
+it may (a renumbered household, a closed one's head registering again). A household's own fields (head,
+ID …) come from its latest year in the file, unless the database already holds a later year for it.
+A member's ID listed under two households is an error of the later row, and a household with a
+rejected member row keeps its stored member list whole.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ import datetime as dt
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
 from typing import Callable
 
@@ -222,6 +225,10 @@ class _Plan:
     households: dict[str, dict] = field(default_factory=dict)  # number → household record
     years: list[tuple[str, int, dict]] = field(default_factory=list)  # (number, year, year record)
     members: dict[str, list[tuple]] | None = None  # number → member tuples, when members were given
+    # Households whose latest year in the file is older than the database's: their own fields and a
+    # stored member list are the newer year's and stay; the file's year rows are still written.
+    older: set[str] = field(default_factory=set)
+    head_of: dict[str, set[str]] = field(default_factory=dict)  # head ID → 户编号, per household's latest row
     populations: dict[tuple[str, int], int] = field(default_factory=dict)
     poor_flags: dict[str, tuple[object, object]] = field(default_factory=dict)  # code → (is_poor, exit_year)
     years_used: set[int] = field(default_factory=set)
@@ -238,22 +245,38 @@ def _fail_if_not_importable(conn: Connection) -> None:
 
 
 class _Heads:
-    """The database's households: head ID number → 户编号, and every 户编号 (one query for both)."""
+    """The database's households in one query: every 户编号, head ID number → 户编号, and the years
+    each household has. The database keeps one head per household (its latest), so that head stands
+    for each of the household's years that the file does not give again."""
 
     def __init__(self, conn: Connection) -> None:
-        self.numbers: set[str] = set()
+        H, Y = m.Household.__table__, m.HouseholdYear.__table__
+        self.years: dict[str, list[int]] = {}  # 户编号 → its years (empty: none yet)
         self._owner: dict[str, str | tuple[str, ...]] = {}  # a tuple where the database already has a duplicate
-        for number, ident in conn.execute(select(m.Household.household_number, m.Household.id_number)):
-            self.numbers.add(number)
-            had = self._owner.get(ident)
-            if had is None:
-                self._owner[ident] = number
-            else:
-                self._owner[ident] = (had if isinstance(had, tuple) else (had,)) + (number,)
+        rows = conn.execute(select(H.c.household_number, H.c.id_number, Y.c.year)
+                            .select_from(H.outerjoin(Y, Y.c.household_id == H.c.id)))
+        for number, ident, year in rows:
+            years = self.years.get(number)
+            if years is None:
+                years = self.years[number] = []
+                had = self._owner.get(ident)
+                if had is None:
+                    self._owner[ident] = number
+                else:
+                    self._owner[ident] = (had if isinstance(had, tuple) else (had,)) + (number,)
+            if year is not None:
+                years.append(year)
+
+    @property
+    def numbers(self):
+        return self.years.keys()
 
     def owners(self, ident: str) -> tuple[str, ...]:
         had = self._owner.get(ident)
         return () if had is None else had if isinstance(had, tuple) else (had,)
+
+    def latest_year(self, number: str) -> int | None:
+        return max(self.years.get(number) or (), default=None)
 
 
 def _latest_rows(number: list, year: list, bad: set[int]) -> dict[str, int]:
@@ -268,12 +291,13 @@ def _latest_rows(number: list, year: list, bad: set[int]) -> dict[str, int]:
 
 
 def _check_head_ids(conv: Converted, heads: _Heads, err: Callable) -> dict[str, int]:
-    """A person heads one household: in any one year, and now (the head each household has after the
-    import, in the file or in the database). The later row is the one rejected; the database comes
-    first. A household whose head changes (same 户编号, new ID) is fine, and so is another household
-    taking over an ID that the file takes away from its old household.
+    """A person heads at most one household in any one year, the file's rows and the database's
+    household-years together: the later row is rejected, the database comes first. A household-year
+    the file gives again speaks for itself (its head may change); the database's other years have the
+    household's stored head. Across years anything goes: a household renumbered (村合并), a closed
+    household's head registering again, 分户 — each keeps its own ID.
 
-    Returns each household's latest valid year row, which its own fields (head, ID …) come from."""
+    Returns each household's latest valid year row."""
     c, bad, row = conv.columns, conv.bad, conv.row_number
     number, year, ident = c["household_number"], c["year"], c["id_number"]
     # Nearly always no ID is shared by two households, in the file or with the database: say so with
@@ -281,48 +305,31 @@ def _check_head_ids(conv: Converted, heads: _Heads, err: Callable) -> dict[str, 
     pairs = {pair for pair in set(zip(ident, number)) if pair[0] is not None}
     if len({x for x, _ in pairs}) == len(pairs) and all(heads.owners(x) in ((), (num,)) for x, num in pairs):
         return _latest_rows(number, year, bad)
-    first: dict[tuple[str, int], int] = {}
-    rows_of: dict[str, list[int]] = {}
-    for i in range(len(conv)):
-        if i in bad:
-            continue
-        j = first.setdefault((ident[i], year[i]), i)
-        if number[j] != number[i]:
-            err(i, "id_number", ident[i], f"证件号码与第 {row(j)} 行 (户编号 {number[j]}) 相同, "
-                                          f"同一年度 ({year[i]}) 一人不能是两户的户主")
-            continue
-        rows_of.setdefault(number[i], []).append(i)
-    latest = {num: max(rows, key=year.__getitem__) for num, rows in rows_of.items()}
-    # Rejecting a household's rows can change the head it ends up with (an earlier row's, or the
-    # database's when none is left), which can make another household conflict: repeat until none does.
+    # Rejecting a row gives its household-year back to the database's head, which can make another
+    # row conflict: repeat until a pass rejects nothing (a second pass is rare, a third rarer still).
     while True:
-        final = {num: ident[i] for num, i in latest.items()}
-        holder: dict[str, tuple[str, int | None]] = {}  # ID → (户编号, row; None for the database)
-        rejected = []
-        for num, i in sorted(latest.items(), key=itemgetter(1)):  # in file order
-            x = ident[i]
-            h = holder.get(x)
-            if h is None:
-                # A household of the database keeps its head unless the file gives it another; one that
-                # already shares it (imported before this check) keeps the status quo, not a new conflict.
-                kept = [o for o in heads.owners(x) if final.get(o, x) == x]
-                h = holder[x] = (kept[0], None) if kept and num not in kept else (num, row(i))
-            if h[0] == num:
+        given = {(number[i], year[i]) for i in range(len(conv)) if i not in bad}
+        first: dict[tuple[str, int], int] = {}
+        rejected = False
+        for i in range(len(conv)):
+            if i in bad:
                 continue
-            reason = (f"证件号码已属于数据库中的另一户 (户编号 {h[0]}) 的户主, 一人不能是两户的户主" if h[1] is None
-                      else f"证件号码与第 {h[1]} 行 (户编号 {h[0]}) 相同, 一人不能是两户的户主")
-            for k in rows_of[num]:
-                if ident[k] == x:
-                    err(k, "id_number", x, reason)
-            rejected.append(num)
+            x, y, num = ident[i], year[i], number[i]
+            j = first.setdefault((x, y), i)
+            if number[j] != num:
+                err(i, "id_number", x, f"证件号码与第 {row(j)} 行 (户编号 {number[j]}) 相同, "
+                                       f"同一年度 ({y}) 一人不能是两户的户主")
+                rejected = True
+                continue
+            other = next((o for o in heads.owners(x) if o != num and (o, y) not in given and y in heads.years[o]),
+                         None)
+            if other is not None:
+                err(i, "id_number", x, f"证件号码已属于数据库中的另一户 (户编号 {other}) {y} 年度的户主, "
+                                       f"同一年度一人不能是两户的户主")
+                del first[(x, y)]
+                rejected = True
         if not rejected:
-            return latest
-        for num in rejected:
-            rows_of[num] = [k for k in rows_of[num] if k not in bad]
-            if rows_of[num]:
-                latest[num] = max(rows_of[num], key=year.__getitem__)
-            else:
-                del latest[num]
+            return _latest_rows(number, year, bad)
 
 
 def _check_households(conv: Converted, regions: RegionIndex, mapping: Mapping, lines: set[int], heads: _Heads,
@@ -383,6 +390,11 @@ def _check_households(conv: Converted, regions: RegionIndex, mapping: Mapping, l
     latest = _check_head_ids(conv, heads, err)
     present = conv.present
     for num, i in latest.items():
+        plan.head_of.setdefault(c["id_number"][i], set()).add(num)
+        stored = heads.latest_year(num)
+        if stored is not None and year[i] < stored:
+            plan.older.add(num)
+            continue
         rec = {"household_number": num, "village_code": code[i]}
         for k in ("head_name", "id_number", "attribute", "identified_year", "main_cause"):
             rec[k] = c[k][i]
@@ -439,31 +451,42 @@ def _check_members(conv: Converted, known: set[str], report: ImportReport, plan:
     hdr = conv.headers
     groups: dict[str, list[tuple]] = {}
     present = conv.present
+    number, ident_col = c["household_number"], c["id_number"]
+    # A household's member list is replaced whole, so one with a rejected row keeps its stored list
+    # (the rest of its rows would drop the rejected person, or move them by row order): household →
+    # the row that froze it. Rows rejected while converting (a bad cell) count, where their 户编号 is readable.
+    frozen: dict[str, int] = {}
+    for i in sorted(bad):
+        if number[i] is not None:
+            frozen.setdefault(number[i], i)
     # A person belongs to one household: a member ID seen before (another household's member, or a
     # head in 户信息 of another household) rejects the later row. The database's members are not
     # compared: that would read every member of the database.
     seen: dict[str, tuple[str, int]] = {}  # ID → (户编号, row)
-    head_of = {rec["id_number"]: num for num, rec in plan.households.items()}
+    disputed: dict[str, int] = {}  # ID of a rejected person → the row rejected first
+    head_of = plan.head_of
     for i in range(n):
         if i in bad:
             continue
-        num = c["household_number"][i]
+        num = number[i]
         if num not in known:
             report.error(t.file, t.sheet, conv.row_number(i), hdr["household_number"], num,
                          "户编号不在户信息中 (或该户的行有错误未导入), 也不在数据库中")
             bad.add(i)
             continue
-        ident = c["id_number"][i]
-        prev, head = seen.get(ident), head_of.get(ident, num)
+        ident = ident_col[i]
+        prev, headed = seen.get(ident), head_of.get(ident)
         reason = None
         if prev is not None:
             reason = (f"证件号码与第 {prev[1]} 行相同, 同一户的成员重复" if prev[0] == num
                       else f"证件号码与第 {prev[1]} 行 (户编号 {prev[0]}) 相同, 一人不能属于两户")
-        elif head != num:
-            reason = f"证件号码是户信息中另一户 (户编号 {head}) 户主的证件号码, 一人不能属于两户"
+        elif headed and num not in headed:
+            reason = f"证件号码是户信息中另一户 (户编号 {min(headed)}) 户主的证件号码, 一人不能属于两户"
         if reason:
             report.error(t.file, t.sheet, conv.row_number(i), hdr["id_number"], ident, reason)
             bad.add(i)
+            frozen.setdefault(num, i)
+            disputed.setdefault(ident, i)
             continue
         seen[ident] = (num, conv.row_number(i))
 
@@ -475,6 +498,20 @@ def _check_members(conv: Converted, known: set[str], report: ImportReport, plan:
             c["name"][i], ident, val("relation"), sex, val("ethnicity"), val("education"), val("health"),
             val("labour_capacity"), bool(c["migrant_work"][i]) if "migrant_work" in present else False,
         ))
+    # A person rejected as being in two households moves nowhere: the households of their accepted
+    # rows keep their lists too.
+    if disputed:
+        for i in range(n):
+            if i not in bad and ident_col[i] in disputed:
+                frozen.setdefault(number[i], disputed[ident_col[i]])
+    for num, i in sorted(frozen.items(), key=lambda item: item[1]):
+        if num not in known:
+            continue
+        whose = "该户有成员行未导入" if number[i] == num else f"本行的人也列在户编号 {num} 中"
+        report.warning(t.file, t.sheet, conv.row_number(i), hdr["household_number"], num,
+                       f"{whose}, 户编号 {num} 的成员名单不更新 (数据库中该户原有的成员保持不变); "
+                       f"改正后重新导入该户的全部成员行")
+        groups.pop(num, None)
     plan.members = groups
 
 
@@ -572,10 +609,11 @@ def _write(conn: Connection, plan: _Plan, regions: RegionIndex, mapping: Mapping
         result.households.new = len(new_rows)
         result.households.updated = sum(len(r) for r in updates.values())
 
-    ids = dict(conn.execute(select(H.c.household_number, H.c.id)).all()) if (plan.years or plan.members) else {}
-    village_of = {}
-    if plan.years:
-        village_of = {num: rec["village_code"] for num, rec in plan.households.items()}
+    result.households.unchanged += len(plan.older)
+    ids, village_of = {}, {}
+    if plan.years or plan.members:
+        for num, hid, code in conn.execute(select(H.c.household_number, H.c.id, H.c.village_code)):
+            ids[num], village_of[num] = hid, code  # after the update above: a moved household's new village
 
     # Household years, by (household, year).
     if plan.years:
@@ -610,10 +648,12 @@ def _write(conn: Connection, plan: _Plan, regions: RegionIndex, mapping: Mapping
         result.years.new = len(new_rows)
         result.years.updated = sum(len(r) for r in updates.values())
 
-    # Members: a household's list is replaced when it differs from the file's.
+    # Members: a household's list is replaced when it differs from the file's, unless the file is of
+    # an older year than the database holds for the household (its stored list is the newer one).
     if plan.members:
         M = m.Member.__table__
         wanted = {ids[num]: rows for num, rows in plan.members.items()}
+        older = {ids[num] for num in plan.older}
         existing_members: dict[int, list[tuple]] = {}
         for r in conn.execute(select(M.c.household_id, *[M.c[k] for k in _MEMBER_COLS])
                               .order_by(M.c.household_id, M.c.id)).all():
@@ -622,7 +662,7 @@ def _write(conn: Connection, plan: _Plan, regions: RegionIndex, mapping: Mapping
         replace, inserts = [], []
         for hid, rows in wanted.items():
             old = existing_members.get(hid)
-            if old == rows:
+            if old == rows or (old is not None and hid in older):
                 result.members.unchanged += 1
                 continue
             if old is None:
@@ -843,7 +883,7 @@ def import_households(engine: Engine, path: Path | str, *, mapping: Mapping | Pa
             result.rows_rejected += len(conv.bad)
         if tables.get("members") is not None:
             conv = convert_table(tables["members"], mapping.members, _member_specs(mapping), report)
-            _check_members(conv, set(plan.households) | heads.numbers, report, plan)
+            _check_members(conv, set(plan.households) | set(heads.numbers), report, plan)
             steps.advance(len(conv))
             result.rows_read += len(conv)
             result.rows_rejected += len(conv.bad)
