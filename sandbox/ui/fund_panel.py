@@ -182,6 +182,7 @@ class FundChainPanel(QFrame):
         when = f"（截至{through}年）" if through else ""
         self.title.setText(f"{region_name or ''} 资金链{when}".strip())
         self.bars.set_steps(total.get("steps") or [])
+        self.bars.setVisible(bool(total))  # no money on record: no bars of 0.0 万元 under 暂无资金数据
         if total:
             arr, spend = total.get("arrival_rate"), total.get("spend_rate")
             # cumulative (all allocations through the year): the KPI strip's 当年资金到位率 is that year's only

@@ -27,7 +27,7 @@ def test_a_region_without_allocations_says_no_data(qtbot):
     panel.set_chain(_chain(0.0, 0), "某县")  # an imported register without any fund records
     assert panel.rates.text() == "暂无资金数据"
     assert "平衡" not in panel.anomaly_title.text()
-    assert panel.bars.amounts() == {}  # no bars of zeros
+    assert panel.bars.amounts() == {} and panel.bars.isHidden()  # no bars of zeros
 
 
 def test_a_chain_with_money_and_no_anomaly_is_balanced(qtbot):
@@ -36,3 +36,4 @@ def test_a_chain_with_money_and_no_anomaly_is_balanced(qtbot):
     panel.set_chain(_chain(1_000_000.0, 3), "某县")
     assert panel.rates.text().startswith("累计到位率 100.0%")
     assert panel.anomaly_title.text() == "资金链平衡，未发现异常"
+    assert not panel.bars.isHidden()
