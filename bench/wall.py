@@ -11,7 +11,8 @@ in a temporary SQLite database; `--embedded`: in this process, the demo's embedd
            of the new level fade in later. The click → animation-end time is reported separately.
            county→town once the wall's background prefetch has the town and the wall has rendered it
            ahead (`preparing` false), once with the prefetch cleared (the wall still holds the town's
-           all-years series from an earlier visit), once cold (neither), town→village, and town→county.
+           all-years series from an earlier visit), once cold (neither), town→village with the town's village
+           panels prefetched and without, and town→county.
   peer     the same drill the folium way: the same two API calls, the export's folium page regenerated,
            loaded in a QWebEngineView (loadFinished) and a JS round-trip confirming the polygons exist.
   frames   the whole wall rendered into a 3840×2160 QImage (`QWidget.render`), and the map canvas alone;
@@ -265,6 +266,24 @@ class NativeDrill:
             time.sleep(0.005)
         return pre.get(code, self.win.state.map.year) is not None
 
+    def wait_village_prefetched(self, code: str, timeout: float = 15.0) -> bool:
+        """Let the wall's background prefetch of the town's village panels (if it has one) bring `code`'s."""
+        pre = getattr(self.win, "village_prefetcher", None)
+        if pre is None:
+            return False
+        from PySide6.QtCore import QCoreApplication, QEventLoop
+
+        deadline = time.monotonic() + timeout
+        while pre.get(code, self.win.state.map.year) is None and time.monotonic() < deadline:
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            time.sleep(0.005)
+        return pre.get(code, self.win.state.map.year) is not None
+
+    def clear_village_prefetch(self) -> None:
+        pre = getattr(self.win, "village_prefetcher", None)
+        if pre is not None:
+            pre.clear()
+
     def clear_prefetch(self) -> None:
         pre = getattr(self.win, "prefetcher", None)
         if pre is not None:
@@ -297,7 +316,8 @@ NATIVE_ROWS = {
     "county→town, prefetched": "county→town",
     "county→town, not prefetched": "county→town",
     "county→town, cold": "county→town",
-    "town→village (village panel)": "town→village",
+    "town→village, prefetched (village panel)": "town→village",
+    "town→village, not prefetched (village panel)": "town→village",
     "town→county (Esc)": "town→county",
 }
 
@@ -319,7 +339,12 @@ def run_native(d: NativeDrill, towns: list[str], villages_of: dict, reps: int) -
             d.forget_series(town)  # nor seen before
             res["county→town, cold"].append(d.go(town))
             vills = villages_of[town]
-            res["town→village (village panel)"].append(d.go(vills[r % len(vills)]))
+            first, second = vills[(2 * r) % len(vills)], vills[(2 * r + 1) % len(vills)]
+            d.wait_village_prefetched(first)  # a leader looks at the town for a moment, then clicks
+            res["town→village, prefetched (village panel)"].append(d.go(first))
+            d.reset(town)
+            d.clear_village_prefetch()  # a click the moment the town appears
+            res["town→village, not prefetched (village panel)"].append(d.go(second))
             d.reset(town)  # close the village panel: Esc now goes up a level
             res["town→county (Esc)"].append(d.go(COUNTY, back=True))
     for name in list(res):

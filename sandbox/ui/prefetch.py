@@ -9,10 +9,10 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from sandbox.ui.loader import BACKGROUND, FetchWorker, LoadResult, WallClient, fetch
+from sandbox.ui.loader import BACKGROUND, FetchWorker, LoadResult, VillageResult, WallClient, fetch, fetch_village
 from sandbox.ui.state import RegionSeries
 
-__all__ = ["Prefetcher", "PREFETCH_TTL"]
+__all__ = ["Prefetcher", "VillagePrefetcher", "PREFETCH_TTL"]
 
 log = logging.getLogger(__name__)
 PREFETCH_TTL = 120.0  # seconds a prefetched level may stand in for a fresh request
@@ -97,3 +97,68 @@ class Prefetcher(QObject):
         if channel.startswith(_PREFIX):
             log.info("prefetch of %s failed: %s", channel[len(_PREFIX):], message)
             self._asked = {a for a in self._asked if a[0] != channel[len(_PREFIX):]}
+
+
+_VILLAGE_PREFIX = "village-prefetch:"
+
+
+class VillagePrefetcher(QObject):
+    """The village panels of the town on screen (figures and the first page of households, as the
+    server masked them for this wall's role), fetched at background priority and kept for
+    PREFETCH_TTL seconds, so a click on a village opens its panel without a request."""
+
+    def __init__(self, client: WallClient, worker: FetchWorker, parent: QObject | None = None, *,
+                 ttl: float = PREFETCH_TTL, clock=time.monotonic):
+        super().__init__(parent)
+        self.client, self.worker, self.ttl, self.clock = client, worker, ttl, clock
+        self.enabled = True
+        self._cache: dict[tuple[str, int | None], tuple[float, VillageResult]] = {}
+        self._asked: set[tuple[str, int | None]] = set()
+        worker.done.connect(self._on_done)
+        worker.failed.connect(self._on_failed)
+
+    def get(self, code: str, year: int | None) -> VillageResult | None:
+        hit = self._cache.get((code, year))
+        if hit is None or self.clock() - hit[0] > self.ttl:
+            return None
+        return hit[1]
+
+    def schedule(self, codes: list[str], year: int | None) -> None:
+        """Prefetch these villages' panels for `year` (the town's villages: nearly a click each)."""
+        if not self.enabled:
+            return
+        # Only the town on screen's: a new town's villages replace the last one's (memory stays flat).
+        self._cache = {k: v for k, v in self._cache.items() if k[0] in codes and k[1] == year}
+        client = self.client
+        for code in codes:
+            key = (code, year)
+            if self.get(code, year) is not None or key in self._asked:
+                continue
+            self._asked.add(key)
+            self.worker.submit(f"{_VILLAGE_PREFIX}{year}:{code}",
+                               lambda c=code: fetch_village(client, c, year, 1), f"prefetch village {code}",
+                               priority=BACKGROUND)
+
+    def clear(self) -> None:
+        self._cache.clear()
+        self._asked.clear()
+        for channel in self.worker.channels():
+            if channel.startswith(_VILLAGE_PREFIX):
+                self.worker.cancel(channel)
+
+    @staticmethod
+    def _key(channel: str) -> tuple[str, int | None]:
+        year, code = channel[len(_VILLAGE_PREFIX):].split(":", 1)
+        return code, (None if year == "None" else int(year))
+
+    def _on_done(self, channel: str, result) -> None:
+        if channel.startswith(_VILLAGE_PREFIX) and isinstance(result, VillageResult):
+            key = self._key(channel)
+            self._asked.discard(key)
+            if result.region is not None:
+                self._cache[key] = (self.clock(), result)
+
+    def _on_failed(self, channel: str, message: str) -> None:
+        if channel.startswith(_VILLAGE_PREFIX):
+            log.info("prefetch of village %s failed: %s", channel[len(_VILLAGE_PREFIX):], message)
+            self._asked.discard(self._key(channel))

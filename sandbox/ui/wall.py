@@ -40,7 +40,7 @@ from sandbox.ui.map_canvas import MapCanvas
 from sandbox.ui.panels import KpiStrip, PanelsColumn
 from sandbox.ui.panels.paint import PICTURES_KEPT
 from sandbox.ui.panels.worker import client_for_worker
-from sandbox.ui.prefetch import Prefetcher
+from sandbox.ui.prefetch import Prefetcher, VillagePrefetcher
 from sandbox.ui.state import MapState, RegionSeries, WallState
 from sandbox.ui.summary import SummaryPanel
 from sandbox.ui.paint_cache import SnapshotEffect, WidgetCache
@@ -191,6 +191,8 @@ class WallWindow(QMainWindow):
         self.prefetcher = Prefetcher(client, self.worker, self._series_of, self)
         self.prefetcher.enabled = prefetch
         self.prefetcher.ready.connect(self._queue_prepare)
+        self.village_prefetcher = VillagePrefetcher(client, self.worker, self)
+        self.village_prefetcher.enabled = prefetch
         self._to_prepare: list[str] = []  # prefetched levels to lay out and render while idle
         self._on_screen: tuple[str, LoadResult, float] | None = None  # the level shown, since when fresh
         self._prepare_timer = QTimer(self, singleShot=True, interval=0)
@@ -836,6 +838,7 @@ class WallWindow(QMainWindow):
         """Fetch what is asked for again, all years afresh (F5, the retry timer)."""
         self._series.clear()
         self.prefetcher.clear()
+        self.village_prefetcher.clear()
         self._on_screen = None  # nor is the level on screen kept for Esc as it was before the refresh
         self.load(*self._target)
         if self.state.village.is_open:
@@ -856,7 +859,13 @@ class WallWindow(QMainWindow):
         self.load(code, self.state.map.year, busy=f"正在载入 {f.name}…")
 
     def open_village(self, code: str, page: int = 1) -> None:
-        """Ask for a village's panel (figures and a page of households); it opens when they arrive."""
+        """Ask for a village's panel (figures and a page of households); it opens when they arrive, at
+        once when they were prefetched with the town."""
+        ready = self.village_prefetcher.get(code, self.state.map.year) if page == 1 else None
+        if ready is not None:
+            self.worker.cancel(self.village_loader.channel)  # an older click's answer must not replace this panel
+            self._on_village(ready)
+            return
         self.village_loader.request(code, self.state.map.year, page)
         rm = self.state.map.region_map
         f = rm.feature(code) if rm is not None else None
@@ -971,19 +980,24 @@ class WallWindow(QMainWindow):
         if self.preload and _PRELOAD is None:
             QTimer.singleShot(PRELOAD_DELAY_MS, self._preload_classes)
         children = [f.code for f in result.region_map.features if f.level != "village"]
+        villages = [f.code for f in result.region_map.features if f.level == "village"]
         self._to_prepare = [c for c in self._to_prepare if c in children]  # the last level's are moot
         if not self.player.playing:  # the next click is most likely one of these
             # once the frame showing this level is painted: the fetches would slow that frame down
             self.worker.hold(_DEFERRED)  # busy until then
-            after_frame(lambda key=(st.map.region_code, st.map.year): self._prefetch_children(key, children))
+            after_frame(lambda key=(st.map.region_code, st.map.year):
+                        self._prefetch_children(key, children, villages))
 
-    def _prefetch_children(self, key: tuple, children: list[str]) -> None:
-        """Prefetch the children of the level on screen (unless another level replaced it meanwhile)."""
+    def _prefetch_children(self, key: tuple, children: list[str], villages: list[str] = ()) -> None:
+        """Prefetch the children of the level on screen (unless another level replaced it meanwhile):
+        levels with a map, and a town's village panels."""
         self.worker.release(_DEFERRED)
         if self._closed or key != (self.state.map.region_code, self.state.map.year) or self.player.playing:
             return
         year = key[1]
         self.prefetcher.schedule(children, year)
+        if villages:
+            self.village_prefetcher.schedule(list(villages), year)
         for code in children:  # fetched earlier: lay out and render again if it fell out of the cache
             if self.prefetcher.get(code, year) is not None:
                 self._queue_prepare(code)

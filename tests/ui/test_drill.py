@@ -427,6 +427,28 @@ def test_a_prefetched_drill_needs_no_network(qtbot, make_wall, county_client):
     assert fill(wall, village_code(0, 0)) == class_colour(wall, village_code(0, 0))
 
 
+def test_a_prefetched_village_panel_opens_on_the_click_without_a_request(qtbot, make_wall, county_client):
+    """With a town on screen the wall fetches its villages' panels in the background: a click on a
+    village opens its panel at once (no request, no busy note), masked households and all."""
+    wall = make_wall(county_client, prefetch=True, panels_client=_PanelsClient())
+    qtbot.waitUntil(lambda: not wall.worker.busy(), timeout=10000)
+    drill(qtbot, wall, TOWN)
+    year = wall.state.map.year
+    qtbot.waitUntil(lambda: wall.village_prefetcher.get(VILLAGE, year) is not None, timeout=10000)
+    qtbot.waitUntil(lambda: not wall.worker.busy(), timeout=10000)
+    n = len(county_client.calls)
+    click_region(qtbot, wall, VILLAGE)  # applied in the click's own turn: no signal to wait for
+    assert wall.state.village.is_open and wall.state.village.code == VILLAGE
+    assert wall.state.village.households and wall.state.village.households["items"]
+    assert county_client.calls[n:] == []
+    # another year is not the prefetched one: asked for, as before
+    wall.close_village()
+    wall.village_prefetcher.clock = lambda: time.monotonic() + PREFETCH_TTL + 1  # gone stale
+    with qtbot.waitSignal(wall.villageApplied, timeout=5000):
+        click_region(qtbot, wall, VILLAGE)
+    assert any(c[0] == "households" for c in county_client.calls[n:])
+
+
 def test_going_back_to_the_level_just_left_needs_no_network(qtbot, make_wall, county_client):
     """The level a drill leaves is kept like a prefetched one (fresh as of its own fetch): Esc shows it
     again without a request, and a kept level older than the prefetch's freshness is fetched anew."""
