@@ -141,10 +141,13 @@ class VillagePrefetcher(QObject):
 
     def clear(self) -> None:
         self._cache.clear()
+        self.cancel_pending()
+
+    def cancel_pending(self) -> None:
+        """Drop the requests still queued or running (what arrived stays)."""
+        for year, code in ((y, c) for c, y in self._asked):
+            self.worker.cancel(f"{_VILLAGE_PREFIX}{year}:{code}")
         self._asked.clear()
-        for channel in self.worker.channels():
-            if channel.startswith(_VILLAGE_PREFIX):
-                self.worker.cancel(channel)
 
     @staticmethod
     def _key(channel: str) -> tuple[str, int | None]:

@@ -765,6 +765,9 @@ class WallWindow(QMainWindow):
         hold_until_frame()
         self._target = (region, year)
         self._retry.stop()
+        # The last town's village panels still on their way would hold the worker and the API while
+        # this level loads: drop them (the ones already here stay, for a quick way back).
+        self.village_prefetcher.cancel_pending()
         ready = self.prefetcher.get(region, year) if self._have_indicators else None
         if ready is not None:  # prefetched a moment ago: no network, no wait
             self.loader.cancel()
