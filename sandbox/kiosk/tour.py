@@ -76,8 +76,7 @@ def county_tour(years: list[int]) -> Tour | None:
     years = sorted({int(y) for y in years})
     if not years:
         return None
-    first, last = years[0], years[-1]
-    middle = years[len(years) // 2]
+    first, middle = years[0], years[len(years) // 2]
     steps = [
         TourStep(year=first, indicator="poverty_incidence", title=f"{first} 年",
                  caption=f"{first} 年底全县各地的贫困发生率。颜色越红, 贫困发生率越高; 3% 为贫困县退出标准。",

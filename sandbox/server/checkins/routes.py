@@ -56,7 +56,7 @@ def list_checkins(session: SessionDep, caller: Reader, region: Annotated[str, Qu
         .where(Checkin.village_code.like(rc.prefix + "%"))
     if lo is not None:
         q = q.where(Checkin.at >= lo)
-    if hi is not None:  # a wall showing a past year asks for that year's last 30 days
+    if hi is not None:  # a wall showing a past year asks for that whole year (it keeps the last 30 days)
         q = q.where(Checkin.at < hi)
     rows = session.execute(q.order_by(Checkin.at.desc()).limit(LIMIT)).all()
     view = person_view(caller.role)
