@@ -269,14 +269,15 @@ class Supervisor:
         self._write_status(now)
 
     def _leave_safe_mode(self) -> None:
-        self._event("safe_mode_end", "")
-        log.info("kiosk: the UI is healthy again, leaving safe mode")
+        # The status file first: whoever sees the event or the safe screen go has to find it current.
         self.safe_mode = False
         self.restarts.clear()
         self._backoff = self.policy.safe_mode_retry_seconds
+        self._write_status(self.clock())
+        self._event("safe_mode_end", "")
+        log.info("kiosk: the UI is healthy again, leaving safe mode")
         self._stop_child(self.safe)
         self.safe = None
-        self._write_status(self.clock())
 
     # -- helpers --------------------------------------------------------------------------------------
     def _event(self, kind: str, detail: str) -> None:
