@@ -53,7 +53,8 @@ SAFE = textwrap.dedent("""
         time.sleep(0.1)
 """)
 
-FAST = Policy(stale_seconds=0.6, start_timeout_seconds=15, restart_delay_seconds=0.05, max_restarts=3,
+# Windows wide enough that a loaded CI machine pausing a child for a moment is not a hang.
+FAST = Policy(stale_seconds=1.5, start_timeout_seconds=15, restart_delay_seconds=0.05, max_restarts=3,
               window_seconds=60, safe_mode_retry_seconds=0.2, safe_mode_retry_max_seconds=0.4,
               healthy_after_seconds=0.5, poll_seconds=0.05, kill_grace_seconds=0.5)
 
