@@ -79,6 +79,26 @@ def _checked_embedded_token(server, token: str, settings: Settings, role: str = 
     return token
 
 
+def _refused_view(client, region: str, year: int | None, indicator: str) -> str | None:
+    """Why the API refuses the region, year or indicator asked for (an unknown or malformed code, a year
+    outside the data, a token without that region, an indicator it does not know), or None. A typo on the command line is the operator's to fix: a
+    wall that came up empty and retried it every half minute would only hide it. An API that cannot be
+    reached is not refused: the wall comes up, says so, and keeps trying."""
+    from sandbox.client.api import ApiError, ApiUnavailable
+    from sandbox.ui.loader import describe_error
+
+    try:
+        client.region(region, year)
+        known = {i.get("key"): i.get("label_zh") for i in client.indicators() if isinstance(i, dict)}
+    except ApiUnavailable:
+        return None
+    except ApiError as exc:
+        return describe_error(exc) if 400 <= exc.status < 500 else None
+    if known and indicator not in known:
+        return f"未知指标 '{indicator}'，可用指标: " + "、".join(f"{k} ({v})" for k, v in known.items())
+    return None
+
+
 def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM"))
 
@@ -139,6 +159,14 @@ def main(argv: list[str] | None = None) -> int:
         if not region:
             print("错误: 数据库中还没有数据, 请先运行 sandbox demo build 或导入数据", file=sys.stderr)
             return 2
+    refused = _refused_view(client, region, args.year, args.indicator)
+    if refused:
+        client.close()
+        if server is not None:
+            server.simulator.stop()
+            server.stop()
+        print(f"错误: {refused}", file=sys.stderr)
+        return 2
     try:
         if args.screenshot:
             path = render_screenshot(client, args.screenshot, size=args.size, region=region, year=args.year,

@@ -108,5 +108,5 @@ class ErrorBanner(QLabel):
             tail = f"屏幕保持 {st.loaded_at:%H:%M} 获取的数据（数据截至 {as_of}），正在自动重试"
         else:
             tail = "暂无可显示的数据，正在自动重试"
-        self.setText(f"【数据连接异常】{message}。{tail}")
+        self.setText(f"【数据获取失败】{message}。{tail}")
         self.show()
