@@ -47,21 +47,32 @@ def new_token(engine: Engine, role: str, region: str | None = None, label: str |
     return token
 
 
-def _free_port(host: str) -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+def _bound_socket(host: str) -> socket.socket:
+    """A listening address of the system's choosing, held from here on: a port that was only looked up,
+    closed and bound again later could be taken by another process in between."""
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((host, 0))
+    return s
 
 
 class EmbeddedServer:
     """The real API in a background thread on 127.0.0.1, for the wall's embedded demo mode."""
 
     def __init__(self, engine: Engine, host: str = "127.0.0.1", port: int | None = None) -> None:
-        self.host, self.port = host, port or _free_port(host)
+        self._socket = None if port else _bound_socket(host)
+        self.host, self.port = host, port or self._socket.getsockname()[1]
         config = uvicorn.Config(create_app(engine), host=self.host, port=self.port, log_level="warning",
                                 access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="embedded-api", daemon=True)
+        self.thread = threading.Thread(target=self._run, name="embedded-api", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.server.run(sockets=[self._socket] if self._socket is not None else None)
+        finally:
+            if self._socket is not None:
+                self._socket.close()
 
     @property
     def url(self) -> str:

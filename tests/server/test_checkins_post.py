@@ -377,11 +377,15 @@ def test_month_visits_match_the_visit_rate_and_count_live_checkins(client, api, 
     villages = client.get("/api/v1/checkins/visits", params={"region": town, "month": "2017-11"}, headers=h).json()
     assert villages["total"] == {k: nov["children"][0][k] for k in villages["total"]}
     # this month (live check-ins, after the data years): every assigned household is a target
-    before = client.get("/api/v1/checkins/visits", params={"region": "522726"}, headers=h).json()
+    body = _body(pairs[0])
+    month = {"region": "522726", "month": body["at"][:7]}  # the check-in's own month, even across a midnight
+    default = client.get("/api/v1/checkins/visits", params={"region": "522726"}, headers=h).json()
+    assert default["basis"] == "assigned_households" and default["month"] >= body["at"][:7]  # no month: this one
+    before = client.get("/api/v1/checkins/visits", params=month, headers=h).json()
     assert before["basis"] == "assigned_households" and before["total"]["targets"] > 20_000
-    r = client.post("/api/v1/checkins", json=_body(pairs[0]), headers=auth(cadre_token))
+    r = client.post("/api/v1/checkins", json=body, headers=auth(cadre_token))
     assert r.status_code == 201
-    after = client.get("/api/v1/checkins/visits", params={"region": "522726"}, headers=h).json()
+    after = client.get("/api/v1/checkins/visits", params=month, headers=h).json()
     assert after["total"]["checkins"] == before["total"]["checkins"] + 1
     for bad in ("2017-13", "17-11", "x", "2017-1"):
         r = client.get("/api/v1/checkins/visits", params={"region": "522726", "month": bad}, headers=h)

@@ -44,7 +44,9 @@ def test_the_simulator_posts_checkins_that_arrive_as_events(server, demo_engine,
             time.sleep(0.05)
     finally:
         sim.stop()
-        reader.wait_for(lambda e: False, timeout=0.5)
+        # every posted check-in's event, however long the bus and the stream take on a loaded machine
+        reader.wait_for(lambda e: sum(x[1] == "checkin" for x in reader.events) >= sim.posted, timeout=10)
+        reader.wait_for(lambda e: False, timeout=0.3)  # and nothing more after that
         reader.close()
     assert not sim.running
     assert sim.posted >= 5, sim.last_error

@@ -113,10 +113,12 @@ def test_mjpeg_delivers_over_ten_frames_a_second_with_a_running_clock(cameras, h
         assert reader.response.headers["content-type"] == "multipart/x-mixed-replace; boundary=frame"
         reader.wait_frames(1)
         start = len(reader.frames)
-        time.sleep(2.0)
+        reader.wait_frames(start + 51, timeout=20)
         got = reader.frames[start:]
-        span = got[-1][0] - got[0][0]
-        assert len(got) >= 20 and (len(got) - 1) / span >= 10, (len(got), span)
+        # the rate at which the server sent them (its own stamps): a reader thread held up by a loaded
+        # machine reads a burst late, which says nothing about the stream
+        span = float(got[-1][1]["x-timestamp"]) - float(got[0][1]["x-timestamp"])
+        assert len(got) >= 51 and (len(got) - 1) / span >= 10, (len(got), span)
         first, last = got[0], got[-1]
         assert first[1]["content-type"] == "image/jpeg"
         a, b = _decode(first[2]), _decode(last[2])
@@ -185,10 +187,11 @@ def test_a_camera_can_be_stalled_and_cut_and_comes_back(server, hub, cameras, to
         # stalled: the connection stays open, no frames come
         r = requests.put(url, json={"state": "stalled"}, headers=admin, timeout=5)
         assert r.status_code == 200 and r.json()["state"] == "stalled"
-        time.sleep(0.3)
+        stalled_at = time.time()
+        time.sleep(1.3)
         n = len(reader.frames)
-        time.sleep(1.0)
-        assert len(reader.frames) == n and not reader.ended
+        # nothing sent after the stall (a frame sent just before it may be read late), and still open
+        assert all(float(h["x-timestamp"]) <= stalled_at + 0.05 for _, h, _ in reader.frames) and not reader.ended
         # live again: frames resume on the same connection
         requests.put(url, json={"state": "live"}, headers=admin, timeout=5)
         reader.wait_frames(n + 5, timeout=5)

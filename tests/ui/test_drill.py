@@ -108,7 +108,7 @@ def test_nothing_moves_until_the_drill_data_has_arrived(qtbot, make_wall, county
     wall = make_wall(county_client)
     county_client.gate = threading.Event()
     click_region(qtbot, wall, TOWN)
-    qtbot.wait(300)
+    qtbot.waitUntil(lambda: wall.canvas._busy_shown, timeout=5000)  # shown after a short delay, however loaded
     assert wall.state.loading and not wall.canvas.animating
     assert shown_codes(wall) == [town_code(i) for i in range(6)] and wall.breadcrumb.text() == "独山县"
     assert wall.canvas._busy_shown  # "正在载入 百泉镇…" says the click was heard
