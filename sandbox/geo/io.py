@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -262,9 +264,10 @@ def read_boundary_layer(path: Path | str, layer: str | None = None, crs: str | N
     if driver == "ESRI Shapefile" and given is None and not _sibling(path, ".prj"):
         raise BoundaryFileError(f"文件 {path.name}: Shapefile 缺少 .prj 文件, 无法确定坐标系; 请补上同名的 .prj, "
                                 "或用 --crs 指定 (如 --crs EPSG:4490 表示 CGCS2000 经纬度)")
+    encoding = dbf_text_encoding(path) if driver == "ESRI Shapefile" else None
     try:
         with _quiet_gdal():
-            frame = pyogrio.read_dataframe(path, layer=layer, on_invalid="ignore")
+            frame = pyogrio.read_dataframe(path, layer=layer, on_invalid="ignore", encoding=encoding)
     except Exception as exc:  # noqa: BLE001
         raise _unreadable(path, driver, layer, exc) from None
     if not hasattr(frame, "geometry"):  # pyogrio gives a plain DataFrame for an attribute table
@@ -278,6 +281,49 @@ def read_boundary_layer(path: Path | str, layer: str | None = None, crs: str | N
     geoms = np.array([None if g is None or g.is_empty else g for g in geoms], dtype=object)
     attrs = frame.drop(columns=frame.geometry.name)
     return BoundaryLayer(path.name, layer, attrs, geoms, chosen, crs_label(chosen))
+
+
+def dbf_text_encoding(shp: Path) -> str | None:
+    """The encoding of a Shapefile's text attributes when the file does not say it, else None (GDAL
+    then goes by the .cpg or the .dbf's language byte). Shapefiles from Chinese desktop GIS often come
+    without a .cpg and with GBK names, which GDAL would read as Latin-1: "百泉镇" as "°ÙÈªÕò". So the
+    text is looked at: valid UTF-8 is UTF-8, anything else that reads as GB18030 is GB18030."""
+    dbf = _sibling(shp, ".dbf")
+    if dbf is None or _sibling(shp, ".cpg") is not None:
+        return None
+    with dbf.open("rb") as f:
+        head = f.read(32)
+        if len(head) < 32 or head[29] != 0:  # a language byte: GDAL knows the code page
+            return None
+        records, header_len, record_len = (int.from_bytes(head[4:8], "little"), int.from_bytes(head[8:10], "little"),
+                                           int.from_bytes(head[10:12], "little"))
+        fields = f.read(max(0, header_len - 32))
+        text = []  # (offset in the record, length) of each character field
+        offset = 1  # the deletion flag
+        for i in range(0, len(fields) - 31, 32):
+            if fields[i] == 0x0D:
+                break
+            length = fields[i + 16]
+            if fields[i + 11:i + 12] == b"C":
+                text.append((offset, length))
+            offset += length
+        if not text or record_len <= 0:
+            return None
+        f.seek(header_len)
+        sample = f.read(record_len * min(records, 5000))
+    values = [sample[r + o:r + o + n].rstrip(b" \x00") for r in range(0, len(sample) - record_len + 1, record_len)
+              for o, n in text]
+    values = [v for v in values if not v.isascii()]
+    if not values:
+        return None
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            for v in values:  # a value cut at its field's width may end inside a character
+                codecs.getincrementaldecoder(encoding)().decode(v, final=False)
+        except UnicodeDecodeError:
+            continue
+        return encoding.upper()
+    return None
 
 
 class _quiet_gdal:

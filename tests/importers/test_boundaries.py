@@ -91,6 +91,18 @@ def test_shapefile_without_prj_needs_crs(empty_engine, tmp_path):
     assert import_boundaries(empty_engine, path, crs="EPSG:4490").source_crs == "EPSG:4490"
 
 
+@pytest.mark.parametrize("encoding", ["GBK", "UTF-8"])
+def test_shapefile_names_without_a_cpg_are_read_in_their_own_encoding(empty_engine, tmp_path, encoding):
+    # Desktop GIS in China often writes GBK names and no .cpg; GDAL alone would read them as Latin-1.
+    path = tmp_path / "xzq.shp"
+    feats = county_features()
+    frame(feats).to_crs("EPSG:4490").rename(columns={"code": "XZQDM", "name": "XZQMC"}).to_file(
+        path, encoding=encoding)
+    path.with_suffix(".cpg").unlink()
+    assert import_boundaries(empty_engine, path).new == 7
+    assert {r.name for r in regions(empty_engine).values()} == {f["properties"]["name"] for f in feats}
+
+
 def test_null_and_self_intersecting_geometries(empty_engine, tmp_path):
     feats = county_features()
     x0, y0, x1, y1 = TOWNS["990101100000"][1]
