@@ -9,7 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-__all__ = ["Indicator", "REGISTRY", "FACTS", "compute_indicators", "indicator_keys"]
+__all__ = ["Indicator", "REGISTRY", "FACTS", "compute_indicators", "compute_notes", "indicator_keys"]
+
+# A rate over nothing is neither a number nor missing data: a village without poor households has no
+# 收入达标率 to report. What each denominator being zero means, said as the wall says it.
+NOTHING_TO_MEASURE_ZH = {
+    "rural_population": "无农村户籍人口",
+    "ever_exited_population": "尚无脱贫人口",
+    "poor_households": "无贫困户",
+    "registered_households": "无建档立卡户",
+    "school_age_households": "无义务教育阶段子女户",
+    "fund_allocated": "无下达资金",
+    "fund_arrived": "无到位资金",
+    "projects_planned": "无计划项目",
+    "survey_answers": "无有效调查答复",
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +46,15 @@ class Indicator:
         if num is None or not den:
             return None  # no data, never a misleading zero
         return round(100.0 * num / den, self.decimals)
+
+    def note(self, facts: Mapping[str, float | None]) -> str | None:
+        """Why a rate has no value although the records are there: its denominator is zero (not unknown)."""
+        if self.denominator is None:
+            return None
+        den = facts.get(self.denominator)
+        if den is None or den != 0:
+            return None
+        return NOTHING_TO_MEASURE_ZH.get(self.denominator, "无统计对象")
 
     def as_dict(self) -> dict:
         return {
@@ -107,3 +130,13 @@ def get(key: str) -> Indicator:
 
 def compute_indicators(facts: Mapping[str, float | None]) -> dict[str, float | int | None]:
     return {i.key: i.value(facts) for i in REGISTRY}
+
+
+def compute_notes(facts: Mapping[str, float | None]) -> dict[str, str]:
+    """{indicator: why it has no value} for the rates whose denominator is zero; empty when none is."""
+    out = {}
+    for i in REGISTRY:
+        note = i.note(facts)
+        if note is not None:
+            out[i.key] = note
+    return out

@@ -146,13 +146,23 @@ def refresh_facts(conn: Connection, prefix: str = "") -> None:
     else:
         conn.execute(text("UPDATE region_year_facts SET visited_poor_households = NULL WHERE region_code LIKE :like"),
                      {"like": like})
-    # A database without any cadre on record (registers imported, the 帮扶 roster not) does not know
-    # how many cadres help: 无数据, not zero cadres and 0 % coverage.
-    if conn.execute(text("SELECT COUNT(*) FROM (SELECT 1 FROM cadres LIMIT 1) c")).scalar() == 0:
-        conn.execute(text(
-            "UPDATE region_year_facts SET cadres = NULL, helpers = NULL, first_secretaries = NULL, "
-            "helped_poor_households = NULL WHERE region_code LIKE :like"), {"like": like})
+    # A database without any record of a kind (registers imported, the 帮扶 roster, fund ledgers or
+    # project lists not) does not know those facts: 无数据, not zero cadres and 0 % coverage, and not
+    # "无下达资金" either, which says the ledgers were looked at.
+    for table, facts in _KNOWN_ONLY_WITH:
+        if conn.execute(text(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} LIMIT 1) t")).scalar() == 0:
+            conn.execute(text(f"UPDATE region_year_facts SET {', '.join(f'{c} = NULL' for c in facts)} "
+                              "WHERE region_code LIKE :like"), {"like": like})
     _refresh_breakdowns(conn, like)
+
+
+# (a table, or a query of records, without which these facts are unknown)
+_KNOWN_ONLY_WITH = (
+    ("cadres", ("cadres", "helpers", "first_secretaries", "helped_poor_households")),
+    ("fund_allocations", ("fund_allocated", "fund_arrived", "fund_paid")),
+    ("projects", ("projects_planned", "projects_started")),
+    ("household_years WHERE survey_satisfied IS NOT NULL", ("survey_answers", "survey_satisfied")),
+)
 
 
 def refresh_totals(conn: Connection) -> None:

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from sandbox.ui.fmt import format_number
+from sandbox.ui.fmt import NO_DATA_TEXT, format_number
 
 if TYPE_CHECKING:  # numpy loads with the first classification, not before the wall's first frame
     import numpy as np
 
 __all__ = [
     "Classification", "classify", "classify_over", "legend_labels", "preload", "preloaded", "needs_mapclassify",
-    "NO_DATA", "SCHEMES",
+    "NO_DATA", "SCHEMES", "no_data_rows",
     "POLICY_THRESHOLDS", "THRESHOLDS", "fixed_breaks", "reclass",
 ]
 
@@ -66,6 +66,17 @@ class Classification:
             return NO_DATA
         i = bisect_left(self.bins, float(value))  # numpy's searchsorted(side='left'), per value
         return min(i, self.k - 1)
+
+
+def no_data_rows(notes: Iterable[str | None]) -> list[tuple[str, int]]:
+    """The legend's grey rows for the regions without a value, given each one's note (None: unknown):
+    (无数据, n) and (无贫困户, m)… with their counts; a single (无数据, 0) when every region has a value."""
+    counts: dict[str, int] = {}
+    for note in notes:
+        counts[note or NO_DATA_TEXT] = counts.get(note or NO_DATA_TEXT, 0) + 1
+    if not counts:
+        return [(NO_DATA_TEXT, 0)]
+    return sorted(counts.items(), key=lambda kv: (kv[0] != NO_DATA_TEXT, -kv[1], kv[0]))
 
 
 def _is_number(v: object) -> bool:

@@ -15,8 +15,8 @@ import folium
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
-from sandbox.ui.classify import NO_DATA, classify, legend_labels
-from sandbox.ui.fmt import NO_DATA_TEXT, format_as_of, format_value
+from sandbox.ui.classify import NO_DATA, classify, legend_labels, no_data_rows
+from sandbox.ui.fmt import format_as_of, format_value, note_of
 from sandbox.ui.palette import NO_DATA_COLOR, Colors, ramp
 
 __all__ = [
@@ -73,8 +73,12 @@ def _number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def _fmt(v: Any, unit: str) -> str:
-    return format_value(v if _number(v) else None, unit)
+def _fmt(v: Any, unit: str, note: str | None = None) -> str:
+    return format_value(v if _number(v) else None, unit, note)
+
+
+def _note(props: Mapping[str, Any], key: str) -> str | None:
+    return note_of(props.get("indicator_notes"), key)
 
 
 def _registry(indicators: Iterable[Mapping[str, Any]] | None) -> list[Mapping[str, Any]]:
@@ -113,7 +117,7 @@ def _popup(props: Mapping[str, Any], registry: list[Mapping[str, Any]], key: str
         sub.append(f"{props['poor_village_exit_year']}年出列")
     rows = "".join(
         f'<tr{" class=sb-cur" if r["key"] == key else ""}><th>{e(str(r.get("label_zh") or r["key"]))}</th>'
-        f'<td>{e(_fmt(props.get(r["key"]), str(r.get("unit") or "")))}'
+        f'<td>{e(_fmt(props.get(r["key"]), str(r.get("unit") or ""), _note(props, r["key"])))}'
         "</td></tr>"
         for r in registry
     )
@@ -194,7 +198,7 @@ def _map_data(feats: list, classes: tuple[int, ...], colours: list[str], key: st
         out.append({"type": "Feature", "id": code, "geometry": f["geometry"], "properties": {
             "code": code, "name": name, "level": str(props.get("level") or ""),
             "fill": colours[c] if c != NO_DATA else NO_DATA_COLOR, "selected": code == selected,
-            "tip": html.escape(f"{name}　{_fmt(props.get(key), unit)}"),
+            "tip": html.escape(f"{name}　{_fmt(props.get(key), unit, _note(props, key))}"),
             "popup": _popup(props, registry, key, foot),
         }})
     return {"type": "FeatureCollection", "features": out}
@@ -261,7 +265,9 @@ def render_html(region_json: Mapping[str, Any], children_fc: Mapping[str, Any], 
         m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], padding=(24, 24))
     fig.html.add_child(Element(_title_html(meta, label, level)), name="sb_title")
     if feats:
-        fig.html.add_child(Element(_legend_html(cls, colours, label, unit, better, scheme, level)), name="sb_legend")
+        notes = [_note(f.get("properties") or {}, key) for f, c in zip(feats, cls.classes) if c == NO_DATA]
+        fig.html.add_child(Element(_legend_html(cls, colours, label, unit, better, scheme, level, notes)),
+                           name="sb_legend")
     page = _unescape_cjk(fig.render())
     leaks = external_references(page)
     if leaks:
@@ -280,11 +286,12 @@ def _unescape_cjk(page: str) -> str:
     return _JSON_ESCAPE.sub(sub, page)
 
 
-def _legend_html(cls, colours: list[str], label: str, unit: str, better: bool, scheme: str, level: str) -> str:
+def _legend_html(cls, colours: list[str], label: str, unit: str, better: bool, scheme: str, level: str,
+                 notes: list[str | None]) -> str:
     e = html.escape
     counter = LEVEL_COUNT_ZH.get(level, "个")
     rows = [(c, t, n) for c, t, n in zip(colours, legend_labels(cls, unit), cls.counts())]
-    rows.append((NO_DATA_COLOR, NO_DATA_TEXT, sum(1 for c in cls.classes if c == NO_DATA)))
+    rows += [(NO_DATA_COLOR, t, n) for t, n in no_data_rows(notes)]
     body = "".join(f'<tr><td><div class="sb-sw" style="background:{c}"></div></td><td>{e(t)}</td>'
                    f'<td class="sb-n">{n} {counter}</td></tr>' for c, t, n in rows)
     unit_text = f"（单位：{e(unit)}）" if unit else ""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
-__all__ = ["format_number", "format_value", "format_as_of", "NO_DATA_TEXT"]
+__all__ = ["format_number", "format_value", "format_as_of", "note_of", "NO_DATA_TEXT"]
 
 NO_DATA_TEXT = "无数据"
 
@@ -16,16 +18,24 @@ def format_number(value: float, unit: str = "", decimals: int = 0) -> str:
     return f"{text}{unit}"
 
 
-def format_value(value: float | int | None, unit: str = "") -> str:
-    """An indicator value as shown on the map: rates with 1-2 decimals, counts whole; None → 无数据."""
+def format_value(value: float | int | None, unit: str = "", note: str | None = None) -> str:
+    """An indicator value as shown on the map: rates with 1-2 decimals, counts whole; None → 无数据, or
+    the API's note when there was nothing to measure (无贫困户)."""
     if value is None or isinstance(value, bool) or not math.isfinite(float(value)):
-        return NO_DATA_TEXT
+        return note or NO_DATA_TEXT
     if unit == "%":
         decimals = 2 if 0 < abs(value) < 1 else 1
         return format_number(float(value), unit, decimals)
     if float(value).is_integer():
         return format_number(float(value), unit, 0)
     return format_number(float(value), unit, 1)
+
+
+def note_of(notes: Any, key: str) -> str | None:
+    """`key`'s entry of an indicator_notes object as the API sends it (why a rate has no value, e.g.
+    无贫困户); anything malformed is no note."""
+    note = notes.get(key) if isinstance(notes, Mapping) else None
+    return note if isinstance(note, str) and note else None
 
 
 def format_as_of(iso: str | None) -> str:

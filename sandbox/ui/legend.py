@@ -6,7 +6,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from sandbox.ui.classify import NO_DATA, legend_labels
+from sandbox.ui.classify import NO_DATA, legend_labels, no_data_rows
 from sandbox.ui.fmt import NO_DATA_TEXT
 from sandbox.ui.state import MapState
 from sandbox.ui.theme import NO_DATA_COLOR, Colors, Metrics, metrics_for_height, ramp
@@ -102,7 +102,9 @@ class LegendWidget(QFrame):
             counts = cls.counts()
             for colour, label, n in zip(colours, legend_labels(cls, info.unit), counts):
                 entries.append((colour, label, n))
-            entries.append((NO_DATA_COLOR, NO_DATA_TEXT, sum(1 for c in cls.classes if c == NO_DATA)))
+            key = st.indicator_key
+            notes = [f.note(key) for f, c in zip(st.region_map.features, cls.classes) if c == NO_DATA]
+            entries += [(NO_DATA_COLOR, label, n) for label, n in no_data_rows(notes)]
         else:
             entries.append((NO_DATA_COLOR, NO_DATA_TEXT, 0))
         self._entries = entries

@@ -555,7 +555,8 @@ class MapCanvas(QWidget):
         m, k = self.metrics, (_SMALL if small else 1.0)
         lines = [(f.name, round(m.map_label_px * k), True, Colors.text)]
         if with_value:
-            value = format_value(f.value(self.state.indicator_key), self.state.indicator.unit)
+            key = self.state.indicator_key
+            value = format_value(f.value(key), self.state.indicator.unit, f.note(key))
             lines.append((value, round(m.map_value_px * k), False, "#bff0ff"))
         return lines
 

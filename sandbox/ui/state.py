@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
 
+from sandbox.ui.fmt import note_of
 from sandbox.ui.classify import NO_DATA, POLICY_THRESHOLDS, Classification, classify, fixed_breaks, reclass
 from sandbox.ui.events import Event, Events
 from sandbox.ui.navigation import Crumb, Navigation
@@ -71,6 +72,10 @@ class MapFeature:
 
     def value(self, key: str) -> Any:
         return self.properties.get(key)
+
+    def note(self, key: str) -> str | None:
+        """Why `key` has no value although the records are there (the API's indicator_notes), or None."""
+        return note_of(self.properties.get("indicator_notes"), key)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from sandbox.ui.fmt import format_value
+from sandbox.ui.fmt import format_value, note_of
 from sandbox.ui.state import WallState
 from sandbox.ui.widgets import StrongLabel
 
@@ -55,16 +55,17 @@ class SummaryPanel(QFrame):
         st, ms = self.state, self.state.map
         region = st.region or {}
         ind = region.get("indicators") or {}
+        notes = region.get("indicator_notes")
         info = ms.indicator
         name = region.get("name") or ""
         self.heading.setText(f"{name} 区域概况" if name else "区域概况")
         self.kpi_label.setText(info.label_zh)
-        self.kpi_value.setText(format_value(ind.get(info.key), info.unit) if region else "—")
+        self.kpi_value.setText(format_value(ind.get(info.key), info.unit, note_of(notes, info.key)) if region else "—")
         for key, _label, unit in ROWS:
-            self._values[key].setText(format_value(ind.get(key), unit) if region else "—")
+            self._values[key].setText(format_value(ind.get(key), unit, note_of(notes, key)) if region else "—")
         code = ms.selected_code
         f = ms.region_map.feature(code) if code and ms.region_map else None
         if f is None:
             self.selected.setText("点击地图上的区域查看")
         else:
-            self.selected.setText(f"选中：{f.name}  {info.label_zh} {format_value(f.value(info.key), info.unit)}")
+            self.selected.setText(f"选中：{f.name}  {info.label_zh} {format_value(f.value(info.key), info.unit, f.note(info.key))}")

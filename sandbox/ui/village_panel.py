@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from sandbox.ui.fmt import format_as_of, format_value
+from sandbox.ui.fmt import format_as_of, format_value, note_of
 from sandbox.ui.state import MapState
 from sandbox.ui.theme import Metrics, metrics_for_height
 from sandbox.ui.village import VillageState
@@ -170,10 +170,11 @@ class VillagePanel(QFrame):
             f"{region.get('level_zh') or '行政村'}", f"区划代码 {region.get('code', '')}",
             f"{year} 年度" if year else "") if p))
         ind = region.get("indicators") or {}
+        notes = region.get("indicator_notes")
         for key in KEY_INDICATORS:
             info = self.map_state.info(key)
             self._tile_names[key].setText(info.label_zh)
-            self._tile_values[key].setText(format_value(ind.get(key), info.unit) if region else "—")
+            self._tile_values[key].setText(format_value(ind.get(key), info.unit, note_of(notes, key)) if region else "—")
         self._fill_households()
         as_of = region.get("as_of")
         self.foot_label.setText(f"数据截至 {format_as_of(as_of)}  ·  户级信息已按权限脱敏" if region else "")

@@ -69,6 +69,9 @@ def test_same_indicators_as_the_demo(imported, api, tokens, code, year):
     assert got["demo"] is False and got["data_label"] is None and got["synthetic_boundary"] is False
     # What registers do not carry (the cadre roster, funds, projects, visits) is unknown, not zero.
     assert {k: got["indicators"][k] for k in NOT_IN_REGISTERS} == dict.fromkeys(NOT_IN_REGISTERS)
+    # ... and not "无下达资金" or "无计划项目" either, which would say the ledgers were looked at
+    assert not set(got["indicator_notes"]) & {"fund_arrival_rate", "fund_spend_rate", "project_start_rate",
+                                              "satisfaction_rate"}
 
 
 def test_the_api_works_on_imported_data_unchanged(imported):

@@ -111,3 +111,27 @@ def test_children_series_matches_the_per_year_answers(api, tokens):
             p = f["properties"]
             assert series["children"][p["code"]][str(year)]["poverty_incidence"] == p["poverty_incidence"]
     assert api.get("/api/v1/regions/522799/children/series", headers=auth(tokens["display"])).status_code == 404
+
+
+def test_a_rate_over_nothing_says_why_it_has_no_value(api, tokens):
+    # By 2020 most villages have no poor households left: their 收入达标率 is not a number and not
+    # missing data either. Every answer that carries indicators says so, the same way.
+    h = auth(tokens["display"])
+    town = region(api, tokens, year=2020)["children"][0]["code"]
+    fc = api.get(f"/api/v1/regions/{town}/children.geojson", params={"year": 2020}, headers=h).json()
+    series = api.get(f"/api/v1/regions/{town}/children/series", headers=h).json()["children"]
+    cleared = [f["properties"] for f in fc["features"] if f["properties"]["poor_households"] == 0]
+    still = [f["properties"] for f in fc["features"] if f["properties"]["poor_households"]]
+    assert cleared and still
+    for p in cleared:
+        assert p["income_ok_rate"] is None and p["help_coverage"] is None
+        assert p["indicator_notes"]["income_ok_rate"] == p["indicator_notes"]["help_coverage"] == "无贫困户"
+        assert series[p["code"]]["2020"]["indicator_notes"]["income_ok_rate"] == "无贫困户"
+        village = region(api, tokens, p["code"], 2020)
+        assert village["indicator_notes"]["income_ok_rate"] == "无贫困户"
+    for p in still:
+        assert p["income_ok_rate"] is not None and "income_ok_rate" not in p["indicator_notes"]
+    # a note only ever stands for a missing value
+    county = region(api, tokens, year=2014)
+    assert county["indicator_notes"]["project_start_rate"] == "无计划项目"  # the demo's projects start in 2015
+    assert all(county["indicators"][k] is None for k in county["indicator_notes"])

@@ -4,6 +4,7 @@ import pytest
 from PySide6.QtWidgets import QLabel
 
 from sandbox.ui.classify import legend_labels
+from sandbox.ui.fmt import format_value, note_of
 from sandbox.ui.legend import LegendWidget
 from sandbox.ui.state import IndicatorInfo, MapState, RegionMap
 from sandbox.ui.theme import NO_DATA_COLOR, ramp
@@ -81,3 +82,23 @@ def test_every_industry_has_a_whole_short_name_in_the_layer_legend():
         label = industry.label_zh
         short = SHORT.get(label, label[:2])
         assert len(short) <= 2 and (label in SHORT or len(label) <= 2), label
+
+
+def test_regions_with_nothing_to_measure_are_listed_apart_from_no_data(qtbot, state, make_fc):
+    # The API says why a rate has no value when its denominator is zero (a village without poor
+    # households has no 收入达标率): the legend and the map say that, not 无数据.
+    fc = make_fc(2, 2, [1.0, None, None, None])
+    for f in fc["features"][1:3]:
+        f["properties"]["indicator_notes"] = {"poverty_incidence": "无农村户籍人口"}
+    fc["features"][3]["properties"]["indicator_notes"] = {"income_ok_rate": "无贫困户"}  # another indicator's
+    state.show("522726000000", 2016, RegionMap.from_geojson(fc))
+    legend = LegendWidget(state)
+    qtbot.addWidget(legend)
+    assert legend.entries()[-2:] == [(NO_DATA_COLOR, "无数据", 1), (NO_DATA_COLOR, "无农村户籍人口", 2)]
+    assert "无农村户籍人口" in label_texts(legend) and "2 个乡镇" in label_texts(legend)
+    f = state.region_map.features
+    assert [x.note("poverty_incidence") for x in f] == [None, "无农村户籍人口", "无农村户籍人口", None]
+    assert format_value(f[1].value("poverty_incidence"), "%", f[1].note("poverty_incidence")) == "无农村户籍人口"
+    assert format_value(f[3].value("poverty_incidence"), "%", f[3].note("poverty_incidence")) == "无数据"
+    # malformed notes are no notes
+    assert note_of(["无贫困户"], "income_ok_rate") is None and note_of({"income_ok_rate": 3}, "income_ok_rate") is None

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
-from sandbox.domain.indicators import compute_indicators, indicator_keys
+from sandbox.domain.indicators import compute_indicators, compute_notes, indicator_keys
 from sandbox.domain.regions import RegionLevel
 from sandbox.server.deps import (
     AGGREGATE_ROLES, Caller, SessionDep, YearQuery, allow, region_or_404, resolve_year,
@@ -32,6 +32,10 @@ def _indicators(facts: dict) -> dict:
     return values
 
 
+def _indicators_and_notes(facts: dict) -> dict:
+    return {"indicators": _indicators(facts), "indicator_notes": compute_notes(facts)}
+
+
 @router.get("/{code}", response_model=RegionOut, summary="一个地区的指标")
 def get_region(code: str, request: Request, session: SessionDep, caller: Reader, year: YearQuery = None) -> dict:
     rc, region = region_or_404(session, code, caller)
@@ -48,7 +52,7 @@ def _region_body(session, rc, region, y: int, info: dict) -> dict:
         "level_zh": RegionLevel(region.level).label_zh, "parent_code": region.parent_code, "year": y,
         "years": queries.years(session),
         "children": [{"code": c.code, "name": c.name, "level": c.level} for c in children],
-        "indicators": _indicators(queries.summed_facts(session, rc, y)),
+        **_indicators_and_notes(queries.summed_facts(session, rc, y)),
         "breakdowns": queries.breakdowns(session, rc, y),
         "is_poor_village": region.is_poor_village if region.level == "village" else None,
         "poor_village_exit_year": region.poor_village_exit_year,
@@ -81,6 +85,7 @@ def _children_body(request: Request, session, rc, region, y: int, info: dict) ->
             props["is_poor_village"] = child.is_poor_village
             props["poor_village_exit_year"] = child.poor_village_exit_year
         props.update(_indicators(facts.get(child.code, {})))
+        props["indicator_notes"] = compute_notes(facts.get(child.code, {}))
         geometry, _ = cache.get(build, child)
         # Geometry text is pre-serialised: only the small properties are encoded per request.
         features.append(f'{{"type":"Feature","id":"{child.code}","geometry":{geometry},'
@@ -89,6 +94,14 @@ def _children_body(request: Request, session, rc, region, y: int, info: dict) ->
            "bbox": cache.bbox(build, children), **info}
     return ('{"type":"FeatureCollection",' + json.dumps(top, ensure_ascii=False)[1:-1]
             + ',"features":[' + ",".join(features) + "]}")
+
+
+def _series_values(facts: dict) -> dict:
+    values = _indicators(facts)
+    notes = compute_notes(facts)
+    if notes:  # most children in most years have none: kept out of the one big answer
+        values["indicator_notes"] = notes
+    return values
 
 
 @router.get("/{code}/children/series", summary="下级地区各年全部指标 (一次取回时间轴所需数据)")
@@ -104,7 +117,8 @@ def get_children_series(code: str, request: Request, session: SessionDep, caller
         children = queries.child_regions(session, rc)
         return {
             "code": rc.value, "years": years, "as_of": info["as_of"],
-            "children": {c.code: {str(y): _indicators(by_year[y].get(c.code, {})) for y in years} for c in children},
+            "children": {c.code: {str(y): _series_values(by_year[y].get(c.code, {})) for y in years}
+                         for c in children},
         }
 
     return request.app.state.responses.get_or_compute(("series", info["build"], rc.value), compute)

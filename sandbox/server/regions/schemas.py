@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class RegionRef(BaseModel):
@@ -21,6 +21,9 @@ class RegionOut(BaseModel):
     years: list[int]
     children: list[RegionRef]
     indicators: dict[str, float | int | None]
+    indicator_notes: dict[str, str] = Field(
+        default_factory=dict,
+        description="没有数值的比率指标中, 因分母为零而无从计算者及其说明 (如 income_ok_rate: 无贫困户); 未列出的空值为无数据")
     breakdowns: dict[str, dict[str, dict[str, int]]]
     is_poor_village: bool | None = None
     poor_village_exit_year: int | None = None

@@ -90,7 +90,7 @@ class KpiCard(PaintedWidget):
         """The number as painted right now (the final one unless a count-up is running)."""
         f = self.figure
         if f.value is None or self._shown is None:
-            return NO_DATA_TEXT
+            return f.empty if f.value is None else NO_DATA_TEXT
         shown = self._shown
         if self.animating and time.monotonic() - self._t0 >= self._anim.duration() / 1000.0:
             shown = f.value  # the count is over even if its last timer tick has not run (screenshots)
@@ -304,7 +304,7 @@ class KpiCard(PaintedWidget):
         # one), so it does not jitter
         widest = max((self._from_text, f.number_text), key=lambda t: text_width(t, value_f))
         if f.value is None:
-            value_f = fit_font(NO_DATA_TEXT, self.scaled_font(30, bold=True), inner)
+            value_f = fit_font(f.empty, self.scaled_font(30, bold=True), inner)
         else:
             # a narrow card: number and unit shrink together until both fit side by side
             while value_f.pixelSize() > 1 and (text_width(widest, value_f) + gap

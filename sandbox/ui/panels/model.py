@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from sandbox.domain import indicators as registry
 from sandbox.domain.enums import ExitBatch, PovertyCause
-from sandbox.ui.fmt import NO_DATA_TEXT
+from sandbox.ui.fmt import NO_DATA_TEXT, note_of
 
 __all__ = [
     "KpiFigure", "BarRow", "CauseSlice", "CauseBreakdown", "GuaranteeRow", "TrendSeries", "TrendDataError",
@@ -90,11 +90,12 @@ class KpiFigure:
     total: float | None = None  # shown as "value / total" (贫困村出列)
     note: str = ""  # the small line under the number: change versus last year, or a remark
     tone: str = "neutral"  # good | bad | neutral: colour of the note
+    empty: str = NO_DATA_TEXT  # shown instead of a number: 无数据, or why there is none (无贫困户)
 
     @property
     def number_text(self) -> str:
         if self.value is None:
-            return NO_DATA_TEXT
+            return self.empty
         text = number_text(self.value, self.decimals)
         if self.total is not None:
             text += f" / {number_text(self.total, 0)}"
@@ -148,6 +149,7 @@ def kpi_figures(region: Mapping[str, Any] | None,
                 previous: Mapping[str, Any] | None = None) -> list[KpiFigure]:
     """The strip's counters for a region payload; `previous` is last year's `indicators` dict."""
     ind = (region or {}).get("indicators") or {}
+    notes = (region or {}).get("indicator_notes")
     prev = previous or {}
     out: list[KpiFigure] = []
     for key, label in KPI_KEYS:
@@ -160,9 +162,10 @@ def kpi_figures(region: Mapping[str, Any] | None,
         note, tone = _delta_note(key, value, _num(prev.get(key)), unit, decimals)
         if previous is not None and value is not None and _num(prev.get(key)) is None:
             note = "上年无数据"
-        if key == "fund_arrival_rate" and value is None and ind:
-            note = "当年无资金下达记录"  # no allocation that year (a rate over nothing), not missing data
-        out.append(KpiFigure(key, label, unit, value, decimals, note=note, tone=tone))
+        empty = note_of(notes, key) if value is None else None
+        if empty:  # a rate over nothing (无下达资金): said in the number's place, nothing to compare
+            note = ""
+        out.append(KpiFigure(key, label, unit, value, decimals, note=note, tone=tone, empty=empty or NO_DATA_TEXT))
     return out
 
 

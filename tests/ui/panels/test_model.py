@@ -36,8 +36,16 @@ def test_null_is_no_data_never_zero(region):
 
 def test_a_year_with_no_allocation_says_so(region):
     region["indicators"]["fund_arrival_rate"] = None  # the API's rate over no allocation that year
+    region["indicator_notes"] = {"fund_arrival_rate": "无下达资金", "income_ok_rate": "无贫困户"}
     f = by_key(kpi_figures(region))["fund_arrival_rate"]
-    assert f.display_text == "无数据" and f.note == "当年无资金下达记录" and f.label == "当年资金到位率"
+    assert f.display_text == "无下达资金" and not f.note and f.label == "当年资金到位率"
+    # without the API's note the value is unknown: 无数据, with no remark made up
+    del region["indicator_notes"]
+    f = by_key(kpi_figures(region))["fund_arrival_rate"]
+    assert f.display_text == "无数据" and not f.note
+    # a note for a value that is there is ignored (a malformed answer)
+    region["indicator_notes"] = {"poverty_incidence": "无农村户籍人口"}
+    assert by_key(kpi_figures(region))["poverty_incidence"].display_text != "无农村户籍人口"
 
 
 def test_change_versus_last_year(region, make_region):
