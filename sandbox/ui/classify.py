@@ -68,15 +68,17 @@ class Classification:
         return min(i, self.k - 1)
 
 
-def no_data_rows(notes: Iterable[str | None]) -> list[tuple[str, int]]:
-    """The legend's grey rows for the regions without a value, given each one's note (None: unknown):
-    (无数据, n) and (无贫困户, m)… with their counts; a single (无数据, 0) when every region has a value."""
-    counts: dict[str, int] = {}
+def no_data_rows(notes: Iterable[str | None]) -> list[tuple[str | None, str, int]]:
+    """The legend's rows for the regions without a value, given each one's note (None: unknown):
+    (None, 无数据, n) and (无贫困户, 无贫困户, m)… with their counts, unknown first; a single
+    (None, 无数据, 0) when every region has a value."""
+    counts: dict[str | None, int] = {}
     for note in notes:
-        counts[note or NO_DATA_TEXT] = counts.get(note or NO_DATA_TEXT, 0) + 1
+        counts[note or None] = counts.get(note or None, 0) + 1
     if not counts:
-        return [(NO_DATA_TEXT, 0)]
-    return sorted(counts.items(), key=lambda kv: (kv[0] != NO_DATA_TEXT, -kv[1], kv[0]))
+        return [(None, NO_DATA_TEXT, 0)]
+    rows = sorted(counts.items(), key=lambda kv: (kv[0] is not None, -kv[1], kv[0] or ""))
+    return [(note, note or NO_DATA_TEXT, n) for note, n in rows]
 
 
 def _is_number(v: object) -> bool:

@@ -17,7 +17,7 @@ from folium.template import Template
 
 from sandbox.ui.classify import NO_DATA, classify, legend_labels, no_data_rows
 from sandbox.ui.fmt import format_as_of, format_value, note_of
-from sandbox.ui.palette import NO_DATA_COLOR, Colors, ramp
+from sandbox.ui.palette import Colors, no_value_colour, ramp
 
 __all__ = [
     "ExportError", "LEAFLET_PACKAGE", "leaflet_assets", "render_html", "export_html", "export_region",
@@ -197,7 +197,7 @@ def _map_data(feats: list, classes: tuple[int, ...], colours: list[str], key: st
         name = str(props.get("name") or code)
         out.append({"type": "Feature", "id": code, "geometry": f["geometry"], "properties": {
             "code": code, "name": name, "level": str(props.get("level") or ""),
-            "fill": colours[c] if c != NO_DATA else NO_DATA_COLOR, "selected": code == selected,
+            "fill": colours[c] if c != NO_DATA else no_value_colour(_note(props, key)), "selected": code == selected,
             "tip": html.escape(f"{name}　{_fmt(props.get(key), unit, _note(props, key))}"),
             "popup": _popup(props, registry, key, foot),
         }})
@@ -291,7 +291,7 @@ def _legend_html(cls, colours: list[str], label: str, unit: str, better: bool, s
     e = html.escape
     counter = LEVEL_COUNT_ZH.get(level, "个")
     rows = [(c, t, n) for c, t, n in zip(colours, legend_labels(cls, unit), cls.counts())]
-    rows += [(NO_DATA_COLOR, t, n) for t, n in no_data_rows(notes)]
+    rows += [(no_value_colour(note), t, n) for note, t, n in no_data_rows(notes)]
     body = "".join(f'<tr><td><div class="sb-sw" style="background:{c}"></div></td><td>{e(t)}</td>'
                    f'<td class="sb-n">{n} {counter}</td></tr>' for c, t, n in rows)
     unit_text = f"（单位：{e(unit)}）" if unit else ""

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 from sandbox.ui.classify import NO_DATA, legend_labels, no_data_rows
 from sandbox.ui.fmt import NO_DATA_TEXT
 from sandbox.ui.state import MapState
-from sandbox.ui.theme import NO_DATA_COLOR, Colors, Metrics, metrics_for_height, ramp
+from sandbox.ui.theme import NO_DATA_COLOR, Colors, Metrics, metrics_for_height, no_value_colour, ramp
 
 __all__ = ["LegendWidget", "LegendEntry"]
 
@@ -104,7 +104,7 @@ class LegendWidget(QFrame):
                 entries.append((colour, label, n))
             key = st.indicator_key
             notes = [f.note(key) for f, c in zip(st.region_map.features, cls.classes) if c == NO_DATA]
-            entries += [(NO_DATA_COLOR, label, n) for label, n in no_data_rows(notes)]
+            entries += [(no_value_colour(note), label, n) for note, label, n in no_data_rows(notes)]
         else:
             entries.append((NO_DATA_COLOR, NO_DATA_TEXT, 0))
         self._entries = entries

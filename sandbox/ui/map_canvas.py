@@ -37,7 +37,9 @@ from sandbox.ui.map_layer import (
 )
 from sandbox.ui.projection import Projection, ViewFit, bounds_of, fit_view, projection_for_bbox
 from sandbox.ui.state import MapFeature, MapState
-from sandbox.ui.theme import NO_DATA_COLOR, Colors, Metrics, metrics_for_height, ramp_qcolors, ui_font
+from sandbox.ui.theme import (
+    NO_DATA_COLOR, Colors, Metrics, metrics_for_height, no_value_colour, ramp_qcolors, ui_font,
+)
 
 __all__ = ["MapCanvas", "MapLabel"]
 
@@ -474,7 +476,8 @@ class MapCanvas(QWidget):
             return {}
         cls = st.classification
         palette = ramp_qcolors(cls.k, st.indicator.higher_is_better)
-        return {f.code: palette[c] if c != NO_DATA else QColor(NO_DATA_COLOR)
+        key = st.indicator_key
+        return {f.code: palette[c] if c != NO_DATA else QColor(no_value_colour(f.note(key)))
                 for f, c in zip(st.region_map.features, cls.classes)}
 
     def _margins(self) -> tuple[float, float, float, float]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["Colors", "NO_DATA_COLOR", "SINGLE_CLASS_COLOR", "GOOD_TO_BAD", "ramp", "lerp_hex"]
+__all__ = ["Colors", "NO_DATA_COLOR", "NOTHING_TO_MEASURE_COLOR", "SINGLE_CLASS_COLOR", "GOOD_TO_BAD", "ramp",
+           "lerp_hex", "no_value_colour"]
 
 
 class Colors:
@@ -27,6 +28,13 @@ class Colors:
 
 SINGLE_CLASS_COLOR = "#4f9fd8"  # every region equal: neither good nor bad, so no ramp colour
 NO_DATA_COLOR = "#4b5566"  # neutral slate: visibly "not a class", never mistaken for green or red
+# A rate over nothing (无贫困户): not a class either, but known, so a lighter slate than the unknown.
+NOTHING_TO_MEASURE_COLOR = "#6f7d91"
+
+
+def no_value_colour(note: str | None) -> str:
+    """The fill of a region without a value: unknown (无数据), or nothing to measure (the API's note)."""
+    return NOTHING_TO_MEASURE_COLOR if note else NO_DATA_COLOR
 
 # Good → bad. Brewer RdYlGn anchors, tuned to stay saturated on a dark background.
 GOOD_TO_BAD = ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027")

@@ -9,10 +9,10 @@ from string import Template
 
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPalette
 
-from sandbox.ui.palette import NO_DATA_COLOR, SINGLE_CLASS_COLOR, Colors, ramp
+from sandbox.ui.palette import NO_DATA_COLOR, SINGLE_CLASS_COLOR, Colors, no_value_colour, ramp
 
 __all__ = [
-    "Colors", "NO_DATA_COLOR", "SINGLE_CLASS_COLOR", "ramp", "ramp_qcolors", "Metrics", "metrics_for_height",
+    "Colors", "NO_DATA_COLOR", "SINGLE_CLASS_COLOR", "no_value_colour", "ramp", "ramp_qcolors", "Metrics", "metrics_for_height",
     "CjkFontMissing", "ensure_cjk_font", "ui_font", "stylesheet", "apply_theme", "CJK_FAMILIES",
 ]
 

@@ -7,6 +7,7 @@ from sandbox.ui.classify import legend_labels
 from sandbox.ui.fmt import format_value, note_of
 from sandbox.ui.legend import LegendWidget
 from sandbox.ui.state import IndicatorInfo, MapState, RegionMap
+from sandbox.ui.palette import NOTHING_TO_MEASURE_COLOR
 from sandbox.ui.theme import NO_DATA_COLOR, ramp
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
@@ -94,7 +95,8 @@ def test_regions_with_nothing_to_measure_are_listed_apart_from_no_data(qtbot, st
     state.show("522726000000", 2016, RegionMap.from_geojson(fc))
     legend = LegendWidget(state)
     qtbot.addWidget(legend)
-    assert legend.entries()[-2:] == [(NO_DATA_COLOR, "无数据", 1), (NO_DATA_COLOR, "无农村户籍人口", 2)]
+    # a lighter slate than the unknown: known, but not a class
+    assert legend.entries()[-2:] == [(NO_DATA_COLOR, "无数据", 1), (NOTHING_TO_MEASURE_COLOR, "无农村户籍人口", 2)]
     assert "无农村户籍人口" in label_texts(legend) and "2 个乡镇" in label_texts(legend)
     f = state.region_map.features
     assert [x.note("poverty_incidence") for x in f] == [None, "无农村户籍人口", "无农村户籍人口", None]

@@ -1,11 +1,14 @@
 """MapCanvas widget: colours, no-data, hover, click, labels, demo mark (offscreen Qt)."""
 
+import copy
+
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor
 
 from sandbox.ui.map_canvas import MapCanvas
 from sandbox.ui.state import IndicatorInfo, MapState, RegionMap
+from sandbox.ui.palette import NOTHING_TO_MEASURE_COLOR
 from sandbox.ui.theme import NO_DATA_COLOR, ramp
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
@@ -51,6 +54,25 @@ def test_no_data_region_has_the_no_data_colour_even_with_labels(canvas, map_stat
     assert pixel(canvas, free) == NO_DATA_COLOR
     lab = next(lab for lab in canvas.labels() if lab.code == code)
     assert any(text == "无数据" for text, *_ in lab.lines)
+
+
+def test_a_region_with_nothing_to_measure_is_lighter_and_says_why(qtbot, squares_fc, indicators_payload):
+    fc = copy.deepcopy(squares_fc)
+    code = "522726103000"
+    f = next(f for f in fc["features"] if f["properties"]["code"] == code)
+    f["properties"]["indicator_notes"] = {"poverty_incidence": "无农村户籍人口"}
+    st = MapState("poverty_incidence")
+    st.set_indicators([IndicatorInfo.from_api(d) for d in indicators_payload])
+    st.show("522726000000", 2016, RegionMap.from_geojson(fc))
+    canvas = MapCanvas(st)
+    qtbot.addWidget(canvas)
+    canvas.resize(900, 600)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    assert pixel(canvas, _point_outside_labels(canvas, canvas.region_path(code))) == NOTHING_TO_MEASURE_COLOR
+    lab = next(lab for lab in canvas.labels() if lab.code == code)
+    assert any(text == "无农村户籍人口" for text, *_ in lab.lines)
+    assert not any(text == "无数据" for text, *_ in lab.lines)
 
 
 def test_higher_is_better_reverses_the_ramp(canvas, map_state):

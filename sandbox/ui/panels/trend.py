@@ -441,8 +441,9 @@ class TrendPanel(Panel):
 
     def _apply_highlight(self) -> None:
         s, y = self.series, self._year
-        y_top = self.plot.getPlotItem().getViewBox().viewRange()[1][1]
-        key = (id(s), y, self.metrics, self._shown_indicator(), y_top, self._shown)
+        vb = self.plot.getPlotItem().getViewBox()
+        (y_bottom, y_top), plot_h = vb.viewRange()[1], vb.height()
+        key = (id(s), y, self.metrics, self._shown_indicator(), y_top, plot_h, self._shown)
         if key == getattr(self, "_highlight_key", None):
             return  # nothing moved (a drill to another region before its trend arrived)
         self._highlight_key = key
@@ -467,7 +468,9 @@ class TrendPanel(Panel):
         # keep the caption inside the plot at the first and last years
         years = s.years
         ax = 0.5 if len(years) < 3 or years[0] < y < years[-1] else (0.0 if y == years[0] else 1.0)
-        ay = -0.35 if y_top > 0 and v > 0.72 * y_top else 1.3  # below the point near the top edge
+        # above the point, unless the room up to the plot's top edge is less than the caption needs
+        room = (y_top - v) / (y_top - y_bottom) * plot_h if y_top > y_bottom else 0.0
+        ay = 1.3 if room >= 1.4 * self.year_text.boundingRect().height() else -0.35
         self.year_text.setAnchor((ax, ay))
         self.year_text.setPos(y, v)
         self.year_text.show()

@@ -192,3 +192,21 @@ def test_client_for_worker_gives_each_thread_its_own_session():
     assert other.config == main.config
     fake = object()
     assert client_for_worker(fake) is fake
+
+
+@pytest.mark.parametrize("height", [320, 200])
+def test_caption_stays_inside_a_short_plot_near_its_top(qtbot, make_trend, fake_api, region, height):
+    # The wall's trend panel is short: a point at 72 % of the height has less room above it than the
+    # caption needs (it was cut off at the top for 2020 in a town's 收入达标率 of 60 % under a top of 68.8 %).
+    fake_api.trend_payload = {"indicator": "income_ok_rate", "points": [
+        {"year": y, "value": v} for y, v in zip(range(2014, 2021), (25.2, 30.1, 41.0, 50.3, 62.4, 68.78, 60.0))]}
+    panel = make_trend(fake_api, indicator="income_ok_rate")
+    panel.resize(420, height)
+    with qtbot.waitSignal(panel.trendChanged, timeout=5000):
+        panel.update_region(region)
+    for year in range(2014, 2021):
+        panel.set_year(year)
+        panel.plot.grab()
+        plot_rect = QRectF(panel.plot.rect())
+        cap = panel.caption_rect()
+        assert not cap.isEmpty() and plot_rect.contains(cap), (year, cap, plot_rect)
