@@ -480,7 +480,7 @@ class KpiStrip(QWidget):
         if code and isinstance(year, int):
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
-            self._cache[(code, year)] = dict(region.get("indicators") or {})
+            self._cache[(code, year)] = _remembered(region)
         self._apply(animate=self.animate)
         self._ask_previous(code, year, region.get("years") or [])
         self.as_of_block.set_lines(*_as_of_lines(region))
@@ -525,7 +525,7 @@ class KpiStrip(QWidget):
 
     def _on_previous(self, result: tuple[str, int, dict]) -> None:
         code, year, region = result
-        self._cache[(code, year)] = dict(region.get("indicators") or {})
+        self._cache[(code, year)] = _remembered(region)
         cur = self.region or {}
         if str(cur.get("code")) == code and cur.get("year") == year + 1:
             self._apply(animate=False)  # only the change lines are new; the counters stay put
@@ -536,6 +536,13 @@ def _as_of_lines(region: Mapping[str, Any]) -> tuple[str, str]:
     code, year = str(region.get("code") or ""), region.get("year")
     name = region.get("name") or code
     return (f"{name} · {year}年度" if year else str(name)), as_of_text(region.get("as_of"))
+
+
+def _remembered(region: Mapping[str, Any]) -> dict:
+    """What a year's cards need of it as "last year": its indicators, and why a rate had none."""
+    out = dict(region.get("indicators") or {})
+    out["indicator_notes"] = region.get("indicator_notes") or {}
+    return out
 
 
 def _fetch_previous(client: RegionClient, code: str, year: int) -> tuple[str, int, dict]:

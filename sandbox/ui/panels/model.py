@@ -147,7 +147,8 @@ def _delta_note(key: str, now: float | None, before: float | None, unit: str, de
 
 def kpi_figures(region: Mapping[str, Any] | None,
                 previous: Mapping[str, Any] | None = None) -> list[KpiFigure]:
-    """The strip's counters for a region payload; `previous` is last year's `indicators` dict."""
+    """The strip's counters for a region payload; `previous` is last year's `indicators` dict (with
+    last year's `indicator_notes` under that key, when known)."""
     ind = (region or {}).get("indicators") or {}
     notes = (region or {}).get("indicator_notes")
     prev = previous or {}
@@ -161,7 +162,8 @@ def kpi_figures(region: Mapping[str, Any] | None,
         decimals = _rate_decimals(value) if unit == "%" and value is not None else (1 if unit == "%" else 0)
         note, tone = _delta_note(key, value, _num(prev.get(key)), unit, decimals)
         if previous is not None and value is not None and _num(prev.get(key)) is None:
-            note = "上年无数据"
+            before = note_of(prev.get("indicator_notes"), key)  # 无下达资金: not unknown
+            note = f"上年{before}" if before else "上年无数据"
         empty = note_of(notes, key) if value is None else None
         if empty:  # a rate over nothing (无下达资金): said in the number's place, nothing to compare
             note = ""

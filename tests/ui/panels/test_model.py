@@ -43,6 +43,11 @@ def test_a_year_with_no_allocation_says_so(region):
     del region["indicator_notes"]
     f = by_key(kpi_figures(region))["fund_arrival_rate"]
     assert f.display_text == "无数据" and not f.note
+    # last year had none to measure: the remark says so, not 上年无数据
+    region["indicators"]["fund_arrival_rate"] = 99.5
+    prev = {"fund_arrival_rate": None, "indicator_notes": {"fund_arrival_rate": "无下达资金"}}
+    assert by_key(kpi_figures(region, prev))["fund_arrival_rate"].note == "上年无下达资金"
+    assert by_key(kpi_figures(region, {"fund_arrival_rate": None}))["fund_arrival_rate"].note == "上年无数据"
     # a note for a value that is there is ignored (a malformed answer)
     region["indicator_notes"] = {"poverty_incidence": "无农村户籍人口"}
     assert by_key(kpi_figures(region))["poverty_incidence"].display_text != "无农村户籍人口"
