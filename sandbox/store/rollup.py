@@ -149,19 +149,22 @@ def refresh_facts(conn: Connection, prefix: str = "") -> None:
     # A database without any record of a kind (registers imported, the 帮扶 roster, fund ledgers or
     # project lists not) does not know those facts: 无数据, not zero cadres and 0 % coverage, and not
     # "无下达资金" either, which says the ledgers were looked at.
-    for table, facts in _KNOWN_ONLY_WITH:
-        if conn.execute(text(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} LIMIT 1) t")).scalar() == 0:
+    for records, facts in _KNOWN_ONLY_WITH:
+        if conn.execute(text(f"SELECT COUNT(*) FROM (SELECT 1 FROM {records} LIMIT 1) t")).scalar() == 0:
             conn.execute(text(f"UPDATE region_year_facts SET {', '.join(f'{c} = NULL' for c in facts)} "
                               "WHERE region_code LIKE :like"), {"like": like})
     _refresh_breakdowns(conn, like)
 
 
-# (a table, or a query of records, without which these facts are unknown)
+# (records without which these facts are unknown: a small table, or for survey answers, which sit
+# in the household-years, the facts themselves; a village's refresh keeps the others' facts, so "no
+# fact row counts an answer" is "no answer on record", and costs a scan of thousands of rows, not
+# of every household-year at province scale)
 _KNOWN_ONLY_WITH = (
     ("cadres", ("cadres", "helpers", "first_secretaries", "helped_poor_households")),
     ("fund_allocations", ("fund_allocated", "fund_arrived", "fund_paid")),
     ("projects", ("projects_planned", "projects_started")),
-    ("household_years WHERE survey_satisfied IS NOT NULL", ("survey_answers", "survey_satisfied")),
+    ("region_year_facts WHERE survey_answers > 0", ("survey_answers", "survey_satisfied")),
 )
 
 

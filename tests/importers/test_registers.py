@@ -44,11 +44,22 @@ def test_register_imports_and_rolls_up(county_engine, tmp_path, suffix):
     assert t16["registered_households"] == 6 and t16["poor_households"] == 5
     assert t16["poor_population"] == 20 and t16["exits_in_year"] == 4
     assert t16["rural_population"] == 100 + 110 + 120 + 130
+    # no cadre roster, fund ledger, project list or survey answer on record: unknown, not zero
+    assert {k: t16[k] for k in ("cadres", "fund_allocated", "projects_planned", "survey_answers")} == dict.fromkeys(
+        ("cadres", "fund_allocated", "projects_planned", "survey_answers"))
     with county_engine.connect() as conn:
         meta = dict(conn.execute(select(Meta.key, Meta.value)).all())
         members = conn.execute(select(Member.name).order_by(Member.id)).scalars().all()
     assert meta["demo"] == "false" and meta["county_code"] == "990101"
     assert members == ["王1之0", "王1之1"]
+
+
+def test_survey_answers_once_any_are_on_record(county_engine, tmp_path):
+    rows, pops = distinct_register(years=(2016, 2017))
+    rows[0][H["survey_satisfied"]] = "满意"  # one answer, in 2016
+    import_households(county_engine, write_register(tmp_path / "reg.xlsx", rows, [distinct_member_row(1, 0)], pops))
+    assert (totals(county_engine, year=2016)["survey_answers"], totals(county_engine, year=2017)["survey_answers"]) \
+        == (1, 0)  # 2017 had none: a count of zero, since answers are on record
 
 
 def test_same_file_twice_changes_nothing(county_engine, tmp_path):
