@@ -50,7 +50,9 @@ def new_token(engine: Engine, role: str, region: str | None = None, label: str |
 def _bound_socket(host: str) -> socket.socket:
     """A listening address of the system's choosing, held from here on: a port that was only looked up,
     closed and bound again later could be taken by another process in between."""
-    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    # proto given as TCP, as getaddrinfo gives it: asyncio sets TCP_NODELAY on accepted connections
+    # only when it is, and without it every small answer waits ~40 ms for a delayed ACK (Nagle)
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((host, 0))
     return s

@@ -1,0 +1,48 @@
+"""The embedded server the wall talks to: it holds the port it was given and answers without delay."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+import requests
+
+from sandbox.server.runtime import EmbeddedServer, new_token
+
+
+@pytest.fixture(scope="module")
+def embedded(demo_engine):
+    server = EmbeddedServer(demo_engine).start()
+    yield server, new_token(demo_engine, "display")
+    server.stop()
+
+
+def test_the_port_is_held_from_the_start(embedded):
+    # chosen and kept: another process cannot take it between choosing and serving
+    server, _ = embedded
+    with pytest.raises(OSError), socket.socket() as other:
+        other.bind((server.host, server.port))
+
+
+def test_answers_are_not_held_back_by_nagle(embedded):
+    # Without TCP_NODELAY on the accepted connection each small answer waits for a delayed ACK
+    # (about 40 ms on Linux): the wall's every request was that slow with the port held by hand.
+    server, token = embedded
+    with requests.Session() as session:
+        r = session.get(f"{server.url}/api/v1/regions/522726", headers={"Authorization": f"Bearer {token}"},
+                        timeout=30)
+        assert r.status_code == 200
+        connections = list(server.server.server_state.connections)
+        assert connections
+        for protocol in connections:
+            sock = protocol.transport.get_extra_info("socket")
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+
+
+def test_a_stopped_server_lets_its_port_go(demo_engine):
+    server = EmbeddedServer(demo_engine).start()
+    port = server.port
+    server.stop()
+    with socket.socket() as again:
+        again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        again.bind(("127.0.0.1", port))
