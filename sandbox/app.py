@@ -81,9 +81,10 @@ def _checked_embedded_token(server, token: str, settings: Settings, role: str = 
 
 def _refused_view(client, region: str, year: int | None, indicator: str) -> str | None:
     """Why the API refuses the region, year or indicator asked for (an unknown or malformed code, a year
-    outside the data, a token without that region, an indicator it does not know), or None. A typo on the command line is the operator's to fix: a
-    wall that came up empty and retried it every half minute would only hide it. An API that cannot be
-    reached is not refused: the wall comes up, says so, and keeps trying."""
+    outside the data, a token without that region, an indicator it does not know), or None. A typo on
+    the command line is the operator's to fix: a wall that came up empty and retried it every half
+    minute would only hide it. An API that cannot be reached is not refused: the wall comes up, says
+    so, and keeps trying."""
     from sandbox.client.api import ApiError, ApiUnavailable
     from sandbox.ui.loader import describe_error
 
