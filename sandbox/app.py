@@ -14,6 +14,7 @@ __all__ = ["main", "run_kiosk", "run_kiosk_ui", "run_safe_mode", "DEFAULT_KIOSK_
 
 DEFAULT_KIOSK_CONFIG = Path(__file__).resolve().parents[1] / "kiosk_config" / "default.toml"
 _WALL_OPTIONS = ("screenshot", "api", "region", "year", "windowed")
+DEFAULT_INDICATOR = "poverty_incidence"
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=_size, default=(1920, 1080), metavar="WxH", help="截图尺寸, 缺省 1920x1080")
     p.add_argument("--region", help="区划代码 (缺省: 县)")
     p.add_argument("--year", type=int, help="年份 (缺省: 最新)")
-    p.add_argument("--indicator", default="poverty_incidence", help="指标代码 (缺省: 贫困发生率)")
+    p.add_argument("--indicator", default=DEFAULT_INDICATOR, help="指标代码 (缺省: 贫困发生率)")
     p.add_argument("--windowed", action="store_true", help="窗口模式 (缺省全屏)")
     p.add_argument("--config", type=Path, metavar="FILE",
                    help="大屏 (kiosk) 配置文件; 不带任何参数时使用 kiosk_config/default.toml (内置演示县)")
@@ -160,15 +161,14 @@ def main(argv: list[str] | None = None) -> int:
         if not region:
             print("错误: 数据库中还没有数据, 请先运行 sandbox demo build 或导入数据", file=sys.stderr)
             return 2
-    refused = _refused_view(client, region, args.year, args.indicator)
-    if refused:
-        client.close()
-        if server is not None:
-            server.simulator.stop()
-            server.stop()
-        print(f"错误: {refused}", file=sys.stderr)
-        return 2
     try:
+        # Only what the operator typed can be refused (the root region and the default indicator are
+        # the API's own): a plain start makes no extra request.
+        asked = args.region is not None or args.year is not None or args.indicator != DEFAULT_INDICATOR
+        refused = _refused_view(client, region, args.year, args.indicator) if asked else None
+        if refused:
+            print(f"错误: {refused}", file=sys.stderr)
+            return 2
         if args.screenshot:
             path = render_screenshot(client, args.screenshot, size=args.size, region=region, year=args.year,
                                      indicator=args.indicator)
