@@ -75,11 +75,62 @@ def cmd_demo_build(args: argparse.Namespace) -> int:
 
 def cmd_token_create(args: argparse.Namespace) -> int:
     from sandbox.server.runtime import new_token, prepare_database
+    from sandbox.store.tokens import parse_expiry
 
+    expires_at = parse_expiry(args.expires) if args.expires else None  # before the database is touched
     engine = prepare_database(_settings(args))
-    token = new_token(engine, args.role, args.region, args.label)
-    print(f"已创建 {args.role} 令牌{'(辖区 ' + args.region + ')' if args.region else ''}; 令牌只显示这一次:")
+    token = new_token(engine, args.role, args.region, args.label, expires_at=expires_at)
+    until = f", 有效期至 {_beijing(expires_at)}" if expires_at else ""
+    print(f"已创建 {args.role} 令牌{'(辖区 ' + args.region + ')' if args.region else ''}{until}; 令牌只显示这一次:")
     print(token)
+    return 0
+
+
+def _beijing(at) -> str:
+    """A stored (naive UTC) time as Beijing time, to the minute."""
+    import datetime as dt
+
+    return "-" if at is None else (at + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    from sandbox.store.db import session_factory
+    from sandbox.store.tokens import list_tokens
+
+    with session_factory(_engine_for_data(args))() as session:
+        tokens = list_tokens(session)
+    state_zh = {"active": "有效", "expired": "已过期", "revoked": "已吊销"}
+    rows = [("编号", "标签", "角色", "辖区", "创建", "最近使用", "到期", "状态")]
+    for t in tokens:
+        rows.append((str(t.id), t.label or "-", t.role, t.region_code or "全部", _beijing(t.created_at),
+                     _beijing(t.last_used_at), _beijing(t.expires_at) if t.expires_at else "永久",
+                     state_zh[t.state()] + (f" {_beijing(t.revoked_at)}" if t.revoked_at else "")))
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(r, widths)).rstrip())
+    print(f"共 {len(tokens)} 个令牌 (时间为北京时间; 令牌本身只在创建时显示一次)")
+    return 0
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    from sandbox.store.db import session_factory
+    from sandbox.store.tokens import revoke_tokens
+
+    if (args.id is None) == (args.label is None):
+        raise ValueError("请给出令牌编号或 --label 标签 其中之一 (编号见 sandbox token list)")
+    with session_factory(_engine_for_data(args))() as session:
+        revoked = revoke_tokens(session, args.id, args.label)
+        session.commit()
+    if revoked:
+        print(f"已吊销令牌 {', '.join(map(str, revoked))}; 运行中的接口立即拒绝它")
+    else:
+        print("令牌早已吊销, 无变化")
     return 0
 
 
@@ -350,9 +401,18 @@ def build_parser() -> argparse.ArgumentParser:
     c = t.add_parser("create", help="创建令牌, 最后一行输出令牌")
     c.add_argument("--role", required=True, choices=["admin", "leader", "display", "delegation", "public", "cadre"])
     c.add_argument("--region", help="限定辖区的区划代码 (可选)")
-    c.add_argument("--label", help="备注, 如使用者或屏幕")
+    c.add_argument("--label", help="备注, 如使用者或屏幕; 帮扶干部令牌为 cadre:<干部编号>")
+    c.add_argument("--expires", help="有效期: 30d、12h、2w 之类的时长, 或 ISO 日期/时间 (北京时间), 缺省永久")
     c.add_argument("--db")
     c.set_defaults(func=cmd_token_create)
+    tl = t.add_parser("list", help="列出令牌: 标签、角色、辖区、创建、最近使用、到期、是否吊销 (不显示令牌)")
+    tl.add_argument("--db")
+    tl.set_defaults(func=cmd_token_list)
+    tr = t.add_parser("revoke", help="吊销令牌 (按编号或标签), 立即生效")
+    tr.add_argument("id", nargs="?", type=_positive, help="令牌编号 (见 sandbox token list)")
+    tr.add_argument("--label", help="吊销带这个标签的所有令牌")
+    tr.add_argument("--db")
+    tr.set_defaults(func=cmd_token_revoke)
     _add_import_parsers(sub)
     _add_kiosk_parser(sub)
     return p

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings", "default_data_dir"]
@@ -27,6 +28,20 @@ class Settings(BaseSettings):
     demo_scale: int = 1
     checkin_effective_m: float = 500.0  # a visit counts when this close to the household
     cors_origins: list[str] = []
+    # Where clients reach this API (https://sandbox.county.gov.cn, a proxy's address): absolute URLs
+    # in answers (camera streams) are built on it; unset, they are relative to the API's own address.
+    # Never the request's Host header, which any client can set.
+    public_base_url: str | None = None
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _http_url(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        parts = urlsplit(v.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"SANDBOX_PUBLIC_BASE_URL 应为 http(s)://主机[:端口][/路径], 不是 {v!r}")
+        return v.strip().rstrip("/")
 
     @property
     def resolved_database_url(self) -> str:

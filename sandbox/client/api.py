@@ -134,6 +134,19 @@ class ApiClient:
         self.status.record_answer(data=True)
         if self.cache is not None:
             self.cache.put(key, body, what=f"GET {path}")
+        return self.absolute_urls(data)
+
+    def absolute_urls(self, data: Any) -> Any:
+        """Relative links in an answer (`stream_url: /api/v1/demo/...`, any key ending in `_url`, at
+        the top or in a top-level list's items) made absolute against the API address this client
+        calls: the server builds absolute ones only from its configured public address."""
+        base = self.config.base_url
+        if isinstance(data, dict):
+            _resolve(data, base)
+        elif isinstance(data, list) and data and isinstance(data[0], dict) and any(k.endswith("_url") for k in data[0]):
+            for item in data:
+                if isinstance(item, dict):
+                    _resolve(item, base)
         return data
 
     def _cached(self, key: str | None, path: str) -> Any:
@@ -144,7 +157,7 @@ class ApiClient:
             return None
         self.status.record_cached(hit.saved_at)
         log.debug("serving GET %s from the cache (saved %s)", path, f"{hit.saved_at:%Y-%m-%d %H:%M}")
-        return hit.body
+        return self.absolute_urls(hit.body)
 
     def _cached_or_raise(self, key: str | None, path: str, message: str) -> Any:
         cached = self._cached(key, path)
@@ -248,6 +261,12 @@ class ApiClient:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _resolve(item: dict, base: str) -> None:
+    for k, v in item.items():
+        if k.endswith("_url") and isinstance(v, str) and v.startswith("/") and not v.startswith("//"):
+            item[k] = base + v
 
 
 def _read_body(r: requests.Response, deadline: float) -> bytes:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import logging
 from dataclasses import dataclass
-import time
 from typing import Annotated, AsyncIterator
 
 from fastapi import Depends, HTTPException, Path, Query, Request
@@ -17,10 +19,12 @@ from sandbox.settings import Settings, get_settings
 from sandbox.store import queries
 from sandbox.store.checkins import cadre_id_from_label
 from sandbox.store.models import Region
-from sandbox.store.tokens import find_token
+from sandbox.store.tokens import find_token, revocation_generation, touch_token, utcnow
 
-__all__ = ["SessionDep", "Caller", "CallerDep", "allow", "region_or_404", "YearQuery", "resolve_year", "settings_of"]
+__all__ = ["SessionDep", "Caller", "CallerDep", "allow", "region_or_404", "YearQuery", "resolve_year", "settings_of",
+           "RegionScope", "RegionDep", "OptionalRegionDep", "PathRegionDep", "REGION_SCOPES", "unauthorised"]
 
+log = logging.getLogger(__name__)
 _bearer = HTTPBearer(auto_error=False)
 
 
@@ -40,38 +44,91 @@ SessionDep = Annotated[Session, Depends(get_session)]
 @dataclass(frozen=True)
 class Caller:
     role: Role
-    region: RegionCode | None  # a leader's token may be limited to one region
+    region: RegionCode | None  # a token may be limited to one region: see RegionScope
     cadre_id: int | None = None  # a `cadre` token's cadre (label "cadre:<id>", see sandbox.store.checkins)
 
+    def may_see(self, code: RegionCode | str | None) -> bool:
+        """Whether a record of region `code` lies in this token's region (always, for an unlimited token)."""
+        if self.region is None:
+            return True
+        return code is not None and str(code).startswith(self.region.prefix)
 
-_TOKEN_TTL_S = 30.0  # a revoked token stops working within this time
+    def check_region(self, code: RegionCode | str, what: str = "") -> None:
+        """403 with a Chinese detail unless `code` lies in the token's region."""
+        if not self.may_see(code):
+            shown = what or str(code)
+            raise HTTPException(403, f"令牌仅限 {self.region.value} 辖区,无权查看 {shown}")
+
+
+@dataclass
+class _Known:
+    """A token as the API last looked it up; valid while the revocation generation is the same."""
+
+    caller: Caller
+    token_id: int
+    expires_at: dt.datetime | None
+    generation: int
+    touched_at: dt.datetime | None
+
+
+_TOUCH_EVERY = dt.timedelta(minutes=1)  # how often `last_used_at` is written for a token in use
+_CACHE_MAX = 10_000
+
+
+def unauthorised(request: Request, detail: str) -> HTTPException:
+    """The 401 every failed authentication ends in (one place: counting failures hooks in here)."""
+    return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 async def get_caller(request: Request,
                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(401, "缺少访问令牌 (Authorization: Bearer …)", headers={"WWW-Authenticate": "Bearer"})
-    cache: dict = request.app.state.callers
-    plain = credentials.credentials
-    hit = cache.get(plain)
-    if hit is not None and time.monotonic() - hit[1] < _TOKEN_TTL_S:
-        return hit[0]
-    caller = await run_in_threadpool(_lookup_caller, request, plain)
-    if caller is None:
-        raise HTTPException(401, "访问令牌无效或已吊销", headers={"WWW-Authenticate": "Bearer"})
-    if len(cache) > 10_000:
-        cache.clear()
-    cache[plain] = (caller, time.monotonic())
-    return caller
+        raise unauthorised(request, "缺少访问令牌 (Authorization: Bearer …)")
+    known, touch = await run_in_threadpool(_authenticate, request.app, credentials.credentials)
+    if isinstance(known, str):
+        raise unauthorised(request, known)
+    if touch:  # written off the request's path: a busy database must not hold up the answer
+        asyncio.get_running_loop().run_in_executor(None, _touch, request.app, known.token_id)
+    return known.caller
 
 
-def _lookup_caller(request: Request, plain: str) -> Caller | None:
-    with request.app.state.sessions() as session:
-        token = find_token(session, plain)
-        if token is None:
-            return None
-        return Caller(Role(token.role), RegionCode(token.region_code) if token.region_code else None,
-                      cadre_id_from_label(token.label) if token.role == Role.cadre.value else None)
+def _authenticate(app, plain: str) -> tuple[_Known | str, bool]:
+    """(who the token is, whether to record its use now), or (why not, False). One small query per
+    request (the revocation generation), a second one when the token is not cached or the generation
+    moved: a revoked token stops working with the next request."""
+    cache: dict[str, _Known] = app.state.callers
+    now = utcnow()
+    with app.state.sessions() as session:
+        generation = revocation_generation(session)
+        known = cache.get(plain)
+        if known is None or known.generation != generation:
+            known = None
+            cache.pop(plain, None)
+            token = find_token(session, plain)
+            if token is None or token.revoked_at is not None:
+                return "访问令牌无效或已吊销", False
+            caller = Caller(Role(token.role), RegionCode(token.region_code) if token.region_code else None,
+                            cadre_id_from_label(token.label) if token.role == Role.cadre.value else None)
+            known = _Known(caller, token.id, token.expires_at, generation, token.last_used_at)
+            if len(cache) >= _CACHE_MAX:
+                cache.clear()
+            cache[plain] = known
+    if known.expires_at is not None and known.expires_at <= now:
+        expired = (known.expires_at + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+        return f"访问令牌已于 {expired} (北京时间) 过期, 请向管理员申请新令牌", False
+    touch = known.touched_at is None or now - known.touched_at >= _TOUCH_EVERY
+    if touch:
+        known.touched_at = now
+    return known, touch
+
+
+def _touch(app, token_id: int) -> None:
+    try:
+        with app.state.sessions() as session:
+            touch_token(session, token_id)
+            session.commit()
+    except Exception as exc:  # noqa: BLE001 — a missed "last used" is not worth failing anything for
+        log.warning("could not record the use of token %s: %s", token_id, type(exc).__name__)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
@@ -102,12 +159,65 @@ def parse_code(code: str) -> RegionCode:
 
 def region_or_404(session: Session, code: str, caller: Caller | None = None) -> tuple[RegionCode, Region]:
     rc = parse_code(code)
+    if caller is not None:  # before the lookup: a limited token learns nothing about other regions
+        caller.check_region(rc, rc.value)
     region = queries.get_region(session, rc)
     if region is None:
         raise HTTPException(404, f"未找到区划代码为 {rc.value} 的地区")
-    if caller is not None and caller.region is not None and not caller.region.contains(rc):
-        raise HTTPException(403, f"令牌仅限 {caller.region.value} 辖区,无权查看 {rc.value}")
     return rc, region
+
+
+@dataclass(frozen=True)
+class RegionScope:
+    """The region a request reads, already checked against the caller's token (403 outside it).
+
+    Every endpoint that reads records by region takes one of the dependencies below instead of a
+    plain `region` parameter, so a region-limited token cannot be forgotten: `code` None means
+    "everything", which only an unlimited token gets; a limited token asking for no region gets its
+    own region."""
+
+    code: RegionCode | None
+    caller: Caller
+
+    @property
+    def prefix(self) -> str:
+        """The LIKE prefix of the region's records ("" for everything)."""
+        return self.code.prefix if self.code is not None else ""
+
+    def load(self, session: Session) -> tuple[RegionCode, Region]:
+        """The region's code and row; 404 when it is not in the database (requires a region)."""
+        if self.code is None:
+            raise HTTPException(422, "请给出区划代码 region")
+        return region_or_404(session, self.code.value, self.caller)
+
+
+def _scope(caller: Caller, code: str | None) -> RegionScope:
+    if code is None:
+        return RegionScope(caller.region, caller)
+    rc = parse_code(code)
+    caller.check_region(rc, rc.value)
+    return RegionScope(rc, caller)
+
+
+async def scoped_region(caller: CallerDep, region: Annotated[str, Query(description="区划代码")]) -> RegionScope:
+    return _scope(caller, region)
+
+
+async def scoped_region_or_token(
+        caller: CallerDep,
+        region: Annotated[str | None, Query(description="区划代码; 缺省为令牌的辖区 (不限辖区的令牌: 全部)")] = None,
+) -> RegionScope:
+    return _scope(caller, region)
+
+
+async def scoped_path(caller: CallerDep, code: Annotated[str, Path(description="区划代码")]) -> RegionScope:
+    return _scope(caller, code)
+
+
+RegionDep = Annotated[RegionScope, Depends(scoped_region)]  # ?region= required
+OptionalRegionDep = Annotated[RegionScope, Depends(scoped_region_or_token)]  # ?region= optional
+PathRegionDep = Annotated[RegionScope, Depends(scoped_path)]  # /{code}
+REGION_SCOPES = (scoped_region, scoped_region_or_token, scoped_path)
 
 
 YearQuery = Annotated[int | None, Query(description="年份(年末状态),缺省为最新年份", ge=1900, le=2100)]

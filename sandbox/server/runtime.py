@@ -39,10 +39,11 @@ def prepare_database(settings: Settings, *, build_if_empty: bool = True, progres
     return engine
 
 
-def new_token(engine: Engine, role: str, region: str | None = None, label: str | None = None) -> str:
+def new_token(engine: Engine, role: str, region: str | None = None, label: str | None = None,
+              expires_at=None) -> str:
     sessions = session_factory(engine)
     with sessions() as session:
-        token = create_token(session, role, region, label)
+        token = create_token(session, role, region, label, expires_at=expires_at)
         session.commit()
     return token
 

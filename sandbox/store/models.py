@@ -261,6 +261,8 @@ class ApiToken(Base):
     label: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # UTC, naive; None: never
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # UTC, naive; updated at most once a minute
 
 
 def _facts_columns() -> dict:

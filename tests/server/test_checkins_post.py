@@ -307,9 +307,16 @@ def test_other_roles_and_other_cadres_are_refused(client, demo_engine, pairs, ca
 
 
 def test_a_cadre_token_without_a_cadre_is_refused(client, demo_engine, pairs):
-    from sandbox.server.runtime import new_token
+    """Such a token can no longer be created (sandbox.store.tokens refuses it); one made before is refused here."""
+    from sqlalchemy.orm import Session
 
-    token = new_token(demo_engine, "cadre", label="没有编号的干部")
+    from sandbox.store.models import ApiToken
+    from sandbox.store.tokens import hash_token, utcnow
+
+    token = "sbx_old_cadre_token_without_its_cadre"
+    with Session(demo_engine) as session:
+        session.add(ApiToken(token_hash=hash_token(token), role="cadre", label="没有编号的干部", created_at=utcnow()))
+        session.commit()
     r = client.post("/api/v1/checkins", json=_body(pairs[0]), headers=auth(token))
     assert r.status_code == 403 and "cadre:" in r.json()["detail"]
 

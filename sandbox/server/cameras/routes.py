@@ -1,9 +1,13 @@
-"""Routes: GET /cameras?region= — demo stream URLs come back absolute and signed (short-lived).
+"""Routes: GET /cameras?region= — demo stream URLs come back signed (short-lived).
 
 A demo camera's `stream_url` is stored relative (`/api/v1/demo/streams/{id}.mjpeg`); the answer
-makes it absolute against this server and adds `exp` and `sig` (see sandbox.server.streams.hub),
-with `stream_expires_at` (ISO-8601) so a client knows when to fetch a fresh one. Real cameras'
-URLs are passed through as stored. `status` is `offline` while a demo feed is switched `down`.
+adds `exp` and `sig` (see sandbox.server.streams.hub), with `stream_expires_at` (ISO-8601) so a
+client knows when to fetch a fresh one. A relative URL is made absolute against the configured
+`public_base_url` (SANDBOX_PUBLIC_BASE_URL), never against the request's Host header (which any
+client can set); without that setting it stays relative and the client resolves it against the
+API address it called. Real cameras' absolute URLs are passed through as stored. `status` is
+`offline` while a demo feed is switched `down`. Without `region`, a region-limited token gets
+its own region's cameras.
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 
-from sandbox.server.deps import AGGREGATE_ROLES, Caller, SessionDep, allow, region_or_404
+from sandbox.domain.masking import person_view
+from sandbox.server.deps import AGGREGATE_ROLES, Caller, OptionalRegionDep, SessionDep, allow, settings_of
 from sandbox.server.streams.hub import DEMO_STREAM_PREFIX, hub_of
 from sandbox.store.models import Camera
 
@@ -23,17 +28,18 @@ Reader = Annotated[Caller, Depends(allow(*AGGREGATE_ROLES))]
 
 
 @router.get("", summary="项目点摄像头")
-def list_cameras(request: Request, session: SessionDep, caller: Reader,
-                 region: Annotated[str | None, Query(description="区划代码")] = None) -> list[dict]:
+def list_cameras(request: Request, session: SessionDep, caller: Reader, scope: OptionalRegionDep) -> list[dict]:
     q = select(Camera).order_by(Camera.id)
-    if region is not None:
-        rc, _ = region_or_404(session, region, caller)
+    if scope.code is not None:
+        rc, _ = scope.load(session)
         q = q.where(Camera.region_code.like(rc.prefix + "%"))
-    base = str(request.base_url).rstrip("/")
+    base = (settings_of(request.app).public_base_url or "").rstrip("/")
     hub = hub_of(request.app)
+    view = person_view(caller.role)
     out = []
     for c in session.scalars(q):
-        item = {"id": c.id, "name": c.name, "site": c.site, "project_id": c.project_id, "region_code": c.region_code,
+        item = {"id": c.id, "name": view.text(c.name), "site": view.text(c.site), "project_id": c.project_id,
+                "region_code": c.region_code,
                 "lon": c.lon, "lat": c.lat, "status": c.status, "stream_url": c.stream_url, "stream_expires_at": None,
                 "demo": False}
         if c.stream_url.startswith(DEMO_STREAM_PREFIX):

@@ -21,12 +21,12 @@ from sandbox.geo.crs import gcj02_to_wgs84_xy
 from sandbox.server.checkins.geofence import county_fence
 from sandbox.server.checkins.photos import decode_photos, remove_photos, save_photos
 from sandbox.server.checkins.schemas import MAX_BODY_BYTES, BadCheckin, CheckinIn, parse_checkin
-from sandbox.server.deps import AGGREGATE_ROLES, Caller, SessionDep, allow, region_or_404, settings_of
+from sandbox.server.deps import AGGREGATE_ROLES, Caller, RegionDep, SessionDep, allow, settings_of
 from sandbox.store.checkins import (
     CHINA_TZ, NewCheckin, data_years, from_storage_time, has_active_assignment, haversine_m, month_visits,
     store_checkin, to_storage_time,
 )
-from sandbox.store.models import Cadre, Checkin, Household, Region
+from sandbox.store.models import Cadre, Checkin, Household, Member, Region
 
 router = APIRouter(prefix="/checkins", tags=["checkins"])
 Reader = Annotated[Caller, Depends(allow(*AGGREGATE_ROLES))]
@@ -44,11 +44,11 @@ def _stored(t: dt.datetime | None) -> dt.datetime | None:
 
 
 @router.get("", summary="帮扶干部工作签到")
-def list_checkins(session: SessionDep, caller: Reader, region: Annotated[str, Query(description="区划代码")],
+def list_checkins(session: SessionDep, caller: Reader, scope: RegionDep,
                   since: Annotated[dt.datetime | None, Query(description="起始时间 ISO-8601 (不带时区按北京时间)")] = None,
                   until: Annotated[dt.datetime | None, Query(description="截止时间 (不含) ISO-8601, 不带时区按北京时间")] = None
                   ) -> list[dict]:
-    rc, _ = region_or_404(session, region, caller)
+    rc, _ = scope.load(session)
     lo, hi = _stored(since), _stored(until)
     if lo is not None and hi is not None and lo >= hi:
         raise HTTPException(422, f"起始时间 since ({since.isoformat()}) 应早于截止时间 until ({until.isoformat()})")
@@ -60,6 +60,7 @@ def list_checkins(session: SessionDep, caller: Reader, region: Annotated[str, Qu
         q = q.where(Checkin.at < hi)
     rows = session.execute(q.order_by(Checkin.at.desc()).limit(LIMIT)).all()
     view = person_view(caller.role)
+    names = _household_names(session, {c.household_id for c, _ in rows if c.note}) if view.names != "full" else {}
     out = []
     for c, cadre_name in rows:
         # A visit's point is a poor household's doorstep: as precise as that role may know a home.
@@ -67,11 +68,25 @@ def list_checkins(session: SessionDep, caller: Reader, region: Annotated[str, Qu
         item = {"id": c.id, "at": c.at.isoformat(), "lon": lon, "lat": lat, "village_code": c.village_code,
                 "effective": c.effective}
         if caller.role is not Role.delegation:
-            item.update(cadre_id=c.cadre_id, cadre=view.name(cadre_name), note=c.note, distance_m=c.distance_m,
+            note = view.text(c.note, (*names.get(c.household_id, ()), cadre_name))
+            item.update(cadre_id=c.cadre_id, cadre=view.name(cadre_name), note=note, distance_m=c.distance_m,
                         source_crs=c.source_crs)
             if view.places == "full":  # a visit's exact point and whose home it was: the house's location
                 item["household_id"] = c.household_id
         out.append(item)
+    return out
+
+
+def _household_names(session, household_ids: set[int]) -> dict[int, list[str]]:
+    """The full names of each household's head and members: what a note may name and a wall must not show."""
+    out: dict[int, list[str]] = {}
+    ids = sorted(i for i in household_ids if i is not None)
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        chunk = ids[start:start + 500]
+        for hid, name in session.execute(select(Household.id, Household.head_name).where(Household.id.in_(chunk))):
+            out.setdefault(hid, []).append(name)
+        for hid, name in session.execute(select(Member.household_id, Member.name).where(Member.household_id.in_(chunk))):
+            out.setdefault(hid, []).append(name)
     return out
 
 
@@ -104,10 +119,10 @@ _VISITS_DOC = """某月的走访情况, 按下级地区 (县 → 乡镇, 乡镇 
 
 
 @router.get("/visits", summary="月走访率 (按地区, 由签到记录实时计算)", description=_VISITS_DOC)
-def visits(session: SessionDep, caller: Reader, region: Annotated[str, Query(description="区划代码")],
+def visits(session: SessionDep, caller: Reader, scope: RegionDep,
            month: Annotated[str | None, Query(description="月份 YYYY-MM, 缺省为本月", pattern=r"^\d{4}-\d{2}$")] = None
            ) -> dict:
-    rc, _ = region_or_404(session, region, caller)
+    rc, _ = scope.load(session)
     if month is None:
         now = dt.datetime.now(CHINA_TZ)
         y, m = now.year, now.month
@@ -210,7 +225,7 @@ def _accept(app, caller: Caller, body: bytes) -> tuple[dict, dict]:
         "at": at.isoformat(), "lon": row.lon, "lat": row.lat, "crs": "WGS-84", "source_crs": row.source_crs,
         "source_point": {"lon": data.point.lon, "lat": data.point.lat, "crs": data.point.crs},
         "accuracy_m": row.accuracy_m, "distance_m": row.distance_m, "effective": row.effective,
-        "effective_m": settings.checkin_effective_m, "note": row.note, "photos": json.loads(row.photos or "[]"),
+        "effective_m": settings.checkin_effective_m, "note": person_view(caller.role).text(row.note), "photos": json.loads(row.photos or "[]"),
         "counted_in_year": counted,
     }
     village = RegionCode(row.village_code)

@@ -16,8 +16,13 @@ import itertools
 import json
 import threading
 import time
+from typing import Callable
 
-__all__ = ["EventBus", "format_event"]
+__all__ = ["EventBus", "format_event", "Render"]
+
+# How one subscriber sees an event: its SSE message, or None when the event is not for it (a
+# region-limited token, say). Free text is scrubbed here, per subscriber role.
+Render = Callable[[int | None, str, dict], "str | None"]
 
 
 def format_event(event_id: int | None, kind: str, data: dict) -> str:
@@ -28,35 +33,35 @@ def format_event(event_id: int | None, kind: str, data: dict) -> str:
 class EventBus:
     def __init__(self, backlog: int = 200, history: int = 500, first_id: int | None = None) -> None:
         self._lock = threading.Lock()
-        self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = set()
+        self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue, Render]] = set()
         self._first_id = int(time.time() * 1000) if first_id is None else first_id
         self._ids = itertools.count(self._first_id)
         self._last_id = self._first_id - 1
         self._backlog = backlog  # per-subscriber queue size
-        self._history: collections.deque[tuple[int, str]] = collections.deque(maxlen=history)
+        self._history: collections.deque[tuple[int, str, dict]] = collections.deque(maxlen=history)
 
     @property
     def last_id(self) -> int:
         return self._last_id
 
-    def subscribe(self, last_event_id: int | None = None) -> asyncio.Queue:
-        """A queue of formatted SSE messages; with `last_event_id`, first the events after it (or a
-        `resync` when they cannot all be replayed)."""
+    def subscribe(self, last_event_id: int | None = None, render: Render = format_event) -> asyncio.Queue:
+        """A queue of SSE messages as `render` makes them; with `last_event_id`, first the events after
+        it (or a `resync` when they cannot all be replayed)."""
         queue: asyncio.Queue = asyncio.Queue(maxsize=self._backlog)
         with self._lock:
             if last_event_id is not None:
-                for message in self._replay(last_event_id):
+                for message in self._replay(last_event_id, render):
                     self._offer(queue, message)
-            self._subscribers.add((asyncio.get_running_loop(), queue))
+            self._subscribers.add((asyncio.get_running_loop(), queue, render))
         return queue
 
-    def _replay(self, last: int) -> list[str]:
+    def _replay(self, last: int, render: Render) -> list[str]:
         if last >= self._last_id:
             return []  # up to date (or an id from the future: nothing to send)
         oldest = self._history[0][0] if self._history else self._last_id + 1
         if last < oldest - 1:
             return [format_event(None, "resync", {"reason": "backlog", "last_event_id": self._last_id})]
-        return [m for i, m in self._history if i > last]
+        return [m for m in (render(i, k, d) for i, k, d in self._history if i > last) if m is not None]
 
     def unsubscribe(self, queue: asyncio.Queue) -> None:
         with self._lock:
@@ -66,11 +71,7 @@ class EventBus:
         """The last `n` events published: (id, kind, data), oldest first."""
         with self._lock:
             items = list(self._history)[-n:]
-        out = []
-        for event_id, message in items:
-            lines = dict(line.split(": ", 1) for line in message.strip().split("\n"))
-            out.append((event_id, lines["event"], json.loads(lines["data"])))
-        return out
+        return [(i, k, json.loads(json.dumps(d))) for i, k, d in items]  # copies: the history stays as published
 
     @property
     def subscribers(self) -> int:
@@ -79,11 +80,14 @@ class EventBus:
     def publish(self, kind: str, data: dict) -> int:
         with self._lock:
             event_id = next(self._ids)
-            message = format_event(event_id, kind, data)
-            self._history.append((event_id, message))
+            data = json.loads(json.dumps(data))  # a snapshot: the publisher may go on changing its dict
+            self._history.append((event_id, kind, data))
             self._last_id = event_id
             subscribers = list(self._subscribers)
-        for loop, queue in subscribers:
+        for loop, queue, render in subscribers:
+            message = render(event_id, kind, data)
+            if message is None:
+                continue
             try:
                 loop.call_soon_threadsafe(self._offer, queue, message)
             except RuntimeError:  # that subscriber's loop is closed: it is gone

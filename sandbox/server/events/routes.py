@@ -6,6 +6,10 @@ them), `resync` (the client missed events it cannot get back: refetch what it sh
 line `: heartbeat` comes every 15 s when nothing else does, so proxies keep the stream open and
 clients can tell a dead connection from a quiet county. Ids are integers that grow across server
 restarts; reconnect with `Last-Event-ID` (or `?last_event_id=`) to get the events missed.
+
+Each subscriber gets the events of its token's region only (an event's region: its `village_code`,
+else `region_code`; a `facts` event of a region above the token's is sent too: the token's figures
+are part of it), and any free-text field scrubbed for its role (sandbox.domain.masking).
 """
 
 from __future__ import annotations
@@ -16,11 +20,38 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
+from sandbox.domain.masking import person_view, scrub_fields
+from sandbox.domain.regions import InvalidRegionCode, RegionCode
 from sandbox.server.deps import AGGREGATE_ROLES, Caller, allow
+from sandbox.server.events.bus import Render, format_event
 
 router = APIRouter(tags=["events"])
 HEARTBEAT_S = 15.0
 RETRY_MS = 3000  # how long EventSource clients wait before reconnecting
+
+
+def render_for(caller: Caller) -> Render:
+    """How `caller` sees an event: only its region's, free text scrubbed for its role."""
+    view = person_view(caller.role)
+
+    def render(event_id: int | None, kind: str, data: dict) -> str | None:
+        code = data.get("village_code") or data.get("region_code")
+        if caller.region is not None:
+            if not isinstance(code, str):
+                if kind in ("checkin", "facts"):
+                    return None  # a regional event without its region: not known to be this token's
+            elif not (caller.may_see(code) or (kind == "facts" and _contains(code, caller.region.value))):
+                return None
+        return format_event(event_id, kind, scrub_fields(data, view))
+
+    return render
+
+
+def _contains(outer: str, inner: str) -> bool:
+    try:
+        return RegionCode.parse(outer).contains(RegionCode.parse(inner))
+    except InvalidRegionCode:
+        return False
 
 
 def _event_id(text: str | None) -> int | None:
@@ -31,7 +62,7 @@ def _event_id(text: str | None) -> int | None:
 @router.get("/events", summary="实时事件流 (SSE)", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}},
                              "description": "事件: checkin (新签到), facts (某地某年指标已变化), resync (请重新拉取数据); 心跳为注释行"}})
-async def events(request: Request, _: Annotated[Caller, Depends(allow(*AGGREGATE_ROLES))],
+async def events(request: Request, caller: Annotated[Caller, Depends(allow(*AGGREGATE_ROLES))],
                  last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", include_in_schema=True,
                                                              description="断线重连时最后收到的事件 id")] = None,
                  since_id: Annotated[str | None, Query(alias="last_event_id",
@@ -39,7 +70,8 @@ async def events(request: Request, _: Annotated[Caller, Depends(allow(*AGGREGATE
                  ) -> StreamingResponse:
     bus = request.app.state.events
     heartbeat = float(getattr(request.app.state, "sse_heartbeat_s", HEARTBEAT_S))
-    queue = bus.subscribe(_event_id(last_event_id) if last_event_id is not None else _event_id(since_id))
+    queue = bus.subscribe(_event_id(last_event_id) if last_event_id is not None else _event_id(since_id),
+                          render_for(caller))
 
     async def stream():
         try:

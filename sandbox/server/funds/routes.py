@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import func, select
 
 from sandbox.domain.enums import FundStage
+from sandbox.domain.masking import person_view, scrub_fields
 from sandbox.domain.regions import RegionCode
 from sandbox.server.funds.chain import IDLE_MONTHS, fund_chain
-from sandbox.server.deps import AGGREGATE_ROLES, Caller, SessionDep, YearQuery, allow, region_or_404
+from sandbox.server.deps import AGGREGATE_ROLES, Caller, RegionDep, SessionDep, YearQuery, allow
 from sandbox.store.models import FundAllocation, FundPayment, Project
 
 router = APIRouter(prefix="/funds", tags=["funds"])
@@ -23,9 +24,9 @@ Reader = Annotated[Caller, Depends(allow(*AGGREGATE_ROLES))]
 
 
 @router.get("/flows", summary="资金流向与各环节合计")
-def flows(session: SessionDep, caller: Reader, region: Annotated[str, Query(description="区划代码")],
+def flows(session: SessionDep, caller: Reader, scope: RegionDep,
           year: YearQuery = None, through: ThroughQuery = None) -> dict:
-    rc, _ = region_or_404(session, region, caller)
+    rc, _ = scope.load(session)
     paid = select(FundPayment.allocation_id, func.sum(FundPayment.amount).label("paid")) \
         .group_by(FundPayment.allocation_id).subquery()
     q = select(FundAllocation.region_code, FundAllocation.project_id, func.sum(FundAllocation.allocated),
@@ -78,13 +79,17 @@ _CHAIN_DOC = f"""资金链: 每个项目、每个下级地区及合计的 下达
 
 
 @router.get("/chain", summary="资金链与异常 (按项目、按地区)", description=_CHAIN_DOC)
-def chain(session: SessionDep, caller: Reader, region: Annotated[str, Query(description="区划代码")],
+def chain(session: SessionDep, caller: Reader, scope: RegionDep,
           year: YearQuery = None,
           project: Annotated[int | None, Query(description="只看一个项目", ge=1, lt=2**62)] = None,
           through: ThroughQuery = None) -> dict:
-    rc, _ = region_or_404(session, region, caller)
+    rc, _ = scope.load(session)
     if project is not None:  # an unknown project is the client's mistake, not an empty chain
         p = session.get(Project, project)
         if p is None or not p.region_code.startswith(rc.prefix):
             raise HTTPException(404, f"{rc.value} 辖区内未找到编号为 {project} 的项目")
-    return fund_chain(session, rc, year, project, through)
+    out = fund_chain(session, rc, year, project, through)
+    view = person_view(caller.role)  # a project's name is typed by people: free text
+    out["projects"] = [scrub_fields(p, view, keys={"name"}) for p in out["projects"]]
+    out["anomalies"] = [scrub_fields(a, view, keys={"project_name", "explanation_zh"}) for a in out["anomalies"]]
+    return out

@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 
 from sandbox.domain.enums import ExitBatch, HouseholdAttribute, HouseholdStatus, PovertyCause
 from sandbox.domain.masking import person_view
-from sandbox.domain.regions import RegionCode
-from sandbox.server.deps import RECORD_ROLES, Caller, RecordId, SessionDep, YearQuery, allow, region_or_404, resolve_year
+from sandbox.server.deps import RECORD_ROLES, Caller, RecordId, RegionDep, SessionDep, YearQuery, allow, resolve_year
 from sandbox.store.models import Assignment, Cadre, Household, HouseholdYear, Member, Project, ProjectBeneficiary
 
 router = APIRouter(prefix="/households", tags=["households"])
@@ -49,11 +48,10 @@ def _household_out(h: Household, hy: HouseholdYear | None, caller: Caller) -> di
 
 
 @router.get("", summary="建档立卡户列表(按角色脱敏)")
-def list_households(session: SessionDep, caller: Reader,
-                    region: Annotated[str, Query(description="区划代码")],
+def list_households(session: SessionDep, caller: Reader, scope: RegionDep,
                     status: Annotated[HouseholdStatus | None, Query(description="脱贫状态")] = None,
                     page: Annotated[int, Query(ge=1, le=100_000)] = 1, year: YearQuery = None) -> dict:
-    rc, _ = region_or_404(session, region, caller)
+    rc, _ = scope.load(session)
     y = resolve_year(session, year)
     where = [Household.village_code.like(rc.prefix + "%"), HouseholdYear.year == y]
     if status is not None:
@@ -71,8 +69,7 @@ def get_household(household_id: RecordId, session: SessionDep, caller: Reader) -
     h = session.get(Household, household_id)
     if h is None:
         raise HTTPException(404, f"未找到编号为 {household_id} 的贫困户")
-    if caller.region is not None and not caller.region.contains(RegionCode(h.village_code)):
-        raise HTTPException(403, "令牌无权查看该辖区以外的贫困户")
+    caller.check_region(h.village_code, "该辖区以外的贫困户")
     view = person_view(caller.role)
     years = list(session.scalars(select(HouseholdYear).where(HouseholdYear.household_id == h.id)
                                  .order_by(HouseholdYear.year)))

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import case, func, select
 
 from sandbox.domain.enums import ExitBatch, Industry, ProjectStage
-from sandbox.server.deps import AGGREGATE_ROLES, Caller, RecordId, SessionDep, YearQuery, allow, region_or_404
+from sandbox.domain.masking import person_view
+from sandbox.server.deps import AGGREGATE_ROLES, Caller, RecordId, RegionDep, SessionDep, YearQuery, allow, region_or_404
 from sandbox.store.models import (
     Camera, FundAllocation, FundPayment, Household, HouseholdYear, Project, ProjectBeneficiary, ProjectProgress, Region,
 )
@@ -24,21 +25,25 @@ def _label(enum, value):
         return value
 
 
-def _project_out(p: Project, beneficiaries: int, cameras: list[int], funds: dict) -> dict:
+def _project_out(p: Project, beneficiaries: int, cameras: list[int], funds: dict, caller: Caller) -> dict:
+    view = person_view(caller.role)
     return {
-        "id": p.id, "name": p.name, "industry": p.industry, "industry_zh": _label(Industry, p.industry),
+        "id": p.id, "name": view.text(p.name), "industry": p.industry, "industry_zh": _label(Industry, p.industry),
         "category": p.industry, "batch": p.batch, "batch_zh": _label(ExitBatch, p.batch),
         "region_code": p.region_code, "lon": p.lon, "lat": p.lat, "budget": p.budget,
         "stage": p.stage, "stage_zh": _label(ProjectStage, p.stage), "progress": p.progress,
-        "planned_year": p.planned_year, "started_year": p.started_year, "description": p.description,
+        "planned_year": p.planned_year, "started_year": p.started_year, "description": view.text(p.description),
         "beneficiary_households": beneficiaries, "camera_ids": cameras, "funds": funds,
     }
 
 
 @router.get("", summary="产业项目")
-def list_projects(session: SessionDep, caller: Reader, region: Annotated[str, Query(description="区划代码")],
-                  year: YearQuery = None) -> list[dict]:
-    rc, _ = region_or_404(session, region, caller)
+def list_projects(session: SessionDep, caller: Reader, scope: RegionDep, year: YearQuery = None) -> list[dict]:
+    rc, _ = scope.load(session)
+    return _projects(session, caller, rc, year)
+
+
+def _projects(session, caller: Caller, rc, year: int | None = None) -> list[dict]:
     where = [Project.region_code.like(rc.prefix + "%")]
     if year is not None:
         where.append(Project.planned_year <= year)
@@ -57,7 +62,7 @@ def list_projects(session: SessionDep, caller: Reader, region: Annotated[str, Qu
         .where(FundAllocation.project_id.in_(ids)).group_by(FundAllocation.project_id))}
     return [_project_out(p, benef.get(p.id, 0), cams.get(p.id, []), {
         "allocated": round(alloc.get(p.id, (0, 0))[0] or 0, 2), "arrived": round(alloc.get(p.id, (0, 0))[1] or 0, 2),
-        "paid": round(paid.get(p.id, 0) or 0, 2)}) for p in projects]
+        "paid": round(paid.get(p.id, 0) or 0, 2)}, caller) for p in projects]
 
 
 @router.get("/{project_id}", summary="项目详情: 进度历史")
@@ -65,8 +70,8 @@ def get_project(project_id: RecordId, session: SessionDep, caller: Reader) -> di
     p = session.get(Project, project_id)
     if p is None:
         raise HTTPException(404, f"未找到编号为 {project_id} 的项目")
-    region_or_404(session, p.region_code, caller)
-    out = list_projects(session, caller, p.region_code)
+    rc, _ = region_or_404(session, p.region_code, caller)
+    out = _projects(session, caller, rc)
     item = next(x for x in out if x["id"] == p.id)
     item["history"] = [{"date": h.date.isoformat(), "stage": h.stage, "stage_zh": _label(ProjectStage, h.stage),
                         "progress": h.progress}

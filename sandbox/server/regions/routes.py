@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from sandbox.domain.indicators import compute_indicators, compute_notes, indicator_keys
 from sandbox.domain.regions import RegionLevel
 from sandbox.server.deps import (
-    AGGREGATE_ROLES, Caller, SessionDep, YearQuery, allow, region_or_404, resolve_year,
+    AGGREGATE_ROLES, Caller, PathRegionDep, SessionDep, YearQuery, allow, resolve_year,
 )
 from sandbox.server.meta.dataset import dataset_info
 from sandbox.server.regions.schemas import RegionOut, TrendOut
@@ -37,8 +37,8 @@ def _indicators_and_notes(facts: dict) -> dict:
 
 
 @router.get("/{code}", response_model=RegionOut, summary="一个地区的指标")
-def get_region(code: str, request: Request, session: SessionDep, caller: Reader, year: YearQuery = None) -> dict:
-    rc, region = region_or_404(session, code, caller)
+def get_region(scope: PathRegionDep, request: Request, session: SessionDep, caller: Reader, year: YearQuery = None) -> dict:
+    rc, region = scope.load(session)
     y = resolve_year(session, year)
     info = dataset_info(session)
     return request.app.state.responses.get_or_compute(
@@ -63,8 +63,8 @@ def _region_body(session, rc, region, y: int, info: dict) -> dict:
 
 @router.get("/{code}/children.geojson", summary="下级地区边界及指标 (GeoJSON)",
             responses={200: {"content": {"application/geo+json": {}}}})
-def get_children(code: str, request: Request, session: SessionDep, caller: Reader, year: YearQuery = None) -> Response:
-    rc, region = region_or_404(session, code, caller)
+def get_children(scope: PathRegionDep, request: Request, session: SessionDep, caller: Reader, year: YearQuery = None) -> Response:
+    rc, region = scope.load(session)
     y = resolve_year(session, year)
     info = dataset_info(session)
     body = request.app.state.responses.get_or_compute(
@@ -105,10 +105,10 @@ def _series_values(facts: dict) -> dict:
 
 
 @router.get("/{code}/children/series", summary="下级地区各年全部指标 (一次取回时间轴所需数据)")
-def get_children_series(code: str, request: Request, session: SessionDep, caller: Reader) -> dict:
+def get_children_series(scope: PathRegionDep, request: Request, session: SessionDep, caller: Reader) -> dict:
     """Every child's indicators for every year: the wall fixes its class breaks over the timeline
     from one answer instead of one children.geojson per year."""
-    rc, region = region_or_404(session, code, caller)
+    rc, region = scope.load(session)
     info = dataset_info(session)
 
     def compute() -> dict:
@@ -125,13 +125,13 @@ def get_children_series(code: str, request: Request, session: SessionDep, caller
 
 
 @router.get("/{code}/trend", response_model=TrendOut, summary="指标年度趋势")
-def get_trend(code: str, session: SessionDep, caller: Reader,
+def get_trend(scope: PathRegionDep, session: SessionDep, caller: Reader,
               indicator: Annotated[str, Query(description="指标代码, 见 /indicators")] = "poverty_incidence",
               from_: Annotated[int | None, Query(alias="from", ge=1900, le=2100)] = None,
               to: Annotated[int | None, Query(ge=1900, le=2100)] = None) -> dict:
     if indicator not in indicator_keys():
         raise HTTPException(422, f"未知指标 {indicator!r},可用指标见 /api/v1/indicators")
-    rc, _ = region_or_404(session, code, caller)
+    rc, _ = scope.load(session)
     available = queries.years(session)
     first = from_ if from_ is not None else (available[0] if available else 0)
     last = to if to is not None else (available[-1] if available else 0)
