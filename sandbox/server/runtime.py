@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from sandbox.server.app import create_app
+from sandbox.server.deps import settings_of
 from sandbox.settings import Settings
 from sandbox.store.db import check_connection, make_engine, session_factory
 from sandbox.store.demo.builder import build_demo
@@ -65,7 +66,10 @@ class EmbeddedServer:
     def __init__(self, engine: Engine, host: str = "127.0.0.1", port: int | None = None) -> None:
         self._socket = None if port else _bound_socket(host)
         self.host, self.port = host, port or self._socket.getsockname()[1]
-        config = uvicorn.Config(create_app(engine), host=self.host, port=self.port, log_level="warning",
+        app = create_app(engine)
+        # This server knows the one address it is reached at: its absolute URLs (camera streams) use it.
+        app.state.settings = settings_of(app).model_copy(update={"public_base_url": self.url})
+        config = uvicorn.Config(app, host=self.host, port=self.port, log_level="warning",
                                 access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, name="embedded-api", daemon=True)

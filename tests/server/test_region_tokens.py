@@ -1,0 +1,150 @@
+"""A region-limited token (基长镇, 522726103000) reads its own region only, on every endpoint and in
+every event type: 403 with a Chinese detail outside it, its own region where none is asked for."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.routing import APIRoute
+from sqlalchemy import text
+
+from sandbox.server.deps import REGION_SCOPES
+from sandbox.server.runtime import EmbeddedServer
+from tests.conftest import auth
+from tests.server.test_events import SseReader
+
+TOWN = "522726103000"
+PREFIX = "522726103"
+OTHER = "522726101000"
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+# Every GET that reads by region, with the region's place marked {r}.
+REGION_ENDPOINTS = [
+    "/api/v1/regions/{r}",
+    "/api/v1/regions/{r}/children.geojson",
+    "/api/v1/regions/{r}/children/series",
+    "/api/v1/regions/{r}/trend",
+    "/api/v1/households?region={r}",
+    "/api/v1/projects?region={r}",
+    "/api/v1/funds/flows?region={r}",
+    "/api/v1/funds/chain?region={r}",
+    "/api/v1/cameras?region={r}",
+    "/api/v1/checkins?region={r}&since=2017-11-01T00:00:00",
+    "/api/v1/checkins/visits?region={r}&month=2017-11",
+]
+# Routes that take no region scope, and why they cannot leak another region.
+NOT_BY_REGION = {
+    "/api/v1/health": "no data",
+    "/api/v1/indicators": "the registry, no data",
+    "/api/v1/households/{household_id}": "the record's village checked against the token (tested below)",
+    "/api/v1/projects/{project_id}": "the record's region checked against the token (tested below)",
+    "/api/v1/events": "each event filtered by its region per subscriber (tested below)",
+    "/api/v1/checkins": "POST: the household's village checked against the token",
+    "/api/v1/demo/streams": "admin's demo controls",
+    "/api/v1/demo/streams/{camera_id}.mjpeg": "a signed URL handed out by the region-filtered /cameras",
+    "/api/v1/demo/streams/{camera_id}/state": "admin's demo controls",
+}
+
+
+def _dependencies(dependant) -> set:
+    out = {dependant.call}
+    for d in dependant.dependencies:
+        out |= _dependencies(d)
+    return out
+
+
+def test_every_route_reads_through_the_region_scope_or_says_why_not(api):
+    """The filter no endpoint can forget: a new route fails here until it takes a region scope."""
+    missing = []
+    for route in api.app.routes:
+        if not isinstance(route, APIRoute) or not route.path.startswith("/api/v1"):
+            continue
+        scoped = bool(_dependencies(route.dependant) & set(REGION_SCOPES))
+        if not scoped and route.path not in NOT_BY_REGION:
+            missing.append(f"{sorted(route.methods)} {route.path}")
+    assert not missing, missing
+    covered = {e.split("?")[0].replace("{r}", "{code}") for e in REGION_ENDPOINTS}
+    for route in api.app.routes:
+        if isinstance(route, APIRoute) and "GET" in route.methods and route.path not in NOT_BY_REGION:
+            assert route.path in covered, f"{route.path}: add it to REGION_ENDPOINTS"
+
+
+@pytest.mark.parametrize("endpoint", REGION_ENDPOINTS)
+def test_a_town_token_reads_its_town_and_nothing_else(api, tokens, endpoint):
+    h = auth(tokens["leader_town"])
+    assert api.get(endpoint.format(r=TOWN), headers=h).status_code == 200
+    for outside in (OTHER, "522726", "522726101001", "522799000000"):
+        r = api.get(endpoint.format(r=outside), headers=h)
+        assert r.status_code == 403, (outside, r.text)
+        assert CHINESE.search(r.json()["detail"]) and TOWN in r.json()["detail"]
+    # an unknown region inside the town is a 404, as for anyone
+    r = api.get(endpoint.format(r="522726103999"), headers=h)
+    assert r.status_code == 404 and CHINESE.search(r.json()["detail"])
+    # an unlimited token is not held back
+    assert api.get(endpoint.format(r=OTHER), headers=auth(tokens["leader"])).status_code == 200
+
+
+def test_cameras_without_a_region_are_the_tokens_own(api, tokens):
+    everything = api.get("/api/v1/cameras", headers=auth(tokens["leader"])).json()
+    mine = api.get("/api/v1/cameras", headers=auth(tokens["leader_town"])).json()
+    assert mine and all(c["region_code"].startswith(PREFIX) for c in mine)
+    assert {c["id"] for c in mine} == {c["id"] for c in everything if c["region_code"].startswith(PREFIX)}
+    assert len(everything) > len(mine)
+
+
+def test_records_of_another_town_are_refused(api, tokens, demo_engine):
+    with demo_engine.connect() as conn:
+        inside_h, outside_h = (conn.execute(text(
+            "SELECT id FROM households WHERE village_code LIKE :p ORDER BY id LIMIT 1"), {"p": p + "%"}).scalar()
+            for p in (PREFIX, "522726101"))
+        inside_p, outside_p = (conn.execute(text(
+            "SELECT id FROM projects WHERE region_code LIKE :p ORDER BY id LIMIT 1"), {"p": p + "%"}).scalar()
+            for p in (PREFIX, "522726101"))
+    h = auth(tokens["leader_town"])
+    assert api.get(f"/api/v1/households/{inside_h}", headers=h).status_code == 200
+    assert api.get(f"/api/v1/projects/{inside_p}", headers=h).status_code == 200
+    for path in (f"/api/v1/households/{outside_h}", f"/api/v1/projects/{outside_p}"):
+        r = api.get(path, headers=h)
+        assert r.status_code == 403 and CHINESE.search(r.json()["detail"]), r.text
+
+
+@pytest.fixture(scope="module")
+def server(demo_engine):
+    srv = EmbeddedServer(demo_engine).start()
+    srv.server.config.app.state.sse_heartbeat_s = 1.0
+    yield srv
+    srv.stop()
+
+
+def test_events_reach_a_town_token_only_for_its_town(server, tokens):
+    bus = server.server.config.app.state.events
+    town, county = SseReader(server.url, tokens["leader_town"]), SseReader(server.url, tokens["leader"])
+    try:
+        town.wait_connected()
+        county.wait_connected()
+        published = [
+            bus.publish("checkin", {"id": 1, "village_code": "522726101001", "town_code": "522726101000"}),
+            bus.publish("facts", {"region_code": "522726101001", "year": 2017, "reason": "checkin"}),
+            bus.publish("facts", {"region_code": "522726101000", "year": 2017, "reason": "import"}),
+            bus.publish("checkin", {"id": 2, "village_code": "522726103001", "town_code": TOWN}),
+            bus.publish("facts", {"region_code": "522726103001", "year": 2017, "reason": "checkin"}),
+            bus.publish("facts", {"region_code": "522726000000", "year": 2017, "reason": "import"}),
+            bus.publish("checkin", {"id": 3}),  # no region: not known to be the town's
+            bus.publish("ping", {}),
+        ]
+        assert county.wait_for(lambda e: e[0] == published[-1])
+        assert town.wait_for(lambda e: e[0] == published[-1])
+        got = [e[0] for e in town.events if e[1] != "resync"]
+        assert got == [published[3], published[4], published[5], published[7]]
+        assert [e[0] for e in county.events] == published
+        # a reconnect replays the backlog through the same filter
+        again = SseReader(server.url, tokens["leader_town"], last_event_id=str(published[0] - 1))
+        try:
+            assert again.wait_for(lambda e: e[0] == published[-1])
+            assert [e[0] for e in again.events] == [published[3], published[4], published[5], published[7]]
+        finally:
+            again.close()
+    finally:
+        town.close()
+        county.close()
