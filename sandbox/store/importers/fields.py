@@ -194,6 +194,8 @@ def as_code(v, lookup: dict[str, object], labels: Iterable[str]) -> object:
 
 def id_number_problem(s: str) -> str | None:
     """Why an 18-digit resident ID number (GB 11643) is not valid, or None if it is."""
+    if re.fullmatch(r"\d(\.\d+)?E\+?\d+", s):  # 5.22727E+17: a CSV saved from Excel with the ID as a number
+        return "被 Excel 存成了科学计数法数字 (如 5.22727E+17), 末几位已丢失; 请把该列设为文本格式后重新导出"
     if len(s) == 15 and s.isascii() and s.isdigit():
         return "是 15 位旧身份证号码, 应为 18 位"
     if len(s) != 18:

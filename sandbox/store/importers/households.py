@@ -35,7 +35,7 @@ from sandbox.store.importers.fields import (
 )
 from sandbox.store.importers.mapping import Mapping, TableLayout, load_mapping
 from sandbox.store.importers.report import (
-    ImportFailed, ImportReport, remove_stale_report, see_report, write_report_quietly,
+    ERROR, ImportFailed, ImportReport, remove_stale_report, see_report, write_report_quietly,
 )
 from sandbox.store.importers.tables import SKIP_KINDS, EXCEL_SUFFIXES, Table, normalise_value, read_table
 from sandbox.store.importers.variants import suggest, unique_variant
@@ -540,16 +540,22 @@ def _check_members(conv: Converted, known: set[str], report: ImportReport, plan:
     seen: dict[str, tuple[str, int]] = {}  # ID → (户编号, row)
     disputed: dict[str, int] = {}  # ID of a rejected person → the row rejected first
     head_of = plan.head_of
+    # A rejected household is reported once, in 户信息: its member rows follow it as notes, their own
+    # errors (the head's bad ID again) included, so that one bad household is one line to fix.
+    follow = {conv.row_number(i): i for i in range(n) if number[i] in plan.rejected}
+    if follow:
+        report.issues = [x for x in report.issues if not (x.level == ERROR and x.file == t.file
+                                                          and x.sheet == t.sheet and x.row in follow)]
+    for i in follow.values():
+        num = number[i]
+        report.note(t.file, t.sheet, conv.row_number(i), hdr["household_number"], num,
+                    f"未导入: 所属户的户信息第 {plan.rejected[num]} 行被拒绝 (改正该户后重新导入)")
+        bad.add(i)
+    plan.followers = len(follow)
     for i in range(n):
         if i in bad:
             continue
         num = number[i]
-        if num in plan.rejected:  # its household is reported once, in 户信息: this row follows it
-            report.note(t.file, t.sheet, conv.row_number(i), hdr["household_number"], num,
-                        f"未导入: 所属户的户信息第 {plan.rejected[num]} 行被拒绝 (改正该户后重新导入)")
-            bad.add(i)
-            plan.followers += 1
-            continue
         if num not in known:
             report.error(t.file, t.sheet, conv.row_number(i), hdr["household_number"], num,
                          "户编号不在户信息中 (或该户的行有错误未导入), 也不在数据库中")
