@@ -186,12 +186,27 @@ def _print_register(r) -> int:
         if r.poverty_lines_added:
             parts.append(f"补充贫困线 {'、'.join(map(str, r.poverty_lines_added))} 年")
         print(f"已导入登记表 {r.file}: {'; '.join(parts)}; 用时 {r.total_seconds:.1f} 秒{_report_line(r)}")
+    for line in r.summary_zh():
+        print(line)
     if r.rows_rejected:
         where = (f"见报告 {r.report_path}" if r.report_path
                  else "报告无法写入输入文件所在的文件夹, 请用 --report 指定报告路径")
-        print(f"警告: {r.rows_rejected} 行有错误, 未导入; {where}", file=sys.stderr)
+        parts = [f"{r.households_rejected} 户 ({r.people_rejected} 人)"] if r.households_rejected else []
+        other = r.rows_rejected - r.household_rows_rejected
+        if other:
+            parts.append(f"其他表 {other} 行")
+        print(f"警告: 未导入 {', '.join(parts)}; {where}", file=sys.stderr)
         return 1
     return 0
+
+
+def _date(text: str):
+    from sandbox.store.importers.fields import CellError, as_date
+
+    try:
+        return as_date(text)
+    except CellError:
+        raise argparse.ArgumentTypeError(f"{text!r} 不是日期, 应如 2020-12-31 或 2020年12月31日") from None
 
 
 def cmd_import_households(args: argparse.Namespace) -> int:
@@ -200,7 +215,7 @@ def cmd_import_households(args: argparse.Namespace) -> int:
     engine = _engine_for_data(args)
     return _print_register(import_households(
         engine, args.file, mapping=args.mapping, members_path=args.members, villages_path=args.villages,
-        sheet=args.sheet, strict=args.strict, report_path=args.report, progress=not args.quiet))
+        sheet=args.sheet, strict=args.strict, report_path=args.report, progress=not args.quiet, as_of=args.as_of))
 
 
 def cmd_import_villages(args: argparse.Namespace) -> int:
@@ -343,6 +358,8 @@ def _add_import_parsers(sub) -> None:
     h.add_argument("--villages", help="村级数据表: 农村户籍人口、贫困村 (CSV 时缺省为 文件名.村级数据.csv)")
     h.add_argument("--sheet", help="户信息所在工作表 (缺省按映射文件中的名称查找, 否则第一个工作表)")
     h.add_argument("--strict", action="store_true", help="任何一行有错误就全部不导入")
+    h.add_argument("--as-of", type=_date, help="登记表本身的日期 (数据截至), 如 2020-12-31; 缺省取 数据截至/填报日期 列"
+                                              "或表头表尾写明的日期, 都没有时大屏显示导入时间")
     h.add_argument("--report", help="报告 CSV 路径 (缺省: 输入文件旁的 文件名含扩展名.导入报告.csv, "
                                     "如 登记表.xlsx.导入报告.csv; 导入无问题时删除该处旧报告)")
     h.add_argument("--db")

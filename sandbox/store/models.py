@@ -76,7 +76,7 @@ class Household(Base):
     attribute: Mapped[str] = mapped_column(String(16))
     identified_year: Mapped[int] = mapped_column(Integer)
     main_cause: Mapped[str] = mapped_column(String(2))
-    exit_batch: Mapped[str] = mapped_column(String(24))
+    exit_batch: Mapped[str | None] = mapped_column(String(24))  # None: the register has no 脱贫路径
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
 
@@ -97,12 +97,12 @@ class HouseholdYear(Base):
     production_cost: Mapped[float] = mapped_column(Float, default=0)
     net_income: Mapped[float] = mapped_column(Float, default=0)
     per_capita_net_income: Mapped[float] = mapped_column(Float, default=0)
-    food_clothing_ok: Mapped[bool] = mapped_column(Boolean, default=True)
-    school_age_children: Mapped[bool] = mapped_column(Boolean, default=False)
+    food_clothing_ok: Mapped[bool | None] = mapped_column(Boolean, default=True)  # None: not in the register
+    school_age_children: Mapped[bool | None] = mapped_column(Boolean, default=False)
     dropout: Mapped[bool] = mapped_column(Boolean, default=False)
     all_insured: Mapped[bool] = mapped_column(Boolean, default=True)
     housing_grade: Mapped[str] = mapped_column(String(1))
-    relocated: Mapped[bool] = mapped_column(Boolean, default=False)
+    relocated: Mapped[bool | None] = mapped_column(Boolean, default=False)
     water_safe: Mapped[bool] = mapped_column(Boolean, default=True)
     survey_satisfied: Mapped[bool | None] = mapped_column(Boolean)  # None: not surveyed
 

@@ -66,10 +66,36 @@ def breakdowns(session: Session, code: RegionCode, year: int) -> dict[str, dict[
         select(B.dimension, B.category, func.sum(B.households), func.sum(B.population))
         .where(B.year == year, B.region_code == code.value).group_by(B.dimension, B.category)
     ).all()
-    out: dict[str, dict[str, dict[str, int]]] = {}
+    out: dict[str, dict[str, dict[str, int]] | None] = {}
     for dim, cat, hh, pop in rows:
         out.setdefault(dim, {})[cat] = {"households": int(hh or 0), "population": int(pop or 0)}
+    # What the registers did not carry is unknown (null), not a count of zero: 五个一批 when no poor
+    # household has a 脱贫路径, a gap when no registered household says (see rollup._refresh_breakdowns).
+    batches = out.get("exit_batch")
+    if batches is not None and set(batches) == {"unknown"}:
+        out["exit_batch"] = None
+    unknown_gaps = out.pop("gap_unknown", {})
+    registered = sum(c["households"] for c in (out.get("status") or {}).values()
+                     if c is not None) - ((out.get("status") or {}).get("closed") or {}).get("households", 0)
+    for gap, cell in unknown_gaps.items():
+        if registered and cell["households"] >= registered:
+            out.setdefault("gap", {})[gap] = None
     return out
+
+
+BREAKDOWN_NOTES = {"exit_batch": "登记表中没有脱贫路径 (五个一批), 无数据",
+                   "gap.food_clothing": "登记表中没有吃穿不愁, 无数据"}
+
+
+def breakdown_notes(breakdowns: dict) -> dict[str, str]:
+    """Why a breakdown (or a gap) is null: what the registers did not carry."""
+    notes = {}
+    if "exit_batch" in breakdowns and breakdowns["exit_batch"] is None:
+        notes["exit_batch"] = BREAKDOWN_NOTES["exit_batch"]
+    for gap, cell in (breakdowns.get("gap") or {}).items():
+        if cell is None and f"gap.{gap}" in BREAKDOWN_NOTES:
+            notes[f"gap.{gap}"] = BREAKDOWN_NOTES[f"gap.{gap}"]
+    return notes
 
 
 def years(session: Session) -> list[int]:

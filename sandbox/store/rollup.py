@@ -165,6 +165,8 @@ _KNOWN_ONLY_WITH = (
     ("fund_allocations", ("fund_allocated", "fund_arrived", "fund_paid")),
     ("projects", ("projects_planned", "projects_started")),
     ("region_year_facts WHERE survey_answers > 0", ("survey_answers", "survey_satisfied")),
+    # registers without 有义务教育阶段子女: which households have school-age children is unknown
+    ("household_years WHERE school_age_children IS NOT NULL", ("school_age_households", "education_ok_households")),
 )
 
 
@@ -196,15 +198,15 @@ def _refresh_breakdowns(conn: Connection, like: str) -> None:
     base = ("FROM household_years hy JOIN households h ON h.id = hy.household_id "
             "WHERE h.village_code LIKE :like AND ")
     groups = [
-        ("'exit_batch'", "h.exit_batch", _POOR),
+        ("'exit_batch'", "COALESCE(h.exit_batch, 'unknown')", _POOR),  # unknown: the register had no 脱贫路径
         ("'cause'", "h.main_cause", _POOR),
         ("'attribute'", "h.attribute", _POOR),
         ("'status'", "hy.status", _REG),
     ]
     gaps = [
-        ("housing", "NOT (hy.housing_grade IN ('A', 'B') OR hy.relocated)"),
+        ("housing", "NOT (hy.housing_grade IN ('A', 'B') OR COALESCE(hy.relocated, 0 = 1))"),
         ("water", "NOT hy.water_safe"),
-        ("education", "hy.school_age_children AND hy.dropout"),
+        ("education", "COALESCE(hy.school_age_children, hy.dropout) AND hy.dropout"),
         ("medical", "NOT hy.all_insured"),
         ("food_clothing", "NOT hy.food_clothing_ok"),
     ]
@@ -216,6 +218,10 @@ def _refresh_breakdowns(conn: Connection, like: str) -> None:
         f"SELECT h.village_code, hy.year, 'gap', '{name}', COUNT(*), SUM(hy.members) {base}{_REG} AND {cond} "
         "GROUP BY h.village_code, hy.year"
         for name, cond in gaps
+    ] + [
+        # A register without 吃穿不愁: the gap is unknown, not nobody (queries.breakdowns says null).
+        f"SELECT h.village_code, hy.year, 'gap_unknown', 'food_clothing', COUNT(*), SUM(hy.members) {base}{_REG} "
+        "AND hy.food_clothing_ok IS NULL GROUP BY h.village_code, hy.year"
     ]
     insert = "INSERT INTO region_year_breakdowns (region_code, year, dimension, category, households, population) "
     for sql in selects:

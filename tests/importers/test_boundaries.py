@@ -162,7 +162,8 @@ def test_slivers_narrower_than_the_tolerance_pass(empty_engine, tmp_path):
 
 
 @pytest.mark.parametrize("code,kwargs,reason", [
-    ("99010110020", {}, "不是 12 位区划代码"),
+    ("99010110020", {}, "区划代码有 11 位, 应为 12 位 (乡镇可为 9 位, 县可为 6 位)"),
+    ("9901011002011", {}, "区划代码有 13 位, 应为 12 位"),
     ("990101100203", {"level": "town"}, "与 --level town 不符"),
     ("990101109201", {}, "上级乡镇 990101109000 不在数据库中"),
     ("990100000000", {}, "只能导入县、乡镇、村三级"),
@@ -176,6 +177,18 @@ def test_bad_codes(empty_engine, tmp_path, code, kwargs, reason):
         import_boundaries(empty_engine, write_geojson(tmp_path / "codes.geojson", feats), **kwargs)
     assert reason in str(err.value)
     assert fingerprint(empty_engine) == before
+
+
+def test_nine_digit_town_codes_are_the_twelve_digit_code_with_a_warning(empty_engine, tmp_path):
+    feats = county_features()
+    for f in feats:
+        if f["properties"]["code"] in TOWNS:
+            f["properties"]["code"] = f["properties"]["code"][:9]
+    result = import_boundaries(empty_engine, write_geojson(tmp_path / "nine.geojson", feats))
+    assert result.new == 7 and set(TOWNS) <= set(regions(empty_engine))
+    warned = [r for r in report(result.report_path) if r["级别"] == "警告"]
+    assert {r["值"] for r in warned} == {c[:9] for c in TOWNS}
+    assert all("9 位乡镇代码, 已按 12 位" in r["原因"] for r in warned)
 
 
 def test_duplicate_codes_and_missing_fields(empty_engine, tmp_path):

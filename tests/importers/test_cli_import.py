@@ -38,18 +38,19 @@ def test_rejected_rows_exit_1_and_file_errors_exit_2_on_one_line(tmp_path, capsy
     main(["import", "boundaries", str(write_geojson(tmp_path / "c.geojson", county_features())), "--db", db,
           "--quiet"])
     rows, pops = distinct_register()
-    rows[0][H["members"]] = "四口"
+    rows[0][H["members"]] = "约四口"
     reg = write_register(tmp_path / "reg.xlsx", rows, villages=pops)
     capsys.readouterr()
     assert main(["import", "households", str(reg), "--db", db, "--quiet"]) == 1
     captured = capsys.readouterr()
     assert "户 新增 5" in captured.out
-    assert captured.err.strip() == f"警告: 1 行有错误, 未导入; 见报告 {tmp_path / 'reg.xlsx.导入报告.csv'}"
+    assert captured.err.strip() == f"警告: 未导入 1 户 (0 人); 见报告 {tmp_path / 'reg.xlsx.导入报告.csv'}"
+    assert "户信息: 导入 5 户 (20 人), 拒绝 1 户 (0 人)" in captured.out
 
     assert main(["import", "households", str(reg), "--db", db, "--quiet", "--strict"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("错误: 1 行有错误 (--strict: 全部不导入)")
-    assert "第 2 行 列 家庭人口数 值 '四口': 应为整数" in err
+    assert "第 2 行 列 家庭人口数 值 '约四口': 应为整数" in err
 
     (tmp_path / "fake.xlsx").write_text("not a workbook")
     assert main(["import", "households", str(tmp_path / "fake.xlsx"), "--db", db]) == 2
@@ -79,7 +80,7 @@ def test_a_head_id_twice_is_a_rejected_row_and_strict_refuses_the_file(tmp_path,
     assert main(["import", "households", str(reg), "--db", db, "--quiet"]) == 1
     captured = capsys.readouterr()
     assert "户 新增 5" in captured.out
-    assert captured.err.strip() == f"警告: 1 行有错误, 未导入; 见报告 {tmp_path / 'reg.csv.导入报告.csv'}"
+    assert captured.err.strip() == f"警告: 未导入 1 户 (4 人); 见报告 {tmp_path / 'reg.csv.导入报告.csv'}"
 
 
 def test_a_register_with_only_its_header_exits_2(tmp_path, capsys):

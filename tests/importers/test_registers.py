@@ -207,7 +207,7 @@ def test_excel_numbers_that_lost_digits_and_bad_codes(county_engine, tmp_path):
     result = import_households(county_engine, write_register(tmp_path / "reg.xlsx", rows, villages=pops))
     issues = {i["列/字段"]: i["原因"] for i in report_rows(result.report_path)}
     assert "被 Excel 存成了数字, 末几位已丢失" in issues["证件号码"]
-    assert "不在代码表中, 可用: 因病、因残" in issues["主要致贫原因"]
+    assert "不在代码表中; 最接近的: 因病" in issues["主要致贫原因"] and "可用: 因病、因残" in issues["主要致贫原因"]
     assert issues["工资性收入"] == "应为数字"
     assert "区划代码不在数据库中" in issues["行政区划代码"]
     assert result.rows_rejected == 4 and result.households.new == 2

@@ -37,7 +37,7 @@ def _household_out(h: Household, hy: HouseholdYear | None, caller: Caller) -> di
         "attribute": h.attribute, "attribute_zh": HouseholdAttribute(h.attribute).label_zh,
         "identified_year": h.identified_year,
         "main_cause": h.main_cause, "main_cause_zh": PovertyCause(h.main_cause).label_zh,
-        "exit_batch": h.exit_batch, "exit_batch_zh": ExitBatch(h.exit_batch).label_zh,
+        "exit_batch": h.exit_batch, "exit_batch_zh": ExitBatch(h.exit_batch).label_zh if h.exit_batch else None,
         "lon": lon, "lat": lat,
         "year": hy.year if hy else None,
         "status": hy.status if hy else None,

@@ -16,6 +16,7 @@ def dataset_info(session: Session) -> dict:
         "demo": demo,
         "data_label": "演示数据" if demo else None,
         "as_of": meta.get("data_as_of"),
+        "imported_at": meta.get("imported_at"),  # apart from as_of: when the register came in, not its date
         "build": f'{meta.get("built_at")}/{meta.get("facts_version")}',
         "root_region": (meta["county_code"] + "000000") if meta.get("county_code") else None,
     }

@@ -20,6 +20,7 @@ router = APIRouter(tags=["meta"])
 class HealthOut(BaseModel):
     status: str
     data_as_of: str | None
+    imported_at: str | None = None  # 导入于: when the latest register was imported (data_as_of is its own date)
     demo: bool | None = None
     root_region: str | None = None  # where a wall starts: the dataset's county
     detail: str | None = None
@@ -41,7 +42,7 @@ def health(session: SessionDep) -> dict:
         info = dataset_info(session)
     except SQLAlchemyError:
         return {"status": "degraded", "data_as_of": None, "detail": "数据库不可用"}
-    return {"status": "ok", "data_as_of": info["as_of"], "demo": info["demo"], "root_region": info["root_region"]}
+    return {"status": "ok", "data_as_of": info["as_of"], "imported_at": info["imported_at"], "demo": info["demo"], "root_region": info["root_region"]}
 
 
 @router.get("/indicators", response_model=list[IndicatorOut], summary="指标登记表")

@@ -36,6 +36,10 @@ def _indicators_and_notes(facts: dict) -> dict:
     return {"indicators": _indicators(facts), "indicator_notes": compute_notes(facts)}
 
 
+def _breakdowns_and_notes(breakdowns: dict) -> dict:
+    return {"breakdowns": breakdowns, "breakdown_notes": queries.breakdown_notes(breakdowns)}
+
+
 @router.get("/{code}", response_model=RegionOut, summary="一个地区的指标")
 def get_region(scope: PathRegionDep, request: Request, session: SessionDep, caller: Reader, year: YearQuery = None) -> dict:
     rc, region = scope.load(session)
@@ -53,7 +57,7 @@ def _region_body(session, rc, region, y: int, info: dict) -> dict:
         "years": queries.years(session),
         "children": [{"code": c.code, "name": c.name, "level": c.level} for c in children],
         **_indicators_and_notes(queries.summed_facts(session, rc, y)),
-        "breakdowns": queries.breakdowns(session, rc, y),
+        **_breakdowns_and_notes(queries.breakdowns(session, rc, y)),
         "is_poor_village": region.is_poor_village if region.level == "village" else None,
         "poor_village_exit_year": region.poor_village_exit_year,
         "synthetic_boundary": region.synthetic,

@@ -24,13 +24,18 @@ class RegionOut(BaseModel):
     indicator_notes: dict[str, str] = Field(
         default_factory=dict,
         description="没有数值的比率指标中, 因分母为零而无从计算者及其说明 (如 income_ok_rate: 无贫困户); 未列出的空值为无数据")
-    breakdowns: dict[str, dict[str, dict[str, int]]]
+    breakdowns: dict[str, dict[str, dict[str, int] | None] | None] = Field(
+        description="分组 (exit_batch 五个一批, cause, attribute, status, gap); null 为登记表没有该项 (无数据), 原因见 breakdown_notes")
+    breakdown_notes: dict[str, str] = Field(
+        default_factory=dict, description="为 null 的分组及其说明 (如 exit_batch: 登记表中没有脱贫路径 (五个一批), 无数据)")
     is_poor_village: bool | None = None
     poor_village_exit_year: int | None = None
     synthetic_boundary: bool
     demo: bool
     data_label: str | None
-    as_of: str | None
+    as_of: str | None = Field(description="数据截至: 登记表本身的日期 (数据截至/填报日期列或表尾, 或导入时的 --as-of); "
+                                          "没有时为导入时间")
+    imported_at: str | None = Field(None, description="导入于: 最近一次导入登记表的时间")
 
 
 class TrendPoint(BaseModel):

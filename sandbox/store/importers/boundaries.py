@@ -127,6 +127,9 @@ def _field(columns: list[str], given: str | None, candidates: tuple[str, ...], w
                        f"文件的字段有: {'、'.join(columns) or '(无)'}")
 
 
+_FULL_WIDTH = {0xFF10 + i: 0x30 + i for i in range(10)}
+
+
 def _code_text(value) -> str | None:
     if value is None:
         return None
@@ -139,6 +142,16 @@ def _code_text(value) -> str | None:
         return str(int(value))
     text = str(value).strip()
     return text or None
+
+
+def _twelve_digits(raw: str) -> tuple[str, str | None]:
+    """(code, None) for 6, 9 or 12 digits (full-width digits read as digits), else (raw, what was expected)."""
+    code = raw.translate(_FULL_WIDTH).strip()
+    if not (code.isascii() and code.isdigit()):
+        return raw, "不是区划代码: 应为数字 (村、乡镇 12 位, 县 6 或 12 位)"
+    if len(code) not in (6, 9, 12):
+        return raw, f"区划代码有 {len(code)} 位, 应为 12 位 (乡镇可为 9 位, 县可为 6 位)"
+    return code, None
 
 
 def _read_features(path: Path, layers: list[str] | None, level: str | None, code_field: str | None,
@@ -169,10 +182,17 @@ def _read_features(path: Path, layers: list[str] | None, level: str | None, code
             if raw is None:
                 error(cf, None, "区划代码为空")
                 continue
+            raw, problem = _twelve_digits(raw)
+            if problem:
+                error(cf, raw, problem)
+                continue
+            if len(raw) == 9:  # some boundary files give a town its 9 significant digits
+                raw += "000"
+                report.warning(path.name, label, number, cf, raw[:9], f"9 位乡镇代码, 已按 12 位 {raw} 导入")
             try:
                 rc = RegionCode.parse(raw)
             except InvalidRegionCode:
-                error(cf, raw, "不是 12 位区划代码 (县级也可以是 6 位)")
+                error(cf, raw, "不是 12 位区划代码 (县级也可以是 6 位, 乡镇 9 位)")
                 continue
             lvl = rc.level.value
             if lvl not in _LEVELS:

@@ -10,15 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from sandbox.domain.regions import RegionLevel
-from sandbox.store.importers.fields import CellError
+from sandbox.store.importers.fields import CellError, Corrected
 from sandbox.store.importers.mapping import TableLayout
 from sandbox.store.importers.report import ImportFailed, ImportReport
 from sandbox.store.importers.tables import Table
+from sandbox.store.importers.variants import suggest, town_aliases, village_aliases
 from sandbox.store.models import Region
 
 __all__ = ["Spec", "Converted", "convert_table", "RegionIndex"]
 
 _CODE12 = re.compile(r"^\d{12}$")
+_TOWN_TAIL = re.compile(r"(人民政府|政府|办事处)$")
 
 
 @dataclass(frozen=True)
@@ -91,17 +93,27 @@ def convert_table(table: Table, layout: TableLayout, specs: list[Spec], report: 
         keys = [(type(v), v) for v in raw] if keyed else raw
         results: dict = {}
         failed: dict = {}
+        corrected: dict = {}
         for key in set(keys):
             v = key[1] if keyed else key
             if v is None or (isinstance(v, str) and not v.strip()):
                 results[key] = None
                 continue
             try:
-                results[key] = spec.convert(v)
+                got = spec.convert(v)
             except CellError as exc:
                 results[key] = None
                 failed[key] = str(exc)
+                continue
+            if isinstance(got, Corrected):
+                corrected[key] = got.taken_as
+                got = got.value
+            results[key] = got
         out = list(map(results.__getitem__, keys))
+        if corrected:  # imported as read, never silently: one warning per row, folded per value later
+            for i, k in enumerate(keys):
+                if k in corrected:
+                    report.warning(table.file, table.sheet, numbers[i], header, raw[i], f"已按 {corrected[k]} 导入")
         empty = {k for k, v in results.items() if v is None} if (failed or spec.cell_required) else ()
         if empty:
             for i in [i for i, k in enumerate(keys) if k in empty]:
@@ -144,13 +156,20 @@ class RegionIndex:
         self._counties: dict[str, list[str]] = {}
         self._towns: dict[tuple[str, str], list[str]] = {}
         self._villages: dict[tuple[str, str], list[str]] = {}
+        self._town_aliases: dict[tuple[str, str], list[str]] = {}  # (county, a short form) → town codes
+        self._town_codes: dict[str, list[str]] = {}
+        self._village_codes: dict[str, list[str]] = {}
         for r in rows:
             if r.level == "county":
                 self._counties.setdefault(_clean(r.name), []).append(r.code)
             elif r.level == "town":
                 self._towns.setdefault((r.parent_code, _clean(r.name)), []).append(r.code)
+                self._town_codes.setdefault(r.parent_code, []).append(r.code)
+                for alias in town_aliases(_clean(r.name)):
+                    self._town_aliases.setdefault((r.parent_code, alias), []).append(r.code)
             elif r.level == "village":
                 self._villages.setdefault((r.parent_code, _clean(r.name)), []).append(r.code)
+                self._village_codes.setdefault(r.parent_code, []).append(r.code)
         self.county_codes = [r.code for r in rows if r.level == "county"]
 
     def __len__(self) -> int:
@@ -183,11 +202,35 @@ class RegionIndex:
         for c in counties:
             for t in self._towns.get((c, _clean(town)), []):
                 found += self._villages.get((t, _clean(village)), [])
-        if not found:
-            return None, "village", f"在{county or '数据库中的县'}找不到 乡镇 {town!r} 下的村 {village!r}"
+        if len(found) == 1:
+            return found[0], None, None
         if len(found) > 1:
             return None, "village", f"乡镇 {town!r} 村 {village!r} 对应多个村 ({'、'.join(found)}), 请填写行政区划代码"
-        return found[0], None, None
+        return self._by_variant(counties, county, _clean(town), _clean(village))
+
+    def _by_variant(self, counties: list[str], county: str | None, town: str, village: str
+                    ) -> tuple[str | None, str | None, str | None]:
+        """A town or village written another way (卡蒲乡 for 卡蒲毛南族乡, 北村村委会 for 北村): imported, with
+        a warning naming what it was taken as; a name that matches nothing is told the nearest names."""
+        towns = [t for c in counties for t in self._town_aliases.get((c, town), [])]
+        towns += [t for c in counties for t in self._town_aliases.get((c, _TOWN_TAIL.sub("", town)), [])]
+        towns = list(dict.fromkeys(towns))
+        if not towns:
+            names = [self.by_code[t].name for c in counties for t in self._town_codes.get(c, [])]
+            return None, "town", f"在{county or '数据库中的县'}找不到乡镇 {town!r}{suggest(town, names)}"
+        found = list(dict.fromkeys(v for t in towns for alias in village_aliases(village)
+                                   for v in self._villages.get((t, alias), [])))
+        if len(found) != 1:
+            names = [self.by_code[v].name for t in towns for v in self._village_codes.get(t, [])]
+            where = "、".join(self.by_code[t].name for t in towns)
+            if found:
+                return None, "village", f"乡镇 {where} 村 {village!r} 对应多个村 ({'、'.join(found)}), 请填写行政区划代码"
+            return None, "village", f"乡镇 {where} 下没有村 {village!r}{suggest(village, names)}"
+        v = self.by_code[found[0]]
+        t = self.by_code[v.parent_code]
+        taken = [f"乡镇 {t.name}"] if _clean(t.name) != town else []
+        taken += [f"村 {v.name}"] if _clean(v.name) != village else []
+        return found[0], None, f"按 {' '.join(taken)} 导入 ({v.code})"
 
     def label_point(self, code: str) -> tuple[float, float] | None:
         """Where a household with no coordinates is drawn: its village's label point, else an ancestor's."""

@@ -130,7 +130,7 @@ def export_households(engine: Engine, path: Path | str, *, years: Sequence[int] 
             satisfied = None if r.survey_satisfied is None else ("满意" if r.survey_satisfied else "不满意")
             yield [r.household_number, meta.get("province"), meta.get("prefecture"), *where, r.village_code,
                    r.head_name, r.id_number, r.phone, r.bank_account, _ATTR[r.attribute], r.identified_year,
-                   _CAUSE[r.main_cause], _BATCH[r.exit_batch], r.year, _STATUS[r.status],
+                   _CAUSE[r.main_cause], _BATCH.get(r.exit_batch), r.year, _STATUS[r.status],
                    last_exit, r.members, r.income_wage, r.income_business,
                    r.income_transfer, r.income_property, r.production_cost, r.net_income,
                    r.per_capita_net_income, _yes(r.food_clothing_ok), r.housing_grade, _yes(r.relocated),

@@ -30,13 +30,15 @@ from sandbox.store import models as m
 from sandbox.store.bulk import bulk_insert
 from sandbox.store.importers.convert import Converted, RegionIndex, Spec, convert_table
 from sandbox.store.importers.fields import (
-    CellError, as_bool, as_code, as_id_number, as_int, as_number, as_phone, as_text, as_year,
+    CellError, Corrected, as_bool, as_code, as_date, as_digits, as_id_number, as_int, as_number, as_phone, as_text, as_year,
+    optional,
 )
 from sandbox.store.importers.mapping import Mapping, TableLayout, load_mapping
 from sandbox.store.importers.report import (
-    ImportFailed, ImportReport, remove_stale_report, see_report, write_report_quietly,
+    ERROR, ImportFailed, ImportReport, remove_stale_report, see_report, write_report_quietly,
 )
-from sandbox.store.importers.tables import EXCEL_SUFFIXES, Table, normalise_value, read_table
+from sandbox.store.importers.tables import SKIP_KINDS, EXCEL_SUFFIXES, Table, normalise_value, read_table
+from sandbox.store.importers.variants import suggest, unique_variant
 from sandbox.store.importers.upsert import bulk_update, delete_where_in, reset_sequence
 from sandbox.store.rollup import refresh_facts, refresh_totals
 
@@ -52,8 +54,9 @@ _YEAR_COLS = ("status", "exited_this_year", "members", "income_wage", "income_bu
               "survey_satisfied")
 _MEMBER_COLS = ("name", "id_number", "relation", "sex", "ethnicity", "education", "health", "labour_capacity",
                 "migrant_work")
-# What a new year row gets for a column the file does not have.
-_YEAR_DEFAULTS = {"food_clothing_ok": True, "relocated": False, "survey_satisfied": None}
+# What a new year row gets for a column the file does not have: unknown (NULL), never a guess that
+# the wall would show as a fact (every household 不愁吃穿, nobody relocated, no school-age child).
+_YEAR_DEFAULTS = {"food_clothing_ok": None, "relocated": None, "survey_satisfied": None, "school_age_children": None}
 _INCOMES = ("income_wage", "income_business", "income_transfer", "income_property", "production_cost")
 
 
@@ -79,6 +82,14 @@ class RegisterImport:
     years: Counts = field(default_factory=Counts)
     members: Counts = field(default_factory=Counts)  # households whose member list is new / replaced / equal
     member_rows: int = 0
+    member_rows_not_imported: int = 0  # members of rejected households: not errors of their own
+    households_imported: int = 0  # distinct households with a valid row (new, updated or equal)
+    households_rejected: int = 0
+    household_rows_rejected: int = 0
+    people_imported: int = 0
+    people_rejected: int = 0
+    rows_skipped: dict[str, int] = field(default_factory=dict)  # not records (合计, 制表人, header again)
+    as_of: dt.date | None = None  # the register's own date, shown as 数据截至
     populations: Counts = field(default_factory=Counts)
     poor_villages_updated: int = 0
     derived_village_exits: int = 0
@@ -97,6 +108,26 @@ class RegisterImport:
     def total_seconds(self) -> float:
         return sum(self.seconds.values())
 
+    def summary_zh(self) -> list[str]:
+        """What a clerk reads first: households and people in and out, rows skipped, warnings, the date."""
+        lines = []
+        if self.households_imported or self.households_rejected:
+            line = f"户信息: 导入 {self.households_imported:,} 户 ({self.people_imported:,} 人)"
+            if self.households_rejected:
+                line += f", 拒绝 {self.households_rejected:,} 户 ({self.people_rejected:,} 人)"
+            if self.member_rows_not_imported:
+                line += f"; 被拒户的家庭成员 {self.member_rows_not_imported:,} 行随之未导入 (不另算错误)"
+            lines.append(line)
+        if self.rows_skipped:
+            kinds = "、".join(f"{SKIP_KINDS[k]} {n}" for k, n in self.rows_skipped.items())
+            lines.append(f"跳过非数据行 {sum(self.rows_skipped.values())} 行 ({kinds})")
+        warnings = len(self.report.warnings)
+        if warnings:
+            lines.append(f"警告 {warnings} 条: 已导入, 但请核对 (如按近似写法识别的值、乡镇村名), 见报告")
+        if self.as_of:
+            lines.append(f"数据截至 {self.as_of.isoformat()}")
+        return lines
+
 
 # --- field specs -----------------------------------------------------------------------------------
 
@@ -111,10 +142,12 @@ def _text(max_len: int) -> Callable:
 
 
 def _region_code(v):
-    s = as_text(v)
+    s = as_digits(v).replace(" ", "")
     if len(s) == 12 and s.isascii() and s.isdigit():
         return s
-    raise CellError("不是 12 位区划代码")
+    if not (s.isascii() and s.isdigit()):
+        raise CellError("不是区划代码: 应为 12 位数字")
+    raise CellError(f"区划代码有 {len(s)} 位, 应为 12 位 (村级代码, 如 522726103201)")
 
 
 def _lookup(enum, layout: TableLayout, key: str, extra_codes: dict[str, str] | None = None) -> Callable:
@@ -130,7 +163,19 @@ def _lookup(enum, layout: TableLayout, key: str, extra_codes: dict[str, str] | N
                                f"(可用: {'、'.join(x.value for x in enum)})")
         table[spelling] = code
     labels = [x.label_zh for x in enum]
-    return lambda v: as_code(v, table, labels)
+    label_of = {x.value: x.label_zh for x in enum}
+    spellings = {k: v for k, v in table.items() if not k.isascii()}  # codes (01, A) are never abbreviated
+
+    def convert(v):
+        try:
+            return as_code(v, table, labels)
+        except CellError:
+            written = normalise_value(as_text(v))
+            code = unique_variant(written, spellings)
+            if code is None:
+                raise CellError(f"不在代码表中{suggest(written, labels)}; 可用: {'、'.join(labels)}") from None
+            return Corrected(code, label_of[code])
+    return convert
 
 
 def _boolean(mapping: Mapping, layout: TableLayout, key: str) -> Callable:
@@ -162,15 +207,15 @@ def _household_specs(mapping: Mapping) -> list[Spec]:
         Spec("village_code", _region_code),
         Spec("head_name", _text(32), True, True),
         Spec("id_number", as_id_number, True, True),
-        Spec("phone", as_phone),
-        Spec("bank_account", _text(32)),
+        Spec("phone", optional(as_phone)),
+        Spec("bank_account", optional(_text(32))),
         Spec("attribute", _lookup(HouseholdAttribute, lay, "attribute"), True, True),
         Spec("identified_year", as_year, True, True),
         Spec("main_cause", _lookup(PovertyCause, lay, "main_cause", causes), True, True),
-        Spec("exit_batch", _lookup(ExitBatch, lay, "exit_batch")),
+        Spec("exit_batch", optional(_lookup(ExitBatch, lay, "exit_batch"))),
         Spec("year", as_year, True, True),
         Spec("status", _lookup(HouseholdStatus, lay, "status"), True, True),
-        Spec("exit_year", as_year),
+        Spec("exit_year", optional(as_year)),
         Spec("members", lambda v: as_int(v, 1, 99), True, True),
         *(Spec(k, _money, True, money=True) for k in _INCOMES),
         Spec("net_income", _money, money=True), Spec("per_capita_net_income", _money, money=True),
@@ -182,7 +227,8 @@ def _household_specs(mapping: Mapping) -> list[Spec]:
         Spec("dropout", _boolean(mapping, lay, "dropout"), True, True),
         Spec("all_insured", _boolean(mapping, lay, "all_insured"), True, True),
         Spec("survey_satisfied", _boolean(mapping, lay, "survey_satisfied")),
-        Spec("lon", _range(70.0, 140.0)), Spec("lat", _range(0.0, 60.0)),
+        Spec("lon", optional(_range(70.0, 140.0))), Spec("lat", optional(_range(0.0, 60.0))),
+        Spec("as_of", optional(as_date)),
     ]
 
 
@@ -233,6 +279,14 @@ class _Plan:
     poor_flags: dict[str, tuple[object, object]] = field(default_factory=dict)  # code → (is_poor, exit_year)
     years_used: set[int] = field(default_factory=set)
     exit_years_given: bool = False
+    # Households the file gives only in rejected rows: 户编号 → the first such row (as Excel numbers it),
+    # and their people (家庭人口数 where readable): their member rows follow them, as notes, not errors.
+    rejected: dict[str, int] = field(default_factory=dict)
+    rejected_unnumbered: int = 0  # rejected rows whose 户编号 itself was unreadable
+    followers: int = 0  # member rows not imported because their household was rejected
+    people: int = 0  # in the households imported (家庭人口数 of each one's latest row)
+    rejected_people: int = 0
+    as_of: dt.date | None = None  # the latest 数据截至 / 填报日期 the rows carry
 
 
 def _fail_if_not_importable(conn: Connection) -> None:
@@ -378,13 +432,16 @@ def _check_households(conv: Converted, regions: RegionIndex, mapping: Mapping, l
             placed = place_memo[pkey] = regions.village(*pkey)
         vcode, column, reason = placed
         if vcode is None:
-            key_col = {"code": "village_code", "county": "county", "village": "village"}[column]
+            key_col = {"code": "village_code", "county": "county", "town": "town", "village": "village"}[column]
             if key_col == "village_code" and "village_code" not in conv.present:
                 key_col = "village"
-            err(i, key_col, {"village_code": code, "county": county, "village": village}[key_col][i], reason)
+            err(i, key_col, {"village_code": code, "county": county, "town": town, "village": village}[key_col][i],
+                reason)
             continue
-        if reason:  # a name that disagrees with the code: imported, by the code
-            report.warning(t.file, t.sheet, conv.row_number(i), hdr.get("village"), village[i], reason)
+        if reason:  # a name that disagrees with the code, or written another way: imported, and said so
+            by_name = not code[i]
+            report.warning(t.file, t.sheet, conv.row_number(i), "乡镇/村" if by_name else hdr.get("village"),
+                           f"{town[i]} {village[i]}" if by_name else village[i], reason)
         code[i] = vcode
     c["village_code"] = code
     latest = _check_head_ids(conv, heads, err)
@@ -432,17 +489,35 @@ def _check_households(conv: Converted, regions: RegionIndex, mapping: Mapping, l
             "status": status[i],
             "exited_this_year": status[i] == "exited" and exit_year[i] == y,
             "members": members[i], **incomes, "net_income": net, "per_capita_net_income": per_capita,
-            "food_clothing_ok": opt("food_clothing_ok", i, True),
-            "school_age_children": opt("school_age_children", i, bool(c["dropout"][i])),
+            "food_clothing_ok": opt("food_clothing_ok", i),
+            "school_age_children": opt("school_age_children", i),
             "dropout": c["dropout"][i], "all_insured": c["all_insured"][i],
-            "housing_grade": c["housing_grade"][i], "relocated": opt("relocated", i, False),
+            "housing_grade": c["housing_grade"][i], "relocated": opt("relocated", i),
             "water_safe": c["water_safe"][i],
             "survey_satisfied": c["survey_satisfied"][i] if "survey_satisfied" in present else _KEEP,
         }
-        if rec["dropout"] and rec["school_age_children"] is False:
+        if rec["dropout"] and rec["school_age_children"] in (False, None):
             rec["school_age_children"] = True  # a dropout means a school-age child
         plan.years.append((number[i], y, rec))
         plan.years_used.add(y)
+    _count_households(conv, latest, plan)
+
+
+def _count_households(conv: Converted, latest: dict[str, int], plan: _Plan) -> None:
+    """Households and people imported and rejected: a household is rejected when none of its rows is valid."""
+    c, bad = conv.columns, conv.bad
+    number, members = c["household_number"], c["members"]
+    plan.people += sum(members[i] for i in latest.values())
+    for i in sorted(bad):
+        num = number[i]
+        if num is None:
+            plan.rejected_unnumbered += 1
+        elif num not in latest and num not in plan.rejected:
+            plan.rejected[num] = conv.row_number(i)
+            plan.rejected_people += members[i] or 0
+    if "as_of" in conv.present:
+        dates = [d for i, d in enumerate(c["as_of"]) if d is not None and i not in bad]
+        plan.as_of = max(dates, default=None)
 
 
 def _check_members(conv: Converted, known: set[str], report: ImportReport, plan: _Plan) -> None:
@@ -465,6 +540,18 @@ def _check_members(conv: Converted, known: set[str], report: ImportReport, plan:
     seen: dict[str, tuple[str, int]] = {}  # ID → (户编号, row)
     disputed: dict[str, int] = {}  # ID of a rejected person → the row rejected first
     head_of = plan.head_of
+    # A rejected household is reported once, in 户信息: its member rows follow it as notes, their own
+    # errors (the head's bad ID again) included, so that one bad household is one line to fix.
+    follow = {conv.row_number(i): i for i in range(n) if number[i] in plan.rejected}
+    if follow:
+        report.issues = [x for x in report.issues if not (x.level == ERROR and x.file == t.file
+                                                          and x.sheet == t.sheet and x.row in follow)]
+    for i in follow.values():
+        num = number[i]
+        report.note(t.file, t.sheet, conv.row_number(i), hdr["household_number"], num,
+                    f"未导入: 所属户的户信息第 {plan.rejected[num]} 行被拒绝 (改正该户后重新导入)")
+        bad.add(i)
+    plan.followers = len(follow)
     for i in range(n):
         if i in bad:
             continue
@@ -534,11 +621,14 @@ def _check_villages(conv: Converted, regions: RegionIndex, lines: set[int], mapp
             continue
         vcode, column, reason = regions.village(code[i], county[i], town[i], village[i])
         if vcode is None:
-            key = "village_code" if column == "code" and "village_code" in conv.present else "village"
+            key = "village_code" if column == "code" and "village_code" in conv.present else \
+                "town" if column == "town" else "village"
             report.error(t.file, t.sheet, conv.row_number(i), hdr.get(key) or lay.header(key),
-                         (code if key == "village_code" else village)[i], reason)
+                         {"village_code": code, "town": town, "village": village}[key][i], reason)
             bad.add(i)
             continue
+        if reason and not code[i]:
+            report.warning(t.file, t.sheet, conv.row_number(i), "乡镇/村", f"{town[i]} {village[i]}", reason)
         if (vcode, year[i]) in seen:
             report.error(t.file, t.sheet, conv.row_number(i), hdr["year"], year[i],
                          f"村 {vcode} 的 {year[i]} 年度在第 {seen[(vcode, year[i])]} 行已出现过")
@@ -585,8 +675,8 @@ def _write(conn: Connection, plan: _Plan, regions: RegionIndex, mapping: Mapping
                     full["phone"] = None
                 if full["bank_account"] is _KEEP:
                     full["bank_account"] = None
-                if full["exit_batch"] is _KEEP:
-                    full["exit_batch"] = mapping.households.defaults.get("exit_batch", ExitBatch.production.value)
+                if full["exit_batch"] is _KEEP:  # 无数据 unless the mapping file names a default on purpose
+                    full["exit_batch"] = mapping.households.defaults.get("exit_batch")
                 if full["lon"] is _KEEP:
                     point = regions.label_point(full["village_code"]) or (0.0, 0.0)
                     full["lon"], full["lat"] = round(point[0], 6), round(point[1], 6)
@@ -628,8 +718,6 @@ def _write(conn: Connection, plan: _Plan, regions: RegionIndex, mapping: Mapping
             old = existing_years.get((hid, y))
             if old is None:
                 full = {k: (_YEAR_DEFAULTS.get(k) if v is _KEEP else v) for k, v in rec.items()}
-                if rec["school_age_children"] is _KEEP:
-                    full["school_age_children"] = bool(rec["dropout"])
                 new_rows.append((hid, y) + tuple(full[k] for k in _YEAR_COLS))
                 affected_villages.add(village_of[num])
                 continue
@@ -719,7 +807,7 @@ def _write(conn: Connection, plan: _Plan, regions: RegionIndex, mapping: Mapping
 
 
 def _rollup(conn: Connection, plan: _Plan, affected_villages: set[str], regions: RegionIndex, mapping: Mapping,
-            result: RegisterImport, source: str) -> None:
+            result: RegisterImport, source: str, as_of: dt.date | None) -> None:
     """Recompute the indicators of the counties touched, in the import's transaction."""
     counties = sorted({c[:6] for c in affected_villages}) or [""]
     for county in counties:
@@ -727,7 +815,7 @@ def _rollup(conn: Connection, plan: _Plan, affected_villages: set[str], regions:
     explicit = set(plan.poor_flags) if plan.exit_years_given else set()
     result.derived_village_exits = _derive_poor_village_exits(conn, mapping.village_exit_incidence, explicit)
     refresh_totals(conn)
-    _stamp_meta(conn, source, regions)
+    _stamp_meta(conn, source, regions, as_of)
 
 
 def _derive_poor_village_exits(conn: Connection, threshold_pct: float, explicit: set[str]) -> int:
@@ -747,10 +835,13 @@ def _derive_poor_village_exits(conn: Connection, threshold_pct: float, explicit:
     return len(found)
 
 
-def _stamp_meta(conn: Connection, source: str, regions: RegionIndex) -> None:
+def _stamp_meta(conn: Connection, source: str, regions: RegionIndex, as_of: dt.date | None) -> None:
+    """data_as_of is the register's own date (数据截至) when it has one, imported_at the import's time:
+    a register of 2020-12-31 imported in March is not "as of March"."""
     meta = dict(conn.execute(select(m.Meta.key, m.Meta.value)).all())
     now = dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
-    values = {"demo": "false", "data_as_of": now, "built_at": now, "households_source": source}
+    values = {"demo": "false", "data_as_of": as_of.isoformat() if as_of else now, "imported_at": now,
+              "built_at": now, "households_source": source}
     if not meta.get("county_code"):
         counties = Counter(c[:6] for c in conn.execute(select(m.Household.village_code)).scalars())
         if counties:
@@ -826,6 +917,17 @@ def _read_tables(path: Path, mapping: Mapping, members_path, villages_path, shee
     return tables
 
 
+def _note_skipped(tables: dict[str, Table | None], report: ImportReport, result: RegisterImport) -> None:
+    """Rows that are not records (合计, 制表人 …, the header again): one note each, a count in the summary."""
+    for table in tables.values():
+        if table is None:
+            continue
+        for kind, rows in table.skipped.items():
+            result.rows_skipped[kind] = result.rows_skipped.get(kind, 0) + len(rows)
+            for row in rows:
+                report.note(table.file, table.sheet, row, None, None, f"跳过: {SKIP_KINDS[kind]}, 不是数据行")
+
+
 def _with_rows(table: Table) -> Table:
     """The register's main table, refused when it has a header and nothing under it: that is almost
     always the wrong file (a template, a blank export), and "0 行与数据库一致" would hide it."""
@@ -847,9 +949,13 @@ def _companion(path: Path, given: Path | None, suffix: str) -> Path | None:
 def import_households(engine: Engine, path: Path | str, *, mapping: Mapping | Path | str | None = None,
                       members_path: Path | str | None = None, villages_path: Path | str | None = None,
                       sheet: str | None = None, strict: bool = False, report_path: Path | str | None = None,
-                      progress: bool = False, households: bool = True) -> RegisterImport:
+                      progress: bool = False, households: bool = True,
+                      as_of: dt.date | None = None) -> RegisterImport:
     """Import a register; raises ImportFailed (nothing written) on a file-level problem, or on any
-    row error with `strict`. Otherwise valid rows are imported and the rest reported."""
+    row error with `strict`. Otherwise valid rows are imported and the rest reported.
+
+    `as_of`: the register's own date (数据截至); without it, the latest date of a 数据截至/填报日期
+    column, else the date its title or footer states, else none (the wall then shows the import time)."""
     path = Path(path)
     mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     result = RegisterImport(file=path.name)
@@ -864,6 +970,7 @@ def import_households(engine: Engine, path: Path | str, *, mapping: Mapping | Pa
             heads = _Heads(conn) if households else None
         tables = _read_tables(path, mapping, members_path, villages_path, sheet, households, steps)
         result.seconds["read"] = time.perf_counter() - t0
+        _note_skipped(tables, report, result)
 
         t0 = time.perf_counter()
         steps.phase("检查", total=sum(len(t.rows) for t in tables.values() if t is not None))
@@ -875,6 +982,7 @@ def import_households(engine: Engine, path: Path | str, *, mapping: Mapping | Pa
             steps.advance(len(conv) - len(conv) // 2)
             result.rows_read += len(conv)
             result.rows_rejected += len(conv.bad)
+            result.household_rows_rejected = len(conv.bad)
         if tables.get("villages") is not None:
             conv = convert_table(tables["villages"], mapping.villages, _village_specs(mapping), report, _PLACE)
             _check_villages(conv, regions, lines, mapping, report, plan)
@@ -886,8 +994,15 @@ def import_households(engine: Engine, path: Path | str, *, mapping: Mapping | Pa
             _check_members(conv, set(plan.households) | set(heads.numbers), report, plan)
             steps.advance(len(conv))
             result.rows_read += len(conv)
-            result.rows_rejected += len(conv.bad)
+            result.rows_rejected += len(conv.bad) - plan.followers
+            result.member_rows_not_imported = plan.followers
         result.seconds["validate"] = time.perf_counter() - t0
+        result.households_imported = len(plan.households) + len(plan.older)
+        result.households_rejected = len(plan.rejected) + plan.rejected_unnumbered
+        result.people_imported, result.people_rejected = plan.people, plan.rejected_people
+        stated = [t.stated_date for t in tables.values() if t is not None and t.stated_date]
+        result.as_of = as_of or plan.as_of or max(stated, default=None)
+        report.fold_warnings()
         if report.errors and strict:
             raise ImportFailed(f"{report.error_rows()} 行有错误 (--strict: 全部不导入); 第一处: {report.summary()}",
                                report)
@@ -900,7 +1015,7 @@ def import_households(engine: Engine, path: Path | str, *, mapping: Mapping | Pa
             if result.changed:
                 steps.phase("重算指标")
                 t0 = time.perf_counter()
-                _rollup(conn, plan, affected, regions, mapping, result, path.name)
+                _rollup(conn, plan, affected, regions, mapping, result, path.name, result.as_of)
                 result.seconds["rollup"] = time.perf_counter() - t0
     except ImportFailed as exc:
         if exc.report is None:

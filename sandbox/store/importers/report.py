@@ -105,6 +105,27 @@ class ImportReport:
     def warnings(self) -> list[Issue]:
         return [i for i in self.issues if i.level == WARNING]
 
+    def fold_warnings(self, show: int = 8) -> None:
+        """One line per warning that repeats (the same column, value and reason on many rows: 缺劳力 in
+        300 rows): the first row, and the others named in the reason, so a clerk reads each once."""
+        groups: dict[tuple, list[Issue]] = {}
+        for i in self.issues:
+            if i.level == WARNING and i.row is not None:
+                groups.setdefault((i.file, i.sheet, i.column, repr(i.value), i.reason), []).append(i)
+        folded: dict[int, Issue | None] = {}
+        for same in groups.values():
+            if len(same) < 2:
+                continue
+            rows = [i.row for i in same]
+            more = "、".join(map(str, rows[1:show])) + (" …" if len(rows) > show else "")
+            first = same[0]
+            folded[id(first)] = Issue(first.level, first.file, first.sheet, first.row, first.column, first.value,
+                                      f"{first.reason} (共 {len(rows)} 行, 另见第 {more} 行)")
+            for i in same[1:]:
+                folded[id(i)] = None
+        if folded:
+            self.issues = [folded.get(id(i), i) for i in self.issues if folded.get(id(i), i) is not None]
+
     def error_rows(self) -> int:
         """Distinct (file, sheet, row) with an error: what "N 行有错误" counts."""
         return len({(i.file, i.sheet, i.row) for i in self.errors})

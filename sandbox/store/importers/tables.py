@@ -14,11 +14,13 @@ import itertools
 import operator
 import re
 import zipfile
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
 from sandbox.domain.filekind import describe_content
+from sandbox.store.importers.dates import find_stated_date
 from sandbox.store.importers.report import ImportFailed
 
 __all__ = ["Table", "read_table", "sheet_names", "normalise_header", "normalise_value", "describe_content", "EXCEL_SUFFIXES",
@@ -29,6 +31,11 @@ TABLE_SUFFIXES = EXCEL_SUFFIXES + (".csv", ".txt")
 _HEADER_SCAN_ROWS = 15
 _PROGRESS_ROWS = 10_000  # rows between two progress reports while a CSV is parsed
 _SPACE = re.compile(r"\s+")
+# Rows under the header that are not records: sums, the signatures and notes at the foot of a sheet.
+_TOTAL = re.compile(r"^(合计|总计|小计|累计|全县合计|本页合计)")
+_FOOTER = re.compile(r"^(制表人|制表|审核人|审核|填报人|填表人|填报日期|填表日期|填报单位|负责人|单位负责人|联系人|说明|备注|注)\s*[:：]")
+_FOOTER_WORDS = re.compile(r"^(制表人|审核人|填报人|填表人|填报日期|填表日期|说明)")
+SKIP_KINDS = {"total": "合计/小计行", "footer": "制表人/审核人/说明等表尾行", "header": "重复的表头行"}
 
 
 @dataclass
@@ -41,6 +48,9 @@ class Table:
     raw_headers: list[str]  # as written
     rows: list[list]
     row_numbers: list[int]
+    # Rows that are not records, skipped: kind (see SKIP_KINDS) → their row numbers.
+    skipped: dict[str, list[int]] = field(default_factory=dict)
+    stated_date: dt.date | None = None  # what a title or footer says the data is as of (数据截至, 填报日期)
 
     def column(self, index: int) -> list:
         try:
@@ -288,14 +298,43 @@ def _table(file: str, sheet: str | None, rows: list[list], known: set[str],
                                "无法确定每一列的含义; 请取消合并, 每列写一个列名")
     raw_headers = ["" if v is None else str(v) for v in head[best]]
     headers = [normalise_header(v) for v in raw_headers]
+    header_set = {h for h in headers if h in known}
     data, numbers = [], []
+    skipped: dict[str, list[int]] = {}
+    stated = None
+    for i in range(best):  # title rows: "数据截至 2020年12月31日"
+        stated = stated or find_stated_date(rows[i])
     for i in range(best + 1, len(rows)):
         row = rows[i]
         if all(v in (None, "") for v in row):
             continue
+        kind = _not_a_record(row, header_set)
+        if kind:
+            skipped.setdefault(kind, []).append(i + 1)
+            if kind == "footer":
+                stated = find_stated_date(row) or stated
+            continue
         data.append(row)
         numbers.append(i + 1)
-    return Table(file, sheet, headers, raw_headers, data, numbers)
+    return Table(file, sheet, headers, raw_headers, data, numbers, skipped, stated)
+
+
+def _not_a_record(row: list, header_set: set[str]) -> str | None:
+    """'total', 'footer' or 'header' for a row that is not a record, else None. Only the first few
+    filled cells are looked at: a record's 备注 column may well say 合计."""
+    filled = [v for v in row if v not in (None, "")]
+    if not filled:
+        return None
+    texts = [normalise_header(v) for v in filled[:3] if isinstance(v, str)]
+    if any(_TOTAL.match(t) for t in texts):
+        return "total"
+    first = texts[0] if texts and isinstance(filled[0], str) else ""
+    if _FOOTER.match(first) or (_FOOTER_WORDS.match(first) and len(filled) <= 4):
+        return "footer"
+    if header_set and len({normalise_header(v) for v in filled if isinstance(v, str)} & header_set) \
+            >= max(2, len(header_set) // 2):
+        return "header"
+    return None
 
 
 def _col_letter(index: int) -> str:

@@ -535,7 +535,7 @@ def _as_of_lines(region: Mapping[str, Any]) -> tuple[str, str]:
     """The strip's last column for a region: '百泉镇 · 2020年度' and its 数据截至 line."""
     code, year = str(region.get("code") or ""), region.get("year")
     name = region.get("name") or code
-    return (f"{name} · {year}年度" if year else str(name)), as_of_text(region.get("as_of"))
+    return (f"{name} · {year}年度" if year else str(name)), as_of_text(region.get("as_of"), region.get("imported_at"))
 
 
 def _remembered(region: Mapping[str, Any]) -> dict:

@@ -34,18 +34,30 @@ def _num(value: Any) -> float | None:
     return float(value) if is_number(value) else None
 
 
-def as_of_text(iso: str | None) -> str:
-    """'2020-12-31T00:00:00+08:00' → '数据截至 2020年12月31日' (the time only when it is not midnight)."""
+def as_of_text(iso: str | None, imported_at: str | None = None) -> str:
+    """'2020-12-31T00:00:00+08:00' → '数据截至 2020年12月31日' (the time only when it is not midnight).
+
+    With `imported_at` (real registers): '数据截至 2020年12月31日 · 导入于 2021年03月05日'; a register
+    that stated no date of its own has only its import time, which is said as such (导入于 …)."""
+    if imported_at and iso == imported_at:
+        return f"导入于 {_date_text(imported_at)}"
     if not iso:
         return "数据截至 未知"
+    text = f"数据截至 {_date_text(iso)}"
+    if imported_at:
+        text += f" · 导入于 {_date_text(imported_at, time=False)}"
+    return text
+
+
+def _date_text(iso: str, time: bool = True) -> str:
     try:
         dt = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
     except ValueError:
-        return f"数据截至 {iso}"
+        return str(iso)
     date = f"{dt.year}年{dt.month:02d}月{dt.day:02d}日"
-    if (dt.hour, dt.minute) != (0, 0):
+    if time and (dt.hour, dt.minute) != (0, 0):
         date += f" {dt.hour:02d}:{dt.minute:02d}"
-    return f"数据截至 {date}"
+    return date
 
 
 def number_text(value: float | None, decimals: int) -> str:
@@ -214,6 +226,8 @@ def exit_batch_rows(region: Mapping[str, Any] | None) -> list[BarRow] | None:
     b = _breakdowns(region)
     if b is None:
         return None
+    if "exit_batch" in b and b["exit_batch"] is None:
+        return None  # the registers carry no 脱贫路径: 无数据, not five bars of 0
     dim = b.get("exit_batch") or {}
     return [BarRow(m.value, m.label_zh, *_pair(dim.get(m.value))) for m in ExitBatch]
 
@@ -312,7 +326,7 @@ def guarantee_rows(region: Mapping[str, Any] | None) -> list[GuaranteeRow]:
     gaps = (b or {}).get("gap") or {}
     rows = []
     for key, label, rate_key in GUARANTEES:
-        if b is None or not has_records:
+        if b is None or not has_records or (key in gaps and gaps[key] is None):  # null: not in the registers
             gap_hh = gap_pop = None
         else:
             gap_hh, gap_pop = _pair(gaps.get(key))

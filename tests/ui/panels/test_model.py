@@ -120,6 +120,20 @@ def test_as_of_text():
     assert as_of_text(None) == "数据截至 未知"
 
 
+def test_as_of_text_names_the_import_apart_from_the_registers_date():
+    assert as_of_text("2020-12-31", "2021-03-05T18:30:00+08:00") == "数据截至 2020年12月31日 · 导入于 2021年03月05日"
+    # a register that stated no date of its own: its import time, said as such, not as 数据截至
+    assert as_of_text("2021-03-05T18:30:00+08:00", "2021-03-05T18:30:00+08:00") == "导入于 2021年03月05日 18:30"
+
+
+def test_unknown_breakdowns_are_no_data_not_zero(region):
+    region = dict(region, breakdowns=dict(region["breakdowns"], exit_batch=None,
+                                          gap=dict(region["breakdowns"].get("gap") or {}, food_clothing=None)))
+    assert exit_batch_rows(region) is None  # the panel shows 无数据, not five bars of 0
+    food = {r.key: r for r in guarantee_rows(region)}["food_clothing"]
+    assert food.status == "nodata" and food.gap_text == "无数据" and food.rate_text == "无数据"
+
+
 def test_the_model_needs_no_qt():
     import subprocess
     import sys

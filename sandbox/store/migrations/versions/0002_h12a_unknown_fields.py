@@ -1,0 +1,31 @@
+"""What a register does not carry is unknown: 脱贫路径, 不愁吃穿, school-age children and relocation may be NULL
+
+Revision ID: h12a_unknown_fields
+Revises: 0001
+Create Date: 2026-12-06 09:55:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = 'h12a_unknown_fields'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # batch mode: SQLite cannot ALTER a column's NULL constraint, so the table is copied.
+    with op.batch_alter_table('households') as batch:
+        batch.alter_column('exit_batch', existing_type=sa.String(length=24), nullable=True)
+    with op.batch_alter_table('household_years') as batch:
+        for column in ('food_clothing_ok', 'school_age_children', 'relocated'):
+            batch.alter_column(column, existing_type=sa.Boolean(), nullable=True)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('household_years') as batch:
+        for column in ('food_clothing_ok', 'school_age_children', 'relocated'):
+            batch.alter_column(column, existing_type=sa.Boolean(), nullable=False)
+    with op.batch_alter_table('households') as batch:
+        batch.alter_column('exit_batch', existing_type=sa.String(length=24), nullable=False)
