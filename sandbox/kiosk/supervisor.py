@@ -17,10 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from sandbox.ratelog import RateLimitedLog
+
 __all__ = ["Policy", "Supervisor", "Heartbeat", "parse_beat", "summarize_error", "HEARTBEAT_ENV",
            "read_status", "OPERATOR_EXIT"]
 
 log = logging.getLogger(__name__)
+_quiet = RateLimitedLog(log, 600.0)
 
 HEARTBEAT_ENV = "SANDBOX_KIOSK_HEARTBEAT"
 OPERATOR_EXIT = 0  # the UI exits 0 only after the exit combo and the right PIN: the supervisor stops too
@@ -306,8 +309,8 @@ class Supervisor:
         try:
             tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
             os.replace(tmp, self.status_path)
-        except OSError as exc:
-            log.warning("kiosk status not written: %s", exc)
+        except OSError as exc:  # a full disk: said once per 10 minutes, the safe screen shows its default
+            _quiet.warning("status", "kiosk status not written: %s", exc)
 
     def _spawn(self, role: str, command: list[str]) -> _Child:
         env = dict(self.env)

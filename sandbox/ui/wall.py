@@ -970,6 +970,8 @@ class WallWindow(QMainWindow):
         code = str(result.region.get("code"))
         self._on_screen = (code, result, self.prefetcher.arrived_at(code, result))
         st.apply(result.region, result.region_map, result.series, result.ancestors)
+        if result.missing:  # offline and not cached: shown without it, and said so
+            self.canvas.show_note(f"{'、'.join(result.missing)}暂时无法获取，恢复连接后自动更新", 6000)
         self.kpis.update_region(result.region)
         self.panels.update_region(result.region)
         if came_from and result.region_map.feature(came_from) is not None:

@@ -152,6 +152,13 @@ class KioskProcess:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(5)
 
+    def restart(self) -> "KioskProcess":
+        """The machine rebooted: the same config, data and cache, a new supervisor."""
+        self.stop()
+        for f in self.snapshots.glob("*.json"):
+            f.unlink()
+        return self.start()
+
     def text(self) -> str:
         try:
             return self.log.read_text(encoding="utf-8", errors="replace")

@@ -198,3 +198,30 @@ def test_api_killed_then_hung_the_banner_comes_and_goes_and_a_hung_ui_is_replace
     wait_for(lambda: len(k.ui_pids()) == 2 and k.wall_with_data(k.ui_pids()[-1]), BOOT, "a new UI with data")
     figures["UI hung → data again"] = time.monotonic() - t
     print("\n" + "; ".join(f"{k_}: {v:.1f} s" for k_, v in figures.items()))
+
+
+def test_a_wall_restarted_while_the_api_is_down_shows_its_cache_though_one_entry_is_corrupt(kiosk, api, display_token):
+    from sandbox.client.cache import ResponseCache, token_scope
+
+    server = api()
+    k = kiosk(server.url)
+    wait_for(lambda: k.wall_with_data(), BOOT, "the wall with data")
+    figures = {}
+    ui = k.ui_pids()[-1]
+    os.kill(ui, signal.SIGKILL)
+    t = time.monotonic()
+    wait_for(lambda: k.ui_pids()[-1] != ui and k.wall_with_data(k.ui_pids()[-1]), BOOT, "a new UI with data")
+    figures["UI killed → data again"] = time.monotonic() - t
+
+    server.kill()  # a power cut: the wall comes back before the server
+    cache = ResponseCache(k.folder / "cache" / "display")
+    entry = cache._file(ResponseCache.key(token_scope(display_token), "/indicators"))
+    entry.write_bytes(entry.read_bytes()[:-20] + b"\0" * 20)
+    t = time.monotonic()
+    k.restart()
+    wall = wait_for(lambda: k.wall_with_data(), BOOT, "the cached wall after a restart with the API down")
+    figures["restart, API down → cached data"] = time.monotonic() - t
+    assert wall["region"] == COUNTY
+    wait_for(lambda: "离线" in k.facts("wall").get("banner", ""), 30, "the offline banner over the cached data")
+    assert "discarded corrupt cache entry" in k.text()
+    print("\n" + "; ".join(f"{k_}: {v:.1f} s" for k_, v in figures.items()))
