@@ -147,10 +147,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from sandbox.ui.wall import render_screenshot, run_wall
 
-    from sandbox.client.cache import ResponseCache, default_cache_dir
+    from sandbox.client.cache import default_cache_dir, open_cache
 
     # The wall keeps the last good answers on disk for outages; a screenshot renders fresh data only.
-    client = ApiClient(base, token, cache=None if args.screenshot else ResponseCache(default_cache_dir() / "wall"))
+    client = ApiClient(base, token, cache=None if args.screenshot else open_cache(default_cache_dir() / "wall"))
     region = args.region
     if region is None:
         try:
@@ -281,8 +281,11 @@ def run_kiosk(config_path: str | os.PathLike, *, supervised: bool = True, window
 
 
 def _kiosk_client(loaded, settings: Settings):
-    """(client, server or None, root region) for the config's API; raises SystemExit(2) with a message."""
-    from sandbox.client.api import ApiClient, ApiError
+    """(client, server or None, root region or None) for the config's API. The root region comes from
+    the config, else from /health; either live or cached. None: the API is down and the cache has
+    nothing to show (the UI then waits on its connecting screen). SystemExit(2) for a refusal or a
+    database without data."""
+    from sandbox.client.api import ApiClient, ApiError, ApiUnavailable
 
     cfg = loaded.config
     server = None
@@ -293,13 +296,16 @@ def _kiosk_client(loaded, settings: Settings):
         base = server.url
     else:
         base, token = cfg.api.url, loaded.token_file.read_text(encoding="utf-8").strip()
-    from sandbox.client.cache import ResponseCache, default_cache_dir
+    from sandbox.client.cache import default_cache_dir, open_cache
 
     # One cache directory per privacy mode: a leader wall's cached names never sit beside a delegation's.
     client = ApiClient(base, token, timeout=cfg.api.timeout_seconds,
-                       cache=ResponseCache(default_cache_dir() / cfg.privacy.mode))
+                       cache=open_cache(default_cache_dir() / cfg.privacy.mode))
     try:
-        region = client.health().get("root_region")
+        region = _probe_root(client, cfg.api.root_region)()
+    except ApiUnavailable as exc:  # and nothing cached for it: the connecting screen, not an exit
+        log.warning("central API unreachable at start (%s): waiting for it", exc.message)
+        return client, server, None
     except ApiError as exc:
         region = None
         print(f"错误: 无法从 {base} 读取数据范围: {exc.message}", file=sys.stderr)
@@ -310,6 +316,16 @@ def _kiosk_client(loaded, settings: Settings):
             server.stop()
         raise SystemExit(2)
     return client, server, region
+
+
+def _probe_root(client, configured: str | None):
+    """For the connecting screen: the root region once the API answers (configured or from /health)."""
+    def probe() -> str | None:
+        region = configured or client.health().get("root_region")
+        if region:
+            client.region(region)  # data for it, live or cached: then the wall has something to show
+        return region
+    return probe
 
 
 def _tour_for(tour, client, region: str):
@@ -333,9 +349,11 @@ def _tour_for(tour, client, region: str):
 
 
 def run_kiosk_ui(config_path: str | os.PathLike, *, windowed: bool = False) -> int:
-    """The kiosk UI process: the wall in the locked shell. Exits 0 only when the operator gave the PIN."""
+    """The kiosk UI process: the wall in the locked shell. Exits 0 only when the operator gave the PIN.
+    Started while the API is down with nothing cached: a calm connecting screen until it answers."""
     from functools import partial
 
+    from sandbox.client.api import ApiError
     from sandbox.kiosk.config import parse_combo
     from sandbox.kiosk.pin import verify_pin
     from sandbox.kiosk.supervisor import Heartbeat
@@ -355,37 +373,85 @@ def run_kiosk_ui(config_path: str | os.PathLike, *, windowed: bool = False) -> i
         return int(exc.code or 2)
 
     from sandbox.ui.kiosk.frame import ExitCombo, ScreenPlacement, kiosk_application, place
+    from sandbox.ui.kiosk.heartbeat import HeartbeatEmitter
     from sandbox.ui.kiosk.shell import KioskShell, ShellOptions
+    from sandbox.ui.kiosk.snapshot import install_snapshots
     from sandbox.ui.wall import WallWindow
 
+    s = cfg.screen
+    placement = ScreenPlacement(s.monitor, tuple(s.geometry) if s.geometry else None, s.windowed or windowed)
+    mods, key = parse_combo(cfg.exit.combo)
+    pin = partial(verify_pin, stored=cfg.exit.pin_hash)
+    beat = Heartbeat.from_env()
+    shells: list = []
+    by_operator: list[bool] = []  # the PIN was given (on the wall or on the connecting screen)
     try:
         app = kiosk_application()
-        wall = WallWindow(client, region=region, retry_seconds=cfg.refresh.retry_seconds, idle_seconds=0,
-                          camera_hosts=cfg.cameras.allowed_hosts)
-        mods, key = parse_combo(cfg.exit.combo)
-        beat = Heartbeat.from_env()
-        tour = _tour_for(loaded.tour, client, region)
-        shell = KioskShell(
-            wall, home_region=region, verify_pin=partial(verify_pin, stored=cfg.exit.pin_hash),
-            steps=tour.steps if tour else (), client=client, combo=ExitCombo(mods, key),
-            heartbeat=beat.beat if beat else None,
-            options=ShellOptions(idle_seconds=cfg.idle.timeout_seconds, tour_delay_seconds=cfg.idle.tour_delay_seconds,
-                                 tour_loop=cfg.tour.loop, tour_title=tour.title if tour else "",
-                                 tour_on_launch=cfg.tour.start_on_launch,
-                                 hide_cursor_after=cfg.cursor.hide_after_seconds,
-                                 heartbeat_seconds=cfg.watchdog.heartbeat_seconds,
-                                 data_refresh_seconds=cfg.refresh.data_seconds,
-                                 health_seconds=cfg.refresh.health_seconds))
-        shell.exitRequested.connect(lambda: (shell.close(), app.exit(0)))
-        s = cfg.screen
-        place(shell, ScreenPlacement(s.monitor, tuple(s.geometry) if s.geometry else None, s.windowed or windowed))
+
+        def start_wall(root: str) -> None:
+            wall = WallWindow(client, region=root, retry_seconds=cfg.refresh.retry_seconds, idle_seconds=0,
+                              camera_hosts=cfg.cameras.allowed_hosts)
+            tour = _tour_for(loaded.tour, client, root)
+            shell = KioskShell(
+                wall, home_region=root, verify_pin=pin, steps=tour.steps if tour else (), client=client,
+                combo=ExitCombo(mods, key), heartbeat=beat.beat if beat else None,
+                options=ShellOptions(idle_seconds=cfg.idle.timeout_seconds,
+                                     tour_delay_seconds=cfg.idle.tour_delay_seconds,
+                                     tour_loop=cfg.tour.loop, tour_title=tour.title if tour else "",
+                                     tour_on_launch=cfg.tour.start_on_launch,
+                                     hide_cursor_after=cfg.cursor.hide_after_seconds,
+                                     heartbeat_seconds=cfg.watchdog.heartbeat_seconds,
+                                     data_refresh_seconds=cfg.refresh.data_seconds,
+                                     health_seconds=cfg.refresh.health_seconds))
+            shell.exitRequested.connect(lambda: (by_operator.append(True), shell.close(), app.exit(0)))
+            install_snapshots(shell, "wall", partial(_wall_facts, shell))
+            shells.append(shell)
+            place(shell, placement)
+
+        if region is not None:
+            start_wall(region)
+        else:
+            from sandbox.ui.kiosk.connecting import ConnectingScreen
+
+            waiting = ConnectingScreen(probe=_probe_root(client.clone(), cfg.api.root_region),
+                                       retry_seconds=cfg.refresh.retry_seconds, verify_pin=pin,
+                                       combo=ExitCombo(mods, key), hide_cursor_after=cfg.cursor.hide_after_seconds)
+            pulse = HeartbeatEmitter(beat.beat, cfg.watchdog.heartbeat_seconds, waiting) if beat else None
+            if pulse is not None:
+                pulse.start()
+
+            def connected(root: str) -> None:
+                if pulse is not None:
+                    pulse.stop()
+                start_wall(root)
+                waiting._exiting = True  # noqa: SLF001 - our own screen, closed for good
+                waiting.close()
+
+            waiting.connected.connect(connected)
+            waiting.exitRequested.connect(lambda: (by_operator.append(True), waiting.close(), app.exit(0)))
+            install_snapshots(waiting, "connecting", waiting.lines)
+            place(waiting, placement)
+            waiting.try_now()
         code = app.exec()
-        return 0 if shell.exiting else (code or 1)  # any other end is a failure the supervisor should see
+        return 0 if by_operator else (code or 1)  # any other end is a failure the supervisor should see
+    except ApiError as exc:  # never a traceback for the API's refusal (the tour check handles outages)
+        print(f"错误: {exc.message}", file=sys.stderr)
+        return 2
     finally:
         client.close()
         if server is not None:
             server.simulator.stop()
             server.stop()
+
+
+def _wall_facts(shell) -> dict:
+    """What the wall shows, for the optional screen report (no names, no figures)."""
+    wall = shell.wall
+    st = wall.state
+    fresh = getattr(shell, "freshness", None)
+    return {"region": st.map.region_code or shell.home_region, "has_data": bool(st.has_data),
+            "loading": bool(st.loading), "error": st.error, "offline": bool(fresh.offline) if fresh else None,
+            "banner": fresh.banner.text() if fresh is not None and fresh.banner.isVisible() else ""}
 
 
 def run_safe_mode(config_path: str | os.PathLike, *, windowed: bool = False) -> int:
@@ -410,6 +476,9 @@ def run_safe_mode(config_path: str | os.PathLike, *, windowed: bool = False) -> 
                             verify_pin=partial(verify_pin, stored=cfg.exit.pin_hash), combo=ExitCombo(mods, key),
                             hide_cursor_after=cfg.cursor.hide_after_seconds)
     screen.exitRequested.connect(lambda: (screen.close(), app.exit(0)))
+    from sandbox.ui.kiosk.snapshot import install_snapshots
+
+    install_snapshots(screen, "safe-mode", lambda: screen.lines())
     s = cfg.screen
     place(screen, ScreenPlacement(s.monitor, tuple(s.geometry) if s.geometry else None, s.windowed or windowed))
     code = app.exec()

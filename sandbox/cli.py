@@ -312,7 +312,11 @@ def _add_kiosk_parser(sub) -> None:
     c.add_argument("file", type=Path)
     h = ks.add_parser("hash-pin", help="生成退出口令的散列 (写入配置 [exit] pin_hash; 配置中不保存口令本身)")
     h.add_argument("--stdin", action="store_true", help="从标准输入读取口令 (脚本用)")
-    ks.add_parser("safe-mode")  # the supervisor's calm screen; not for people to type
+    sm = ks.add_parser("safe-mode")  # the supervisor's calm screen; not for people to type
+    # The supervisor puts its options after the sub-command: accept them there too. SUPPRESS keeps
+    # the sub-parser from overwriting a value given before it.
+    sm.add_argument("--config", type=Path, default=argparse.SUPPRESS)
+    sm.add_argument("--windowed", action="store_true", default=argparse.SUPPRESS)
 
 
 def _years(text: str) -> list[int]:

@@ -118,3 +118,15 @@ def test_the_port_check_refuses_only_what_the_server_could_not_bind():
             assert "无法解析监听地址 no-such-host.invalid" in str(exc)
         else:
             raise AssertionError("an unresolvable host passed")
+
+
+def test_the_supervisors_safe_mode_command_line_parses():
+    from pathlib import Path
+
+    from sandbox.cli import build_parser
+
+    # Exactly as sandbox.app's supervisor starts it: options after the sub-command.
+    args = build_parser().parse_args(["kiosk", "safe-mode", "--config", "/x/kiosk.toml", "--windowed"])
+    assert args.kiosk_command == "safe-mode" and args.config == Path("/x/kiosk.toml") and args.windowed
+    args = build_parser().parse_args(["kiosk", "--config", "/y.toml", "safe-mode"])
+    assert args.config == Path("/y.toml") and not args.windowed

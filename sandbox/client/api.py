@@ -131,7 +131,8 @@ class ApiClient:
         except ValueError:
             self.status.record_answer(data=False)
             raise ApiError(code, "接口返回的不是 JSON", path) from None
-        self.status.record_answer(data=True)
+        # 数据截至 is the time of the data on screen: a health probe brings none.
+        self.status.record_answer(data=path != "/health")
         if self.cache is not None:
             self.cache.put(key, body, what=f"GET {path}")
         return self.absolute_urls(data)

@@ -17,9 +17,15 @@ from typing import Any, Mapping
 
 import platformdirs
 
-__all__ = ["ResponseCache", "CachedAnswer", "default_cache_dir", "token_scope", "UNMASKED_ID"]
+from sandbox.ratelog import RateLimitedLog
+
+__all__ = ["ResponseCache", "CachedAnswer", "default_cache_dir", "open_cache", "token_scope", "UNMASKED_ID",
+           "CACHE_DIR_ENV"]
 
 log = logging.getLogger(__name__)
+# A full or read-only disk fails every write, every few seconds, for as long as it lasts.
+_quiet = RateLimitedLog(log, 600.0)
+CACHE_DIR_ENV = "SANDBOX_CACHE_DIR"
 
 _FORMAT = 1
 _SUFFIX = ".json"
@@ -33,8 +39,25 @@ UNMASKED_ID = re.compile(
 
 
 def default_cache_dir() -> Path:
-    """Per-user cache directory of the wall (outside the checkout, survives restarts)."""
+    """Where the wall keeps its last good answers: SANDBOX_CACHE_DIR when set; else `cache/api` in
+    SANDBOX_DATA_DIR when that is set (a kiosk whose data was moved keeps its cache beside it);
+    else the user's cache folder (XDG_CACHE_HOME, ~/.cache/poverty-sandbox/api)."""
+    if os.environ.get(CACHE_DIR_ENV):
+        return Path(os.environ[CACHE_DIR_ENV]).expanduser()
+    if os.environ.get("SANDBOX_DATA_DIR"):
+        return Path(os.environ["SANDBOX_DATA_DIR"]).expanduser() / "cache" / "api"
     return Path(platformdirs.user_cache_dir("poverty-sandbox", appauthor=False)) / "api"
+
+
+def open_cache(directory: str | os.PathLike) -> "ResponseCache | None":
+    """The cache in `directory`, or None when it cannot be made (read-only disk, no home): the cache is
+    an aid, the wall runs without it and the log says so once."""
+    try:
+        return ResponseCache(directory)
+    except OSError as exc:
+        log.warning("response cache unavailable in %s (%s): running without an offline cache; set %s to "
+                    "a writable folder", directory, exc.strerror or exc, CACHE_DIR_ENV)
+        return None
 
 
 def token_scope(token: str | None) -> str:
@@ -83,7 +106,7 @@ class ResponseCache:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            log.warning("cannot read cache entry %s: %s", f.name, exc)
+            _quiet.warning("read", "cannot read cache entry %s: %s", f.name, exc)
             return None
         try:
             head, _, body = raw.partition(b"\n")
@@ -118,7 +141,7 @@ class ResponseCache:
         try:
             fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=".part", dir=self.directory)
         except OSError as exc:
-            log.warning("cannot write the response cache in %s: %s", self.directory, exc)
+            _quiet.warning("write", "cannot write the response cache in %s: %s", self.directory, exc)
             return False
         try:
             with os.fdopen(fd, "wb") as out:
@@ -127,7 +150,7 @@ class ResponseCache:
                 os.fsync(out.fileno())  # the bytes are on disk before the name points at them
             os.replace(tmp, target)
         except OSError as exc:
-            log.warning("cannot write cache entry %s: %s", target.name, exc)
+            _quiet.warning("write", "cannot write cache entry %s: %s", target.name, exc)
             self._unlink(Path(tmp))
             return False
         self._maybe_prune()

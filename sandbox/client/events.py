@@ -17,9 +17,13 @@ from typing import Callable, Iterable, Iterator
 
 import requests
 
+from sandbox.ratelog import RateLimitedLog
+
 __all__ = ["SseEvent", "SseParser", "EventStream"]
 
 log = logging.getLogger(__name__)
+# An API down for a weekend: one line per reconnect would be thousands; one per 10 minutes says it all.
+_quiet = RateLimitedLog(log, 600.0)
 
 MIN_BACKOFF_S = 1.0
 MAX_BACKOFF_S = 30.0
@@ -194,11 +198,12 @@ class EventStream:
             try:
                 delivered = self._read_once()
             except _Denied as exc:
-                log.warning("SSE %s: refused (%s); retrying in %.0f s", self.url_path, exc, DENIED_BACKOFF_S)
+                _quiet.warning("refused", "SSE %s: refused (%s); retrying in %.0f s", self.url_path, exc,
+                               DENIED_BACKOFF_S)
                 wait = DENIED_BACKOFF_S
             except (requests.RequestException, OSError, ValueError) as exc:
                 if not self._stop.is_set():
-                    log.info("SSE %s: connection lost (%s)", self.url_path, type(exc).__name__)
+                    _quiet.info("lost", "SSE %s: connection lost (%s)", self.url_path, type(exc).__name__)
             except Exception:  # noqa: BLE001 - whatever happens, the wall keeps listening
                 if not self._stop.is_set():  # stop() closing the socket under a read is no error
                     log.exception("SSE %s: unexpected error", self.url_path)
@@ -211,7 +216,8 @@ class EventStream:
                 wait = max(backoff, self._retry_s or 0.0)
                 backoff = min(self.max_backoff_s, backoff * 2)
             wait *= random.uniform(0.8, 1.2)  # many walls must not reconnect in lockstep
-            log.info("SSE %s: reconnecting in %.1f s (after id %s)", self.url_path, wait, self.last_event_id)
+            _quiet.info("reconnect", "SSE %s: reconnecting in %.1f s (after id %s)", self.url_path, wait,
+                        self.last_event_id)
             self._stop.wait(wait)
 
     @property

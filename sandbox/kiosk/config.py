@@ -43,6 +43,15 @@ class ApiSection(StrictModel):
     url: str = EMBEDDED  # "embedded": the demo county served in-process; else http(s)://host:port
     token_file: str | None = None  # relative to the config file's folder
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # The area the wall shows first (12-digit code): with it a wall boots while the API is down.
+    root_region: str | None = None
+
+    @field_validator("root_region")
+    @classmethod
+    def _root_region(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"\d{12}", v):
+            raise ValueError(f"应为 12 位行政区划代码, 如 \"522726000000\", 实际为 \"{v}\"")
+        return v
 
     @field_validator("url")
     @classmethod

@@ -17,10 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-__all__ = ["Policy", "Supervisor", "Heartbeat", "read_heartbeat", "summarize_error", "HEARTBEAT_ENV",
+from sandbox.ratelog import RateLimitedLog
+
+__all__ = ["Policy", "Supervisor", "Heartbeat", "parse_beat", "summarize_error", "HEARTBEAT_ENV",
            "read_status", "OPERATOR_EXIT"]
 
 log = logging.getLogger(__name__)
+_quiet = RateLimitedLog(log, 600.0)
 
 HEARTBEAT_ENV = "SANDBOX_KIOSK_HEARTBEAT"
 OPERATOR_EXIT = 0  # the UI exits 0 only after the exit combo and the right PIN: the supervisor stops too
@@ -51,33 +54,42 @@ class Policy:
 
 
 class Heartbeat:
-    """Written by the UI's event loop: `pid seq phase`. The supervisor only looks for a change, so the
-    two processes never compare clocks."""
+    """Written by the UI's event loop: `pid seq phase` lines down a pipe the supervisor gave it (the fd
+    number in SANDBOX_KIOSK_HEARTBEAT). No disk: a full or read-only disk cannot stop a healthy wall's
+    beats. The supervisor only looks for a change, so the two processes never compare clocks."""
 
-    def __init__(self, path: str | os.PathLike):
-        self.path = Path(path)
+    def __init__(self, fd: int):
+        self.fd = fd
         self.seq = 0
+        self._failing = False
+        try:
+            os.set_blocking(fd, False)  # a supervisor that stopped reading must not stall the GUI thread
+        except OSError:
+            pass
 
     @classmethod
     def from_env(cls) -> "Heartbeat | None":
-        p = os.environ.get(HEARTBEAT_ENV)
-        return cls(p) if p else None
+        value = os.environ.get(HEARTBEAT_ENV, "")
+        return cls(int(value)) if value.isdigit() else None
 
     def beat(self, phase: str = "running") -> None:
         self.seq += 1
-        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
         try:
-            tmp.write_text(f"{os.getpid()} {self.seq} {phase}\n", encoding="ascii")
-            os.replace(tmp, self.path)
-        except OSError as exc:  # a full disk must not take the wall down; the supervisor will notice
-            log.warning("heartbeat not written: %s", exc)
+            os.write(self.fd, f"{os.getpid()} {self.seq} {phase}\n".encode("ascii"))
+            self._failing = False
+        except BlockingIOError:  # the pipe is full: the supervisor is behind; the next beat tells it
+            pass
+        except OSError as exc:  # the supervisor is gone: nothing to tell; once, not every second
+            if not self._failing:
+                log.warning("heartbeat not sent: %s", exc)
+            self._failing = True
 
 
-def read_heartbeat(path: Path) -> tuple[int, int, str] | None:
+def parse_beat(line: bytes) -> tuple[int, int, str] | None:
     try:
-        pid, seq, phase = path.read_text(encoding="ascii").split()
+        pid, seq, phase = line.decode("ascii").split()
         return int(pid), int(seq), phase
-    except (OSError, ValueError):
+    except (UnicodeDecodeError, ValueError):
         return None
 
 
@@ -123,6 +135,8 @@ class _Child:
     last_beat: float | None = None
     stopping: bool = False  # we asked it to go: its exit is no crash
     reader: threading.Thread | None = None
+    beats: threading.Thread | None = None
+    latest_beat: tuple | None = None  # the last line read from its heartbeat pipe (set by `beats`)
 
 
 class Supervisor:
@@ -142,7 +156,6 @@ class Supervisor:
         self.policy = policy
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.heartbeat_path = self.workdir / "heartbeat"
         self.status_path = self.workdir / "status.json"
         self.env = dict(os.environ if env is None else env)
         self.clock, self.now = clock, now
@@ -221,7 +234,7 @@ class Supervisor:
             reason = summarize_error(ui.tail)
             self._failure(now, "crash", f"界面进程异常退出 ({_exit_text(rc)})" + (f": {reason}" if reason else ""))
             return None
-        beat = read_heartbeat(self.heartbeat_path)
+        beat = ui.latest_beat
         if beat is not None and beat[0] == ui.proc.pid and beat != ui.beat:
             ui.beat, ui.last_beat = beat, now
             if ui.first_beat is None and beat[2] == "running":
@@ -296,20 +309,51 @@ class Supervisor:
         try:
             tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
             os.replace(tmp, self.status_path)
-        except OSError as exc:
-            log.warning("kiosk status not written: %s", exc)
+        except OSError as exc:  # a full disk: said once per 10 minutes, the safe screen shows its default
+            _quiet.warning("status", "kiosk status not written: %s", exc)
 
     def _spawn(self, role: str, command: list[str]) -> _Child:
         env = dict(self.env)
-        env[HEARTBEAT_ENV] = str(self.heartbeat_path)
         env["SANDBOX_KIOSK_STATUS"] = str(self.status_path)
+        env.pop(HEARTBEAT_ENV, None)
+        read_fd = write_fd = None
+        if role == "ui":
+            read_fd, write_fd = os.pipe()
+            env[HEARTBEAT_ENV] = str(write_fd)
         # Its own process group: a hung UI is killed with everything it started.
-        proc = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                start_new_session=True)
+        try:
+            proc = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                    start_new_session=True, pass_fds=(write_fd,) if write_fd is not None else ())
+        finally:
+            if write_fd is not None:
+                os.close(write_fd)  # the child holds the only writer: its death ends our reads
         child = _Child(role, proc, self.clock())
         child.reader = threading.Thread(target=self._pump, args=(child,), name=f"kiosk-{role}-stderr", daemon=True)
         child.reader.start()
+        if read_fd is not None:
+            child.beats = threading.Thread(target=self._listen, args=(child, read_fd), name=f"kiosk-{role}-beats",
+                                           daemon=True)
+            child.beats.start()
         return child
+
+    @staticmethod
+    def _listen(child: _Child, fd: int) -> None:
+        with os.fdopen(fd, "rb", buffering=0) as pipe:
+            pending = b""
+            while True:
+                try:
+                    chunk = pipe.read(4096)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                *lines, pending = (pending + chunk).split(b"\n")
+                for line in reversed(lines):
+                    beat = parse_beat(line)
+                    if beat is not None:
+                        child.latest_beat = beat  # one reference swap: the poll loop reads it unlocked
+                        break
+                pending = pending[-256:]
 
     def _pump(self, child: _Child) -> None:
         out = sys.stderr.buffer if self.echo_stderr and hasattr(sys.stderr, "buffer") else None

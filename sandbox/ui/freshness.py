@@ -179,12 +179,15 @@ class Freshness(QObject):
             self.stop()  # the wall's workers are shutting down: ask nothing more of them
         return False
 
-    def _refresh(self) -> None:
+    def _reload(self) -> None:
         wall = self.wall
         busy = wall.state.loading or getattr(wall.canvas, "animating", False) or wall.player.playing
         if not busy:
             # Never blocks: the wall only queues the requests on its worker thread.
             wall.refresh()
+
+    def _refresh(self) -> None:
+        self._reload()
         if self._offline:
             lo, hi = OUTAGE_JITTER
             delay = self.refresh_seconds * random.uniform(lo, hi)
@@ -213,6 +216,7 @@ class Freshness(QObject):
             self.offlineChanged.emit(offline)
             if not offline:
                 release_freed_memory()
+                self._reload()  # what failed during the outage (layers, an open card) comes back now
         self._fold_wall_banner()
 
     def _on_wall_error(self, message: str | None) -> None:

@@ -52,6 +52,7 @@ class LoadResult:
     series: RegionSeries | None = None  # the region's children in every year (fixed class breaks)
     ancestors: list[Crumb] | None = None  # root first, when asked for
     village: VillageResult | None = None  # the request named a village: its panel, over its town's map
+    missing: tuple[str, ...] = ()  # parts the API could not give, offline and uncached (Chinese names)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -202,6 +203,23 @@ def fetch_village(client: WallClient, code: str, year: int | None, page: int = 1
     return VillageResult(region, hh, note)
 
 
+class _Missing:
+    """A part of a level the API could not give (offline, nothing cached): the rest is still shown."""
+
+    def __init__(self, exc: ApiUnavailable):
+        self.exc = exc
+
+
+def _soft(call: Callable[[], Any], what: str) -> Callable[[], Any]:
+    def run() -> Any:
+        try:
+            return call()
+        except ApiUnavailable as exc:
+            log.info("%s unavailable offline: the level is shown without it (%s)", what, exc.message)
+            return _Missing(exc)
+    return run
+
+
 def fetch(client: WallClient, code: str, year: int | None, with_indicators: bool,
           series: RegionSeries | None = None, with_ancestors: bool = False, *,
           has_children: bool | None = None, preload_classes: bool = False) -> LoadResult:
@@ -215,17 +233,24 @@ def fetch(client: WallClient, code: str, year: int | None, with_indicators: bool
     if preload_classes:
         classify.preload()
     infos = base = payload = None
+    missing: list[str] = []
     calls: dict[str, Callable[[], Any]] = {"region": lambda: _region(client, code, year)}
+    # Offline, a part that is neither live nor cached (a corrupt entry discarded) must not blank the
+    # level: the indicators' texts have built-in twins, the other years can wait for the API.
     if with_indicators:
-        calls["indicators"] = client.indicators
+        calls["indicators"] = _soft(client.indicators, "indicators")
     # The map and the series along with the region, unless the region is known to be a village or
     # its series is cached (a level shown before: the region alone then).
     if has_children is not False and not _fresh(series, code, series.as_of if series else None, year):
         calls["map"] = lambda: client.children_geojson(code, year)
         if _series_call(client) is not None:
-            calls["series"] = lambda: _series_call(client)(code)
+            calls["series"] = _soft(lambda: _series_call(client)(code), "children series")
     got = dict(zip(calls, _concurrently(*calls.values())))
     region = got["region"]
+    if isinstance(got.get("indicators"), _Missing):
+        with_indicators = False  # asked again with the next level
+    if isinstance(got.get("series"), _Missing):
+        missing.append("历年数据")
     if with_indicators:
         raw = got["indicators"]
         if not isinstance(raw, list):
@@ -247,8 +272,10 @@ def fetch(client: WallClient, code: str, year: int | None, with_indicators: bool
     region.setdefault("year", year)
     if base is not None and base.year is not None and base.year != region["year"]:
         base = payload = None  # the API's year moved on between the calls: fetch the map again
-    s = _series(client, code, region, series, base, payload)
     ancestors = _ancestors(client, region, region.get("year")) if with_ancestors else None
+    if missing and base is not None:  # this year's map only; the series is asked for again next time
+        return LoadResult(region, base, infos, None, ancestors, village, tuple(missing))
+    s = _series(client, code, region, series, base, payload)
     return LoadResult(region, s.map_for(region["year"]), infos, s, ancestors, village)
 
 

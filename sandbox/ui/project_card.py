@@ -288,10 +288,13 @@ class ProjectCard(QFrame):
         chain = detail.chain or {}
         total = chain.get("total") or {}
         self.funds.set_steps(total.get("steps") or [])
+        self.funds.setVisible(bool(total) or "funds" not in detail.errors)  # never 0.0 万元 for unknown money
         if total:
             self.fund_rates.setText(f"到位率 {_pct(total.get('arrival_rate'))}　支出率 {_pct(total.get('spend_rate'))}")
+        elif "funds" in detail.errors:
+            self.fund_rates.setText(f"资金数据暂时无法获取（{detail.errors['funds']}）")
         else:
-            self.fund_rates.setText(detail.errors.get("funds") or "暂无资金记录")
+            self.fund_rates.setText("暂无资金记录")
         found = [a for a in chain.get("anomalies") or [] if isinstance(a, dict)]
         self.anomalies.setText("\n".join(f"⚠ {a.get('kind_zh')}：{a.get('explanation_zh')}" for a in found))
         self.anomalies.setVisible(bool(found))

@@ -29,6 +29,7 @@ from sandbox.ui.layers.checkins import CheckinLayer, region_prefix
 from sandbox.ui.layers.data import (
     CameraPoint, LayersData, ProjectDetail, ProjectPoint, fetch_camera, fetch_cameras, fetch_layers, fetch_project,
 )
+from sandbox.ui.layers.errors import apply_layer_errors
 from sandbox.ui.layers.funds import FundFlowLayer
 from sandbox.ui.layers.projects import ProjectsLayer
 from sandbox.ui.layers.toggles import LayerToggleBar
@@ -451,6 +452,7 @@ class WallWindow(QMainWindow):
             self._fill_monitor()
         name = (self.state.region or {}).get("name")
         self.fund_panel.set_chain(result.chain, name, result.year)
+        apply_layer_errors(self, result)
         self._show_fund_panel(self.flow_layer.visible)
         self.layersApplied.emit()
 
@@ -843,6 +845,9 @@ class WallWindow(QMainWindow):
         self.prefetcher.clear()
         self.village_prefetcher.clear()
         self._on_screen = None  # nor is the level on screen kept for Esc as it was before the refresh
+        self._layers_key = None  # everything on screen is fetched again: the layers and an open card too
+        if self.project_card.project_id is not None and self.project_card.isVisible():
+            self.open_project(self.project_card.project_id)
         self.load(*self._target)
         if self.state.village.is_open:
             self.village_loader.request(self.state.village.code, self.state.map.year, self.state.village.page)
@@ -965,6 +970,8 @@ class WallWindow(QMainWindow):
         code = str(result.region.get("code"))
         self._on_screen = (code, result, self.prefetcher.arrived_at(code, result))
         st.apply(result.region, result.region_map, result.series, result.ancestors)
+        if result.missing:  # offline and not cached: shown without it, and said so
+            self.canvas.show_note(f"{'、'.join(result.missing)}暂时无法获取，恢复连接后自动更新", 6000)
         self.kpis.update_region(result.region)
         self.panels.update_region(result.region)
         if came_from and result.region_map.feature(came_from) is not None:

@@ -146,3 +146,40 @@ def test_leftover_temp_files_of_a_crash_are_removed(tmp_path):
     os.utime(left, (0, 0))
     ResponseCache(d)
     assert not left.exists()
+
+
+def test_an_unwritable_cache_folder_means_no_cache_said_once_not_a_crash(tmp_path, caplog):
+    from sandbox.client.cache import open_cache
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")  # (root ignores permission bits: a file where a folder should be fails for all)
+    with caplog.at_level(logging.WARNING, "sandbox.client.cache"):
+        assert open_cache(blocker / "cache") is None
+    assert len(caplog.records) == 1 and "running without an offline cache" in caplog.records[0].getMessage()
+    assert isinstance(open_cache(tmp_path / "ok"), ResponseCache)
+
+
+def test_the_cache_folder_follows_its_setting_then_the_data_dir_then_xdg(tmp_path, monkeypatch):
+    from sandbox.client.cache import default_cache_dir
+
+    monkeypatch.setenv("SANDBOX_CACHE_DIR", str(tmp_path / "c"))
+    monkeypatch.setenv("SANDBOX_DATA_DIR", str(tmp_path / "d"))
+    assert default_cache_dir() == tmp_path / "c"
+    monkeypatch.delenv("SANDBOX_CACHE_DIR")
+    assert default_cache_dir() == tmp_path / "d" / "cache" / "api"
+    monkeypatch.delenv("SANDBOX_DATA_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
+    assert default_cache_dir() == tmp_path / "x" / "poverty-sandbox" / "api"
+
+
+def test_a_full_disk_is_logged_once_not_at_every_write(cache, monkeypatch, caplog):
+    import tempfile
+
+    def full(*a, **kw):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", full)
+    with caplog.at_level(logging.WARNING, "sandbox.client.cache"):
+        for i in range(50):
+            assert not cache.put(f"k{i}", b"{}")
+    assert len([r for r in caplog.records if "cannot write" in r.getMessage()]) <= 1

@@ -284,3 +284,17 @@ def test_the_kiosk_keeps_the_demo_tour_only_over_the_demo():
     real = _tour_for(dushan, _Api(False, [2019, 2020]), "522726000000")
     assert real is not dushan and {s.year for s in real.steps} == {2019, 2020}
     assert _tour_for(dushan, _Api(True, [2017]), "350128000000") is not dushan
+
+
+def test_root_region_lets_a_wall_boot_without_its_api_and_must_be_a_12_digit_code(write_config):
+    ok = write_config("""
+        [api]
+        root_region = "522726000000"
+    """)
+    assert load_config(ok).config.api.root_region == "522726000000"
+    bad = write_config("""
+        [api]
+        root_region = "522726"
+    """, name="bad.toml")
+    (p,) = problems(bad)
+    assert "12 位行政区划代码" in str(p) and "root_region" in str(p)

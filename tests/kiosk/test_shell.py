@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -190,14 +191,29 @@ def test_the_cursor_hides_when_still_and_returns_on_movement(qtbot, make_shell, 
     qtbot.waitUntil(lambda: shell.cursor.hidden, timeout=5000)
 
 
-def test_the_heartbeat_comes_from_the_event_loop(qtbot, make_shell, kiosk_client, tmp_path):
-    from sandbox.kiosk.supervisor import Heartbeat, read_heartbeat
+def test_the_heartbeat_comes_from_the_event_loop(qtbot, make_shell, kiosk_client):
+    from sandbox.kiosk.supervisor import Heartbeat, parse_beat
 
-    hb = Heartbeat(tmp_path / "heartbeat")
-    shell = make_shell(kiosk_client, heartbeat=hb.beat, heartbeat_seconds=0.05)
-    qtbot.waitUntil(lambda: (read_heartbeat(hb.path) or (0, 0, ""))[1] >= 3, timeout=5000)
-    pid, seq, phase = read_heartbeat(hb.path)
-    assert phase == "running" and shell.heartbeat.count >= 3
+    r, w = os.pipe()
+    os.set_blocking(r, False)
+    hb = Heartbeat(w)
+    seen: list[bytes] = []
+
+    def beats() -> list:
+        try:
+            seen.append(os.read(r, 65536))
+        except BlockingIOError:
+            pass
+        return [parse_beat(line) for line in b"".join(seen).splitlines()]
+
+    try:
+        shell = make_shell(kiosk_client, heartbeat=hb.beat, heartbeat_seconds=0.05)
+        qtbot.waitUntil(lambda: len(beats()) >= 3, timeout=5000)
+        pid, seq, phase = beats()[-1]
+        assert pid == os.getpid() and phase == "running" and shell.heartbeat.count >= 3
+    finally:
+        os.close(r)
+        os.close(w)
 
 
 def test_safe_mode_screen_is_calm_and_shows_no_traceback(qtbot, themed, pin_hash):

@@ -194,7 +194,11 @@ class CheckinLayer(Overlay):
                 out = out.united(QRectF(pos.x() - reach, pos.y() - reach, 2 * reach, 2 * reach))
         return out
 
+    error: str | None = None  # the check-ins could not be fetched: say so, never "0 次"
+
     def summary_zh(self) -> str:
+        if self.error:
+            return "近30天签到 暂时无法获取"
         n = len(self.points) - self.live
         text = f"近30天签到 {n} 次"
         if self.live:

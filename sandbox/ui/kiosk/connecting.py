@@ -1,0 +1,79 @@
+"""The calm screen of a wall that booted while the central API was down and has nothing cached yet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from typing import Callable
+
+from PySide6.QtCore import QTimer, Signal
+
+from sandbox.ui.kiosk.safe_mode import SafeModeScreen, _clock_text
+
+__all__ = ["ConnectingScreen"]
+
+log = logging.getLogger(__name__)
+
+
+class ConnectingScreen(SafeModeScreen):
+    """正在连接中心数据接口, the time, and when it tries next. `probe()` runs on a thread every
+    `retry_seconds` (one at a time): it returns the root region once the API answers, else None or
+    raises; `connected(region)` then fires on the GUI thread."""
+
+    connected = Signal(str)
+    _probed = Signal(object)
+
+    def __init__(self, *, probe: Callable[[], str | None], retry_seconds: float, **kw):
+        self._probe_fn = probe
+        self.retry_seconds = max(1.0, float(retry_seconds))
+        self.attempts = 0
+        self.last_attempt: dt.datetime | None = None
+        self._busy = threading.Event()
+        super().__init__(status=dict, **kw)
+        self.setObjectName("connecting")
+        self._probed.connect(self._on_probed)
+        self._retry = QTimer(self, interval=int(self.retry_seconds * 1000))
+        self._retry.timeout.connect(self.try_now)
+        self._retry.start()
+
+    def try_now(self) -> None:
+        if self._busy.is_set():
+            return  # the last attempt still waits on the client's deadline
+        self._busy.set()
+        self.attempts += 1
+        self.last_attempt = self._now()
+
+        def run() -> None:
+            try:
+                region = self._probe_fn()
+            except Exception as exc:  # noqa: BLE001 - still down: the next tick tries again
+                log.debug("central API still unreachable: %s", exc)
+                region = None
+            finally:
+                self._busy.clear()
+            self._probed.emit(region)
+
+        threading.Thread(target=run, name="connecting-probe", daemon=True).start()
+
+    def _on_probed(self, region: object) -> None:
+        if region and self._retry.isActive():
+            self._retry.stop()
+            log.info("central API answered after %d attempt(s): starting the wall", self.attempts)
+            self.connected.emit(str(region))
+
+    def lines(self) -> dict[str, str]:
+        clock, date = _clock_text(self._now())
+        last = f"上次尝试 {self.last_attempt:%H:%M:%S} · " if self.last_attempt else ""
+        return {
+            "title": "正在连接中心数据接口",
+            "subtitle": "大屏已启动, 正在等待中心数据接口响应, 连通后自动显示数据。无需任何操作。",
+            "clock": clock,
+            "date": date,
+            "error": "",
+            "retry": f"{last}每 {self.retry_seconds:.0f} 秒自动重试",
+        }
+
+    def shutdown(self) -> None:
+        self._retry.stop()
+        super().shutdown()
