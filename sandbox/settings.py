@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     demo_county: str = "522726"
     demo_scale: int = 1
     checkin_effective_m: float = 500.0  # a visit counts when this close to the household
-    cors_origins: list[str] = []
+    cors_origins: list[str] = []  # origins of web pages allowed to call the API (CORS); none by default
+    api_docs: bool = False  # serve /docs and /redoc (SANDBOX_API_DOCS=1); /openapi.json is always served
 
     @property
     def resolved_database_url(self) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from sandbox.domain.enums import Role
 from sandbox.domain.regions import InvalidRegionCode, RegionCode
+from sandbox.server.ratelimit import check_auth_rate
 from sandbox.settings import Settings, get_settings
 from sandbox.store import queries
 from sandbox.store.checkins import cadre_id_from_label
@@ -56,6 +57,7 @@ async def get_caller(request: Request,
     hit = cache.get(plain)
     if hit is not None and time.monotonic() - hit[1] < _TOKEN_TTL_S:
         return hit[0]
+    check_auth_rate(request)  # 429 once this client failed too often (counted in app.py's 401 handler)
     caller = await run_in_threadpool(_lookup_caller, request, plain)
     if caller is None:
         raise HTTPException(401, "访问令牌无效或已吊销", headers={"WWW-Authenticate": "Bearer"})
