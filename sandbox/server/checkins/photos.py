@@ -23,7 +23,7 @@ _JPEG = b"\xff\xd8\xff"
 _PNG = b"\x89PNG\r\n\x1a\n"
 # A phone camera makes 12-20 Mpx; a small file that claims more is a decompression bomb, not a photo.
 MAX_PHOTO_PIXELS = 20_000_000
-MAX_STORED_SIDE = 2560  # what is kept: enough to see the visit, a fraction of the decode and disk cost
+MAX_STORED_SIDE = 2000  # what is kept: enough to see the visit; a 12 Mpx JPEG is decoded at half scale
 # Decoding is the costly step (CPU and ~4 bytes a pixel): at most this many at once, whatever comes in.
 MAX_CONCURRENT_DECODES = 2
 _DECODE_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_DECODES)
@@ -77,8 +77,9 @@ def _reencode(which: str, data: bytes, fmt: str) -> bytes:
                 if w * h > MAX_PHOTO_PIXELS:
                     raise BadCheckin(_too_many_pixels(which, w, h))
                 with _DECODE_SLOTS:
-                    if fmt == "JPEG":
-                        img.draft("RGB", (MAX_STORED_SIDE, MAX_STORED_SIDE))
+                    if fmt == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale when the kept size allows
+                        ratio = min(1.0, MAX_STORED_SIDE / max(w, h))
+                        img.draft("RGB", (max(1, int(w * ratio)), max(1, int(h * ratio))))
                     img.load()  # every (drafted) pixel: a truncated or corrupt file fails here
                     out = ImageOps.exif_transpose(img)  # upright before the orientation tag is dropped
                     out.thumbnail((MAX_STORED_SIDE, MAX_STORED_SIDE))
