@@ -58,7 +58,7 @@ def _embedded_api(settings: Settings, role: str = "display"):
     token = token_file.read_text().strip() if token_file.exists() else ""
     if not token:
         token = new_token(engine, role, label="内置大屏")
-        token_file.parent.mkdir(parents=True, exist_ok=True)
+        token_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the data directory: private
         token_file.write_text(token)
         token_file.chmod(0o600)
     return server, token

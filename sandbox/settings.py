@@ -27,7 +27,8 @@ class Settings(BaseSettings):
     demo_county: str = "522726"
     demo_scale: int = 1
     checkin_effective_m: float = 500.0  # a visit counts when this close to the household
-    cors_origins: list[str] = []
+    cors_origins: list[str] = []  # origins of web pages allowed to call the API (CORS); none by default
+    api_docs: bool = False  # serve /docs and /redoc (SANDBOX_API_DOCS=1); /openapi.json is always served
     # Where clients reach this API (https://sandbox.county.gov.cn, a proxy's address): absolute URLs
     # in answers (camera streams) are built on it; unset, they are relative to the API's own address.
     # Never the request's Host header, which any client can set.

@@ -44,7 +44,8 @@ class RegionCode:
     def parse(cls, text: str) -> "RegionCode":
         text = str(text).strip()
         if not _CODE.match(text):
-            raise InvalidRegionCode(f"区划代码应为 6 位或 12 位数字: {text!r}")
+            shown = text if len(text) <= 40 else text[:40] + "…"  # the message goes back to the client
+            raise InvalidRegionCode(f"区划代码应为 6 位或 12 位数字: {shown!r}")
         if len(text) == 6:
             text += "000000"
         return cls(text)

@@ -2,41 +2,56 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 import logging
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from sandbox import __version__
+from sandbox.server.bodylimit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware, BodyTooLarge
 from sandbox.server.cameras.routes import router as cameras
 from sandbox.server.checkins.routes import router as checkins
+from sandbox.server.checkins.schemas import MAX_BODY_BYTES as CHECKIN_MAX_BODY_BYTES
 from sandbox.server.events.bus import EventBus
 from sandbox.server.events.routes import router as events
 from sandbox.server.funds.routes import router as funds
 from sandbox.server.households.routes import router as households
+from sandbox.server.logredact import install_log_redaction
 from sandbox.server.meta.routes import router as meta
+from sandbox.server.openapi import install_openapi
 from sandbox.server.projects.routes import router as projects
+from sandbox.server.ratelimit import RateLimits, note_failed_auth
 from sandbox.server.regions.cache import ResponseCache
 from sandbox.server.regions.geometry import GeometryCache
 from sandbox.server.regions.routes import router as regions
 from sandbox.server.streams.routes import router as streams
+from sandbox.settings import Settings, get_settings
 from sandbox.store.db import session_factory
 
 __all__ = ["create_app", "API_PREFIX"]
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
+ECHO_MAX_CHARS = 200  # a 422 quotes at most this much of a bad value
 
 
-def create_app(engine: Engine) -> FastAPI:
+def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
+    config = settings or get_settings()
     app = FastAPI(
         title="扶贫电子沙盘 中心数据接口", version=__version__,
         description="县、乡镇、村三级脱贫攻坚数据: 指标、边界、项目、资金、签到、摄像头。按角色脱敏。",
         openapi_url="/openapi.json",
+        # the browsable pages only where configured (SANDBOX_API_DOCS=1); the document itself always
+        docs_url="/docs" if config.api_docs else None, redoc_url="/redoc" if config.api_docs else None,
     )
+    if settings is not None:
+        app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.geometry = GeometryCache()
@@ -45,7 +60,14 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.events = EventBus()
     for router in (meta, regions, households, projects, funds, cameras, checkins, events, streams):
         app.include_router(router, prefix=API_PREFIX)
+    app.state.rate_limits = RateLimits()
     _install_error_handlers(app)
+    install_openapi(app)
+    install_log_redaction()
+    app.add_middleware(BodyLimitMiddleware, largest=CHECKIN_MAX_BODY_BYTES)
+    if config.cors_origins:  # browsers on these origins may call the API (a web page, not the wall)
+        app.add_middleware(CORSMiddleware, allow_origins=config.cors_origins, allow_methods=["GET", "POST", "PUT"],
+                           allow_headers=["Authorization", "Content-Type", "Last-Event-ID"], max_age=600)
     return app
 
 
@@ -55,7 +77,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         problems = []
         for e in exc.errors():
             where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body"))
-            problems.append(f"参数 {where} 无效: {e.get('msg')}")
+            problems.append(f"参数 {_cut(where)} 无效: {_cut(str(e.get('msg')))}")
         return JSONResponse({"detail": "; ".join(problems) or "请求参数无效", "errors": jsonable(exc.errors())},
                             status_code=422)
 
@@ -64,14 +86,38 @@ def _install_error_handlers(app: FastAPI) -> None:
         log.error("database unavailable: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
         return JSONResponse({"detail": "数据库暂时不可用,请稍后重试"}, status_code=503)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    @app.exception_handler(HTTPException)  # Starlette's: FastAPI's and the router's own 404/405 too
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 401:
+            note_failed_auth(request)
+        detail = exc.detail
+        if exc.status_code == 413 and not isinstance(exc, BodyTooLarge):  # FastAPI's own route limit
+            detail = BodyTooLarge(request.scope.get("starlette.max_body_size") or DEFAULT_MAX_BODY_BYTES).detail
+        if exc.status_code in _ROUTER_ZH and detail == HTTPStatus(exc.status_code).phrase:
+            detail = _ROUTER_ZH[exc.status_code]  # the router's own English answer
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+_ROUTER_ZH = {404: "没有这个接口地址", 405: "该接口不支持此请求方法"}
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= ECHO_MAX_CHARS else text[:ECHO_MAX_CHARS] + f"…(共 {len(text)} 字符)"
+
+
+def _echo(value):
+    """A client's value as a 422 quotes it: strings cut, containers made text and cut."""
+    if isinstance(value, str):
+        return _cut(value)
+    if isinstance(value, (int, float, type(None))):
+        return value
+    return _cut(str(value))
 
 
 def jsonable(errors: list) -> list:
     out = []
     for e in errors:
-        out.append({k: (v if isinstance(v, (str, int, float, list, type(None))) else str(v))
-                    for k, v in e.items() if k != "ctx"})
+        item = {k: _echo(v) for k, v in e.items() if k not in ("ctx", "loc")}
+        item["loc"] = [p if isinstance(p, int) else _cut(str(p)) for p in e.get("loc", ())]
+        out.append(item)
     return out

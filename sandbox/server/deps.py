@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from sandbox.domain.enums import Role
 from sandbox.domain.regions import InvalidRegionCode, RegionCode
+from sandbox.server.ratelimit import check_auth_rate
 from sandbox.settings import Settings, get_settings
 from sandbox.store import queries
 from sandbox.store.checkins import cadre_id_from_label
@@ -84,6 +85,8 @@ async def get_caller(request: Request,
                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorised(request, "缺少访问令牌 (Authorization: Bearer …)")
+    if credentials.credentials not in request.app.state.callers:
+        check_auth_rate(request)  # 429 once this client failed too often (counted in app.py's 401 handler)
     known, touch = await run_in_threadpool(_authenticate, request.app, credentials.credentials)
     if isinstance(known, str):
         raise unauthorised(request, known)

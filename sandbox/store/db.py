@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from typing import Iterator
 
@@ -35,8 +36,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     kwargs: dict = {"echo": echo, "future": True}
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
-        if db and db != ":memory:":
-            Path(db).parent.mkdir(parents=True, exist_ok=True)
+        if db and db != ":memory:" and not db.startswith("file:"):
+            _private_file(Path(db))
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
         kwargs.update(pool_pre_ping=True, pool_size=8, max_overflow=8)
@@ -49,6 +50,24 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _private_file(db: Path) -> None:
+    """The data directory 0700 when created here, the database file (and its WAL files) 0600: it holds
+    households' records and token hashes. SQLite gives the files it creates the database's mode."""
+    db.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.close(os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # an empty file is an empty database
+        return
+    except FileExistsError:
+        pass
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        try:
+            st = path.stat()
+            if st.st_mode & 0o077 and st.st_uid == os.getuid():  # made world-readable by an older version
+                os.chmod(path, 0o600)
+        except OSError:
+            pass
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

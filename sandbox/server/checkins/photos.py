@@ -1,4 +1,5 @@
-"""Check-in photos: base64 → bytes, checked to be a real JPEG or PNG, stored under random names."""
+"""Check-in photos: base64 → bytes, checked to be a real JPEG or PNG of a phone's size, re-encoded
+without EXIF/GPS, stored under random names."""
 
 from __future__ import annotations
 
@@ -8,18 +9,24 @@ import io
 import os
 import re
 import secrets
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from sandbox.server.checkins.schemas import MAX_PHOTO_BYTES, BadCheckin
 
-__all__ = ["Photo", "decode_photos", "save_photos", "remove_photos"]
+__all__ = ["Photo", "decode_photos", "save_photos", "remove_photos", "MAX_PHOTO_PIXELS"]
 
 _DATA_URL = re.compile(r"^data:image/[a-zA-Z0-9.+-]+;base64,", re.ASCII)
 _JPEG = b"\xff\xd8\xff"
 _PNG = b"\x89PNG\r\n\x1a\n"
-_MAX_PIXELS = 50_000_000  # a 2 MB file that claims more is a decompression bomb, not a photo
+# A phone camera makes 12-20 Mpx; a small file that claims more is a decompression bomb, not a photo.
+MAX_PHOTO_PIXELS = 20_000_000
+MAX_STORED_SIDE = 2000  # what is kept: enough to see the visit; a 12 Mpx JPEG is decoded at half scale
+# Decoding is the costly step (CPU and ~4 bytes a pixel): at most this many at once, whatever comes in.
+MAX_CONCURRENT_DECODES = 2
+_DECODE_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_DECODES)
 
 
 @dataclass(frozen=True)
@@ -45,31 +52,56 @@ def _decode_one(i: int, text: str) -> Photo:
         ext, fmt = "png", "PNG"
     else:
         raise BadCheckin(f"{which}不是图片: 仅接受 JPEG 或 PNG")
-    _check_image(which, data, fmt)
-    return Photo(data, ext)
+    return Photo(_reencode(which, data, fmt), ext)
 
 
-def _check_image(which: str, data: bytes, fmt: str) -> None:
-    """Decode with Pillow when it is installed (it is a dependency; the check degrades to the
-    magic bytes above without it)."""
-    try:
-        from PIL import Image
-    except ImportError:  # pragma: no cover - Pillow is a dependency
-        return
+def _reencode(which: str, data: bytes, fmt: str) -> bytes:
+    """The photo as stored: decoded at most once, through the cheap path, re-encoded without metadata.
+
+    The size in the header is checked before any pixel is decoded (Pillow reads it lazily); a JPEG is
+    decoded at a reduced scale (draft) when it is larger than kept; EXIF, GPS and text chunks are not
+    carried over, so what is stored says nothing about where or with what the photo was taken.
+    """
+    from PIL import Image, ImageOps
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as img:
-                if img.format != fmt:
+                # a phone's JPEG with a second picture in it opens as MPO: still a JPEG
+                if img.format != fmt and not (fmt == "JPEG" and img.format == "MPO"):
                     raise BadCheckin(f"{which}不是有效的 {fmt} 图片")
                 w, h = img.size
-                if w < 1 or h < 1 or w * h > _MAX_PIXELS:
+                if w < 1 or h < 1:
                     raise BadCheckin(f"{which}尺寸异常: {w}×{h}")
-                img.load()  # decodes every pixel: a truncated or corrupt file fails here
+                if w * h > MAX_PHOTO_PIXELS:
+                    raise BadCheckin(_too_many_pixels(which, w, h))
+                with _DECODE_SLOTS:
+                    if fmt == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale when the kept size allows
+                        ratio = min(1.0, MAX_STORED_SIDE / max(w, h))
+                        img.draft("RGB", (max(1, int(w * ratio)), max(1, int(h * ratio))))
+                    img.load()  # every (drafted) pixel: a truncated or corrupt file fails here
+                    out = ImageOps.exif_transpose(img)  # upright before the orientation tag is dropped
+                    out.thumbnail((MAX_STORED_SIDE, MAX_STORED_SIDE))
+                    buf = io.BytesIO()
+                    if fmt == "JPEG":
+                        if out.mode not in ("RGB", "L"):
+                            out = out.convert("RGB")
+                        out.save(buf, "JPEG", quality=88)
+                    else:
+                        out.save(buf, "PNG")
+                    return buf.getvalue()
     except BadCheckin:
         raise
+    except Image.DecompressionBombError:
+        raise BadCheckin(f"{which}像素过多: 最多 {MAX_PHOTO_PIXELS // 1_000_000} 百万像素") from None
     except Exception:  # Pillow raises many types for broken data (OSError, SyntaxError, ValueError, …)
         raise BadCheckin(f"{which}已损坏或不是有效的 {fmt} 图片") from None
+
+
+def _too_many_pixels(which: str, w: int, h: int) -> str:
+    return (f"{which}像素过多: {w}×{h} (约 {w * h / 1e6:.0f} 百万像素), "
+            f"最多 {MAX_PHOTO_PIXELS // 1_000_000} 百万像素 (手机相机的尺寸)")
 
 
 def decode_photos(items: list[str]) -> list[Photo]:
@@ -80,7 +112,8 @@ def save_photos(directory: Path, photos: list[Photo]) -> list[str]:
     """Write each photo under a random name in `directory`; returns the names."""
     if not photos:
         return []
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the data directory: private
+    directory.mkdir(exist_ok=True, mode=0o700)
     names: list[str] = []
     try:
         for p in photos:

@@ -38,9 +38,12 @@ LATE_SYNC = dt.timedelta(days=7)  # a phone offline this long may still upload; 
 log = logging.getLogger(__name__)
 
 
-def _stored(t: dt.datetime | None) -> dt.datetime | None:
+def _stored(t: dt.datetime | None, name: str) -> dt.datetime | None:
     """A query's time as stored (Beijing wall time, naive); a naive time is taken as Beijing time already."""
-    return to_storage_time(t) if t is not None and t.tzinfo else t
+    try:
+        return to_storage_time(t) if t is not None and t.tzinfo else t
+    except OverflowError:  # 0001-01-01T00:00:00+14:00 is before year 1 in Beijing
+        raise HTTPException(422, f"{name} 超出可处理的时间范围: {t.isoformat()}") from None
 
 
 @router.get("", summary="帮扶干部工作签到")
@@ -49,7 +52,7 @@ def list_checkins(session: SessionDep, caller: Reader, scope: RegionDep,
                   until: Annotated[dt.datetime | None, Query(description="截止时间 (不含) ISO-8601, 不带时区按北京时间")] = None
                   ) -> list[dict]:
     rc, _ = scope.load(session)
-    lo, hi = _stored(since), _stored(until)
+    lo, hi = _stored(since, "起始时间 since"), _stored(until, "截止时间 until")
     if lo is not None and hi is not None and lo >= hi:
         raise HTTPException(422, f"起始时间 since ({since.isoformat()}) 应早于截止时间 until ({until.isoformat()})")
     q = select(Checkin, Cadre.name).join(Cadre, Cadre.id == Checkin.cadre_id) \
@@ -174,6 +177,7 @@ _POST_DOC = """帮扶干部签到 (帮扶干部令牌或管理员令牌)。
 @router.post("", status_code=201, summary="提交工作签到", description=_POST_DOC,
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": _inline_schema(CheckinIn)}}}},
+             max_body_size=MAX_BODY_BYTES,
              responses={201: {"description": "已入库的签到记录"}, 403: {"description": "无权为该户签到"},
                         413: {"description": "请求体过大"}, 422: {"description": "签到无效, detail 说明原因"}})
 async def post_checkin(request: Request, caller: Poster) -> JSONResponse:

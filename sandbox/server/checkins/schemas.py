@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 __all__ = ["PointIn", "CheckinIn", "MAX_PHOTOS", "MAX_PHOTO_BYTES", "MAX_BODY_BYTES", "MAX_NOTE_CHARS",
            "parse_checkin", "BadCheckin"]
@@ -42,6 +43,26 @@ class CheckinIn(BaseModel):
                               description="照片: base64 编码的 JPEG/PNG (可带 data:image/...;base64, 前缀), 每张 ≤ 2 MB")
     cadre_id: int | None = Field(None, gt=0, lt=2**62,
                                  description="帮扶干部编号: 管理员令牌代为签到时必填; 帮扶干部令牌可省略 (取令牌所属干部)")
+
+    @field_validator("at")
+    @classmethod
+    def _representable(cls, at: dt.datetime) -> dt.datetime:
+        # 0001-01-01T00:00:00+14:00 is valid ISO-8601 but before year 1 in UTC: converting it overflows
+        try:
+            year = at.astimezone(dt.timezone.utc).year
+        except OverflowError:
+            year = 0
+        if not 1 < year < 9999:
+            raise ValueError("超出可处理的时间范围")
+        return at
+
+    @field_validator("note")
+    @classmethod
+    def _no_nul(cls, note: str | None) -> str | None:
+        # PostgreSQL refuses NUL in text; refused here, so every database behaves the same
+        if note is not None and "\x00" in note:
+            raise ValueError("不能包含 NUL 字符 (\\u0000)")
+        return note
 
 
 _FIELD_ZH = {
@@ -90,6 +111,8 @@ def _message(e: dict) -> str:
         return f"{where} 过长: 最多 {ctx.get('max_length')} 字"
     if kind == "timezone_aware":
         return f"{where} 必须带时区, 如 2026-11-29T10:15:00+08:00"
+    if kind == "value_error":
+        return f"{where} {ctx.get('error', e.get('msg', ''))}"
     if kind.startswith("datetime") or kind.startswith("date"):
         return f"{where} 不是有效的 ISO-8601 时间"
     return f"{where} 无效: {e.get('msg', kind)}"

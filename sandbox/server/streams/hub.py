@@ -175,7 +175,8 @@ class StreamHub:
         """None if the signature is good; else why not (Chinese)."""
         if exp is None or not sig:
             return "缺少签名: 请使用 GET /cameras 返回的 stream_url"
-        if not hmac.compare_digest(self._mac(camera_id, exp), sig):
+        # compared as bytes: compare_digest raises TypeError for a str that is not ASCII (`sig=%C3%A9`)
+        if not hmac.compare_digest(self._mac(camera_id, exp).encode(), sig.encode("utf-8", "replace")):
             return "签名无效"
         if exp < time.time():
             return "视频地址已过期: 请重新获取 GET /cameras"

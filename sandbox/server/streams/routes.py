@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from sandbox.domain.enums import Role
+from sandbox.server.bodylimit import read_json_model
 from sandbox.server.deps import Caller, allow
 from sandbox.server.streams.hub import DEMO_STREAM_PREFIX, CameraFeed, hub_of
 from sandbox.store.models import Camera
@@ -85,9 +86,13 @@ def streams_status(request: Request, _: Admin) -> dict:
             "feeds": hub.status()}
 
 
-@router.put("/{camera_id}/state", summary="模拟摄像头故障: live 正常 / stalled 卡住不出画面 / down 断开 (管理员)")
-def set_stream_state(request: Request, camera_id: CameraId, body: StateIn, _: Admin) -> dict:
-    if _camera(request.app, camera_id) is None:
+@router.put("/{camera_id}/state", summary="模拟摄像头故障: live 正常 / stalled 卡住不出画面 / down 断开 (管理员)",
+            openapi_extra={"requestBody": {"required": True, "content": {
+                "application/json": {"schema": StateIn.model_json_schema()}}}})
+async def set_stream_state(request: Request, camera_id: CameraId, _: Admin) -> dict:
+    # The body is read here, after the token was checked: no body parameter, which FastAPI reads first.
+    body = await read_json_model(request, StateIn)
+    if await run_in_threadpool(_camera, request.app, camera_id) is None:
         raise HTTPException(404, f"没有编号为 {camera_id} 的演示摄像头")
     hub = hub_of(request.app)
     hub.set_state(camera_id, body.state)

@@ -1,0 +1,112 @@
+"""One request-size limit in front of every route (ASGI middleware), and reading a JSON body after auth.
+
+The limit is `DEFAULT_MAX_BODY_BYTES` unless the matched route declares its own `max_body_size`
+(FastAPI's route parameter, e.g. POST /checkins with photos). A declared `Content-Length` over the
+largest limit is refused before the app runs, over the route's before a byte is pulled; a body
+without one (chunked) is counted as it streams and refused the moment it passes the limit, so
+nothing larger is ever buffered. A route that answers without reading (401) never pulls the body.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TypeVar
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "BodyTooLarge", "BodyLimitMiddleware", "read_json_model"]
+
+DEFAULT_MAX_BODY_BYTES = 64 * 1024  # every JSON body but a check-in's is a few hundred bytes
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _size_zh(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
+
+
+class BodyTooLarge(HTTPException):
+    """413 with a Chinese detail; an HTTPException so FastAPI's body reading passes it on unchanged."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"请求体过大: 此接口不超过 {_size_zh(limit)}")
+        self.limit = limit
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp, default: int = DEFAULT_MAX_BODY_BYTES, largest: int | None = None) -> None:
+        self.app = app
+        self.default = default
+        self.largest = max(default, largest or 0)  # the most any route takes: more is refused before routing
+
+    def _limit_of(self, scope: Scope) -> int:
+        # By the time the app pulls the body the router has put the matched route into the scope.
+        declared = getattr(scope.get("route"), "max_body_size", None)
+        return declared if declared is not None else self.default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.largest:
+            await _refuse(BodyTooLarge(self.largest), send)
+            return
+        received = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received
+            limit = self._limit_of(scope)
+            if declared is not None and declared > limit:
+                raise BodyTooLarge(limit)  # nothing pulled
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except BodyTooLarge as exc:  # read by something that does not turn it into a response itself
+            if started:
+                raise
+            await _refuse(exc, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
+
+
+async def _refuse(exc: BodyTooLarge, send: Send) -> None:
+    body = json.dumps({"detail": exc.detail}, ensure_ascii=False).encode()
+    # Connection: close, as the rest of the body is never read
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def read_json_model(request: Request, model: type[M]) -> M:
+    """The request body as `model`, read only now (call it after authentication); a bad body is a 422
+    through the app's validation handler, like FastAPI's own body parameters."""
+    body = await request.body()
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e.get("loc", ()))} for e in exc.errors(include_url=False)]) from None
