@@ -33,6 +33,7 @@ from sandbox.store.importers.fields import (
     CellError, as_bool, as_code, as_id_number, as_int, as_number, as_phone, as_text, as_year,
 )
 from sandbox.store.importers.mapping import Mapping, TableLayout, load_mapping
+from sandbox.store.importers.realnames import RealNames
 from sandbox.store.importers.report import (
     ImportFailed, ImportReport, remove_stale_report, see_report, write_report_quietly,
 )
@@ -385,6 +386,10 @@ def _check_households(conv: Converted, regions: RegionIndex, mapping: Mapping, l
             continue
         if reason:  # a name that disagrees with the code: imported, by the code
             report.warning(t.file, t.sheet, conv.row_number(i), hdr.get("village"), village[i], reason)
+        real = getattr(regions, "real_names", None)
+        unreal = real.check(vcode, town[i], village[i]) if real is not None and not code[i] else None
+        if unreal:  # placed by names the statistics bureau does not list: imported, with the nearest real ones
+            report.warning(t.file, t.sheet, conv.row_number(i), hdr.get("village"), village[i], unreal)
         code[i] = vcode
     c["village_code"] = code
     latest = _check_head_ids(conv, heads, err)
@@ -860,6 +865,7 @@ def import_households(engine: Engine, path: Path | str, *, mapping: Mapping | Pa
         with engine.connect() as conn:
             _fail_if_not_importable(conn)
             regions = RegionIndex(conn)
+            regions.real_names = RealNames(conn)  # 乡镇+村 names checked against the bureau's (realnames.py)
             lines = set(conn.execute(select(m.PovertyLine.year)).scalars())
             heads = _Heads(conn) if households else None
         tables = _read_tables(path, mapping, members_path, villages_path, sheet, households, steps)
