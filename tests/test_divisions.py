@@ -26,5 +26,6 @@ def test_short_names_are_the_everyday_ones():
     assert short_name("百泉湖村村委会") == "百泉湖村"
     assert short_name("尧梭村委会") == "尧梭村"
     assert short_name("虹桥社区居委会") == "虹桥社区"
-    assert short_name("辕门居委会") == "辕门居委会"
+    assert short_name("辕门居委会") == "辕门社区"
+    assert short_name("桥锦头村委") == "桥锦头村"  # cut short in the source
     assert short_name("敦达乌苏嘎查") == "敦达乌苏嘎查"

@@ -13,7 +13,8 @@ __all__ = ["DIVISIONS_PATH", "Town", "Village", "county_divisions", "divisions_s
 DIVISIONS_PATH = MAPS_DIR / "divisions.tsv.gz"
 
 # The bureau names a village's committee; people (and the wall) name the village.
-_SUFFIXES = (("社区居民委员会", "社区"), ("社区居委会", "社区"), ("村民委员会", "村"), ("村委会", "村"),
+# A 居委会 is the committee of a 社区; a few source names are cut short (桥锦头村委).
+_SUFFIXES = (("居民委员会", "社区"), ("居委会", "社区"), ("村民委员会", "村"), ("村委会", "村"), ("村委", "村"),
              ("嘎查村民委员会", "嘎查"), ("嘎查委员会", "嘎查"))
 
 
@@ -31,7 +32,7 @@ class Town:
 
 
 def short_name(name: str) -> str:
-    """The village's everyday name: 新寨村委会 → 新寨村, 城南社区居委会 → 城南社区; others unchanged."""
+    """The village's everyday name: 新寨村委会 → 新寨村, 城南社区居委会 and 城南居委会 → 城南社区; others unchanged."""
     for suffix, word in sorted(_SUFFIXES, key=lambda s: -len(s[0])):
         if name.endswith(suffix) and len(name) > len(suffix):
             stem = name[: -len(suffix)]

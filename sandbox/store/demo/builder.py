@@ -52,6 +52,7 @@ class BuildReport:
     checkins: int
     projects: int
     seconds: float
+    names_source: str = ""  # where the towns' and villages' names and codes come from; "" made up
 
 
 def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int = DEFAULT_SEED,
@@ -168,7 +169,7 @@ def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int
     steps.close()
     return BuildReport(outline.code, outline.name, len(t.towns), n_v, n_h, len(plan.row_h),
                        len(members["household"]), len(cad.role), n_chk, len(projects),
-                       (dt.datetime.now() - started).total_seconds())
+                       (dt.datetime.now() - started).total_seconds(), regions.names_source)
 
 
 def _area_km2(geom) -> float:
