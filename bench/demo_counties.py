@@ -10,7 +10,8 @@ a hang in one county cannot take the run down). Prints a markdown table of failu
                                                               # fail on a strange outline (~1 s each)
 
 --geometry-only runs what `demo build` does with the outline (targets from its area, towns and
-villages partitioned, labels, households placed in every village) without the records.
+villages partitioned — the real ones of maps/divisions.tsv.gz where the county is there — labels,
+households placed in every village) without the records.
 """
 
 from __future__ import annotations
@@ -51,21 +52,18 @@ def _build(code: str, workdir: str, queue) -> None:
 def _geometry(code: str, workdir: str, queue) -> None:
     import numpy as np
 
-    from sandbox.geo.partition import partition
     from sandbox.geo.points import random_points_in, representative_point
     from sandbox.store.demo.builder import DEFAULT_SEED
-    from sandbox.store.demo.households import allocate
-    from sandbox.store.demo.targets import targets_for
+    from sandbox.store.demo.regions import county_targets, plan_regions
 
     try:
         outline = county_outline(code)
         g = outline.geometry
         area_km2 = g.area * (111.32 ** 2) * np.cos(np.radians(g.centroid.y))  # as builder._area_km2
-        t = targets_for(outline.code, area_km2)
+        t, real = county_targets(outline.code, area_km2)
         rng = np.random.default_rng(DEFAULT_SEED)
-        towns = partition(g, len(t.towns), rng)
-        per_town = 5 + allocate(t.villages - 5 * len(t.towns), np.array([x.area for x in towns]))
-        villages = [v for ti, town in enumerate(towns) for v in partition(town, int(per_town[ti]), rng)]
+        plan = plan_regions(outline, t, rng, real)
+        towns, villages = plan.town_geoms, plan.village_geoms
         for v in villages:
             representative_point(v)
             random_points_in(v, 20, rng)

@@ -70,6 +70,8 @@ def cmd_demo_build(args: argparse.Namespace) -> int:
     print(f"已构建演示数据 {report.name}({report.county}): {report.towns} 个乡镇, {report.villages} 个村, "
           f"{report.households} 户, {report.members} 人, {report.cadres} 名干部, {report.checkins} 次签到, "
           f"{report.projects} 个项目; 用时 {report.seconds:.1f} 秒")
+    print(f"乡镇、村为真实名称与区划代码 ({report.names_source}), 边界为示意" if report.names_source
+          else "乡镇边界与村名为示意 (演示数据)")
     return 0
 
 

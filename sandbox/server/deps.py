@@ -228,10 +228,12 @@ YearQuery = Annotated[int | None, Query(description="年份(年末状态),缺省
 RecordId = Annotated[int, Path(ge=1, lt=2**62, description="记录编号")]
 
 
-def resolve_year(session: Session, year: int | None) -> int:
+def resolve_year(session: Session, year: int | None) -> int | None:
+    """The year asked for, or the latest; None when no year has data yet (boundaries alone: every
+    region still answers, its figures null = 无数据)."""
     available = queries.years(session)
     if not available:
-        raise HTTPException(503, "数据库中还没有数据,请先运行 sandbox demo build 或导入数据")
+        return year
     if year is None:
         return available[-1]
     if year not in available:

@@ -143,6 +143,8 @@ class RegionSeries:
         self._maps: dict[int, RegionMap] = {}
         if base.year is not None:
             self._maps[int(base.year)] = base
+        elif not self._years:  # boundaries alone, no year of data yet: the map is its one "year"
+            self._maps[None] = base
         self._keys: dict[str, set[str]] = {c: set().union(*(v.keys() for v in by_year.values()))
                                            for c, by_year in values.items()}
 

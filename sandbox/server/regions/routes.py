@@ -20,7 +20,11 @@ router = APIRouter(prefix="/regions", tags=["regions"])
 Reader = Annotated[Caller, Depends(allow(*AGGREGATE_ROLES))]
 
 
-def _indicators(facts: dict) -> dict:
+# Counted from the year's facts; with no year of data at all (boundaries alone) they are unknown, not 0.
+_COUNTS = ("villages", "poor_villages", "exited_poor_villages", "first_secretary_villages")
+
+
+def _indicators(facts: dict, any_data: bool = True) -> dict:
     values = compute_indicators(facts)
     values["rural_population"] = None if facts.get("rural_population") is None else int(facts["rural_population"])
     for key in ("villages", "poor_villages", "exited_poor_villages"):
@@ -29,11 +33,13 @@ def _indicators(facts: dict) -> dict:
     # see store.rollup)
     no_roster = bool(facts) and facts.get("cadres") is None
     values["first_secretary_villages"] = None if no_roster else int(facts.get("first_secretary_villages") or 0)
+    if not any_data:
+        values.update(dict.fromkeys(_COUNTS))
     return values
 
 
-def _indicators_and_notes(facts: dict) -> dict:
-    return {"indicators": _indicators(facts), "indicator_notes": compute_notes(facts)}
+def _indicators_and_notes(facts: dict, any_data: bool = True) -> dict:
+    return {"indicators": _indicators(facts, any_data), "indicator_notes": compute_notes(facts)}
 
 
 def _breakdowns_and_notes(breakdowns: dict) -> dict:
@@ -51,13 +57,15 @@ def get_region(scope: PathRegionDep, request: Request, session: SessionDep, call
 
 def _region_body(session, rc, region, y: int, info: dict) -> dict:
     children = queries.child_regions(session, rc)
+    years = queries.years(session)  # none yet: boundaries alone, every figure unknown (null), not 0
     return {
         "code": region.code, "name": region.name, "level": region.level,
         "level_zh": RegionLevel(region.level).label_zh, "parent_code": region.parent_code, "year": y,
-        "years": queries.years(session),
+        "years": years,
         "children": [{"code": c.code, "name": c.name, "level": c.level} for c in children],
-        **_indicators_and_notes(queries.summed_facts(session, rc, y)),
-        **_breakdowns_and_notes(queries.breakdowns(session, rc, y)),
+        **_indicators_and_notes(queries.summed_facts(session, rc, y), bool(years)),
+        **(_breakdowns_and_notes(queries.breakdowns(session, rc, y)) if years
+           else {"breakdowns": None, "breakdown_notes": {}}),  # boundaries alone: 无数据, not 0
         "is_poor_village": region.is_poor_village if region.level == "village" else None,
         "poor_village_exit_year": region.poor_village_exit_year,
         "synthetic_boundary": region.synthetic,
@@ -81,6 +89,7 @@ def _children_body(request: Request, session, rc, region, y: int, info: dict) ->
     facts = queries.facts_by_child(session, rc, y)
     cache = request.app.state.geometry
     build = info.get("build") or ""
+    any_data = bool(queries.years(session))
     features = []
     for child in children:
         props = {"code": child.code, "name": child.name, "level": child.level,
@@ -88,7 +97,7 @@ def _children_body(request: Request, session, rc, region, y: int, info: dict) ->
         if child.level == "village":
             props["is_poor_village"] = child.is_poor_village
             props["poor_village_exit_year"] = child.poor_village_exit_year
-        props.update(_indicators(facts.get(child.code, {})))
+        props.update(_indicators(facts.get(child.code, {}), any_data))
         props["indicator_notes"] = compute_notes(facts.get(child.code, {}))
         geometry, _ = cache.get(build, child)
         # Geometry text is pre-serialised: only the small properties are encoded per request.

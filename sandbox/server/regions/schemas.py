@@ -17,15 +17,16 @@ class RegionOut(BaseModel):
     level: str
     level_zh: str
     parent_code: str | None
-    year: int
+    year: int | None = Field(description="年份; 尚无任何年度数据 (仅导入了边界) 时为 null")
     years: list[int]
     children: list[RegionRef]
     indicators: dict[str, float | int | None]
     indicator_notes: dict[str, str] = Field(
         default_factory=dict,
         description="没有数值的比率指标中, 因分母为零而无从计算者及其说明 (如 income_ok_rate: 无贫困户); 未列出的空值为无数据")
-    breakdowns: dict[str, dict[str, dict[str, int] | None] | None] = Field(
-        description="分组 (exit_batch 五个一批, cause, attribute, status, gap); null 为登记表没有该项 (无数据), 原因见 breakdown_notes")
+    breakdowns: dict[str, dict[str, dict[str, int] | None] | None] | None = Field(
+        description="分组 (exit_batch 五个一批, cause, attribute, status, gap); 某项为 null 为登记表没有该项 (无数据), 原因见 breakdown_notes; "
+                    "尚无任何年度数据 (仅导入了边界) 时整体为 null")
     breakdown_notes: dict[str, str] = Field(
         default_factory=dict, description="为 null 的分组及其说明 (如 exit_batch: 登记表中没有脱贫路径 (五个一批), 无数据)")
     is_poor_village: bool | None = None

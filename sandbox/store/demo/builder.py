@@ -13,7 +13,6 @@ from sqlalchemy.engine import Engine
 from tqdm import tqdm
 
 from sandbox.geo.outline import county_outline
-from sandbox.geo.partition import partition
 from sandbox.geo.points import random_points_in, representative_point
 from sandbox.geo.simplify import geometry_to_geojson
 from sandbox.store import models as m
@@ -22,7 +21,8 @@ from sandbox.store.demo import people
 from sandbox.store.demo.households import allocate, household_year_values, plan_households
 from sandbox.store.demo.local import ethnic_mix, fund_sources
 from sandbox.store.demo.projects import plan_projects
-from sandbox.store.demo.targets import POVERTY_LINES, YEARS, targets_for
+from sandbox.store.demo.regions import county_targets, plan_regions
+from sandbox.store.demo.targets import POVERTY_LINES, YEARS
 from sandbox.store.demo.work import plan_cadres, plan_checkins
 from sandbox.store.rollup import refresh_facts, refresh_totals
 
@@ -30,9 +30,6 @@ __all__ = ["build_demo", "BuildReport", "DEFAULT_SEED"]
 
 log = logging.getLogger(__name__)
 DEFAULT_SEED = 20171206  # the seed article's date
-
-_V1 = "龙凤石金新青白平安和东西南北上下大小高岩花松柏竹桃梅兰茶河溪塘坝"
-_V2 = "寨坪山田坡湾冲脚口场桥井坝沟岭林坳洞头屯堡"
 
 # Tables a rebuild replaces (children first); tokens and the schema stay.
 _RECORD_TABLES = (
@@ -55,11 +52,7 @@ class BuildReport:
     checkins: int
     projects: int
     seconds: float
-
-
-def _village_names(rng: np.random.Generator, n: int) -> list[str]:
-    pool = [a + b + "村" for a in _V1 for b in _V2]
-    return [pool[i] for i in rng.permutation(len(pool))[:n]]
+    names_source: str = ""  # where the towns' and villages' names and codes come from; "" made up
 
 
 def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int = DEFAULT_SEED,
@@ -68,27 +61,16 @@ def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int
     steps = tqdm(total=10, desc="构建演示数据", unit="步", disable=not progress, leave=False)
     outline = county_outline(county)
     area_km2 = _area_km2(outline.geometry)
-    t = targets_for(outline.code, area_km2).scaled(scale)
+    targets, real = county_targets(outline.code, area_km2)
+    t = targets.scaled(scale)
     rng = np.random.default_rng(seed)
 
     # Regions: towns partition the real outline; villages partition each town.
-    town_geoms = partition(outline.geometry, len(t.towns), rng)
-    town_areas = np.array([g.area for g in town_geoms])
-    per_town = 5 + allocate(t.villages - 5 * len(t.towns), town_areas)
-    village_geoms, village_town = [], []
-    for ti, g in enumerate(town_geoms):
-        parts = partition(g, int(per_town[ti]), rng)
-        village_geoms += parts
-        village_town += [ti] * len(parts)
-    village_town = np.array(village_town)
+    regions = plan_regions(outline, t, rng, real)
+    town_geoms, village_geoms, village_town = regions.town_geoms, regions.village_geoms, regions.village_town
+    town_codes, village_codes, village_names = regions.town_codes, regions.village_codes, regions.village_names
     n_v = len(village_geoms)
     county_code = outline.code + "000000"
-    town_codes = [f"{outline.code}{100 + i:03d}000" for i in range(len(t.towns))]
-    village_codes, counters = [], {}
-    for ti in village_town:
-        counters[ti] = counters.get(ti, 0) + 1
-        village_codes.append(f"{town_codes[ti][:9]}{200 + counters[ti]:03d}")
-    village_names = _village_names(rng, n_v)
     seat = t.towns.index(t.seat_town)
     seat_pt = np.array(representative_point(town_geoms[seat]))
     vpts = np.array([representative_point(g) for g in village_geoms])
@@ -178,7 +160,7 @@ def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int
         meta = {
             "demo": "true", "county_code": outline.code, "county_name": outline.name,
             "province": outline.province, "prefecture": outline.prefecture,
-            "boundary_source": outline.source, "seed": str(seed), "scale": str(scale),
+            "boundary_source": outline.source, "names_source": regions.names_source, "seed": str(seed), "scale": str(scale),
             "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "data_as_of": "2020-12-31T00:00:00+08:00", "years": ",".join(map(str, YEARS)),
         }
@@ -187,7 +169,7 @@ def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int
     steps.close()
     return BuildReport(outline.code, outline.name, len(t.towns), n_v, n_h, len(plan.row_h),
                        len(members["household"]), len(cad.role), n_chk, len(projects),
-                       (dt.datetime.now() - started).total_seconds())
+                       (dt.datetime.now() - started).total_seconds(), regions.names_source)
 
 
 def _area_km2(geom) -> float:

@@ -106,13 +106,14 @@ DUSHAN = CountyTargets(
 _TOWN_SYLLABLES = "清石龙凤云溪平安和兴东西南北新金长江河山桥田坝坪塘岩水花松柏林"
 
 
-def targets_for(code: str, area_km2: float) -> CountyTargets:
+def targets_for(code: str, area_km2: float, towns: tuple[str, ...] = (), villages: int = 0) -> CountyTargets:
     """Dushan's figures for 522726; elsewhere, figures in proportion to the county's area and
-    industries typical of its province."""
+    industries typical of its province, for the county's real `towns` and number of `villages`
+    when given (else made-up town names, 16 villages a town)."""
     if code == "522726":
         return DUSHAN
-    towns_n = max(5, min(15, round(area_km2 / 230)))
-    names: list[str] = []
+    names: list[str] = list(towns)
+    towns_n = len(names) or max(5, min(15, round(area_km2 / 230)))
     i = 0
     while len(names) < towns_n:
         a = _TOWN_SYLLABLES[(i * 7 + int(code[-2:])) % len(_TOWN_SYLLABLES)]
@@ -121,14 +122,14 @@ def targets_for(code: str, area_km2: float) -> CountyTargets:
         if a != b and name not in names:
             names.append(name)
         i += 1
-    villages = towns_n * 16
+    villages = villages or towns_n * 16
     pool = industry_pool(code)
     rural = int(max(60_000, min(900_000, area_km2 * 140)))
     poor = int(rural * 0.12)
     households = int(poor * 0.52)
     helpers = int(households / 3.6)
     return CountyTargets(
-        towns=tuple(names), seat_town=names[0], villages=villages, poor_villages=int(villages * 0.45),
+        towns=tuple(names), seat_town=names[0], villages=villages, poor_villages=max(1, int(villages * 0.45)),
         rural_population_2016=rural, poor_population_2016=poor, registered_households_2017=households,
         cadres_2017=helpers + towns_n * 6, helpers_2017=helpers,
         first_secretary_villages=int(villages * 0.4), town_cadres=towns_n * 6,

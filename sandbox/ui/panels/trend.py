@@ -395,6 +395,8 @@ class TrendPanel(Panel):
             self.year_dot.setData([])
             self.year_text.hide()
             self.year_band.hide()
+            if s is not None:  # the API answered: no year of data yet (boundaries alone)
+                self._show_message("暂无年度数据")
             return
         xs = np.array(s.years, dtype=float)
         ys = np.array([np.nan if v is None else v for v in s.values], dtype=float)
