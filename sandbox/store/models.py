@@ -247,6 +247,9 @@ class Camera(Base):
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
     stream_url: Mapped[str] = mapped_column(String(512))  # relative URLs resolve against the API
+    # the platform's sub-stream (NVRs give each camera a main and a low-resolution sub-stream): wall
+    # tiles play it, full screen plays `stream_url`; none: tiles play the main stream too
+    sub_stream_url: Mapped[str | None] = mapped_column(String(512), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="online")
 
 

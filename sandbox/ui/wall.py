@@ -20,7 +20,7 @@ from sandbox.ui import classify
 from sandbox.ui.after_frame import after_frame, flush_after_frame
 from sandbox.ui.breadcrumb import BreadcrumbBar
 from sandbox.ui.cameras import CameraHealth, CameraTile, CameraWall, StaggerGate, StreamSettings, UrlPolicy
-from sandbox.ui.cameras.grid import CameraFullView, open_fullscreen
+from sandbox.ui.cameras.grid import GRID_SIZES, CameraFullView, grid_for, open_fullscreen
 from sandbox.ui.cameras.reconnect import default_gate
 from sandbox.ui.fund_panel import FundChainPanel
 from sandbox.ui.gc_pause import hold_until_frame
@@ -584,13 +584,15 @@ class WallWindow(QMainWindow):
         return [c for _, c in sorted(self.cameras.items()) if str(c.get("region_code") or "").startswith(prefix)]
 
     def open_monitor(self) -> None:
-        """The 监控 view in the map's place: the region's cameras, 2×2 for up to four, else 3×3 (paged)."""
+        """The 监控 view in the map's place: the region's cameras, 2×2 for up to four, 3×3 up to nine, else
+        4×4 (paged); tiles play sub-streams."""
         if not self.layers_enabled:
             self.canvas.show_note("摄像头不可用：未连接中心接口")
             return
         if self.camera_wall is None:
-            self.camera_wall = CameraWall([], self.camera_policy, self.monitor, columns=3, **self._tile_kwargs())
-            for t in self.camera_wall.tiles:  # all nine made up front (3×3): they are never replaced
+            self.camera_wall = CameraWall([], self.camera_policy, self.monitor, columns=max(GRID_SIZES),
+                                          **self._tile_kwargs())
+            for t in self.camera_wall.tiles:  # all sixteen made up front (4×4): they are never replaced
                 self._hold(t)
             self.camera_wall.fullScreenOpened.connect(lambda cid: self.cameraOpened.emit(cid))
             self.monitor.set_wall(self.camera_wall)
@@ -622,7 +624,7 @@ class WallWindow(QMainWindow):
         if code != self._monitor_region:  # a new region: its own grid size, from its first page
             self._monitor_region = code
             wall.set_cameras(cams)
-            wall.set_columns(2 if len(cams) <= 4 else 3)
+            wall.set_columns(grid_for(len(cams)))
             wall.set_page(0)
         else:
             wall.set_cameras(cams)

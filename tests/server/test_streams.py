@@ -280,3 +280,52 @@ def test_a_failed_splice_falls_back_to_whole_frames():
     r._rows += 1  # pretend the encoder laid out rows differently
     jpeg = r.render(1_790_000_000.0)
     assert not r.splice and _decode(jpeg).shape == (360, 640)
+
+
+def test_cameras_carry_a_signed_sub_stream_beside_the_main_stream(cameras, server, tokens):
+    for c in cameras:
+        sub = c["sub_stream_url"]
+        assert sub.startswith(f"{server.url}/api/v1/demo/streams/{c['id']}/sub.mjpeg?")
+        assert "exp=" in sub and "sig=" in sub and tokens["display"] not in sub
+        assert sub != c["stream_url"]
+
+
+def test_the_sub_stream_is_640x360_and_the_main_stream_1280x720(cameras, hub):
+    """Tiles play the sub-stream, full screen the main stream: the two profiles of an NVR's camera."""
+    assert tuple(hub.sub_size) == (640, 360) and tuple(hub.size) == (1280, 720)
+    for url, (w, h) in ((cameras[1]["sub_stream_url"], (640, 360)), (cameras[1]["stream_url"], (1280, 720))):
+        reader = MjpegReader(url)
+        try:
+            assert reader.response.status_code == 200, url
+            reader.wait_frames(2)
+            assert _decode(reader.frames[-1][2]).shape == (h, w)
+        finally:
+            reader.close()
+
+
+def test_the_sub_stream_needs_the_signature_too(server, cameras):
+    cid = cameras[0]["id"]
+    assert requests.get(f"{server.url}/api/v1/demo/streams/{cid}/sub.mjpeg", timeout=5).status_code == 401
+    sub = cameras[0]["sub_stream_url"].replace("sig=", "sig=0")
+    assert requests.get(sub, timeout=5).status_code == 403
+
+
+def test_a_real_cameras_sub_stream_is_passed_through_and_none_is_null(demo_engine, api, tokens):
+    from sqlalchemy import update
+
+    from sandbox.store.models import Camera
+
+    with demo_engine.begin() as conn:
+        conn.execute(update(Camera).where(Camera.id == 2).values(
+            stream_url="rtsp://nvr.example.gov.cn/ch2/main", sub_stream_url="rtsp://nvr.example.gov.cn/ch2/sub"))
+        conn.execute(update(Camera).where(Camera.id == 3).values(stream_url="rtsp://nvr.example.gov.cn/ch3/main",
+                                                                   sub_stream_url=None))
+    try:
+        got = {c["id"]: c for c in api.get("/api/v1/cameras", headers=auth(tokens["display"])).json()}
+        assert got[2]["sub_stream_url"] == "rtsp://nvr.example.gov.cn/ch2/sub" and got[2]["demo"] is False
+        assert got[3]["sub_stream_url"] is None
+    finally:
+        with demo_engine.begin() as conn:
+            for cid in (2, 3):
+                conn.execute(update(Camera).where(Camera.id == cid).values(
+                    stream_url=f"/api/v1/demo/streams/{cid}.mjpeg", sub_stream_url=f"/api/v1/demo/streams/{cid}/sub.mjpeg"))

@@ -13,7 +13,7 @@ import requests
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
-from sandbox.ui.cameras import CameraHealth, CameraTile, CameraWall, StaggerGate, UrlPolicy
+from sandbox.ui.cameras import CameraFullView, CameraHealth, CameraTile, CameraWall, StaggerGate, UrlPolicy
 from tests.conftest import auth
 from tests.ui.camera_servers import FAST, start_stream_server, stop_stream_server
 
@@ -226,7 +226,7 @@ def test_a_tile_that_outlives_its_health_record_keeps_going(make_tile, silent, q
 
 def test_an_expired_url_asks_for_a_fresh_one(make_tile, cameras, server, qtbot):
     bad = {**cameras[0], "stream_url": cameras[0]["stream_url"].replace("sig=", "sig=0")}
-    tile = make_tile(bad)
+    tile = make_tile(bad, profile="main")
     with qtbot.waitSignal(tile.urlExpired, timeout=10000) as sig:
         pass
     assert sig.args == [cameras[0]["id"]]
@@ -262,7 +262,7 @@ def test_credentials_never_on_screen_or_in_logs(make_tile, cameras, caplog, qtbo
     url = cameras[0]["stream_url"]
     sig = url.split("sig=")[1]
     with_creds = url.replace("http://", "http://admin:Secr3tPw@")
-    live = make_tile({**cameras[0], "stream_url": with_creds})
+    live = make_tile({**cameras[0], "stream_url": with_creds}, profile="main")
     blocked = make_tile({"id": 80, "name": "外部", "stream_url": "rtsp://root:Secr3tPw@evil.example.com/s?token=T0k3n"})
     hung = make_tile({"id": 81, "name": "挂起", "stream_url": f"http://u:Secr3tPw@127.0.0.1:{silent.port}/s?sig={sig}"})
     wait_state(qtbot, live, "live")
@@ -329,7 +329,54 @@ def test_grid_pages_and_layouts(make_wall, cameras, qtbot):
     qtbot.waitUntil(lambda: all(t.streaming for t in wall.visible_tiles()), timeout=5000)
     assert not any(t.streaming for t in wall.tiles if t.isHidden())
     with pytest.raises(ValueError):
-        wall.set_columns(4)
+        wall.set_columns(5)
+
+
+def test_a_4x4_wall_plays_sixteen_sub_streams_and_full_screen_the_main_stream(make_wall, cameras, qtbot):
+    cams = _many(cameras, 17)
+    wall = make_wall(cams, columns=4)
+    assert wall.per_page == 16 and wall.pages == 2 and len(wall.visible_tiles()) == 16
+    grid_pos = {wall._grid.getItemPosition(wall._grid.indexOf(t))[:2] for t in wall.visible_tiles()}
+    assert grid_pos == {(r, c) for r in range(4) for c in range(4)}
+    assert all(t.url == t.camera["sub_stream_url"] and "/sub.mjpeg?" in t.url for t in wall.visible_tiles())
+    qtbot.waitUntil(lambda: all(t.state == "live" for t in wall.visible_tiles()), timeout=40000)
+    assert max(t._video.image.width() for t in wall.visible_tiles()) <= 640  # the 640×360 sub-stream
+    view = wall.open_camera(cams[0])
+    assert view.tile.url == cams[0]["stream_url"] and "/sub.mjpeg" not in view.tile.url
+    qtbot.waitUntil(lambda: view.tile.state == "live" and view.tile._video.image is not None, timeout=20000)
+    assert view.tile._video.image.width() == 1280  # the main stream, decoded whole at this size
+    wall.close_full_screen()
+
+
+def test_a_tile_without_a_sub_stream_plays_the_main_stream(make_tile, cameras):
+    cam = {k: v for k, v in cameras[0].items() if k != "sub_stream_url"}
+    assert make_tile(cam).url == cam["stream_url"]
+    assert make_tile(dict(cameras[0], sub_stream_url=None)).url == cameras[0]["stream_url"]
+
+
+def test_the_grid_size_follows_the_number_of_cameras():
+    from sandbox.ui.cameras.grid import grid_for
+
+    assert [grid_for(n) for n in (0, 1, 4, 5, 9, 10, 16, 29)] == [2, 2, 2, 3, 3, 4, 4, 4]
+
+
+def test_full_screen_text_scales_on_a_4k_and_larger_wall(policy, qtbot):
+    sizes = {}
+    for w, h in ((1920, 1080), (3840, 2160), (7680, 2160)):
+        host = QWidget()
+        qtbot.addWidget(host)
+        host.resize(w, h)
+        host.show()
+        view = CameraFullView({"id": 1, "name": "济生铁皮石斛产业园·1号大棚"}, policy, host)
+        view.show()
+        qtbot.waitUntil(lambda: view.tile.height() > h * 0.8)
+        qtbot.wait(100)  # the tile's children get their resize events
+        sizes[(w, h)] = (view.hint.font().pixelSize(), view.tile._name.font().pixelSize(),
+                         view.tile._video._big.pixelSize())
+        view.close()
+    base = sizes[(1920, 1080)]
+    for size in ((3840, 2160), (7680, 2160)):
+        assert all(big >= 1.8 * small for big, small in zip(sizes[size], base)), (size, sizes)
 
 
 def test_click_opens_full_screen_and_esc_returns(make_wall, cameras, qtbot):

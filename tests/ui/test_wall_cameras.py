@@ -216,11 +216,12 @@ def test_monitor_view_follows_the_region_and_uses_2x2_for_four_cameras(qtbot, wa
     mine = sorted(c["id"] for c in api_cameras if c["region_code"].startswith(SMALL_TOWN[:9]))
     assert len(mine) <= 4
     assert wall.camera_wall.columns == 2 and sorted(t.camera_id for t in wall.camera_wall.visible_tiles()) == mine
-    # the breadcrumb takes the view up to the county: the grid follows, 3×3 and paged
+    # the breadcrumb takes the view up to the county: the grid follows, 4×4 (sub-streams) and paged
     wall.go_to(wall.state.nav.stack[0].code)
     qtbot.waitUntil(lambda: wall.layers is not None and wall.layers.region == wall.state.nav.stack[0].code
-                    and wall.camera_wall.columns == 3, timeout=60000)
-    assert wall.monitor_open and wall.camera_wall.pages == -(-len(api_cameras) // 9)
+                    and wall.camera_wall.columns == 4, timeout=60000)
+    assert len(api_cameras) > 9 and len(wall.camera_wall.visible_tiles()) == 16
+    assert wall.monitor_open and wall.camera_wall.pages == -(-len(api_cameras) // 16)
 
 
 # -- the project card ----------------------------------------------------------------------------------

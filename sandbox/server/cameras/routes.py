@@ -8,6 +8,8 @@ client can set); without that setting it stays relative and the client resolves 
 API address it called. Real cameras' absolute URLs are passed through as stored. `status` is
 `offline` while a demo feed is switched `down`. Without `region`, a region-limited token gets
 its own region's cameras.
+`sub_stream_url` is the camera's sub-stream (tiles play it, full screen plays `stream_url`), signed
+alike for a demo camera; null when the platform has none.
 """
 
 from __future__ import annotations
@@ -41,14 +43,17 @@ def list_cameras(request: Request, session: SessionDep, caller: Reader, scope: O
         item = {"id": c.id, "name": view.text(c.name), "site": view.text(c.site), "project_id": c.project_id,
                 "region_code": c.region_code,
                 "lon": c.lon, "lat": c.lat, "status": c.status, "stream_url": c.stream_url, "stream_expires_at": None,
-                "demo": False}
+                "sub_stream_url": c.sub_stream_url, "demo": False}
         if c.stream_url.startswith(DEMO_STREAM_PREFIX):
             query, exp = hub.signed_query(c.id)
             item.update(stream_url=f"{base}{c.stream_url}?{query}", demo=True,
+                        sub_stream_url=f"{base}{DEMO_STREAM_PREFIX}{c.id}/sub.mjpeg?{query}",
                         stream_expires_at=dt.datetime.fromtimestamp(exp, dt.timezone.utc).isoformat())
             if hub.state(c.id) == "down":
                 item["status"] = "offline"
         elif c.stream_url.startswith("/"):
             item["stream_url"] = base + c.stream_url
+        if (item["sub_stream_url"] or "").startswith("/"):  # a real camera's relative sub-stream
+            item["sub_stream_url"] = base + item["sub_stream_url"]
         out.append(item)
     return out

@@ -10,6 +10,11 @@ is not cut when its URL expires. Clients refetch `GET /cameras` for a fresh URL 
 reconnecting (`stream_expires_at` says when). The secret is `SANDBOX_STREAM_SECRET` if set, else
 random per server process (URLs from an earlier run stop working, by design).
 
+Two profiles per camera, as a video platform (GB/T 28181 NVR, Hikvision, Dahua) gives them: the main
+stream (`main`, 1280×720, `/demo/streams/{id}.mjpeg`) for full screen and the sub-stream (`sub`,
+640×360, `/demo/streams/{id}/sub.mjpeg`) for wall tiles. One signature serves both (same camera,
+read-only); each profile is its own feed, rendered only while watched.
+
 States of a feed: `live`; `stalled` (connections stay open, no frames: a camera that hangs);
 `down` (open streams end, new ones get 503: a camera that is off). Set them in-process with
 `hub.set_state(camera_id, ...)` or through the admin route `PUT /demo/streams/{id}/state`.
@@ -27,11 +32,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-__all__ = ["StreamHub", "CameraFeed", "STATES", "hub_of", "DEMO_STREAM_PREFIX"]
+__all__ = ["StreamHub", "CameraFeed", "STATES", "PROFILES", "hub_of", "DEMO_STREAM_PREFIX"]
 
 log = logging.getLogger(__name__)
 STATES = ("live", "stalled", "down")
 DEMO_STREAM_PREFIX = "/api/v1/demo/streams/"
+PROFILES = ("main", "sub")
 
 
 @dataclass(eq=False)
@@ -149,13 +155,13 @@ class CameraFeed:
 
 
 class StreamHub:
-    def __init__(self, fps: float = 25.0, size: tuple[int, int] = (640, 360), url_ttl_s: float = 3600.0,
-                 secret: bytes | None = None) -> None:
-        self.fps, self.size, self.url_ttl_s = fps, size, url_ttl_s
+    def __init__(self, fps: float = 25.0, size: tuple[int, int] = (1280, 720), url_ttl_s: float = 3600.0,
+                 secret: bytes | None = None, sub_size: tuple[int, int] = (640, 360)) -> None:
+        self.fps, self.size, self.sub_size, self.url_ttl_s = fps, size, sub_size, url_ttl_s
         env = os.environ.get("SANDBOX_STREAM_SECRET")
         self._secret = secret or (env.encode() if env else secrets.token_bytes(32))
         self._lock = threading.Lock()
-        self._feeds: dict[int, CameraFeed] = {}
+        self._feeds: dict[tuple[int, str], CameraFeed] = {}  # (camera id, profile) → feed
         self._states: dict[int, str] = {}  # set before anyone watched: applied when the feed starts
 
     # -- signed URLs ----------------------------------------------------------------------------
@@ -183,17 +189,22 @@ class StreamHub:
         return None
 
     # -- feeds ----------------------------------------------------------------------------------
-    def feed(self, camera_id: int, name: str, site: str | None) -> CameraFeed:
+    def feed(self, camera_id: int, name: str, site: str | None, profile: str = "main") -> CameraFeed:
+        if profile not in PROFILES:
+            raise ValueError(f"profile must be one of {PROFILES}")
         with self._lock:
-            f = self._feeds.get(camera_id)
+            f = self._feeds.get((camera_id, profile))
             if f is None:
-                f = self._feeds[camera_id] = CameraFeed(camera_id, name, site, self.fps, self.size)
+                size = self.size if profile == "main" else self.sub_size
+                f = self._feeds[(camera_id, profile)] = CameraFeed(camera_id, name, site, self.fps, size)
                 f.state = self._states.get(camera_id, "live")
             return f
 
+    def _feeds_of(self, camera_id: int) -> list[CameraFeed]:
+        return [f for p in PROFILES if (f := self._feeds.get((camera_id, p))) is not None]
+
     def state(self, camera_id: int) -> str:
-        f = self._feeds.get(camera_id)
-        return f.state if f is not None else self._states.get(camera_id, "live")
+        return self._states.get(camera_id, "live")
 
     def set_state(self, camera_id: int, state: str) -> None:
         """live / stalled / down for one camera (works before anyone watched it, too)."""
@@ -201,18 +212,23 @@ class StreamHub:
             raise ValueError(f"state must be one of {STATES}")
         with self._lock:
             self._states[camera_id] = state
-            f = self._feeds.get(camera_id)
-        if f is not None:
+            feeds = self._feeds_of(camera_id)
+        for f in feeds:
             f.set_state(state)
         log.info("demo camera %s: %s", camera_id, state)
 
     def status(self) -> list[dict]:
         with self._lock:
-            ids = sorted(set(self._feeds) | set(self._states))
+            ids = sorted({i for i, _ in self._feeds} | set(self._states))
             feeds = dict(self._feeds)
-        return [{"camera_id": i, "state": self.state(i), "viewers": feeds[i].viewers if i in feeds else 0,
-                 "frames_rendered": feeds[i].frames_rendered if i in feeds else 0,
-                 "last_frame_at": feeds[i].frame_time or None if i in feeds else None} for i in ids]
+        out = []
+        for i in ids:
+            mine = {p: f for (c, p), f in feeds.items() if c == i}
+            out.append({"camera_id": i, "state": self.state(i), "viewers": sum(f.viewers for f in mine.values()),
+                        "frames_rendered": sum(f.frames_rendered for f in mine.values()),
+                        "last_frame_at": max((f.frame_time for f in mine.values()), default=0.0) or None,
+                        "profiles": {p: {"viewers": f.viewers, "size": list(f.size)} for p, f in mine.items()}})
+        return out
 
     def close(self) -> None:
         """End every stream (server shutdown): open MJPEG responses finish, threads stop."""

@@ -129,16 +129,18 @@ class SceneRenderer:
                 yk = horizon + 8 + k * (H - horizon) / 14
                 d.line([(0, yk), (W, yk + rng.uniform(-6, 6))], fill=(60 + 4 * k, 105 + 2 * k, 45), width=2)
         # top bar: camera name and a "demo" tag
-        bar = self._Image.new("RGBA", (W, 34), (0, 0, 0, 150))
+        k = H / 360  # the bars' text keeps its share of the picture on the main stream (1280×720)
+        bar = self._Image.new("RGBA", (W, int(34 * k)), (0, 0, 0, 150))
         img.paste(bar, (0, 0), bar)
-        d.text((10, 5), self.name[:28], font=_font(20), fill=(255, 255, 255))
+        d.text((int(10 * k), int(5 * k)), self.name[:28], font=_font(int(20 * k)), fill=(255, 255, 255))
         tag = f"CAM {self.camera_id:02d} · 演示画面"
-        font = _font(14)
-        d.text((W - 10 - d.textlength(tag, font=font), 9), tag, font=font, fill=(255, 210, 120))
+        font = _font(int(14 * k))
+        d.text((W - int(10 * k) - d.textlength(tag, font=font), int(9 * k)), tag, font=font, fill=(255, 210, 120))
         # bottom bar under the clock, with the site's name
         bottom = self._Image.new("RGBA", (W, H - self.bar_top), (0, 0, 0, 140))
         img.paste(bottom, (0, self.bar_top), bottom)
-        d.text((10, self.bar_top + (H - self.bar_top - 18) // 2), (self.site or "项目现场")[:20], font=_font(16),
+        d.text((int(10 * k), self.bar_top + (H - self.bar_top - int(18 * k)) // 2), (self.site or "项目现场")[:20],
+               font=_font(int(16 * k)),
                fill=(210, 230, 210))
         return img
 

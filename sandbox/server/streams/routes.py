@@ -1,4 +1,5 @@
-"""Routes: GET /demo/streams/{id}.mjpeg (MJPEG over HTTP, signed URL), and for admins
+"""Routes: GET /demo/streams/{id}.mjpeg (main stream) and /demo/streams/{id}/sub.mjpeg (sub-stream),
+MJPEG over HTTP with a signed URL, and for admins
 GET /demo/streams (feed states) and PUT /demo/streams/{id}/state (live / stalled / down)."""
 
 from __future__ import annotations
@@ -39,6 +40,23 @@ def _camera(app, camera_id: int) -> tuple[str, str | None] | None:
 async def stream(request: Request, camera_id: CameraId,
                  exp: Annotated[int | None, Query(ge=0, lt=2**40, description="地址有效期 (unix 秒)")] = None,
                  sig: Annotated[str | None, Query(max_length=128, description="签名")] = None) -> StreamingResponse:
+    return await _stream(request, camera_id, exp, sig, "main")
+
+
+@router.get("/{camera_id}/sub.mjpeg", summary="演示摄像头子码流 (640×360, 供大屏分格画面; 签名同主码流)",
+            response_class=StreamingResponse,
+            responses={200: {"content": {f"multipart/x-mixed-replace; boundary={BOUNDARY}": {}}},
+                       401: {"description": "缺少签名"}, 403: {"description": "签名无效或已过期"},
+                       404: {"description": "没有该演示摄像头"}, 503: {"description": "摄像头信号中断"}})
+async def sub_stream(request: Request, camera_id: CameraId,
+                     exp: Annotated[int | None, Query(ge=0, lt=2**40, description="地址有效期 (unix 秒)")] = None,
+                     sig: Annotated[str | None, Query(max_length=128, description="签名")] = None
+                     ) -> StreamingResponse:
+    return await _stream(request, camera_id, exp, sig, "sub")
+
+
+async def _stream(request: Request, camera_id: int, exp: int | None, sig: str | None, profile: str
+                  ) -> StreamingResponse:
     hub = hub_of(request.app)
     problem = hub.verify(camera_id, exp, sig)
     if problem is not None:
@@ -46,7 +64,7 @@ async def stream(request: Request, camera_id: CameraId,
     found = await run_in_threadpool(_camera, request.app, camera_id)
     if found is None:
         raise HTTPException(404, f"没有编号为 {camera_id} 的演示摄像头")
-    feed = hub.feed(camera_id, *found)
+    feed = hub.feed(camera_id, *found, profile=profile)
     if feed.state == "down":
         raise HTTPException(503, f"摄像头 {camera_id} 信号中断")
     return StreamingResponse(_frames(feed), media_type=f"multipart/x-mixed-replace; boundary={BOUNDARY}",
@@ -82,7 +100,7 @@ class StateIn(BaseModel):
 @router.get("", summary="演示摄像头推流状态 (管理员)")
 def streams_status(request: Request, _: Admin) -> dict:
     hub = hub_of(request.app)
-    return {"fps": hub.fps, "size": list(hub.size), "url_ttl_s": hub.url_ttl_s, "now": time.time(),
+    return {"fps": hub.fps, "size": list(hub.size), "sub_size": list(hub.sub_size), "url_ttl_s": hub.url_ttl_s, "now": time.time(),
             "feeds": hub.status()}
 
 

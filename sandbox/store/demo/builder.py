@@ -299,7 +299,8 @@ def _write_projects(conn, projects, sources, vc, town_codes) -> None:
             conn.execute(m.Camera.__table__.insert().values(
                 id=cam_id, name=f"{p.name}·{cam}", site=p.name, project_id=pid, region_code=region,
                 lon=round(p.lon + 0.0004 * k, 6), lat=round(p.lat + 0.0003 * k, 6),
-                stream_url=f"/api/v1/demo/streams/{cam_id}.mjpeg", status="online"))
+                stream_url=f"/api/v1/demo/streams/{cam_id}.mjpeg",
+                sub_stream_url=f"/api/v1/demo/streams/{cam_id}/sub.mjpeg", status="online"))
 
 
 def _mark_poor_village_exits(conn, village_codes, village_poor) -> None:

@@ -1,4 +1,4 @@
-"""CameraWall: a 2×2 or 3×3 grid of camera tiles that pages through more cameras; a click opens the
+"""CameraWall: a 2×2, 3×3 or 4×4 grid of camera tiles that pages through more cameras; a click opens the
 camera full screen (CameraFullView), Esc or a click goes back."""
 
 from __future__ import annotations
@@ -15,7 +15,14 @@ from sandbox.ui.cameras.policy import UrlPolicy
 from sandbox.ui.cameras.reconnect import StaggerGate, StreamSettings, default_gate
 from sandbox.ui.cameras.tile import CameraTile
 
-__all__ = ["CameraWall", "CameraFullView", "open_fullscreen"]
+__all__ = ["CameraWall", "CameraFullView", "open_fullscreen", "GRID_SIZES", "grid_for"]
+
+GRID_SIZES = (2, 3, 4)  # 2×2, 3×3, 4×4
+
+
+def grid_for(count: int) -> int:
+    """The smallest grid that shows `count` cameras on one page (4×4 pages through more)."""
+    return next((n for n in GRID_SIZES if count <= n * n), GRID_SIZES[-1])
 
 _BUTTON_QSS = (
     "QPushButton { color: #e8f1ff; background: #0c1d36; border: 2px solid #1f4f80; border-radius: 4px;"
@@ -35,23 +42,34 @@ class CameraFullView(QWidget):
         self.setObjectName("cameraFullView")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.tile = CameraTile(camera, policy, settings=settings, health=health, gate=gate, parent=self)
+        self.tile = CameraTile(camera, policy, settings=settings, health=health, gate=gate, profile="main",
+                               parent=self)
         self.tile.clicked.connect(lambda _c: self.close())
         self.hint = QLabel("按 Esc 键或点击画面返回", self)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setStyleSheet(f"color: {MUTED.name()}; background: transparent; padding: 4px;")
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(16, 16, 16, 8)
         lay.addWidget(self.tile, 1)
         lay.addWidget(self.hint)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.close,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         host.installEventFilter(self)
         self.setGeometry(host.rect())
+        self._scale_text()
+
+    def _scale_text(self) -> None:
+        """The hint and margins in proportion to the height (1080p sizes at 1080, twice that at 4K)."""
+        k = max(1.0, self.height() / 1080)
+        f = self.hint.font()
+        f.setPixelSize(int(18 * k))
+        self.hint.setFont(f)
+        m = int(16 * k)
+        self.layout().setContentsMargins(m, m, m, m // 2)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - follow the host window's size
         if obj is self.parentWidget() and event.type() == event.Type.Resize:
             self.setGeometry(obj.rect())
+            self._scale_text()
         return False
 
     def keyPressEvent(self, e) -> None:  # noqa: N802
@@ -88,7 +106,8 @@ def open_fullscreen(camera: dict, policy: UrlPolicy, host: QWidget, **kwargs) ->
 
 
 class CameraWall(QWidget):
-    """A grid of camera tiles (`columns` 2 → 2×2, 3 → 3×3) paging through `cameras` (dicts from GET /cameras).
+    """A grid of camera tiles (`columns` 2 → 2×2, 3 → 3×3, 4 → 4×4) paging through `cameras` (dicts from
+    GET /cameras). Tiles play each camera's sub-stream; a camera opened full screen plays its main stream.
 
     Only the tiles of the current page stream, and none while a camera is open full screen.
     Signals: pageChanged(page, pages), fullScreenOpened(camera id), fullScreenClosed(). `health`
@@ -123,7 +142,7 @@ class CameraWall(QWidget):
         self._empty.setStyleSheet(f"color: {MUTED.name()};")
         self._prev, self._next = QPushButton("上一页", self), QPushButton("下一页", self)
         self._page_label = QLabel(self)
-        self._layout_buttons = {n: QPushButton(f"{n}×{n}", self) for n in (2, 3)}
+        self._layout_buttons = {n: QPushButton(f"{n}×{n}", self) for n in GRID_SIZES}
         for b in (self._prev, self._next, *self._layout_buttons.values()):
             b.setStyleSheet(_BUTTON_QSS)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -175,8 +194,8 @@ class CameraWall(QWidget):
         self._fill()
 
     def set_columns(self, columns: int) -> None:
-        if columns not in (2, 3):
-            raise ValueError("columns must be 2 or 3")
+        if columns not in GRID_SIZES:
+            raise ValueError(f"columns must be one of {GRID_SIZES}")
         first = self.page * self.per_page if self.tiles else 0
         self.columns = columns
         for n, b in self._layout_buttons.items():
@@ -193,7 +212,7 @@ class CameraWall(QWidget):
                 self._grid.addWidget(t, i // columns, i % columns)
             else:
                 t.hide()
-        for i in range(3):
+        for i in range(max(GRID_SIZES)):
             self._grid.setRowStretch(i, 1 if i < columns else 0)
             self._grid.setColumnStretch(i, 1 if i < columns else 0)
         self.page = min(first // self.per_page, self.pages - 1) if self.cameras else 0

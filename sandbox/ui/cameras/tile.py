@@ -66,8 +66,9 @@ class _Video(QWidget):
         super().resizeEvent(e)
         self._image_size = None
         h = self.height()
-        self._big.setPixelSize(max(16, min(96, int(h * 0.16))))
-        self._small.setPixelSize(max(12, min(40, int(h * 0.065))))
+        grow = max(1.0, h / 1000)  # full screen on a 4K wall: the state words keep their share of the picture
+        self._big.setPixelSize(max(16, min(int(96 * grow), int(h * 0.16))))
+        self._small.setPixelSize(max(12, min(int(40 * grow), int(h * 0.065))))
         self.tile._video_resized(self.width(), self.height())
 
     def _fit(self, img: QImage) -> QRect:
@@ -143,9 +144,12 @@ class CameraTile(QFrame):
 
     def __init__(self, camera: dict, policy: UrlPolicy, *, settings: StreamSettings | None = None,
                  health=None, gate: StaggerGate | None = None, frame_clock: FrameClock | None = None,
-                 clock=time.monotonic, parent=None) -> None:
+                 clock=time.monotonic, profile: str = "sub", parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("cameraTile")
+        # "sub": a tile among others plays the camera's sub-stream when it has one (an NVR's low-resolution
+        # stream: a quarter of the pixels to fetch and decode); "main": full screen plays the main stream
+        self.profile = profile
         self.policy, self.health, self.clock = policy, health, clock
         if health is not None:
             # The health record belongs to the window; a tile that outlives it (a card tile waiting
@@ -208,13 +212,21 @@ class CameraTile(QFrame):
     def streaming(self) -> bool:
         return self._streaming
 
+    @property
+    def url(self) -> str:
+        """The URL this tile plays: the sub-stream for a tile (if the camera has one), else the main stream."""
+        cam = self.camera
+        if self.profile == "sub" and (cam.get("sub_stream_url") or "").strip():
+            return cam["sub_stream_url"]
+        return cam.get("stream_url") or ""
+
     def set_camera(self, camera: dict) -> None:
         """Show this camera. The same camera with a fresh URL (signed URLs expire) keeps its link;
         a different camera starts over."""
         camera = dict(camera or {})
         same = camera.get("id") == self.camera.get("id") and self.camera
         self.camera = camera
-        self._verdict = self.policy.check(camera.get("stream_url"))
+        self._verdict = self.policy.check(self.url)
         self._name.set_full_text(str(camera.get("name") or "未命名摄像头"))
         self._site.set_full_text(str(camera.get("site") or ""))
         self.setAccessibleName(str(camera.get("name") or "摄像头"))
@@ -272,7 +284,10 @@ class CameraTile(QFrame):
 
     def resizeEvent(self, e) -> None:  # noqa: N802
         super().resizeEvent(e)
-        px = max(13, min(44, int(self.height() * 0.06)))
+        # a tile's name at 6 % of its height; full screen on a 4K or larger wall it keeps growing (to 4 % of
+        # the height) instead of stopping at a 1080p size
+        h = self.height()
+        px = max(13, min(44, int(h * 0.06))) if h < 1200 else max(44, int(h * 0.04))
         for w, bold in ((self._name, True), (self._site, False), (self._badge, True), (self._age, False),
                         (self._dot, False)):
             f = w.font()
@@ -296,12 +311,12 @@ class CameraTile(QFrame):
         v = self._verdict
         if v.allowed:
             return
-        if not (self.camera.get("stream_url") or "").strip():
+        if not self.url.strip():
             self._set_state("down", "未配置视频地址")
         else:
             self._set_state("blocked", v.reason)
             log.warning("camera %s: stream URL not allowed (%s): %s", self.camera.get("id"),
-                        redact(self.camera.get("stream_url")), v.reason)
+                        redact(self.url), v.reason)
 
     def _sync_streaming(self) -> None:
         want = self.isVisible() and self._active
@@ -359,7 +374,7 @@ class CameraTile(QFrame):
             self._gen = -1
             log.info("camera %s: no frame for %.0f s, reconnecting", self.camera.get("id"), self.settings.stall_s)
         elif action == "connect":
-            self._gen = self._source.open(self.camera.get("stream_url") or "")
+            self._gen = self._source.open(self.url)
         self._refresh(now)
 
     def _on_connected(self, gen: int) -> None:
