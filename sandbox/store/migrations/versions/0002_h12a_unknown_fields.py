@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'h12a_unknown_fields'
-down_revision = '0001'
+down_revision = 'h11a_token_lifecycle'
 branch_labels = None
 depends_on = None
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 
 revision = "h13b_sub_stream"
-down_revision = "0001"
+down_revision = "h12a_unknown_fields"
 branch_labels = None
 depends_on = None
 
