@@ -327,6 +327,12 @@ class WallArranger(QObject):
         ok &= fit_strip(win.kpis.layout(), win, plan.bands_x, win.metrics.px(10) if win.metrics else 10)
         for lay in self._vertical_layouts():
             ok &= fit_box(lay, win, plan.bands_y)
+        summary = win.summary
+        if plan.bands_y and summary.isVisibleTo(win) and summary.height() < summary.minimumSizeHint().height():
+            # broken at a seam, the side column has no room left for the summary (it repeats the KPI
+            # strip and is the first to give way): the legend keeps all its rows
+            summary.hide()
+            ok &= fit_box(win.side_column, win, plan.bands_y)
         if self.cameras is not None and self.cameras.isVisibleTo(win):
             self.cameras.relayout()  # whole tiles in each panel
         for lab in win.header.findChildren(QLabel):
