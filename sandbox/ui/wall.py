@@ -1094,7 +1094,9 @@ class WallWindow(QMainWindow):
     def _size_columns(self) -> None:
         w = self.width()
         if self.arranger is not None and self.arranger.size_columns():  # a video wall's plan (wall_layout)
-            side = self.side.width()
+            # the village panel takes the panels column's place, its width too: the map keeps its own
+            self.village_panel.setFixedWidth(self.panels.width())
+            return
         else:
             side = max(260, int(w * SIDE_FRACTION))
             self.side.setFixedWidth(side)

@@ -344,8 +344,8 @@ class WallArranger(QObject):
     def _vertical_layouts(self) -> list[QLayout]:
         win = self.win
         out = [win.panels.layout(), win.side_column]
-        for w in (win.legend, win.summary, win.fund_panel):
-            if isinstance(w.layout(), QBoxLayout):
+        for w in (win.legend, win.summary, win.fund_panel, win.village_panel):
+            if isinstance(w.layout(), QBoxLayout) and w.isVisibleTo(win):
                 out.append(w.layout())
         out += [st.layout() for st in self._stacks if not st.isHidden()]
         return out
