@@ -29,6 +29,16 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _panels(text: str) -> tuple[int, int]:
+    try:
+        c, r = (int(v) for v in text.lower().replace("×", "x").split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为 列x行, 如 4x2, 实际为 {text!r}") from None
+    if not (1 <= c <= 16 and 1 <= r <= 16):
+        raise argparse.ArgumentTypeError(f"拼接屏块数超出范围 (1-16): {text!r}")
+    return c, r
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="main.py", description="扶贫电子沙盘 大屏 (缺省: 内置演示县)")
     p.add_argument("--api", help="中心数据接口地址, 如 http://10.0.0.5:8765 (缺省: 本机内置接口)")
@@ -39,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, help="年份 (缺省: 最新)")
     p.add_argument("--indicator", default=DEFAULT_INDICATOR, help="指标代码 (缺省: 贫困发生率)")
     p.add_argument("--windowed", action="store_true", help="窗口模式 (缺省全屏)")
+    p.add_argument("--panels", type=_panels, metavar="CxR", help="截图按拼接屏排版: 列x行块屏, 如 4x2 (文字不跨拼缝)")
+    p.add_argument("--bezel-px", type=int, default=0, metavar="N", help="每条拼缝被边框遮住的像素 (与 --panels 一起使用)")
     p.add_argument("--config", type=Path, metavar="FILE",
                    help="大屏 (kiosk) 配置文件; 不带任何参数时使用 kiosk_config/default.toml (内置演示县)")
     p.add_argument("--no-supervisor", action="store_true", help="不经看门狗, 直接运行大屏 (调试用)")
@@ -170,8 +182,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"错误: {refused}", file=sys.stderr)
             return 2
         if args.screenshot:
+            from sandbox.ui.wall_layout import DisplaySpec
+
             path = render_screenshot(client, args.screenshot, size=args.size, region=region, year=args.year,
-                                     indicator=args.indicator)
+                                     indicator=args.indicator,
+                                     display=DisplaySpec(panels=args.panels, bezel_px=max(0, args.bezel_px)))
             print(f"已保存截图: {path}")
             return 0
         return run_wall(client, region=region, year=args.year, indicator=args.indicator,
@@ -388,9 +403,14 @@ def run_kiosk_ui(config_path: str | os.PathLike, *, windowed: bool = False) -> i
     try:
         app = kiosk_application()
 
+        from sandbox.ui.wall_layout import DisplaySpec
+
+        d = cfg.display
+
         def start_wall(root: str) -> None:
             wall = WallWindow(client, region=root, retry_seconds=cfg.refresh.retry_seconds, idle_seconds=0,
-                              camera_hosts=cfg.cameras.allowed_hosts)
+                              camera_hosts=cfg.cameras.allowed_hosts,
+                              display=DisplaySpec(d.layout, d.grid, d.bezel_px, tuple(d.beside_map)))
             tour = _tour_for(loaded.tour, client, root)
             shell = KioskShell(
                 wall, home_region=root, verify_pin=pin, steps=tour.steps if tour else (), client=client,

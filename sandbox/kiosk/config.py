@@ -1,4 +1,4 @@
-"""The kiosk config (kiosk_config/*.toml): screens, API, refresh, idle, tour, privacy, exit PIN, watchdog."""
+"""The kiosk config (kiosk_config/*.toml): screens, wall layout, API, refresh, idle, tour, privacy, exit PIN, watchdog."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from sandbox.kiosk.errors import ConfigError, Problem, StrictModel, problem_at, 
 from sandbox.kiosk.pin import is_pin_hash
 from sandbox.kiosk.tour import Tour, load_tour
 
-__all__ = ["KioskConfig", "LoadedConfig", "load_config", "EMBEDDED", "parse_combo", "WatchdogSection"]
+__all__ = ["KioskConfig", "LoadedConfig", "load_config", "EMBEDDED", "parse_combo", "WatchdogSection",
+           "DisplaySection"]
 
 EMBEDDED = "embedded"
 _MODIFIERS = ("ctrl", "alt", "shift", "meta")
@@ -83,6 +84,42 @@ class ScreenSection(StrictModel):
         if v[2] < 320 or v[3] < 240 or v[2] > 32768 or v[3] > 32768:
             raise ValueError(f"宽高超出范围 (320x240 至 32768x32768): {v[2]}x{v[3]}")
         return v
+
+
+_PANELS = re.compile(r"^([1-9]|1[0-6])x([1-9]|1[0-6])$")
+
+
+class DisplaySection(StrictModel):
+    """How the wall lays itself out on a video wall of panels (see sandbox.ui.wall_layout)."""
+
+    # auto: by the window's aspect (wider than 2.2:1 → wide); standard: map between two columns;
+    # wide: panels, map, what `beside_map` names, and the side column, each in whole panels
+    layout: Literal["auto", "standard", "wide"] = "auto"
+    panels: str | None = None  # "4x2": columns × rows of physical panels (the seams no text may straddle)
+    bezel_px: int = Field(default=0, ge=0, le=400)  # pixels hidden behind each seam's bezels
+    beside_map: list[Literal["cameras", "funds"]] = ["cameras", "funds"]  # in this order, in the spare panels
+
+    @field_validator("panels")
+    @classmethod
+    def _panels(cls, v: str | None) -> str | None:
+        if v is not None and not _PANELS.match(v.strip().lower().replace("×", "x")):
+            raise ValueError(f"应为 \"列x行\" (拼接屏的块数, 各 1-16), 如 \"4x2\", 实际为 \"{v}\"")
+        return None if v is None else v.strip().lower().replace("×", "x")
+
+    @field_validator("beside_map")
+    @classmethod
+    def _beside(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("同一模块不能写两次")
+        return v
+
+    @property
+    def grid(self) -> tuple[int, int] | None:
+        """(columns, rows) of panels, or None."""
+        if self.panels is None:
+            return None
+        c, r = self.panels.split("x")
+        return int(c), int(r)
 
 
 class RefreshSection(StrictModel):
@@ -176,6 +213,7 @@ class KioskConfig(StrictModel):
     name: str = "扶贫电子沙盘"
     api: ApiSection = ApiSection()
     screen: ScreenSection = ScreenSection()
+    display: DisplaySection = DisplaySection()
     refresh: RefreshSection = RefreshSection()
     idle: IdleSection = IdleSection()
     tour: TourSection = TourSection()

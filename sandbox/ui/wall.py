@@ -49,6 +49,8 @@ from sandbox.ui.project_card import ProjectCard
 from sandbox.ui.theme import Colors, Metrics, apply_theme, metrics_for_height, stylesheet
 from sandbox.ui.timeline import TimelineBar, TimelinePlayer
 from sandbox.ui.village_panel import VillagePanel
+from sandbox.ui.wall_layout import DisplaySpec
+from sandbox.ui.wall_seams import WallArranger
 
 __all__ = ["WallWindow", "render_screenshot", "run_wall"]
 
@@ -161,8 +163,9 @@ class WallWindow(QMainWindow):
                  prefetch: bool = True, idle_seconds: float = IDLE_SECONDS, animate: bool = True,
                  panels_client: WallClient | None = None, preload: bool = True, layers: bool = True,
                  live: bool = True, camera_hosts: Sequence[str] = (), camera_settings: StreamSettings | None = None,
-                 stream_cameras: bool = True, parent: QWidget | None = None):
+                 stream_cameras: bool = True, display: DisplaySpec | None = None, parent: QWidget | None = None):
         super().__init__(parent)
+        self.arranger: WallArranger | None = None  # the layout on a video wall (set below)
         self.preload = preload  # import mapclassify in the background after the first data
         self._closed = False
         self.setObjectName("wall")
@@ -208,6 +211,7 @@ class WallWindow(QMainWindow):
         self._connect()
         self._setup_cameras(client, camera_hosts, camera_settings, stream_cameras)
         self._setup_layers(client, layers, live)
+        self.arranger = WallArranger(self, display)  # wide walls and panel seams (wall_layout, wall_seams)
         self._apply_metrics(metrics_for_height(1080))
         QApplication.instance().installEventFilter(self)
         self.set_idle_seconds(idle_seconds)
@@ -387,8 +391,9 @@ class WallWindow(QMainWindow):
         self.set_layer_visible(name, on)
 
     def _show_fund_panel(self, on: bool) -> None:
-        # The summary repeats the KPI strip (it is the first to give way): the fund chain takes its room.
-        self.summary.setVisible(not on)
+        # The summary repeats the KPI strip (it is the first to give way): the fund chain takes its room,
+        # unless a wide wall gives the fund chain a column of its own.
+        self.summary.setVisible(not on or (self.arranger is not None and self.arranger.funds_beside))
         self.fund_panel.setVisible(on)
 
     def _request_layers_later(self) -> None:
@@ -566,6 +571,10 @@ class WallWindow(QMainWindow):
         if self.full_view is not None:
             tile.set_active(False)
         self.project_card.set_camera_widget(tile)
+
+    def _beside_tile(self) -> CameraTile:
+        """A tile for the camera grid beside the map on a wide wall (wall_seams.BesideCameras)."""
+        return self._hold(CameraTile({}, self.camera_policy, **self._tile_kwargs()))
 
     def _card_tile_height(self) -> int:
         m = self.metrics or metrics_for_height(1080)
@@ -1091,9 +1100,14 @@ class WallWindow(QMainWindow):
 
     def _size_columns(self) -> None:
         w = self.width()
-        side = max(260, int(w * SIDE_FRACTION))
-        self.side.setFixedWidth(side)
-        self.panels.setFixedWidth(max(300, int(w * PANELS_FRACTION)))
+        if self.arranger is not None and self.arranger.size_columns():  # a video wall's plan (wall_layout)
+            # the village panel takes the panels column's place, its width too: the map keeps its own
+            self.village_panel.setFixedWidth(self.panels.width())
+            return
+        else:
+            side = max(260, int(w * SIDE_FRACTION))
+            self.side.setFixedWidth(side)
+            self.panels.setFixedWidth(max(300, int(w * PANELS_FRACTION)))
         # Never wider than what the map column (its breadcrumb) leaves: a window never grows for it.
         pad = self.metrics.px(16) if self.metrics is not None else 16
         room = w - side - self._map_column.minimumSize().width() - 4 * pad
@@ -1125,6 +1139,8 @@ class WallWindow(QMainWindow):
         self._set_card_camera(None)
         if self.camera_wall is not None:
             self.camera_wall.close()  # every tile's stream ends before the worker threads go
+        if self.arranger is not None and self.arranger.cameras is not None:
+            self.arranger.cameras.close_streams()
         self._idle.stop()
         self._retry.stop()
         self.player.stop()
@@ -1183,7 +1199,7 @@ def _settle(app: QApplication, win: WallWindow, turns: int = 3, limit: int = 25)
 def render_screenshot(client: WallClient, path: str | os.PathLike, size: tuple[int, int] = (1920, 1080), *,
                       region: str, year: int | None = None,
                       indicator: str = "poverty_incidence", timeout: float = 60.0, monitor: bool = False,
-                      stream_cameras: bool = False) -> Path:
+                      stream_cameras: bool = False, display: DisplaySpec | None = None) -> Path:
     """Build the wall offscreen at `size`, wait for its data, save a PNG and return its path.
 
     A village's code renders its town's map with the village panel open. `monitor` shows the 监控 view
@@ -1191,7 +1207,7 @@ def render_screenshot(client: WallClient, path: str | os.PathLike, size: tuple[i
     a plain screenshot is deterministic: camera glyphs from the API's status, no streams."""
     app = _application(offscreen=True)
     win = WallWindow(client, region=region, year=year, indicator=indicator, animate=False, preload=False, live=False,
-                     stream_cameras=stream_cameras)
+                     stream_cameras=stream_cameras, display=display)
     win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     win.resize(*size)
     win.show()
@@ -1218,6 +1234,8 @@ def render_screenshot(client: WallClient, path: str | os.PathLike, size: tuple[i
                 app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
                 time.sleep(0.01)
         _settle(app, win)
+        if win.arranger.fit():  # text off the panel seams, once everything is laid out
+            _settle(app, win)
         out = Path(path)
         out.parent.mkdir(parents=True, exist_ok=True)
         if not win.grab().save(str(out), "PNG"):

@@ -298,3 +298,29 @@ def test_root_region_lets_a_wall_boot_without_its_api_and_must_be_a_12_digit_cod
     """, name="bad.toml")
     (p,) = problems(bad)
     assert "12 位行政区划代码" in str(p) and "root_region" in str(p)
+
+
+def test_the_video_wall_layout_is_read_and_checked_with_line_and_key(write_config):
+    loaded = load_config(write_config("""
+        [display]
+        layout = "wide"
+        panels = "4x2"
+        bezel_px = 12
+        beside_map = ["cameras"]
+    """))
+    d = loaded.config.display
+    assert (d.layout, d.grid, d.bezel_px, d.beside_map) == ("wide", (4, 2), 12, ["cameras"])
+    assert load_config(write_config("[idle]\ntimeout_seconds = 60\n")).config.display.grid is None
+    path = write_config("""
+        [display]
+        layout = "tall"
+        panels = "4 by 2"
+        bezel_px = -3
+        beside_map = ["cameras", "weather"]
+        seams = true
+    """)
+    got = {p.key: p for p in problems(path)}
+    assert set(got) >= {"display.layout", "display.panels", "display.bezel_px", "display.seams"}, got
+    assert got["display.panels"].line == 3 and "4x2" in got["display.panels"].message
+    assert got["display.bezel_px"].line == 4 and got["display.layout"].line == 2
+    assert any(k.startswith("display.beside_map") for k in got)

@@ -171,7 +171,9 @@ def test_no_signature_is_401_a_bad_or_old_one_403(server, hub, cameras):
     assert requests.get(base, params={"token": "sbx_anything"}, timeout=5).status_code == 401
 
 
-@pytest.mark.parametrize("path", ["abc.mjpeg", "-1.mjpeg", "0.mjpeg", "99999999999999999999999.mjpeg", "1.mp4"])
+@pytest.mark.parametrize("path", ["abc.mjpeg", "-1.mjpeg", "0.mjpeg", "99999999999999999999999.mjpeg", "1.mp4",
+                                  "abc/sub.mjpeg", "0/sub.mjpeg", "99999999999999999999999/sub.mjpeg", "1/sub.mp4",
+                                  "1/main.mjpeg"])
 def test_bad_stream_paths_are_client_errors(server, path):
     r = requests.get(f"{server.url}/api/v1/demo/streams/{path}", params={"exp": "x", "sig": "y"}, timeout=5)
     assert 400 <= r.status_code < 500
