@@ -172,7 +172,8 @@ def scrub_text(text: str | None, view: PersonView, names: Iterable[str] = ()) ->
         return text
     text = _RUN.sub(_scrub_run, text)
     if view.names != "full":
-        for name in sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True):
+        present = {n.strip() for n in names if n and len(n.strip()) >= 2 and n.strip() in text}
+        for name in sorted(present, key=len, reverse=True):  # 陈亮坤 before 陈亮
             text = text.replace(name, mask_name(name) if view.names == "masked" else "*" * len(name))
     return text
 
