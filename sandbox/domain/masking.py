@@ -154,6 +154,8 @@ def _scrub_run(match: re.Match) -> str:
         hit = hit or keep is not None
     if hit:
         return "".join(out)
+    if all(re.fullmatch(r"(?:19[5-9]|20\d)\d", _ascii(p)) for p in parts[::2]):
+        return span  # 2017 2018 2019 2020: years, not a card number in groups of four
     keep = _keep(_ascii(span), before)
     return span if keep is None else _mask_span(span, *keep)
 
