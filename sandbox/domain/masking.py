@@ -154,6 +154,8 @@ def _scrub_run(match: re.Match) -> str:
         hit = hit or keep is not None
     if hit:
         return "".join(out)
+    if all(re.fullmatch(r"(?:19[5-9]|20\d)\d", _ascii(p)) for p in parts[::2]):
+        return span  # 2017 2018 2019 2020: years, not a card number in groups of four
     keep = _keep(_ascii(span), before)
     return span if keep is None else _mask_span(span, *keep)
 
@@ -172,7 +174,8 @@ def scrub_text(text: str | None, view: PersonView, names: Iterable[str] = ()) ->
         return text
     text = _RUN.sub(_scrub_run, text)
     if view.names != "full":
-        for name in sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True):
+        present = {n.strip() for n in names if n and len(n.strip()) >= 2 and n.strip() in text}
+        for name in sorted(present, key=len, reverse=True):  # 陈亮坤 before 陈亮
             text = text.replace(name, mask_name(name) if view.names == "masked" else "*" * len(name))
     return text
 

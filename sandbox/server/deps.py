@@ -23,7 +23,8 @@ from sandbox.store.models import Region
 from sandbox.store.tokens import find_token, revocation_generation, touch_token, utcnow
 
 __all__ = ["SessionDep", "Caller", "CallerDep", "allow", "region_or_404", "YearQuery", "resolve_year", "settings_of",
-           "RegionScope", "RegionDep", "OptionalRegionDep", "PathRegionDep", "REGION_SCOPES", "unauthorised"]
+           "RegionScope", "RegionDep", "OptionalRegionDep", "PathRegionDep", "REGION_SCOPES", "unauthorised",
+           "still_authorised"]
 
 log = logging.getLogger(__name__)
 _bearer = HTTPBearer(auto_error=False)
@@ -93,6 +94,16 @@ async def get_caller(request: Request,
     if touch:  # written off the request's path: a busy database must not hold up the answer
         asyncio.get_running_loop().run_in_executor(None, _touch, request.app, known.token_id)
     return known.caller
+
+
+async def still_authorised(request: Request) -> bool:
+    """Whether the request's token is still good (not revoked, not expired): for long-lived answers
+    (the SSE stream), checked again while they run."""
+    credentials = await _bearer(request)
+    if credentials is None:
+        return False
+    known, _ = await run_in_threadpool(_authenticate, request.app, credentials.credentials)
+    return not isinstance(known, str)
 
 
 def _authenticate(app, plain: str) -> tuple[_Known | str, bool]:

@@ -64,6 +64,7 @@ def test_the_audit_note_is_scrubbed_for_display_and_leader_and_kept_for_admin():
     # kept: amounts, dates, counts, years — numbers that are not a person's
     ("补贴12000元，2017-11-05 回访，共3户，20171105", "补贴12000元，2017-11-05 回访，共3户，20171105"),
     ("2017-11-05 13884934533", "2017-11-05 138****4533"),
+    ("2017 2018 2019 2020 连续帮扶", "2017 2018 2019 2020 连续帮扶"),
 ])
 def test_numbers_are_found_by_their_shape(raw, shown):
     assert scrub_text(raw, view("leader")) == shown

@@ -148,3 +148,24 @@ def test_events_reach_a_town_token_only_for_its_town(server, tokens):
     finally:
         town.close()
         county.close()
+
+
+def test_an_open_event_stream_ends_when_its_token_is_revoked(server, demo_engine):
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from sandbox.server.runtime import new_token
+    from sandbox.store.models import ApiToken
+    from sandbox.store.tokens import hash_token, utcnow
+
+    token = new_token(demo_engine, "display")
+    reader = SseReader(server.url, token)
+    try:
+        reader.wait_connected()
+        with Session(demo_engine) as session:
+            session.execute(update(ApiToken).where(ApiToken.token_hash == hash_token(token)).values(revoked_at=utcnow()))
+            session.commit()
+        reader._thread.join(timeout=10)  # the heartbeat is 1 s here: the server ends the stream
+        assert not reader._thread.is_alive()
+    finally:
+        reader.close()

@@ -12,7 +12,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
+from sqlalchemy import select, union
 
 from sandbox.domain.enums import Role
 from sandbox.domain.masking import coarse_point, person_view, visit_point
@@ -63,7 +63,7 @@ def list_checkins(session: SessionDep, caller: Reader, scope: RegionDep,
         q = q.where(Checkin.at < hi)
     rows = session.execute(q.order_by(Checkin.at.desc()).limit(LIMIT)).all()
     view = person_view(caller.role)
-    names = _household_names(session, {c.household_id for c, _ in rows if c.note}) if view.names != "full" else {}
+    names = _names_in_notes(session, [c.id for c, _ in rows if c.note]) if view.names != "full" else {}
     out = []
     for c, cadre_name in rows:
         # A visit's point is a poor household's doorstep: as precise as that role may know a home.
@@ -71,7 +71,7 @@ def list_checkins(session: SessionDep, caller: Reader, scope: RegionDep,
         item = {"id": c.id, "at": c.at.isoformat(), "lon": lon, "lat": lat, "village_code": c.village_code,
                 "effective": c.effective}
         if caller.role is not Role.delegation:
-            note = view.text(c.note, (*names.get(c.household_id, ()), cadre_name))
+            note = view.text(c.note, (*names.get(c.id, ()), cadre_name))
             item.update(cadre_id=c.cadre_id, cadre=view.name(cadre_name), note=note, distance_m=c.distance_m,
                         source_crs=c.source_crs)
             if view.places == "full":  # a visit's exact point and whose home it was: the house's location
@@ -80,16 +80,18 @@ def list_checkins(session: SessionDep, caller: Reader, scope: RegionDep,
     return out
 
 
-def _household_names(session, household_ids: set[int]) -> dict[int, list[str]]:
-    """The full names of each household's head and members: what a note may name and a wall must not show."""
+def _names_in_notes(session, checkin_ids: list[int]) -> dict[int, list[str]]:
+    """Per check-in, the full names of its household (head, members) that its note contains: what a
+    wall must not show. Matched in SQL, so only the few names present come back."""
     out: dict[int, list[str]] = {}
-    ids = sorted(i for i in household_ids if i is not None)
-    for start in range(0, len(ids), 500):  # bounded IN lists
-        chunk = ids[start:start + 500]
-        for hid, name in session.execute(select(Household.id, Household.head_name).where(Household.id.in_(chunk))):
-            out.setdefault(hid, []).append(name)
-        for hid, name in session.execute(select(Member.household_id, Member.name).where(Member.household_id.in_(chunk))):
-            out.setdefault(hid, []).append(name)
+    for start in range(0, len(checkin_ids), 1000):  # bounded IN lists
+        chunk = checkin_ids[start:start + 1000]
+        members = select(Checkin.id, Member.name).join(Member, Member.household_id == Checkin.household_id) \
+            .where(Checkin.id.in_(chunk), Checkin.note.contains(Member.name))
+        heads = select(Checkin.id, Household.head_name).join(Household, Household.id == Checkin.household_id) \
+            .where(Checkin.id.in_(chunk), Checkin.note.contains(Household.head_name))
+        for checkin_id, name in session.execute(union(members, heads)):
+            out.setdefault(checkin_id, []).append(name)
     return out
 
 

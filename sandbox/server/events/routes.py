@@ -9,12 +9,14 @@ restarts; reconnect with `Last-Event-ID` (or `?last_event_id=`) to get the event
 
 Each subscriber gets the events of its token's region only (an event's region: its `village_code`,
 else `region_code`; a `facts` event of a region above the token's is sent too: the token's figures
-are part of it), and any free-text field scrubbed for its role (sandbox.domain.masking).
+are part of it), and any free-text field scrubbed for its role (sandbox.domain.masking). A stream
+whose token is revoked or expires ends at its next heartbeat.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -22,7 +24,7 @@ from fastapi.responses import StreamingResponse
 
 from sandbox.domain.masking import person_view, scrub_fields
 from sandbox.domain.regions import InvalidRegionCode, RegionCode
-from sandbox.server.deps import AGGREGATE_ROLES, Caller, allow
+from sandbox.server.deps import AGGREGATE_ROLES, Caller, allow, still_authorised
 from sandbox.server.events.bus import Render, format_event
 
 router = APIRouter(tags=["events"])
@@ -76,7 +78,12 @@ async def events(request: Request, caller: Annotated[Caller, Depends(allow(*AGGR
     async def stream():
         try:
             yield f"retry: {RETRY_MS}\n: connected, last id {bus.last_id}\n\n"
+            checked = time.monotonic()
             while not await request.is_disconnected():
+                if time.monotonic() - checked >= heartbeat:
+                    if not await still_authorised(request):
+                        break  # revoked or expired while streaming: the reconnect gets its 401
+                    checked = time.monotonic()
                 try:
                     yield await asyncio.wait_for(queue.get(), heartbeat)
                 except asyncio.TimeoutError:

@@ -47,7 +47,8 @@ def _breakdowns_and_notes(breakdowns: dict) -> dict:
 
 
 @router.get("/{code}", response_model=RegionOut, summary="一个地区的指标")
-def get_region(scope: PathRegionDep, request: Request, session: SessionDep, caller: Reader, year: YearQuery = None) -> dict:
+def get_region(request: Request, session: SessionDep, caller: Reader, scope: PathRegionDep,
+               year: YearQuery = None) -> dict:
     rc, region = scope.load(session)
     y = resolve_year(session, year)
     info = dataset_info(session)
@@ -75,7 +76,8 @@ def _region_body(session, rc, region, y: int, info: dict) -> dict:
 
 @router.get("/{code}/children.geojson", summary="下级地区边界及指标 (GeoJSON)",
             responses={200: {"content": {"application/geo+json": {}}}})
-def get_children(scope: PathRegionDep, request: Request, session: SessionDep, caller: Reader, year: YearQuery = None) -> Response:
+def get_children(request: Request, session: SessionDep, caller: Reader, scope: PathRegionDep,
+                 year: YearQuery = None) -> Response:
     rc, region = scope.load(session)
     y = resolve_year(session, year)
     info = dataset_info(session)
@@ -118,7 +120,7 @@ def _series_values(facts: dict) -> dict:
 
 
 @router.get("/{code}/children/series", summary="下级地区各年全部指标 (一次取回时间轴所需数据)")
-def get_children_series(scope: PathRegionDep, request: Request, session: SessionDep, caller: Reader) -> dict:
+def get_children_series(request: Request, session: SessionDep, caller: Reader, scope: PathRegionDep) -> dict:
     """Every child's indicators for every year: the wall fixes its class breaks over the timeline
     from one answer instead of one children.geojson per year."""
     rc, region = scope.load(session)
@@ -138,7 +140,7 @@ def get_children_series(scope: PathRegionDep, request: Request, session: Session
 
 
 @router.get("/{code}/trend", response_model=TrendOut, summary="指标年度趋势")
-def get_trend(scope: PathRegionDep, session: SessionDep, caller: Reader,
+def get_trend(session: SessionDep, caller: Reader, scope: PathRegionDep,
               indicator: Annotated[str, Query(description="指标代码, 见 /indicators")] = "poverty_incidence",
               from_: Annotated[int | None, Query(alias="from", ge=1900, le=2100)] = None,
               to: Annotated[int | None, Query(ge=1900, le=2100)] = None) -> dict:
