@@ -78,7 +78,8 @@ def test_a_huge_bad_value_is_not_echoed_whole(client, tokens):
     assert r.json()["errors"][0]["input"].startswith("下" * ECHO_MAX_CHARS)
     r = client.get("/api/v1/regions/522726?year=" + "9" * 8000, headers=auth(tokens["admin"]))
     assert r.status_code == 422 and len(r.content) < 2_000, len(r.content)
-    for url in ("/api/v1/regions/" + "5" * 8000, "/api/v1/projects?region=" + "5" * 8000):
+    for url in ("/api/v1/regions/" + "5" * 8000, "/api/v1/projects?region=" + "5" * 8000,
+                "/api/v1/regions/522726/trend?indicator=" + "x" * 8000):
         r = client.get(url, headers=auth(tokens["admin"]))
         assert r.status_code == 422 and len(r.content) < 2_000, (url[:30], len(r.content))
 
