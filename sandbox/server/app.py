@@ -39,6 +39,7 @@ __all__ = ["create_app", "API_PREFIX"]
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 ECHO_MAX_CHARS = 200  # a 422 quotes at most this much of a bad value
+DETAIL_MAX_CHARS = 1000  # and no error message is longer than this
 
 
 def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
@@ -95,6 +96,8 @@ def _install_error_handlers(app: FastAPI) -> None:
             detail = BodyTooLarge(request.scope.get("starlette.max_body_size") or DEFAULT_MAX_BODY_BYTES).detail
         if exc.status_code in _ROUTER_ZH and detail == HTTPStatus(exc.status_code).phrase:
             detail = _ROUTER_ZH[exc.status_code]  # the router's own English answer
+        if isinstance(detail, str) and len(detail) > DETAIL_MAX_CHARS:  # a message quoting a long bad value
+            detail = detail[:DETAIL_MAX_CHARS] + f"…(共 {len(detail)} 字符)"
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
 

@@ -61,6 +61,8 @@ class BodyLimitMiddleware:
 
         async def counted() -> Message:
             nonlocal received
+            if started:  # a streaming response listening for the client to go away, not reading a body
+                return await receive()
             limit = self._limit_of(scope)
             if declared is not None and declared > limit:
                 raise BodyTooLarge(limit)  # nothing pulled

@@ -78,18 +78,42 @@ def test_a_huge_bad_value_is_not_echoed_whole(client, tokens):
     assert r.json()["errors"][0]["input"].startswith("下" * ECHO_MAX_CHARS)
     r = client.get("/api/v1/regions/522726?year=" + "9" * 8000, headers=auth(tokens["admin"]))
     assert r.status_code == 422 and len(r.content) < 2_000, len(r.content)
-    for url in ("/api/v1/regions/" + "5" * 8000, "/api/v1/projects?region=" + "5" * 8000):
+    for url in ("/api/v1/regions/" + "5" * 8000, "/api/v1/projects?region=" + "5" * 8000,
+                "/api/v1/regions/522726/trend?indicator=" + "x" * 8000):
         r = client.get(url, headers=auth(tokens["admin"]))
         assert r.status_code == 422 and len(r.content) < 2_000, (url[:30], len(r.content))
 
 
-def test_stream_signatures_are_redacted_in_logs(caplog):
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def test_stream_signatures_are_redacted_in_logs():
     install_log_redaction()
     url = "/api/v1/demo/streams/3.mjpeg?exp=1767225600&sig=0123456789abcdef0123456789abcdef"
-    with caplog.at_level(logging.INFO):
+    # uvicorn's access logger may have been configured by an earlier test (its own handler, no propagation)
+    access, ours = logging.getLogger("uvicorn.access"), logging.getLogger("sandbox.server.test")
+    collect = _Collect()
+    saved = [(lg, lg.level, lg.disabled) for lg in (access, ours)]
+    for lg in (access, ours):
+        lg.addHandler(collect)
+        lg.setLevel(logging.INFO)
+        lg.disabled = False
+    try:
         # as uvicorn's access log writes a request, and as our own code might quote a URL
-        logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "10.0.0.1:5", "GET", url, "1.1", 200)
-        logging.getLogger("sandbox.server.test").warning(f"stream {url} stalled")
-        logging.getLogger("sandbox.server.test").warning("stream %(url)s", {"url": url})
-    assert len(caplog.records) == 3
-    assert "0123456789abcdef" not in caplog.text and caplog.text.count("exp=1767225600&sig=<已隐去>") == 3
+        access.info('%s - "%s %s HTTP/%s" %d', "10.0.0.1:5", "GET", url, "1.1", 200)
+        ours.warning(f"stream {url} stalled")
+        ours.warning("stream %(url)s", {"url": url})
+    finally:
+        for lg, level, disabled in saved:
+            lg.removeHandler(collect)
+            lg.setLevel(level)
+            lg.disabled = disabled
+    assert len(collect.lines) == 3
+    text = "\n".join(collect.lines)
+    assert "0123456789abcdef" not in text and text.count("exp=1767225600&sig=<已隐去>") == 3

@@ -40,7 +40,7 @@ class CheckinIn(BaseModel):
     household_id: int = Field(gt=0, lt=2**62, description="走访的贫困户编号")
     note: str | None = Field(None, max_length=MAX_NOTE_CHARS, description="工作纪要")
     photos: list[str] = Field(default_factory=list, max_length=MAX_PHOTOS,
-                              description="照片: base64 编码的 JPEG/PNG (可带 data:image/...;base64, 前缀), 每张 ≤ 2 MB")
+                              description="照片: base64 编码的 JPEG/PNG (可带 data:image/...;base64, 前缀), 每张 ≤ 2 MB、≤ 2000 万像素")
     cadre_id: int | None = Field(None, gt=0, lt=2**62,
                                  description="帮扶干部编号: 管理员令牌代为签到时必填; 帮扶干部令牌可省略 (取令牌所属干部)")
 
