@@ -30,6 +30,7 @@ def test_without_these_columns_the_api_says_unknown_not_a_default(county_engine,
         assert "无数据" in region["breakdown_notes"]["exit_batch"]
         assert region["breakdowns"]["gap"]["food_clothing"] is None  # not: nobody lacks food
         assert region["indicators"]["education_ok_rate"] is None  # not: no school-age child anywhere
+        assert region["breakdowns"]["gap"]["education"] is None  # nor 已全部保障 beside a rate of 无数据
         assert region["breakdowns"]["cause"]  # what the register does carry is there
         page = client.get("/api/v1/households", params={"region": COUNTY, "year": 2016}, headers=h)
         assert page.status_code == 200, page.text
