@@ -230,7 +230,7 @@ class RegionIndex:
         t = self.by_code[v.parent_code]
         taken = [f"乡镇 {t.name}"] if _clean(t.name) != town else []
         taken += [f"村 {v.name}"] if _clean(v.name) != village else []
-        return found[0], None, f"按 {' '.join(taken)} 导入 ({v.code})"
+        return found[0], None, f"已按 {' '.join(taken)} 导入 ({v.code})"
 
     def label_point(self, code: str) -> tuple[float, float] | None:
         """Where a household with no coordinates is drawn: its village's label point, else an ancestor's."""
