@@ -714,6 +714,17 @@ def _stamp_meta(conn: Connection, source: str, regions: RegionIndex, as_of: dt.d
     conn.execute(insert(m.Meta), [{"key": k, "value": v} for k, v in values.items()])
 
 
+def _restamp_as_of(conn: Connection, as_of: dt.date) -> None:
+    """Only the register's date changes: 数据截至 (and the build stamp, so no answer is served from before)."""
+    stored = conn.execute(select(m.Meta.value).where(m.Meta.key == "data_as_of")).scalar()
+    if stored == as_of.isoformat():
+        return
+    now = dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+    values = {"data_as_of": as_of.isoformat(), "built_at": now}
+    conn.execute(delete(m.Meta).where(m.Meta.key.in_(list(values))))
+    conn.execute(insert(m.Meta), [{"key": k, "value": v} for k, v in values.items()])
+
+
 # --- entry points ----------------------------------------------------------------------------------
 
 
@@ -877,6 +888,8 @@ def import_households(engine: Engine, path: Path | str, *, mapping: Mapping | Pa
                 t0 = time.perf_counter()
                 _rollup(conn, plan, affected, regions, mapping, result, path.name, result.as_of)
                 result.seconds["rollup"] = time.perf_counter() - t0
+            elif as_of is not None:  # the same records with their date given (again, or corrected)
+                _restamp_as_of(conn, as_of)
     except ImportFailed as exc:
         if exc.report is None:
             report.error(path.name, None, None, None, None, str(exc))
