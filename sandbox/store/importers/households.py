@@ -10,6 +10,8 @@ it may (a renumbered household, a closed one's head registering again). A househ
 ID …) come from its latest year in the file, unless the database already holds a later year for it.
 A member's ID listed under two households is an error of the later row, and a household with a
 rejected member row keeps its stored member list whole.
+A rejected household is one line of the report, in 户信息; its member rows follow it as notes, not as
+errors of their own, and the summary counts households and people in and out (RegisterImport.summary_zh).
 """
 
 from __future__ import annotations
