@@ -1,10 +1,10 @@
 """Household-register import speed: rows per second at 10k and 100k rows (xlsx and CSV), first import
-and re-import of the same file (which must change nothing).
+and re-import of the same file (which must change nothing); and a county's messy export next to it.
 
 The registers are the demo county's, exported in the 建档立卡 layout and cut to N rows; each run
 imports into a fresh database that holds only the county's boundaries.
 
-    python bench/import.py [--rows 10000,100000] [--formats xlsx,csv] [--workdir /tmp/sandbox-bench-import]
+    python bench/import.py [--rows 10000,100000] [--formats xlsx,csv] [--messy 2000,20000] [--workdir /tmp/sandbox-bench-import]
     python bench/import.py --pg postgresql://sandbox:sandbox@127.0.0.1:5432/sandbox_import   # a scratch database:
                                                                                          # its tables are dropped
 """
@@ -89,12 +89,39 @@ def fresh_target(url: str | None, workdir: Path, name: str):
     return engine
 
 
+def messy_lines(sizes: list[int], formats: list[str], workdir: Path) -> list[str]:
+    """The messy export of tests/importers/messy.py (merged titles, 序号, full-width digits, dates in every
+    form, 无 for a phone, spelled variants, 合计/制表人 rows, 25 truly invalid households) at each size."""
+    from tests.importers import messy
+
+    lines = ["| case | format | households | rows read | import (s) | rows/s | accepted | rejected | warnings "
+             "| skipped rows |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    regions = messy.boundaries(workdir / "messy.geojson")
+    for n in sizes:
+        register = messy.build(n)
+        for fmt in formats:
+            path = workdir / f"messy_{n}.{fmt}"
+            (messy.write_xlsx if fmt == "xlsx" else messy.write_gbk_csv)(register, path)
+            engine = fresh_target(None, workdir, f"messy_{n}_{fmt}")
+            import_boundaries(engine, regions)
+            t0 = time.perf_counter()
+            r = import_households(engine, path)
+            t = time.perf_counter() - t0
+            lines.append(f"| messy | {fmt}{' + 家庭成员' if fmt == 'xlsx' else ' (GBK)'} | {n:,} | {r.rows_read:,} | "
+                         f"{t:.1f} | {r.rows_read / t:,.0f} | {r.households_imported:,} | {r.households_rejected:,} | "
+                         f"{len(r.report.warnings):,} | {sum(r.rows_skipped.values())} |")
+            print(lines[-1], file=sys.stderr, flush=True)
+            engine.dispose()
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rows", default="10000,100000")
     p.add_argument("--formats", default="xlsx,csv")
     p.add_argument("--workdir", default="/tmp/sandbox-bench-import")
     p.add_argument("--pg", help="also run on this scratch PostgreSQL database (its tables are dropped)")
+    p.add_argument("--messy", default="2000,20000", help="households in the messy-export case ('' to skip)")
     args = p.parse_args(argv)
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -122,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
                              f"{t2:.1f} | {n / t2:,.0f} | {'yes' if again.changed else 'no'} |")
                 print(lines[-1], file=sys.stderr, flush=True)
                 engine.dispose()
+    if args.messy:
+        # the messy export next to the clean one: its rows read include the 家庭成员 sheet (xlsx)
+        lines += [""] + messy_lines([int(x) for x in args.messy.split(",")], args.formats.split(","), workdir)
     print("\n".join(lines))
     print("\nrows: 户信息 rows (one per household and year) plus the 村级数据 sheet; read = parsing the file, "
           "validate = every cell converted and checked, write = upserts, rollup = indicators recomputed "

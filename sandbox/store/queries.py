@@ -84,7 +84,8 @@ def breakdowns(session: Session, code: RegionCode, year: int) -> dict[str, dict[
 
 
 BREAKDOWN_NOTES = {"exit_batch": "登记表中没有脱贫路径 (五个一批), 无数据",
-                   "gap.food_clothing": "登记表中没有吃穿不愁, 无数据"}
+                   "gap.food_clothing": "登记表中没有吃穿不愁, 无数据",
+                   "gap.education": "登记表中没有义务教育阶段子女, 无数据"}
 
 
 def breakdown_notes(breakdowns: dict) -> dict[str, str]:

@@ -219,9 +219,12 @@ def _refresh_breakdowns(conn: Connection, like: str) -> None:
         "GROUP BY h.village_code, hy.year"
         for name, cond in gaps
     ] + [
-        # A register without 吃穿不愁: the gap is unknown, not nobody (queries.breakdowns says null).
-        f"SELECT h.village_code, hy.year, 'gap_unknown', 'food_clothing', COUNT(*), SUM(hy.members) {base}{_REG} "
-        "AND hy.food_clothing_ok IS NULL GROUP BY h.village_code, hy.year"
+        # A register without 吃穿不愁 (or 义务教育阶段子女): the gap is unknown, not nobody (queries.breakdowns
+        # says null).
+        f"SELECT h.village_code, hy.year, 'gap_unknown', '{name}', COUNT(*), SUM(hy.members) {base}{_REG} "
+        f"AND {cond} GROUP BY h.village_code, hy.year"
+        for name, cond in (("food_clothing", "hy.food_clothing_ok IS NULL"),
+                           ("education", "hy.school_age_children IS NULL"))
     ]
     insert = "INSERT INTO region_year_breakdowns (region_code, year, dimension, category, households, population) "
     for sql in selects:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-__all__ = ["format_number", "format_value", "format_as_of", "note_of", "NO_DATA_TEXT"]
+__all__ = ["format_number", "format_value", "format_as_of", "as_of_line", "note_of", "NO_DATA_TEXT"]
 
 NO_DATA_TEXT = "无数据"
 
@@ -46,4 +46,15 @@ def format_as_of(iso: str | None) -> str:
         dt = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     except ValueError:
         return iso
+    if len(iso) == 10:  # a date without a time (a register's 数据截至): no made-up 00:00
+        return f"{dt.year}年{dt.month:02d}月{dt.day:02d}日"
     return f"{dt.year}年{dt.month:02d}月{dt.day:02d}日 {dt.hour:02d}:{dt.minute:02d}"
+
+
+def as_of_line(as_of: str | None, imported_at: str | None = None) -> str:
+    """'数据截至 2020年12月31日 · 导入于 2021年03月05日 18:30': the data's own date and the import apart; a
+    register that stated no date has only its import time, said as such."""
+    if imported_at and as_of == imported_at:
+        return f"导入于 {format_as_of(imported_at)}"
+    text = f"数据截至 {format_as_of(as_of)}"
+    return f"{text} · 导入于 {format_as_of(imported_at)}" if imported_at else text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from sandbox.ui.fmt import format_as_of
+from sandbox.ui.fmt import as_of_line, format_as_of
 from sandbox.ui.state import WallState
 from sandbox.ui.widgets import StrongLabel
 
@@ -80,7 +80,7 @@ class HeaderBar(QFrame):
         if ind.get("poor_villages") is not None:
             parts.append(f"贫困村 {ind['poor_villages']} 个")
         self.subtitle_label.setText("  ·  ".join(p for p in parts if p))
-        self.as_of_label.setText(f"数据截至 {format_as_of(region.get('as_of'))}")
+        self.as_of_label.setText(as_of_line(region.get("as_of"), region.get("imported_at")))
         label = region.get("data_label") or ("演示数据" if region.get("demo") else None)
         self.demo_label.setText(label or "")
         self.demo_label.setVisible(bool(label))

@@ -93,6 +93,13 @@ def _fresh(cached: RegionSeries | None, code: str, as_of: str | None, year: int 
     return cached is not None and cached.code == code and cached.as_of == as_of and cached.has_year(year)
 
 
+def _data_stamp(region: dict) -> str | None:
+    """What changes whenever the data does: the as-of time, and for real registers the import's time too
+    (their 数据截至 is the register's own date, the same again when a corrected register comes in)."""
+    as_of, imported = region.get("as_of"), region.get("imported_at")
+    return f"{as_of} · {imported}" if imported else as_of
+
+
 def _series_call(client: WallClient):
     """The client's GET /children/series, or None when it has none (then: one children.geojson per year)."""
     return getattr(client, "children_series", None)
@@ -104,9 +111,16 @@ def _series(client: WallClient, code: str, region: dict, cached: RegionSeries | 
 
     Two requests at most: the year on screen's children.geojson (geometry; `base` when already
     fetched) and GET /children/series (every year's values, `payload` when already fetched)."""
-    year, as_of = region.get("year"), region.get("as_of")
+    year, as_of = region.get("year"), _data_stamp(region)
     if _fresh(cached, code, as_of, year):
         return cached
+    series = _fetch_series(client, code, region, base, payload)
+    series.as_of = as_of  # the stamp it is fresh for
+    return series
+
+
+def _fetch_series(client: WallClient, code: str, region: dict, base: RegionMap | None, payload: Any) -> RegionSeries:
+    year, as_of = region.get("year"), region.get("as_of")
     series_call = _series_call(client)
     if series_call is not None:
         try:

@@ -73,8 +73,9 @@ def build(n: int = 2000, seed: int = 12) -> Messy:
     for h in range(n):
         code, vname, _, tname = vs[h % len(vs)]
         number = f"{code}{h + 1:05d}"
-        born = dt.date(1950, 1, 1) + dt.timedelta(days=7 * h)  # one birthday per head: IDs of their own
-        ident = _id(2 * (h % 450) + 1, born)
+        # one (birthday, sequence) per head and per member: IDs of their own at any size (born ≤ 1989 / ≥ 1990)
+        born = dt.date(1940, 1, 1) + dt.timedelta(days=3 * (h % 6000))
+        ident = _id(2 * (h // 6000) + 1, born)
         size = rng.randint(1, 6)
         kind = kinds.get(h)
         head_name = rng.choice(_SURNAMES) + rng.choice(_GIVEN) + rng.choice(_GIVEN)
@@ -114,7 +115,7 @@ def build(n: int = 2000, seed: int = 12) -> Messy:
             rng.randint(0, 3000), 0, rng.randint(0, 1500), rng.choice("ABBBCD"), rng.choice(["是", "是", "否"]),
             "否", rng.choice(["是", "是", "是", "否"])])
         for k in range(size):
-            mid = ident if k == 0 else _id(2 * k + 1, dt.date(1990, 1, 1) + dt.timedelta(days=h))
+            mid = ident if k == 0 else _id(2 * k + 1 + 20 * (h // 6000), dt.date(1990, 1, 1) + dt.timedelta(days=h % 6000))
             out.members.append([number, head_name if k == 0 else rng.choice(_SURNAMES) + rng.choice(_GIVEN),
                                 str(written_id) if k == 0 else mid, "户主" if k == 0 else "子女",
                                 "男" if int(mid[16]) % 2 else "女", rng.choice(["布依族", "毛南族", "苗族", "汉族"])])

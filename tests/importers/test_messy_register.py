@@ -46,6 +46,8 @@ def test_the_messy_xlsx_imports_all_but_the_truly_invalid(county, tmp_path, regi
     issues = _report(result.report_path)
     errors = [i for i in issues if i["级别"] == "错误"]
     assert len(errors) == 25 and {i["工作表/图层"] for i in errors} == {"贫困户信息"}
+    assert issues[:25] == errors  # what was not imported comes first, down the sheet
+    assert [int(i["行号/要素号"]) for i in errors] == sorted(int(i["行号/要素号"]) for i in errors)
     assert result.member_rows_not_imported > 25
     follow = [i for i in issues if i["级别"] == "提示" and "被拒绝" in i["原因"]]
     assert len(follow) == result.member_rows_not_imported

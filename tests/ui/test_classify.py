@@ -117,6 +117,16 @@ def test_format_as_of():
     assert format_as_of("昨天") == "昨天"
 
 
+
+def test_the_header_line_names_the_import_apart_from_the_data_date():
+    from sandbox.ui.fmt import as_of_line
+
+    assert format_as_of("2020-12-31") == "2020年12月31日"  # a register's date: no made-up 00:00
+    assert as_of_line("2020-12-31", "2021-03-05T18:30:00+08:00") == "数据截至 2020年12月31日 · 导入于 2021年03月05日 18:30"
+    assert as_of_line("2021-03-05T18:30:00+08:00", "2021-03-05T18:30:00+08:00") == "导入于 2021年03月05日 18:30"
+    assert as_of_line("2020-12-31T18:00:00+08:00") == "数据截至 2020年12月31日 18:00"  # the demo: as before
+
+
 # -- breaks that hold across years ----------------------------------------------------------------------
 
 from sandbox.ui.classify import POLICY_THRESHOLDS, classify_over, fixed_breaks, reclass  # noqa: E402

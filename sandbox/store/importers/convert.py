@@ -14,13 +14,12 @@ from sandbox.store.importers.fields import CellError, Corrected
 from sandbox.store.importers.mapping import TableLayout
 from sandbox.store.importers.report import ImportFailed, ImportReport
 from sandbox.store.importers.tables import Table
-from sandbox.store.importers.variants import suggest, town_aliases, village_aliases
+from sandbox.store.importers.variants import suggest, town_aliases, town_written, village_aliases
 from sandbox.store.models import Region
 
 __all__ = ["Spec", "Converted", "convert_table", "RegionIndex"]
 
 _CODE12 = re.compile(r"^\d{12}$")
-_TOWN_TAIL = re.compile(r"(人民政府|政府|办事处)$")
 
 
 @dataclass(frozen=True)
@@ -213,7 +212,7 @@ class RegionIndex:
         """A town or village written another way (卡蒲乡 for 卡蒲毛南族乡, 北村村委会 for 北村): imported, with
         a warning naming what it was taken as; a name that matches nothing is told the nearest names."""
         towns = [t for c in counties for t in self._town_aliases.get((c, town), [])]
-        towns += [t for c in counties for t in self._town_aliases.get((c, _TOWN_TAIL.sub("", town)), [])]
+        towns += [t for c in counties for t in self._town_aliases.get((c, town_written(town)), [])]
         towns = list(dict.fromkeys(towns))
         if not towns:
             names = [self.by_code[t].name for c in counties for t in self._town_codes.get(c, [])]
@@ -230,7 +229,7 @@ class RegionIndex:
         t = self.by_code[v.parent_code]
         taken = [f"乡镇 {t.name}"] if _clean(t.name) != town else []
         taken += [f"村 {v.name}"] if _clean(v.name) != village else []
-        return found[0], None, f"按 {' '.join(taken)} 导入 ({v.code})"
+        return found[0], None, f"已按 {' '.join(taken)} 导入 ({v.code})"
 
     def label_point(self, code: str) -> tuple[float, float] | None:
         """Where a household with no coordinates is drawn: its village's label point, else an ancestor's."""

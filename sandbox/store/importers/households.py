@@ -10,6 +10,8 @@ it may (a renumbered household, a closed one's head registering again). A househ
 ID …) come from its latest year in the file, unless the database already holds a later year for it.
 A member's ID listed under two households is an error of the later row, and a household with a
 rejected member row keeps its stored member list whole.
+A rejected household is one line of the report, in 户信息; its member rows follow it as notes, not as
+errors of their own, and the summary counts households and people in and out (RegisterImport.summary_zh).
 """
 
 from __future__ import annotations
@@ -25,21 +27,16 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection, Engine
 from tqdm import tqdm
 
-from sandbox.domain.enums import ExitBatch, HouseholdAttribute, HouseholdStatus, HousingGrade, PovertyCause
 from sandbox.store import models as m
 from sandbox.store.bulk import bulk_insert
-from sandbox.store.importers.convert import Converted, RegionIndex, Spec, convert_table
-from sandbox.store.importers.fields import (
-    CellError, Corrected, as_bool, as_code, as_date, as_digits, as_id_number, as_int, as_number, as_phone, as_text, as_year,
-    optional,
-)
-from sandbox.store.importers.mapping import Mapping, TableLayout, load_mapping
+from sandbox.store.importers.convert import Converted, RegionIndex, convert_table
+from sandbox.store.importers.mapping import Mapping, load_mapping
 from sandbox.store.importers.realnames import RealNames
 from sandbox.store.importers.report import (
     ERROR, ImportFailed, ImportReport, remove_stale_report, see_report, write_report_quietly,
 )
-from sandbox.store.importers.tables import SKIP_KINDS, EXCEL_SUFFIXES, Table, normalise_value, read_table
-from sandbox.store.importers.variants import suggest, unique_variant
+from sandbox.store.importers.register_specs import INCOMES, PLACE, household_specs, member_specs, village_specs
+from sandbox.store.importers.tables import SKIP_KINDS, EXCEL_SUFFIXES, Table, read_table
 from sandbox.store.importers.upsert import bulk_update, delete_where_in, reset_sequence
 from sandbox.store.rollup import refresh_facts, refresh_totals
 
@@ -58,7 +55,6 @@ _MEMBER_COLS = ("name", "id_number", "relation", "sex", "ethnicity", "education"
 # What a new year row gets for a column the file does not have: unknown (NULL), never a guess that
 # the wall would show as a fact (every household 不愁吃穿, nobody relocated, no school-age child).
 _YEAR_DEFAULTS = {"food_clothing_ok": None, "relocated": None, "survey_satisfied": None, "school_age_children": None}
-_INCOMES = ("income_wage", "income_business", "income_transfer", "income_property", "production_cost")
 
 
 @dataclass
@@ -128,140 +124,6 @@ class RegisterImport:
         if self.as_of:
             lines.append(f"数据截至 {self.as_of.isoformat()}")
         return lines
-
-
-# --- field specs -----------------------------------------------------------------------------------
-
-
-def _text(max_len: int) -> Callable:
-    def convert(v):
-        s = as_text(v)
-        if len(s) > max_len:
-            raise CellError(f"超过 {max_len} 个字符")
-        return s
-    return convert
-
-
-def _region_code(v):
-    s = as_digits(v).replace(" ", "")
-    if len(s) == 12 and s.isascii() and s.isdigit():
-        return s
-    if not (s.isascii() and s.isdigit()):
-        raise CellError("不是区划代码: 应为 12 位数字")
-    raise CellError(f"区划代码有 {len(s)} 位, 应为 12 位 (村级代码, 如 522726103201)")
-
-
-def _lookup(enum, layout: TableLayout, key: str, extra_codes: dict[str, str] | None = None) -> Callable:
-    table = {}
-    for member in enum:
-        table[normalise_value(member.value)] = member.value
-        table[normalise_value(member.label_zh)] = member.value
-    for spelling, code in (extra_codes or {}).items():
-        table[normalise_value(spelling)] = code
-    for spelling, code in layout.values.get(key, {}).items():
-        if code not in {x.value for x in enum}:
-            raise ImportFailed(f"映射文件: [{layout.name}.values.{key}] {spelling!r} = {code!r} 不是有效代码 "
-                               f"(可用: {'、'.join(x.value for x in enum)})")
-        table[spelling] = code
-    labels = [x.label_zh for x in enum]
-    label_of = {x.value: x.label_zh for x in enum}
-    spellings = {k: v for k, v in table.items() if not k.isascii()}  # codes (01, A) are never abbreviated
-
-    def convert(v):
-        try:
-            return as_code(v, table, labels)
-        except CellError:
-            written = normalise_value(as_text(v))
-            code = unique_variant(written, spellings)
-            if code is None:
-                raise CellError(f"不在代码表中{suggest(written, labels)}; 可用: {'、'.join(labels)}") from None
-            return Corrected(code, label_of[code])
-    return convert
-
-
-def _boolean(mapping: Mapping, layout: TableLayout, key: str) -> Callable:
-    extra = layout.values.get(key)
-    return lambda v: as_bool(v, mapping.true_values, mapping.false_values, extra)
-
-
-def _range(lo: float, hi: float) -> Callable:
-    def convert(v):
-        x = as_number(v)
-        if x is not None and not lo <= x <= hi:
-            raise CellError(f"应在 {lo} 到 {hi} 之间")
-        return x
-    return convert
-
-
-def _money(v):
-    x = as_number(v)
-    return None if x is None else round(x, 2)
-
-
-def _household_specs(mapping: Mapping) -> list[Spec]:
-    lay = mapping.households
-    causes = {str(int(c.value)): c.value for c in PovertyCause}  # Excel turns "01" into 1
-    return [
-        Spec("household_number", _text(32), True, True),
-        Spec("province", _text(64)), Spec("prefecture", _text(64)),
-        Spec("county", _text(64)), Spec("town", _text(64)), Spec("village", _text(64)),
-        Spec("village_code", _region_code),
-        Spec("head_name", _text(32), True, True),
-        Spec("id_number", as_id_number, True, True),
-        Spec("phone", optional(as_phone)),
-        Spec("bank_account", optional(_text(32))),
-        Spec("attribute", _lookup(HouseholdAttribute, lay, "attribute"), True, True),
-        Spec("identified_year", as_year, True, True),
-        Spec("main_cause", _lookup(PovertyCause, lay, "main_cause", causes), True, True),
-        Spec("exit_batch", optional(_lookup(ExitBatch, lay, "exit_batch"))),
-        Spec("year", as_year, True, True),
-        Spec("status", _lookup(HouseholdStatus, lay, "status"), True, True),
-        Spec("exit_year", optional(as_year)),
-        Spec("members", lambda v: as_int(v, 1, 99), True, True),
-        *(Spec(k, _money, True, money=True) for k in _INCOMES),
-        Spec("net_income", _money, money=True), Spec("per_capita_net_income", _money, money=True),
-        Spec("food_clothing_ok", _boolean(mapping, lay, "food_clothing_ok")),
-        Spec("housing_grade", _lookup(HousingGrade, lay, "housing_grade"), True, True),
-        Spec("relocated", _boolean(mapping, lay, "relocated")),
-        Spec("water_safe", _boolean(mapping, lay, "water_safe"), True, True),
-        Spec("school_age_children", _boolean(mapping, lay, "school_age_children")),
-        Spec("dropout", _boolean(mapping, lay, "dropout"), True, True),
-        Spec("all_insured", _boolean(mapping, lay, "all_insured"), True, True),
-        Spec("survey_satisfied", _boolean(mapping, lay, "survey_satisfied")),
-        Spec("lon", optional(_range(70.0, 140.0))), Spec("lat", optional(_range(0.0, 60.0))),
-        Spec("as_of", optional(as_date)),
-    ]
-
-
-def _member_specs(mapping: Mapping) -> list[Spec]:
-    lay = mapping.members
-    sexes = {normalise_value("男"): "男", normalise_value("女"): "女"}
-    sexes.update({k: v for k, v in lay.values.get("sex", {}).items()})
-    return [
-        Spec("household_number", _text(32), True, True),
-        Spec("name", _text(32), True, True),
-        Spec("id_number", as_id_number, True, True),
-        Spec("relation", _text(16)),
-        Spec("sex", lambda v: as_code(v, sexes, ["男", "女"])),
-        Spec("ethnicity", _text(16)), Spec("education", _text(16)),
-        Spec("health", _text(16)), Spec("labour_capacity", _text(16)),
-        Spec("migrant_work", _boolean(mapping, lay, "migrant_work")),
-    ]
-
-
-def _village_specs(mapping: Mapping) -> list[Spec]:
-    lay = mapping.villages
-    return [
-        Spec("village_code", _region_code),
-        Spec("county", _text(64)), Spec("town", _text(64)), Spec("village", _text(64)),
-        Spec("year", as_year, True, True),
-        Spec("rural_population", lambda v: as_int(v, 0, 10_000_000), True, True),
-        Spec("is_poor_village", _boolean(mapping, lay, "is_poor_village")),
-        Spec("poor_village_exit_year", as_year),
-    ]
-
-
-_PLACE = (("village_code", "town+village"),)
 
 
 # --- reading and checking --------------------------------------------------------------------------
@@ -482,7 +344,7 @@ def _check_households(conv: Converted, regions: RegionIndex, mapping: Mapping, l
         if i in bad:
             continue
         y = year[i]
-        incomes = {k: c[k][i] or 0.0 for k in _INCOMES}
+        incomes = {k: c[k][i] or 0.0 for k in INCOMES}
         net = c["net_income"][i] if "net_income" in present else None
         if net is None:
             net = round(incomes["income_wage"] + incomes["income_business"] + incomes["income_transfer"]
@@ -859,6 +721,17 @@ def _stamp_meta(conn: Connection, source: str, regions: RegionIndex, as_of: dt.d
     conn.execute(insert(m.Meta), [{"key": k, "value": v} for k, v in values.items()])
 
 
+def _restamp_as_of(conn: Connection, as_of: dt.date) -> None:
+    """Only the register's date changes: 数据截至 (and the build stamp, so no answer is served from before)."""
+    stored = conn.execute(select(m.Meta.value).where(m.Meta.key == "data_as_of")).scalar()
+    if stored == as_of.isoformat():
+        return
+    now = dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+    values = {"data_as_of": as_of.isoformat(), "built_at": now}
+    conn.execute(delete(m.Meta).where(m.Meta.key.in_(list(values))))
+    conn.execute(insert(m.Meta), [{"key": k, "value": v} for k, v in values.items()])
+
+
 # --- entry points ----------------------------------------------------------------------------------
 
 
@@ -982,7 +855,7 @@ def import_households(engine: Engine, path: Path | str, *, mapping: Mapping | Pa
         steps.phase("检查", total=sum(len(t.rows) for t in tables.values() if t is not None))
         plan = _Plan()
         if tables.get("households") is not None:
-            conv = convert_table(tables["households"], mapping.households, _household_specs(mapping), report, _PLACE)
+            conv = convert_table(tables["households"], mapping.households, household_specs(mapping), report, PLACE)
             steps.advance(len(conv) // 2)  # converting and checking take about as long
             _check_households(conv, regions, mapping, lines, heads, report, plan)
             steps.advance(len(conv) - len(conv) // 2)
@@ -990,13 +863,13 @@ def import_households(engine: Engine, path: Path | str, *, mapping: Mapping | Pa
             result.rows_rejected += len(conv.bad)
             result.household_rows_rejected = len(conv.bad)
         if tables.get("villages") is not None:
-            conv = convert_table(tables["villages"], mapping.villages, _village_specs(mapping), report, _PLACE)
+            conv = convert_table(tables["villages"], mapping.villages, village_specs(mapping), report, PLACE)
             _check_villages(conv, regions, lines, mapping, report, plan)
             steps.advance(len(conv))
             result.rows_read += len(conv)
             result.rows_rejected += len(conv.bad)
         if tables.get("members") is not None:
-            conv = convert_table(tables["members"], mapping.members, _member_specs(mapping), report)
+            conv = convert_table(tables["members"], mapping.members, member_specs(mapping), report)
             _check_members(conv, set(plan.households) | set(heads.numbers), report, plan)
             steps.advance(len(conv))
             result.rows_read += len(conv)
@@ -1023,6 +896,8 @@ def import_households(engine: Engine, path: Path | str, *, mapping: Mapping | Pa
                 t0 = time.perf_counter()
                 _rollup(conn, plan, affected, regions, mapping, result, path.name, result.as_of)
                 result.seconds["rollup"] = time.perf_counter() - t0
+            elif as_of is not None:  # the same records with their date given (again, or corrected)
+                _restamp_as_of(conn, as_of)
     except ImportFailed as exc:
         if exc.report is None:
             report.error(path.name, None, None, None, None, str(exc))

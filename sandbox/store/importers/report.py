@@ -137,7 +137,11 @@ class ImportReport:
         with path.open("w", encoding="utf-8-sig", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(_HEADER)
-            for i in self.issues:
+            # What was not imported first, then what to check, then what the importer did on its own;
+            # each by file, sheet and row, so a clerk works down the sheet once.
+            rank = {ERROR: 0, WARNING: 1, NOTE: 2}
+            for i in sorted(self.issues, key=lambda i: (rank.get(i.level, 3), i.file, i.sheet or "",
+                                                        -1 if i.row is None else i.row)):
                 writer.writerow((i.level, i.file, "" if i.sheet in (None, LAYER) else i.sheet, "" if i.row is None else i.row, i.column or "",
                                  "" if i.value is None else _shown(i.value), i.reason))
         return path

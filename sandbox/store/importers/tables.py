@@ -32,9 +32,10 @@ _HEADER_SCAN_ROWS = 15
 _PROGRESS_ROWS = 10_000  # rows between two progress reports while a CSV is parsed
 _SPACE = re.compile(r"\s+")
 # Rows under the header that are not records: sums, the signatures and notes at the foot of a sheet.
-_TOTAL = re.compile(r"^(合计|总计|小计|累计|全县合计|本页合计)")
-_FOOTER = re.compile(r"^(制表人|制表|审核人|审核|填报人|填表人|填报日期|填表日期|填报单位|负责人|单位负责人|联系人|说明|备注|注)\s*[:：]")
-_FOOTER_WORDS = re.compile(r"^(制表人|审核人|填报人|填表人|填报日期|填表日期|说明)")
+_TOTAL = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|累\s*计|全县合计|本页合计)")
+_FOOTER = re.compile(r"^\s*(制表人|制表|审核人|审核|填报人|填表人|填报日期|填表日期|填报单位|负责人|单位负责人|联系人|说明|备注|注)"
+                     r"\s*[:：]")
+_FOOTER_WORDS = re.compile(r"^\s*(制表人|审核人|填报人|填表人|填报日期|填表日期|说明)")
 SKIP_KINDS = {"total": "合计/小计行", "footer": "制表人/审核人/说明等表尾行", "header": "重复的表头行"}
 
 
@@ -298,7 +299,8 @@ def _table(file: str, sheet: str | None, rows: list[list], known: set[str],
                                "无法确定每一列的含义; 请取消合并, 每列写一个列名")
     raw_headers = ["" if v is None else str(v) for v in head[best]]
     headers = [normalise_header(v) for v in raw_headers]
-    header_set = {h for h in headers if h in known}
+    # the header row's known cells as written: a repeated header is a copy of it
+    header_cells = {raw for raw, h in zip(raw_headers, headers) if h in known}
     data, numbers = [], []
     skipped: dict[str, list[int]] = {}
     stated = None
@@ -308,7 +310,7 @@ def _table(file: str, sheet: str | None, rows: list[list], known: set[str],
         row = rows[i]
         if all(v in (None, "") for v in row):
             continue
-        kind = _not_a_record(row, header_set)
+        kind = _not_a_record(row, header_cells)
         if kind:
             skipped.setdefault(kind, []).append(i + 1)
             if kind == "footer":
@@ -319,20 +321,22 @@ def _table(file: str, sheet: str | None, rows: list[list], known: set[str],
     return Table(file, sheet, headers, raw_headers, data, numbers, skipped, stated)
 
 
-def _not_a_record(row: list, header_set: set[str]) -> str | None:
+def _not_a_record(row: list, header_cells: set[str]) -> str | None:
     """'total', 'footer' or 'header' for a row that is not a record, else None. Only the first few
-    filled cells are looked at: a record's 备注 column may well say 合计."""
-    filled = [v for v in row if v not in (None, "")]
+    filled cells are looked at for sums and footers (a record's 备注 column may well say 合计); a row
+    that repeats at least half the header's cells is the header again. Runs on every row: set lookups
+    and one regex on at most three cells."""
+    filled = [v for v in row if v is not None and v != ""]
     if not filled:
         return None
-    texts = [normalise_header(v) for v in filled[:3] if isinstance(v, str)]
-    if any(_TOTAL.match(t) for t in texts):
-        return "total"
-    first = texts[0] if texts and isinstance(filled[0], str) else ""
-    if _FOOTER.match(first) or (_FOOTER_WORDS.match(first) and len(filled) <= 4):
+    for v in filled[:3]:
+        if type(v) is str and _TOTAL.match(v):
+            return "total"
+    first = filled[0]
+    if type(first) is str and (_FOOTER.match(first) or (_FOOTER_WORDS.match(first) and len(filled) <= 4)):
         return "footer"
-    if header_set and len({normalise_header(v) for v in filled if isinstance(v, str)} & header_set) \
-            >= max(2, len(header_set) // 2):
+    if header_cells and sum(1 for v in filled if type(v) is str and v in header_cells) \
+            >= max(2, len(header_cells) // 2):
         return "header"
     return None
 

@@ -6,7 +6,7 @@ import difflib
 import re
 from typing import Iterable
 
-__all__ = ["unique_variant", "nearest", "village_aliases", "town_aliases", "suggest"]
+__all__ = ["unique_variant", "nearest", "village_aliases", "town_aliases", "town_written", "suggest"]
 
 # A village written as its committee: 北村村委会, 北村村民委员会, 城南社区居委会.
 _VILLAGE_SUFFIXES = re.compile(r"(村民委员会|村委会|居民委员会|居委会|委员会)$")
@@ -58,6 +58,11 @@ def village_aliases(name: str) -> set[str]:
         out.add(stripped if stripped.endswith(("村", "社区")) else stripped + "村")
         out.add(stripped)
     return out
+
+
+def town_written(name: str) -> str:
+    """A register's town without its office: 卡蒲乡人民政府 → 卡蒲乡."""
+    return _TOWN_SUFFIXES.sub("", name) or name
 
 
 def town_aliases(name: str) -> set[str]:

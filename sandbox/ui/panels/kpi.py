@@ -410,7 +410,7 @@ class KpiStrip(QWidget):
         self.metrics: Metrics = metrics_for_height(1080)
         self.region: dict | None = None
         self._cache: dict[tuple[str, int], Mapping[str, Any]] = {}
-        self._cache_as_of: str | None = None
+        self._cache_as_of: tuple | None = None  # (as_of, imported_at) the cache holds figures of
         self._asked: set[tuple[str, int]] = set()
         self.cards: dict[str, KpiCard] = {}
         lay = QHBoxLayout(self)
@@ -472,7 +472,7 @@ class KpiStrip(QWidget):
         region = dict(region)
         self.region = region
         code, year = str(region.get("code") or ""), region.get("year")
-        as_of = region.get("as_of")
+        as_of = (region.get("as_of"), region.get("imported_at"))  # a corrected register may keep its date
         if as_of != self._cache_as_of:  # new data on the server: last year's figures may have moved too
             self._cache.clear()
             self._asked.clear()
