@@ -61,7 +61,8 @@ def _region_body(session, rc, region, y: int, info: dict) -> dict:
         "children": [{"code": c.code, "name": c.name, "level": c.level} for c in children],
         **_indicators_and_notes(queries.summed_facts(session, rc, y), bool(years)),
         "breakdowns": queries.breakdowns(session, rc, y) if years else None,
-        "is_poor_village": region.is_poor_village if region.level == "village" else None,
+        # a boundary file says nothing of 贫困村: unknown until a register or village sheet does
+        "is_poor_village": region.is_poor_village if region.level == "village" and years else None,
         "poor_village_exit_year": region.poor_village_exit_year,
         "synthetic_boundary": region.synthetic,
         **info,
@@ -90,7 +91,7 @@ def _children_body(request: Request, session, rc, region, y: int, info: dict) ->
         props = {"code": child.code, "name": child.name, "level": child.level,
                  "label_point": [child.label_lon, child.label_lat]}
         if child.level == "village":
-            props["is_poor_village"] = child.is_poor_village
+            props["is_poor_village"] = child.is_poor_village if any_data else None
             props["poor_village_exit_year"] = child.poor_village_exit_year
         props.update(_indicators(facts.get(child.code, {}), any_data))
         props["indicator_notes"] = compute_notes(facts.get(child.code, {}))
