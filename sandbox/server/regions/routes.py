@@ -51,7 +51,7 @@ def get_region(code: str, request: Request, session: SessionDep, caller: Reader,
         ("region", info["build"], rc.value, y), lambda: _region_body(session, rc, region, y, info))
 
 
-def _region_body(session, rc, region, y: int, info: dict) -> dict:
+def _region_body(session, rc, region, y: int | None, info: dict) -> dict:
     children = queries.child_regions(session, rc)
     years = queries.years(session)  # none yet: boundaries alone, every figure unknown (null), not 0
     return {
@@ -80,7 +80,7 @@ def get_children(code: str, request: Request, session: SessionDep, caller: Reade
     return Response(body, media_type="application/geo+json")
 
 
-def _children_body(request: Request, session, rc, region, y: int, info: dict) -> str:
+def _children_body(request: Request, session, rc, region, y: int | None, info: dict) -> str:
     children = queries.child_regions(session, rc)
     facts = queries.facts_by_child(session, rc, y)
     cache = request.app.state.geometry
