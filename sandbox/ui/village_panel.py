@@ -183,6 +183,8 @@ class VillagePanel(QFrame):
     def _tag(region: dict) -> str:
         if not region:
             return ""
+        if region.get("is_poor_village") is None:  # boundaries alone: not yet known
+            return "是否贫困村 无数据"
         if not region.get("is_poor_village"):
             return "非贫困村"
         exit_year = region.get("poor_village_exit_year")

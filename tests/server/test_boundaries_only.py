@@ -45,6 +45,7 @@ def test_every_region_answers_with_null_figures(boundaries_only, code):
     # unknown, not zero: no poor population of 0, no 0 poor villages, no 五个一批 of 0 people
     assert set(body["indicators"].values()) == {None}
     assert body["indicator_notes"] == {} and body["breakdowns"] is None
+    assert body["is_poor_village"] is None  # a boundary file does not say: not "非贫困村"
     assert body["synthetic_boundary"] is False and body["demo"] is False
     assert [c["code"] for c in body["children"]] == (
         list(TOWNS) if code in (COUNTY, COUNTY[:6]) else [v for v, (_, town, _) in VILLAGES.items() if town == code])
@@ -60,6 +61,7 @@ def test_children_map_series_and_trend(boundaries_only, code):
     for f in features:
         props = f["properties"]
         assert props["poverty_incidence"] is None and props["villages"] is None and props["indicator_notes"] == {}
+        assert props.get("is_poor_village") is None
     series = client.get(f"/api/v1/regions/{code}/children/series", headers=headers).json()
     assert series["years"] == [] and set(series["children"]) == {f["properties"]["code"] for f in features}
     trend = client.get(f"/api/v1/regions/{code}/trend", headers=headers, params={"indicator": "poor_population"})

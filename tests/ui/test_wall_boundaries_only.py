@@ -6,7 +6,7 @@ import pytest
 from sandbox.client.api import ApiClient
 from sandbox.ui.fmt import NO_DATA_TEXT
 from sandbox.ui.wall import WallWindow
-from tests.importers.conftest import COUNTY, TOWNS, county_features, write_geojson
+from tests.importers.conftest import COUNTY, TOWNS, VILLAGES, county_features, write_geojson
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
@@ -49,4 +49,17 @@ def test_the_first_step_of_a_county_is_a_map_of_no_data(qtbot, boundaries_api):
     trend = wall.panels.ensure_trend()
     qtbot.waitUntil(lambda: trend.series is not None, timeout=30000)
     assert trend._body.message.isVisible() and trend._body.message.text() == "暂无年度数据"
+    assert not wall.banner.isVisible()
+
+
+
+def test_a_village_of_boundaries_alone_is_not_called_non_poor(qtbot, boundaries_api):
+    village = next(iter(VILLAGES))
+    wall = WallWindow(boundaries_api, region=village, retry_seconds=600, layers=False)
+    qtbot.addWidget(wall)
+    wall.resize(1600, 900)
+    wall.show()
+    qtbot.waitExposed(wall)
+    qtbot.waitUntil(wall.village_panel.isVisible, timeout=60000)
+    assert wall.village_panel.tag_label.text() == "是否贫困村 无数据"
     assert not wall.banner.isVisible()

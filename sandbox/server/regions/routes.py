@@ -56,7 +56,7 @@ def get_region(request: Request, session: SessionDep, caller: Reader, scope: Pat
         ("region", info["build"], rc.value, y), lambda: _region_body(session, rc, region, y, info))
 
 
-def _region_body(session, rc, region, y: int, info: dict) -> dict:
+def _region_body(session, rc, region, y: int | None, info: dict) -> dict:
     children = queries.child_regions(session, rc)
     years = queries.years(session)  # none yet: boundaries alone, every figure unknown (null), not 0
     return {
@@ -67,7 +67,8 @@ def _region_body(session, rc, region, y: int, info: dict) -> dict:
         **_indicators_and_notes(queries.summed_facts(session, rc, y), bool(years)),
         **(_breakdowns_and_notes(queries.breakdowns(session, rc, y)) if years
            else {"breakdowns": None, "breakdown_notes": {}}),  # boundaries alone: 无数据, not 0
-        "is_poor_village": region.is_poor_village if region.level == "village" else None,
+        # a boundary file says nothing of 贫困村: unknown until a register or village sheet does
+        "is_poor_village": region.is_poor_village if region.level == "village" and years else None,
         "poor_village_exit_year": region.poor_village_exit_year,
         "synthetic_boundary": region.synthetic,
         **info,
@@ -86,7 +87,7 @@ def get_children(request: Request, session: SessionDep, caller: Reader, scope: P
     return Response(body, media_type="application/geo+json")
 
 
-def _children_body(request: Request, session, rc, region, y: int, info: dict) -> str:
+def _children_body(request: Request, session, rc, region, y: int | None, info: dict) -> str:
     children = queries.child_regions(session, rc)
     facts = queries.facts_by_child(session, rc, y)
     cache = request.app.state.geometry
@@ -97,7 +98,7 @@ def _children_body(request: Request, session, rc, region, y: int, info: dict) ->
         props = {"code": child.code, "name": child.name, "level": child.level,
                  "label_point": [child.label_lon, child.label_lat]}
         if child.level == "village":
-            props["is_poor_village"] = child.is_poor_village
+            props["is_poor_village"] = child.is_poor_village if any_data else None
             props["poor_village_exit_year"] = child.poor_village_exit_year
         props.update(_indicators(facts.get(child.code, {}), any_data))
         props["indicator_notes"] = compute_notes(facts.get(child.code, {}))
