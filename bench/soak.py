@@ -103,6 +103,11 @@ def main() -> int:
     p.add_argument("--tracemalloc", action="store_true",
                    help="trace Python allocations; print what grew between samples (slow)")
     p.add_argument("--data-dir", type=Path, help="reuse a demo database here (default: a new temp dir)")
+    p.add_argument("--tour-every", type=int, default=0,
+                   help="every N cycles play the shipped delegation tour once, 50× faster (issue 20)")
+    p.add_argument("--monitor-every", type=int, default=0,
+                   help="every N cycles open the camera wall (监控) for --monitor-s seconds (issue 20)")
+    p.add_argument("--monitor-s", type=float, default=3.0)
     args = p.parse_args()
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -147,7 +152,7 @@ def main() -> int:
     rng = random.Random(7)
     proc = psutil.Process()
     samples: list[dict] = []
-    outages = drops = failed_drills = 0
+    outages = drops = failed_drills = tours = monitors = 0
     t0 = time.monotonic()
 
     def sample(cycle: int) -> None:
@@ -205,6 +210,13 @@ def main() -> int:
         ok &= win.wait_for_data(12)
         for step in extras.get("each_cycle", []):
             step()
+        if args.tour_every and cycle and cycle % args.tour_every == 0 and outage_until is None:
+            tours += play_tour(app, win, client, county)
+        if args.monitor_every and cycle and cycle % args.monitor_every == 0:
+            win.open_monitor()
+            spin(app, args.monitor_s)
+            win.close_monitor()
+            monitors += 1
         failed_drills += not ok
         app.processEvents()
     if outage_until is not None:
@@ -214,8 +226,34 @@ def main() -> int:
     win.deleteLater()
     app.processEvents()
     api.kill()
-    print(report(samples, args, outages, drops, failed_drills, extras.get("names", [])))
+    names = extras.get("names", []) + ([f"{tours} tours"] if args.tour_every else []) + \
+        ([f"{monitors} camera-wall openings"] if args.monitor_every else [])
+    print(report(samples, args, outages, drops, failed_drills, names))
     return 0
+
+
+def play_tour(app, win, client, county: str, time_scale: float = 0.02, timeout: float = 120.0) -> int:
+    """The shipped delegation tour once through, as the kiosk plays it (caption, layers, a camera)."""
+    from sandbox.kiosk.tour import load_tour
+    from sandbox.ui.kiosk.caption import CaptionOverlay
+    from sandbox.ui.kiosk.tour_player import TourPlayer
+
+    tour = load_tour(ROOT / "kiosk_config" / "tours" / "dushan-delegation.toml")
+    caption = CaptionOverlay(win)
+    player = TourPlayer(win, tour.steps, home_region=county, caption=caption, client=client, title=tour.title,
+                        loop=False, time_scale=time_scale)
+    done: list[bool] = []
+    player.finished.connect(lambda: done.append(True))
+    player.start()
+    deadline = time.monotonic() + timeout
+    while not done and time.monotonic() < deadline:
+        spin(app, 0.05)
+    player.stop()
+    player.deleteLater()
+    caption.deleteLater()
+    win.load(county, win.state.map.year)
+    win.wait_for_data(12)
+    return 1 if done else 0
 
 
 class _MallInfo2(ctypes.Structure):

@@ -18,10 +18,12 @@ from tenacity import (
 
 from sandbox.client.cache import ResponseCache, token_scope
 from sandbox.client.status import ConnectionStatus
+from sandbox.ratelog import RateLimitedLog
 
 __all__ = ["ApiClient", "ApiError", "ApiUnavailable", "ClientConfig", "MAX_DEADLINE_S"]
 
 log = logging.getLogger(__name__)
+_quiet = RateLimitedLog(log, 600.0)  # an outage fails every request: one line per 10 minutes tells it
 
 MAX_DEADLINE_S = 10.0  # the kiosk's promise: no answer is waited for longer than this, retries included
 BACKOFF_S = 0.25  # first retry within 0-0.5 s, then 0-1 s, ... (full jitter: walls never retry in step)
@@ -114,7 +116,7 @@ class ApiClient:
             code, body = self._get(path, params)
         except _Unreachable as exc:
             # Never log the headers or the URL's host: only the path and the kind of failure.
-            log.info("API unreachable: GET %s (%s)", path, exc.reason)
+            _quiet.info("unreachable", "API unreachable: GET %s (%s)", path, exc.reason)
             self.status.record_failure(exc.reason)
             return self._cached_or_raise(key, path, f"无法连接中心数据接口: {exc.reason}")
         if code in _GATEWAY_DOWN:

@@ -12,6 +12,7 @@ from typing import Any, Callable, Protocol
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from sandbox.client.api import ApiError, ApiUnavailable
+from sandbox.ratelog import RateLimitedLog
 from sandbox.ui import classify
 from sandbox.ui.navigation import Crumb, crumb_of
 from sandbox.ui.state import DataError, IndicatorInfo, RegionMap, RegionSeries
@@ -23,6 +24,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+_quiet = RateLimitedLog(log, 600.0)  # a lasting outage fails every retry and refresh the same way
 USER, BACKGROUND = 10, 0  # worker priorities: a click never waits behind a queue of prefetches
 _MAX_DEPTH = 4  # county › town › village, and one spare
 
@@ -229,7 +231,8 @@ def _soft(call: Callable[[], Any], what: str) -> Callable[[], Any]:
         try:
             return call()
         except ApiUnavailable as exc:
-            log.info("%s unavailable offline: the level is shown without it (%s)", what, exc.message)
+            _quiet.info(f"soft {what}", "%s unavailable offline: the level is shown without it (%s)", what,
+                        exc.message)
             return _Missing(exc)
     return run
 
@@ -316,6 +319,9 @@ class _Task(QRunnable):
         except Exception as exc:  # noqa: BLE001 - every failure becomes a banner, never a crash
             if not isinstance(exc, (ApiError, DataError)):
                 log.exception("loading %s failed", self.what)
+            elif isinstance(exc, ApiUnavailable):
+                _quiet.log(logging.INFO if self.quiet else logging.WARNING, "unavailable", "loading %s failed: %s",
+                           self.what, exc)
             else:
                 log.log(logging.INFO if self.quiet else logging.WARNING, "loading %s failed: %s", self.what, exc)
             self.relay.error.emit(self.channel, self.ticket, describe_error(exc))

@@ -9,12 +9,14 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from sandbox.ratelog import RateLimitedLog
 from sandbox.ui.loader import BACKGROUND, FetchWorker, LoadResult, VillageResult, WallClient, fetch, fetch_village
 from sandbox.ui.state import RegionSeries
 
 __all__ = ["Prefetcher", "VillagePrefetcher", "PREFETCH_TTL"]
 
 log = logging.getLogger(__name__)
+_quiet = RateLimitedLog(log, 600.0)  # an outage fails every prefetch of every refresh alike
 PREFETCH_TTL = 120.0  # seconds a prefetched level may stand in for a fresh request
 _PREFIX = "prefetch:"
 
@@ -95,7 +97,7 @@ class Prefetcher(QObject):
 
     def _on_failed(self, channel: str, message: str) -> None:
         if channel.startswith(_PREFIX):
-            log.info("prefetch of %s failed: %s", channel[len(_PREFIX):], message)
+            _quiet.info("failed", "prefetch of %s failed: %s", channel[len(_PREFIX):], message)
             self._asked = {a for a in self._asked if a[0] != channel[len(_PREFIX):]}
 
 
@@ -163,5 +165,5 @@ class VillagePrefetcher(QObject):
 
     def _on_failed(self, channel: str, message: str) -> None:
         if channel.startswith(_VILLAGE_PREFIX):
-            log.info("prefetch of village %s failed: %s", channel[len(_VILLAGE_PREFIX):], message)
+            _quiet.info("village failed", "prefetch of village %s failed: %s", channel[len(_VILLAGE_PREFIX):], message)
             self._asked.discard(self._key(channel))

@@ -82,7 +82,7 @@ class ApiProcess:
 
 
 def kiosk_config(folder: Path, pin_hash: str, *, api_url: str, token: str, root_region: str | None = None,
-                 stale: float = 4, max_restarts: int = 3, safe_retry: float = 120,
+                 stale: float = 10, max_restarts: int = 3, safe_retry: float = 120,
                  start_timeout: float = 60) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "display.token").write_text(token + "\n", encoding="utf-8")

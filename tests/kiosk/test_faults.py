@@ -153,10 +153,10 @@ def test_a_full_data_disk_does_not_stop_a_healthy_wall(kiosk, api, tmp_path):
             except OSError:
                 pass
         k = kiosk(server.url, env={"SANDBOX_DATA_DIR": str(disk / "data"), "SANDBOX_CACHE_DIR": str(disk / "cache")},
-                  stale=3, start_timeout=30)
+                  start_timeout=30)
         wait_for(lambda: k.wall_with_data(), BOOT, "the wall with data")
         # Past the start timeout (a heartbeat that never arrives) and well past the stale time.
-        time.sleep(max(6.0, 33 - (time.monotonic() - k.started)))
+        time.sleep(max(12.0, 33 - (time.monotonic() - k.started)))
         assert len(k.ui_pids()) == 1, "the healthy UI was killed: " + k.text()[-2000:]
         assert k.wall_with_data()
         # A persistent fault says so once, not every few seconds.
@@ -191,6 +191,8 @@ def test_api_killed_then_hung_the_banner_comes_and_goes_and_a_hung_ui_is_replace
     wait_for(banner(False), 60, "the banner cleared (hung API resumed)")
     figures["resumed → banner cleared"] = time.monotonic() - t
     assert len(k.ui_pids()) == 1, "a dead or hung API stalled the GUI"
+    # Two outages, every probe and refresh failing: the journal has a line for each, not one per request.
+    assert k.text().count("API unreachable: GET") <= 2
 
     ui = k.ui_pids()[-1]
     os.kill(ui, signal.SIGSTOP)  # a hung UI: its beats stop, the supervisor replaces it

@@ -30,6 +30,7 @@ class ConnectingScreen(SafeModeScreen):
         self.attempts = 0
         self.last_attempt: dt.datetime | None = None
         self._busy = threading.Event()
+        self.problem = ""  # the API's own refusal, if it answered with one
         super().__init__(status=dict, **kw)
         self.setObjectName("connecting")
         self._probed.connect(self._on_probed)
@@ -47,9 +48,13 @@ class ConnectingScreen(SafeModeScreen):
         def run() -> None:
             try:
                 region = self._probe_fn()
+                self.problem = ""
             except Exception as exc:  # noqa: BLE001 - still down: the next tick tries again
                 log.debug("central API still unreachable: %s", exc)
                 region = None
+                # The API answered but refused (a token revoked, no data): say so, the way the wall would.
+                status = getattr(exc, "status", 0)
+                self.problem = str(getattr(exc, "message", "") or "") if status else ""
             finally:
                 self._busy.clear()
             self._probed.emit(region)
@@ -70,7 +75,7 @@ class ConnectingScreen(SafeModeScreen):
             "subtitle": "大屏已启动, 正在等待中心数据接口响应, 连通后自动显示数据。无需任何操作。",
             "clock": clock,
             "date": date,
-            "error": "",
+            "error": f"数据接口答复: {self.problem}" if self.problem else "",
             "retry": f"{last}每 {self.retry_seconds:.0f} 秒自动重试",
         }
 

@@ -11,6 +11,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from sandbox.ratelog import RateLimitedLog
+
 __all__ = [
     "ProjectPoint", "CheckinPoint", "CameraPoint", "LayersData", "ProjectDetail", "fetch_layers", "fetch_project",
     "fetch_cameras", "fetch_camera",
@@ -18,6 +20,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+_quiet = RateLimitedLog(log, 600.0)
 
 CHECKIN_DAYS = 30
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
@@ -178,10 +181,15 @@ def _part(errors: dict, name: str, call, default):
     from sandbox.client.api import ApiError
     from sandbox.ui.loader import describe_error
 
+    from sandbox.client.api import ApiUnavailable
+
     try:
         return call()
     except ApiError as exc:
-        log.warning("layer data %s failed: %s", name, exc)
+        if isinstance(exc, ApiUnavailable):  # every refresh of a lasting outage: once per 10 minutes
+            _quiet.warning(f"layer {name}", "layer data %s failed: %s", name, exc)
+        else:
+            log.warning("layer data %s failed: %s", name, exc)
         errors[name] = describe_error(exc)
         return default
 

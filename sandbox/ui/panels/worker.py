@@ -7,7 +7,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from sandbox.client.api import ApiClient, ApiError
+from sandbox.client.api import ApiClient, ApiError, ApiUnavailable
+from sandbox.ratelog import RateLimitedLog
 from sandbox.ui.loader import describe_error
 from sandbox.ui.panels.model import TrendDataError
 from sandbox.ui.state import DataError
@@ -15,6 +16,7 @@ from sandbox.ui.state import DataError
 __all__ = ["BackgroundCall", "client_for_worker"]
 
 log = logging.getLogger(__name__)
+_quiet = RateLimitedLog(log, 600.0)
 
 
 def client_for_worker(client: Any) -> Any:
@@ -39,7 +41,9 @@ class _Task(QRunnable):
         try:
             result = self.fn(*self.args)
         except Exception as exc:  # noqa: BLE001 - a failed fetch is a message on the panel, never a crash
-            if isinstance(exc, (ApiError, DataError)):
+            if isinstance(exc, ApiUnavailable):  # a lasting outage: once per 10 minutes, not per panel refresh
+                _quiet.warning("unavailable", "panel fetch failed: %s", exc)
+            elif isinstance(exc, (ApiError, DataError)):
                 log.warning("panel fetch failed: %s", exc)
             elif isinstance(exc, TrendDataError):
                 log.warning("panel fetch returned unusable data: %s", exc)
