@@ -69,7 +69,13 @@ class _Video(QWidget):
         grow = max(1.0, h / 1000)  # full screen on a 4K wall: the state words keep their share of the picture
         self._big.setPixelSize(max(16, min(int(96 * grow), int(h * 0.16))))
         self._small.setPixelSize(max(12, min(int(40 * grow), int(h * 0.065))))
-        self.tile._video_resized(self.width(), self.height())
+        self.tile._video_resized(*self.device_size())
+
+    def device_size(self) -> tuple[int, int]:
+        """The picture box in device pixels (a 4K wall at 200 % scaling shows twice the logical size):
+        what the decode scale must cover, so a frame is never decoded smaller than it is shown."""
+        dpr = self.devicePixelRatioF()
+        return round(self.width() * dpr), round(self.height() * dpr)
 
     def _fit(self, img: QImage) -> QRect:
         size = (img.width(), img.height())
@@ -357,7 +363,7 @@ class CameraTile(QFrame):
             src = MjpegSource(connect_timeout_s=s.connect_timeout_s, read_timeout_s=s.stall_s + 1.0, parent=self)
         src.failed.connect(self._on_failed)
         src.connected.connect(self._on_connected)
-        src.set_target_size(self._video.width(), self._video.height())
+        src.set_target_size(*self._video.device_size())
         return src
 
     def _video_resized(self, w: int, h: int) -> None:
