@@ -20,12 +20,17 @@ pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
 
 @pytest.fixture(scope="module")
-def cameras(demo_engine, tokens) -> list[dict]:
+def server(demo_engine):
     srv = start_stream_server(demo_engine, secret=b"decode-tests-secret-0123456789abcdef", fps=25)
-    r = requests.get(srv.url + "/api/v1/cameras", headers=auth(tokens["display"]), timeout=10)
-    assert r.status_code == 200
-    yield r.json()
+    yield srv
     stop_stream_server(srv)
+
+
+@pytest.fixture(scope="module")
+def cameras(server, tokens) -> list[dict]:
+    r = requests.get(server.url + "/api/v1/cameras", headers=auth(tokens["display"]), timeout=10)
+    assert r.status_code == 200
+    return r.json()
 
 
 @pytest.fixture
@@ -128,3 +133,53 @@ def test_a_hidden_tile_decodes_nothing(make_tile, cameras, qtbot):
     tile.show()  # shown but paused (under a full-screen camera): still nothing
     qtbot.wait(400)
     assert src.frames_decoded == n
+
+
+def _covered_tile(camera, qtbot):
+    """A live tile with an opaque panel about to be laid over it."""
+    from PySide6.QtWidgets import QWidget
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.resize(500, 320)
+    tile = CameraTile(camera, UrlPolicy(["127.0.0.1"]), settings=FAST, gate=StaggerGate(FAST.stagger_s),
+                      parent=parent)
+    tile.setGeometry(0, 0, 480, 300)
+    card = QWidget(parent)  # a panel laid over the whole tile
+    card.setAutoFillBackground(True)
+    card.setGeometry(0, 0, 500, 320)
+    card.hide()
+    parent.show()
+    qtbot.waitUntil(lambda: tile.state == "live", timeout=15000)
+    card.show()
+    card.raise_()
+    qtbot.wait(300)  # the next watchdog tick notices
+    return tile, card, parent
+
+
+def test_a_covered_tile_decodes_next_to_nothing_and_stays_live(cameras, qtbot):
+    tile, card, _parent = _covered_tile(cameras[2], qtbot)  # (the parent held: it owns the tile)
+    src = tile._source
+    n = src.frames_decoded
+    qtbot.wait(2000)  # 50 frames served, a stall would have been noticed after 1.5 s
+    assert src.frames_decoded - n <= 6  # one every half second at most, not 25 a second
+    assert tile.state == "live" and tile.streaming
+    card.hide()  # uncovered: full rate again
+    qtbot.wait(300)
+    n = src.frames_decoded
+    qtbot.waitUntil(lambda: src.frames_decoded - n >= 10, timeout=3000)
+
+
+def test_a_stream_that_stalls_under_a_panel_is_still_noticed(cameras, server, tokens, qtbot):
+    cam = cameras[3]
+    tile, _card, _parent = _covered_tile(cam, qtbot)
+
+    def set_state(state):
+        r = requests.put(f"{server.url}/api/v1/demo/streams/{cam['id']}/state", json={"state": state},
+                         headers=auth(tokens["admin"]), timeout=5)
+        assert r.status_code == 200
+    try:
+        set_state("stalled")  # the connection stays open, no frames: the waiting frame must not keep it "live"
+        qtbot.waitUntil(lambda: tile.state == "stalled", timeout=10000)
+    finally:
+        set_state("live")

@@ -160,6 +160,11 @@ class MjpegSource(StreamSource):
             return self._fallback
         return ring.images[i]
 
+    def has_frame(self) -> bool:
+        # only a recent one: a stream that stalls while its tile is covered must still trip the watchdog
+        ring = self._ring
+        return ring.latest is not None and time.monotonic() - ring.latest_at < 2 * _UNTAKEN_S
+
     def set_target_size(self, width: int, height: int) -> None:
         self._target = (int(width), int(height))
 

@@ -171,6 +171,7 @@ class CameraTile(QFrame):
         self._gen = -1
         self._active = True
         self._streaming = False
+        self._covered = False  # the picture is wholly under other widgets (checked each watchdog tick)
         self._sup = LinkSupervisor(self.settings, self.gate)
         self._verdict = None
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -381,6 +382,7 @@ class CameraTile(QFrame):
             log.info("camera %s: no frame for %.0f s, reconnecting", self.camera.get("id"), self.settings.stall_s)
         elif action == "connect":
             self._gen = self._source.open(self.url)
+        self._covered = self._video.visibleRegion().isEmpty()
         self._refresh(now)
 
     def _on_connected(self, gen: int) -> None:
@@ -390,6 +392,11 @@ class CameraTile(QFrame):
     def poll_frame(self) -> None:
         """Called by the frame clock: show the source's newest frame, if it has one."""
         if self._gen < 0 or self._source is None:
+            return
+        if self._covered and self._source.has_frame():
+            # nobody sees the picture (a panel or card lies over it): leave the frame untaken, so the
+            # reader decodes no new one (see MjpegSource._deliver); the waiting frame proves the link alive
+            self._sup.on_frame(self.clock())
             return
         img = self._source.take()
         if img is None:
