@@ -80,10 +80,10 @@ def test_a_resized_tile_decodes_at_its_new_scale(make_tile, cameras, qtbot):
 
 
 def test_the_decode_scale_counts_device_pixels(make_tile, cameras, qtbot, monkeypatch):
-    from sandbox.ui.cameras import tile as tile_module
+    from sandbox.ui.cameras.video import VideoView
 
     # a 200 % scaled screen (a 4K wall): a box of 300×170 logical pixels is 600×340 on the panel
-    monkeypatch.setattr(tile_module._Video, "devicePixelRatioF", lambda self: 2.0)
+    monkeypatch.setattr(VideoView, "devicePixelRatioF", lambda self: 2.0)
     tile = make_tile(cameras[0], (300, 170))
     qtbot.waitUntil(lambda: tile.state == "live" and _frame(tile) is not None, timeout=15000)
     qtbot.wait(300)
