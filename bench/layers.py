@@ -8,7 +8,9 @@ frame decoded and painted; 9 tiles on the main stream (a platform without sub-st
 in the same run: 9 and 16 tiles through Qt Multimedia (FFmpeg) instead of simplejpeg. Per window of `--seconds`: CPU% = this
 process's CPU time (user + system, all threads) / wall time; RSS from psutil; fps = frames painted
 per tile per second; CPU% at 25 fps = CPU% × 25 / fps, the cost of a full frame rate when a loaded machine
-(the API process is starved too) delivers fewer frames — almost all of the cost is per frame. Medians
+(the API process is starved too) delivers fewer frames — almost all of the cost is per frame; CPU ms per
+painted frame = the same, per frame; skipped fps = frames received while the tile's last decoded frame was
+still unshown, so never decoded (MJPEG route only). Medians
 over `--windows` windows, after all tiles are live and a warm-up.
 
     QT_QPA_PLATFORM=offscreen python bench/layers.py [--windows 3] [--seconds 5] [--data-dir DIR]
@@ -136,15 +138,23 @@ def camera_tiles(ctx: Context) -> list[str]:
         _run_for(app, ctx.args.warmup)
         sizes = sorted({(t._video.image.width(), t._video.image.height()) for t in wall.visible_tiles()
                         if t._video.image is not None})
-        cpu, rss, fps = [], [], []
+        cpu, rss, fps, ms = [], [], [], []
+
+        def skipped() -> int:  # frames the MJPEG route received and never decoded (the display had not caught up)
+            return sum(getattr(t._source, "frames_skipped", 0) for t in wall.tiles if t._source is not None)
+        s0 = skipped()
         for _ in range(ctx.args.windows):
             c0, t0 = proc.cpu_times(), time.monotonic()
             p0 = sum(painted.values())
             _run_for(app, ctx.args.seconds)
             c1, t1 = proc.cpu_times(), time.monotonic()
-            cpu.append(100.0 * ((c1.user - c0.user) + (c1.system - c0.system)) / (t1 - t0))
+            spent = (c1.user - c0.user) + (c1.system - c0.system)
+            cpu.append(100.0 * spent / (t1 - t0))
             rss.append(proc.memory_info().rss / 2**20)
-            fps.append((sum(painted.values()) - p0) / n / (t1 - t0))
+            frames = sum(painted.values()) - p0
+            fps.append(frames / n / (t1 - t0))
+            ms.append(1000.0 * spent / frames if frames else float("nan"))
+        dropped = skipped() - s0
         states = [t.state for t in wall.visible_tiles()]
         tile_size = wall.visible_tiles()[0]._video.size()
         wall.close()
@@ -155,15 +165,16 @@ def camera_tiles(ctx: Context) -> list[str]:
         rows.append((n, columns, profile, route, statistics.median(cpu),
                      statistics.median(scaled) if scaled else float("nan"), statistics.median(rss),
                      statistics.median(fps), live and all(s == "live" for s in states), sizes,
-                     (tile_size.width(), tile_size.height())))
+                     (tile_size.width(), tile_size.height()), statistics.median(ms),
+                     dropped / n / (ctx.args.windows * ctx.args.seconds)))
     out = [
         "### Camera tiles (display process; API in another process)",
         "",
         "| tiles | grid | stream | route | frame decoded → shown | CPU % of one core (median) | CPU % at 25 fps "
-        "| RSS MB (median) | painted fps per tile | all live | goal |",
-        "|---:|---|---|---|---|---:|---:|---:|---:|---|---|",
+        "| CPU ms per painted frame | RSS MB (median) | painted fps per tile | skipped fps per tile | all live | goal |",
+        "|---:|---|---|---|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
-    for n, columns, profile, route, cpu, scaled, rss, fps, ok, sizes, shown in rows:
+    for n, columns, profile, route, cpu, scaled, rss, fps, ok, sizes, shown, ms, skip in rows:
         goal = _goal(n, route, profile)
         verdict = "—"
         if goal is not None:
@@ -172,8 +183,8 @@ def camera_tiles(ctx: Context) -> list[str]:
         stream = {"sub": "sub 640×360", "main": "main 1280×720"}[profile]
         decoded = ", ".join(f"{w}×{h}" for w, h in sizes) or "?"
         out.append(f"| {n} | {columns}×{columns} | {stream} | {'Qt Multimedia' if route == 'media' else 'MJPEG'} "
-                   f"| {decoded} → {shown[0]}×{shown[1]} | {cpu:.1f} | {scaled:.1f} | {rss:.0f} | {fps:.1f} "
-                   f"| {'yes' if ok else 'NO'} | {verdict} |")
+                   f"| {decoded} → {shown[0]}×{shown[1]} | {cpu:.1f} | {scaled:.1f} | {ms:.2f} | {rss:.0f} | {fps:.1f} "
+                   f"| {skip:.1f} | {'yes' if ok else 'NO'} | {verdict} |")
     out += ["", f"Demo streams MJPEG at 25 fps (sub 640×360, main 1280×720); window 1920×1080 on the "
             f"`{app.platformName()}` platform; MJPEG = requests + simplejpeg on a thread per tile, Qt Multimedia = "
             f"QMediaPlayer (FFmpeg) per tile; the goal is judged on CPU % at 25 fps; "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 
 import numpy as np
 import requests
@@ -26,14 +27,19 @@ log = logging.getLogger(__name__)
 _READ = 64 * 1024
 _CHUNK = 1024 * 1024  # an HTTP chunk up to this size is read whole (a 4K JPEG frame fits)
 _RING = 3  # the GUI's frame, the pending one, the one being decoded
+_UNTAKEN_S = 0.5  # a decoded frame the display has not taken for this long is replaced all the same
 
 
 def _decoded_size(h: int, w: int, tw: int, th: int) -> tuple[int, int]:
-    """Decode at 1, ½, ¼ or ⅛ (DCT scaling) — the smallest still ≥ the tile. Only these factors: the
-    other M/8 scalings have no SIMD code in libjpeg-turbo and cost 3-4× a full decode."""
+    """Decode at 1, ½, ¼ or ⅛ (DCT scaling) — the smallest whose picture, letterboxed into a tw×th box
+    (device pixels), is still drawn at 1:1 or enlarged, never shrunk below what the box shows: the
+    picture shown is min(tw/w, th/h) of the frame, so a factor d is fine while 1/d ≥ that. Only these
+    factors: the other M/8 scalings have no SIMD code in libjpeg-turbo and cost 1.7-2.5× a full decode."""
     d = 1
-    while d < 8 and -(-w // (2 * d)) >= tw > 0 and -(-h // (2 * d)) >= th > 0:
-        d *= 2
+    if tw > 0 and th > 0 and w > 0 and h > 0:
+        shown = min(tw / w, th / h)  # the share of the frame's width (and height) the box shows
+        while d < 8 and shown * (2 * d) <= 1.0:
+            d *= 2
     return -(-h // d), -(-w // d)
 
 
@@ -82,6 +88,7 @@ class _Ring:
         self.arrays: list[np.ndarray | None] = [None] * _RING
         self.images: list[QImage | None] = [None] * _RING
         self.latest: int | None = None  # filled, not yet taken
+        self.latest_at = 0.0  # when `latest` was filled (monotonic)
         self.held: int | None = None  # taken by the GUI (being painted)
 
     def free_slot(self) -> int:
@@ -114,6 +121,7 @@ class MjpegSource(StreamSource):
         self.destroyed.connect(_closer(self))
         self._fallback: QImage | None = None
         self.frames_decoded = 0
+        self.frames_skipped = 0  # arrived while the last decoded frame was still unshown: never decoded
 
     # -- GUI thread -------------------------------------------------------------------------------
     def open(self, url: str) -> int:
@@ -151,6 +159,11 @@ class MjpegSource(StreamSource):
         if simplejpeg is None:
             return self._fallback
         return ring.images[i]
+
+    def has_frame(self) -> bool:
+        # only a recent one: a stream that stalls while its tile is covered must still trip the watchdog
+        ring = self._ring
+        return ring.latest is not None and time.monotonic() - ring.latest_at < 2 * _UNTAKEN_S
 
     def set_target_size(self, width: int, height: int) -> None:
         self._target = (int(width), int(height))
@@ -203,6 +216,13 @@ class MjpegSource(StreamSource):
 
     def _deliver(self, gen: int, jpeg: bytes, stop: threading.Event) -> None:
         ring = self._ring
+        if ring.latest is not None and time.monotonic() - ring.latest_at < _UNTAKEN_S:
+            # the display has not taken the last frame yet (its repaints run slower than the stream: a
+            # busy GUI thread, a starved machine): decoding this one would only overwrite that one
+            # unseen. Skip it; the next part after the display caught up is decoded. Costs at most
+            # one frame interval of freshness, saves every decode nobody would see.
+            self.frames_skipped += 1
+            return
         if simplejpeg is None:  # pragma: no cover
             img = QImage.fromData(jpeg, "JPG")
             if img.isNull():
@@ -220,7 +240,7 @@ class MjpegSource(StreamSource):
             with ring.lock:
                 if stop.is_set():
                     return
-                ring.latest = i
+                ring.latest, ring.latest_at = i, time.monotonic()
         self.frames_decoded += 1
 
     def _fail(self, gen: int, stop: threading.Event, code: str, shown: str, detail: str = "") -> None:

@@ -46,5 +46,9 @@ class StreamSource(QObject):
         """The newest frame not yet taken (valid until the next take), or None."""
         raise NotImplementedError
 
+    def has_frame(self) -> bool:
+        """A recent frame is waiting to be taken (without taking it). A source that cannot tell says False."""
+        return False
+
     def set_target_size(self, width: int, height: int) -> None:
         """The size the frames are shown at: a source may decode smaller frames when it is much smaller."""

@@ -6,15 +6,16 @@ from __future__ import annotations
 import logging
 import time
 
-from PySide6.QtCore import QRect, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QImage, QPainter, QPen
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QPainter, QPen
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout
 
 from sandbox.ui.cameras.frameclock import FrameClock, default_frame_clock
-from sandbox.ui.cameras.look import BORDER, MUTED, STATE_COLOR, STATE_TEXT, TEXT, TILE_BG, VEIL, VIDEO_BG
+from sandbox.ui.cameras.look import BORDER, MUTED, STATE_COLOR, STATE_TEXT, TILE_BG
 from sandbox.ui.cameras.policy import UrlPolicy, redact
 from sandbox.ui.cameras.reconnect import LinkSupervisor, StaggerGate, StreamSettings, default_gate
 from sandbox.ui.cameras.source import FAIL_TEXT, StreamSource
+from sandbox.ui.cameras.video import VideoView
 
 __all__ = ["CameraTile"]
 
@@ -45,89 +46,6 @@ class _Elided(QLabel):
 
     def _elide(self) -> None:
         self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(10, self.width())))
-
-
-class _Video(QWidget):
-    """Paints the latest frame (nearest-neighbour scale, letterboxed) and, when not live, a veil with the
-    state word: one opaque widget, so a new frame repaints this rectangle only."""
-
-    def __init__(self, tile: "CameraTile") -> None:
-        super().__init__(tile)
-        self.tile = tile
-        self.image: QImage | None = None
-        self._target = QRect()
-        self._image_size = None
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self._big, self._small = QFont(), QFont()
-        self._big.setBold(True)
-
-    def resizeEvent(self, e) -> None:  # noqa: N802
-        super().resizeEvent(e)
-        self._image_size = None
-        h = self.height()
-        grow = max(1.0, h / 1000)  # full screen on a 4K wall: the state words keep their share of the picture
-        self._big.setPixelSize(max(16, min(int(96 * grow), int(h * 0.16))))
-        self._small.setPixelSize(max(12, min(int(40 * grow), int(h * 0.065))))
-        self.tile._video_resized(self.width(), self.height())
-
-    def _fit(self, img: QImage) -> QRect:
-        size = (img.width(), img.height())
-        if size != self._image_size:
-            self._image_size = size
-            w, h = self.width(), self.height()
-            s = min(w / max(1, size[0]), h / max(1, size[1]))
-            tw, th = round(size[0] * s), round(size[1] * s)
-            self._target = QRect((w - tw) // 2, (h - th) // 2, tw, th)
-        return self._target
-
-    def show_frame(self, img: QImage) -> None:
-        """A new frame while live: repaint the picture's rectangle only (the letterbox bars stay)."""
-        size = self._image_size
-        self.image = img
-        target = self._fit(img)
-        if size == self._image_size:
-            self.update(target)
-        else:  # a new size (the tile was resized): the bars move too
-            self.update()
-
-    def paintEvent(self, e) -> None:  # noqa: N802
-        p = QPainter(self)
-        img = self.image
-        state = self.tile.state
-        if img is None or img.isNull():
-            p.fillRect(self.rect(), VIDEO_BG)
-        else:
-            target = self._fit(img)
-            if not target.contains(e.rect()):  # the bars too: a full fill per frame costs as much as the picture
-                r = self.rect()
-                if target.top() > 0 or target.bottom() < r.bottom():
-                    p.fillRect(QRect(0, 0, r.width(), target.top()), VIDEO_BG)
-                    p.fillRect(QRect(0, target.bottom() + 1, r.width(), r.height() - target.bottom() - 1), VIDEO_BG)
-                if target.left() > 0 or target.right() < r.right():
-                    p.fillRect(QRect(0, 0, target.left(), r.height()), VIDEO_BG)
-                    p.fillRect(QRect(target.right() + 1, 0, r.width() - target.right() - 1, r.height()), VIDEO_BG)
-            if target.size() == img.size():
-                p.drawImage(target.topLeft(), img)  # 1:1 (a frame decoded at ½, ¼ …): a plain copy
-            else:
-                p.drawImage(target, img)
-        if state != "live":
-            if img is not None:
-                p.fillRect(self.rect(), VEIL)
-            r = self.rect()
-            p.setFont(self._big)
-            p.setPen(STATE_COLOR[state])
-            big_h = self._big.pixelSize() * 1.4
-            p.drawText(QRectF(0, r.height() / 2 - big_h * 0.8, r.width(), big_h),
-                       Qt.AlignmentFlag.AlignCenter, STATE_TEXT[state])
-            detail = self.tile.detail_text()
-            if detail:
-                p.setFont(self._small)
-                p.setPen(TEXT)
-                p.drawText(QRectF(8, r.height() / 2 + big_h * 0.6, r.width() - 16, self._small.pixelSize() * 2.6),
-                           Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
-                           detail)
-        p.end()
 
 
 class CameraTile(QFrame):
@@ -165,6 +83,7 @@ class CameraTile(QFrame):
         self._gen = -1
         self._active = True
         self._streaming = False
+        self._covered = False  # the picture is wholly under other widgets (checked each watchdog tick)
         self._sup = LinkSupervisor(self.settings, self.gate)
         self._verdict = None
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -180,7 +99,7 @@ class CameraTile(QFrame):
             w.setStyleSheet("background: transparent; border: none; padding: 0px;")
         self._site.setStyleSheet(f"background: transparent; border: none; padding: 0px; color: {MUTED.name()};")
         self._age.setStyleSheet(f"background: transparent; border: none; padding: 0px; color: {MUTED.name()};")
-        self._video = _Video(self)
+        self._video = VideoView(self)
         self._video.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
 
         head = QHBoxLayout()
@@ -357,7 +276,7 @@ class CameraTile(QFrame):
             src = MjpegSource(connect_timeout_s=s.connect_timeout_s, read_timeout_s=s.stall_s + 1.0, parent=self)
         src.failed.connect(self._on_failed)
         src.connected.connect(self._on_connected)
-        src.set_target_size(self._video.width(), self._video.height())
+        src.set_target_size(*self._video.device_size())
         return src
 
     def _video_resized(self, w: int, h: int) -> None:
@@ -375,6 +294,7 @@ class CameraTile(QFrame):
             log.info("camera %s: no frame for %.0f s, reconnecting", self.camera.get("id"), self.settings.stall_s)
         elif action == "connect":
             self._gen = self._source.open(self.url)
+        self._covered = self._video.visibleRegion().isEmpty()
         self._refresh(now)
 
     def _on_connected(self, gen: int) -> None:
@@ -384,6 +304,11 @@ class CameraTile(QFrame):
     def poll_frame(self) -> None:
         """Called by the frame clock: show the source's newest frame, if it has one."""
         if self._gen < 0 or self._source is None:
+            return
+        if self._covered and self._source.has_frame():
+            # nobody sees the picture (a panel or card lies over it): leave the frame untaken, so the
+            # reader decodes no new one (see MjpegSource._deliver); the waiting frame proves the link alive
+            self._sup.on_frame(self.clock())
             return
         img = self._source.take()
         if img is None:
