@@ -385,6 +385,10 @@ class WallWindow(QMainWindow):
         """Show or hide a map layer (projects, funds, checkins, cameras): the tours' name for `set_layer_visible`."""
         self.set_layer_visible(name, on)
 
+    def layer_names(self) -> list[str]:
+        """The map layers a tour may show (none when the wall has no API connection for them)."""
+        return list(self.layer_bar.buttons) if self.layers_enabled else []
+
     def _show_fund_panel(self, on: bool) -> None:
         # The summary repeats the KPI strip (it is the first to give way): the fund chain takes its room.
         self.summary.setVisible(not on)
