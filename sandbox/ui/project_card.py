@@ -253,6 +253,21 @@ class ProjectCard(QFrame):
         m = self.metrics
         w = min(host.width() - 2 * m.px(12), max(m.px(420), int(host.width() * 0.36)))
         self.setGeometry(host.width() - w - m.px(12), m.px(12), w, max(100, host.height() - 2 * m.px(12)))
+        self._cover(self.isVisible())
+
+    def _cover(self, on: bool) -> None:
+        """Tell the map (the parent) what the card covers: it fits its regions to the rest."""
+        set_cover = getattr(self.parentWidget(), "set_cover", None)  # a plain QWidget parent in tests
+        if set_cover is not None:
+            set_cover("card", QRectF(self.geometry()) if on else None)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._cover(True)
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self._cover(False)
 
     # -- content --------------------------------------------------------------------------------
     def show_loading(self, project_id: int, name: str) -> None:
