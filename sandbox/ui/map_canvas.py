@@ -30,6 +30,7 @@ from sandbox.ui.animation import Box, Similarity, ZoomPath, ease_in_out
 from sandbox.ui.classify import NO_DATA
 from sandbox.ui.fmt import format_value
 from sandbox.ui.free_fit import fit_clear
+from sandbox.ui.poor_villages import EXIT_TAG, EXITED_COLOUR, poor_state
 from sandbox.ui.layers.base import MapView, Overlay
 from sandbox.ui.layers.legend import legend_rect, paint_legend
 from sandbox.ui.labels import LabelCandidate, LabelVariant, PlacedLabel, Rect, place_labels
@@ -168,8 +169,17 @@ class MapCanvas(QWidget):
         """Every rect of the map under furniture: the layers' legend (when reserved) and `set_cover`'s."""
         out = list(self._covers.values())
         if self.reserve_legend:
-            out.append(legend_rect(self.width(), self.height(), self.metrics))
+            out.append(self.legend_rect())
         return out
+
+    def legend_rect(self) -> QRectF:
+        """The layers' legend: the bottom-right corner, or above the furniture covering that corner
+        (a tour caption), so that it is always seen."""
+        r = legend_rect(self.width(), self.height(), self.metrics)
+        for c in self._covers.values():
+            if c.intersects(r) and c.top() > self.height() / 2:
+                r.moveBottom(c.top() - self.metrics.px(10))
+        return r
 
     def _fit_for(self, geo: "_Geometry") -> ViewFit:
         """The largest fit under which no region lies beneath the legend, the caption or a card."""
@@ -598,6 +608,8 @@ class MapCanvas(QWidget):
             key = self.state.indicator_key
             value = format_value(f.value(key), self.state.indicator.unit, f.note(key))
             lines.append((value, round(m.map_value_px * k), False, "#bff0ff"))
+        if poor_state(f, self.state.year) == "exiting":  # the year a poor village leaves the list
+            lines.append((EXIT_TAG, round(m.map_value_px * k), True, EXITED_COLOUR))
         return lines
 
     @staticmethod
@@ -786,7 +798,7 @@ class MapCanvas(QWidget):
                 for ov in overlays:
                     ov.ensure_layout(v)
                     ov.paint_static(p, v)
-                paint_legend(p, v, overlays)
+                paint_legend(p, v, overlays, self.legend_rect())
             finally:
                 p.end()
             self._overlay_img = (key, img)

@@ -7,7 +7,6 @@ from PySide6.QtCore import QPointF, QRect, QRectF
 
 from sandbox.kiosk.tour import TourStep
 from sandbox.ui.kiosk.caption import POSITIONS
-from sandbox.ui.layers.legend import legend_rect
 from tests.kiosk.conftest import COUNTY, settle
 
 pytestmark = [pytest.mark.qt]
@@ -19,7 +18,7 @@ LONG = ("基长镇 19 个行政村中有 9 个贫困村, 2016 年贫困发生率
 def furniture(shell) -> dict[str, QRectF]:
     """What lies over the map, measured from the widgets themselves, in the map's coordinates."""
     canvas = shell.wall.canvas
-    out = {"legend": legend_rect(canvas.width(), canvas.height(), canvas.metrics)}
+    out = {"legend": canvas.legend_rect()}  # where paint_legend draws it
     cap = shell.caption
     if cap.isVisible():
         out["caption"] = QRectF(QRect(canvas.mapFrom(shell, cap.geometry().topLeft()), cap.size()))
@@ -56,8 +55,9 @@ def test_no_region_label_point_lies_under_the_legend_or_the_caption(qtbot, make_
         assert wall.state.map.region_code == code
         bad = covered_labels(shell)
         assert not bad, f"{position} {wall.state.region['name']}: {bad}"
-    # the caption's own rect is what the map was fitted around
-    assert "caption" in furniture(shell)
+    things = furniture(shell)
+    assert "caption" in things
+    assert not things["legend"].intersects(things["caption"])  # the layers' legend is seen, not under the caption
 
 
 def test_an_open_project_card_covers_no_region(qtbot, make_shell, kiosk_client):
