@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from sandbox.ui.classify import NO_DATA, legend_labels, no_data_rows
 from sandbox.ui.fmt import NO_DATA_TEXT
+from sandbox.ui.poor_villages import legend_text
 from sandbox.ui.state import MapState
 from sandbox.ui.theme import NO_DATA_COLOR, Colors, Metrics, metrics_for_height, no_value_colour, ramp
 
@@ -94,7 +95,11 @@ class LegendWidget(QFrame):
         unit = f"（单位：{info.unit}）" if info.unit else ""
         self.title.setText(f"{info.label_zh}{unit}")
         self.hint.setText("▲ 数值越高越好" if info.higher_is_better else "▼ 数值越低越好")
-        self.scheme.setText(self._scheme_text())
+        rm = st.region_map
+        poor = legend_text(rm.features, rm.year) if rm is not None else ""
+        self.poor_text = poor  # the outlines and the 出列 tag explained ("" without poor villages)
+        scheme = self._scheme_text()
+        self.scheme.setText(f"{poor}\n{scheme}" if poor else scheme)
         entries: list[LegendEntry] = []
         if st.region_map is not None:
             cls = st.classification
@@ -108,12 +113,14 @@ class LegendWidget(QFrame):
         else:
             entries.append((NO_DATA_COLOR, NO_DATA_TEXT, 0))
         self._entries = entries
-        rm = st.region_map
         level = rm.features[0].level if rm is not None and rm.features else ""
         self._fill_grid(entries, m, LEVEL_COUNT_ZH.get(level, "个"))
         # New texts laid out before the next frame, not a turn after it (one repaint, not two).
         self._grid.activate()
         self.layout().activate()
+        host = self.parentWidget()
+        if host is not None and host.layout() is not None:  # a taller legend (a town's poor villages'
+            host.layout().activate()  # line) takes its room from the column now, not a turn later
 
     def _scheme_text(self) -> str:
         """How the classes were made, and that they hold across the years (so colours compare)."""
