@@ -77,3 +77,6 @@ def test_a_project_s_stage_and_progress_are_as_of_the_year_asked(api, tokens):
             assert (listed["stage"], listed["progress"]) == want
     p2017 = api.get("/api/v1/projects/1", params={"year": 2017}, headers=h).json()
     assert p2017["stage"] != "handed_over"  # 移交 came later: the story's year shows the stage it had
+    # and its households' exits as of that year too (fewer had exited by 2017 than by 2020)
+    assert p2017["beneficiaries"]["year"] == 2017
+    assert p2017["beneficiaries"]["exited_households"] < full["beneficiaries"]["exited_households"]

@@ -407,3 +407,38 @@ def test_poor_villages_are_outlined_on_a_town_map_and_tagged_in_the_year_they_ex
         wall.set_layer_visible("checkins", True)
         wall.load(COUNTY, 2020)
         qtbot.waitUntil(lambda: wall.state.map.region_code == COUNTY and not wall.state.loading, timeout=60000)
+
+
+def test_the_project_card_of_a_past_year_is_opaque_uncut_and_as_of_that_year(qtbot, wall):
+    town = "522726103000"
+    wall.load(town, 2017)
+    qtbot.waitUntil(lambda: wall.layers is not None and (wall.layers.region, wall.layers.year) == (town, 2017)
+                    and not wall.state.loading and not wall.canvas.animating, timeout=60000)
+    card = wall.project_card
+    try:
+        wall.open_project(1, JISHENG)
+        qtbot.waitUntil(lambda: card.detail is not None, timeout=30000)
+        f = card.field_texts()
+        assert f["stage"] != "handed_over" and "移交" not in f["progress"]  # 2017: not yet handed over
+        assert "2017 年底" in f["as_of"]
+        tile = card.camera_widget
+        assert tile is not None
+        name = tile.display_texts()[:2]  # full name, shown name
+        assert name[0] == name[1] and "…" not in name[1]  # the camera's name is not cut
+        # opaque: whatever the map draws under the card (layers, their legend) never shows through it
+        qtbot.waitUntil(lambda: not wall.canvas.animating, timeout=10000)
+        rect = card.geometry()
+
+        def under_card():
+            return wall.canvas.grab().toImage().copy(rect.adjusted(4, 4, -4, -4))
+
+        on = under_card()
+        for name_ in ("projects", "funds", "checkins", "cameras"):
+            wall.set_layer_visible(name_, False)
+        assert under_card() == on
+    finally:
+        for name_ in ("projects", "funds", "checkins", "cameras"):
+            wall.set_layer_visible(name_, True)
+        wall.close_project()
+        wall.load(COUNTY, 2020)
+        qtbot.waitUntil(lambda: wall.state.map.region_code == COUNTY and not wall.state.loading, timeout=60000)

@@ -102,14 +102,16 @@ def get_project(project_id: RecordId, session: SessionDep, caller: Reader, year:
     item["history"] = [{"date": h.date.isoformat(), "stage": h.stage, "stage_zh": _label(ProjectStage, h.stage),
                         "progress": h.progress}
                        for h in session.scalars(history.order_by(ProjectProgress.date, ProjectProgress.id))]
-    item["beneficiaries"] = _beneficiaries(session, p.id)
+    item["beneficiaries"] = _beneficiaries(session, p.id, year)
     return item
 
 
-def _beneficiaries(session, project_id: int) -> dict:
-    """利益联结 as aggregates only (households and people per village, status in the latest year):
-    a wall card needs the reach of a project, never a person."""
+def _beneficiaries(session, project_id: int, year: int | None = None) -> dict:
+    """利益联结 as aggregates only (households and people per village, status at the end of `year`, or
+    of the latest year): a wall card needs the reach of a project, never a person."""
     latest = session.scalar(select(func.max(HouseholdYear.year)))
+    if year is not None and latest is not None:
+        latest = min(int(year), int(latest))
     rows = session.execute(
         select(Household.village_code, Region.name, func.count(), func.sum(HouseholdYear.members),
                func.sum(case((HouseholdYear.status.in_(("exited",)), 1), else_=0)))
