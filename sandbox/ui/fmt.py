@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-__all__ = ["format_number", "format_value", "format_as_of", "note_of", "NO_DATA_TEXT"]
+__all__ = ["format_number", "format_value", "format_as_of", "note_of", "NO_DATA_TEXT", "year_as_of"]
 
 NO_DATA_TEXT = "无数据"
 
@@ -47,3 +47,17 @@ def format_as_of(iso: str | None) -> str:
     except ValueError:
         return iso
     return f"{dt.year}年{dt.month:02d}月{dt.day:02d}日 {dt.hour:02d}:{dt.minute:02d}"
+
+
+def year_as_of(iso: str | None, year: int | None) -> str | None:
+    """The as-of of a year's figures: the end of that year (its 31 December) when the data go on past it,
+    else the data's own as-of. `iso` is the data's last update (the API's `as_of`)."""
+    if year is None:
+        return iso
+    try:
+        data = datetime.fromisoformat(str(iso).replace("Z", "+00:00")) if iso else None
+    except ValueError:
+        return iso
+    if data is not None and data.date() <= datetime(int(year), 12, 31).date():
+        return iso
+    return f"{int(year)}-12-31T00:00:00+08:00"

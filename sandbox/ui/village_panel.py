@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from sandbox.ui.fmt import format_as_of, format_value, note_of
+from sandbox.ui.fmt import format_as_of, format_value, note_of, year_as_of
 from sandbox.ui.state import MapState
 from sandbox.ui.theme import Metrics, metrics_for_height
 from sandbox.ui.village import VillageState
@@ -176,7 +176,7 @@ class VillagePanel(QFrame):
             self._tile_names[key].setText(info.label_zh)
             self._tile_values[key].setText(format_value(ind.get(key), info.unit, note_of(notes, key)) if region else "—")
         self._fill_households()
-        as_of = region.get("as_of")
+        as_of = year_as_of(region.get("as_of"), region.get("year"))  # the year's figures: its end
         self.foot_label.setText(f"数据截至 {format_as_of(as_of)}  ·  户级信息已按权限脱敏" if region else "")
 
     @staticmethod
