@@ -209,7 +209,9 @@ class VillagePanel(QFrame):
         items = hh.get("items") or []
         total = int(hh.get("total") or 0)
         year = hh.get("year")
-        self.households_title.setText(f"户级名单 共 {total} 户" + (f"（{year}年末状态）" if year else ""))
+        closed = int(hh.get("closed") or 0)  # 销户: not on the list, said apart (the tile counts 在册 too)
+        self.households_title.setText(f"户级名单 共 {total} 户" + (f"（{year}年末状态）" if year else "")
+                                      + (f" · 另有销户 {closed} 户" if closed else ""))
         self.page_label.setText(f"第 {v.page} / {v.pages} 页")
         self.prev_button.setEnabled(v.page > 1)
         self.next_button.setEnabled(v.page < v.pages)
