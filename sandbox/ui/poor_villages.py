@@ -50,13 +50,16 @@ def paint_poor_outlines(p: QPainter, layer, m: Metrics) -> None:
         p.restore()
 
 
+LEGEND_ELSEWHERE = "乡镇地图上: 橙虚线框为贫困村, 绿虚线框为已出列"
+
+
 def legend_text(features, year: int | None) -> str:
-    """The legend's line for the outlines and the 出列 tag ("" when the map has no poor village)."""
+    """The legend's line for the outlines and the 出列 tag; on a map without villages, where to find them."""
     states = [poor_state(f, year) for f in features]
     listed, out = states.count("poor"), states.count("exiting") + states.count("exited")
     if not listed and not out:
-        return ""
-    text = f"橙色虚线框 贫困村 {listed} 个 · 绿色虚线框 已出列 {out} 个"
+        return LEGEND_ELSEWHERE
+    text = f"橙虚线框 贫困村 {listed} 个 · 绿虚线框 已出列 {out} 个"
     if states.count("exiting"):
         text += f" · 标“{EXIT_TAG}”: {year} 年出列"
     return text

@@ -400,8 +400,9 @@ def test_poor_villages_are_outlined_on_a_town_map_and_tagged_in_the_year_they_ex
                 inside = [e + (centre - e) * (3.0 / max(1.0, ((centre - e).x() ** 2 + (centre - e).y() ** 2) ** 0.5))
                           for e in edge]
                 assert any(_near(QColor(img.pixel(q.toPoint())), want, 60) for q in inside), (year, code)
-            text = wall.legend.scheme.text()
-            assert "贫困村" in text and "已出列" in text and wall.legend.poor_text in text
+            text = wall.legend.poor.text()
+            out = sum(1 for y in poor.values() if y is not None and y <= year)
+            assert f"贫困村 {len(poor) - out} 个" in text and f"已出列 {out} 个" in text, text
         assert any(y == 2019 or y == 2020 for y in poor.values())  # the story: they all exit by 2020
     finally:
         wall.set_layer_visible("checkins", True)
