@@ -607,9 +607,11 @@ class MapCanvas(QWidget):
         if with_value:
             key = self.state.indicator_key
             value = format_value(f.value(key), self.state.indicator.unit, f.note(key))
-            lines.append((value, round(m.map_value_px * k), False, "#bff0ff"))
-        if poor_state(f, self.state.year) == "exiting":  # the year a poor village leaves the list
-            lines.append((EXIT_TAG, round(m.map_value_px * k), True, EXITED_COLOUR))
+            if poor_state(f, self.state.year) == "exiting":  # the year a poor village leaves the list:
+                # tagged on the value's line (no taller label to crowd the map's glyphs), in the exit green
+                lines.append((f"{value} {EXIT_TAG}", round(m.map_value_px * k), True, EXITED_COLOUR))
+            else:
+                lines.append((value, round(m.map_value_px * k), False, "#bff0ff"))
         return lines
 
     @staticmethod

@@ -18,13 +18,14 @@ from sandbox.ui.theme import Colors, Metrics, ui_font
 __all__ = ["legend_rect", "paint_legend"]
 
 ROWS = 5  # projects (two rows: up to 14 industries), funds, check-ins, cameras
+ROW_PX = 24  # five rows in little more than the four of 28 px the legend had: the map keeps its size
 SHORT = {"铁皮石斛": "石斛", "生态畜牧": "畜牧", "精品水果": "水果", "食用菌": "菌菇", "中药材": "药材",
          "水产养殖": "水产", "光伏扶贫": "光伏", "乡村旅游": "旅游", "电商扶贫": "电商"}
 
 
 def legend_rect(width: float, height: float, m: Metrics) -> QRectF:
     """Where the legend goes (reserved even when a layer is off, so labels never jump on a toggle)."""
-    w, h = m.px(430), m.px(12) + ROWS * m.px(28)
+    w, h = m.px(430), m.px(12) + ROWS * m.px(ROW_PX)
     return QRectF(width - w - m.px(14), height - h - m.px(14), w, h)
 
 
@@ -35,7 +36,7 @@ def paint_legend(p: QPainter, view: MapView, overlays: list[Overlay], where: QRe
     if not rows:
         return
     box = QRectF(where) if where is not None else legend_rect(view.width, view.height, m)
-    row_h = m.px(28)
+    row_h = m.px(ROW_PX)
     font, bold = ui_font(m.px(15)), ui_font(m.px(15), bold=True)
     fm = QFontMetricsF(font)
     lines = sum(_project_lines(ov, fm, m, box.width()) if isinstance(ov, ProjectsLayer) else 1 for ov in rows)
