@@ -418,6 +418,7 @@ def run_kiosk_ui(config_path: str | os.PathLike, *, windowed: bool = False) -> i
                 options=ShellOptions(idle_seconds=cfg.idle.timeout_seconds,
                                      tour_delay_seconds=cfg.idle.tour_delay_seconds,
                                      tour_loop=cfg.tour.loop, tour_title=tour.title if tour else "",
+                                     caption_position=tour.caption_position if tour else "bottom",
                                      tour_on_launch=cfg.tour.start_on_launch,
                                      hide_cursor_after=cfg.cursor.hide_after_seconds,
                                      heartbeat_seconds=cfg.watchdog.heartbeat_seconds,

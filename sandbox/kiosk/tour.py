@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 
@@ -48,6 +49,8 @@ class Tour(StrictModel):
     title: str = ""
     # Captions that quote the demo's figures: shown only over the demo's data, never over real records.
     demo_only: bool = False
+    # Where the caption goes: over the timeline and the map's foot, the map's head, or its lower left.
+    caption_position: Literal["bottom", "top", "left"] = "bottom"
     steps: list[TourStep] = Field(min_length=1)
 
     @property

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-__all__ = ["format_number", "format_value", "format_as_of", "as_of_line", "note_of", "NO_DATA_TEXT"]
+__all__ = ["format_number", "format_value", "format_as_of", "as_of_line", "note_of", "NO_DATA_TEXT", "year_as_of"]
 
 NO_DATA_TEXT = "无数据"
 
@@ -51,10 +51,25 @@ def format_as_of(iso: str | None) -> str:
     return f"{dt.year}年{dt.month:02d}月{dt.day:02d}日 {dt.hour:02d}:{dt.minute:02d}"
 
 
-def as_of_line(as_of: str | None, imported_at: str | None = None) -> str:
+def as_of_line(as_of: str | None, imported_at: str | None = None, lead: str = "数据截至") -> str:
     """'数据截至 2020年12月31日 · 导入于 2021年03月05日 18:30': the data's own date and the import apart; a
-    register that stated no date has only its import time, said as such."""
+    register that stated no date has only its import time, said as such. The header leads with 数据更新于:
+    under a past year a bare 数据截至 would read as that year's as-of."""
     if imported_at and as_of == imported_at:
         return f"导入于 {format_as_of(imported_at)}"
-    text = f"数据截至 {format_as_of(as_of)}"
+    text = f"{lead} {format_as_of(as_of)}"
     return f"{text} · 导入于 {format_as_of(imported_at)}" if imported_at else text
+
+
+def year_as_of(iso: str | None, year: int | None) -> str | None:
+    """The as-of of a year's figures: the end of that year (its 31 December) when the data go on past it,
+    else the data's own as-of. `iso` is the data's last update (the API's `as_of`)."""
+    if year is None:
+        return iso
+    try:
+        data = datetime.fromisoformat(str(iso).replace("Z", "+00:00")) if iso else None
+    except ValueError:
+        return iso
+    if data is not None and data.date() <= datetime(int(year), 12, 31).date():
+        return iso
+    return f"{int(year)}-12-31T00:00:00+08:00"

@@ -26,7 +26,7 @@ class HeaderBar(QFrame):
         self.year_label = QLabel(objectName="yearLabel")
         self.title_label = StrongLabel(APP_TITLE, objectName="titleLabel")
         self.subtitle_label = QLabel(objectName="subtitleLabel")
-        self.as_of_label = QLabel("数据截至 —", objectName="asOfLabel")
+        self.as_of_label = QLabel("数据更新于 —", objectName="asOfLabel")
         self.demo_label = QLabel(objectName="demoBadge")
         self.demo_label.hide()
         for lab in (self.title_label, self.subtitle_label):
@@ -80,7 +80,9 @@ class HeaderBar(QFrame):
         if ind.get("poor_villages") is not None:
             parts.append(f"贫困村 {ind['poor_villages']} 个")
         self.subtitle_label.setText("  ·  ".join(p for p in parts if p))
-        self.as_of_label.setText(as_of_line(region.get("as_of"), region.get("imported_at")))
+        # The data's last update (and the import apart), said apart from the year's figures (each panel
+        # says its year's as-of).
+        self.as_of_label.setText(as_of_line(region.get("as_of"), region.get("imported_at"), lead="数据更新于"))
         label = region.get("data_label") or ("演示数据" if region.get("demo") else None)
         self.demo_label.setText(label or "")
         self.demo_label.setVisible(bool(label))

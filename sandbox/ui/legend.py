@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from sandbox.ui.classify import NO_DATA, legend_labels, no_data_rows
 from sandbox.ui.fmt import NO_DATA_TEXT
+from sandbox.ui.poor_villages import legend_text
 from sandbox.ui.state import MapState
 from sandbox.ui.theme import NO_DATA_COLOR, Colors, Metrics, metrics_for_height, no_value_colour, ramp
 
@@ -51,11 +52,16 @@ class LegendWidget(QFrame):
         self.scheme = QLabel(objectName="legendScheme")
         self.title.setWordWrap(True)
         self.scheme.setWordWrap(True)
+        # The poor villages' outlines and 出列 tag: two lines high at every level, so that a drill never
+        # changes the legend's height (the side column would be laid out again in the drill's frame).
+        self.poor = QLabel(objectName="legendScheme")
+        self.poor.setWordWrap(True)
+        self.poor.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self._grid_host = QWidget()
         self._grid = QGridLayout(self._grid_host)
         self._grid.setContentsMargins(0, 0, 0, 0)
         lay = QVBoxLayout(self)
-        for w in (self.title, self.hint, self._grid_host, self.scheme):
+        for w in (self.title, self.hint, self._grid_host, self.poor, self.scheme):
             lay.addWidget(w)
         state.events.data.connect(self._rebuild)
         state.events.indicator.connect(self._rebuild)
@@ -64,6 +70,7 @@ class LegendWidget(QFrame):
 
     def set_metrics(self, metrics: Metrics) -> None:
         self.metrics = metrics
+        self.poor.setFixedHeight(round(2.6 * metrics.px(15)))  # two lines of the legend's small text
         self._rebuild()
 
     def paint_ahead(self, code: str, region_map, series=None) -> None:
@@ -94,6 +101,10 @@ class LegendWidget(QFrame):
         unit = f"（单位：{info.unit}）" if info.unit else ""
         self.title.setText(f"{info.label_zh}{unit}")
         self.hint.setText("▲ 数值越高越好" if info.higher_is_better else "▼ 数值越低越好")
+        rm = st.region_map
+        poor = legend_text(rm.features, rm.year) if rm is not None else ""
+        self.poor_text = poor  # the outlines and the 出列 tag explained
+        self.poor.setText(poor)
         self.scheme.setText(self._scheme_text())
         entries: list[LegendEntry] = []
         if st.region_map is not None:
@@ -108,12 +119,12 @@ class LegendWidget(QFrame):
         else:
             entries.append((NO_DATA_COLOR, NO_DATA_TEXT, 0))
         self._entries = entries
-        rm = st.region_map
         level = rm.features[0].level if rm is not None and rm.features else ""
         self._fill_grid(entries, m, LEVEL_COUNT_ZH.get(level, "个"))
         # New texts laid out before the next frame, not a turn after it (one repaint, not two).
         self._grid.activate()
         self.layout().activate()
+
 
     def _scheme_text(self) -> str:
         """How the classes were made, and that they hold across the years (so colours compare)."""

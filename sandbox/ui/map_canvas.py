@@ -29,6 +29,8 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from sandbox.ui.animation import Box, Similarity, ZoomPath, ease_in_out
 from sandbox.ui.classify import NO_DATA
 from sandbox.ui.fmt import format_value
+from sandbox.ui.free_fit import fit_clear
+from sandbox.ui.poor_villages import EXIT_TAG, EXITED_COLOUR, poor_state
 from sandbox.ui.layers.base import MapView, Overlay
 from sandbox.ui.layers.legend import legend_rect, paint_legend
 from sandbox.ui.labels import LabelCandidate, LabelVariant, PlacedLabel, Rect, place_labels
@@ -129,7 +131,8 @@ class MapCanvas(QWidget):
         # live layers (see the module docstring)
         self.overlays: list[Overlay] = []
         self.label_obstacles: list[QRectF] = []  # widgets floating over the map (the layer toggles)
-        self.reserve_legend = False  # keep the layers' legend corner free of labels
+        self.reserve_legend = False  # keep the layers' legend corner free of labels and regions
+        self._covers: dict[str, QRectF] = {}  # furniture over the map (tour caption, cards): no region under it
         self.clock = time.monotonic
         self._view: MapView | None = None
         self._overlay_img: tuple[tuple, QImage] | None = None
@@ -148,6 +151,50 @@ class MapCanvas(QWidget):
             return
         self.metrics = metrics
         self._relayout()
+
+    def set_cover(self, name: str, rect: QRectF | None) -> None:
+        """Something of `name` covers `rect` of the map (None: it went): the map is fitted to the rest."""
+        old = self._covers.get(name)
+        if rect is None or rect.isEmpty():
+            if old is None:
+                return
+            del self._covers[name]
+        else:
+            if old == rect:
+                return
+            self._covers[name] = QRectF(rect)
+        self._relayout()
+
+    def covers(self) -> list[QRectF]:
+        """Every rect of the map under furniture: the layers' legend (when reserved) and `set_cover`'s."""
+        out = list(self._covers.values())
+        if self.reserve_legend:
+            out.append(self.legend_rect())
+        return out
+
+    def legend_rect(self) -> QRectF:
+        """The layers' legend: the bottom-right corner, or above the furniture covering that corner
+        (a tour caption), so that it is always seen."""
+        r = legend_rect(self.width(), self.height(), self.metrics)
+        for c in self._covers.values():
+            if c.intersects(r) and c.top() > self.height() / 2:
+                r.moveBottom(c.top() - self.metrics.px(10))
+        return r
+
+    def _fit_for(self, geo: "_Geometry") -> ViewFit:
+        """The largest fit under which no region lies beneath the legend, the caption or a card."""
+        boxes = [(r.left(), r.top(), r.right(), r.bottom()) for r in self.covers()]
+        if not boxes:
+            return fit_view(geo.bounds, self.width(), self.height(), self._margins())
+        bounds = geo.path_bounds()
+
+        def clear(fit: ViewFit, box) -> bool:
+            x0, y0 = fit.to_world(box[0], box[1])
+            x1, y1 = fit.to_world(box[2], box[3])
+            world = QRectF(QPointF(min(x0, x1), min(y0, y1)), QPointF(max(x0, x1), max(y0, y1)))
+            return not any(bounds[c].intersects(world) and path.intersects(world) for c, path in geo.paths.items())
+
+        return fit_clear(geo.bounds, self.width(), self.height(), self._margins(), boxes, clear)
 
     def set_placeholder(self, text: str) -> None:
         if text != self.placeholder:
@@ -488,7 +535,7 @@ class MapCanvas(QWidget):
     def _layer_key(self, code, rm, geo: "_Geometry", colours: dict[str, QColor]) -> tuple:
         return (code, id(rm), id(geo), self.state.indicator_key, self.state.indicator.unit,
                 tuple(c.rgba() for c in colours.values()), self.width(), self.height(), self.metrics,
-                self.state.show_labels)
+                self.state.show_labels, tuple(tuple(r.getRect()) for r in self._covers.values()))
 
     def _relayout(self) -> None:
         rm, geo = self.state.region_map, self._geo
@@ -515,7 +562,7 @@ class MapCanvas(QWidget):
             while len(self._layers) > LAYER_CACHE:
                 self._layers.popitem(last=False)
             return layer
-        fit = fit_view(geo.bounds, self.width(), self.height(), self._margins())
+        fit = self._fit_for(geo)
         t = QTransform(fit.scale, 0, 0, fit.scale, fit.dx, fit.dy)
         old = self._layer
         layer = MapLayer(code)
@@ -560,7 +607,11 @@ class MapCanvas(QWidget):
         if with_value:
             key = self.state.indicator_key
             value = format_value(f.value(key), self.state.indicator.unit, f.note(key))
-            lines.append((value, round(m.map_value_px * k), False, "#bff0ff"))
+            if poor_state(f, self.state.year) == "exiting":  # the year a poor village leaves the list:
+                # tagged on the value's line (no taller label to crowd the map's glyphs), in the exit green
+                lines.append((f"{value} {EXIT_TAG}", round(m.map_value_px * k), True, EXITED_COLOUR))
+            else:
+                lines.append((value, round(m.map_value_px * k), False, "#bff0ff"))
         return lines
 
     @staticmethod
@@ -590,9 +641,7 @@ class MapCanvas(QWidget):
         bounds = Rect(2, 2, self.width() - 4, self.height() - 4)
         obstacles = [self._scale_bar_rect(), self._north_arrow_rect()]
         obstacles += [Rect(r.x(), r.y(), r.width(), r.height()) for r in self.label_obstacles]
-        if self.reserve_legend:
-            r = legend_rect(self.width(), self.height(), self.metrics)
-            obstacles.append(Rect(r.x(), r.y(), r.width(), r.height()))
+        obstacles += [Rect(r.x(), r.y(), r.width(), r.height()) for r in self.covers()]
         demo = self._demo_rect(rm)
         if demo is not None:
             obstacles.append(Rect(demo.x(), demo.y(), demo.width(), demo.height()))
@@ -751,7 +800,7 @@ class MapCanvas(QWidget):
                 for ov in overlays:
                     ov.ensure_layout(v)
                     ov.paint_static(p, v)
-                paint_legend(p, v, overlays)
+                paint_legend(p, v, overlays, self.legend_rect())
             finally:
                 p.end()
             self._overlay_img = (key, img)
@@ -923,6 +972,13 @@ class _Geometry:
         self.bounds = bounds_of(pts)
         outer, borders = edge_runs(rings)
         self.outline, self.borders = runs_path(outer), runs_path(borders)
+        self._path_bounds: dict[str, QRectF] | None = None
+
+    def path_bounds(self) -> dict[str, QRectF]:
+        """Each region's bounding box in projected units (a quick reject before the exact test)."""
+        if self._path_bounds is None:
+            self._path_bounds = {c: p.boundingRect() for c, p in self.paths.items()}
+        return self._path_bounds
 
     @staticmethod
     def key_of(rm) -> tuple:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QPolygonF, QTransform
 
+from sandbox.ui.poor_villages import paint_poor_outlines
 from sandbox.ui.theme import NO_DATA_COLOR, Colors, Metrics, ui_font
 
 if TYPE_CHECKING:  # numpy loads with the first label sprite, after the wall's first frame
@@ -378,6 +379,7 @@ def paint_base(p: QPainter, layer: MapLayer, m: Metrics) -> None:
     p.setPen(_pen(QColor(Colors.region_border), max(1.0, 1.6 * m.scale), cap=Qt.PenCapStyle.RoundCap))
     for path in ([layer.borders] if layer.borders is not None else layer.paths.values()):
         p.drawPath(path)
+    paint_poor_outlines(p, layer, m)  # 贫困村 on a town's map
     p.restore()
 
 

@@ -165,6 +165,7 @@ class ProjectCard(QFrame):
         self.subtitle.setWordWrap(True)
         self.budget = QLabel(objectName="cardFigure")
         self.progress = QLabel(objectName="cardFigure")
+        self.as_of = QLabel(objectName="cardMuted")  # the year the stage and progress stand at
         self.stepper = StageStepper()
         self.history = ProgressHistory()
         self.beneficiaries = QLabel(objectName="cardText")
@@ -192,11 +193,12 @@ class ProjectCard(QFrame):
         lay.setContentsMargins(0, 0, 0, 0)
         self._body_layout = lay
         # The site's camera right under the stage: a leader asks to see the site first, before the figures.
-        for item in (figures, self.stepper, self._heading("现场摄像头"), self.camera_slot, self._heading("进度历史"),
-                     self.history, self._heading("利益联结"), self.beneficiaries, self._heading("资金链"), self.funds,
-                     self.fund_rates, self.anomalies, self.status):
+        for item in (figures, self.as_of, self.stepper, self._heading("现场摄像头"), self.camera_slot,
+                     self._heading("利益联结"), self.beneficiaries, self._heading("进度历史"), self.history,
+                     self._heading("资金链"), self.funds, self.fund_rates, self.anomalies, self.status):
             (lay.addLayout if isinstance(item, (QHBoxLayout, QVBoxLayout)) else lay.addWidget)(item)
         lay.addStretch(1)
+        body.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.scroll = QScrollArea(objectName="cardScroll")
         self.scroll.setWidget(body)
         self.scroll.setWidgetResizable(True)
@@ -231,9 +233,10 @@ class ProjectCard(QFrame):
         self._body_layout.setSpacing(m.px(6))
         self.close_button.setFixedSize(m.px(40), m.px(40))
         self.setStyleSheet(
-            f"#projectCard {{ background: rgba(8,22,42,242); border: {m.px(2)}px solid {Colors.accent_dim};"
+            # Opaque: the map's labels and legend must not show through the card.
+            f"#projectCard {{ background: rgb(8,22,42); border: {m.px(2)}px solid {Colors.accent_dim};"
             f" border-radius: {m.px(8)}px; }}"
-            f"#cardBody, #cardScroll, #cardScroll > QWidget > QWidget {{ background: transparent; }}"
+            f"#cardBody, #cardScroll, #cardScroll > QWidget > QWidget {{ background: rgb(8,22,42); }}"
             f"#cardTitle {{ color: {Colors.text}; font-size: {m.px(24)}px; font-weight: bold; }}"
             f"#cardClose {{ color: {Colors.text}; background: #12304f; border: {m.px(1)}px solid {Colors.panel_border};"
             f" border-radius: {m.px(20)}px; font-size: {m.px(20)}px; }}"
@@ -251,15 +254,31 @@ class ProjectCard(QFrame):
         if host is None:
             return
         m = self.metrics
-        w = min(host.width() - 2 * m.px(12), max(m.px(420), int(host.width() * 0.36)))
+        w = min(host.width() - 2 * m.px(12), max(m.px(460), int(host.width() * 0.4)))
         self.setGeometry(host.width() - w - m.px(12), m.px(12), w, max(100, host.height() - 2 * m.px(12)))
+        self._cover(self.isVisible())
+
+    def _cover(self, on: bool) -> None:
+        """Tell the map (the parent) what the card covers: it fits its regions to the rest."""
+        set_cover = getattr(self.parentWidget(), "set_cover", None)  # a plain QWidget parent in tests
+        if set_cover is not None:
+            set_cover("card", QRectF(self.geometry()) if on else None)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._cover(True)
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self._cover(False)
 
     # -- content --------------------------------------------------------------------------------
     def show_loading(self, project_id: int, name: str) -> None:
         self.project_id, self.detail = project_id, None
         self.title.setText(name)
         self.subtitle.setText("正在载入项目详情…")
-        for w in (self.budget, self.progress, self.beneficiaries, self.fund_rates, self.anomalies, self.status):
+        for w in (self.budget, self.progress, self.as_of, self.beneficiaries, self.fund_rates, self.anomalies,
+                  self.status):
             w.setText("")
         self.stepper.set_stage("")
         self.history.set_history([])
@@ -282,6 +301,7 @@ class ProjectCard(QFrame):
         self.subtitle.setText(" · ".join(str(b) for b in (*bits, year) if b))
         self.budget.setText(f"预算 {wan(float(pr.get('budget') or 0))}")
         self.progress.setText(f"{pr.get('stage_zh') or ''} · 进度 {float(pr.get('progress') or 0):.0f}%")
+        self.as_of.setText(_as_of_text(pr))
         self.stepper.set_stage(str(pr.get("stage") or ""))
         self.history.set_history(pr.get("history") or [])
         self.beneficiaries.setText(_beneficiaries_text(pr))
@@ -311,6 +331,16 @@ class ProjectCard(QFrame):
         self.show()
         self.raise_()
 
+    @staticmethod
+    def tile_camera(cam: dict) -> dict:
+        """The camera as the card's tile names it: the card already names the project, so the tile says
+        only which spot ("济生铁皮石斛产业园·1号种植大棚" → "1号种植大棚") and never gets cut."""
+        out = dict(cam)
+        name = str(cam.get("name") or "")
+        out["name"] = name.split("·")[-1] or name
+        out["site"] = ""
+        return out
+
     def set_camera_widget(self, widget: QWidget | None) -> None:
         """Put the project's live camera tile in `camera_slot` (None: back to the list of names)."""
         if self.camera_widget is not None:
@@ -326,7 +356,7 @@ class ProjectCard(QFrame):
     def field_texts(self) -> dict[str, str]:
         """What the card says, by field (tests)."""
         return {"title": self.title.text(), "subtitle": self.subtitle.text(), "budget": self.budget.text(),
-                "progress": self.progress.text(), "stage": self.stepper.stage,
+                "progress": self.progress.text(), "as_of": self.as_of.text(), "stage": self.stepper.stage,
                 "beneficiaries": self.beneficiaries.text(), "fund_rates": self.fund_rates.text(),
                 "anomalies": self.anomalies.text(), "cameras": self.camera_placeholder.text()}
 
@@ -345,6 +375,16 @@ def _beneficiaries_text(pr: dict) -> str:
         more = f" 等 {len(villages)} 个村" if len(villages) > 4 else ""
         head += f"\n分布：{top}{more}"
     return head
+
+
+def _as_of_text(pr: dict) -> str:
+    """Which year the stage and progress stand at (the timeline's), and the record they come from."""
+    year, date = pr.get("stage_year"), pr.get("stage_as_of")
+    if not year:
+        return ""
+    if date:
+        return f"阶段与进度截至 {year} 年底（最近一次记录 {date}）"
+    return f"截至 {year} 年底尚无进度记录（项目库）"
 
 
 def _pct(v) -> str:

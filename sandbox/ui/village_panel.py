@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from sandbox.ui.fmt import format_as_of, format_value, note_of
+from sandbox.ui.fmt import format_as_of, format_value, note_of, year_as_of
 from sandbox.ui.state import MapState
 from sandbox.ui.theme import Metrics, metrics_for_height
 from sandbox.ui.village import VillageState
@@ -176,7 +176,7 @@ class VillagePanel(QFrame):
             self._tile_names[key].setText(info.label_zh)
             self._tile_values[key].setText(format_value(ind.get(key), info.unit, note_of(notes, key)) if region else "—")
         self._fill_households()
-        as_of = region.get("as_of")
+        as_of = year_as_of(region.get("as_of"), region.get("year"))  # the year's figures: its end
         self.foot_label.setText(f"数据截至 {format_as_of(as_of)}  ·  户级信息已按权限脱敏" if region else "")
 
     @staticmethod
@@ -211,7 +211,9 @@ class VillagePanel(QFrame):
         items = hh.get("items") or []
         total = int(hh.get("total") or 0)
         year = hh.get("year")
-        self.households_title.setText(f"户级名单 共 {total} 户" + (f"（{year}年末状态）" if year else ""))
+        closed = int(hh.get("closed") or 0)  # 销户: not on the list, said apart (the tile counts 在册 too)
+        self.households_title.setText(f"户级名单 共 {total} 户" + (f"（{year}年末状态）" if year else "")
+                                      + (f" · 另有销户 {closed} 户" if closed else ""))
         self.page_label.setText(f"第 {v.page} / {v.pages} 页")
         self.prev_button.setEnabled(v.page > 1)
         self.next_button.setEnabled(v.page < v.pages)

@@ -390,6 +390,10 @@ class WallWindow(QMainWindow):
         """Show or hide a map layer (projects, funds, checkins, cameras): the tours' name for `set_layer_visible`."""
         self.set_layer_visible(name, on)
 
+    def layer_names(self) -> list[str]:
+        """The map layers a tour may show (none when the wall has no API connection for them)."""
+        return list(self.layer_bar.buttons) if self.layers_enabled else []
+
     def _show_fund_panel(self, on: bool) -> None:
         # The summary repeats the KPI strip (it is the first to give way): the fund chain takes its room,
         # unless a wide wall gives the fund chain a column of its own.
@@ -555,6 +559,7 @@ class WallWindow(QMainWindow):
     def _set_card_camera(self, cam: dict | None) -> None:
         """The project card's live tile of its first camera (None: remove it, which stops its stream)."""
         old = self.project_card.camera_widget
+        cam = ProjectCard.tile_camera(cam) if cam is not None else None  # named as the card names it
         if cam is not None and isinstance(old, CameraTile) and old.camera_id == cam.get("id"):
             old.set_camera(cam)  # a fresh signed URL for the same camera: the link stays
             return
@@ -578,7 +583,7 @@ class WallWindow(QMainWindow):
 
     def _card_tile_height(self) -> int:
         m = self.metrics or metrics_for_height(1080)
-        return m.px(250)
+        return m.px(210)
 
     @property
     def monitor_open(self) -> bool:
@@ -733,7 +738,8 @@ class WallWindow(QMainWindow):
             tiles.append(self.full_view.tile)
         for t in tiles:
             if isinstance(t, CameraTile) and t.camera_id in self.cameras:
-                t.set_camera(self.cameras[t.camera_id])
+                cam = self.cameras[t.camera_id]
+                t.set_camera(ProjectCard.tile_camera(cam) if t is tiles[0] else cam)
         self.camerasRefreshed.emit()
 
     def _on_live_checkin(self, c) -> None:

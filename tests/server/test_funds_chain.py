@@ -215,3 +215,16 @@ def test_the_demo_plants_one_case_of_each_kind(api, tokens):
     kinds = {a["kind"] for a in chain["anomalies"]}
     assert {"overpaid", "idle", "paid_no_progress"} <= kinds
     assert sum(a["kind"] == "paid_no_progress" for a in chain["anomalies"]) == 1
+
+
+def test_a_past_year_s_chain_is_as_of_that_year_s_end(api, tokens):
+    """A 截至2016年 panel must not explain an anomaly "截至 2020-12-31 已 57 个月"."""
+    h = {"Authorization": f"Bearer {tokens['display']}"}
+    for through in (2016, 2017, 2018):
+        chain = api.get("/api/v1/funds/chain", params={"region": "522726", "through": through}, headers=h).json()
+        assert chain["as_of"] == f"{through}-12-31" and chain["data_as_of"] == "2020-12-31"
+        for a in chain["anomalies"]:
+            assert "2020-12-31" not in a["explanation_zh"], (through, a["explanation_zh"])
+            if a["kind"] == "idle":
+                assert f"截至 {through}-12-31" in a["explanation_zh"]
+                assert a["amounts"]["idle_months"] <= (through - 2014 + 1) * 12

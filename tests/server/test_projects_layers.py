@@ -57,3 +57,26 @@ def test_fund_chain_through_a_year_counts_the_money_on_the_books_by_then(api, to
     assert abs(flows["totals"]["allocated"] - allocated) < 0.01
     assert api.get("/api/v1/funds/chain", params={"region": "522726", "through": 1800},
                    headers=auth(tokens["display"])).status_code == 422
+
+
+def test_a_project_s_stage_and_progress_are_as_of_the_year_asked(api, tokens):
+    """A 2017 view of 济生 must not say 移交 100 %: the stage and progress stand as they did at the end of 2017."""
+    h = auth(tokens["display"])
+    full = api.get("/api/v1/projects/1", headers=h).json()
+    history = full["history"]
+    assert full["stage"] == "handed_over" and full["progress"] == 100
+    for year in range(2015, 2021):
+        upto = [x for x in history if x["date"] <= f"{year}-12-31"]
+        p = api.get("/api/v1/projects/1", params={"year": year}, headers=h).json()
+        want = (upto[-1]["stage"], upto[-1]["progress"]) if upto else ("pool", 0)
+        assert (p["stage"], p["progress"]) == want, year
+        assert p["stage_year"] == year and p["history"] == upto  # no record from after the year
+        listed = next(x for x in api.get("/api/v1/projects", params={"region": "522726103000", "year": year},
+                                         headers=h).json() if x["id"] == 1) if year >= full["planned_year"] else None
+        if listed is not None:
+            assert (listed["stage"], listed["progress"]) == want
+    p2017 = api.get("/api/v1/projects/1", params={"year": 2017}, headers=h).json()
+    assert p2017["stage"] != "handed_over"  # 移交 came later: the story's year shows the stage it had
+    # and its households' exits as of that year too (fewer had exited by 2017 than by 2020)
+    assert p2017["beneficiaries"]["year"] == 2017
+    assert p2017["beneficiaries"]["exited_households"] < full["beneficiaries"]["exited_households"]

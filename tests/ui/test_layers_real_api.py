@@ -311,3 +311,135 @@ def test_a_past_year_shows_its_last_thirty_days_of_checkins(layers_api):
     assert end == dt.datetime(2017, 12, 1, tzinfo=CHINA_TZ) and end - start == dt.timedelta(days=30)
     assert out.checkins and all(start <= c.at < end for c in out.checkins)
     assert out.visits.get("month") == "2017-11", out.visits.keys()
+
+
+def _region_pixels_changed(wall, img_on, img_off, step: int = 3) -> dict[str, float]:
+    """For each region on the map: the share of its pixels (on a grid, outside labels and chips) that the
+    check-in layer changes."""
+    v = wall.canvas.view()
+    skip = list(v.label_rects.values()) + [b for b, _ in wall.checkin_layer.chips()]
+    out = {}
+    for code, path in v.paths.items():
+        r = path.boundingRect()
+        seen = changed = 0
+        for x in range(int(r.left()), int(r.right()), step):
+            for y in range(int(r.top()), int(r.bottom()), step):
+                pt = QPointF(x, y)
+                if not path.contains(pt) or any(s.contains(pt) for s in skip):
+                    continue
+                seen += 1
+                changed += not _near(QColor(img_on.pixel(x, y)), QColor(img_off.pixel(x, y)), 60)
+        out[v.names.get(code, code)] = changed / seen if seen else 0.0
+    return out
+
+
+def test_dense_checkins_leave_the_choropleth_readable_in_every_tour_step(qtbot, wall):
+    """5,000 check-ins in 30 days turned the county solid cyan: at county and town level they are drawn
+    as per-village rings, and no region has more than a quarter of its colour hidden, in every tour view."""
+    from pathlib import Path
+
+    from sandbox.kiosk.tour import load_tour
+
+    tour = load_tour(Path(__file__).resolve().parents[2] / "kiosk_config" / "tours" / "dushan-delegation.toml")
+    views, year = [], None
+    for s in tour.steps:
+        year = s.year or year
+        code = s.region or COUNTY
+        code = code if code.endswith("000") else code[:9] + "000"  # a village's step shows its town's map
+        if (code, year) not in views:
+            views.append((code, year))
+    for name in ("funds", "projects", "cameras"):
+        wall.set_layer_visible(name, False)
+    try:
+        for code, year in views:
+            wall.load(code, year)
+            qtbot.waitUntil(lambda: wall.layers is not None and (wall.layers.region, wall.layers.year)
+                            == (code, year) and not wall.state.loading and not wall.canvas.animating, timeout=60000)
+            layer = wall.checkin_layer
+            wall.set_layer_visible("checkins", True)
+            on = _grab(wall)
+            wall.set_layer_visible("checkins", False)
+            off = _grab(wall)
+            wall.set_layer_visible("checkins", True)
+            worst = max(_region_pixels_changed(wall, on, off).items(), key=lambda kv: kv[1])
+            assert worst[1] <= 0.2, f"{code} {year}: {worst[0]} has {worst[1]:.0%} of its colour hidden"
+            if len(layer.points) > 150:
+                assert layer.dense and layer.bubbles()
+    finally:
+        for name in ("funds", "projects", "cameras", "checkins"):
+            wall.set_layer_visible(name, True)
+        wall.load(COUNTY, 2020)
+        qtbot.waitUntil(lambda: wall.layers is not None and wall.layers.year == 2020 and not wall.state.loading,
+                        timeout=60000)
+
+
+def test_poor_villages_are_outlined_on_a_town_map_and_tagged_in_the_year_they_exit(qtbot, wall):
+    from sandbox.ui.poor_villages import EXIT_TAG, EXITED_COLOUR, POOR_COLOUR
+
+    town = "522726103000"  # 基长镇: 9 poor villages of 19
+    try:
+        for year in (2018, 2019, 2020):
+            wall.load(town, year)
+            qtbot.waitUntil(lambda: wall.state.map.region_code == town and wall.state.map.year == year
+                            and not wall.state.loading and not wall.canvas.animating, timeout=60000)
+            rm = wall.state.map.region_map
+            poor = {f.code: f.properties.get("poor_village_exit_year") for f in rm.features if f.is_poor_village}
+            assert len(poor) == 9
+            labels = {lab.code: [t for t, *_ in lab.lines] for lab in wall.canvas._layer.labels if len(lab.lines) > 1}
+            for code, lines in labels.items():  # labels with their value line: tagged in the exit year only
+                assert any(EXIT_TAG in t for t in lines) == (poor.get(code) == year), (year, code, lines)
+            wall.set_layer_visible("checkins", False)  # nothing over the edges sampled below
+            img = _grab(wall)
+            v = wall.canvas.view()
+            for code, exit_year in poor.items():
+                want = QColor(POOR_COLOUR if exit_year is None or exit_year > year else EXITED_COLOUR)
+                path = v.paths[code]
+                # just inside the village's edge, somewhere along it: the dashed band's colour
+                edge = [path.pointAtPercent(t / 40) for t in range(40)]
+                centre = path.boundingRect().center()
+                inside = [e + (centre - e) * (3.0 / max(1.0, ((centre - e).x() ** 2 + (centre - e).y() ** 2) ** 0.5))
+                          for e in edge]
+                assert any(_near(QColor(img.pixel(q.toPoint())), want, 60) for q in inside), (year, code)
+            text = wall.legend.poor.text()
+            out = sum(1 for y in poor.values() if y is not None and y <= year)
+            assert f"贫困村 {len(poor) - out} 个" in text and f"已出列 {out} 个" in text, text
+        assert any(y == 2019 or y == 2020 for y in poor.values())  # the story: they all exit by 2020
+    finally:
+        wall.set_layer_visible("checkins", True)
+        wall.load(COUNTY, 2020)
+        qtbot.waitUntil(lambda: wall.state.map.region_code == COUNTY and not wall.state.loading, timeout=60000)
+
+
+def test_the_project_card_of_a_past_year_is_opaque_uncut_and_as_of_that_year(qtbot, wall):
+    town = "522726103000"
+    wall.load(town, 2017)
+    qtbot.waitUntil(lambda: wall.layers is not None and (wall.layers.region, wall.layers.year) == (town, 2017)
+                    and not wall.state.loading and not wall.canvas.animating, timeout=60000)
+    card = wall.project_card
+    try:
+        wall.open_project(1, JISHENG)
+        qtbot.waitUntil(lambda: card.detail is not None, timeout=30000)
+        f = card.field_texts()
+        assert f["stage"] != "handed_over" and "移交" not in f["progress"]  # 2017: not yet handed over
+        assert "2017 年底" in f["as_of"]
+        tile = card.camera_widget
+        assert tile is not None
+        name = tile.display_texts()[:2]  # full name, shown name
+        assert name[0] == name[1] and "…" not in name[1]  # the camera's name is not cut
+        # opaque: whatever the map draws under the card (layers, their legend) never shows through it
+        qtbot.waitUntil(lambda: not wall.canvas.animating, timeout=10000)
+        rect = card.geometry()
+
+        def under_card():
+            return wall.canvas.grab().toImage().copy(rect.adjusted(4, 4, -4, -4))
+
+        on = under_card()
+        for name_ in ("projects", "funds", "checkins", "cameras"):
+            wall.set_layer_visible(name_, False)
+        assert under_card() == on
+    finally:
+        for name_ in ("projects", "funds", "checkins", "cameras"):
+            wall.set_layer_visible(name_, True)
+        wall.close_project()
+        wall.load(COUNTY, 2020)
+        qtbot.waitUntil(lambda: wall.state.map.region_code == COUNTY and not wall.state.loading, timeout=60000)

@@ -64,7 +64,7 @@ def test_wall_loads_in_a_worker_and_fills_the_header(qtbot, make_wall, fake_clie
                                          ("region", "522726000000", None)]
     assert wall.header.title_label.text() == "独山县脱贫攻坚电子沙盘"
     assert wall.header.year_label.text() == "2016 年度"
-    assert wall.header.as_of_label.text() == "数据截至 2020年12月31日 18:00"
+    assert wall.header.as_of_label.text() == "数据更新于 2020年12月31日 18:00"  # the data's update, said apart
     assert "下辖 6 个乡镇" in wall.header.subtitle_label.text()
     assert not wall.banner.isVisible()
     assert wall.state.map.indicator.label_zh == "贫困发生率"

@@ -123,20 +123,22 @@ def test_camera_glyphs_sit_at_their_cameras_in_the_health_colour(wall, api_camer
         assert (layer.position(c["id"]) - at).manhattanLength() < 12 * layer.glyph_rect(c["id"]).height()
     # nobody watches yet: hollow (dark inside) — the API says online
     readable = [c["id"] for c in mine if _readable(wall, c["id"])]
-    assert len(readable) >= 4
+    assert len(readable) >= 3  # the map is fitted clear of the layers' legend: a little smaller, more overlaps
     img = _grab(wall)
     for cid in readable:
         assert layer.state(cid) == "unknown"
         px = QColor(img.pixel(_body_point(wall, cid).toPoint()))
         assert px.lightness() < 60, f"camera {cid}: an unwatched camera is drawn hollow"
-    # what the tiles report shows on the glyphs (the wall's one CameraHealth)
+    # what the tiles report shows on the glyphs (the wall's one CameraHealth); every state, in rounds
     states = ["live", "stalled", "down", "blocked"]
-    for cid, st in zip(readable, states):
-        wall.camera_health.set(cid, st)
-    img = _grab(wall)
-    for cid, st in zip(readable, states):
-        px = QColor(img.pixel(_body_point(wall, cid).toPoint()))
-        assert _near(px, QColor(HEALTH_COLOURS[st])), f"camera {cid} {st}: {px.name()}"
+    for first in range(0, len(states), len(readable)):
+        shown = list(zip(readable, states[first:first + len(readable)]))
+        for cid, st in shown:
+            wall.camera_health.set(cid, st)
+        img = _grab(wall)
+        for cid, st in shown:
+            px = QColor(img.pixel(_body_point(wall, cid).toPoint()))
+            assert _near(px, QColor(HEALTH_COLOURS[st])), f"camera {cid} {st}: {px.name()}"
     tip = layer.tooltip(next(c for c in layer.cameras if c.id == readable[1]))
     assert "信号中断" in tip and "点击全屏观看" in tip
     # the legend has a camera row; the toggle hides the glyphs (tours use set_layer)

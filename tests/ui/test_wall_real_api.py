@@ -168,3 +168,27 @@ def test_delegation_token_gets_the_map_but_no_households(qtbot, make_wall, real_
         assert not wall.banner.isVisible()
     finally:
         client.close()
+
+
+def test_a_village_s_list_and_its_tile_count_the_same_households(qtbot, make_wall, real_client, demo_engine):
+    """The leader's list said 189 户 where the tile said 185: closed households were counted and listed."""
+    from sqlalchemy import func, select
+
+    from sandbox.store.models import Household, HouseholdYear
+
+    with demo_engine.connect() as conn:
+        village, closed = conn.execute(
+            select(Household.village_code, func.count()).join(HouseholdYear, HouseholdYear.household_id == Household.id)
+            .where(HouseholdYear.year == 2017, HouseholdYear.status == "closed")
+            .group_by(Household.village_code).order_by(func.count().desc())).first()
+    wall = make_wall(real_client)
+    with qtbot.waitSignal(wall.dataApplied, timeout=30000):
+        wall.load(village, 2017)  # a village's code: its town's map with its panel open
+    settle(qtbot, wall)
+    panel = wall.village_panel
+    qtbot.waitUntil(lambda: panel.isVisible() and bool(panel.cell_texts()), timeout=30000)
+    tile = panel._tile_values["registered_households"].text()  # e.g. "185户"
+    title = panel.households_title.text()
+    assert f"共 {tile.rstrip('户')} 户" in title, (tile, title)
+    assert f"另有销户 {closed} 户" in title
+    assert all(row[3] != "销户" for row in panel.cell_texts())  # 状态 column: none closed on the list

@@ -110,8 +110,13 @@ def _as_of(session: Session) -> dt.date:
 def fund_chain(session: Session, rc: RegionCode, year: int | None = None, project_id: int | None = None,
                through: int | None = None) -> dict:
     """`year`: allocations of that year only; `through`: allocations of that year and before (the
-    money on the books by then, what a wall showing that year draws)."""
-    as_of = _as_of(session)
+    money on the books by then, what a wall showing that year draws). Either one also sets the chain's
+    `as_of` to the end of that year (capped at the data's date, `data_as_of`): money idle "as of 2016"
+    is counted to 31 December 2016, not to the data's last day."""
+    data_as_of = as_of = _as_of(session)
+    view_year = through if through is not None else year
+    if view_year is not None:
+        as_of = min(as_of, dt.date(int(view_year), 12, 31))
     pay = select(FundPayment.allocation_id, func.sum(FundPayment.amount).label("paid"),
                  func.count().label("n"), func.max(FundPayment.paid_date).label("last")) \
         .group_by(FundPayment.allocation_id).subquery()
@@ -159,7 +164,8 @@ def fund_chain(session: Session, rc: RegionCode, year: int | None = None, projec
         Region.code.in_(list(children) + [p.region_code for p in projects.values()]))).all())
 
     return {
-        "region": rc.value, "year": year, "through": through, "as_of": as_of.isoformat(), "idle_months": IDLE_MONTHS,
+        "region": rc.value, "year": year, "through": through, "as_of": as_of.isoformat(),
+        "data_as_of": data_as_of.isoformat(), "idle_months": IDLE_MONTHS,
         "stages": [{"key": s.value, "label_zh": s.label_zh} for s in FundStage],
         "total": total.out(),
         "regions": [dict(code=code, name=names.get(code), anomalies=child_flags.get(code, 0), **chain.out())

@@ -54,14 +54,23 @@ def list_households(session: SessionDep, caller: Reader, scope: RegionDep,
     rc, _ = scope.load(session)
     y = resolve_year(session, year)
     where = [Household.village_code.like(rc.prefix + "%"), HouseholdYear.year == y]
-    if status is not None:
-        where.append(HouseholdYear.status == status.value)
-    base = select(Household, HouseholdYear).join(HouseholdYear, HouseholdYear.household_id == Household.id).where(*where)
-    total = session.scalar(select(func.count()).select_from(
-        select(Household.id).join(HouseholdYear, HouseholdYear.household_id == Household.id).where(*where).subquery()))
-    rows = session.execute(base.order_by(Household.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    # One definition with the indicators' 建档立卡户数 (registered_households): closed households (销户:
+    # deceased, misidentified) are not on the list unless asked for by status, and are counted apart.
+    listed = [*where, HouseholdYear.status == status.value] if status is not None else \
+        [*where, HouseholdYear.status != HouseholdStatus.closed.value]
+    base = select(Household, HouseholdYear).join(HouseholdYear, HouseholdYear.household_id == Household.id)
+
+    def count(conds) -> int:
+        return int(session.scalar(select(func.count()).select_from(
+            select(Household.id).join(HouseholdYear, HouseholdYear.household_id == Household.id)
+            .where(*conds).subquery())) or 0)
+
+    total = count(listed)
+    closed = count([*where, HouseholdYear.status == HouseholdStatus.closed.value])
+    rows = session.execute(base.where(*listed).order_by(Household.id).offset((page - 1) * PAGE_SIZE)
+                           .limit(PAGE_SIZE)).all()
     return {"region": rc.value, "year": y, "page": page, "page_size": PAGE_SIZE, "total": total,
-            "items": [_household_out(h, hy, caller) for h, hy in rows]}
+            "closed": closed, "items": [_household_out(h, hy, caller) for h, hy in rows]}
 
 
 @router.get("/{household_id}", summary="一户的详情(按角色脱敏)")

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtCore import QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from sandbox.ui.palette import Colors
 
-__all__ = ["CaptionOverlay"]
+__all__ = ["CaptionOverlay", "POSITIONS"]
 
 WIDTH_FRACTION = 0.5
 BOTTOM_FRACTION = 0.17  # clear of the timeline under the map
+SIDE_FRACTION = 0.34  # "left": a column over the map's left third
+# bottom: over the timeline band and the map's foot; top: over the map's head; left: the map's lower left
+POSITIONS = ("bottom", "top", "left")
 
 
 class CaptionOverlay(QWidget):
-    """Never takes input: touches go through to the map (and pause the tour)."""
+    """Never takes input: touches go through to the map (and pause the tour). `placed` gives the rect
+    it covers in its parent after each layout (an empty rect when hidden): the map is fitted around it."""
 
-    def __init__(self, parent: QWidget):
+    placed = Signal(QRect)
+
+    def __init__(self, parent: QWidget, position: str = "bottom"):
         super().__init__(parent)
         self.setObjectName("tourCaption")
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
@@ -34,8 +40,15 @@ class CaptionOverlay(QWidget):
         lay.addWidget(self.text)
         lay.addWidget(self.footer)
         self.paused = False
-        self._anchor: Callable[[], QRect | None] | None = None
+        if position not in POSITIONS:
+            raise ValueError(f"字幕位置应为 {' / '.join(POSITIONS)}, 实际为 \"{position}\"")
+        self.position = position
+        self._anchor: Callable[[str], QRect | None] | None = None
         self.hide()
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self.placed.emit(QRect())
 
     def show_step(self, title: str, caption: str, index: int, total: int, *, paused: bool = False,
                   tour_title: str = "") -> None:
@@ -55,15 +68,16 @@ class CaptionOverlay(QWidget):
         self.footer.setText(f"{head}第 {index + 1} / {total} 步 · {state}")
         self.update()
 
-    def set_anchor(self, anchor: Callable[[], QRect | None]) -> None:
-        """Where the card goes: a rect in the parent (its width, its bottom edge); None: centred low."""
+    def set_anchor(self, anchor: Callable[[str], QRect | None]) -> None:
+        """Where the card goes, for a position: a rect in the parent ("bottom": the timeline's band, the
+        card takes its width and bottom edge; "top" / "left": the map's rect); None: centred low."""
         self._anchor = anchor
 
     def relayout(self) -> None:
         host = self.parentWidget()
         if host is None:
             return
-        area = self._anchor() if self._anchor is not None else None
+        area = self._anchor(self.position) if self._anchor is not None else None
         s = max(0.45, host.height() / 1080)
         px = lambda v: max(1, round(v * s))  # noqa: E731
         self.title.setStyleSheet(f"color: {Colors.accent}; font-size: {px(30)}px; font-weight: bold;")
@@ -71,15 +85,21 @@ class CaptionOverlay(QWidget):
         self.footer.setStyleSheet(f"color: {Colors.demo if self.paused else Colors.text_muted}; font-size: {px(17)}px;")
         self.layout().setContentsMargins(px(32), px(20), px(32), px(18))
         self.layout().setSpacing(px(8))
-        w = area.width() if area is not None else int(host.width() * WIDTH_FRACTION)
+        if area is None:
+            w = int(host.width() * WIDTH_FRACTION)
+        else:
+            w = int(area.width() * SIDE_FRACTION) if self.position == "left" else area.width()
         self.setFixedWidth(w)
         h = self.layout().heightForWidth(w) if self.layout().hasHeightForWidth() else self.sizeHint().height()
         h = max(h, self.sizeHint().height())
         self.setFixedHeight(h)
-        if area is not None:
-            self.move(area.left(), area.bottom() + 1 - h)
-        else:
+        if area is None:
             self.move((host.width() - w) // 2, host.height() - h - int(host.height() * BOTTOM_FRACTION))
+        elif self.position == "top":
+            self.move(area.left(), area.top())
+        else:
+            self.move(area.left(), area.bottom() + 1 - h)
+        self.placed.emit(self.geometry() if self.isVisible() else QRect())
 
     def paintEvent(self, event) -> None:
         p = QPainter(self)

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from sandbox.ui.kiosk.caption import CaptionOverlay
@@ -36,6 +36,7 @@ class ShellOptions:
     data_refresh_seconds: float = 300.0
     health_seconds: float = 30.0
     time_scale: float = 1.0  # tests: shorter tour steps
+    caption_position: str = "bottom"  # bottom / top / left (see caption.POSITIONS)
 
 
 def install_freshness(wall: Any, client: Any, *, refresh_seconds: float, health_seconds: float) -> Any:
@@ -65,8 +66,9 @@ class KioskShell(KioskFrame):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(wall)
         wall.set_idle_seconds(0)
-        self.caption = CaptionOverlay(self)
+        self.caption = CaptionOverlay(self, options.caption_position)
         self.caption.set_anchor(self._caption_area)
+        self.caption.placed.connect(self._caption_placed)
         self.tour = TourPlayer(wall, steps, home_region=home_region, caption=self.caption, client=client,
                                title=options.tour_title, loop=options.tour_loop, time_scale=options.time_scale,
                                parent=self)
@@ -89,10 +91,20 @@ class KioskShell(KioskFrame):
         else:
             self._restart_idle()
 
-    def _caption_area(self) -> QRect | None:
-        """The timeline's band (it runs under the map and an open village panel) and up: the caption
-        covers the year slider (a tour sets the year itself) and the least of the map."""
-        for name in ("timeline", "canvas"):
+    def _caption_placed(self, rect: QRect) -> None:
+        """The map is fitted to what the caption leaves free: no region under it."""
+        canvas = self.wall.canvas
+        if rect.isEmpty():
+            canvas.set_cover("caption", None)
+            return
+        on_map = QRect(canvas.mapFrom(self, rect.topLeft()), rect.size()).intersected(canvas.rect())
+        canvas.set_cover("caption", QRectF(on_map) if not on_map.isEmpty() else None)
+
+    def _caption_area(self, position: str = "bottom") -> QRect | None:
+        """"bottom": the timeline's band (it runs under the map and an open village panel) and up: the
+        caption covers the year slider (a tour sets the year itself) and the map's foot. "top", "left":
+        the map's rect."""
+        for name in (("timeline", "canvas") if position == "bottom" else ("canvas",)):
             w = getattr(self.wall, name, None)
             if w is not None and w.isVisible() and w.width() > 0:
                 return QRect(w.mapTo(self, QPoint(0, 0)), w.size())

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from sandbox.client.api import ApiError, ApiUnavailable
 from sandbox.ui.kiosk.caption import CaptionOverlay
+from sandbox.ui.kiosk.tour_target import TourTarget, check_tour_target
 from sandbox.ui.panels.worker import client_for_worker
 
 __all__ = ["TourPlayer", "STOPPED", "PLAYING", "PAUSED", "CHECKING"]
@@ -28,17 +29,19 @@ class TourPlayer(QObject):
     (sandbox.kiosk.tour.TourStep). Before the first step the step regions are looked up once off the
     GUI thread: a region the API answers 404 for is skipped with a log line, never shown as an error.
 
-    `time_scale` shortens every step (tests); `client` is only used for that look-up."""
+    `time_scale` shortens every step (tests); `client` is only used for that look-up. The wall must be a
+    TourTarget (checked here: a missing method is a TypeError now, not a step that silently does nothing)."""
 
     stepStarted = Signal(int)
     stepSkipped = Signal(int, str)
     stateChanged = Signal(str)
     finished = Signal()
 
-    def __init__(self, wall: Any, steps: Sequence[Any], *, home_region: str, caption: CaptionOverlay,
+    def __init__(self, wall: TourTarget, steps: Sequence[Any], *, home_region: str, caption: CaptionOverlay,
                  client: Any = None, title: str = "", loop: bool = True, time_scale: float = 1.0,
                  parent: QObject | None = None):
         super().__init__(parent)
+        check_tour_target(wall)
         self.wall = wall
         self.steps = list(steps)
         self.home_region = home_region
@@ -79,6 +82,7 @@ class TourPlayer(QObject):
         self._pending_start = None
         self.caption.hide()
         self._apply_layer(None)  # a step's layer choice ends with the tour: the wall as a leader left it
+        self._apply_camera(None)  # and so does its camera
         self._set_state(STOPPED)
 
     def pause(self) -> None:
@@ -114,6 +118,21 @@ class TourPlayer(QObject):
             self._show((self.index - 1) % len(self.steps), direction=-1)
 
     # -- steps ----------------------------------------------------------------------------------------
+    @property
+    def step_ms(self) -> int:
+        """How long the step on screen lasts on this player's clock (its seconds × time_scale)."""
+        return max(1, int(self.steps[self.index].seconds * 1000 * self.time_scale))
+
+    def hold(self) -> None:
+        """Keep the step on screen until `advance()` (the tour still plays; a test sets the pace)."""
+        self._timer.stop()
+
+    def advance(self) -> None:
+        """End the step on screen now, as its timer does (a test's accelerated clock)."""
+        if self.state == PLAYING:
+            self._timer.stop()
+            self._advance()
+
     def _advance(self) -> None:
         if self.index + 1 >= len(self.steps) and not self.loop:
             self.stop()
@@ -139,7 +158,7 @@ class TourPlayer(QObject):
         self.index = index
         self._apply(step, region)
         self.caption.show_step(step.title, step.caption, index, len(self.steps), paused=False, tour_title=self.title)
-        self._timer.start(max(1, int(step.seconds * 1000 * self.time_scale)))
+        self._timer.start(self.step_ms)
         self.stepStarted.emit(index)
 
     def _region_of(self, step: Any) -> str:
@@ -157,45 +176,38 @@ class TourPlayer(QObject):
         if step.indicator and step.indicator != st.map.indicator_key:
             w.set_indicator(step.indicator)
         self._apply_layer(step.layer)
-        self._apply_optional("show_camera", step.camera, "_camera_open", "camera", close="close_camera")
+        self._apply_camera(step.camera)
 
     def _apply_layer(self, name: str | None) -> None:
         """A step's layer is shown alone for that step (the others step back); after it, all come back."""
-        fn = getattr(self.wall, "set_layer", None) or getattr(self.wall, "set_layer_visible", None)
-        bar = getattr(self.wall, "layer_bar", None)
-        names = list(getattr(bar, "buttons", {}) or ())
-        if name is not None and (fn is None or name not in names):
+        names = list(self.wall.layer_names())
+        if name is not None and name not in names:
             log.info("tour: the wall has no layer %r; step shown without it", name)
             return
         if name is None and not self._layer_set:
             return
         try:
             for n in names:
-                fn(n, name is None or n == name)
+                self.wall.set_layer(n, name is None or n == name)
             self._layer_set = name is not None
         except Exception:  # noqa: BLE001 - a layer that fails must not stop the tour
             log.exception("tour: layer %r failed", name)
 
-    def _apply_optional(self, method: str, value: Any, flag: str, what: str, close: str | None = None) -> None:
-        """Layers and cameras belong to their step: set when named, cleared after, skipped when the wall lacks them."""
-        if value is not None:
-            fn = getattr(self.wall, method, None)
-            if fn is None:
-                log.info("tour: the wall has no %s(); %s %r not shown", method, what, value)
-                return
-            try:
-                fn(value)
-                setattr(self, flag, True)
-            except Exception:  # noqa: BLE001 - a layer or camera that fails must not stop the tour
-                log.exception("tour: %s(%r) failed", method, value)
-        elif getattr(self, flag):
-            fn = getattr(self.wall, close, None) if close else getattr(self.wall, method, None)
-            try:
-                if fn is not None:
-                    fn() if close else fn(None)
-            except Exception:  # noqa: BLE001
-                log.exception("tour: clearing the %s failed", what)
-            setattr(self, flag, False)
+    def _apply_camera(self, camera: int | str | None) -> None:
+        """A step's camera is open for that step only: the next step without one closes it."""
+        if camera is None:
+            if self._camera_open:
+                self._camera_open = False
+                try:
+                    self.wall.close_full_camera()
+                except Exception:  # noqa: BLE001 - a camera that fails to close must not stop the tour
+                    log.exception("tour: closing the camera failed")
+            return
+        try:
+            self.wall.show_camera(int(camera) if str(camera).isdigit() else camera)
+            self._camera_open = True
+        except Exception:  # noqa: BLE001 - a camera that fails must not stop the tour
+            log.exception("tour: show_camera(%r) failed", camera)
 
     # -- region look-up -------------------------------------------------------------------------------
     def _check_regions(self) -> None:

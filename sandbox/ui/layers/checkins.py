@@ -1,7 +1,9 @@
-"""Check-in layer: the last 30 days of cadre check-ins as points, a pulse for each new one, month visit rates."""
+"""Check-in layer: the last 30 days of cadre check-ins (points when few, else one circle per village sized by
+its count, so the choropleth stays readable), a pulse for each new one, month visit rates."""
 
 from __future__ import annotations
 
+import math
 import time
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -11,12 +13,27 @@ from sandbox.ui.layers.base import MapView, Overlay, dot_sprite
 from sandbox.ui.layers.data import CheckinPoint
 from sandbox.ui.theme import ui_font
 
-__all__ = ["CheckinLayer", "PULSE_S", "EFFECTIVE_COLOUR", "MISSED_COLOUR", "PULSE_COLOUR", "region_prefix"]
+__all__ = ["CheckinLayer", "PULSE_S", "EFFECTIVE_COLOUR", "MISSED_COLOUR", "PULSE_COLOUR", "region_prefix",
+           "POINTS_AT_MOST", "village_counts"]
 
 PULSE_S = 3.0
 EFFECTIVE_COLOUR = "#7fe9ff"
 MISSED_COLOUR = "#ffb020"  # too far from the household: not an effective visit
 PULSE_COLOUR = "#ffffff"
+POINTS_AT_MOST = 150  # more check-ins than this on screen: drawn as per-village counts, not points
+COVER_SHARE = 0.09  # the circles, all at their largest, cover at most ≈ this share of the map
+
+
+def village_counts(points) -> dict[str, tuple[int, int, float, float]]:
+    """village code → (check-ins, effective ones, mean lon, mean lat)."""
+    acc: dict[str, list[float]] = {}
+    for c in points:
+        a = acc.setdefault(c.village_code, [0, 0, 0.0, 0.0])
+        a[0] += 1
+        a[1] += 1 if c.effective else 0
+        a[2] += c.lon
+        a[3] += c.lat
+    return {v: (int(n), int(e), x / n, y / n) for v, (n, e, x, y) in acc.items()}
 
 
 def region_prefix(code: str) -> str:
@@ -49,6 +66,12 @@ class CheckinLayer(Overlay):
         self._chips: list[tuple[QRectF, str, str]] = []
         self._rect = QRectF()
         self._pulse_r = 30.0
+        self._bubbles: list[tuple[QPointF, float, int, int]] = []  # centre, radius, count, effective
+
+    @property
+    def dense(self) -> bool:
+        """Too many check-ins for points: each village's are one circle sized by their count."""
+        return len(self.points) > POINTS_AT_MOST
 
     def set_data(self, region: str, points: list[CheckinPoint], visits: dict) -> None:
         """The region's last 30 days. The same region loaded again (a refresh) keeps what arrived live
@@ -98,7 +121,30 @@ class CheckinLayer(Overlay):
     def layout(self, view: MapView) -> None:
         self._pos = {c.id: view.project(c.lon, c.lat) for c in self.points}
         self._pulse_r = float(view.metrics.px(34))
+        self._bubbles = self._layout_bubbles(view) if self.dense else []
         self._place_chips(view)
+
+    def _layout_bubbles(self, view: MapView) -> list[tuple[QPointF, float, int, int]]:
+        """One circle per village, its area in proportion to its check-ins; the largest is sized so that
+        all of them at that size would cover at most COVER_SHARE of the map (the colours stay readable)."""
+        counts = village_counts(self.points)
+        if not counts:
+            return []
+        area = max(1.0, view.bounds.width() * view.bounds.height()) if not view.bounds.isEmpty() \
+            else float(view.width * view.height)
+        r_max = max(3.0, math.sqrt(COVER_SHARE * area / (math.pi * len(counts))))
+        r_max = min(r_max, float(view.metrics.px(22)))
+        top = max(n for n, *_ in counts.values())
+        out = []
+        for n, eff, lon, lat in counts.values():
+            r = max(view.metrics.px(2.5), r_max * math.sqrt(n / top))
+            out.append((view.project(lon, lat), r, n, eff))
+        out.sort(key=lambda b: -b[1])  # the small ones on top
+        return out
+
+    def bubbles(self) -> list[tuple[QPointF, float, int]]:
+        """The per-village circles on screen (centre, radius, count); empty when drawn as points."""
+        return [(QPointF(c), r, n) for c, r, n, _ in self._bubbles]
 
     def _place_chips(self, view: MapView) -> None:
         """'走访 86%' under each region's label, where it fits without touching another label."""
@@ -126,13 +172,18 @@ class CheckinLayer(Overlay):
 
     def paint_static(self, p: QPainter, view: MapView) -> None:
         m, dpr = view.metrics, view.dpr
-        r = max(1.5, m.px(3))
-        ok, missed = dot_sprite(EFFECTIVE_COLOUR, r, dpr), dot_sprite(MISSED_COLOUR, r, dpr)
-        half = ok.width() / dpr / 2.0
-        for c in sorted(self.points, key=lambda c: c.at):  # newest on top
-            pos = self._pos.get(c.id)
-            if pos is not None:
-                p.drawImage(QPointF(pos.x() - half, pos.y() - half), ok if c.effective else missed)
+        points = self.points
+        if self._bubbles:
+            self._paint_bubbles(p, view)
+            points = [c for c in self.points if c.id in self._live_ids]  # the few that just arrived stay points
+        if points:
+            r = max(1.5, m.px(3))
+            ok, missed = dot_sprite(EFFECTIVE_COLOUR, r, dpr), dot_sprite(MISSED_COLOUR, r, dpr)
+            half = ok.width() / dpr / 2.0
+            for c in sorted(points, key=lambda c: c.at):  # newest on top
+                pos = self._pos.get(c.id)
+                if pos is not None:
+                    p.drawImage(QPointF(pos.x() - half, pos.y() - half), ok if c.effective else missed)
         if self._chips:
             p.save()
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -144,6 +195,32 @@ class CheckinLayer(Overlay):
                 p.setPen(QColor(colour))
                 p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
             p.restore()
+
+    def _paint_bubbles(self, p: QPainter, view: MapView) -> None:
+        """Hollow rings over the choropleth: a ring per village, the share too far from the household
+        (超距) as an amber arc; a count inside when the ring is large enough to hold it."""
+        m = view.metrics
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        font = ui_font(m.px(12), bold=True)
+        fm = QFontMetricsF(font)
+        p.setFont(font)
+        for centre, r, n, eff in self._bubbles:
+            box = QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r)
+            width = max(1.2, min(r * 0.35, m.px(3)))
+            p.setBrush(QColor(2, 6, 13, 90))
+            p.setPen(QPen(QColor(EFFECTIVE_COLOUR), width))
+            p.drawEllipse(box)
+            missed = n - eff
+            if missed:
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.setPen(QPen(QColor(MISSED_COLOUR), width))
+                p.drawArc(box, 90 * 16, -int(round(5760 * missed / n)))
+            text = str(n)
+            if fm.horizontalAdvance(text) < 1.6 * r and fm.height() < 1.7 * r:
+                p.setPen(QColor("#e8fbff"))
+                p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        p.restore()
 
     def _alive(self, now: float) -> list[tuple[int, float]]:
         return [(cid, now - t0) for cid, t0 in self.pulses.items() if 0 <= now - t0 < PULSE_S]

@@ -237,7 +237,7 @@ def fetch_project(client, project_id: int, year: int | None = None) -> ProjectDe
     """A project's card (worker thread): details with progress history and beneficiaries, the fund
     chain of this one project, its cameras."""
     errors: dict[str, str] = {}
-    project = client.get_json(f"/projects/{project_id}")
+    project = client.get_json(f"/projects/{project_id}", year=year)  # stage and progress as of the year on screen
     region = str(project.get("region_code") or "")
     chain = _part(errors, "funds", lambda: client.get_json("/funds/chain", region=region, project=project_id,
                                                             through=year), None)

@@ -9,6 +9,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from sandbox.ui.fmt import year_as_of
 from sandbox.ui.fmt import NO_DATA_TEXT
 from sandbox.ui.panels.model import (
     BarRow, CauseBreakdown, GuaranteeRow, cause_breakdown, exit_batch_rows, guarantee_rows,
@@ -357,7 +358,7 @@ class GuaranteeChart(PaintedWidget):
 class _RegionPanel(Panel):
     def update_region(self, region: Mapping[str, Any] | None) -> None:
         region = region or {}
-        self.set_as_of(region.get("as_of"))
+        self.set_as_of(year_as_of(region.get("as_of"), region.get("year")))  # the year's figures: its end
         self._apply(region)
 
     def _apply(self, region: Mapping[str, Any]) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
 from sandbox.ui.fmt import NO_DATA_TEXT
+from sandbox.ui.fmt import year_as_of
 from sandbox.ui.panels.model import KpiFigure, as_of_text, kpi_figures, number_text
 from sandbox.ui.paint_cache import WidgetCache, font_metrics
 from sandbox.ui.panels.paint import (
@@ -535,7 +536,8 @@ def _as_of_lines(region: Mapping[str, Any]) -> tuple[str, str]:
     """The strip's last column for a region: '百泉镇 · 2020年度' and its 数据截至 line."""
     code, year = str(region.get("code") or ""), region.get("year")
     name = region.get("name") or code
-    return (f"{name} · {year}年度" if year else str(name)), as_of_text(region.get("as_of"), region.get("imported_at"))
+    return (f"{name} · {year}年度" if year else str(name)), as_of_text(year_as_of(region.get("as_of"), year),
+                                                                      region.get("imported_at"))
 
 
 def _remembered(region: Mapping[str, Any]) -> dict:

@@ -60,7 +60,7 @@ def test_exit_batch_bars_are_proportional_to_people(show, region):
     texts = {t.name: t.text for t in chart.text_items()}
     assert texts["label:production"] == "发展生产脱贫一批"
     assert texts["population:production"] == "20,903人" and texts["households:production"] == "5,797户"
-    assert panel.as_of_label == "数据截至 2020年12月31日"
+    assert panel.as_of_label == "数据截至 2016年12月31日"  # 2016's figures: as of that year's end, not 2020's
 
 
 def test_exit_batch_without_data_or_without_poor(show, region):

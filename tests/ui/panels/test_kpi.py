@@ -34,7 +34,7 @@ def test_counters_show_formatted_numbers_immediately(make_strip, region):
     assert painted(strip.card("poor_villages"), "note") == "待出列 34 个"
     assert painted(pop, "label") == "贫困人口"
     assert not strip.animating
-    assert strip.as_of_block.as_of_line == "数据截至 2020年12月31日"
+    assert strip.as_of_block.as_of_line == "数据截至 2016年12月31日"  # not the data's 2020: the year's own
     assert strip.as_of_block.region_line == "独山县 · 2016年度"
 
 

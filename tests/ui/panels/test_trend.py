@@ -178,7 +178,10 @@ def test_column_passes_indicator_and_year_to_the_trend(qtbot, fake_api, region):
     with qtbot.waitSignal(col.trend.trendChanged, timeout=5000):
         col.set_indicator("housing_safe_rate")
     assert col.trend.exit_line_value() is None
-    assert all(p.as_of_label == "数据截至 2020年12月31日" for p in col.panels)
+    # the year's panels say that year's end; the trend, which runs to the data's last year, says the data's
+    year_end = f"数据截至 {region['year']}年12月31日"
+    assert {p.as_of_label for p in col.panels if p is not col.trend} == {year_end}
+    assert col.trend.as_of_label == "数据截至 2020年12月31日"
     col.shutdown()
 
 
