@@ -46,8 +46,8 @@ def format_as_of(iso: str | None) -> str:
         dt = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     except ValueError:
         return iso
-    if len(iso) == 10:  # a date without a time (a register's 数据截至): no made-up 00:00
-        return f"{dt.year}年{dt.month:02d}月{dt.day:02d}日"
+    if len(iso) == 10 or (dt.hour, dt.minute, dt.second) == (0, 0, 0):  # a date (a register's 数据截至, a
+        return f"{dt.year}年{dt.month:02d}月{dt.day:02d}日"              # year's end): no made-up 00:00
     return f"{dt.year}年{dt.month:02d}月{dt.day:02d}日 {dt.hour:02d}:{dt.minute:02d}"
 
 

@@ -125,6 +125,8 @@ def test_the_header_line_names_the_import_apart_from_the_data_date():
     assert as_of_line("2020-12-31", "2021-03-05T18:30:00+08:00") == "数据截至 2020年12月31日 · 导入于 2021年03月05日 18:30"
     assert as_of_line("2021-03-05T18:30:00+08:00", "2021-03-05T18:30:00+08:00") == "导入于 2021年03月05日 18:30"
     assert as_of_line("2020-12-31T18:00:00+08:00") == "数据截至 2020年12月31日 18:00"  # the demo: as before
+    assert format_as_of("2020-12-31T00:00:00+08:00") == "2020年12月31日"  # a year's end: no made-up 00:00
+    assert as_of_line("2020-12-31T00:00:00+08:00", lead="数据更新于") == "数据更新于 2020年12月31日"
 
 
 # -- breaks that hold across years ----------------------------------------------------------------------
