@@ -15,7 +15,7 @@ stream (`main`, 1280×720, `/demo/streams/{id}.mjpeg`) for full screen and the s
 640×360, `/demo/streams/{id}/sub.mjpeg`) for wall tiles. One signature serves both (same camera,
 read-only); each profile is its own feed, rendered only while watched. Like a platform's sub-stream, the
 sub-stream is encoded leaner (JPEG quality 60, 4:2:0; ≈ 18 kB a frame, ≈ 3.7 Mbit/s at 25 fps) than the
-main stream (quality 70, 4:2:0; ≈ 55 kB, ≈ 11 Mbit/s): smaller frames are quicker to decode, and 16
+main stream (quality 70, 4:2:0; ≈ 52 kB, ≈ 10.6 Mbit/s): smaller frames are quicker to decode, and 16
 tiles decode 400 a second, while a tile shows the picture at about 400×220, where the difference is
 invisible.
 
