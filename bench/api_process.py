@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-__all__ = ["start_api", "stop_api", "serve_main"]
+__all__ = ["start_api", "stop_api", "serve_main", "bench_app"]
 
 
 def serve_main(data_dir: str, port: int, *, streams_fps: float | None = None, label: str = "bench") -> None:
@@ -27,18 +27,29 @@ def serve_main(data_dir: str, port: int, *, streams_fps: float | None = None, la
     import uvicorn
 
     sys.path.insert(0, str(ROOT))
-    from sandbox.server.app import create_app
     from sandbox.server.runtime import new_token, prepare_database
     from sandbox.settings import Settings
 
     engine = prepare_database(Settings(data_dir=Path(data_dir)), progress=False)
+    app = bench_app(engine, port, streams_fps=streams_fps)
+    print("TOKEN " + new_token(engine, "display", label=label), flush=True)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def bench_app(engine, port: int, *, streams_fps: float | None = None):
+    """The API app as the benchmarks serve it on 127.0.0.1:`port`: stream URLs absolute on that address (they
+    are only with a public base URL, issue 11; relative ones are refused by the display's URL policy)."""
+    sys.path.insert(0, str(ROOT))
+    from sandbox.server.app import create_app
+    from sandbox.server.deps import settings_of
+
     app = create_app(engine)
+    app.state.settings = settings_of(app).model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
     if streams_fps is not None:
         from sandbox.server.streams.hub import StreamHub
 
         app.state.streams = StreamHub(fps=streams_fps)
-    print("TOKEN " + new_token(engine, "display", label=label), flush=True)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    return app
 
 
 def _free_port() -> int:

@@ -305,6 +305,41 @@ def test_the_sub_stream_is_640x360_and_the_main_stream_1280x720(cameras, hub):
             reader.close()
 
 
+def _luma_table(jpeg: bytes) -> list[int]:
+    from PIL import Image
+
+    return list(Image.open(io.BytesIO(jpeg)).quantization[0])
+
+
+def _table_of_quality(quality: int) -> list[int]:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 16)).save(buf, "JPEG", quality=quality, subsampling="4:2:0")
+    return _luma_table(buf.getvalue())
+
+
+def test_the_sub_stream_is_encoded_leaner_than_the_main_stream(cameras, hub):
+    """As a platform's sub-stream: quality 60 (the main stream 70), 4:2:0, so tiles decode smaller frames."""
+    assert (hub.quality, hub.sub_quality) == (70, 60)
+    got = {}
+    for name, url in (("sub", cameras[2]["sub_stream_url"]), ("main", cameras[2]["stream_url"])):
+        reader = MjpegReader(url)
+        try:
+            reader.wait_frames(2)
+            got[name] = reader.frames[-1][2]
+        finally:
+            reader.close()
+    assert _luma_table(got["sub"]) == _table_of_quality(60)
+    assert _luma_table(got["main"]) == _table_of_quality(70)
+    from PIL import Image
+
+    for jpeg in got.values():  # 4:2:0: the luma component samples 2×2 per chroma sample
+        assert Image.open(io.BytesIO(jpeg)).layer[0][1:3] == (2, 2)
+    status = next(f for f in hub.status() if f["camera_id"] == cameras[2]["id"])
+    assert status["profiles"]["sub"]["quality"] == 60 and status["profiles"]["main"]["quality"] == 70
+
+
 def test_the_sub_stream_needs_the_signature_too(server, cameras):
     cid = cameras[0]["id"]
     assert requests.get(f"{server.url}/api/v1/demo/streams/{cid}/sub.mjpeg", timeout=5).status_code == 401
