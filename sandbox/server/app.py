@@ -50,6 +50,8 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json",
         # the browsable pages only where configured (SANDBOX_API_DOCS=1); the document itself always
         docs_url="/docs" if config.api_docs else None, redoc_url="/redoc" if config.api_docs else None,
+        # no 307 from /cameras/ to /cameras: its Location would be built from the request's Host
+        redirect_slashes=False,
     )
     if settings is not None:
         app.state.settings = settings
