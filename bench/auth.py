@@ -1,5 +1,5 @@
 """What immediate revocation costs per request: p50/p95 latency of a tiny endpoint and a cached one,
-with this code's authentication (one revocation-generation query per request, in the thread pool)
+with this code's authentication (one tokens-fingerprint query per request, in the thread pool)
 next to the peer it replaced (a 30-second cache without any query, so a revoked token kept working
 for up to 30 s) and a variant that runs the same query on the event loop (no thread hop).
 
@@ -26,7 +26,7 @@ from sandbox.domain.enums import Role  # noqa: E402
 from sandbox.domain.regions import RegionCode  # noqa: E402
 from sandbox.server import deps  # noqa: E402
 from sandbox.server.runtime import EmbeddedServer, new_token  # noqa: E402
-from sandbox.store.tokens import find_token, revocation_generation  # noqa: E402
+from sandbox.store.tokens import find_token, tokens_fingerprint  # noqa: E402
 
 
 def _old_style(ttl: float = 30.0):
@@ -51,11 +51,11 @@ def _old_style(ttl: float = 30.0):
 
 
 def _on_loop():
-    """The generation query run synchronously on the event loop (no hop), then the old cache."""
+    """The fingerprint query run synchronously on the event loop (no hop), then the old cache."""
     async def get_caller(request: Request) -> deps.Caller:
         plain = request.headers.get("authorization", "")[7:]
         with request.app.state.sessions() as session:
-            generation = revocation_generation(session)
+            generation = tokens_fingerprint(session)
             hit = request.app.state.callers.get(plain)
             if hit is not None and hit[1] == generation:
                 return hit[0]
@@ -75,9 +75,9 @@ def main() -> None:
     engine, households, _ = prepared_engine(a.workdir, 1)
     token = new_token(engine, "display")
     servers = {}
-    for name, override in (("this code (generation query, thread pool)", None),
+    for name, override in (("this code (fingerprint query, thread pool)", None),
                            ("peer: 30 s cache, no query (revocation late)", _old_style()),
-                           ("variant: generation query on the event loop", _on_loop())):
+                           ("variant: fingerprint query on the event loop", _on_loop())):
         srv = EmbeddedServer(engine)
         if override is not None:
             srv.server.config.app.dependency_overrides[deps.get_caller] = override

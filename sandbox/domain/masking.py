@@ -104,14 +104,20 @@ def visit_point(view: PersonView, lon, lat) -> tuple:
 
 # -- free text -----------------------------------------------------------------------------------
 # A cadre types what they like into a note: ID, phone and account numbers are found by the shape of
-# their digits, wherever they stand (Chinese text has no word boundary before a digit), written
-# with single spaces or dashes between groups too (138 8493 4533, 0854-3221234), full-width digits too.
+# their digits, wherever they stand (Chinese text has no word boundary before a digit), written with
+# up to three separator characters between groups too (138 8493 4533, 138.8493.4533, 138 - 8493 - 4533,
+# 138—8493—4533, (0854)3221234, （0854）3221234), full-width digits too.
 
 FREE_TEXT_KEYS = frozenset({"note", "description", "remark", "comment", "text", "message", "title", "content"})
-_SEP = " \u3000-"
-_RUN = re.compile(r"(?<!\d)\d(?:[ \u3000-]?\d)*(?:[Xx](?![A-Za-z]))?(?!\d)")
-# A local landline (7-8 digits, no area code) looks like any number: only after a word that says phone.
-_PHONE_WORD = re.compile(r"(?:电话|手机|座机|联系方式|联系|tel|TEL|Tel|☎)[号码]*[:：]?\s*$")
+_SEP_CHARS = r"\s.\-\u2013\u2014\uff0d\u00b7/()\uff08\uff09"  # spaces . - – — － · / ( ) （ ）
+_SEP_RUN = re.compile(f"([{_SEP_CHARS}]{{1,3}})")
+_RUN = re.compile(f"(?<!\\d)\\d(?:[{_SEP_CHARS}]{{0,3}}\\d)*(?:[Xx](?![A-Za-z]))?(?!\\d)")
+# A local landline (7-8 digits, no area code) looks like any number: only after a word that says phone
+# (and maybe a bracketed area code: 电话(0854)3221234).
+_PHONE_WORD = re.compile(r"(?:电话|手机|座机|联系方式|联系|tel|TEL|Tel|☎)[号码]*[:：]?\s*"
+                         r"(?:[(（]?\s*0\d{2,3}\s*[)）]?[\s\-–—－]*|[(（]\s*)?$")
+# Parts of a run that read as a date or a span of years (2017-11-05, 2017.11.05-2017.12.31, 2017 2018)
+_YEAR = re.compile(r"(?:19[5-9]|20\d)\d")
 
 
 def _keep(units: str, before: str) -> tuple[int, int] | None:
@@ -137,14 +143,14 @@ def _keep(units: str, before: str) -> tuple[int, int] | None:
 
 def _mask_span(span: str, head: int, tail: int) -> str:
     """Digits between the first `head` and the last `tail` replaced by *, separators kept."""
-    units = [i for i, c in enumerate(span) if c not in _SEP]
+    units = [i for i, c in enumerate(span) if c.isdecimal() or c in "Xx"]
     hidden = set(units[head:len(units) - tail])
     return "".join("*" if i in hidden else c for i, c in enumerate(span))
 
 
 def _scrub_run(match: re.Match) -> str:
     span, before = match.group(0), match.string[:match.start()]
-    parts = re.split(r"([ \u3000-])", span)
+    parts = _SEP_RUN.split(span)
     # A sensitive part is masked alone (2017-11-05 13884934533 keeps its date); only when no part is
     # sensitive does the whole run count (522726 19580901 5759 is one ID).
     out, hit = [], False
@@ -154,14 +160,15 @@ def _scrub_run(match: re.Match) -> str:
         hit = hit or keep is not None
     if hit:
         return "".join(out)
-    if all(re.fullmatch(r"(?:19[5-9]|20\d)\d", _ascii(p)) for p in parts[::2]):
-        return span  # 2017 2018 2019 2020: years, not a card number in groups of four
+    units = [_ascii(p) for p in parts[::2]]
+    if any(_YEAR.fullmatch(u) for u in units) and all(_YEAR.fullmatch(u) or len(u) <= 2 for u in units):
+        return span  # 2017 2018 2019 2020, 2017.11.05-2017.12.31: years and dates, not a card in groups
     keep = _keep(_ascii(span), before)
     return span if keep is None else _mask_span(span, *keep)
 
 
 def _ascii(text: str) -> str:
-    return "".join(str(int(c)) if c.isdecimal() else c for c in text if c not in _SEP)
+    return "".join(str(int(c)) if c.isdecimal() else c for c in text if c.isdecimal() or c in "Xx")
 
 
 def scrub_text(text: str | None, view: PersonView, names: Iterable[str] = ()) -> str | None:

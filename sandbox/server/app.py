@@ -18,6 +18,7 @@ from sandbox.server.bodylimit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
 from sandbox.server.cameras.routes import router as cameras
 from sandbox.server.checkins.routes import router as checkins
 from sandbox.server.checkins.schemas import MAX_BODY_BYTES as CHECKIN_MAX_BODY_BYTES
+from sandbox.server.echo import ECHO_MAX_CHARS, cut
 from sandbox.server.events.bus import EventBus
 from sandbox.server.events.routes import router as events
 from sandbox.server.funds.routes import router as funds
@@ -34,11 +35,10 @@ from sandbox.server.streams.routes import router as streams
 from sandbox.settings import Settings, get_settings
 from sandbox.store.db import session_factory
 
-__all__ = ["create_app", "API_PREFIX"]
+__all__ = ["create_app", "API_PREFIX", "ECHO_MAX_CHARS"]
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
-ECHO_MAX_CHARS = 200  # a 422 quotes at most this much of a bad value
 DETAIL_MAX_CHARS = 1000  # and no error message is longer than this
 
 
@@ -50,6 +50,8 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json",
         # the browsable pages only where configured (SANDBOX_API_DOCS=1); the document itself always
         docs_url="/docs" if config.api_docs else None, redoc_url="/redoc" if config.api_docs else None,
+        # no 307 from /cameras/ to /cameras: its Location would be built from the request's Host
+        redirect_slashes=False,
     )
     if settings is not None:
         app.state.settings = settings
@@ -104,8 +106,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 _ROUTER_ZH = {404: "没有这个接口地址", 405: "该接口不支持此请求方法"}
 
 
-def _cut(text: str) -> str:
-    return text if len(text) <= ECHO_MAX_CHARS else text[:ECHO_MAX_CHARS] + f"…(共 {len(text)} 字符)"
+_cut = cut
 
 
 def _echo(value):

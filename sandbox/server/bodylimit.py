@@ -32,9 +32,22 @@ def _size_zh(n: int) -> str:
 class BodyTooLarge(HTTPException):
     """413 with a Chinese detail; an HTTPException so FastAPI's body reading passes it on unchanged."""
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, f"请求体过大: 此接口不超过 {_size_zh(limit)}")
+    def __init__(self, limit: int, method: str | None = None) -> None:
+        super().__init__(413, _too_large_zh(limit, method))
         self.limit = limit
+
+
+_NO_BODY = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})  # no route of these methods reads a body
+
+
+def _too_large_zh(limit: int, method: str | None) -> str:
+    """The message for a body over `limit`: the route's own limit, or (`method` given: refused before
+    routing, over the largest limit of any route) what holds for every route of that method."""
+    if method is None:
+        return f"请求体过大: 此接口不超过 {_size_zh(limit)}"
+    if method.upper() in _NO_BODY:
+        return f"请求体过大: {method.upper()} 请求不应带请求体"
+    return f"请求体过大: 任何接口都不接受超过 {_size_zh(limit)} 的请求体"
 
 
 class BodyLimitMiddleware:
@@ -54,7 +67,7 @@ class BodyLimitMiddleware:
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.largest:
-            await _refuse(BodyTooLarge(self.largest), send)
+            await _refuse(BodyTooLarge(self.largest, scope.get("method", "")), send)
             return
         received = 0
         started = False

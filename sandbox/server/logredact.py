@@ -1,4 +1,5 @@
-"""Signatures out of logs: `sig=` values of signed stream URLs are replaced in every log record.
+"""Signatures out of logs: `sig=` values of signed stream URLs are replaced in every log record
+(the message, its string args, and the formatted message when an arg is an object that prints one).
 
 A signed demo stream URL works for an hour; uvicorn's access log writes the whole path with its
 query, and our own messages may quote a URL. The record factory is process-wide, so it covers
@@ -29,6 +30,18 @@ def _redacted_args(args):
     return args
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _plain(record: logging.LogRecord) -> bool:
+    """Whether the message is a string and every arg a string or number (already redacted above)."""
+    if not isinstance(record.msg, str):
+        return False
+    args = record.args
+    values = args.values() if isinstance(args, dict) else (args or ())
+    return all(isinstance(v, _PLAIN) for v in values)
+
+
 def install_log_redaction() -> None:
     """Wrap the log record factory once (calling it again changes nothing)."""
     previous = logging.getLogRecordFactory()
@@ -40,7 +53,15 @@ def install_log_redaction() -> None:
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         if record.args:
+            # string args redacted one by one: uvicorn's access formatter unpacks its args tuple
             record.args = _redacted_args(record.args)
+        if not _plain(record):  # an object (a URL, an exception, bytes) may print a signature
+            try:
+                text = record.getMessage()
+            except Exception:  # noqa: BLE001 — a bad format string is logging's to report, as before
+                return record
+            if redact(text) != text:
+                record.msg, record.args = redact(text), None
         return record
 
     factory.redacts_signatures = True  # type: ignore[attr-defined]

@@ -28,7 +28,7 @@ _VALIDATION_ITEM = {"title": "ValidationError", "type": "object", "required": ["
 
 _DESCRIPTIONS = {
     401: "缺少访问令牌, 或令牌无效、已吊销", 403: "当前令牌无权访问", 404: "没有该地区或记录",
-    413: "请求体过大", 422: "参数无效, detail 说明原因", 429: "请求过于频繁 (见 Retry-After)",
+    413: "请求体过大 (声明的长度超过最大限额时在路由之前拒绝, 任何接口)", 422: "参数无效, detail 说明原因", 429: "请求过于频繁 (见 Retry-After)",
     503: "数据库暂时不可用或尚无数据",
 }
 
@@ -39,13 +39,11 @@ def _json(ref: str) -> dict:
 
 def _errors_of(op: dict) -> set[int]:
     params = op.get("parameters", [])
-    codes = {422, 503}
+    codes = {413, 422, 503}  # 413: a declared body over the largest limit is refused before routing, any route
     if op.get("security"):
         codes |= {401, 403, 429}
     if any(p["in"] == "path" or p["name"] in _REGION_PARAMS for p in params):
         codes.add(404)
-    if "requestBody" in op:
-        codes.add(413)
     return codes
 
 

@@ -1,12 +1,14 @@
 """Rate limits per client with the `limits` library: failed authentication, and public endpoints.
 
 A client is its address as uvicorn reports it (behind a reverse proxy on 127.0.0.1 that is the
-X-Forwarded-For address: uvicorn trusts that header from 127.0.0.1 by default). Counts live in the
+X-Forwarded-For address: uvicorn trusts that header from 127.0.0.1 by default); an IPv6 client is its
+/64 prefix (one subscriber's line gets a whole /64 and picks addresses in it at will). Counts live in the
 process (moving window in memory): one API process is how the server runs; several would each count.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 
@@ -16,7 +18,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 __all__ = ["FAILED_AUTH_LIMIT", "PUBLIC_LIMIT", "RateLimits", "check_auth_rate", "note_failed_auth",
-           "rate_limited"]
+           "rate_limited", "client_key"]
 
 # A wall with a wrong token retries every few seconds; guessing tokens needs millions of tries.
 FAILED_AUTH_LIMIT = "20/minute"
@@ -45,8 +47,23 @@ def _limits_of(request: Request) -> RateLimits:
     return limits
 
 
+def client_key(host: str | None) -> str:
+    """The key a client is counted by: its IPv4 address, its IPv6 /64 prefix, or its host as given."""
+    if not host:
+        return "-"
+    try:
+        address = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return host
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
 def _client(request: Request) -> str:
-    return request.client.host if request.client else "-"
+    return client_key(request.client.host if request.client else None)
 
 
 def _too_many(what: str, seconds: int) -> HTTPException:
@@ -54,8 +71,9 @@ def _too_many(what: str, seconds: int) -> HTTPException:
 
 
 def check_auth_rate(request: Request) -> None:
-    """429 for a client that failed authentication too often lately; called before a token is looked
-    up, so a client guessing tokens learns nothing more once over the limit, even on a right guess."""
+    """429 for a client that failed authentication too often lately; called only once its token failed
+    (a valid token is never refused for the failures of others behind the same address; guessing a
+    256-bit token is hopeless anyway, what the limit stops is the flood of lookups and log lines)."""
     limits = _limits_of(request)
     key = ("auth", _client(request))
     if not limits.limiter.test(limits.failed_auth, *key):

@@ -25,7 +25,7 @@ import requests
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
-from sandbox.geo.crs import wgs84_to_gcj02_xy
+from sandbox.geo.crs import gcj02_to_wgs84_xy, wgs84_to_gcj02_xy
 from sandbox.server.checkins.geofence import county_fence
 from sandbox.store import queries
 from sandbox.store.checkins import CHINA_TZ, active_pairs
@@ -41,6 +41,26 @@ _NOTES = ("走访了解家庭收入情况", "宣讲防止返贫监测政策", "�
           "落实医疗保险参保缴费", "了解子女就学情况", "帮助联系外出务工岗位", "核对帮扶台账信息",
           "征询对帮扶工作的意见", "指导发展林下养殖", "了解产业分红到户情况")
 _LABEL = "内置演示签到模拟器"
+
+
+_ATTEMPTS, _PER_HOUSE = 32, 8  # draws per check-in, and per house before another is chosen
+
+
+def _on_the_wire(lon: float, lat: float, crs: str) -> dict:
+    """A WGS-84 point as a check-in body carries it: in `crs`, rounded to 6 decimals (~0.1 m)."""
+    if crs == "GCJ-02":
+        x, y = wgs84_to_gcj02_xy(np.array([lon]), np.array([lat]))
+        lon, lat = float(x[0]), float(y[0])
+    return {"lon": round(lon, 6), "lat": round(lat, 6), "crs": crs}
+
+
+def _as_judged(point: dict) -> tuple[float, float]:
+    """The WGS-84 point the server's geofence judges (sandbox.server.checkins.routes)."""
+    lon, lat = point["lon"], point["lat"]
+    if point["crs"] == "GCJ-02":
+        x, y = gcj02_to_wgs84_xy(np.array([lon]), np.array([lat]))
+        lon, lat = float(x[0]), float(y[0])
+    return lon, lat
 
 
 class CheckinSimulator:
@@ -124,10 +144,13 @@ class CheckinSimulator:
             http.close()
 
     def make_checkin(self) -> dict:
-        """One plausible check-in body for a random assigned household."""
-        cadre_id, household_id, _village, lon, lat = self._rng.choice(self._pairs)
-        plon, plat = lon, lat  # at the house, if no drawn point lands inside the county
-        for _ in range(8):  # a house near the county line: a point drawn off it would be rejected (422)
+        """One plausible check-in body for a random assigned household, its point inside the county as
+        the server judges it: what is sent (rounded to 6 decimals, in GCJ-02 mostly) converted back,
+        not the point drawn; a drawn point centimetres inside the county line can round out of it."""
+        point = None
+        for attempt in range(_ATTEMPTS):
+            if attempt % _PER_HOUSE == 0:  # a house whose surroundings keep failing: another house
+                cadre_id, household_id, _village, lon, lat = self._rng.choice(self._pairs)
             if self._rng.random() < 0.95:
                 r = abs(self._rng.gauss(0, 60))  # metres from the house
             else:
@@ -135,16 +158,11 @@ class CheckinSimulator:
             angle = self._rng.uniform(0, 2 * np.pi)
             x = lon + r * np.cos(angle) / (111_320 * np.cos(np.radians(lat)))
             y = lat + r * np.sin(angle) / 110_540
-            if self._fence is None or self._fence.contains(x, y):
-                plon, plat = x, y
+            point = _on_the_wire(x, y, "GCJ-02" if self._rng.random() < 0.8 else "WGS-84")
+            if self._fence is None or self._fence.contains(*_as_judged(point)):
                 break
-        crs = "GCJ-02" if self._rng.random() < 0.8 else "WGS-84"
-        if crs == "GCJ-02":
-            x, y = wgs84_to_gcj02_xy(np.array([plon]), np.array([plat]))
-            plon, plat = float(x[0]), float(y[0])
         at = dt.datetime.now(CHINA_TZ) - dt.timedelta(seconds=self._rng.uniform(0, 20))
-        return {"point": {"lon": round(plon, 6), "lat": round(plat, 6), "crs": crs},
-                "accuracy_m": round(self._rng.uniform(5, 40), 1), "at": at.isoformat(timespec="seconds"),
+        return {"point": point, "accuracy_m": round(self._rng.uniform(5, 40), 1), "at": at.isoformat(timespec="seconds"),
                 "household_id": household_id, "cadre_id": cadre_id, "note": self._rng.choice(_NOTES), "photos": []}
 
     def post_one(self, http: requests.Session | None = None) -> int | None:

@@ -2,8 +2,10 @@
 listed and revoked by id or label.
 
 A revocation takes effect at once in a running API: the API caches who a token is, keyed by the
-*revocation generation* (`revocation_generation`, the number of revoked tokens), which it reads per
-request with one small query; revoking bumps it, so every cached entry is stale from then on.
+tokens table's *fingerprint* (`tokens_fingerprint`: rows, revoked rows, highest id), which it reads
+per request with one small query; creating, revoking or deleting a token changes it, so every cached
+entry is stale from then on. An edit in place (a role, region or expiry changed by hand in the
+database) does not change it: the API's cache entries also expire after a short time for that.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sandbox.domain.regions import RegionCode
 from sandbox.store.models import ApiToken, Cadre, Region
 
 __all__ = [
-    "create_token", "find_token", "hash_token", "list_tokens", "revoke_tokens", "revocation_generation",
+    "create_token", "find_token", "hash_token", "list_tokens", "revoke_tokens", "tokens_fingerprint",
     "touch_token", "parse_expiry", "TokenInfo", "utcnow",
 ]
 
@@ -98,9 +100,11 @@ def find_token(session: Session, plain: str) -> ApiToken | None:
     return session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
 
 
-def revocation_generation(session: Session) -> int:
-    """Grows with every revocation (tokens are never deleted, revoked_at never cleared)."""
-    return int(session.scalar(select(func.count(ApiToken.revoked_at))) or 0)
+def tokens_fingerprint(session: Session) -> tuple[int, int, int]:
+    """(rows, revoked rows, highest id) of the tokens table: changes with every token created, revoked,
+    un-revoked or deleted (a deleted row lowers the count; one deleted and one created moves the id)."""
+    row = session.execute(select(func.count(), func.count(ApiToken.revoked_at), func.max(ApiToken.id))).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
 
 def touch_token(session: Session, token_id: int, at: dt.datetime | None = None) -> None:

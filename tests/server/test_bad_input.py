@@ -82,6 +82,24 @@ def test_a_huge_bad_value_is_not_echoed_whole(client, tokens):
                 "/api/v1/regions/522726/trend?indicator=" + "x" * 8000):
         r = client.get(url, headers=auth(tokens["admin"]))
         assert r.status_code == 422 and len(r.content) < 2_000, (url[:30], len(r.content))
+    # a message a route writes itself quotes no more than a validation error does
+    r = client.get("/api/v1/regions/522726/trend?indicator=" + "下" * 3000, headers=auth(tokens["admin"]))
+    assert r.status_code == 422 and r.json()["detail"].count("下") == ECHO_MAX_CHARS, r.json()["detail"][:50]
+    assert "3000" in r.json()["detail"]
+
+
+def test_a_declared_huge_body_on_a_get_is_refused_with_the_right_message(client, tokens):
+    from sandbox.server.bodylimit import DEFAULT_MAX_BODY_BYTES
+
+    huge = {"content-length": str(200 * 1024 * 1024), **auth(tokens["admin"])}
+    r = client.get("/api/v1/regions/522726", headers=huge)
+    assert r.status_code == 413 and r.json()["detail"] == "请求体过大: GET 请求不应带请求体"
+    r = client.put("/api/v1/demo/streams/1/state", headers=huge)
+    assert r.status_code == 413 and "任何接口" in r.json()["detail"] and "此接口" not in r.json()["detail"]
+    # a body over the route's own limit names that limit
+    r = client.put("/api/v1/demo/streams/1/state", content=b"x" * (DEFAULT_MAX_BODY_BYTES + 1),
+                   headers=auth(tokens["admin"]))
+    assert r.status_code == 413 and r.json()["detail"] == "请求体过大: 此接口不超过 64 KB"
 
 
 class _Collect(logging.Handler):
@@ -91,6 +109,14 @@ class _Collect(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(record.getMessage())
+
+
+class _Prints:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def test_stream_signatures_are_redacted_in_logs():
@@ -109,11 +135,15 @@ def test_stream_signatures_are_redacted_in_logs():
         access.info('%s - "%s %s HTTP/%s" %d', "10.0.0.1:5", "GET", url, "1.1", 200)
         ours.warning(f"stream {url} stalled")
         ours.warning("stream %(url)s", {"url": url})
+        # an object that prints the URL (a starlette URL, an exception quoting it), %s or %r
+        ours.warning("stream %s", _Prints(url))
+        ours.warning("stream %r failed", ValueError(url))
+        ours.warning(ValueError(url))
     finally:
         for lg, level, disabled in saved:
             lg.removeHandler(collect)
             lg.setLevel(level)
             lg.disabled = disabled
-    assert len(collect.lines) == 3
+    assert len(collect.lines) == 6
     text = "\n".join(collect.lines)
-    assert "0123456789abcdef" not in text and text.count("exp=1767225600&sig=<已隐去>") == 3
+    assert "0123456789abcdef" not in text and text.count("exp=1767225600&sig=<已隐去>") == 6

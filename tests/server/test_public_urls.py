@@ -103,3 +103,40 @@ def test_a_wall_plays_the_relative_urls_of_a_server_without_the_setting(demo_eng
         client.close()
         hub_of(srv.server.config.app).close()
         srv.stop()
+
+
+def test_a_trailing_slash_is_a_404_never_a_redirect_to_the_host_header(api, tokens):
+    """Starlette redirected /cameras/ to http://<Host>/cameras (307, before any token check)."""
+    paths = [p for p in api.app.openapi()["paths"] if "{" not in p]
+    assert "/api/v1/cameras" in paths
+    for path in paths:
+        for headers in (EVIL, {**EVIL, **auth(tokens["admin"])}):
+            r = api.get(path + "/", headers=headers, follow_redirects=False)
+            assert r.status_code == 404 and "location" not in r.headers, (path, r.status_code, r.headers)
+            assert "evil.example" not in r.text and r.json()["detail"] == "没有这个接口地址"
+
+
+def test_the_client_and_the_wall_never_ask_for_a_redirect(demo_engine, tokens):
+    """Every call of the wall's client lands on a route as it is written (no slash to be redirected)."""
+    seen: list[tuple[int, str]] = []
+    srv = EmbeddedServer(demo_engine)
+
+    @srv.server.config.app.middleware("http")
+    async def record(request, call_next):
+        response = await call_next(request)
+        seen.append((response.status_code, request.url.path))
+        return response
+
+    client = ApiClient(srv.url, tokens["admin"])
+    try:
+        srv.start()
+        client.health(), client.indicators(), client.region("522726"), client.children_geojson("522726")
+        client.children_series("522726"), client.trend("522726", "visit_rate")
+        client.households("522726"), client.projects("522726"), client.fund_flows("522726")
+        client.cameras(), client.checkins("522726", since="2017-11-01T00:00:00")
+        fetch_cameras(client, "522726")
+    finally:
+        client.close()
+        hub_of(srv.server.config.app).close()
+        srv.stop()
+    assert len(seen) >= 12 and all(status == 200 for status, _ in seen), seen

@@ -43,6 +43,7 @@ NOT_BY_REGION = {
     "/api/v1/checkins": "POST: the household's village checked against the token",
     "/api/v1/demo/streams": "admin's demo controls",
     "/api/v1/demo/streams/{camera_id}.mjpeg": "a signed URL handed out by the region-filtered /cameras",
+    "/api/v1/demo/streams/{camera_id}/sub.mjpeg": "signed per camera like the main stream (same signature)",
     "/api/v1/demo/streams/{camera_id}/state": "admin's demo controls",
 }
 
@@ -54,20 +55,42 @@ def _dependencies(dependant) -> set:
     return out
 
 
+def _api_routes(app) -> list[tuple[str, set[str], object]]:
+    """(full path, methods, dependant) of every API route: FastAPI 0.165 keeps included routers in
+    `app.routes`, so they are flattened; checked against the OpenAPI document so nothing is missed."""
+    try:
+        from fastapi.routing import iter_route_contexts
+        contexts = list(iter_route_contexts(app.routes))
+    except ImportError:  # an older FastAPI: the routes are flat already
+        contexts = list(app.routes)
+    out = []
+    for context in contexts:
+        original = getattr(context, "original_route", context)
+        if isinstance(original, APIRoute) and context.path.startswith("/api/v1"):
+            out.append((context.path, set(context.methods), original.dependant))
+    documented = {(path, method.upper()) for path, ops in app.openapi()["paths"].items() for method in ops}
+    walked = {(path, method) for path, methods, _ in out for method in methods}
+    assert documented and documented <= walked, documented - walked
+    return out
+
+
 def test_every_route_reads_through_the_region_scope_or_says_why_not(api):
     """The filter no endpoint can forget: a new route fails here until it takes a region scope."""
+    routes = _api_routes(api.app)
+    assert len(routes) > 20
     missing = []
-    for route in api.app.routes:
-        if not isinstance(route, APIRoute) or not route.path.startswith("/api/v1"):
-            continue
-        scoped = bool(_dependencies(route.dependant) & set(REGION_SCOPES))
-        if not scoped and route.path not in NOT_BY_REGION:
-            missing.append(f"{sorted(route.methods)} {route.path}")
+    for path, methods, dependant in routes:
+        scoped = bool(_dependencies(dependant) & set(REGION_SCOPES))
+        if not scoped and path not in NOT_BY_REGION:
+            missing.append(f"{sorted(methods)} {path}")
     assert not missing, missing
+    assert any(bool(_dependencies(d) & set(REGION_SCOPES)) for _, _, d in routes)
     covered = {e.split("?")[0].replace("{r}", "{code}") for e in REGION_ENDPOINTS}
-    for route in api.app.routes:
-        if isinstance(route, APIRoute) and "GET" in route.methods and route.path not in NOT_BY_REGION:
-            assert route.path in covered, f"{route.path}: add it to REGION_ENDPOINTS"
+    for path, methods, _ in routes:
+        if "GET" in methods and path not in NOT_BY_REGION:
+            assert path in covered, f"{path}: add it to REGION_ENDPOINTS"
+    stale = set(NOT_BY_REGION) - {path for path, _, _ in routes}
+    assert not stale, f"routes gone: {stale}"
 
 
 @pytest.mark.parametrize("endpoint", REGION_ENDPOINTS)
@@ -148,6 +171,27 @@ def test_events_reach_a_town_token_only_for_its_town(server, tokens):
     finally:
         town.close()
         county.close()
+
+
+def test_a_town_token_gets_no_event_of_an_unknown_type_or_region():
+    """Only the explicit global events pass without a region; the region is read from village_code,
+    region_code or town_code."""
+    from sandbox.domain.enums import Role
+    from sandbox.domain.regions import RegionCode
+    from sandbox.server.deps import Caller
+    from sandbox.server.events.routes import GLOBAL_EVENTS, render_for
+
+    town = render_for(Caller(Role.leader, RegionCode(TOWN)))
+    county = render_for(Caller(Role.leader, None))
+    assert town(1, "complaint", {"note": "某户反映问题"}) is None  # a type nobody classed, no region
+    assert town(2, "checkin", {"id": 9}) is None
+    assert town(3, "alert", {"town_code": OTHER}) is None  # its region only in town_code
+    assert town(4, "alert", {"town_code": TOWN}) is not None
+    assert town(5, "complaint", {"region_code": "522726103001"}) is not None
+    for kind in GLOBAL_EVENTS:
+        assert town(6, kind, {}) is not None
+    assert {"resync", "ping"} <= GLOBAL_EVENTS
+    assert county(7, "complaint", {"note": "x"}) is not None  # an unlimited token gets everything
 
 
 def test_an_open_event_stream_ends_when_its_token_is_revoked(server, demo_engine):

@@ -156,3 +156,28 @@ def test_the_migration_adds_the_columns_and_keeps_old_tokens(tmp_path):
         old = session.scalars(select(ApiToken)).one()
         assert old.role == "admin" and old.expires_at is None and old.revoked_at is None
     engine.dispose()
+
+
+def test_a_deleted_token_row_is_refused_on_the_very_next_request(demo_engine, api):
+    token = new_token(demo_engine, "display")
+    assert api.get(REGION, headers=auth(token)).status_code == 200  # cached now
+    with demo_engine.begin() as conn:
+        conn.execute(text("DELETE FROM api_tokens WHERE token_hash = :h"), {"h": hash_token(token)})
+    r = api.get(REGION, headers=auth(token))
+    assert r.status_code == 401 and CHINESE.search(r.json()["detail"])
+
+
+def test_an_edit_in_place_counts_once_the_cache_entry_is_old(demo_engine, api):
+    """A role or expiry changed by hand moves no fingerprint: the entry's age is the backstop."""
+    from sandbox.server import deps
+
+    token = new_token(demo_engine, "admin")
+    assert api.get("/api/v1/households?region=522726", headers=auth(token)).status_code == 200
+    with demo_engine.begin() as conn:
+        conn.execute(text("UPDATE api_tokens SET role = 'delegation' WHERE token_hash = :h"), {"h": hash_token(token)})
+    known = api.app.state.callers[token]
+    known.looked_up_at -= deps.CACHE_TTL_S - 5  # still young: the cached role holds
+    assert api.get("/api/v1/households?region=522726", headers=auth(token)).status_code == 200
+    known.looked_up_at -= 10  # older than the backstop: looked up again
+    assert api.get("/api/v1/households?region=522726", headers=auth(token)).status_code == 403
+    assert 10 <= deps.CACHE_TTL_S <= 60

@@ -8,8 +8,10 @@ clients can tell a dead connection from a quiet county. Ids are integers that gr
 restarts; reconnect with `Last-Event-ID` (or `?last_event_id=`) to get the events missed.
 
 Each subscriber gets the events of its token's region only (an event's region: its `village_code`,
-else `region_code`; a `facts` event of a region above the token's is sent too: the token's figures
-are part of it), and any free-text field scrubbed for its role (sandbox.domain.masking). A stream
+else `region_code`, else `town_code`; a `facts` event of a region above the token's is sent too: the
+token's figures are part of it; an event without a region reaches a region-limited token only when
+its type is one of GLOBAL_EVENTS), and any free-text field scrubbed for its role
+(sandbox.domain.masking). A stream
 whose token is revoked or expires ends at its next heartbeat.
 """
 
@@ -32,16 +34,31 @@ HEARTBEAT_S = 15.0
 RETRY_MS = 3000  # how long EventSource clients wait before reconnecting
 
 
+# Events that belong to no region and go to every subscriber: anything else without a region is not
+# known to be a limited token's and is held back from it (a new event type must choose).
+GLOBAL_EVENTS = frozenset({"resync", "ping", "heartbeat"})
+_REGION_KEYS = ("village_code", "region_code", "town_code")  # the most precise first
+
+
+def event_region(data: dict) -> str | None:
+    """An event's region code: its village's, else its region's, else its town's; None without one."""
+    for key in _REGION_KEYS:
+        code = data.get(key)
+        if isinstance(code, str) and code:
+            return code
+    return None
+
+
 def render_for(caller: Caller) -> Render:
     """How `caller` sees an event: only its region's, free text scrubbed for its role."""
     view = person_view(caller.role)
 
     def render(event_id: int | None, kind: str, data: dict) -> str | None:
-        code = data.get("village_code") or data.get("region_code")
         if caller.region is not None:
-            if not isinstance(code, str):
-                if kind in ("checkin", "facts"):
-                    return None  # a regional event without its region: not known to be this token's
+            code = event_region(data)
+            if code is None:
+                if kind not in GLOBAL_EVENTS:
+                    return None  # a regional event without its region, or a type nobody classed
             elif not (caller.may_see(code) or (kind == "facts" and _contains(code, caller.region.value))):
                 return None
         return format_event(event_id, kind, scrub_fields(data, view))

@@ -12,6 +12,7 @@ from sandbox.domain.regions import RegionLevel
 from sandbox.server.deps import (
     AGGREGATE_ROLES, Caller, PathRegionDep, SessionDep, YearQuery, allow, resolve_year,
 )
+from sandbox.server.echo import cut
 from sandbox.server.meta.dataset import dataset_info
 from sandbox.server.regions.schemas import RegionOut, TrendOut
 from sandbox.store import queries
@@ -146,7 +147,7 @@ def get_trend(session: SessionDep, caller: Reader, scope: PathRegionDep,
               from_: Annotated[int | None, Query(alias="from", ge=1900, le=2100)] = None,
               to: Annotated[int | None, Query(ge=1900, le=2100)] = None) -> dict:
     if indicator not in indicator_keys():
-        raise HTTPException(422, f"未知指标 {indicator!r},可用指标见 /api/v1/indicators")
+        raise HTTPException(422, f"未知指标 {cut(indicator)!r},可用指标见 /api/v1/indicators")
     rc, _ = scope.load(session)
     available = queries.years(session)
     first = from_ if from_ is not None else (available[0] if available else 0)
