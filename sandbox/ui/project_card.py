@@ -17,8 +17,8 @@ from sandbox.ui.theme import Colors, Metrics, metrics_for_height, ui_font
 
 __all__ = ["ProjectCard", "StageStepper", "ProgressHistory"]
 
-COLUMNS_WIDTH = 660  # the two-column card's width at 1080p: two columns of about 300 px
-MAP_KEEPS = 320  # the width (at 1080p) the map must keep beside a two-column card
+COLUMNS_WIDTH = 680  # the two-column card's width at 1080p: the site's column about 375 px, the money's 250
+MAP_KEEPS = 300  # the width (at 1080p) the map must keep beside a two-column card
 
 
 class StageStepper(QWidget):
@@ -209,8 +209,8 @@ class ProjectCard(QFrame):
         body = QWidget(objectName="cardBody")
         lay = QBoxLayout(QBoxLayout.Direction.LeftToRight, body)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addLayout(site, 1)
-        lay.addLayout(money, 1)
+        lay.addLayout(site, 3)  # the wider: the camera tile names its spot in full ("安置点广场")
+        lay.addLayout(money, 2)
         self._body_layout = lay
         body.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         # A last resort only (a window too small for the card): at 1080p and 4K everything fits unscrolled.
