@@ -7,7 +7,7 @@ import datetime as dt
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
-    QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
+    QBoxLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
 )
 
 from sandbox.ui.fund_panel import FundChainBars, wan
@@ -16,6 +16,9 @@ from sandbox.ui.layers.projects import STAGE_COLOURS
 from sandbox.ui.theme import Colors, Metrics, metrics_for_height, ui_font
 
 __all__ = ["ProjectCard", "StageStepper", "ProgressHistory"]
+
+COLUMNS_WIDTH = 680  # the two-column card's width at 1080p: the site's column about 375 px, the money's 250
+MAP_KEEPS = 300  # the width (at 1080p) the map must keep beside a two-column card
 
 
 class StageStepper(QWidget):
@@ -179,6 +182,7 @@ class ProjectCard(QFrame):
         self.camera_placeholder.setWordWrap(True)
         self.camera_slot.addWidget(self.camera_placeholder)
         self.camera_widget: QWidget | None = None
+        self.keep_clear: list[QWidget] = []  # the host's bars the card must not cover (the wall's layer bar)
         self.status = QLabel(objectName="cardMuted")
 
         head = QHBoxLayout()
@@ -188,17 +192,28 @@ class ProjectCard(QFrame):
         figures.addWidget(self.budget)
         figures.addStretch(1)
         figures.addWidget(self.progress)
-        body = QWidget(objectName="cardBody")
-        lay = QVBoxLayout(body)
-        lay.setContentsMargins(0, 0, 0, 0)
-        self._body_layout = lay
+        # Two columns side by side where the map leaves room (stacked otherwise): the site and its stages
+        # on the left, who benefits and the money on the right. The whole card then fits without scrolling.
+        site, money = QVBoxLayout(), QVBoxLayout()
         # The site's camera right under the stage: a leader asks to see the site first, before the figures.
-        for item in (figures, self.as_of, self.stepper, self._heading("现场摄像头"), self.camera_slot,
-                     self._heading("利益联结"), self.beneficiaries, self._heading("进度历史"), self.history,
-                     self._heading("资金链"), self.funds, self.fund_rates, self.anomalies, self.status):
-            (lay.addLayout if isinstance(item, (QHBoxLayout, QVBoxLayout)) else lay.addWidget)(item)
-        lay.addStretch(1)
+        for item in (self.stepper, self._heading("现场摄像头"), self.camera_slot, self._heading("进度历史"),
+                     self.history):
+            (site.addLayout if isinstance(item, QVBoxLayout) else site.addWidget)(item)
+        for item in (self._heading("利益联结"), self.beneficiaries, self._heading("资金链"), self.funds,
+                     self.fund_rates, self.anomalies, self.status):
+            money.addWidget(item)
+        for col in (site, money):
+            col.setContentsMargins(0, 0, 0, 0)
+            col.addStretch(1)
+        self._columns = (site, money)
+        body = QWidget(objectName="cardBody")
+        lay = QBoxLayout(QBoxLayout.Direction.LeftToRight, body)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(site, 3)  # the wider: the camera tile names its spot in full ("安置点广场")
+        lay.addLayout(money, 2)
+        self._body_layout = lay
         body.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        # A last resort only (a window too small for the card): at 1080p and 4K everything fits unscrolled.
         self.scroll = QScrollArea(objectName="cardScroll")
         self.scroll.setWidget(body)
         self.scroll.setWidgetResizable(True)
@@ -207,6 +222,8 @@ class ProjectCard(QFrame):
         outer = QVBoxLayout(self)
         outer.addLayout(head)
         outer.addWidget(self.subtitle)
+        outer.addLayout(figures)
+        outer.addWidget(self.as_of)
         outer.addWidget(self.scroll, 1)
         self.set_metrics(self.metrics)
         self.hide()
@@ -230,7 +247,9 @@ class ProjectCard(QFrame):
             w.set_metrics(m)
         self.layout().setContentsMargins(m.px(16), m.px(12), m.px(16), m.px(12))
         self.layout().setSpacing(m.px(6))
-        self._body_layout.setSpacing(m.px(6))
+        self._body_layout.setSpacing(m.px(20))
+        for col in self._columns:
+            col.setSpacing(m.px(6))
         self.close_button.setFixedSize(m.px(40), m.px(40))
         self.setStyleSheet(
             # Opaque: the map's labels and legend must not show through the card.
@@ -249,13 +268,23 @@ class ProjectCard(QFrame):
         self.place()
 
     def place(self) -> None:
-        """Over the right-hand part of its parent (the map), full height less a margin."""
+        """Over the right-hand part of its parent (the map), full height less a margin: two columns wide
+        where the map keeps room for its regions beside it, one column otherwise."""
         host = self.parentWidget()
         if host is None:
             return
         m = self.metrics
-        w = min(host.width() - 2 * m.px(12), max(m.px(460), int(host.width() * 0.4)))
-        self.setGeometry(host.width() - w - m.px(12), m.px(12), w, max(100, host.height() - 2 * m.px(12)))
+        margin = m.px(12)
+        wide = max(m.px(COLUMNS_WIDTH), int(host.width() * 0.5))
+        two = host.width() - wide - 2 * margin >= m.px(MAP_KEEPS)
+        w = wide if two else min(host.width() - 2 * margin, max(m.px(460), int(host.width() * 0.4)))
+        self._body_layout.setDirection(QBoxLayout.Direction.LeftToRight if two else QBoxLayout.Direction.TopToBottom)
+        left, top = host.width() - w - margin, margin
+        for other in self.keep_clear:  # below the map's own bars where the card would cover them
+            g = other.geometry()
+            if other.parentWidget() is host and not other.isHidden() and g.right() >= left:
+                top = max(top, g.bottom() + 1 + margin // 2)
+        self.setGeometry(left, top, w, max(100, host.height() - top - margin))
         self._cover(self.isVisible())
 
     def _cover(self, on: bool) -> None:
@@ -316,7 +345,7 @@ class ProjectCard(QFrame):
         else:
             self.fund_rates.setText("暂无资金记录")
         found = [a for a in chain.get("anomalies") or [] if isinstance(a, dict)]
-        self.anomalies.setText("\n".join(f"⚠ {a.get('kind_zh')}：{a.get('explanation_zh')}" for a in found))
+        self.anomalies.setText(_anomalies_text(found))
         self.anomalies.setVisible(bool(found))
         if self.camera_widget is None:
             cams = detail.cameras
@@ -375,6 +404,19 @@ def _beneficiaries_text(pr: dict) -> str:
         more = f" 等 {len(villages)} 个村" if len(villages) > 4 else ""
         head += f"\n分布：{top}{more}"
     return head
+
+
+def _anomalies_text(found: list[dict]) -> str:
+    """The chain's anomalies by kind, with counts: a few short lines, whatever their number (each one's
+    explanation is a click away on the map's ⚠ and in the fund panel)."""
+    if not found:
+        return ""
+    kinds: dict[str, int] = {}
+    for a in found:
+        kind = str(a.get("kind_zh") or "异常")
+        kinds[kind] = kinds.get(kind, 0) + 1
+    listed = "、".join(f"{k} {n} 处" for k, n in kinds.items())
+    return f"⚠ 资金链异常 {len(found)} 处：{listed}"
 
 
 def _as_of_text(pr: dict) -> str:

@@ -343,6 +343,7 @@ class WallWindow(QMainWindow):
         self.add_side_panel(self.fund_panel, 1)
         self._snapshot(self.fund_panel)
         self.project_card = ProjectCard(self.canvas)
+        self.project_card.keep_clear = [self.layer_bar]
         self.project_card.closeRequested.connect(self.close_project)
         self.layers_enabled = bool(enabled) and callable(getattr(client, "get_json", None))
         self.layers: LayersData | None = None

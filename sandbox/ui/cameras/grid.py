@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -53,9 +53,35 @@ class CameraFullView(QWidget):
         lay.addWidget(self.hint)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.close,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._over: list[QWidget] = []  # siblings drawn over the view (a tour's caption): the hint avoids them
         host.installEventFilter(self)
         self.setGeometry(host.rect())
         self._scale_text()
+
+    def keep_clear_of(self, *widgets: QWidget) -> None:
+        """Keep the Esc hint visible beside `widgets` stacked over the view (a tour's caption across its
+        foot): where one covers the hint's place at the bottom, the hint goes to the top."""
+        for w in widgets:
+            if w not in self._over:
+                self._over.append(w)
+                w.installEventFilter(self)
+        self._place_hint()
+
+    def hint_rect(self) -> QRect:
+        """Where the hint is, in the view's coordinates (tests)."""
+        return self.hint.geometry()
+
+    def _place_hint(self) -> None:
+        lay = self.layout()
+        h = self.hint.sizeHint().height()
+        foot = QRect(0, self.height() - h - lay.contentsMargins().bottom(), self.width(), h)
+        covered = any(w.isVisible() and QRect(self.mapFromGlobal(w.mapToGlobal(QPoint(0, 0))), w.size())
+                      .intersects(foot) for w in self._over)
+        at = 0 if covered else 1
+        if lay.indexOf(self.hint) != at:
+            lay.removeWidget(self.hint)
+            lay.insertWidget(at, self.hint)
+            lay.activate()
 
     def _scale_text(self) -> None:
         """The hint and margins in proportion to the height (1080p sizes at 1080, twice that at 4K)."""
@@ -65,11 +91,15 @@ class CameraFullView(QWidget):
         self.hint.setFont(f)
         m = int(16 * k)
         self.layout().setContentsMargins(m, m, m, m // 2)
+        self._place_hint()
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - follow the host window's size
         if obj is self.parentWidget() and event.type() == event.Type.Resize:
             self.setGeometry(obj.rect())
             self._scale_text()
+        elif obj in self._over and event.type() in (event.Type.Show, event.Type.Hide, event.Type.Move,
+                                                    event.Type.Resize):
+            self._place_hint()
         return False
 
     def keyPressEvent(self, e) -> None:  # noqa: N802
@@ -91,6 +121,9 @@ class CameraFullView(QWidget):
         host = self.parentWidget()
         if host is not None:
             host.removeEventFilter(self)
+        for w in self._over:
+            w.removeEventFilter(self)
+        self._over = []
         self.tile.close()
         super().closeEvent(e)
         self.closed.emit()

@@ -69,6 +69,9 @@ class KioskShell(KioskFrame):
         self.caption = CaptionOverlay(self, options.caption_position)
         self.caption.set_anchor(self._caption_area)
         self.caption.placed.connect(self._caption_placed)
+        # A camera full screen (a tour step's) keeps its Esc hint clear of the caption; the view is the
+        # wall's once the signal has run.
+        wall.cameraOpened.connect(lambda _cid: QTimer.singleShot(0, self._full_view_clear_of_caption))
         self.tour = TourPlayer(wall, steps, home_region=home_region, caption=self.caption, client=client,
                                title=options.tour_title, loop=options.tour_loop, time_scale=options.time_scale,
                                parent=self)
@@ -90,6 +93,11 @@ class KioskShell(KioskFrame):
             QTimer.singleShot(0, self.tour.start)
         else:
             self._restart_idle()
+
+    def _full_view_clear_of_caption(self) -> None:
+        view = self.wall.full_view
+        if view is not None:
+            view.keep_clear_of(self.caption)
 
     def _caption_placed(self, rect: QRect) -> None:
         """The map is fitted to what the caption leaves free: no region under it."""
