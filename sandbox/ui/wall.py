@@ -1121,7 +1121,8 @@ class WallWindow(QMainWindow):
         self.village_panel.setFixedWidth(max(420, min(int(w * VILLAGE_FRACTION), room)))
 
     def resizeEvent(self, event) -> None:
-        self._apply_metrics(metrics_for_height(self.height()))
+        m = metrics_for_height(self.height())
+        self._apply_metrics(self.arranger.metrics_for(m) if self.arranger is not None else m)
         self._size_columns()
         super().resizeEvent(event)
         if self.indicator_menu.isVisible():

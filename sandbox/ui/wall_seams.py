@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, QPoint, QRect, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QRect, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractButton, QBoxLayout, QFrame, QHBoxLayout, QLabel, QLayout, QSpacerItem, QSizePolicy, QVBoxLayout, QWidget,
 )
 
+from sandbox.ui.theme import Metrics, metrics_for_height
 from sandbox.ui.wall_beside import BesideCameras
 from sandbox.ui.wall_layout import DisplaySpec, WallPlan, plan_wall
 
-__all__ = ["WallArranger", "text_boxes", "fit_box", "fit_strip", "nudge_label"]
+__all__ = ["WallArranger", "text_boxes", "fit_box", "fit_strip", "nudge_label", "squeezed"]
 
 log = logging.getLogger(__name__)
 _FIT_PASSES = 120  # each move is one pass; a pull halves what overlaps each time
+# Content too tall for its panel rows (a module taller than a row, or more modules than the rows hold once
+# each keeps off the seams) is drawn smaller, a step at a time, rather than cut or laid across a seam.
+_SHRINK_STEP, _SHRINK_FLOOR = 0.04, 0.8
 
 
 def _window_rect(w: QWidget, window: QWidget, rect: QRect | None = None) -> QRect:
@@ -143,6 +147,16 @@ def fit_box(lay: QBoxLayout, window: QWidget, bands: tuple[tuple[float, float], 
     return False
 
 
+def squeezed(lay: QBoxLayout) -> bool:
+    """Whether the layout gives a shown widget less height than it needs (its content would be cut; a
+    widget not laid out yet has none)."""
+    for i in range(lay.count()):
+        w = lay.itemAt(i).widget()
+        if w is not None and not w.isHidden() and 0 < w.height() < w.minimumSizeHint().height() - 1:
+            return True
+    return False
+
+
 def fit_strip(lay: QBoxLayout, window: QWidget, bands: tuple[tuple[float, float], ...], inner: int) -> bool:
     """A row of cards across seams (the KPI strip): the cards are shared out over the panels, the first
     panels taking one more when they do not divide evenly, each card a fixed share of its panel."""
@@ -217,6 +231,7 @@ class WallArranger(QObject):
         self._host: QFrame | None = None  # the column(s) beside the map
         self._stacks: list[QFrame] = []  # one per plan column of modules
         self._shape: tuple = ()
+        self._shrink, self._shrunk_for = 1.0, None  # the content's scale on these panel rows, for a size
         self._fit_timer = QTimer(self, singleShot=True, interval=0)
         self._fit_timer.timeout.connect(self.fit)
         win.dataApplied.connect(self.schedule_fit)  # new figures, new text widths and heights
@@ -316,11 +331,41 @@ class WallArranger(QObject):
         if self.plan is not None and self.plan.seamed:
             self._fit_timer.start()
 
+    def metrics_for(self, m: Metrics) -> Metrics:
+        """The window's metrics on this wall: `m` (from its height), smaller while the content needs it
+        to fit between the panel rows' seams (reset when the window's size changes)."""
+        key = (self.win.width(), self.win.height())
+        if key != self._shrunk_for:
+            self._shrink, self._shrunk_for = 1.0, key
+        return m if self._shrink == 1.0 else Metrics(round(m.scale * self._shrink, 3))
+
     def fit(self) -> bool:
-        """Move every text block off the seams; True if none straddles one (False: logged)."""
+        """Move every text block off the seams, the content drawn smaller (a step at a time, down to
+        _SHRINK_FLOOR) while the panel rows cannot hold it whole; True if none straddles (False: logged)."""
         plan, win = self.plan, self.win
         if plan is None or not plan.seamed:
             return True
+        ok = self._fit_once()
+        # only with figures on screen (the placeholders before them say nothing of the content's height)
+        settled = win.isVisible() and win.state.has_data and not win.panels.trend.busy
+        while not ok and plan.bands_y and settled and self._shrink - _SHRINK_STEP >= _SHRINK_FLOOR - 1e-6:
+            self.metrics_for(win.metrics)  # (the step starts again at 1 if the window's size changed)
+            self._shrink = round(self._shrink - _SHRINK_STEP, 3)
+            win._apply_metrics(self.metrics_for(metrics_for_height(win.height())))
+            win._size_columns()  # the plan again: its margins and gaps follow the metrics
+            plan = self.plan
+            for lay in self._vertical_layouts():
+                _clear_spacers(lay)
+            # the new sizes laid out now, top-down (the pending layout requests), before the next fit
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            win.layout().activate()
+            ok = self._fit_once()
+        if not ok:
+            log.info("wall layout: some text still crosses a seam at %dx%d", win.width(), win.height())
+        return ok
+
+    def _fit_once(self) -> bool:
+        plan, win = self.plan, self.win
         ok = True
         for lab in win.header.findChildren(QLabel):
             lab.setContentsMargins(0, 0, 0, 0)
@@ -333,12 +378,12 @@ class WallArranger(QObject):
             # strip and is the first to give way): the legend keeps all its rows
             summary.hide()
             ok &= fit_box(win.side_column, win, plan.bands_y)
+        if plan.bands_y:  # kept off the seams by squeezing a module of labels below its text: it would be cut
+            ok &= not squeezed(win.side_column)  # (the panels paint their content into the height they get)
         if self.cameras is not None and self.cameras.isVisibleTo(win):
             self.cameras.relayout()  # whole tiles in each panel
         for lab in win.header.findChildren(QLabel):
             nudge_label(lab, win, plan.bands_x)
-        if not ok:
-            log.info("wall layout: some text still crosses a seam at %dx%d", win.width(), win.height())
         return ok
 
     def _vertical_layouts(self) -> list[QLayout]:

@@ -95,7 +95,8 @@ def _text_widgets():
 @pytest.mark.usefixtures("themed_app")
 @pytest.mark.parametrize("size,panels", WALLS)
 def test_no_text_straddles_a_panel_seam_and_the_wall_uses_its_width(qtbot, api_server, size, panels):
-    from sandbox.ui.wall_seams import text_boxes
+    from sandbox.ui.theme import metrics_for_height
+    from sandbox.ui.wall_seams import squeezed, text_boxes
 
     win, client = _open_wall(qtbot, api_server, size, DisplaySpec(panels=panels, bezel_px=10))
     try:
@@ -107,6 +108,10 @@ def test_no_text_straddles_a_panel_seam_and_the_wall_uses_its_width(qtbot, api_s
         across = [(type(w).__name__, w.objectName(), getattr(w, "text", lambda: "")(), r.getRect())
                   for w, r in boxes if plan.straddles(r.left(), r.top(), r.right() + 1, r.bottom() + 1)]
         assert not across, across
+        # and no module of labels kept off the seams by being squeezed below its text (cut): the content
+        # is drawn smaller instead, no smaller than the floor
+        assert not squeezed(win.side_column)
+        assert win.metrics.scale >= 0.8 * metrics_for_height(size[1]).scale - 1e-6
         # the columns fill the row: panels on the left, the side column on the right, the map and the
         # modules between, each where the plan put it
         x = lambda w: w.mapTo(win, w.rect().topLeft()).x()  # noqa: E731
