@@ -1,13 +1,13 @@
 """token life cycle: expiry and last use of API tokens
 
-Revision ID: h11a_token_lifecycle
+Revision ID: 0002_token_lifecycle
 Revises: 0001
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "h11a_token_lifecycle"
+revision = "0002_token_lifecycle"
 down_revision = "0001"
 branch_labels = None
 depends_on = None

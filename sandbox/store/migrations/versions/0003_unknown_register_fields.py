@@ -1,6 +1,6 @@
 """What a register does not carry is unknown: 脱贫路径, 不愁吃穿, school-age children and relocation may be NULL
 
-Revision ID: h12a_unknown_fields
+Revision ID: 0003_unknown_register_fields
 Revises: 0001
 Create Date: 2026-12-06 09:55:00
 """
@@ -8,8 +8,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'h12a_unknown_fields'
-down_revision = 'h11a_token_lifecycle'
+revision = '0003_unknown_register_fields'
+down_revision = '0002_token_lifecycle'
 branch_labels = None
 depends_on = None
 

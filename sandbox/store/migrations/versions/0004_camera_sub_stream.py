@@ -1,14 +1,14 @@
 """cameras: the sub-stream URL (a video platform's low-resolution stream for wall tiles)
 
-Revision ID: h13b_sub_stream
+Revision ID: 0004_camera_sub_stream
 Revises: 0001
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "h13b_sub_stream"
-down_revision = "h12a_unknown_fields"
+revision = "0004_camera_sub_stream"
+down_revision = "0003_unknown_register_fields"
 branch_labels = None
 depends_on = None
 
