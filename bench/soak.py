@@ -17,7 +17,8 @@ names any that still grew after the warm-up. Beside RSS each sample records what
 heap in use and kept free (QImage pixels are native memory, invisible to tracemalloc), Python's
 allocated blocks, the label-sprite, glyph and map-level caches; `--tracemalloc` adds what Python
 allocations grew between samples. RSS alone saws: the wall trims the heap when an outage ends and
-then touches the freed pages again; a leak shows as heap in use or Python blocks rising.
+every minute while idle (issue 20), then touches the freed pages again; a leak shows as heap in use
+or Python blocks rising. Malloc arenas are limited to `--arenas` as the kiosk limits them.
 
     python bench/soak.py [--cycles 1000] [--warmup 200] [--sample-every 50] [--outage-every 300]
 """
@@ -108,6 +109,8 @@ def main() -> int:
     p.add_argument("--monitor-every", type=int, default=0,
                    help="every N cycles open the camera wall (监控) for --monitor-s seconds (issue 20)")
     p.add_argument("--monitor-s", type=float, default=3.0)
+    p.add_argument("--arenas", type=int, default=2,
+                   help="malloc arenas at most, as the kiosk sets them (0: glibc's default, 8 per core)")
     args = p.parse_args()
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -125,6 +128,10 @@ def main() -> int:
     from sandbox.ui.theme import apply_theme
     from sandbox.ui.wall import WallWindow
 
+    from sandbox.ui.heap import limit_arenas
+
+    if args.arenas:
+        limit_arenas(args.arenas)  # as the kiosk does, before the wall's threads start
     tmp = tempfile.TemporaryDirectory(prefix="soak-")
     data_dir = args.data_dir or Path(tmp.name)
     engine = prepare_database(Settings(data_dir=data_dir), progress=False)
@@ -159,6 +166,9 @@ def main() -> int:
         s = {"cycle": cycle, "t": time.monotonic() - t0, "rss": proc.memory_info().rss / 2**20,
              "threads": proc.num_threads(), "fds": proc.num_fds(), "api_down": outage_until is not None}
         s.update(memory_breakdown(win, client))
+        trim = getattr(extras.get("freshness"), "trim", None)
+        if trim is not None:
+            s["trims"], s["trim_ms"] = trim.trims, trim.last_ms
         samples.append(s)
         if tracemalloc.is_tracing():
             snap = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
@@ -379,7 +389,9 @@ def report(samples: list[dict], args, outages: int, drops: int, failed: int, ext
         f"(≈ {hours:.1f} hour-equivalents at {CYCLES_PER_HOUR} cycles/h) in {samples[-1]['t'] / 60:.1f} min; "
         f"{outages} API outages of {args.outage_s:.0f} s (every {args.outage_every} cycles), {drops} camera "
         f"drops; drill cycles that ended in an error (during outages): {failed}; wall extras: "
-        f"{', '.join(extras) or 'none'}.",
+        f"{', '.join(extras) or 'none'}; malloc arenas ≤ {args.arenas or 'glibc default'}"
+        + (f"; {samples[-1]['trims']} idle heap trims (last {samples[-1]['trim_ms']:.0f} ms)" if "trims" in samples[-1]
+           else "") + ".",
         "",
         "| cycle | minutes | RSS (MB) | heap in use / kept free (MB) | Python blocks (k) | label sprites (n / MB) "
         "| map levels (n / MB) | threads | fds |",
