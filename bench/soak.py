@@ -17,7 +17,8 @@ names any that still grew after the warm-up. Beside RSS each sample records what
 heap in use and kept free (QImage pixels are native memory, invisible to tracemalloc), Python's
 allocated blocks, the label-sprite, glyph and map-level caches; `--tracemalloc` adds what Python
 allocations grew between samples. RSS alone saws: the wall trims the heap when an outage ends and
-then touches the freed pages again; a leak shows as heap in use or Python blocks rising.
+every minute while idle (issue 20), then touches the freed pages again; a leak shows as heap in use
+or Python blocks rising. Malloc arenas are limited to `--arenas` as the kiosk limits them.
 
     python bench/soak.py [--cycles 1000] [--warmup 200] [--sample-every 50] [--outage-every 300]
 """
@@ -108,6 +109,10 @@ def main() -> int:
     p.add_argument("--monitor-every", type=int, default=0,
                    help="every N cycles open the camera wall (监控) for --monitor-s seconds (issue 20)")
     p.add_argument("--monitor-s", type=float, default=3.0)
+    p.add_argument("--max-minutes", type=float, default=0,
+                   help="end at the first sample after this many minutes (0: run all --cycles)")
+    p.add_argument("--arenas", type=int, default=2,
+                   help="malloc arenas at most, as the kiosk sets them (0: glibc's default, 8 per core)")
     args = p.parse_args()
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -125,6 +130,10 @@ def main() -> int:
     from sandbox.ui.theme import apply_theme
     from sandbox.ui.wall import WallWindow
 
+    from sandbox.ui.heap import limit_arenas
+
+    if args.arenas:
+        limit_arenas(args.arenas)  # as the kiosk does, before the wall's threads start
     tmp = tempfile.TemporaryDirectory(prefix="soak-")
     data_dir = args.data_dir or Path(tmp.name)
     engine = prepare_database(Settings(data_dir=data_dir), progress=False)
@@ -159,6 +168,9 @@ def main() -> int:
         s = {"cycle": cycle, "t": time.monotonic() - t0, "rss": proc.memory_info().rss / 2**20,
              "threads": proc.num_threads(), "fds": proc.num_fds(), "api_down": outage_until is not None}
         s.update(memory_breakdown(win, client))
+        trim = getattr(extras.get("freshness"), "trim", None)
+        if trim is not None:
+            s["trims"], s["trim_ms"] = trim.trims, trim.last_ms
         samples.append(s)
         if tracemalloc.is_tracing():
             snap = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
@@ -177,6 +189,8 @@ def main() -> int:
     for cycle in range(args.cycles + 1):
         if cycle % args.sample_every == 0:
             sample(cycle)
+            if args.max_minutes and samples[-1]["t"] > args.max_minutes * 60 and outage_until is None:
+                args.cycles = cycle  # the report counts the cycles run
         if cycle == args.cycles:
             break
         if outage_until is None and cycle and cycle % args.outage_every == 0:
@@ -285,6 +299,26 @@ def _anonymous_mb() -> float:
     return float("nan")
 
 
+def _python_arenas() -> int:
+    """Python's small-object arenas held now (1 MiB each on 3.11, mapped outside glibc's heap): an
+    arena goes back only when every block in it is free, so fragmentation shows here and not in the
+    block count. Read from `sys._debugmallocstats()`, which writes to fd 2."""
+    import re
+
+    with tempfile.TemporaryFile() as f:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            os.dup2(f.fileno(), 2)
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        f.seek(0)
+        m = re.search(rb"# arenas allocated current\s*=\s*([\d,]+)", f.read())
+    return int(m.group(1).replace(b",", b"")) if m else -1
+
+
 def memory_breakdown(win, client) -> dict:
     """Where the memory is, beside RSS: the pixel caches (QImage data is native: tracemalloc never
     sees it), glibc's heap, Python's own blocks, the offline cache on disk."""
@@ -297,6 +331,7 @@ def memory_breakdown(win, client) -> dict:
     out = {
         "anonymous": _anonymous_mb(),
         "py_blocks_k": sys.getallocatedblocks() / 1000,
+        "py_arenas": _python_arenas(),
         "sprites": map_layer.sprite_cache_info()["size"],
         "sprites_mb": map_layer.sprite_cache_bytes() / 2**20,
         "glyphs": paint_cache.glyph_cache_info()["size"],
@@ -379,9 +414,11 @@ def report(samples: list[dict], args, outages: int, drops: int, failed: int, ext
         f"(≈ {hours:.1f} hour-equivalents at {CYCLES_PER_HOUR} cycles/h) in {samples[-1]['t'] / 60:.1f} min; "
         f"{outages} API outages of {args.outage_s:.0f} s (every {args.outage_every} cycles), {drops} camera "
         f"drops; drill cycles that ended in an error (during outages): {failed}; wall extras: "
-        f"{', '.join(extras) or 'none'}.",
+        f"{', '.join(extras) or 'none'}; malloc arenas ≤ {args.arenas or 'glibc default'}"
+        + (f"; {samples[-1]['trims']} idle heap trims (last {samples[-1]['trim_ms']:.0f} ms)" if "trims" in samples[-1]
+           else "") + ".",
         "",
-        "| cycle | minutes | RSS (MB) | heap in use / kept free (MB) | Python blocks (k) | label sprites (n / MB) "
+        "| cycle | minutes | RSS (MB) | heap in use / kept free (MB) | Python blocks (k) / arenas | label sprites (n / MB) "
         "| map levels (n / MB) | threads | fds |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -389,7 +426,7 @@ def report(samples: list[dict], args, outages: int, drops: int, failed: int, ext
     for s in samples[::step] + ([samples[-1]] if (len(samples) - 1) % step else []):
         lines.append(
             f"| {s['cycle']} | {s['t'] / 60:.1f} | {s['rss']:.1f} | {s.get('heap_used', 0):.0f} / "
-            f"{s.get('heap_free', 0):.0f} | {s['py_blocks_k']:.0f} | {s['sprites']} / {s['sprites_mb']:.1f} "
+            f"{s.get('heap_free', 0):.0f} | {s['py_blocks_k']:.0f} / {s.get('py_arenas', '—')} | {s['sprites']} / {s['sprites_mb']:.1f} "
             f"| {s['layers']} / {s['layers_mb']:.1f} | {s['threads']} | {s['fds']} |")
     grown = []
     for key, name in _CACHES:
@@ -412,6 +449,8 @@ def report(samples: list[dict], args, outages: int, drops: int, failed: int, ext
         f"| RSS slope | {slope('rss'):+.2f} MB per hour-equivalent | ≤ 1 MB |",
         f"| heap in use (glibc) slope | {slope('heap_used'):+.2f} MB per hour-equivalent | what is held natively |",
         f"| Python blocks slope | {slope('py_blocks_k'):+.1f} k per hour-equivalent | what is held by Python |",
+        f"| Python arenas slope | {slope('py_arenas'):+.1f} MiB per hour-equivalent | Python's fragmentation |",
+        f"| glibc heap kept free slope | {slope('heap_free'):+.2f} MB per hour-equivalent | glibc's fragmentation |",
         f"| threads min–max | {min(thr, default=0)}–{max(thr, default=0)} | flat |",
         f"| fds min–max | {min(fds, default=0)}–{max(fds, default=0)} | flat |",
     ]

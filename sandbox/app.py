@@ -229,6 +229,8 @@ def _child_env() -> dict:
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[1])  # run from a checkout that is not pip-installed
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    # Few malloc arenas for the UI's worker threads, set before the child starts any (issue 20: memory).
+    env.setdefault("MALLOC_ARENA_MAX", "2")
     return env
 
 
@@ -373,7 +375,9 @@ def run_kiosk_ui(config_path: str | os.PathLike, *, windowed: bool = False) -> i
     from sandbox.kiosk.pin import verify_pin
     from sandbox.kiosk.supervisor import Heartbeat
     from sandbox.store.db import DatabaseUnavailable
+    from sandbox.ui.heap import limit_arenas
 
+    limit_arenas()  # before any thread starts; also when run without the supervisor (which sets MALLOC_ARENA_MAX)
     loaded = _load_kiosk_config(Path(config_path))
     if loaded is None:
         return 2

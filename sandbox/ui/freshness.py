@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from sandbox.client.api import ApiUnavailable
 from sandbox.client.status import ConnectionStatus, StatusSnapshot
-from sandbox.ui.heap import release_freed_memory
+from sandbox.ui.heap import PeriodicTrim, release_freed_memory
 from sandbox.ui.loader import describe_error
 from sandbox.ui.theme import Colors, Metrics, metrics_for_height
 
@@ -134,6 +134,9 @@ class Freshness(QObject):
         self._probing = threading.Event()
         self.health_timer = QTimer(self, interval=max(500, int((health_seconds or 0) * 1000)))
         self.health_timer.timeout.connect(self._probe)
+        # Freed heap handed back while the wall is idle, not only after an outage (issue 20: RSS rose
+        # +10 MB per hour-equivalent of busy use with the heap in use flat).
+        self.trim = PeriodicTrim(self._busy, parent=self)
         self.start()
 
     # -- placement ----------------------------------------------------------------------------------
@@ -146,10 +149,12 @@ class Freshness(QObject):
     def start(self) -> None:
         self.refresh_timer.start(int(self.refresh_seconds * 1000))
         self.poll_timer.start()
+        self.trim.timer.start()
         if self._probe_client is not None:
             self.health_timer.start()
 
     def stop(self) -> None:
+        self.trim.stop()
         self.refresh_timer.stop()
         self.poll_timer.stop()
         self.health_timer.stop()
@@ -179,10 +184,13 @@ class Freshness(QObject):
             self.stop()  # the wall's workers are shutting down: ask nothing more of them
         return False
 
+    def _busy(self) -> bool:
+        wall = self.wall
+        return bool(wall.state.loading or getattr(wall.canvas, "animating", False) or wall.player.playing)
+
     def _reload(self) -> None:
         wall = self.wall
-        busy = wall.state.loading or getattr(wall.canvas, "animating", False) or wall.player.playing
-        if not busy:
+        if not self._busy():
             # Never blocks: the wall only queues the requests on its worker thread.
             wall.refresh()
 

@@ -8,9 +8,20 @@ from __future__ import annotations
 
 import ctypes
 import linecache
-from typing import Any
+import time
+from typing import Any, Callable
 
-__all__ = ["release_freed_memory"]
+from PySide6.QtCore import QObject, QTimer
+
+__all__ = ["release_freed_memory", "limit_arenas", "PeriodicTrim", "ARENA_MAX", "TRIM_SECONDS"]
+
+# glibc gives each thread that allocates its own arena (up to 8 per core); what a worker thread
+# (loader, health probe, camera reader) frees stays in its arena, fragmented and out of reach of
+# the main arena's reuse. Two arenas: the GUI thread's and one the workers share.
+ARENA_MAX = 2
+_M_ARENA_MAX = -8  # mallopt parameter number (malloc.h)
+# A wall that never has an outage never trimmed: freed pages piled up as RSS between drills.
+TRIM_SECONDS = 60.0
 
 _libc: Any = None
 
@@ -21,6 +32,7 @@ def _glibc() -> Any:
         try:
             _libc = ctypes.CDLL("libc.so.6")
             _libc.malloc_trim  # noqa: B018 - fails here, once, where the C library has none
+            _libc.mallopt  # noqa: B018
         except (OSError, AttributeError):
             _libc = False
     return _libc
@@ -36,3 +48,41 @@ def release_freed_memory() -> bool:
     linecache.clearcache()
     libc = _glibc()
     return bool(libc) and bool(libc.malloc_trim(0))
+
+
+def limit_arenas(n: int = ARENA_MAX) -> bool:
+    """At most `n` malloc arenas from now on (call before the worker threads start; the kiosk's
+    supervisor also sets MALLOC_ARENA_MAX for its child). False where there is no glibc."""
+    libc = _glibc()
+    return bool(libc) and bool(libc.mallopt(_M_ARENA_MAX, int(n)))
+
+
+class PeriodicTrim(QObject):
+    """`release_freed_memory()` every `seconds`, skipped while `busy()` (a drill or a load in flight:
+    a trim of a 200 MB heap takes milliseconds the frame should have)."""
+
+    def __init__(self, busy: Callable[[], bool], seconds: float = TRIM_SECONDS, parent: QObject | None = None,
+                 *, release: Callable[[], bool] | None = None):
+        super().__init__(parent)
+        self.busy, self.release = busy, release
+        self.trims, self.last_ms = 0, 0.0  # the soak reports them
+        self.timer = QTimer(self, interval=max(50, int(seconds * 1000)))
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+        # Busy at the tick: try again shortly (a wall drilled every few seconds is rarely idle at a given instant).
+        self.retry = QTimer(self, singleShot=True, interval=min(1000, self.timer.interval()))
+        self.retry.timeout.connect(self.tick)
+
+    def tick(self) -> None:
+        if self.busy():
+            if self.timer.isActive():
+                self.retry.start()
+            return
+        t = time.perf_counter()
+        (self.release or release_freed_memory)()
+        self.last_ms = (time.perf_counter() - t) * 1000
+        self.trims += 1
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.retry.stop()

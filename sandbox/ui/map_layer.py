@@ -105,8 +105,12 @@ class MapLabel:
 
 
 _SPRITES: OrderedDict[tuple, Sprite] = OrderedDict()
+# Bounded by count and by pixel bytes, least recently used first: labels with figures (one per
+# year, indicator and level) kept filling a count-only cache for hours (issue 20: ≈ 8 kB each,
+# 2048 of them ≈ 17 MB). 8 MB holds ≈ 1000 lines, several levels' worth.
 _SPRITE_LIMIT = 2048
-_sprite_stats = {"hits": 0, "misses": 0}
+_SPRITE_BYTES_LIMIT = 8 * 2**20
+_sprite_stats = {"hits": 0, "misses": 0, "bytes": 0}
 
 
 def sprite_cache_info() -> dict[str, int]:
@@ -131,8 +135,9 @@ def line_sprite(text: str, px: int, bold: bool, colour: str, halo: float, dpr: f
     _sprite_stats["misses"] += 1
     sprite = _render_line(text, px, bold, colour, halo, dpr)
     _SPRITES[key] = sprite
-    if len(_SPRITES) > _SPRITE_LIMIT:
-        _SPRITES.popitem(last=False)
+    _sprite_stats["bytes"] += sprite.image.sizeInBytes()
+    while len(_SPRITES) > 1 and (len(_SPRITES) > _SPRITE_LIMIT or _sprite_stats["bytes"] > _SPRITE_BYTES_LIMIT):
+        _sprite_stats["bytes"] -= _SPRITES.popitem(last=False)[1].image.sizeInBytes()
     return sprite
 
 

@@ -171,8 +171,10 @@ def advance(text: str, font: QFont) -> float:
 # number every frame from these sprites).
 _GLYPHS: OrderedDict[tuple, tuple[QImage, float, float]] = OrderedDict()
 _GLYPH_LIMIT = 1024
+# Bytes too (a 4K wall's 100 px glyph is ≈ 60 kB: 1024 of them would be 60 MB), least recently used first.
+_GLYPH_BYTES_LIMIT = 8 * 2**20
 _PHASES = 4  # sub-pixel positions per axis a glyph sprite is made for
-_glyph_stats = {"hits": 0, "misses": 0}
+_glyph_stats = {"hits": 0, "misses": 0, "bytes": 0}
 
 
 def glyph_cache_info() -> dict[str, int]:
@@ -216,8 +218,9 @@ def _glyph(ch: str, font: QFont, colour: QColor, width: float, dpr: float, fx: i
     img.setDevicePixelRatio(dpr)
     out = (img, pad / dpr, baseline / dpr)
     _GLYPHS[key] = out
-    if len(_GLYPHS) > _GLYPH_LIMIT:
-        _GLYPHS.popitem(last=False)
+    _glyph_stats["bytes"] += img.sizeInBytes()
+    while len(_GLYPHS) > 1 and (len(_GLYPHS) > _GLYPH_LIMIT or _glyph_stats["bytes"] > _GLYPH_BYTES_LIMIT):
+        _glyph_stats["bytes"] -= _GLYPHS.popitem(last=False)[1][0].sizeInBytes()
     return out
 
 
