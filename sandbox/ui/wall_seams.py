@@ -380,6 +380,11 @@ class WallArranger(QObject):
             ok &= fit_box(win.side_column, win, plan.bands_y)
         if plan.bands_y:  # kept off the seams by squeezing a module of labels below its text: it would be cut
             ok &= not squeezed(win.side_column)  # (the panels paint their content into the height they get)
+            # a label inside a module (a legend row) can still lie across a seam the module's own box
+            # fitting did not see: judged as a viewer would, by where each label's text is drawn
+            side = win.side_column.parentWidget()
+            ok &= not any(plan.straddles(r.left(), r.top(), r.right() + 1, r.bottom() + 1)
+                          for w, r in text_boxes(win) if side is not None and side.isAncestorOf(w))
         if self.cameras is not None and self.cameras.isVisibleTo(win):
             self.cameras.relayout()  # whole tiles in each panel
         for lab in win.header.findChildren(QLabel):
