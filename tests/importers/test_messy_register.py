@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import select, text
 
 from sandbox.cli import main
+from sandbox.store.db import make_engine
 from sandbox.store.importers import import_boundaries, import_households
+from sandbox.store.migrate import upgrade
 from sandbox.store.models import Household, Meta
 from tests.importers import messy
 
@@ -25,6 +27,18 @@ def register():
 def county(empty_engine, tmp_path):
     import_boundaries(empty_engine, messy.boundaries(tmp_path / "pingtang.geojson"))
     return empty_engine
+
+
+@pytest.fixture
+def cli_db(tmp_path) -> str:
+    """The county's boundaries in a database file of its own, for the command line (as a clerk runs it;
+    the PostgreSQL test schema cannot be named in a URL)."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    import_boundaries(engine, messy.boundaries(tmp_path / "pingtang.geojson"))
+    engine.dispose()
+    return url
 
 
 def _report(path) -> list[dict]:
@@ -66,10 +80,9 @@ def test_the_messy_xlsx_imports_all_but_the_truly_invalid(county, tmp_path, regi
     assert batches == 0
 
 
-def test_the_messy_gbk_csv_on_the_command_line_exits_1_with_a_summary(county, tmp_path, register, capsys):
+def test_the_messy_gbk_csv_on_the_command_line_exits_1_with_a_summary(cli_db, tmp_path, register, capsys):
     path = messy.write_gbk_csv(register, tmp_path / "平塘县建档立卡.csv")
-    db = str(county.url)
-    county.dispose()
+    db = cli_db
     capsys.readouterr()
     assert main(["import", "households", str(path), "--db", db, "--quiet"]) == 1
     out, err = capsys.readouterr()
@@ -81,11 +94,10 @@ def test_the_messy_gbk_csv_on_the_command_line_exits_1_with_a_summary(county, tm
     assert sum("科学计数法" in i["原因"] for i in errors) == 6
 
 
-def test_as_of_on_the_command_line_wins_over_the_footer(county, tmp_path, register, capsys):
+def test_as_of_on_the_command_line_wins_over_the_footer(cli_db, tmp_path, register, capsys):
     small = messy.Messy(register.households[:40], [], {}, 0)
     path = messy.write_gbk_csv(small, tmp_path / "small.csv")
-    db = str(county.url)
-    county.dispose()
+    db = cli_db
     main(["import", "households", str(path), "--db", db, "--quiet", "--as-of", "2021年3月1日"])
     assert "数据截至 2021-03-01" in capsys.readouterr().out
     with pytest.raises(SystemExit) as exc:
