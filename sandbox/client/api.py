@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
+import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import requests
 import urllib3
@@ -17,10 +19,11 @@ from tenacity import (
 )
 
 from sandbox.client.cache import ResponseCache, token_scope
+from sandbox.client.events import EventStream, SseEvent
 from sandbox.client.status import ConnectionStatus
 from sandbox.ratelog import RateLimitedLog
 
-__all__ = ["ApiClient", "ApiError", "ApiUnavailable", "ClientConfig", "MAX_DEADLINE_S"]
+__all__ = ["ApiClient", "ApiError", "ApiUnavailable", "ClientConfig", "MAX_DEADLINE_S", "Unreachable"]
 
 log = logging.getLogger(__name__)
 _quiet = RateLimitedLog(log, 600.0)  # an outage fails every request: one line per 10 minutes tells it
@@ -66,8 +69,9 @@ class _Transient(Exception):
         self.reason, self.answer = reason, answer
 
 
-class _Unreachable(Exception):
-    """No answer within the deadline; not retried (the time is spent)."""
+class Unreachable(Exception):
+    """No answer within the deadline; not retried (the time is spent). What `transport` raises when
+    nothing answered (a test double raises it to play an outage)."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -75,7 +79,13 @@ class _Unreachable(Exception):
 
 
 class ApiClient:
-    """One client per worker thread (`clone()` gives another that shares the cache and status).
+    """The display's one door to the central API: a typed method per endpoint it uses.
+
+    Thread-safe: each thread that calls it gets its own HTTP session (requests' Session is not meant to
+    be shared between threads), so one client can fetch several things at the same time. `clone()`
+    still gives an independent client sharing the cache and status (its own connection pool).
+    Test doubles subclass it and override `transport` (path, params → status, body): everything above
+    it (decoding, errors, the offline cache, the connection status) is the production code.
 
     `cache`: a ResponseCache; every 2xx GET answer is stored, and served when the API cannot be
     reached (the wall keeps its last good data). `status`: a ConnectionStatus shared by the wall's
@@ -90,13 +100,27 @@ class ApiClient:
         self.cache = cache
         self.status = status if status is not None else ConnectionStatus()
         self._scope = token_scope(token)  # cache entries are per token, keyed by its hash only
-        self.session = requests.Session()
-        # Retries are ours (below), so that they stay inside the deadline and are jittered.
-        adapter = HTTPAdapter(max_retries=0, pool_maxsize=8)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        if token:
-            self.session.headers["Authorization"] = f"Bearer {token}"
+        self._local = threading.local()
+        # every thread's session, to close them all; a dead thread's goes with it (weakly held)
+        self._sessions: weakref.WeakSet = weakref.WeakSet()
+        self._sessions_lock = threading.Lock()
+
+    @property
+    def session(self) -> requests.Session:
+        """This thread's HTTP session (made on first use)."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            # Retries are ours (below), so that they stay inside the deadline and are jittered.
+            adapter = HTTPAdapter(max_retries=0, pool_maxsize=8)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            if self.config.token:
+                session.headers["Authorization"] = f"Bearer {self.config.token}"
+            self._local.session = session
+            with self._sessions_lock:
+                self._sessions.add(session)
+        return session
 
     def clone(self) -> "ApiClient":
         """A client for another worker thread: its own HTTP session, the same cache and status."""
@@ -113,8 +137,8 @@ class ApiClient:
         params = {k: v for k, v in params.items() if v is not None}
         key = ResponseCache.key(self._scope, path, params) if self.cache is not None else None
         try:
-            code, body = self._get(path, params)
-        except _Unreachable as exc:
+            code, body = self.transport(path, params)
+        except Unreachable as exc:
             # Never log the headers or the URL's host: only the path and the kind of failure.
             _quiet.info("unreachable", "API unreachable: GET %s (%s)", path, exc.reason)
             self.status.record_failure(exc.reason)
@@ -168,8 +192,9 @@ class ApiClient:
             raise ApiUnavailable(message, path)
         return cached
 
-    def _get(self, path: str, params: dict) -> tuple[int, bytes]:
-        """(status, body) of the last attempt, all attempts within the deadline; _Unreachable otherwise."""
+    def transport(self, path: str, params: dict) -> tuple[int, bytes]:
+        """GET /api/v1`path`: (status, body) of the last attempt, all attempts within the deadline;
+        Unreachable otherwise. The one thing a test double overrides."""
         cfg = self.config
         deadline = time.monotonic() + cfg.deadline
         # Known down: two attempts at most (the second for a pooled connection the restarted API
@@ -187,25 +212,25 @@ class ApiClient:
         except _Transient as exc:
             if exc.answer is not None:
                 return exc.answer  # the server's own 5xx, after the retries
-            raise _Unreachable(exc.reason) from None
-        raise _Unreachable("no attempt")  # unreachable code: tenacity always attempts once
+            raise Unreachable(exc.reason) from None
+        raise Unreachable("no attempt")  # unreachable code: tenacity always attempts once
 
     def _attempt(self, path: str, params: dict, deadline: float) -> tuple[int, bytes]:
         cfg = self.config
         remaining = deadline - time.monotonic()
         if remaining <= 0.05:
-            raise _Unreachable("deadline")
+            raise Unreachable("deadline")
         try:
             r = self.session.get(self._url(path), params=params, stream=True,
                                  timeout=(min(cfg.connect_timeout, remaining), min(cfg.read_timeout, remaining)))
         except requests.ConnectTimeout:
             raise _Transient("ConnectTimeout") from None
         except requests.Timeout as exc:
-            raise _Unreachable(type(exc).__name__) from None
+            raise Unreachable(type(exc).__name__) from None
         except requests.ConnectionError as exc:
             raise _Transient(type(exc).__name__) from None
         except requests.RequestException as exc:
-            raise _Unreachable(type(exc).__name__) from None
+            raise Unreachable(type(exc).__name__) from None
         with r:
             body = _read_body(r, deadline)
         if r.status_code in _RETRY_STATUS:
@@ -224,7 +249,7 @@ class ApiClient:
         self.status.record_answer(data=False)
         return code
 
-    # -- API v1 ----------------------------------------------------------------------------
+    # -- API v1: one method per endpoint the display uses ------------------------------------
     def health(self) -> dict:
         return self.get_json("/health")
 
@@ -232,6 +257,7 @@ class ApiClient:
         return self.get_json("/indicators")
 
     def region(self, code: str, year: int | None = None) -> dict:
+        """A region's figures in `year`, its children, and its own figures in every year (`series`)."""
         return self.get_json(f"/regions/{code}", year=year)
 
     def children_geojson(self, code: str, year: int | None = None) -> dict:
@@ -253,17 +279,37 @@ class ApiClient:
     def projects(self, region: str, year: int | None = None) -> list[dict]:
         return self.get_json("/projects", region=region, year=year)
 
+    def project(self, project_id: int, year: int | None = None) -> dict:
+        """A project's card: stage and progress as of `year`, its history and beneficiaries."""
+        return self.get_json(f"/projects/{project_id}", year=year)
+
     def fund_flows(self, region: str, year: int | None = None) -> dict:
         return self.get_json("/funds/flows", region=region, year=year)
+
+    def funds_chain(self, region: str, through: int | None = None, project: int | None = None) -> dict:
+        """下达 → 到位 → 备案 → 报账 → 支付 up to the end of `through`, and the chain's anomalies."""
+        return self.get_json("/funds/chain", region=region, through=through, project=project)
 
     def cameras(self, region: str | None = None) -> list[dict]:
         return self.get_json("/cameras", region=region)
 
-    def checkins(self, region: str, since: str | None = None) -> list[dict]:
-        return self.get_json("/checkins", region=region, since=since)
+    def checkins(self, region: str, since: str | None = None, until: str | None = None) -> list[dict]:
+        return self.get_json("/checkins", region=region, since=since, until=until)
+
+    def checkin_visits(self, region: str, month: str | None = None) -> dict:
+        """Each child's 月走访率 in `month` (YYYY-MM)."""
+        return self.get_json("/checkins/visits", region=region, month=month)
+
+    def events(self, on_event: Callable[[SseEvent], None], **stream_kw: Any) -> EventStream:
+        """GET /events as a stream (its own thread once started, reconnecting with backoff)."""
+        return EventStream(self.config.base_url, self.config.token, on_event, **stream_kw)
 
     def close(self) -> None:
-        self.session.close()
+        """Close every thread's HTTP session."""
+        with self._sessions_lock:
+            sessions, self._sessions = list(self._sessions), weakref.WeakSet()
+        for session in sessions:
+            session.close()
 
 
 def _resolve(item: dict, base: str) -> None:
@@ -273,7 +319,7 @@ def _resolve(item: dict, base: str) -> None:
 
 
 def _read_body(r: requests.Response, deadline: float) -> bytes:
-    """The whole body, or _Unreachable once the deadline passes: a server that trickles bytes must
+    """The whole body, or Unreachable once the deadline passes: a server that trickles bytes must
     not hold a worker past the deadline either (read1 returns what has arrived, so the deadline is
     checked between socket reads, not once per 64 KiB)."""
     chunks: list[bytes] = []
@@ -282,16 +328,16 @@ def _read_body(r: requests.Response, deadline: float) -> bytes:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise _Unreachable("deadline while reading")
+                raise Unreachable("deadline while reading")
             _narrow_socket_timeout(r, remaining)
             chunk = raw.read1(_CHUNK, decode_content=True)
             if not chunk:  # read1 returns b"" only at the end of the body
                 break
             chunks.append(chunk)
     except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
-        raise _Unreachable(type(exc).__name__) from None
+        raise Unreachable(type(exc).__name__) from None
     except OSError as exc:  # a socket error urllib3 did not wrap
-        raise _Unreachable(type(exc).__name__) from None
+        raise Unreachable(type(exc).__name__) from None
     return b"".join(chunks)
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import concurrent.futures
-import inspect
 import logging
-import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from sandbox.client.api import ApiError, ApiUnavailable
+from sandbox.client.api import ApiClient, ApiError, ApiUnavailable
+from sandbox.client.gather import gather
 from sandbox.ratelog import RateLimitedLog
 from sandbox.ui import classify
 from sandbox.ui.navigation import Crumb, crumb_of
@@ -29,14 +27,8 @@ USER, BACKGROUND = 10, 0  # worker priorities: a click never waits behind a queu
 _MAX_DEPTH = 4  # county › town › village, and one spare
 
 
-class WallClient(Protocol):
-    """The part of ApiClient the wall uses; tests pass a fake with the same methods."""
-
-    def indicators(self) -> list[dict]: ...
-    def region(self, code: str, year: int | None = None) -> dict: ...
-    def children_geojson(self, code: str, year: int | None = None) -> dict: ...
-    # optional: def children_series(self, code: str) -> dict (without it, one children.geojson per year)
-    def households(self, region: str, status: str | None = None, page: int = 1) -> dict: ...
+# The wall's client is the API client itself (test doubles subclass it); the name stays for importers.
+WallClient = ApiClient
 
 
 @dataclass(frozen=True)
@@ -79,7 +71,7 @@ def describe_error(exc: BaseException) -> str:
     return "数据加载失败（内部错误，详见日志）"
 
 
-def _region(client: WallClient, code: str, year: int | None) -> dict:
+def _region(client: ApiClient, code: str, year: int | None) -> dict:
     region = client.region(code, year)
     if not isinstance(region, dict) or "code" not in region:
         raise DataError("region payload has no code")
@@ -102,12 +94,7 @@ def _data_stamp(region: dict) -> str | None:
     return f"{as_of} · {imported}" if imported else as_of
 
 
-def _series_call(client: WallClient):
-    """The client's GET /children/series, or None when it has none (then: one children.geojson per year)."""
-    return getattr(client, "children_series", None)
-
-
-def _series(client: WallClient, code: str, region: dict, cached: RegionSeries | None,
+def _series(client: ApiClient, code: str, region: dict, cached: RegionSeries | None,
             base: RegionMap | None = None, payload: Any = None) -> RegionSeries:
     """Children of `code` in every year; reused while the data's as-of time is unchanged.
 
@@ -116,69 +103,19 @@ def _series(client: WallClient, code: str, region: dict, cached: RegionSeries | 
     year, as_of = region.get("year"), _data_stamp(region)
     if _fresh(cached, code, as_of, year):
         return cached
-    series = _fetch_series(client, code, region, base, payload)
+    if base is None and payload is None:
+        base, payload = gather(lambda: RegionMap.from_geojson(client.children_geojson(code, year)),
+                               lambda: client.children_series(code))
+    elif base is None:
+        base = RegionMap.from_geojson(client.children_geojson(code, year))
+    elif payload is None:
+        payload = client.children_series(code)
+    series = RegionSeries.from_api(code, base, payload)
     series.as_of = as_of  # the stamp it is fresh for
     return series
 
 
-def _fetch_series(client: WallClient, code: str, region: dict, base: RegionMap | None, payload: Any) -> RegionSeries:
-    year, as_of = region.get("year"), region.get("as_of")
-    series_call = _series_call(client)
-    if series_call is not None:
-        try:
-            if base is None:
-                base = RegionMap.from_geojson(client.children_geojson(code, year))
-            return RegionSeries.from_api(code, base, series_call(code) if payload is None else payload)
-        except ApiError as exc:
-            if exc.status not in (404, 405):  # an older API without the endpoint: the slow way below
-                raise
-            log.info("no children/series for %s (%s): fetching every year's map", code, exc.status)
-    years = [int(y) for y in (region.get("years") or []) if isinstance(y, int)] or [year]
-    if year not in years:
-        years.append(year)
-    maps = {}
-    for y in [year, *(y for y in years if y != year)]:  # the year on screen first: it fails first
-        maps[y] = base if (y == year and base is not None) else RegionMap.from_geojson(client.children_geojson(code, y))
-    return RegionSeries.from_maps(code, maps, as_of)
-
-
-def _concurrently(*calls: Callable[[], Any]) -> list[Any]:
-    """Run independent API calls at the same time (one round trip instead of several); the first
-    failure is raised once all have ended."""
-    if len(calls) == 1:
-        return [calls[0]()]
-    futures = [_io_pool().submit(c) for c in calls[1:]]
-    results: list[Any] = []
-    first_error: BaseException | None = None
-    try:
-        results.append(calls[0]())
-    except BaseException as exc:  # noqa: BLE001 - re-raised below, after the others ended
-        first_error = exc
-        results.append(None)
-    for fut in futures:
-        try:
-            results.append(fut.result())
-        except BaseException as exc:  # noqa: BLE001
-            first_error = first_error or exc
-            results.append(None)
-    if first_error is not None:
-        raise first_error
-    return results
-
-
-_POOL = None
-_POOL_LOCK = threading.Lock()
-
-
-def _io_pool():
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="wall-io")
-        return _POOL
-
-
-def _ancestors(client: WallClient, region: dict, year: int | None) -> list[Crumb]:
+def _ancestors(client: ApiClient, region: dict, year: int | None) -> list[Crumb]:
     """Crumbs above `region`, root first; stops at the county or where the token may not look."""
     out: list[Crumb] = []
     current = region
@@ -192,11 +129,9 @@ def _ancestors(client: WallClient, region: dict, year: int | None) -> list[Crumb
     return out[::-1]
 
 
-def _households(client: WallClient, code: str, year: int | None, page: int) -> tuple[dict | None, str | None]:
-    # Pass the year once the client can (the API takes ?year=); until then the API's latest year.
-    takes_year = "year" in inspect.signature(client.households).parameters
+def _households(client: ApiClient, code: str, year: int | None, page: int) -> tuple[dict | None, str | None]:
     try:
-        hh = client.households(code, page=page, **({"year": year} if takes_year else {}))
+        hh = client.households(code, page=page, year=year)
     except ApiError as exc:
         if exc.status == 403:
             return None, DELEGATION_NOTE
@@ -208,14 +143,14 @@ def _households(client: WallClient, code: str, year: int | None, page: int) -> t
     return hh, None
 
 
-def fetch_village(client: WallClient, code: str, year: int | None, page: int = 1, *,
+def fetch_village(client: ApiClient, code: str, year: int | None, page: int = 1, *,
                   with_region: bool = True) -> VillageResult:
     """A village's own figures and one page of its households (masked by the server), asked for at
     the same time."""
     if not with_region:
         return VillageResult(None, *_households(client, code, year, page))
-    region, (hh, note) = _concurrently(lambda: _region(client, code, year),
-                                       lambda: _households(client, code, year, page))
+    region, (hh, note) = gather(lambda: _region(client, code, year),
+                                lambda: _households(client, code, year, page))
     return VillageResult(region, hh, note)
 
 
@@ -237,7 +172,7 @@ def _soft(call: Callable[[], Any], what: str) -> Callable[[], Any]:
     return run
 
 
-def fetch(client: WallClient, code: str, year: int | None, with_indicators: bool,
+def fetch(client: ApiClient, code: str, year: int | None, with_indicators: bool,
           series: RegionSeries | None = None, with_ancestors: bool = False, *,
           has_children: bool | None = None, preload_classes: bool = False) -> LoadResult:
     """The blocking part of showing a region: runs on the worker thread, validates everything.
@@ -260,9 +195,8 @@ def fetch(client: WallClient, code: str, year: int | None, with_indicators: bool
     # its series is cached (a level shown before: the region alone then).
     if has_children is not False and not _fresh(series, code, series.as_of if series else None, year):
         calls["map"] = lambda: client.children_geojson(code, year)
-        if _series_call(client) is not None:
-            calls["series"] = _soft(lambda: _series_call(client)(code), "children series")
-    got = dict(zip(calls, _concurrently(*calls.values())))
+        calls["series"] = _soft(lambda: client.children_series(code), "children series")
+    got = dict(zip(calls, gather(*calls.values())))
     region = got["region"]
     if isinstance(got.get("indicators"), _Missing):
         with_indicators = False  # asked again with the next level
@@ -412,7 +346,7 @@ class _ChannelLoader(QObject):
     failed = Signal(str)  # Chinese message
     channel = ""
 
-    def __init__(self, client: WallClient, parent: QObject | None = None, worker: FetchWorker | None = None):
+    def __init__(self, client: ApiClient, parent: QObject | None = None, worker: FetchWorker | None = None):
         super().__init__(parent)
         self.client = client
         self.worker = worker or FetchWorker(self)

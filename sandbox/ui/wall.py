@@ -322,7 +322,7 @@ class WallWindow(QMainWindow):
     # -- live layers (projects, fund flows, check-ins) --------------------------------------------------
     def _setup_layers(self, client: WallClient, enabled: bool, live: bool) -> None:
         """The three layers over the map, their toggles, the fund-chain panel and the project card.
-        They need the API's generic GET (`get_json`): a client without it (a test fake) gets none."""
+        `enabled` False: none (the map alone)."""
         self.projects_layer = ProjectsLayer()
         self.flow_layer = FundFlowLayer()
         self.flow_layer.projects = self.projects_layer
@@ -345,7 +345,7 @@ class WallWindow(QMainWindow):
         self.project_card = ProjectCard(self.canvas)
         self.project_card.keep_clear = [self.layer_bar]
         self.project_card.closeRequested.connect(self.close_project)
-        self.layers_enabled = bool(enabled) and callable(getattr(client, "get_json", None))
+        self.layers_enabled = bool(enabled)
         self.layers: LayersData | None = None
         self._layers_key: tuple | None = None
         self.live = None
@@ -364,11 +364,10 @@ class WallWindow(QMainWindow):
         self.layer_worker.failed.connect(self._on_layer_failed)
         self.canvas.overlayClicked.connect(self._on_overlay_clicked)
         self.dataApplied.connect(self._request_layers_later)
-        cfg = getattr(client, "config", None)
-        if live and cfg is not None and getattr(cfg, "base_url", None):
+        if live:
             from sandbox.ui.layers.live import LiveEvents
 
-            self.live = LiveEvents(cfg.base_url, cfg.token, self)
+            self.live = LiveEvents(client, self)
             self.live.checkin.connect(self._on_live_checkin)
             self.live.resync.connect(lambda: self.request_layers(force=True))
             self.live.facts.connect(self._on_facts)
@@ -514,9 +513,7 @@ class WallWindow(QMainWindow):
                        stream: bool) -> None:
         """One URL policy, one health record and one stagger gate for every tile of the wall: the map's
         glyphs show what any tile saw, and tiles starting together still connect one after another."""
-        cfg = getattr(client, "config", None)
-        base = getattr(cfg, "base_url", None) or "http://127.0.0.1"
-        self.camera_policy = UrlPolicy.for_api(base, tuple(hosts or ()))
+        self.camera_policy = UrlPolicy.for_api(client.config.base_url, tuple(hosts or ()))
         self.camera_settings = settings or StreamSettings()
         self.camera_gate = StaggerGate(settings.stagger_s) if settings is not None else default_gate()
         self.camera_health = CameraHealth(self)

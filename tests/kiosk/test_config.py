@@ -12,6 +12,7 @@ from sandbox.kiosk.config import load_config, parse_combo
 from sandbox.kiosk.errors import ConfigError
 from sandbox.kiosk.pin import hash_pin, is_pin_hash, verify_pin
 from sandbox.kiosk.tour import load_tour
+from tests.api_double import ApiDouble
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -263,16 +264,17 @@ def test_a_tour_of_another_county_or_of_the_demo_is_replaced_by_one_that_fits_an
     assert county_tour([]) is None
 
 
-class _Api:
+class _Api(ApiDouble):
     """What _tour_for asks of the API: is the data the demo's, and which years it holds."""
 
     def __init__(self, demo: bool, years: list[int]):
+        super().__init__()
         self.demo, self.years = demo, years
 
-    def health(self) -> dict:
+    def handle_health(self) -> dict:
         return {"demo": self.demo, "root_region": "522726000000"}
 
-    def region(self, code: str) -> dict:
+    def handle_region(self, code: str, year: int | None = None) -> dict:
         return {"code": code, "years": self.years}
 
 

@@ -45,6 +45,7 @@ def test_every_region_answers_with_null_figures(boundaries_only, code):
     # unknown, not zero: no poor population of 0, no 0 poor villages, no 五个一批 of 0 people
     assert set(body["indicators"].values()) == {None}
     assert body["indicator_notes"] == {} and body["breakdowns"] is None
+    assert body["series"] == {}  # no year of data: no year's figures either
     assert body["is_poor_village"] is None  # a boundary file does not say: not "非贫困村"
     assert body["synthetic_boundary"] is False and body["demo"] is False
     assert [c["code"] for c in body["children"]] == (

@@ -113,6 +113,25 @@ def test_children_series_matches_the_per_year_answers(api, tokens):
     assert api.get("/api/v1/regions/522799/children/series", headers=auth(tokens["display"])).status_code == 404
 
 
+def test_a_region_carries_its_own_series(api, tokens):
+    # GET /regions/{code} answers every year's figures of the region itself: the same as that year's
+    # answer and as GET /trend, so a drill needs no separate last-year or trend request.
+    h = auth(tokens["display"])
+    for code in (COUNTY, region(api, tokens)["children"][0]["code"]):
+        body = region(api, tokens, code, 2016)
+        assert sorted(body["series"]) == [str(y) for y in body["years"]] == [str(y) for y in range(2014, 2021)]
+        for year in (2015, 2016, 2020):
+            other = region(api, tokens, code, year)
+            for key in ("poor_population", "poverty_incidence", "income_ok_rate", "villages"):
+                assert body["series"][str(year)][key] == other["indicators"][key], (code, year, key)
+            assert body["series"][str(year)].get("indicator_notes", {}) == other["indicator_notes"]
+        trend = api.get(f"/api/v1/regions/{code}/trend", params={"indicator": "poverty_incidence"}, headers=h).json()
+        assert [body["series"][str(p["year"])]["poverty_incidence"] for p in trend["points"]] == \
+            [p["value"] for p in trend["points"]]
+    assert region(api, tokens, year=2016)["series"]["2015"]["poor_population"] != \
+        region(api, tokens, year=2016)["series"]["2016"]["poor_population"]
+
+
 def test_a_rate_over_nothing_says_why_it_has_no_value(api, tokens):
     # By 2020 most villages have no poor households left: their 收入达标率 is not a number and not
     # missing data either. Every answer that carries indicators says so, the same way.

@@ -8,7 +8,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import copy
 import sys
-import threading
 from pathlib import Path
 
 try:
@@ -19,6 +18,7 @@ except ModuleNotFoundError:  # not pip-installed: run from the checkout
 import pytest
 
 from sandbox.client.api import ApiError, ApiUnavailable
+from tests.api_double import ApiDouble, Recorder
 
 COUNTY = "522726000000"
 AS_OF = "2020-12-31T18:00:00+08:00"
@@ -78,44 +78,34 @@ def region_payload(fc: dict, *, demo: bool = False) -> dict:
     }
 
 
-class FakeClient:
-    """Answers like ApiClient from hand-made data; set `fail` to an exception to make calls raise."""
+class FakeClient(Recorder, ApiDouble):
+    """The API client answering from hand-made data; set `fail` to an exception to make calls raise."""
 
     def __init__(self, fc: dict, *, demo: bool = False):
+        super().__init__()
+        self._init_recorder()
         self.fc = fc
         self.demo = demo
-        self.fail: Exception | None = None
-        self.calls: list[tuple] = []
-        self.gate: threading.Event | None = None  # when set, calls block until it is released
-        self.threads: set[str] = set()
 
-    def _enter(self, *call) -> None:
-        self.calls.append(call)
-        self.threads.add(threading.current_thread().name)
-        if self.gate is not None:
-            self.gate.wait(10)
-        if self.fail is not None:
-            raise self.fail
-
-    def health(self) -> dict:
+    def handle_health(self) -> dict:
         self._enter("health")
         return {"status": "ok", "data_as_of": AS_OF}
 
-    def indicators(self) -> list[dict]:
+    def handle_indicators(self) -> list[dict]:
         self._enter("indicators")
         return copy.deepcopy(INDICATORS)
 
-    def region(self, code: str, year: int | None = None) -> dict:
+    def handle_region(self, code: str, year: int | None = None) -> dict:
         self._enter("region", code, year)
         if code != COUNTY:
             raise ApiError(404, f"未找到区划代码 {code}")
         return region_payload(self.fc, demo=self.demo)
 
-    def children_geojson(self, code: str, year: int | None = None) -> dict:
+    def handle_children_geojson(self, code: str, year: int | None = None) -> dict:
         self._enter("children_geojson", code, year)
         return copy.deepcopy(self.fc)
 
-    def children_series(self, code: str) -> dict:
+    def handle_children_series(self, code: str) -> dict:
         """Every year the same values as the one FeatureCollection (that is what children_geojson answers)."""
         self._enter("children_series", code)
         if code != COUNTY:
@@ -125,12 +115,6 @@ class FakeClient:
         years = list(range(2014, 2021))
         return {"code": COUNTY, "years": years, "as_of": AS_OF,
                 "children": {c: {str(y): dict(v) for y in years} for c, v in values.items()}}
-
-
-def without_series(client):
-    """`client` as an API without GET /children/series (the wall then fetches one map per year)."""
-    client.children_series = None
-    return client
 
 
 @pytest.fixture
@@ -202,8 +186,8 @@ def _props(code: str, name: str, level: str, incidence: float | None, lp) -> dic
     }
 
 
-class FakeCounty:
-    """Answers like ApiClient for a county → town → village hierarchy; households masked as for `display`.
+class FakeCounty(Recorder, ApiDouble):
+    """The API client for a county → town → village hierarchy; households masked as for `display`.
 
     `fail_codes`: region/children calls for these codes raise ApiUnavailable (the API failing mid-drill);
     `role="delegation"` makes GET /households answer 403 like the real API.
@@ -212,21 +196,14 @@ class FakeCounty:
     size = 0.1
 
     def __init__(self, *, role: str = "display", demo: bool = True):
+        super().__init__()
+        self._init_recorder()
         self.role = role
         self.demo = demo
-        self.fail: Exception | None = None
         self.fail_codes: set[str] = set()
-        self.calls: list[tuple] = []
-        self.gate: threading.Event | None = None
-        self.threads: set[str] = set()
 
     def _enter(self, *call) -> None:
-        self.calls.append(call)
-        self.threads.add(threading.current_thread().name)
-        if self.gate is not None:
-            self.gate.wait(10)
-        if self.fail is not None:
-            raise self.fail
+        super()._enter(*call)
         if len(call) > 1 and call[1] in self.fail_codes:
             raise ApiUnavailable("无法连接中心数据接口: ConnectionError")
 
@@ -281,15 +258,15 @@ class FakeCounty:
             raise ApiError(404, f"未找到区划代码 {code}")
 
     # API -------------------------------------------------------------------------------------------
-    def health(self) -> dict:
+    def handle_health(self) -> dict:
         self._enter("health")
         return {"status": "ok", "data_as_of": AS_OF, "root_region": COUNTY}
 
-    def indicators(self) -> list[dict]:
+    def handle_indicators(self) -> list[dict]:
         self._enter("indicators")
         return copy.deepcopy(COUNTY_INDICATORS)
 
-    def region(self, code: str, year: int | None = None) -> dict:
+    def handle_region(self, code: str, year: int | None = None) -> dict:
         self._enter("region", code, year)
         self._check(code)
         year = year or YEARS[-1]
@@ -312,7 +289,7 @@ class FakeCounty:
             "demo": self.demo, "data_label": "演示数据" if self.demo else None, "as_of": AS_OF,
         }
 
-    def children_geojson(self, code: str, year: int | None = None) -> dict:
+    def handle_children_geojson(self, code: str, year: int | None = None) -> dict:
         self._enter("children_geojson", code, year)
         self._check(code)
         year = year or YEARS[-1]
@@ -340,7 +317,7 @@ class FakeCounty:
                 "demo": self.demo, "data_label": "演示数据" if self.demo else None,
                 "parent": {"code": code, "name": self._name(code), "level": level}}
 
-    def children_series(self, code: str) -> dict:
+    def handle_children_series(self, code: str) -> dict:
         self._enter("children_series", code)
         self._check(code)
         level = self._level(code)
@@ -352,7 +329,7 @@ class FakeCounty:
                            for y in YEARS}
         return {"code": code, "years": list(YEARS), "as_of": AS_OF, "children": children}
 
-    def households(self, region: str, status: str | None = None, page: int = 1) -> dict:
+    def handle_households(self, region: str, status: str | None = None, page: int = 1, year: int | None = None) -> dict:
         self._enter("households", region, page)
         if self.role == "delegation":
             raise ApiError(403, "当前角色(参观接待)无权访问此接口,仅限: 管理员、领导、大屏展示")

@@ -15,8 +15,9 @@ from sandbox.ui.prefetch import PREFETCH_TTL
 from sandbox.ui.theme import NO_DATA_COLOR, ramp
 from sandbox.ui.village import DELEGATION_NOTE
 from sandbox.ui.wall import LEAF_NOTE, ROOT_NOTE, WallWindow
+from tests.api_double import ApiDouble
 
-from .conftest import COUNTY, LEAFLESS_TOWN, NO_DATA_VILLAGE, town_code, village_code, without_series
+from .conftest import COUNTY, LEAFLESS_TOWN, NO_DATA_VILLAGE, town_code, village_code
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
@@ -252,22 +253,6 @@ def test_failure_loading_the_series_never_half_draws(qtbot, make_wall, county_cl
     assert wall.state.map.region_code == COUNTY and len(shown_codes(wall)) == 6
 
 
-def test_failure_loading_another_year_of_the_series_never_half_draws(qtbot, make_wall, county_client):
-    wall = make_wall(without_series(county_client))  # an API without /children/series: a map per year
-    real = county_client.children_geojson
-
-    def broken(code, year=None):
-        if code == TOWN and year == 2017:
-            raise ApiError(500, "boom")
-        return real(code, year)
-
-    county_client.children_geojson = broken
-    with qtbot.waitSignal(wall.loadFailed, timeout=10000):
-        click_region(qtbot, wall, TOWN)
-    assert "内部错误（500）" in wall.banner.text()
-    assert wall.state.map.region_code == COUNTY and len(shown_codes(wall)) == 6
-
-
 def test_a_region_without_children_says_so(qtbot, make_wall, county_client):
     wall = make_wall(county_client)
     with qtbot.waitSignal(wall.dataApplied, timeout=10000):
@@ -403,13 +388,13 @@ def test_an_open_village_follows_the_year(qtbot, make_wall, county_client):
 
 # -- prefetch --------------------------------------------------------------------------------------------
 
-class _PanelsClient:
+class _PanelsClient(ApiDouble):
     """The side panels' own client, so the map's calls can be counted alone."""
 
-    def region(self, code, year=None):
+    def handle_region(self, code, year=None):
         raise LookupError("not needed here")
 
-    def trend(self, code, indicator, from_year=None, to_year=None):
+    def handle_trend(self, code, indicator, from_year=None, to_year=None):
         return {"indicator": indicator, "points": []}
 
 

@@ -13,6 +13,7 @@ from sandbox.ui.map_layer import edge_runs
 from sandbox.ui.state import DataError, IndicatorInfo, MapState, RegionMap, RegionSeries
 from sandbox.ui.theme import NO_DATA_COLOR, ramp
 from sandbox.ui.wall import WallWindow
+from tests.api_double import ApiDouble
 
 from .conftest import COUNTY, town_code, village_code
 
@@ -173,13 +174,13 @@ def test_a_series_builds_any_year_from_one_map(make_fc):
 
 # -- the wall -------------------------------------------------------------------------------------------
 
-class _PanelsClient:
+class _PanelsClient(ApiDouble):
     """The side panels' own client, so the map's calls can be counted alone."""
 
-    def region(self, code, year=None):
+    def handle_region(self, code, year=None):
         raise LookupError("not needed here")
 
-    def trend(self, code, indicator, from_year=None, to_year=None):
+    def handle_trend(self, code, indicator, from_year=None, to_year=None):
         return {"indicator": indicator, "points": []}
 
 
@@ -190,6 +191,7 @@ def make_wall(qtbot):
         kw.setdefault("panels_client", _PanelsClient())
         kw.setdefault("prefetch", False)
         kw.setdefault("preload", False)
+        kw.setdefault("layers", False)  # the map and its panels alone: the layers' legend rows come a turn later
         w = WallWindow(client, retry_seconds=600, **kw)
         qtbot.addWidget(w)
         w.resize(1600, 900)

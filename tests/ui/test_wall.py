@@ -43,17 +43,6 @@ def centre_colour(wall, code):
     return colour
 
 
-def test_without_the_series_endpoint_every_year_is_a_map(qtbot, make_wall, fake_client):
-    from .conftest import without_series
-
-    wall = loaded(qtbot, make_wall(without_series(fake_client)))
-    first, rest = fake_client.calls[:3], fake_client.calls[3:]  # one round trip, then the other years
-    assert sorted(first) == [("children_geojson", "522726000000", None), ("indicators",),
-                             ("region", "522726000000", None)]
-    assert rest == [("children_geojson", "522726000000", y) for y in (2014, 2015, 2017, 2018, 2019, 2020)]
-    assert wall.state.map.series.years == list(range(2014, 2021))
-
-
 def test_wall_loads_in_a_worker_and_fills_the_header(qtbot, make_wall, fake_client):
     wall = loaded(qtbot, make_wall(fake_client))
     assert threading.main_thread().name not in fake_client.threads

@@ -72,8 +72,19 @@ def _region_body(session, rc, region, y: int | None, info: dict) -> dict:
         "is_poor_village": region.is_poor_village if region.level == "village" and years else None,
         "poor_village_exit_year": region.poor_village_exit_year,
         "synthetic_boundary": region.synthetic,
+        # The region's own figures in every year: the 较上年 line and the trend chart come with the
+        # region, so a drill asks for nothing more (GET /trend stays for other clients).
+        "series": _own_series(session, rc, years),
         **info,
     }
+
+
+def _own_series(session, rc, years: list[int]) -> dict[str, dict]:
+    """{year: indicators (+ indicator_notes when any)} of the region itself, every year of data."""
+    if not years:
+        return {}
+    by_year = queries.facts_by_year(session, rc, years[0], years[-1])
+    return {str(y): _series_values(by_year.get(y, {})) for y in years}
 
 
 @router.get("/{code}/children.geojson", summary="下级地区边界及指标 (GeoJSON)",

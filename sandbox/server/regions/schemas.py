@@ -37,6 +37,10 @@ class RegionOut(BaseModel):
     as_of: str | None = Field(description="数据截至: 登记表本身的日期 (数据截至/填报日期列或表尾, 或导入时的 --as-of); "
                                           "没有时为导入时间")
     imported_at: str | None = Field(None, description="导入于: 最近一次导入登记表的时间")
+    series: dict[str, dict[str, float | int | dict[str, str] | None]] = Field(
+        default_factory=dict,
+        description="本地区各年全部指标 (键为年份): 与 indicators 同义, 有说明时含 indicator_notes; "
+                    "较上年与趋势图无需另行请求. 尚无任何年度数据时为空")
 
 
 class TrendPoint(BaseModel):

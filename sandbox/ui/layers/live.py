@@ -6,7 +6,8 @@ import logging
 
 from PySide6.QtCore import QObject, Signal
 
-from sandbox.client.events import EventStream, SseEvent
+from sandbox.client.api import ApiClient
+from sandbox.client.events import SseEvent
 from sandbox.ui.layers.data import CheckinPoint
 
 __all__ = ["LiveEvents"]
@@ -23,9 +24,9 @@ class LiveEvents(QObject):
     resync = Signal()  # events were missed: refetch what is shown
     connectedChanged = Signal(bool)
 
-    def __init__(self, base_url: str, token: str | None, parent: QObject | None = None, **stream_kw):
+    def __init__(self, client: ApiClient, parent: QObject | None = None, **stream_kw):
         super().__init__(parent)
-        self.stream = EventStream(base_url, token, self._on_event, on_state=self._on_state, **stream_kw)
+        self.stream = client.events(self._on_event, on_state=self._on_state, **stream_kw)
 
     def start(self) -> "LiveEvents":
         self.stream.start()

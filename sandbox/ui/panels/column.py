@@ -12,7 +12,8 @@ from sandbox.ui.panels.paint import Panel
 from sandbox.ui.theme import Metrics, metrics_for_height
 
 if TYPE_CHECKING:
-    from sandbox.ui.panels.trend import TrendClient, TrendPanel
+    from sandbox.client.api import ApiClient
+    from sandbox.ui.panels.trend import TrendPanel
 
 __all__ = ["PanelsColumn"]
 
@@ -20,11 +21,11 @@ __all__ = ["PanelsColumn"]
 class PanelsColumn(QWidget):
     """Panels of the region on screen. The window calls `update_region` with GET /regions/{code}.
 
-    `client` serves the trend (GET /regions/{code}/trend) on a worker thread of its own: pass an
-    ApiClient that no other thread uses.
+    The trend comes with the region (its `series`); `client` serves GET /regions/{code}/trend only
+    for an API whose regions do not carry their series yet.
     """
 
-    def __init__(self, client: "TrendClient", parent: QWidget | None = None, *,
+    def __init__(self, client: "ApiClient", parent: QWidget | None = None, *,
                  indicator: str = "poverty_incidence", exit_lines: Mapping[str, float] | None = None,
                  retry_seconds: float = 30.0, lazy_trend: bool = False):
         super().__init__(parent)

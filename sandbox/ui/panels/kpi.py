@@ -6,7 +6,7 @@ import math
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Mapping
 
 from PySide6.QtCore import QEasingCurve, QPointF, QRectF, QSize, Qt, QVariantAnimation, Signal
 from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen
@@ -22,7 +22,10 @@ from sandbox.ui.panels.paint import (
 from sandbox.ui.panels.worker import BackgroundCall
 from sandbox.ui.theme import Metrics, metrics_for_height
 
-__all__ = ["KpiCard", "KpiStrip", "AsOfBlock", "RegionClient", "ANIMATION_MS"]
+if TYPE_CHECKING:
+    from sandbox.client.api import ApiClient
+
+__all__ = ["KpiCard", "KpiStrip", "AsOfBlock", "ANIMATION_MS"]
 
 ANIMATION_MS = 900
 TONE_COLORS = {"good": PanelColors.good, "bad": PanelColors.bad, "neutral": PanelColors.muted}
@@ -33,12 +36,6 @@ def _smaller(font: QFont) -> QFont:
     f = QFont(font)
     f.setPixelSize(max(1, math.floor(font.pixelSize() * 0.94)))
     return f
-
-
-class RegionClient(Protocol):
-    """The part of ApiClient the strip uses (last year's figures for the change line)."""
-
-    def region(self, code: str, year: int | None = None) -> dict: ...
 
 
 @dataclass(frozen=True)
@@ -402,7 +399,7 @@ class KpiStrip(QWidget):
 
     figuresChanged = Signal()
 
-    def __init__(self, client: RegionClient | None = None, parent: QWidget | None = None, *,
+    def __init__(self, client: "ApiClient | None" = None, parent: QWidget | None = None, *,
                  animate: bool = True):
         super().__init__(parent)
         self.setObjectName("kpiStrip")
@@ -482,6 +479,10 @@ class KpiStrip(QWidget):
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
             self._cache[(code, year)] = _remembered(region)
+            # The region carries its own figures in every year: last year's need no request.
+            previous = (region.get("series") or {}).get(str(year - 1)) if isinstance(region.get("series"), Mapping) else None
+            if isinstance(previous, Mapping):
+                self._cache[(code, year - 1)] = _remembered_of_series(previous)
         self._apply(animate=self.animate)
         self._ask_previous(code, year, region.get("years") or [])
         self.as_of_block.set_lines(*_as_of_lines(region))
@@ -547,7 +548,14 @@ def _remembered(region: Mapping[str, Any]) -> dict:
     return out
 
 
-def _fetch_previous(client: RegionClient, code: str, year: int) -> tuple[str, int, dict]:
+def _remembered_of_series(values: Mapping[str, Any]) -> dict:
+    """A year of the region's `series` in the form of `_remembered` (its notes ride along)."""
+    out = dict(values)
+    out["indicator_notes"] = values.get("indicator_notes") or {}
+    return out
+
+
+def _fetch_previous(client: "ApiClient", code: str, year: int) -> tuple[str, int, dict]:
     region = client.region(code, year)
     if not isinstance(region, dict):
         raise TypeError("region payload is not an object")

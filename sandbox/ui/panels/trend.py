@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Any, Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
 import pyqtgraph as pg
@@ -18,21 +18,28 @@ from sandbox.ui.panels.paint import Panel, PanelColors
 from sandbox.ui.panels.worker import BackgroundCall
 from sandbox.ui.theme import Metrics, metrics_for_height, ui_font
 
-__all__ = ["TrendClient", "TrendPanel", "fetch_trend"]
+if TYPE_CHECKING:
+    from sandbox.client.api import ApiClient
+
+__all__ = ["TrendPanel", "fetch_trend", "trend_of_series"]
 
 log = logging.getLogger(__name__)
 
 
-class TrendClient(Protocol):
-    """The part of ApiClient the trend needs; tests pass a fake."""
-
-    def trend(self, code: str, indicator: str, from_year: int | None = None,
-              to_year: int | None = None) -> dict: ...
-
-
-def fetch_trend(client: TrendClient, code: str, indicator: str) -> TrendSeries:
+def fetch_trend(client: "ApiClient", code: str, indicator: str) -> TrendSeries:
     """The blocking part, run on the worker thread: one API call and validation."""
     return parse_trend(client.trend(code, indicator), indicator)
+
+
+def trend_of_series(series: Mapping[str, Any], code: str, indicator: str, as_of: str | None) -> TrendSeries:
+    """The trend from the region's own `series` (GET /regions/{code} carries every year's figures):
+    validated like an answer of GET /trend, without a request."""
+    points = []
+    for year, values in series.items():
+        if not str(year).isdigit() or not isinstance(values, Mapping):
+            raise TrendDataError(f"bad series year {year!r}")
+        points.append({"year": int(year), "value": values.get(indicator)})
+    return parse_trend({"code": code, "indicator": indicator, "as_of": as_of, "points": points}, indicator)
 
 
 def _value_text(value: float | None, unit: str) -> str:
@@ -164,7 +171,7 @@ class TrendPanel(Panel):
     trendChanged = Signal()  # new data is on screen
     trendFailed = Signal(str)  # Chinese message now shown in the panel
 
-    def __init__(self, client: TrendClient, parent: QWidget | None = None, *,
+    def __init__(self, client: "ApiClient", parent: QWidget | None = None, *,
                  indicator: str = "poverty_incidence", exit_lines: Mapping[str, float] | None = None,
                  retry_seconds: float = 30.0):
         self._body = _TrendBody()
@@ -178,6 +185,7 @@ class TrendPanel(Panel):
         self._code: str | None = None
         self._year: int | None = None
         self._region_as_of: str | None = None
+        self._series: Mapping[str, Any] | None = None  # the region's own figures in every year, if it came with them
         self._wanted: tuple | None = None  # (code, indicator, as_of) asked for
         self._shown: tuple | None = None  # what the plot holds
         self._call = BackgroundCall(self)
@@ -234,6 +242,8 @@ class TrendPanel(Panel):
             return
         self._code = str(region["code"])
         self._region_as_of = region.get("as_of")
+        series = region.get("series")
+        self._series = series if isinstance(series, Mapping) and series else None
         if region.get("year") is not None:
             self._year = int(region["year"])
         self._fetch_if_needed()
@@ -284,7 +294,10 @@ class TrendPanel(Panel):
         self._wanted = self._key()
         if self._shown is None:
             self._show_message("正在加载趋势数据…")
-        self._call.submit(fetch_trend, self.client, self._code, self._indicator)
+        if self._series is not None:  # the region brought its years: no request, the same worker path
+            self._call.submit(trend_of_series, self._series, self._code, self._indicator, self._region_as_of)
+        else:  # an API from before the region carried its series
+            self._call.submit(fetch_trend, self.client, self._code, self._indicator)
 
     def _on_done(self, series: TrendSeries) -> None:
         self.series = series

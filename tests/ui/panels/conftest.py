@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import copy
-import threading
 
 import pytest
+
+from tests.api_double import ApiDouble, Recorder
 
 COUNTY = "522726000000"
 AS_OF = "2020-12-31T00:00:00+08:00"
@@ -63,25 +64,15 @@ def region_for(year: int) -> dict:
     return r
 
 
-class FakeApi:
-    """Answers trend() and region() like ApiClient; records the threads it was called on."""
+class FakeApi(Recorder, ApiDouble):
+    """The API client answering GET /trend and GET /regions; records the threads it was called on."""
 
     def __init__(self):
-        self.calls: list[tuple] = []
-        self.threads: set[str] = set()
-        self.fail: Exception | None = None
-        self.gate: threading.Event | None = None
+        super().__init__()
+        self._init_recorder()
         self.trend_payload: dict | None = None  # overrides the generated answer
 
-    def _enter(self, *call) -> None:
-        self.calls.append(call)
-        self.threads.add(threading.current_thread().name)
-        if self.gate is not None:
-            self.gate.wait(10)
-        if self.fail is not None:
-            raise self.fail
-
-    def trend(self, code: str, indicator: str, from_year: int | None = None, to_year: int | None = None) -> dict:
+    def handle_trend(self, code: str, indicator: str, from_year: int | None = None, to_year: int | None = None) -> dict:
         self._enter("trend", code, indicator)
         if self.trend_payload is not None:
             return copy.deepcopy(self.trend_payload)
@@ -92,7 +83,7 @@ class FakeApi:
         return {"code": code, "indicator": indicator, "as_of": AS_OF,
                 "points": [{"year": y, "value": values[y]} for y in YEARS]}
 
-    def region(self, code: str, year: int | None = None) -> dict:
+    def handle_region(self, code: str, year: int | None = None) -> dict:
         self._enter("region", code, year)
         return region_for(year or 2016)
 

@@ -14,15 +14,17 @@ pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
 
 class RecordingClient(ApiClient):
-    """A real ApiClient that notes which thread each call ran on."""
+    """A real ApiClient that notes each request's path and the thread it ran on."""
 
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
         self.threads: set[str] = set()
+        self.paths: list[tuple[str, dict]] = []
 
-    def get_json(self, path, **params):
+    def transport(self, path, params):
         self.threads.add(threading.current_thread().name)
-        return super().get_json(path, **params)
+        self.paths.append((path, dict(params)))
+        return super().transport(path, params)
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +70,8 @@ def test_panels_show_the_demo_county_from_the_api(qtbot, live_api):
     assert sum(r.households for r in col.exit_batch.chart.rows) == region["indicators"]["poor_households"]
     assert col.causes.chart.breakdown.households == region["indicators"]["poor_households"]
     assert all(p.as_of_label.startswith("数据截至 ") for p in col.panels)
-    main = threading.main_thread().name
-    assert strip_client.threads and main not in strip_client.threads
-    assert column_client.threads and main not in column_client.threads
+    # the region came with its own series: last year's figures and the trend cost no request
+    assert strip_client.threads == set() and column_client.threads == set()
 
     # 2020: every guarantee met, the county has left the list
     region_2020 = wall_client.region("522726", 2020)
@@ -83,3 +84,41 @@ def test_panels_show_the_demo_county_from_the_api(qtbot, live_api):
     col.shutdown()
     for c in (wall_client, strip_client, column_client):
         c.close()
+
+
+def test_a_drill_sends_one_region_request_where_it_sent_three(qtbot, live_api):
+    """The loader's region request brings the 较上年 figures and the trend along: the strip and the
+    trend ask for nothing more. An API whose regions lack their series costs two requests more."""
+    from sandbox.ui.loader import fetch
+
+    url, token = live_api
+    town = "522726101000"
+    shown = {}
+    for with_series in (True, False):
+        client = RecordingClient(url, token)
+        region = dict(fetch(client, town, 2017, with_indicators=False).region)
+        assert sorted(p for p, _ in client.paths) == [
+            f"/regions/{town}", f"/regions/{town}/children.geojson", f"/regions/{town}/children/series"]
+        del client.paths[:]
+        if not with_series:
+            region.pop("series")  # as an API from before the region carried it answers
+        strip, col = KpiStrip(client, animate=False), PanelsColumn(client, retry_seconds=600)
+        for w in (strip, col):
+            qtbot.addWidget(w)
+        with qtbot.waitSignal(col.trend.trendChanged, timeout=15000):
+            strip.update_region(region)
+            col.update_region(region)
+        qtbot.waitUntil(lambda: strip.card("poverty_incidence").figure.note.startswith("较上年"), timeout=15000)
+        shown[with_series] = (dict(col.trend.points()), strip.card("poverty_incidence").figure.note)
+        if with_series:
+            assert client.paths == []  # one region request, where there were three
+        else:
+            assert sorted(client.paths, key=str) == [
+                (f"/regions/{town}", {"year": 2016}), (f"/regions/{town}/trend", {"indicator": "poverty_incidence"})]
+        strip.shutdown()
+        col.shutdown()
+        client.close()
+    points, note = shown[True]
+    assert shown[False] == shown[True]  # the same trend and change line either way
+    assert sorted(points) == list(range(2014, 2021)) and points[2017] == region["indicators"]["poverty_incidence"]
+    assert note.startswith("较上年下降")
