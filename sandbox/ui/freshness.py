@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
-from sandbox.client.api import ApiUnavailable
+from sandbox.client.api import ApiClient, ApiUnavailable
 from sandbox.client.status import ConnectionStatus, StatusSnapshot
 from sandbox.ui.heap import PeriodicTrim, release_freed_memory
 from sandbox.ui.loader import describe_error
@@ -106,16 +106,12 @@ class Freshness(QObject):
 
     offlineChanged = Signal(bool)
 
-    def __init__(self, wall: Any, client: Any, refresh_seconds: float = 60.0, *, poll_ms: int | None = None,
+    def __init__(self, wall: Any, client: ApiClient, refresh_seconds: float = 60.0, *, poll_ms: int | None = None,
                  health_seconds: float | None = None, parent: QObject | None = None):
         super().__init__(parent if parent is not None else wall)
         self.wall = wall
         self.refresh_seconds = max(0.5, float(refresh_seconds))
-        status = getattr(client, "status", None)
-        self.status: ConnectionStatus = status if isinstance(status, ConnectionStatus) else ConnectionStatus()
-        if status is None:  # a client without a status (a test fake): read the wall's own outcomes
-            wall.dataApplied.connect(lambda: self.status.record_answer(data=True))
-            wall.loadFailed.connect(self._on_wall_failed)
+        self.status: ConnectionStatus = client.status  # shared by the wall's clients
         self._offline = False
         self.banner = OfflineBanner()
         self._place_banner()
@@ -129,8 +125,7 @@ class Freshness(QObject):
         wall.installEventFilter(self)
         # Between refreshes a cheap GET /health keeps the status current (an outage shows sooner).
         # It runs on a thread of its own with its own session; one probe at a time.
-        clone = getattr(client, "clone", None)
-        self._probe_client = clone() if health_seconds and callable(clone) else None
+        self._probe_client = client.clone() if health_seconds else None
         self._probing = threading.Event()
         self.health_timer = QTimer(self, interval=max(500, int((health_seconds or 0) * 1000)))
         self.health_timer.timeout.connect(self._probe)
@@ -230,10 +225,6 @@ class Freshness(QObject):
     def _on_wall_error(self, message: str | None) -> None:
         self._fold_wall_banner()
 
-    def _on_wall_failed(self, message: str) -> None:
-        if message == _UNREACHABLE:
-            self.status.record_failure("unreachable")
-
     def _fold_wall_banner(self) -> None:
         """While offline with data on screen, "cannot connect" is what this banner already says:
         the wall's red strip gives way to it. Any other error (403, bad data) stays red."""
@@ -242,6 +233,6 @@ class Freshness(QObject):
             self.wall.banner.hide()
 
 
-def install(wall: Any, client: Any, refresh_seconds: float = 60.0, **kw: Any) -> Freshness:
+def install(wall: Any, client: ApiClient, refresh_seconds: float = 60.0, **kw: Any) -> Freshness:
     """Add the periodic refresh and the offline banner to a WallWindow; returns the controller."""
     return Freshness(wall, client, refresh_seconds, **kw)

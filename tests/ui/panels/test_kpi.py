@@ -182,3 +182,13 @@ def test_a_pair_interrupted_mid_count_carries_on_from_what_is_shown(make_strip, 
         exited, total = (int(x) for x in card.number_text.split(" / "))
         assert exited <= total, card.number_text
     assert card.number_text == "40 / 74"
+
+
+def test_a_region_with_its_series_brings_last_years_figures_along(qtbot, make_strip, fake_api, region, make_region):
+    last_year = make_region(2015)
+    series = {"2015": {**last_year["indicators"], "indicator_notes": {}}, "2016": dict(region["indicators"])}
+    strip = make_strip(fake_api, animate=False)
+    strip.update_region(dict(region, series=series))
+    assert painted(strip.card("poverty_incidence"), "note") == "较上年下降 3.5个百分点"  # at once, no request
+    assert fake_api.calls == []
+    strip.shutdown()

@@ -213,3 +213,24 @@ def test_caption_stays_inside_a_short_plot_near_its_top(qtbot, make_trend, fake_
         plot_rect = QRectF(panel.plot.rect())
         cap = panel.caption_rect()
         assert not cap.isEmpty() and plot_rect.contains(cap), (year, cap, plot_rect)
+
+
+def test_a_region_with_its_series_draws_the_trend_without_a_request(qtbot, make_trend, fake_api, region):
+    from .conftest import INCIDENCE
+
+    series = {str(y): {"poverty_incidence": v, "poor_population": round(v * 3084)} for y, v in INCIDENCE.items()}
+    panel = make_trend(fake_api)
+    with qtbot.waitSignal(panel.trendChanged, timeout=5000):
+        panel.update_region(dict(region, series=series))
+    assert dict(panel.points()) == INCIDENCE and panel.exit_line_value() == 3.0
+    with qtbot.waitSignal(panel.trendChanged, timeout=5000):
+        panel.set_indicator("poor_population")  # another indicator: from the same series
+    assert dict(panel.points())[2016] == round(15.1 * 3084)
+    assert fake_api.calls == []
+
+
+def test_a_broken_series_is_a_chinese_message_not_a_half_drawn_curve(qtbot, make_trend, fake_api, region):
+    panel = make_trend(fake_api)
+    with qtbot.waitSignal(panel.trendFailed, timeout=5000):
+        panel.update_region(dict(region, series={"2015": {"poverty_incidence": "many"}}))
+    assert "数据不完整" in panel.message_text() and panel.points() == [] and fake_api.calls == []
