@@ -17,10 +17,12 @@ from sandbox.client.gather import gather
 
 
 class EchoApi:
-    """Answers every GET with its path and query, after `delay` seconds; counts requests in flight."""
+    """Answers every GET with its path and query; counts requests in flight."""
 
-    def __init__(self, delay: float = 0.0):
-        self.delay = delay
+    def __init__(self, together: int = 1):
+        # a request answers only once `together` requests are in flight: sent one after another,
+        # the first would wait in vain and the barrier break
+        self.barrier = threading.Barrier(together, timeout=10)
         self.in_flight = self.most_in_flight = 0
         self.auth: set[str] = set()
         self.lock = threading.Lock()
@@ -34,7 +36,11 @@ class EchoApi:
                     api.in_flight += 1
                     api.most_in_flight = max(api.most_in_flight, api.in_flight)
                     api.auth.add(self.headers.get("Authorization", ""))
-                time.sleep(api.delay)
+                try:
+                    api.barrier.wait()
+                except threading.BrokenBarrierError:
+                    self.send_error(503)
+                    return
                 url = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
                 data = json.dumps({"path": url.path.removeprefix("/api/v1"), "query": query}).encode()
@@ -66,6 +72,13 @@ def echo():
     api.close()
 
 
+@pytest.fixture
+def echo5():
+    api = EchoApi(together=5)
+    yield api
+    api.close()
+
+
 @pytest.mark.parametrize("call, path, query", [
     (lambda c: c.region("522726", 2016), "/regions/522726", {"year": "2016"}),
     (lambda c: c.children_series("522726"), "/regions/522726/children/series", {}),
@@ -86,19 +99,15 @@ def test_every_endpoint_the_display_uses_has_a_typed_method(echo, call, path, qu
     client.close()
 
 
-def test_one_client_serves_several_threads_at_once(echo):
-    echo.delay = 0.3
-    client = ApiClient(echo.url, "tok")
+def test_one_client_serves_several_threads_at_once(echo5):
+    client = ApiClient(echo5.url, "tok", retries=0)
     sessions: list = []
-    t0 = time.monotonic()
     answers = gather(*[(lambda i=i: (sessions.append(client.session), client.region(f"52272610{i}000"))[1])
                        for i in range(5)])
-    elapsed = time.monotonic() - t0
     assert [a["path"] for a in answers] == [f"/regions/52272610{i}000" for i in range(5)]
-    assert echo.most_in_flight == 5  # all five at the same time, not one after the other
-    assert elapsed < 5 * 0.3
+    assert echo5.most_in_flight == 5  # all five at the same time, not one after the other
     assert len({id(s) for s in sessions}) == 5  # a session per thread: requests' Session is not shared
-    assert echo.auth == {"Bearer tok"}
+    assert echo5.auth == {"Bearer tok"}
     client.close()
 
 
