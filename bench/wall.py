@@ -414,7 +414,7 @@ class FoliumPeer:
     def go(self, code: str, year: int | None) -> float:
         from PySide6.QtCore import QUrl
 
-        from sandbox.ui.export_html import render_html
+        from sandbox.ui.exporters.html import render_html
 
         t0 = time.perf_counter()
         region = self.client.region(code, year)
