@@ -128,7 +128,10 @@ class Waiter:
     def arm(self, signals: dict) -> None:
         self.fired.clear()
         for name, sig in signals.items():
-            slot = (lambda *_, n=name: (self.fired.append((n, time.perf_counter())), self.loop.quit()))
+            def slot(*_, n=name):
+                self.fired.append((n, time.perf_counter()))
+                self.loop.quit()
+
             sig.connect(slot)
             self._armed[name] = (sig, slot)
 
