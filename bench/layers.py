@@ -127,7 +127,7 @@ def camera_tiles(ctx: Context) -> list[str]:
             video = t._video
             orig = video.paintEvent
 
-            def counting(e, orig=orig, key=id(t)):
+            def counting(e, orig=orig, key=id(t)):  # noqa: B008 - binds this tile now, as orig
                 painted[key] += 1
                 orig(e)
             video.paintEvent = counting

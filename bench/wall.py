@@ -128,7 +128,10 @@ class Waiter:
     def arm(self, signals: dict) -> None:
         self.fired.clear()
         for name, sig in signals.items():
-            slot = (lambda *_, n=name: (self.fired.append((n, time.perf_counter())), self.loop.quit()))
+            def slot(*_, n=name):
+                self.fired.append((n, time.perf_counter()))
+                self.loop.quit()
+
             sig.connect(slot)
             self._armed[name] = (sig, slot)
 
@@ -414,7 +417,7 @@ class FoliumPeer:
     def go(self, code: str, year: int | None) -> float:
         from PySide6.QtCore import QUrl
 
-        from sandbox.ui.export_html import render_html
+        from sandbox.ui.exporters.html import render_html
 
         t0 = time.perf_counter()
         region = self.client.region(code, year)

@@ -2,94 +2,26 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import sys
 from pathlib import Path
 
 from sandbox.settings import Settings
+from sandbox.wall_cli import DEFAULT_INDICATOR
 
-__all__ = ["main", "run_kiosk", "run_kiosk_ui", "run_safe_mode", "DEFAULT_KIOSK_CONFIG"]
+__all__ = ["main", "run_plain_wall", "run_kiosk", "run_kiosk_ui", "run_safe_mode", "DEFAULT_KIOSK_CONFIG"]
 
 DEFAULT_KIOSK_CONFIG = Path(__file__).resolve().parents[1] / "kiosk_config" / "default.toml"
-_WALL_OPTIONS = ("screenshot", "api", "region", "year", "windowed")
-DEFAULT_INDICATOR = "poverty_incidence"
 
 log = logging.getLogger(__name__)
 
 
-def _size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError("尺寸格式应为 宽x高, 如 1920x1080") from None
-    if not (320 <= w <= 16384 and 240 <= h <= 16384):
-        raise argparse.ArgumentTypeError("尺寸超出范围 (320x240 至 16384x16384)")
-    return w, h
+def main(argv: list[str] | None = None) -> int:
+    """`python main.py ARGS`: the one CLI's `sandbox wall ARGS` (sandbox.wall_cli)."""
+    from sandbox.cli import main as cli
 
-
-def _panels(text: str) -> tuple[int, int]:
-    try:
-        c, r = (int(v) for v in text.lower().replace("×", "x").split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"应为 列x行, 如 4x2, 实际为 {text!r}") from None
-    if not (1 <= c <= 16 and 1 <= r <= 16):
-        raise argparse.ArgumentTypeError(f"拼接屏块数超出范围 (1-16): {text!r}")
-    return c, r
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="main.py", description="扶贫电子沙盘 大屏 (缺省: 内置演示县)")
-    p.add_argument("--api", help="中心数据接口地址, 如 http://10.0.0.5:8765 (缺省: 本机内置接口)")
-    p.add_argument("--token-file", type=Path, help="访问令牌文件 (与 --api 一起使用)")
-    p.add_argument("--screenshot", type=Path, metavar="FILE", help="离屏渲染大屏为 PNG 后退出")
-    p.add_argument("--size", type=_size, default=(1920, 1080), metavar="WxH", help="截图尺寸, 缺省 1920x1080")
-    p.add_argument("--region", help="区划代码 (缺省: 县)")
-    p.add_argument("--year", type=int, help="年份 (缺省: 最新)")
-    p.add_argument("--indicator", default=DEFAULT_INDICATOR, help="指标代码 (缺省: 贫困发生率)")
-    p.add_argument("--windowed", action="store_true", help="窗口模式 (缺省全屏)")
-    p.add_argument("--panels", type=_panels, metavar="CxR", help="截图按拼接屏排版: 列x行块屏, 如 4x2 (文字不跨拼缝)")
-    p.add_argument("--bezel-px", type=int, default=0, metavar="N", help="每条拼缝被边框遮住的像素 (与 --panels 一起使用)")
-    p.add_argument("--config", type=Path, metavar="FILE",
-                   help="大屏 (kiosk) 配置文件; 不带任何参数时使用 kiosk_config/default.toml (内置演示县)")
-    p.add_argument("--no-supervisor", action="store_true", help="不经看门狗, 直接运行大屏 (调试用)")
-    return p
-
-
-def _embedded_api(settings: Settings, role: str = "display"):
-    from sandbox.server.runtime import EmbeddedServer, new_token, prepare_database
-
-    from sandbox.server.simulator import CheckinSimulator
-
-    engine = prepare_database(settings)
-    server = EmbeddedServer(engine).start()
-    # The demo wall is alive: plausible check-ins arrive through the real POST endpoint.
-    server.simulator = CheckinSimulator(engine, server.url, rate_per_minute=6).start()
-    token_file = settings.data_dir / f"embedded-{role}.token"
-    token = token_file.read_text().strip() if token_file.exists() else ""
-    if not token:
-        token = new_token(engine, role, label="内置大屏")
-        token_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the data directory: private
-        token_file.write_text(token)
-        token_file.chmod(0o600)
-    return server, token
-
-
-def _checked_embedded_token(server, token: str, settings: Settings, role: str = "display") -> str:
-    """The saved token of a database that was rebuilt since is no longer valid: make a new one."""
-    from sandbox.client.api import ApiClient
-
-    probe = ApiClient(server.url, token)
-    try:
-        if probe.get_json_status("/indicators") == 401:
-            from sandbox.server.runtime import new_token
-
-            token = new_token(server.server.config.app.state.engine, role, label="内置大屏")
-            (settings.data_dir / f"embedded-{role}.token").write_text(token)
-    finally:
-        probe.close()
-    return token
+    return cli(["wall", *(sys.argv[1:] if argv is None else argv)])
 
 
 def _refused_view(client, region: str, year: int | None, indicator: str) -> str | None:
@@ -120,82 +52,64 @@ def _has_display() -> bool:
 NO_DISPLAY = "错误: 没有可用的显示器 (未设置 DISPLAY)。在无显示器的机器上可用 --screenshot 文件.png 离屏渲染。"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python main.py`: the kiosk on kiosk_config/default.toml under its supervisor; with wall options
-    (--screenshot, --api, --region, --year, --windowed) and no --config, the plain wall as before."""
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.config is not None or args.no_supervisor or not any(getattr(args, k) for k in _WALL_OPTIONS):
-        if args.screenshot or args.api:
-            print("错误: --screenshot / --api 不能与 --config 同时使用 (接口地址写在配置文件的 [api] 中)",
-                  file=sys.stderr)
-            return 2
-        return run_kiosk(args.config or DEFAULT_KIOSK_CONFIG, supervised=not args.no_supervisor,
-                         windowed=args.windowed)
+def run_plain_wall(args) -> int:
+    """`sandbox wall` with wall options: the wall (or its screenshot) on the embedded API or on --api."""
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     elif not _has_display():
         print(NO_DISPLAY, file=sys.stderr)
         return 2
+    url = token = None
+    if args.api:
+        if not args.token_file or not args.token_file.exists():
+            print("错误: 使用 --api 时需要 --token-file 指向存在的令牌文件", file=sys.stderr)
+            return 2
+        url, token = args.api, args.token_file.read_text().strip()
 
-    from sandbox.client.api import ApiClient, ApiError
+    from sandbox.client.cache import default_cache_dir, open_cache
+    from sandbox.embedded import api_client
     from sandbox.store.db import DatabaseUnavailable
 
-    settings = Settings()
-    server = None
+    # The wall keeps the last good answers on disk for outages; a screenshot renders fresh data only.
+    cache = None if args.screenshot else open_cache(default_cache_dir() / "wall")
     try:
-        if args.api:
-            if not args.token_file or not args.token_file.exists():
-                print("错误: 使用 --api 时需要 --token-file 指向存在的令牌文件", file=sys.stderr)
-                return 2
-            base, token = args.api, args.token_file.read_text().strip()
-        else:
-            server, token = _embedded_api(settings)
-            base = server.url
-            token = _checked_embedded_token(server, token, settings)
+        with api_client(Settings(), url, token or "", cache=cache) as client:
+            return _show_wall(client, args)
     except DatabaseUnavailable as exc:
         print(f"错误: {exc}", file=sys.stderr)
         return 2
 
+
+def _show_wall(client, args) -> int:
+    from sandbox.client.api import ApiError
     from sandbox.ui.wall import render_screenshot, run_wall
 
-    from sandbox.client.cache import default_cache_dir, open_cache
-
-    # The wall keeps the last good answers on disk for outages; a screenshot renders fresh data only.
-    client = ApiClient(base, token, cache=None if args.screenshot else open_cache(default_cache_dir() / "wall"))
     region = args.region
     if region is None:
         try:
             region = client.health().get("root_region")
         except ApiError as exc:
-            print(f"错误: 无法从 {base} 读取数据范围: {exc.message}", file=sys.stderr)
+            print(f"错误: 无法从 {client.config.base_url} 读取数据范围: {exc.message}", file=sys.stderr)
             return 2
         if not region:
             print("错误: 数据库中还没有数据, 请先运行 sandbox demo build 或导入数据", file=sys.stderr)
             return 2
-    try:
-        # Only what the operator typed can be refused (the root region and the default indicator are
-        # the API's own): a plain start makes no extra request.
-        asked = args.region is not None or args.year is not None or args.indicator != DEFAULT_INDICATOR
-        refused = _refused_view(client, region, args.year, args.indicator) if asked else None
-        if refused:
-            print(f"错误: {refused}", file=sys.stderr)
-            return 2
-        if args.screenshot:
-            from sandbox.ui.wall_layout import DisplaySpec
+    # Only what the operator typed can be refused (the root region and the default indicator are
+    # the API's own): a plain start makes no extra request.
+    asked = args.region is not None or args.year is not None or args.indicator != DEFAULT_INDICATOR
+    refused = _refused_view(client, region, args.year, args.indicator) if asked else None
+    if refused:
+        print(f"错误: {refused}", file=sys.stderr)
+        return 2
+    if args.screenshot:
+        from sandbox.ui.wall_layout import DisplaySpec
 
-            path = render_screenshot(client, args.screenshot, size=args.size, region=region, year=args.year,
-                                     indicator=args.indicator,
-                                     display=DisplaySpec(panels=args.panels, bezel_px=max(0, args.bezel_px)))
-            print(f"已保存截图: {path}")
-            return 0
-        return run_wall(client, region=region, year=args.year, indicator=args.indicator,
-                        fullscreen=not args.windowed)
-    finally:
-        client.close()
-        if server is not None:
-            server.simulator.stop()
-            server.stop()
+        path = render_screenshot(client, args.screenshot, size=args.size, region=region, year=args.year,
+                                 indicator=args.indicator,
+                                 display=DisplaySpec(panels=args.panels, bezel_px=max(0, args.bezel_px)))
+        print(f"已保存截图: {path}")
+        return 0
+    return run_wall(client, region=region, year=args.year, indicator=args.indicator, fullscreen=not args.windowed)
 
 
 # -- the kiosk ----------------------------------------------------------------------------------------------
@@ -297,42 +211,21 @@ def run_kiosk(config_path: str | os.PathLike, *, supervised: bool = True, window
     return sup.run()
 
 
-def _kiosk_client(loaded, settings: Settings):
-    """(client, server or None, root region or None) for the config's API. The root region comes from
-    the config, else from /health; either live or cached. None: the API is down and the cache has
-    nothing to show (the UI then waits on its connecting screen). SystemExit(2) for a refusal or a
-    database without data."""
-    from sandbox.client.api import ApiClient, ApiError, ApiUnavailable
+def _kiosk_root(client, cfg) -> tuple[bool, str | None]:
+    """(usable, root region) for the config's API. The root region comes from the config, else from
+    /health; either live or cached. (True, None): the API is down and the cache has nothing to show (the
+    UI then waits on its connecting screen); (False, None): a refusal or a database without data (exit 2)."""
+    from sandbox.client.api import ApiError, ApiUnavailable
 
-    cfg = loaded.config
-    server = None
-    if cfg.embedded:
-        role = cfg.privacy.mode  # "display" or "delegation": the embedded API masks by the token's role
-        server, token = _embedded_api(settings, role)
-        token = _checked_embedded_token(server, token, settings, role)
-        base = server.url
-    else:
-        base, token = cfg.api.url, loaded.token_file.read_text(encoding="utf-8").strip()
-    from sandbox.client.cache import default_cache_dir, open_cache
-
-    # One cache directory per privacy mode: a leader wall's cached names never sit beside a delegation's.
-    client = ApiClient(base, token, timeout=cfg.api.timeout_seconds,
-                       cache=open_cache(default_cache_dir() / cfg.privacy.mode))
     try:
         region = _probe_root(client, cfg.api.root_region)()
     except ApiUnavailable as exc:  # and nothing cached for it: the connecting screen, not an exit
         log.warning("central API unreachable at start (%s): waiting for it", exc.message)
-        return client, server, None
+        return True, None
     except ApiError as exc:
         region = None
-        print(f"错误: 无法从 {base} 读取数据范围: {exc.message}", file=sys.stderr)
-    if not region:
-        client.close()
-        if server is not None:
-            server.simulator.stop()
-            server.stop()
-        raise SystemExit(2)
-    return client, server, region
+        print(f"错误: 无法从 {client.config.base_url} 读取数据范围: {exc.message}", file=sys.stderr)
+    return bool(region), region or None
 
 
 def _probe_root(client, configured: str | None):
@@ -368,12 +261,8 @@ def _tour_for(tour, client, region: str):
 def run_kiosk_ui(config_path: str | os.PathLike, *, windowed: bool = False) -> int:
     """The kiosk UI process: the wall in the locked shell. Exits 0 only when the operator gave the PIN.
     Started while the API is down with nothing cached: a calm connecting screen until it answers."""
-    from functools import partial
-
-    from sandbox.client.api import ApiError
-    from sandbox.kiosk.config import parse_combo
-    from sandbox.kiosk.pin import verify_pin
-    from sandbox.kiosk.supervisor import Heartbeat
+    from sandbox.client.cache import default_cache_dir, open_cache
+    from sandbox.embedded import api_client
     from sandbox.store.db import DatabaseUnavailable
     from sandbox.ui.heap import limit_arenas
 
@@ -382,14 +271,28 @@ def run_kiosk_ui(config_path: str | os.PathLike, *, windowed: bool = False) -> i
     if loaded is None:
         return 2
     cfg = loaded.config
-    settings = Settings()
+    # The embedded API masks by its token's role: the config's privacy mode ("display" or "delegation").
+    url, token = (None, "") if cfg.embedded else (cfg.api.url, loaded.token_file.read_text(encoding="utf-8").strip())
+    # One cache directory per privacy mode: a leader wall's cached names never sit beside a delegation's.
+    cache = open_cache(default_cache_dir() / cfg.privacy.mode)
     try:
-        client, server, region = _kiosk_client(loaded, settings)
+        with api_client(Settings(), url, token, role=cfg.privacy.mode, timeout=cfg.api.timeout_seconds,
+                        cache=cache) as client:
+            usable, region = _kiosk_root(client, cfg)
+            return _run_kiosk_shell(loaded, client, region, windowed) if usable else 2
     except DatabaseUnavailable as exc:
         print(f"错误: {exc}", file=sys.stderr)
         return 2
-    except SystemExit as exc:
-        return int(exc.code or 2)
+
+
+def _run_kiosk_shell(loaded, client, region: str | None, windowed: bool) -> int:
+    """The locked shell around the wall (or the connecting screen until the API answers), until it exits."""
+    from functools import partial
+
+    from sandbox.client.api import ApiError
+    from sandbox.kiosk.config import parse_combo
+    from sandbox.kiosk.pin import verify_pin
+    from sandbox.kiosk.supervisor import Heartbeat
 
     from sandbox.ui.kiosk.frame import ExitCombo, ScreenPlacement, kiosk_application, place
     from sandbox.ui.kiosk.heartbeat import HeartbeatEmitter
@@ -397,6 +300,7 @@ def run_kiosk_ui(config_path: str | os.PathLike, *, windowed: bool = False) -> i
     from sandbox.ui.kiosk.snapshot import install_snapshots
     from sandbox.ui.wall import WallWindow
 
+    cfg = loaded.config
     s = cfg.screen
     placement = ScreenPlacement(s.monitor, tuple(s.geometry) if s.geometry else None, s.windowed or windowed)
     mods, key = parse_combo(cfg.exit.combo)
@@ -462,11 +366,6 @@ def run_kiosk_ui(config_path: str | os.PathLike, *, windowed: bool = False) -> i
     except ApiError as exc:  # never a traceback for the API's refusal (the tour check handles outages)
         print(f"错误: {exc.message}", file=sys.stderr)
         return 2
-    finally:
-        client.close()
-        if server is not None:
-            server.simulator.stop()
-            server.stop()
 
 
 def _wall_facts(shell) -> dict:

@@ -1,15 +1,16 @@
-"""`sandbox ...` subcommands: serve, demo build, token create, import and export of real data, kiosk."""
+"""`sandbox ...` subcommands: serve, demo build, token create, import and export of real data; wall and kiosk
+(the display's, in wall_cli.py). `python main.py ARGS` is `sandbox wall ARGS`."""
 
 from __future__ import annotations
 
 import argparse
 import errno
-import getpass
 import logging
 import sys
 from pathlib import Path
 
 from sandbox.settings import Settings
+from sandbox.wall_cli import add_display_parsers
 
 __all__ = ["main"]
 
@@ -247,80 +248,6 @@ def cmd_export_households(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_kiosk(args: argparse.Namespace) -> int:
-    from sandbox.app import DEFAULT_KIOSK_CONFIG, run_kiosk, run_kiosk_ui, run_safe_mode
-
-    config = args.config or DEFAULT_KIOSK_CONFIG
-    if args.kiosk_command == "check":
-        return cmd_kiosk_check(args.file)
-    if args.kiosk_command == "hash-pin":
-        return cmd_kiosk_hash_pin(args)
-    if args.kiosk_command == "safe-mode":
-        return run_safe_mode(config, windowed=args.windowed)
-    if args.no_supervisor:
-        return run_kiosk_ui(config, windowed=args.windowed)
-    return run_kiosk(config, windowed=args.windowed)
-
-
-def cmd_kiosk_check(path: Path) -> int:
-    from sandbox.kiosk.config import load_config
-    from sandbox.kiosk.errors import ConfigError
-
-    try:
-        loaded = load_config(path)
-    except ConfigError as exc:
-        print(f"配置有误 ({len(exc.problems)} 处):", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return 2
-    cfg = loaded.config
-    api = "内置演示接口" if cfg.embedded else f"{cfg.api.url} (令牌文件 {loaded.token_file})"
-    screen = (f"跨屏区域 {cfg.screen.geometry}" if cfg.screen.geometry else f"屏幕 {cfg.screen.monitor}")
-    tour = (f"{loaded.tour_file.name}: {len(loaded.tour.steps)} 步, 约 {loaded.tour.seconds / 60:.1f} 分钟"
-            if loaded.tour else "无")
-    print(f"配置正确: {path}\n  接口: {api}\n  显示: {screen}\n  空闲 {cfg.idle.timeout_seconds:.0f} 秒后回到全县"
-          f"\n  导览: {tour}\n  隐私模式: {cfg.privacy.mode}\n  退出组合键: {cfg.exit.combo}")
-    return 0
-
-
-def cmd_kiosk_hash_pin(args: argparse.Namespace) -> int:
-    from sandbox.kiosk.pin import PIN_RULE, hash_pin, valid_pin
-
-    if args.stdin or not sys.stdin.isatty():
-        pin = sys.stdin.readline().strip()
-    else:
-        pin = getpass.getpass("新的退出口令 (4-12 位数字): ")
-        if getpass.getpass("再输入一次: ") != pin:
-            print("错误: 两次输入不一致", file=sys.stderr)
-            return 2
-    if not valid_pin(pin):
-        print(f"错误: {PIN_RULE}", file=sys.stderr)
-        return 2
-    print("# 写入大屏配置的 [exit] 段:", file=sys.stderr)
-    print(f'pin_hash = "{hash_pin(pin)}"')
-    return 0
-
-
-def _add_kiosk_parser(sub) -> None:
-    k = sub.add_parser("kiosk", help="大屏 (kiosk): 全屏、导览、看门狗",
-                       description="以 kiosk 方式运行大屏: 无边框全屏, 隐藏光标, 空闲时回到全县并播放导览, "
-                                   "只有退出组合键加管理口令才能退出; 界面由看门狗进程守护, 崩溃或无响应时自动重启。")
-    k.add_argument("--config", type=Path, metavar="FILE", help="配置文件 (缺省: kiosk_config/default.toml, 内置演示县)")
-    k.add_argument("--no-supervisor", action="store_true", help="不经看门狗, 直接运行界面 (调试用)")
-    k.add_argument("--windowed", action="store_true", help="窗口模式 (调试用)")
-    k.set_defaults(func=cmd_kiosk, kiosk_command=None)
-    ks = k.add_subparsers(dest="kiosk_command", metavar="{check,hash-pin}")
-    c = ks.add_parser("check", help="检查配置文件 (及其导览文件), 逐条列出错误所在的行和配置项")
-    c.add_argument("file", type=Path)
-    h = ks.add_parser("hash-pin", help="生成退出口令的散列 (写入配置 [exit] pin_hash; 配置中不保存口令本身)")
-    h.add_argument("--stdin", action="store_true", help="从标准输入读取口令 (脚本用)")
-    sm = ks.add_parser("safe-mode")  # the supervisor's calm screen; not for people to type
-    # The supervisor puts its options after the sub-command: accept them there too. SUPPRESS keeps
-    # the sub-parser from overwriting a value given before it.
-    sm.add_argument("--config", type=Path, default=argparse.SUPPRESS)
-    sm.add_argument("--windowed", action="store_true", default=argparse.SUPPRESS)
-
-
 def _years(text: str) -> list[int]:
     try:
         years = [int(y) for y in text.replace("，", ",").split(",") if y.strip()]
@@ -437,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--db")
     tr.set_defaults(func=cmd_token_revoke)
     _add_import_parsers(sub)
-    _add_kiosk_parser(sub)
+    add_display_parsers(sub)
     return p
 
 

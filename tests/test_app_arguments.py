@@ -51,3 +51,15 @@ def test_an_api_that_is_down_is_not_a_refusal(demo_engine):
         assert _refused_view(client, "522726999999", 2031, "x") is None  # the wall comes up and says so
     finally:
         client.close()
+
+
+def test_main_py_is_the_one_cli_s_wall_command(served, tmp_path, capsys):
+    """`python main.py ARGS` and `sandbox wall ARGS` are one command line, parsed and answered alike."""
+    from sandbox.cli import main as cli
+
+    url, token_file = served
+    shot = tmp_path / "wall.png"
+    args = ["--api", url, "--token-file", str(token_file), "--screenshot", str(shot), "--region", "522726999999"]
+    assert cli(["wall", *args]) == 2 and main(args) == 2 and not shot.exists()
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[-1] == lines[-2] and "未找到区划代码为 522726999999 的地区" in lines[-1]

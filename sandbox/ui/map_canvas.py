@@ -26,7 +26,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from sandbox.ui.animation import Box, Similarity, ZoomPath, ease_in_out
+from sandbox.ui.frame_timing.animation import Box, Similarity, ZoomPath, ease_in_out
 from sandbox.ui.classify import NO_DATA
 from sandbox.ui.fmt import format_value
 from sandbox.ui.free_fit import fit_clear

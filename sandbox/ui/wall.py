@@ -17,13 +17,13 @@ from PySide6.QtWidgets import (
 )
 
 from sandbox.ui import classify
-from sandbox.ui.after_frame import after_frame, flush_after_frame
+from sandbox.ui.frame_timing.after_frame import after_frame, flush_after_frame
 from sandbox.ui.breadcrumb import BreadcrumbBar
 from sandbox.ui.cameras import CameraHealth, CameraTile, CameraWall, StaggerGate, StreamSettings, UrlPolicy
 from sandbox.ui.cameras.grid import GRID_SIZES, CameraFullView, grid_for, open_fullscreen
 from sandbox.ui.cameras.reconnect import default_gate
 from sandbox.ui.fund_panel import FundChainPanel
-from sandbox.ui.gc_pause import hold_until_frame
+from sandbox.ui.frame_timing.gc_pause import hold_until_frame
 from sandbox.ui.layers.cameras import CamerasLayer, MonitorView
 from sandbox.ui.layers.checkins import CheckinLayer, region_prefix
 from sandbox.ui.layers.data import (

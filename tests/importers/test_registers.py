@@ -122,7 +122,7 @@ def test_a_failure_while_writing_rolls_everything_back(county_engine, tmp_path, 
     def boom(conn):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("sandbox.store.importers.households.refresh_totals", boom)
+    monkeypatch.setattr("sandbox.store.importers.households.rollup.refresh_totals", boom)
     with pytest.raises(RuntimeError):
         import_households(county_engine, write_register(tmp_path / "reg.xlsx", rows, [distinct_member_row(1, 0)], pops))
     assert fingerprint(county_engine) == before
@@ -586,7 +586,7 @@ def test_progress_counts_rows_while_reading_and_checking(county_engine, tmp_path
     rows, pops = distinct_register(n=25)
     path = write_register(tmp_path / "reg.csv", rows, villages=pops)
     monkeypatch.setattr("sandbox.store.importers.tables._PROGRESS_ROWS", 10, raising=False)
-    monkeypatch.setattr("sandbox.store.importers.households.tqdm", _Bar)
+    monkeypatch.setattr("sandbox.store.importers.households.read.tqdm", _Bar)
     _Bar.seen = []
     import_households(county_engine, path, progress=True)
     reading = [(n, total) for desc, n, total in _Bar.seen if desc == "读取 reg.csv"]

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     from sandbox.kiosk.tour import load_tour
     from sandbox.server.runtime import EmbeddedServer, new_token, prepare_database
     from sandbox.settings import Settings
-    from sandbox.ui.after_frame import flush_after_frame
+    from sandbox.ui.frame_timing.after_frame import flush_after_frame
     from sandbox.ui.kiosk.shell import KioskShell, ShellOptions
     from sandbox.ui.theme import apply_theme
     from sandbox.ui.wall import WallWindow

@@ -7,7 +7,7 @@ import time
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QLabel
 
-from sandbox.ui.after_frame import FALLBACK_MS, after_frame
+from sandbox.ui.frame_timing.after_frame import FALLBACK_MS, after_frame
 
 
 class _Order(QObject):

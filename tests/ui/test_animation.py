@@ -2,7 +2,7 @@
 
 import pytest
 
-from sandbox.ui.animation import Box, Similarity, ZoomPath, ease_in_out
+from sandbox.ui.frame_timing.animation import Box, Similarity, ZoomPath, ease_in_out
 
 
 def corners(b: Box):

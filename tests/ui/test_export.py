@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.ui.export_html import (
+from sandbox.ui.exporters.html import (
     ExportError, export_html, export_region, external_references, feature_collection_of, render_html,
 )
 from sandbox.ui.fmt import format_as_of
@@ -40,7 +40,7 @@ def test_palette_matches_the_wall_theme():
 
 
 def test_export_modules_without_qt_stay_qt_free():
-    code = ("import sys, sandbox.ui.export_html, sandbox.ui.palette; "
+    code = ("import sys, sandbox.ui.exporters.html, sandbox.ui.palette; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'pyqtgraph')]; "
             "print(bad); sys.exit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -78,7 +78,7 @@ def test_names_are_escaped(make_fc):
 
 
 def test_leaflet_assets_come_from_the_installed_package():
-    from sandbox.ui.export_html import leaflet_assets
+    from sandbox.ui.exporters.html import leaflet_assets
 
     js, css = leaflet_assets()
     assert "Leaflet" in js[:2000] and "sourceMappingURL" not in js
@@ -118,7 +118,7 @@ def test_feature_collection_of_region_map_round_trips(squares_fc):
 def test_export_png_and_current_view_from_the_wall(qtbot, themed_app, fake_client, tmp_path):
     from PySide6.QtGui import QImage
 
-    from sandbox.ui.export_png import export_png, export_view_html
+    from sandbox.ui.exporters.png import export_png, export_view_html
     from sandbox.ui.wall import WallWindow
 
     wall = WallWindow(fake_client, region="522726000000", retry_seconds=600)

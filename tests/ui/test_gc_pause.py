@@ -6,7 +6,7 @@ import gc
 
 from PySide6.QtWidgets import QLabel
 
-from sandbox.ui import gc_pause
+from sandbox.ui.frame_timing import gc_pause
 
 
 def test_collection_waits_for_the_next_frame_then_resumes(qtbot):

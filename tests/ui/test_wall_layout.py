@@ -9,7 +9,7 @@ from PySide6.QtCore import QEventLoop, Qt
 from PySide6.QtWidgets import QApplication
 
 from sandbox.client.api import ApiClient
-from sandbox.ui.after_frame import flush_after_frame
+from sandbox.ui.frame_timing.after_frame import flush_after_frame
 from sandbox.ui.wall_layout import DisplaySpec, plan_wall
 
 COUNTY = "522726000000"

@@ -28,11 +28,8 @@ from sandbox.geo.outline import polygonal
 from sandbox.geo.points import representative_point
 from sandbox.geo.simplify import geometry_to_geojson
 from sandbox.store import models as m
-from sandbox.store.bulk import bulk_insert
-from sandbox.store.importers.report import (
-    ImportFailed, ImportReport, remove_stale_report, see_report, write_report_quietly,
-)
-from sandbox.store.importers.upsert import bulk_update
+from sandbox.store.importers.report import ImportFailed, ImportReport, reported
+from sandbox.store.importers.upsert import upsert_changed
 from sandbox.store.rollup import refresh_totals
 
 __all__ = ["import_boundaries", "BoundaryImport", "CODE_FIELDS", "NAME_FIELDS", "RECORD_TABLES"]
@@ -294,58 +291,55 @@ def import_boundaries(engine: Engine, path: Path | str, *, level: str | None = N
     steps = tqdm(total=4, desc=f"导入边界 {path.name}", unit="步", disable=None if progress else True,
                  leave=False)  # None: no bar when stderr is not a terminal
     try:
-        try:
-            names = boundary_layers(path)
-            if layer is not None and layer not in names:
-                raise ImportFailed(f"文件 {path.name} 中没有图层 {layer!r} (有: {'、'.join(names)})")
-            if layer is None and len(names) > 1 and level is not None:
-                raise ImportFailed(f"文件 {path.name} 有 {len(names)} 个图层 ({'、'.join(names)}); "
-                                   "请用 --layer 指定, 或去掉 --level 按代码导入全部图层")
-            # A GeoPackage's layers are named by whoever made it (县/乡镇/村, XZQ…): worth showing in the
-            # report. GeoJSON and Shapefile have one layer, named by GDAL after the file: not shown.
-            named = [layer] if layer else names if len(names) > 1 or path.suffix.lower() == ".gpkg" else None
-            features = _read_features(path, named, level, code_field, name_field, crs, report, result)
-        except BoundaryFileError as exc:
-            if exc.detail:  # what GDAL said, in the report (with --report) for whoever looks into it
-                report.error(path.name, None, None, None, exc.detail, str(exc))
-            raise ImportFailed(str(exc), report if exc.detail else None) from None
-        steps.update()
-        with engine.connect() as conn:
-            meta = dict(conn.execute(select(m.Meta.key, m.Meta.value)).all())
-            demo = meta.get("demo") == "true"
-            if demo and not replace_demo:
-                raise ImportFailed("数据库中是演示数据 (sandbox demo build 生成); 加 --replace-demo 清除演示数据后导入, "
-                                   "或导入到新数据库 (--db)")
-            db = {} if demo else {r.code: r for r in conn.execute(
-                select(m.Region.code, *[getattr(m.Region, c) for c in _REGION_COLS]))}
-        by_code = _check_structure(features, db, report, path.name, result)
-        steps.update()
-        if report.errors:
-            raise ImportFailed(f"{len(report.errors)} 处错误, 未导入任何边界; 第一处: {report.summary()}", report)
-        _check_tiling(by_code, db, tolerance_m, report, path.name, result)
-        steps.update()
-        if strict and report.warnings:
-            raise ImportFailed(f"{len(report.warnings)} 处警告 (--strict: 全部不导入); 第一处: {report.summary()}",
-                               report)
-        with engine.begin() as conn:
-            _write(conn, by_code, db, demo, result, path.name)
-        steps.update()
-    except ImportFailed as exc:
-        if exc.report is None:
-            report.error(path.name, None, None, None, None, str(exc))
-        if report_path or any(i.row is not None or i.column for i in report.issues):
-            result.report_path = write_report_quietly(report, path, report_path)
-        else:
-            remove_stale_report(path)
-        raise ImportFailed(f"{exc}{see_report(result.report_path)}", report) from None
+        with reported(report, path, report_path, result):
+            features = _read_file(path, layer, level, code_field, name_field, crs, report, result)
+            steps.update()
+            with engine.connect() as conn:
+                meta = dict(conn.execute(select(m.Meta.key, m.Meta.value)).all())
+                demo = meta.get("demo") == "true"
+                if demo and not replace_demo:
+                    raise ImportFailed("数据库中是演示数据 (sandbox demo build 生成); "
+                                       "加 --replace-demo 清除演示数据后导入, 或导入到新数据库 (--db)")
+                db = {} if demo else {r.code: r for r in conn.execute(
+                    select(m.Region.code, *[getattr(m.Region, c) for c in _REGION_COLS]))}
+            by_code = _check_structure(features, db, report, path.name, result)
+            steps.update()
+            if report.errors:
+                raise ImportFailed(f"{len(report.errors)} 处错误, 未导入任何边界; 第一处: {report.summary()}",
+                                   report)
+            _check_tiling(by_code, db, tolerance_m, report, path.name, result)
+            steps.update()
+            if strict and report.warnings:
+                raise ImportFailed(f"{len(report.warnings)} 处警告 (--strict: 全部不导入); "
+                                   f"第一处: {report.summary()}", report)
+            with engine.begin() as conn:
+                _write(conn, by_code, db, demo, result, path.name)
+            steps.update()
     finally:
         steps.close()
-    if report.issues:
-        result.report_path = write_report_quietly(report, path, report_path)
-    elif not report_path:
-        remove_stale_report(path)  # the report beside the input always belongs to its latest run
     result.seconds = time.perf_counter() - t_start
     return result
+
+
+def _read_file(path: Path, layer: str | None, level: str | None, code_field: str | None, name_field: str | None,
+               crs: str | None, report: ImportReport, result: BoundaryImport) -> list[_Feature]:
+    """The features of the layers asked for (all of them without --layer); ImportFailed for a file GDAL
+    cannot read, with what GDAL said in the report."""
+    try:
+        names = boundary_layers(path)
+        if layer is not None and layer not in names:
+            raise ImportFailed(f"文件 {path.name} 中没有图层 {layer!r} (有: {'、'.join(names)})")
+        if layer is None and len(names) > 1 and level is not None:
+            raise ImportFailed(f"文件 {path.name} 有 {len(names)} 个图层 ({'、'.join(names)}); "
+                               "请用 --layer 指定, 或去掉 --level 按代码导入全部图层")
+        # A GeoPackage's layers are named by whoever made it (县/乡镇/村, XZQ…): worth showing in the
+        # report. GeoJSON and Shapefile have one layer, named by GDAL after the file: not shown.
+        named = [layer] if layer else names if len(names) > 1 or path.suffix.lower() == ".gpkg" else None
+        return _read_features(path, named, level, code_field, name_field, crs, report, result)
+    except BoundaryFileError as exc:
+        if exc.detail:  # what GDAL said, in the report (with --report) for whoever looks into it
+            report.error(path.name, None, None, None, exc.detail, str(exc))
+        raise ImportFailed(str(exc), report if exc.detail else None) from None
 
 
 def _check_structure(features: list[_Feature], db: dict, report: ImportReport, file: str,
@@ -418,7 +412,7 @@ def _write(conn: Connection, by_code: dict[str, _Feature], db: dict, demo: bool,
         for table in RECORD_TABLES:
             conn.execute(delete(table))
         result.replaced_demo = True
-    new_rows, updates = [], []
+    wanted = []
     for code in sorted(by_code, key=lambda c: (_LEVELS.index(by_code[c].level), c)):
         f = by_code[code]
         old = db.get(code)
@@ -436,15 +430,13 @@ def _write(conn: Connection, by_code: dict[str, _Feature], db: dict, demo: bool,
                   "synthetic": False}
         if code in by_code and code in result.created_counties:
             values["boundary_source_crs"] = (result.source_crs + " 乡镇合并")[:32]
-        if old is None:
-            new_rows.append((code, *[values[c] for c in _REGION_COLS], False))
-        elif any(getattr(old, c) != values[c] for c in _REGION_COLS):
-            updates.append((*[values[c] for c in _REGION_COLS], code))
-        else:
-            result.unchanged += 1
-    bulk_insert(conn, m.Region.__table__, ("code",) + _REGION_COLS + ("is_poor_village",), new_rows)
-    bulk_update(conn, "regions", ("code",), _REGION_COLS, updates)
-    result.new, result.updated = len(new_rows), len(updates)
+        wanted.append((code, tuple(values[c] for c in _REGION_COLS)))
+    done = upsert_changed(conn, m.Region.__table__, ("code",), _REGION_COLS, wanted,
+                          {code: tuple(getattr(r, c) for c in _REGION_COLS) for code, r in db.items()},
+                          insert_cols=("code",) + _REGION_COLS + ("is_poor_village",),
+                          new_row=lambda code, values: (code, *values, False), whole_row=True)
+    result.new, result.updated = len(done.new), len(done.updated)
+    result.unchanged += done.unchanged
     if not result.changed:
         return
     refresh_totals(conn)  # new version: caches of geometry and answers start afresh

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from sandbox.domain.masking import mask_id_number
 
 __all__ = ["Issue", "ImportReport", "ImportFailed", "ERROR", "WARNING", "NOTE", "default_report_path",
-           "write_report_quietly", "remove_stale_report", "see_report"]
+           "write_report_quietly", "remove_stale_report", "see_report", "reported"]
 
 ERROR = "错误"  # the row (or, for a whole-file problem, the file) is not imported
 WARNING = "警告"  # imported, but a person should look
@@ -186,3 +188,26 @@ def remove_stale_report(source: Path) -> None:
 def see_report(path: Path | None) -> str:
     """The tail of an error message that points at the written report."""
     return f"; 详见报告 {path}" if path else ""
+
+
+@contextmanager
+def reported(report: ImportReport, source: Path, report_path, result) -> Iterator[None]:
+    """Every import's tail: the report written (and `result.report_path` set) or a stale one removed.
+
+    On ImportFailed the report is written when it points at rows or columns (or a path was given), and
+    the failure is raised again naming it. After a clean run it is written when it has issues; without
+    any, an earlier run's report beside the input goes: it would list rows that are no longer wrong."""
+    try:
+        yield
+    except ImportFailed as exc:
+        if exc.report is None:
+            report.error(source.name, None, None, None, None, str(exc))
+        if report_path or any(i.row is not None or i.column for i in report.issues):
+            result.report_path = write_report_quietly(report, source, report_path)
+        else:
+            remove_stale_report(source)
+        raise ImportFailed(f"{exc}{see_report(result.report_path)}", report) from None
+    if report.issues:
+        result.report_path = write_report_quietly(report, source, report_path)
+    elif not report_path:
+        remove_stale_report(source)

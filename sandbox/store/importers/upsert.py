@@ -1,16 +1,20 @@
-"""Bulk updates and deletes beside store.bulk's inserts: executemany on SQLite, COPY + UPDATE … FROM on PostgreSQL."""
+"""Upserts for the importers: insert new rows, update only what changed (executemany on SQLite, COPY +
+UPDATE … FROM on PostgreSQL), beside store.bulk's inserts and a chunked delete."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Callable, Hashable, Iterable, Mapping, Sequence
 
-from sqlalchemy import table as sql_table, text
+from sqlalchemy import Table, table as sql_table, text
 from sqlalchemy.engine import Connection
 
 from sandbox.store.bulk import bulk_insert
 
-__all__ = ["bulk_update", "delete_where_in", "reset_sequence"]
+__all__ = ["KEEP", "Upserted", "upsert_changed", "bulk_update", "delete_where_in", "reset_sequence"]
+
+KEEP = object()  # a value the input does not give: an existing row keeps its own
 
 _IN_CHUNK = 900  # below SQLite's oldest limit on bound variables
 
@@ -61,3 +65,57 @@ def reset_sequence(conn: Connection, table_name: str, column: str = "id") -> Non
     conn.execute(text(
         f"SELECT setval(pg_get_serial_sequence('{table_name}', '{column}'), "
         f"COALESCE((SELECT MAX({column}) FROM {table_name}), 0) + 1, false)"))
+
+
+@dataclass
+class Upserted:
+    """What upsert_changed did: the keys inserted and updated, and how many rows were already equal."""
+
+    new: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: int = 0
+
+
+def upsert_changed(conn: Connection, table: Table, key_cols: Sequence[str], columns: Sequence[str],
+                   wanted: Iterable[tuple[Hashable, Sequence]], existing: Mapping[Hashable, Sequence], *,
+                   key_of: Callable[[Hashable], Sequence] | None = None, insert_cols: Sequence[str] | None = None,
+                   new_row: Callable[[Hashable, Sequence], Sequence] | None = None, whole_row: bool = False,
+                   reset_ids: bool = False) -> Upserted:
+    """Write `wanted` (key, values in `columns` order) over `existing` (key → stored values, same order).
+
+    A key not stored is inserted: `new_row(key, values)` in `insert_cols` order (default: the key's
+    values, then the values, in `key_cols` + `columns`). A stored key is updated where a value differs
+    and is not KEEP: only those columns (rows changing the same columns go in one statement), or every
+    column with `whole_row`; the UPDATE matches `key_cols` to `key_of(key)` (default: the key itself).
+    Equal rows are not written at all, so importing the same file twice changes nothing."""
+    key_of = key_of or _as_tuple
+    new_row = new_row or (lambda key, values: (*_as_tuple(key), *values))
+    upserted = Upserted()
+    new_rows: list[Sequence] = []
+    updates: dict[tuple[str, ...], list[tuple]] = {}
+    for key, values in wanted:
+        old = existing.get(key)
+        if old is None:
+            new_rows.append(new_row(key, values))
+            upserted.new.append(key)
+            continue
+        changed = [(c, v) for c, v, o in zip(columns, values, old) if v is not KEEP and v != o]
+        if not changed:
+            upserted.unchanged += 1
+            continue
+        if whole_row:
+            changed = [(c, o if v is KEEP else v) for c, v, o in zip(columns, values, old)]
+        cols = tuple(c for c, _ in changed)
+        updates.setdefault(cols, []).append((*(v for _, v in changed), *key_of(key)))
+        upserted.updated.append(key)
+    if new_rows:
+        if reset_ids:
+            reset_sequence(conn, table.name)
+        bulk_insert(conn, table, tuple(insert_cols or (*key_cols, *columns)), new_rows)
+    for cols, rows in updates.items():
+        bulk_update(conn, table.name, key_cols, cols, rows)
+    return upserted
+
+
+def _as_tuple(key) -> tuple:
+    return key if isinstance(key, tuple) else (key,)

@@ -78,7 +78,7 @@ class BackgroundCall(QObject):
         self._ticket = 0
         self._pending = 0
         self._generation = 0  # bumped by shutdown: a deferred start from before it is dropped
-        # Set (e.g. to sandbox.ui.after_frame.after_frame) to start the calls later: the wall lets
+        # Set (e.g. to sandbox.ui.frame_timing.after_frame.after_frame) to start the calls later: the wall lets
         # the frame showing a new level paint before its panels' fetches compete with it.
         self.defer: Callable[[Callable[[], None]], None] | None = None
 

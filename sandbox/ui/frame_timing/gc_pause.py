@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 
-from sandbox.ui.after_frame import after_frame
+from sandbox.ui.frame_timing.after_frame import after_frame
 
 __all__ = ["hold_until_frame", "held"]
 

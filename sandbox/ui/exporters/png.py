@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
-from sandbox.ui.export_html import ExportError, export_html, feature_collection_of
+from sandbox.ui.exporters.html import ExportError, export_html, feature_collection_of
 
 __all__ = ["export_png", "export_view_html"]
 
