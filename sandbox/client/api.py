@@ -13,7 +13,11 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 from tenacity import (
-    Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay, wait_random_exponential,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_random_exponential,
 )
 
 from sandbox.client.cache import ResponseCache, token_scope
@@ -98,7 +102,7 @@ class ApiClient:
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
 
-    def clone(self) -> "ApiClient":
+    def clone(self) -> ApiClient:
         """A client for another worker thread: its own HTTP session, the same cache and status."""
         cfg = self.config
         return ApiClient(cfg.base_url, cfg.token, timeout=cfg.read_timeout, retries=cfg.retries,

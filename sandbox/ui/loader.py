@@ -6,8 +6,9 @@ import concurrent.futures
 import inspect
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
@@ -303,7 +304,7 @@ class _Relay(QObject):
 
 
 class _Task(QRunnable):
-    def __init__(self, worker: "FetchWorker", channel: str, ticket: int, fn: Callable[[], Any], what: str,
+    def __init__(self, worker: FetchWorker, channel: str, ticket: int, fn: Callable[[], Any], what: str,
                  quiet: bool = False):
         super().__init__()
         self.worker, self.channel, self.ticket, self.fn, self.what = worker, channel, ticket, fn, what

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from sandbox.ratelog import RateLimitedLog
 
@@ -55,7 +56,7 @@ class ProjectPoint:
     camera_ids: tuple[int, ...] = ()
 
     @classmethod
-    def from_api(cls, d: Mapping[str, Any]) -> "ProjectPoint | None":
+    def from_api(cls, d: Mapping[str, Any]) -> ProjectPoint | None:
         try:
             lon, lat = float(d["lon"]), float(d["lat"])
             pid = int(d["id"])
@@ -78,7 +79,7 @@ class CheckinPoint:
     effective: bool
 
     @classmethod
-    def from_api(cls, d: Mapping[str, Any]) -> "CheckinPoint | None":
+    def from_api(cls, d: Mapping[str, Any]) -> CheckinPoint | None:
         """From GET /checkins or a `checkin` SSE event (only the point, time and village are kept)."""
         try:
             at = dt.datetime.fromisoformat(str(d["at"]))
@@ -104,7 +105,7 @@ class CameraPoint:
     project_id: int | None = None
 
     @classmethod
-    def from_api(cls, d: Mapping[str, Any]) -> "CameraPoint | None":
+    def from_api(cls, d: Mapping[str, Any]) -> CameraPoint | None:
         try:
             cid, lon, lat = int(d["id"]), float(d["lon"]), float(d["lat"])
         except (KeyError, TypeError, ValueError):
@@ -178,10 +179,8 @@ def _iso(t: dt.datetime) -> str:
 
 def _part(errors: dict, name: str, call, default):
     """One call of the layer fetch: a failure empties that part only (the other layers still draw)."""
-    from sandbox.client.api import ApiError
+    from sandbox.client.api import ApiError, ApiUnavailable
     from sandbox.ui.loader import describe_error
-
-    from sandbox.client.api import ApiUnavailable
 
     try:
         return call()
