@@ -22,7 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sandbox.store.db import make_engine  # noqa: E402
 from sandbox.store.demo.builder import build_demo  # noqa: E402
 from sandbox.store.importers import (  # noqa: E402
-    export_boundaries, export_households, import_boundaries, import_households,
+    export_boundaries,
+    export_households,
+    import_boundaries,
+    import_households,
 )
 from sandbox.store.importers.xlsx import write_xlsx  # noqa: E402
 from sandbox.store.migrate import upgrade  # noqa: E402

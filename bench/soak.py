@@ -127,10 +127,9 @@ def main() -> int:
     from sandbox.client.api import ApiClient
     from sandbox.server.runtime import new_token, prepare_database
     from sandbox.settings import Settings
+    from sandbox.ui.heap import limit_arenas
     from sandbox.ui.theme import apply_theme
     from sandbox.ui.wall import WallWindow
-
-    from sandbox.ui.heap import limit_arenas
 
     if args.arenas:
         limit_arenas(args.arenas)  # as the kiosk does, before the wall's threads start

@@ -293,7 +293,6 @@ def _run_kiosk_shell(loaded, client, region: str | None, windowed: bool) -> int:
     from sandbox.kiosk.config import parse_combo
     from sandbox.kiosk.pin import verify_pin
     from sandbox.kiosk.supervisor import Heartbeat
-
     from sandbox.ui.kiosk.frame import ExitCombo, ScreenPlacement, kiosk_application, place
     from sandbox.ui.kiosk.heartbeat import HeartbeatEmitter
     from sandbox.ui.kiosk.shell import KioskShell, ShellOptions

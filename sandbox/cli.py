@@ -7,7 +7,6 @@ import argparse
 import errno
 import logging
 import sys
-from pathlib import Path
 
 from sandbox.settings import Settings
 from sandbox.wall_cli import add_display_parsers

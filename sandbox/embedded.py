@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
-from typing import Iterator
 
 from sandbox.settings import Settings
 
@@ -23,7 +23,7 @@ class EmbeddedApi:
         self.server = self.simulator = None
         self.url = self.token = ""
 
-    def __enter__(self) -> "EmbeddedApi":
+    def __enter__(self) -> EmbeddedApi:
         from sandbox.server.runtime import EmbeddedServer, prepare_database
         from sandbox.server.simulator import CheckinSimulator
 

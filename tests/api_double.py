@@ -45,10 +45,10 @@ class ApiDouble(ApiClient):
     def __init__(self) -> None:
         super().__init__("http://api.test", "test-token", retries=0)
 
-    def clone(self) -> "ApiDouble":
+    def clone(self) -> ApiDouble:
         return self  # one double answers every worker thread (its calls are counted in one place)
 
-    def events(self, on_event, **stream_kw) -> "QuietStream":
+    def events(self, on_event, **stream_kw) -> QuietStream:
         return QuietStream()  # no GET /events here: a stream that never connects and never says anything
 
     def transport(self, path: str, params: dict) -> tuple[int, bytes]:
@@ -95,7 +95,7 @@ class QuietStream:
     connected = False
     skipped = 0
 
-    def start(self) -> "QuietStream":
+    def start(self) -> QuietStream:
         return self
 
     def stop(self) -> None:

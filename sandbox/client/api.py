@@ -8,14 +8,19 @@ import logging
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 from tenacity import (
-    Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay, wait_random_exponential,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_random_exponential,
 )
 
 from sandbox.client.cache import ResponseCache, token_scope
@@ -122,7 +127,7 @@ class ApiClient:
                 self._sessions.add(session)
         return session
 
-    def clone(self) -> "ApiClient":
+    def clone(self) -> ApiClient:
         """A client for another worker thread: its own HTTP session, the same cache and status."""
         cfg = self.config
         return ApiClient(cfg.base_url, cfg.token, timeout=cfg.read_timeout, retries=cfg.retries,

@@ -10,10 +10,11 @@ import re
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import platformdirs
 
@@ -49,7 +50,7 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("poverty-sandbox", appauthor=False)) / "api"
 
 
-def open_cache(directory: str | os.PathLike) -> "ResponseCache | None":
+def open_cache(directory: str | os.PathLike) -> ResponseCache | None:
     """The cache in `directory`, or None when it cannot be made (read-only disk, no home): the cache is
     an aid, the wall runs without it and the log says so once."""
     try:

@@ -12,8 +12,8 @@ import random
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
 
 import requests
 
@@ -152,7 +152,7 @@ class EventStream:
         self._retry_s: float | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
-    def start(self) -> "EventStream":
+    def start(self) -> EventStream:
         if self._thread is None or not self._thread.is_alive():
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="sse-events", daemon=True)

@@ -6,8 +6,8 @@ town's or the county's facts are plain sums, and every rate is computed once, he
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 __all__ = ["Indicator", "REGISTRY", "FACTS", "compute_indicators", "compute_notes", "indicator_keys"]
 

@@ -25,7 +25,7 @@ class RegionLevel(str, enum.Enum):
         return {"province": "省", "prefecture": "市州", "county": "县", "town": "乡镇", "village": "行政村"}[self.value]
 
     @property
-    def child(self) -> "RegionLevel | None":
+    def child(self) -> RegionLevel | None:
         order = list(RegionLevel)
         i = order.index(self)
         return order[i + 1] if i + 1 < len(order) else None
@@ -41,7 +41,7 @@ class RegionCode:
     value: str
 
     @classmethod
-    def parse(cls, text: str) -> "RegionCode":
+    def parse(cls, text: str) -> RegionCode:
         text = str(text).strip()
         if not _CODE.match(text):
             shown = text if len(text) <= 40 else text[:40] + "…"  # the message goes back to the client
@@ -72,14 +72,14 @@ class RegionCode:
         return self.value[: {"province": 2, "prefecture": 4, "county": 6, "town": 9, "village": 12}[self.level.value]]
 
     @property
-    def parent(self) -> "RegionCode | None":
+    def parent(self) -> RegionCode | None:
         lvl = self.level
         if lvl is RegionLevel.province:
             return None
         keep = {"prefecture": 2, "county": 4, "town": 6, "village": 9}[lvl.value]
         return RegionCode(self.value[:keep].ljust(12, "0"))
 
-    def contains(self, other: "RegionCode") -> bool:
+    def contains(self, other: RegionCode) -> bool:
         return other.value.startswith(self.prefix)
 
     @property

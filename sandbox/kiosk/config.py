@@ -202,7 +202,7 @@ class WatchdogSection(StrictModel):
         return v
 
     @model_validator(mode="after")
-    def _within_30s(self) -> "WatchdogSection":
+    def _within_30s(self) -> WatchdogSection:
         # The promise: a hung or crashed UI is back within 30 s.
         if self.stale_seconds + self.restart_delay_seconds > 28:
             raise ValueError("stale_seconds + restart_delay_seconds 应不大于 28 秒 (30 秒内恢复)")

@@ -13,9 +13,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 from sandbox.ratelog import RateLimitedLog
 
@@ -44,7 +44,7 @@ class Policy:
     kill_grace_seconds: float = 3.0
 
     @classmethod
-    def from_section(cls, w) -> "Policy":
+    def from_section(cls, w) -> Policy:
         """From a config's `watchdog` section (sandbox.kiosk.config.WatchdogSection)."""
         return cls(stale_seconds=w.stale_seconds, start_timeout_seconds=w.start_timeout_seconds,
                    restart_delay_seconds=w.restart_delay_seconds, max_restarts=w.max_restarts,
@@ -68,7 +68,7 @@ class Heartbeat:
             pass
 
     @classmethod
-    def from_env(cls) -> "Heartbeat | None":
+    def from_env(cls) -> Heartbeat | None:
         value = os.environ.get(HEARTBEAT_ENV, "")
         return cls(int(value)) if value.isdigit() else None
 

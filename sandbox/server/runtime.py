@@ -85,7 +85,7 @@ class EmbeddedServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self, timeout: float = 15.0) -> "EmbeddedServer":
+    def start(self, timeout: float = 15.0) -> EmbeddedServer:
         self.thread.start()
         deadline = time.monotonic() + timeout
         while not self.server.started:

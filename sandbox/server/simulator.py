@@ -82,7 +82,7 @@ class CheckinSimulator:
         self.last_error: str | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
-    def start(self) -> "CheckinSimulator":
+    def start(self) -> CheckinSimulator:
         """Start posting in a background thread (no-op, with a log line, on a non-demo dataset)."""
         if self._thread is not None:
             return self
@@ -119,13 +119,13 @@ class CheckinSimulator:
             try:
                 with session_factory(self.engine)() as session:
                     session.execute(update(ApiToken).where(ApiToken.token_hash == hash_token(self._token))
-                                    .values(revoked_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)))
+                                    .values(revoked_at=dt.datetime.now(dt.UTC).replace(tzinfo=None)))
                     session.commit()
             except Exception:  # the database may already be gone at shutdown
                 log.warning("check-in simulator: could not revoke its token", exc_info=True)
             self._token, self._own_token = None, False
 
-    def __enter__(self) -> "CheckinSimulator":
+    def __enter__(self) -> CheckinSimulator:
         return self.start()
 
     def __exit__(self, *exc) -> None:

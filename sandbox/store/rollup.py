@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, text
 from sqlalchemy.engine import Connection
 
 from sandbox.domain.indicators import FACTS
-from sandbox.store.models import Meta, Checkin, RegionYearBreakdown, RegionYearFacts, RegionYearTotals
+from sandbox.store.models import Checkin, Meta, RegionYearBreakdown, RegionYearFacts, RegionYearTotals
 
 __all__ = ["refresh_facts", "refresh_totals", "visit_reference_months"]
 

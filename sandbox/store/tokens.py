@@ -33,7 +33,7 @@ _CADRE_LABEL = re.compile(r"^\s*cadre:(\d{1,12})(?:\s|$)")  # the form of sandbo
 
 def utcnow() -> dt.datetime:
     """Now in UTC, naive: how the tokens table stores its times."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def hash_token(plain: str) -> str:
@@ -64,7 +64,7 @@ def parse_expiry(text: str, now: dt.datetime | None = None) -> dt.datetime:
             at = at if at.tzinfo else at.replace(tzinfo=beijing)
     except ValueError:
         raise ValueError(f"有效期 {text!r} 无效: 应为 30d、12h、2w 之类的时长, 或 ISO 日期 (如 2027-06-30)") from None
-    at = at.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    at = at.astimezone(dt.UTC).replace(tzinfo=None)
     if at <= now:
         raise ValueError(f"有效期 {text} 已经过去")
     return at

@@ -6,9 +6,10 @@ import math
 import sys
 import warnings
 from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from numbers import Real
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from sandbox.ui.fmt import NO_DATA_TEXT, format_number
 

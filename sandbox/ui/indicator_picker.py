@@ -5,7 +5,12 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
-    QFrame, QGridLayout, QLabel, QPushButton, QSizePolicy, QWidget,
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
 )
 
 from sandbox.ui.state import IndicatorInfo, MapState

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 __all__ = ["Rect", "LabelVariant", "LabelCandidate", "PlacedLabel", "place_labels"]
 
@@ -23,13 +23,13 @@ class Rect:
     def bottom(self) -> float:
         return self.y + self.h
 
-    def intersects(self, o: "Rect") -> bool:
+    def intersects(self, o: Rect) -> bool:
         return self.x < o.right and o.x < self.right and self.y < o.bottom and o.y < self.bottom
 
-    def inflated(self, d: float) -> "Rect":
+    def inflated(self, d: float) -> Rect:
         return Rect(self.x - d, self.y - d, self.w + 2 * d, self.h + 2 * d)
 
-    def inside(self, o: "Rect") -> bool:
+    def inside(self, o: Rect) -> bool:
         return self.x >= o.x and self.y >= o.y and self.right <= o.right and self.bottom <= o.bottom
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
@@ -237,7 +238,7 @@ class _Relay(QObject):
 
 
 class _Task(QRunnable):
-    def __init__(self, worker: "FetchWorker", channel: str, ticket: int, fn: Callable[[], Any], what: str,
+    def __init__(self, worker: FetchWorker, channel: str, ticket: int, fn: Callable[[], Any], what: str,
                  quiet: bool = False):
         super().__init__()
         self.worker, self.channel, self.ticket, self.fn, self.what = worker, channel, ticket, fn, what

@@ -21,26 +21,48 @@ from collections import OrderedDict
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, QVariantAnimation, Signal
 from PySide6.QtGui import (
-    QColor, QFontMetricsF, QImage, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QPolygonF,
-    QRadialGradient, QTransform,
+    QColor,
+    QFontMetricsF,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+    QRadialGradient,
+    QTransform,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from sandbox.ui.frame_timing.animation import Box, Similarity, ZoomPath, ease_in_out
 from sandbox.ui.classify import NO_DATA
 from sandbox.ui.fmt import format_value
+from sandbox.ui.frame_timing.animation import Box, Similarity, ZoomPath, ease_in_out
 from sandbox.ui.free_fit import fit_clear
-from sandbox.ui.poor_villages import EXIT_TAG, EXITED_COLOUR, poor_state
+from sandbox.ui.labels import LabelCandidate, LabelVariant, PlacedLabel, Rect, place_labels
 from sandbox.ui.layers.base import MapView, Overlay
 from sandbox.ui.layers.legend import legend_rect, paint_legend
-from sandbox.ui.labels import LabelCandidate, LabelVariant, PlacedLabel, Rect, place_labels
 from sandbox.ui.map_layer import (
-    MapLabel, MapLayer, edge_runs, halo_width, highlight_rect, paint_base, paint_highlight, runs_path,
+    MapLabel,
+    MapLayer,
+    edge_runs,
+    halo_width,
+    highlight_rect,
+    paint_base,
+    paint_highlight,
+    runs_path,
 )
+from sandbox.ui.poor_villages import EXIT_TAG, EXITED_COLOUR, poor_state
 from sandbox.ui.projection import Projection, ViewFit, bounds_of, fit_view, projection_for_bbox
 from sandbox.ui.state import MapFeature, MapState
 from sandbox.ui.theme import (
-    NO_DATA_COLOR, Colors, Metrics, metrics_for_height, no_value_colour, ramp_qcolors, ui_font,
+    NO_DATA_COLOR,
+    Colors,
+    Metrics,
+    metrics_for_height,
+    no_value_colour,
+    ramp_qcolors,
+    ui_font,
 )
 
 __all__ = ["MapCanvas", "MapLabel"]
@@ -181,7 +203,7 @@ class MapCanvas(QWidget):
                 r.moveBottom(c.top() - self.metrics.px(10))
         return r
 
-    def _fit_for(self, geo: "_Geometry") -> ViewFit:
+    def _fit_for(self, geo: _Geometry) -> ViewFit:
         """The largest fit under which no region lies beneath the legend, the caption or a card."""
         boxes = [(r.left(), r.top(), r.right(), r.bottom()) for r in self.covers()]
         if not boxes:
@@ -383,7 +405,7 @@ class MapCanvas(QWidget):
         self._relayout()
         self._start_transition(old, old_code)
 
-    def _geometry_for(self, rm) -> "_Geometry":
+    def _geometry_for(self, rm) -> _Geometry:
         """The level's shapes, built once per set of polygons (a new year of a level reuses them)."""
         key = _Geometry.key_of(rm)
         geo = self._geos.get(key)
@@ -532,7 +554,7 @@ class MapCanvas(QWidget):
         side = max(self.width() * 0.03, m.px(24))
         return side, m.px(70), side, m.px(64)  # top: demo mark and north arrow; bottom: scale bar
 
-    def _layer_key(self, code, rm, geo: "_Geometry", colours: dict[str, QColor]) -> tuple:
+    def _layer_key(self, code, rm, geo: _Geometry, colours: dict[str, QColor]) -> tuple:
         return (code, id(rm), id(geo), self.state.indicator_key, self.state.indicator.unit,
                 tuple(c.rgba() for c in colours.values()), self.width(), self.height(), self.metrics,
                 self.state.show_labels, tuple(tuple(r.getRect()) for r in self._covers.values()))
@@ -549,7 +571,7 @@ class MapCanvas(QWidget):
         self._fit = self._layer.fit
         self._invalidate()
 
-    def _layer_for(self, code, rm, geo: "_Geometry", colours: dict[str, QColor], *,
+    def _layer_for(self, code, rm, geo: _Geometry, colours: dict[str, QColor], *,
                    preparing: bool = False) -> MapLayer:
         """The level laid out at this size: from the caches (a level shown or prepared a moment ago
         keeps its rendered pixels) or built now. Levels shown and levels prepared ahead of a drill
@@ -623,7 +645,7 @@ class MapCanvas(QWidget):
             h += fm.height()
         return w + 6, h + 2  # room for the halo
 
-    def _place_labels(self, rm, geo: "_Geometry", fit: ViewFit) -> list[MapLabel]:
+    def _place_labels(self, rm, geo: _Geometry, fit: ViewFit) -> list[MapLabel]:
         variants_of: dict[str, dict[str, list]] = {}
         cands = []
         for f in rm.features:

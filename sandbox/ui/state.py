@@ -6,16 +6,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
-from sandbox.ui.fmt import note_of
 from sandbox.ui.classify import NO_DATA, POLICY_THRESHOLDS, Classification, classify, fixed_breaks, reclass
 from sandbox.ui.events import Event, Events
+from sandbox.ui.fmt import note_of
 from sandbox.ui.navigation import Crumb, Navigation
-from sandbox.ui.village import VillageState
 from sandbox.ui.projection import GeometryError, Polygon, bounds_of, polygons_of
+from sandbox.ui.village import VillageState
 
 __all__ = [
     "Event", "IndicatorInfo", "MapFeature", "RegionMap", "RegionSeries", "DataError", "MapState", "WallState",
@@ -36,7 +37,7 @@ class IndicatorInfo:
     formula: str = ""
 
     @classmethod
-    def from_api(cls, d: Mapping[str, Any]) -> "IndicatorInfo":
+    def from_api(cls, d: Mapping[str, Any]) -> IndicatorInfo:
         return cls(
             key=str(d["key"]), label_zh=str(d.get("label_zh") or d["key"]), unit=str(d.get("unit") or ""),
             higher_is_better=bool(d.get("higher_is_better", False)),
@@ -91,7 +92,7 @@ class RegionMap:
     parent: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_geojson(cls, fc: Any) -> "RegionMap":
+    def from_geojson(cls, fc: Any) -> RegionMap:
         if not isinstance(fc, Mapping) or fc.get("type") != "FeatureCollection":
             raise DataError("children.geojson is not a FeatureCollection")
         raw = fc.get("features")
@@ -149,7 +150,7 @@ class RegionSeries:
                                            for c, by_year in values.items()}
 
     @classmethod
-    def from_api(cls, code: str, base: RegionMap, payload: Any) -> "RegionSeries":
+    def from_api(cls, code: str, base: RegionMap, payload: Any) -> RegionSeries:
         """From GET /regions/{code}/children/series: {code, years, as_of, children: {child: {year: {k: v}}}}."""
         if not isinstance(payload, Mapping) or not isinstance(payload.get("children"), Mapping):
             raise DataError("children/series has no 'children' object")
@@ -166,7 +167,7 @@ class RegionSeries:
         return cls(code, base, values, years, payload.get("as_of") or base.as_of)
 
     @classmethod
-    def from_maps(cls, code: str, maps: Mapping[int, RegionMap], as_of: str | None = None) -> "RegionSeries":
+    def from_maps(cls, code: str, maps: Mapping[int, RegionMap], as_of: str | None = None) -> RegionSeries:
         """From one children.geojson per year (their geometry is taken to be the same)."""
         years = sorted(maps)
         values: dict[str, dict[int, dict[str, Any]]] = {}

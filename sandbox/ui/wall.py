@@ -7,45 +7,59 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QLinearGradient, QPainter
 from PySide6.QtWidgets import (
-    QApplication, QFrame, QHBoxLayout, QLayout, QMainWindow, QSizePolicy, QVBoxLayout, QWidget,
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLayout,
+    QMainWindow,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
 )
 
 from sandbox.ui import classify
-from sandbox.ui.frame_timing.after_frame import after_frame, flush_after_frame
 from sandbox.ui.breadcrumb import BreadcrumbBar
 from sandbox.ui.cameras import CameraHealth, CameraTile, CameraWall, StaggerGate, StreamSettings, UrlPolicy
 from sandbox.ui.cameras.grid import GRID_SIZES, CameraFullView, grid_for, open_fullscreen
 from sandbox.ui.cameras.reconnect import default_gate
-from sandbox.ui.fund_panel import FundChainPanel
+from sandbox.ui.frame_timing.after_frame import after_frame, flush_after_frame
 from sandbox.ui.frame_timing.gc_pause import hold_until_frame
+from sandbox.ui.fund_panel import FundChainPanel
+from sandbox.ui.header import ErrorBanner, HeaderBar
+from sandbox.ui.indicator_picker import IndicatorMenu, IndicatorPicker
 from sandbox.ui.layers.cameras import CamerasLayer, MonitorView
 from sandbox.ui.layers.checkins import CheckinLayer, region_prefix
 from sandbox.ui.layers.data import (
-    CameraPoint, LayersData, ProjectDetail, ProjectPoint, fetch_camera, fetch_cameras, fetch_layers, fetch_project,
+    CameraPoint,
+    LayersData,
+    ProjectDetail,
+    ProjectPoint,
+    fetch_camera,
+    fetch_cameras,
+    fetch_layers,
+    fetch_project,
 )
 from sandbox.ui.layers.errors import apply_layer_errors
 from sandbox.ui.layers.funds import FundFlowLayer
 from sandbox.ui.layers.projects import ProjectsLayer
 from sandbox.ui.layers.toggles import LayerToggleBar
-from sandbox.ui.header import ErrorBanner, HeaderBar
-from sandbox.ui.indicator_picker import IndicatorMenu, IndicatorPicker
 from sandbox.ui.legend import LegendWidget
 from sandbox.ui.loader import FetchWorker, LoadResult, RegionLoader, VillageLoader, VillageResult, WallClient
 from sandbox.ui.map_canvas import MapCanvas
+from sandbox.ui.paint_cache import SnapshotEffect, WidgetCache
 from sandbox.ui.panels import KpiStrip, PanelsColumn
 from sandbox.ui.panels.paint import PICTURES_KEPT
 from sandbox.ui.panels.worker import client_for_worker
 from sandbox.ui.prefetch import Prefetcher, VillagePrefetcher
+from sandbox.ui.project_card import ProjectCard
 from sandbox.ui.state import MapState, RegionSeries, WallState
 from sandbox.ui.summary import SummaryPanel
-from sandbox.ui.paint_cache import SnapshotEffect, WidgetCache
-from sandbox.ui.project_card import ProjectCard
 from sandbox.ui.theme import Colors, Metrics, apply_theme, metrics_for_height, stylesheet
 from sandbox.ui.timeline import TimelineBar, TimelinePlayer
 from sandbox.ui.village_panel import VillagePanel

@@ -7,7 +7,16 @@ import logging
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QRect, Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractButton, QBoxLayout, QFrame, QHBoxLayout, QLabel, QLayout, QSpacerItem, QSizePolicy, QVBoxLayout, QWidget,
+    QAbstractButton,
+    QBoxLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QSizePolicy,
+    QSpacerItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from sandbox.ui.theme import Metrics, metrics_for_height

@@ -6,8 +6,8 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 
 
 class StubApi:
@@ -25,7 +25,7 @@ class StubApi:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "StubApi":
+    def start(self) -> StubApi:
         stub = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -18,7 +18,14 @@ from sandbox.geo.crs import wgs84_to_gcj02
 from sandbox.store.importers import ImportFailed, export_boundaries, import_boundaries
 from sandbox.store.models import Meta, Region
 from tests.importers.conftest import (
-    COUNTY, TOWNS, VILLAGES, box, county_features, feature, fingerprint, write_geojson,
+    COUNTY,
+    TOWNS,
+    VILLAGES,
+    box,
+    county_features,
+    feature,
+    fingerprint,
+    write_geojson,
 )
 
 

@@ -13,8 +13,16 @@ from sqlalchemy import select, text
 from sandbox.store.importers import ImportFailed, import_households, import_villages
 from sandbox.store.models import Household, HouseholdYear, Member, Meta, Region, RegionYearTotals
 from tests.importers.conftest import (
-    COUNTY, H, distinct_household_row, distinct_member_row, distinct_register, fingerprint, head_id, member_id,
-    village_row, write_register,
+    COUNTY,
+    H,
+    distinct_household_row,
+    distinct_member_row,
+    distinct_register,
+    fingerprint,
+    head_id,
+    member_id,
+    village_row,
+    write_register,
 )
 
 

@@ -52,7 +52,7 @@ class ApiProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, wait: bool = True) -> "ApiProcess":
+    def start(self, wait: bool = True) -> ApiProcess:
         out = open(self.log, "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "sandbox", "serve", "--port", str(self.port),
                                       "--db", self.db_url], stdout=out, stderr=out, env=_env(),
@@ -133,7 +133,7 @@ class KioskProcess:
         self.proc: subprocess.Popen | None = None
         self.started = 0.0
 
-    def start(self) -> "KioskProcess":
+    def start(self) -> KioskProcess:
         out = open(self.log, "ab")
         self.started = time.monotonic()
         self.proc = subprocess.Popen([sys.executable, "-m", "sandbox", "kiosk", "--config", str(self.config)],
@@ -152,7 +152,7 @@ class KioskProcess:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(5)
 
-    def restart(self) -> "KioskProcess":
+    def restart(self) -> KioskProcess:
         """The machine rebooted: the same config, data and cache, a new supervisor."""
         self.stop()
         for f in self.snapshots.glob("*.json"):

@@ -12,10 +12,10 @@ from sqlalchemy import delete, func, select, text, update
 
 from sandbox.domain.enums import Role
 from sandbox.domain.masking import person_view, scrub_fields, scrub_text
-from sandbox.server.app import create_app
-from sandbox.server.events.routes import render_for
-from sandbox.server.deps import Caller
 from sandbox.domain.regions import RegionCode
+from sandbox.server.app import create_app
+from sandbox.server.deps import Caller
+from sandbox.server.events.routes import render_for
 from sandbox.settings import Settings
 from sandbox.store.checkins import CHINA_TZ, create_cadre_token
 from sandbox.store.db import session_factory

@@ -49,8 +49,9 @@ def _url(path: str, params: dict[str, str]) -> str:
 
 def test_every_get_parameter_is_covered():
     """A new parameter needs a valid value here, or the test below would not really try it."""
-    from sandbox.server.app import create_app
     from sqlalchemy import create_engine
+
+    from sandbox.server.app import create_app
 
     spec = create_app(create_engine("sqlite://")).openapi()
     names = {p["name"] for path, m in spec["paths"].items() if "get" in m and path not in SKIP

@@ -12,7 +12,16 @@ from sandbox.store.db import make_engine
 from sandbox.store.demo.builder import build_demo
 from sandbox.store.migrate import upgrade
 from sandbox.store.models import (
-    Base, Cadre, Checkin, FundSource, Household, HouseholdYear, Member, Project, Region, RegionYearFacts,
+    Base,
+    Cadre,
+    Checkin,
+    FundSource,
+    Household,
+    HouseholdYear,
+    Member,
+    Project,
+    Region,
+    RegionYearFacts,
 )
 
 

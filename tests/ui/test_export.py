@@ -13,7 +13,12 @@ from pathlib import Path
 import pytest
 
 from sandbox.ui.exporters.html import (
-    ExportError, export_html, export_region, external_references, feature_collection_of, render_html,
+    ExportError,
+    export_html,
+    export_region,
+    external_references,
+    feature_collection_of,
+    render_html,
 )
 from sandbox.ui.fmt import format_as_of
 from sandbox.ui.state import RegionMap

@@ -61,11 +61,12 @@ def test_every_industry_on_the_map_is_in_the_legend(height):
 
 
 def test_dense_checkins_have_their_rings_explained():
-    from sandbox.ui.layers.data import CheckinPoint
     import datetime as dt
 
+    from sandbox.ui.layers.data import CheckinPoint
+
     layer = CheckinLayer()
-    at = dt.datetime(2017, 11, 1, tzinfo=dt.timezone.utc)
+    at = dt.datetime(2017, 11, 1, tzinfo=dt.UTC)
     layer.set_data("522726000000", [CheckinPoint(i, at, 107.5, 25.8, f"522726103{i % 19:03d}", i % 5 != 0)
                                     for i in range(POINTS_AT_MOST + 1)], {})
     assert layer.dense

@@ -6,8 +6,8 @@ from PySide6.QtWidgets import QLabel
 from sandbox.ui.classify import legend_labels
 from sandbox.ui.fmt import format_value, note_of
 from sandbox.ui.legend import LegendWidget
-from sandbox.ui.state import IndicatorInfo, MapState, RegionMap
 from sandbox.ui.palette import NOTHING_TO_MEASURE_COLOR
+from sandbox.ui.state import IndicatorInfo, MapState, RegionMap
 from sandbox.ui.theme import NO_DATA_COLOR, ramp
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]

@@ -7,8 +7,8 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor
 
 from sandbox.ui.map_canvas import MapCanvas
-from sandbox.ui.state import IndicatorInfo, MapState, RegionMap
 from sandbox.ui.palette import NOTHING_TO_MEASURE_COLOR
+from sandbox.ui.state import IndicatorInfo, MapState, RegionMap
 from sandbox.ui.theme import NO_DATA_COLOR, ramp
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]

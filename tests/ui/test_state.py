@@ -7,7 +7,7 @@ import pytest
 
 from sandbox.ui.classify import NO_DATA
 from sandbox.ui.labels import LabelCandidate, LabelVariant, Rect, place_labels
-from sandbox.ui.projection import Projection, fit_view, polygons_of, GeometryError
+from sandbox.ui.projection import GeometryError, Projection, fit_view, polygons_of
 from sandbox.ui.state import DataError, Event, IndicatorInfo, MapState, RegionMap, WallState
 
 

@@ -4,7 +4,11 @@ import pytest
 from PySide6.QtGui import QColor
 
 from sandbox.ui.theme import (
-    NO_DATA_COLOR, SINGLE_CLASS_COLOR, metrics_for_height, ramp, stylesheet,
+    NO_DATA_COLOR,
+    SINGLE_CLASS_COLOR,
+    metrics_for_height,
+    ramp,
+    stylesheet,
 )
 
 

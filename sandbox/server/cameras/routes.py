@@ -48,7 +48,7 @@ def list_cameras(request: Request, session: SessionDep, caller: Reader, scope: O
             query, exp = hub.signed_query(c.id)
             item.update(stream_url=f"{base}{c.stream_url}?{query}", demo=True,
                         sub_stream_url=f"{base}{DEMO_STREAM_PREFIX}{c.id}/sub.mjpeg?{query}",
-                        stream_expires_at=dt.datetime.fromtimestamp(exp, dt.timezone.utc).isoformat())
+                        stream_expires_at=dt.datetime.fromtimestamp(exp, dt.UTC).isoformat())
             if hub.state(c.id) == "down":
                 item["status"] = "offline"
         elif c.stream_url.startswith("/"):

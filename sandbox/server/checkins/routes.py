@@ -23,8 +23,15 @@ from sandbox.server.checkins.photos import decode_photos, remove_photos, save_ph
 from sandbox.server.checkins.schemas import MAX_BODY_BYTES, BadCheckin, CheckinIn, parse_checkin
 from sandbox.server.deps import AGGREGATE_ROLES, Caller, RegionDep, SessionDep, allow, settings_of
 from sandbox.store.checkins import (
-    CHINA_TZ, NewCheckin, data_years, from_storage_time, has_active_assignment, haversine_m, month_visits,
-    store_checkin, to_storage_time,
+    CHINA_TZ,
+    NewCheckin,
+    data_years,
+    from_storage_time,
+    has_active_assignment,
+    haversine_m,
+    month_visits,
+    store_checkin,
+    to_storage_time,
 )
 from sandbox.store.models import Cadre, Checkin, Household, Member, Region
 
@@ -256,7 +263,7 @@ def _accept(app, caller: Caller, body: bytes) -> tuple[dict, dict]:
 
 
 def _validate(session, caller: Caller, data: CheckinIn, effective_m: float) -> tuple[NewCheckin, Household]:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     if data.at > now + CLOCK_SKEW:
         raise HTTPException(422, f"签到时间 {data.at.isoformat()} 晚于服务器当前时间, 不能签到未来的时间")
     if caller.role is Role.cadre and data.at < now - LATE_SYNC:

@@ -49,7 +49,7 @@ class CheckinIn(BaseModel):
     def _representable(cls, at: dt.datetime) -> dt.datetime:
         # 0001-01-01T00:00:00+14:00 is valid ISO-8601 but before year 1 in UTC: converting it overflows
         try:
-            year = at.astimezone(dt.timezone.utc).year
+            year = at.astimezone(dt.UTC).year
         except OverflowError:
             year = 0
         if not 1 < year < 9999:

@@ -16,7 +16,7 @@ import itertools
 import json
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["EventBus", "format_event", "Render"]
 

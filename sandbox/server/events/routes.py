@@ -103,7 +103,7 @@ async def events(request: Request, caller: Annotated[Caller, Depends(allow(*AGGR
                     checked = time.monotonic()
                 try:
                     yield await asyncio.wait_for(queue.get(), heartbeat)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     yield ": heartbeat\n\n"
         finally:
             bus.unsubscribe(queue)

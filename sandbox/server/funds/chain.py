@@ -49,7 +49,7 @@ class _Chain:
     payments: int = 0
     allocations: int = 0
 
-    def add(self, other: "_Chain") -> None:
+    def add(self, other: _Chain) -> None:
         for k in ("allocated", "arrived", "filed", "reimbursed", "paid", "payments", "allocations"):
             setattr(self, k, getattr(self, k) + getattr(other, k))
 

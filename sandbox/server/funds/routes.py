@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sandbox.domain.enums import FundStage
 from sandbox.domain.masking import person_view, scrub_fields
 from sandbox.domain.regions import RegionCode
-from sandbox.server.funds.chain import IDLE_MONTHS, fund_chain
 from sandbox.server.deps import AGGREGATE_ROLES, Caller, RegionDep, SessionDep, YearQuery, allow
+from sandbox.server.funds.chain import IDLE_MONTHS, fund_chain
 from sandbox.store.models import FundAllocation, FundPayment, Project
 
 router = APIRouter(prefix="/funds", tags=["funds"])

@@ -10,9 +10,26 @@ from sqlalchemy import case, func, select
 
 from sandbox.domain.enums import ExitBatch, Industry, ProjectStage
 from sandbox.domain.masking import person_view
-from sandbox.server.deps import AGGREGATE_ROLES, Caller, RecordId, RegionDep, SessionDep, YearQuery, allow, region_or_404
+from sandbox.server.deps import (
+    AGGREGATE_ROLES,
+    Caller,
+    RecordId,
+    RegionDep,
+    SessionDep,
+    YearQuery,
+    allow,
+    region_or_404,
+)
 from sandbox.store.models import (
-    Camera, FundAllocation, FundPayment, Household, HouseholdYear, Project, ProjectBeneficiary, ProjectProgress, Region,
+    Camera,
+    FundAllocation,
+    FundPayment,
+    Household,
+    HouseholdYear,
+    Project,
+    ProjectBeneficiary,
+    ProjectProgress,
+    Region,
 )
 
 router = APIRouter(prefix="/projects", tags=["projects"])

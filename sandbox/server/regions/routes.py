@@ -10,7 +10,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from sandbox.domain.indicators import compute_indicators, compute_notes, indicator_keys
 from sandbox.domain.regions import RegionLevel
 from sandbox.server.deps import (
-    AGGREGATE_ROLES, Caller, PathRegionDep, SessionDep, YearQuery, allow, resolve_year,
+    AGGREGATE_ROLES,
+    Caller,
+    PathRegionDep,
+    SessionDep,
+    YearQuery,
+    allow,
+    resolve_year,
 )
 from sandbox.server.echo import cut
 from sandbox.server.meta.dataset import dataset_info

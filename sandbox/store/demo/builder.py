@@ -161,7 +161,7 @@ def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int
             "demo": "true", "county_code": outline.code, "county_name": outline.name,
             "province": outline.province, "prefecture": outline.prefecture,
             "boundary_source": outline.source, "names_source": regions.names_source, "seed": str(seed), "scale": str(scale),
-            "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "data_as_of": "2020-12-31T00:00:00+08:00", "years": ",".join(map(str, YEARS)),
         }
         bulk_insert(conn, m.Meta.__table__, ("key", "value"), meta.items())

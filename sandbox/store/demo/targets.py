@@ -47,7 +47,7 @@ class CountyTargets:
     # (nationality, share) of members; None: from the county's province and autonomous areas
     ethnic_groups: tuple[tuple[str, float], ...] | None = None
 
-    def scaled(self, n: int) -> "CountyTargets":
+    def scaled(self, n: int) -> CountyTargets:
         """`--scale N`: N times the households, people and cadres; villages stay."""
         if n == 1:
             return self

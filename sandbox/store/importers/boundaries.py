@@ -440,7 +440,7 @@ def _write(conn: Connection, by_code: dict[str, _Feature], db: dict, demo: bool,
     if not result.changed:
         return
     refresh_totals(conn)  # new version: caches of geometry and answers start afresh
-    now = dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+    now = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
     values = {"demo": "false", "built_at": now, "boundary_source": f"{source} · {result.source_crs}"[:500]}
     counties = list(conn.execute(select(m.Region.code, m.Region.name).where(m.Region.level == "county")))
     meta = dict(conn.execute(select(m.Meta.key, m.Meta.value)).all())

@@ -10,8 +10,8 @@ from __future__ import annotations
 import bisect
 import csv
 import json
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
-from typing import Iterable
-
 import operator
+import re
+from collections.abc import Iterable
+
 from sandbox.store.importers.dates import parse_date
 from sandbox.store.importers.tables import normalise_value
 

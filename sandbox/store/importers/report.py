@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from sandbox.domain.masking import mask_id_number
 
@@ -31,7 +31,7 @@ _LONG_NUMBER = re.compile(r"(?<![\dXx])(?:\d{14}[\dXx]|\d{16}|\d{17}[\dXx]|\d{19
 class ImportFailed(ValueError):
     """Nothing was imported; the message is one line (the CLI prints it) and names the report."""
 
-    def __init__(self, message: str, report: "ImportReport | None" = None):
+    def __init__(self, message: str, report: ImportReport | None = None):
         super().__init__(message)
         self.report = report
 

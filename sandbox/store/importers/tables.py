@@ -8,16 +8,16 @@ columns is refused, because nobody can tell which column it names.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import errno
 import io
 import itertools
 import operator
 import re
 import zipfile
-import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from sandbox.domain.filekind import describe_content
 from sandbox.store.importers.dates import find_stated_date

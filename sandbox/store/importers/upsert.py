@@ -4,10 +4,11 @@ UPDATE … FROM on PostgreSQL), beside store.bulk's inserts and a chunked delete
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Hashable, Iterable, Mapping, Sequence
 
-from sqlalchemy import Table, table as sql_table, text
+from sqlalchemy import Table, text
+from sqlalchemy import table as sql_table
 from sqlalchemy.engine import Connection
 
 from sandbox.store.bulk import bulk_insert

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 __all__ = ["unique_variant", "nearest", "village_aliases", "town_aliases", "town_written", "suggest"]
 

@@ -11,8 +11,8 @@ import datetime as dt
 import math
 import re
 import zipfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 __all__ = ["write_xlsx"]
 

@@ -69,7 +69,7 @@ class UrlPolicy:
             self.allow(h)
 
     @classmethod
-    def for_api(cls, api_base_url: str, extra_hosts=()) -> "UrlPolicy":
+    def for_api(cls, api_base_url: str, extra_hosts=()) -> UrlPolicy:
         """The API's own host (the embedded server's 127.0.0.1) plus `extra_hosts` (a config's list)."""
         host = urlsplit(api_base_url).hostname or "127.0.0.1"
         return cls([host, "127.0.0.1", *extra_hosts])

@@ -6,10 +6,11 @@ import base64
 import html
 import math
 import re
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import folium
 from branca.element import Element, Figure, MacroElement

@@ -11,7 +11,7 @@ or a start-up whose GUI thread was busy past the fallback would run all the defe
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtGui import QGuiApplication

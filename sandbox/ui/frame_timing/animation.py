@@ -33,10 +33,10 @@ class Similarity:
     def apply(self, x: float, y: float) -> tuple[float, float]:
         return self.s * x + self.tx, self.s * y + self.ty
 
-    def inverse(self) -> "Similarity":
+    def inverse(self) -> Similarity:
         return Similarity(1.0 / self.s, -self.tx / self.s, -self.ty / self.s)
 
-    def then(self, other: "Similarity") -> "Similarity":
+    def then(self, other: Similarity) -> Similarity:
         """First self, then other."""
         return Similarity(other.s * self.s, other.s * self.tx + other.tx, other.s * self.ty + other.ty)
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from sandbox.client.gather import gather
 from sandbox.ratelog import RateLimitedLog
@@ -59,7 +60,7 @@ class ProjectPoint:
     camera_ids: tuple[int, ...] = ()
 
     @classmethod
-    def from_api(cls, d: Mapping[str, Any]) -> "ProjectPoint | None":
+    def from_api(cls, d: Mapping[str, Any]) -> ProjectPoint | None:
         try:
             lon, lat = float(d["lon"]), float(d["lat"])
             pid = int(d["id"])
@@ -82,7 +83,7 @@ class CheckinPoint:
     effective: bool
 
     @classmethod
-    def from_api(cls, d: Mapping[str, Any]) -> "CheckinPoint | None":
+    def from_api(cls, d: Mapping[str, Any]) -> CheckinPoint | None:
         """From GET /checkins or a `checkin` SSE event (only the point, time and village are kept)."""
         try:
             at = dt.datetime.fromisoformat(str(d["at"]))
@@ -108,7 +109,7 @@ class CameraPoint:
     project_id: int | None = None
 
     @classmethod
-    def from_api(cls, d: Mapping[str, Any]) -> "CameraPoint | None":
+    def from_api(cls, d: Mapping[str, Any]) -> CameraPoint | None:
         try:
             cid, lon, lat = int(d["id"]), float(d["lon"]), float(d["lat"])
         except (KeyError, TypeError, ValueError):

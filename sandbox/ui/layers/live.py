@@ -28,7 +28,7 @@ class LiveEvents(QObject):
         super().__init__(parent)
         self.stream = client.events(self._on_event, on_state=self._on_state, **stream_kw)
 
-    def start(self) -> "LiveEvents":
+    def start(self) -> LiveEvents:
         self.stream.start()
         return self
 

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from sandbox.ui.fmt import year_as_of
-from sandbox.ui.fmt import NO_DATA_TEXT
-from sandbox.ui.panels.model import (
-    BarRow, CauseBreakdown, GuaranteeRow, cause_breakdown, exit_batch_rows, guarantee_rows,
-)
+from sandbox.ui.fmt import NO_DATA_TEXT, year_as_of
 from sandbox.ui.paint_cache import font_metrics
+from sandbox.ui.panels.model import (
+    BarRow,
+    CauseBreakdown,
+    GuaranteeRow,
+    cause_breakdown,
+    exit_batch_rows,
+    guarantee_rows,
+)
 from sandbox.ui.panels.paint import (
-    Composition, PaintedWidget, Panel, PanelColors, TextItem, gradient_bar, text_width,
+    Composition,
+    PaintedWidget,
+    Panel,
+    PanelColors,
+    TextItem,
+    gradient_bar,
+    text_width,
 )
 
 __all__ = [

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -25,7 +26,7 @@ class PanelsColumn(QWidget):
     for an API whose regions do not carry their series yet.
     """
 
-    def __init__(self, client: "ApiClient", parent: QWidget | None = None, *,
+    def __init__(self, client: ApiClient, parent: QWidget | None = None, *,
                  indicator: str = "poverty_incidence", exit_lines: Mapping[str, float] | None = None,
                  retry_seconds: float = 30.0, lazy_trend: bool = False):
         super().__init__(parent)
@@ -37,7 +38,7 @@ class PanelsColumn(QWidget):
         self.guarantee = GuaranteePanel()
         self._trend_args = (client, indicator, exit_lines, retry_seconds)
         self._indicator, self._backdrop = indicator, None
-        self._trend: "TrendPanel | None" = None
+        self._trend: TrendPanel | None = None
         self._defer = None
         # The trend needs pyqtgraph (≈0.4 s to import): with `lazy_trend` a titled card stands in
         # until `ensure_trend()` (the wall calls it once the first data is on screen) or first use.
@@ -57,14 +58,14 @@ class PanelsColumn(QWidget):
         return f"{indicator_label(indicator)[0]}变化趋势"
 
     @property
-    def trend(self) -> "TrendPanel":
+    def trend(self) -> TrendPanel:
         return self.ensure_trend()
 
     @property
     def trend_ready(self) -> bool:
         return self._trend is not None
 
-    def ensure_trend(self) -> "TrendPanel":
+    def ensure_trend(self) -> TrendPanel:
         """Build the trend panel now if it is still the stand-in."""
         if self._trend is None:
             from sandbox.ui.panels.trend import TrendPanel

@@ -5,19 +5,26 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEasingCurve, QPointF, QRectF, QSize, Qt, QVariantAnimation, Signal
 from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
-from sandbox.ui.fmt import NO_DATA_TEXT
-from sandbox.ui.fmt import year_as_of
-from sandbox.ui.panels.model import KpiFigure, as_of_text, kpi_figures, number_text
+from sandbox.ui.fmt import NO_DATA_TEXT, year_as_of
 from sandbox.ui.paint_cache import WidgetCache, font_metrics
+from sandbox.ui.panels.model import KpiFigure, as_of_text, kpi_figures, number_text
 from sandbox.ui.panels.paint import (
-    PICTURES_KEPT, Composition, PaintedWidget, PanelColors, TextItem, draw_text, fit_font, text_width,
+    PICTURES_KEPT,
+    Composition,
+    PaintedWidget,
+    PanelColors,
+    TextItem,
+    draw_text,
+    fit_font,
+    text_width,
 )
 from sandbox.ui.panels.worker import BackgroundCall
 from sandbox.ui.theme import Metrics, metrics_for_height
@@ -285,7 +292,7 @@ class KpiCard(PaintedWidget):
             comp.texts.append(lay.note)
         return comp
 
-    def _layout(self, w: float, h: float) -> "_CardLayout":
+    def _layout(self, w: float, h: float) -> _CardLayout:
         m = self.metrics
         label_f, value_f, unit_f, note_f = self._fonts()
         px, py = self._pad()
@@ -399,7 +406,7 @@ class KpiStrip(QWidget):
 
     figuresChanged = Signal()
 
-    def __init__(self, client: "ApiClient | None" = None, parent: QWidget | None = None, *,
+    def __init__(self, client: ApiClient | None = None, parent: QWidget | None = None, *,
                  animate: bool = True):
         super().__init__(parent)
         self.setObjectName("kpiStrip")
@@ -555,7 +562,7 @@ def _remembered_of_series(values: Mapping[str, Any]) -> dict:
     return out
 
 
-def _fetch_previous(client: "ApiClient", code: str, year: int) -> tuple[str, int, dict]:
+def _fetch_previous(client: ApiClient, code: str, year: int) -> tuple[str, int, dict]:
     region = client.region(code, year)
     if not isinstance(region, dict):
         raise TypeError("region payload is not an object")

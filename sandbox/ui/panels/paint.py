@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen
@@ -83,7 +83,7 @@ class TextItem:
     @classmethod
     def fitted(cls, text: str, font: QFont, rect: QRectF, color: str = PanelColors.text,
                align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-               name: str = "") -> "TextItem":
+               name: str = "") -> TextItem:
         f = fit_font(text, font, rect.width())
         h = font_metrics(f).height()
         if h > rect.height():  # too short a box: shrink on height too

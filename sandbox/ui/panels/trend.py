@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -13,7 +14,7 @@ from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QLinearGradient, QPaint
 from PySide6.QtWidgets import QGraphicsView, QLabel, QSizePolicy, QWidget
 
 from sandbox.ui.paint_cache import WidgetCache
-from sandbox.ui.panels.model import EXIT_LINES, TrendSeries, indicator_label, number_text, parse_trend
+from sandbox.ui.panels.model import EXIT_LINES, TrendDataError, TrendSeries, indicator_label, number_text, parse_trend
 from sandbox.ui.panels.paint import Panel, PanelColors
 from sandbox.ui.panels.worker import BackgroundCall
 from sandbox.ui.theme import Metrics, metrics_for_height, ui_font
@@ -26,7 +27,7 @@ __all__ = ["TrendPanel", "fetch_trend", "trend_of_series"]
 log = logging.getLogger(__name__)
 
 
-def fetch_trend(client: "ApiClient", code: str, indicator: str) -> TrendSeries:
+def fetch_trend(client: ApiClient, code: str, indicator: str) -> TrendSeries:
     """The blocking part, run on the worker thread: one API call and validation."""
     return parse_trend(client.trend(code, indicator), indicator)
 
@@ -171,7 +172,7 @@ class TrendPanel(Panel):
     trendChanged = Signal()  # new data is on screen
     trendFailed = Signal(str)  # Chinese message now shown in the panel
 
-    def __init__(self, client: "ApiClient", parent: QWidget | None = None, *,
+    def __init__(self, client: ApiClient, parent: QWidget | None = None, *,
                  indicator: str = "poverty_incidence", exit_lines: Mapping[str, float] | None = None,
                  retry_seconds: float = 30.0):
         self._body = _TrendBody()

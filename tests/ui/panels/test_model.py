@@ -3,7 +3,13 @@
 import pytest
 
 from sandbox.ui.panels.model import (
-    TrendDataError, as_of_text, cause_breakdown, exit_batch_rows, guarantee_rows, kpi_figures, parse_trend,
+    TrendDataError,
+    as_of_text,
+    cause_breakdown,
+    exit_batch_rows,
+    guarantee_rows,
+    kpi_figures,
+    parse_trend,
 )
 
 

@@ -52,7 +52,7 @@ def stamp_meta(conn: Connection, source: str, regions: RegionIndex, as_of: dt.da
     """data_as_of is the register's own date (数据截至) when it has one, imported_at the import's time:
     a register of 2020-12-31 imported in March is not "as of March"."""
     meta = dict(conn.execute(select(m.Meta.key, m.Meta.value)).all())
-    now = dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+    now = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
     values = {"demo": "false", "data_as_of": as_of.isoformat() if as_of else now, "imported_at": now,
               "built_at": now, "households_source": source}
     if not meta.get("county_code"):
@@ -72,7 +72,7 @@ def restamp_as_of(conn: Connection, as_of: dt.date) -> None:
     stored = conn.execute(select(m.Meta.value).where(m.Meta.key == "data_as_of")).scalar()
     if stored == as_of.isoformat():
         return
-    now = dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+    now = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
     values = {"data_as_of": as_of.isoformat(), "built_at": now}
     conn.execute(delete(m.Meta).where(m.Meta.key.in_(list(values))))
     conn.execute(insert(m.Meta), [{"key": k, "value": v} for k, v in values.items()])

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sandbox.domain.enums import ExitBatch, HouseholdAttribute, HouseholdStatus, HousingGrade, PovertyCause
 from sandbox.store.importers.convert import Spec
 from sandbox.store.importers.fields import (
-    CellError, Corrected, as_bool, as_code, as_date, as_digits, as_id_number, as_int, as_number, as_phone, as_text,
-    as_year, optional,
+    CellError,
+    Corrected,
+    as_bool,
+    as_code,
+    as_date,
+    as_digits,
+    as_id_number,
+    as_int,
+    as_number,
+    as_phone,
+    as_text,
+    as_year,
+    optional,
 )
 from sandbox.store.importers.mapping import Mapping, TableLayout
 from sandbox.store.importers.report import ImportFailed

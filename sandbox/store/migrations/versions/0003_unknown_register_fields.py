@@ -4,9 +4,8 @@ Revision ID: 0003_unknown_register_fields
 Revises: 0001
 Create Date: 2026-12-06 09:55:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0003_unknown_register_fields'
 down_revision = '0002_token_lifecycle'

@@ -3,9 +3,8 @@
 Revision ID: 0004_camera_sub_stream
 Revises: 0001
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0004_camera_sub_stream"
 down_revision = "0003_unknown_register_fields"
