@@ -9,6 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
+from sandbox.cli_qr import add_qr_parser
 from sandbox.settings import Settings
 
 __all__ = ["main"]
@@ -438,6 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.set_defaults(func=cmd_token_revoke)
     _add_import_parsers(sub)
     _add_kiosk_parser(sub)
+    add_qr_parser(sub)
     return p
 
 
