@@ -109,3 +109,21 @@ def test_public_pages_are_rate_limited_per_client(client, household):
     assert "访问过于频繁" in page and int(r.headers["retry-after"]) >= 1
     # the wall's API is not counted against the QR pages
     assert client.get("/api/v1/health").status_code == 200
+
+
+def test_hostile_addresses_and_bodies_are_never_a_server_error(client, household):
+    slug = household[1]
+    paths = ["/q/%00", "/q/%ff%fe", "/q/' OR 1=1 --", "/q/" + "王" * 300, "/q/" + "A" * 10_000, "/q/%0d%0aSet-Cookie:x",
+             f"/q/{slug}%00", f"/q/{slug}/complaint/extra"]
+    for path in paths:
+        r = client.get(path)
+        assert r.status_code == 404 and r.headers["content-type"].startswith("text/html"), path
+    bodies = [b"", b"nonce=&text=&phone=", b"text=" + b"%" * 5000, b"\x00" * 1000, b"text=a&text=b&" * 50,
+              "text=".encode() + ("正常的投诉内容" * 10).encode("gbk")]
+    for body in bodies:
+        r = client.post(f"/q/{slug}/complaint", content=body,
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert r.status_code in (200, 422), (body[:40], r.status_code)
+        assert r.headers["content-type"].startswith("text/html")
+    r = client.post(f"/q/{slug}/complaint", files={"text": ("a.txt", b"x" * 100)})  # multipart: not the form
+    assert r.status_code == 422 and "请填写问题描述" in r.text
