@@ -71,6 +71,9 @@ def test_pages_fetch_nothing_from_elsewhere_and_are_not_cached(client, household
         assert "default-src 'none'" in csp and "script-src" not in csp
         assert r.headers["cache-control"] == "no-store" and r.headers["referrer-policy"] == "no-referrer"
         assert "<script" not in r.text and not re.search(r"(src|href)=\"(https?:)?//", r.text)
+        head = client.head(f"/q/{slug}")
+        assert head.status_code == 200 and head.headers["content-type"].startswith("text/html")
+    assert client.head("/q/NOSUCHSLUG000000").status_code == 404
 
 
 def test_unknown_slug_is_a_plain_chinese_404(client):

@@ -68,7 +68,7 @@ def _load(app, slug: str):
         return page_subject(session, slug), site_of(session)
 
 
-@router.get("/{slug}")
+@router.api_route("/{slug}", methods=["GET", "HEAD"])  # HEAD: link checkers and some scanner apps ask first
 async def public_page(slug: str, request: Request) -> HTMLResponse:
     if (limited := await _limited(request, _page_rate)) is not None:
         return _too_many(limited)
@@ -122,7 +122,7 @@ async def complaint_submit(slug: str, request: Request) -> HTMLResponse:
     return _html(render_complaint_done(subject, site, reference, form.phone_digits is not None))
 
 
-@router.api_route("/{rest:path}", methods=["GET", "POST"])
+@router.api_route("/{rest:path}", methods=["GET", "HEAD", "POST"])
 async def elsewhere(rest: str, request: Request) -> HTMLResponse:
     """Any other address under /q/ (a code cut short, a typo): the same plain page as an unknown slug."""
     if (limited := await _limited(request, _page_rate)) is not None:
