@@ -8,6 +8,7 @@ import errno
 import logging
 import sys
 
+from sandbox.cli_qr import add_qr_parser
 from sandbox.settings import Settings
 from sandbox.wall_cli import add_display_parsers
 
@@ -364,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.set_defaults(func=cmd_token_revoke)
     _add_import_parsers(sub)
     add_display_parsers(sub)
+    add_qr_parser(sub)
     return p
 
 

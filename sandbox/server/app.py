@@ -27,6 +27,7 @@ from sandbox.server.logredact import install_log_redaction
 from sandbox.server.meta.routes import router as meta
 from sandbox.server.openapi import install_openapi
 from sandbox.server.projects.routes import router as projects
+from sandbox.server.public.routes import router as public_pages
 from sandbox.server.ratelimit import RateLimits, note_failed_auth
 from sandbox.server.regions.cache import ResponseCache
 from sandbox.server.regions.geometry import GeometryCache
@@ -63,6 +64,7 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     app.state.events = EventBus()
     for router in (meta, regions, households, projects, funds, cameras, checkins, events, streams):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(public_pages)  # /q/<slug>: the QR pages, HTML for the public, no token
     app.state.rate_limits = RateLimits()
     _install_error_handlers(app)
     install_openapi(app)

@@ -24,7 +24,7 @@ __all__ = [
     "Base", "Meta", "Region", "RegionPopulation", "PovertyLine", "Household", "HouseholdYear",
     "Member", "Cadre", "Assignment", "Checkin", "Project", "ProjectProgress", "ProjectBeneficiary",
     "FundSource", "FundAllocation", "FundPayment", "Camera", "ApiToken", "RegionYearFacts",
-    "RegionYearTotals", "RegionYearBreakdown",
+    "RegionYearTotals", "RegionYearBreakdown", "PublicSlug", "Complaint",
 ]
 
 
@@ -207,6 +207,44 @@ class ProjectBeneficiary(Base):
     __tablename__ = "project_beneficiaries"
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), primary_key=True)
+    # what the household gets from the project (the 明白卡's line): sandbox.domain.public.LinkMode, yuan a
+    # year; None where the register does not say
+    link_mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    yearly_income: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class PublicSlug(Base):
+    """The unguessable part of a public QR page's address (/q/<slug>) for one project or household.
+
+    No foreign key: a slug outlives a rebuild of the records it points at (the page then answers 404),
+    and a complaint keeps the slug it came through."""
+
+    __tablename__ = "public_slugs"
+    slug: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "project" or "household"
+    subject_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC, naive
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+    __table_args__ = (Index("ix_public_slugs_subject", "kind", "subject_id"),)
+
+
+class Complaint(Base):
+    """A complaint from the public, made through a QR page's form; triage comes later (status)."""
+
+    __tablename__ = "complaints"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(24), unique=True)  # shown to the complainant
+    submission_id: Mapped[str] = mapped_column(String(64), unique=True)  # the form's nonce: stored once
+    slug: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    subject_name: Mapped[str] = mapped_column(String(128))  # as the page showed it (masked for a household)
+    region_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)  # for a call back; never shown publicly
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)  # UTC, naive
+    status: Mapped[str] = mapped_column(String(16), default="new")
 
 
 class FundSource(Base):

@@ -21,6 +21,7 @@ from sandbox.store.demo import people
 from sandbox.store.demo.households import allocate, household_year_values, plan_households
 from sandbox.store.demo.local import ethnic_mix, fund_sources
 from sandbox.store.demo.projects import plan_projects
+from sandbox.store.demo.public import prepare_public
 from sandbox.store.demo.regions import county_targets, plan_regions
 from sandbox.store.demo.targets import POVERTY_LINES, YEARS
 from sandbox.store.demo.work import plan_cadres, plan_checkins
@@ -153,6 +154,7 @@ def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int
         )
         steps.update()
         _write_projects(conn, projects, sources, vc, town_codes)
+        prepare_public(conn, seed)  # link terms and QR slugs (sandbox.server.public)
         refresh_facts(conn)
         _mark_poor_village_exits(conn, village_codes, village_poor)
         refresh_totals(conn)
