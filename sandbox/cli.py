@@ -438,6 +438,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.set_defaults(func=cmd_token_revoke)
     _add_import_parsers(sub)
     _add_kiosk_parser(sub)
+    from sandbox.cadre_cli import register as add_cadre_parsers  # sandbox cadre invite|devices|revoke
+
+    add_cadre_parsers(sub)
     return p
 
 
