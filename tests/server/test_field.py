@@ -174,6 +174,7 @@ def test_a_revoked_device_is_refused_at_once(app, demo_engine, pairs):
     b = body(pairs[2])
     r = c.post("/api/v1/field/checkins", json=b)
     assert r.status_code == 401 and count(demo_engine, client_id=b["client_id"]) == 0
+    assert phone(app, demo_engine, pairs[2]["cadre_id"]).get("/api/v1/field/overview").status_code == 403
 
 
 def test_a_leader_enrols_with_a_scope_and_gets_no_cadre_pages(app, demo_engine):
@@ -184,6 +185,9 @@ def test_a_leader_enrols_with_a_scope_and_gets_no_cadre_pages(app, demo_engine):
     assert me["role"] == "leader" and me["region_code"] == "522726103000" and me["region"]
     r = c.get("/api/v1/field/households")
     assert r.status_code == 403 and CHINESE.search(r.json()["detail"])
+    o = c.get("/api/v1/field/overview").json()  # the month's visits in the leader's own town, by village
+    assert o["region"] == "522726103000" and o["children"]
+    assert all(ch["code"].startswith("522726103") for ch in o["children"])
     with pytest.raises(ValueError, match="辖区"):
         invite(demo_engine, role="leader")
 

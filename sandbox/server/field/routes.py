@@ -15,9 +15,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from sandbox.domain.enums import Role
-from sandbox.server.checkins.routes import read_body, accept_checkin
+from sandbox.server.checkins.routes import accept_checkin, read_body, visits
 from sandbox.server.checkins.schemas import MAX_BODY_BYTES, BadCheckin, parse_checkin
-from sandbox.server.deps import SessionDep, settings_of
+from sandbox.server.deps import RegionScope, SessionDep, settings_of
 from sandbox.server.field.auth import CadreDep, DeviceDep, clear_device_cookie, set_device_cookie
 from sandbox.server.field.households import my_households
 from sandbox.store.checkins import CHINA_TZ
@@ -65,6 +65,13 @@ def me(caller: DeviceDep, session: SessionDep) -> dict:
         out["region_code"] = caller.region.value
         out["region"] = session.scalar(select(Region.name).where(Region.code == caller.region.value))
     return out
+
+
+@router.get("/overview", summary="领导: 本辖区本月走访情况 (同 GET /checkins/visits)")
+def overview(caller: DeviceDep, session: SessionDep) -> dict:
+    if caller.role is not Role.leader:
+        raise HTTPException(403, "此功能仅供领导使用")
+    return visits(session, caller, RegionScope(caller.region, caller), None)
 
 
 @router.get("/households", summary="我的帮扶户 (一帮四): 每户的卡片")

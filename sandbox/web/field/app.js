@@ -129,6 +129,7 @@ function setTab(name) {
 
 function pageNotEnrolled(why) {
   $('tabs').hidden = true;
+  $('title').textContent = '帮扶干部';
   render('<div class="msg err">' + esc(why || '本机尚未绑定。') + '</div>' +
     '<p>请用管理员发给您的<b>邀请链接</b>打开本页 (或扫描邀请二维码)。每个链接只能绑定一部手机, 72 小时内有效。</p>');
 }
@@ -142,11 +143,7 @@ function loadHouseholds() {
 
 function pageHome() {
   setTab('home');
-  if (state.me && state.me.role !== 'cadre') {
-    render('<h2>' + esc(state.me.role_zh) + '</h2><p>本机已绑定, 辖区: <b>' + esc(state.me.region || state.me.region_code || '全县') +
-      '</b></p><p class="muted">领导端的督导功能将在此处提供; 辖区数据请在指挥部大屏查看。</p>');
-    return;
-  }
+  if (state.me && state.me.role !== 'cadre') { pageLeader(); return; }
   var draw = function (data) {
     var items = data.items;
     if (!items.length) { render('<p>您当前没有在册的结对帮扶户。</p>'); return; }
@@ -162,6 +159,20 @@ function pageHome() {
     if (res && res.status === 401) return pageNotEnrolled(detail(res));
     if (!state.households) render('<div class="msg err">无法加载帮扶户: ' + esc(res && res.status ? detail(res) : '没有网络, 且本机还没有缓存') + '</div>');
   });
+}
+
+function pct(v) { return v == null ? '-' : v.toFixed(1) + '%'; }
+function pageLeader() {
+  render('<h2>' + esc(state.me.region || state.me.region_code) + '</h2><p class="muted">正在加载本月走访…</p>');
+  api('overview').then(function (res) {
+    if (res.status !== 200) { render('<div class="msg err">' + esc(detail(res)) + '</div>'); return; }
+    var d = res.data, t = d.total;
+    render('<h2>' + esc(state.me.region || d.region) + ' · ' + esc(d.month) + ' 走访</h2>' +
+      '<p>应走访 <b>' + t.targets + '</b> 户, 已走访 <b>' + t.visited + '</b> 户, 走访率 <b>' + pct(t.visit_rate) + '</b>; 签到 ' + t.checkins + ' 次 (有效 ' + t.effective_checkins + ')</p>' +
+      (d.children.length ? '<table><tr><th>地区</th><th>走访率</th><th>签到</th></tr>' + d.children.map(function (c) {
+        return '<tr><td>' + esc(c.name || c.code) + '</td><td>' + pct(c.visit_rate) + '</td><td>' + c.checkins + '</td></tr>';
+      }).join('') + '</table>' : ''));
+  }, function () { render('<div class="msg err">没有网络: 暂时无法查看</div>'); });
 }
 
 function findHousehold(id) {
@@ -247,9 +258,14 @@ function pageCheckin(id) {
     render('<h2>签到: ' + esc(h.head_name) + ' 户</h2><p class="muted">' + esc(h.village) + '</p>' +
       '<div id="cmsg"></div>' +
       '<label for="note">工作纪要</label><textarea id="note" maxlength="2000" placeholder="如: 了解家庭收入, 宣讲政策"></textarea>' +
-      '<label for="photos">照片 (1-3 张, 可用相机拍摄)</label><input id="photos" type="file" accept="image/*" capture="environment" multiple>' +
+      '<label>照片 (1-3 张)</label><label class="btn alt" for="photos" id="pick">拍照或选择照片</label>' +
+      '<input id="photos" class="file" type="file" accept="image/*" capture="environment" multiple>' +
       '<button class="btn" id="go">获取位置并签到</button><a class="btn alt" href="#/h/' + h.id + '">返回</a>');
     $('go').onclick = function () { submitCheckin(h); };
+    $('photos').onchange = function () {
+      var n = $('photos').files.length;
+      $('pick').textContent = n ? '已选 ' + n + ' 张照片 (点此重选)' : '拍照或选择照片';
+    };
   });
 }
 
@@ -369,7 +385,7 @@ function start() {
       throw {enrol: detail(res)};
     } else throw res;
   }).then(null, function (e) {
-    if (e && e.enrol) { pageNotEnrolled(e.enrol); return; }
+    if (e && e.enrol) { state.me = null; pageNotEnrolled(e.enrol); return; }
     var cached = null; // offline: who this phone is, as last seen
     try { cached = JSON.parse(localStorage.getItem('me')); } catch (x) { cached = null; }
     if (cached) state.me = cached; else pageNotEnrolled('没有网络, 且本机尚未绑定。');
@@ -383,7 +399,7 @@ function start() {
   });
 }
 
-window.addEventListener('hashchange', route);
+window.addEventListener('hashchange', function () { if (/^#invite=/.test(location.hash)) start(); else route(); });
 window.addEventListener('online', function () { netBadge(); flush(); });
 window.addEventListener('offline', netBadge);
 setInterval(function () { if (navigator.onLine) flush(); }, 30000);
