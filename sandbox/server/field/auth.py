@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Response
+from fastapi.security import APIKeyCookie
 
 from sandbox.domain.enums import Role
 from sandbox.server.deps import Caller, caller_for_token, settings_of
@@ -35,8 +36,11 @@ def clear_device_cookie(request: Request, response: Response) -> None:
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict", secure=_secure(request))
 
 
-async def device_caller(request: Request) -> Caller:
-    plain = request.cookies.get(COOKIE)
+_cookie = APIKeyCookie(name=COOKIE, auto_error=False, scheme_name="DeviceCookie",
+                       description="手机端设备令牌 (绑定时由 POST /field/enrol 设置; HttpOnly, SameSite=Strict)")
+
+
+async def device_caller(request: Request, plain: Annotated[str | None, Depends(_cookie)]) -> Caller:
     if not plain:
         raise HTTPException(401, NOT_ENROLLED)
     return await caller_for_token(request, plain, refused=NOT_ENROLLED)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sandbox.domain.enums import Role
 from sandbox.server.checkins.routes import accept_checkin, read_body, visits
 from sandbox.server.checkins.schemas import MAX_BODY_BYTES, BadCheckin, parse_checkin
+from sandbox.server.bodylimit import read_json_model
 from sandbox.server.deps import RegionScope, SessionDep, settings_of
 from sandbox.server.field.auth import CadreDep, DeviceDep, clear_device_cookie, set_device_cookie
 from sandbox.server.field.households import my_households
@@ -33,20 +34,31 @@ class EnrolIn(BaseModel):
     invite: str = Field(min_length=1, max_length=128, description="邀请链接中的邀请码")
 
 
-@router.post("/enrol", summary="用邀请码绑定本机 (设置设备 Cookie)")
-def enrol(body: EnrolIn, request: Request, session: SessionDep) -> JSONResponse:
-    try:
-        token, device = redeem_invite(session, body.invite, request.headers.get("user-agent"))
-        session.commit()
-    except BadInvite as exc:
-        session.rollback()
-        raise HTTPException(410, str(exc)) from None
-    response = JSONResponse({"device_id": device.id, "enrolled": True})
+@router.post("/enrol", summary="用邀请码绑定本机 (设置设备 Cookie)",
+             responses={410: {"description": "邀请无效、已使用或已过期, detail 说明"}},
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": EnrolIn.model_json_schema()}}}})
+async def enrol(request: Request) -> JSONResponse:
+    # read here, not as a body parameter: a body that is not JSON is a Chinese 422, not FastAPI's 400
+    body = await read_json_model(request, EnrolIn)
+    device_id, token = await run_in_threadpool(_redeem, request, body.invite)
+    response = JSONResponse({"device_id": device_id, "enrolled": True})
     set_device_cookie(request, response, token)
     return response
 
 
-@router.post("/logout", summary="本机解除登录 (清除设备 Cookie; 设备须由管理员吊销)")
+def _redeem(request: Request, invite: str) -> tuple[int, str]:
+    with request.app.state.sessions() as session:
+        try:
+            token, device = redeem_invite(session, invite, request.headers.get("user-agent"))
+            session.commit()
+        except BadInvite as exc:
+            session.rollback()
+            raise HTTPException(410, str(exc)) from None
+        return device.id, token
+
+
+@router.post("/logout", status_code=204, summary="本机解除登录 (清除设备 Cookie; 设备须由管理员吊销)")
 def logout(request: Request) -> Response:
     response = Response(status_code=204)
     clear_device_cookie(request, response)
