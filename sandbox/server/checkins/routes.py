@@ -185,6 +185,9 @@ _POST_DOC = """帮扶干部签到 (帮扶干部令牌或管理员令牌)。
 在同一事务中刷新该村汇总, 月走访率随之变化; 之后的签到 (如实时签到) 不落入任何年度, 只作为
 地图点和事件。成功后返回 201 与入库记录, 并在 `GET /events` 推送 `checkin` 事件 (不含个人信息);
 落入数据年份时另推送 `facts` 事件 (该村该年的指标已变化)。
+
+`client_id` (可选, UUID): 客户端为每次签到生成的编号。同一编号只入库一次; 重发时返回 200 与已入库的
+记录 (`repeat`: true), 不再推送事件, 因此离线补传、超时重试都不会重复计数。
 """
 
 
@@ -192,7 +195,9 @@ _POST_DOC = """帮扶干部签到 (帮扶干部令牌或管理员令牌)。
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": _inline_schema(CheckinIn)}}}},
              max_body_size=MAX_BODY_BYTES,
-             responses={201: {"description": "已入库的签到记录"}, 403: {"description": "无权为该户签到"},
+             responses={200: {"description": "该 client_id 已入库 (重发): 返回已入库的记录, repeat 为 true"},
+                        201: {"description": "已入库的签到记录"}, 403: {"description": "无权为该户签到"},
+                        409: {"description": "该 client_id 属于其他干部的签到"},
                         413: {"description": "请求体过大"}, 422: {"description": "签到无效, detail 说明原因"}})
 async def post_checkin(request: Request, caller: Poster) -> JSONResponse:
     body = await read_body(request)

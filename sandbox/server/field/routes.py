@@ -96,6 +96,7 @@ def households(caller: CadreDep, session: SessionDep) -> dict:
              max_body_size=MAX_BODY_BYTES,
              responses={200: {"description": "该 client_id 已入库: 返回已入库的记录"},
                         201: {"description": "已入库"}, 403: {"description": "不是本人的结对帮扶户"},
+                        409: {"description": "该 client_id 属于其他干部的签到"},
                         413: {"description": "请求体过大"}, 422: {"description": "签到无效, detail 说明原因"}})
 async def post_checkin(request: Request, caller: CadreDep) -> JSONResponse:
     body = await read_body(request)
