@@ -226,3 +226,14 @@ def test_bad_input_gets_a_chinese_message_and_stores_nothing(browser, server, de
     wait_for(lambda: "重新绑定" in text_of(browser, "view"), what="the revoked-device message")
     shoot(browser, "08-revoked-device")
     assert checkins_of(demo_engine, pair["cadre_id"], start) == []
+
+
+def test_a_leader_phone_shows_its_area_month_of_visits(browser, server, demo_engine):
+    with session_factory(demo_engine)() as session:
+        code, _ = create_invite(session, "leader", region="522726103000", label="镇长")
+        session.commit()
+    browser.get(f"{server.url}/m/#invite={code}")
+    wait_for(lambda: "走访率" in text_of(browser, "view"), what="the leader's overview")
+    shoot(browser, "09-leader")
+    assert not browser.find_element("id", "tabs").is_displayed()  # no cadre pages
+    assert "领导" in text_of(browser, "title")

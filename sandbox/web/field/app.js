@@ -128,6 +128,9 @@ function setTab(name) {
 }
 
 function pageNotEnrolled(why) {
+  // a revoked (lost) phone keeps none of its households' records
+  state.households = null;
+  if (window.caches) caches['delete']('field-data-v1')['catch'](function () {});
   $('tabs').hidden = true;
   $('title').textContent = '帮扶干部';
   render('<div class="msg err">' + esc(why || '本机尚未绑定。') + '</div>' +
