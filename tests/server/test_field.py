@@ -320,7 +320,7 @@ def test_the_app_shell_is_served_small_with_a_strict_csp(app):
     assert r.status_code == 200 and "default-src 'self'" in r.headers["content-security-policy"]
     assert "帮扶干部" in r.text
     total = 0
-    for name in ("", "app.js", "app.css", "sw.js"):
+    for name in ("", "outbox.js", "app.js", "app.css", "sw.js"):
         raw = c.get("/m/" + name, headers={"Accept-Encoding": "gzip"}, follow_redirects=False)
         assert raw.status_code == 200
         total += int(raw.headers.get("content-length", len(raw.content)))

@@ -2,8 +2,8 @@
    Shell: served from the cache, refreshed behind. API GETs: network first, the cache when offline.
    Check-ins (POST) are never touched here: the page queues them in IndexedDB and sends them itself. */
 'use strict';
-var SHELL = 'field-shell-v1', DATA = 'field-data-v1';
-var FILES = ['/m/', '/m/app.js', '/m/app.css'];
+var SHELL = 'field-shell-v2', DATA = 'field-data-v1';
+var FILES = ['/m/', '/m/outbox.js', '/m/app.js', '/m/app.css'];
 
 self.addEventListener('install', function (e) {
   e.waitUntil(caches.open(SHELL).then(function (c) { return c.addAll(FILES); }).then(function () { return self.skipWaiting(); }));
