@@ -5,7 +5,9 @@ another cadre's household, the same check-in resent) each get a Chinese message 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import io
 import json
 import threading
 
@@ -116,8 +118,22 @@ def enrol(browser, server, engine, cadre_id) -> None:
     wait_for(lambda: "我的帮扶户" in text_of(browser, "view"), what="my households after enrolment")
 
 
-def test_offline_checkin_arrives_exactly_once_and_on_the_wall_stream(browser, server, demo_engine, pairs):
+def camera_photo(path, size=(4000, 3000)) -> int:
+    """A 12 Mpx JPEG of about 4 MB, as a phone camera makes (upscaled noise: it does not compress away)."""
+    import random
+
+    from PIL import Image
+
+    rnd = random.Random(1)
+    small = Image.frombytes("RGB", (400, 300), bytes(rnd.getrandbits(8) for _ in range(400 * 300 * 3)))
+    small.resize(size, Image.BICUBIC).save(path, "JPEG", quality=95)
+    return path.stat().st_size
+
+
+def test_offline_checkin_arrives_exactly_once_and_on_the_wall_stream(browser, server, demo_engine, pairs, tmp_path):
     pair = pairs[0]
+    photo = tmp_path / "IMG_20261206.jpg"
+    assert camera_photo(photo) > 4_000_000
     events = Events(server.url, new_token(demo_engine, "display"))
     try:
         enrol(browser, server, demo_engine, pair["cadre_id"])
@@ -132,6 +148,7 @@ def test_offline_checkin_arrives_exactly_once_and_on_the_wall_stream(browser, se
         wait_for(lambda: browser.find_elements("id", "go"), what="the check-in form")
         set_location(browser, server.url, pair["lon"] + 0.0004, pair["lat"], accuracy=12)
         browser.find_element("id", "note").send_keys("走访: 了解务工收入 (离线)")
+        browser.find_element("id", "photos").send_keys(str(photo))
         start = max_id(demo_engine)
 
         set_offline(browser, True)
@@ -142,6 +159,12 @@ def test_offline_checkin_arrives_exactly_once_and_on_the_wall_stream(browser, se
         queued = outbox(browser)
         assert len(queued) == 1 and not queued[0].get("error")
         client_id = queued[0]["client_id"]
+        (sent,) = queued[0]["body"]["photos"]  # resized on the phone: ≤ 1600 px, ≤ 400 KB
+        from PIL import Image
+
+        jpeg = base64.b64decode(sent.split(",", 1)[1])
+        assert jpeg[:3] == b"\xff\xd8\xff" and len(jpeg) <= 400 * 1024
+        assert max(Image.open(io.BytesIO(jpeg)).size) == 1600
         assert checkins_of(demo_engine, pair["cadre_id"], start) == []  # nothing got through
 
         set_offline(browser, False)  # the phone's `online` event sends the outbox
@@ -162,6 +185,9 @@ def test_offline_checkin_arrives_exactly_once_and_on_the_wall_stream(browser, se
 
         browser.get(f"{server.url}/m/#/mine")
         wait_for(lambda: "离线" in text_of(browser, "view"), what="my check-ins with the note")
+        wait_for(lambda: browser.execute_script(  # the photo, as stored, shown to its owner
+            "var i = document.querySelector('.thumbs img'); return !!i && i.complete && i.naturalWidth > 0;"),
+            what="the check-in's photo")
         shoot(browser, "04-my-checkins")
         assert "月" in text_of(browser, "view")
     finally:
