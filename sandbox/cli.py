@@ -366,6 +366,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_import_parsers(sub)
     add_display_parsers(sub)
     add_qr_parser(sub)
+    from sandbox.cadre_cli import register as add_cadre_parsers  # sandbox cadre invite|devices|revoke
+
+    add_cadre_parsers(sub)
     return p
 
 

@@ -21,6 +21,8 @@ from sandbox.server.checkins.schemas import MAX_BODY_BYTES as CHECKIN_MAX_BODY_B
 from sandbox.server.echo import ECHO_MAX_CHARS, cut
 from sandbox.server.events.bus import EventBus
 from sandbox.server.events.routes import router as events
+from sandbox.server.field.routes import router as field
+from sandbox.server.field.static import router as field_app
 from sandbox.server.funds.routes import router as funds
 from sandbox.server.households.routes import router as households
 from sandbox.server.logredact import install_log_redaction
@@ -65,6 +67,8 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     for router in (meta, regions, households, projects, funds, cameras, checkins, events, streams):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(public_pages)  # /q/<slug>: the QR pages, HTML for the public, no token
+    app.include_router(field, prefix=API_PREFIX)  # the phone app's API (issue 15)
+    app.include_router(field_app)  # the phone app itself, at /m/
     app.state.rate_limits = RateLimits()
     _install_error_handlers(app)
     install_openapi(app)

@@ -26,7 +26,7 @@ from sandbox.store.tokens import find_token, tokens_fingerprint, touch_token, ut
 
 __all__ = ["SessionDep", "Caller", "CallerDep", "allow", "region_or_404", "YearQuery", "resolve_year", "settings_of",
            "RegionScope", "RegionDep", "OptionalRegionDep", "PathRegionDep", "REGION_SCOPES", "unauthorised",
-           "still_authorised"]
+           "still_authorised", "caller_for_token"]
 
 log = logging.getLogger(__name__)
 _bearer = HTTPBearer(auto_error=False)
@@ -91,12 +91,18 @@ async def get_caller(request: Request,
                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorised(request, "缺少访问令牌 (Authorization: Bearer …)")
+    return await caller_for_token(request, credentials.credentials)
+
+
+async def caller_for_token(request: Request, plain: str, refused: str | None = None) -> Caller:
+    """Who a token is (a bearer token, or the phone app's device cookie); 401 (with `refused` as the
+    detail, if given) when it is unknown, revoked or expired."""
     # Looked up first: a valid token always works, however often others behind the same address
     # (a NAT, a county office) failed; only failures are limited.
-    known, touch = await run_in_threadpool(_authenticate, request.app, credentials.credentials)
+    known, touch = await run_in_threadpool(_authenticate, request.app, plain)
     if isinstance(known, str):
         check_auth_rate(request)  # 429 once this client failed too often (counted in app.py's 401 handler)
-        raise unauthorised(request, known)
+        raise unauthorised(request, refused or known)
     if touch:  # written off the request's path: a busy database must not hold up the answer
         asyncio.get_running_loop().run_in_executor(None, _touch, request.app, known.token_id)
     return known.caller

@@ -27,6 +27,7 @@ import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, func, or_, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sandbox.store.models import Assignment, Cadre, Checkin, Household, HouseholdYear, PovertyLine, Region
@@ -36,7 +37,7 @@ from sandbox.store.tokens import create_token
 __all__ = [
     "CHINA_TZ", "CADRE_LABEL", "cadre_id_from_label", "create_cadre_token", "to_storage_time", "from_storage_time",
     "has_active_assignment", "data_years", "county_boundary_geojson", "haversine_m", "NewCheckin", "store_checkin",
-    "active_pairs", "month_visits",
+    "active_pairs", "month_visits", "DuplicateCheckin", "checkin_by_client_id",
 ]
 
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
@@ -118,36 +119,57 @@ class NewCheckin:
     effective: bool
     note: str | None
     photos: list[str] = field(default_factory=list)
+    client_id: str | None = None  # the phone's UUID for it: stored once per client_id
+
+
+class DuplicateCheckin(Exception):
+    """A check-in with this client_id is already stored (a retried upload); `.row` is the stored one."""
+
+    def __init__(self, row: Checkin) -> None:
+        super().__init__(row.client_id)
+        self.row = row
+
+
+def checkin_by_client_id(session: Session, client_id: str) -> Checkin | None:
+    return session.scalar(select(Checkin).where(Checkin.client_id == client_id))
 
 
 def store_checkin(session: Session, new: NewCheckin) -> tuple[Checkin, int | None]:
     """Insert the check-in; when its year has facts, refresh its village and the totals in the same
-    transaction. Commits. Returns (row, the data year whose facts it moved, or None)."""
+    transaction. Commits. Returns (row, the data year whose facts it moved, or None). DuplicateCheckin
+    when its client_id is already stored (two uploads of one check-in raced: the unique index decides)."""
     at = to_storage_time(new.at)
     row = Checkin(
         cadre_id=new.cadre_id, household_id=new.household_id, village_code=new.village_code, at=at,
         lon=round(new.lon, 7), lat=round(new.lat, 7), source_crs=new.source_crs, accuracy_m=new.accuracy_m,
         distance_m=round(new.distance_m, 1), effective=new.effective, note=new.note,
-        photos=json.dumps(new.photos, ensure_ascii=False) if new.photos else None,
+        photos=json.dumps(new.photos, ensure_ascii=False) if new.photos else None, client_id=new.client_id,
     )
     counted = at.year if at.year in data_years(session) else None
-    if counted is None:
-        session.add(row)
-        session.commit()
-        return row, None
-    with _refresh_lock:
-        try:
-            conn = session.connection()
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    try:
+        if counted is None:
             session.add(row)
-            session.flush()
-            refresh_facts(conn, new.village_code)
-            refresh_totals(conn)
             session.commit()
-        except BaseException:
-            session.rollback()
+            return row, None
+        with _refresh_lock:
+            try:
+                conn = session.connection()
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+                session.add(row)
+                session.flush()
+                refresh_facts(conn, new.village_code)
+                refresh_totals(conn)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    except IntegrityError:
+        session.rollback()
+        stored = checkin_by_client_id(session, new.client_id) if new.client_id else None
+        if stored is None:
             raise
+        raise DuplicateCheckin(stored) from None
     return row, counted
 
 

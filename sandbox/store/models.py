@@ -24,7 +24,7 @@ __all__ = [
     "Base", "Meta", "Region", "RegionPopulation", "PovertyLine", "Household", "HouseholdYear",
     "Member", "Cadre", "Assignment", "Checkin", "Project", "ProjectProgress", "ProjectBeneficiary",
     "FundSource", "FundAllocation", "FundPayment", "Camera", "ApiToken", "RegionYearFacts",
-    "RegionYearTotals", "RegionYearBreakdown", "PublicSlug", "Complaint",
+    "RegionYearTotals", "RegionYearBreakdown", "PublicSlug", "Complaint", "FieldInvite", "FieldDevice",
 ]
 
 
@@ -173,6 +173,8 @@ class Checkin(Base):
     effective: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str | None] = mapped_column(Text)
     photos: Mapped[str | None] = mapped_column(Text)  # JSON list of stored photo names
+    # the phone's own id for the check-in (UUID): a retried upload finds the stored one (issue 15)
+    client_id: Mapped[str | None] = mapped_column(String(36), unique=True, index=True)
 
 
 class Project(Base):
@@ -355,3 +357,31 @@ class RegionYearBreakdown(Base):
     category: Mapped[str] = mapped_column(String(24), primary_key=True)
     households: Mapped[int] = mapped_column(Integer)
     population: Mapped[int] = mapped_column(Integer)
+
+
+class FieldInvite(Base):
+    """A one-time enrolment link for the phone app: a cadre's (role cadre) or a leader's (with a scope);
+    only its SHA-256 hash is stored."""
+
+    __tablename__ = "field_invites"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"), index=True)
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    label: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC, naive
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class FieldDevice(Base):
+    """A phone bound by an invite: its token is an api_tokens row (hashed, revocable, last use)."""
+
+    __tablename__ = "field_devices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"), unique=True)
+    invite_id: Mapped[int | None] = mapped_column(ForeignKey("field_invites.id"))
+    cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"), index=True)
+    user_agent: Mapped[str | None] = mapped_column(String(256))
+    enrolled_at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC, naive

@@ -24,7 +24,9 @@ from sandbox.server.checkins.schemas import MAX_BODY_BYTES, BadCheckin, CheckinI
 from sandbox.server.deps import AGGREGATE_ROLES, Caller, RegionDep, SessionDep, allow, settings_of
 from sandbox.store.checkins import (
     CHINA_TZ,
+    DuplicateCheckin,
     NewCheckin,
+    checkin_by_client_id,
     data_years,
     from_storage_time,
     has_active_assignment,
@@ -192,6 +194,9 @@ _POST_DOC = """帮扶干部签到 (帮扶干部令牌或管理员令牌)。
 在同一事务中刷新该村汇总, 月走访率随之变化; 之后的签到 (如实时签到) 不落入任何年度, 只作为
 地图点和事件。成功后返回 201 与入库记录, 并在 `GET /events` 推送 `checkin` 事件 (不含个人信息);
 落入数据年份时另推送 `facts` 事件 (该村该年的指标已变化)。
+
+`client_id` (可选, UUID): 客户端为每次签到生成的编号。同一编号只入库一次; 重发时返回 200 与已入库的
+记录 (`repeat`: true), 不再推送事件, 因此离线补传、超时重试都不会重复计数。
 """
 
 
@@ -199,20 +204,35 @@ _POST_DOC = """帮扶干部签到 (帮扶干部令牌或管理员令牌)。
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": _inline_schema(CheckinIn)}}}},
              max_body_size=MAX_BODY_BYTES,
-             responses={201: {"description": "已入库的签到记录"}, 403: {"description": "无权为该户签到"},
+             responses={200: {"description": "该 client_id 已入库 (重发): 返回已入库的记录, repeat 为 true"},
+                        201: {"description": "已入库的签到记录"}, 403: {"description": "无权为该户签到"},
+                        409: {"description": "该 client_id 属于其他干部的签到"},
                         413: {"description": "请求体过大"}, 422: {"description": "签到无效, detail 说明原因"}})
 async def post_checkin(request: Request, caller: Poster) -> JSONResponse:
-    body = await _read_body(request)
-    record, event = await run_in_threadpool(_accept, request.app, caller, body)
-    bus = request.app.state.events
+    body = await read_body(request)
+    try:
+        data = parse_checkin(body)
+    except BadCheckin as exc:
+        raise HTTPException(422, str(exc)) from None
+    record, created = await accept_checkin(request.app, caller, data)
+    return JSONResponse(record, status_code=201 if created else 200)
+
+
+async def accept_checkin(app, caller: Caller, data: CheckinIn) -> tuple[dict, bool]:
+    """Validate, store and announce a check-in: (the record as stored, whether it is new). A repeat of
+    a stored `client_id` (a phone's retry) is answered with the stored record and announced no more."""
+    record, event = await run_in_threadpool(_accept, app, caller, data)
+    if event is None:
+        return record, False
+    bus = app.state.events
     bus.publish("checkin", event)
     if record["counted_in_year"] is not None:  # a data year's figures moved: walls refetch them
         bus.publish("facts", {"region_code": record["village_code"], "year": record["counted_in_year"],
                               "reason": "checkin"})
-    return JSONResponse(record, status_code=201)
+    return record, True
 
 
-async def _read_body(request: Request) -> bytes:
+async def read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise HTTPException(413, f"请求体过大: 不超过 {MAX_BODY_BYTES // (1024 * 1024)} MB")
@@ -225,14 +245,16 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _accept(app, caller: Caller, body: bytes) -> tuple[dict, dict]:
-    try:
-        data = parse_checkin(body)
-    except BadCheckin as exc:
-        raise HTTPException(422, str(exc)) from None
+def _accept(app, caller: Caller, data: CheckinIn) -> tuple[dict, dict | None]:
     settings = settings_of(app)
+    client_id = str(data.client_id) if data.client_id is not None else None
     with app.state.sessions() as session:
+        if client_id is not None:  # a retry: answered before any rule, which may have changed since
+            stored = checkin_by_client_id(session, client_id)
+            if stored is not None:
+                return _repeat(session, caller, stored, settings), None
         new, household = _validate(session, caller, data, settings.checkin_effective_m)
+        new.client_id = client_id
         try:
             photos = decode_photos(data.photos)
         except BadCheckin as exc:
@@ -241,18 +263,15 @@ def _accept(app, caller: Caller, body: bytes) -> tuple[dict, dict]:
         new.photos = save_photos(photo_dir, photos)
         try:
             row, counted = store_checkin(session, new)
+        except DuplicateCheckin as dup:  # the same check-in raced in on another connection
+            remove_photos(photo_dir, new.photos)
+            return _repeat(session, caller, dup.row, settings), None
         except BaseException:
             remove_photos(photo_dir, new.photos)
             raise
     at = from_storage_time(row.at)
-    record = {
-        "id": row.id, "cadre_id": row.cadre_id, "household_id": row.household_id, "village_code": row.village_code,
-        "at": at.isoformat(), "lon": row.lon, "lat": row.lat, "crs": "WGS-84", "source_crs": row.source_crs,
-        "source_point": {"lon": data.point.lon, "lat": data.point.lat, "crs": data.point.crs},
-        "accuracy_m": row.accuracy_m, "distance_m": row.distance_m, "effective": row.effective,
-        "effective_m": settings.checkin_effective_m, "note": person_view(caller.role).text(row.note), "photos": json.loads(row.photos or "[]"),
-        "counted_in_year": counted,
-    }
+    record = _record(caller, row, settings, counted)
+    record["source_point"] = {"lon": data.point.lon, "lat": data.point.lat, "crs": data.point.crs}
     village = RegionCode(row.village_code)
     # The event goes to every wall, whatever its role: the point as coarse as the least trusted one sees it.
     event_lon, event_lat = coarse_point(row.lon, row.lat)
@@ -260,6 +279,25 @@ def _accept(app, caller: Caller, body: bytes) -> tuple[dict, dict]:
              "town_code": village.parent.value if village.parent else None, "effective": row.effective,
              "counted_in_year": counted}
     return record, event
+
+
+def _record(caller: Caller, row: Checkin, settings, counted: int | None) -> dict:
+    return {
+        "id": row.id, "cadre_id": row.cadre_id, "household_id": row.household_id, "village_code": row.village_code,
+        "at": from_storage_time(row.at).isoformat(), "lon": row.lon, "lat": row.lat, "crs": "WGS-84",
+        "source_crs": row.source_crs, "accuracy_m": row.accuracy_m, "distance_m": row.distance_m,
+        "effective": row.effective, "effective_m": settings.checkin_effective_m,
+        "note": person_view(caller.role).text(row.note), "photos": json.loads(row.photos or "[]"),
+        "counted_in_year": counted, "client_id": row.client_id,
+    }
+
+
+def _repeat(session, caller: Caller, row: Checkin, settings) -> dict:
+    """The stored check-in, answering a repeat of its client_id: only to whom it belongs."""
+    if caller.role is Role.cadre and row.cadre_id != caller.cadre_id:
+        raise HTTPException(409, "签到编号 client_id 已被其他干部的签到使用, 请重新生成")
+    counted = row.at.year if row.at.year in data_years(session) else None
+    return {**_record(caller, row, settings, counted), "repeat": True}
 
 
 def _validate(session, caller: Caller, data: CheckinIn, effective_m: float) -> tuple[NewCheckin, Household]:

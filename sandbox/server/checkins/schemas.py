@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -41,6 +42,7 @@ class CheckinIn(BaseModel):
     note: str | None = Field(None, max_length=MAX_NOTE_CHARS, description="工作纪要")
     photos: list[str] = Field(default_factory=list, max_length=MAX_PHOTOS,
                               description="照片: base64 编码的 JPEG/PNG (可带 data:image/...;base64, 前缀), 每张 ≤ 2 MB、≤ 2000 万像素")
+    client_id: uuid.UUID | None = Field(None, description="客户端生成的签到编号 (UUID): 同一编号只入库一次, 重发时返回已入库的记录")
     cadre_id: int | None = Field(None, gt=0, lt=2**62,
                                  description="帮扶干部编号: 管理员令牌代为签到时必填; 帮扶干部令牌可省略 (取令牌所属干部)")
 
@@ -69,6 +71,7 @@ _FIELD_ZH = {
     "point": "坐标 point", "point.lon": "经度 point.lon", "point.lat": "纬度 point.lat", "point.crs": "坐标系 point.crs",
     "accuracy_m": "定位精度 accuracy_m", "at": "签到时间 at", "household_id": "贫困户编号 household_id",
     "note": "工作纪要 note", "photos": "照片 photos", "cadre_id": "帮扶干部编号 cadre_id",
+    "client_id": "签到编号 client_id",
 }
 
 
@@ -113,6 +116,8 @@ def _message(e: dict) -> str:
         return f"{where} 必须带时区, 如 2026-11-29T10:15:00+08:00"
     if kind == "value_error":
         return f"{where} {ctx.get('error', e.get('msg', ''))}"
+    if kind.startswith("uuid"):
+        return f"{where} 应为 UUID, 如 0b6c1e9e-3f4a-4c59-9d3e-2a7f1c0e8b11"
     if kind.startswith("datetime") or kind.startswith("date"):
         return f"{where} 不是有效的 ISO-8601 时间"
     return f"{where} 无效: {e.get('msg', kind)}"

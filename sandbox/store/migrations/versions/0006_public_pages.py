@@ -1,13 +1,13 @@
 """public QR pages: slugs, complaints, and what a household gets from a project (利益联结)
 
-Revision ID: h15b_public
-Revises: 0004_camera_sub_stream
+Revision ID: 0006_public_pages
+Revises: 0005_field_devices
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "h15b_public"
-down_revision = "0004_camera_sub_stream"
+revision = "0006_public_pages"
+down_revision = "0005_field_devices"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Static files of the phone app and its pages (no build step)."""
