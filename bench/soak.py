@@ -15,10 +15,15 @@ The warm-up is the first `--warmup` cycles, rounded up to an outage so that the 
 over whole outage periods; the report gives the last cycle at which each bounded cache grew and
 names any that still grew after the warm-up. Beside RSS each sample records what is held: glibc's
 heap in use and kept free (QImage pixels are native memory, invisible to tracemalloc), Python's
-allocated blocks, the label-sprite, glyph and map-level caches; `--tracemalloc` adds what Python
-allocations grew between samples. RSS alone saws: the wall trims the heap when an outage ends and
+allocated blocks and arenas, the label-sprite, glyph and map-level caches, the Qt objects under the
+wall; `--tracemalloc` adds what Python allocations grew between samples, `--objects` which types of
+Python object grew (both slow: diagnostic runs only). RSS alone saws: the wall trims the heap when an outage ends and
 every minute while idle (issue 20), then touches the freed pages again; a leak shows as heap in use
 or Python blocks rising. Malloc arenas are limited to `--arenas` as the kiosk limits them.
+
+Each slope comes with its standard error, widened for the samples' autocorrelation, so that a short
+run (`--max-minutes 60`, `--sample-every 10`) says how far it can be trusted; the ceiling is the
+highest RSS seen and where a day at the slope's upper end (slope + 2 errors) would take it.
 
     python bench/soak.py [--cycles 1000] [--warmup 200] [--sample-every 50] [--outage-every 300]
 """
