@@ -15,10 +15,15 @@ The warm-up is the first `--warmup` cycles, rounded up to an outage so that the 
 over whole outage periods; the report gives the last cycle at which each bounded cache grew and
 names any that still grew after the warm-up. Beside RSS each sample records what is held: glibc's
 heap in use and kept free (QImage pixels are native memory, invisible to tracemalloc), Python's
-allocated blocks, the label-sprite, glyph and map-level caches; `--tracemalloc` adds what Python
-allocations grew between samples. RSS alone saws: the wall trims the heap when an outage ends and
+allocated blocks and arenas, the label-sprite, glyph and map-level caches, the Qt objects under the
+wall; `--tracemalloc` adds what Python allocations grew between samples, `--objects` which types of
+Python object grew (both slow: diagnostic runs only). RSS alone saws: the wall trims the heap when an outage ends and
 every minute while idle (issue 20), then touches the freed pages again; a leak shows as heap in use
 or Python blocks rising. Malloc arenas are limited to `--arenas` as the kiosk limits them.
+
+Each slope comes with its standard error, widened for the samples' autocorrelation, so that a short
+run (`--max-minutes 60`, `--sample-every 10`) says how far it can be trusted; the ceiling is the
+highest RSS seen and where a day at the slope's upper end (slope + 2 errors) would take it.
 
     python bench/soak.py [--cycles 1000] [--warmup 200] [--sample-every 50] [--outage-every 300]
 """
@@ -27,6 +32,8 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import linecache
+import math
 import os
 import random
 import signal
@@ -87,10 +94,30 @@ def spin(app, seconds: float) -> None:
 
 def slope_per_hour(samples: list[tuple[int, float]]) -> float:
     """Least-squares slope of value over cycles, scaled to one hour-equivalent."""
-    if len(samples) < 2:
-        return float("nan")
+    return slope_fit(samples)[0]
+
+
+def slope_fit(samples: list[tuple[int, float]]) -> tuple[float, float]:
+    """Least-squares slope of value over cycles per hour-equivalent, and its standard error.
+
+    The samples are not independent (RSS saws between trims and outages), so the plain standard
+    error is widened by the residuals' lag-1 autocorrelation r: n effective = n (1 − r) / (1 + r).
+    Without that a short run's error bar would be too narrow to decide anything by."""
+    n = len(samples)
+    if n < 2:
+        return float("nan"), float("nan")
     xs, ys = zip(*samples)
-    return statistics.linear_regression(xs, ys).slope * CYCLES_PER_HOUR
+    slope = statistics.linear_regression(xs, ys).slope
+    if n < 3:
+        return slope * CYCLES_PER_HOUR, float("nan")
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    res = [y - my - slope * (x - mx) for x, y in zip(xs, ys)]
+    ss = sum(r * r for r in res)
+    se = math.sqrt(ss / (n - 2) / sxx)
+    r1 = sum(a * b for a, b in zip(res, res[1:])) / ss if ss else 0.0
+    r1 = min(max(r1, 0.0), 0.95)  # negative autocorrelation would narrow it: keep the plain error
+    return slope * CYCLES_PER_HOUR, se * math.sqrt((1 + r1) / (1 - r1)) * CYCLES_PER_HOUR
 
 
 def main() -> int:
@@ -101,6 +128,8 @@ def main() -> int:
     p.add_argument("--outage-every", type=int, default=300)
     p.add_argument("--outage-s", type=float, default=6.0)
     p.add_argument("--drop-every", type=int, default=100)
+    p.add_argument("--objects", action="store_true",
+                   help="count Python objects by type at each sample; print the types that grew (slow)")
     p.add_argument("--tracemalloc", action="store_true",
                    help="trace Python allocations; print what grew between samples (slow)")
     p.add_argument("--data-dir", type=Path, help="reuse a demo database here (default: a new temp dir)")
@@ -122,6 +151,7 @@ def main() -> int:
     import psutil
 
     logging.basicConfig(level=logging.ERROR)
+    import sandbox.ui  # noqa: F401 - first, as the kiosk imports it before its API: no source lines kept
     from PySide6.QtWidgets import QApplication
 
     from sandbox.client.api import ApiClient
@@ -178,11 +208,18 @@ def main() -> int:
                     if abs(d.size_diff) > 100_000:
                         print(f"soak:   py {d}", file=sys.stderr, flush=True)
             snaps[:] = [snap]
+        if args.objects:
+            counts = _type_counts()
+            if type_counts:
+                grew = sorted(((n - type_counts[0].get(t, 0), t) for t, n in counts.items()), reverse=True)[:8]
+                print("soak:   types " + ", ".join(f"{t} {d:+d}" for d, t in grew if d > 0), file=sys.stderr, flush=True)
+            type_counts[:] = [counts]
         print("soak: " + " ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in s.items()),
               file=sys.stderr, flush=True)
 
     outage_until = None
     snaps: list = []
+    type_counts: list[dict] = []
     if args.tracemalloc:
         tracemalloc.start(1)
     for cycle in range(args.cycles + 1):
@@ -331,6 +368,7 @@ def memory_breakdown(win, client) -> dict:
         "anonymous": _anonymous_mb(),
         "py_blocks_k": sys.getallocatedblocks() / 1000,
         "py_arenas": _python_arenas(),
+        "src_lines_k": sum(len(e[2]) for e in linecache.cache.values() if len(e) > 2) / 1000,
         "sprites": map_layer.sprite_cache_info()["size"],
         "sprites_mb": map_layer.sprite_cache_bytes() / 2**20,
         "glyphs": paint_cache.glyph_cache_info()["size"],
@@ -340,6 +378,7 @@ def memory_breakdown(win, client) -> dict:
         "window": f"{win.width()}x{win.height()}",
     }
     out.update(_heap())
+    out.update(_qt_counts(win))
     if tracemalloc.is_tracing():
         out["py_traced_mb"] = tracemalloc.get_traced_memory()[0] / 2**20
     cache = getattr(client, "cache", None)
@@ -347,6 +386,27 @@ def memory_breakdown(win, client) -> dict:
         files = cache.entries()
         out["disk_entries"] = len(files)
     return out
+
+
+def _type_counts() -> dict[str, int]:
+    """Live objects the collector tracks, by type name (what grows between samples names a leak)."""
+    import gc
+
+    gc.collect()
+    counts: dict[str, int] = {}
+    for o in gc.get_objects():
+        name = type(o).__qualname__
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def _qt_counts(win) -> dict:
+    """Qt objects alive: the wall's descendants and every widget of the application (an overlay or
+    a camera tile not deleted shows here, its pixels not in Python's count)."""
+    from PySide6.QtCore import QObject
+    from PySide6.QtWidgets import QApplication
+
+    return {"qobjects": len(win.findChildren(QObject)), "widgets": len(QApplication.allWidgets())}
 
 
 def _client(ApiClient, url: str, token: str, cache_dir: Path):
@@ -402,12 +462,22 @@ def report(samples: list[dict], args, outages: int, drops: int, failed: int, ext
     warm = warm_window(samples, args)
     w0 = warm[0] if warm else samples[-1]
 
-    def slope(key: str) -> float:
-        return slope_per_hour([(s["cycle"], s[key]) for s in warm if key in s])
+    def fit(key: str) -> tuple[float, float]:
+        return slope_fit([(s["cycle"], s[key]) for s in warm if key in s])
+
+    def slope(key: str, unit: str = "MB", fmt: str = "+.2f") -> str:
+        b, se = fit(key)
+        return f"{b:{fmt}} ± {se:{fmt[1:]}} {unit}"
 
     thr = [s["threads"] for s in warm]
     fds = [s["fds"] for s in warm]
+    qo = [s["qobjects"] for s in warm if "qobjects" in s]
+    wd = [s["widgets"] for s in warm if "widgets" in s]
     hours = args.cycles / CYCLES_PER_HOUR
+    ceiling = max(s["rss"] for s in samples)
+    b, se = fit("rss")
+    # Where RSS would be after a day of this use if it grew at the upper end of what was measured.
+    projected = max(s["rss"] for s in warm) + 24 * max(0.0, b + 2 * se) if warm and se == se else float("nan")
     lines = [
         f"Soak — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, {args.cycles} cycles "
         f"(≈ {hours:.1f} hour-equivalents at {CYCLES_PER_HOUR} cycles/h) in {samples[-1]['t'] / 60:.1f} min; "
@@ -445,11 +515,14 @@ def report(samples: list[dict], args, outages: int, drops: int, failed: int, ext
         "|---|---|---|",
         f"| RSS at start / end of warm-up / end | {samples[0]['rss']:.1f} / {w0['rss']:.1f} / {samples[-1]['rss']:.1f} MB "
         "| |",
-        f"| RSS slope | {slope('rss'):+.2f} MB per hour-equivalent | ≤ 1 MB |",
-        f"| heap in use (glibc) slope | {slope('heap_used'):+.2f} MB per hour-equivalent | what is held natively |",
-        f"| Python blocks slope | {slope('py_blocks_k'):+.1f} k per hour-equivalent | what is held by Python |",
-        f"| Python arenas slope | {slope('py_arenas'):+.1f} MiB per hour-equivalent | Python's fragmentation |",
-        f"| glibc heap kept free slope | {slope('heap_free'):+.2f} MB per hour-equivalent | glibc's fragmentation |",
+        f"| RSS slope ± standard error | {slope('rss')} per hour-equivalent | ≤ 1 MB |",
+        f"| RSS ceiling: highest seen / after 24 h at slope + 2 errors | {ceiling:.0f} / {projected:.0f} MB | stated |",
+        f"| heap in use (glibc) slope | {slope('heap_used')} per hour-equivalent | what is held natively |",
+        f"| Python blocks slope | {slope('py_blocks_k', 'k', '+.1f')} per hour-equivalent | what is held by Python |",
+        f"| Python arenas slope | {slope('py_arenas', 'MiB', '+.1f')} per hour-equivalent | Python's fragmentation |",
+        f"| glibc heap kept free slope | {slope('heap_free')} per hour-equivalent | glibc's fragmentation |",
+        f"| Qt objects under the wall / widgets min–max | {min(qo, default=0)}–{max(qo, default=0)} / "
+        f"{min(wd, default=0)}–{max(wd, default=0)} | flat |",
         f"| threads min–max | {min(thr, default=0)}–{max(thr, default=0)} | flat |",
         f"| fds min–max | {min(fds, default=0)}–{max(fds, default=0)} | flat |",
     ]

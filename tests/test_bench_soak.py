@@ -1,0 +1,44 @@
+"""The soak's slope: per hour-equivalent, with an error bar that a short, sawing run does not make too narrow."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from soak import CYCLES_PER_HOUR, slope_fit  # noqa: E402 - the bench folder is not a package
+
+
+def test_a_straight_line_gives_its_slope_per_hour_equivalent_and_no_error():
+    samples = [(c, 500 + 0.01 * c) for c in range(0, 400, 10)]
+    slope, se = slope_fit(samples)
+    assert math.isclose(slope, 0.01 * CYCLES_PER_HOUR, rel_tol=1e-9)
+    assert se < 1e-9
+
+
+def test_a_leak_under_a_sawtooth_is_found_within_its_error():
+    # RSS saws by 20 MB every 100 cycles (trims after outages) over a leak of 1 MB per hour-equivalent.
+    leak = 1.0 / CYCLES_PER_HOUR
+    samples = [(c, 500 + leak * c + 2.0 * (c % 100) / 10) for c in range(0, 1000, 10)]
+    slope, se = slope_fit(samples)
+    assert se > 0
+    assert abs(slope - 1.0) < 2 * se + 0.5
+
+
+def test_autocorrelated_residuals_widen_the_error():
+    # The same residuals, once alternating (independent-looking) and once in long runs (what a saw
+    # sampled often looks like): the second error bar is wider, the slope the same.
+    n = 40
+    alternating = [(i * 10, 1.0 if i % 2 else -1.0) for i in range(n)]
+    runs = [(i * 10, 1.0 if (i // 5) % 2 else -1.0) for i in range(n)]
+    s1, e1 = slope_fit(alternating)
+    s2, e2 = slope_fit(runs)
+    assert abs(s1) < e1 * 2 and abs(s2) < e2 * 2
+    assert e2 > 1.5 * e1
+
+
+def test_too_few_samples_give_no_error_bar():
+    assert math.isnan(slope_fit([(0, 1.0)])[0])
+    slope, se = slope_fit([(0, 1.0), (10, 2.0)])
+    assert math.isclose(slope, 0.1 * CYCLES_PER_HOUR) and math.isnan(se)
