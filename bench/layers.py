@@ -29,7 +29,13 @@ section so the tiles' RSS is not inflated by the wall's 4K images.
 
     QT_QPA_PLATFORM=offscreen python bench/layers.py [--frames 60] [--size 3840x2160]
 
-`--only cameras` or `--only flows` runs one section.
+GUI cost: the same walls (9 and 16 tiles) without streams, each tile handed a new 640×360 frame every tick
+by hand, painted by one widget and each by its own: the GUI thread's CPU time per frame (thread time, so
+other processes' load barely counts).
+
+    QT_QPA_PLATFORM=offscreen python bench/layers.py --only gui [--ticks 100]
+
+`--only cameras` (the tiles and the GUI cost), `--only gui` or `--only flows` runs those sections.
 
 Goals (issue 13): 16 tiles ≤ 30 % of one core and ≤ 250 MB, 9 tiles ≤ 20 %; (issue 4) 4K frame median
 ≤ 8 ms with flows animating.
@@ -233,6 +239,83 @@ def camera_tiles(ctx: Context) -> list[str]:
     return out
 
 
+# -- section: the GUI thread's cost per frame, streams left out ---------------------------------------
+
+class _StillSource:
+    """A source that always has a new frame (one of two pictures): the GUI's work alone, no network or decoding."""
+
+    kind = "mjpeg"
+
+    def __init__(self, images) -> None:
+        self.images, self.i = images, 0
+
+    def has_frame(self) -> bool:
+        return True
+
+    def take(self):
+        self.i ^= 1
+        return self.images[self.i]
+
+    def close(self) -> None:
+        pass
+
+
+def gui_frame_cost(ctx: Context) -> list[str]:
+    """Taking and painting a frame per tile per tick, by hand, on a 1920×1080 window: the GUI thread's CPU
+    time per frame, the pictures painted by one widget or each by its own (thread time: other processes'
+    load does not count, unlike the streaming rows)."""
+    import numpy as np
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from sandbox.ui.cameras import CameraWall, UrlPolicy
+    from sandbox.ui.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    apply_theme(app)
+    rng = np.random.default_rng(13)
+    buffers = [rng.integers(0, 255, (360, 640, 4), np.uint8) for _ in range(2)]
+    images = [QImage(b.data, 640, 360, 640 * 4, QImage.Format.Format_RGB32) for b in buffers]
+    rows = []
+    for n, columns in ((9, 3), (16, 4)):
+        for coalesce in (True, False):
+            window = QWidget()
+            window.resize(1920, 1080)
+            wall = CameraWall([{"id": i, "name": f"摄像头{i}"} for i in range(n)], UrlPolicy([]), window,
+                              columns=columns, coalesce=coalesce)
+            wall.setGeometry(window.rect())
+            window.show()
+            _run_for(app, 0.3)
+            tiles = wall.visible_tiles()
+            for t in tiles:
+                t._source, t._gen = _StillSource(images), 1
+                t._set_state("live", "")
+            _run_for(app, 0.3)
+            per = []
+            for _ in range(5):
+                c0, p0 = time.thread_time(), sum(t._video.paints for t in tiles)
+                for _tick in range(ctx.args.ticks):
+                    for t in tiles:
+                        t.poll_frame()
+                    app.processEvents()
+                painted = sum(t._video.paints for t in tiles) - p0
+                per.append(1000.0 * (time.thread_time() - c0) / max(1, painted))
+            shown = tiles[0]._video.size()
+            wall.close()
+            window.close()
+            window.deleteLater()
+            _run_for(app, 0.3)
+            rows.append((n, columns, coalesce, statistics.median(per), min(per), (shown.width(), shown.height())))
+    out = ["### Camera tiles: the GUI thread's CPU per frame (no streams: a new 640×360 frame for every tile, "
+           f"every tick; {ctx.args.ticks} ticks, median and best of 5)", "",
+           "| tiles | shown at | painted by | GUI CPU ms per frame (median) | best | at 25 fps, % of one core |",
+           "|---:|---|---|---:|---:|---:|"]
+    for n, columns, coalesce, med, best, shown in rows:
+        out.append(f"| {n} ({columns}×{columns}) | {shown[0]}×{shown[1]} | {'one widget' if coalesce else 'each tile'} "
+                   f"| {med:.3f} | {best:.3f} | {med * n * 25 / 10:.1f} |")
+    return out
+
+
 # -- section: 4K frame time with the fund flows animating ---------------------------------------------
 
 def pct(values: list[float], q: float) -> float:
@@ -333,7 +416,7 @@ def flows_frame_time(ctx: Context) -> list[str]:
     return out
 
 
-SECTIONS = [camera_tiles, flows_frame_time]  # tiles first: their RSS without the wall's 4K images
+SECTIONS = [camera_tiles, gui_frame_cost, flows_frame_time]  # tiles first: their RSS without the wall's 4K images
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -344,15 +427,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=float, default=3.0)
     ap.add_argument("--frames", type=int, default=60, help="frames rendered per row of the frame-time section")
     ap.add_argument("--size", default="3840x2160", help="wall size of the frame-time section")
-    ap.add_argument("--only", choices=["cameras", "flows"], help="run one section only")
+    ap.add_argument("--ticks", type=int, default=100, help="frame ticks per window of the GUI-cost section")
+    ap.add_argument("--only", choices=["cameras", "gui", "flows"],
+                    help="run one section only (cameras: with the GUI cost; gui: that alone)")
     args = ap.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     with tempfile.TemporaryDirectory(prefix="layers-bench-") as tmp:
         proc, url, token = start_api(args.data_dir or tmp, streams_fps=25.0, label="bench/layers.py")
         try:
             ctx = Context(args, url, token, args.data_dir or tmp)
-            only = {"cameras": camera_tiles, "flows": flows_frame_time}.get(args.only)
-            for section in SECTIONS if only is None else [only]:
+            only = {"cameras": [camera_tiles, gui_frame_cost], "gui": [gui_frame_cost],
+                    "flows": [flows_frame_time]}.get(args.only)
+            for section in SECTIONS if only is None else only:
                 print("\n".join(section(ctx)), flush=True)
                 print()
         finally:

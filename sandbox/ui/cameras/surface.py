@@ -26,6 +26,7 @@ class TileSurface(QWidget):
             self.setAttribute(a)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._views: list = []
+        self._placed: dict = {}  # shown view → its picture's rect here (set by remask)
         self._remask_timer = QTimer(self, singleShot=True, interval=0)
         self._remask_timer.timeout.connect(self.remask)
         host.installEventFilter(self)
@@ -52,9 +53,9 @@ class TileSurface(QWidget):
 
     def mark(self, view, rect: QRect | None = None) -> None:
         """`view` has something new to show in `rect` (its own coordinates; None: all of it)."""
-        if self._remask_timer.isActive():
-            return  # the remask repaints everything anyway
-        r = self._rect_of(view)
+        r = self._placed.get(view)
+        if r is None or self._remask_timer.isActive():
+            return  # not shown, or the remask repaints everything anyway
         self.update(r if rect is None else rect.translated(r.topLeft()))
 
     def shows(self, view) -> bool:
@@ -62,9 +63,11 @@ class TileSurface(QWidget):
         return self.isVisible() and not self.visibleRegion().intersected(self._rect_of(view)).isEmpty()
 
     def remask(self) -> None:
+        """Where each shown picture is (kept for the paints), the mask their union, the tiles under us."""
+        self._placed = {v: self._rect_of(v) for v in self._shown()}
         region = QRegion()
-        for v in self._shown():
-            region = region.united(self._rect_of(v))
+        for r in self._placed.values():
+            region = region.united(r)
         if region.isEmpty():
             self.hide()
             return
@@ -87,14 +90,10 @@ class TileSurface(QWidget):
     def paintEvent(self, e) -> None:  # noqa: N802
         p = QPainter(self)
         dirty = e.region()
-        for v in self._shown():
-            r = self._rect_of(v)
-            part = dirty.intersected(r).boundingRect()
-            if part.isEmpty():
-                continue
-            p.save()
-            p.translate(r.topLeft())
-            p.setClipRect(part.translated(-r.topLeft()))
-            v.paint(p, part.translated(-r.topLeft()))
-            p.restore()
+        for v, r in self._placed.items():
+            if dirty.intersects(r):
+                x, y = r.x(), r.y()
+                p.translate(x, y)  # (no clip: a picture draws within its view, the event's region clips the rest)
+                v.paint(p, dirty.intersected(r).boundingRect().translated(-x, -y))
+                p.translate(-x, -y)
         p.end()
