@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from PySide6.QtCore import QEventLoop, Qt
+from PySide6.QtCore import QEventLoop, QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from sandbox.client.api import ApiClient
@@ -122,7 +122,12 @@ def test_no_text_straddles_a_panel_seam_and_the_wall_uses_its_width(qtbot, api_s
         assert win.canvas.width() >= plan.column("map").width - 4
         if plan.mode == "wide":
             assert win.arranger.cameras is not None and win.arranger.cameras.isVisible()
-            assert len([t for t in win.arranger.cameras.tiles if t.isVisible()]) >= 2
+            shown = [t for t in win.arranger.cameras.tiles if t.isVisible()]
+            assert len(shown) >= 2
+            surface = win.arranger.cameras._surface  # their pictures painted together, each where its tile is
+            assert {t._video for t in shown} <= set(surface._placed) and surface.isVisible()
+            assert all(surface._placed[t._video].topLeft() == t._video.mapTo(win.arranger.cameras, QPoint(0, 0))
+                       for t in shown)
             assert win.arranger.funds_beside and win.fund_panel.isVisible()
     finally:
         win.close()
