@@ -21,6 +21,16 @@ log = logging.getLogger(__name__)
 _SHRINK_STEP, _SHRINK_FLOOR = 0.04, 0.8
 
 
+def _in_seam_safe(w, window) -> bool:
+    """Whether `w` lies in a module that keeps its own content off the seams (BesideCameras)."""
+    p = w.parentWidget()
+    while p is not None and p is not window:
+        if p.property("seamSafe"):
+            return True
+        p = p.parentWidget()
+    return False
+
+
 class WallArranger(QObject):
     """Owns the wall's layout on a video wall: called by the window on every resize (column widths)
     and after data changes what the columns hold (seam fitting, on the next event-loop turn)."""
@@ -197,7 +207,8 @@ class WallArranger(QObject):
         win = self.win
         hosts = [w for w in (win.side_column.parentWidget(), win.panels, self._host) if w is not None]
         shown = tuple(w.isVisibleTo(win) for w in (win.legend, win.fund_panel, win.village_panel, win.panels))
-        texts = tuple(lab.text() for h in hosts for lab in h.findChildren(QLabel) if lab.isVisibleTo(win))
+        texts = tuple(lab.text() for h in hosts for lab in h.findChildren(QLabel)
+                      if lab.isVisibleTo(win) and not _in_seam_safe(lab, win))  # (a live tile's 1.2 秒前: no)
         return (win.width(), win.height(), shown, texts)
 
     def _set_shrink(self, shrink: float) -> None:
