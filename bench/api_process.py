@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 __all__ = ["start_api", "stop_api", "serve_main", "bench_app"]
 
 
-def serve_main(data_dir: str, port: int, *, streams_fps: float | None = None, label: str = "bench") -> None:
+def serve_main(data_dir: str, port: int, *, streams_fps: float | None = None, label: str = "bench",
+               sub_size: tuple[int, int] | None = None) -> None:
     """Run the API on 127.0.0.1:`port` (blocks); prints `TOKEN <display token>` once the database is ready."""
     import uvicorn
 
@@ -31,24 +32,26 @@ def serve_main(data_dir: str, port: int, *, streams_fps: float | None = None, la
     from sandbox.settings import Settings
 
     engine = prepare_database(Settings(data_dir=Path(data_dir)), progress=False)
-    app = bench_app(engine, port, streams_fps=streams_fps)
+    app = bench_app(engine, port, streams_fps=streams_fps, sub_size=sub_size)
     print("TOKEN " + new_token(engine, "display", label=label), flush=True)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-def bench_app(engine, port: int, *, streams_fps: float | None = None):
+def bench_app(engine, port: int, *, streams_fps: float | None = None, sub_size: tuple[int, int] | None = None):
     """The API app as the benchmarks serve it on 127.0.0.1:`port`: stream URLs absolute on that address (they
-    are only with a public base URL, issue 11; relative ones are refused by the display's URL policy)."""
+    are only with a public base URL, issue 11; relative ones are refused by the display's URL policy);
+    `sub_size`: the demo sub-streams' size (default 640×360)."""
     sys.path.insert(0, str(ROOT))
     from sandbox.server.app import create_app
     from sandbox.server.deps import settings_of
 
     app = create_app(engine)
     app.state.settings = settings_of(app).model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
-    if streams_fps is not None:
+    if streams_fps is not None or sub_size is not None:
         from sandbox.server.streams.hub import StreamHub
 
-        app.state.streams = StreamHub(fps=streams_fps)
+        kw = {"sub_size": tuple(sub_size)} if sub_size is not None else {}
+        app.state.streams = StreamHub(fps=streams_fps or 25.0, **kw)
     return app
 
 
@@ -59,13 +62,13 @@ def _free_port() -> int:
 
 
 def start_api(data_dir: str | Path, *, streams_fps: float | None = None, label: str = "bench",
-              timeout: float = 180.0) -> tuple[subprocess.Popen, str, str]:
+              timeout: float = 180.0, sub_size: tuple[int, int] | None = None) -> tuple[subprocess.Popen, str, str]:
     """Start `serve_main` in a child process; return it, its base URL and a display token once healthy."""
     import requests
 
     port = _free_port()
     code = (f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); from api_process import serve_main; "
-            f"serve_main({str(data_dir)!r}, {port}, streams_fps={streams_fps!r}, label={label!r})")
+            f"serve_main({str(data_dir)!r}, {port}, streams_fps={streams_fps!r}, label={label!r}, sub_size={sub_size!r})")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT,
                             env=dict(os.environ))
     token = ""

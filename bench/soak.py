@@ -151,9 +151,9 @@ def main() -> int:
     import psutil
 
     logging.basicConfig(level=logging.ERROR)
-    import sandbox.ui  # noqa: F401 - first, as the kiosk imports it before its API: no source lines kept
     from PySide6.QtWidgets import QApplication
 
+    import sandbox.ui  # noqa: F401 - first, as the kiosk imports it before its API: no source lines kept
     from sandbox.client.api import ApiClient
     from sandbox.server.runtime import new_token, prepare_database
     from sandbox.settings import Settings

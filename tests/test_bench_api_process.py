@@ -26,3 +26,11 @@ def test_the_bench_api_hands_out_absolute_stream_urls_the_tiles_may_play(demo_en
         for url in (c["stream_url"], c["sub_stream_url"]):
             assert url.startswith(base + "/api/v1/demo/streams/"), url
             assert policy.check(url).allowed, url
+
+
+def test_the_bench_api_can_serve_smaller_sub_streams(demo_engine, tokens):
+    """bench/layers.py's 480×270 rows: the sub-streams at that size, the main stream as before."""
+    with TestClient(bench_app(demo_engine, 8765, sub_size=(480, 270)), raise_server_exceptions=False) as client:
+        r = client.get("/api/v1/demo/streams", headers=auth(tokens["admin"]))
+    assert r.status_code == 200, r.text
+    assert r.json()["sub_size"] == [480, 270] and r.json()["size"] == [1280, 720] and r.json()["fps"] == 25.0

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QFrame, QLabel, QWidget
 
+from sandbox.ui.cameras.surface import TileSurface
+
 __all__ = ["BesideCameras"]
 
 
@@ -23,6 +25,7 @@ class BesideCameras(QFrame):
         self.max_rows = 3  # tile rows in the module's height (fewer when it shares its column)
         self._bands: tuple = ((), ())  # seam bands in window coordinates (x, y)
         self.title = QLabel("项目现场实时画面", self, objectName="panelTitle")
+        self._surface = TileSurface(self)  # the pictures painted together: one paint event per frame tick
 
     def set_bands(self, bands_x, bands_y, max_rows: int) -> None:
         self._bands, self.max_rows = (tuple(bands_x), tuple(bands_y)), max_rows
@@ -73,6 +76,7 @@ class BesideCameras(QFrame):
             tile = self._make_tile()
             tile.setParent(self)
             tile.clicked.connect(self._open_full)
+            self._surface.attach(tile._video)
             self.tiles.append(tile)
         for i, tile in enumerate(self.tiles):
             if i < len(slots) and i < len(self.cameras):

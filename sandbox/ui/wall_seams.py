@@ -1,230 +1,34 @@
 """Applies a WallPlan to the wall window: column widths in whole panels, the modules beside the map
-(a live camera grid, the fund chain) and seam fitting, so no text straddles a video wall's seam."""
+(a live camera grid, the fund chain) and seam fitting (wall_seams_fit), so no text straddles a seam."""
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QRect, Qt, QTimer
-from PySide6.QtWidgets import (
-    QAbstractButton,
-    QBoxLayout,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QLayout,
-    QSizePolicy,
-    QSpacerItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QLabel, QLayout, QVBoxLayout
 
 from sandbox.ui.theme import Metrics, metrics_for_height
 from sandbox.ui.wall_beside import BesideCameras
 from sandbox.ui.wall_layout import DisplaySpec, WallPlan, plan_wall
+from sandbox.ui.wall_seams_fit import clear_spacers, fit_box, fit_strip, nudge_label, squeezed, text_boxes
 
-__all__ = ["WallArranger", "text_boxes", "fit_box", "fit_strip", "nudge_label", "squeezed"]
+__all__ = ["WallArranger"]
 
 log = logging.getLogger(__name__)
-_FIT_PASSES = 120  # each move is one pass; a pull halves what overlaps each time
 # Content too tall for its panel rows (a module taller than a row, or more modules than the rows hold once
 # each keeps off the seams) is drawn smaller, a step at a time, rather than cut or laid across a seam.
 _SHRINK_STEP, _SHRINK_FLOOR = 0.04, 0.8
 
 
-def _window_rect(w: QWidget, window: QWidget, rect: QRect | None = None) -> QRect:
-    r = rect if rect is not None else w.rect()
-    return QRect(w.mapTo(window, r.topLeft()), r.size())
-
-
-def _label_text_rect(label: QLabel) -> QRect:
-    """Where a one-line label's text is drawn (alignment and margins considered); a wrapped label: all of it."""
-    cr = label.contentsRect()
-    text = label.text()
-    if label.wordWrap() or "\n" in text or not text or label.textFormat() == Qt.TextFormat.RichText:
-        return cr
-    fm = label.fontMetrics()
-    tw, th = min(cr.width(), fm.horizontalAdvance(text)), min(cr.height(), fm.height())
-    a = label.alignment()
-    if a & Qt.AlignmentFlag.AlignRight:
-        x = cr.right() + 1 - tw
-    elif a & Qt.AlignmentFlag.AlignHCenter:
-        x = cr.left() + (cr.width() - tw) // 2
-    else:
-        x = cr.left()
-    if a & Qt.AlignmentFlag.AlignBottom:
-        y = cr.bottom() + 1 - th
-    elif a & Qt.AlignmentFlag.AlignVCenter:
-        y = cr.top() + (cr.height() - th) // 2
-    else:
-        y = cr.top()
-    return QRect(x, y, tw, th)
-
-
-def _visible_in(w: QWidget, window: QWidget) -> bool:
-    return w.isVisibleTo(window) and w.width() > 0 and w.height() > 0
-
-
-def text_boxes(window: QWidget, painted: tuple[type, ...] = ()) -> list[tuple[QWidget, QRect]]:
-    """Every place the window shows text, in window coordinates: each label's drawn text, each text
-    button, and the whole of each widget of the `painted` types (widgets that paint their own text).
-    The map canvas is a picture and is left out, except the controls on it."""
-    from sandbox.ui.map_canvas import MapCanvas
-
-    out = []
-    for w in window.findChildren(QWidget):
-        if not _visible_in(w, window):
-            continue
-        if isinstance(w, QLabel):
-            if w.text().strip() and not any(isinstance(p, painted) for p in _parents(w, window)):
-                out.append((w, _window_rect(w, window, _label_text_rect(w))))
-        elif isinstance(w, QAbstractButton):
-            if w.text().strip():
-                out.append((w, _window_rect(w, window)))
-        elif painted and isinstance(w, painted) and not isinstance(w, MapCanvas):
-            out.append((w, _window_rect(w, window)))
-    return out
-
-
-def _parents(w: QWidget, stop: QWidget):
+def _in_seam_safe(w, window) -> bool:
+    """Whether `w` lies in a module that keeps its own content off the seams (BesideCameras)."""
     p = w.parentWidget()
-    while p is not None and p is not stop:
-        yield p
+    while p is not None and p is not window:
+        if p.property("seamSafe"):
+            return True
         p = p.parentWidget()
-
-
-class _SeamSpacer(QSpacerItem):
-    """A gap put in a box layout to move the next item off a seam (removed before each new fit)."""
-
-
-def _clear_spacers(lay: QBoxLayout) -> None:
-    for i in reversed(range(lay.count())):
-        item = lay.itemAt(i)
-        if isinstance(item, _SeamSpacer):
-            lay.takeAt(i)
-
-
-def fit_box(lay: QBoxLayout, window: QWidget, bands: tuple[tuple[float, float], ...], passes: int = _FIT_PASSES) -> bool:
-    """Move each item of `lay` that crosses a seam band (along the layout's direction) off it with a
-    spacer: before it (pushed past the band), or after it when it stretches and lies mostly before the
-    band (it ends before the band); the stretchable items give up the room. True if nothing straddles."""
-    host = lay.parentWidget()
-    _clear_spacers(lay)
-    if not bands or host is None:
-        return True
-    horizontal = lay.direction() in (QBoxLayout.Direction.LeftToRight, QBoxLayout.Direction.RightToLeft)
-    pulls: dict[int, int] = {}
-    for _ in range(passes):
-        lay.activate()
-        lay.setGeometry(lay.geometry())  # lays the items out now, not at the next event-loop turn
-        moved = False
-        for i in range(lay.count()):
-            item = lay.itemAt(i)
-            if isinstance(item, (_SeamSpacer,)) or item.isEmpty():
-                continue
-            g = item.geometry()
-            if g.isEmpty() or (item.widget() is not None and item.widget().isHidden()):
-                continue
-            if item.widget() is not None and item.widget().property("seamSafe"):
-                continue  # it keeps its own content off the seams (BesideCameras)
-            o = host.mapTo(window, QPoint(0, 0))
-            a, b = (o.x() + g.left(), o.x() + g.right() + 1) if horizontal else (o.y() + g.top(), o.y() + g.bottom() + 1)
-            band = next(((lo, hi) for lo, hi in bands if a < hi and b > lo), None)
-            if band is None:
-                continue
-            lo, hi = band
-            stretchy = lay.stretch(i) > 0 and (lo - a) > (b - hi) and pulls.get(i, 0) < 30
-            if stretchy:  # mostly before the band and able to give: end it before the band instead
-                pulls[i] = pulls.get(i, 0) + 1
-                at, size = i + 1, int(b - lo + 1)
-            else:
-                at, size = i, int(hi - a + 1)
-            prev = lay.itemAt(at - 1) if at > 0 and not stretchy else lay.itemAt(at) if stretchy else None
-            if isinstance(prev, _SeamSpacer):
-                size += prev.sizeHint().width() if horizontal else prev.sizeHint().height()
-                prev.changeSize(*((size, 0) if horizontal else (0, size)), QSizePolicy.Policy.Fixed,
-                                QSizePolicy.Policy.Fixed)
-            else:
-                sp = _SeamSpacer(*((size, 0) if horizontal else (0, size)), QSizePolicy.Policy.Fixed,
-                                 QSizePolicy.Policy.Fixed)
-                lay.insertItem(at, sp)
-            lay.invalidate()
-            moved = True
-            break
-        if not moved:
-            return True
     return False
-
-
-def squeezed(lay: QBoxLayout) -> bool:
-    """Whether the layout gives a shown widget less height than it needs (its content would be cut; a
-    widget not laid out yet has none)."""
-    for i in range(lay.count()):
-        w = lay.itemAt(i).widget()
-        if w is not None and not w.isHidden() and 0 < w.height() < w.minimumSizeHint().height() - 1:
-            return True
-    return False
-
-
-def fit_strip(lay: QBoxLayout, window: QWidget, bands: tuple[tuple[float, float], ...], inner: int) -> bool:
-    """A row of cards across seams (the KPI strip): the cards are shared out over the panels, the first
-    panels taking one more when they do not divide evenly, each card a fixed share of its panel."""
-    host = lay.parentWidget()
-    _clear_spacers(lay)
-    items = [lay.itemAt(i).widget() for i in range(lay.count())]
-    items = [w for w in items if w is not None and not w.isHidden()]
-    for w in items:
-        w.setMinimumWidth(0)
-        w.setMaximumWidth(16777215)
-    if not bands or host is None or not items:
-        return True
-    ox = host.mapTo(window, QPoint(0, 0)).x()
-    edges = [(ox, None)] + [(lo, hi) for lo, hi in sorted(bands) if ox < lo < ox + host.width()] + [(None, ox + host.width())]
-    units = [(edges[i][1] if edges[i][1] is not None else edges[i][0], edges[i + 1][0] if edges[i + 1][0] is not None
-              else edges[i + 1][1]) for i in range(len(edges) - 1)]
-    n, u = len(items), len(units)
-    counts = [n // u + (1 if k < n % u else 0) for k in range(u)]
-    lay.setSpacing(0)
-    k, pos, at = 0, ox, 0
-    for (x0, x1), c in zip(units, counts):
-        if c == 0:
-            continue
-        lead = int(round(x0 - pos))
-        if lead > 0:
-            lay.insertItem(at, _SeamSpacer(lead, 0, QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed))
-            at += 1
-        width = (x1 - x0 - (c - 1) * inner) / c
-        for j in range(c):
-            items[k].setFixedWidth(int(width))
-            at = lay.indexOf(items[k]) + 1
-            if j < c - 1:
-                lay.insertItem(at, _SeamSpacer(inner, 0, QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed))
-                at += 1
-            k += 1
-        pos = x0 + c * int(width) + (c - 1) * inner
-    lay.activate()
-    return True
-
-
-def nudge_label(label: QLabel, window: QWidget, bands: tuple[tuple[float, float], ...]) -> None:
-    """Move a one-line label's text off a seam band, by margins, to the side where most of it is."""
-    label.setContentsMargins(0, 0, 0, 0)
-    if not bands or not _visible_in(label, window):
-        return
-    r = _window_rect(label, window, _label_text_rect(label))
-    a, b = r.left(), r.right() + 1
-    band = next(((lo, hi) for lo, hi in bands if a < hi and b > lo), None)
-    if band is None:
-        return
-    lo, hi = band
-    # right of the band when most of the text is there (or there is no room on the left), else left
-    go_right = (b - hi) >= (lo - a) or (lo - _window_rect(label, window).left()) < (b - a)
-    shift = int(hi - a + 1) if go_right else -int(b - lo + 1)
-    centred = bool(label.alignment() & Qt.AlignmentFlag.AlignHCenter)
-    if shift > 0:
-        label.setContentsMargins(2 * shift if centred else shift, 0, 0, 0)
-    else:
-        label.setContentsMargins(0, 0, -2 * shift if centred else -shift, 0)
 
 
 class WallArranger(QObject):
@@ -241,10 +45,15 @@ class WallArranger(QObject):
         self._stacks: list[QFrame] = []  # one per plan column of modules
         self._shape: tuple = ()
         self._shrink, self._shrunk_for = 1.0, None  # the content's scale on these panel rows, for a size
+        self._hid_summary = False  # a fit hid the summary (no room between the seams): the next fit starts with it
         self._fit_timer = QTimer(self, singleShot=True, interval=0)
         self._fit_timer.timeout.connect(self.fit)
         win.dataApplied.connect(self.schedule_fit)  # new figures, new text widths and heights
         win.layersApplied.connect(self.schedule_fit)
+        # the trend arriving last: the fit before it could not shrink yet (content not settled)
+        win.panels.trend.trendChanged.connect(self.schedule_fit)
+        win.panels.trend.trendFailed.connect(self.schedule_fit)
+        self._chosen: dict[tuple, float] = {}  # what the wall showed → the scale its search chose
 
     # -- columns --------------------------------------------------------------------------------------
     def size_columns(self) -> bool:
@@ -350,61 +159,117 @@ class WallArranger(QObject):
 
     def fit(self) -> bool:
         """Move every text block off the seams, the content drawn smaller (a step at a time, down to
-        _SHRINK_FLOOR) while the panel rows cannot hold it whole; True if none straddles (False: logged)."""
-        plan, win = self.plan, self.win
-        if plan is None or not plan.seamed:
+        _SHRINK_FLOOR) while the panel rows cannot hold it whole; True if none straddles (False: logged).
+
+        Every fit starts over from the full size with no seam spacers and the summary back: the layout
+        is a function of what the wall shows now, never of the fits before it (figures and layers arrive
+        in either order, each followed by a fit). Judged as laid out once Qt's pending layouts ran."""
+        win = self.win
+        if self.plan is None or not self.plan.seamed:
             return True
-        ok = self._fit_once()
         # only with figures on screen (the placeholders before them say nothing of the content's height)
         settled = win.isVisible() and win.state.has_data and not win.panels.trend.busy
-        while not ok and plan.bands_y and settled and self._shrink - _SHRINK_STEP >= _SHRINK_FLOOR - 1e-6:
-            self.metrics_for(win.metrics)  # (the step starts again at 1 if the window's size changed)
-            self._shrink = round(self._shrink - _SHRINK_STEP, 3)
-            win._apply_metrics(self.metrics_for(metrics_for_height(win.height())))
-            win._size_columns()  # the plan again: its margins and gaps follow the metrics
-            plan = self.plan
-            for lay in self._vertical_layouts():
-                _clear_spacers(lay)
-            # the new sizes laid out now, top-down (the pending layout requests), before the next fit
-            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-            win.layout().activate()
-            ok = self._fit_once()
+        # The same content seen before (a tour's next loop): straight to the scale the search from the
+        # full size chose for it (each step restyles the whole wall: ≈ 0.5 s at 5760×3240), checked.
+        key = self._content_key() if settled else None
+        if key in self._chosen:
+            self._set_shrink(self._chosen[key])
+            self._reset()
+            self._settle()
+            self._fit_once()
+            self._settle()
+            if self._fitted():
+                return True
+        self._set_shrink(1.0)
+        while True:
+            ok = False
+            for _ in range(2):  # a module's own fit can move the column's: once more over the new heights
+                self._reset()
+                self._settle()
+                self._fit_once()
+                self._settle()
+                ok = self._fitted()
+                if ok:
+                    break
+            if ok or not self.plan.bands_y or not settled or self._shrink - _SHRINK_STEP < _SHRINK_FLOOR - 1e-6:
+                break
+            self._set_shrink(round(self._shrink - _SHRINK_STEP, 3))
+        if key is not None and (ok or self._shrink - _SHRINK_STEP < _SHRINK_FLOOR - 1e-6):
+            self._chosen[key] = self._shrink
+        if self.cameras is not None and self.cameras.isVisibleTo(win):
+            self.cameras.relayout()  # whole tiles in each panel
         if not ok:
             log.info("wall layout: some text still crosses a seam at %dx%d", win.width(), win.height())
         return ok
 
-    def _fit_once(self) -> bool:
+    def _content_key(self) -> tuple:
+        """What decides the columns' heights: the window's size, which modules show, every label's text."""
+        win = self.win
+        hosts = [w for w in (win.side_column.parentWidget(), win.panels, self._host) if w is not None]
+        shown = tuple(w.isVisibleTo(win) for w in (win.legend, win.fund_panel, win.village_panel, win.panels))
+        texts = tuple(lab.text() for h in hosts for lab in h.findChildren(QLabel)
+                      if lab.isVisibleTo(win) and not _in_seam_safe(lab, win))  # (a live tile's 1.2 秒前: no)
+        return (win.width(), win.height(), shown, texts)
+
+    def _set_shrink(self, shrink: float) -> None:
+        win = self.win
+        self.metrics_for(win.metrics)  # (forgets the old step if the window's size changed)
+        if shrink == self._shrink:
+            return
+        self._shrink = shrink
+        win._apply_metrics(self.metrics_for(metrics_for_height(win.height())))
+        win._size_columns()  # the plan again: its margins and gaps follow the metrics
+
+    def _reset(self) -> None:
+        """The layout as it is without seam fitting: no spacers, the summary back if a fit hid it."""
+        win = self.win
+        if self._hid_summary:
+            self._hid_summary = False
+            if win.summary.isHidden() and (win.fund_panel.isHidden() or self.funds_beside):
+                win.summary.show()  # (the window's own rule: the fund chain beside the legend takes its room)
+        for lay in self._vertical_layouts(every=True):
+            clear_spacers(lay)
+
+    def _settle(self) -> None:
+        """Run the pending layouts now, top-down, so what is measured is what will be shown."""
+        for _ in range(3):
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            self.win.layout().activate()
+
+    def _fit_once(self) -> None:
         plan, win = self.plan, self.win
-        ok = True
         for lab in win.header.findChildren(QLabel):
             lab.setContentsMargins(0, 0, 0, 0)
-        ok &= fit_strip(win.kpis.layout(), win, plan.bands_x, win.metrics.px(10) if win.metrics else 10)
+        fit_strip(win.kpis.layout(), win, plan.bands_x, win.metrics.px(10) if win.metrics else 10)
         for lay in self._vertical_layouts():
-            ok &= fit_box(lay, win, plan.bands_y)
+            fit_box(lay, win, plan.bands_y)
         summary = win.summary
         if plan.bands_y and summary.isVisibleTo(win) and summary.height() < summary.minimumSizeHint().height():
             # broken at a seam, the side column has no room left for the summary (it repeats the KPI
             # strip and is the first to give way): the legend keeps all its rows
             summary.hide()
-            ok &= fit_box(win.side_column, win, plan.bands_y)
-        if plan.bands_y:  # kept off the seams by squeezing a module of labels below its text: it would be cut
-            ok &= not squeezed(win.side_column)  # (the panels paint their content into the height they get)
-            # a label inside a module (a legend row) can still lie across a seam the module's own box
-            # fitting did not see: judged as a viewer would, by where each label's text is drawn
-            side = win.side_column.parentWidget()
-            ok &= not any(plan.straddles(r.left(), r.top(), r.right() + 1, r.bottom() + 1)
-                          for w, r in text_boxes(win) if side is not None and side.isAncestorOf(w))
-        if self.cameras is not None and self.cameras.isVisibleTo(win):
-            self.cameras.relayout()  # whole tiles in each panel
+            self._hid_summary = True
+            fit_box(win.side_column, win, plan.bands_y)
         for lab in win.header.findChildren(QLabel):
             nudge_label(lab, win, plan.bands_x)
-        return ok
 
-    def _vertical_layouts(self) -> list[QLayout]:
+    def _fitted(self) -> bool:
+        """No label of the columns across a seam, as a viewer sees it (each label's drawn text: a legend
+        row inside a module its box fitting did not see too), and no module of labels kept off the seams
+        by being squeezed below its text (it would be cut; the panels paint into the height they get)."""
+        plan, win = self.plan, self.win
+        if plan.bands_y and squeezed(win.side_column):
+            return False
+        hosts = [w for w in (win.side_column.parentWidget(), win.panels, self._host) if w is not None]
+        return not any(plan.straddles(r.left(), r.top(), r.right() + 1, r.bottom() + 1)
+                       for w, r in text_boxes(win) if any(h.isAncestorOf(w) for h in hosts))
+
+    def _vertical_layouts(self, every: bool = False) -> list[QLayout]:
+        """The box layouts fitted along the panel rows (`every`: shown or not)."""
         win = self.win
         out = [win.panels.layout(), win.side_column]
         for w in (win.legend, win.summary, win.fund_panel, win.village_panel):
-            if isinstance(w.layout(), QBoxLayout) and w.isVisibleTo(win):
+            if isinstance(w.layout(), QBoxLayout) and (every or w.isVisibleTo(win)):
                 out.append(w.layout())
-        out += [st.layout() for st in self._stacks if not st.isHidden()]
+        out += [st.layout() for st in self._stacks if every or not st.isHidden()]
         return out

@@ -23,8 +23,9 @@ def test_release_drops_cached_source_lines_and_trims_the_heap():
 def test_modules_imported_after_pyside6_leave_no_source_lines_behind(tmp_path, monkeypatch):
     # Issue 20: PySide6's import hook read every module imported after it into linecache (≈ 440,000
     # lines in a wall's first seconds, spread over Python arenas that stay mapped for good).
-    import sandbox.ui  # noqa: F401 - what every wall process imports first
     from shibokensupport import feature
+
+    import sandbox.ui  # noqa: F401 - what every wall process imports first
 
     (tmp_path / "h20_uses_qt.py").write_text("import PySide6.QtCore  # the wall's own kind\nX = 1\n")
     (tmp_path / "h20_plain.py").write_text("# a server module: no Qt\nY = 2\n")

@@ -13,6 +13,7 @@ from sandbox.ui.cameras.health import CameraHealth
 from sandbox.ui.cameras.look import MUTED
 from sandbox.ui.cameras.policy import UrlPolicy
 from sandbox.ui.cameras.reconnect import StaggerGate, StreamSettings, default_gate
+from sandbox.ui.cameras.surface import TileSurface
 from sandbox.ui.cameras.tile import CameraTile
 
 __all__ = ["CameraWall", "CameraFullView", "open_fullscreen", "GRID_SIZES", "grid_for"]
@@ -142,7 +143,8 @@ class CameraWall(QWidget):
     """A grid of camera tiles (`columns` 2 → 2×2, 3 → 3×3, 4 → 4×4) paging through `cameras` (dicts from
     GET /cameras). Tiles play each camera's sub-stream; a camera opened full screen plays its main stream.
 
-    Only the tiles of the current page stream, and none while a camera is open full screen.
+    Only the tiles of the current page stream, and none while a camera is open full screen. The tiles'
+    pictures are painted together (TileSurface): one paint event per frame tick, however many tiles.
     Signals: pageChanged(page, pages), fullScreenOpened(camera id), fullScreenClosed(). `health`
     (a CameraHealth, made here if not given) tells the map which cameras are live. `page_interval_s`
     > 0 turns the pages by themselves (an unattended wall).
@@ -154,9 +156,11 @@ class CameraWall(QWidget):
 
     def __init__(self, cameras: list[dict], policy: UrlPolicy, parent=None, *, columns: int = 3,
                  settings: StreamSettings | None = None, health: CameraHealth | None = None,
-                 gate: StaggerGate | None = None, page_interval_s: float = 0.0) -> None:
+                 gate: StaggerGate | None = None, page_interval_s: float = 0.0, coalesce: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("cameraWall")
+        # all pictures painted by one widget, a paint event per frame tick (False: each tile its own)
+        self._surface = TileSurface(self) if coalesce else None
         self.policy = policy
         self.settings = settings or StreamSettings()
         self.health = health or CameraHealth(self)
@@ -237,6 +241,8 @@ class CameraWall(QWidget):
             tile = CameraTile({}, self.policy, settings=self.settings, health=self.health, gate=self.gate, parent=self)
             tile.hide()
             tile.clicked.connect(self.open_camera)
+            if self._surface is not None:
+                self._surface.attach(tile._video)
             self.tiles.append(tile)
         for t in self.tiles:
             self._grid.removeWidget(t)

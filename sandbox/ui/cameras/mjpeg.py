@@ -122,6 +122,7 @@ class MjpegSource(StreamSource):
         self._fallback: QImage | None = None
         self.frames_decoded = 0
         self.frames_skipped = 0  # arrived while the last decoded frame was still unshown: never decoded
+        self.decode_cpu_s = 0.0  # the worker's CPU time in JPEG decoding (benchmarks: decode vs. reading)
 
     # -- GUI thread -------------------------------------------------------------------------------
     def open(self, url: str) -> int:
@@ -230,6 +231,7 @@ class MjpegSource(StreamSource):
             with ring.lock:
                 self._fallback, ring.latest = img, 0
         else:
+            c0 = time.thread_time()
             try:
                 h, w = _decoded_size(*simplejpeg.decode_jpeg_header(jpeg)[:2], *self._target)
                 i = ring.free_slot()
@@ -237,6 +239,8 @@ class MjpegSource(StreamSource):
                                        min_height=h, min_width=w, buffer=ring.buffer(i, h, w), strict=False)
             except (ValueError, StopIteration):
                 return  # a corrupt frame: skip it, the watchdog notices if they all are
+            finally:
+                self.decode_cpu_s += time.thread_time() - c0
             with ring.lock:
                 if stop.is_set():
                     return

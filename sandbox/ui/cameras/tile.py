@@ -294,7 +294,8 @@ class CameraTile(QFrame):
             log.info("camera %s: no frame for %.0f s, reconnecting", self.camera.get("id"), self.settings.stall_s)
         elif action == "connect":
             self._gen = self._source.open(self.url)
-        self._covered = self._video.visibleRegion().isEmpty()
+        surface = self._video.surface
+        self._covered = not surface.shows(self._video) if surface is not None else self._video.visibleRegion().isEmpty()
         self._refresh(now)
 
     def _on_connected(self, gen: int) -> None:
@@ -350,7 +351,7 @@ class CameraTile(QFrame):
         changed = state != self.state or not self._badge.text()
         self.state, self._detail = state, detail
         self.setAccessibleDescription(STATE_TEXT[state] + (f": {detail}" if detail else ""))
-        self._video.update()
+        self._video.refresh()
         if not changed:
             return
         color = STATE_COLOR[state].name()

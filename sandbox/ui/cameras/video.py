@@ -25,6 +25,8 @@ class VideoView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._big, self._small = QFont(), QFont()
         self._big.setBold(True)
+        self.surface = None  # a TileSurface that paints this picture with its wall's others (surface.py)
+        self.paints = 0  # times the picture was drawn (benchmarks)
 
     def resizeEvent(self, e) -> None:  # noqa: N802
         super().resizeEvent(e)
@@ -56,20 +58,33 @@ class VideoView(QWidget):
         size = self._image_size
         self.image = img
         target = self._fit(img)
-        if size == self._image_size:
-            self.update(target)
-        else:  # a new size (the tile was resized): the bars move too
+        self.refresh(target if size == self._image_size else None)  # a new size: the bars move too
+
+    def refresh(self, rect: QRect | None = None) -> None:
+        """Repaint `rect` (None: all): through the wall's surface if it paints this picture."""
+        if self.surface is not None:
+            self.surface.mark(self, rect)
+        elif rect is None:
             self.update()
+        else:
+            self.update(rect)
 
     def paintEvent(self, e) -> None:  # noqa: N802
         p = QPainter(self)
+        self.paint(p, e.rect())
+        p.end()
+
+    def paint(self, p: QPainter, dirty: QRect) -> None:
+        """Draw the picture (and the veil when not live) with `p` at this view's origin; `dirty` is the
+        part to draw, in this view's coordinates."""
+        self.paints += 1
         img = self.image
         state = self.tile.state
         if img is None or img.isNull():
             p.fillRect(self.rect(), VIDEO_BG)
         else:
             target = self._fit(img)
-            if not target.contains(e.rect()):  # the bars too: a full fill per frame costs as much as the picture
+            if not target.contains(dirty):  # the bars too: a full fill per frame costs as much as the picture
                 r = self.rect()
                 if target.top() > 0 or target.bottom() < r.bottom():
                     p.fillRect(QRect(0, 0, r.width(), target.top()), VIDEO_BG)
@@ -97,4 +112,3 @@ class VideoView(QWidget):
                 p.drawText(QRectF(8, r.height() / 2 + big_h * 0.6, r.width() - 16, self._small.pixelSize() * 2.6),
                            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
                            detail)
-        p.end()
