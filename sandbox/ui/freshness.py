@@ -141,9 +141,7 @@ class Freshness(QObject):
 
     # -- placement ----------------------------------------------------------------------------------
     def _place_banner(self) -> None:
-        lay = self.wall.centralWidget().layout()
-        at = lay.indexOf(self.wall.banner)
-        lay.insertWidget(at if at >= 0 else 1, self.banner)
+        self.wall.add_banner(self.banner)
 
     # -- control ------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -185,14 +183,12 @@ class Freshness(QObject):
         return False
 
     def _busy(self) -> bool:
-        wall = self.wall
-        return bool(wall.state.loading or getattr(wall.canvas, "animating", False) or wall.player.playing)
+        return self.wall.session.working
 
     def _reload(self) -> None:
-        wall = self.wall
         if not self._busy():
-            # Never blocks: the wall only queues the requests on its worker thread.
-            wall.refresh()
+            # Never blocks: the session only queues the requests on its worker thread.
+            self.wall.session.refresh()
 
     def _refresh(self) -> None:
         self._reload()

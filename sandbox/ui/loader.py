@@ -15,7 +15,7 @@ from sandbox.client.api import ApiError, ApiUnavailable
 from sandbox.ratelog import RateLimitedLog
 from sandbox.ui import classify
 from sandbox.ui.navigation import Crumb, crumb_of
-from sandbox.ui.state import DataError, IndicatorInfo, RegionMap, RegionSeries
+from sandbox.ui.payloads import DataError, IndicatorInfo, RegionMap, RegionSeries
 from sandbox.ui.village import DELEGATION_NOTE
 
 __all__ = [

@@ -38,7 +38,8 @@ from sandbox.ui.map_layer import (
     MapLabel, MapLayer, edge_runs, halo_width, highlight_rect, paint_base, paint_highlight, runs_path,
 )
 from sandbox.ui.projection import Projection, ViewFit, bounds_of, fit_view, projection_for_bbox
-from sandbox.ui.state import MapFeature, MapState
+from sandbox.ui.payloads import MapFeature
+from sandbox.ui.state import MapState
 from sandbox.ui.theme import (
     NO_DATA_COLOR, Colors, Metrics, metrics_for_height, no_value_colour, ramp_qcolors, ui_font,
 )

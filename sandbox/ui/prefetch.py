@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Signal
 
 from sandbox.ratelog import RateLimitedLog
 from sandbox.ui.loader import BACKGROUND, FetchWorker, LoadResult, VillageResult, WallClient, fetch, fetch_village
-from sandbox.ui.state import RegionSeries
+from sandbox.ui.payloads import RegionSeries
 
 __all__ = ["Prefetcher", "VillagePrefetcher", "PREFETCH_TTL"]
 

@@ -11,7 +11,7 @@ from sandbox.client.api import ApiClient, ApiError, ApiUnavailable
 from sandbox.ratelog import RateLimitedLog
 from sandbox.ui.loader import describe_error
 from sandbox.ui.panels.model import TrendDataError
-from sandbox.ui.state import DataError
+from sandbox.ui.payloads import DataError
 
 __all__ = ["BackgroundCall", "client_for_worker"]
 

@@ -1,0 +1,59 @@
+"""The wall session's Qt side (QtCore only, no widget): its timers, the next frame, and its loaders on one worker."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QTimer
+
+from sandbox.ui import classify
+from sandbox.ui.after_frame import after_frame
+from sandbox.ui.gc_pause import hold_until_frame
+from sandbox.ui.loader import FetchWorker, RegionLoader, VillageLoader, WallClient
+from sandbox.ui.prefetch import Prefetcher, VillagePrefetcher
+from sandbox.ui.session import Host, WallSession
+from sandbox.ui.state import WallState
+
+__all__ = ["qt_host", "make_session", "preload_classes"]
+
+_PRELOAD: threading.Thread | None = None
+
+
+def preload_classes() -> None:
+    """Import mapclassify off the GUI thread once the first data is on screen, so switching to an
+    indicator classed by natural breaks or quantiles never freezes the wall for its import."""
+    global _PRELOAD
+    if _PRELOAD is None and not classify.preloaded():
+        _PRELOAD = threading.Thread(target=classify.preload_quietly, name="mapclassify-preload", daemon=True)
+        _PRELOAD.start()
+
+
+def qt_host(owner: QObject, **kw: Any) -> Host:
+    """A Host whose timers are single-shot QTimers owned by `owner`, whose frames are painted frames."""
+
+    def timer(fn: Callable[[], None]) -> QTimer:
+        t = QTimer(owner, singleShot=True)
+        t.timeout.connect(fn)
+        return t
+
+    return Host(timer=timer, after_frame=after_frame, hold_until_frame=hold_until_frame,
+                preload_classes=preload_classes, **kw)
+
+
+def make_session(client: WallClient, state: WallState, owner: QObject, *, host: Host | None = None,
+                 prefetch: bool = True, retry_seconds: float = 30.0, preload: bool = True) -> WallSession:
+    """A session on one worker thread of its own (one client per thread), owned by `owner`."""
+    worker = FetchWorker(owner)
+    loader = RegionLoader(client, owner, worker)
+    village_loader = VillageLoader(client, owner, worker)
+    box: list[WallSession] = []
+    prefetcher = Prefetcher(client, worker, lambda code: box[0].series_of(code), owner)
+    prefetcher.enabled = prefetch
+    village_prefetcher = VillagePrefetcher(client, worker, owner)
+    village_prefetcher.enabled = prefetch
+    session = WallSession(state, host or qt_host(owner), loader=loader, village_loader=village_loader,
+                          prefetcher=prefetcher, village_prefetcher=village_prefetcher, worker=worker,
+                          retry_seconds=retry_seconds, preload=preload)
+    box.append(session)
+    return session
