@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QTimer
@@ -10,23 +9,24 @@ from PySide6.QtCore import QObject, QTimer
 from sandbox.ui import classify
 from sandbox.ui.after_frame import after_frame
 from sandbox.ui.gc_pause import hold_until_frame
-from sandbox.ui.loader import FetchWorker, RegionLoader, VillageLoader, WallClient
+from sandbox.ui.loader import RegionLoader, VillageLoader, WallClient
 from sandbox.ui.prefetch import Prefetcher, VillagePrefetcher
 from sandbox.ui.session import Host, WallSession
 from sandbox.ui.state import WallState
+from sandbox.ui.worker import Worker, in_background
 
 __all__ = ["qt_host", "make_session", "preload_classes"]
 
-_PRELOAD: threading.Thread | None = None
+_preloading = False
 
 
 def preload_classes() -> None:
     """Import mapclassify off the GUI thread once the first data is on screen, so switching to an
     indicator classed by natural breaks or quantiles never freezes the wall for its import."""
-    global _PRELOAD
-    if _PRELOAD is None and not classify.preloaded():
-        _PRELOAD = threading.Thread(target=classify.preload_quietly, name="mapclassify-preload", daemon=True)
-        _PRELOAD.start()
+    global _preloading
+    if not _preloading and not classify.preloaded():
+        _preloading = True
+        in_background(classify.preload_quietly, "mapclassify-preload")
 
 
 def qt_host(owner: QObject, **kw: Any) -> Host:
@@ -44,7 +44,7 @@ def qt_host(owner: QObject, **kw: Any) -> Host:
 def make_session(client: WallClient, state: WallState, owner: QObject, *, host: Host | None = None,
                  prefetch: bool = True, retry_seconds: float = 30.0, preload: bool = True) -> WallSession:
     """A session on one worker thread of its own (one client per thread), owned by `owner`."""
-    worker = FetchWorker(owner)
+    worker = Worker(owner, name="wall-session")
     loader = RegionLoader(client, owner, worker)
     village_loader = VillageLoader(client, owner, worker)
     box: list[WallSession] = []

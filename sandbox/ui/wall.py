@@ -92,13 +92,17 @@ class WallWindow(QMainWindow):
     layer_bar, fund_panel, project_card = (_via("layers_ctl", n) for n in ("bar", "fund_panel", "card"))
     live, request_layers = (_via("layers_ctl", n) for n in ("live", "request"))
     set_layer_visible = set_layer = _via("layers_ctl", "set_visible")  # `set_layer`: the tours' name
-    layer_names, open_project, close_project = (_via("layers_ctl", n) for n in ("names", "open_project", "close_project"))
+    layer_names, open_project, close_project = (
+        _via("layers_ctl", n) for n in ("names", "open_project", "close_project"))
     # the cameras'
     camera_policy, camera_health, stream_cameras = (_via("cams", n) for n in ("policy", "health", "stream"))
     cameras, camera_wall, full_view = (_via("cams", n) for n in ("cameras", "camera_wall", "full_view"))
-    monitor_open, open_monitor, close_monitor = (_via("cams", n) for n in ("monitor_open", "open_monitor", "close_monitor"))
+    monitor_open, open_monitor, close_monitor = (
+        _via("cams", n) for n in ("monitor_open", "open_monitor", "close_monitor"))
     show_camera, close_full_camera = (_via("cams", n) for n in ("show_camera", "close_full_camera"))
-    _region_cameras, _beside_tile, _open_full = (_via("cams", n) for n in ("region_cameras", "beside_tile", "open_full"))
+    # wall_seams' camera grid beside the map on a wide wall
+    _region_cameras, _beside_tile, _open_full = (
+        _via("cams", n) for n in ("region_cameras", "beside_tile", "open_full"))
 
     def __init__(self, client: WallClient, *, region: str, year: int | None = None,
                  indicator: str = "poverty_incidence", retry_seconds: float = 30.0,

@@ -1,4 +1,4 @@
-"""The wall's cameras controller: signed URLs and health of every camera, the 监控 view, the card's tile, full screen."""
+"""The wall's cameras controller: signed URLs and health of every camera, the 监控 view, card tile, full screen."""
 
 from __future__ import annotations
 
@@ -54,7 +54,8 @@ class WallCameras(QObject):
 
     # -- what the API says ------------------------------------------------------------------------------
     def take(self, cams: list[dict]) -> None:
-        """Keep the newest dict of each camera; health starts from the API (offline → 无信号) and the URL policy."""
+        """Keep the newest dict of each camera; health starts from the API (offline → 无信号) and the
+        URL policy."""
         fresh = [c for c in cams if isinstance(c.get("id"), int)]
         for c in fresh:
             self.cameras[c["id"]] = dict(c)
@@ -149,7 +150,8 @@ class WallCameras(QObject):
             self.monitorToggled.emit(True)
 
     def close_monitor(self) -> bool:
-        """Back to the map (返回地图 / Esc): the grid is hidden, so its tiles stop streaming. False if it was not open."""
+        """Back to the map (返回地图 / Esc): the grid is hidden, so its tiles stop streaming. False if it
+        was not open."""
         if not self.monitor_open:
             return False
         if self.camera_wall is not None:

@@ -1,4 +1,4 @@
-"""The wall's layers controller: projects, fund flows, check-ins and cameras over the map, the fund chain, the project card."""
+"""The wall's layers controller: project, fund-flow, check-in and camera overlays, the fund chain, the project card."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from sandbox.ui.layers.errors import apply_layer_errors
 from sandbox.ui.layers.funds import FundFlowLayer
 from sandbox.ui.layers.projects import ProjectsLayer
 from sandbox.ui.layers.toggles import LayerToggleBar
-from sandbox.ui.loader import FetchWorker
 from sandbox.ui.panels.worker import client_for_worker
 from sandbox.ui.project_card import ProjectCard
 from sandbox.ui.session import DEFERRED
+from sandbox.ui.worker import Worker
 
 __all__ = ["WallLayers", "LAYER_NAMES"]
 
@@ -63,7 +63,7 @@ class WallLayers(QObject):
         self.data: LayersData | None = None
         self._key: tuple | None = None
         self.live = None
-        self.worker: FetchWorker | None = None
+        self.worker: Worker | None = None
         self._client = None
         self._own_client = False
         self._reload = QTimer(self, singleShot=True, interval=2000)  # coalesces bursts of `facts`
@@ -73,7 +73,7 @@ class WallLayers(QObject):
             self.bar.hide()
             return
         canvas.reserve_legend = True
-        self.worker = FetchWorker(self)
+        self.worker = Worker(self, name="wall-layers")
         self._client = client_for_worker(client)
         self._own_client = self._client is not client
         self.worker.done.connect(self._on_result)
@@ -232,7 +232,8 @@ class WallLayers(QObject):
                 self.open_project(int(target.split(":")[1]), str(item.get("name") or ""))
             else:
                 self.fund_panel.select(item.get("items") or [])
-                self.wall.state.say(f"{item.get('name')}：资金链异常 {item.get('count')} 处，说明见右侧资金链面板")
+                self.wall.state.say(
+                    f"{item.get('name')}：资金链异常 {item.get('count')} 处，说明见右侧资金链面板")
 
     def open_project(self, project_id: int, name: str = "") -> None:
         """Open a project's card (its details arrive from the worker)."""
