@@ -25,6 +25,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 _quiet = RateLimitedLog(log, 600.0)  # a lasting outage fails every retry and refresh the same way
 _MAX_DEPTH = 4  # county › town › village, and one spare
+_concurrently = gather  # the name this module's callers knew (now sandbox.ui.worker.gather)
 
 
 class WallClient(Protocol):
