@@ -368,9 +368,9 @@ def settle_background(app, timeout: float = 60.0) -> None:
     while time.monotonic() < stop:  # the preload starts a moment after the first data
         app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
         time.sleep(0.01)
-    thread = getattr(sys.modules.get("sandbox.ui.wall"), "_PRELOAD", None)
-    if thread is not None:
-        thread.join(timeout)
+    from sandbox.ui.worker import wait_background
+
+    wait_background(timeout)
 
 
 # -- 4K frames ---------------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
 from datetime import datetime
 from typing import Any
@@ -17,6 +16,7 @@ from sandbox.client.status import ConnectionStatus, StatusSnapshot
 from sandbox.ui.heap import PeriodicTrim, release_freed_memory
 from sandbox.ui.loader import describe_error
 from sandbox.ui.theme import Colors, Metrics, metrics_for_height
+from sandbox.ui.worker import BACKGROUND, Worker
 
 __all__ = ["Freshness", "OfflineBanner", "install", "is_offline", "format_as_of_time", "STALE_FACTOR"]
 
@@ -124,9 +124,9 @@ class Freshness(QObject):
         wall.state.events.error.connect(self._on_wall_error)
         wall.installEventFilter(self)
         # Between refreshes a cheap GET /health keeps the status current (an outage shows sooner).
-        # It runs on a thread of its own with its own session; one probe at a time.
+        # It runs on a worker of its own with its own session; one probe at a time.
         self._probe_client = client.clone() if health_seconds else None
-        self._probing = threading.Event()
+        self._prober = Worker(self, name="health-probe")
         self.health_timer = QTimer(self, interval=max(500, int((health_seconds or 0) * 1000)))
         self.health_timer.timeout.connect(self._probe)
         # Freed heap handed back while the wall is idle, not only after an outage (issue 20: RSS rose
@@ -136,9 +136,7 @@ class Freshness(QObject):
 
     # -- placement ----------------------------------------------------------------------------------
     def _place_banner(self) -> None:
-        lay = self.wall.centralWidget().layout()
-        at = lay.indexOf(self.wall.banner)
-        lay.insertWidget(at if at >= 0 else 1, self.banner)
+        self.wall.add_banner(self.banner)
 
     # -- control ------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -155,20 +153,17 @@ class Freshness(QObject):
         self.health_timer.stop()
 
     def _probe(self) -> None:
-        if self._probing.is_set():
+        if self._prober.busy("health"):
             return  # the last probe is still waiting on its deadline
-        self._probing.set()
-        client, done = self._probe_client, self._probing
+        client = self._probe_client
 
         def run() -> None:
             try:
                 client.health()  # the client records the answer or the failure in the shared status
             except Exception:  # noqa: BLE001 - an outage is what this is here to notice
                 pass
-            finally:
-                done.clear()
 
-        threading.Thread(target=run, name="health-probe", daemon=True).start()
+        self._prober.submit("health", run, "health probe", priority=BACKGROUND)
 
     @property
     def offline(self) -> bool:
@@ -180,14 +175,12 @@ class Freshness(QObject):
         return False
 
     def _busy(self) -> bool:
-        wall = self.wall
-        return bool(wall.state.loading or getattr(wall.canvas, "animating", False) or wall.player.playing)
+        return self.wall.session.working
 
     def _reload(self) -> None:
-        wall = self.wall
         if not self._busy():
-            # Never blocks: the wall only queues the requests on its worker thread.
-            wall.refresh()
+            # Never blocks: the session only queues the requests on its worker thread.
+            self.wall.session.refresh()
 
     def _refresh(self) -> None:
         self._reload()

@@ -1,4 +1,4 @@
-"""Fetches the wall's data through the API client on one worker thread; results arrive as Qt signals."""
+"""What the wall fetches for a level or a village, and the loaders that ask for it on a worker (sandbox.ui.worker)."""
 
 from __future__ import annotations
 
@@ -7,24 +7,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from sandbox.client.api import ApiClient, ApiError, ApiUnavailable
 from sandbox.client.gather import gather
 from sandbox.ratelog import RateLimitedLog
 from sandbox.ui import classify
 from sandbox.ui.navigation import Crumb, crumb_of
-from sandbox.ui.state import DataError, IndicatorInfo, RegionMap, RegionSeries
+from sandbox.ui.payloads import DataError, IndicatorInfo, RegionMap, RegionSeries
 from sandbox.ui.village import DELEGATION_NOTE
+from sandbox.ui.worker import BACKGROUND, USER, Worker, describe_error
 
 __all__ = [
-    "WallClient", "LoadResult", "VillageResult", "FetchWorker", "RegionLoader", "VillageLoader",
+    "WallClient", "LoadResult", "VillageResult", "RegionLoader", "VillageLoader",
     "describe_error", "fetch", "fetch_village", "USER", "BACKGROUND",
 ]
 
 log = logging.getLogger(__name__)
 _quiet = RateLimitedLog(log, 600.0)  # a lasting outage fails every retry and refresh the same way
-USER, BACKGROUND = 10, 0  # worker priorities: a click never waits behind a queue of prefetches
 _MAX_DEPTH = 4  # county › town › village, and one spare
 
 
@@ -50,29 +50,7 @@ class LoadResult:
     missing: tuple[str, ...] = ()  # parts the API could not give, offline and uncached (Chinese names)
 
 
-def describe_error(exc: BaseException) -> str:
-    """A short Chinese sentence for the banner; never a traceback."""
-    if isinstance(exc, ApiUnavailable):
-        return "无法连接中心数据接口"
-    if isinstance(exc, ApiError):
-        msg = (exc.message or "").strip()
-        if exc.status == 401:
-            return "数据接口拒绝访问：令牌无效或已过期"
-        if exc.status == 403:
-            return "数据接口拒绝访问：当前账号无权查看该区域"
-        if exc.status == 404:
-            return f"未找到该区域：{msg}" if msg else "未找到该区域"
-        if exc.status == 422:
-            return f"请求参数有误：{msg}" if msg else "请求参数有误"
-        if exc.status >= 500:
-            return f"中心数据接口内部错误（{exc.status}）"
-        return f"数据接口错误（{exc.status}）：{msg}"
-    if isinstance(exc, DataError):
-        return "中心数据接口返回的数据不完整，无法绘制"
-    return "数据加载失败（内部错误，详见日志）"
-
-
-def _region(client: ApiClient, code: str, year: int | None) -> dict:
+def _region(client: WallClient, code: str, year: int | None) -> dict:
     region = client.region(code, year)
     if not isinstance(region, dict) or "code" not in region:
         raise DataError("region payload has no code")
@@ -116,7 +94,7 @@ def _series(client: ApiClient, code: str, region: dict, cached: RegionSeries | N
     return series
 
 
-def _ancestors(client: ApiClient, region: dict, year: int | None) -> list[Crumb]:
+def _ancestors(client: WallClient, region: dict, year: int | None) -> list[Crumb]:
     """Crumbs above `region`, root first; stops at the county or where the token may not look."""
     out: list[Crumb] = []
     current = region
@@ -151,7 +129,7 @@ def fetch_village(client: ApiClient, code: str, year: int | None, page: int = 1,
     if not with_region:
         return VillageResult(None, *_households(client, code, year, page))
     region, (hh, note) = gather(lambda: _region(client, code, year),
-                                lambda: _households(client, code, year, page))
+                                       lambda: _households(client, code, year, page))
     return VillageResult(region, hh, note)
 
 
@@ -231,126 +209,15 @@ def fetch(client: ApiClient, code: str, year: int | None, with_indicators: bool,
     return LoadResult(region, s.map_for(region["year"]), infos, s, ancestors, village)
 
 
-class _Relay(QObject):
-    done = Signal(str, int, object)
-    error = Signal(str, int, str)
-    skipped = Signal(str, int)
-
-
-class _Task(QRunnable):
-    def __init__(self, worker: FetchWorker, channel: str, ticket: int, fn: Callable[[], Any], what: str,
-                 quiet: bool = False):
-        super().__init__()
-        self.worker, self.channel, self.ticket, self.fn, self.what = worker, channel, ticket, fn, what
-        self.quiet = quiet  # background work: its failures are not news
-        self.relay = worker._relay
-
-    def run(self) -> None:
-        if self.ticket != self.worker.latest(self.channel):
-            self.relay.skipped.emit(self.channel, self.ticket)  # superseded before it started
-            return
-        try:
-            result = self.fn()
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a banner, never a crash
-            if not isinstance(exc, (ApiError, DataError)):
-                log.exception("loading %s failed", self.what)
-            elif isinstance(exc, ApiUnavailable):
-                _quiet.log(logging.INFO if self.quiet else logging.WARNING, "unavailable", "loading %s failed: %s",
-                           self.what, exc)
-            else:
-                log.log(logging.INFO if self.quiet else logging.WARNING, "loading %s failed: %s", self.what, exc)
-            self.relay.error.emit(self.channel, self.ticket, describe_error(exc))
-            return
-        self.relay.done.emit(self.channel, self.ticket, result)
-
-
-class FetchWorker(QObject):
-    """One worker thread for all of a client's calls (ApiClient is used by one thread at a time).
-
-    Requests go on named channels; on each channel only the newest request's answer is delivered,
-    and a queued request that a newer one superseded is skipped without calling the API.
-    """
-
-    done = Signal(str, object)  # channel, result
-    failed = Signal(str, str)  # channel, Chinese message
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._relay = _Relay(self)
-        self._relay.done.connect(self._on_done)
-        self._relay.error.connect(self._on_error)
-        self._relay.skipped.connect(self._on_skipped)
-        self._latest: dict[str, int] = {}
-        self._pending: dict[str, int] = {}
-        self._ticket = 0
-
-    def latest(self, channel: str) -> int:
-        return self._latest.get(channel, 0)
-
-    def channels(self) -> list[str]:
-        return list(self._latest)
-
-    def busy(self, channel: str | None = None) -> bool:
-        if channel is None:
-            return any(self._pending.values())
-        return self._pending.get(channel, 0) > 0
-
-    def submit(self, channel: str, fn: Callable[[], Any], what: str = "", *, priority: int = USER) -> int:
-        """Run `fn` on the worker; among queued calls, higher `priority` goes first."""
-        self._ticket += 1
-        self._latest[channel] = self._ticket
-        self._pending[channel] = self._pending.get(channel, 0) + 1
-        self._pool.start(_Task(self, channel, self._ticket, fn, what or channel, priority < USER), priority)
-        return self._ticket
-
-    def hold(self, channel: str) -> None:
-        """Count `channel` as busy until `release(channel)`: work that will be submitted a moment later."""
-        self._pending[channel] = self._pending.get(channel, 0) + 1
-
-    def release(self, channel: str) -> None:
-        self._finish(channel)
-
-    def cancel(self, channel: str) -> None:
-        """Drop the answer of whatever is queued or running on `channel`."""
-        self._ticket += 1
-        self._latest[channel] = self._ticket
-
-    def shutdown(self, timeout_ms: int = 15000) -> None:
-        self._latest = {k: -1 for k in self._latest}  # queued tasks skip themselves
-        self._pool.clear()
-        self._pool.waitForDone(timeout_ms)
-
-    def _finish(self, channel: str) -> None:
-        self._pending[channel] = max(0, self._pending.get(channel, 0) - 1)
-
-    @Slot(str, int, object)
-    def _on_done(self, channel: str, ticket: int, result: Any) -> None:
-        self._finish(channel)
-        if ticket == self._latest.get(channel):
-            self.done.emit(channel, result)
-
-    @Slot(str, int, str)
-    def _on_error(self, channel: str, ticket: int, message: str) -> None:
-        self._finish(channel)
-        if ticket == self._latest.get(channel):
-            self.failed.emit(channel, message)
-
-    @Slot(str, int)
-    def _on_skipped(self, channel: str, ticket: int) -> None:
-        self._finish(channel)
-
-
 class _ChannelLoader(QObject):
     loaded = Signal(object)
     failed = Signal(str)  # Chinese message
     channel = ""
 
-    def __init__(self, client: ApiClient, parent: QObject | None = None, worker: FetchWorker | None = None):
+    def __init__(self, client: WallClient, parent: QObject | None = None, worker: Worker | None = None):
         super().__init__(parent)
         self.client = client
-        self.worker = worker or FetchWorker(self)
+        self.worker = worker or Worker(self)
         self.worker.done.connect(self._on_done)
         self.worker.failed.connect(self._on_failed)
 

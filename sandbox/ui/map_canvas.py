@@ -52,9 +52,10 @@ from sandbox.ui.map_layer import (
     paint_highlight,
     runs_path,
 )
+from sandbox.ui.payloads import MapFeature
 from sandbox.ui.poor_villages import EXIT_TAG, EXITED_COLOUR, poor_state
 from sandbox.ui.projection import Projection, ViewFit, bounds_of, fit_view, projection_for_bbox
-from sandbox.ui.state import MapFeature, MapState
+from sandbox.ui.state import MapState
 from sandbox.ui.theme import (
     NO_DATA_COLOR,
     Colors,

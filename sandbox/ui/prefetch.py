@@ -10,8 +10,9 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, Signal
 
 from sandbox.ratelog import RateLimitedLog
-from sandbox.ui.loader import BACKGROUND, FetchWorker, LoadResult, VillageResult, WallClient, fetch, fetch_village
-from sandbox.ui.state import RegionSeries
+from sandbox.ui.loader import LoadResult, VillageResult, WallClient, fetch, fetch_village
+from sandbox.ui.payloads import RegionSeries
+from sandbox.ui.worker import BACKGROUND, Worker
 
 __all__ = ["Prefetcher", "VillagePrefetcher", "PREFETCH_TTL"]
 
@@ -23,12 +24,12 @@ _PREFIX = "prefetch:"
 
 class Prefetcher(QObject):
     """Fetches whole levels (all years) at background priority on the wall's worker and keeps them
-    for PREFETCH_TTL seconds; a user's request always jumps the queue (see FetchWorker priorities).
+    for PREFETCH_TTL seconds; a user's request always jumps the queue (see Worker priorities).
     `ready(code)` says a level has arrived (the wall then lays it out and renders it while idle)."""
 
     ready = Signal(str)
 
-    def __init__(self, client: WallClient, worker: FetchWorker, series_of: Callable[[str], RegionSeries | None],
+    def __init__(self, client: WallClient, worker: Worker, series_of: Callable[[str], RegionSeries | None],
                  parent: QObject | None = None, *, ttl: float = PREFETCH_TTL, clock=time.monotonic):
         super().__init__(parent)
         self.client, self.worker, self.series_of = client, worker, series_of
@@ -109,7 +110,7 @@ class VillagePrefetcher(QObject):
     server masked them for this wall's role), fetched at background priority and kept for
     PREFETCH_TTL seconds, so a click on a village opens its panel without a request."""
 
-    def __init__(self, client: WallClient, worker: FetchWorker, parent: QObject | None = None, *,
+    def __init__(self, client: WallClient, worker: Worker, parent: QObject | None = None, *,
                  ttl: float = PREFETCH_TTL, clock=time.monotonic):
         super().__init__(parent)
         self.client, self.worker, self.ttl, self.clock = client, worker, ttl, clock

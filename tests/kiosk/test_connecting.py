@@ -30,7 +30,7 @@ def test_it_retries_until_the_api_answers_and_names_a_refusal(qtbot, themed, pin
     lines = screen.lines()
     assert lines["title"] == "正在连接中心数据接口" and "每 1 秒自动重试" in lines["retry"]
     screen.try_now()
-    qtbot.waitUntil(lambda: screen.attempts == 1 and not screen._busy.is_set(), timeout=5000)
+    qtbot.waitUntil(lambda: screen.attempts == 1 and not screen.probing, timeout=5000)
     assert screen.lines()["error"] == ""  # no answer at all: nothing to name
     qtbot.waitUntil(lambda: screen.problem == "令牌无效", timeout=5000)
     assert screen.lines()["error"] == "数据接口答复: 令牌无效"

@@ -46,10 +46,10 @@ def screen(shell) -> dict:
 
 
 def test_the_wall_is_a_tour_target():
-    from sandbox.ui.wall import WallWindow
+    from sandbox.ui.session import WallSession
 
     for name in TOUR_METHODS:  # on the class itself: not a fallback found at run time
-        assert callable(getattr(WallWindow, name, None)), name
+        assert callable(getattr(WallSession, name, None)), name
 
 
 def test_a_wall_missing_a_tour_method_is_refused_when_the_player_is_made(qapp):
@@ -83,8 +83,8 @@ def test_the_shipped_tour_shows_every_step_as_written_and_loops_back_clean(qtbot
     assert any(w["camera"] is not None for w in want[:-1]), "the tour opens a camera before its last step"
     shell = make_shell(kiosk_client, steps=tour.steps, tour_loop=True, time_scale=SCALE, idle_seconds=0,
                        tour_title=tour.title, size=(1920, 1080))
-    check_tour_target(shell.wall)
-    assert isinstance(shell.wall, TourTarget)
+    check_tour_target(shell.session)
+    assert isinstance(shell.session, TourTarget) and shell.tour.wall is shell.session
     player = shell.tour
     started: list[int] = []
     player.stepStarted.connect(started.append)

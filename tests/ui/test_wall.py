@@ -175,3 +175,18 @@ def test_missing_cjk_font_names_the_debian_package(monkeypatch):
     monkeypatch.setattr(theme, "QFontDatabase", NoFonts)
     with pytest.raises(CjkFontMissing, match="fonts-wqy-microhei"):
         ensure_cjk_font()
+
+
+def test_layer_visibility_busy_text_and_notes_live_in_the_state_and_the_widgets_follow(qtbot, make_wall, fake_client):
+    wall = loaded(qtbot, make_wall(fake_client))
+    st = wall.state
+    st.set_layer_visible("funds", False)  # as a tour step or a test sets it: no widget touched
+    assert not wall.flow_layer.visible and not wall.layer_bar.buttons["funds"].isChecked()
+    assert not st.layer_visible("funds") and st.layer_visible("projects")
+    wall.layer_bar.buttons["funds"].click()  # and the toggle writes the state
+    assert st.layer_visible("funds") and wall.flow_layer.visible
+    st.say("说明文字")
+    assert wall.canvas.note() == "说明文字"
+    st.placeholder = "该区域没有下级区域"
+    assert wall.canvas.placeholder == "该区域没有下级区域"
+    assert st.target == (st.map.region_code, st.map.year)  # nothing on its way: asked for = shown

@@ -176,10 +176,11 @@ def test_clicking_a_glyph_opens_that_camera_full_screen(qtbot, wall):
     cid = next(c.id for c in layer.cameras if _readable(wall, c.id))
     qtbot.mouseClick(wall.canvas, Qt.MouseButton.LeftButton, pos=layer.position(cid).toPoint())
     assert wall.full_view is not None and wall.full_view.tile.camera_id == cid
+    assert wall.state.full_camera == cid  # the camera view is in the state model
     assert not wall.project_card.isVisible()  # the glyph, not the project marker beside it
     qtbot.waitUntil(lambda: wall.full_view.tile.state == "live", timeout=20000)
     wall.go_up()  # Esc
-    assert wall.full_view is None
+    assert wall.full_view is None and wall.state.full_camera is None
 
 
 # -- the 监控 view -----------------------------------------------------------------------------------
@@ -189,6 +190,7 @@ def test_monitor_view_shows_the_regions_cameras_and_esc_returns_to_the_map(qtbot
     with qtbot.waitSignal(wall.monitorToggled, timeout=5000):
         wall.layer_bar.actions["monitor"].click()
     assert wall.monitor_open and wall.monitor.isVisible() and not wall.canvas.isVisible()
+    assert wall.state.monitor_open
     grid = wall.camera_wall
     assert grid.columns == 3 and sorted(t.camera_id for t in grid.visible_tiles()) == mine[:9]
     assert "基长镇" in wall.monitor.title.text() and f"共 {len(mine)} 路" in wall.monitor.summary.text()
@@ -200,7 +202,7 @@ def test_monitor_view_shows_the_regions_cameras_and_esc_returns_to_the_map(qtbot
     qtbot.keyClick(wall, Qt.Key.Key_Escape)
     assert grid.full_view is None and wall.monitor_open
     qtbot.keyClick(wall, Qt.Key.Key_Escape)
-    assert not wall.monitor_open and wall.canvas.isVisible()
+    assert not wall.monitor_open and wall.canvas.isVisible() and not wall.state.monitor_open
     assert wall.state.map.region_code == TOWN  # Esc left the map where it was
     assert not any(t.streaming for t in grid.tiles)  # hidden tiles stop
     # the map's glyphs show what the tiles saw

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer, Signal
 
 from sandbox.ui.kiosk.safe_mode import SafeModeScreen, _clock_text
+from sandbox.ui.worker import Worker
 
 __all__ = ["ConnectingScreen"]
 
@@ -18,34 +18,37 @@ log = logging.getLogger(__name__)
 
 class ConnectingScreen(SafeModeScreen):
     """正在连接中心数据接口, the time, and when it tries next. `probe()` runs on a thread every
-    `retry_seconds` (one at a time): it returns the root region once the API answers, else None or
+    `retry_seconds` (one at a time, on a worker): it returns the root region once the API answers, else None or
     raises; `connected(region)` then fires on the GUI thread."""
 
     connected = Signal(str)
-    _probed = Signal(object)
 
     def __init__(self, *, probe: Callable[[], str | None], retry_seconds: float, **kw):
         self._probe_fn = probe
         self.retry_seconds = max(1.0, float(retry_seconds))
         self.attempts = 0
         self.last_attempt: dt.datetime | None = None
-        self._busy = threading.Event()
         self.problem = ""  # the API's own refusal, if it answered with one
         super().__init__(status=dict, **kw)
         self.setObjectName("connecting")
-        self._probed.connect(self._on_probed)
+        self._worker = Worker(self, name="connecting-probe")
+        self._worker.done.connect(lambda _channel, region: self._on_probed(region))
         self._retry = QTimer(self, interval=int(self.retry_seconds * 1000))
         self._retry.timeout.connect(self.try_now)
         self._retry.start()
 
+    @property
+    def probing(self) -> bool:
+        """An attempt is on its way (it may wait on the client's deadline)."""
+        return self._worker.busy("probe")
+
     def try_now(self) -> None:
-        if self._busy.is_set():
+        if self.probing:
             return  # the last attempt still waits on the client's deadline
-        self._busy.set()
         self.attempts += 1
         self.last_attempt = self._now()
 
-        def run() -> None:
+        def run() -> str | None:
             try:
                 region = self._probe_fn()
                 self.problem = ""
@@ -55,11 +58,9 @@ class ConnectingScreen(SafeModeScreen):
                 # The API answered but refused (a token revoked, no data): say so, the way the wall would.
                 status = getattr(exc, "status", 0)
                 self.problem = str(getattr(exc, "message", "") or "") if status else ""
-            finally:
-                self._busy.clear()
-            self._probed.emit(region)
+            return region
 
-        threading.Thread(target=run, name="connecting-probe", daemon=True).start()
+        self._worker.submit("probe", run, "connecting probe")
 
     def _on_probed(self, region: object) -> None:
         if region and self._retry.isActive():

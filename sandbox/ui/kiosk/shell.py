@@ -66,14 +66,15 @@ class KioskShell(KioskFrame):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(wall)
-        wall.set_idle_seconds(0)
+        self.session = wall.session  # what the shell asks of the wall (a TourTarget), never its widgets' state
+        self.session.set_idle_seconds(0)
         self.caption = CaptionOverlay(self, options.caption_position)
         self.caption.set_anchor(self._caption_area)
         self.caption.placed.connect(self._caption_placed)
         # A camera full screen (a tour step's) keeps its Esc hint clear of the caption; the view is the
         # wall's once the signal has run.
         wall.cameraOpened.connect(lambda _cid: QTimer.singleShot(0, self._full_view_clear_of_caption))
-        self.tour = TourPlayer(wall, steps, home_region=home_region, caption=self.caption, client=client,
+        self.tour = TourPlayer(self.session, steps, home_region=home_region, caption=self.caption, client=client,
                                title=options.tour_title, loop=options.tour_loop, time_scale=options.time_scale,
                                parent=self)
         self.tour.stateChanged.connect(self._on_tour_state)
@@ -139,12 +140,7 @@ class KioskShell(KioskFrame):
         """Nobody touched the wall for the idle timeout: back to the county, then the tour."""
         log.info("kiosk: idle for %.0f s: back to the county view", self.options.idle_seconds)
         self.pin_pad.cancel()
-        root = self.wall.state.nav.root
-        if root is not None and root.code == self.home_region:
-            self.wall.go_home()
-        else:  # nothing on screen yet, or a path rooted elsewhere
-            self.wall.state.close_village()
-            self.wall.load(self.home_region, self.wall.state.map.year)
+        self.session.go_home_to(self.home_region)
         self.idleTimeout.emit()
         if self.tour.steps:
             self._tour_delay.start()

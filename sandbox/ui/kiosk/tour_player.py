@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,16 +12,13 @@ from sandbox.client.api import ApiError, ApiUnavailable
 from sandbox.ui.kiosk.caption import CaptionOverlay
 from sandbox.ui.kiosk.tour_target import TourTarget, check_tour_target
 from sandbox.ui.panels.worker import client_for_worker
+from sandbox.ui.worker import Worker
 
 __all__ = ["TourPlayer", "STOPPED", "PLAYING", "PAUSED", "CHECKING"]
 
 log = logging.getLogger(__name__)
 
 STOPPED, CHECKING, PLAYING, PAUSED = "stopped", "checking", "playing", "paused"
-
-
-class _Relay(QObject):
-    checked = Signal(object)  # set of region codes the API does not know
 
 
 class TourPlayer(QObject):
@@ -54,8 +50,8 @@ class TourPlayer(QObject):
         self.state = STOPPED
         self.missing: set[str] | None = None if client is not None else set()
         self._client = client
-        self._relay = _Relay(self)
-        self._relay.checked.connect(self._on_checked)
+        self._worker = Worker(self, name="tour-region-check")  # the step regions' look-up
+        self._worker.done.connect(lambda _channel, missing: self._on_checked(missing))
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self._advance)
         self._layer_set = False
@@ -214,9 +210,8 @@ class TourPlayer(QObject):
     def _check_regions(self) -> None:
         codes = sorted({self._region_of(s) for s in self.steps})
         client = client_for_worker(self._client)
-        relay = self._relay
 
-        def work() -> None:
+        def work() -> set[str]:
             missing: set[str] = set()
             for code in codes:
                 try:
@@ -232,9 +227,9 @@ class TourPlayer(QObject):
                     log.exception("tour: region check failed for %s", code)
             if client is not self._client and hasattr(client, "close"):
                 client.close()
-            relay.checked.emit(missing)
+            return missing
 
-        threading.Thread(target=work, name="tour-region-check", daemon=True).start()
+        self._worker.submit("check", work, "tour regions")
 
     def _on_checked(self, missing: set) -> None:
         self.missing = set(missing)

@@ -1,20 +1,24 @@
-"""The typed interface between a tour and the wall it plays on: every call the tour makes, checked up front."""
+"""The typed interface between a tour (or the kiosk shell) and the wall's session: every call it makes, checked up front."""
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from sandbox.ui.state import WallState
 
 __all__ = ["TourTarget", "check_tour_target", "TOUR_METHODS"]
 
 
 @runtime_checkable
 class TourTarget(Protocol):
-    """What the tour player calls on the wall, and nothing else. A wall lacking one of these is refused
-    when the player is made (TypeError), never found out mid-tour by a call that does nothing."""
+    """What the tour player calls on the wall's session (sandbox.ui.session.WallSession), and nothing
+    else. A target lacking one of these is refused when the player is made (TypeError), never found
+    out mid-tour by a call that does nothing."""
 
-    state: Any  # the wall's WallState: map (region, year, indicator) and the village panel
+    state: WallState  # map (region, year, indicator) and the village panel
 
     def load(self, region: str, year: int | None = None) -> None: ...
 

@@ -1,23 +1,18 @@
-"""Runs a panel's blocking API call on its own worker thread; the newest answer comes back as a signal."""
+"""A panel's blocking API calls on a worker of its own (sandbox.ui.worker); the newest answer comes back as a signal."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
-from sandbox.client.api import ApiClient, ApiError, ApiUnavailable
-from sandbox.ratelog import RateLimitedLog
-from sandbox.ui.loader import describe_error
+from sandbox.client.api import ApiClient
 from sandbox.ui.panels.model import TrendDataError
-from sandbox.ui.state import DataError
+from sandbox.ui.payloads import DataError
+from sandbox.ui.worker import Worker
 
 __all__ = ["BackgroundCall", "client_for_worker"]
-
-log = logging.getLogger(__name__)
-_quiet = RateLimitedLog(log, 600.0)
 
 
 def client_for_worker(client: Any) -> Any:
@@ -28,98 +23,52 @@ def client_for_worker(client: Any) -> Any:
     return client
 
 
-class _Relay(QObject):
-    done = Signal(int, object)
-    error = Signal(int, str)
-
-
-class _Task(QRunnable):
-    def __init__(self, relay: _Relay, ticket: int, fn: Callable[..., Any], args: tuple):
-        super().__init__()
-        self.relay, self.ticket, self.fn, self.args = relay, ticket, fn, args
-
-    def run(self) -> None:
-        try:
-            result = self.fn(*self.args)
-        except Exception as exc:  # noqa: BLE001 - a failed fetch is a message on the panel, never a crash
-            if isinstance(exc, ApiUnavailable):  # a lasting outage: once per 10 minutes, not per panel refresh
-                _quiet.warning("unavailable", "panel fetch failed: %s", exc)
-            elif isinstance(exc, (ApiError, DataError)):
-                log.warning("panel fetch failed: %s", exc)
-            elif isinstance(exc, TrendDataError):
-                log.warning("panel fetch returned unusable data: %s", exc)
-                exc = DataError(str(exc))
-            else:
-                log.exception("panel fetch failed")
-            self._emit(self.relay.error, describe_error(exc))
-            return
-        self._emit(self.relay.done, result)
-
-    def _emit(self, signal, payload) -> None:
-        try:
-            signal.emit(self.ticket, payload)
-        except RuntimeError:  # the panel was destroyed while we were fetching: nobody to tell
-            pass
+def _panel_error(exc: Exception) -> Exception:
+    """A trend the panel cannot draw is bad data from the API (a warning and its message), not a bug."""
+    return DataError(str(exc)) if isinstance(exc, TrendDataError) else exc
 
 
 class BackgroundCall(QObject):
-    """One worker thread (one client per thread); every submit gets a ticket and only the newest counts."""
+    """A panel's calls on a Worker of its own (sandbox.ui.worker): one channel, so only the newest
+    submit's answer counts (`done(result)` or `failed(message)`)."""
 
     done = Signal(object)  # the call's result
     failed = Signal(str)  # a Chinese message for the panel
+    _CHANNEL = "panel"
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        # The pool is created first so it is destroyed (and waits for its task) before the relay.
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._relay = _Relay(self)
-        self._relay.done.connect(self._on_done)
-        self._relay.error.connect(self._on_error)
-        self._ticket = 0
-        self._pending = 0
-        self._generation = 0  # bumped by shutdown: a deferred start from before it is dropped
-        # Set (e.g. to sandbox.ui.frame_timing.after_frame.after_frame) to start the calls later: the wall lets
-        # the frame showing a new level paint before its panels' fetches compete with it.
-        self.defer: Callable[[Callable[[], None]], None] | None = None
+        # Every call runs (a superseded one's answer is dropped): the panels' request counts stay as they were.
+        self.worker = Worker(self, skip_stale=False, expected=_panel_error, name="panel-worker")
+        self.worker.done.connect(self._on_done)
+        self.worker.failed.connect(self._on_failed)
+
+    @property
+    def defer(self) -> Callable[[Callable[[], None]], None] | None:
+        """Set (e.g. to sandbox.ui.frame_timing.after_frame.after_frame) to start the calls later: the wall lets the
+        frame showing a new level paint before its panels' fetches compete with it."""
+        return self.worker.defer
+
+    @defer.setter
+    def defer(self, defer: Callable[[Callable[[], None]], None] | None) -> None:
+        self.worker.defer = defer
 
     @property
     def busy(self) -> bool:
-        return self._pending > 0
+        return self.worker.busy(self._CHANNEL)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> int:
-        self._ticket += 1
-        self._pending += 1
-        task = _Task(self._relay, self._ticket, fn, args)
-        if self.defer is None:
-            self._pool.start(task)
-        else:
-            self.defer(lambda gen=self._generation: self._start(task, gen))
-        return self._ticket
-
-    def _start(self, task: _Task, generation: int) -> None:
-        if generation == self._generation:
-            self._pool.start(task)
+        return self.worker.submit(self._CHANNEL, lambda: fn(*args), "panel data")
 
     def cancel(self) -> None:
         """Forget whatever is in flight: its answer will be dropped."""
-        self._ticket += 1
+        self.worker.cancel(self._CHANNEL)
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
-        self.cancel()
-        self._generation += 1
-        self._pool.clear()
-        self._pool.waitForDone(timeout_ms)
-        self._pending = 0
+        self.worker.shutdown(timeout_ms)
 
-    @Slot(int, object)
-    def _on_done(self, ticket: int, result: Any) -> None:
-        self._pending -= 1
-        if ticket == self._ticket:
-            self.done.emit(result)
+    def _on_done(self, _channel: str, result: Any) -> None:
+        self.done.emit(result)
 
-    @Slot(int, str)
-    def _on_error(self, ticket: int, message: str) -> None:
-        self._pending -= 1
-        if ticket == self._ticket:
-            self.failed.emit(message)
+    def _on_failed(self, _channel: str, message: str) -> None:
+        self.failed.emit(message)

@@ -1,0 +1,421 @@
+"""The wall's session (napari's ViewerModel): what a click, a key or a timer asks for, with no widget and no Qt."""
+
+# Load, drill, up, home, year, refresh, idle, prefetch and paint-ahead policy live here, over the
+# WallState model. The session reaches the network through loaders and prefetchers it is given
+# (sandbox.ui.session_qt builds them on the wall's worker) and time through a `Host` (timers and
+# the next painted frame): a test drives it with fakes of both and never makes a window.
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sandbox.ui import classify
+from sandbox.ui.events import Events
+from sandbox.ui.payloads import RegionSeries
+from sandbox.ui.state import WallState
+
+__all__ = ["WallSession", "Host", "Timer", "LEAF_NOTE", "ROOT_NOTE", "IDLE_SECONDS", "PRELOAD_DELAY_MS",
+           "PREPARE_RETRY_MS", "DEFERRED"]
+
+log = logging.getLogger(__name__)
+
+LEAF_NOTE = "已是最底层（行政村），没有下级区域"
+ROOT_NOTE = "已是最上层"
+IDLE_SECONDS = 300.0  # nobody touched the wall for this long: back to the county overview
+PRELOAD_DELAY_MS = 1000  # after the first data: mapclassify's import (≈3 s of CPU) waits for the first frames
+PREPARE_RETRY_MS = 60  # a prefetched level waits for the animation or load on screen to end
+DEFERRED = "after-frame"  # the workers' channel of work waiting for the next frame (see after_frame)
+
+
+class LayersPort(Protocol):
+    """The live layers over the map (sandbox.ui.wall_layers.WallLayers)."""
+
+    def names(self) -> list[str]: ...
+    def set_visible(self, name: str, on: bool) -> None: ...
+
+
+class CamerasPort(Protocol):
+    """The wall's cameras (sandbox.ui.wall_cameras.WallCameras)."""
+
+    def show_camera(self, camera_id: int) -> None: ...
+    def close_full_camera(self) -> bool: ...
+
+
+class Timer(Protocol):
+    """A single-shot timer (QTimer has these)."""
+
+    def start(self, ms: int) -> None: ...
+    def stop(self) -> None: ...
+
+
+def _nothing(*_: Any) -> None:
+    return None
+
+
+@dataclass
+class Host:
+    """What the session needs of its surroundings: time, frames and whether the screen is busy."""
+
+    timer: Callable[[Callable[[], None]], Timer]  # a new single-shot timer calling the function
+    after_frame: Callable[[Callable[[], None]], None] = lambda fn: fn()
+    hold_until_frame: Callable[[], None] = _nothing  # the garbage collector waits for the drill's frame
+    animating: Callable[[], bool] = lambda: False  # a drill's transition is running on screen
+    visible: Callable[[], bool] = lambda: True  # the wall is on a screen (paint-ahead is moot otherwise)
+    preload_classes: Callable[[], None] = _nothing  # import mapclassify off the GUI thread
+    escapes: list[Callable[[], bool]] = field(default_factory=list)  # go_up closes the first that is open
+
+
+class WallSession:
+    """Everything the wall does between input and the state model.
+
+    Events (plain callbacks): `applied()` a level (or its note) is on screen, `failed(message)`,
+    `village_applied()`, `shown(region)` a region's data is on screen (panels follow), `prepare(code,
+    result)` render a prefetched level ahead of its drill, `refreshing()` before an F5's requests go
+    out, `home()` before the idle timeout goes back to the county."""
+
+    def __init__(self, state: WallState, host: Host, *, loader: Any, village_loader: Any, prefetcher: Any,
+                 village_prefetcher: Any, worker: Any, retry_seconds: float = 30.0, preload: bool = True):
+        self.state, self.host = state, host
+        self.loader, self.village_loader = loader, village_loader
+        self.prefetcher, self.village_prefetcher, self.worker = prefetcher, village_prefetcher, worker
+        self.preload = preload  # import mapclassify in the background after the first data
+        self.events = Events("applied", "failed", "village_applied", "shown", "prepare", "refreshing", "home")
+        self.playing: Callable[[], bool] = lambda: False  # the timeline player tours the years
+        self.layers: LayersPort | None = None  # set by the window: the tour's layer and camera steps
+        self.cameras: CamerasPort | None = None
+        self.closed = False
+        self._have_indicators = False
+        self._series: dict[str, RegionSeries] = {}
+        self._to_prepare: list[str] = []  # prefetched levels to lay out and render while idle
+        self._on_screen: tuple[str, Any, float] | None = None  # the level shown, since when fresh
+        self._preload_asked = False
+        self._retry_ms = max(1, int(retry_seconds * 1000))
+        self._retry = host.timer(self.refresh)
+        self._idle = host.timer(self.go_home)
+        self._idle_ms = 0
+        self._prepare_timer = host.timer(self._prepare_next)
+        loader.loaded.connect(self._on_loaded)
+        loader.failed.connect(self._on_failed)
+        village_loader.loaded.connect(self._on_village)
+        village_loader.failed.connect(self._on_village_failed)
+        prefetcher.ready.connect(self._queue_prepare)
+
+    # -- what a click or a key asks for --------------------------------------------------------------
+    def load(self, region: str, year: int | None = None, *, busy: str | None = None) -> None:
+        """Ask for a region/year; the screen changes only when all of its data has arrived."""
+        self.host.hold_until_frame()
+        st = self.state
+        st.ask(region, year)
+        self._retry.stop()
+        # The last town's village panels still on their way would hold the worker and the API while
+        # this level loads: drop them (the ones already here stay, for a quick way back).
+        self.village_prefetcher.cancel_pending()
+        ready = self.prefetcher.get(region, year) if self._have_indicators else None
+        if ready is not None:  # prefetched a moment ago: no network, no wait
+            self.loader.cancel()
+            self._on_loaded(ready)
+            return
+        st.loading = True
+        known = region == st.map.region_code or st.nav.index_of(region) is not None or (
+            st.map.region_map is not None and st.map.region_map.feature(region) is not None)
+        self.loader.request(region, year, with_indicators=not self._have_indicators,
+                            series=self.series_of(region), with_ancestors=not known,
+                            has_children=self._has_children(region),
+                            preload_classes=not classify.preloaded()
+                            and classify.needs_mapclassify(st.map.indicator_key))
+        st.busy = busy
+
+    def drill(self, code: str) -> None:
+        """A region on the map was clicked: open its children, or its panel if it is a village."""
+        st = self.state
+        rm = st.map.region_map
+        f = rm.feature(code) if rm is not None else None
+        if f is None:
+            return
+        if st.village.code == code:
+            st.say(LEAF_NOTE)
+            return
+        if f.level == "village":
+            self.open_village(code)
+            return
+        self.load(code, st.map.year, busy=f"正在载入 {f.name}…")
+
+    def open_village(self, code: str, page: int = 1) -> None:
+        """Ask for a village's panel (figures and a page of households); it opens when they arrive, at
+        once when they were prefetched with the town."""
+        st = self.state
+        ready = self.village_prefetcher.get(code, st.map.year) if page == 1 else None
+        if ready is not None:
+            self.worker.cancel(self.village_loader.channel)  # an older click's answer must not replace this panel
+            self._on_village(ready)
+            return
+        self.village_loader.request(code, st.map.year, page)
+        rm = st.map.region_map
+        f = rm.feature(code) if rm is not None else None
+        st.busy = f"正在载入 {f.name}…" if f else "正在载入…"
+
+    def close_village(self) -> bool:
+        return self.state.close_village()
+
+    def page(self, page: int) -> None:
+        """Another page of the open village's households."""
+        v = self.state.village
+        if v.is_open and 1 <= page <= v.pages:
+            self.village_loader.request(v.code, self.state.map.year, page, with_region=False)
+
+    def go_up(self) -> None:
+        """One level up: close the first open overlay (a full-screen camera, the menu, the 监控 view, the
+        project card: the host's `escapes`, in order), else the village panel, else show the parent's map."""
+        for close in self.host.escapes:
+            if close():
+                return
+        st = self.state
+        if st.close_village():
+            return
+        parent = st.nav.up_target()
+        if parent is None:
+            st.say(ROOT_NOTE)
+            return
+        self.load(parent.code, st.map.year, busy=f"正在返回 {parent.name}…")
+
+    def go_home(self) -> None:
+        """Back to the top of the path (the idle timeout): menu and village closed, the tour left running."""
+        self.events.home.emit()
+        st = self.state
+        st.close_village()
+        root = st.nav.root
+        if root is not None and root.code != st.map.region_code:
+            self.load(root.code, st.map.year)
+
+    def go_to(self, code: str) -> None:
+        """A breadcrumb was clicked."""
+        st = self.state
+        if code == st.map.region_code:
+            st.close_village()
+            return
+        crumb = next((c for c in st.nav.stack if c.code == code), None)
+        self.load(code, st.map.year, busy=f"正在载入 {crumb.name}…" if crumb else None)
+
+    def set_year(self, year: int) -> None:
+        """Show another year of the region asked for last (a drill on its way keeps going), and of the open village."""
+        st = self.state
+        self.load(st.target[0], year)
+        if st.village.is_open:
+            self.village_loader.request(st.village.code, year, 1)
+
+    def set_indicator(self, key: str) -> None:
+        self.state.map.indicator_key = key  # every indicator is in the GeoJSON: no refetch
+
+    def go_home_to(self, region: str) -> None:
+        """Back to `region` as the top of the path: home when the path is rooted there, else load it
+        (nothing on screen yet, or a path rooted elsewhere)."""
+        st = self.state
+        root = st.nav.root
+        if root is not None and root.code == region:
+            self.go_home()
+        else:
+            st.close_village()
+            self.load(region, st.map.year)
+
+    def refresh(self) -> None:
+        """Fetch what is asked for again, all years afresh (F5, the retry timer)."""
+        self._series.clear()
+        self.prefetcher.clear()
+        self.village_prefetcher.clear()
+        self._on_screen = None  # nor is the level on screen kept for Esc as it was before the refresh
+        self.events.refreshing.emit()  # the layers and an open card are fetched again too
+        st = self.state
+        self.load(*st.target)
+        if st.village.is_open:
+            self.village_loader.request(st.village.code, st.map.year, st.village.page)
+
+    # -- layers and cameras (the tour's steps) -------------------------------------------------------
+    def layer_names(self) -> list[str]:
+        """The map layers a tour may show (none when the wall has no API connection for them)."""
+        return list(self.layers.names()) if self.layers is not None else []
+
+    def set_layer(self, name: str, on: bool) -> None:
+        """Show or hide a map layer (projects, funds, checkins, cameras)."""
+        if self.layers is not None:
+            self.layers.set_visible(name, on)
+
+    def show_camera(self, camera_id: int) -> None:
+        """Open a camera full screen over the wall (Esc or a click returns)."""
+        if self.cameras is not None:
+            self.cameras.show_camera(camera_id)
+
+    def close_full_camera(self) -> bool:
+        """Close the camera shown full screen; False if none was."""
+        return self.cameras.close_full_camera() if self.cameras is not None else False
+
+    @property
+    def working(self) -> bool:
+        """A load, a drill's animation or the year tour is running (a periodic refresh waits)."""
+        return bool(self.state.loading or self.host.animating() or self.playing())
+
+    # -- idle -----------------------------------------------------------------------------------------
+    def set_idle_seconds(self, seconds: float) -> None:
+        """How long the wall waits without input before going back to the county (0: never)."""
+        self._idle_ms = max(1, int(seconds * 1000)) if seconds > 0 else 0
+        if self._idle_ms:
+            self._idle.start(self._idle_ms)
+        else:
+            self._idle.stop()
+
+    @property
+    def idle_enabled(self) -> bool:
+        return self._idle_ms > 0
+
+    def touched(self) -> None:
+        """Someone is using the wall: the idle timeout counts from now."""
+        if self._idle_ms:
+            self._idle.start(self._idle_ms)
+
+    # -- results --------------------------------------------------------------------------------------
+    def _on_loaded(self, result: Any) -> None:
+        self.host.hold_until_frame()  # (again, if the data came over the network: the frame showing it is next)
+        st = self.state
+        if result.indicators is not None:
+            st.map.set_indicators(result.indicators)
+            self._have_indicators = True
+        if result.series is not None:
+            self._series[result.series.code] = result.series
+        st.busy = None
+        st.loading = False
+        if not result.region_map.features and result.village is None and st.has_data:
+            # Nothing to drill into: keep the level on screen and say why.
+            st.say(f"{result.region.get('name') or '该区域'} 没有下级区域")
+            st.settle()
+            st.error = None
+            self.events.applied.emit()
+            return
+        came_from = st.map.region_code
+        left = self._on_screen
+        if left is not None and left[0] != str(result.region.get("code")):  # Esc brings it back at once
+            self.prefetcher.keep(*left)
+        code = str(result.region.get("code"))
+        self._on_screen = (code, result, self.prefetcher.arrived_at(code, result))
+        st.apply(result.region, result.region_map, result.series, result.ancestors)
+        if result.missing:  # offline and not cached: shown without it, and said so
+            st.say(f"{'、'.join(result.missing)}暂时无法获取，恢复连接后自动更新", 6000)
+        self.events.shown.emit(result.region)
+        if came_from and result.region_map.feature(came_from) is not None:
+            st.map.selected_code = came_from  # back up a level: the region just left stays outlined
+        if not result.region_map.features:
+            st.placeholder = "该区域没有下级区域"
+        if result.village is not None:
+            v = result.village
+            st.open_village(v.region, v.households, v.note)
+        st.settle()
+        self.events.applied.emit()
+        if self.preload and not self._preload_asked:
+            self._preload_asked = True
+            self.host.timer(self.host.preload_classes).start(PRELOAD_DELAY_MS)
+        children = [f.code for f in result.region_map.features if f.level != "village"]
+        villages = [f.code for f in result.region_map.features if f.level == "village"]
+        self._to_prepare = [c for c in self._to_prepare if c in children]  # the last level's are moot
+        if not self.playing():  # the next click is most likely one of these
+            # once the frame showing this level is painted: the fetches would slow that frame down
+            self.worker.hold(DEFERRED)  # busy until then
+            self.host.after_frame(lambda key=(st.map.region_code, st.map.year):
+                                  self._prefetch_children(key, children, villages))
+
+    def _prefetch_children(self, key: tuple, children: list[str], villages: list[str] = ()) -> None:
+        """Prefetch the children of the level on screen (unless another level replaced it meanwhile):
+        levels with a map, and a town's village panels."""
+        self.worker.release(DEFERRED)
+        if self.closed or key != (self.state.map.region_code, self.state.map.year) or self.playing():
+            return
+        year = key[1]
+        self.prefetcher.schedule(children, year)
+        if villages:
+            self.village_prefetcher.schedule(list(villages), year)
+        for code in children:  # fetched earlier: lay out and render again if it fell out of the cache
+            if self.prefetcher.get(code, year) is not None:
+                self._queue_prepare(code)
+
+    def _on_failed(self, message: str) -> None:
+        st = self.state
+        st.loading = False
+        st.busy = None
+        st.error = message
+        if st.has_data:
+            st.settle()  # retry what is on screen, not the failed drill
+        else:
+            st.placeholder = "暂无可显示的地图数据"
+        self._retry.start(self._retry_ms)
+        self.events.failed.emit(message)
+
+    def _on_village(self, result: Any) -> None:
+        st = self.state
+        st.busy = None
+        if result.region is None:
+            if st.village.is_open:  # a new page; ignore it if the panel was closed meanwhile
+                st.village.show(None, result.households, result.note)
+        else:
+            if str(result.region.get("parent_code")) != st.map.region_code:
+                return  # the map moved on while this village was loading
+            st.open_village(result.region, result.households, result.note)
+        self.events.village_applied.emit()
+
+    def _on_village_failed(self, message: str) -> None:
+        self.state.busy = None
+        self.state.error = message
+        self.events.failed.emit(message)
+
+    # -- prefetch and paint-ahead ---------------------------------------------------------------------
+    @property
+    def preparing(self) -> bool:
+        """Prefetched levels are still waiting to be laid out and rendered ahead of their drill."""
+        return bool(self._to_prepare)
+
+    def _queue_prepare(self, code: str) -> None:
+        rm = self.state.map.region_map
+        if rm is None or rm.feature(code) is None:
+            return  # prefetched for a level no longer on screen
+        if code not in self._to_prepare:
+            self._to_prepare.append(code)
+        self._prepare_timer.start(0)
+
+    def _prepare_next(self) -> None:
+        """Render one prefetched level ahead of its drill, its map and its panels' pictures (one per
+        event-loop turn, never mid-animation): the click then shows pixels that already exist."""
+        if not self._to_prepare or not self.host.visible():
+            return
+        if self.host.animating() or self.state.loading:
+            self._prepare_timer.start(PREPARE_RETRY_MS)
+            return
+        code = self._to_prepare.pop(0)
+        try:
+            ready = self.prefetcher.get(code, self.state.map.year)
+            if ready is not None and ready.village is None:
+                self.events.prepare.emit(str(ready.region.get("code") or code), ready)
+        except Exception:  # noqa: BLE001 - only a head start: a drill then paints as it always could
+            log.exception("rendering %s ahead failed", code)
+        finally:
+            if self._to_prepare:
+                self._prepare_timer.start(0)
+
+    def series_of(self, code: str) -> RegionSeries | None:
+        return self._series.get(code) or self.prefetcher.series(code)
+
+    def _has_children(self, code: str) -> bool | None:
+        """Whether `code` is a level with a map of its own (not a village), when the screen knows."""
+        st = self.state
+        if code == st.map.region_code:
+            return True
+        f = st.map.region_map.feature(code) if st.map.region_map is not None else None
+        if f is not None:
+            return f.level != "village"
+        crumb = next((c for c in st.nav.stack if c.code == code), None)
+        return None if crumb is None else not crumb.is_leaf
+
+    def close(self) -> None:
+        """The wall is closing: work waiting for the next frame is dropped, timers stop."""
+        self.closed = True
+        self._idle.stop()
+        self._retry.stop()
+        self._prepare_timer.stop()

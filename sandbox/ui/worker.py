@@ -1,0 +1,237 @@
+"""The wall's one way off the GUI thread: a worker with channels, newest-wins tickets, priorities and start-after-frame.
+
+Every blocking call the wall makes (the session's loads and prefetches, the live layers, the panels'
+fetches, the tour's region check, the health probe) goes through a `Worker`: one thread of its own
+(a client is used by one thread at a time), answers delivered as Qt signals on the GUI thread.
+`gather` runs one task's independent API calls at the same time on the client's one I/O pool (sandbox.client.gather), and
+`in_background` runs a one-off job (mapclassify's import). Only the MJPEG readers, which are
+streaming loops, keep threads of their own (sandbox.ui.cameras.mjpeg).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from sandbox.client.api import ApiError, ApiUnavailable
+from sandbox.client.gather import gather
+from sandbox.ratelog import RateLimitedLog
+from sandbox.ui.payloads import DataError
+
+__all__ = ["Worker", "USER", "BACKGROUND", "describe_error", "gather", "in_background", "wait_background"]
+
+log = logging.getLogger(__name__)
+_quiet = RateLimitedLog(log, 600.0)  # a lasting outage fails every retry and refresh the same way
+USER, BACKGROUND = 10, 0  # priorities: a click never waits behind a queue of prefetches
+
+
+def describe_error(exc: BaseException) -> str:
+    """A short Chinese sentence for the banner; never a traceback."""
+    if isinstance(exc, ApiUnavailable):
+        return "无法连接中心数据接口"
+    if isinstance(exc, ApiError):
+        msg = (exc.message or "").strip()
+        if exc.status == 401:
+            return "数据接口拒绝访问：令牌无效或已过期"
+        if exc.status == 403:
+            return "数据接口拒绝访问：当前账号无权查看该区域"
+        if exc.status == 404:
+            return f"未找到该区域：{msg}" if msg else "未找到该区域"
+        if exc.status == 422:
+            return f"请求参数有误：{msg}" if msg else "请求参数有误"
+        if exc.status >= 500:
+            return f"中心数据接口内部错误（{exc.status}）"
+        return f"数据接口错误（{exc.status}）：{msg}"
+    if isinstance(exc, DataError):
+        return "中心数据接口返回的数据不完整，无法绘制"
+    return "数据加载失败（内部错误，详见日志）"
+
+
+# -- one task's calls at the same time: the client's own pool (sandbox.client.gather) -----------------
+
+
+_BACKGROUND: list[threading.Thread] = []
+
+
+def in_background(fn: Callable[[], Any], name: str = "wall-background") -> threading.Thread:
+    """Run a one-off job nobody waits for on a daemon thread (the process may exit before it ends)."""
+    t = threading.Thread(target=fn, name=name, daemon=True)
+    _BACKGROUND.append(t)
+    t.start()
+    return t
+
+
+def wait_background(timeout: float = 60.0) -> None:
+    """Wait for the one-off jobs started so far (a benchmark lets them end before it measures)."""
+    for t in list(_BACKGROUND):
+        t.join(timeout)
+    _BACKGROUND[:] = [t for t in _BACKGROUND if t.is_alive()]
+
+
+# -- the worker -----------------------------------------------------------------------------------------
+class _Relay(QObject):
+    done = Signal(str, int, object)
+    error = Signal(str, int, str)
+    skipped = Signal(str, int)
+
+
+class _Task:
+    __slots__ = ("channel", "ticket", "fn", "what", "quiet")
+
+    def __init__(self, channel: str, ticket: int, fn: Callable[[], Any], what: str, quiet: bool):
+        self.channel, self.ticket, self.fn, self.what, self.quiet = channel, ticket, fn, what, quiet
+
+
+def _plain(exc: Exception) -> Exception:
+    return exc
+
+
+class Worker(QObject):
+    """One worker thread for all of a client's calls (a client is used by one thread at a time).
+
+    Calls go on named channels; on each channel only the newest call's answer is delivered (`done`,
+    or `failed` with a Chinese message), and a queued call that a newer one superseded is skipped
+    without running (unless `skip_stale` is off). Among queued calls, higher `priority` goes first.
+    `defer` (e.g. sandbox.ui.frame_timing.after_frame.after_frame) starts every call later: the frame showing a
+    new level paints before its fetches compete with it. `expected` maps a failure the caller knows
+    (a panel's unusable data) to one that is logged as a warning and described as such.
+    """
+
+    done = Signal(str, object)  # channel, result
+    failed = Signal(str, str)  # channel, Chinese message
+
+    def __init__(self, parent: QObject | None = None, *, skip_stale: bool = True,
+                 expected: Callable[[Exception], Exception] = _plain, name: str = "wall-worker"):
+        super().__init__(parent)
+        self._relay = _Relay(self)
+        self._relay.done.connect(self._on_done)
+        self._relay.error.connect(self._on_error)
+        self._relay.skipped.connect(self._on_skipped)
+        self.skip_stale, self.expected, self.name = skip_stale, expected, name
+        self.defer: Callable[[Callable[[], None]], None] | None = None
+        self._latest: dict[str, int] = {}  # read by the thread: a dict's get is atomic
+        self._pending: dict[str, int] = {}
+        self._ticket = 0
+        self._generation = 0  # bumped by shutdown: a deferred start from before it is dropped
+        self._queue: list[tuple[int, int, _Task]] = []
+        self._order = itertools.count()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    # -- asking -------------------------------------------------------------------------------------------
+    def latest(self, channel: str) -> int:
+        return self._latest.get(channel, 0)
+
+    def channels(self) -> list[str]:
+        return list(self._latest)
+
+    def busy(self, channel: str | None = None) -> bool:
+        if channel is None:
+            return any(self._pending.values())
+        return self._pending.get(channel, 0) > 0
+
+    def submit(self, channel: str, fn: Callable[[], Any], what: str = "", *, priority: int = USER) -> int:
+        """Run `fn` on the worker (through `defer` when set); returns its ticket."""
+        self._ticket += 1
+        ticket = self._latest[channel] = self._ticket
+        self._pending[channel] = self._pending.get(channel, 0) + 1
+        task = _Task(channel, ticket, fn, what or channel, priority < USER)
+        if self.defer is None:
+            self._start(task, priority, self._generation)
+        else:
+            self.defer(lambda gen=self._generation: self._start(task, priority, gen))
+        return ticket
+
+    def hold(self, channel: str) -> None:
+        """Count `channel` as busy until `release(channel)`: work that will be submitted a moment later."""
+        self._pending[channel] = self._pending.get(channel, 0) + 1
+
+    def release(self, channel: str) -> None:
+        self._finish(channel)
+
+    def cancel(self, channel: str) -> None:
+        """Drop the answer of whatever is queued or running on `channel`."""
+        self._ticket += 1
+        self._latest[channel] = self._ticket
+
+    def shutdown(self, timeout_ms: int = 15000) -> None:
+        """Drop what is queued and wait (at most `timeout_ms`) for the call running now."""
+        self._latest = {k: -1 for k in self._latest}  # nothing more is delivered
+        self._generation += 1
+        with self._lock:
+            self._queue.clear()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout_ms / 1000)
+        self._pending = {}
+
+    # -- the thread ---------------------------------------------------------------------------------------
+    def _start(self, task: _Task, priority: int, generation: int) -> None:
+        if generation != self._generation:
+            return  # shut down since: never started
+        with self._lock:
+            heapq.heappush(self._queue, (-priority, next(self._order), task))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._thread = None  # the next submit starts a thread again
+                    return
+                task = heapq.heappop(self._queue)[2]
+            self._call(task)
+
+    def _call(self, task: _Task) -> None:
+        relay = self._relay
+        try:
+            if self.skip_stale and task.ticket != self._latest.get(task.channel):
+                relay.skipped.emit(task.channel, task.ticket)  # superseded before it started
+                return
+            try:
+                result = task.fn()
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a message, never a crash
+                relay.error.emit(task.channel, task.ticket, self._describe(task, exc))
+                return
+            relay.done.emit(task.channel, task.ticket, result)
+        except RuntimeError:  # the worker was destroyed while the call ran: nobody to tell
+            pass
+
+    def _describe(self, task: _Task, exc: Exception) -> str:
+        known = self.expected(exc)
+        level = logging.INFO if task.quiet else logging.WARNING  # background work: its failures are not news
+        if isinstance(known, ApiUnavailable):
+            _quiet.log(level, "unavailable", "loading %s failed: %s", task.what, known)
+        elif isinstance(known, (ApiError, DataError)):
+            log.log(level, "loading %s failed: %s", task.what, known)
+        else:
+            log.error("loading %s failed", task.what, exc_info=exc)
+        return describe_error(known)
+
+    # -- answers (GUI thread) -----------------------------------------------------------------------------
+    def _finish(self, channel: str) -> None:
+        self._pending[channel] = max(0, self._pending.get(channel, 0) - 1)
+
+    @Slot(str, int, object)
+    def _on_done(self, channel: str, ticket: int, result: Any) -> None:
+        self._finish(channel)
+        if ticket == self._latest.get(channel):
+            self.done.emit(channel, result)
+
+    @Slot(str, int, str)
+    def _on_error(self, channel: str, ticket: int, message: str) -> None:
+        self._finish(channel)
+        if ticket == self._latest.get(channel):
+            self.failed.emit(channel, message)
+
+    @Slot(str, int)
+    def _on_skipped(self, channel: str, ticket: int) -> None:
+        self._finish(channel)

@@ -1,0 +1,140 @@
+"""The one worker off the GUI thread: channels, newest-wins tickets, priority, start-after-frame, failures in Chinese."""
+
+import threading
+import time
+
+import pytest
+
+from sandbox.client.api import ApiError, ApiUnavailable
+from sandbox.ui.payloads import DataError
+from sandbox.ui.worker import BACKGROUND, USER, Worker, describe_error, gather, in_background, wait_background
+
+
+@pytest.fixture
+def worker(qapp):
+    w = Worker()
+    got: list = []
+    w.done.connect(lambda ch, r: got.append((ch, r)))
+    w.failed.connect(lambda ch, m: got.append((ch, "failed", m)))
+    w.got = got
+    yield w
+    w.shutdown()
+
+
+def _blocker():
+    gate = threading.Event()
+    return gate, (lambda: gate.wait(10) and "first")
+
+
+def test_only_the_newest_answer_of_a_channel_arrives_and_a_superseded_queued_call_never_runs(qtbot, worker):
+    gate, first = _blocker()
+    ran: list[str] = []
+    worker.submit("region", first)
+    worker.submit("region", lambda: ran.append("old") or "old")  # queued, superseded before it starts
+    worker.submit("region", lambda: ran.append("new") or "new")
+    worker.submit("layers", lambda: "layers")  # another channel: its own newest
+    assert worker.busy("region") and worker.busy()
+    gate.set()
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=5000)
+    assert ran == ["new"] and worker.got == [("region", "new"), ("layers", "layers")]
+
+
+def test_a_user_call_jumps_the_queue_of_background_ones(qtbot, worker):
+    gate, first = _blocker()
+    order: list[str] = []
+    worker.submit("busy", first)
+    for i in range(3):
+        worker.submit(f"prefetch:{i}", lambda i=i: order.append(f"prefetch {i}"), priority=BACKGROUND)
+    worker.submit("region", lambda: order.append("click"), priority=USER)
+    gate.set()
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=5000)
+    assert order == ["click", "prefetch 0", "prefetch 1", "prefetch 2"]
+
+
+def test_cancel_drops_the_answer_and_a_failure_is_a_chinese_message(qtbot, worker):
+    gate, first = _blocker()
+    worker.submit("project", first)
+    worker.cancel("project")
+    gate.set()
+    worker.submit("region", lambda: (_ for _ in ()).throw(ApiError(403, "forbidden")))
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=5000)
+    assert worker.got == [("region", "failed", "数据接口拒绝访问：当前账号无权查看该区域")]
+
+
+def test_hold_counts_a_channel_busy_until_released(worker):
+    worker.hold("after-frame")
+    assert worker.busy() and worker.busy("after-frame")
+    worker.release("after-frame")
+    assert not worker.busy()
+
+
+def test_deferred_calls_start_when_told_and_never_after_a_shutdown(qtbot, qapp):
+    w = Worker(skip_stale=False)
+    later: list = []
+    w.defer = later.append
+    ran: list[str] = []
+    w.submit("panel", lambda: ran.append("a"))
+    time.sleep(0.05)
+    assert ran == [] and w.busy("panel")  # waiting for the frame
+    later.pop()()
+    qtbot.waitUntil(lambda: not w.busy(), timeout=5000)
+    w.submit("panel", lambda: ran.append("b"))
+    w.shutdown()
+    later.pop()()  # the frame came after the shutdown: nothing starts
+    time.sleep(0.05)
+    assert ran == ["a"] and not w.busy()
+
+
+def test_without_skipping_every_call_runs_but_only_the_newest_answer_counts(qtbot, qapp):
+    w = Worker(skip_stale=False)
+    got: list = []
+    w.done.connect(lambda ch, r: got.append(r))
+    gate, first = _blocker()
+    ran: list[int] = []
+    w.submit("panel", first)
+    for i in range(3):
+        w.submit("panel", lambda i=i: ran.append(i) or i)
+    gate.set()
+    qtbot.waitUntil(lambda: not w.busy(), timeout=5000)
+    assert ran == [0, 1, 2] and got == [2]
+    w.shutdown()
+
+
+def test_an_expected_failure_is_described_as_what_it_maps_to(qtbot, qapp):
+    w = Worker(expected=lambda exc: DataError(str(exc)) if isinstance(exc, KeyError) else exc)
+    got: list = []
+    w.failed.connect(lambda ch, m: got.append(m))
+    w.submit("trend", lambda: {}["x"])
+    qtbot.waitUntil(lambda: bool(got), timeout=5000)
+    assert got == ["中心数据接口返回的数据不完整，无法绘制"]
+    w.shutdown()
+
+
+def test_gather_runs_calls_together_and_raises_the_first_failure_after_all_ended():
+    started, ended = [], []
+
+    def call(name, fail=False):
+        def run():
+            started.append(name)
+            time.sleep(0.2)
+            ended.append(name)
+            if fail:
+                raise ApiUnavailable("down")
+            return name
+        return run
+
+    t0 = time.monotonic()
+    assert gather(call("a"), call("b"), call("c")) == ["a", "b", "c"]
+    assert time.monotonic() - t0 < 0.5  # together, not one after another (3 × 0.2 s)
+    ended.clear()
+    with pytest.raises(ApiUnavailable):
+        gather(call("x", fail=True), call("y"))
+    assert sorted(ended) == ["x", "y"]
+    assert describe_error(ApiUnavailable("down")) == "无法连接中心数据接口"
+
+
+def test_a_one_off_job_runs_in_the_background_and_can_be_waited_for():
+    done = threading.Event()
+    in_background(lambda: (time.sleep(0.1), done.set()), "test-job")
+    wait_background(5)
+    assert done.is_set()
