@@ -50,9 +50,10 @@ class WallArranger(QObject):
         self._fit_timer.timeout.connect(self.fit)
         win.dataApplied.connect(self.schedule_fit)  # new figures, new text widths and heights
         win.layersApplied.connect(self.schedule_fit)
-        # the trend arriving last: the fit before it could not shrink yet (content not settled)
-        win.panels.trend.trendChanged.connect(self.schedule_fit)
-        win.panels.trend.trendFailed.connect(self.schedule_fit)
+        # the trend arriving last: the fit before it could not shrink yet (content not settled), so it looks
+        # again shortly (polled: the trend panel is made lazily, its signals do not exist yet)
+        self._trend_timer = QTimer(self, singleShot=True, interval=250)
+        self._trend_timer.timeout.connect(self.schedule_fit)
         self._chosen: dict[tuple, float] = {}  # what the wall showed → the scale its search chose
 
     # -- columns --------------------------------------------------------------------------------------
@@ -169,6 +170,8 @@ class WallArranger(QObject):
             return True
         # only with figures on screen (the placeholders before them say nothing of the content's height)
         settled = win.isVisible() and win.state.has_data and not win.panels.trend.busy
+        if win.isVisible() and win.state.has_data and win.panels.trend.busy:
+            self._trend_timer.start()
         # The same content seen before (a tour's next loop): straight to the scale the search from the
         # full size chose for it (each step restyles the whole wall: ≈ 0.5 s at 5760×3240), checked.
         key = self._content_key() if settled else None
