@@ -61,6 +61,7 @@ if str(ROOT) not in sys.path:
 sys.path.insert(0, str(ROOT / "bench"))
 from api_process import start_api, stop_api  # noqa: E402 - the bench folder is not a package
 from layers_cameras import camera_tiles, gui_frame_cost  # noqa: E402 - the camera sections
+
 GOAL_FRAME_MS = 8.0
 COUNTY = "522726000000"
 TOWN = "522726103000"  # 基长镇, home of 济生铁皮石斛产业园

@@ -9,6 +9,7 @@ import base64
 import datetime as dt
 import io
 import json
+import re
 import threading
 
 import pytest
@@ -188,6 +189,16 @@ def test_offline_checkin_arrives_exactly_once_and_on_the_wall_stream(browser, se
         wait_for(lambda: outbox(browser) == [], what="the resent outbox to empty")
         assert [r.client_id for r in checkins_of(demo_engine, pair["cadre_id"], start)] == [client_id]
         assert sum(1 for e in events.items if e["id"] == rows[0].id) == 1
+
+        # online: the answer says at once whether the visit counts, and how far from the house
+        browser.get(f"{server.url}/m/#/checkin/{pair['household_id']}")
+        assert browser.find_element("id", "note").get_attribute("value") == ""  # the form started afresh
+        set_location(browser, server.url, pair["lon"] + 0.0004, pair["lat"], accuracy=12)
+        browser.find_element("id", "go").click()
+        wait_for(lambda: "签到成功" in text_of(browser, "cmsg"), what="the online result")
+        assert re.search(r"距该户 \d+ 米 \(有效范围 500 米\)", text_of(browser, "cmsg"))
+        shoot(browser, "03b-checkin-online-result")
+        assert len(checkins_of(demo_engine, pair["cadre_id"], start)) == 2
 
         browser.get(f"{server.url}/m/#/mine")
         wait_for(lambda: "离线" in text_of(browser, "view"), what="my check-ins with the note")

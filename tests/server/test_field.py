@@ -326,3 +326,22 @@ def test_the_app_shell_is_served_small_with_a_strict_csp(app):
         total += int(raw.headers.get("content-length", len(raw.content)))
     assert total <= 150 * 1024
     assert c.get("/m/nope.js").status_code == 404
+
+
+def test_hostile_values_with_a_device_cookie_are_never_a_server_error(app, demo_engine, pairs):
+    from urllib.parse import quote
+
+    from tests.server.test_no_server_errors import HOSTILE
+
+    c = phone(app, demo_engine, pairs[0]["cadre_id"])
+    failures = []
+    for value in HOSTILE:
+        for url, kw in (("/api/v1/field/checkins", {"params": {"month": value}}),
+                        ("/api/v1/field/photos/" + quote(value, safe=""), {})):
+            r = c.get(url, **kw)
+            if r.status_code >= 500 or (r.status_code >= 400 and not CHINESE.search(str(r.json().get("detail")))):
+                failures.append(f"{r.status_code} {url[:80]} {value[:20]!r}")
+        r = TestClient(app, raise_server_exceptions=False).post("/api/v1/field/enrol", json={"invite": value})
+        if r.status_code >= 500:
+            failures.append(f"{r.status_code} enrol {value[:20]!r}")
+    assert not failures, failures

@@ -45,6 +45,14 @@ NOT_BY_REGION = {
     "/api/v1/demo/streams/{camera_id}.mjpeg": "a signed URL handed out by the region-filtered /cameras",
     "/api/v1/demo/streams/{camera_id}/sub.mjpeg": "signed per camera like the main stream (same signature)",
     "/api/v1/demo/streams/{camera_id}/state": "admin's demo controls",
+    # the phone app (issue 15): a device sees its own cadre's records, or a leader's own area
+    "/api/v1/field/enrol": "spends an invite, reads no records",
+    "/api/v1/field/logout": "clears the cookie, reads no records",
+    "/api/v1/field/me": "the device's own identity",
+    "/api/v1/field/overview": "the leader device's own region (RegionScope of the token's region)",
+    "/api/v1/field/households": "the cadre's own households (结对), tested in test_field.py",
+    "/api/v1/field/checkins": "the cadre's own check-ins; POST: only an assigned household",
+    "/api/v1/field/photos/{name}": "only a photo of the cadre's own check-ins",
 }
 
 

@@ -52,13 +52,24 @@ def app(demo_engine):
     return create_app(demo_engine)
 
 
-def _body_operations(app) -> list[tuple[str, str]]:
+def _body_operations(app, secured: bool = True) -> list[tuple[str, str]]:
     ops = []
     for path, methods in app.openapi()["paths"].items():
         for method, op in methods.items():
-            if "requestBody" in op:
+            if "requestBody" in op and bool(op.get("security")) == secured:
                 ops.append((method.upper(), path.replace("{camera_id}", "1")))
     return ops
+
+
+def test_a_body_without_a_token_is_cut_off_at_the_default_limit(app):
+    """Routes that take no token (the phone's enrolment: the invite is the credential) read at most
+    the default limit of an endless body, then say 413 in Chinese."""
+    ops = _body_operations(app, secured=False)
+    assert ("POST", "/api/v1/field/enrol") in ops
+    for method, path in ops:
+        status, _, body, pulled = _call(app, method, path, {"content-type": "application/json"}, chunks=128)
+        assert status == 413 and pulled * CHUNK <= DEFAULT_MAX_BODY_BYTES + CHUNK, (method, path, status, pulled)
+        assert CHINESE.search(body.decode())
 
 
 def test_every_body_is_refused_without_a_token_before_it_is_read(app):

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from sandbox.domain.enums import Role
 from sandbox.server.bodylimit import read_json_model
-from sandbox.server.checkins.routes import accept_checkin, read_body, visits
-from sandbox.server.checkins.schemas import MAX_BODY_BYTES, BadCheckin, parse_checkin
+from sandbox.server.checkins.routes import _inline_schema, accept_checkin, read_body, visits
+from sandbox.server.checkins.schemas import MAX_BODY_BYTES, BadCheckin, CheckinIn, parse_checkin
 from sandbox.server.deps import RegionScope, SessionDep, settings_of
 from sandbox.server.field.auth import CadreDep, DeviceDep, clear_device_cookie, set_device_cookie
 from sandbox.server.field.households import my_households
@@ -94,6 +94,8 @@ def households(caller: CadreDep, session: SessionDep) -> dict:
 
 @router.post("/checkins", status_code=201, summary="签到 (须带 client_id; 重发返回已入库的记录, 200)",
              max_body_size=MAX_BODY_BYTES,
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": _inline_schema(CheckinIn)}}}},
              responses={200: {"description": "该 client_id 已入库: 返回已入库的记录"},
                         201: {"description": "已入库"}, 403: {"description": "不是本人的结对帮扶户"},
                         409: {"description": "该 client_id 属于其他干部的签到"},

@@ -185,6 +185,9 @@ function submitCheckin(h) {
     return flush().then(function () { return outboxAll(); }).then(function (left) {
       var still = left.filter(function (i) { return i.client_id === item.client_id; })[0];
       btn.disabled = false; btn.textContent = '获取位置并签到';
+      if (!still || !still.error) { // taken (or kept to send): the form starts afresh, no double tap
+        $('note').value = ''; $('photos').value = ''; $('pick').textContent = '拍照或选择照片';
+      }
       if (!still) {
         var r = state.lastResult && state.lastResult.record;
         var ok = r && r.effective;
