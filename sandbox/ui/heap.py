@@ -14,6 +14,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
+from sandbox.ui.source_lines import _mentions_pyside, keep_no_source_lines  # noqa: F401 - kept here too
+
 __all__ = ["release_freed_memory", "limit_arenas", "keep_no_source_lines", "PeriodicTrim", "ARENA_MAX",
            "TRIM_SECONDS"]
 
@@ -57,38 +59,6 @@ def limit_arenas(n: int = ARENA_MAX) -> bool:
     supervisor also sets MALLOC_ARENA_MAX for its child). False where there is no glibc."""
     libc = _glibc()
     return bool(libc) and bool(libc.mallopt(_M_ARENA_MAX, int(n)))
-
-
-def keep_no_source_lines() -> bool:
-    """Stop PySide6's import hook from reading every imported module's source into `linecache`.
-
-    For `from __feature__ import ...` the hook asks of each module imported after PySide6 whether
-    it mentions PySide6, through `inspect.getsource`, which caches the whole file's lines (issue 20:
-    855 files, 440,000 lines in a wall's first seconds). Dropping them later is not enough: they
-    were spread over ≈ 100 MiB of Python's arenas, which stay mapped while any block in them lives.
-    The same answer, read from the file and kept nowhere. Call once, as early as the process can;
-    idempotent. False where PySide6 has no such hook."""
-    try:
-        import PySide6  # noqa: F401 - installs the hook and its support package
-        from shibokensupport import feature
-    except ImportError:
-        return False
-    if not callable(getattr(feature, "_mod_uses_pyside", None)):
-        return False
-    feature._mod_uses_pyside = _mentions_pyside
-    return True
-
-
-def _mentions_pyside(module: Any) -> bool:
-    """What the hook's own check answers (the source names PySide6; no source: no), without `linecache`."""
-    path = getattr(module, "__file__", None)
-    if not isinstance(path, str) or not path.endswith(".py"):
-        return False
-    try:
-        with open(path, "rb") as f:
-            return b"PySide6" in f.read()
-    except OSError:
-        return False
 
 
 class PeriodicTrim(QObject):

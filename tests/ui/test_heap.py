@@ -54,3 +54,16 @@ def test_keeping_no_source_lines_is_idempotent_and_answers_like_the_hook(tmp_pat
     assert heap._mentions_pyside(sys) is False  # built in: no source, as inspect says
     assert heap._mentions_pyside(types.SimpleNamespace(__file__=str(tmp_path / "gone.py"))) is False
     assert not linecache.cache.get(str(qt)) and not linecache.cache.get(str(plain))
+
+
+def test_the_source_lines_fix_waits_for_qt_and_loads_none_itself():
+    # sandbox.ui arranges the fix at import; a pure module under it (the panels' model, the
+    # exporters, the session) must still load without Qt, and the fix must be in place once Qt loads.
+    import subprocess
+
+    code = ("import sys, sandbox.ui; assert 'PySide6' not in sys.modules, 'Qt loaded'; "
+            "import PySide6.QtCore; from shibokensupport import feature; "
+            "from sandbox.ui.source_lines import _mentions_pyside; "
+            "assert feature._mod_uses_pyside is _mentions_pyside, 'not patched'")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
