@@ -46,9 +46,9 @@ def bench_app(engine, port: int, *, streams_fps: float | None = None):
     app = create_app(engine)
     app.state.settings = settings_of(app).model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
     if streams_fps is not None:
-        from sandbox.server.streams.hub import StreamHub
+        from sandbox.server.streams.hub import StreamHub, install_hub
 
-        app.state.streams = StreamHub(fps=streams_fps)
+        install_hub(app, StreamHub(fps=streams_fps))
     return app
 
 

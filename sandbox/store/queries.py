@@ -6,7 +6,7 @@ reads one totals row per region, never loops over households in Python.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from sandbox.domain.indicators import FACTS
@@ -14,18 +14,34 @@ from sandbox.domain.regions import RegionCode
 from sandbox.store.models import Meta, PovertyLine, Region, RegionYearBreakdown, RegionYearTotals
 
 __all__ = [
-    "within", "get_region", "child_regions", "summed_facts", "facts_by_child", "facts_by_year",
+    "within", "prefix_bounds", "get_region", "child_regions", "summed_facts", "facts_by_child", "facts_by_year",
     "breakdowns", "years", "meta",
 ]
 
 _T = RegionYearTotals
 
 
-def within(column, code: RegionCode):
-    """`column` is a code under `code`: a range, so B-tree indexes serve it (LIKE does not in SQLite)."""
-    prefix = code.prefix
-    upper = str(int(prefix) + 1).zfill(len(prefix))
-    return and_(column >= prefix, column < upper)
+def prefix_bounds(prefix: str) -> tuple[str, str | None]:
+    """[low, high) of the codes that start with the digits `prefix`; high None when nothing bounds it
+    ("" is every code). Digits only either side, so any collation (PostgreSQL's locale ones too) orders
+    them as SQLite does."""
+    if not prefix.strip("9"):  # "", "9", "99", ...: no code of the same length comes after
+        return prefix, None
+    return prefix, str(int(prefix) + 1).zfill(len(prefix))
+
+
+def within(column, code: RegionCode | str, *, use_index: bool = True):
+    """`column` is a code under `code` (a region, or a prefix of digits): a range, so B-tree indexes
+    serve it; `LIKE 'prefix%'` is a full scan on SQLite (and on PostgreSQL outside the C collation).
+
+    `use_index=False` when another condition should drive the query: check-ins in a time window are
+    far fewer than the county's, which SQLite (it keeps no statistics) cannot know, and it would read
+    every check-in of the region through its code index (bench/region_filter.py measures both). The
+    same range then stands on `column || ''`, which no index serves."""
+    low, high = prefix_bounds(code.prefix if isinstance(code, RegionCode) else code)
+    if not use_index:
+        column = column.concat(literal_column("''"))
+    return column >= low if high is None else and_(column >= low, column < high)
 
 
 def get_region(session: Session, code: RegionCode) -> Region | None:

@@ -16,17 +16,19 @@ from sqlalchemy import func, select
 
 from sandbox.domain.enums import Role
 from sandbox.domain.masking import coarse_point, person_view, visit_point
-from sandbox.domain.regions import RegionCode
+from sandbox.domain.regions import RegionCode, RegionLevel
+from sandbox.domain.rules import haversine_m, is_effective_visit
 from sandbox.geo.crs import gcj02_to_wgs84_xy
 from sandbox.server.checkins.geofence import county_fence
 from sandbox.server.checkins.photos import decode_photos, remove_photos, save_photos
 from sandbox.server.checkins.schemas import MAX_BODY_BYTES, BadCheckin, CheckinIn, parse_checkin
 from sandbox.server.deps import AGGREGATE_ROLES, Caller, RegionDep, SessionDep, allow, settings_of
 from sandbox.store.checkins import (
-    CHINA_TZ, NewCheckin, data_years, from_storage_time, has_active_assignment, haversine_m, month_visits,
+    CHINA_TZ, NewCheckin, data_years, from_storage_time, has_active_assignment, month_visits,
     store_checkin, to_storage_time,
 )
 from sandbox.store.models import Cadre, Checkin, Household, Member, Region
+from sandbox.store.queries import within
 
 router = APIRouter(prefix="/checkins", tags=["checkins"])
 Reader = Annotated[Caller, Depends(allow(*AGGREGATE_ROLES))]
@@ -55,8 +57,11 @@ def list_checkins(session: SessionDep, caller: Reader, scope: RegionDep,
     lo, hi = _stored(since, "起始时间 since"), _stored(until, "截止时间 until")
     if lo is not None and hi is not None and lo >= hi:
         raise HTTPException(422, f"起始时间 since ({since.isoformat()}) 应早于截止时间 until ({until.isoformat()})")
+    # Newest first and cut at LIMIT: the time index drives a time window or a whole county (the
+    # region's range would be read and sorted whole); a town's or village's code range drives otherwise.
+    by_code = lo is None and hi is None and rc.level in (RegionLevel.town, RegionLevel.village)
     q = select(Checkin, Cadre.name).join(Cadre, Cadre.id == Checkin.cadre_id) \
-        .where(Checkin.village_code.like(rc.prefix + "%"))
+        .where(within(Checkin.village_code, rc, use_index=by_code))
     if lo is not None:
         q = q.where(Checkin.at >= lo)
     if hi is not None:  # a wall showing a past year asks for that whole year (it keeps the last 30 days)
@@ -298,7 +303,7 @@ def _validate(session, caller: Caller, data: CheckinIn, effective_m: float) -> t
     return NewCheckin(
         cadre_id=cadre_id, household_id=household.id, village_code=household.village_code, at=data.at,
         lon=lon, lat=lat, source_crs=data.point.crs, accuracy_m=data.accuracy_m, distance_m=distance,
-        effective=distance <= effective_m, note=note,
+        effective=is_effective_visit(distance, effective_m), note=note,
     ), household
 
 

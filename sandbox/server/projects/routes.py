@@ -14,6 +14,7 @@ from sandbox.server.deps import AGGREGATE_ROLES, Caller, RecordId, RegionDep, Se
 from sandbox.store.models import (
     Camera, FundAllocation, FundPayment, Household, HouseholdYear, Project, ProjectBeneficiary, ProjectProgress, Region,
 )
+from sandbox.store.queries import within
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 Reader = Annotated[Caller, Depends(allow(*AGGREGATE_ROLES))]
@@ -68,7 +69,7 @@ def list_projects(session: SessionDep, caller: Reader, scope: RegionDep, year: Y
 
 
 def _projects(session, caller: Caller, rc, year: int | None = None) -> list[dict]:
-    where = [Project.region_code.like(rc.prefix + "%")]
+    where = [within(Project.region_code, rc)]
     if year is not None:
         where.append(Project.planned_year <= year)
     projects = list(session.scalars(select(Project).where(*where).order_by(Project.id)))

@@ -13,7 +13,7 @@ from sandbox.server.deps import (
     AGGREGATE_ROLES, Caller, PathRegionDep, SessionDep, YearQuery, allow, resolve_year,
 )
 from sandbox.server.echo import cut
-from sandbox.server.meta.dataset import dataset_info
+from sandbox.server.core.dataset import dataset_info
 from sandbox.server.regions.schemas import RegionOut, TrendOut
 from sandbox.store import queries
 
