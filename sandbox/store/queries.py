@@ -14,7 +14,7 @@ from sandbox.domain.regions import RegionCode
 from sandbox.store.models import Meta, PovertyLine, Region, RegionYearBreakdown, RegionYearTotals
 
 __all__ = [
-    "within", "prefix_bounds", "get_region", "child_regions", "summed_facts", "facts_by_child", "facts_by_year",
+    "within", "prefix_bounds", "index_serves", "get_region", "child_regions", "summed_facts", "facts_by_child", "facts_by_year",
     "breakdowns", "years", "meta",
 ]
 
@@ -30,15 +30,25 @@ def prefix_bounds(prefix: str) -> tuple[str, str | None]:
     return prefix, str(int(prefix) + 1).zfill(len(prefix))
 
 
-def within(column, code: RegionCode | str, *, use_index: bool = True):
+def index_serves(prefix: str) -> bool:
+    """Whether the code index should drive a range over `prefix`: below a county (a town, a village),
+    where the range is a small part of the table. A county's range in a county's database is every
+    row, which SQLite reads faster from the table than by walking the index and looking each row up
+    (the county's facts refresh: ~18 s against ~12 s; bench/region_filter.py)."""
+    return len(prefix) > 6
+
+
+def within(column, code: RegionCode | str, *, use_index: bool | None = None):
     """`column` is a code under `code` (a region, or a prefix of digits): a range, so B-tree indexes
     serve it; `LIKE 'prefix%'` is a full scan on SQLite (and on PostgreSQL outside the C collation).
 
-    `use_index=False` when another condition should drive the query: check-ins in a time window are
-    far fewer than the county's, which SQLite (it keeps no statistics) cannot know, and it would read
-    every check-in of the region through its code index (bench/region_filter.py measures both). The
-    same range then stands on `column || ''`, which no index serves."""
-    low, high = prefix_bounds(code.prefix if isinstance(code, RegionCode) else code)
+    `use_index`: None lets `index_serves` decide; False when another condition should drive the query
+    (check-ins in a time window are far fewer than a town's, which SQLite, keeping no statistics,
+    cannot know). The same range then stands on `column || ''`, which no index serves."""
+    prefix = code.prefix if isinstance(code, RegionCode) else code
+    low, high = prefix_bounds(prefix)
+    if use_index is None:
+        use_index = index_serves(prefix)
     if not use_index:
         column = column.concat(literal_column("''"))
     return column >= low if high is None else and_(column >= low, column < high)

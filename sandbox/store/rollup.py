@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from sandbox.domain.indicators import FACTS
 from sandbox.store.models import Meta, Checkin, RegionYearBreakdown, RegionYearFacts, RegionYearTotals
-from sandbox.store.queries import prefix_bounds, within
+from sandbox.store.queries import index_serves, prefix_bounds, within
 
 __all__ = ["refresh_facts", "refresh_totals", "visit_reference_months"]
 
@@ -64,6 +64,8 @@ def visit_reference_months(conn: Connection) -> dict[int, tuple[dt.datetime, dt.
 
 def _under(column: str, prefix: str) -> str:
     """SQL: `column` is a code starting with `prefix`, as a range on :lo/:hi (queries.within's, in text)."""
+    if not index_serves(prefix):
+        column = f"({column} || '')"
     return f"{column} >= :lo" + ("" if prefix_bounds(prefix)[1] is None else f" AND {column} < :hi")
 
 

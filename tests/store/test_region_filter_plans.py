@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sandbox.domain.regions import RegionCode
 from sandbox.store.checkins import month_visits
 from sandbox.store.models import Checkin
-from sandbox.store.queries import prefix_bounds, within
+from sandbox.store.queries import index_serves, prefix_bounds, within
 from sandbox.store.rollup import refresh_facts
 from tests.conftest import PG_URL
 from tests.query_plans import captured_plans, plan_lines
@@ -73,3 +73,14 @@ def test_within_and_the_index_free_form_select_the_same_rows(demo_engine):
 ])
 def test_prefix_bounds(prefix, bounds):
     assert prefix_bounds(prefix) == bounds
+
+
+def test_the_code_index_drives_below_a_county_only():
+    """A county's range in a county's database is every row: read from the table, not by the index."""
+    assert not index_serves("") and not index_serves("52") and not index_serves("522726")
+    assert index_serves("522726100") and index_serves(VILLAGE)
+    from sqlalchemy.dialects import sqlite
+
+    county = str(within(Checkin.village_code, "522726").compile(dialect=sqlite.dialect()))
+    town = str(within(Checkin.village_code, "522726100").compile(dialect=sqlite.dialect()))
+    assert "checkins.village_code || ''" in county and "||" not in town

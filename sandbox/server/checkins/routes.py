@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from sandbox.domain.enums import Role
 from sandbox.domain.masking import coarse_point, person_view, visit_point
-from sandbox.domain.regions import RegionCode, RegionLevel
+from sandbox.domain.regions import RegionCode
 from sandbox.domain.rules import haversine_m, is_effective_visit
 from sandbox.geo.crs import gcj02_to_wgs84_xy
 from sandbox.server.checkins.geofence import county_fence
@@ -57,11 +57,11 @@ def list_checkins(session: SessionDep, caller: Reader, scope: RegionDep,
     lo, hi = _stored(since, "起始时间 since"), _stored(until, "截止时间 until")
     if lo is not None and hi is not None and lo >= hi:
         raise HTTPException(422, f"起始时间 since ({since.isoformat()}) 应早于截止时间 until ({until.isoformat()})")
-    # Newest first and cut at LIMIT: the time index drives a time window or a whole county (the
-    # region's range would be read and sorted whole); a town's or village's code range drives otherwise.
-    by_code = lo is None and hi is None and rc.level in (RegionLevel.town, RegionLevel.village)
+    # Newest first, cut at LIMIT: the time index drives a time window (narrower than a town's codes,
+    # whose range would be read and sorted whole).
+    windowed = lo is not None or hi is not None
     q = select(Checkin, Cadre.name).join(Cadre, Cadre.id == Checkin.cadre_id) \
-        .where(within(Checkin.village_code, rc, use_index=by_code))
+        .where(within(Checkin.village_code, rc, use_index=False if windowed else None))
     if lo is not None:
         q = q.where(Checkin.at >= lo)
     if hi is not None:  # a wall showing a past year asks for that whole year (it keeps the last 30 days)
