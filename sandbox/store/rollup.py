@@ -65,7 +65,7 @@ def visit_reference_months(conn: Connection) -> dict[int, tuple[dt.datetime, dt.
 def _under(column: str, prefix: str) -> str:
     """SQL: `column` is a code starting with `prefix`, as a range on :lo/:hi (queries.within's, in text)."""
     if not index_serves(prefix):
-        column = f"({column} || '')"
+        return f"{column} LIKE :like"  # a county: every row, read from the table (queries.index_serves)
     return f"{column} >= :lo" + ("" if prefix_bounds(prefix)[1] is None else f" AND {column} < :hi")
 
 
@@ -74,7 +74,7 @@ def refresh_facts(conn: Connection, prefix: str = "") -> None:
     conn.execute(delete(RegionYearFacts).where(within(RegionYearFacts.region_code, prefix)))
     conn.execute(delete(RegionYearBreakdown).where(within(RegionYearBreakdown.region_code, prefix)))
     lo, hi = prefix_bounds(prefix)
-    bounds = {"lo": lo} if hi is None else {"lo": lo, "hi": hi}
+    bounds = {"lo": lo, "like": prefix + "%"} if hi is None else {"lo": lo, "hi": hi, "like": prefix + "%"}
 
     hh = "household_years hy JOIN households h ON h.id = hy.household_id JOIN poverty_lines pl ON pl.year = hy.year"
     parts = [
