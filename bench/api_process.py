@@ -48,10 +48,10 @@ def bench_app(engine, port: int, *, streams_fps: float | None = None, sub_size: 
     app = create_app(engine)
     app.state.settings = settings_of(app).model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
     if streams_fps is not None or sub_size is not None:
-        from sandbox.server.streams.hub import StreamHub
+        from sandbox.server.streams.hub import StreamHub, install_hub
 
         kw = {"sub_size": tuple(sub_size)} if sub_size is not None else {}
-        app.state.streams = StreamHub(fps=streams_fps or 25.0, **kw)
+        install_hub(app, StreamHub(fps=streams_fps or 25.0, **kw))
     return app
 
 

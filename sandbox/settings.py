@@ -10,6 +10,8 @@ import platformdirs
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sandbox.domain.rules import CHECKIN_EFFECTIVE_M
+
 __all__ = ["Settings", "get_settings", "default_data_dir"]
 
 
@@ -26,7 +28,7 @@ class Settings(BaseSettings):
     port: int = 8765
     demo_county: str = "522726"
     demo_scale: int = 1
-    checkin_effective_m: float = 500.0  # a visit counts when this close to the household
+    checkin_effective_m: float = CHECKIN_EFFECTIVE_M  # a visit counts when this close to the household
     cors_origins: list[str] = []  # origins of web pages allowed to call the API (CORS); none by default
     api_docs: bool = False  # serve /docs and /redoc (SANDBOX_API_DOCS=1); /openapi.json is always served
     # Where clients reach this API (https://sandbox.county.gov.cn, a proxy's address): absolute URLs

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from sandbox.domain.indicators import indicator_keys
+from sandbox.domain.rules import EXIT_INCIDENCE_PCT
 from sandbox.kiosk.errors import StrictModel, read_toml_model
 
 __all__ = ["Tour", "TourStep", "load_tour", "written_for", "county_tour"]
@@ -82,7 +83,7 @@ def county_tour(years: list[int]) -> Tour | None:
     first, middle = years[0], years[len(years) // 2]
     steps = [
         TourStep(year=first, indicator="poverty_incidence", title=f"{first} 年",
-                 caption=f"{first} 年底全县各地的贫困发生率。颜色越红, 贫困发生率越高; 3% 为贫困县退出标准。",
+                 caption=f"{first} 年底全县各地的贫困发生率。颜色越红, 贫困发生率越高; {EXIT_INCIDENCE_PCT:g}% 为贫困县退出标准。",
                  seconds=14),
         TourStep(year=middle, indicator="housing_safe_rate", title="两不愁三保障",
                  caption=f"{middle} 年的住房安全保障率: 危房改造与易地扶贫搬迁的成效。", seconds=12),

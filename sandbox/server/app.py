@@ -18,6 +18,8 @@ from sandbox.server.bodylimit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
 from sandbox.server.cameras.routes import router as cameras
 from sandbox.server.checkins.routes import router as checkins
 from sandbox.server.checkins.schemas import MAX_BODY_BYTES as CHECKIN_MAX_BODY_BYTES
+from sandbox.server.core.cache import ResponseCache
+from sandbox.server.core.geometry import GeometryCache
 from sandbox.server.echo import ECHO_MAX_CHARS, cut
 from sandbox.server.events.bus import EventBus
 from sandbox.server.events.routes import router as events
@@ -31,8 +33,6 @@ from sandbox.server.openapi import install_openapi
 from sandbox.server.projects.routes import router as projects
 from sandbox.server.public.routes import router as public_pages
 from sandbox.server.ratelimit import RateLimits, note_failed_auth
-from sandbox.server.regions.cache import ResponseCache
-from sandbox.server.regions.geometry import GeometryCache
 from sandbox.server.regions.routes import router as regions
 from sandbox.server.streams.routes import router as streams
 from sandbox.settings import Settings, get_settings

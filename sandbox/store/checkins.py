@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import re
 import threading
 from dataclasses import dataclass, field
@@ -31,12 +30,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sandbox.store.models import Assignment, Cadre, Checkin, Household, HouseholdYear, PovertyLine, Region
+from sandbox.store.queries import within
 from sandbox.store.rollup import refresh_facts, refresh_totals
 from sandbox.store.tokens import create_token
 
 __all__ = [
     "CHINA_TZ", "CADRE_LABEL", "cadre_id_from_label", "create_cadre_token", "to_storage_time", "from_storage_time",
-    "has_active_assignment", "data_years", "county_boundary_geojson", "haversine_m", "NewCheckin", "store_checkin",
+    "has_active_assignment", "data_years", "county_boundary_geojson", "NewCheckin", "store_checkin",
     "active_pairs", "month_visits", "DuplicateCheckin", "checkin_by_client_id",
 ]
 
@@ -97,12 +97,6 @@ def county_boundary_geojson(session: Session) -> tuple[str, str] | None:
     if row is None or not row.boundary:
         return None
     return row.code, row.boundary
-
-
-def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    lon1, lat1, lon2, lat2 = map(math.radians, (lon1, lat1, lon2, lat2))
-    a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6_371_000 * math.asin(min(1.0, math.sqrt(a)))
 
 
 @dataclass
@@ -188,17 +182,17 @@ def month_visits(session: Session, prefix: str, start: dt.datetime, end: dt.date
     """Per village under `prefix`, for check-ins in [start, end) (naive CST): the target households
     (结对 in force in `year`; only those 未脱贫/返贫 at the end of `year` when `poor_only`), how many
     of them had an effective check-in, and the check-ins themselves (all / effective)."""
-    like = prefix + "%"
     targets = (select(Household.id.label("hid"), Household.village_code.label("vc"))
                .join(Assignment, and_(Assignment.household_id == Household.id, Assignment.start_year <= year,
                                       or_(Assignment.end_year.is_(None), Assignment.end_year > year)))
-               .where(Household.village_code.like(like)))
+               .where(within(Household.village_code, prefix)))
     if poor_only:
         targets = targets.join(HouseholdYear, and_(HouseholdYear.household_id == Household.id,
                                                    HouseholdYear.year == year,
                                                    HouseholdYear.status.in_(("poor", "relapsed"))))
     targets = targets.distinct().subquery()
-    in_month = and_(Checkin.at >= start, Checkin.at < end, Checkin.village_code.like(like))
+    # the month drives (its index); the region's range would read every check-in of a county
+    in_month = and_(Checkin.at >= start, Checkin.at < end, within(Checkin.village_code, prefix, use_index=False))
     visited = select(Checkin.household_id.label("hid")).where(in_month, Checkin.effective).distinct().subquery()
     out: dict[str, dict[str, int]] = {}
 

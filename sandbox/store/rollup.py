@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from sandbox.domain.indicators import FACTS
 from sandbox.store.models import Checkin, Meta, RegionYearBreakdown, RegionYearFacts, RegionYearTotals
+from sandbox.store.queries import index_serves, prefix_bounds, within
 
 __all__ = ["refresh_facts", "refresh_totals", "visit_reference_months"]
 
@@ -61,11 +62,19 @@ def visit_reference_months(conn: Connection) -> dict[int, tuple[dt.datetime, dt.
     return result
 
 
+def _under(column: str, prefix: str) -> str:
+    """SQL: `column` is a code starting with `prefix`, as a range on :lo/:hi (queries.within's, in text)."""
+    if not index_serves(prefix):
+        return f"{column} LIKE :like"  # a county: every row, read from the table (queries.index_serves)
+    return f"{column} >= :lo" + ("" if prefix_bounds(prefix)[1] is None else f" AND {column} < :hi")
+
+
 def refresh_facts(conn: Connection, prefix: str = "") -> None:
     """Recompute facts and breakdowns for every region whose code starts with `prefix`."""
-    like = prefix + "%"
-    conn.execute(delete(RegionYearFacts).where(RegionYearFacts.region_code.like(like)))
-    conn.execute(delete(RegionYearBreakdown).where(RegionYearBreakdown.region_code.like(like)))
+    conn.execute(delete(RegionYearFacts).where(within(RegionYearFacts.region_code, prefix)))
+    conn.execute(delete(RegionYearBreakdown).where(within(RegionYearBreakdown.region_code, prefix)))
+    lo, hi = prefix_bounds(prefix)
+    bounds = {"lo": lo, "like": prefix + "%"} if hi is None else {"lo": lo, "hi": hi, "like": prefix + "%"}
 
     hh = "household_years hy JOIN households h ON h.id = hy.household_id JOIN poverty_lines pl ON pl.year = hy.year"
     parts = [
@@ -86,25 +95,25 @@ def refresh_facts(conn: Connection, prefix: str = "") -> None:
             "medical_ok_households": _flag(f"{_REG} AND hy.all_insured"),
             "survey_answers": _flag(f"{_REG} AND hy.survey_satisfied IS NOT NULL"),
             "survey_satisfied": _flag(f"{_REG} AND hy.survey_satisfied"),
-        }, "h.village_code LIKE :like"),
+        }, _under("h.village_code", prefix)),
         _part(
             "(SELECT DISTINCT h.village_code AS vc, hy.year AS y, hy.household_id AS hid "
             " FROM household_years hy JOIN households h ON h.id = hy.household_id"
             " JOIN assignments a ON a.household_id = hy.household_id AND a.start_year <= hy.year"
             " AND (a.end_year IS NULL OR a.end_year > hy.year)"
-            f" WHERE {_POOR} AND h.village_code LIKE :like) helped",
+            f" WHERE {_POOR} AND {_under('h.village_code', prefix)}) helped",
             "vc", "y", {"helped_poor_households": "1"},
         ),
         _part("region_populations rp", "rp.region_code", "rp.year",
-              {"rural_population": "rp.rural_population"}, "rp.region_code LIKE :like"),
+              {"rural_population": "rp.rural_population"}, _under("rp.region_code", prefix)),
         _part("cadres c JOIN poverty_lines pl ON c.start_year <= pl.year AND (c.end_year IS NULL OR c.end_year > pl.year)",
               "c.region_code", "pl.year",
-              {"cadres": "1", "first_secretaries": _flag("c.role = 'first_secretary'")}, "c.region_code LIKE :like"),
+              {"cadres": "1", "first_secretaries": _flag("c.role = 'first_secretary'")}, _under("c.region_code", prefix)),
         _part(
             "(SELECT DISTINCT c.region_code AS rc, pl.year AS y, c.id AS cid FROM cadres c"
             " JOIN poverty_lines pl ON c.start_year <= pl.year AND (c.end_year IS NULL OR c.end_year > pl.year)"
             " JOIN assignments a ON a.cadre_id = c.id AND a.start_year <= pl.year"
-            " AND (a.end_year IS NULL OR a.end_year > pl.year) WHERE c.region_code LIKE :like) helping",
+            f" AND (a.end_year IS NULL OR a.end_year > pl.year) WHERE {_under('c.region_code', prefix)}) helping",
             "rc", "y", {"helpers": "1"},
         ),
         _part(
@@ -112,14 +121,14 @@ def refresh_facts(conn: Connection, prefix: str = "") -> None:
             " GROUP BY allocation_id) fp ON fp.allocation_id = fa.id",
             "fa.region_code", "fa.year",
             {"fund_allocated": "fa.allocated", "fund_arrived": "fa.arrived", "fund_paid": "COALESCE(fp.paid, 0)"},
-            "fa.region_code LIKE :like",
+            _under("fa.region_code", prefix),
         ),
         _part("projects p JOIN poverty_lines pl ON p.planned_year <= pl.year", "p.region_code", "pl.year",
               {"projects_planned": "1",
                "projects_started": _flag("p.started_year IS NOT NULL AND p.started_year <= pl.year")},
-              "p.region_code LIKE :like"),
+              _under("p.region_code", prefix)),
     ]
-    params: dict = {"like": like}
+    params: dict = dict(bounds)
     refs = visit_reference_months(conn)
     for year, (start, end) in refs.items():
         params[f"s{year}"], params[f"e{year}"] = start, end
@@ -127,7 +136,7 @@ def refresh_facts(conn: Connection, prefix: str = "") -> None:
             "(SELECT DISTINCT c.village_code AS vc, c.household_id AS hid FROM checkins c"
             " JOIN household_years hy ON hy.household_id = c.household_id AND hy.year = "
             f"{int(year)} WHERE c.effective AND c.at >= :s{year} AND c.at < :e{year} AND {_POOR}"
-            " AND c.village_code LIKE :like) visited",
+            f" AND {_under('c.village_code', prefix)}) visited",
             "vc", str(int(year)), {"visited_poor_households": "1"},
         ))
     union = "\nUNION ALL\n".join(parts)
@@ -141,19 +150,19 @@ def refresh_facts(conn: Connection, prefix: str = "") -> None:
     if refs:
         conn.execute(text(
             "UPDATE region_year_facts SET visited_poor_households = NULL "
-            "WHERE region_code LIKE :like AND year NOT IN :years"
-        ).bindparams(bindparam("years", expanding=True)), {"like": like, "years": list(refs)})
+            f"WHERE {_under('region_code', prefix)} AND year NOT IN :years"
+        ).bindparams(bindparam("years", expanding=True)), {**bounds, "years": list(refs)})
     else:
-        conn.execute(text("UPDATE region_year_facts SET visited_poor_households = NULL WHERE region_code LIKE :like"),
-                     {"like": like})
+        conn.execute(text(f"UPDATE region_year_facts SET visited_poor_households = NULL WHERE {_under('region_code', prefix)}"),
+                     bounds)
     # A database without any record of a kind (registers imported, the 帮扶 roster, fund ledgers or
     # project lists not) does not know those facts: 无数据, not zero cadres and 0 % coverage, and not
     # "无下达资金" either, which says the ledgers were looked at.
     for records, facts in _KNOWN_ONLY_WITH:
         if conn.execute(text(f"SELECT COUNT(*) FROM (SELECT 1 FROM {records} LIMIT 1) t")).scalar() == 0:
             conn.execute(text(f"UPDATE region_year_facts SET {', '.join(f'{c} = NULL' for c in facts)} "
-                              "WHERE region_code LIKE :like"), {"like": like})
-    _refresh_breakdowns(conn, like)
+                              f"WHERE {_under('region_code', prefix)}"), bounds)
+    _refresh_breakdowns(conn, prefix, bounds)
 
 
 # (records without which these facts are unknown: a small table, or for survey answers, which sit
@@ -194,9 +203,9 @@ def refresh_totals(conn: Connection) -> None:
         ))
 
 
-def _refresh_breakdowns(conn: Connection, like: str) -> None:
+def _refresh_breakdowns(conn: Connection, prefix: str, bounds: dict) -> None:
     base = ("FROM household_years hy JOIN households h ON h.id = hy.household_id "
-            "WHERE h.village_code LIKE :like AND ")
+            f"WHERE {_under('h.village_code', prefix)} AND ")
     groups = [
         ("'exit_batch'", "COALESCE(h.exit_batch, 'unknown')", _POOR),  # unknown: the register had no 脱贫路径
         ("'cause'", "h.main_cause", _POOR),
@@ -228,7 +237,7 @@ def _refresh_breakdowns(conn: Connection, like: str) -> None:
     ]
     insert = "INSERT INTO region_year_breakdowns (region_code, year, dimension, category, households, population) "
     for sql in selects:
-        conn.execute(text(insert + sql), {"like": like})
+        conn.execute(text(insert + sql), bounds)
     # Towns and the county get their own summed rows, so a request reads one region's rows.
     conn.execute(text("DELETE FROM region_year_breakdowns WHERE substr(region_code, 10, 3) = '000'"))
     for digits in (9, 6):

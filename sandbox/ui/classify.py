@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import TYPE_CHECKING
 
+from sandbox.domain.rules import INCIDENCE_POLICY_BREAKS
 from sandbox.ui.fmt import NO_DATA_TEXT, format_number
 
 if TYPE_CHECKING:  # numpy loads with the first classification, not before the wall's first frame
@@ -29,7 +30,7 @@ THRESHOLDS = "thresholds"
 # incidence: 3% is the exit line for a poor county in the west, so "below 3%" is always the green
 # class, whatever the year or level; the wall's red-to-green story reads the same everywhere.
 POLICY_THRESHOLDS: dict[str, tuple[float, ...]] = {
-    "poverty_incidence": (3.0, 5.0, 10.0, 20.0, 30.0),
+    "poverty_incidence": INCIDENCE_POLICY_BREAKS,
 }
 _FISHER_JENKS_EXACT_MAX = 500  # exact Fisher-Jenks is O(k·n²): ~0.06 s at 133 values, ~10 s at 2,000
 

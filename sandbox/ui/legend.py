@@ -6,6 +6,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from sandbox.domain.rules import EXIT_INCIDENCE_PCT
 from sandbox.ui.classify import NO_DATA, legend_labels, no_data_rows
 from sandbox.ui.fmt import NO_DATA_TEXT
 from sandbox.ui.poor_villages import legend_text
@@ -15,7 +16,7 @@ from sandbox.ui.theme import NO_DATA_COLOR, Colors, Metrics, metrics_for_height,
 __all__ = ["LegendWidget", "LegendEntry"]
 
 SCHEME_ZH = {"natural_breaks": "自然断点分级", "quantiles": "分位数分级", "thresholds": "政策标准固定分级"}
-THRESHOLD_NOTES = {"poverty_incidence": "3% 为贫困县退出标准线"}
+THRESHOLD_NOTES = {"poverty_incidence": f"{EXIT_INCIDENCE_PCT:g}% 为贫困县退出标准线"}
 LEVEL_COUNT_ZH = {"town": "个乡镇", "village": "个村", "county": "个县"}
 LegendEntry = tuple[str, str, int]  # (hex colour, label, number of regions)
 

@@ -111,3 +111,22 @@ def test_another_county_builds_plausibly_and_deterministically(tmp_path):
         fingerprints.append(_fingerprint(engine))
         engine.dispose()
     assert fingerprints[0] == fingerprints[1]
+
+
+def test_poor_villages_exit_in_their_first_year_under_the_exit_line(demo_engine):
+    """The builder marks 出列 by sandbox.domain.rules, as the register importer does."""
+    from sandbox.domain.rules import below_exit_line, village_exit_years
+
+    with demo_engine.connect() as conn:
+        villages = conn.execute(select(Region.code, Region.is_poor_village, Region.poor_village_exit_year)
+                                .where(Region.level == "village")).all()
+        facts = conn.execute(select(RegionYearFacts.region_code, RegionYearFacts.year, RegionYearFacts.poor_population,
+                                    RegionYearFacts.rural_population)).all()
+    poor = {c for c, is_poor, _ in villages if is_poor}
+    marked = {c: y for c, _, y in villages if y is not None}
+    assert poor and marked and set(marked) <= poor
+    assert marked == village_exit_years(facts, poor)
+    rates = {(c, y): (p, r) for c, y, p, r in facts}
+    for code, year in marked.items():  # under the line that year, and not the year before
+        assert below_exit_line(*rates[(code, year)])
+        assert (code, year - 1) not in rates or not below_exit_line(*rates[(code, year - 1)])

@@ -12,10 +12,10 @@ FAST = StreamSettings(stall_s=1.5, connect_timeout_s=2.0, backoff_base_s=0.2, ba
 def start_stream_server(engine, *, secret: bytes, fps: float, port: int | None = None, **hub):
     """The embedded API whose stream URLs stay valid across a restart (the same secret)."""
     from sandbox.server.runtime import EmbeddedServer
-    from sandbox.server.streams.hub import StreamHub
+    from sandbox.server.streams.hub import StreamHub, install_hub
 
     srv = EmbeddedServer(engine, port=port)
-    srv.server.config.app.state.streams = StreamHub(fps=fps, secret=secret, **hub)
+    install_hub(srv.server.config.app, StreamHub(fps=fps, secret=secret, **hub))
     return srv.start()
 
 

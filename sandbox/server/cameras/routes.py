@@ -1,7 +1,7 @@
 """Routes: GET /cameras?region= — demo stream URLs come back signed (short-lived).
 
 A demo camera's `stream_url` is stored relative (`/api/v1/demo/streams/{id}.mjpeg`); the answer
-adds `exp` and `sig` (see sandbox.server.streams.hub), with `stream_expires_at` (ISO-8601) so a
+adds `exp` and `sig` (see sandbox.server.core.signing), with `stream_expires_at` (ISO-8601) so a
 client knows when to fetch a fresh one. A relative URL is made absolute against the configured
 `public_base_url` (SANDBOX_PUBLIC_BASE_URL), never against the request's Host header (which any
 client can set); without that setting it stays relative and the client resolves it against the
@@ -21,9 +21,10 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 
 from sandbox.domain.masking import person_view
+from sandbox.server.core.demo_streams import DEMO_STREAM_PREFIX, demo_streams_of
 from sandbox.server.deps import AGGREGATE_ROLES, Caller, OptionalRegionDep, SessionDep, allow, settings_of
-from sandbox.server.streams.hub import DEMO_STREAM_PREFIX, hub_of
 from sandbox.store.models import Camera
+from sandbox.store.queries import within
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 Reader = Annotated[Caller, Depends(allow(*AGGREGATE_ROLES))]
@@ -34,9 +35,9 @@ def list_cameras(request: Request, session: SessionDep, caller: Reader, scope: O
     q = select(Camera).order_by(Camera.id)
     if scope.code is not None:
         rc, _ = scope.load(session)
-        q = q.where(Camera.region_code.like(rc.prefix + "%"))
+        q = q.where(within(Camera.region_code, rc))
     base = (settings_of(request.app).public_base_url or "").rstrip("/")
-    hub = hub_of(request.app)
+    streams = demo_streams_of(request.app)
     view = person_view(caller.role)
     out = []
     for c in session.scalars(q):
@@ -45,11 +46,11 @@ def list_cameras(request: Request, session: SessionDep, caller: Reader, scope: O
                 "lon": c.lon, "lat": c.lat, "status": c.status, "stream_url": c.stream_url, "stream_expires_at": None,
                 "sub_stream_url": c.sub_stream_url, "demo": False}
         if c.stream_url.startswith(DEMO_STREAM_PREFIX):
-            query, exp = hub.signed_query(c.id)
+            query, exp = streams.signer.signed_query(c.id)
             item.update(stream_url=f"{base}{c.stream_url}?{query}", demo=True,
                         sub_stream_url=f"{base}{DEMO_STREAM_PREFIX}{c.id}/sub.mjpeg?{query}",
                         stream_expires_at=dt.datetime.fromtimestamp(exp, dt.UTC).isoformat())
-            if hub.state(c.id) == "down":
+            if streams.state(c.id) == "down":
                 item["status"] = "offline"
         elif c.stream_url.startswith("/"):
             item["stream_url"] = base + c.stream_url

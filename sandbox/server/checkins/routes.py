@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sandbox.domain.enums import Role
 from sandbox.domain.masking import coarse_point, person_view, visit_point
 from sandbox.domain.regions import RegionCode
+from sandbox.domain.rules import haversine_m, is_effective_visit
 from sandbox.geo.crs import gcj02_to_wgs84_xy
 from sandbox.server.checkins.geofence import county_fence
 from sandbox.server.checkins.photos import decode_photos, remove_photos, save_photos
@@ -30,12 +31,12 @@ from sandbox.store.checkins import (
     data_years,
     from_storage_time,
     has_active_assignment,
-    haversine_m,
     month_visits,
     store_checkin,
     to_storage_time,
 )
 from sandbox.store.models import Cadre, Checkin, Household, Member, Region
+from sandbox.store.queries import within
 
 router = APIRouter(prefix="/checkins", tags=["checkins"])
 Reader = Annotated[Caller, Depends(allow(*AGGREGATE_ROLES))]
@@ -64,8 +65,11 @@ def list_checkins(session: SessionDep, caller: Reader, scope: RegionDep,
     lo, hi = _stored(since, "起始时间 since"), _stored(until, "截止时间 until")
     if lo is not None and hi is not None and lo >= hi:
         raise HTTPException(422, f"起始时间 since ({since.isoformat()}) 应早于截止时间 until ({until.isoformat()})")
+    # Newest first, cut at LIMIT: the time index drives a time window (narrower than a town's codes,
+    # whose range would be read and sorted whole).
+    windowed = lo is not None or hi is not None
     q = select(Checkin, Cadre.name).join(Cadre, Cadre.id == Checkin.cadre_id) \
-        .where(Checkin.village_code.like(rc.prefix + "%"))
+        .where(within(Checkin.village_code, rc, use_index=False if windowed else None))
     if lo is not None:
         q = q.where(Checkin.at >= lo)
     if hi is not None:  # a wall showing a past year asks for that whole year (it keeps the last 30 days)
@@ -343,7 +347,7 @@ def _validate(session, caller: Caller, data: CheckinIn, effective_m: float) -> t
     return NewCheckin(
         cadre_id=cadre_id, household_id=household.id, village_code=household.village_code, at=data.at,
         lon=lon, lat=lat, source_crs=data.point.crs, accuracy_m=data.accuracy_m, distance_m=distance,
-        effective=distance <= effective_m, note=note,
+        effective=is_effective_visit(distance, effective_m), note=note,
     ), household
 
 

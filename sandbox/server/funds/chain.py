@@ -1,11 +1,12 @@
 """The fund chain 下达 → 到位 → 备案 → 报账 → 支付 per project and per region, and where it does
 not reconcile.
 
-Anomalies (one entry per project and kind; the allocations behind it are listed):
-- `overpaid` 支付超到位: an allocation paid more than arrived on it (more than 1 yuan over,
-  so cent rounding of split payments is not flagged);
-- `idle` 资金闲置: an allocation whose money arrived 12 months or more before the dataset's as-of
-  date (meta `data_as_of`, not the wall clock) and has had no payment at all;
+Anomalies (one entry per project and kind; the allocations behind it are listed). The rules and
+their thresholds are in sandbox.domain.rules; this module gathers the amounts and words the findings:
+- `overpaid` 支付超到位: an allocation paid more than arrived on it (more than
+  FUND_OVERPAID_TOLERANCE_YUAN over, so cent rounding of split payments is not flagged);
+- `idle` 资金闲置: an allocation whose money arrived FUND_IDLE_MONTHS or more before the dataset's
+  as-of date (meta `data_as_of`, not the wall clock) and has had no payment at all;
 - `paid_no_progress` 已支付但零进度: a project at 0 % progress with payments.
 """
 
@@ -19,24 +20,19 @@ from sqlalchemy.orm import Session
 
 from sandbox.domain.enums import FundStage, ProjectStage
 from sandbox.domain.regions import RegionCode
+from sandbox.domain.rules import FUND_IDLE_MONTHS, is_idle, is_overpaid, is_paid_without_progress, months_between
 from sandbox.store import queries
 from sandbox.store.models import FundAllocation, FundPayment, FundSource, Project, Region
 
-__all__ = ["fund_chain", "IDLE_MONTHS", "OVERPAID_TOLERANCE"]
+__all__ = ["fund_chain"]
 
-IDLE_MONTHS = 12
-OVERPAID_TOLERANCE = 1.0  # yuan
 STAGES = [s.value for s in FundStage]
-KIND_ZH = {"overpaid": "支付超过到位资金", "idle": "到位资金闲置超过12个月", "paid_no_progress": "已支付但项目零进度"}
+KIND_ZH = {"overpaid": "支付超过到位资金", "idle": f"到位资金闲置超过{FUND_IDLE_MONTHS}个月", "paid_no_progress": "已支付但项目零进度"}
 
 
 def _yuan(v: float) -> str:
     """An amount as a county's finance office writes it: 万元 from ten thousand up, else 元."""
     return f"{v / 1e4:,.2f} 万元" if abs(v) >= 1e4 else f"{v:,.2f} 元"
-
-
-def _months_between(a: dt.date, b: dt.date) -> int:
-    return (b.year - a.year) * 12 + (b.month - a.month) - (1 if b.day < a.day else 0)
 
 
 @dataclass
@@ -124,14 +120,16 @@ def fund_chain(session: Session, rc: RegionCode, year: int | None = None, projec
                 func.coalesce(pay.c.n, 0), pay.c.last)
          .outerjoin(pay, pay.c.allocation_id == FundAllocation.id)
          .outerjoin(FundSource, FundSource.id == FundAllocation.source_id)
-         .where(FundAllocation.region_code.like(rc.prefix + "%")))
+         .where(queries.within(FundAllocation.region_code, rc)))
     if year is not None:
         q = q.where(FundAllocation.year == year)
     if through is not None:
         q = q.where(FundAllocation.year <= through)
     if project_id is not None:
         q = q.where(FundAllocation.project_id == project_id)
-    rows = session.execute(q.order_by(FundAllocation.project_id, FundAllocation.id)).all()
+    # Ordered here, not in SQL: an ORDER BY project_id makes SQLite walk that index over every
+    # allocation instead of searching the region's code range.
+    rows = sorted(session.execute(q).all(), key=lambda r: (r[0].project_id, r[0].id))
 
     ids = sorted({a.project_id for a, *_ in rows})
     projects = {p.id: _Project(p.id, p.name, p.region_code, p.stage, p.progress)
@@ -165,7 +163,7 @@ def fund_chain(session: Session, rc: RegionCode, year: int | None = None, projec
 
     return {
         "region": rc.value, "year": year, "through": through, "as_of": as_of.isoformat(),
-        "data_as_of": data_as_of.isoformat(), "idle_months": IDLE_MONTHS,
+        "data_as_of": data_as_of.isoformat(), "idle_months": FUND_IDLE_MONTHS,
         "stages": [{"key": s.value, "label_zh": s.label_zh} for s in FundStage],
         "total": total.out(),
         "regions": [dict(code=code, name=names.get(code), anomalies=child_flags.get(code, 0), **chain.out())
@@ -211,7 +209,7 @@ def _anomaly(p: _Project, kind: str, amounts: dict, explanation: str, allocs: li
 
 def _check(p: _Project, as_of: dt.date) -> list[dict]:
     found = []
-    over = [a for a in p.allocs if a.chain.paid > a.chain.arrived + OVERPAID_TOLERANCE]
+    over = [a for a in p.allocs if is_overpaid(a.chain.arrived, a.chain.paid)]
     if over:
         arrived = sum(a.chain.arrived for a in over)
         paid = sum(a.chain.paid for a in over)
@@ -220,18 +218,17 @@ def _check(p: _Project, as_of: dt.date) -> list[dict]:
                               f"“{p.name}”的资金({docs})到位 {_yuan(arrived)},却已支付 {_yuan(paid)},"
                               f"超出 {_yuan(paid - arrived)}: 资金链不平, 需核实多付款项的收款方与凭证。",
                               [_alloc_out(a, excess=round(a.chain.paid - a.chain.arrived, 2)) for a in over]))
-    idle = [a for a in p.allocs if a.chain.arrived > 0 and a.chain.payments == 0 and a.arrived_date is not None
-            and _months_between(a.arrived_date, as_of) >= IDLE_MONTHS]
+    idle = [a for a in p.allocs if is_idle(a.chain.arrived, a.chain.payments, a.arrived_date, as_of)]
     if idle:
         arrived = sum(a.chain.arrived for a in idle)
         since = min(a.arrived_date for a in idle)
-        months = _months_between(since, as_of)
+        months = months_between(since, as_of)
         found.append(_anomaly(p, "idle", {"arrived": arrived, "paid": 0.0, "idle_months": months},
                               f"“{p.name}”有 {len(idle)} 笔到位资金共 {_yuan(arrived)},最早于 {since.isoformat()} 到位,"
-                              f"截至 {as_of.isoformat()} 已 {months} 个月没有任何支付: 资金闲置超过 {IDLE_MONTHS} 个月,"
+                              f"截至 {as_of.isoformat()} 已 {months} 个月没有任何支付: 资金闲置超过 {FUND_IDLE_MONTHS} 个月,"
                               "应督促项目实施或按规定收回统筹使用。",
-                              [_alloc_out(a, idle_months=_months_between(a.arrived_date, as_of)) for a in idle]))
-    if p.progress <= 0 and p.chain.paid > OVERPAID_TOLERANCE:
+                              [_alloc_out(a, idle_months=months_between(a.arrived_date, as_of)) for a in idle]))
+    if is_paid_without_progress(p.progress, p.chain.paid):
         stage = _stage_zh(p.stage) or p.stage
         paying = [a for a in p.allocs if a.chain.paid > 0]
         found.append(_anomaly(p, "paid_no_progress", {"paid": p.chain.paid, "arrived": p.chain.arrived,

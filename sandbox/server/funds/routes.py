@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 from sandbox.domain.enums import FundStage
 from sandbox.domain.masking import person_view, scrub_fields
 from sandbox.domain.regions import RegionCode
+from sandbox.domain.rules import FUND_IDLE_MONTHS
 from sandbox.server.deps import AGGREGATE_ROLES, Caller, RegionDep, SessionDep, YearQuery, allow
-from sandbox.server.funds.chain import IDLE_MONTHS, fund_chain
+from sandbox.server.funds.chain import fund_chain
 from sandbox.store.models import FundAllocation, FundPayment, Project
+from sandbox.store.queries import within
 
 router = APIRouter(prefix="/funds", tags=["funds"])
 # The money on the books by the end of a year (a wall showing that year), as opposed to `year`'s
@@ -33,7 +35,7 @@ def flows(session: SessionDep, caller: Reader, scope: RegionDep,
                func.sum(FundAllocation.arrived), func.sum(FundAllocation.filed), func.sum(FundAllocation.reimbursed),
                func.sum(func.coalesce(paid.c.paid, 0))) \
         .outerjoin(paid, paid.c.allocation_id == FundAllocation.id) \
-        .where(FundAllocation.region_code.like(rc.prefix + "%"))
+        .where(within(FundAllocation.region_code, rc))
     if year is not None:
         q = q.where(FundAllocation.year == year)
     if through is not None:
@@ -73,7 +75,7 @@ _CHAIN_DOC = f"""资金链: 每个项目、每个下级地区及合计的 下达
 `spend_rate` 资金支出率 = 支付 ÷ 到位)。
 
 `anomalies`: 资金链不平之处, 每项含中文说明 `explanation_zh`、金额与涉及的下达批次:
-`overpaid` 支付超过到位资金; `idle` 到位资金超过 {IDLE_MONTHS} 个月无任何支付 (以数据截止日
+`overpaid` 支付超过到位资金; `idle` 到位资金超过 {FUND_IDLE_MONTHS} 个月无任何支付 (以数据截止日
 `as_of` 计, 不以当前时间计); `paid_no_progress` 项目进度为 0% 却已支付。
 """
 

@@ -11,6 +11,7 @@ from sandbox.domain.enums import ExitBatch, HouseholdAttribute, HouseholdStatus,
 from sandbox.domain.masking import person_view
 from sandbox.server.deps import RECORD_ROLES, Caller, RecordId, RegionDep, SessionDep, YearQuery, allow, resolve_year
 from sandbox.store.models import Assignment, Cadre, Household, HouseholdYear, Member, Project, ProjectBeneficiary
+from sandbox.store.queries import within
 
 router = APIRouter(prefix="/households", tags=["households"])
 PAGE_SIZE = 50
@@ -53,7 +54,7 @@ def list_households(session: SessionDep, caller: Reader, scope: RegionDep,
                     page: Annotated[int, Query(ge=1, le=100_000)] = 1, year: YearQuery = None) -> dict:
     rc, _ = scope.load(session)
     y = resolve_year(session, year)
-    where = [Household.village_code.like(rc.prefix + "%"), HouseholdYear.year == y]
+    where = [within(Household.village_code, rc), HouseholdYear.year == y]
     # One definition with the indicators' 建档立卡户数 (registered_households): closed households (销户:
     # deceased, misidentified) are not on the list unless asked for by status, and are counted apart.
     listed = [*where, HouseholdYear.status == status.value] if status is not None else \

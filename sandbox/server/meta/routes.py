@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from sandbox.domain.enums import Role
 from sandbox.domain.indicators import REGISTRY
-from sandbox.server.deps import Caller, SessionDep, allow
-from sandbox.server.meta.dataset import dataset_info
+from sandbox.domain.rules import indicator_rules
+from sandbox.server.core.dataset import dataset_info
+from sandbox.server.deps import Caller, SessionDep, allow, settings_of
 
 router = APIRouter(tags=["meta"])
 
@@ -33,6 +34,12 @@ class IndicatorOut(BaseModel):
     formula: str
     higher_is_better: bool
     classification: str
+    # Policy rules (sandbox.domain.rules), added fields: clients that do not know them ignore them.
+    exit_line: float | None = Field(None, description="退出标准线 (如贫困发生率 3%); 无则为 null")
+    thresholds: dict[str, float] = Field(
+        default_factory=dict,
+        description="与该指标相关的规则阈值: exit_line 退出线; idle_months 资金闲置月数, overpaid_tolerance_yuan "
+                    "支付超到位容差(元); effective_distance_m 有效走访距离(米)")
 
 
 @router.get("/health", response_model=HealthOut, summary="服务状态(无需令牌)")
@@ -46,5 +53,6 @@ def health(session: SessionDep) -> dict:
 
 
 @router.get("/indicators", response_model=list[IndicatorOut], summary="指标登记表")
-def indicators(_: Annotated[Caller, Depends(allow(*Role))]) -> list[dict]:
-    return [i.as_dict() for i in REGISTRY]
+def indicators(request: Request, _: Annotated[Caller, Depends(allow(*Role))]) -> list[dict]:
+    effective_m = settings_of(request.app).checkin_effective_m  # the deployment's, not the default
+    return [{**i.as_dict(), **indicator_rules(i.key, effective_m)} for i in REGISTRY]

@@ -31,6 +31,7 @@ from sandbox.store.models import (
     ProjectProgress,
     Region,
 )
+from sandbox.store.queries import within
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 Reader = Annotated[Caller, Depends(allow(*AGGREGATE_ROLES))]
@@ -85,7 +86,7 @@ def list_projects(session: SessionDep, caller: Reader, scope: RegionDep, year: Y
 
 
 def _projects(session, caller: Caller, rc, year: int | None = None) -> list[dict]:
-    where = [Project.region_code.like(rc.prefix + "%")]
+    where = [within(Project.region_code, rc)]
     if year is not None:
         where.append(Project.planned_year <= year)
     projects = list(session.scalars(select(Project).where(*where).order_by(Project.id)))

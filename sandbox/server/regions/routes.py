@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from sandbox.domain.indicators import compute_indicators, compute_notes, indicator_keys
 from sandbox.domain.regions import RegionLevel
+from sandbox.server.core.dataset import dataset_info
 from sandbox.server.deps import (
     AGGREGATE_ROLES,
     Caller,
@@ -19,7 +20,6 @@ from sandbox.server.deps import (
     resolve_year,
 )
 from sandbox.server.echo import cut
-from sandbox.server.meta.dataset import dataset_info
 from sandbox.server.regions.schemas import RegionOut, TrendOut
 from sandbox.store import queries
 

@@ -8,7 +8,8 @@ Authorization header, and a URL ends up in logs. `GET /cameras` (which needs a t
 `url_ttl_s` (1 hour). The signature is checked when a stream starts; a stream already playing
 is not cut when its URL expires. Clients refetch `GET /cameras` for a fresh URL before
 reconnecting (`stream_expires_at` says when). The secret is `SANDBOX_STREAM_SECRET` if set, else
-random per server process (URLs from an earlier run stop working, by design).
+random per server process (URLs from an earlier run stop working, by design). The signer and the
+cameras' switched states live in `sandbox.server.core.demo_streams`, shared with the camera list.
 
 Two profiles per camera, as a video platform (GB/T 28181 NVR, Hikvision, Dahua) gives them: the main
 stream (`main`, 1280×720, `/demo/streams/{id}.mjpeg`) for full screen and the sub-stream (`sub`,
@@ -27,20 +28,17 @@ States of a feed: `live`; `stalled` (connections stay open, no frames: a camera 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
-import os
-import secrets
 import threading
 import time
 from dataclasses import dataclass, field
 
-__all__ = ["StreamHub", "CameraFeed", "STATES", "PROFILES", "hub_of", "DEMO_STREAM_PREFIX"]
+from sandbox.server.core.demo_streams import DEMO_STREAM_PREFIX, STATES, DemoStreams, demo_streams_of
+from sandbox.server.core.signing import UrlSigner
+
+__all__ = ["StreamHub", "CameraFeed", "STATES", "PROFILES", "hub_of", "install_hub", "DEMO_STREAM_PREFIX"]
 
 log = logging.getLogger(__name__)
-STATES = ("live", "stalled", "down")
-DEMO_STREAM_PREFIX = "/api/v1/demo/streams/"
 PROFILES = ("main", "sub")
 
 
@@ -160,40 +158,33 @@ class CameraFeed:
 
 
 class StreamHub:
+    """The demo feeds. Signing and switched states are the shared `DemoStreams` (`shared`); without
+    one the hub makes its own from `secret` and `url_ttl_s` (install it with `install_hub`)."""
+
     def __init__(self, fps: float = 25.0, size: tuple[int, int] = (1280, 720), url_ttl_s: float = 3600.0,
                  secret: bytes | None = None, sub_size: tuple[int, int] = (640, 360), quality: int = 70,
-                 sub_quality: int = 60) -> None:
-        self.fps, self.size, self.sub_size, self.url_ttl_s = fps, size, sub_size, url_ttl_s
+                 sub_quality: int = 60, shared: DemoStreams | None = None) -> None:
+        self.fps, self.size, self.sub_size = fps, size, sub_size
         self.quality, self.sub_quality = quality, sub_quality  # JPEG quality of the main and the sub-stream
-        env = os.environ.get("SANDBOX_STREAM_SECRET")
-        self._secret = secret or (env.encode() if env else secrets.token_bytes(32))
+        self.shared = shared or DemoStreams(UrlSigner(secret, url_ttl_s))
         self._lock = threading.Lock()
         self._feeds: dict[tuple[int, str], CameraFeed] = {}  # (camera id, profile) → feed
-        self._states: dict[int, str] = {}  # set before anyone watched: applied when the feed starts
 
-    # -- signed URLs ----------------------------------------------------------------------------
-    def _mac(self, camera_id: int, exp: int) -> str:
-        return hmac.new(self._secret, f"demo-stream:{camera_id}:{exp}".encode(), hashlib.sha256).hexdigest()[:32]
+    # -- signed URLs (the shared signer) ---------------------------------------------------------
+    @property
+    def url_ttl_s(self) -> float:
+        return self.shared.signer.ttl_s
 
     def sign(self, camera_id: int, now: float | None = None) -> tuple[int, str]:
         """(expiry unix time, signature) for a stream URL of this camera."""
-        exp = int((now if now is not None else time.time()) + self.url_ttl_s)
-        return exp, self._mac(camera_id, exp)
+        return self.shared.signer.sign(camera_id, now)
 
     def signed_query(self, camera_id: int) -> tuple[str, int]:
-        exp, sig = self.sign(camera_id)
-        return f"exp={exp}&sig={sig}", exp
+        return self.shared.signer.signed_query(camera_id)
 
     def verify(self, camera_id: int, exp: int | None, sig: str | None) -> str | None:
         """None if the signature is good; else why not (Chinese)."""
-        if exp is None or not sig:
-            return "缺少签名: 请使用 GET /cameras 返回的 stream_url"
-        # compared as bytes: compare_digest raises TypeError for a str that is not ASCII (`sig=%C3%A9`)
-        if not hmac.compare_digest(self._mac(camera_id, exp).encode(), sig.encode("utf-8", "replace")):
-            return "签名无效"
-        if exp < time.time():
-            return "视频地址已过期: 请重新获取 GET /cameras"
-        return None
+        return self.shared.signer.verify(camera_id, exp, sig)
 
     # -- feeds ----------------------------------------------------------------------------------
     def feed(self, camera_id: int, name: str, site: str | None, profile: str = "main") -> CameraFeed:
@@ -205,21 +196,19 @@ class StreamHub:
                 size, quality = (self.size, self.quality) if profile == "main" else (self.sub_size, self.sub_quality)
                 f = self._feeds[(camera_id, profile)] = CameraFeed(camera_id, name, site, self.fps, size,
                                                                    quality=quality)
-                f.state = self._states.get(camera_id, "live")
+                f.state = self.shared.state(camera_id)
             return f
 
     def _feeds_of(self, camera_id: int) -> list[CameraFeed]:
         return [f for p in PROFILES if (f := self._feeds.get((camera_id, p))) is not None]
 
     def state(self, camera_id: int) -> str:
-        return self._states.get(camera_id, "live")
+        return self.shared.state(camera_id)
 
     def set_state(self, camera_id: int, state: str) -> None:
         """live / stalled / down for one camera (works before anyone watched it, too)."""
-        if state not in STATES:
-            raise ValueError(f"state must be one of {STATES}")
         with self._lock:
-            self._states[camera_id] = state
+            self.shared.set_state(camera_id, state)  # raises ValueError for a state not in STATES
             feeds = self._feeds_of(camera_id)
         for f in feeds:
             f.set_state(state)
@@ -227,7 +216,7 @@ class StreamHub:
 
     def status(self) -> list[dict]:
         with self._lock:
-            ids = sorted({i for i, _ in self._feeds} | set(self._states))
+            ids = sorted({i for i, _ in self._feeds} | set(self.shared.switched()))
             feeds = dict(self._feeds)
         out = []
         for i in ids:
@@ -250,11 +239,19 @@ _hub_lock = threading.Lock()
 
 
 def hub_of(app) -> StreamHub:
-    """The app's stream hub (created on first use)."""
+    """The app's stream hub (created on first use, on the app's shared signer and states)."""
     hub = getattr(app.state, "streams", None)
     if hub is None:
         with _hub_lock:
             hub = getattr(app.state, "streams", None)
             if hub is None:
-                hub = app.state.streams = StreamHub()
+                hub = app.state.streams = StreamHub(shared=demo_streams_of(app))
+    return hub
+
+
+def install_hub(app, hub: StreamHub) -> StreamHub:
+    """Make `hub` the app's (a test's known secret or frame rate): the camera list signs with its signer."""
+    with _hub_lock:
+        app.state.streams = hub
+        app.state.demo_streams = hub.shared
     return hub

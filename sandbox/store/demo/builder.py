@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from tqdm import tqdm
 
+from sandbox.domain.rules import CHECKIN_EFFECTIVE_M, village_exit_years
 from sandbox.geo.outline import county_outline
 from sandbox.geo.points import random_points_in, representative_point
 from sandbox.geo.simplify import geometry_to_geojson
@@ -57,7 +58,7 @@ class BuildReport:
 
 
 def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int = DEFAULT_SEED,
-               progress: bool = True, effective_m: float = 500.0) -> BuildReport:
+               progress: bool = True, effective_m: float = CHECKIN_EFFECTIVE_M) -> BuildReport:
     started = dt.datetime.now()
     steps = tqdm(total=10, desc="构建演示数据", unit="步", disable=not progress, leave=False)
     outline = county_outline(county)
@@ -306,15 +307,10 @@ def _write_projects(conn, projects, sources, vc, town_codes) -> None:
 
 
 def _mark_poor_village_exits(conn, village_codes, village_poor) -> None:
-    """A poor village exits (出列) in the first year its incidence is under 3%."""
+    """A poor village exits (出列) in the first year its incidence is under the exit line."""
     rows = conn.execute(select(m.RegionYearFacts.region_code, m.RegionYearFacts.year,
-                               m.RegionYearFacts.poor_population, m.RegionYearFacts.rural_population)
-                        .order_by(m.RegionYearFacts.year)).all()
-    poor = {c for c, p in zip(village_codes, village_poor) if p}
-    exit_year: dict[str, int] = {}
-    for code, year, pp, rp in rows:
-        if code in poor and code not in exit_year and rp and (pp or 0) / rp < 0.03:
-            exit_year[code] = year
+                               m.RegionYearFacts.poor_population, m.RegionYearFacts.rural_population)).all()
+    exit_year = village_exit_years(rows, (c for c, p in zip(village_codes, village_poor) if p))
     for code, year in exit_year.items():
         conn.execute(update(m.Region).where(m.Region.code == code).values(poor_village_exit_year=year))
 

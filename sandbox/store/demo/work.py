@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sandbox.domain.rules import EARTH_RADIUS_M, is_effective_visit
 from sandbox.store.demo import people
 from sandbox.store.demo.households import allocate
 from sandbox.store.demo.targets import CountyTargets
@@ -112,7 +113,7 @@ def plan_cadres(rng: np.random.Generator, t: CountyTargets, county_name: str, to
 def haversine_m(lon1, lat1, lon2, lat2):
     lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6_371_000 * np.arcsin(np.sqrt(a))
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a))
 
 
 def plan_checkins(rng: np.random.Generator, plan: CadrePlan, hh_lon, hh_lat, poor_in: dict[int, np.ndarray],
@@ -151,7 +152,7 @@ def plan_checkins(rng: np.random.Generator, plan: CadrePlan, hh_lon, hh_lat, poo
         cols["acc"].append(np.round(rng.uniform(5, 40, m), 1))
         cols["note"].append(rng.choice(np.array(_NOTES), m))
     out = {k: np.concatenate(v) for k, v in cols.items()}
-    out["effective"] = out["dist"] <= effective_m
+    out["effective"] = is_effective_visit(out["dist"], effective_m)
     return out
 
 

@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sandbox.domain.rules import EXIT_INCIDENCE_PCT
 from sandbox.store.importers.report import ImportFailed
 from sandbox.store.importers.tables import Table, normalise_header, normalise_value
 
@@ -135,5 +136,5 @@ def load_mapping(path: Path | str | None = None) -> Mapping:
         name=str(raw.get("name") or path.stem), path=path, tables=tables,
         true_values=frozenset(normalise_value(v) for v in booleans.get("true", ["是"])),
         false_values=frozenset(normalise_value(v) for v in booleans.get("false", ["否"])),
-        poverty_lines=lines, village_exit_incidence=float(rules.get("village_exit_incidence", 3.0)),
+        poverty_lines=lines, village_exit_incidence=float(rules.get("village_exit_incidence", EXIT_INCIDENCE_PCT)),
     )

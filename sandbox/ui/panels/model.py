@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sandbox.domain import indicators as registry
+from sandbox.domain import rules
 from sandbox.domain.enums import ExitBatch, PovertyCause
 from sandbox.ui.fmt import NO_DATA_TEXT, note_of
 
@@ -21,9 +22,9 @@ __all__ = [
     "guarantee_rows", "parse_trend", "indicator_label", "is_number",
 ]
 
-# Indicators with an exit threshold drawn on the trend (west China: incidence below 3 %). Policy
+# Indicators with an exit threshold drawn on the trend (sandbox.domain.rules: the exit line). Policy
 # may change per year or province, so callers can pass their own mapping.
-EXIT_LINES: Mapping[str, float] = {"poverty_incidence": 3.0}
+EXIT_LINES: Mapping[str, float] = rules.EXIT_LINES
 
 
 def is_number(value: Any) -> bool:

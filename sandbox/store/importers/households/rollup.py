@@ -8,6 +8,7 @@ from collections import Counter
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
+from sandbox.domain import rules
 from sandbox.store import models as m
 from sandbox.store.importers.convert import RegionIndex
 from sandbox.store.importers.households.plan import Plan
@@ -39,11 +40,8 @@ def derive_poor_village_exits(conn: Connection, threshold_pct: float, explicit: 
                   .scalars()) - explicit
     if not pending:
         return 0
-    found: dict[str, int] = {}
-    for code, year, pp, rp in conn.execute(select(F.region_code, F.year, F.poor_population, F.rural_population)
-                                           .order_by(F.year)):
-        if code in pending and code not in found and rp and (pp or 0) / rp * 100 < threshold_pct:
-            found[code] = year
+    rows = conn.execute(select(F.region_code, F.year, F.poor_population, F.rural_population))
+    found = rules.village_exit_years(rows, pending, threshold_pct)
     bulk_update(conn, "regions", ("code",), ("poor_village_exit_year",), [(y, c) for c, y in found.items()])
     return len(found)
 

@@ -1,0 +1,1 @@
+"""What the server's features share (dataset info, caches, URL signing): features import this, never each other."""
