@@ -52,5 +52,14 @@ def api(demo_engine) -> TestClient:
         yield client
 
 
+@pytest.fixture(autouse=True)
+def _unspent_rate_limits(request):
+    """Every test starts with the shared app's rate limits unspent: the session's one `api` client is
+    one caller ("testclient"), so refused tokens in earlier files would count against later ones."""
+    if "api" in request.fixturenames:
+        request.getfixturevalue("api").app.state.rate_limits = None
+    yield
+
+
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}

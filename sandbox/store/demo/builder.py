@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from tqdm import tqdm
 
@@ -26,6 +26,7 @@ from sandbox.store.demo.public import prepare_public
 from sandbox.store.demo.regions import county_targets, plan_regions
 from sandbox.store.demo.targets import POVERTY_LINES, YEARS
 from sandbox.store.demo.work import plan_cadres, plan_checkins
+from sandbox.store.records import clear_records
 from sandbox.store.rollup import refresh_facts, refresh_totals
 
 __all__ = ["build_demo", "BuildReport", "DEFAULT_SEED"]
@@ -34,11 +35,6 @@ log = logging.getLogger(__name__)
 DEFAULT_SEED = 20171206  # the seed article's date
 
 # Tables a rebuild replaces (children first); tokens and the schema stay.
-_RECORD_TABLES = (
-    m.RegionYearTotals, m.RegionYearBreakdown, m.RegionYearFacts, m.FundPayment, m.FundAllocation, m.FundSource, m.Camera,
-    m.ProjectBeneficiary, m.ProjectProgress, m.Project, m.Checkin, m.Assignment, m.Cadre, m.Member,
-    m.HouseholdYear, m.Household, m.RegionPopulation, m.PovertyLine, m.Region, m.Meta,
-)
 
 
 @dataclass
@@ -125,8 +121,7 @@ def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int
     steps.update()
 
     with engine.begin() as conn:
-        for table in _RECORD_TABLES:
-            conn.execute(delete(table))
+        clear_records(conn)
         _write_regions(conn, outline, county_code, town_codes, t, town_geoms, village_codes, village_names,
                        village_town, village_geoms, village_poor)
         bulk_insert(conn, m.PovertyLine.__table__, ("year", "line_yuan"), sorted(POVERTY_LINES.items()))

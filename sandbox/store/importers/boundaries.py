@@ -30,6 +30,7 @@ from sandbox.geo.simplify import geometry_to_geojson
 from sandbox.store import models as m
 from sandbox.store.importers.report import ImportFailed, ImportReport, reported
 from sandbox.store.importers.upsert import upsert_changed
+from sandbox.store.records import RECORD_TABLES, clear_records
 from sandbox.store.rollup import refresh_totals
 
 __all__ = ["import_boundaries", "BoundaryImport", "CODE_FIELDS", "NAME_FIELDS", "RECORD_TABLES"]
@@ -41,11 +42,6 @@ NAME_FIELDS = ("name", "XZQMC", "行政区名称", "区划名称", "名称", "QH
 _LEVELS = ("county", "town", "village")
 
 # Tables --replace-demo empties (children first); tokens and the schema stay.
-RECORD_TABLES = (
-    m.RegionYearTotals, m.RegionYearBreakdown, m.RegionYearFacts, m.FundPayment, m.FundAllocation, m.FundSource,
-    m.Camera, m.ProjectBeneficiary, m.ProjectProgress, m.Project, m.Checkin, m.Assignment, m.Cadre, m.Member,
-    m.HouseholdYear, m.Household, m.RegionPopulation, m.PovertyLine, m.Region, m.Meta,
-)
 _REGION_COLS = ("name", "level", "parent_code", "boundary", "boundary_source_crs", "label_lon", "label_lat",
                 "synthetic")
 # Outlines this close (degrees, about 1 cm) are the same: boundaries are stored to 6 decimals (about 10 cm),
@@ -409,8 +405,7 @@ def _check_tiling(by_code: dict[str, _Feature], db: dict, tolerance_m: float, re
 def _write(conn: Connection, by_code: dict[str, _Feature], db: dict, demo: bool, result: BoundaryImport,
            source: str) -> None:
     if demo:  # only reached with --replace-demo; real data is never deleted
-        for table in RECORD_TABLES:
-            conn.execute(delete(table))
+        clear_records(conn)
         result.replaced_demo = True
     wanted = []
     for code in sorted(by_code, key=lambda c: (_LEVELS.index(by_code[c].level), c)):
