@@ -1,6 +1,7 @@
 """The phone app without signal, in headless Chromium: the service worker serves the app shell and
 我的帮扶户 from its cache on a reload with the network off (the server sees no request), the page says
-离线, a check-in made then waits on the phone and is stored once when the network returns."""
+离线, a check-in made then waits on the phone and is stored once when the network returns; with the
+server down while the browser believes it is online, the cached answer still makes the page say 离线."""
 
 from __future__ import annotations
 
@@ -100,3 +101,38 @@ def test_offline_reload_shows_cached_households_and_queues_a_checkin(browser, se
         rows = conn.execute(select(Checkin.cadre_id, Checkin.note).where(Checkin.id > start)).all()
     assert [tuple(r) for r in rows] == [(pair.cadre_id, "山里没有信号")]
     assert "离线" not in text_of(browser, "net")
+
+
+def test_no_data_while_the_phone_thinks_it_is_online_still_shows_offline(browser, demo_engine):
+    """A mast in sight but no data: the browser says online, every request fails (the server is down).
+    The cached households show, and 离线 with them; when the server answers again, 离线 goes."""
+    with demo_engine.connect() as conn:
+        cadre_id = conn.execute(text(
+            "SELECT a.cadre_id FROM assignments a JOIN cadres c ON c.id = a.cadre_id "
+            "WHERE a.end_year IS NULL AND c.end_year IS NULL ORDER BY a.id DESC LIMIT 1")).scalar_one()
+    with session_factory(demo_engine)() as session:
+        code, _ = create_invite(session, "cadre", cadre_id)
+        session.commit()
+    srv = EmbeddedServer(demo_engine).start()
+    try:
+        browser.get(f"{srv.url}/m/#invite={code}")
+        wait_for(lambda: "我的帮扶户" in text_of(browser, "view"), what="my households after enrolment")
+        wait_for(lambda: controlled(browser), what="the service worker to control the page")
+        browser.refresh()
+        wait_for(lambda: "我的帮扶户" in text_of(browser, "view"), what="my households through the worker")
+        online_list = text_of(browser, "view")
+        srv.stop()
+
+        browser.refresh()
+        wait_for(lambda: "我的帮扶户" in text_of(browser, "view"), what="my households from the cache")
+        assert text_of(browser, "view") == online_list
+        assert browser.execute_script("return navigator.onLine;")  # the browser does not know
+        wait_for(lambda: "离线" in text_of(browser, "net"), what="离线 from the cached answer")
+        shoot(browser, "12-no-data-cached")
+
+        srv = EmbeddedServer(demo_engine, port=srv.port).start()  # the same origin: its worker and cookie
+        browser.refresh()
+        wait_for(lambda: text_of(browser, "view") == online_list and not text_of(browser, "net"),
+                 what="离线 gone once the server answers")
+    finally:
+        srv.stop()
