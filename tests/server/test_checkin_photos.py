@@ -122,3 +122,72 @@ def test_decodes_run_a_few_at_a_time(monkeypatch):
     for t in threads:
         t.join()
     assert peak == photos_module.MAX_CONCURRENT_DECODES
+
+
+def _phone_jpeg(size=(1600, 1200), **save) -> bytes:
+    """A photo as the phone app sends it (≤ 1600 px), with the metadata a camera adds: EXIF with GPS,
+    XMP, a comment. Noise upscaled, so it does not compress away, like a real picture."""
+    import random
+
+    rnd = random.Random(7)
+    w, h = size[0] // 8, size[1] // 8
+    small = Image.frombytes("RGB", (w, h), bytes(rnd.getrandbits(8) for _ in range(w * h * 3)))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x0112] = 1  # upright
+    exif.get_ifd(0x8825).update({1: "N", 2: (25.0, 49.0, 48.0), 3: "E", 4: (107.0, 32.0, 42.0)})
+    buf = io.BytesIO()
+    small.resize(size, Image.BICUBIC).save(buf, "JPEG", quality=80, exif=exif, comment=b"shot at 25.83,107.54",
+                                           xmp=b"<x:xmpmeta>PhoneMaker GPS 25.83</x:xmpmeta>", **save)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("save", [{}, {"progressive": True}, {"restart_marker_rows": 2}],
+                         ids=["baseline", "progressive", "restart-markers"])
+def test_an_upright_phone_sized_jpeg_is_stored_as_sent_less_its_metadata(save):
+    original = _phone_jpeg(**save)
+    with Image.open(io.BytesIO(original)) as img:
+        assert img.getexif().get_ifd(0x8825) and b"PhoneMaker" in original and b"25.83" in original
+        pixels = img.convert("RGB").tobytes()
+    [photo] = decode_photos([_b64(original)])
+    assert len(photo.data) <= len(original)  # re-encoding at quality 88 made it half as large again
+    assert b"Exif" not in photo.data and b"PhoneMaker" not in photo.data and b"25.83" not in photo.data
+    with Image.open(io.BytesIO(photo.data)) as img:
+        assert img.format == "JPEG" and img.size == (1600, 1200)
+        assert not img.getexif() and "comment" not in img.info and "xmp" not in img.info
+        assert img.convert("RGB").tobytes() == pixels  # the picture data as sent: not a second lossy pass
+
+
+def test_a_phones_second_picture_is_not_kept():
+    first, second = Image.new("RGB", (640, 480), (200, 40, 40)), Image.new("RGB", (640, 480), (40, 40, 200))
+    buf = io.BytesIO()
+    first.save(buf, "MPO", save_all=True, append_images=[second], exif=_jpeg_exif_with_gps())
+    original = buf.getvalue()
+    with Image.open(io.BytesIO(original)) as img:
+        assert img.format == "MPO" and img.n_frames == 2
+    [photo] = decode_photos([_b64(original)])
+    assert len(photo.data) < len(original) * 0.6 and b"MPF" not in photo.data and b"PhoneMaker" not in photo.data
+    with Image.open(io.BytesIO(photo.data)) as img:
+        assert img.format == "JPEG" and getattr(img, "n_frames", 1) == 1
+        assert img.convert("RGB").getpixel((320, 240))[0] > 150  # the first picture
+
+
+def _jpeg_exif_with_gps() -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif.get_ifd(0x8825).update({1: "N", 2: (25.0, 49.0, 48.0)})
+    return exif
+
+
+@pytest.mark.parametrize("cut", [200, -200, -2])
+def test_a_cut_off_jpeg_is_still_refused(cut):
+    original = _phone_jpeg((400, 300))
+    with pytest.raises(BadCheckin) as err:
+        decode_photos([_b64(original[:cut])])
+    assert "已损坏" in str(err.value)
+
+
+def test_strip_jpeg_metadata_refuses_what_does_not_parse():
+    assert photos_module.strip_jpeg_metadata(b"\xff\xd8\xff\xe1\x00") is None
+    assert photos_module.strip_jpeg_metadata(b"\xff\xd8garbage") is None
+    assert photos_module.strip_jpeg_metadata(b"GIF89a") is None

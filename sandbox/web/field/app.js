@@ -256,10 +256,10 @@ function route() {
   else pageHome();
 }
 
-function netBadge() {
-  var el = $('net');
-  el.textContent = navigator.onLine ? '' : '离线';
-  el.className = navigator.onLine ? 'net' : 'net off';
+function netBadge() { // the browser says offline, or the last request found no network (weak signal)
+  var off = !navigator.onLine || state.noNetwork, el = $('net');
+  el.textContent = off ? '离线' : '';
+  el.className = off ? 'net off' : 'net';
 }
 
 function start() {
@@ -293,8 +293,11 @@ function start() {
 }
 
 window.addEventListener('hashchange', function () { if (/^#invite=/.test(location.hash)) start(); else route(); });
-window.addEventListener('online', function () { netBadge(); flush(); });
+window.addEventListener('online', function () { state.noNetwork = false; netBadge(); flush(); });
 window.addEventListener('offline', netBadge);
-setInterval(function () { if (navigator.onLine) flush(); }, 30000);
+setInterval(function () { // while a request found no network, a small one asks whether it is back
+  if (!navigator.onLine) return;
+  if (state.noNetwork) api('me').then(flush, function () {}); else flush();
+}, 30000);
 if ('serviceWorker' in navigator) navigator.serviceWorker.register('sw.js', {scope: '/m/'})['catch'](function () { /* http: no worker */ });
 start();

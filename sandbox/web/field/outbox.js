@@ -3,7 +3,7 @@
 'use strict';
 
 var API = '/api/v1/field/';
-var state = {me: null, households: null, flushing: false};
+var state = {me: null, households: null, flushing: false, noNetwork: false};
 
 function $(id) { return document.getElementById(id); }
 function esc(s) {
@@ -59,12 +59,17 @@ function api(path, opts) {
   opts.headers = opts.headers || {};
   if (opts.body) opts.headers['Content-Type'] = 'application/json';
   return fetch(API + path, opts).then(function (r) {
+    noNetwork(r.headers.get('X-Field-Offline') === '1'); // the worker's cache answered: no network
     return r.text().then(function (t) {
       var data = null;
       try { data = t ? JSON.parse(t) : null; } catch (e) { data = null; }
       return {status: r.status, data: data};
     });
-  });
+  }, function (e) { noNetwork(true); throw e; });
+}
+function noNetwork(yes) {
+  state.noNetwork = yes;
+  if (typeof netBadge === 'function') netBadge();
 }
 function detail(res) {
   if (res.data && typeof res.data.detail === 'string') return res.data.detail;

@@ -1,9 +1,18 @@
 /* Service worker: the app shell and the GETs of the field API are kept for use without signal.
-   Shell: served from the cache, refreshed behind. API GETs: network first, the cache when offline.
+   Shell: served from the cache, refreshed behind. API GETs: network first, the cache when offline
+   (marked X-Field-Offline).
    Check-ins (POST) are never touched here: the page queues them in IndexedDB and sends them itself. */
 'use strict';
-var SHELL = 'field-shell-v2', DATA = 'field-data-v1';
+var SHELL = 'field-shell-v3', DATA = 'field-data-v1';
 var FILES = ['/m/', '/m/outbox.js', '/m/app.js', '/m/app.css'];
+
+// A cached answer given for want of a network says so: the page shows 离线 even where the phone
+// believes it is online (a mast in sight but no data), and when the answer was fresh.
+function stale(hit) {
+  var headers = new Headers(hit.headers);
+  headers.set('X-Field-Offline', '1');
+  return hit.blob().then(function (body) { return new Response(body, {status: hit.status, headers: headers}); });
+}
 
 self.addEventListener('install', function (e) {
   e.waitUntil(caches.open(SHELL).then(function (c) { return c.addAll(FILES); }).then(function () { return self.skipWaiting(); }));
@@ -22,7 +31,8 @@ self.addEventListener('fetch', function (e) {
       return r;
     }, function () {
       return caches.match(req).then(function (hit) {
-        return hit || new Response(JSON.stringify({detail: '没有网络, 本机也没有缓存'}), {status: 503, headers: {'Content-Type': 'application/json'}});
+        if (hit) return stale(hit);
+        return new Response(JSON.stringify({detail: '没有网络, 本机也没有缓存'}), {status: 503, headers: {'Content-Type': 'application/json'}});
       });
     }));
     return;
