@@ -127,9 +127,13 @@ class PathRecorder:
 
     def __init__(self) -> None:
         self.on = False
+        self.done = False  # after the recording: each thread still holding this drops it at its next call
         self.calls: list[tuple[str, str, str, tuple[str, ...]]] = []
 
     def __call__(self, frame, event, _arg):
+        if self.done:  # the client's I/O pool is process-wide: its threads must not keep profiling
+            sys.setprofile(None)
+            return
         if not self.on or event != "call":
             return
         mod = _ui_module(frame)
@@ -197,6 +201,7 @@ def drill_path(qtbot, client, *, prefetch: bool, wire=None) -> PathRecorder:
             rec.on = False
     finally:
         threading.setprofile(None)
+        rec.done = True
     assert wall.breadcrumb.text() == f"独山县 › {town.name}"  # the town is on screen
     return rec
 
