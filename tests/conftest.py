@@ -56,8 +56,9 @@ def api(demo_engine) -> TestClient:
 def _unspent_rate_limits(request):
     """Every test starts with the shared app's rate limits unspent: the session's one `api` client is
     one caller ("testclient"), so refused tokens in earlier files would count against later ones."""
-    if "api" in request.fixturenames:
-        request.getfixturevalue("api").app.state.rate_limits = None
+    app = getattr(request.getfixturevalue("api"), "app", None) if "api" in request.fixturenames else None
+    if app is not None and hasattr(app, "state"):  # this conftest's TestClient (other folders have their own `api`)
+        app.state.rate_limits = None
     yield
 
 
