@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import unicodedata
+
+from sandbox.cli_common import beijing, data_engine, print_table, settings_for
 
 __all__ = ["register"]
 
@@ -43,33 +43,17 @@ def _positive(text: str) -> int:
     return value
 
 
-def _settings(args):
-    from sandbox.settings import Settings
-
-    return Settings(**({"database_url": args.db} if getattr(args, "db", None) else {}))
-
-
-def _sessions(settings):
-    from sandbox.server.runtime import prepare_database
-    from sandbox.store.db import session_factory
-
-    return session_factory(prepare_database(settings, build_if_empty=False))
-
-
-def _beijing(at: dt.datetime | None) -> str:
-    return "-" if at is None else (at + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
-
-
 def cmd_invite(args) -> int:
+    from sandbox.store.db import session_factory
     from sandbox.store.field import INVITE_TTL, create_invite
 
     if args.leader == (args.cadre is not None):
         raise ValueError("请给出 --cadre 干部编号, 或 --leader --region 辖区代码 其中之一")
-    settings = _settings(args)
+    settings = settings_for(args)
     base = (args.base_url or settings.public_base_url or f"http://{settings.host}:{settings.port}").rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise ValueError(f"--base-url 应以 http:// 或 https:// 开头, 不是 {base!r}")
-    with _sessions(settings)() as session:
+    with session_factory(data_engine(args))() as session:
         plain, invite = create_invite(session, "leader" if args.leader else "cadre", args.cadre, args.region,
                                       args.label)
         link = f"{base}/m/#invite={plain}"
@@ -79,40 +63,36 @@ def cmd_invite(args) -> int:
             segno.make(link, error="m").save(args.qr, scale=8, border=4)
         session.commit()
         who = f"帮扶干部 {args.cadre} ({invite.label})" if not args.leader else f"领导 {invite.label or ''} (辖区 {invite.region_code})"
-    print(f"已为{who}生成邀请, {INVITE_TTL.days * 24} 小时内有效, 只能绑定一部手机 (到期 {_beijing(invite.expires_at)} 北京时间)")
+    print(f"已为{who}生成邀请, {INVITE_TTL.days * 24} 小时内有效, 只能绑定一部手机 (到期 {beijing(invite.expires_at)} 北京时间)")
     if args.qr:
         print(f"二维码已保存: {args.qr}")
     print(link)
     return 0
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def cmd_devices(args) -> int:
+    from sandbox.store.db import session_factory
     from sandbox.store.field import list_devices
 
-    with _sessions(_settings(args))() as session:
+    with session_factory(data_engine(args))() as session:
         devices = list_devices(session, args.cadre)
     rows = [("设备", "干部", "姓名", "角色", "辖区", "绑定", "最近使用", "状态", "浏览器")]
     for d in devices:
-        state = f"已吊销 {_beijing(d.revoked_at)}" if d.revoked_at else "有效"
+        state = f"已吊销 {beijing(d.revoked_at)}" if d.revoked_at else "有效"
         rows.append((str(d.id), str(d.cadre_id or "-"), d.name or "-", d.role, d.region_code or "-",
-                     _beijing(d.enrolled_at), _beijing(d.last_used_at), state, (d.user_agent or "-")[:40]))
-    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for r in rows:
-        print("  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(r, widths)).rstrip())
+                     beijing(d.enrolled_at), beijing(d.last_used_at), state, (d.user_agent or "-")[:40]))
+    print_table(rows)
     print(f"共 {len(devices)} 部设备 (时间为北京时间)")
     return 0
 
 
 def cmd_revoke(args) -> int:
+    from sandbox.store.db import session_factory
     from sandbox.store.field import revoke_devices
 
     if (args.device is None) == (args.cadre is None):
         raise ValueError("请给出设备编号或 --cadre 干部编号 其中之一 (设备编号见 sandbox cadre devices)")
-    with _sessions(_settings(args))() as session:
+    with session_factory(data_engine(args))() as session:
         revoked = revoke_devices(session, args.device, args.cadre)
         session.commit()
     if revoked:

@@ -8,18 +8,14 @@ import errno
 import logging
 import sys
 
+from sandbox.cli_common import beijing as _beijing
+from sandbox.cli_common import data_engine as _engine_for_data
+from sandbox.cli_common import print_table
+from sandbox.cli_common import settings_for as _settings
 from sandbox.cli_qr import add_qr_parser
-from sandbox.settings import Settings
 from sandbox.wall_cli import add_display_parsers
 
 __all__ = ["main"]
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {}
-    if getattr(args, "db", None):
-        overrides["database_url"] = args.db
-    return Settings(**overrides)
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -89,13 +85,6 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def _beijing(at) -> str:
-    """A stored (naive UTC) time as Beijing time, to the minute."""
-    import datetime as dt
-
-    return "-" if at is None else (at + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
-
-
 def cmd_token_list(args: argparse.Namespace) -> int:
     from sandbox.store.db import session_factory
     from sandbox.store.tokens import list_tokens
@@ -108,17 +97,9 @@ def cmd_token_list(args: argparse.Namespace) -> int:
         rows.append((str(t.id), t.label or "-", t.role, t.region_code or "全部", _beijing(t.created_at),
                      _beijing(t.last_used_at), _beijing(t.expires_at) if t.expires_at else "永久",
                      state_zh[t.state()] + (f" {_beijing(t.revoked_at)}" if t.revoked_at else "")))
-    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for r in rows:
-        print("  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(r, widths)).rstrip())
+    print_table(rows)
     print(f"共 {len(tokens)} 个令牌 (时间为北京时间; 令牌本身只在创建时显示一次)")
     return 0
-
-
-def _width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
@@ -135,12 +116,6 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     else:
         print("令牌早已吊销, 无变化")
     return 0
-
-
-def _engine_for_data(args: argparse.Namespace):
-    from sandbox.server.runtime import prepare_database
-
-    return prepare_database(_settings(args), build_if_empty=False)
 
 
 def _report_line(result) -> str:

@@ -5,15 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sandbox.cli_common import data_engine
+
 __all__ = ["add_qr_parser"]
-
-
-def _engine(args: argparse.Namespace):
-    """The database as `sandbox serve` uses it (migrated, never built here)."""
-    from sandbox.server.runtime import prepare_database
-    from sandbox.settings import Settings
-
-    return prepare_database(Settings(database_url=args.db) if args.db else Settings(), build_if_empty=False)
 
 
 def _base_url(args: argparse.Namespace) -> str:
@@ -48,7 +42,7 @@ def cmd_qr_cards(args: argparse.Namespace) -> int:
     out = check_writable(args.out)  # before anything is read or made
     base = _base_url(args)
     code = (args.village or "").strip()
-    with session_factory(_engine(args))() as session:
+    with session_factory(data_engine(args))() as session:
         region = session.get(Region, code) if len(code) == 12 and code.isdigit() else None
         if region is None or region.level != "village":
             raise ValueError(f"没有这个村: {code!r} (应为 12 位村级区划代码, 如 522726100201)")
@@ -79,7 +73,7 @@ def cmd_qr_board(args: argparse.Namespace) -> int:
 
     out = check_writable(args.out)
     base = _base_url(args)
-    with session_factory(_engine(args))() as session:
+    with session_factory(data_engine(args))() as session:
         slug = None
         view = project_view(session, args.project, "")
         if view is None:
@@ -107,7 +101,7 @@ def cmd_qr_url(args: argparse.Namespace) -> int:
     kind = SlugKind.project if args.project is not None else SlugKind.household
     subject = args.project if args.project is not None else args.household
     base = _base_url(args)
-    with session_factory(_engine(args))() as session:
+    with session_factory(data_engine(args))() as session:
         if not subject_exists(session, kind, subject):
             raise ValueError(f"没有编号为 {subject} 的{kind.label_zh}")
         slug = ensure_slugs(session, kind, [subject])[subject]
@@ -120,7 +114,7 @@ def cmd_qr_revoke(args: argparse.Namespace) -> int:
     from sandbox.store.db import session_factory
     from sandbox.store.public import revoke_slug, slug_info
 
-    with session_factory(_engine(args))() as session:
+    with session_factory(data_engine(args))() as session:
         done = revoke_slug(session, args.slug)
         if done is None:
             raise ValueError(f"没有这个二维码编号: {args.slug!r} (即公示页地址 /q/ 后面的部分)")

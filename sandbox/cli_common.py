@@ -1,0 +1,40 @@
+"""What every command group shares: the settings and database a command line names, Beijing time, tables."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import unicodedata
+
+from sandbox.settings import Settings
+
+__all__ = ["settings_for", "data_engine", "beijing", "print_table"]
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    """The deployment's settings, with `--db` (when given) as the database."""
+    return Settings(**({"database_url": args.db} if getattr(args, "db", None) else {}))
+
+
+def data_engine(args: argparse.Namespace):
+    """The database as `sandbox serve` uses it: migrated, never built here."""
+    from sandbox.server.runtime import prepare_database
+
+    return prepare_database(settings_for(args), build_if_empty=False)
+
+
+def beijing(at: dt.datetime | None) -> str:
+    """A stored UTC time as a clerk reads it (北京时间, to the minute); '-' for none."""
+    return "-" if at is None else (at + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+
+
+def _width(text: str) -> int:
+    # A CJK character takes two columns of a terminal.
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def print_table(rows: list[tuple[str, ...]]) -> None:
+    """Rows (the first a header) in columns aligned for Chinese text."""
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(r, widths)).rstrip())
