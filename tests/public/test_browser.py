@@ -15,6 +15,7 @@ from sandbox.store.models import Complaint
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 CHROMIUM, DRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
 WIDTH, HEIGHT = 390, 844
@@ -51,6 +52,16 @@ def _fits_the_phone(driver) -> None:
     assert small == []  # every button a thumb can hit
 
 
+def _reference_after_navigation(driver) -> str:
+    """The receipt's reference once the page after a form post has loaded: a click returns before the
+    navigation it starts has finished, so a slow CI machine may still be on the form."""
+    try:
+        WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, "reference"))
+    except Exception:  # say what page the browser is on instead of a bare "no such element"
+        pytest.fail(f"no receipt after submitting; the page reads: {driver.find_element(By.TAG_NAME, 'body').text!r}")
+    return driver.find_element(By.ID, "reference").text
+
+
 def test_a_phone_reads_a_card_follows_its_project_and_reports_a_problem(server, phone, household, project, sessions):
     h, slug = household
     p, project_slug = project
@@ -67,15 +78,16 @@ def test_a_phone_reads_a_card_follows_its_project_and_reports_a_problem(server, 
     _fits_the_phone(phone)
 
     phone.find_element(By.CSS_SELECTOR, "a.btn-report").click()
-    assert phone.current_url.endswith(f"/q/{project_slug}/complaint")
+    WebDriverWait(phone, 20).until(lambda d: d.current_url.endswith(f"/q/{project_slug}/complaint"))
+    WebDriverWait(phone, 20).until(lambda d: d.find_elements(By.ID, "text"))
     _fits_the_phone(phone)
     phone.find_element(By.ID, "text").send_keys("基地的务工工资拖欠了两个月, 请核实。")
     phone.find_element(By.ID, "phone").send_keys("13908541234")
     phone.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    reference = phone.find_element(By.ID, "reference").text
+    reference = _reference_after_navigation(phone)
     assert reference.startswith("TS") and "已收到您反映的问题" in phone.find_element(By.TAG_NAME, "body").text
     phone.refresh()  # the browser sends the form again: still one complaint
-    assert phone.find_element(By.ID, "reference").text == reference
+    assert _reference_after_navigation(phone) == reference
     with sessions() as s:
         (c,) = s.scalars(select(Complaint).where(Complaint.reference == reference)).all()
         assert (c.kind, c.subject_id, c.phone) == ("project", p.id, "13908541234")
