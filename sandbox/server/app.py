@@ -18,6 +18,7 @@ from sandbox.server.bodylimit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
 from sandbox.server.cameras.routes import router as cameras
 from sandbox.server.checkins.routes import router as checkins
 from sandbox.server.checkins.schemas import MAX_BODY_BYTES as CHECKIN_MAX_BODY_BYTES
+from sandbox.server.command import ROUTERS as command_routers
 from sandbox.server.core.cache import ResponseCache
 from sandbox.server.core.geometry import GeometryCache
 from sandbox.server.echo import ECHO_MAX_CHARS, cut
@@ -69,6 +70,8 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     app.include_router(public_pages)  # /q/<slug>: the QR pages, HTML for the public, no token
     app.include_router(field, prefix=API_PREFIX)  # the phone app's API (issue 15)
     app.include_router(field_app)  # the phone app itself, at /m/
+    for router in command_routers:  # instructions, inspections, complaints, notices, call-backs (issue 16)
+        app.include_router(router, prefix=API_PREFIX)
     app.state.rate_limits = RateLimits()
     _install_error_handlers(app)
     install_openapi(app)

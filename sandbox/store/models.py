@@ -385,3 +385,8 @@ class FieldDevice(Base):
     cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"), index=True)
     user_agent: Mapped[str | None] = mapped_column(String(256))
     enrolled_at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC, naive
+
+
+# The command loop's tables live beside their operations (sandbox/store/command); importing the
+# package here puts them on Base.metadata wherever the models are imported.
+import sandbox.store.command  # noqa: E402,F401

@@ -19,6 +19,7 @@ from sandbox.geo.simplify import geometry_to_geojson
 from sandbox.store import models as m
 from sandbox.store.bulk import bulk_insert, columns_rows
 from sandbox.store.demo import people
+from sandbox.store.demo.command import build_command_history
 from sandbox.store.demo.households import allocate, household_year_values, plan_households
 from sandbox.store.demo.local import ethnic_mix, fund_sources
 from sandbox.store.demo.projects import plan_projects
@@ -151,6 +152,7 @@ def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int
         steps.update()
         _write_projects(conn, projects, sources, vc, town_codes)
         prepare_public(conn, seed)  # link terms and QR slugs (sandbox.server.public)
+        build_command_history(conn, seed)  # instructions, inspections, complaints, call-backs (issue 16)
         refresh_facts(conn)
         _mark_poor_village_exits(conn, village_codes, village_poor)
         refresh_totals(conn)

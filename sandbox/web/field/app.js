@@ -245,16 +245,41 @@ function bindDrops() {
   });
 }
 
+/* ---------- pages and tabs of other files ---------- */
+// Each feature's file (loaded after this one, see index.html) adds its pages and tabs here, so the
+// features do not share one router. A page's pattern is matched against the hash without '#'; its
+// function gets the pattern's groups. A tab shows for the roles it names ('cadre', 'leader').
+var PAGES = [];
+var TABS = [
+  {name: 'home', label: '我的帮扶户', href: '#/', roles: ['cadre'], order: 10},
+  {name: 'mine', label: '我的签到', href: '#/mine', roles: ['cadre'], order: 20}
+];
+function addPage(pattern, fn) { PAGES.push({pattern: pattern, fn: fn}); }
+function addTab(tab) { TABS.push(tab); }
+
+function drawTabs() {
+  var role = state.me && state.me.role;
+  var mine = TABS.filter(function (t) { return t.roles.indexOf(role) >= 0; })
+    .sort(function (a, b) { return a.order - b.order; });
+  $('tabs').innerHTML = mine.map(function (t) {
+    return '<a href="' + esc(t.href) + '" data-tab="' + esc(t.name) + '">' + esc(t.label) + '</a>';
+  }).join('');
+  $('tabs').hidden = mine.length < 2; // one page needs no tab bar
+}
+
 /* ---------- start ---------- */
 function route() {
   var h = location.hash.replace(/^#/, '');
   var m;
   if (!state.me) return;
-  if ((m = /^\/h\/(\d+)$/.exec(h))) pageHousehold(m[1]);
-  else if ((m = /^\/checkin\/(\d+)$/.exec(h))) pageCheckin(m[1]);
-  else if (h === '/mine') pageMine();
-  else pageHome();
+  for (var i = 0; i < PAGES.length; i++) {
+    if ((m = PAGES[i].pattern.exec(h))) { PAGES[i].fn.apply(null, m.slice(1)); return; }
+  }
+  pageHome();
 }
+addPage(/^\/h\/(\d+)$/, pageHousehold);
+addPage(/^\/checkin\/(\d+)$/, pageCheckin);
+addPage(/^\/mine$/, pageMine);
 
 function netBadge() { // the browser says offline, or the last request found no network (weak signal)
   var off = !navigator.onLine || state.noNetwork, el = $('net');
@@ -285,7 +310,7 @@ function start() {
   }).then(function () {
     if (!state.me) return;
     $('title').textContent = (state.me.name ? state.me.name + ' · ' : '') + state.me.role_zh;
-    $('tabs').hidden = state.me.role !== 'cadre';
+    drawTabs();
     route();
     showQueue();
     flush();
@@ -300,4 +325,5 @@ setInterval(function () { // while a request found no network, a small one asks 
   if (state.noNetwork) api('me').then(flush, function () {}); else flush();
 }, 30000);
 if ('serviceWorker' in navigator) navigator.serviceWorker.register('sw.js', {scope: '/m/'})['catch'](function () { /* http: no worker */ });
-start();
+// after every deferred script has run: the feature files have added their pages and tabs by then
+document.addEventListener('DOMContentLoaded', start);

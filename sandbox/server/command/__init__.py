@@ -1,0 +1,8 @@
+"""The command loop's API (issue 16): one router per feature, all under /api/v1.
+
+A feature adds its router to `ROUTERS`; the app includes them in this order.
+"""
+
+from fastapi import APIRouter
+
+ROUTERS: tuple[APIRouter, ...] = ()

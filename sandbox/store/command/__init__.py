@@ -1,0 +1,8 @@
+"""The command loop's records: instructions, inspections, complaints, notices, call-backs (issue 16).
+
+Each feature keeps its tables and operations in its own module here. Importing this package puts
+every feature's tables on `Base.metadata` (migrations, the models-match-migrations test): add a
+feature's table module to the import list below.
+"""
+
+from sandbox.store.command import duty  # noqa: F401  (no tables: the open items the wall's 督办 layer counts)

@@ -1,0 +1,18 @@
+"""The demo county's 2017–2020 history of the command loop: instructions, inspections, complaints,
+notices, call-backs (issue 16). Each feature adds its builder to `STEPS`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.engine import Connection
+
+__all__ = ["build_command_history", "STEPS"]
+
+# (connection, seed) → None; run in this order after the households, cadres and projects are written
+STEPS: tuple[Callable[[Connection, int], None], ...] = ()
+
+
+def build_command_history(conn: Connection, seed: int) -> None:
+    for step in STEPS:
+        step(conn, seed)
