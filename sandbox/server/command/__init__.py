@@ -5,4 +5,8 @@ A feature adds its router to `ROUTERS`; the app includes them in this order.
 
 from fastapi import APIRouter
 
-ROUTERS: tuple[APIRouter, ...] = ()
+from sandbox.server.command import instruction_items, instructions, notices
+
+ROUTERS: tuple[APIRouter, ...] = (
+    instruction_items.router, instructions.router, notices.router,  # items first: /instructions/todo before /{id}
+)

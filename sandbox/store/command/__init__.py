@@ -6,3 +6,4 @@ feature's table module to the import list below.
 """
 
 from sandbox.store.command import duty  # noqa: F401  (no tables: the open items the wall's 督办 layer counts)
+from sandbox.store.command import instructions, notices  # noqa: F401,E402  (指令/批示, 通知公告: h16i)

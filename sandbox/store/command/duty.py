@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sandbox.store.command import instructions
 from sandbox.store.models import Complaint
 
 __all__ = ["DutyItem", "DutySource", "SOURCES", "open_items"]
@@ -49,6 +50,7 @@ def _complaints(session: Session, prefix: str, today: dt.date) -> Iterable[DutyI
 
 SOURCES: dict[str, DutySource] = {
     "complaint": _complaints,
+    "instruction": instructions.duty_items,  # one item per open recipient item
 }
 
 

@@ -7,10 +7,14 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Connection
 
+from sandbox.store.demo.instructions import build_instructions, build_notices
+
 __all__ = ["build_command_history", "STEPS"]
 
 # (connection, seed) → None; run in this order after the households, cadres and projects are written
-STEPS: tuple[Callable[[Connection, int], None], ...] = ()
+STEPS: tuple[Callable[[Connection, int], None], ...] = (
+    build_instructions, build_notices,  # 指令/批示 from named leaders; 通知公告 and 办事指南 with read receipts
+)
 
 
 def build_command_history(conn: Connection, seed: int) -> None:
