@@ -85,7 +85,7 @@ def _mine(session, caller: Caller, item_id: int) -> tuple[InstructionItem, Instr
     return item, session.get(Instruction, item.instruction_id)
 
 
-@router.post("/todo/{item_id}/confirm", summary="确认收到 (待确认 → 已确认)")
+@router.post("/todo/{item_id}/confirm", summary="确认收到 (待确认 → 已确认)", responses={409: {"description": "已办结"}})
 def confirm_item(session: SessionDep, caller: Recipient, item_id: RecordId) -> dict:
     item, row = _mine(session, caller, item_id)
     try:
@@ -154,7 +154,8 @@ def _answer(session, caller: Caller, item: InstructionItem, row: Instruction) ->
                      region_names(session, [item.region_code]).get(item.region_code))
 
 
-@router.post("/{instruction_id}/items/{item_id}/close", summary="办结 (下达人审核反馈后)")
+@router.post("/{instruction_id}/items/{item_id}/close", summary="办结 (下达人审核反馈后)",
+             responses={409: {"description": "只有已反馈的事项才能办结"}})
 def close_item(session: SessionDep, caller: Manager, instruction_id: RecordId, item_id: RecordId) -> dict:
     item, row = _managed(session, caller, instruction_id, item_id)
     try:
@@ -166,6 +167,7 @@ def close_item(session: SessionDep, caller: Manager, instruction_id: RecordId, i
 
 
 @router.post("/{instruction_id}/items/{item_id}/return", summary="退回 (须说明原因; 干部重新反馈)",
+             responses={409: {"description": "只有已反馈的事项才能退回"}},
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": _inline_schema(ReturnIn)}}}})
 async def return_item(request: Request, caller: Manager, instruction_id: RecordId, item_id: RecordId) -> dict:
