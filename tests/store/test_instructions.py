@@ -9,7 +9,14 @@ import pytest
 from sqlalchemy import func, select
 
 from sandbox.store.command.duty import SOURCES
-from sandbox.store.command.instruction_scope import BadInstruction, Issuer, NewInstruction, OutOfScope, issue, may_manage
+from sandbox.store.command.instruction_scope import (
+    BadInstruction,
+    Issuer,
+    NewInstruction,
+    OutOfScope,
+    issue,
+    may_manage,
+)
 from sandbox.store.command.instructions import (
     BadMove,
     Instruction,
@@ -20,7 +27,15 @@ from sandbox.store.command.instructions import (
     is_overdue,
     send_back,
 )
-from sandbox.store.command.notices import BadNotice, Notice, NoticeRead, mark_read, notices_for_cadre, post_notice, read_rates
+from sandbox.store.command.notices import (
+    BadNotice,
+    Notice,
+    NoticeRead,
+    mark_read,
+    notices_for_cadre,
+    post_notice,
+    read_rates,
+)
 from sandbox.store.db import session_factory
 from sandbox.store.models import Cadre
 

@@ -18,7 +18,16 @@ from sandbox.server.bodylimit import read_json_model
 from sandbox.server.command.either_auth import allow_any
 from sandbox.server.command.instruction_views import iso, region_names
 from sandbox.server.deps import Caller, RecordId, SessionDep
-from sandbox.store.command.notices import KINDS, BadNotice, Notice, mark_read, notices_for_cadre, post_notice, read_rates, reaches
+from sandbox.store.command.notices import (
+    KINDS,
+    BadNotice,
+    Notice,
+    mark_read,
+    notices_for_cadre,
+    post_notice,
+    reaches,
+    read_rates,
+)
 from sandbox.store.models import Cadre
 
 router = APIRouter(prefix="/notices", tags=["notices"])

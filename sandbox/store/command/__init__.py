@@ -5,5 +5,6 @@ every feature's tables on `Base.metadata` (migrations, the models-match-migratio
 feature's table module to the import list below.
 """
 
+import sandbox.store.command.instructions  # noqa: F401  (指令/批示)
+import sandbox.store.command.notices  # noqa: F401  (通知公告, 办事指南)
 from sandbox.store.command import duty  # noqa: F401  (no tables: the open items the wall's 督办 layer counts)
-from sandbox.store.command import instructions, notices  # noqa: F401,E402  (指令/批示, 通知公告: h16i)
