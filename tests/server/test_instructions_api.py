@@ -87,6 +87,9 @@ def test_beyond_the_issuers_scope_is_403_naming_who_may(api, tokens, people, dem
     ({"priority": "asap"}, "紧急程度"),
     ({"cadre_ids": []}, "至少一名干部"),
     ({"scope_kind": "household", "scope_ref": "abc"}, "正整数"),
+    ({"scope_kind": "project", "scope_ref": "99999999999"}, "正整数"),  # past a 32-bit id: not the driver's error
+    ({"scope_kind": "household", "scope_ref": "999999999999999999"}, "不存在"),
+    ({"cadre_ids": [2**40]}, ""),
     ({"photos": ["bm90IGFuIGltYWdl"]}, "不是图片"),
     ({"photos": ["x"] * 6}, ""),
     ({"text": ""}, ""),

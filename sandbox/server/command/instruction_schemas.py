@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,7 +22,8 @@ class InstructionIn(BaseModel):
 
     scope_kind: str = Field(max_length=16, description="范围: region 地区 / household 贫困户 / project 项目 / cadres 指定干部")
     scope_ref: str | None = Field(None, max_length=32, description="地区代码、贫困户编号或项目编号 (指定干部时不填)")
-    cadre_ids: list[int] = Field(default_factory=list, max_length=2000, description="指定干部时: 干部编号")
+    cadre_ids: list[Annotated[int, Field(ge=1, lt=2**31)]] = Field(default_factory=list, max_length=10_000,
+                                                               description="指定干部时: 干部编号")
     title: str | None = Field(None, max_length=64, description="标题, 缺省取正文首行")
     text: str = Field(min_length=1, max_length=MAX_TEXT, description="指令/批示内容")
     priority: str = Field("normal", max_length=16, description="紧急程度: normal 一般 / urgent 紧急 / critical 特急")

@@ -28,7 +28,7 @@ from sandbox.store.models import Assignment, Cadre, Household, Project, Region
 __all__ = ["Issuer", "OutOfScope", "BadInstruction", "NewInstruction", "issue", "may_manage", "who_may",
            "issuer_prefix", "MAX_RECIPIENTS"]
 
-MAX_RECIPIENTS = 2000  # a county's every cadre; more is a mistake in the scope
+MAX_RECIPIENTS = 10_000  # a county's every cadre (the demo's has 6,791); more is a mistake in the scope
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def _recipients(session: Session, data: NewInstruction, year: int) -> tuple[str,
                     _active(year)).distinct())
         return hh.village_code, list(session.scalars(q.order_by(Cadre.id)))
     if kind == "project":
-        pid = _int_ref(data.scope_ref, "项目编号")
+        pid = _int_ref(data.scope_ref, "项目编号", 2**31)  # projects.id is a 32-bit integer
         project = session.get(Project, pid)
         if project is None:
             raise BadInstruction(f"项目 {pid} 不存在")
@@ -145,6 +145,8 @@ def _recipients(session: Session, data: NewInstruction, year: int) -> tuple[str,
     if kind == "cadres":
         if not data.cadre_ids:
             raise BadInstruction("指定干部时须给出至少一名干部 cadre_ids")
+        if not all(0 < i < 2**31 for i in data.cadre_ids):  # cadres.id is a 32-bit integer
+            raise BadInstruction("干部编号 cadre_ids 应为正整数")
         found = {c.id: c for c in session.scalars(select(Cadre).where(Cadre.id.in_(set(data.cadre_ids))))}
         missing = [i for i in data.cadre_ids if i not in found]
         if missing:
@@ -157,8 +159,9 @@ def _recipients(session: Session, data: NewInstruction, year: int) -> tuple[str,
     raise BadInstruction(f"范围类型 scope_kind 应为 {' / '.join(SCOPE_KINDS)} 之一")
 
 
-def _int_ref(ref: str | None, what: str) -> int:
-    if ref is None or not ref.isascii() or not ref.isdigit() or len(ref) > 18:
+def _int_ref(ref: str | None, what: str, below: int = 2**62) -> int:
+    """A record id given as text; `below` keeps it inside the column's integer type (else the driver fails)."""
+    if ref is None or not ref.isascii() or not ref.isdigit() or len(ref) > 18 or not 0 < int(ref) < below:
         raise BadInstruction(f"{what} scope_ref 应为正整数")
     return int(ref)
 

@@ -140,6 +140,17 @@ def build_instructions(conn: Connection, seed: int) -> None:
     bulk_insert(conn, InstructionItem.__table__, ("id", "instruction_id", "cadre_id", "region_code", "status",
                                                   "confirmed_at", "reported_at", "note", "photos", "returned_at",
                                                   "return_reason", "rounds", "closed_at"), items)
+    _ids_follow(conn, Instruction.__table__.name, InstructionItem.__table__.name)
+
+
+def _ids_follow(conn: Connection, *tables: str) -> None:
+    """After rows written with their ids: PostgreSQL's sequences go on after the highest (SQLite's do by
+    themselves), so the API's next instruction does not take id 1 again."""
+    if conn.dialect.name != "postgresql":
+        return
+    for t in tables:
+        conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), "
+                             f"COALESCE((SELECT MAX(id) FROM {t}), 0) + 1, false)")
 
 
 def _village_name(conn: Connection, code: str) -> str:
@@ -220,6 +231,7 @@ def build_notices(conn: Connection, seed: int) -> None:
         keep = at < now64
         read_parts.append((np.full(int(keep.sum()), n), ids[read][keep], at[keep]))
     bulk_insert(conn, Notice.__table__, ("id", "kind", "region_code", "title", "content", "author", "created_at"), notices)
+    _ids_follow(conn, Notice.__table__.name)
     if read_parts:
         nid, cid, at = (np.concatenate(col) for col in zip(*read_parts))
         bulk_insert(conn, NoticeRead.__table__, ("notice_id", "cadre_id", "read_at"),
