@@ -126,6 +126,7 @@ def test_issue_confirm_feed_back_return_close(api, tokens, people, demo_engine):
     assert r.status_code == 200 and r.json()["status"] == "reported" and len(r.json()["photos"]) == 1
     duty = [(k, d) for i, k, d in api.app.state.events.recent(10) if i > last and k == "duty"]
     assert duty and duty[-1][1]["kind"] == "feedback" and duty[-1][1]["region_code"].startswith("522726103")
+    assert "王小明" not in str(duty[-1][1]) and "5227261990" not in str(duty[-1][1])  # no free text on the stream
 
     other_town = api.post(f"/api/v1/instructions/{iid}/items/{item}/close", headers=auth(tokens["display"]))
     assert other_town.status_code == 403
@@ -160,6 +161,10 @@ def test_display_is_masked_and_delegation_sees_counts_only(api, tokens, people):
 
 
 def test_lists_page_with_a_total_and_keep_to_the_tokens_region(api, tokens):
+    big = api.get("/api/v1/instructions?state=closed&limit=200", headers=auth(tokens["admin"])).json()["items"]
+    widest = max(big, key=lambda i: i["recipients"])
+    part = api.get(f"/api/v1/instructions/{widest['id']}?limit=2&offset=1", headers=auth(tokens["admin"])).json()
+    assert part["items_total"] == widest["recipients"] > 3 and len(part["items"]) == 2
     first = api.get("/api/v1/instructions?limit=5&offset=0", headers=auth(tokens["admin"])).json()
     second = api.get("/api/v1/instructions?limit=5&offset=5", headers=auth(tokens["admin"])).json()
     assert first["total"] == second["total"] > 10 and len(first["items"]) == 5

@@ -133,8 +133,11 @@ def _feedback(request: Request, caller: Caller, item_id: int, note: str, photos)
             raise
         cadre = cadre_names(session, [item.cadre_id]).get(item.cadre_id)
         out = item_view(item, row, cadre, today_beijing(), caller)
+        # no free text on the wall's stream: the title says what kind of item moved where, not what it says
+        place = region_names(session, [item.region_code]).get(item.region_code, "")
         event = {"kind": "feedback", "id": item.id, "instruction_id": row.id, "region_code": item.region_code,
-                 "title": f"反馈: {row.title}"[:64], "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+                 "title": f"{place}干部反馈指令办理情况", "priority": row.priority,
+                 "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
         return out, event
 
 

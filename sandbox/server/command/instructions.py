@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import case, exists, func, or_, select
 
 from sandbox.domain.enums import Role
 from sandbox.domain.regions import InvalidRegionCode, RegionCode
@@ -150,7 +150,9 @@ def scope(session: SessionDep, caller: AnyCaller) -> dict:
 
 
 @router.get("/{instruction_id}", summary="指令详情: 各接收人的办理情况")
-def get_instruction(session: SessionDep, caller: Reading, instruction_id: RecordId) -> dict:
+def get_instruction(session: SessionDep, caller: Reading, instruction_id: RecordId,
+                    limit: Annotated[int, Query(ge=1, le=1000, description="每页接收人数")] = 200,
+                    offset: Offset = 0) -> dict:
     if caller.role is Role.delegation:
         raise HTTPException(403, "代表团令牌只能查看汇总, 不能查看指令详情")
     row = visible_instruction(session, caller, instruction_id)
@@ -160,12 +162,18 @@ def get_instruction(session: SessionDep, caller: Reading, instruction_id: Record
         q = q.where(InstructionItem.cadre_id == caller.cadre_id)  # a recipient sees their own part
     elif caller.region is not None and not (row.issuer_region or "").startswith(caller.region.prefix):
         q = q.where(InstructionItem.region_code.like(caller.region.prefix + "%"))
-    items = list(session.scalars(q.order_by(InstructionItem.region_code, InstructionItem.id)))
+    # what waits for the issuer first (fed back), then sent back, then not yet answered, the closed last
+    rank = case((InstructionItem.status == "reported", 0), (InstructionItem.status == "returned", 1),
+                (InstructionItem.status == "closed", 3), else_=2)
+    items_total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    items = list(session.scalars(q.order_by(rank, InstructionItem.region_code, InstructionItem.id)
+                                 .limit(limit).offset(offset)))
     cadres = cadre_names(session, [i.cadre_id for i in items])
     names = region_names(session, [row.region_code, *(i.region_code for i in items)])
     counts = counts_of(session, [row.id], today)[row.id]
     out = summary(row, counts, today, caller, names.get(row.region_code))
     out["may_manage"] = manages(caller, row)
+    out.update(items_total=items_total, limit=limit, offset=offset)
     out["items"] = [item_view(i, row, cadres.get(i.cadre_id), today, caller, names.get(i.region_code)) for i in items]
     return out
 
