@@ -124,6 +124,15 @@ def test_leader_issues_cadre_confirms_and_feeds_back_leader_closes(browser, serv
     with demo_engine.connect() as conn:
         assert conn.scalar(select(InstructionItem.status).where(InstructionItem.id == item.id)) == "closed"
 
+    # the leader's list, and a notice's read rate per town
+    browser.get(f"{server.url}/m/#/instructions")
+    wait_for(lambda: "指令批示" in text_of(browser, "view"), what="the leader's list")
+    shoot(browser, "h16i-07-leader-list")
+    _click(browser, "a[data-tab='notices']")
+    _click(browser, "#view a.card")
+    wait_for(lambda: "阅读率" in text_of(browser, "view"), what="the read rate per town")
+    shoot(browser, "h16i-08-leader-notice")
+
 
 def test_a_notice_is_unread_first_and_opening_marks_it_read(browser, server, demo_engine):
     with demo_engine.connect() as conn:

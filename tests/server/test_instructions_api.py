@@ -171,6 +171,13 @@ def test_lists_page_with_a_total_and_keep_to_the_tokens_region(api, tokens):
     assert not {i["id"] for i in first["items"]} & {i["id"] for i in second["items"]}
     town = api.get("/api/v1/instructions?limit=200", headers=auth(tokens["leader_town"])).json()
     assert 0 < town["total"] < first["total"]
+    county = {i["id"]: i for i in api.get("/api/v1/instructions?limit=200&region=522726103000",
+                                             headers=auth(tokens["admin"])).json()["items"]}
+    whole = {i["id"]: i for i in api.get("/api/v1/instructions?limit=200", headers=auth(tokens["admin"])).json()["items"]}
+    # counts are of the recipients under the region asked: a town sees its own cadres' items only
+    both = [i for i in county if i in whole]
+    assert all(county[i]["recipients"] <= whole[i]["recipients"] for i in both)
+    assert any(county[i]["recipients"] < whole[i]["recipients"] for i in both)  # a county leader's, across towns
     assert api.get("/api/v1/instructions?region=522726101000", headers=auth(tokens["leader_town"])).status_code == 403
     overdue = api.get("/api/v1/instructions?state=overdue", headers=auth(tokens["admin"])).json()
     assert overdue["total"] > 0 and all(i["overdue"] for i in overdue["items"])

@@ -116,7 +116,7 @@ def list_instructions(session: SessionDep, caller: Reading, limit: Limit = 50, o
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     rows = list(session.scalars(q.order_by(Instruction.created_at.desc(), Instruction.id.desc())
                                 .limit(limit).offset(offset)))
-    counts = counts_of(session, [r.id for r in rows], today)
+    counts = counts_of(session, [r.id for r in rows], today, prefix)  # the recipients under the region asked
     names = region_names(session, [r.region_code for r in rows])
     return {"total": total, "limit": limit, "offset": offset, "as_of": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "items": [summary(r, counts[r.id], today, caller, names.get(r.region_code)) for r in rows]}
@@ -158,10 +158,12 @@ def get_instruction(session: SessionDep, caller: Reading, instruction_id: Record
     row = visible_instruction(session, caller, instruction_id)
     today = today_beijing()
     q = select(InstructionItem).where(InstructionItem.instruction_id == row.id)
+    within = ""  # the items (and counts) shown: all, or those under a limited token's region
     if caller.role is Role.cadre and row.issuer_cadre_id != caller.cadre_id:
         q = q.where(InstructionItem.cadre_id == caller.cadre_id)  # a recipient sees their own part
     elif caller.region is not None and not (row.issuer_region or "").startswith(caller.region.prefix):
         q = q.where(InstructionItem.region_code.like(caller.region.prefix + "%"))
+        within = caller.region.prefix
     # what waits for the issuer first (fed back), then sent back, then not yet answered, the closed last
     rank = case((InstructionItem.status == "reported", 0), (InstructionItem.status == "returned", 1),
                 (InstructionItem.status == "closed", 3), else_=2)
@@ -170,7 +172,7 @@ def get_instruction(session: SessionDep, caller: Reading, instruction_id: Record
                                  .limit(limit).offset(offset)))
     cadres = cadre_names(session, [i.cadre_id for i in items])
     names = region_names(session, [row.region_code, *(i.region_code for i in items)])
-    counts = counts_of(session, [row.id], today)[row.id]
+    counts = counts_of(session, [row.id], today, within)[row.id]
     out = summary(row, counts, today, caller, names.get(row.region_code))
     out["may_manage"] = manages(caller, row)
     out.update(items_total=items_total, limit=limit, offset=offset)
