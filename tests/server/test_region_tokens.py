@@ -53,6 +53,20 @@ NOT_BY_REGION = {
     "/api/v1/field/households": "the cadre's own households (结对), tested in test_field.py",
     "/api/v1/field/checkins": "the cadre's own check-ins; POST: only an assigned household",
     "/api/v1/field/photos/{name}": "only a photo of the cadre's own check-ins",
+    # instructions and notices (issue 16): bearer token or device cookie, so their own region checks
+    # (tests/server/test_instructions_api.py)
+    "/api/v1/instructions": "GET: ?region= checked against the token, else the token's region; POST: the issuer's scope",
+    "/api/v1/instructions/scope": "the caller's own scope",
+    "/api/v1/instructions/{instruction_id}": "only one with a recipient in, or issued from, the token's region",
+    "/api/v1/instructions/photos/{name}": "only a photo of an instruction the caller may see",
+    "/api/v1/instructions/todo": "the cadre's own items",
+    "/api/v1/instructions/todo/{item_id}/confirm": "the cadre's own item",
+    "/api/v1/instructions/todo/{item_id}/feedback": "the cadre's own item",
+    "/api/v1/instructions/{instruction_id}/items/{item_id}/close": "the issuer's office or above",
+    "/api/v1/instructions/{instruction_id}/items/{item_id}/return": "the issuer's office or above",
+    "/api/v1/notices": "GET: posted in or above the token's region, a cadre's own; POST: admin",
+    "/api/v1/notices/{notice_id}": "only one posted in or above the token's region",
+    "/api/v1/notices/{notice_id}/reads": "the towns under the token's region only",
 }
 
 
