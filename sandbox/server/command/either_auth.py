@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sandbox.domain.enums import Role
 from sandbox.server.deps import Caller, caller_for_token, unauthorised
 from sandbox.server.field.auth import NOT_ENROLLED, _cookie
+from sandbox.store.command.instruction_scope import Issuer
 
 __all__ = ["AnyCaller", "allow_any", "issuer_of"]
 
@@ -44,8 +45,6 @@ def allow_any(*roles: Role):
     return check
 
 
-def issuer_of(caller: Caller):
+def issuer_of(caller: Caller) -> Issuer:
     """The store's view of the caller as an issuer (role, region, cadre)."""
-    from sandbox.store.command.instruction_scope import Issuer
-
     return Issuer(caller.role.value, caller.region.value if caller.region else None, caller.cadre_id)

@@ -25,7 +25,8 @@ from sandbox.store.command.instructions import (
 )
 from sandbox.store.models import Cadre, Region
 
-__all__ = ["iso", "counts_of", "summary", "item_view", "visible_instruction", "can_see", "photo_urls"]
+__all__ = ["iso", "counts_of", "summary", "item_view", "visible_instruction", "can_see", "photo_urls", "manages",
+           "region_names"]
 
 
 def iso(t: dt.datetime | None) -> str | None:
@@ -86,8 +87,7 @@ def item_view(item: InstructionItem, row: Instruction, cadre: Cadre | None, toda
            "returned_at": iso(item.returned_at), "rounds": item.rounds or 0, "closed_at": iso(item.closed_at),
            "photos": photo_urls(item.photos) if caller.role is not Role.display else []}
     names = (cadre.name,) if cadre else ()
-    scrubbed = scrub_fields(out, view, names, keys=frozenset({"note", "return_reason"}))
-    return scrubbed
+    return scrub_fields(out, view, names, keys=frozenset({"note", "return_reason"}))
 
 
 def _in_region(row_id: int, prefix: str):
@@ -122,6 +122,7 @@ def visible_instruction(session: Session, caller: Caller, instruction_id: int) -
 
 
 def manages(caller: Caller, row: Instruction) -> bool:
+    """Whether the caller may close or send back the instruction's items (see may_manage)."""
     return caller.role in (Role.admin, Role.leader, Role.cadre) and may_manage(
         Issuer(caller.role.value, caller.region.value if caller.region else None, caller.cadre_id), row)
 
