@@ -1,12 +1,12 @@
 """instructions (指令/批示) with one item per recipient; notices and guides (通知公告, 办事指南) with read receipts
 
-Revision ID: h16i_instructions_notices
+Revision ID: 0007_instructions_notices
 Revises: 0006_public_pages
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "h16i_instructions_notices"
+revision = "0007_instructions_notices"
 down_revision = "0006_public_pages"
 branch_labels = None
 depends_on = None
