@@ -5,4 +5,8 @@ A feature adds its router to `ROUTERS`; the app includes them in this order.
 
 from fastapi import APIRouter
 
-ROUTERS: tuple[APIRouter, ...] = ()
+from sandbox.server.command.inspect import router as inspections
+
+ROUTERS: tuple[APIRouter, ...] = (
+    inspections,  # 督查: groups, plans, findings, rectifications, accountability
+)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sandbox.store.command.findings import finding_items, rectification_items
 from sandbox.store.models import Complaint
 
 __all__ = ["DutyItem", "DutySource", "SOURCES", "open_items"]
@@ -49,6 +50,7 @@ def _complaints(session: Session, prefix: str, today: dt.date) -> Iterable[DutyI
 
 SOURCES: dict[str, DutySource] = {
     "complaint": _complaints,
+    "finding": finding_items, "rectification": rectification_items,  # 督查 (sandbox.store.command.findings)
 }
 
 

@@ -7,10 +7,14 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Connection
 
+from sandbox.store.demo.inspections import build_inspections
+
 __all__ = ["build_command_history", "STEPS"]
 
 # (connection, seed) → None; run in this order after the households, cadres and projects are written
-STEPS: tuple[Callable[[Connection, int], None], ...] = ()
+STEPS: tuple[Callable[[Connection, int], None], ...] = (
+    build_inspections,  # 督查: groups, monthly plans, findings and rectifications
+)
 
 
 def build_command_history(conn: Connection, seed: int) -> None:
