@@ -59,6 +59,8 @@ def _photo_dir(app):
 @router.get("/findings", summary="督查发现的问题及其整改 (新者在前, 分页)")
 def list_findings(session: SessionDep, caller: Reader, scope: OptionalRegionDep, month: MonthQuery = None,
                   status: StatusQuery = None, page: PageQuery = 1) -> dict:
+    if scope.code is not None:  # an unknown region is a 404, as everywhere
+        scope.load(session)
     today = beijing_today()
     q = select(Finding.id).join(Rectification, Rectification.finding_id == Finding.id) \
         .where(Finding.village_code.startswith(scope.prefix))

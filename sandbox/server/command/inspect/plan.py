@@ -80,6 +80,8 @@ def groups(session: SessionDep, caller: Aggregates, page: PageQuery = 1) -> dict
 @router.get("/plan", summary="月度督查计划: 每个贫困村由哪个督查小组检查 (每季度第三个月为交叉巡查)")
 def plan(session: SessionDep, caller: Reader, scope: OptionalRegionDep, month: MonthQuery = None,
          page: PageQuery = 1) -> dict:
+    if scope.code is not None:  # an unknown region is a 404, as everywhere
+        scope.load(session)
     month = month_or_422(month)
     stored = session.get(InspectionPlan, month)
     if stored is None:
@@ -158,6 +160,8 @@ async def edit(request: Request, caller: Planner) -> dict:
 def accountability(session: SessionDep, caller: Aggregates, scope: OptionalRegionDep,
                    year: Annotated[int | None, Query(ge=2000, le=2100, description="只计该年发现的问题")] = None,
                    page: PageQuery = 1) -> dict:
+    if scope.code is not None:  # an unknown region is a 404, as everywhere
+        scope.load(session)
     today = beijing_today()
     rows = town_accountability(session, scope.prefix, today, year)
     return {"as_of": today.isoformat(), "year": year, "region": scope.code.value if scope.code else None,
