@@ -108,8 +108,8 @@ function photosOf(urls, alt) {
 
 function pageFinding(id) {
   setTab('inspect');
-  Promise.all([api(INSPECT + 'findings/' + id), inspectState.mine ? inspectState.mine : loadMine().then(null, function () { return null; })]).then(function (r) {
-    var res = r[0], mine = r[1] || {subgroups: []};
+  Promise.all([api(INSPECT + 'findings/' + id), loadMine().then(null, function () { return null; })]).then(function (r) {
+    var res = r[0], mine = r[1] || {subgroups: []}; // fresh: which buttons show depends on who this phone is now
     if (res.status !== 200) { inspectError(res); return; }
     var f = res.data, rect = f.rectification, me = state.me || {};
     var responsible = me.cadre_id != null && me.cadre_id === rect.responsible_cadre_id;
