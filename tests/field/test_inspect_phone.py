@@ -78,7 +78,7 @@ def enrol(browser, server, engine, cadre_id) -> None:
         code, _ = create_invite(s, "cadre", cadre_id)
         s.commit()
     browser.get(f"{server.url}/m/#invite={code}")
-    wait_for(lambda: browser.execute_script("return !!(state.me && state.me.cadre_id === %d)" % cadre_id),
+    wait_for(lambda: browser.execute_script("return !!(state.me && state.me.cadre_id === arguments[0])", cadre_id),
              what=f"the phone enrolled as cadre {cadre_id}")
     # the home page's households arrive after enrolment: navigating before they do would be overdrawn
     wait_for(lambda: "我的帮扶户" in view(browser) or "没有在册的结对帮扶户" in view(browser), what="the home page")
