@@ -25,7 +25,7 @@ from sandbox.store.command.inspection import (
 from sandbox.store.models import Meta, Region
 
 __all__ = ["PlanRuleError", "PlanRow", "plan_seed", "subgroup_refs", "poor_villages", "ensure_plan", "plan_rows",
-           "assign", "stored_plan", "DEFAULT_PLAN_SEED"]
+           "assign", "stored_plan", "DEFAULT_PLAN_SEED", "ensure_month_plan"]
 
 DEFAULT_PLAN_SEED = 20171206  # the demo's seed: a deployment without one gets the same plans every time
 
@@ -91,6 +91,22 @@ def ensure_plan(session: Session, month: str, regenerate: bool = False, seed: in
                     for v, s in sorted(assignment.items()))
     session.flush()
     return plan, True
+
+
+def ensure_month_plan(sessions, month: str) -> None:
+    """The month's plan stored, in a transaction of its own (`sessions` makes sessions): two requests
+    generating the same month at once store it once, the second finds it (the plan is deterministic,
+    so either one's is the plan)."""
+    from sqlalchemy.exc import IntegrityError
+
+    with sessions() as session:
+        if session.get(InspectionPlan, month) is not None:
+            return
+        try:
+            ensure_plan(session, month)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
 
 
 def plan_rows(session: Session, month: str, prefix: str = "") -> list[PlanRow]:

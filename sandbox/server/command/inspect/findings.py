@@ -43,7 +43,7 @@ from sandbox.store.command.findings import (
     town_unit,
 )
 from sandbox.store.command.inspection import Finding, InspectionAssignment, Rectification
-from sandbox.store.command.inspection_plan import ensure_plan
+from sandbox.store.command.inspection_plan import ensure_month_plan
 from sandbox.store.models import Cadre, Household, Project, Region
 
 router = APIRouter(prefix="/inspections", tags=["inspections"])
@@ -153,11 +153,11 @@ def _record(app, actor: Actor, body: FindingIn, photos) -> tuple[dict, dict]:
     require_region(caller, body.village_code, f"村 {body.village_code}")
     today = beijing_today()
     month = f"{today.year:04d}-{today.month:02d}"
+    ensure_month_plan(app.state.sessions, month)  # as it would have been generated on the month's first day
     with app.state.sessions() as session:
         village = session.get(Region, body.village_code)
         if village is None or village.level != "village":
             raise HTTPException(422, f"区划代码 {body.village_code} 不是本县的村")
-        ensure_plan(session, month)
         subgroup = assigned_subgroup(session, month, village.code)
         member = member_in(session, actor, subgroup)
         if member is None and not actor.admin:
@@ -307,8 +307,7 @@ def mine(request: Request, session: SessionDep, actor: ActorDep, page: PageQuery
     subs = subgroups_of(session, actor)
     villages = []
     if subs:
-        ensure_plan(session, month)  # the month's plan as it would have been generated on its first day
-        session.commit()
+        ensure_month_plan(request.app.state.sessions, month)  # as it would have been generated on its first day
         villages = [{"code": c, "name": n} for c, n in session.execute(
             select(InspectionAssignment.village_code, Region.name)
             .join(Region, Region.code == InspectionAssignment.village_code)
