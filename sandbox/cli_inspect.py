@@ -58,7 +58,7 @@ def cmd_plan(args) -> int:
         plan, made = ensure_plan(session, month, regenerate=args.regenerate)
         session.commit()
         rows = plan_rows(session, month, prefix)
-        kind = "季度交叉巡查 (督查小组不检查本镇)" if plan.cross else "月督查 (网格化: 小组检查本镇)"
+        kind = "季度交叉巡查 (督查小组不检查本镇)" if plan.cross_inspection else "月督查 (网格化: 小组检查本镇)"
         state = "已生成并保存" if made else f"已于 {beijing(plan.generated_at)} 生成"
         edited = f", {beijing(plan.edited_at)} 调整过" if plan.edited_at else ""
     table = [("村代码", "村", "乡镇", "督查组", "督查小组", "调整")]

@@ -52,7 +52,7 @@ class InspectionPlan(Base):
 
     __tablename__ = "inspection_plans"
     month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
-    cross: Mapped[bool] = mapped_column(Boolean)  # 季度交叉巡查
+    cross_inspection: Mapped[bool] = mapped_column(Boolean)  # 季度交叉巡查 ("cross" is reserved in PostgreSQL)
     seed: Mapped[int] = mapped_column(Integer)
     generated_at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC, naive
     edited_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

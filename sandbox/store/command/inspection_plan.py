@@ -81,7 +81,7 @@ def ensure_plan(session: Session, month: str, regenerate: bool = False, seed: in
     assignment = generate_plan(month, subgroup_refs(session), poor_villages(session), seed)
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     if plan is None:
-        plan = InspectionPlan(month=month, cross=is_cross_month(month), seed=seed, generated_at=now)
+        plan = InspectionPlan(month=month, cross_inspection=is_cross_month(month), seed=seed, generated_at=now)
         session.add(plan)
         session.flush()
     else:

@@ -21,6 +21,7 @@ from sandbox.store.command.inspection import (
     Rectification,
 )
 from sandbox.store.demo.people import names
+from sandbox.store.importers.upsert import reset_sequence
 from sandbox.store.models import Cadre, Household, Region
 
 __all__ = ["build_inspections", "SUBGROUPS_PER_GROUP", "MEMBERS"]
@@ -60,6 +61,8 @@ def build_inspections(conn: Connection, seed: int) -> None:
         return
     subgroups = _write_groups(conn, rng, towns)
     _write_history(conn, rng, seed, subgroups, villages, dict(towns))
+    for table in (InspectionGroup, InspectionSubgroup, InspectionMember, Finding):  # written with explicit ids
+        reset_sequence(conn, table.__tablename__)
 
 
 def _write_groups(conn: Connection, rng, towns) -> list[tuple[int, str, list[int]]]:
@@ -136,7 +139,7 @@ def _write_history(conn: Connection, rng, seed: int, subgroups, villages: list[V
                     findings.append((fid, month, sid, members[sid][int(rng.integers(len(members[sid])))], v.code,
                                      hid, None, cat, sev.value, texts[int(rng.integers(len(texts)))], "[]", created))
                     rects.append(_rectification(rng, fid, v, found, created, sev, responsible, town_names))
-    bulk_insert(conn, InspectionPlan.__table__, ("month", "cross", "seed", "generated_at"), plans)
+    bulk_insert(conn, InspectionPlan.__table__, ("month", "cross_inspection", "seed", "generated_at"), plans)
     bulk_insert(conn, InspectionAssignment.__table__, ("month", "village_code", "subgroup_id", "edited"), assignments)
     bulk_insert(conn, Finding.__table__, ("id", "month", "subgroup_id", "member_id", "village_code", "household_id",
                                           "project_id", "category", "severity", "text", "photos", "created_at"),

@@ -89,7 +89,7 @@ def plan(session: SessionDep, caller: Reader, scope: OptionalRegionDep, month: M
                                  "或 POST /api/v1/inspections/plan")
     rows = plan_rows(session, month, scope.prefix)
     page_rows = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    return {"month": month, "cross": stored.cross, "kind_zh": "季度交叉巡查" if stored.cross else "月督查",
+    return {"month": month, "cross": stored.cross_inspection, "kind_zh": "季度交叉巡查" if stored.cross_inspection else "月督查",
             "generated_at": iso(stored.generated_at), "edited_at": iso(stored.edited_at),
             "total": len(rows), "page": page, "page_size": PAGE_SIZE,
             "items": [{"village_code": r.village_code, "village": r.village_name, "town_code": r.town_code,
@@ -128,7 +128,7 @@ async def generate(request: Request, caller: Planner) -> dict:
             except ValueError as exc:
                 session.rollback()
                 raise HTTPException(422, str(exc)) from None
-            return {"month": month, "cross": stored.cross, "generated": made,
+            return {"month": month, "cross": stored.cross_inspection, "generated": made,
                     "villages": len(plan_rows(session, month))}
 
     return await run_in_threadpool(work)

@@ -52,7 +52,7 @@ def upgrade() -> None:
     op.create_table(
         "inspection_plans",
         sa.Column("month", sa.String(length=7), nullable=False),
-        sa.Column("cross", sa.Boolean(), nullable=False),
+        sa.Column("cross_inspection", sa.Boolean(), nullable=False),
         sa.Column("seed", sa.Integer(), nullable=False),
         sa.Column("generated_at", sa.DateTime(), nullable=False),
         sa.Column("edited_at", sa.DateTime(), nullable=True),
