@@ -388,3 +388,20 @@ def test_a_leaders_phone_on_a_subgroup_records_and_an_unlinked_one_may_not(app, 
     assert nobody.status_code == 401 and nobody.json()["detail"]
     session.expire_all()
     assert session.scalar(select(func.count()).where(Finding.text == "不应入库")) == 0
+
+
+def test_photos_are_stored_without_their_exif(client, case, app):
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (25.0, 49.0, 30.0), 3: "E", 4: (107.0, 32.0, 10.0)}  # GPS: where the photo was taken
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 120, 200)).save(buf, "JPEG", exif=exif)
+    assert b"Exif" in buf.getvalue()
+    r = client.post("/api/v1/inspections/findings", headers=auth(case["inspector"]),
+                    json=finding(case, text="照片去除位置信息", photos=[base64.b64encode(buf.getvalue()).decode()]))
+    assert r.status_code == 201, r.text
+    name = r.json()["photos"][0].rsplit("/", 1)[1]
+    stored = (app.state.settings.data_dir / "inspections" / name).read_bytes()
+    assert stored.startswith(b"\xff\xd8") and b"Exif" not in stored and b"PhoneMaker" not in stored
