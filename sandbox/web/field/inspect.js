@@ -121,7 +121,8 @@ function pageFinding(id) {
       '<table><tr><td>责任单位</td><td>' + esc(rect.responsible_unit) + '</td></tr>' +
       '<tr><td>责任人</td><td>' + esc(rect.responsible_cadre || '-') + '</td></tr>' +
       '<tr><td>整改期限</td><td>' + esc(rect.deadline) + '</td></tr>' +
-      (rect.rejections ? '<tr><td>退回次数</td><td>' + rect.rejections + '</td></tr>' : '') + '</table>' +
+      (rect.rejections ? '<tr><td>退回次数</td><td>' + rect.rejections + '</td></tr>' : '') +
+      (rect.closed_at ? '<tr><td>销号</td><td>' + fmtTime(rect.closed_at) + (rect.closed_on_time ? ' <span class="ok">按期</span>' : ' <span class="warn">逾期</span>') + '</td></tr>' : '') + '</table>' +
       (rect.comment ? '<p class="' + (rect.status === 'open' ? 'warn' : 'muted') + '">验收意见: ' + esc(rect.comment) + '</p>' : '') +
       (rect.note ? '<p>整改情况 (' + fmtTime(rect.submitted_at) + '): ' + esc(rect.note) + '</p>' + photosOf(rect.evidence_photos, '整改照片') : '') +
       '<div id="cmsg"></div>';
