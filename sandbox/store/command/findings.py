@@ -177,12 +177,12 @@ def finding_items(session: Session, prefix: str, today: dt.date) -> Iterable[Dut
 
     since = _month_start_utc(today)
     names = _labels(session, prefix)
-    rows = session.execute(
-        select(Finding.id, Finding.village_code, Finding.category, Finding.created_at, Rectification.status,
-               Rectification.deadline)
-        .join(Rectification, Rectification.finding_id == Finding.id)
-        .where(Finding.village_code.startswith(prefix),
-               or_(Rectification.status == RectificationStatus.submitted.value, Finding.created_at >= since)))
+    cols = select(Finding.id, Finding.village_code, Finding.category, Finding.created_at, Rectification.status,
+                  Rectification.deadline).join(Rectification, Rectification.finding_id == Finding.id) \
+        .where(Finding.village_code.startswith(prefix))
+    # two indexed reads (awaiting acceptance; recorded this month) rather than one OR that reads every finding
+    rows = {r[0]: r for q in (cols.where(Rectification.status == RectificationStatus.submitted.value),
+                              cols.where(Finding.created_at >= since)) for r in session.execute(q)}.values()
     for fid, village, category, created, status, deadline in rows:
         title = f"{names.get(village, village)} {FindingCategory(category).label_zh}问题"
         yield DutyItem("finding", fid, village, title, created, deadline,
@@ -196,10 +196,11 @@ def rectification_items(session: Session, prefix: str, today: dt.date) -> Iterab
 
     since = _month_start_utc(today)
     names = _labels(session, prefix)
-    rows = session.execute(
-        select(Rectification, Finding.created_at).join(Finding, Finding.id == Rectification.finding_id)
-        .where(Rectification.village_code.startswith(prefix),
-               or_(Rectification.status != RectificationStatus.closed.value, Rectification.closed_at >= since)))
+    base = select(Rectification, Finding.created_at).join(Finding, Finding.id == Rectification.finding_id) \
+        .where(Rectification.village_code.startswith(prefix))
+    rows = {r.id: (r, c) for q in (base.where(Rectification.status.in_((RectificationStatus.open.value,
+                                                                        RectificationStatus.submitted.value))),
+                                   base.where(Rectification.closed_at >= since)) for r, c in session.execute(q)}.values()
     for r, created in rows:
         title = f"{names.get(r.village_code, r.village_code)} 整改: {r.responsible_unit}"
         yield DutyItem("rectification", r.id, r.village_code, title, created, r.deadline,
