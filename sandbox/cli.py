@@ -344,6 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sandbox.cadre_cli import register as add_cadre_parsers  # sandbox cadre invite|devices|revoke
 
     add_cadre_parsers(sub)
+    from sandbox.cli_inspect import register as add_inspect_parsers  # sandbox inspect plan|assign|groups|link
+
+    add_inspect_parsers(sub)
     return p
 
 

@@ -16,7 +16,8 @@ VALID = {"code": "522726", "region": "522726", "year": "2017", "indicator": "pov
          "from": "2015", "to": "2019", "page": "1", "status": "poor", "household_id": "1", "project_id": "1",
          "project": "1", "through": "2017", "since": "2017-11-01T00:00:00", "until": "2017-12-01T00:00:00",
          "month": "2017-11", "name": "0123456789abcdef0123456789abcdef.jpg",
-         "limit": "10", "offset": "0", "state": "open", "kind": "notice", "instruction_id": "1", "notice_id": "1"}
+         "limit": "10", "offset": "0", "state": "open", "kind": "notice", "instruction_id": "1", "notice_id": "1",
+         "finding_id": "1"}
 
 HOSTILE = [
     "", " ", "0", "-1", "9" * 25, "-" + "9" * 25, "1e309", "NaN", "inf", "abc", "1.5", "true", "null",

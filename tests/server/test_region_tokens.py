@@ -32,6 +32,9 @@ REGION_ENDPOINTS = [
     "/api/v1/cameras?region={r}",
     "/api/v1/checkins?region={r}&since=2017-11-01T00:00:00",
     "/api/v1/checkins/visits?region={r}&month=2017-11",
+    "/api/v1/inspections/plan?region={r}&month=2019-03",
+    "/api/v1/inspections/findings?region={r}",
+    "/api/v1/inspections/accountability?region={r}",
 ]
 # Routes that take no region scope, and why they cannot leak another region.
 NOT_BY_REGION = {
@@ -67,6 +70,18 @@ NOT_BY_REGION = {
     "/api/v1/notices": "GET: posted in or above the token's region, a cadre's own; POST: admin",
     "/api/v1/notices/{notice_id}": "only one posted in or above the token's region",
     "/api/v1/notices/{notice_id}/reads": "the towns under the token's region only",
+    # inspections (issue 16): the county's organisation, and items checked one by one against the token
+    "/api/v1/inspections/groups": "the county's inspection groups (who inspects), no poverty records",
+    "/api/v1/inspections/plan": "POST: generating is for county-wide tokens only (GET is scoped)",
+    "/api/v1/inspections/findings": "POST: the village checked against the token, then the plan's sub-group (GET is scoped)",
+    "/api/v1/inspections/plan/assign": "POST: county-wide tokens only (a town token gets 403)",
+    "/api/v1/inspections/findings/{finding_id}": "the finding's village checked against the token (403)",
+    "/api/v1/inspections/rectifications/{rectification_id}/evidence": "POST: the finding's village checked, then "
+                                                                      "only its responsible cadre",
+    "/api/v1/inspections/rectifications/{rectification_id}/review": "POST: the finding's village checked, then "
+                                                                    "only its sub-group's members",
+    "/api/v1/inspections/photos/{name}": "only a photo of a finding the token's region holds",
+    "/api/v1/inspections/mine": "the device's own sub-groups' villages and its own cadre's rectifications",
 }
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox.store.command import instructions
+from sandbox.store.command.findings import finding_items, rectification_items
 from sandbox.store.models import Complaint
 
 __all__ = ["DutyItem", "DutySource", "SOURCES", "open_items"]
@@ -51,6 +52,7 @@ def _complaints(session: Session, prefix: str, today: dt.date) -> Iterable[DutyI
 SOURCES: dict[str, DutySource] = {
     "complaint": _complaints,
     "instruction": instructions.duty_items,  # one item per open recipient item
+    "finding": finding_items, "rectification": rectification_items,  # 督查 (sandbox.store.command.findings)
 }
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Connection
 
+from sandbox.store.demo.inspections import build_inspections
 from sandbox.store.demo.instructions import build_instructions, build_notices
 
 __all__ = ["build_command_history", "STEPS"]
@@ -14,6 +15,7 @@ __all__ = ["build_command_history", "STEPS"]
 # (connection, seed) → None; run in this order after the households, cadres and projects are written
 STEPS: tuple[Callable[[Connection, int], None], ...] = (
     build_instructions, build_notices,  # 指令/批示 from named leaders; 通知公告 and 办事指南 with read receipts
+    build_inspections,  # 督查: groups, monthly plans, findings and rectifications
 )
 
 

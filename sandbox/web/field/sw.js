@@ -5,7 +5,7 @@
 'use strict';
 var SHELL = 'field-shell-v3', DATA = 'field-data-v1';
 var FILES = ['/m/', '/m/outbox.js', '/m/app.js', '/m/app.css',
-  '/m/instructions.js'];
+  '/m/instructions.js', '/m/inspect.js'];
 
 // A cached answer given for want of a network says so: the page shows 离线 even where the phone
 // believes it is online (a mast in sight but no data), and when the answer was fresh.
