@@ -6,12 +6,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
 from sandbox.store import models as m
+from sandbox.store.command.callbacks import Callback
 
 __all__ = ["RECORD_TABLES", "clear_records"]
 
 # Children before parents. Phones enrolled for demo cadres and the public pages' slugs and complaints
 # go with the records they point at; tokens other than the phones' stay (walls, staff).
 RECORD_TABLES = (
+    Callback,
     m.FieldDevice, m.FieldInvite, m.Complaint, m.PublicSlug,
     m.RegionYearTotals, m.RegionYearBreakdown, m.RegionYearFacts, m.FundPayment, m.FundAllocation, m.FundSource,
     m.Camera, m.ProjectBeneficiary, m.ProjectProgress, m.Project, m.Checkin, m.Assignment, m.Cadre, m.Member,

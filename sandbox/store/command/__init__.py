@@ -6,3 +6,4 @@ feature's table module to the import list below.
 """
 
 from sandbox.store.command import duty  # noqa: F401  (no tables: the open items the wall's 督办 layer counts)
+from sandbox.store.command import callbacks  # noqa: F401  (call-backs: the callbacks table)
