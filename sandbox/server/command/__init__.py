@@ -5,4 +5,8 @@ A feature adds its router to `ROUTERS`; the app includes them in this order.
 
 from fastapi import APIRouter
 
-ROUTERS: tuple[APIRouter, ...] = ()
+from sandbox.server.command.complaints import router as complaints
+
+ROUTERS: tuple[APIRouter, ...] = (
+    complaints,  # 投诉建议办理 (h16c)
+)

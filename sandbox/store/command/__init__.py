@@ -5,5 +5,7 @@ every feature's tables on `Base.metadata` (migrations, the models-match-migratio
 feature's table module to the import list below.
 """
 
-from sandbox.store.command import duty  # noqa: F401  (no tables: the open items the wall's 督办 layer counts)
-from sandbox.store.command import callbacks  # noqa: F401  (call-backs: the callbacks table)
+from sandbox.store.command import (
+    callbacks,  # noqa: F401  (call-backs: the callbacks table)
+    duty,  # noqa: F401  (no tables: the open items the wall's 督办 layer counts)
+)

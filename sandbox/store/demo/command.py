@@ -7,10 +7,15 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Connection
 
+from sandbox.store.demo.complaints import build_callbacks, build_complaints
+
 __all__ = ["build_command_history", "STEPS"]
 
 # (connection, seed) → None; run in this order after the households, cadres and projects are written
-STEPS: tuple[Callable[[Connection, int], None], ...] = ()
+STEPS: tuple[Callable[[Connection, int], None], ...] = (
+    build_complaints,  # 投诉建议 2017–2020 (h16c)
+    build_callbacks,  # 满意度回访: the survey answers behind 群众认可度 (h16c)
+)
 
 
 def build_command_history(conn: Connection, seed: int) -> None:
