@@ -32,6 +32,7 @@ REGION_ENDPOINTS = [
     "/api/v1/cameras?region={r}",
     "/api/v1/checkins?region={r}&since=2017-11-01T00:00:00",
     "/api/v1/checkins/visits?region={r}&month=2017-11",
+    "/api/v1/complaints?region={r}",
 ]
 # Routes that take no region scope, and why they cannot leak another region.
 NOT_BY_REGION = {
@@ -53,6 +54,13 @@ NOT_BY_REGION = {
     "/api/v1/field/households": "the cadre's own households (结对), tested in test_field.py",
     "/api/v1/field/checkins": "the cadre's own check-ins; POST: only an assigned household",
     "/api/v1/field/photos/{name}": "only a photo of the cadre's own check-ins",
+    # the complaints desk (issue 16): each record's town checked against the token (test_complaints_desk.py)
+    "/api/v1/complaints/{complaint_id}": "the complaint's town checked against the token",
+    "/api/v1/complaints/{complaint_id}/photos/{n}": "the complaint's town checked against the token",
+    "/api/v1/complaints/{complaint_id}/assign": "the complaint's town checked against the token",
+    "/api/v1/complaints/{complaint_id}/reply": "the complaint's town checked against the token",
+    "/api/v1/complaints/{complaint_id}/escalate": "the complaint's town checked against the token",
+    "/api/v1/complaints/{complaint_id}/close": "the complaint's town checked against the token",
 }
 
 
