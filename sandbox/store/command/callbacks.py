@@ -90,7 +90,8 @@ class CallRow:
 def call_list(conn: Connection, month: str, *, prefix: str = "", share: float = SAMPLE_SHARE,
               minimum: int = MIN_PER_VILLAGE, recent: int = RECENT_MONTHS) -> list[CallRow]:
     """The month's call list: per village, a sample stratified by household status (未脱贫, 已脱贫,
-    返贫 in the village's proportions), leaving out households reached in the `recent` months before.
+    返贫 in the village's proportions, at least one of each), leaving out households reached (接通, 拒访)
+    in the `recent` months before.
     The same month, records and register give the same list (the draw is seeded by month and village)."""
     year, _ = month_bounds(month)
     latest = conn.execute(select(HouseholdYear.year).where(HouseholdYear.year <= year)
@@ -122,7 +123,8 @@ def call_list(conn: Connection, month: str, *, prefix: str = "", share: float = 
         picked = []
         for status in sorted(strata):
             group = strata[status]
-            quota = round(want * len(group) / len(households))  # the village's mix, before exclusions
+            # the village's mix, before exclusions; a small stratum (the last poor households) still heard
+            quota = max(1, round(want * len(group) / len(households)))
             free = [r for r in group if r.id not in reached]
             picked += rng.sample(free, min(quota, len(free)))
         town = names.get(code[:9] + "000", "")
