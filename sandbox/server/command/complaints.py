@@ -20,7 +20,7 @@ from sandbox.domain.complaints import ComplaintStatus
 from sandbox.domain.enums import Role
 from sandbox.domain.masking import person_view
 from sandbox.server.bodylimit import read_json_model
-from sandbox.server.deps import Caller, OptionalRegionDep, allow, parse_code
+from sandbox.server.deps import Caller, OptionalRegionDep, allow, parse_code, region_or_404
 from sandbox.server.public.intake import photo_dir
 from sandbox.store.command import complaints as desk
 from sandbox.store.models import Complaint
@@ -74,6 +74,10 @@ def list_complaints(request: Request, caller: Desk, scope: OptionalRegionDep,
         town = rc.value
     today = desk.beijing_today()
     with request.app.state.sessions() as session:
+        if scope.code is not None:
+            scope.load(session)  # an unknown region is a 404, as on every endpoint
+        if town is not None:
+            region_or_404(session, town, caller)
         page = desk.list_complaints(session, prefix=scope.prefix, status=status.value if status else None, town=town,
                                     overdue=overdue, today=today, limit=limit, offset=offset)
         return {"total": page.total, "limit": limit, "offset": offset,
