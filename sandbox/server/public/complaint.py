@@ -13,16 +13,21 @@ from starlette.exceptions import HTTPException
 from sandbox.domain.complaints import ComplaintCategory
 from sandbox.server.bodylimit import BodyTooLarge
 from sandbox.server.checkins.photos import Photo, photo_from_bytes
+from sandbox.server.checkins.schemas import MAX_BODY_BYTES as CHECKIN_BODY_BYTES
 from sandbox.server.checkins.schemas import MAX_PHOTO_BYTES, BadCheckin
 from sandbox.server.public.pages import MAX_CHARS, MIN_CHARS
 
 __all__ = ["ComplaintForm", "parse_form", "read_form", "check_fields", "check_photos", "new_nonce", "NONCE_PATTERN",
-           "MAX_PHOTOS", "MAX_BODY_BYTES"]
+           "MAX_PHOTOS", "MAX_BODY_BYTES", "ROUTE_BODY_BYTES"]
 
 MAX_PHOTOS = 3
 MAX_FILES_READ = 60  # parts parsed before the form is refused outright: 50 photos get a counted answer
 # three phone photos and the text; more is refused while it streams in (sandbox.server.bodylimit)
 MAX_BODY_BYTES = MAX_PHOTOS * MAX_PHOTO_BYTES + 64 * 1024
+# What the route itself lets through: the most any route takes (a check-in's), so that a form over
+# MAX_BODY_BYTES reaches read_form, which says in Chinese what was too much, and not Starlette's own
+# per-route limit, which answers a bare English "Content Too Large"
+ROUTE_BODY_BYTES = CHECKIN_BODY_BYTES
 
 NONCE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 # 11-digit mobiles; landlines with or without the area code (0854-3221234, 3221234)
@@ -90,6 +95,11 @@ async def read_form(request: Request) -> ComplaintForm:
     """The form as posted: urlencoded (no photos) or multipart with up to MAX_PHOTOS photos. A body
     over the route's limit, too many files or a broken upload is an error in words, not a 413/400."""
     ctype = request.headers.get("content-type", "")
+    too_large = ComplaintForm(new_nonce(), "", "", None, f"提交的内容过大: 照片最多 {MAX_PHOTOS} 张, 每张不超过 "
+                              f"{MAX_PHOTO_BYTES // (1024 * 1024)} MB, 请重新填写后提交")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return too_large  # nothing read
     try:
         if not ctype.startswith("multipart/form-data"):
             return parse_form(await request.body())
@@ -106,9 +116,10 @@ async def read_form(request: Request) -> ComplaintForm:
                     uploads.append(b"")
         await form.close()
     except BodyTooLarge:
-        return ComplaintForm(new_nonce(), "", "", None, f"提交的内容过大: 照片最多 {MAX_PHOTOS} 张, 每张不超过 "
-                             f"{MAX_PHOTO_BYTES // (1024 * 1024)} MB, 请重新填写后提交")
-    except HTTPException:  # Starlette's 400 for a broken multipart body, or more parts than allowed
+        return too_large
+    except HTTPException as exc:  # Starlette's 400 for a broken multipart body, or more parts than allowed
+        if exc.status_code == 413:  # Starlette's own limit, on a body sent without its length
+            return too_large
         return ComplaintForm(new_nonce(), "", "", None, f"提交的内容无法识别或照片过多 (最多 {MAX_PHOTOS} 张), "
                              "请在页面上重新填写后提交")
     return check_fields(fields, uploads)

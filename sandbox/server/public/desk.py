@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from sandbox.domain.complaints import ComplaintStatus
-from sandbox.server.public.complaint import MAX_BODY_BYTES, ComplaintForm, new_nonce, read_form
+from sandbox.server.public.complaint import ROUTE_BODY_BYTES, ComplaintForm, new_nonce, read_form
 from sandbox.server.public.intake import BadPhotos, Stored, date_zh, store_with_photos
 from sandbox.server.public.pages import render_complaint_done, render_complaint_form, render_track
 from sandbox.server.public.routes import complaint_rate, html_page, limited, page_rate, too_many
@@ -49,7 +49,7 @@ def _store(app, form: ComplaintForm, town_name: str) -> Stored:
                                  subject_name=town_name, region_code=form.town)
 
 
-@router.post("/complaint", max_body_size=MAX_BODY_BYTES)
+@router.post("/complaint", max_body_size=ROUTE_BODY_BYTES)
 async def public_submit(request: Request) -> HTMLResponse:
     if (hit := await limited(request, page_rate)) is not None:
         return too_many(hit)

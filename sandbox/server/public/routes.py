@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from sandbox.server.public.complaint import MAX_BODY_BYTES, ComplaintForm, new_nonce, read_form
+from sandbox.server.public.complaint import ROUTE_BODY_BYTES, ComplaintForm, new_nonce, read_form
 from sandbox.server.public.intake import BadPhotos, Stored, store_with_photos
 from sandbox.server.public.pages import (
     render_complaint_done,
@@ -103,7 +103,7 @@ def _store(app, slug: str, form: ComplaintForm, subject) -> Stored | None:
                                  subject_name=subject.title, region_code=subject.region_code)
 
 
-@router.post("/{slug}/complaint", max_body_size=MAX_BODY_BYTES)
+@router.post("/{slug}/complaint", max_body_size=ROUTE_BODY_BYTES)
 async def complaint_submit(slug: str, request: Request) -> HTMLResponse:
     if (limited := await _limited(request, _page_rate)) is not None:
         return _too_many(limited)
