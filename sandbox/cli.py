@@ -8,11 +8,11 @@ import errno
 import logging
 import sys
 
+from sandbox.cli_callbacks import add_callbacks_parser
 from sandbox.cli_common import beijing as _beijing
 from sandbox.cli_common import data_engine as _engine_for_data
 from sandbox.cli_common import print_table
 from sandbox.cli_common import settings_for as _settings
-from sandbox.cli_callbacks import add_callbacks_parser
 from sandbox.cli_qr import add_qr_parser
 from sandbox.wall_cli import add_display_parsers
 
