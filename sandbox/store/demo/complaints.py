@@ -42,8 +42,8 @@ def _beijing_to_utc(d: dt.datetime) -> dt.datetime:
 
 
 def build_complaints(conn: Connection, seed: int) -> None:
-    """About 8–16 complaints a month in 2017–2020, routed to the town of a village; 94 % answered and
-    closed within their working-day deadline, a few answered late (escalated first), and a handful of
+    """About 8–16 complaints a month in 2017–2020, routed to the town of a village; most answered and
+    closed within their working-day deadline (93 % of all), a few answered late (escalated first), and a handful of
     late-2020 ones still open: overdue now, escalated to the county."""
     rng = np.random.default_rng(seed + 16_003)
     villages = list(conn.execute(select(Region.code, Region.name, Region.parent_code)
