@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from sandbox.domain.complaints import ComplaintCategory
+from sandbox.domain.complaints import REPLY_WORKING_DAYS, ComplaintCategory
 from sandbox.domain.public import HouseholdPublic, ProjectPublic, yuan_zh
 from sandbox.server.public.views import Site
 
@@ -50,7 +50,7 @@ def render_complaint_done(subject: HouseholdPublic | ProjectPublic | None, site:
         site=site, title="已受理", org=_org(site, "监督举报"), heading="提交成功",
         sub=f"关于: {subject.title}" if subject is not None else None,
         slug=subject.slug if subject is not None else None, reference=reference, with_phone=with_phone,
-        deadline=deadline)
+        deadline=deadline, days=REPLY_WORKING_DAYS)
 
 
 def render_track(site: Site, *, code: str = "", found: dict | None = None, error: str | None = None) -> str:
