@@ -32,6 +32,7 @@ from sandbox.server.logredact import install_log_redaction
 from sandbox.server.meta.routes import router as meta
 from sandbox.server.openapi import install_openapi
 from sandbox.server.projects.routes import router as projects
+from sandbox.server.public.desk import router as public_desk
 from sandbox.server.public.routes import router as public_pages
 from sandbox.server.ratelimit import RateLimits, note_failed_auth
 from sandbox.server.regions.routes import router as regions
@@ -67,6 +68,7 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     app.state.events = EventBus()
     for router in (meta, regions, households, projects, funds, cameras, checkins, events, streams):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(public_desk)  # /q/complaint, /q/track: before /q/<slug>, which would take their names
     app.include_router(public_pages)  # /q/<slug>: the QR pages, HTML for the public, no token
     app.include_router(field, prefix=API_PREFIX)  # the phone app's API (issue 15)
     app.include_router(field_app)  # the phone app itself, at /m/

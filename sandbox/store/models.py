@@ -246,7 +246,18 @@ class Complaint(Base):
     text: Mapped[str] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(20), nullable=True)  # for a call back; never shown publicly
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)  # UTC, naive
-    status: Mapped[str] = mapped_column(String(16), default="new")
+    status: Mapped[str] = mapped_column(String(16), default="new")  # sandbox.domain.complaints.ComplaintStatus
+    # triage (issue 16): the town that answers, by when (working days), and what it answered
+    category: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    town_code: Mapped[str | None] = mapped_column(String(12), nullable=True, index=True)
+    deadline: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    photos: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON list of stored file names
+    assignee: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the unit or person it went to
+    reply: Mapped[str | None] = mapped_column(Text, nullable=True)  # shown to the complainant
+    replied_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)  # sent to the county by hand
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    handled_by: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the last token that acted
 
 
 class FundSource(Base):

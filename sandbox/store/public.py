@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
 
@@ -10,11 +11,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from sandbox.domain.complaints import reply_deadline
 from sandbox.domain.public import SlugKind
 from sandbox.store.models import Complaint, Household, Project, ProjectBeneficiary, PublicSlug
 
 __all__ = ["SLUG_PATTERN", "new_slug", "ensure_slugs", "ensure_all_slugs", "active_slugs", "resolve_slug",
-           "revoke_slug", "slug_info", "subject_exists", "store_complaint", "utcnow"]
+           "revoke_slug", "slug_info", "subject_exists", "store_complaint", "town_of", "utcnow"]
 
 # 12 random bytes: 96 bits, 16 URL-safe characters (a short QR code that nobody can guess or walk)
 SLUG_BYTES = 12
@@ -111,24 +113,36 @@ def subject_exists(conn, kind: SlugKind, subject_id: int) -> bool:
     return conn.execute(select(model.id).where(model.id == subject_id)).first() is not None
 
 
+def town_of(region_code: str | None) -> str | None:
+    """The town a complaint about `region_code` goes to (the county's own code stays the county's)."""
+    if not region_code or len(region_code) != 12:
+        return None
+    return region_code[:9] + "000" if region_code[6:9] != "000" else region_code
+
+
 def _reference(now: dt.datetime) -> str:
     day = now.replace(tzinfo=dt.UTC).astimezone(_BEIJING).strftime("%Y%m%d")
     return f"TS{day}-" + "".join(secrets.choice(_REF_ALPHABET) for _ in range(6))
 
 
-def store_complaint(session: Session, *, submission_id: str, slug: str, kind: SlugKind, subject_id: int,
-                    subject_name: str, region_code: str | None, text: str, phone: str | None) -> tuple[str, bool]:
+def store_complaint(session: Session, *, submission_id: str, slug: str, kind: SlugKind | str, subject_id: int,
+                    subject_name: str, region_code: str | None, text: str, phone: str | None,
+                    category: str | None = None, photos: list[str] | None = None) -> tuple[str, bool]:
     """Store a complaint once per `submission_id` (the form's nonce: a double tap, a reload or a retry
-    of the same form sends it again); returns (reference number, whether it was stored now)."""
+    of the same form sends it again); returns (reference number, whether it was stored now). It goes to
+    the town of `region_code`, to answer within the working days of sandbox.domain.complaints."""
     known = session.scalar(select(Complaint.reference).where(Complaint.submission_id == submission_id))
     if known is not None:
         return known, False
     for _ in range(5):
         now = utcnow()
         reference = _reference(now)
-        session.add(Complaint(reference=reference, submission_id=submission_id, slug=slug, kind=SlugKind(kind).value,
+        received = now.replace(tzinfo=dt.UTC).astimezone(_BEIJING).date()
+        session.add(Complaint(reference=reference, submission_id=submission_id, slug=slug, kind=getattr(kind, "value", kind),
                               subject_id=subject_id, subject_name=subject_name[:128], region_code=region_code,
-                              text=text, phone=phone, created_at=now, status="new"))
+                              text=text, phone=phone, created_at=now, status="new", category=category,
+                              town_code=town_of(region_code), deadline=reply_deadline(received),
+                              photos=json.dumps(photos) if photos else None))
         try:
             session.commit()
             return reference, True

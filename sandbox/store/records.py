@@ -6,6 +6,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
 from sandbox.store import models as m
+from sandbox.store.command.callbacks import Callback
 from sandbox.store.command.inspection import INSPECTION_TABLES
 from sandbox.store.command.instructions import Instruction, InstructionItem
 from sandbox.store.command.notices import Notice, NoticeRead
@@ -17,6 +18,7 @@ __all__ = ["RECORD_TABLES", "clear_records"]
 RECORD_TABLES = (
     InstructionItem, Instruction, NoticeRead, Notice,
     *INSPECTION_TABLES,
+    Callback,
     m.FieldDevice, m.FieldInvite, m.Complaint, m.PublicSlug,
     m.RegionYearTotals, m.RegionYearBreakdown, m.RegionYearFacts, m.FundPayment, m.FundAllocation, m.FundSource,
     m.Camera, m.ProjectBeneficiary, m.ProjectProgress, m.Project, m.Checkin, m.Assignment, m.Cadre, m.Member,

@@ -35,6 +35,7 @@ REGION_ENDPOINTS = [
     "/api/v1/inspections/plan?region={r}&month=2019-03",
     "/api/v1/inspections/findings?region={r}",
     "/api/v1/inspections/accountability?region={r}",
+    "/api/v1/complaints?region={r}",
 ]
 # Routes that take no region scope, and why they cannot leak another region.
 NOT_BY_REGION = {
@@ -82,6 +83,13 @@ NOT_BY_REGION = {
                                                                     "only its sub-group's members",
     "/api/v1/inspections/photos/{name}": "only a photo of a finding the token's region holds",
     "/api/v1/inspections/mine": "the device's own sub-groups' villages and its own cadre's rectifications",
+    # the complaints desk (issue 16): each record's town checked against the token (test_complaints_desk.py)
+    "/api/v1/complaints/{complaint_id}": "the complaint's town checked against the token",
+    "/api/v1/complaints/{complaint_id}/photos/{n}": "the complaint's town checked against the token",
+    "/api/v1/complaints/{complaint_id}/assign": "the complaint's town checked against the token",
+    "/api/v1/complaints/{complaint_id}/reply": "the complaint's town checked against the token",
+    "/api/v1/complaints/{complaint_id}/escalate": "the complaint's town checked against the token",
+    "/api/v1/complaints/{complaint_id}/close": "the complaint's town checked against the token",
 }
 
 

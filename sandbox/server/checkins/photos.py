@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sandbox.server.checkins.schemas import MAX_PHOTO_BYTES, BadCheckin
 
-__all__ = ["Photo", "decode_photos", "save_photos", "remove_photos", "strip_jpeg_metadata", "MAX_PHOTO_PIXELS"]
+__all__ = ["Photo", "decode_photos", "photo_from_bytes", "save_photos", "remove_photos", "strip_jpeg_metadata", "MAX_PHOTO_PIXELS"]
 
 _DATA_URL = re.compile(r"^data:image/[a-zA-Z0-9.+-]+;base64,", re.ASCII)
 _JPEG = b"\xff\xd8\xff"
@@ -44,6 +44,12 @@ def _decode_one(i: int, text: str) -> Photo:
         data = base64.b64decode("".join(text.split()), validate=True)
     except (binascii.Error, ValueError):
         raise BadCheckin(f"{which}不是有效的 base64 编码") from None
+    return photo_from_bytes(i, data)
+
+
+def photo_from_bytes(i: int, data: bytes) -> Photo:
+    """The `i`th photo (0-based) from its file's bytes (an upload), checked and stripped as stored."""
+    which = f"第 {i + 1} 张照片"
     if len(data) > MAX_PHOTO_BYTES:
         raise BadCheckin(f"{which}过大: 每张不超过 {MAX_PHOTO_BYTES // (1024 * 1024)} MB")
     if data.startswith(_JPEG):

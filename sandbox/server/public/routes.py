@@ -11,7 +11,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from sandbox.server.public.complaint import ComplaintForm, new_nonce, parse_form
+from sandbox.server.public.complaint import ROUTE_BODY_BYTES, ComplaintForm, new_nonce, read_form
+from sandbox.server.public.intake import BadPhotos, Stored, store_with_photos
 from sandbox.server.public.pages import (
     render_complaint_done,
     render_complaint_form,
@@ -20,16 +21,17 @@ from sandbox.server.public.pages import (
 )
 from sandbox.server.public.views import Site, page_subject, site_of
 from sandbox.server.ratelimit import PUBLIC_LIMIT, rate_limited
-from sandbox.store.public import resolve_slug, store_complaint
+from sandbox.store.public import resolve_slug
 
-__all__ = ["router", "PAGE_LIMIT", "COMPLAINT_LIMIT"]
+__all__ = ["router", "PAGE_LIMIT", "COMPLAINT_LIMIT", "HEADERS", "html_page", "limited", "too_many", "page_rate",
+           "complaint_rate"]
 
 router = APIRouter(prefix="/q", include_in_schema=False)
 
 PAGE_LIMIT = PUBLIC_LIMIT  # a person reading, not a script walking the slugs
 COMPLAINT_LIMIT = "10/hour"  # complaints stored per client (a village's households share few addresses)
-_page_rate = rate_limited(PAGE_LIMIT, "public")
-_complaint_rate = rate_limited(COMPLAINT_LIMIT, "complaint")
+_page_rate = page_rate = rate_limited(PAGE_LIMIT, "public")
+_complaint_rate = complaint_rate = rate_limited(COMPLAINT_LIMIT, "complaint")
 
 HEADERS = {
     "Cache-Control": "no-store",
@@ -91,38 +93,42 @@ async def complaint_form(slug: str, request: Request) -> HTMLResponse:
     return _html(render_complaint_form(subject, site, new_nonce()))
 
 
-def _store(app, slug: str, form: ComplaintForm, subject) -> str | None:
+def _store(app, slug: str, form: ComplaintForm, subject) -> Stored | None:
     with app.state.sessions() as session:
         found = resolve_slug(session, slug)
         if found is None:  # revoked between the page and the submission
             return None
         kind, subject_id = found
-        reference, _ = store_complaint(
-            session, submission_id=form.nonce, slug=slug, kind=kind, subject_id=subject_id,
-            subject_name=subject.title, region_code=subject.region_code, text=form.text, phone=form.phone_digits)
-        return reference
+        return store_with_photos(app, session, form, slug=slug, kind=kind, subject_id=subject_id,
+                                 subject_name=subject.title, region_code=subject.region_code)
 
 
-@router.post("/{slug}/complaint")
+@router.post("/{slug}/complaint", max_body_size=ROUTE_BODY_BYTES)
 async def complaint_submit(slug: str, request: Request) -> HTMLResponse:
     if (limited := await _limited(request, _page_rate)) is not None:
         return _too_many(limited)
-    form = parse_form(await request.body())
+    form = await read_form(request)
     subject, site = await run_in_threadpool(_load, request.app, slug)
     if subject is None:
         return _not_found(site)
-    if form.error:  # the form again, with what was typed, and why
+
+    def again(error: str, status: int, headers: dict | None = None) -> HTMLResponse:  # what was typed, and why
         return _html(render_complaint_form(subject, site, form.nonce, text=form.text, phone=form.phone,
-                                           error=form.error), 422)
+                                           error=error, category=form.category), status, headers)
+
+    if form.error:
+        return again(form.error, 422)
     if (limited := await _limited(request, _complaint_rate)) is not None:
         wait = (limited.headers or {}).get("Retry-After", "60")
-        return _html(render_complaint_form(subject, site, form.nonce, text=form.text, phone=form.phone,
-                                           error=f"提交过于频繁, 请 {wait} 秒后再提交 (您填写的内容已保留)"),
-                     429, {"Retry-After": wait})
-    reference = await run_in_threadpool(_store, request.app, slug, form, subject)
-    if reference is None:
+        return again(f"提交过于频繁, 请 {wait} 秒后再提交 (您填写的内容已保留)", 429, {"Retry-After": wait})
+    try:
+        stored = await run_in_threadpool(_store, request.app, slug, form, subject)
+    except BadPhotos as exc:
+        return again(str(exc), 422)
+    if stored is None:
         return _not_found(site)
-    return _html(render_complaint_done(subject, site, reference, form.phone_digits is not None))
+    return _html(render_complaint_done(subject, site, stored.reference, form.phone_digits is not None,
+                                       stored.deadline))
 
 
 @router.api_route("/{rest:path}", methods=["GET", "HEAD", "POST"])
@@ -132,3 +138,6 @@ async def elsewhere(rest: str, request: Request) -> HTMLResponse:
         return _too_many(limited)
     return _not_found(_NO_SITE)
 
+
+
+html_page, limited, too_many = _html, _limited, _too_many  # for the desk's pages (sandbox.server.public.desk)

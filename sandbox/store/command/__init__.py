@@ -8,6 +8,7 @@ feature's table module to the import list below.
 import sandbox.store.command.instructions  # noqa: F401  (指令/批示)
 import sandbox.store.command.notices  # noqa: F401  (通知公告, 办事指南)
 from sandbox.store.command import (
+    callbacks,  # noqa: F401  (call-backs: the callbacks table)
     duty,  # noqa: F401  (no tables: the open items the wall's 督办 layer counts)
     inspection,  # noqa: F401  (督查: groups, plans, findings, rectifications)
 )

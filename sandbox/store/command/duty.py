@@ -12,12 +12,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox.store.command import instructions
 from sandbox.store.command.findings import finding_items, rectification_items
-from sandbox.store.models import Complaint
 
 __all__ = ["DutyItem", "DutySource", "SOURCES", "open_items"]
 
@@ -39,14 +37,10 @@ DutySource = Callable[[Session, str, dt.date], Iterable[DutyItem]]
 
 
 def _complaints(session: Session, prefix: str, today: dt.date) -> Iterable[DutyItem]:
-    """Complaints from the public pages: open until answered (triage rules come with the complaints desk)."""
-    month_start = dt.datetime(today.year, today.month, 1) - dt.timedelta(hours=8)  # Beijing → UTC
-    rows = session.scalars(select(Complaint).where(Complaint.region_code.startswith(prefix)))
-    for c in rows:
-        is_open = c.status == "new"
-        if is_open or c.created_at >= month_start:
-            yield DutyItem("complaint", c.id, c.region_code or prefix, c.subject_name, c.created_at, None,
-                           is_open, False)
+    """Complaints: open until replied, overdue past their working-day deadline (the complaints desk's rules)."""
+    from sandbox.store.command.complaints import complaint_duty_items  # imports DutyItem from here
+
+    return complaint_duty_items(session, prefix, today)
 
 
 SOURCES: dict[str, DutySource] = {
