@@ -344,6 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sandbox.cadre_cli import register as add_cadre_parsers  # sandbox cadre invite|devices|revoke
 
     add_cadre_parsers(sub)
+    from sandbox.user_cli import register as add_user_parsers  # sandbox user create|list|reset (issue 21)
+
+    add_user_parsers(sub)
     return p
 
 
