@@ -66,3 +66,41 @@ def post_form(client: TestClient, page_path: str, action: str, data: dict, **kwa
     """Open the page (for its CSRF token), then post the form to `action`."""
     html = client.get(page_path).text
     return client.post(action, data={"csrf": csrf_of(html), **data}, **kwargs)
+
+
+TOWN = "522726103000"
+
+
+@pytest.fixture(scope="session")
+def real_county(demo_engine, tmp_path_factory):
+    """(engine, register): a database holding the demo's boundaries as a real county would (imported, not built),
+    and the demo's own register of one town (.xlsx, with members and villages) in which one row is bad."""
+    from openpyxl import load_workbook
+
+    from sandbox.store.db import make_engine
+    from sandbox.store.importers import export_boundaries, export_households, import_boundaries
+    from sandbox.store.migrate import upgrade
+
+    folder = tmp_path_factory.mktemp("real_county")
+    export_boundaries(demo_engine, folder / "regions.gpkg")
+    export_households(demo_engine, folder / "export.xlsx", years=[2019], region=TOWN)
+    book = load_workbook(folder / "export.xlsx")
+    sheet = book["户信息"]
+    header = [c.value for c in sheet[1]]
+    col = header.index("证件号码") + 1
+    bad = sheet.cell(row=5, column=col)
+    bad.value = str(bad.value)[:-1] + ("0" if str(bad.value)[-1] != "0" else "1")  # a wrong check digit
+    register = folder / "登记表.xlsx"
+    book.save(register)
+    engine = make_engine(f"sqlite:///{folder / 'real.db'}")
+    upgrade(engine)
+    import_boundaries(engine, folder / "regions.gpkg")
+    yield engine, register
+    engine.dispose()
+
+
+@pytest.fixture()
+def real_console(real_county, tmp_path):
+    app = create_app(real_county[0], Settings(data_dir=tmp_path))
+    with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as c:
+        yield c

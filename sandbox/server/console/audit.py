@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import tempfile
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -49,11 +50,11 @@ def _row(e) -> tuple:
             WHAT_ZH.get(e.what, e.what), e.subject or "", e.region_code or "", e.address or "", e.channel, e.detail or "")
 
 
-Q = Query("", max_length=64)
+Text = Annotated[str, Query(max_length=64)]
 
 
 @router.get("/access-log")
-def view(request: Request, actor: str = Q, action: str = Q, what: str = Q, since: str = Q, until: str = Q,
+def view(request: Request, actor: Text = "", action: Text = "", what: Text = "", since: Text = "", until: Text = "",
          page_no: int = Query(1, alias="page", ge=1, le=100_000)) -> Response:
     user = staff_page(request, admin=True)
     if isinstance(user, Response):
@@ -72,8 +73,8 @@ def view(request: Request, actor: str = Q, action: str = Q, what: str = Q, since
 
 
 @router.get("/access-log.{fmt}")
-def export(request: Request, fmt: str, actor: str = Q, action: str = Q, what: str = Q, since: str = Q,
-           until: str = Q) -> Response:
+def export(request: Request, fmt: str, actor: Text = "", action: Text = "", what: Text = "", since: Text = "",
+           until: Text = "") -> Response:
     user = staff_page(request, admin=True)
     if isinstance(user, Response):
         return user
