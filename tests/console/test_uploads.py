@@ -104,3 +104,25 @@ def test_check_then_confirm_imports_the_valid_rows(real_console, real_county):
     assert "控制台上传" in data and job.confirmed_by in data
     again = real_console.post(f"/console/imports/{job_id}/confirm", data={"csrf": csrf_of(page.text)})
     assert again.status_code == 409  # confirmed once, imported once
+
+
+def test_a_file_that_would_replace_data_needs_its_confirmation(real_console, real_county):
+    engine, register = real_county
+    _admin(real_console, engine)
+    first = _upload(real_console, "households", register.name, register.read_bytes())
+    first_id = int(first.headers["location"].rsplit("/", 1)[1])
+    if _settled(engine, first_id).state == "checked":  # this file not yet imported by an earlier test
+        page = real_console.get(f"/console/imports/{first_id}").text
+        real_console.post(f"/console/imports/{first_id}/confirm", data={"csrf": csrf_of(page), "understood": "1"})
+        assert _settled(engine, first_id).state == "done"
+    r = _upload(real_console, "households", register.name, register.read_bytes())
+    job_id = int(r.headers["location"].rsplit("/", 1)[1])
+    job = _settled(engine, job_id)
+    assert job.state == "checked" and "已有本文件的" in job.replaces
+    page = real_console.get(f"/console/imports/{job_id}").text
+    assert "确认后将替换" in page and 'name="understood"' in page
+    r = real_console.post(f"/console/imports/{job_id}/confirm", data={"csrf": csrf_of(page)})
+    assert r.status_code == 422 and "我已了解将替换的数据" in r.text
+    assert _settled(engine, job_id).state == "checked"  # nothing happened
+    r = real_console.post(f"/console/imports/{job_id}/confirm", data={"csrf": csrf_of(page), "understood": "1"})
+    assert r.status_code == 303 and _settled(engine, job_id).state == "done"

@@ -5,12 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from sqlalchemy import select
 
 from sandbox.domain.enums import Role
 from sandbox.domain.regions import InvalidRegionCode
 from sandbox.server.console.guard import staff_form, staff_page
 from sandbox.server.console.render import message, page
 from sandbox.server.console.session import client_address, open_draft
+from sandbox.store.models import Region
 from sandbox.store.office import access_log
 from sandbox.store.office.accounts import ACCOUNT_ROLES, AccountError, create_account, list_accounts, reset_account
 from sandbox.store.tokens import create_token, list_tokens, parse_expiry, revoke_tokens, utcnow
@@ -23,13 +25,20 @@ _TOKEN_STATE = {"active": "有效", "expired": "已过期", "revoked": "已吊�
 _FIELDS = ("username", "display_name", "role", "region")
 
 
+def _towns(session) -> list[tuple[str, str]]:
+    """The towns an account or a token may be limited to (the whole county: no region)."""
+    return [(c, n) for c, n in session.execute(select(Region.code, Region.name).where(Region.level == "town")
+                                               .order_by(Region.code))]
+
+
 def _accounts_page(request: Request, user, *, status: int = 200, error: str | None = None, shown: tuple | None = None,
                    form: dict | None = None) -> Response:
     with request.app.state.sessions() as session:
         accounts = list_accounts(session)
+        towns = _towns(session)
         session.expunge_all()
     return page(request, "accounts.html", user, status=status, title="账号", accounts=accounts, error=error,
-                shown=shown, form=form or {}, roles=ACCOUNT_ROLES, now=utcnow())
+                shown=shown, form=form or {}, roles=ACCOUNT_ROLES, now=utcnow(), towns=towns)
 
 
 @router.get("/accounts")
@@ -99,8 +108,9 @@ def _tokens_page(request: Request, user, *, status: int = 200, error: str | None
                  form: dict | None = None) -> Response:
     with request.app.state.sessions() as session:
         tokens = list_tokens(session)
+        towns = _towns(session)
     return page(request, "tokens.html", user, status=status, title="访问令牌", tokens=tokens, states=_TOKEN_STATE,
-                error=error, shown=shown, form=form or {}, roles=TOKEN_ROLES)
+                error=error, shown=shown, form=form or {}, roles=TOKEN_ROLES, towns=towns)
 
 
 @router.get("/tokens")
