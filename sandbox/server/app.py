@@ -79,7 +79,7 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     _install_error_handlers(app)
     install_openapi(app)
     install_log_redaction()
-    app.add_middleware(BodyLimitMiddleware, largest=max(CHECKIN_MAX_BODY_BYTES, UPLOAD_ROUTE_LIMIT))
+    app.add_middleware(BodyLimitMiddleware, largest=CHECKIN_MAX_BODY_BYTES, paths={"/console/imports": UPLOAD_ROUTE_LIMIT})
     if config.cors_origins:  # browsers on these origins may call the API (a web page, not the wall)
         app.add_middleware(CORSMiddleware, allow_origins=config.cors_origins, allow_methods=["GET", "POST", "PUT"],
                            allow_headers=["Authorization", "Content-Type", "Last-Event-ID"], max_age=600)

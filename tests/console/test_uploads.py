@@ -126,3 +126,31 @@ def test_a_file_that_would_replace_data_needs_its_confirmation(real_console, rea
     assert _settled(engine, job_id).state == "checked"  # nothing happened
     r = real_console.post(f"/console/imports/{job_id}/confirm", data={"csrf": csrf_of(page), "understood": "1"})
     assert r.status_code == 303 and _settled(engine, job_id).state == "done"
+
+
+def test_an_upload_declared_over_the_limit_is_refused_before_it_is_read(real_console, real_county):
+    _admin(real_console, real_county[0])
+    real_console.app.state.console_upload_limit = 1024
+    r = _upload(real_console, "households", "登记表.xlsx", b"PK\x03\x04" + b"0" * (2 * 1024 * 1024))
+    assert r.status_code == 413 and "超过上限" in r.text and r.headers["content-type"].startswith("text/html")
+
+
+def test_the_body_limit_answers_a_browser_over_its_paths_limit_with_a_page():
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from sandbox.server.bodylimit import BodyLimitMiddleware
+
+    async def taken(request):
+        return PlainTextResponse(str(len(await request.body())))
+
+    app = Starlette(routes=[Route("/up", taken, methods=["POST"]), Route("/other", taken, methods=["POST"])])
+    app.add_middleware(BodyLimitMiddleware, default=100, largest=100, paths={"/up": 1000})
+    with TestClient(app) as c:
+        assert c.post("/up", content=b"x" * 500).text == "500"  # its own limit, above the others'
+        r = c.post("/up", content=b"x" * 2000)
+        assert r.status_code == 413 and r.headers["content-type"].startswith("text/html") and "文件过大" in r.text
+        r = c.post("/other", content=b"x" * 500)
+        assert r.status_code == 413 and r.headers["content-type"] == "application/json"
