@@ -31,6 +31,21 @@ def test_every_page_needs_a_signed_in_person(console):
         assert r.status_code == 303 and r.headers["location"].startswith("/console/login?next="), path
 
 
+def test_signing_in_returns_to_the_page_asked_for(console, demo_engine):
+    from tests.console.conftest import new_account
+
+    username, password = new_account(demo_engine, "leader")
+    r = console.get("/console/access-log")
+    login = console.get(r.headers["location"])
+    assert 'name="next" value="/console/access-log"' in login.text
+    r = console.post("/console/login", data={"csrf": csrf_of(login.text), "username": username, "password": password,
+                                             "next": "/console/access-log"})
+    assert r.headers["location"] == "/console/access-log"
+    r = console.post("/console/login", data={"csrf": csrf_of(login.text), "username": username, "password": password,
+                                             "next": "//evil.example/console/"})
+    assert r.headers["location"] == "/console/data"  # never off the site
+
+
 def test_a_form_without_its_csrf_token_changes_nothing(console, demo_engine, signed_in):
     signed_in("admin")
     r = console.post("/console/accounts", data={"username": "forged1", "role": "admin"})

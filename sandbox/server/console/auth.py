@@ -43,7 +43,8 @@ _login_rate = rate_limited(LOGIN_LIMIT, "console-login")
 def login_form(request: Request, next: str | None = None) -> Response:  # noqa: A002 — the query's name
     if current_user(request) is not None:
         return go(safe_next(next))
-    return page(request, "login.html", None, title="登录", error=None, notice=None, username="", draft=None)
+    return page(request, "login.html", None, title="登录", error=None, notice=None, username="", draft=None,
+                next_path=safe_next(next))
 
 
 def _sign_in(request: Request, username: str, password: str, code: str | None):
@@ -65,10 +66,11 @@ async def login(request: Request) -> Response:
     form = await request.form()
     username, password = str(form.get("username") or "").strip(), str(form.get("password") or "")
     draft = str(form.get("draft") or "") or None
+    next_path = safe_next(str(form.get("next") or "") or None)
 
     def again(error: str, status: int) -> Response:
         return page(request, "login.html", None, status=status, title="登录", error=error, notice=None,
-                    username=username, draft=draft)
+                    username=username, draft=draft, next_path=next_path)
 
     try:
         await _login_rate(request)
@@ -82,12 +84,10 @@ async def login(request: Request) -> Response:
         return again("该账号已开启双重验证, 请同时输入手机验证器上的 6 位动态验证码", 401)
     if result.account is None:
         return again(result.error or "用户名或密码错误", 401)
-    target = "/console/data"
+    target = next_path  # the page that sent them to sign in (/console/data by default)
     opened = open_draft(request, draft)
     if opened is not None:
         target = f"{safe_next(opened[0])}?draft={quote(draft)}"
-    elif request.query_params.get("next"):
-        target = safe_next(request.query_params.get("next"))
     if result.account.must_change_password:
         target = "/console/password"
     response = go(target)

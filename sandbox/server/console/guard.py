@@ -62,7 +62,7 @@ async def staff_form(request: Request, *, admin: bool = False) -> tuple[StaffUse
         if files:
             notice += " (上传的文件须重新选择)"
         return page(request, "login.html", None, status=401, title="登录", error=None, notice=notice,
-                    username="", draft=seal_draft(request, path, fields))
+                    username="", draft=seal_draft(request, path, fields), next_path=path)
     refused = _gate(request, user, admin)
     if refused is not None:
         return refused
