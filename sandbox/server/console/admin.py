@@ -110,7 +110,8 @@ def _tokens_page(request: Request, user, *, status: int = 200, error: str | None
         tokens = list_tokens(session)
         towns = _towns(session)
     return page(request, "tokens.html", user, status=status, title="访问令牌", tokens=tokens, states=_TOKEN_STATE,
-                error=error, shown=shown, form=form or {}, roles=TOKEN_ROLES, towns=towns)
+                error=error, shown=shown, form=form or {}, roles=TOKEN_ROLES, towns=towns,
+                role_zh={r.value: r.label_zh for r in Role})
 
 
 @router.get("/tokens")
