@@ -118,3 +118,9 @@ def test_totp_once_enabled_is_asked_for(console, demo_engine, signed_in):
     assert r.status_code == 401
     r = sign_in(console, username, PASSWORD, code=pyotp.TOTP(secret).now())
     assert r.status_code == 303
+
+
+def test_an_unknown_username_gets_the_same_answer_as_a_wrong_password(console):
+    r = sign_in(console, "nobody-here", "whatever-it-is")
+    error = r.text.split('id="error">')[1].split("</p>")[0]
+    assert r.status_code == 401 and error == "用户名或密码错误"  # nothing about tries left: no account to lock

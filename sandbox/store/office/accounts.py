@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import secrets
 from dataclasses import dataclass
@@ -30,8 +31,13 @@ MIN_PASSWORD = 10
 ACCOUNT_ROLES = (Role.admin, Role.leader, Role.display)
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,32}$")
 _hasher = PasswordHasher()  # argon2id with the library's current defaults
-# A hash to verify against when the username is unknown, so both answers take as long.
-_DUMMY = _hasher.hash("no such account")
+
+
+@functools.cache
+def _dummy() -> str:
+    """A hash to verify against when the username is unknown, so both answers take as long (made on first
+    use: hashing costs tens of milliseconds, not something to do at import)."""
+    return _hasher.hash("no such account")
 
 
 class AccountError(ValueError):
@@ -136,7 +142,7 @@ def sign_in(session: Session, username: str, password: str, code: str | None = N
     account = find_account(session, username)
     if account is None or account.disabled:
         try:
-            _hasher.verify(_DUMMY, password or "")
+            _hasher.verify(_dummy(), password or "")
         except VerificationError:
             pass
         return SignIn(None, "用户名或密码错误")
