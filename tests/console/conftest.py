@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import shutil
 
 import pytest
 from fastapi.testclient import TestClient
@@ -73,8 +74,9 @@ TOWN = "522726103000"
 
 @pytest.fixture(scope="session")
 def real_county(demo_engine, tmp_path_factory):
-    """(engine, register): a database holding the demo's boundaries as a real county would (imported, not built),
-    and the demo's own register of one town (.xlsx, with members and villages) in which one row is bad."""
+    """(engine, register, pristine): a database holding the demo's boundaries as a real county would (imported,
+    not built), the demo's own register of one town (.xlsx, with members and villages) in which one row is bad,
+    and a copy of the database file as it was before any test imported into it."""
     from openpyxl import load_workbook
 
     from sandbox.store.db import make_engine
@@ -95,7 +97,22 @@ def real_county(demo_engine, tmp_path_factory):
     engine = make_engine(f"sqlite:///{folder / 'real.db'}")
     upgrade(engine)
     import_boundaries(engine, folder / "regions.gpkg")
-    yield engine, register
+    engine.dispose()
+    shutil.copy(folder / "real.db", folder / "pristine.db")
+    yield engine, register, folder / "pristine.db"
+    engine.dispose()
+
+
+@pytest.fixture()
+def fresh_county(real_county, tmp_path):
+    """(engine, console client) on a copy of the county before any register was imported."""
+    from sandbox.store.db import make_engine
+
+    shutil.copy(real_county[2], tmp_path / "fresh.db")
+    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    with TestClient(create_app(engine, Settings(data_dir=tmp_path)), raise_server_exceptions=False,
+                    follow_redirects=False) as c:
+        yield engine, c
     engine.dispose()
 
 

@@ -78,7 +78,7 @@ def _on(driver, path: str) -> None:
 
 def test_sign_in_upload_read_the_report_confirm_and_see_it_on_the_data_page(server, browser, real_county):
     By = _by()
-    engine, register = real_county
+    engine, register = real_county[:2]
     username, first = new_account(engine, "admin", changed=False, display_name="李主任")
     _sign_in(browser, server.url, username, first)
     _on(browser, "/console/password")

@@ -28,7 +28,7 @@ def test_a_file_that_is_not_what_its_extension_says_is_refused(kind, name, head,
 
 
 def test_a_real_xlsx_and_gpkg_pass(real_county):
-    _, register = real_county
+    register = real_county[1]
     assert check_upload("households", register.name, register.read_bytes()[:64], register.stat().st_size) == ".xlsx"
 
 
@@ -75,8 +75,9 @@ def test_a_register_into_the_demo_says_so_and_writes_nothing(console, demo_engin
     assert job.state == "failed" and "演示数据" in job.error
 
 
-def test_check_then_confirm_imports_the_valid_rows(real_console, real_county):
-    engine, register = real_county
+def test_check_then_confirm_imports_the_valid_rows(fresh_county, real_county):
+    engine, real_console = fresh_county
+    register = real_county[1]
     _admin(real_console, engine)
     with session_factory(engine)() as s:
         before = s.scalar(select(func.count()).select_from(Household))
@@ -107,7 +108,7 @@ def test_check_then_confirm_imports_the_valid_rows(real_console, real_county):
 
 
 def test_a_file_that_would_replace_data_needs_its_confirmation(real_console, real_county):
-    engine, register = real_county
+    engine, register = real_county[:2]
     _admin(real_console, engine)
     first = _upload(real_console, "households", register.name, register.read_bytes())
     first_id = int(first.headers["location"].rsplit("/", 1)[1])
