@@ -349,6 +349,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sandbox.cli_inspect import register as add_inspect_parsers  # sandbox inspect plan|assign|groups|link
 
     add_inspect_parsers(sub)
+    from sandbox.user_cli import register as add_user_parsers  # sandbox user create|list|reset (issue 21)
+
+    add_user_parsers(sub)
     return p
 
 

@@ -19,6 +19,8 @@ from sandbox.server.cameras.routes import router as cameras
 from sandbox.server.checkins.routes import router as checkins
 from sandbox.server.checkins.schemas import MAX_BODY_BYTES as CHECKIN_MAX_BODY_BYTES
 from sandbox.server.command import ROUTERS as command_routers
+from sandbox.server.console import router as console
+from sandbox.server.console.imports import UPLOAD_ROUTE_LIMIT
 from sandbox.server.core.cache import ResponseCache
 from sandbox.server.core.geometry import GeometryCache
 from sandbox.server.echo import ECHO_MAX_CHARS, cut
@@ -72,13 +74,14 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     app.include_router(public_pages)  # /q/<slug>: the QR pages, HTML for the public, no token
     app.include_router(field, prefix=API_PREFIX)  # the phone app's API (issue 15)
     app.include_router(field_app)  # the phone app itself, at /m/
+    app.include_router(console)  # /console/: the back office for the centre's staff (issue 21)
     for router in command_routers:  # instructions, inspections, complaints, notices, call-backs (issue 16)
         app.include_router(router, prefix=API_PREFIX)
     app.state.rate_limits = RateLimits()
     _install_error_handlers(app)
     install_openapi(app)
     install_log_redaction()
-    app.add_middleware(BodyLimitMiddleware, largest=CHECKIN_MAX_BODY_BYTES)
+    app.add_middleware(BodyLimitMiddleware, largest=CHECKIN_MAX_BODY_BYTES, paths={"/console/imports": UPLOAD_ROUTE_LIMIT})
     if config.cors_origins:  # browsers on these origins may call the API (a web page, not the wall)
         app.add_middleware(CORSMiddleware, allow_origins=config.cors_origins, allow_methods=["GET", "POST", "PUT"],
                            allow_headers=["Authorization", "Content-Type", "Last-Event-ID"], max_age=600)

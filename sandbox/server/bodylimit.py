@@ -51,12 +51,18 @@ def _too_large_zh(limit: int, method: str | None) -> str:
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, default: int = DEFAULT_MAX_BODY_BYTES, largest: int | None = None) -> None:
+    def __init__(self, app: ASGIApp, default: int = DEFAULT_MAX_BODY_BYTES, largest: int | None = None,
+                 paths: dict[str, int] | None = None) -> None:
         self.app = app
         self.default = default
         self.largest = max(default, largest or 0)  # the most any route takes: more is refused before routing
+        # Exact paths with a limit of their own, above `largest` (the console's file upload): known before
+        # routing, so the other routes keep their early refusal.
+        self.paths = paths or {}
 
     def _limit_of(self, scope: Scope) -> int:
+        if scope.get("path") in self.paths:
+            return self.paths[scope["path"]]
         # By the time the app pulls the body the router has put the matched route into the scope.
         declared = getattr(scope.get("route"), "max_body_size", None)
         return declared if declared is not None else self.default
@@ -66,7 +72,11 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         declared = _content_length(scope)
-        if declared is not None and declared > self.largest:
+        own = self.paths.get(scope.get("path", ""))
+        if declared is not None and own is not None and declared > own:
+            await _refuse(BodyTooLarge(own), send, html=True)  # a person's browser: a page, not JSON
+            return
+        if declared is not None and own is None and declared > self.largest:
             await _refuse(BodyTooLarge(self.largest, scope.get("method", "")), send)
             return
         received = 0
@@ -107,11 +117,18 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _refuse(exc: BodyTooLarge, send: Send) -> None:
-    body = json.dumps({"detail": exc.detail}, ensure_ascii=False).encode()
+async def _refuse(exc: BodyTooLarge, send: Send, html: bool = False) -> None:
+    if html:
+        text = f"文件过大: 上传不超过 {_size_zh(exc.limit)}; 请按乡镇拆分后分别上传。"
+        body = (f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>文件过大</title>'
+                f"<h1>文件过大</h1><p>{text}</p><p><a href=\"/console/imports\">返回数据导入</a></p></html>").encode()
+        kind = b"text/html; charset=utf-8"
+    else:
+        body = json.dumps({"detail": exc.detail}, ensure_ascii=False).encode()
+        kind = b"application/json"
     # Connection: close, as the rest of the body is never read
     await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})
 

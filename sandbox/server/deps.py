@@ -50,6 +50,7 @@ class Caller:
     role: Role
     region: RegionCode | None  # a token may be limited to one region: see RegionScope
     cadre_id: int | None = None  # a `cadre` token's cadre (label "cadre:<id>", see sandbox.store.checkins)
+    token_id: int | None = None  # who, in the access log (sandbox.server.core.access)
 
     def may_see(self, code: RegionCode | str | None) -> bool:
         """Whether a record of region `code` lies in this token's region (always, for an unlimited token)."""
@@ -135,7 +136,7 @@ def _authenticate(app, plain: str) -> tuple[_Known | str, bool]:
             if token is None or token.revoked_at is not None:
                 return "访问令牌无效或已吊销", False
             caller = Caller(Role(token.role), RegionCode(token.region_code) if token.region_code else None,
-                            cadre_id_from_label(token.label) if token.role == Role.cadre.value else None)
+                            cadre_id_from_label(token.label) if token.role == Role.cadre.value else None, token.id)
             known = _Known(caller, token.id, token.expires_at, fingerprint, time.monotonic(), token.last_used_at)
             if len(cache) >= _CACHE_MAX:
                 cache.clear()

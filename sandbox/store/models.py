@@ -401,3 +401,4 @@ class FieldDevice(Base):
 # The command loop's tables live beside their operations (sandbox/store/command); importing the
 # package here puts them on Base.metadata wherever the models are imported.
 import sandbox.store.command  # noqa: E402,F401
+import sandbox.store.office  # noqa: E402,F401  (staff accounts, access log, console imports: issue 21)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from sandbox.domain.enums import ExitBatch, HouseholdStatus, PovertyCause, Role
 from sandbox.domain.masking import person_view
+from sandbox.server.core.access import note_read
 from sandbox.store.checkins import CHINA_TZ
 from sandbox.store.models import (
     Assignment,
@@ -20,7 +21,7 @@ from sandbox.store.models import (
     Region,
 )
 
-__all__ = ["my_households", "gaps_zh"]
+__all__ = ["my_households", "gaps_zh", "note_cards_read"]
 
 INCOME_ZH = {"wage": "工资性收入", "business": "生产经营性收入", "transfer": "转移性收入", "property": "财产性收入"}
 
@@ -88,3 +89,9 @@ def my_households(session: Session, cadre_id: int, now: dt.datetime | None = Non
             )
         out.append(card)
     return out
+
+
+def note_cards_read(session: Session, request, caller, cards: list[dict]) -> None:
+    """The access log's row for a cadre's cards (names and phones of the households they help)."""
+    if cards:
+        note_read(session, request, caller, "my_households", f"{len(cards)} 户", None, channel="field")

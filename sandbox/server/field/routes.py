@@ -20,7 +20,7 @@ from sandbox.server.checkins.routes import _inline_schema, accept_checkin, read_
 from sandbox.server.checkins.schemas import MAX_BODY_BYTES, BadCheckin, CheckinIn, parse_checkin
 from sandbox.server.deps import RegionScope, SessionDep, settings_of
 from sandbox.server.field.auth import CadreDep, DeviceDep, clear_device_cookie, set_device_cookie
-from sandbox.server.field.households import my_households
+from sandbox.server.field.households import my_households, note_cards_read
 from sandbox.store.checkins import CHINA_TZ
 from sandbox.store.field import BadInvite, redeem_invite
 from sandbox.store.models import Cadre, Checkin, Household, Region
@@ -87,9 +87,10 @@ def overview(caller: DeviceDep, session: SessionDep) -> dict:
 
 
 @router.get("/households", summary="我的帮扶户 (一帮四): 每户的卡片")
-def households(caller: CadreDep, session: SessionDep) -> dict:
-    return {"as_of": dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds"),
-            "items": my_households(session, caller.cadre_id)}
+def households(request: Request, caller: CadreDep, session: SessionDep) -> dict:
+    cards = my_households(session, caller.cadre_id)
+    note_cards_read(session, request, caller, cards)
+    return {"as_of": dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds"), "items": cards}
 
 
 @router.post("/checkins", status_code=201, summary="签到 (须带 client_id; 重发返回已入库的记录, 200)",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sqlalchemy import func, select
 
 from sandbox.domain.enums import ExitBatch, HouseholdAttribute, HouseholdStatus, PovertyCause
 from sandbox.domain.masking import person_view
+from sandbox.server.core.access import note_read
 from sandbox.server.deps import RECORD_ROLES, Caller, RecordId, RegionDep, SessionDep, YearQuery, allow, resolve_year
 from sandbox.store.models import Assignment, Cadre, Household, HouseholdYear, Member, Project, ProjectBeneficiary
 from sandbox.store.queries import within
@@ -49,7 +50,7 @@ def _household_out(h: Household, hy: HouseholdYear | None, caller: Caller) -> di
 
 
 @router.get("", summary="建档立卡户列表(按角色脱敏)")
-def list_households(session: SessionDep, caller: Reader, scope: RegionDep,
+def list_households(request: Request, session: SessionDep, caller: Reader, scope: RegionDep,
                     status: Annotated[HouseholdStatus | None, Query(description="脱贫状态")] = None,
                     page: Annotated[int, Query(ge=1, le=100_000)] = 1, year: YearQuery = None) -> dict:
     rc, _ = scope.load(session)
@@ -70,12 +71,14 @@ def list_households(session: SessionDep, caller: Reader, scope: RegionDep,
     closed = count([*where, HouseholdYear.status == HouseholdStatus.closed.value])
     rows = session.execute(base.where(*listed).order_by(Household.id).offset((page - 1) * PAGE_SIZE)
                            .limit(PAGE_SIZE)).all()
+    if rows:  # PIPL accountability: which names this caller was given
+        note_read(session, request, caller, "household_list", f"第 {page} 页 {len(rows)} 户", rc.value)
     return {"region": rc.value, "year": y, "page": page, "page_size": PAGE_SIZE, "total": total,
             "closed": closed, "items": [_household_out(h, hy, caller) for h, hy in rows]}
 
 
 @router.get("/{household_id}", summary="一户的详情(按角色脱敏)")
-def get_household(household_id: RecordId, session: SessionDep, caller: Reader) -> dict:
+def get_household(household_id: RecordId, request: Request, session: SessionDep, caller: Reader) -> dict:
     h = session.get(Household, household_id)
     if h is None:
         raise HTTPException(404, f"未找到编号为 {household_id} 的贫困户")
@@ -110,4 +113,5 @@ def get_household(household_id: RecordId, session: SessionDep, caller: Reader) -
     out["projects"] = [{"id": p.id, "name": p.name} for p in session.scalars(
         select(Project).join(ProjectBeneficiary, ProjectBeneficiary.project_id == Project.id)
         .where(ProjectBeneficiary.household_id == h.id))]
+    note_read(session, request, caller, "household", f"户 {h.id} ({h.household_number})", h.village_code)
     return out

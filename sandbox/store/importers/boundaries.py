@@ -86,6 +86,8 @@ class BoundaryImport:
     coverage_issues: int = 0
     created_counties: list[str] = field(default_factory=list)
     replaced_demo: bool = False
+    demo_in_database: bool = False  # the database held the demo (a dry run: writing would clear it)
+    existing: int = 0  # a dry run: features whose region is already in the database (would be updated)
     source_crs: str = ""
     report: ImportReport = field(default_factory=ImportReport)
     report_path: Path | None = None
@@ -275,9 +277,11 @@ def _county_name(code6: str) -> str:
 def import_boundaries(engine: Engine, path: Path | str, *, level: str | None = None, layer: str | None = None,
                       code_field: str | None = None, name_field: str | None = None, crs: str | None = None,
                       tolerance_m: float = 50.0, strict: bool = False, replace_demo: bool = False,
-                      report_path: Path | str | None = None, progress: bool = False) -> BoundaryImport:
+                      report_path: Path | str | None = None, progress: bool = False,
+                      dry_run: bool = False) -> BoundaryImport:
     """Import boundaries; raises ImportFailed (nothing written) on any error, or on any warning with
-    `strict`. Without `level` the level comes from each code; a GeoPackage's layers are all read."""
+    `strict`. Without `level` the level comes from each code; a GeoPackage's layers are all read.
+    `dry_run`: check only; `existing` and `demo_in_database` say what writing would replace."""
     t_start = time.perf_counter()
     path = Path(path)
     if level is not None and level not in _LEVELS:
@@ -293,7 +297,8 @@ def import_boundaries(engine: Engine, path: Path | str, *, level: str | None = N
             with engine.connect() as conn:
                 meta = dict(conn.execute(select(m.Meta.key, m.Meta.value)).all())
                 demo = meta.get("demo") == "true"
-                if demo and not replace_demo:
+                result.demo_in_database = demo
+                if demo and not replace_demo and not dry_run:
                     raise ImportFailed("数据库中是演示数据 (sandbox demo build 生成); "
                                        "加 --replace-demo 清除演示数据后导入, 或导入到新数据库 (--db)")
                 db = {} if demo else {r.code: r for r in conn.execute(
@@ -308,6 +313,10 @@ def import_boundaries(engine: Engine, path: Path | str, *, level: str | None = N
             if strict and report.warnings:
                 raise ImportFailed(f"{len(report.warnings)} 处警告 (--strict: 全部不导入); "
                                    f"第一处: {report.summary()}", report)
+            if dry_run:
+                result.existing = len(set(by_code) & set(db))
+                result.seconds = time.perf_counter() - t_start
+                return result
             with engine.begin() as conn:
                 _write(conn, by_code, db, demo, result, path.name)
             steps.update()

@@ -31,7 +31,7 @@ def import_households(engine: Engine, path: Path | str, *, mapping: Mapping | Pa
                       members_path: Path | str | None = None, villages_path: Path | str | None = None,
                       sheet: str | None = None, strict: bool = False, report_path: Path | str | None = None,
                       progress: bool = False, households: bool = True,
-                      as_of: dt.date | None = None) -> RegisterImport:
+                      as_of: dt.date | None = None, dry_run: bool = False) -> RegisterImport:
     """Import a register; raises ImportFailed (nothing written) on a file-level problem, or on any
     row error with `strict`. Otherwise valid rows are imported and the rest reported.
 
@@ -67,6 +67,9 @@ def import_households(engine: Engine, path: Path | str, *, mapping: Mapping | Pa
             if report.errors and strict:
                 raise ImportFailed(f"{report.error_rows()} 行有错误 (--strict: 全部不导入); 第一处: {report.summary()}",
                                    report)
+            if dry_run:  # the console's check before its confirmation: what would change, nothing written
+                result.existing_households = sum(1 for n in plan.households if heads is not None and n in heads.years)
+                return result
 
             t0 = time.perf_counter()
             steps.phase("写入数据库")

@@ -46,6 +46,7 @@ class RegisterImport:
     poor_villages_updated: int = 0
     derived_village_exits: int = 0
     poverty_lines_added: list[int] = field(default_factory=list)
+    existing_households: int = 0  # a dry run: households of the file already in the database (would be updated)
     report: ImportReport = field(default_factory=ImportReport)
     report_path: Path | None = None
     seconds: dict[str, float] = field(default_factory=dict)
