@@ -25,6 +25,7 @@ from tenacity import (
 
 from sandbox.client.cache import ResponseCache, token_scope
 from sandbox.client.events import EventStream, SseEvent
+from sandbox.client.prime import Primed
 from sandbox.client.status import ConnectionStatus
 from sandbox.ratelog import RateLimitedLog
 
@@ -97,13 +98,18 @@ class ApiClient:
     clients, read by the GUI to show 离线 · 数据截至 HH:MM. Both optional.
     """
 
+    # False once the API answered 404 to GET /level for a region it has (an older API): the wall then
+    # asks for a level's parts (sandbox.ui.loader)
+    level_endpoint = True
+
     def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 10.0, retries: int = 2,
                  cache: ResponseCache | None = None, status: ConnectionStatus | None = None,
-                 deadline: float = MAX_DEADLINE_S):
+                 deadline: float = MAX_DEADLINE_S, primed: Primed | None = None):
         self.config = ClientConfig(base_url.rstrip("/"), token, read_timeout=timeout, retries=retries,
                                    deadline=min(float(deadline), MAX_DEADLINE_S))
         self.cache = cache
         self.status = status if status is not None else ConnectionStatus()
+        self.primed = primed if primed is not None else Primed()  # shared with clones
         self._scope = token_scope(token)  # cache entries are per token, keyed by its hash only
         self._local = threading.local()
         # every thread's session, to close them all; a dead thread's goes with it (weakly held)
@@ -131,7 +137,7 @@ class ApiClient:
         """A client for another worker thread: its own HTTP session, the same cache and status."""
         cfg = self.config
         return ApiClient(cfg.base_url, cfg.token, timeout=cfg.read_timeout, retries=cfg.retries,
-                         cache=self.cache, status=self.status, deadline=cfg.deadline)
+                         cache=self.cache, status=self.status, deadline=cfg.deadline, primed=self.primed)
 
     # -- low level -------------------------------------------------------------------------
     def _url(self, path: str) -> str:
@@ -139,10 +145,16 @@ class ApiClient:
 
     def get_json(self, path: str, **params: Any) -> Any:
         """GET and decode; on no answer, the last good answer from the cache (else ApiUnavailable)."""
+        return self._get(path, params)
+
+    def _get(self, path: str, params: dict, parts: Callable[[Any], list[tuple[str, dict, Any]]] | None = None) -> Any:
+        """`get_json`; `parts`: an answer made of other endpoints' answers is kept in the cache as those
+        (path, params, part), so offline each part is there on its own (a corrupt one costs itself only)."""
         params = {k: v for k, v in params.items() if v is not None}
         key = ResponseCache.key(self._scope, path, params) if self.cache is not None else None
+        primed = self.primed.take(_request_key(path, params))
         try:
-            code, body = self.transport(path, params)
+            code, body = primed.result() if primed is not None else self.transport(path, params)
         except Unreachable as exc:
             # Never log the headers or the URL's host: only the path and the kind of failure.
             _quiet.info("unreachable", "API unreachable: GET %s (%s)", path, exc.reason)
@@ -164,7 +176,11 @@ class ApiClient:
             raise ApiError(code, "接口返回的不是 JSON", path) from None
         # 数据截至 is the time of the data on screen: a health probe brings none.
         self.status.record_answer(data=path != "/health")
-        if self.cache is not None:
+        if self.cache is not None and parts is not None:
+            for part_path, part_params, part in parts(data):
+                self.cache.put(ResponseCache.key(self._scope, part_path, part_params),
+                               json.dumps(part, ensure_ascii=False).encode(), what=f"GET {part_path}")
+        elif self.cache is not None:
             self.cache.put(key, body, what=f"GET {path}")
         return self.absolute_urls(data)
 
@@ -254,6 +270,14 @@ class ApiClient:
         self.status.record_answer(data=False)
         return code
 
+    def prime_first_level(self, code: str, year: int | None = None) -> None:
+        """Send what the wall's first load asks for (the indicators, the level of `code`) now, on
+        background threads: the answers are on their way while the caller imports and builds the
+        window, and the wall's own requests take them (each once, within PRIMED_TTL_S)."""
+        for path, params in (("/indicators", {}), (f"/regions/{code}/level", {"year": year})):
+            params = {k: v for k, v in params.items() if v is not None}
+            self.primed.start(_request_key(path, params), lambda p=path, q=params: self.transport(p, q))
+
     # -- API v1: one method per endpoint the display uses ------------------------------------
     def health(self) -> dict:
         return self.get_json("/health")
@@ -264,6 +288,20 @@ class ApiClient:
     def region(self, code: str, year: int | None = None) -> dict:
         """A region's figures in `year`, its children, and its own figures in every year (`series`)."""
         return self.get_json(f"/regions/{code}", year=year)
+
+    def level(self, code: str, year: int | None = None) -> dict:
+        """A map level in one request: {region (as `region()`), children (as `children_geojson()`),
+        children_series (as `children_series()`)}. Cached as those three (offline, the wall asks for
+        them one by one)."""
+        def parts(data: Any) -> list[tuple[str, dict, Any]]:
+            if not isinstance(data, dict):
+                return []
+            p = {"year": year} if year is not None else {}
+            return [(f"/regions/{code}", p, data.get("region")),
+                    (f"/regions/{code}/children.geojson", p, data.get("children")),
+                    (f"/regions/{code}/children/series", {}, data.get("children_series"))]
+
+        return self._get(f"/regions/{code}/level", {"year": year}, parts)
 
     def children_geojson(self, code: str, year: int | None = None) -> dict:
         return self.get_json(f"/regions/{code}/children.geojson", year=year)
@@ -315,6 +353,10 @@ class ApiClient:
             sessions, self._sessions = list(self._sessions), weakref.WeakSet()
         for session in sessions:
             session.close()
+
+
+def _request_key(path: str, params: dict) -> tuple:
+    return path, tuple(sorted((k, str(v)) for k, v in params.items()))
 
 
 def _resolve(item: dict, base: str) -> None:
