@@ -297,10 +297,12 @@ class NativeDrill:
             pre.clear()
 
     def forget_series(self, code: str) -> None:
-        """Drop the wall's all-years series of `code` too: a drill into it is as on a first visit."""
-        series = getattr(self.win, "_series", None)
-        if isinstance(series, dict):
-            series.pop(code, None)
+        """Drop the wall's all-years series of `code` too: a drill into it is as on a first visit. The
+        session holds them since issue 14 (before that fix 'cold' silently measured 'not prefetched')."""
+        for owner in (getattr(self.win, "session", None), self.win):
+            series = getattr(owner, "_series", None)
+            if isinstance(series, dict):
+                series.pop(code, None)
 
     def reset(self, code: str) -> None:
         """Put `code`'s map on screen with no panel open (not timed)."""

@@ -24,6 +24,7 @@ from tenacity import (
 )
 
 from sandbox.client.cache import ResponseCache, token_scope
+from sandbox.client.errors import ApiError, ApiUnavailable, Transient, Unreachable
 from sandbox.client.events import EventStream, SseEvent
 from sandbox.client.prime import Primed
 from sandbox.client.status import ConnectionStatus
@@ -42,21 +43,6 @@ _GATEWAY_DOWN = (502, 504)  # a proxy in front of a dead API: as good as unreach
 _RETRY_STATUS = (502, 503, 504)
 
 
-class ApiError(Exception):
-    """The API answered with an error status; `message` is its Chinese detail."""
-
-    def __init__(self, status: int, message: str, path: str = ""):
-        super().__init__(f"{status} {message}")
-        self.status, self.message, self.path = status, message, path
-
-
-class ApiUnavailable(ApiError):
-    """The API could not be reached (down, refused, timed out)."""
-
-    def __init__(self, message: str, path: str = ""):
-        super().__init__(0, message, path)
-
-
 @dataclass(frozen=True)
 class ClientConfig:
     base_url: str
@@ -65,23 +51,6 @@ class ClientConfig:
     read_timeout: float = 10.0  # per socket read; `deadline` bounds the whole request
     retries: int = 2
     deadline: float = MAX_DEADLINE_S  # one GET, every attempt and backoff included
-
-
-class _Transient(Exception):
-    """Worth another attempt: refused/reset connection, connect timeout, 502/503/504."""
-
-    def __init__(self, reason: str, answer: tuple[int, bytes] | None = None):
-        super().__init__(reason)
-        self.reason, self.answer = reason, answer
-
-
-class Unreachable(Exception):
-    """No answer within the deadline; not retried (the time is spent). What `transport` raises when
-    nothing answered (a test double raises it to play an outage)."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 class ApiClient:
@@ -224,13 +193,13 @@ class ApiClient:
         retrying = Retrying(
             stop=stop_after_attempt(attempts) | stop_before_delay(cfg.deadline),
             wait=wait_random_exponential(multiplier=BACKOFF_S, max=BACKOFF_MAX_S),
-            retry=retry_if_exception_type(_Transient), reraise=True,
+            retry=retry_if_exception_type(Transient), reraise=True,
         )
         try:
             for attempt in retrying:
                 with attempt:
                     return self._attempt(path, params, deadline)
-        except _Transient as exc:
+        except Transient as exc:
             if exc.answer is not None:
                 return exc.answer  # the server's own 5xx, after the retries
             raise Unreachable(exc.reason) from None
@@ -245,17 +214,17 @@ class ApiClient:
             r = self.session.get(self._url(path), params=params, stream=True,
                                  timeout=(min(cfg.connect_timeout, remaining), min(cfg.read_timeout, remaining)))
         except requests.ConnectTimeout:
-            raise _Transient("ConnectTimeout") from None
+            raise Transient("ConnectTimeout") from None
         except requests.Timeout as exc:
             raise Unreachable(type(exc).__name__) from None
         except requests.ConnectionError as exc:
-            raise _Transient(type(exc).__name__) from None
+            raise Transient(type(exc).__name__) from None
         except requests.RequestException as exc:
             raise Unreachable(type(exc).__name__) from None
         with r:
             body = _read_body(r, deadline)
         if r.status_code in _RETRY_STATUS:
-            raise _Transient(f"HTTP {r.status_code}", (r.status_code, body))
+            raise Transient(f"HTTP {r.status_code}", (r.status_code, body))
         return r.status_code, body
 
     def get_json_status(self, path: str) -> int:

@@ -82,3 +82,12 @@ def test_a_level_follows_the_facts_version(api, tokens, demo_engine):
         assert after.json()["children_series"]["children"][village]["2016"]["rural_population"] == pop[village]
     finally:
         _shift_population(demo_engine, village, -100_000)
+
+
+def test_a_region_is_served_ready_too(api, tokens):
+    t = tokens["display"]
+    first = _get(api, TOWN, t, params={"year": 2017})
+    assert first.status_code == 200 and first.headers["etag"]
+    assert set(first.json()) >= {"code", "indicators", "series", "as_of"} and "build" not in first.json()  # as RegionOut
+    assert _get(api, TOWN, t, params={"year": 2017}, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    assert _get(api, TOWN, t, params={"year": 2018}, headers={"If-None-Match": first.headers["etag"]}).status_code == 200

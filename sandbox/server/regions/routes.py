@@ -54,17 +54,26 @@ def _breakdowns_and_notes(breakdowns: dict) -> dict:
     return {"breakdowns": breakdowns, "breakdown_notes": queries.breakdown_notes(breakdowns)}
 
 
-@router.get("/{code}", response_model=RegionOut, summary="一个地区的指标")
+_READY = {304: {"description": "If-None-Match 与当前 ETag 相同: 数据未变"}}
+
+
+@router.get("/{code}", response_model=None, summary="一个地区的指标",
+            responses={200: {"model": RegionOut, "description": "地区指标、分组及各年指标; 支持 gzip 与 ETag (304)"},
+                       **_READY})
 def get_region(request: Request, session: SessionDep, caller: Reader, scope: PathRegionDep,
-               year: YearQuery = None) -> dict:
+               year: YearQuery = None) -> Response:
     rc, region = scope.load(session)
     y = resolve_year(session, year)
-    return _region_cached(request, session, rc, region, y, dataset_info(session))
+    return _region_cached(request, session, rc, region, y, dataset_info(session)).respond(request)
 
 
-def _region_cached(request: Request, session, rc, region, y: int | None, info: dict) -> dict:
-    return request.app.state.responses.get_or_compute(
-        ("region", info["build"], rc.value, y), lambda: _region_body(session, rc, region, y, info))
+def _region_cached(request: Request, session, rc, region, y: int | None, info: dict) -> Prepared:
+    """The answer validated against RegionOut once (as FastAPI would per request) and kept as bytes."""
+    def compute() -> Prepared:
+        own = RegionOut.model_validate(_region_body(session, rc, region, y, info)).model_dump(mode="json")
+        return Prepared(_dumps(own).encode("utf-8"))
+
+    return request.app.state.responses.get_or_compute(("region", info["build"], rc.value, y), compute)
 
 
 def _region_body(session, rc, region, y: int | None, info: dict) -> dict:
@@ -170,7 +179,7 @@ def _series_cached(request: Request, session, rc, info: dict) -> dict:
 @router.get("/{code}/level", response_model=None, summary="一级地图所需全部数据 (一次取回: 地区、下级边界、下级各年指标)",
             responses={200: {"model": LevelOut, "description": "地区 (同 GET /regions/{code}), 下级边界及指标 "
                              "(同 children.geojson), 下级各年指标 (同 children/series); 支持 gzip 与 ETag (304)"},
-                       304: {"description": "If-None-Match 与当前 ETag 相同: 数据未变"}})
+                       **_READY})
 def get_level(request: Request, session: SessionDep, caller: Reader, scope: PathRegionDep,
               year: YearQuery = None) -> Response:
     """What the wall needs to show a level, in one read: the three answers are cached per facts
@@ -180,10 +189,10 @@ def get_level(request: Request, session: SessionDep, caller: Reader, scope: Path
     info = dataset_info(session)
 
     def compute() -> Prepared:
-        own = RegionOut.model_validate(_region_cached(request, session, rc, region, y, info)).model_dump(mode="json")
+        own = _region_cached(request, session, rc, region, y, info).body.decode("utf-8")
         children = _children_cached(request, session, rc, region, y, info)
         series = _series_cached(request, session, rc, info)
-        body = ('{"region":' + _dumps(own) + ',"children":' + children
+        body = ('{"region":' + own + ',"children":' + children
                 + ',"children_series":' + _dumps(series) + "}")
         return Prepared(body.encode("utf-8"))
 
