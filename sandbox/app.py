@@ -282,6 +282,8 @@ def run_kiosk_ui(config_path: str | os.PathLike, *, windowed: bool = False) -> i
         with api_client(Settings(), url, token, role=cfg.privacy.mode, timeout=cfg.api.timeout_seconds,
                         cache=cache) as client:
             usable, region = _kiosk_root(client, cfg)
+            if usable and region:  # the wall's first level is on its way while the shell imports Qt
+                client.prime_first_level(region)
             return _run_kiosk_shell(loaded, client, region, windowed) if usable else 2
     except DatabaseUnavailable as exc:
         print(f"错误: {exc}", file=sys.stderr)
