@@ -116,9 +116,11 @@ class ApiClient:
         """GET and decode; on no answer, the last good answer from the cache (else ApiUnavailable)."""
         return self._get(path, params)
 
-    def _get(self, path: str, params: dict, parts: Callable[[Any], list[tuple[str, dict, Any]]] | None = None) -> Any:
-        """`get_json`; `parts`: an answer made of other endpoints' answers is kept in the cache as those
-        (path, params, part), so offline each part is there on its own (a corrupt one costs itself only)."""
+    def _get(self, path: str, params: dict, parts: tuple[tuple[str, str, dict], ...] = ()) -> Any:
+        """`get_json`; `parts`: an answer made of other endpoints' answers, (its key, their path, their
+        params), is kept in the cache as those, and offline put together from them at once (no second
+        wait on a hung API); a part missing or corrupt costs itself only (None in its place), unless it
+        is the first two (the region and its map: ApiUnavailable)."""
         params = {k: v for k, v in params.items() if v is not None}
         key = ResponseCache.key(self._scope, path, params) if self.cache is not None else None
         primed = self.primed.take(_request_key(path, params))
@@ -128,10 +130,15 @@ class ApiClient:
             # Never log the headers or the URL's host: only the path and the kind of failure.
             _quiet.info("unreachable", "API unreachable: GET %s (%s)", path, exc.reason)
             self.status.record_failure(exc.reason)
+            if parts:
+                return self._cached_parts(parts, path, f"无法连接中心数据接口: {exc.reason}")
             return self._cached_or_raise(key, path, f"无法连接中心数据接口: {exc.reason}")
         if code in _GATEWAY_DOWN:
             self.status.record_failure(f"HTTP {code}")
-            cached = self._cached(key, path)
+            try:
+                cached = self._cached_parts(parts, path, "") if parts else self._cached(key, path)
+            except ApiUnavailable:
+                cached = None
             if cached is not None:
                 return cached
         if code >= 400:
@@ -145,10 +152,11 @@ class ApiClient:
             raise ApiError(code, "接口返回的不是 JSON", path) from None
         # 数据截至 is the time of the data on screen: a health probe brings none.
         self.status.record_answer(data=path != "/health")
-        if self.cache is not None and parts is not None:
-            for part_path, part_params, part in parts(data):
-                self.cache.put(ResponseCache.key(self._scope, part_path, part_params),
-                               json.dumps(part, ensure_ascii=False).encode(), what=f"GET {part_path}")
+        if self.cache is not None and parts:
+            for name, part_path, part_params in parts:
+                if isinstance(data, dict) and data.get(name) is not None:
+                    self.cache.put(ResponseCache.key(self._scope, part_path, part_params),
+                                   json.dumps(data[name], ensure_ascii=False).encode(), what=f"GET {part_path}")
         elif self.cache is not None:
             self.cache.put(key, body, what=f"GET {path}")
         return self.absolute_urls(data)
@@ -175,6 +183,13 @@ class ApiClient:
         self.status.record_cached(hit.saved_at)
         log.debug("serving GET %s from the cache (saved %s)", path, f"{hit.saved_at:%Y-%m-%d %H:%M}")
         return self.absolute_urls(hit.body)
+
+    def _cached_parts(self, parts: tuple[tuple[str, str, dict], ...], path: str, message: str) -> dict:
+        out = {name: self._cached(ResponseCache.key(self._scope, p, q) if self.cache is not None else None, p)
+               for name, p, q in parts}
+        if any(out[name] is None for name, _, _ in parts[:2]):
+            raise ApiUnavailable(message, path)
+        return out
 
     def _cached_or_raise(self, key: str | None, path: str, message: str) -> Any:
         cached = self._cached(key, path)
@@ -260,16 +275,11 @@ class ApiClient:
 
     def level(self, code: str, year: int | None = None) -> dict:
         """A map level in one request: {region (as `region()`), children (as `children_geojson()`),
-        children_series (as `children_series()`)}. Cached as those three (offline, the wall asks for
-        them one by one)."""
-        def parts(data: Any) -> list[tuple[str, dict, Any]]:
-            if not isinstance(data, dict):
-                return []
-            p = {"year": year} if year is not None else {}
-            return [(f"/regions/{code}", p, data.get("region")),
-                    (f"/regions/{code}/children.geojson", p, data.get("children")),
-                    (f"/regions/{code}/children/series", {}, data.get("children_series"))]
-
+        children_series (as `children_series()`)}. Cached as those three; offline put together from
+        them (`children_series` None when that part is not cached)."""
+        p = {"year": year} if year is not None else {}
+        parts = (("region", f"/regions/{code}", p), ("children", f"/regions/{code}/children.geojson", p),
+                 ("children_series", f"/regions/{code}/children/series", {}))
         return self._get(f"/regions/{code}/level", {"year": year}, parts)
 
     def children_geojson(self, code: str, year: int | None = None) -> dict:

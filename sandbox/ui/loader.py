@@ -134,33 +134,36 @@ def fetch_village(client: ApiClient, code: str, year: int | None, page: int = 1,
 
 
 def _parts(client: ApiClient, code: str, year: int | None) -> dict[str, Callable[[], Any]]:
-    """A level as three requests (an API without GET /level, or offline with only these cached)."""
+    """A level as three requests (an API without GET /level)."""
     return {"region": lambda: _region(client, code, year), "map": lambda: client.children_geojson(code, year),
             "series": _soft(lambda: client.children_series(code), "children series")}
 
 
 @dataclass(frozen=True)
 class _Level:
-    parts: dict[str, Any] | None  # region, map, series; None: ask for them one by one
-    not_found: bool = False  # GET /level answered 404
+    parts: dict[str, Any] | None  # region, map, series; None: GET /level answered 404
 
 
 def _level(client: ApiClient, code: str, year: int | None) -> _Level:
-    """GET /regions/{code}/level split into the three answers it carries."""
+    """GET /regions/{code}/level split into the three answers it carries (offline: from the cache,
+    where the series may be missing: the level is shown without the other years)."""
     try:
         level = client.level(code, year)
     except ApiUnavailable:
-        return _Level(None)  # offline and this level never fetched whole: its parts may be cached
+        raise  # offline, and the region or its map is not in the cache either
     except ApiError as exc:
         if exc.status != 404:
             raise
-        return _Level(None, not_found=True)  # an unknown region, or an API older than GET /level
+        return _Level(None)  # an unknown region, or an API older than GET /level
     if not isinstance(level, dict) or not isinstance(level.get("region"), dict):
         raise DataError("level payload has no region object")
     region = level["region"]
     if "code" not in region:
         raise DataError("region payload has no code")
-    return _Level({"region": region, "map": level.get("children"), "series": level.get("children_series")})
+    series = level.get("children_series")
+    if series is None:
+        series = _Missing(ApiUnavailable("历年数据不在缓存中"))
+    return _Level({"region": region, "map": level.get("children"), "series": series})
 
 
 class _Missing:
@@ -202,7 +205,7 @@ def fetch(client: ApiClient, code: str, year: int | None, with_indicators: bool,
         calls["indicators"] = _soft(client.indicators, "indicators")
     # The map and the series along with the region, unless the region is known to be a village or
     # its series is cached (a level shown before: the region alone then): one request for the three
-    # (GET /level), or three at once where the API has no /level or only the parts are cached.
+    # (GET /level), or three at once where the API has no /level.
     whole = has_children is not False and not _fresh(series, code, series.as_of if series else None, year)
     if whole and client.level_endpoint:
         calls["region"] = lambda: _level(client, code, year)
@@ -215,8 +218,7 @@ def fetch(client: ApiClient, code: str, year: int | None, with_indicators: bool,
             got.update(level.parts)
         else:
             got.update(zip(("region", "map", "series"), gather(*_parts(client, code, year).values())))
-            if level.not_found:  # the region is there, so the API has no GET /level: ask it no more
-                client.level_endpoint = False
+            client.level_endpoint = False  # the region is there, so the API has no GET /level: ask it no more
     region = got["region"]
     if isinstance(got.get("indicators"), _Missing):
         with_indicators = False  # asked again with the next level
