@@ -53,21 +53,25 @@ def _qt_env() -> None:
 
 # -- child process: start → first frame ----------------------------------------------------------------
 def child_start(url: str, size: tuple[int, int]) -> None:
-    """Mirror `python main.py --api URL`: client, health → root region, app + theme, window, data, paint."""
+    """Mirror `python main.py --api URL`: client, health → root region, the first level primed, imports,
+    app + theme, window, data, paint."""
     marks = {"script": time.time()}
     _qt_env()
     sys.path.insert(0, str(ROOT))
+    from sandbox.client.api import ApiClient
+
+    client = ApiClient(url, os.environ["SANDBOX_BENCH_TOKEN"])
+    region = client.health()["root_region"]
+    if hasattr(client, "prime_first_level"):  # as main.py: the first level is on its way while Qt imports
+        client.prime_first_level(region)
     from PySide6.QtCore import QEvent, QEventLoop, QObject
     from PySide6.QtGui import QImage
     from PySide6.QtWidgets import QApplication
 
-    from sandbox.client.api import ApiClient
     from sandbox.ui.theme import apply_theme
     from sandbox.ui.wall import WallWindow
 
     marks["imports"] = time.time()
-    client = ApiClient(url, os.environ["SANDBOX_BENCH_TOKEN"])
-    region = client.health()["root_region"]
     app = QApplication([sys.argv[0]])
     apply_theme(app)
     win = WallWindow(client, region=region, indicator=INDICATOR, retry_seconds=600)
@@ -293,10 +297,12 @@ class NativeDrill:
             pre.clear()
 
     def forget_series(self, code: str) -> None:
-        """Drop the wall's all-years series of `code` too: a drill into it is as on a first visit."""
-        series = getattr(self.win, "_series", None)
-        if isinstance(series, dict):
-            series.pop(code, None)
+        """Drop the wall's all-years series of `code` too: a drill into it is as on a first visit. The
+        session holds them since issue 14 (before that fix 'cold' silently measured 'not prefetched')."""
+        for owner in (getattr(self.win, "session", None), self.win):
+            series = getattr(owner, "_series", None)
+            if isinstance(series, dict):
+                series.pop(code, None)
 
     def reset(self, code: str) -> None:
         """Put `code`'s map on screen with no panel open (not timed)."""

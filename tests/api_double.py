@@ -24,6 +24,7 @@ _ROUTES: list[tuple[re.Pattern, str]] = [(re.compile(p), name) for p, name in (
     (r"^/regions/(?P<code>[^/]+)$", "region"),
     (r"^/regions/(?P<code>[^/]+)/children\.geojson$", "children_geojson"),
     (r"^/regions/(?P<code>[^/]+)/children/series$", "children_series"),
+    (r"^/regions/(?P<code>[^/]+)/level$", "level"),
     (r"^/regions/(?P<code>[^/]+)/trend$", "trend"),
     (r"^/households$", "households"),
     (r"^/households/(?P<household_id>\d+)$", "household"),
@@ -71,6 +72,14 @@ class ApiDouble(ApiClient):
                 return exc.status, json.dumps({"detail": exc.message}, ensure_ascii=False).encode()
             return 200, json.dumps(data, ensure_ascii=False).encode()
         return 404, json.dumps({"detail": f"未知路径 {path}"}).encode()
+
+    def handle_level(self, code: str, year: int | None = None) -> dict:
+        """GET /level as the real API makes it: the double's own three answers in one (a double
+        without them answers 404 here, as an API older than GET /level does)."""
+        parts = [getattr(self, f"handle_{n}", None) for n in ("region", "children_geojson", "children_series")]
+        if None in parts:
+            raise ApiError(404, f"未实现 /regions/{code}/level")
+        return {"region": parts[0](code, year), "children": parts[1](code, year), "children_series": parts[2](code)}
 
     # -- the layer endpoints: nothing there unless a test says so ------------------------------------
     def handle_projects(self, region: str, year: int | None = None) -> list:

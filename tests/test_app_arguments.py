@@ -63,3 +63,21 @@ def test_main_py_is_the_one_cli_s_wall_command(served, tmp_path, capsys):
     assert cli(["wall", *args]) == 2 and main(args) == 2 and not shot.exists()
     lines = capsys.readouterr().err.strip().splitlines()
     assert lines[-1] == lines[-2] and "未找到区划代码为 522726999999 的地区" in lines[-1]
+
+
+def test_the_first_level_is_asked_for_before_the_wall_imports_and_the_wall_takes_it(served, tmp_path, monkeypatch):
+    from sandbox.client.api import ApiClient
+
+    url, token_file = served
+    primed: list = []
+    real = ApiClient.prime_first_level
+
+    def record(self, code, year=None):
+        primed.append((self, code, year))
+        real(self, code, year)
+
+    monkeypatch.setattr(ApiClient, "prime_first_level", record)
+    shot = tmp_path / "wall.png"
+    assert main(["--api", url, "--token-file", str(token_file), "--screenshot", str(shot), "--size", "800x600"]) == 0
+    assert shot.exists() and [(code, year) for _, code, year in primed] == [("522726000000", None)]
+    assert len(primed[0][0].primed) == 0  # the screenshot's first load took both answers: none sent twice

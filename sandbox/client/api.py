@@ -24,7 +24,9 @@ from tenacity import (
 )
 
 from sandbox.client.cache import ResponseCache, token_scope
+from sandbox.client.errors import ApiError, ApiUnavailable, Transient, Unreachable
 from sandbox.client.events import EventStream, SseEvent
+from sandbox.client.prime import Primed
 from sandbox.client.status import ConnectionStatus
 from sandbox.ratelog import RateLimitedLog
 
@@ -41,21 +43,6 @@ _GATEWAY_DOWN = (502, 504)  # a proxy in front of a dead API: as good as unreach
 _RETRY_STATUS = (502, 503, 504)
 
 
-class ApiError(Exception):
-    """The API answered with an error status; `message` is its Chinese detail."""
-
-    def __init__(self, status: int, message: str, path: str = ""):
-        super().__init__(f"{status} {message}")
-        self.status, self.message, self.path = status, message, path
-
-
-class ApiUnavailable(ApiError):
-    """The API could not be reached (down, refused, timed out)."""
-
-    def __init__(self, message: str, path: str = ""):
-        super().__init__(0, message, path)
-
-
 @dataclass(frozen=True)
 class ClientConfig:
     base_url: str
@@ -64,23 +51,6 @@ class ClientConfig:
     read_timeout: float = 10.0  # per socket read; `deadline` bounds the whole request
     retries: int = 2
     deadline: float = MAX_DEADLINE_S  # one GET, every attempt and backoff included
-
-
-class _Transient(Exception):
-    """Worth another attempt: refused/reset connection, connect timeout, 502/503/504."""
-
-    def __init__(self, reason: str, answer: tuple[int, bytes] | None = None):
-        super().__init__(reason)
-        self.reason, self.answer = reason, answer
-
-
-class Unreachable(Exception):
-    """No answer within the deadline; not retried (the time is spent). What `transport` raises when
-    nothing answered (a test double raises it to play an outage)."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 class ApiClient:
@@ -97,13 +67,18 @@ class ApiClient:
     clients, read by the GUI to show 离线 · 数据截至 HH:MM. Both optional.
     """
 
+    # False once the API answered 404 to GET /level for a region it has (an older API): the wall then
+    # asks for a level's parts (sandbox.ui.loader)
+    level_endpoint = True
+
     def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 10.0, retries: int = 2,
                  cache: ResponseCache | None = None, status: ConnectionStatus | None = None,
-                 deadline: float = MAX_DEADLINE_S):
+                 deadline: float = MAX_DEADLINE_S, primed: Primed | None = None):
         self.config = ClientConfig(base_url.rstrip("/"), token, read_timeout=timeout, retries=retries,
                                    deadline=min(float(deadline), MAX_DEADLINE_S))
         self.cache = cache
         self.status = status if status is not None else ConnectionStatus()
+        self.primed = primed if primed is not None else Primed()  # shared with clones
         self._scope = token_scope(token)  # cache entries are per token, keyed by its hash only
         self._local = threading.local()
         # every thread's session, to close them all; a dead thread's goes with it (weakly held)
@@ -131,7 +106,7 @@ class ApiClient:
         """A client for another worker thread: its own HTTP session, the same cache and status."""
         cfg = self.config
         return ApiClient(cfg.base_url, cfg.token, timeout=cfg.read_timeout, retries=cfg.retries,
-                         cache=self.cache, status=self.status, deadline=cfg.deadline)
+                         cache=self.cache, status=self.status, deadline=cfg.deadline, primed=self.primed)
 
     # -- low level -------------------------------------------------------------------------
     def _url(self, path: str) -> str:
@@ -139,18 +114,31 @@ class ApiClient:
 
     def get_json(self, path: str, **params: Any) -> Any:
         """GET and decode; on no answer, the last good answer from the cache (else ApiUnavailable)."""
+        return self._get(path, params)
+
+    def _get(self, path: str, params: dict, parts: tuple[tuple[str, str, dict], ...] = ()) -> Any:
+        """`get_json`; `parts`: an answer made of other endpoints' answers, (its key, their path, their
+        params), is kept in the cache as those, and offline put together from them at once (no second
+        wait on a hung API); a part missing or corrupt costs itself only (None in its place), unless it
+        is the first two (the region and its map: ApiUnavailable)."""
         params = {k: v for k, v in params.items() if v is not None}
         key = ResponseCache.key(self._scope, path, params) if self.cache is not None else None
+        primed = self.primed.take(_request_key(path, params))
         try:
-            code, body = self.transport(path, params)
+            code, body = primed.result() if primed is not None else self.transport(path, params)
         except Unreachable as exc:
             # Never log the headers or the URL's host: only the path and the kind of failure.
             _quiet.info("unreachable", "API unreachable: GET %s (%s)", path, exc.reason)
             self.status.record_failure(exc.reason)
+            if parts:
+                return self._cached_parts(parts, path, f"无法连接中心数据接口: {exc.reason}")
             return self._cached_or_raise(key, path, f"无法连接中心数据接口: {exc.reason}")
         if code in _GATEWAY_DOWN:
             self.status.record_failure(f"HTTP {code}")
-            cached = self._cached(key, path)
+            try:
+                cached = self._cached_parts(parts, path, "") if parts else self._cached(key, path)
+            except ApiUnavailable:
+                cached = None
             if cached is not None:
                 return cached
         if code >= 400:
@@ -164,7 +152,12 @@ class ApiClient:
             raise ApiError(code, "接口返回的不是 JSON", path) from None
         # 数据截至 is the time of the data on screen: a health probe brings none.
         self.status.record_answer(data=path != "/health")
-        if self.cache is not None:
+        if self.cache is not None and parts:
+            for name, part_path, part_params in parts:
+                if isinstance(data, dict) and data.get(name) is not None:
+                    self.cache.put(ResponseCache.key(self._scope, part_path, part_params),
+                                   json.dumps(data[name], ensure_ascii=False).encode(), what=f"GET {part_path}")
+        elif self.cache is not None:
             self.cache.put(key, body, what=f"GET {path}")
         return self.absolute_urls(data)
 
@@ -191,6 +184,13 @@ class ApiClient:
         log.debug("serving GET %s from the cache (saved %s)", path, f"{hit.saved_at:%Y-%m-%d %H:%M}")
         return self.absolute_urls(hit.body)
 
+    def _cached_parts(self, parts: tuple[tuple[str, str, dict], ...], path: str, message: str) -> dict:
+        out = {name: self._cached(ResponseCache.key(self._scope, p, q) if self.cache is not None else None, p)
+               for name, p, q in parts}
+        if any(out[name] is None for name, _, _ in parts[:2]):
+            raise ApiUnavailable(message, path)
+        return out
+
     def _cached_or_raise(self, key: str | None, path: str, message: str) -> Any:
         cached = self._cached(key, path)
         if cached is None:
@@ -208,13 +208,13 @@ class ApiClient:
         retrying = Retrying(
             stop=stop_after_attempt(attempts) | stop_before_delay(cfg.deadline),
             wait=wait_random_exponential(multiplier=BACKOFF_S, max=BACKOFF_MAX_S),
-            retry=retry_if_exception_type(_Transient), reraise=True,
+            retry=retry_if_exception_type(Transient), reraise=True,
         )
         try:
             for attempt in retrying:
                 with attempt:
                     return self._attempt(path, params, deadline)
-        except _Transient as exc:
+        except Transient as exc:
             if exc.answer is not None:
                 return exc.answer  # the server's own 5xx, after the retries
             raise Unreachable(exc.reason) from None
@@ -229,17 +229,17 @@ class ApiClient:
             r = self.session.get(self._url(path), params=params, stream=True,
                                  timeout=(min(cfg.connect_timeout, remaining), min(cfg.read_timeout, remaining)))
         except requests.ConnectTimeout:
-            raise _Transient("ConnectTimeout") from None
+            raise Transient("ConnectTimeout") from None
         except requests.Timeout as exc:
             raise Unreachable(type(exc).__name__) from None
         except requests.ConnectionError as exc:
-            raise _Transient(type(exc).__name__) from None
+            raise Transient(type(exc).__name__) from None
         except requests.RequestException as exc:
             raise Unreachable(type(exc).__name__) from None
         with r:
             body = _read_body(r, deadline)
         if r.status_code in _RETRY_STATUS:
-            raise _Transient(f"HTTP {r.status_code}", (r.status_code, body))
+            raise Transient(f"HTTP {r.status_code}", (r.status_code, body))
         return r.status_code, body
 
     def get_json_status(self, path: str) -> int:
@@ -254,6 +254,14 @@ class ApiClient:
         self.status.record_answer(data=False)
         return code
 
+    def prime_first_level(self, code: str, year: int | None = None) -> None:
+        """Send what the wall's first load asks for (the indicators, the level of `code`) now, on
+        background threads: the answers are on their way while the caller imports and builds the
+        window, and the wall's own requests take them (each once, within PRIMED_TTL_S)."""
+        for path, params in (("/indicators", {}), (f"/regions/{code}/level", {"year": year})):
+            params = {k: v for k, v in params.items() if v is not None}
+            self.primed.start(_request_key(path, params), lambda p=path, q=params: self.transport(p, q))
+
     # -- API v1: one method per endpoint the display uses ------------------------------------
     def health(self) -> dict:
         return self.get_json("/health")
@@ -264,6 +272,15 @@ class ApiClient:
     def region(self, code: str, year: int | None = None) -> dict:
         """A region's figures in `year`, its children, and its own figures in every year (`series`)."""
         return self.get_json(f"/regions/{code}", year=year)
+
+    def level(self, code: str, year: int | None = None) -> dict:
+        """A map level in one request: {region (as `region()`), children (as `children_geojson()`),
+        children_series (as `children_series()`)}. Cached as those three; offline put together from
+        them (`children_series` None when that part is not cached)."""
+        p = {"year": year} if year is not None else {}
+        parts = (("region", f"/regions/{code}", p), ("children", f"/regions/{code}/children.geojson", p),
+                 ("children_series", f"/regions/{code}/children/series", {}))
+        return self._get(f"/regions/{code}/level", {"year": year}, parts)
 
     def children_geojson(self, code: str, year: int | None = None) -> dict:
         return self.get_json(f"/regions/{code}/children.geojson", year=year)
@@ -315,6 +332,10 @@ class ApiClient:
             sessions, self._sessions = list(self._sessions), weakref.WeakSet()
         for session in sessions:
             session.close()
+
+
+def _request_key(path: str, params: dict) -> tuple:
+    return path, tuple(sorted((k, str(v)) for k, v in params.items()))
 
 
 def _resolve(item: dict, base: str) -> None:

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["gather", "MAX_IN_FLIGHT"]
+__all__ = ["gather", "executor", "MAX_IN_FLIGHT"]
 
 MAX_IN_FLIGHT = 8  # a level's layer requests and a drill's requests at once
 
@@ -15,7 +15,7 @@ _pool: concurrent.futures.ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
-def _executor() -> concurrent.futures.ThreadPoolExecutor:
+def executor() -> concurrent.futures.ThreadPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
@@ -33,7 +33,7 @@ def gather(*calls: Callable[[], Any]) -> list[Any]:
         return []
     if len(calls) == 1:
         return [calls[0]()]
-    futures = [_executor().submit(c) for c in calls[1:]]
+    futures = [executor().submit(c) for c in calls[1:]]
     results: list[Any] = []
     first_error: BaseException | None = None
     try:

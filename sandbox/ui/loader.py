@@ -133,6 +133,39 @@ def fetch_village(client: ApiClient, code: str, year: int | None, page: int = 1,
     return VillageResult(region, hh, note)
 
 
+def _parts(client: ApiClient, code: str, year: int | None) -> dict[str, Callable[[], Any]]:
+    """A level as three requests (an API without GET /level)."""
+    return {"region": lambda: _region(client, code, year), "map": lambda: client.children_geojson(code, year),
+            "series": _soft(lambda: client.children_series(code), "children series")}
+
+
+@dataclass(frozen=True)
+class _Level:
+    parts: dict[str, Any] | None  # region, map, series; None: GET /level answered 404
+
+
+def _level(client: ApiClient, code: str, year: int | None) -> _Level:
+    """GET /regions/{code}/level split into the three answers it carries (offline: from the cache,
+    where the series may be missing: the level is shown without the other years)."""
+    try:
+        level = client.level(code, year)
+    except ApiUnavailable:
+        raise  # offline, and the region or its map is not in the cache either
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        return _Level(None)  # an unknown region, or an API older than GET /level
+    if not isinstance(level, dict) or not isinstance(level.get("region"), dict):
+        raise DataError("level payload has no region object")
+    region = level["region"]
+    if "code" not in region:
+        raise DataError("region payload has no code")
+    series = level.get("children_series")
+    if series is None:
+        series = _Missing(ApiUnavailable("历年数据不在缓存中"))
+    return _Level({"region": region, "map": level.get("children"), "series": series})
+
+
 class _Missing:
     """A part of a level the API could not give (offline, nothing cached): the rest is still shown."""
 
@@ -157,9 +190,9 @@ def fetch(client: ApiClient, code: str, year: int | None, with_indicators: bool,
     """The blocking part of showing a region: runs on the worker thread, validates everything.
 
     Requests go out together (one round trip): the region, the indicators when asked for, and
-    unless `has_children` is False (a village) the year's children.geojson and the all-years series.
-    A level whose series is cached (same as-of time) costs the region alone: its map for any year
-    is built from the series.
+    unless `has_children` is False (a village) the year's children.geojson and the all-years series,
+    all three in one answer (GET /level). A level whose series is cached (same as-of time) costs the
+    region alone: its map for any year is built from the series.
     `preload_classes`: import mapclassify here first (≈3 s), so the GUI thread never does."""
     if preload_classes:
         classify.preload()
@@ -171,11 +204,21 @@ def fetch(client: ApiClient, code: str, year: int | None, with_indicators: bool,
     if with_indicators:
         calls["indicators"] = _soft(client.indicators, "indicators")
     # The map and the series along with the region, unless the region is known to be a village or
-    # its series is cached (a level shown before: the region alone then).
-    if has_children is not False and not _fresh(series, code, series.as_of if series else None, year):
-        calls["map"] = lambda: client.children_geojson(code, year)
-        calls["series"] = _soft(lambda: client.children_series(code), "children series")
+    # its series is cached (a level shown before: the region alone then): one request for the three
+    # (GET /level), or three at once where the API has no /level.
+    whole = has_children is not False and not _fresh(series, code, series.as_of if series else None, year)
+    if whole and client.level_endpoint:
+        calls["region"] = lambda: _level(client, code, year)
+    elif whole:
+        calls.update(_parts(client, code, year))
     got = dict(zip(calls, gather(*calls.values())))
+    if isinstance(got["region"], _Level):
+        level = got.pop("region")
+        if level.parts is not None:
+            got.update(level.parts)
+        else:
+            got.update(zip(("region", "map", "series"), gather(*_parts(client, code, year).values())))
+            client.level_endpoint = False  # the region is there, so the API has no GET /level: ask it no more
     region = got["region"]
     if isinstance(got.get("indicators"), _Missing):
         with_indicators = False  # asked again with the next level

@@ -24,6 +24,7 @@ REGION_ENDPOINTS = [
     "/api/v1/regions/{r}",
     "/api/v1/regions/{r}/children.geojson",
     "/api/v1/regions/{r}/children/series",
+    "/api/v1/regions/{r}/level",
     "/api/v1/regions/{r}/trend",
     "/api/v1/households?region={r}",
     "/api/v1/projects?region={r}",

@@ -239,14 +239,14 @@ def test_api_failure_mid_drill_keeps_the_current_level(qtbot, make_wall, county_
 
 def test_failure_loading_the_series_never_half_draws(qtbot, make_wall, county_client):
     wall = make_wall(county_client)
-    real = county_client.children_series
+    real = county_client.handle_children_series
 
     def broken(code):
         if code == TOWN:
             raise ApiError(500, "boom")
         return real(code)
 
-    county_client.children_series = broken
+    county_client.handle_children_series = broken  # GET /level carries it: that fails the same way
     with qtbot.waitSignal(wall.loadFailed, timeout=10000):
         click_region(qtbot, wall, TOWN)
     assert "内部错误（500）" in wall.banner.text()

@@ -1,4 +1,4 @@
-"""Routes: GET /regions/{code}, /regions/{code}/children.geojson, /regions/{code}/trend."""
+"""Routes: GET /regions/{code}, /regions/{code}/children.geojson, /children/series, /level (all three in one), /trend."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from sandbox.domain.indicators import compute_indicators, compute_notes, indicator_keys
 from sandbox.domain.regions import RegionLevel
+from sandbox.server.core.cache import Prepared
 from sandbox.server.core.dataset import dataset_info
 from sandbox.server.deps import (
     AGGREGATE_ROLES,
@@ -20,7 +21,7 @@ from sandbox.server.deps import (
     resolve_year,
 )
 from sandbox.server.echo import cut
-from sandbox.server.regions.schemas import RegionOut, TrendOut
+from sandbox.server.regions.schemas import LevelOut, RegionOut, TrendOut
 from sandbox.store import queries
 
 router = APIRouter(prefix="/regions", tags=["regions"])
@@ -53,14 +54,26 @@ def _breakdowns_and_notes(breakdowns: dict) -> dict:
     return {"breakdowns": breakdowns, "breakdown_notes": queries.breakdown_notes(breakdowns)}
 
 
-@router.get("/{code}", response_model=RegionOut, summary="一个地区的指标")
+_READY = {304: {"description": "If-None-Match 与当前 ETag 相同: 数据未变"}}
+
+
+@router.get("/{code}", response_model=None, summary="一个地区的指标",
+            responses={200: {"model": RegionOut, "description": "地区指标、分组及各年指标; 支持 gzip 与 ETag (304)"},
+                       **_READY})
 def get_region(request: Request, session: SessionDep, caller: Reader, scope: PathRegionDep,
-               year: YearQuery = None) -> dict:
+               year: YearQuery = None) -> Response:
     rc, region = scope.load(session)
     y = resolve_year(session, year)
-    info = dataset_info(session)
-    return request.app.state.responses.get_or_compute(
-        ("region", info["build"], rc.value, y), lambda: _region_body(session, rc, region, y, info))
+    return _region_cached(request, session, rc, region, y, dataset_info(session)).respond(request)
+
+
+def _region_cached(request: Request, session, rc, region, y: int | None, info: dict) -> Prepared:
+    """The answer validated against RegionOut once (as FastAPI would per request) and kept as bytes."""
+    def compute() -> Prepared:
+        own = RegionOut.model_validate(_region_body(session, rc, region, y, info)).model_dump(mode="json")
+        return Prepared(_dumps(own).encode("utf-8"))
+
+    return request.app.state.responses.get_or_compute(("region", info["build"], rc.value, y), compute)
 
 
 def _region_body(session, rc, region, y: int | None, info: dict) -> dict:
@@ -99,10 +112,13 @@ def get_children(request: Request, session: SessionDep, caller: Reader, scope: P
                  year: YearQuery = None) -> Response:
     rc, region = scope.load(session)
     y = resolve_year(session, year)
-    info = dataset_info(session)
-    body = request.app.state.responses.get_or_compute(
-        ("children", info["build"], rc.value, y), lambda: _children_body(request, session, rc, region, y, info))
+    body = _children_cached(request, session, rc, region, y, dataset_info(session))
     return Response(body, media_type="application/geo+json")
+
+
+def _children_cached(request: Request, session, rc, region, y: int | None, info: dict) -> str:
+    return request.app.state.responses.get_or_compute(
+        ("children", info["build"], rc.value, y), lambda: _children_body(request, session, rc, region, y, info))
 
 
 def _children_body(request: Request, session, rc, region, y: int | None, info: dict) -> str:
@@ -142,9 +158,11 @@ def _series_values(facts: dict) -> dict:
 def get_children_series(request: Request, session: SessionDep, caller: Reader, scope: PathRegionDep) -> dict:
     """Every child's indicators for every year: the wall fixes its class breaks over the timeline
     from one answer instead of one children.geojson per year."""
-    rc, region = scope.load(session)
-    info = dataset_info(session)
+    rc, _ = scope.load(session)
+    return _series_cached(request, session, rc, dataset_info(session))
 
+
+def _series_cached(request: Request, session, rc, info: dict) -> dict:
     def compute() -> dict:
         years = queries.years(session)
         by_year = {y: queries.facts_by_child(session, rc, y) for y in years}
@@ -156,6 +174,33 @@ def get_children_series(request: Request, session: SessionDep, caller: Reader, s
         }
 
     return request.app.state.responses.get_or_compute(("series", info["build"], rc.value), compute)
+
+
+@router.get("/{code}/level", response_model=None, summary="一级地图所需全部数据 (一次取回: 地区、下级边界、下级各年指标)",
+            responses={200: {"model": LevelOut, "description": "地区 (同 GET /regions/{code}), 下级边界及指标 "
+                             "(同 children.geojson), 下级各年指标 (同 children/series); 支持 gzip 与 ETag (304)"},
+                       **_READY})
+def get_level(request: Request, session: SessionDep, caller: Reader, scope: PathRegionDep,
+              year: YearQuery = None) -> Response:
+    """What the wall needs to show a level, in one read: the three answers are cached per facts
+    version like the others, and their combination is kept as bytes (and gzip) ready to send."""
+    rc, region = scope.load(session)
+    y = resolve_year(session, year)
+    info = dataset_info(session)
+
+    def compute() -> Prepared:
+        own = _region_cached(request, session, rc, region, y, info).body.decode("utf-8")
+        children = _children_cached(request, session, rc, region, y, info)
+        series = _series_cached(request, session, rc, info)
+        body = ('{"region":' + own + ',"children":' + children
+                + ',"children_series":' + _dumps(series) + "}")
+        return Prepared(body.encode("utf-8"))
+
+    return request.app.state.responses.get_or_compute(("level", info["build"], rc.value, y), compute).respond(request)
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 @router.get("/{code}/trend", response_model=TrendOut, summary="指标年度趋势")

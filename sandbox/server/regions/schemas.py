@@ -53,3 +53,20 @@ class TrendOut(BaseModel):
     indicator: str
     points: list[TrendPoint]
     as_of: str | None
+
+
+class ChildrenSeriesOut(BaseModel):
+    code: str
+    years: list[int]
+    as_of: str | None
+    children: dict[str, dict[str, dict[str, float | int | dict[str, str] | None]]] = Field(
+        description="下级地区代码 → 年份 → 指标 (有说明时含 indicator_notes)")
+
+
+class LevelOut(BaseModel):
+    """One map level in one answer: what GET /regions/{code}, /children.geojson and /children/series give."""
+
+    region: RegionOut = Field(description="与 GET /regions/{code}?year= 相同: 本地区指标、分组及各年指标 (series)")
+    children: dict = Field(description="与 GET /regions/{code}/children.geojson?year= 相同: 下级地区边界及该年指标 "
+                                       "(GeoJSON FeatureCollection); 行政村没有下级, 为空集合")
+    children_series: ChildrenSeriesOut = Field(description="与 GET /regions/{code}/children/series 相同: 下级地区各年全部指标")
