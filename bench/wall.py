@@ -270,14 +270,16 @@ class NativeDrill:
         return pre.get(code, self.win.state.map.year) is not None
 
     def wait_village_prefetched(self, code: str, timeout: float = 15.0) -> bool:
-        """Let the wall's background prefetch of the town's village panels (if it has one) bring `code`'s."""
+        """Let the wall's background prefetch of the town's village panels (if it has one) bring `code`'s,
+        and the wall render ahead what it renders ahead (`preparing`, if it has that: the narrower map)."""
         pre = getattr(self.win, "village_prefetcher", None)
         if pre is None:
             return False
         from PySide6.QtCore import QCoreApplication, QEventLoop
 
         deadline = time.monotonic() + timeout
-        while pre.get(code, self.win.state.map.year) is None and time.monotonic() < deadline:
+        while (pre.get(code, self.win.state.map.year) is None or getattr(self.win, "preparing", False)) \
+                and time.monotonic() < deadline:
             QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
             time.sleep(0.005)
         return pre.get(code, self.win.state.map.year) is not None
