@@ -164,6 +164,8 @@ class VillagePanel(QFrame):
 
     def cell_texts(self) -> list[list[str]]:
         """The table as shown (tests check that personal fields arrive masked)."""
+        if self.table.isHidden():
+            return []
         return [[self.table.item(r, c).text() for c in range(self.table.columnCount())]
                 for r in range(self.table.rowCount())]
 
@@ -216,7 +218,9 @@ class VillagePanel(QFrame):
             w.setVisible(show_table)
         if not show_table:
             self.households_title.setText("户级名单")
-            self.table.setRowCount(0)
+            if v.is_open:  # a note in the list's place: none of another village's rows stay behind it
+                self.table.setRowCount(0)
+            # closed: the hidden table keeps its cells, so the next village's panel is new texts, not new items
             return
         items = hh.get("items") or []
         total = int(hh.get("total") or 0)

@@ -149,3 +149,28 @@ def test_the_map_beside_a_village_panel_is_rendered_ahead_at_4k_too(qtbot, make_
         wall.open_village(village_code(1, 0))
     wall.grab()
     assert (wall.canvas.width(), wall.canvas.height()) == ready and wall.canvas.cache_stats["static"] == statics
+
+
+def _households(prefix: str, n: int) -> dict:
+    return {"total": n, "page": 1, "page_size": 50, "year": 2020, "items": [
+        {"head_name": f"{prefix}{i}*", "id_number": f"522726********{i:04d}", "members": 3} for i in range(n)]}
+
+
+def test_the_next_village_reuses_the_cells_of_the_last_and_shows_only_its_own_rows(qtbot):
+    from sandbox.ui.village import VillageState
+    from sandbox.ui.village_panel import VillagePanel
+
+    village = VillageState()
+    panel = VillagePanel(village, MapState("poverty_incidence"))
+    qtbot.addWidget(panel)
+    panel.show()
+    village.show({"code": "522726101201", "name": "甲村", "year": 2020}, _households("王", 5))
+    first = panel.table.item(0, 0)
+    village.close()
+    assert panel.cell_texts() == [] and not panel.table.isVisible()  # nothing shown once closed
+    village.show({"code": "522726101202", "name": "乙村", "year": 2020}, _households("李", 3))
+    rows = panel.cell_texts()
+    assert [r[0] for r in rows] == ["李0*", "李1*", "李2*"] and rows[2][1] == "522726********0002"
+    assert panel.table.item(0, 0) is first  # the same cell, new text
+    village.show({"code": "522726101203", "name": "丙村", "year": 2020}, None, "参观接待模式不显示户级信息")
+    assert panel.table.rowCount() == 0  # a note in the list's place: no rows of another village behind it
