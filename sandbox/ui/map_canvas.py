@@ -532,6 +532,9 @@ class MapCanvas(QWidget):
     def _on_data(self, _region_map=None) -> None:
         self.finish_transition()
         self.keep_ready(None)  # the size kept ready was for the level on screen until now
+        code = self.state.region_code
+        for key in [k for k in self._ready if k[0].code != code]:  # another level's: its pictures go
+            del self._ready[key]
         old, old_code = self._layer, self._shown_code
         rm = self.state.region_map
         self._geo = self._geometry_for(rm) if rm is not None and rm.features else None

@@ -98,6 +98,10 @@ def test_pictures_kept_ready_follow_the_data_and_go_with_the_level(qtbot, map_st
     assert QColor(img.pixel(canvas.region_center(code).toPoint())) == canvas.region_colour(code)
     map_state.show(COUNTY, 2017, RegionMap.from_geojson(squares_fc))  # another level or year: not kept ready
     assert not canvas.readying and canvas._ready_size is None
+    assert canvas._ready  # the same level's pictures stay (a year later its map is the same size)
+    kept = canvas.kept_bytes()
+    map_state.show("522726101000", 2017, RegionMap.from_geojson(squares_fc))  # another level: they go
+    assert not canvas._ready and canvas.kept_bytes() < kept
 
 
 def test_a_town_on_screen_asks_for_its_map_beside_a_village_panel_after_its_frame(session):
