@@ -18,8 +18,6 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, QVariantAnimation, Signal
 from PySide6.QtGui import (
@@ -54,6 +52,7 @@ from sandbox.ui.map_layer import (
     paint_highlight,
     runs_path,
 )
+from sandbox.ui.map_ready import READY_KEPT, ReadySizes
 from sandbox.ui.payloads import MapFeature
 from sandbox.ui.poor_villages import EXIT_TAG, EXITED_COLOUR, poor_state
 from sandbox.ui.projection import Projection, ViewFit, bounds_of, fit_view, projection_for_bbox
@@ -81,8 +80,6 @@ MAX_PIXEL_ZOOM = 1.25  # a level's cached pixels are drawn up to this zoom; beyo
 LAYER_CACHE = 6  # levels shown lately kept laid out and rendered (the one on screen, the way back)
 PREPARED_CACHE = 10  # prefetched levels rendered ahead of their drill (a county's towns)
 FRAME_MS = 33  # live layers' animation: ~30 fps, only while something moves
-READY_MS = 120  # after a change, the level is rendered at the size kept ready (keep_ready) this much later
-READY_KEPT = 2  # pictures kept per level and size: the size kept ready and the one on screen (the way back)
 
 
 def _qt(s: Similarity) -> QTransform:
@@ -93,7 +90,7 @@ def _box(r: QRectF) -> Box:
     return Box(r.x(), r.y(), r.width(), r.height())
 
 
-class MapCanvas(QWidget):
+class MapCanvas(ReadySizes, QWidget):
     """Draws `state.region_map` coloured by `state.indicator`; writes hover/selection back to state.
 
     When the data changes to a child of what is shown (a drill) or to the parent (going back), the
@@ -148,13 +145,7 @@ class MapCanvas(QWidget):
         self._static: tuple[tuple, QImage] | None = None
         self._version = 0  # bumped whenever the static picture changes
         self.cache_stats = {"static": 0, "background": 0, "ready": 0}  # renders, for tests and the bench
-        # Another size the level on screen is kept rendered at (the map beside an open village panel):
-        # its pictures by (layer, pixel ratio), so a resize to it blits what exists (see keep_ready).
-        self._ready_size: tuple[int, int] | None = None
-        self._ready: OrderedDict[tuple, dict] = OrderedDict()
-        self._as_if_size: tuple[int, int] | None = None  # while rendering ahead: the size laid out for
-        self._ready_timer = QTimer(self, singleShot=True, interval=READY_MS)
-        self._ready_timer.timeout.connect(self._render_ready)
+        self._init_ready()  # another size the level on screen is kept rendered at (map_ready)
         state.events.data.connect(self._on_data)
         state.events.indicator.connect(self._on_indicator)
         state.events.indicators.connect(self._on_indicator)
@@ -185,125 +176,6 @@ class MapCanvas(QWidget):
             return
         self.metrics = metrics
         self._relayout()
-
-    # -- another size kept ready ------------------------------------------------------------------
-    def width(self) -> int:  # while rendering ahead (`_as_if`), the size being laid out for
-        s = self._as_if_size
-        return s[0] if s is not None else super().width()
-
-    def height(self) -> int:
-        s = self._as_if_size
-        return s[1] if s is not None else super().height()
-
-    def keep_ready(self, size: tuple[int, int] | None) -> None:
-        """Keep the level on screen laid out and rendered at `size` too (the map's size once a village
-        panel opens beside it), rendered again a moment after anything changes, so a resize to it blits
-        pictures that exist. None: no other size. Forgotten when another level comes."""
-        self._ready_size = None if size is None else (int(size[0]), int(size[1]))
-        if self._ready_size is None:
-            self._ready_timer.stop()
-        else:
-            self._ready_timer.start()
-
-    @property
-    def readying(self) -> bool:
-        """Pictures for the size kept ready are still to be rendered."""
-        return self._ready_timer.isActive()
-
-    def kept_bytes(self) -> int:
-        """Pixel bytes of every picture the canvas keeps (levels' bases, the frame's pictures, those kept
-        ready): native memory the soak and the README's memory figure count."""
-        layers = (*self._layers.values(), *self._prepared.values(), self._layer, *(k[0] for k in self._ready))
-        imgs = [layer._base[1].image for layer in layers if layer._base is not None]
-        imgs += [c[1] for c in (self._static, self._overlay_img, self._composite) if c is not None]
-        imgs += list(self._bgs.values())
-        imgs += [img for entry in self._ready.values() for img in entry.values()]
-        return sum({id(i): i.sizeInBytes() for i in imgs}.values())
-
-    @contextmanager
-    def _as_if(self, size: tuple[int, int], layer: MapLayer) -> Iterator[None]:
-        """Lay out and paint as if the canvas were `size` showing `layer`; the frame's own pictures,
-        view and counters are put back after."""
-        saved = (self._layer, self._fit, self._view, self._static, self._overlay_img, self._composite,
-                 dict(self.cache_stats), dict(self.overlay_stats))
-        self._as_if_size, self._layer, self._fit, self._view = size, layer, layer.fit, None
-        try:
-            yield
-        finally:
-            (self._layer, self._fit, self._view, self._static, self._overlay_img, self._composite,
-             self.cache_stats, self.overlay_stats) = saved
-            self._as_if_size = None
-
-    def _render_ready(self) -> None:
-        """Render the level on screen at the size kept ready: its layout, base and labels, background,
-        the layers' pixels and the frame picture (never mid-animation; once per change)."""
-        size, rm, geo = self._ready_size, self.state.region_map, self._geo
-        if size is None or geo is None or rm is None or size == (super().width(), super().height()) \
-                or size[0] < 2 or size[1] < 2 or not self.isVisible():
-            return
-        if self._old is not None:
-            self._ready_timer.start()
-            return
-        dpr = self._dpr()
-        self._as_if_size = size
-        try:
-            layer = self._layer_for(self._shown_code, rm, geo, self._colours(), preparing=True)
-        finally:
-            self._as_if_size = None
-        entry = self._ready.get((layer, dpr))
-        with self._as_if(size, layer):
-            overlays = self.active_overlays()
-            versions = self._versions(overlays)
-            if entry is not None and (("composite", versions) if overlays else "static") in entry:
-                return
-            layer.base(self.metrics, dpr)
-            layer.label_sprites(self.metrics, dpr)
-            pictures = {"background": self._background(dpr)}
-            if overlays:
-                pictures[("overlay", versions)] = self._overlay_image(dpr, overlays)
-                pictures[("composite", versions)] = self._composite_image(dpr, overlays)
-            else:
-                pictures["static"] = self._static_image(dpr)
-        self._keep_ready((layer, dpr), pictures)
-        self.cache_stats["ready"] += 1
-        v = self.view()
-        for ov in overlays:  # back to the layout of the frame on screen
-            ov.ensure_layout(v)
-
-    def _keep_ready(self, key: tuple, pictures: dict) -> None:
-        self._ready[key] = pictures  # a newer render of this level and size replaces the older
-        self._ready.move_to_end(key)
-        while len(self._ready) > READY_KEPT:
-            self._ready.popitem(last=False)
-
-    def _stash_frame(self) -> None:
-        """Keep the frame's pictures of the level on screen at this size (a resize is coming: going back
-        to this size, when the village panel closes, then blits them)."""
-        if not self._layer.paths or self._static is None and self._composite is None:
-            return
-        _, w, h, dpr = (self._static or self._composite)[0][:4]
-        pictures: dict = {}
-        if self._static is not None:
-            pictures["static"] = self._static[1]
-        for slot in (self._overlay_img, self._composite):
-            if slot is not None:
-                versions = (slot[0][0] if slot is self._overlay_img else slot[0][-1])[1]
-                pictures[("overlay" if slot is self._overlay_img else "composite", versions)] = slot[1]
-        bg = self._bgs.get((w, h, dpr))
-        if bg is not None:
-            pictures["background"] = bg
-        self._keep_ready((self._layer, dpr), pictures)
-
-    def _from_ready(self, kind, dpr: float) -> QImage | None:
-        """A picture of `kind` rendered ahead (or kept) for the level on screen at this size, if any."""
-        if self._as_if_size is not None:
-            return None
-        entry = self._ready.get((self._layer, dpr))
-        return None if entry is None else entry.get(kind)
-
-    @staticmethod
-    def _versions(overlays: list[Overlay]) -> tuple:
-        return tuple((ov.name, ov.version) for ov in overlays)
 
     def set_cover(self, name: str, rect: QRectF | None) -> None:
         """Something of `name` covers `rect` of the map (None: it went): the map is fitted to the rest."""
