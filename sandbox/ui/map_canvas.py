@@ -52,6 +52,7 @@ from sandbox.ui.map_layer import (
     paint_highlight,
     runs_path,
 )
+from sandbox.ui.map_ready import READY_KEPT, ReadySizes
 from sandbox.ui.payloads import MapFeature
 from sandbox.ui.poor_villages import EXIT_TAG, EXITED_COLOUR, poor_state
 from sandbox.ui.projection import Projection, ViewFit, bounds_of, fit_view, projection_for_bbox
@@ -89,7 +90,7 @@ def _box(r: QRectF) -> Box:
     return Box(r.x(), r.y(), r.width(), r.height())
 
 
-class MapCanvas(QWidget):
+class MapCanvas(ReadySizes, QWidget):
     """Draws `state.region_map` coloured by `state.indicator`; writes hover/selection back to state.
 
     When the data changes to a child of what is shown (a drill) or to the parent (going back), the
@@ -140,10 +141,11 @@ class MapCanvas(QWidget):
         self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS)
         self._busy_timer.timeout.connect(self._show_busy)
         # pixel caches (see the module docstring)
-        self._bg: tuple[tuple, QImage] | None = None
+        self._bgs: OrderedDict[tuple, QImage] = OrderedDict()  # per size: the one on screen and the one kept ready
         self._static: tuple[tuple, QImage] | None = None
         self._version = 0  # bumped whenever the static picture changes
-        self.cache_stats = {"static": 0, "background": 0}  # renders, for tests and the bench
+        self.cache_stats = {"static": 0, "background": 0, "ready": 0}  # renders, for tests and the bench
+        self._init_ready()  # another size the level on screen is kept rendered at (map_ready)
         state.events.data.connect(self._on_data)
         state.events.indicator.connect(self._on_indicator)
         state.events.indicators.connect(self._on_indicator)
@@ -347,6 +349,8 @@ class MapCanvas(QWidget):
     def _on_overlay_change(self) -> None:
         self._overlay_img = None
         self._composite = None
+        if self._ready_size is not None:
+            self._ready_timer.start()
         self.update()
         self._sync_timer()
 
@@ -399,6 +403,10 @@ class MapCanvas(QWidget):
     # -- state events ---------------------------------------------------------------------------
     def _on_data(self, _region_map=None) -> None:
         self.finish_transition()
+        self.keep_ready(None)  # the size kept ready was for the level on screen until now
+        code = self.state.region_code
+        for key in [k for k in self._ready if k[0].code != code]:  # another level's: its pictures go
+            del self._ready[key]
         old, old_code = self._layer, self._shown_code
         rm = self.state.region_map
         self._geo = self._geometry_for(rm) if rm is not None and rm.features else None
@@ -455,6 +463,8 @@ class MapCanvas(QWidget):
         self._overlay_img = None
         self._composite = None
         self._lit = self._highlight_area()
+        if self._ready_size is not None:
+            self._ready_timer.start()
         self.update()
 
     # -- transitions ----------------------------------------------------------------------------
@@ -689,6 +699,7 @@ class MapCanvas(QWidget):
 
     # -- Qt events ------------------------------------------------------------------------------
     def resizeEvent(self, event) -> None:
+        self._stash_frame()  # the way back to the size left (the village panel closing) blits them
         super().resizeEvent(event)
         self.finish_transition()
         self._relayout()
@@ -774,8 +785,11 @@ class MapCanvas(QWidget):
         """Background, the level (base and labels), north arrow, scale bar and demo mark: opaque, one blit."""
         key = (self._version, self.width(), self.height(), dpr, self.metrics)
         if self._static is None or self._static[0] != key:
-            self._static = (key, self._render_static(dpr))
-            self.cache_stats["static"] += 1
+            img = self._from_ready("static", dpr)
+            if img is None:
+                img = self._render_static(dpr)
+                self.cache_stats["static"] += 1
+            self._static = (key, img)
         return self._static[1]
 
     def _render_static(self, dpr: float, overlay: QImage | None = None) -> QImage:
@@ -811,6 +825,10 @@ class MapCanvas(QWidget):
         """The static pixels of the visible layers (markers, curves, points, legend), transparent elsewhere."""
         key = (self._overlay_key(overlays), dpr)
         if self._overlay_img is None or self._overlay_img[0] != key:
+            img = self._from_ready(("overlay", self._versions(overlays)), dpr)
+            if img is not None:
+                self._overlay_img = (key, img)
+                return img
             v = self.view()
             img = QImage(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)),
                          QImage.Format.Format_ARGB32_Premultiplied)
@@ -834,8 +852,11 @@ class MapCanvas(QWidget):
         """The static picture with the layers' static pixels under its labels: one opaque blit per frame."""
         key = (self._version, self.width(), self.height(), dpr, self.metrics, self._overlay_key(overlays))
         if self._composite is None or self._composite[0] != key:
-            self._composite = (key, self._render_static(dpr, self._overlay_image(dpr, overlays)))
-            self.overlay_stats["composite"] += 1
+            img = self._from_ready(("composite", self._versions(overlays)), dpr)
+            if img is None:
+                img = self._render_static(dpr, self._overlay_image(dpr, overlays))
+                self.overlay_stats["composite"] += 1
+            self._composite = (key, img)
         return self._composite[1]
 
     def _paint_live(self, p: QPainter, dpr: float, overlays: list[Overlay]) -> None:
@@ -869,7 +890,8 @@ class MapCanvas(QWidget):
 
     def _background(self, dpr: float) -> QImage:
         key = (self.width(), self.height(), dpr)
-        if self._bg is None or self._bg[0] != key:
+        img = self._bgs.get(key)
+        if img is None:
             img = QImage(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)),
                          QImage.Format.Format_RGB32)
             img.setDevicePixelRatio(dpr)
@@ -880,9 +902,12 @@ class MapCanvas(QWidget):
             g.setColorAt(1.0, QColor(Colors.background))
             p.fillRect(r, g)
             p.end()
-            self._bg = (key, img)
             self.cache_stats["background"] += 1
-        return self._bg[1]
+        self._bgs[key] = img
+        self._bgs.move_to_end(key)
+        while len(self._bgs) > READY_KEPT:
+            self._bgs.popitem(last=False)
+        return img
 
     def _paint_placeholder(self, p: QPainter) -> None:
         p.setPen(QColor(Colors.text_muted))

@@ -73,7 +73,8 @@ class WallSession:
 
     Events (plain callbacks): `applied()` a level (or its note) is on screen, `failed(message)`,
     `village_applied()`, `shown(region)` a region's data is on screen (panels follow), `prepare(code,
-    result)` render a prefetched level ahead of its drill, `refreshing()` before an F5's requests go
+    result)` render a prefetched level ahead of its drill, `prepare_village(code)` render the town on
+    screen's map as it will be beside a village panel, `refreshing()` before an F5's requests go
     out, `home()` before the idle timeout goes back to the county."""
 
     def __init__(self, state: WallState, host: Host, *, loader: Any, village_loader: Any, prefetcher: Any,
@@ -82,7 +83,8 @@ class WallSession:
         self.loader, self.village_loader = loader, village_loader
         self.prefetcher, self.village_prefetcher, self.worker = prefetcher, village_prefetcher, worker
         self.preload = preload  # import mapclassify in the background after the first data
-        self.events = Events("applied", "failed", "village_applied", "shown", "prepare", "refreshing", "home")
+        self.events = Events("applied", "failed", "village_applied", "shown", "prepare", "prepare_village",
+                             "refreshing", "home")
         self.playing: Callable[[], bool] = lambda: False  # the timeline player tours the years
         self.layers: LayersPort | None = None  # set by the window: the tour's layer and camera steps
         self.cameras: CamerasPort | None = None
@@ -149,6 +151,7 @@ class WallSession:
         st = self.state
         ready = self.village_prefetcher.get(code, st.map.year) if page == 1 else None
         if ready is not None:
+            self.host.hold_until_frame()  # the collector waits for the frame showing the panel
             self.worker.cancel(self.village_loader.channel)  # an older click's answer must not replace this panel
             self._on_village(ready)
             return
@@ -333,6 +336,8 @@ class WallSession:
         self.prefetcher.schedule(children, year)
         if villages:
             self.village_prefetcher.schedule(list(villages), year)
+            # a village's panel narrows the map: that map is rendered ahead too (while idle)
+            self.events.prepare_village.emit(key[0])
         for code in children:  # fetched earlier: lay out and render again if it fell out of the cache
             if self.prefetcher.get(code, year) is not None:
                 self._queue_prepare(code)
@@ -350,6 +355,7 @@ class WallSession:
         self.events.failed.emit(message)
 
     def _on_village(self, result: Any) -> None:
+        self.host.hold_until_frame()  # (again, if it came over the network: the frame showing it is next)
         st = self.state
         st.busy = None
         if result.region is None:

@@ -164,6 +164,8 @@ class VillagePanel(QFrame):
 
     def cell_texts(self) -> list[list[str]]:
         """The table as shown (tests check that personal fields arrive masked)."""
+        if self.table.isHidden():
+            return []
         return [[self.table.item(r, c).text() for c in range(self.table.columnCount())]
                 for r in range(self.table.rowCount())]
 
@@ -216,7 +218,9 @@ class VillagePanel(QFrame):
             w.setVisible(show_table)
         if not show_table:
             self.households_title.setText("户级名单")
-            self.table.setRowCount(0)
+            if v.is_open:  # a note in the list's place: none of another village's rows stay behind it
+                self.table.setRowCount(0)
+            # closed: the hidden table keeps its cells, so the next village's panel is new texts, not new items
             return
         items = hh.get("items") or []
         total = int(hh.get("total") or 0)
@@ -227,15 +231,24 @@ class VillagePanel(QFrame):
         self.page_label.setText(f"第 {v.page} / {v.pages} 页")
         self.prev_button.setEnabled(v.page > 1)
         self.next_button.setEnabled(v.page < v.pages)
-        self.table.setRowCount(len(items))
+        table, centre = self.table, Qt.AlignmentFlag.AlignCenter
+        table.setRowCount(len(items))
         for r, item in enumerate(items):
             for c, text in enumerate(household_row(item)):
-                cell = QTableWidgetItem(text)
-                cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 full = item.get(HOUSEHOLD_COLUMNS[c][1])
-                if isinstance(full, str) and full != text:
-                    cell.setToolTip(full)
-                self.table.setItem(r, c, cell)
+                tip = full if isinstance(full, str) and full != text else ""
+                cell = table.item(r, c)
+                if cell is None:
+                    cell = QTableWidgetItem(text)
+                    cell.setTextAlignment(centre)
+                    cell.setToolTip(tip)
+                    table.setItem(r, c, cell)
+                    continue
+                # the cells of the last village shown are reused: a new panel is its texts, not 400 new items
+                if cell.text() != text:
+                    cell.setText(text)
+                if cell.toolTip() != tip:
+                    cell.setToolTip(tip)
         self.table.scrollToTop()
         if not items:
             self.table.setVisible(False)

@@ -84,7 +84,7 @@ class WallWindow(QMainWindow):
     load, drill, go_up, go_home, go_to = (_via("session", n) for n in ("load", "drill", "go_up", "go_home", "go_to"))
     set_year, set_indicator, refresh = (_via("session", n) for n in ("set_year", "set_indicator", "refresh"))
     open_village, close_village = (_via("session", n) for n in ("open_village", "close_village"))
-    set_idle_seconds, preparing = (_via("session", n) for n in ("set_idle_seconds", "preparing"))
+    set_idle_seconds = _via("session", "set_idle_seconds")
     # the live layers'
     layers, layers_enabled, layer_worker = (_via("layers_ctl", n) for n in ("data", "enabled", "worker"))
     projects_layer, flow_layer = (_via("layers_ctl", n) for n in ("projects", "flows"))
@@ -263,6 +263,7 @@ class WallWindow(QMainWindow):
         s.events.village_applied.connect(self.villageApplied.emit)
         s.events.shown.connect(self._on_shown)
         s.events.prepare.connect(self._paint_ahead)
+        s.events.prepare_village.connect(self._paint_ahead_village)
         s.events.refreshing.connect(self.layers_ctl.forget)
         s.events.home.connect(self.indicator_menu.close_menu)
         for part, signals in ((self.layers_ctl, ("layersApplied", "checkinArrived")),
@@ -292,6 +293,20 @@ class WallWindow(QMainWindow):
         self.header.paint_ahead(ready.region)
         self.breadcrumb.paint_ahead(ready.region)
         self.legend.paint_ahead(code, ready.region_map, ready.series)
+
+    def _paint_ahead_village(self, _code: str) -> None:
+        """The town's map rendered ahead at the width a village panel leaves it: the village panel takes
+        the panels column's place and its own (fixed) width, so the map changes by the difference."""
+        if self.village_panel.isVisible():
+            return
+        give = self.panels.width() if self.panels.isVisible() else 0
+        width = self.canvas.width() + give - self.village_panel.minimumWidth()
+        self.canvas.keep_ready((width, self.canvas.height()))
+
+    @property
+    def preparing(self) -> bool:
+        """Levels and the map beside a village panel are still being rendered ahead of their clicks."""
+        return self.session.preparing or self.canvas.readying
 
     def _close_menu(self) -> bool:
         if not self.indicator_menu.isVisible():

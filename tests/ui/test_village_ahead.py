@@ -1,0 +1,180 @@
+"""The map beside a village panel rendered ahead of the click (issue 19): opening a village's panel
+narrows the map to pictures that already exist, and closing it goes back to the ones it left."""
+
+import pytest
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor
+
+from sandbox.ui.layers.base import Overlay
+from sandbox.ui.map_canvas import MapCanvas
+from sandbox.ui.state import IndicatorInfo, MapState, RegionMap
+
+from .conftest import COUNTY, town_code, village_code
+from .test_render_cache import make_wall  # noqa: F401 - fixture
+from .test_session import TOWN, VILLAGE, _at_county, _result, session  # noqa: F401 - fixture
+
+pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
+
+
+class Marks(Overlay):
+    """A layer over the map that counts how often its static pixels are painted."""
+
+    name = "marks"
+
+    def __init__(self, region: str):
+        super().__init__()
+        self.region, self.painted, self.laid_out = region, 0, 0
+
+    def layout(self, view) -> None:
+        self.laid_out += 1
+
+    def paint_static(self, p, view) -> None:
+        self.painted += 1
+        p.fillRect(QRectF(view.width / 2 - 5, view.height / 2 - 5, 10, 10), QColor("#ff00ff"))
+
+
+@pytest.fixture
+def map_state(squares_fc, indicators_payload):
+    st = MapState("poverty_incidence")
+    st.set_indicators([IndicatorInfo.from_api(d) for d in indicators_payload])
+    st.show(COUNTY, 2016, RegionMap.from_geojson(squares_fc))
+    return st
+
+
+def _canvas(qtbot, map_state, size, overlay: bool = False) -> MapCanvas:
+    w = MapCanvas(map_state)
+    w.animate = False
+    qtbot.addWidget(w)
+    if overlay:
+        w.add_overlay(Marks(COUNTY))
+    w.resize(*size)
+    w.show()
+    qtbot.waitExposed(w)
+    w.grab()
+    return w
+
+
+@pytest.mark.parametrize("overlay", [False, True], ids=["map", "map with a layer"])
+def test_a_resize_to_the_size_kept_ready_renders_nothing_anew_and_looks_as_if_made_there(qtbot, map_state, overlay):
+    canvas = _canvas(qtbot, map_state, (900, 600), overlay)
+    canvas.keep_ready((560, 600))
+    qtbot.waitUntil(lambda: not canvas.readying, timeout=5000)
+    assert canvas.cache_stats["ready"] == 1
+    counts = (canvas.cache_stats["static"], canvas.cache_stats["background"], canvas.overlay_stats["composite"],
+              canvas.overlay_stats["overlay"])
+    painted = canvas.overlays[0].painted if overlay else 0
+    canvas.resize(560, 600)
+    narrow = canvas.grab().toImage()
+    assert (canvas.cache_stats["static"], canvas.cache_stats["background"], canvas.overlay_stats["composite"],
+            canvas.overlay_stats["overlay"]) == counts  # blitted what was rendered ahead
+    assert canvas._layer.renders == 1  # its base too
+    if overlay:
+        assert canvas.overlays[0].painted == painted
+    fresh = _canvas(qtbot, map_state, (560, 600), overlay)  # the same level made at that size from scratch
+    assert narrow == fresh.grab().toImage()
+
+
+def test_going_back_to_the_size_left_blits_the_pictures_it_had(qtbot, map_state):
+    canvas = _canvas(qtbot, map_state, (900, 600))
+    wide = canvas.grab().toImage()
+    canvas.resize(560, 600)
+    canvas.grab()
+    statics = canvas.cache_stats["static"]
+    canvas.resize(900, 600)
+    assert canvas.grab().toImage() == wide and canvas.cache_stats["static"] == statics
+
+
+def test_pictures_kept_ready_follow_the_data_and_go_with_the_level(qtbot, map_state, squares_fc):
+    canvas = _canvas(qtbot, map_state, (900, 600))
+    canvas.keep_ready((560, 600))
+    qtbot.waitUntil(lambda: not canvas.readying, timeout=5000)
+    map_state.indicator_key = "housing_safe_rate"  # other colours: rendered ahead again
+    assert canvas.readying
+    qtbot.waitUntil(lambda: not canvas.readying, timeout=5000)
+    assert canvas.cache_stats["ready"] == 2
+    canvas.resize(560, 600)
+    img = canvas.grab().toImage()
+    code = "522726104000"
+    assert QColor(img.pixel(canvas.region_center(code).toPoint())) == canvas.region_colour(code)
+    map_state.show(COUNTY, 2017, RegionMap.from_geojson(squares_fc))  # another level or year: not kept ready
+    assert not canvas.readying and canvas._ready_size is None
+    assert canvas._ready  # the same level's pictures stay (a year later its map is the same size)
+    kept = canvas.kept_bytes()
+    map_state.show("522726101000", 2017, RegionMap.from_geojson(squares_fc))  # another level: they go
+    assert not canvas._ready and canvas.kept_bytes() < kept
+
+
+def test_a_town_on_screen_asks_for_its_map_beside_a_village_panel_after_its_frame(session):
+    s = session
+    asked = []
+    s.events.prepare_village.connect(asked.append)
+    _at_county(s)
+    s.frames.pop()()
+    assert asked == []  # the county's children are towns: no village panel opens from it
+    s.drill(TOWN["code"])
+    s.loader.loaded.emit(_result(TOWN, VILLAGE))
+    assert asked == []  # the frame comes first
+    s.frames.pop()()
+    assert asked == [TOWN["code"]]
+
+
+def test_opening_a_village_narrows_the_map_to_pictures_made_ahead(qtbot, make_wall, county_client):  # noqa: F811
+    wall = make_wall(county_client)
+    with qtbot.waitSignal(wall.dataApplied, timeout=10000):
+        wall.drill(town_code(0))
+    qtbot.waitUntil(lambda: not wall.canvas.animating and not wall.preparing, timeout=10000)
+    canvas = wall.canvas
+    wall.grab()  # the town's own frame, as the screen shows it once its animation ended
+    ready, wide = canvas._ready_size, (canvas.width(), canvas.height())
+    assert ready is not None and ready[0] < wide[0]
+    statics, layers = canvas.cache_stats["static"], len(canvas._layers)
+    with qtbot.waitSignal(wall.villageApplied, timeout=10000):
+        wall.open_village(village_code(0, 1))
+    img = wall.grab().toImage()
+    assert (canvas.width(), canvas.height()) == ready  # the size rendered ahead is the size it got
+    assert canvas.cache_stats["static"] == statics
+    centre = canvas.mapTo(wall, canvas.region_center(village_code(0, 2)).toPoint())
+    assert QColor(img.pixel(centre)) == canvas.region_colour(village_code(0, 2))
+    wall.close_village()
+    wall.grab()
+    assert (canvas.width(), canvas.height()) == wide and canvas.cache_stats["static"] == statics
+    assert len(canvas._layers) >= layers
+
+
+def test_the_map_beside_a_village_panel_is_rendered_ahead_at_4k_too(qtbot, make_wall, county_client):  # noqa: F811
+    wall = make_wall(county_client)
+    wall.resize(3840, 2160)
+    with qtbot.waitSignal(wall.dataApplied, timeout=10000):
+        wall.drill(town_code(1))
+    qtbot.waitUntil(lambda: not wall.canvas.animating and not wall.preparing, timeout=10000)
+    wall.grab()
+    ready, statics = wall.canvas._ready_size, wall.canvas.cache_stats["static"]
+    with qtbot.waitSignal(wall.villageApplied, timeout=10000):
+        wall.open_village(village_code(1, 0))
+    wall.grab()
+    assert (wall.canvas.width(), wall.canvas.height()) == ready and wall.canvas.cache_stats["static"] == statics
+
+
+def _households(prefix: str, n: int) -> dict:
+    return {"total": n, "page": 1, "page_size": 50, "year": 2020, "items": [
+        {"head_name": f"{prefix}{i}*", "id_number": f"522726********{i:04d}", "members": 3} for i in range(n)]}
+
+
+def test_the_next_village_reuses_the_cells_of_the_last_and_shows_only_its_own_rows(qtbot):
+    from sandbox.ui.village import VillageState
+    from sandbox.ui.village_panel import VillagePanel
+
+    village = VillageState()
+    panel = VillagePanel(village, MapState("poverty_incidence"))
+    qtbot.addWidget(panel)
+    panel.show()
+    village.show({"code": "522726101201", "name": "甲村", "year": 2020}, _households("王", 5))
+    first = panel.table.item(0, 0)
+    village.close()
+    assert panel.cell_texts() == [] and not panel.table.isVisible()  # nothing shown once closed
+    village.show({"code": "522726101202", "name": "乙村", "year": 2020}, _households("李", 3))
+    rows = panel.cell_texts()
+    assert [r[0] for r in rows] == ["李0*", "李1*", "李2*"] and rows[2][1] == "522726********0002"
+    assert panel.table.item(0, 0) is first  # the same cell, new text
+    village.show({"code": "522726101203", "name": "丙村", "year": 2020}, None, "参观接待模式不显示户级信息")
+    assert panel.table.rowCount() == 0  # a note in the list's place: no rows of another village behind it
