@@ -5,4 +5,10 @@ A feature adds its router to `ROUTERS`; the app includes them in this order.
 
 from fastapi import APIRouter
 
-ROUTERS: tuple[APIRouter, ...] = ()
+from sandbox.server.command.brief import router as brief
+from sandbox.server.command.duty import router as duty
+
+ROUTERS: tuple[APIRouter, ...] = (
+    duty,  # the wall's 督办 figures (GET /regions/{code}/duty)
+    brief,  # the 村情/镇情 briefing PDF (GET /regions/{code}/brief.pdf)
+)
