@@ -15,7 +15,7 @@ SKIP = ("/api/v1/events", "/api/v1/demo/streams/{camera_id}.mjpeg", "/api/v1/dem
 VALID = {"code": "522726", "region": "522726", "year": "2017", "indicator": "poverty_incidence",
          "from": "2015", "to": "2019", "page": "1", "status": "poor", "household_id": "1", "project_id": "1",
          "project": "1", "through": "2017", "since": "2017-11-01T00:00:00", "until": "2017-12-01T00:00:00",
-         "month": "2017-11", "name": "0123456789abcdef0123456789abcdef.jpg"}
+         "month": "2017-11", "name": "0123456789abcdef0123456789abcdef.jpg", "limit": "20", "offset": "0"}
 
 HOSTILE = [
     "", " ", "0", "-1", "9" * 25, "-" + "9" * 25, "1e309", "NaN", "inf", "abc", "1.5", "true", "null",
