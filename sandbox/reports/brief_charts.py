@@ -159,3 +159,63 @@ class TrendChart(Flowable):
             c.circle(x0, y0, 1.4, stroke=0, fill=1)
             c.drawCentredString(x0, y0 + 2 * mm, f"{v:.1f}%")
         c.restoreState()
+
+
+class PlainRows(Flowable):
+    """A long table of short plain-text cells drawn straight onto the canvas: one text object and one
+    path of rules per page, the header repeated on each. reportlab's Table makes a text object per cell,
+    which for the 1,500 households of a town in 2014 was most of the brief's time."""
+
+    def __init__(self, header: list[str], rows: list[list[str]], widths: list[float], font: str, size: float = 7.5,
+                 row_h: float | None = None):
+        super().__init__()
+        self.header, self.rows, self.widths, self.font, self.size = header, rows, widths, font, size
+        self.row_h = row_h or size * 1.55
+        self.width = sum(widths)
+
+    def _height(self, n: int) -> float:
+        return (n + 1) * self.row_h
+
+    def wrap(self, avail_w, avail_h):
+        return self.width, self._height(len(self.rows))
+
+    def split(self, avail_w, avail_h):
+        fit = int(avail_h // self.row_h) - 1
+        if fit >= len(self.rows):
+            return [self]
+        if fit < 3:
+            return []  # too little room: the whole thing goes to the next page
+        return [PlainRows(self.header, self.rows[:fit], self.widths, self.font, self.size, self.row_h),
+                PlainRows(self.header, self.rows[fit:], self.widths, self.font, self.size, self.row_h)]
+
+    def draw(self) -> None:
+        c, rh = self.canv, self.row_h
+        top = self._height(len(self.rows))
+        c.saveState()
+        c.setFillColorRGB(0.93, 0.89, 0.87)
+        c.rect(0, top - rh, self.width, rh, stroke=0, fill=1)
+        c.setStrokeColorRGB(0.75, 0.75, 0.75)
+        c.setLineWidth(0.3)
+        rules = c.beginPath()
+        for i in range(len(self.rows) + 2):
+            rules.moveTo(0, top - i * rh)
+            rules.lineTo(self.width, top - i * rh)
+        x = 0.0
+        for w in [0.0, *self.widths]:
+            x += w
+            rules.moveTo(x, 0)
+            rules.lineTo(x, top)
+        c.drawPath(rules, stroke=1, fill=0)
+        c.setFillColorRGB(0, 0, 0)
+        t = c.beginText()
+        t.setFont(self.font, self.size)
+        base = rh * 0.3
+        for r, cells in enumerate([self.header, *self.rows]):
+            y = top - (r + 1) * rh + base
+            x = 2.0
+            for w, cell in zip(self.widths, cells):
+                t.setTextOrigin(x, y)
+                t.textOut(cell)
+                x += w
+        c.drawText(t)
+        c.restoreState()

@@ -57,7 +57,7 @@ class WallDuty(QObject):
         if on:
             if self.state.board is None:
                 self.panel.set_board(None, loading=True)
-            self.request()
+            self.request(force=True)  # what was kept while hidden may be old: shown at once, then fresh
 
     def request(self, force: bool = False) -> None:
         """Fetch the board of the region on screen (off the GUI thread) while the layer is on."""
