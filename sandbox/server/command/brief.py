@@ -82,14 +82,21 @@ def _households(session: Session, rc: RegionCode, year: int | None, role: Role,
              HouseholdYear.status.in_(HouseholdStatus.counted_poor())]
     total = session.scalar(select(func.count()).select_from(Household).join(
         HouseholdYear, HouseholdYear.household_id == Household.id).where(*where)) or 0
-    rows = session.execute(select(Household, HouseholdYear).join(HouseholdYear, HouseholdYear.household_id == Household.id)
+    # Plain columns, not ORM objects: a town's 2014 list is thousands of rows.
+    rows = session.execute(select(Household.village_code, Household.household_number, Household.head_name,
+                                  Household.id_number, HouseholdYear.members, Household.attribute,
+                                  Household.main_cause, HouseholdYear.status)
+                           .join(HouseholdYear, HouseholdYear.household_id == Household.id)
                            .where(*where).order_by(Household.village_code, Household.household_number)
                            .limit(MAX_HOUSEHOLD_ROWS)).all()
+    attrs = {a.value: a.label_zh for a in HouseholdAttribute}
+    causes = {c.value: c.label_zh for c in PovertyCause}
+    statuses = {s.value: s.label_zh for s in HouseholdStatus}
     out = [BriefHousehold(
-        village=names.get(h.village_code, h.village_code), number=h.household_number,
-        head_name=view.name(h.head_name), id_number=view.id_number(h.id_number), members=hy.members,
-        attribute_zh=HouseholdAttribute(h.attribute).label_zh, cause_zh=PovertyCause(h.main_cause).label_zh,
-        status_zh=HouseholdStatus(hy.status).label_zh) for h, hy in rows]
+        village=names.get(village, village), number=number, head_name=view.name(head), id_number=view.id_number(idn),
+        members=members, attribute_zh=attrs.get(attr, attr), cause_zh=causes.get(cause, cause),
+        status_zh=statuses.get(status, status))
+        for village, number, head, idn, members, attr, cause, status in rows]
     return out, int(total)
 
 
