@@ -125,7 +125,9 @@ def render_brief(path_or_file, data: BriefData) -> int:
             story.append(Paragraph(f"另有 {data.items_total - len(data.items)} 件未列出。", st["note"]))
 
     story.append(Paragraph("六、未脱贫户名单", st["h"]))
-    if data.households is None:
+    if data.year is None:
+        story.append(Paragraph("尚无建档立卡数据。", st["note"]))
+    elif data.households is None:
         story.append(Paragraph("按当前权限不含户级信息。", st["note"]))
     elif not data.households:
         story.append(Paragraph("无未脱贫户。", st["note"]))
