@@ -32,6 +32,8 @@ REGION_ENDPOINTS = [
     "/api/v1/cameras?region={r}",
     "/api/v1/checkins?region={r}&since=2017-11-01T00:00:00",
     "/api/v1/checkins/visits?region={r}&month=2017-11",
+    "/api/v1/regions/{r}/duty",
+    "/api/v1/regions/{r}/brief.pdf",
 ]
 # Routes that take no region scope, and why they cannot leak another region.
 NOT_BY_REGION = {
