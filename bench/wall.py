@@ -22,7 +22,10 @@ in a temporary SQLite database; `--embedded`: in this process, the demo's embedd
            first frame with data (interpreter start, imports, health, fetch, classify, paint).
 
     python bench/wall.py [--reps 2] [--peer-reps 2] [--frames 50] [--starts 3] [--data-dir DIR] [--size 3840x2160]
-                         [--embedded]
+                         [--embedded] [--no-duty]
+
+  duty     the drills again, in the same run, with the 督办 layer on (its board fetched for every level shown):
+           p50/p95 with the layer off and on side by side (issue 16: the layer must keep the drill p95).
 
 Timings are reported, never asserted. Goals (issue 3): drill p95 ≤ 50 ms and ≥ 10× faster than the
 folium route; 4K frame median ≤ 8 ms; start ≤ 1.5 s.
@@ -487,6 +490,7 @@ def main() -> int:
     p.add_argument("--data-dir", type=Path, help="reuse a demo database here (default: a new temp dir)")
     p.add_argument("--embedded", action="store_true",
                    help="run the API in this process (the demo's embedded mode) instead of its own process")
+    p.add_argument("--no-duty", action="store_true", help="skip the drills with the 督办 layer on")
     p.add_argument("--child-start", metavar="URL", help=argparse.SUPPRESS)
     args = p.parse_args()
     size = tuple(int(v) for v in args.size.lower().split("x"))
@@ -553,6 +557,13 @@ def main() -> int:
         print("bench: native drills", file=sys.stderr, flush=True)
         drill = NativeDrill(win, size)
         native = run_native(drill, towns, villages_of, args.reps)
+        duty = None
+        if not args.no_duty:  # the same drills again with the 督办 layer on (its board fetched per level)
+            print("bench: native drills, 督办 layer on", file=sys.stderr, flush=True)
+            win.set_layer_visible("duty", True)
+            drill.reset(COUNTY)
+            duty = run_native(drill, towns, villages_of, args.reps)
+            win.set_layer_visible("duty", False)
 
         print("bench: 4K frames", file=sys.stderr, flush=True)
         frames = {}
@@ -584,13 +595,13 @@ def main() -> int:
 
     loads = (load_before, os.getloadavg()[0])
     print(report(native, peer, peer_error, frames, starts, size, canvas_size, t_db,
-                 time.perf_counter() - t_all, PySide6.__version__, loads, args.embedded))
+                 time.perf_counter() - t_all, PySide6.__version__, loads, args.embedded, duty))
     tmp.cleanup()
     return 0
 
 
 def report(native, peer, peer_error, frames, starts, size, canvas_size, t_db, t_all, qt_version, loads,
-           embedded: bool = False) -> str:
+           embedded: bool = False, duty: dict | None = None) -> str:
     import platform
 
     rows = ["| measurement | n | p50 | p95 | goal |", "|---|---|---|---|---|"]
@@ -630,6 +641,15 @@ def report(native, peer, peer_error, frames, starts, size, canvas_size, t_db, t_
         goal = "≤ 1.5 s" if key in ("first_paint", "data_painted") else ""
         rows.append(f"| start: process spawn → {label} | {len(v)} | {ms(pct(v, 50))} | {ms(pct(v, 95))} | {goal} |")
 
+    if duty:
+        rows += ["", "| drill, click → data applied → painted | n | p50 off | p50 督办 on | p95 off | p95 督办 on |",
+                 "|---|---|---|---|---|---|"]
+        for name in NATIVE_ROWS:
+            off = [x["painted"] for x in native[name]]
+            on = [x["painted"] for x in duty.get(name) or []]
+            if off and on:
+                rows.append(f"| {name} | {len(off)}/{len(on)} | {ms(pct(off, 50))} | {ms(pct(on, 50))} | "
+                            f"{ms(pct(off, 95))} | {ms(pct(on, 95))} |")
     methods = ", ".join(native.get("_methods") or [])
     hits = native.get("_prefetch_hits", 0)
     n_pre = len(native.get("county→town, prefetched") or [])

@@ -8,6 +8,7 @@ import errno
 import logging
 import sys
 
+from sandbox.cli_brief import add_brief_parser
 from sandbox.cli_callbacks import add_callbacks_parser
 from sandbox.cli_common import beijing as _beijing
 from sandbox.cli_common import data_engine as _engine_for_data
@@ -343,6 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_display_parsers(sub)
     add_qr_parser(sub)
     add_callbacks_parser(sub)  # sandbox callbacks list|import (满意度回访)
+    add_brief_parser(sub)  # sandbox brief: the 村情/镇情 briefing PDF
     from sandbox.cadre_cli import register as add_cadre_parsers  # sandbox cadre invite|devices|revoke
 
     add_cadre_parsers(sub)

@@ -322,6 +322,25 @@ class ApiClient:
         """Each child's 月走访率 in `month` (YYYY-MM)."""
         return self.get_json("/checkins/visits", region=region, month=month)
 
+    def duty(self, code: str, limit: int | None = None, offset: int | None = None) -> dict:
+        """The 督办 counts of each child region; leader tokens also get the overdue items, oldest first."""
+        return self.get_json(f"/regions/{code}/duty", limit=limit, offset=offset)
+
+    def brief_pdf(self, code: str, year: int | None = None) -> bytes:
+        """The 村情/镇情 briefing PDF, rendered and masked on the server. Never cached on disk: it lists
+        households by name."""
+        path = f"/regions/{code}/brief.pdf"
+        try:
+            status, body = self.transport(path, {k: v for k, v in {"year": year}.items() if v is not None})
+        except Unreachable as exc:
+            self.status.record_failure(exc.reason)
+            raise ApiUnavailable(f"无法连接中心数据接口: {exc.reason}", path) from None
+        if status >= 400:
+            raise ApiError(status, _detail(body), path)
+        if not body.startswith(b"%PDF"):
+            raise ApiError(status, "接口返回的不是 PDF", path)
+        return body
+
     def events(self, on_event: Callable[[SseEvent], None], **stream_kw: Any) -> EventStream:
         """GET /events as a stream (its own thread once started, reconnecting with backoff)."""
         return EventStream(self.config.base_url, self.config.token, on_event, **stream_kw)

@@ -240,8 +240,13 @@ class WallSession:
         """The map layers a tour may show (none when the wall has no API connection for them)."""
         return list(self.layers.names()) if self.layers is not None else []
 
+    def layer_on_by_default(self, name: str) -> bool:
+        """Whether a layer is on when nothing asked (the 督办 layer is not: it recolours the map)."""
+        check = getattr(self.layers, "on_by_default", None)
+        return bool(check(name)) if callable(check) else True
+
     def set_layer(self, name: str, on: bool) -> None:
-        """Show or hide a map layer (projects, funds, checkins, cameras)."""
+        """Show or hide a map layer (projects, funds, checkins, cameras, duty)."""
         if self.layers is not None:
             self.layers.set_visible(name, on)
 

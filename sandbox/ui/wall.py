@@ -241,6 +241,8 @@ class WallWindow(QMainWindow):
         self.add_side_panel(self.fund_panel, 1)
         self._snapshot(self.fund_panel)
         self.fund_panel.hide()  # shown with the first fund data
+        self.add_side_panel(self.layers_ctl.duty.panel, 1)  # the 督办 panel, with its layer
+        self.layers_ctl.duty.panel.hide()
 
     def _connect(self) -> None:
         st, s, canvas = self.state, self.session, self.canvas
@@ -371,6 +373,7 @@ class WallWindow(QMainWindow):
         self.village_panel.set_metrics(m)
         self.indicator_menu.set_metrics(m)
         self.fund_panel.set_metrics(m)
+        self.layers_ctl.duty.panel.set_metrics(m)
         self.project_card.set_metrics(m)
         self.monitor.set_metrics(m)
         if isinstance(self.project_card.camera_widget, CameraTile):

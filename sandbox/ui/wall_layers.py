@@ -1,4 +1,4 @@
-"""The wall's layers controller: project, fund-flow, check-in and camera overlays, the fund chain, the project card."""
+"""The wall's layers controller: project, fund-flow, check-in, camera and 督办 overlays, the fund chain, the project card."""
 
 from __future__ import annotations
 
@@ -20,13 +20,15 @@ from sandbox.ui.layers.toggles import LayerToggleBar
 from sandbox.ui.panels.worker import client_for_worker
 from sandbox.ui.project_card import ProjectCard
 from sandbox.ui.session import DEFERRED
+from sandbox.ui.wall_duty import WallDuty
 from sandbox.ui.worker import Worker
 
 __all__ = ["WallLayers", "LAYER_NAMES"]
 
 log = logging.getLogger(__name__)
 
-LAYER_NAMES = (("projects", "项目"), ("funds", "资金流"), ("checkins", "走访"), ("cameras", "摄像头"))
+LAYER_NAMES = (("projects", "项目"), ("funds", "资金流"), ("checkins", "走访"), ("cameras", "摄像头"), ("duty", "督办"))
+OFF_AT_START = frozenset({"duty"})  # it recolours the map: shown when asked for
 
 
 class WallLayers(QObject):
@@ -47,11 +49,13 @@ class WallLayers(QObject):
         self.checkins = CheckinLayer()
         self.cameras = CamerasLayer()
         self.cameras.projects = self.projects
+        self.duty = WallDuty(self)
         self.by_name = {"projects": self.projects, "funds": self.flows, "checkins": self.checkins,
-                        "cameras": self.cameras}
-        for ov in (self.flows, self.checkins, self.projects, self.cameras):  # bottom to top
+                        "cameras": self.cameras, "duty": self.duty.layer}
+        for ov in (self.duty.layer, self.flows, self.checkins, self.projects, self.cameras):  # bottom to top
             canvas.add_overlay(ov)
-        self.bar = LayerToggleBar([(n, zh, True) for n, zh in LAYER_NAMES], canvas, actions=[("monitor", "监控")])
+        self.bar = LayerToggleBar([(n, zh, n not in OFF_AT_START) for n, zh in LAYER_NAMES], canvas,
+                                  actions=[("monitor", "监控")])
         self.bar.toggled.connect(self.set_visible)
         self.bar.triggered.connect(lambda name: wall.open_monitor() if name == "monitor" else None)
         self.fund_panel = FundChainPanel()
@@ -69,6 +73,8 @@ class WallLayers(QObject):
         self._reload = QTimer(self, singleShot=True, interval=2000)  # coalesces bursts of `facts`
         self._reload.timeout.connect(lambda: self.request(force=True))
         wall.state.events.layer.connect(self._on_state_layer)
+        for name in OFF_AT_START:
+            wall.state.set_layer_visible(name, False)
         if not self.enabled:
             self.bar.hide()
             return
@@ -86,6 +92,7 @@ class WallLayers(QObject):
             self.live.checkin.connect(self._on_live_checkin)
             self.live.resync.connect(lambda: self.request(force=True))
             self.live.facts.connect(self._on_facts)
+            self.live.duty.connect(self.duty.on_event)
             self.live.start()
 
     @property
@@ -116,17 +123,34 @@ class WallLayers(QObject):
             b.setChecked(bool(on))
         if name == "funds":
             self.show_fund_panel(bool(on) and self.enabled)
+        elif name == "duty":
+            self.duty.set_visible(bool(on) and self.enabled)
+            # the map is coloured by overdue share now: the indicator's legend would misread it
+            self.wall.legend.setVisible(not self.duty.visible)
+            self.show_fund_panel(self.flows.visible and self.enabled and self.fund_panel.chain != {})
+
+    @staticmethod
+    def on_by_default(name: str) -> bool:
+        return name not in OFF_AT_START
 
     def names(self) -> list[str]:
         """The map layers a tour may show (none when the wall has no API connection for them)."""
         return list(self.bar.buttons) if self.enabled else []
 
     def show_fund_panel(self, on: bool) -> None:
-        # The summary repeats the KPI strip (it is the first to give way): the fund chain takes its room,
-        # unless a wide wall gives the fund chain a column of its own.
         arranger = self.wall.arranger
-        self.wall.summary.setVisible(not on or (arranger is not None and arranger.funds_beside))
-        self.fund_panel.setVisible(on)
+        beside = arranger is not None and arranger.funds_beside
+        # The 督办 panel takes the fund chain's place in the side column (unless the chain has a column of its own).
+        self.fund_panel.setVisible(on and (beside or not self.duty.visible))
+        self._fit_summary()
+
+    def _fit_summary(self) -> None:
+        # The summary repeats the KPI strip (it is the first to give way): the fund chain and the 督办 panel
+        # take its room, unless a wide wall gives the fund chain a column of its own.
+        arranger = self.wall.arranger
+        beside = arranger is not None and arranger.funds_beside
+        funds = self.fund_panel.isVisibleTo(self.wall) and not beside
+        self.wall.summary.setVisible(not funds and not self.duty.panel.isVisibleTo(self.wall))
 
     def obstacles(self) -> list[QRectF]:
         """Where map labels keep clear of the floating layer control."""
@@ -155,6 +179,7 @@ class WallLayers(QObject):
         code, year = self.wall.state.map.region_code, self.wall.state.map.year
         if code is None:
             return
+        self.duty.request(force)
         if not force and self._key == (code, year):
             return
         self._key = (code, year)
@@ -169,6 +194,9 @@ class WallLayers(QObject):
             self.open_project(self.card.project_id)
 
     def _on_result(self, channel: str, result: Any) -> None:
+        if channel in ("duty", "brief"):
+            self.duty.on_result(channel, result)
+            return
         cams = self.wall.cams
         if channel == "project" and isinstance(result, ProjectDetail):
             if self.card.project_id is not None and result.project.get("id") == self.card.project_id \
@@ -209,7 +237,9 @@ class WallLayers(QObject):
         self.applied.emit()
 
     def _on_failed(self, channel: str, message: str) -> None:
-        if channel == "project":
+        if channel in ("duty", "brief"):
+            self.duty.on_failed(channel, message)
+        elif channel == "project":
             self.card.show_error(message)
         elif channel == "camera":
             self.wall.cams.on_not_found(message)

@@ -38,7 +38,8 @@ def screen(shell) -> dict:
         "region": st.village.code if st.village.is_open else st.map.region_code,
         "year": st.map.year,
         "indicator": st.map.indicator_key,
-        "layer": on[0] if len(on) == 1 else (None if len(on) == len(bar) else tuple(on)),
+        "layer": on[0] if len(on) == 1 else (None if on == [n for n in bar if wall.session.layer_on_by_default(n)]
+                                             else tuple(on)),
         "camera": view.tile.camera_id if view is not None and view.isVisible() else None,
         "title": shell.caption.title.text() if shell.caption.isVisible() else None,
         "caption": shell.caption.text.text() if shell.caption.isVisible() else None,

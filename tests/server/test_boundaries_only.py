@@ -79,9 +79,21 @@ def test_children_map_series_and_trend(boundaries_only, code):
     (f"/api/v1/funds/flows?region={COUNTY}", lambda b: b["links"] == []),
     (f"/api/v1/funds/chain?region={COUNTY}", lambda b: not b.get("anomalies")),
     (f"/api/v1/regions/{COUNTY}?year=2016", lambda b: set(b["indicators"].values()) == {None}),
+    (f"/api/v1/regions/{COUNTY}/duty", lambda b: b["total"]["open"] == 0 and b["total"]["overdue_share"] is None),
 ])
 def test_the_rest_of_a_wall_load_is_empty_not_an_error(boundaries_only, path, empty):
     client, headers = boundaries_only
     r = client.get(path, headers=headers)
     assert r.status_code == 200, r.text
     assert empty(r.json())
+
+
+def test_a_brief_of_boundaries_alone_says_no_data(boundaries_only):
+    import pypdfium2 as pdfium
+
+    client, headers = boundaries_only
+    r = client.get(f"/api/v1/regions/{TOWN}/brief.pdf", headers=headers)
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    pdf = pdfium.PdfDocument(r.content)
+    text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    assert "无数据" in text and "无历年数据" in text and "尚无建档立卡数据" in text

@@ -37,6 +37,8 @@ REGION_ENDPOINTS = [
     "/api/v1/inspections/findings?region={r}",
     "/api/v1/inspections/accountability?region={r}",
     "/api/v1/complaints?region={r}",
+    "/api/v1/regions/{r}/duty",
+    "/api/v1/regions/{r}/brief.pdf",
 ]
 # Routes that take no region scope, and why they cannot leak another region.
 NOT_BY_REGION = {

@@ -2,7 +2,8 @@
 
 Events: `checkin` (a new cadre check-in: id, point to 0.01°, time, village and town codes, effective,
 counted_in_year; no personal data), `facts` (a data year's figures of a region changed: refetch
-them), `resync` (the client missed events it cannot get back: refetch what it shows). A comment
+them), `duty` (a new 督办 item: kind, id, region_code, title, at; a delegation token gets no
+title), `resync` (the client missed events it cannot get back: refetch what it shows). A comment
 line `: heartbeat` comes every 15 s when nothing else does, so proxies keep the stream open and
 clients can tell a dead connection from a quiet county. Ids are integers that grow across server
 restarts; reconnect with `Last-Event-ID` (or `?last_event_id=`) to get the events missed.
@@ -61,9 +62,15 @@ def render_for(caller: Caller) -> Render:
                     return None  # a regional event without its region, or a type nobody classed
             elif not (caller.may_see(code) or (kind == "facts" and _contains(code, caller.region.value))):
                 return None
+        if kind == "duty" and not view.records:
+            # 督办 events name a complaint, a finding, a household: a delegation's wall counts, never reads
+            data = {k: v for k, v in data.items() if k not in _DUTY_TEXT}
         return format_event(event_id, kind, scrub_fields(data, view))
 
     return render
+
+
+_DUTY_TEXT = frozenset({"title", "text", "note", "name", "household", "subject"})
 
 
 def _contains(outer: str, inner: str) -> bool:

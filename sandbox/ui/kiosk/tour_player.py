@@ -176,16 +176,17 @@ class TourPlayer(QObject):
         self._apply_camera(step.camera)
 
     def _apply_layer(self, name: str | None) -> None:
-        """A step's layer is shown alone for that step (the others step back); after it, all come back."""
+        """A step's layer is shown alone for that step (the others step back); after it, those on by default come back."""
         names = list(self.wall.layer_names())
         if name is not None and name not in names:
             log.info("tour: the wall has no layer %r; step shown without it", name)
             return
         if name is None and not self._layer_set:
             return
+        default = getattr(self.wall, "layer_on_by_default", lambda n: True)
         try:
             for n in names:
-                self.wall.set_layer(n, name is None or n == name)
+                self.wall.set_layer(n, n == name if name is not None else default(n))
             self._layer_set = name is not None
         except Exception:  # noqa: BLE001 - a layer that fails must not stop the tour
             log.exception("tour: layer %r failed", name)

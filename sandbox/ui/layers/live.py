@@ -21,6 +21,7 @@ class LiveEvents(QObject):
 
     checkin = Signal(object)  # CheckinPoint
     facts = Signal(dict)  # a data year's figures changed somewhere
+    duty = Signal(dict)  # a new 督办 item (feedback, finding, rectification, complaint) somewhere
     resync = Signal()  # events were missed: refetch what is shown
     connectedChanged = Signal(bool)
 
@@ -50,6 +51,8 @@ class LiveEvents(QObject):
             self._emit(self.checkin, c)
         elif ev.event == "facts":
             self._emit(self.facts, ev.data)
+        elif ev.event == "duty":
+            self._emit(self.duty, ev.data)
         elif ev.event == "resync":
             self._emit(self.resync)
 
