@@ -142,6 +142,10 @@ def main() -> int:
                    help="end at the first sample after this many minutes (0: run all --cycles)")
     p.add_argument("--arenas", type=int, default=2,
                    help="malloc arenas at most, as the kiosk sets them (0: glibc's default, 8 per core)")
+    p.add_argument("--mmap-threshold-mb", type=float, default=0,
+                   help="fix glibc's mmap threshold at this many MB (0: glibc's dynamic threshold)")
+    p.add_argument("--sprite-mb", type=float, default=0,
+                   help="lower the label sprites' byte bound to this many MB, so a short run reaches it (0: as shipped)")
     args = p.parse_args()
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -163,6 +167,15 @@ def main() -> int:
 
     if args.arenas:
         limit_arenas(args.arenas)  # as the kiosk does, before the wall's threads start
+    if args.mmap_threshold_mb:
+        from sandbox.ui.heap import fix_mmap_threshold
+
+        if not fix_mmap_threshold(int(args.mmap_threshold_mb * 2**20)):
+            raise SystemExit("mallopt(M_MMAP_THRESHOLD) refused")
+    if args.sprite_mb:
+        from sandbox.ui import map_layer
+
+        map_layer._SPRITE_BYTES_LIMIT = int(args.sprite_mb * 2**20)  # a bench-only knob: reach the bound early
     tmp = tempfile.TemporaryDirectory(prefix="soak-")
     data_dir = args.data_dir or Path(tmp.name)
     engine = prepare_database(Settings(data_dir=data_dir), progress=False)
@@ -483,7 +496,9 @@ def report(samples: list[dict], args, outages: int, drops: int, failed: int, ext
         f"(≈ {hours:.1f} hour-equivalents at {CYCLES_PER_HOUR} cycles/h) in {samples[-1]['t'] / 60:.1f} min; "
         f"{outages} API outages of {args.outage_s:.0f} s (every {args.outage_every} cycles), {drops} camera "
         f"drops; drill cycles that ended in an error (during outages): {failed}; wall extras: "
-        f"{', '.join(extras) or 'none'}; malloc arenas ≤ {args.arenas or 'glibc default'}"
+        f"{', '.join(extras) or 'none'}; malloc arenas ≤ {args.arenas or 'glibc default'}; "
+        f"mmap threshold {f'{args.mmap_threshold_mb:g} MB fixed' if args.mmap_threshold_mb else 'dynamic'}"
+        + (f"; label sprites bound lowered to {args.sprite_mb:g} MB" if args.sprite_mb else "")
         + (f"; {samples[-1]['trims']} idle heap trims (last {samples[-1]['trim_ms']:.0f} ms)" if "trims" in samples[-1]
            else "") + ".",
         "",

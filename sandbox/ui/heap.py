@@ -16,14 +16,21 @@ from PySide6.QtCore import QObject, QTimer
 
 from sandbox.ui.source_lines import _mentions_pyside, keep_no_source_lines  # noqa: F401 - kept here too
 
-__all__ = ["release_freed_memory", "limit_arenas", "keep_no_source_lines", "PeriodicTrim", "ARENA_MAX",
-           "TRIM_SECONDS"]
+__all__ = ["release_freed_memory", "limit_arenas", "fix_mmap_threshold", "tune_malloc", "keep_no_source_lines", "PeriodicTrim",
+           "ARENA_MAX", "MMAP_THRESHOLD", "TRIM_SECONDS"]
 
 # glibc gives each thread that allocates its own arena (up to 8 per core); what a worker thread
 # (loader, health probe, camera reader) frees stays in its arena, fragmented and out of reach of
 # the main arena's reuse. Two arenas: the GUI thread's and one the workers share.
 ARENA_MAX = 2
-_M_ARENA_MAX = -8  # mallopt parameter number (malloc.h)
+_M_ARENA_MAX = -8  # mallopt parameter numbers (malloc.h)
+_M_MMAP_THRESHOLD = -3
+# glibc serves a block this large or larger from its own mapping, returned whole when freed. Left
+# alone, glibc raises the threshold to the size of each large block freed (up to 32 MB): after the
+# first 1080p/4K frame image (8-33 MB) every later one is carved out of the heap, between small
+# long-lived blocks, and the holes it leaves are what `malloc_trim` cannot give back. Setting it
+# also switches that raising off.
+MMAP_THRESHOLD = 1 * 2**20
 # A wall that never has an outage never trimmed: freed pages piled up as RSS between drills.
 TRIM_SECONDS = 60.0
 
@@ -59,6 +66,19 @@ def limit_arenas(n: int = ARENA_MAX) -> bool:
     supervisor also sets MALLOC_ARENA_MAX for its child). False where there is no glibc."""
     libc = _glibc()
     return bool(libc) and bool(libc.mallopt(_M_ARENA_MAX, int(n)))
+
+
+def fix_mmap_threshold(nbytes: int = MMAP_THRESHOLD) -> bool:
+    """Blocks of `nbytes` or more from their own mappings from now on, and no dynamic raising of that
+    threshold. False where there is no glibc (or it refuses the value: at most 32 MB)."""
+    libc = _glibc()
+    return bool(libc) and bool(libc.mallopt(_M_MMAP_THRESHOLD, int(nbytes)))
+
+
+def tune_malloc() -> bool:
+    """The kiosk's malloc settings in this process (the UI and safe-mode processes call it first, before
+    any thread starts; the supervisor also passes them by environment: sandbox/kiosk/memory.py)."""
+    return limit_arenas() & fix_mmap_threshold()
 
 
 class PeriodicTrim(QObject):
