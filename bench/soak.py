@@ -208,7 +208,8 @@ def main() -> int:
 
     def sample(cycle: int) -> None:
         s = {"cycle": cycle, "t": time.monotonic() - t0, "rss": proc.memory_info().rss / 2**20,
-             "threads": proc.num_threads(), "fds": proc.num_fds(), "api_down": outage_until is not None}
+             "threads": proc.num_threads(), "fds": proc.num_fds(), "api_down": outage_until is not None,
+             "cpu_s": sum(proc.cpu_times()[:2]), "minflt_k": _minor_faults() / 1000}
         s.update(memory_breakdown(win, client))
         trim = getattr(extras.get("freshness"), "trim", None)
         if trim is not None:
@@ -336,6 +337,15 @@ def _heap() -> dict:
     except (OSError, AttributeError):
         return {}
     return {"heap_used": (mi.uordblks + mi.hblkhd) / 2**20, "heap_free": mi.fordblks / 2**20}
+
+
+def _minor_faults() -> int:
+    """Pages this process has touched for the first time since they were mapped (or handed back): the
+    price of returning memory is paid here, a few µs each, when the pages are used again."""
+    try:
+        return int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[7])
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def _anonymous_mb() -> float:
@@ -482,6 +492,11 @@ def report(samples: list[dict], args, outages: int, drops: int, failed: int, ext
         b, se = fit(key)
         return f"{b:{fmt}} ± {se:{fmt[1:]}} {unit}"
 
+    def per_cycle(key: str, scale: float = 1.0) -> float:
+        if len(warm) < 2 or key not in warm[0] or warm[-1]["cycle"] == w0["cycle"]:
+            return float("nan")
+        return (warm[-1][key] - w0[key]) * scale / (warm[-1]["cycle"] - w0["cycle"])
+
     thr = [s["threads"] for s in warm]
     fds = [s["fds"] for s in warm]
     qo = [s["qobjects"] for s in warm if "qobjects" in s]
@@ -538,6 +553,8 @@ def report(samples: list[dict], args, outages: int, drops: int, failed: int, ext
         f"| glibc heap kept free slope | {slope('heap_free')} per hour-equivalent | glibc's fragmentation |",
         f"| Qt objects under the wall / widgets min–max | {min(qo, default=0)}–{max(qo, default=0)} / "
         f"{min(wd, default=0)}–{max(wd, default=0)} | flat |",
+        f"| CPU per cycle / minor page faults per cycle (this process) | {per_cycle('cpu_s', 1000):.0f} ms / "
+        f"{per_cycle('minflt_k', 1000):.0f} | what handing memory back costs |",
         f"| threads min–max | {min(thr, default=0)}–{max(thr, default=0)} | flat |",
         f"| fds min–max | {min(fds, default=0)}–{max(fds, default=0)} | flat |",
     ]
