@@ -143,10 +143,9 @@ def _child_env() -> dict:
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[1])  # run from a checkout that is not pip-installed
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    # Few malloc arenas and a fixed mmap threshold, set before the child starts (issue 20: memory).
-    from sandbox.kiosk.memory import with_malloc_env
-
-    return with_malloc_env(env)
+    # Few malloc arenas for the UI's worker threads, set before the child starts any (issue 20: memory).
+    env.setdefault("MALLOC_ARENA_MAX", "2")
+    return env
 
 
 def _config_problems(path: Path) -> list[str]:
@@ -265,9 +264,9 @@ def run_kiosk_ui(config_path: str | os.PathLike, *, windowed: bool = False) -> i
     from sandbox.client.cache import default_cache_dir, open_cache
     from sandbox.embedded import api_client
     from sandbox.store.db import DatabaseUnavailable
-    from sandbox.ui.heap import tune_malloc
+    from sandbox.ui.heap import limit_arenas
 
-    tune_malloc()  # before any thread starts; also when run without the supervisor (which sets the same by env)
+    limit_arenas()  # before any thread starts; also when run without the supervisor (which sets MALLOC_ARENA_MAX)
     loaded = _load_kiosk_config(Path(config_path))
     if loaded is None:
         return 2
@@ -385,9 +384,7 @@ def run_safe_mode(config_path: str | os.PathLike, *, windowed: bool = False) -> 
     from sandbox.kiosk.config import parse_combo
     from sandbox.kiosk.pin import verify_pin
     from sandbox.kiosk.supervisor import read_status
-    from sandbox.ui.heap import tune_malloc
 
-    tune_malloc()  # as the UI process: a safe-mode episode can last hours
     loaded = _load_kiosk_config(Path(config_path))
     if loaded is None:
         return 2

@@ -1,4 +1,4 @@
-"""Issue 20 (memory): the kiosk's processes fix glibc's mmap threshold, so frame-sized images go back whole."""
+"""Issue 20 (memory): what a fixed glibc mmap threshold does (the soak's A/B knob, and an operator's setting)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from sandbox import app
-from sandbox.kiosk import memory
 from sandbox.ui import heap
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,8 +20,8 @@ glibc_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="gl
 _PROBE = r"""
 import ctypes, sys
 if "mallopt" in sys.argv:
-    from sandbox.ui.heap import tune_malloc
-    assert tune_malloc()
+    from sandbox.ui.heap import fix_mmap_threshold
+    assert fix_mmap_threshold()
 libc = ctypes.CDLL("libc.so.6")
 class MallInfo2(ctypes.Structure):
     _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
@@ -55,34 +54,18 @@ def _plain_env() -> dict[str, str]:
 
 @glibc_only
 def test_glibc_left_alone_carves_the_second_frame_image_out_of_the_heap():
-    # What the fix is for: after the first large image is freed, the next one of its size is heap.
+    # What a fixed threshold changes: after the first large image is freed, the next one of its size is heap.
     assert _probe(_plain_env()) == "heap"
 
 
 @glibc_only
-def test_the_supervised_ui_and_safe_mode_children_map_frame_images_of_their_own():
-    env = app._child_env()  # what the supervisor starts both children with
+def test_an_operators_threshold_reaches_the_supervised_ui(monkeypatch):
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", str(heap.MMAP_THRESHOLD))
+    env = app._child_env()  # what the supervisor starts the UI and safe-mode children with
     assert env["MALLOC_MMAP_THRESHOLD_"] == str(heap.MMAP_THRESHOLD)
-    env = {**_plain_env(), "MALLOC_MMAP_THRESHOLD_": env["MALLOC_MMAP_THRESHOLD_"]}
-    assert _probe(env) == "mapped"
+    assert _probe({**_plain_env(), "MALLOC_MMAP_THRESHOLD_": env["MALLOC_MMAP_THRESHOLD_"]}) == "mapped"
 
 
 @glibc_only
-def test_a_wall_started_without_the_supervisor_fixes_the_threshold_itself():
+def test_the_soaks_knob_fixes_the_threshold_in_process():
     assert _probe(_plain_env(), "mallopt") == "mapped"
-
-
-def test_an_operators_own_malloc_setting_wins(monkeypatch):
-    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "4194304")
-    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
-    env = app._child_env()
-    assert env["MALLOC_MMAP_THRESHOLD_"] == "4194304"
-    assert env["MALLOC_ARENA_MAX"] == memory.MALLOC_ENV["MALLOC_ARENA_MAX"] == str(heap.ARENA_MAX)
-
-
-@pytest.mark.parametrize("run", [app.run_kiosk_ui, app.run_safe_mode], ids=["kiosk-ui", "safe-mode"])
-def test_the_kiosk_processes_tune_malloc_before_anything_else(run, monkeypatch, tmp_path):
-    calls = []
-    monkeypatch.setattr(heap, "tune_malloc", lambda: calls.append(1) or True)
-    assert run(tmp_path / "missing.toml") == 2  # a config that is not there: the process stops at once
-    assert calls == [1]
