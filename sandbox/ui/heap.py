@@ -2,7 +2,7 @@
 
 (A fixed glibc mmap threshold, `fix_mmap_threshold`, returns every freed image at once; measured twice
 and left out of the kiosk: fresh mappings for the images a drill re-makes cost ≈ 5.6 ms of CPU per
-1080p image and ≈ 19 ms per 4K one, for ≈ 15 MB less RSS and no measurable change of slope. An
+1080p image and ≈ 19 ms per 4K one, for 10–15 MB less RSS and no measurable change of slope. An
 operator can still set it: `MALLOC_MMAP_THRESHOLD_=1048576` in the kiosk's environment reaches the UI.)
 """
 
