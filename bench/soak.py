@@ -142,6 +142,10 @@ def main() -> int:
                    help="end at the first sample after this many minutes (0: run all --cycles)")
     p.add_argument("--arenas", type=int, default=2,
                    help="malloc arenas at most, as the kiosk sets them (0: glibc's default, 8 per core)")
+    p.add_argument("--mmap-threshold-mb", type=float, default=0,
+                   help="fix glibc's mmap threshold at this many MB (0: glibc's dynamic threshold)")
+    p.add_argument("--sprite-mb", type=float, default=0,
+                   help="lower the label sprites' byte bound to this many MB, so a short run reaches it (0: as shipped)")
     args = p.parse_args()
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -163,6 +167,15 @@ def main() -> int:
 
     if args.arenas:
         limit_arenas(args.arenas)  # as the kiosk does, before the wall's threads start
+    if args.mmap_threshold_mb:
+        from sandbox.ui.heap import fix_mmap_threshold
+
+        if not fix_mmap_threshold(int(args.mmap_threshold_mb * 2**20)):
+            raise SystemExit("mallopt(M_MMAP_THRESHOLD) refused")
+    if args.sprite_mb:
+        from sandbox.ui import map_layer
+
+        map_layer._SPRITE_BYTES_LIMIT = int(args.sprite_mb * 2**20)  # a bench-only knob: reach the bound early
     tmp = tempfile.TemporaryDirectory(prefix="soak-")
     data_dir = args.data_dir or Path(tmp.name)
     engine = prepare_database(Settings(data_dir=data_dir), progress=False)
@@ -195,7 +208,8 @@ def main() -> int:
 
     def sample(cycle: int) -> None:
         s = {"cycle": cycle, "t": time.monotonic() - t0, "rss": proc.memory_info().rss / 2**20,
-             "threads": proc.num_threads(), "fds": proc.num_fds(), "api_down": outage_until is not None}
+             "threads": proc.num_threads(), "fds": proc.num_fds(), "api_down": outage_until is not None,
+             "cpu_s": sum(proc.cpu_times()[:2]), "minflt_k": _minor_faults() / 1000}
         s.update(memory_breakdown(win, client))
         trim = getattr(extras.get("freshness"), "trim", None)
         if trim is not None:
@@ -323,6 +337,15 @@ def _heap() -> dict:
     except (OSError, AttributeError):
         return {}
     return {"heap_used": (mi.uordblks + mi.hblkhd) / 2**20, "heap_free": mi.fordblks / 2**20}
+
+
+def _minor_faults() -> int:
+    """Pages this process has touched for the first time since they were mapped (or handed back): the
+    price of returning memory is paid here, a few µs each, when the pages are used again."""
+    try:
+        return int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[7])
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def _anonymous_mb() -> float:
@@ -469,6 +492,11 @@ def report(samples: list[dict], args, outages: int, drops: int, failed: int, ext
         b, se = fit(key)
         return f"{b:{fmt}} ± {se:{fmt[1:]}} {unit}"
 
+    def per_cycle(key: str, scale: float = 1.0) -> float:
+        if len(warm) < 2 or key not in warm[0] or warm[-1]["cycle"] == w0["cycle"]:
+            return float("nan")
+        return (warm[-1][key] - w0[key]) * scale / (warm[-1]["cycle"] - w0["cycle"])
+
     thr = [s["threads"] for s in warm]
     fds = [s["fds"] for s in warm]
     qo = [s["qobjects"] for s in warm if "qobjects" in s]
@@ -483,7 +511,9 @@ def report(samples: list[dict], args, outages: int, drops: int, failed: int, ext
         f"(≈ {hours:.1f} hour-equivalents at {CYCLES_PER_HOUR} cycles/h) in {samples[-1]['t'] / 60:.1f} min; "
         f"{outages} API outages of {args.outage_s:.0f} s (every {args.outage_every} cycles), {drops} camera "
         f"drops; drill cycles that ended in an error (during outages): {failed}; wall extras: "
-        f"{', '.join(extras) or 'none'}; malloc arenas ≤ {args.arenas or 'glibc default'}"
+        f"{', '.join(extras) or 'none'}; malloc arenas ≤ {args.arenas or 'glibc default'}; "
+        f"mmap threshold {f'{args.mmap_threshold_mb:g} MB fixed' if args.mmap_threshold_mb else 'dynamic'}"
+        + (f"; label sprites bound lowered to {args.sprite_mb:g} MB" if args.sprite_mb else "")
         + (f"; {samples[-1]['trims']} idle heap trims (last {samples[-1]['trim_ms']:.0f} ms)" if "trims" in samples[-1]
            else "") + ".",
         "",
@@ -523,6 +553,8 @@ def report(samples: list[dict], args, outages: int, drops: int, failed: int, ext
         f"| glibc heap kept free slope | {slope('heap_free')} per hour-equivalent | glibc's fragmentation |",
         f"| Qt objects under the wall / widgets min–max | {min(qo, default=0)}–{max(qo, default=0)} / "
         f"{min(wd, default=0)}–{max(wd, default=0)} | flat |",
+        f"| CPU per cycle / minor page faults per cycle (this process) | {per_cycle('cpu_s', 1000):.0f} ms / "
+        f"{per_cycle('minflt_k', 1000):.0f} | what handing memory back costs |",
         f"| threads min–max | {min(thr, default=0)}–{max(thr, default=0)} | flat |",
         f"| fds min–max | {min(fds, default=0)}–{max(fds, default=0)} | flat |",
     ]

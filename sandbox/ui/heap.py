@@ -1,7 +1,9 @@
 """Memory the wall process holds without using: freed heap pages and cached source lines, handed back.
 
-(A fixed glibc mmap threshold, which would return every freed image at once, was measured and left
-out: fresh mappings for the images a drill re-makes cost ≈ 30 ms per drill at 4K.)
+(A fixed glibc mmap threshold, `fix_mmap_threshold`, returns every freed image at once; measured twice
+and left out of the kiosk: fresh mappings for the images a drill re-makes cost ≈ 5.6 ms of CPU per
+1080p image and ≈ 19 ms per 4K one, for 10–15 MB less RSS and no measurable change of slope. An
+operator can still set it: `MALLOC_MMAP_THRESHOLD_=1048576` in the kiosk's environment reaches the UI.)
 """
 
 from __future__ import annotations
@@ -16,14 +18,20 @@ from PySide6.QtCore import QObject, QTimer
 
 from sandbox.ui.source_lines import _mentions_pyside, keep_no_source_lines  # noqa: F401 - kept here too
 
-__all__ = ["release_freed_memory", "limit_arenas", "keep_no_source_lines", "PeriodicTrim", "ARENA_MAX",
-           "TRIM_SECONDS"]
+__all__ = ["release_freed_memory", "limit_arenas", "fix_mmap_threshold", "keep_no_source_lines", "PeriodicTrim",
+           "ARENA_MAX", "MMAP_THRESHOLD", "TRIM_SECONDS"]
 
 # glibc gives each thread that allocates its own arena (up to 8 per core); what a worker thread
 # (loader, health probe, camera reader) frees stays in its arena, fragmented and out of reach of
 # the main arena's reuse. Two arenas: the GUI thread's and one the workers share.
 ARENA_MAX = 2
-_M_ARENA_MAX = -8  # mallopt parameter number (malloc.h)
+_M_ARENA_MAX = -8  # mallopt parameter numbers (malloc.h)
+_M_MMAP_THRESHOLD = -3
+# glibc serves a block this large or larger from its own mapping, returned whole when freed. Left
+# alone, glibc raises the threshold to the size of each large block freed (up to 32 MB): after the
+# first 1080p/4K frame image (8-33 MB) every later one is carved out of the heap and stays resident.
+# Setting it also switches that raising off (`bench/soak.py --mmap-threshold-mb`; not the kiosk's default).
+MMAP_THRESHOLD = 1 * 2**20
 # A wall that never has an outage never trimmed: freed pages piled up as RSS between drills.
 TRIM_SECONDS = 60.0
 
@@ -59,6 +67,13 @@ def limit_arenas(n: int = ARENA_MAX) -> bool:
     supervisor also sets MALLOC_ARENA_MAX for its child). False where there is no glibc."""
     libc = _glibc()
     return bool(libc) and bool(libc.mallopt(_M_ARENA_MAX, int(n)))
+
+
+def fix_mmap_threshold(nbytes: int = MMAP_THRESHOLD) -> bool:
+    """Blocks of `nbytes` or more from their own mappings from now on, and no dynamic raising of that
+    threshold. False where there is no glibc (or it refuses the value: at most 32 MB)."""
+    libc = _glibc()
+    return bool(libc) and bool(libc.mallopt(_M_MMAP_THRESHOLD, int(nbytes)))
 
 
 class PeriodicTrim(QObject):
