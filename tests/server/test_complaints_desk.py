@@ -13,6 +13,7 @@ from sandbox.store.command.complaints import beijing_today
 from sandbox.store.command.duty import open_items
 from sandbox.store.db import session_factory
 from sandbox.store.models import Complaint
+from sandbox.store.office.tables import AccessLogEntry
 from sandbox.store.public import store_complaint
 from tests.conftest import auth
 
@@ -84,6 +85,25 @@ def test_the_phone_is_for_admins_only_and_text_is_scrubbed_below(api, tokens, fr
     listed = api.get(f"{URL}?limit=200", headers=auth(tokens["leader"])).json()["items"]
     assert all(i["phone"] is None for i in listed)
     assert "13900001111" not in api.get(f"{URL}?limit=200", headers=auth(tokens["leader"])).text
+
+
+def test_an_admins_read_of_a_complainants_phone_is_in_the_access_log(api, tokens, demo_engine, fresh):
+    mine, _ = fresh
+    sessions = session_factory(demo_engine)
+
+    def rows() -> list[AccessLogEntry]:
+        with sessions() as s:
+            return list(s.scalars(select(AccessLogEntry).where(AccessLogEntry.what == "complaint_contact")
+                                  .order_by(AccessLogEntry.id)))
+
+    before = len(rows())
+    assert api.get(f"{URL}/{mine}", headers=auth(tokens["leader"])).status_code == 200  # no phone: nothing to log
+    assert len(rows()) == before
+    ref = api.get(f"{URL}/{mine}", headers=auth(tokens["admin"])).json()["reference"]
+    after = rows()
+    assert len(after) == before + 1
+    assert (after[-1].action, after[-1].role, after[-1].subject) == ("read", "admin", ref)
+    assert "13900001111" not in (after[-1].subject or "")  # the log names the complaint, not the phone
 
 
 def test_assign_reply_close_in_that_order(api, tokens, fresh):

@@ -20,6 +20,7 @@ from sandbox.domain.complaints import ComplaintStatus
 from sandbox.domain.enums import Role
 from sandbox.domain.masking import person_view
 from sandbox.server.bodylimit import read_json_model
+from sandbox.server.core.access import note_read
 from sandbox.server.deps import Caller, OptionalRegionDep, allow, parse_code, region_or_404
 from sandbox.server.public.intake import photo_dir
 from sandbox.store.command import complaints as desk
@@ -80,6 +81,7 @@ def list_complaints(request: Request, caller: Desk, scope: OptionalRegionDep,
             region_or_404(session, town, caller)
         page = desk.list_complaints(session, prefix=scope.prefix, status=status.value if status else None, town=town,
                                     overdue=overdue, today=today, limit=limit, offset=offset)
+        _note_contacts(session, request, caller, page.items)
         return {"total": page.total, "limit": limit, "offset": offset,
                 "items": [_view(c, caller, today) for c in page.items]}
 
@@ -97,7 +99,20 @@ def _load(session, caller: Caller, complaint_id: int) -> Complaint:
 @router.get("/{complaint_id}", summary="一条投诉的办理情况")
 def get_complaint(request: Request, caller: Desk, complaint_id: ComplaintId) -> dict:
     with request.app.state.sessions() as session:
-        return _view(_load(session, caller, complaint_id), caller, desk.beijing_today())
+        c = _load(session, caller, complaint_id)
+        _note_contacts(session, request, caller, [c])
+        return _view(c, caller, desk.beijing_today())
+
+
+def _note_contacts(session, request: Request, caller: Caller, shown: list[Complaint]) -> None:
+    """A complainant's phone is person-level data: an admin's read of it goes into the access log
+    (one row per answer, naming the complaints whose phone it carried). Below admin no phone is sent."""
+    with_phone = [c for c in shown if c.phone]
+    if caller.role is not Role.admin or not with_phone:
+        return
+    refs = ", ".join(c.reference for c in with_phone[:20]) + (f" 等 {len(with_phone)} 条" if len(with_phone) > 20 else "")
+    note_read(session, request, caller, "complaint_contact", refs,
+              region_code=with_phone[0].town_code or with_phone[0].region_code)
 
 
 @router.get("/{complaint_id}/photos/{n}", summary="投诉附带的照片 (第 n 张, 从 1 起)",
