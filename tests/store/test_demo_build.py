@@ -130,3 +130,24 @@ def test_poor_villages_exit_in_their_first_year_under_the_exit_line(demo_engine)
     for code, year in marked.items():  # under the line that year, and not the year before
         assert below_exit_line(*rates[(code, year)])
         assert (code, year - 1) not in rates or not below_exit_line(*rates[(code, year - 1)])
+
+
+def test_the_demos_open_duty_items_are_of_the_weeks_before_the_build(demo_engine):
+    """The wall's 督办 list must not read "超期 2586 天": every open item is recent and at most weeks overdue;
+    some are overdue and some not yet due; complaints came in this month and some were answered."""
+    from sandbox.store.command.duty import age_days, duty_board, open_items, overdue_days
+    from sandbox.store.command.findings import beijing_today
+    from sandbox.store.db import session_factory
+
+    today = beijing_today()
+    with session_factory(demo_engine)() as s:
+        items = open_items(s, "522726", today)
+    opened = [i for i in items if i.open]
+    assert {"instruction", "finding", "rectification", "complaint"} <= {i.kind for i in opened}
+    assert all(age_days(i, today) <= 90 for i in opened), max(age_days(i, today) for i in opened)
+    assert all((overdue_days(i, today) or 0) <= 90 for i in opened if i.overdue)
+    for kind in ("rectification", "complaint"):
+        mine = [i for i in opened if i.kind == kind]
+        assert any(i.overdue for i in mine) and any(not i.overdue for i in mine), kind
+    month = duty_board(items, {}, today).total
+    assert month.complaints_month >= 1 and any(i.kind == "complaint" and not i.open for i in items)

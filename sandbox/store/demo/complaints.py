@@ -1,5 +1,6 @@
-"""The demo county's complaints (2017–2020, each month; most answered in time, a few overdue now) and its
-satisfaction call-backs, whose answers are the survey answers the demo's 群众认可度 has always shown."""
+"""The demo county's complaints (2017–2020, each month, answered; and a few of the weeks before the day of
+the build, some still open and overdue) and its satisfaction call-backs, whose answers are the survey answers
+the demo's 群众认可度 has always shown."""
 
 from __future__ import annotations
 
@@ -43,8 +44,9 @@ def _beijing_to_utc(d: dt.datetime) -> dt.datetime:
 
 def build_complaints(conn: Connection, seed: int) -> None:
     """About 8–16 complaints a month in 2017–2020, routed to the town of a village; most answered and
-    closed within their working-day deadline (93 % of all), a few answered late (escalated first), and a handful of
-    late-2020 ones still open: overdue now, escalated to the county."""
+    closed within their working-day deadline (93 % of all), a few answered late (escalated first). Then a few
+    placed relative to the day of the build (Beijing): a handful still open from the last weeks (most overdue)
+    and some received this month, some of those answered."""
     rng = np.random.default_rng(seed + 16_003)
     villages = list(conn.execute(select(Region.code, Region.name, Region.parent_code)
                                  .where(Region.level == "village").order_by(Region.code)).all())
@@ -55,13 +57,18 @@ def build_complaints(conn: Connection, seed: int) -> None:
     weights /= weights.sum()
     rows, seen = [], set()
     months = [(y, m) for y in range(2017, 2021) for m in range(1, 13)]
-    still_open = {(2020, 11): 2, (2020, 12): 4}  # the desk's backlog the wall shows as overdue now
-    for year, month in months:
-        for k in range(int(rng.integers(8, 17))):
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(hours=8)  # Beijing
+    # (year, month, how many still open, or the Beijing times of the recent ones, which come after the history)
+    plan = [(y, m, None) for y, m in months] + [(now.year, now.month, _recent_times(now))]
+    for year, month, recent in plan:
+        n = len(recent) if recent is not None else int(rng.integers(8, 17))
+        for k in range(n):
             code, vname, parent = villages[int(rng.integers(len(villages)))]
             cat, _, text, answer = _KINDS[int(rng.choice(len(_KINDS), p=weights))]
             day = int(rng.integers(1, 29))
             at = dt.datetime(year, month, day, int(rng.integers(8, 22)), int(rng.integers(0, 60)))
+            if recent is not None:
+                at = recent[k]
             received = at.date()
             deadline = deadline_of(received)
             ref = f"TS{received:%Y%m%d}-" + "".join(_REF[i] for i in rng.integers(0, len(_REF), 6))
@@ -76,10 +83,11 @@ def build_complaints(conn: Connection, seed: int) -> None:
                        created_at=_beijing_to_utc(at), status=ComplaintStatus.closed.value, category=cat.value,
                        town_code=town, deadline=deadline, photos=None, assignee=f"{towns.get(town, '')}扶贫工作站",
                        reply=answer, replied_at=None, escalated_at=None, closed_at=None, handled_by="demo")
-            if k < still_open.get((year, month), 0):
+            answered_by = at + dt.timedelta(hours=2)  # a recent one answered: a couple of hours in, at the earliest
+            if recent is not None and (k < _STILL_OPEN or k % 2 or answered_by > now):  # backlog, half this month's
                 row.update(status=ComplaintStatus.assigned.value, reply=None)
             else:
-                late = rng.random() < .06
+                late = rng.random() < .06 and recent is None
                 if late:
                     replied_on = add_working_days(deadline, int(rng.integers(1, 6)))
                     row["escalated_at"] = _beijing_to_utc(dt.datetime.combine(deadline + dt.timedelta(days=1),
@@ -87,10 +95,27 @@ def build_complaints(conn: Connection, seed: int) -> None:
                 else:
                     replied_on = add_working_days(received, int(rng.integers(1, 6)))
                 replied = dt.datetime.combine(replied_on, dt.time(int(rng.integers(9, 18)), int(rng.integers(0, 60))))
-                row.update(replied_at=_beijing_to_utc(replied),
-                           closed_at=_beijing_to_utc(replied + dt.timedelta(days=int(rng.integers(1, 8)))))
+                closed = replied + dt.timedelta(days=int(rng.integers(1, 8)))
+                if recent is not None:  # answered by now (not closed yet: the complainant may still come back)
+                    replied, closed = min(replied, max(answered_by, dt.datetime(now.year, now.month, now.day))), None
+                    row.update(status=ComplaintStatus.replied.value)
+                row.update(replied_at=_beijing_to_utc(replied), closed_at=closed and _beijing_to_utc(closed))
             rows.append(row)
     conn.execute(Complaint.__table__.insert(), rows)
+
+
+_STILL_OPEN = 6  # the desk's backlog the wall shows: received 1–6 weeks before the build, most overdue now
+
+
+def _recent_times(now: dt.datetime) -> list[dt.datetime]:
+    """Beijing times of the recent complaints: the backlog's, days before the build (fixed, so the build
+    is the same apart from its day), then four from the start of this month until now, spread evenly."""
+    day = dt.datetime(now.year, now.month, now.day)  # the build day's midnight: the times hang on the day only
+    backlog = [day - dt.timedelta(days=d, hours=h) for d, h in ((40, 3), (33, 6), (25, 1), (18, 5), (11, 2), (4, 4))]
+    start = dt.datetime(now.year, now.month, 1)
+    end = day if day > start else now.replace(second=0, microsecond=0)  # on the 1st: so far today
+    month = [start + (end - start) * f for f in (.1, .35, .6, .85)]
+    return backlog[:_STILL_OPEN] + [t.replace(microsecond=0) for t in month]
 
 
 def build_callbacks(conn: Connection, seed: int) -> None:

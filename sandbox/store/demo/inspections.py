@@ -1,5 +1,6 @@
 """The demo's inspections: 8 groups / 30 sub-groups / 133 people, a plan for every month of 2017–2020,
-findings from those visits with their rectifications, mostly closed on time and a few still overdue."""
+findings from those visits with their rectifications, mostly closed on time; the few still open (with the
+unit, or awaiting acceptance) are placed in the weeks before the day of the build, so "now" has some."""
 
 from __future__ import annotations
 
@@ -116,6 +117,7 @@ def _write_history(conn: Connection, rng, seed: int, subgroups, villages: list[V
     plans, assignments, findings, rects = [], [], [], []
     cats, cat_p = list(_CATEGORY_P), np.array(list(_CATEGORY_P.values()))
     sevs, sev_p = list(_SEVERITY_P), np.array(list(_SEVERITY_P.values()))
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     for year in _YEARS:
         for m in range(1, 13):
             month = f"{year:04d}-{m:02d}"
@@ -139,6 +141,8 @@ def _write_history(conn: Connection, rng, seed: int, subgroups, villages: list[V
                     findings.append((fid, month, sid, members[sid][int(rng.integers(len(members[sid])))], v.code,
                                      hid, None, cat, sev.value, texts[int(rng.integers(len(texts)))], "[]", created))
                     rects.append(_rectification(rng, fid, v, found, created, sev, responsible, town_names))
+                    if rects[-1][5] != "closed":  # still open: moved to the weeks before the build
+                        findings[-1], rects[-1] = _to_now(findings[-1], rects[-1], found, now)
     bulk_insert(conn, InspectionPlan.__table__, ("month", "cross_inspection", "seed", "generated_at"), plans)
     bulk_insert(conn, InspectionAssignment.__table__, ("month", "village_code", "subgroup_id", "edited"), assignments)
     bulk_insert(conn, Finding.__table__, ("id", "month", "subgroup_id", "member_id", "village_code", "household_id",
@@ -148,6 +152,23 @@ def _write_history(conn: Connection, rng, seed: int, subgroups, villages: list[V
                 ("finding_id", "village_code", "responsible_unit", "responsible_cadre_id", "deadline", "status",
                  "evidence_note", "evidence_photos", "submitted_at", "review_comment", "rejections", "closed_at",
                  "closed_on_time"), rects)
+
+
+def _to_now(finding: tuple, rect: tuple, found: dt.date, now: dt.datetime) -> tuple[tuple, tuple]:
+    """An open finding and its rectification shifted whole days so it was found 2–8 weeks before the day
+    of the build (Beijing), drawn from its id (no draw from the history's stream, which stays as it was):
+    its deadline follows, so some are overdue by days to weeks and some not yet due."""
+    today = (now + dt.timedelta(hours=8)).date()
+    fid = finding[0]
+    shift = (today - dt.timedelta(days=14 + (fid * 37) % 43)) - found
+    created = finding[11] + shift
+    f = (fid, f"{(created + dt.timedelta(hours=8)):%Y-%m}", *finding[2:11], created)
+    submitted = rect[8]
+    if submitted is not None:  # evidence in by now, after the finding
+        day = dt.datetime.combine(today, dt.time()) - dt.timedelta(hours=8)  # the build day's start, in UTC
+        submitted = min(submitted + shift, day - dt.timedelta(hours=1 + fid % 20))
+        submitted = max(submitted, created + dt.timedelta(hours=2))
+    return f, (*rect[:4], rect[4] + shift, *rect[5:8], submitted, *rect[9:])
 
 
 def _responsible(conn: Connection, villages: list[VillageRef]) -> dict[str, int | None]:
