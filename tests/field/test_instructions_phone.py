@@ -81,7 +81,7 @@ def test_leader_issues_cadre_confirms_and_feeds_back_leader_closes(browser, serv
     # the town leader enrols and issues to the cadre's village
     browser.get(f"{server.url}/m/#invite={_invite(demo_engine, 'leader', region=TOWN, label='基长镇镇长')}")
     wait_for(lambda: "走访率" in text_of(browser, "view"), what="the leader's overview")
-    assert "指令" in text_of(browser, "tabs") and "我的帮扶户" not in text_of(browser, "tabs")
+    assert "指令" in text_of(browser, "tabs") and "帮扶户" not in text_of(browser, "tabs")
     leader = browser.get_cookie("sbx_device")
     browser.get(f"{server.url}/m/#/instructions/new")
     wait_for(lambda: browser.find_elements("id", "iscope"), what="the instruction form")
@@ -103,6 +103,13 @@ def test_leader_issues_cadre_confirms_and_feeds_back_leader_closes(browser, serv
     # the cadre: 待办, confirm, feed back
     _as(browser, server, None, f"#invite={_invite(demo_engine, 'cadre', cadre_id=cadre.id)}")
     wait_for(lambda: "我的帮扶户" in text_of(browser, "view"), what="the cadre's households")
+    # a cadre's five tabs at 390 px: every label on one line (one line box, not two) and inside its tab
+    lines = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#tabs a')).map(function (a) {"
+        " var r = document.createRange(); r.selectNodeContents(a);"
+        " var tops = Array.from(r.getClientRects()).map(function (b) { return Math.round(b.top); });"
+        " return [a.textContent, new Set(tops).size, r.getBoundingClientRect().width <= a.clientWidth]; });")
+    assert len(lines) == 5 and all(n == 1 and fits for _, n, fits in lines), lines
     _click(browser, "a[data-tab='todo']")
     wait_for(lambda: "核实住房安全" in text_of(browser, "view"), what="the instruction in 待办")
     shoot(browser, "h16i-02-todo")

@@ -278,5 +278,5 @@ def test_a_leader_phone_shows_its_area_month_of_visits(browser, server, demo_eng
     browser.get(f"{server.url}/m/#invite={code}")
     wait_for(lambda: "走访率" in text_of(browser, "view"), what="the leader's overview")
     shoot(browser, "09-leader")
-    assert "我的帮扶户" not in text_of(browser, "tabs") and "我的签到" not in text_of(browser, "tabs")  # no cadre pages
+    assert "帮扶户" not in text_of(browser, "tabs") and "我的签到" not in text_of(browser, "tabs")  # no cadre pages
     assert "领导" in text_of(browser, "title")

@@ -251,7 +251,7 @@ function bindDrops() {
 // function gets the pattern's groups. A tab shows for the roles it names ('cadre', 'leader').
 var PAGES = [];
 var TABS = [
-  {name: 'home', label: '我的帮扶户', href: '#/', roles: ['cadre'], order: 10},
+  {name: 'home', label: '帮扶户', href: '#/', roles: ['cadre'], order: 10},
   {name: 'mine', label: '我的签到', href: '#/mine', roles: ['cadre'], order: 20}
 ];
 function addPage(pattern, fn) { PAGES.push({pattern: pattern, fn: fn}); }
