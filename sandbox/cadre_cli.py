@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
-
-from sandbox.cli_common import beijing, data_engine, print_table, settings_for
+from sandbox.cli_common import beijing, data_engine, positive_int, print_table, settings_for
 
 __all__ = ["register"]
 
@@ -14,7 +12,7 @@ def register(sub) -> None:
     c = sub.add_parser("cadre", help="帮扶干部手机端: 邀请绑定、设备列表、吊销设备") \
         .add_subparsers(dest="cadre_command", required=True)
     i = c.add_parser("invite", help="生成一次性邀请链接 (72 小时内有效), 手机打开即绑定; 可另存为二维码")
-    i.add_argument("--cadre", type=_positive, help="帮扶干部编号")
+    i.add_argument("--cadre", type=positive_int, help="帮扶干部编号")
     i.add_argument("--leader", action="store_true", help="为领导生成邀请 (须 --region 给出辖区)")
     i.add_argument("--region", help="领导的辖区: 县、乡镇或村的区划代码")
     i.add_argument("--label", help="领导邀请的备注, 如姓名与职务")
@@ -23,24 +21,14 @@ def register(sub) -> None:
     i.add_argument("--db")
     i.set_defaults(func=cmd_invite)
     d = c.add_parser("devices", help="列出已绑定的手机: 干部、绑定时间、最近使用、是否吊销")
-    d.add_argument("--cadre", type=_positive, help="只列出该干部的设备")
+    d.add_argument("--cadre", type=positive_int, help="只列出该干部的设备")
     d.add_argument("--db")
     d.set_defaults(func=cmd_devices)
     r = c.add_parser("revoke", help="吊销设备 (丢失的手机), 立即生效")
-    r.add_argument("device", nargs="?", type=_positive, help="设备编号 (见 sandbox cadre devices)")
-    r.add_argument("--cadre", type=_positive, help="吊销该干部的所有设备")
+    r.add_argument("device", nargs="?", type=positive_int, help="设备编号 (见 sandbox cadre devices)")
+    r.add_argument("--cadre", type=positive_int, help="吊销该干部的所有设备")
     r.add_argument("--db")
     r.set_defaults(func=cmd_revoke)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"应为正整数, 不是 {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("必须是正整数")
-    return value
 
 
 def cmd_invite(args) -> int:

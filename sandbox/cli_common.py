@@ -11,6 +11,17 @@ from sandbox.settings import Settings
 __all__ = ["settings_for", "data_engine", "beijing", "print_table"]
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number ≥ 1, refused in Chinese (a record's or device's number)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为正整数, 不是 {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("必须是正整数")
+    return value
+
+
 def settings_for(args: argparse.Namespace) -> Settings:
     """The deployment's settings, with `--db` (when given) as the database."""
     return Settings(**({"database_url": args.db} if getattr(args, "db", None) else {}))

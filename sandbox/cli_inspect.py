@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
-
-from sandbox.cli_common import beijing, data_engine, print_table
+from sandbox.cli_common import beijing, data_engine, positive_int, print_table
 
 __all__ = ["register"]
 
@@ -22,27 +20,17 @@ def register(sub) -> None:
     a = c.add_parser("assign", help="改派某村本月的督查小组 (交叉巡查月不得派往小组所在乡镇)")
     a.add_argument("--month", required=True, help="月份 YYYY-MM")
     a.add_argument("--village", required=True, help="村的 12 位区划代码")
-    a.add_argument("--subgroup", required=True, type=_positive, help="督查小组编号 (见 sandbox inspect groups)")
+    a.add_argument("--subgroup", required=True, type=positive_int, help="督查小组编号 (见 sandbox inspect groups)")
     a.add_argument("--db")
     a.set_defaults(func=cmd_assign)
     g = c.add_parser("groups", help="列出督查组、督查小组及人数")
     g.add_argument("--db")
     g.set_defaults(func=cmd_groups)
     k = c.add_parser("link", help="把督查小组成员与领导的手机 (设备编号, 见 sandbox cadre devices) 关联")
-    k.add_argument("--member", required=True, type=_positive, help="成员编号")
-    k.add_argument("--device", required=True, type=_positive, help="领导手机的设备编号")
+    k.add_argument("--member", required=True, type=positive_int, help="成员编号")
+    k.add_argument("--device", required=True, type=positive_int, help="领导手机的设备编号")
     k.add_argument("--db")
     k.set_defaults(func=cmd_link)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"应为正整数, 不是 {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("必须是正整数")
-    return value
 
 
 def cmd_plan(args) -> int:
