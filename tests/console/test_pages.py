@@ -137,10 +137,19 @@ def test_the_data_page_says_what_each_source_holds_and_what_the_wall_lacks(conso
     assert "演示数据" in page
 
 
-def test_the_command_desk_has_its_place(console, signed_in):
-    signed_in("leader")
-    r = console.get("/console/command")
-    assert r.status_code == 200 and "指挥调度" in r.text
+def test_the_command_desk_lists_the_workbenches_the_role_may_open(console, signed_in):
+    from sandbox.server.console.desk.sections import SECTIONS, Section, register
+
+    before = list(SECTIONS)
+    try:
+        register(Section("x-open", "测试工作台", "人人可用"))
+        register(Section("x-admin", "管理员工作台", "仅限管理员", admin=True))
+        signed_in("leader")
+        r = console.get("/console/command")
+        assert r.status_code == 200 and "指挥调度" in r.text
+        assert "/console/command/x-open" in r.text and "/console/command/x-admin" not in r.text
+    finally:
+        SECTIONS[:] = before
 
 
 def test_pages_fetch_nothing_from_elsewhere(console, signed_in):

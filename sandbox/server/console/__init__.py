@@ -7,13 +7,13 @@ from importlib.resources import files
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from sandbox.server.console import admin, audit, auth, imports, records
+from sandbox.server.console import admin, audit, auth, desk, imports, records
 from sandbox.server.console.guard import go
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-for _part in (auth, records, imports, admin, audit):
+for _part in (auth, records, imports, admin, audit, desk):
     router.include_router(_part.router)
 
 _CSS = files("sandbox.server.console").joinpath("static/console.css").read_bytes()

@@ -34,15 +34,6 @@ def data(request: Request) -> Response:
     return page(request, "data.html", user, title="数据概览", sources=sources, demo=demo is not None and demo.value == "true")
 
 
-@router.get("/command")
-def command_desk(request: Request) -> Response:
-    user = staff_page(request)
-    if isinstance(user, Response):
-        return user
-    return message(request, user, "指挥调度",
-                   "通知公告、督查计划、投诉处理、督办整改、回访名单等工作台将在指挥调度功能上线后在此提供。")
-
-
 def _town_names(session, user) -> list[tuple[str, str]]:
     q = select(Region.code, Region.name).where(Region.level == "town").order_by(Region.code)
     return [(c, n) for c, n in session.execute(q) if user.may_see(c)]

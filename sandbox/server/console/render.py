@@ -20,7 +20,7 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
-# (path, label, admins only); the 指挥调度 desk comes with issue 16's command loop
+# (path, label, admins only); 指挥调度 is the loop's desk (console/desk/)
 NAV = (
     ("/console/data", "数据概览", False),
     ("/console/households", "户信息", False),

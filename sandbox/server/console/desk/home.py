@@ -1,0 +1,23 @@
+"""Route: the desk's index (/console/command), one card per workbench the signed-in person may open."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from sandbox.server.console.desk.sections import SECTIONS
+from sandbox.server.console.guard import staff_page
+from sandbox.server.console.render import page
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+@router.get("/command")
+def command_desk(request: Request) -> Response:
+    user = staff_page(request)
+    if isinstance(user, Response):
+        return user
+    sections = [s for s in SECTIONS if user.is_admin or not s.admin]
+    return page(request, "desk.html", user, title="指挥调度", sections=sections)
