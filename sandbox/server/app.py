@@ -39,6 +39,7 @@ from sandbox.server.public.routes import router as public_pages
 from sandbox.server.ratelimit import RateLimits, note_failed_auth
 from sandbox.server.regions.routes import router as regions
 from sandbox.server.streams.routes import router as streams
+from sandbox.server.validation_zh import problem_zh
 from sandbox.settings import Settings, get_settings
 from sandbox.store.db import session_factory
 
@@ -91,10 +92,7 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = []
-        for e in exc.errors():
-            where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body"))
-            problems.append(f"参数 {_cut(where)} 无效: {_cut(str(e.get('msg')))}")
+        problems = [problem_zh(e) for e in exc.errors()]
         return JSONResponse({"detail": "; ".join(problems) or "请求参数无效", "errors": jsonable(exc.errors())},
                             status_code=422)
 
