@@ -88,6 +88,7 @@ def test_the_cross_inspection_refuses_a_sub_group_of_the_villages_own_town(conso
     after = _row(demo_engine, month, village)
     assert (after.subgroup_id, after.edited) == (before.subgroup_id, before.edited)
     assert "· 本镇" in r.text  # the select marks the sub-groups that may not go
+    assert f'<tr id="v{village}" class="refused">' in r.text
 
 
 def test_a_town_account_reads_its_towns_rows_and_may_not_change_them(console, signed_in, demo_engine):

@@ -60,7 +60,7 @@ def _subgroups(session) -> list[dict]:
 
 
 def _plan_page(request: Request, user: StaffUser, month: str, *, error: str | None = None, done: str = "",
-               status: int = 200) -> Response:
+               failed: str = "", status: int = 200) -> Response:
     try:
         ensure_month_plan(request.app.state.sessions, month)  # as the CLI: generated when first needed
     except ValueError as exc:
@@ -75,7 +75,8 @@ def _plan_page(request: Request, user: StaffUser, month: str, *, error: str | No
         info = {"cross": plan.cross_inspection, "generated_at": plan.generated_at, "edited_at": plan.edited_at}
     return page(request, "desk_plan.html", user, status=status, title=f"{month} 督查计划", month=month, rows=rows,
                 plan=info, subgroups=subgroups, may_plan=may_plan(user), figures=figures, year=year, error=error,
-                done=done, prev=_step(month, -1), next=_step(month, 1), this_month=_this_month(),
+                done=done, failed=failed, failed_name=next((r.village_name for r in rows if r.village_code == failed), ""),
+                prev=_step(month, -1), next=_step(month, 1), this_month=_this_month(),
                 subgroups_used=len({r.subgroup_id for r in rows}))
 
 
@@ -131,6 +132,7 @@ async def change(request: Request) -> Response:
         return message(request, user, "月份无效", str(exc), status=422, back=BASE)
     refused = await run_in_threadpool(_assign, request, user, month, fields["village"], fields["subgroup"])
     if refused is not None:
-        return await run_in_threadpool(lambda: _plan_page(request, user, month, error=refused[1], status=refused[0]))
+        return await run_in_threadpool(lambda: _plan_page(request, user, month, error=refused[1],
+                                                                      failed=fields["village"], status=refused[0]))
     return go(f"{BASE}?month={month}&done={fields['village']}#v{fields['village']}")
 
