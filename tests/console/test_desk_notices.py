@@ -169,3 +169,23 @@ def test_a_town_clerk_sees_their_town_only(console, signed_in, demo_engine):
     assert console.get(f"{PAGE}/{county}?town={OTHER_TOWN}").status_code == 403
     assert console.get(f"{PAGE}/{county}?town=abc").status_code == 422
     assert console.get(f"{PAGE}/99999999").status_code == 404
+
+
+def test_a_notice_typed_while_the_session_expired_comes_back_filled_after_signing_in(console, signed_in, demo_engine):
+    from tests.console.conftest import PASSWORD
+
+    username = signed_in("leader", TOWN)
+    html = console.get(PAGE).text
+    console.cookies.delete("sbx_console", path="/console")  # the session ran out while the clerk typed
+    r = console.post(PAGE, headers={"referer": f"http://testserver{PAGE}"},
+                     data={"csrf": csrf_of(html), "kind": "guide", "region": TOWN, "title": "过期时写的指南",
+                           "content": "第一步: 到村委会。"})
+    assert r.status_code == 401 and "您填写的内容已保留" in r.text
+    draft = re.search(r'name="draft" value="([^"]+)"', r.text).group(1)
+    r = console.post("/console/login", data={"csrf": csrf_of(r.text), "username": username, "password": PASSWORD,
+                                             "draft": draft})
+    assert r.status_code == 303 and r.headers["location"].startswith(f"{PAGE}?draft=")
+    page = console.get(r.headers["location"]).text
+    assert 'value="过期时写的指南"' in page and "第一步: 到村委会。</textarea>" in page
+    assert f'<option value="{TOWN}" selected>' in page and '<option value="guide" selected>' in page
+    assert _count(demo_engine, "过期时写的指南") == 0  # filled in, not yet posted

@@ -85,7 +85,7 @@ def _list_page(request: Request, user: StaffUser, *, kind: str = "", page_no: in
 @router.get("/command/notices")
 def notices(request: Request, kind: str = Query("", max_length=16), page_no: int = Query(1, alias="page", ge=1,
                                                                                            le=100_000),
-            draft: str | None = Query(None, max_length=60_000)) -> Response:
+            draft: str | None = None) -> Response:
     user = staff_page(request)
     if isinstance(user, Response):
         return user
