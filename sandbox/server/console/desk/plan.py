@@ -75,7 +75,8 @@ def _plan_page(request: Request, user: StaffUser, month: str, *, error: str | No
         info = {"cross": plan.cross_inspection, "generated_at": plan.generated_at, "edited_at": plan.edited_at}
     return page(request, "desk_plan.html", user, status=status, title=f"{month} 督查计划", month=month, rows=rows,
                 plan=info, subgroups=subgroups, may_plan=may_plan(user), figures=figures, year=year, error=error,
-                done=done, failed=failed, failed_name=next((r.village_name for r in rows if r.village_code == failed), ""),
+                done=done, done_row=next((r for r in rows if r.village_code == done), None), failed=failed,
+                failed_name=next((r.village_name for r in rows if r.village_code == failed), ""),
                 prev=_step(month, -1), next=_step(month, 1), this_month=_this_month(),
                 subgroups_used=len({r.subgroup_id for r in rows}))
 
