@@ -17,7 +17,7 @@ from sandbox.domain.regions import InvalidRegionCode, RegionCode, RegionLevel
 from sandbox.store.models import Base, Cadre, Region
 
 __all__ = ["Notice", "NoticeRead", "KINDS", "BadNotice", "post_notice", "notices_for_cadre", "mark_read",
-           "read_rates", "reaches"]
+           "read_rates", "unread_cadres", "reaches"]
 
 _ID = BigInteger().with_variant(Integer, "sqlite")
 KINDS = {"notice": "通知公告", "guide": "办事指南"}
@@ -128,23 +128,48 @@ def mark_read(session: Session, notice: Notice, cadre: Cadre, now: dt.datetime |
     return row.read_at
 
 
-def read_rates(session: Session, notice: Notice, under: str = "") -> list[dict]:
-    """Per town the notice reaches (and under the `under` prefix): cadres reached, read, the rate in %."""
+def _reached(notice: Notice, prefix: str):
+    """The cadres a notice reaches under `prefix`: in post in its year, having taken up the post by then."""
+    year = notice.created_at.year
+    return (Cadre.region_code.like(prefix + "%"), or_(Cadre.end_year.is_(None), Cadre.end_year > year),
+            Cadre.start_year <= year)
+
+
+def _within(notice: Notice, under: str) -> str | None:
+    """The narrower of the notice's scope and `under` as a code prefix; None when they do not meet."""
     prefix = RegionCode(notice.region_code).prefix
     if under.startswith(prefix):
-        prefix = under
-    elif not prefix.startswith(under):
+        return under
+    return prefix if prefix.startswith(under) else None
+
+
+def read_rates(session: Session, notice: Notice, under: str = "", depth: int = 9) -> list[dict]:
+    """Per town the notice reaches (and under the `under` prefix): cadres reached, read, the rate in %.
+    `depth` 12 counts per village instead (the cadres of a town's own offices under the town's code)."""
+    prefix = _within(notice, under)
+    if prefix is None:
         return []
-    year = notice.created_at.year
-    town = func.substr(Cadre.region_code, 1, 9)
+    town = func.substr(Cadre.region_code, 1, depth)
     reached = (select(town.label("town"), func.count().label("n"), func.count(NoticeRead.cadre_id).label("read"))
                .select_from(Cadre)
                .outerjoin(NoticeRead, (NoticeRead.cadre_id == Cadre.id) & (NoticeRead.notice_id == notice.id))
-               .where(Cadre.region_code.like(prefix + "%"), or_(Cadre.end_year.is_(None), Cadre.end_year > year),
-                      Cadre.start_year <= year)
+               .where(*_reached(notice, prefix))
                .group_by(town).order_by(town))
     rows = session.execute(reached).all()
-    names = dict(session.execute(select(Region.code, Region.name).where(
-        Region.code.in_([r.town + "000" for r in rows]))).all())
-    return [{"code": r.town + "000", "name": names.get(r.town + "000"), "cadres": int(r.n), "read": int(r.read),
-             "read_rate": round(100.0 * r.read / r.n, 1) if r.n else None} for r in rows]
+    codes = [r.town.ljust(12, "0") for r in rows]
+    names = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
+    return [{"code": c, "name": names.get(c), "cadres": int(r.n), "read": int(r.read),
+             "read_rate": round(100.0 * r.read / r.n, 1) if r.n else None} for c, r in zip(codes, rows)]
+
+
+def unread_cadres(session: Session, notice: Notice, under: str, limit: int, offset: int) -> tuple[int, list[Cadre]]:
+    """(total, a page): the cadres the notice reaches under `under` who have not opened it, by region and name."""
+    prefix = _within(notice, under)
+    if prefix is None:
+        return 0, []
+    read = select(NoticeRead.cadre_id).where(NoticeRead.notice_id == notice.id)
+    where = (*_reached(notice, prefix), Cadre.id.not_in(read))
+    total = session.scalar(select(func.count()).select_from(Cadre).where(*where)) or 0
+    rows = session.scalars(select(Cadre).where(*where).order_by(Cadre.region_code, Cadre.name, Cadre.id)
+                           .limit(limit).offset(offset))
+    return total, list(rows)
