@@ -7,8 +7,16 @@ import pytest
 
 from sandbox.client.api import ApiError, ApiUnavailable
 from sandbox.ui.payloads import DataError
-from sandbox.ui.worker import (BACKGROUND, USER, Superseded, Worker, describe_error, gather, in_background,
-                               wait_background)
+from sandbox.ui.worker import (
+    BACKGROUND,
+    USER,
+    Superseded,
+    Worker,
+    describe_error,
+    gather,
+    in_background,
+    wait_background,
+)
 
 
 @pytest.fixture
