@@ -186,14 +186,17 @@ def _soft(call: Callable[[], Any], what: str) -> Callable[[], Any]:
 
 def fetch(client: ApiClient, code: str, year: int | None, with_indicators: bool,
           series: RegionSeries | None = None, with_ancestors: bool = False, *,
-          has_children: bool | None = None, preload_classes: bool = False) -> LoadResult:
+          has_children: bool | None = None, preload_classes: bool = False,
+          checkpoint: Callable[[], None] | None = None) -> LoadResult:
     """The blocking part of showing a region: runs on the worker thread, validates everything.
 
     Requests go out together (one round trip): the region, the indicators when asked for, and
     unless `has_children` is False (a village) the year's children.geojson and the all-years series,
     all three in one answer (GET /level). A level whose series is cached (same as-of time) costs the
     region alone: its map for any year is built from the series.
-    `preload_classes`: import mapclassify here first (≈3 s), so the GUI thread never does."""
+    `preload_classes`: import mapclassify here first (≈3 s), so the GUI thread never does.
+    `checkpoint`: called once the answers are in, before they are decoded (a prefetch waits there
+    while a user's request runs, or ends if it is no longer wanted: sandbox.ui.worker)."""
     if preload_classes:
         classify.preload()
     infos = base = payload = None
@@ -219,6 +222,8 @@ def fetch(client: ApiClient, code: str, year: int | None, with_indicators: bool,
         else:
             got.update(zip(("region", "map", "series"), gather(*_parts(client, code, year).values())))
             client.level_endpoint = False  # the region is there, so the API has no GET /level: ask it no more
+    if checkpoint is not None:
+        checkpoint()
     region = got["region"]
     if isinstance(got.get("indicators"), _Missing):
         with_indicators = False  # asked again with the next level

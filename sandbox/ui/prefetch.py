@@ -23,8 +23,9 @@ _PREFIX = "prefetch:"
 
 
 class Prefetcher(QObject):
-    """Fetches whole levels (all years) at background priority on the wall's worker and keeps them
-    for PREFETCH_TTL seconds; a user's request always jumps the queue (see Worker priorities).
+    """Fetches whole levels (all years) on the wall's worker's background lane and keeps them for
+    PREFETCH_TTL seconds; a user's request never waits for them (see Worker: its own lane, and a
+    prefetch waits before decoding while a user's request runs).
     `ready(code)` says a level has arrived (the wall then lays it out and renders it while idle)."""
 
     ready = Signal(str)
@@ -54,13 +55,14 @@ class Prefetcher(QObject):
         """Prefetch these levels (those not already cached or on their way)."""
         if not self.enabled:
             return
-        client = self.client
+        client, checkpoint = self.client, self.worker.checkpoint
         for code in codes:
             if self.get(code, year) is not None or (code, year) in self._asked:
                 continue
             self._asked.add((code, year))
             series = self.series_of(code)
-            self.worker.submit(f"{_PREFIX}{code}", lambda c=code, s=series: fetch(client, c, year, False, s),
+            self.worker.submit(f"{_PREFIX}{code}",
+                               lambda c=code, s=series: fetch(client, c, year, False, s, checkpoint=checkpoint),
                                f"prefetch {code}", priority=BACKGROUND)
 
     def arrived_at(self, code: str, result: LoadResult) -> float:

@@ -44,7 +44,7 @@ def qt_host(owner: QObject, **kw: Any) -> Host:
 
 def make_session(client: WallClient, state: WallState, owner: QObject, *, host: Host | None = None,
                  prefetch: bool = True, retry_seconds: float = 30.0, preload: bool = True) -> WallSession:
-    """A session on one worker thread of its own (one client per thread), owned by `owner`."""
+    """A session on one worker of its own (a lane for the clicks, one for the prefetches), owned by `owner`."""
     worker = Worker(owner, name="wall-session")
     loader = RegionLoader(client, owner, worker)
     village_loader = VillageLoader(client, owner, worker)

@@ -1,8 +1,9 @@
-"""The wall's one way off the GUI thread: a worker with channels, newest-wins tickets, priorities and start-after-frame.
+"""The wall's one way off the GUI thread: a worker with channels, newest-wins tickets, two lanes and start-after-frame.
 
 Every blocking call the wall makes (the session's loads and prefetches, the live layers, the panels'
-fetches, the tour's region check, the health probe) goes through a `Worker`: one thread of its own
-(a client is used by one thread at a time), answers delivered as Qt signals on the GUI thread.
+fetches, the tour's region check, the health probe) goes through a `Worker`: a thread for the calls a
+user waits for and one for background calls (prefetches), which yields to the first (the client keeps
+an HTTP session per thread), answers delivered as Qt signals on the GUI thread.
 `gather` runs one task's independent API calls at the same time on the client's one I/O pool (sandbox.client.gather), and
 `in_background` runs a one-off job (mapclassify's import). Only the MJPEG readers, which are
 streaming loops, keep threads of their own (sandbox.ui.cameras.mjpeg).
@@ -14,6 +15,7 @@ import heapq
 import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -24,11 +26,20 @@ from sandbox.client.gather import gather
 from sandbox.ratelog import RateLimitedLog
 from sandbox.ui.payloads import DataError
 
-__all__ = ["Worker", "USER", "BACKGROUND", "describe_error", "gather", "in_background", "wait_background"]
+__all__ = ["Worker", "USER", "BACKGROUND", "Superseded", "describe_error", "gather", "in_background",
+           "wait_background"]
 
 log = logging.getLogger(__name__)
 _quiet = RateLimitedLog(log, 600.0)  # a lasting outage fails every retry and refresh the same way
 USER, BACKGROUND = 10, 0  # priorities: a click never waits behind a queue of prefetches
+# A background call waits at most this long for the user's calls to end before it goes on anyway (a
+# hung request must not stop prefetching for good; the user's call is not slowed by it either way).
+YIELD_MAX_S = 10.0
+_current = threading.local()  # the background task this thread runs (for `Worker.checkpoint`)
+
+
+class Superseded(Exception):
+    """Raised by `Worker.checkpoint` in a background call whose answer nobody wants any more."""
 
 
 def describe_error(exc: BaseException) -> str:
@@ -88,16 +99,36 @@ class _Task:
         self.channel, self.ticket, self.fn, self.what, self.quiet = channel, ticket, fn, what, quiet
 
 
+class _Lane:
+    """One thread and its queue: the user's calls, or the background ones."""
+
+    __slots__ = ("name", "queue", "thread", "running")
+
+    def __init__(self, name: str):
+        self.name = name
+        self.queue: list[tuple[int, int, _Task]] = []
+        self.thread: threading.Thread | None = None
+        self.running: _Task | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.queue) or self.running is not None
+
+
 def _plain(exc: Exception) -> Exception:
     return exc
 
 
 class Worker(QObject):
-    """One worker thread for all of a client's calls (a client is used by one thread at a time).
+    """Two lanes of calls, each one thread: calls of `priority` USER or above (what a user waits for) and
+    background calls (below USER: prefetches), so a click never waits behind a prefetch in flight.
 
     Calls go on named channels; on each channel only the newest call's answer is delivered (`done`,
     or `failed` with a Chinese message), and a queued call that a newer one superseded is skipped
-    without running (unless `skip_stale` is off). Among queued calls, higher `priority` goes first.
+    without running (unless `skip_stale` is off). Among a lane's queued calls, higher `priority` goes
+    first. The background lane yields: it starts nothing while a user's call is queued or running, and
+    a background call that calls `checkpoint()` between its steps waits there too (its decoding then
+    never competes with the user's for the interpreter) and ends when its answer is no longer wanted.
     `defer` (e.g. sandbox.ui.frame_timing.after_frame.after_frame) starts every call later: the frame showing a
     new level paints before its fetches compete with it. `expected` maps a failure the caller knows
     (a panel's unusable data) to one that is logged as a warning and described as such.
@@ -119,10 +150,10 @@ class Worker(QObject):
         self._pending: dict[str, int] = {}
         self._ticket = 0
         self._generation = 0  # bumped by shutdown: a deferred start from before it is dropped
-        self._queue: list[tuple[int, int, _Task]] = []
+        self._user, self._background = _Lane(name), _Lane(f"{name}-background")
         self._order = itertools.count()
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._changed = threading.Condition(self._lock)  # a lane's queue or running call changed
 
     # -- asking -------------------------------------------------------------------------------------------
     def latest(self, channel: str) -> int:
@@ -165,30 +196,64 @@ class Worker(QObject):
         self._latest = {k: -1 for k in self._latest}  # nothing more is delivered
         self._generation += 1
         with self._lock:
-            self._queue.clear()
-            thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout_ms / 1000)
+            threads = []
+            for lane in (self._user, self._background):
+                lane.queue.clear()
+                threads.append(lane.thread)
+            self._changed.notify_all()
+        end = time.monotonic() + timeout_ms / 1000
+        for thread in threads:
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(max(0.0, end - time.monotonic()))
         self._pending = {}
+
+    def checkpoint(self) -> None:
+        """Called by a background call between its steps (after the network, before decoding): waits
+        while a user's call is queued or running, then raises Superseded when a newer call on its channel
+        (or a cancel) made its answer moot. Does nothing elsewhere (a user's call, another thread)."""
+        task = getattr(_current, "task", None)
+        if task is None or getattr(_current, "worker", None) is not self:
+            return
+        with self._changed:
+            self._changed.wait_for(lambda: not self._user.active, timeout=YIELD_MAX_S)
+        if self.skip_stale and task.ticket != self._latest.get(task.channel):
+            raise Superseded(task.what)
 
     # -- the thread ---------------------------------------------------------------------------------------
     def _start(self, task: _Task, priority: int, generation: int) -> None:
         if generation != self._generation:
             return  # shut down since: never started
+        lane = self._user if priority >= USER else self._background
         with self._lock:
-            heapq.heappush(self._queue, (-priority, next(self._order), task))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-                self._thread.start()
+            heapq.heappush(lane.queue, (-priority, next(self._order), task))
+            if lane.thread is None:
+                lane.thread = threading.Thread(target=self._run, args=(lane,), name=lane.name, daemon=True)
+                lane.thread.start()
+            self._changed.notify_all()
 
-    def _run(self) -> None:
-        while True:
-            with self._lock:
-                if not self._queue:
-                    self._thread = None  # the next submit starts a thread again
-                    return
-                task = heapq.heappop(self._queue)[2]
-            self._call(task)
+    def _next(self, lane: _Lane) -> _Task | None:
+        """The lane's next call (None: the lane's thread ends); the background lane waits for the user's."""
+        with self._changed:
+            if lane is self._background:
+                self._changed.wait_for(lambda: not self._user.active or not lane.queue, timeout=YIELD_MAX_S)
+            if not lane.queue:
+                lane.thread = None  # the next submit starts a thread again
+                return None
+            lane.running = heapq.heappop(lane.queue)[2]
+            return lane.running
+
+    def _run(self, lane: _Lane) -> None:
+        background = lane is self._background
+        while (task := self._next(lane)) is not None:
+            if background:
+                _current.task, _current.worker = task, self
+            try:
+                self._call(task)
+            finally:
+                _current.task = None
+                with self._changed:
+                    lane.running = None
+                    self._changed.notify_all()
 
     def _call(self, task: _Task) -> None:
         relay = self._relay
@@ -198,6 +263,9 @@ class Worker(QObject):
                 return
             try:
                 result = task.fn()
+            except Superseded:
+                relay.skipped.emit(task.channel, task.ticket)  # a newer call or a cancel made it moot
+                return
             except Exception as exc:  # noqa: BLE001 - every failure becomes a message, never a crash
                 relay.error.emit(task.channel, task.ticket, self._describe(task, exc))
                 return

@@ -1,4 +1,4 @@
-"""The one worker off the GUI thread: channels, newest-wins tickets, priority, start-after-frame, failures in Chinese."""
+"""The one worker off the GUI thread: channels, newest-wins tickets, two lanes, start-after-frame, failures in Chinese."""
 
 import threading
 import time
@@ -7,7 +7,16 @@ import pytest
 
 from sandbox.client.api import ApiError, ApiUnavailable
 from sandbox.ui.payloads import DataError
-from sandbox.ui.worker import BACKGROUND, USER, Worker, describe_error, gather, in_background, wait_background
+from sandbox.ui.worker import (
+    BACKGROUND,
+    USER,
+    Superseded,
+    Worker,
+    describe_error,
+    gather,
+    in_background,
+    wait_background,
+)
 
 
 @pytest.fixture
@@ -49,6 +58,59 @@ def test_a_user_call_jumps_the_queue_of_background_ones(qtbot, worker):
     gate.set()
     qtbot.waitUntil(lambda: not worker.busy(), timeout=5000)
     assert order == ["click", "prefetch 0", "prefetch 1", "prefetch 2"]
+
+
+def test_a_user_call_is_answered_while_a_background_call_is_still_in_flight(qtbot, worker):
+    gate, slow = _blocker()  # a prefetch whose server has not answered yet
+    started = threading.Event()
+    worker.submit("prefetch:a", lambda: (started.set(), slow())[1], priority=BACKGROUND)
+    assert started.wait(5)
+    worker.submit("region", lambda: "click")
+    qtbot.waitUntil(lambda: ("region", "click") in worker.got, timeout=5000)  # not behind the prefetch
+    assert worker.busy("prefetch:a")
+    gate.set()
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=5000)
+    assert worker.got == [("region", "click"), ("prefetch:a", "first")]
+
+
+def test_a_background_call_waits_at_its_checkpoint_while_a_user_call_runs_and_ends_when_cancelled(qtbot, worker):
+    steps: list[str] = []
+    at_checkpoint, user_gate = threading.Event(), threading.Event()
+
+    def prefetch():
+        steps.append("network")
+        at_checkpoint.set()
+        worker.checkpoint()  # the user's call is running: wait here, then find the answer unwanted
+        steps.append("decode")
+        return "level"
+
+    worker.submit("region", lambda: user_gate.wait(10) and "click")
+    worker.submit("prefetch:a", prefetch, priority=BACKGROUND)
+    time.sleep(0.05)
+    assert steps == []  # the background lane starts nothing while a user's call runs
+    user_gate.set()
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=5000)
+    assert steps == ["network", "decode"] and worker.got == [("region", "click"), ("prefetch:a", "level")]
+
+    steps.clear(), at_checkpoint.clear(), user_gate.clear()
+    started, second = threading.Event(), threading.Event()
+    worker.submit("prefetch:b", lambda: (started.set(), second.wait(10), prefetch())[2], priority=BACKGROUND)
+    assert started.wait(5)  # the prefetch's request is out
+    worker.submit("region", lambda: user_gate.wait(10) and "click 2")  # a click before its answer is decoded
+    second.set()
+    assert at_checkpoint.wait(5)
+    time.sleep(0.05)
+    assert steps == ["network"]  # waiting at its checkpoint while the click's call runs
+    worker.cancel("prefetch:b")  # the wall moved on: the prefetch is moot
+    user_gate.set()
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=5000)
+    assert steps == ["network"] and worker.got[-1] == ("region", "click 2")
+    assert ("prefetch:b", "level") not in worker.got
+
+
+def test_a_checkpoint_outside_a_background_call_does_nothing(worker):
+    worker.checkpoint()  # the GUI thread, or a user's call: never waits, never raises
+    assert issubclass(Superseded, Exception)
 
 
 def test_cancel_drops_the_answer_and_a_failure_is_a_chinese_message(qtbot, worker):
