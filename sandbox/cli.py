@@ -12,7 +12,7 @@ from sandbox.cli_brief import add_brief_parser
 from sandbox.cli_callbacks import add_callbacks_parser
 from sandbox.cli_common import beijing as _beijing
 from sandbox.cli_common import data_engine as _engine_for_data
-from sandbox.cli_common import print_table
+from sandbox.cli_common import positive_int, print_table
 from sandbox.cli_common import settings_for as _settings
 from sandbox.cli_qr import add_qr_parser
 from sandbox.wall_cli import add_display_parsers
@@ -52,9 +52,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     _check_port_free(args.host, args.port)  # before a first run spends its seconds building the demo
+    if args.workers > 1 and not settings.resolved_database_url.startswith("postgresql"):  # before any demo build
+        raise ValueError("多个工作进程 (--workers) 需要 PostgreSQL 数据库 (--db postgresql://…); SQLite 只能由一个进程提供服务")
     engine = prepare_database(settings)
-    print(f"中心数据接口: http://{args.host}:{args.port}/api/v1  (OpenAPI: /openapi.json)", flush=True)
-    serve(engine, args.host, args.port)
+    print(f"中心数据接口: http://{args.host}:{args.port}/api/v1  (OpenAPI: /openapi.json)"
+          + (f", {args.workers} 个工作进程" if args.workers > 1 else ""), flush=True)
+    serve(engine, args.host, args.port, workers=args.workers)
     return 0
 
 
@@ -313,6 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8765)
     s.add_argument("--db", help="数据库地址, 如 postgresql://user:pass@host/db (缺省: 用户数据目录下的 SQLite 文件)")
+    s.add_argument("--workers", type=positive_int, default=1,
+                   help="工作进程数 (缺省 1; 大于 1 时需要 PostgreSQL, 各进程的实时事件经数据库汇合)")
     s.set_defaults(func=cmd_serve)
 
     d = sub.add_parser("demo", help="演示数据").add_subparsers(dest="demo_command", required=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -24,8 +26,8 @@ from sandbox.server.console.imports import UPLOAD_ROUTE_LIMIT
 from sandbox.server.core.cache import ResponseCache
 from sandbox.server.core.geometry import GeometryCache
 from sandbox.server.echo import ECHO_MAX_CHARS, cut
-from sandbox.server.events.bus import EventBus
 from sandbox.server.events.routes import router as events
+from sandbox.server.events.shared import make_event_bus
 from sandbox.server.field.routes import router as field
 from sandbox.server.field.static import router as field_app
 from sandbox.server.funds.routes import router as funds
@@ -50,9 +52,18 @@ API_PREFIX = "/api/v1"
 DETAIL_MAX_CHARS = 1000  # and no error message is longer than this
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI):
+    yield
+    close = getattr(app.state.events, "close", None)  # the shared bus's listening thread and connection
+    if close is not None:
+        await run_in_threadpool(close)
+
+
 def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     config = settings or get_settings()
     app = FastAPI(
+        lifespan=_lifespan,
         title="扶贫电子沙盘 中心数据接口", version=__version__,
         description="县、乡镇、村三级脱贫攻坚数据: 指标、边界、项目、资金、签到、摄像头。按角色脱敏。",
         openapi_url="/openapi.json",
@@ -68,7 +79,7 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     app.state.geometry = GeometryCache()
     app.state.responses = ResponseCache()
     app.state.callers = {}  # token → (Caller, looked up at); see deps.get_caller
-    app.state.events = EventBus()
+    app.state.events = make_event_bus(engine)
     for router in (meta, regions, households, projects, funds, cameras, checkins, events, streams):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(public_desk)  # /q/complaint, /q/track: before /q/<slug>, which would take their names

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 import time
@@ -99,5 +100,14 @@ class EmbeddedServer:
         self.thread.join(timeout=5)
 
 
-def serve(engine: Engine, host: str, port: int) -> None:
-    uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
+def serve(engine: Engine, host: str, port: int, workers: int = 1) -> None:
+    """One process on the given engine, or `workers` processes each building its own (PostgreSQL only: their
+    events meet in the database's event log; a SQLite file is one process's)."""
+    if workers <= 1:
+        uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
+        return
+    if engine.dialect.name != "postgresql":
+        raise ValueError("多个工作进程 (--workers) 需要 PostgreSQL 数据库; SQLite 只能由一个进程提供服务")
+    os.environ["SANDBOX_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)  # for the workers
+    engine.dispose()
+    uvicorn.run("sandbox.server.asgi:app", factory=True, host=host, port=port, workers=workers, log_level="info")

@@ -228,12 +228,16 @@ async def accept_checkin(app, caller: Caller, data: CheckinIn) -> tuple[dict, bo
     record, event = await run_in_threadpool(_accept, app, caller, data)
     if event is None:
         return record, False
-    bus = app.state.events
+    # in a worker thread: with several API workers publishing is a database write (the shared event log)
+    await run_in_threadpool(_announce, app.state.events, record, event)
+    return record, True
+
+
+def _announce(bus, record: dict, event: dict) -> None:
     bus.publish("checkin", event)
     if record["counted_in_year"] is not None:  # a data year's figures moved: walls refetch them
         bus.publish("facts", {"region_code": record["village_code"], "year": record["counted_in_year"],
                               "reason": "checkin"})
-    return record, True
 
 
 async def read_body(request: Request) -> bytes:

@@ -107,7 +107,7 @@ async def feedback(request: Request, caller: Recipient, item_id: RecordId) -> JS
     except BadCheckin as exc:
         raise HTTPException(422, str(exc)) from None
     out, event = await run_in_threadpool(_feedback, request, caller, item_id, body.note.strip(), photos)
-    request.app.state.events.publish("duty", event)
+    await run_in_threadpool(request.app.state.events.publish, "duty", event)  # a DB write with several workers
     return JSONResponse(out)
 
 

@@ -33,6 +33,7 @@ def format_event(event_id: int | None, kind: str, data: dict) -> str:
 class EventBus:
     def __init__(self, backlog: int = 200, history: int = 500, first_id: int | None = None) -> None:
         self._lock = threading.Lock()
+        self._order = threading.Lock()
         self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue, Render]] = set()
         self._first_id = int(time.time() * 1000) if first_id is None else first_id
         self._ids = itertools.count(self._first_id)
@@ -78,8 +79,14 @@ class EventBus:
         return len(self._subscribers)
 
     def publish(self, kind: str, data: dict) -> int:
-        with self._lock:
+        with self._order:  # ids handed out and delivered in one order
             event_id = next(self._ids)
+            self._deliver(event_id, kind, data)
+        return event_id
+
+    def _deliver(self, event_id: int, kind: str, data: dict) -> None:
+        """Keeps the event in the history and hands it to every subscriber (in id order: callers see to it)."""
+        with self._lock:
             data = json.loads(json.dumps(data))  # a snapshot: the publisher may go on changing its dict
             self._history.append((event_id, kind, data))
             self._last_id = event_id
@@ -92,7 +99,6 @@ class EventBus:
                 loop.call_soon_threadsafe(self._offer, queue, message)
             except RuntimeError:  # that subscriber's loop is closed: it is gone
                 self.unsubscribe(queue)
-        return event_id
 
     def _offer(self, queue: asyncio.Queue, message: str) -> None:
         if queue.full():

@@ -19,6 +19,7 @@ whose token is revoked or expires ends at its next heartbeat.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from typing import Annotated
 
@@ -101,7 +102,7 @@ async def events(request: Request, caller: Annotated[Caller, Depends(allow(*AGGR
 
     async def stream():
         try:
-            yield f"retry: {RETRY_MS}\n: connected, last id {bus.last_id}\n\n"
+            yield f"retry: {RETRY_MS}\n: connected, last id {bus.last_id}, worker {os.getpid()}\n\n"
             checked = time.monotonic()
             while not await request.is_disconnected():
                 if time.monotonic() - checked >= heartbeat:

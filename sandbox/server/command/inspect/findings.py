@@ -144,7 +144,7 @@ async def post_finding(request: Request, actor: ActorDep) -> dict:
     body = await read_json_model(request, FindingIn)
     photos = _decode(body.photos)
     view, event = await run_in_threadpool(_record, request.app, actor, body, photos)
-    request.app.state.events.publish("duty", event)
+    await run_in_threadpool(request.app.state.events.publish, "duty", event)  # a DB write with several workers
     return view
 
 
@@ -219,7 +219,7 @@ async def post_evidence(request: Request, actor: ActorDep, rectification_id: Rec
     body = await read_json_model(request, EvidenceIn)
     photos = _decode(body.photos)
     view, event = await run_in_threadpool(_evidence, request.app, actor, rectification_id, body, photos)
-    request.app.state.events.publish("duty", event)
+    await run_in_threadpool(request.app.state.events.publish, "duty", event)  # a DB write with several workers
     return view
 
 
@@ -257,7 +257,7 @@ def _event(session, f: Finding, r: Rectification) -> dict:
 async def post_review(request: Request, actor: ActorDep, rectification_id: RecordId) -> dict:
     body = await read_json_model(request, ReviewIn)
     view, event = await run_in_threadpool(_review, request.app, actor, rectification_id, body)
-    request.app.state.events.publish("duty", event)
+    await run_in_threadpool(request.app.state.events.publish, "duty", event)  # a DB write with several workers
     return view
 
 

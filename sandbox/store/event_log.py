@@ -1,0 +1,69 @@
+"""The event log behind /events when several API workers share one PostgreSQL: every event a row, in
+id order, announced with NOTIFY, so each worker's subscribers get every event and resume by id."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import BigInteger, DateTime, String, Text, delete, func, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sandbox.store.models import Base
+
+__all__ = ["EventLog", "CHANNEL", "append", "after", "latest", "oldest_id", "prune"]
+
+CHANNEL = "sandbox_events"
+# One advisory lock for every publisher on every host: ids are handed out and committed in one order, so a
+# reader that has seen id N has seen every id below it (no event commits "behind" one already read).
+_LOCK_KEY = 0x53_42_58_45  # "SBXE"
+
+
+class EventLog(Base):
+    __tablename__ = "event_log"
+    # Milliseconds since the epoch when published (or the last id + 1): ids grow across restarts and
+    # across the in-memory bus they replace, as the SSE contract says.
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(32))
+    data: Mapped[str] = mapped_column(Text)  # JSON, as published (rendered per subscriber on the way out)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC, naive
+
+
+def append(conn: Connection, kind: str, data: dict) -> int:
+    """Stores one event and announces it (PostgreSQL; in the caller's transaction: NOTIFY goes at commit)."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    now = dt.datetime.now(dt.UTC)
+    now_ms = int(now.timestamp() * 1000)
+    last = conn.execute(select(func.max(EventLog.id))).scalar() or 0
+    event_id = max(now_ms, last + 1)
+    conn.execute(EventLog.__table__.insert().values(
+        id=event_id, kind=kind, data=json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+        at=now.replace(tzinfo=None)))
+    conn.execute(text("SELECT pg_notify(:c, :p)"), {"c": CHANNEL, "p": str(event_id)})
+    return event_id
+
+
+def after(conn: Connection, last_id: int, limit: int) -> list[tuple[int, str, dict]]:
+    """Events with an id above `last_id`, oldest first, at most `limit`."""
+    rows = conn.execute(select(EventLog.id, EventLog.kind, EventLog.data).where(EventLog.id > last_id)
+                        .order_by(EventLog.id).limit(limit))
+    return [(i, k, json.loads(d)) for i, k, d in rows]
+
+
+def latest(conn: Connection, n: int) -> list[tuple[int, str, dict]]:
+    """The last `n` events, oldest first."""
+    rows = conn.execute(select(EventLog.id, EventLog.kind, EventLog.data).order_by(EventLog.id.desc()).limit(n))
+    return [(i, k, json.loads(d)) for i, k, d in reversed(rows.all())]
+
+
+def oldest_id(conn: Connection) -> int | None:
+    return conn.execute(select(func.min(EventLog.id))).scalar()
+
+
+def prune(conn: Connection, keep: int) -> int:
+    """Deletes all but the last `keep` events (a client further behind gets a resync)."""
+    edge = conn.execute(select(EventLog.id).order_by(EventLog.id.desc()).offset(keep).limit(1)).scalar()
+    if edge is None:
+        return 0
+    return conn.execute(delete(EventLog).where(EventLog.id <= edge)).rowcount or 0
