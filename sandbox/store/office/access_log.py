@@ -19,6 +19,7 @@ WHAT_ZH = {
     "household": "户详情", "household_list": "户列表", "my_households":"我的帮扶户", "complaint_contact": "投诉人联系方式",
     "account": "账号", "token": "访问令牌", "import": "数据导入", "access_log": "访问日志", "password": "密码",
     "totp": "动态验证码", "sign_in": "登录",
+    "complaint": "投诉办理", "call_list": "回访名单", "callbacks": "回访结果", "followup": "督办清单",
 }
 
 
