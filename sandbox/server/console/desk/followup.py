@@ -67,7 +67,7 @@ def _instructions(session, ids: list[int]) -> dict[int, dict]:
                    "status": STATUSES.get(i.status, i.status)} for i, n in rows}
 
 
-def _rectifications(session, ids: list[int]) -> dict[int, dict]:
+def _rectifications(session, ids: list[int], free) -> dict[int, dict]:
     rows = session.execute(select(Rectification, Finding, InspectionSubgroup.name)
                            .join(Finding, Finding.id == Rectification.finding_id)
                            .outerjoin(InspectionSubgroup, InspectionSubgroup.id == Finding.subgroup_id)
@@ -78,8 +78,13 @@ def _rectifications(session, ids: list[int]) -> dict[int, dict]:
         who = cadres.get(r.responsible_cadre_id)
         out[r.id] = {"responsible": r.responsible_unit + (f" · {who.name}" if who is not None else ""),
                      "issuer": group or "督查组", "status": RectificationStatus(r.status).label_zh,
-                     "title": f"{FindingCategory(f.category).label_zh} ({Severity(f.severity).label_zh})"}
+                     "title": f"{FindingCategory(f.category).label_zh}: {_gist(free(f.text))}"}
     return out
+
+
+def _gist(text: str | None, n: int = 24) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= n else text[:n] + "…"
 
 
 def followup_rows(session, user: StaffUser, prefix: str, kind: str, today: dt.date, soon: int = SOON_DAYS) -> list[dict]:
@@ -90,7 +95,8 @@ def followup_rows(session, user: StaffUser, prefix: str, kind: str, today: dt.da
     items.sort(key=lambda i: (not i.overdue, i.opened_at if i.overdue else dt.datetime.min,
                               i.deadline or dt.date.max, i.kind, i.id))
     more = {"instruction": _instructions(session, [i.id for i in items if i.kind == "instruction"]),
-            "rectification": _rectifications(session, [i.id for i in items if i.kind == "rectification"])}
+            "rectification": _rectifications(session, [i.id for i in items if i.kind == "rectification"],
+                                             (lambda v: v) if user.is_admin else view.text)}
     codes = {i.region_code for i in items} | {i.region_code[:9] + "000" for i in items}
     names = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all()) if codes else {}
     rows = []
