@@ -228,3 +228,17 @@ def test_the_importers_dry_run_writes_nothing_and_counts_what_the_import_would(d
     assert (again.imported, again.unchanged) == (0, 4)
     with session_factory(demo_engine)() as s:
         assert s.scalar(select(func.count()).select_from(Callback).where(Callback.month == MONTH)) == 4
+
+
+def test_the_counties_total_is_its_towns_added_up_and_matches_the_call_records(console, signed_in, demo_engine):
+    from sandbox.store.command.callbacks import satisfaction_by_year
+
+    signed_in("admin")
+    page = console.get(f"{URL}?month=2020-06")
+    table = re.search(r'<table class="grid" id="outcomes">.*?</table>', page.text, re.S).group()
+    total = re.findall(r'<td class="num">([^<]*)', re.search(r'<tr class="total">(.*?)</tr>', table, re.S).group(1))
+    with demo_engine.connect() as conn:
+        a, n = satisfaction_by_year(conn, "")[2020]
+        month = conn.execute(select(func.count()).select_from(Callback).where(Callback.month == "2020-06")).scalar()
+    assert total[0] == str(month) and total[8].startswith(f"{100 * a / n:.2f} %")  # 98.17 % in the demo
+    assert table.count("<tr>") == 8 + 1  # eight towns (the header row has no class either)

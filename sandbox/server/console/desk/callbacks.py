@@ -85,11 +85,16 @@ def outcomes_by_town(session, prefix: str, month: str, towns: list[tuple[str, st
     year = int(month[:4])
     conn = session.connection()
     rows = []
+    whole = [0, 0]  # the towns' answers added up: one read per town, none again for the total
     for code, name in [*towns, ("total", "合计")]:
         c = counts.get(code, {})
         approve = c.get(Satisfaction.satisfied.value, 0) + c.get(Satisfaction.fairly.value, 0)
         valid = approve + c.get(Satisfaction.dissatisfied.value, 0)
-        a, n = satisfaction_by_year(conn, prefix if code == "total" else code[:9]).get(year, (0, 0))
+        if code != "total":
+            a, n = satisfaction_by_year(conn, code[:9]).get(year, (0, 0))
+            whole = [whole[0] + a, whole[1] + n]
+        else:  # an account below a town has no towns to add up: its own region's
+            a, n = whole if towns else satisfaction_by_year(conn, prefix).get(year, (0, 0))
         rows.append({"code": code, "name": name, **{k: c.get(k, 0) for k in (
             "calls", *(o.value for o in CallOutcome), *(s.value for s in Satisfaction))},
             "month_rate": _rate(approve, valid), "year_rate": _rate(a, n), "year_answers": n})

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from sandbox.domain.complaints import ComplaintStatus
 from sandbox.domain.masking import person_view
-from sandbox.server.console.desk.loop_access import desk_form, desk_page, prefix_of, town_filter, towns_of
+from sandbox.server.console.desk.loop_access import desk_form, desk_page, town_filter, towns_of
 from sandbox.server.console.desk.sections import Section, register
 from sandbox.server.console.guard import go
 from sandbox.server.console.render import message, page
