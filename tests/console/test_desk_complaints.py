@@ -224,3 +224,24 @@ def test_hostile_ids_and_missing_photos_are_pages_not_errors(console, signed_in,
         assert r.status_code in (404, 422) and "Traceback" not in r.text, path
     with session_factory(console.app.state.engine)() as s:
         assert s.scalar(select(func.count()).select_from(Complaint)) > 0
+
+
+def test_a_reply_sent_after_the_session_expired_comes_back_filled(console, signed_in, demo_engine, fresh):
+    from tests.console.conftest import PASSWORD
+
+    mine, _ = fresh
+    username = signed_in("leader", TOWN)
+    page = console.get(f"{URL}/{mine.id}")
+    console.cookies.delete("sbx_console", path="/console")  # the session ends while the clerk types
+    typed = "经核实, 已安排镇扶贫站本周上门核查。"
+    r = console.post(f"{URL}/{mine.id}/reply", data={"csrf": csrf_of(page.text), "reply": typed},
+                     headers={"referer": f"http://testserver{URL}/{mine.id}"})
+    assert r.status_code == 401 and "内容已保留" in r.text
+    assert _get(demo_engine, mine.id).reply is None
+    draft = re.search(r'name="draft" value="([^"]+)"', r.text).group(1)
+    back = console.post("/console/login", data={"csrf": csrf_of(r.text), "username": username, "password": PASSWORD,
+                                                "draft": draft})
+    assert back.status_code == 303 and back.headers["location"].startswith(f"{URL}/{mine.id}?draft=")
+    page = console.get(back.headers["location"])
+    assert f">{typed}</textarea>" in page.text and "您填写的内容已保留" in page.text
+    assert _get(demo_engine, mine.id).reply is None  # nothing sent until the clerk sends it again

@@ -20,7 +20,7 @@ from sandbox.server.console.desk.loop_access import desk_form, desk_page, town_f
 from sandbox.server.console.desk.sections import Section, register
 from sandbox.server.console.guard import go
 from sandbox.server.console.render import message, page
-from sandbox.server.console.session import StaffUser, client_address
+from sandbox.server.console.session import StaffUser, client_address, open_draft
 from sandbox.server.public.intake import photo_dir
 from sandbox.store.command import complaints as desk
 from sandbox.store.models import Complaint, Region
@@ -98,7 +98,7 @@ def _load(session, user: StaffUser, complaint_id: int) -> Complaint | str:
 
 
 def _detail(request: Request, user: StaffUser, complaint_id: int, *, status: int = 200, error: str | None = None,
-            done: str | None = None, typed: dict | None = None) -> Response:
+            done: str | None = None, typed: dict | None = None, restored: str | None = None) -> Response:
     with request.app.state.sessions() as session:
         c = _load(session, user, complaint_id)
         if isinstance(c, str):
@@ -114,15 +114,20 @@ def _detail(request: Request, user: StaffUser, complaint_id: int, *, status: int
             session.commit()
     return page(request, "desk_complaint.html", user, status=status, title=f"投诉 {item['reference']}", c=item,
                 phone=phone, has_phone=bool(c.phone), error=error, done=STEP_ZH.get(done or ""),
-                typed=typed or {}, base=BASE)
+                typed=typed or {}, base=BASE, restored=restored)
 
 
 @router.get("/command/complaints/{complaint_id}")
-def complaint(request: Request, complaint_id: int, done: str = Query("", max_length=16)) -> Response:
+def complaint(request: Request, complaint_id: int, done: str = Query("", max_length=16),
+              draft: str | None = Query(None, max_length=20_000)) -> Response:
     user = desk_page(request)
     if isinstance(user, Response):
         return user
-    return _detail(request, user, complaint_id, done=done)
+    # a form sent after the session expired comes back filled after the sign-in (guard.staff_form kept it)
+    opened = open_draft(request, draft, f"{BASE}/{complaint_id}")
+    typed = {k: v for k, v in opened[1].items() if k in ("reply", "assignee") and isinstance(v, str)} if opened else {}
+    return _detail(request, user, complaint_id, done=done, typed=typed,
+                   restored="登录已恢复, 您填写的内容已保留在下面的表单中, 请确认后再提交。" if typed else None)
 
 
 @router.get("/command/complaints/{complaint_id}/photos/{n}")
