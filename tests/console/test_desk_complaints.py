@@ -245,3 +245,28 @@ def test_a_reply_sent_after_the_session_expired_comes_back_filled(console, signe
     page = console.get(back.headers["location"])
     assert f">{typed}</textarea>" in page.text and "您填写的内容已保留" in page.text
     assert _get(demo_engine, mine.id).reply is None  # nothing sent until the clerk sends it again
+
+
+def test_photos_are_shown_to_both_desk_roles_within_the_region(console, signed_in, demo_engine, fresh):
+    import json
+
+    from sandbox.server.public.intake import photo_dir
+
+    mine, theirs = fresh
+    folder = photo_dir(console.app)
+    folder.mkdir(parents=True, exist_ok=True)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    with session_factory(demo_engine)() as s:
+        for c in (mine, theirs):
+            (folder / f"test-{c.id}.png").write_bytes(png)
+            s.get(Complaint, c.id).photos = json.dumps([f"test-{c.id}.png"])
+        s.commit()
+    signed_in("leader", TOWN)
+    page = console.get(f"{URL}/{mine.id}")
+    assert f'<img src="{URL}/{mine.id}/photos/1"' in page.text
+    r = console.get(f"{URL}/{mine.id}/photos/1")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png" and r.content == png
+    assert "no-store" in r.headers["cache-control"]
+    assert console.get(f"{URL}/{mine.id}/photos/2").status_code == 404
+    r = console.get(f"{URL}/{theirs.id}/photos/1")  # another town's: refused, as its page is
+    assert r.status_code == 403 and "不在其中" in r.text

@@ -137,7 +137,9 @@ def photo(request: Request, complaint_id: int, n: int) -> Response:
         return user
     with request.app.state.sessions() as session:
         c = _load(session, user, complaint_id)
-        names = [] if isinstance(c, str) else desk.photo_names(c)
+        if isinstance(c, str):
+            return message(request, user, "无法查看", c, status=404 if c.startswith("没有") else 403, back=BASE)
+        names = desk.photo_names(c)
     path = photo_dir(request.app) / names[n - 1] if 1 <= n <= len(names) else None
     if path is None or not path.is_file():
         return message(request, user, "没有这张照片", f"这条投诉没有第 {n} 张照片。", status=404, back=BASE)
