@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from sandbox.domain.complaints import OPEN_STATUSES, ComplaintCategory, ComplaintStatus
@@ -22,9 +22,10 @@ from sandbox.store.models import Complaint, Region
 from sandbox.store.public import utcnow
 
 __all__ = ["beijing_today", "is_overdue", "list_complaints", "ComplaintPage", "TriageError", "assign", "reply",
-           "escalate", "close", "track", "complaint_duty_items", "photo_names", "towns"]
+           "escalate", "close", "track", "complaint_duty_items", "photo_names", "towns", "REPLY_MIN", "REPLY_MAX"]
 
 _BEIJING = dt.timezone(dt.timedelta(hours=8))
+REPLY_MIN, REPLY_MAX = 5, 1000  # characters of a reply (the API's body model says the same)
 
 
 class TriageError(ValueError):
@@ -60,8 +61,10 @@ class ComplaintPage:
 
 
 def list_complaints(session: Session, *, prefix: str = "", status: str | None = None, town: str | None = None,
-                    overdue: bool | None = None, today: dt.date, limit: int = 50, offset: int = 0) -> ComplaintPage:
-    """Complaints under `prefix` (a token's region), newest first; overdue ones first when asked for."""
+                    overdue: bool | None = None, today: dt.date, limit: int = 50, offset: int = 0,
+                    overdue_first: bool = False) -> ComplaintPage:
+    """Complaints under `prefix` (a token's region), newest first; with `overdue_first` the overdue ones
+    (oldest first: the longest waiting) before the rest."""
     q = select(Complaint)
     if prefix:
         q = q.where(or_(Complaint.town_code.startswith(prefix), Complaint.region_code.startswith(prefix)))
@@ -69,12 +72,14 @@ def list_complaints(session: Session, *, prefix: str = "", status: str | None = 
         q = q.where(Complaint.status == status)
     if town:
         q = q.where(Complaint.town_code == town)
+    late = Complaint.status.in_(OPEN_STATUSES) & Complaint.deadline.is_not(None) & (Complaint.deadline < today)
     if overdue is not None:
-        late = Complaint.status.in_(OPEN_STATUSES) & Complaint.deadline.is_not(None) & (Complaint.deadline < today)
         q = q.where(late if overdue else ~late)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    items = list(session.scalars(q.order_by(Complaint.created_at.desc(), Complaint.id.desc())
-                                 .limit(limit).offset(offset)))
+    order = [Complaint.created_at.desc(), Complaint.id.desc()]
+    if overdue_first:
+        order = [case((late, 0), else_=1), case((late, Complaint.deadline), else_=None), *order]
+    items = list(session.scalars(q.order_by(*order).limit(limit).offset(offset)))
     return ComplaintPage(int(total), items)
 
 
@@ -94,6 +99,11 @@ def assign(session: Session, c: Complaint, assignee: str, by: str) -> None:
 def reply(session: Session, c: Complaint, text: str, by: str) -> None:
     """The answer the complainant reads on the tracking page; a second reply replaces the first."""
     _open_or_refuse(c, "答复")
+    text = (text or "").strip()
+    if not text:
+        raise TriageError("请填写答复内容: 投诉人凭受理编号查询时将看到这段答复")
+    if not REPLY_MIN <= len(text) <= REPLY_MAX:
+        raise TriageError(f"答复应为 {REPLY_MIN}–{REPLY_MAX} 个字, 现为 {len(text)} 个字")
     c.reply, c.replied_at, c.status, c.handled_by = text, utcnow(), ComplaintStatus.replied.value, by
     session.commit()
 

@@ -84,7 +84,10 @@ def _when(v) -> dt.datetime | None | str:
 
 
 def import_callbacks(engine: Engine, path: Path | str, *, strict: bool = False,
-                     report_path: Path | str | None = None) -> CallbackImport:
+                     report_path: Path | str | None = None, dry_run: bool = False,
+                     region: str = "") -> CallbackImport:
+    """Read, check and (unless `dry_run`: counted, nothing written) import a filled call list; with `region`
+    (a code prefix: the console's account scope) a household outside it is a row error."""
     path = Path(path)
     result = CallbackImport(file=path.name)
     report = result.report
@@ -147,6 +150,9 @@ def import_callbacks(engine: Engine, path: Path | str, *, strict: bool = False,
                 err("回访时间", _text(cell(row, "回访时间")), when)
                 continue
             hid, village = ids[number]
+            if region and not village.startswith(region):
+                err("户编号", number, f"该户不在您的辖区 ({region.ljust(12, '0')}) 内, 不能导入其回访结果")
+                continue
             if (hid, month) in planned:
                 err("户编号", number, f"同一户在 {month} 有两行: 每户每月只记一次回访结果, 以第一行为准")
                 continue
@@ -157,6 +163,10 @@ def import_callbacks(engine: Engine, path: Path | str, *, strict: bool = False,
         result.rejected = report.error_rows()
         if report.errors and strict:
             raise ImportFailed(f"{result.rejected} 行有错误 (--strict: 全部不导入); 第一处: {report.summary()}", report)
+        if dry_run:
+            with engine.connect() as conn:
+                _write(conn, planned, result, dry_run=True)
+            return result
         with engine.begin() as conn:
             _write(conn, planned, result)
             if result.imported:
@@ -173,8 +183,9 @@ def import_callbacks(engine: Engine, path: Path | str, *, strict: bool = False,
 _FIELDS = ("outcome", "satisfaction", "reason", "caller", "called_at")
 
 
-def _write(conn, planned: dict[tuple[int, str], dict], result: CallbackImport) -> None:
-    """Insert new calls, update changed ones, count the same ones: importing a sheet twice is a no-op."""
+def _write(conn, planned: dict[tuple[int, str], dict], result: CallbackImport, dry_run: bool = False) -> None:
+    """Insert new calls, update changed ones, count the same ones: importing a sheet twice is a no-op
+    (`dry_run`: count only; `result.villages` then names the villages the rows would touch)."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     ids = sorted({hid for hid, _ in planned})
     have: dict[tuple[int, str], Callback] = {}
@@ -184,14 +195,16 @@ def _write(conn, planned: dict[tuple[int, str], dict], result: CallbackImport) -
     new = []
     for key, row in planned.items():
         old = have.get(key)
-        if old is None:
+        if old is not None and all(getattr(old, f) == row[f] for f in _FIELDS):
+            result.unchanged += 1
+            continue
+        result.imported += 1
+        if dry_run:
+            result.villages.add(row["village_code"])
+        elif old is None:
             new.append({**row, "recorded_at": now})
-        elif any(getattr(old, f) != row[f] for f in _FIELDS):
+        else:
             conn.execute(Callback.__table__.update().where(Callback.id == old.id)
                          .values(**{f: row[f] for f in _FIELDS}, recorded_at=now))
-            result.imported += 1
-        else:
-            result.unchanged += 1
     for start in range(0, len(new), 5000):
         conn.execute(Callback.__table__.insert(), new[start:start + 5000])
-    result.imported += len(new)

@@ -20,6 +20,7 @@ WHAT_ZH = {
     "account": "账号", "token": "访问令牌", "import": "数据导入", "access_log": "访问日志", "password": "密码",
     "totp": "动态验证码", "sign_in": "登录",
     "notice": "通知公告", "inspection_plan": "督查计划", "brief": "简报", "cadre_list": "干部名单",
+    "complaint": "投诉办理", "call_list": "回访名单", "callbacks": "回访结果", "followup": "督办清单",
 }
 
 
