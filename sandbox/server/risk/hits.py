@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from sandbox.server.bodylimit import read_json_model
+from sandbox.server.core.access import note_read
 from sandbox.server.deps import Caller, OptionalRegionDep, SessionDep, allow
 from sandbox.server.risk.evidence import HIT_ROLES, hit_out
 from sandbox.store import queries
@@ -48,7 +49,7 @@ def _who(caller: Caller) -> str:
 
 
 @router.get("/hits", summary="风险线索清单 (分页; 证据按角色脱敏; 仅管理员与领导)")
-def list_hits(session: SessionDep, caller: Investigator, scope: OptionalRegionDep,
+def list_hits(request: Request, session: SessionDep, caller: Investigator, scope: OptionalRegionDep,
               rule: Annotated[str | None, Query(max_length=64, description="规则编号, 如 funds.duplicate_voucher")] = None,
               family: Annotated[str | None, Query(max_length=16, description="规则类别: persons、funds、checkins")] = None,
               case: Annotated[CaseFilter | None, Query(description="核查状态")] = None,
@@ -81,6 +82,9 @@ def list_hits(session: SessionDep, caller: Investigator, scope: OptionalRegionDe
     rows = session.execute(q.order_by(RiskHit.score.desc(), RiskHit.id).offset(offset).limit(limit)).all()
     names = dict(session.execute(select(Region.code, Region.name).where(
         Region.code.in_({h.region_code for h, _ in rows}))).all())
+    if rows:  # evidence names people: a read of person-level data
+        note_read(session, request, caller, "risk_hits", f"{offset + 1}-{offset + len(rows)} 条线索",
+                  scope.code.value if scope.code is not None else None)
     return {"total": total, "limit": limit, "offset": offset, "role": caller.role.value,
             "items": [hit_out(h, rules.get(h.rule), caller.role, names.get(h.region_code), c) for h, c in rows]}
 
@@ -101,8 +105,11 @@ def _detail(session, caller: Caller, hit: RiskHit) -> dict:
 
 
 @router.get("/hits/{hit_id}", summary="一条风险线索: 证据、核查及其经过")
-def get_hit(session: SessionDep, caller: Investigator, hit_id: HitId) -> dict:
-    return _detail(session, caller, _hit(session, caller, hit_id))
+def get_hit(request: Request, session: SessionDep, caller: Investigator, hit_id: HitId) -> dict:
+    hit = _hit(session, caller, hit_id)
+    out = _detail(session, caller, hit)
+    note_read(session, request, caller, "risk_hit", f"线索 {hit.id}", hit.region_code)
+    return out
 
 
 @router.post("/hits/{hit_id}/case", summary="核查: 交办、核实属实、排除、办结",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sandbox.server.console.desk import home
+from sandbox.server.console.desk import home, risk
 from sandbox.server.console.desk.sections import SECTIONS, Section
 
 __all__ = ["router", "SECTIONS", "Section"]
 
 router = APIRouter()
 # Each workbench module has a `router` and registers its Section in sections.py; add it here too.
-for _part in (home,):
+for _part in (home, risk):
     router.include_router(_part.router)
