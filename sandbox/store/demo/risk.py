@@ -158,14 +158,14 @@ def _plant_payments(conn: Connection, county: str, rng: np.random.Generator, pla
     c1, c2, c3 = company[len(company) // 3], company[len(company) // 2], company[2 * len(company) // 3]
 
     # duplicate voucher: a second payment filed on an existing voucher; look-alike: a voucher one digit off
-    plant["funds.duplicate_voucher"] = [pay("黔南某农资经营部", 18_600, c1.paid_date + dt.timedelta(days=40),
+    plant["funds.duplicate_voucher"] = [pay("某农资经营部", 18_600, c1.paid_date + dt.timedelta(days=40),
                                             voucher=c1.voucher, invoice="FPD-V-1", account="520099990001")]
-    alike["funds.duplicate_voucher"] = pay("黔南某农资经营部", 18_600, c1.paid_date + dt.timedelta(days=41), voucher=c1.voucher[:-1] + "X",
+    alike["funds.duplicate_voucher"] = pay("某农资经营部", 18_600, c1.paid_date + dt.timedelta(days=41), voucher=c1.voucher[:-1] + "X",
         invoice="FPD-V-2", account="520099990001")
     # duplicate invoice: one invoice behind two payments; look-alike: the next invoice number
-    plant["funds.duplicate_invoice"] = [pay("独山某建材有限公司", 36_420, c2.paid_date + dt.timedelta(days=15),
+    plant["funds.duplicate_invoice"] = [pay("某建材有限公司", 36_420, c2.paid_date + dt.timedelta(days=15),
                                             invoice=c2.invoice_number, account="520099990002")]
-    alike["funds.duplicate_invoice"] = pay("独山某建材有限公司", 36_420, c2.paid_date + dt.timedelta(days=16), invoice=c2.invoice_number + "1",
+    alike["funds.duplicate_invoice"] = pay("某建材有限公司", 36_420, c2.paid_date + dt.timedelta(days=16), invoice=c2.invoice_number + "1",
         account="520099990002")
     # the same payee, amount and date twice; look-alike: the same payee and amount a month later
     when = c3.paid_date + dt.timedelta(days=7)
