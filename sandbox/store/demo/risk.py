@@ -22,7 +22,7 @@ __all__ = ["plant_risk_cases", "run_demo_register", "planted", "demo_photo"]
 
 PLANTED_KEY = "risk_planted"
 PERSON_PAYMENTS = 120  # 到户 payments to register members: the innocent crowd the person rules look through
-PHOTO_CHECKINS = 200  # check-ins given a photo of their own (hash and EXIF time as ingest stores them)
+PHOTO_CHECKINS = 60  # check-ins given a photo of their own (hash and EXIF time as ingest stores them)
 SPLIT_LINE = 50_000  # funds.toml split_payment.approval_threshold_yuan
 
 
