@@ -97,7 +97,10 @@ def _fill_columns(conn: Connection, county: str, rng: np.random.Generator) -> No
     ids = [c for (c,) in conn.execute(select(m.Cadre.id).order_by(m.Cadre.id))]
     if ids:
         ages = rng.integers(25, 56, len(ids))
-        numbers = people.id_numbers(rng, county, people.birth_dates(rng, ages), rng.random(len(ids)) < .6)
+        # registered in the prefecture's seat (XXXX01, or XXXX02 for the seat itself), not the county: no cadre
+        # shares a number with a register member by chance; one is made a member on purpose below
+        home = county[:4] + ("01" if county[4:6] != "01" else "02")
+        numbers = people.id_numbers(rng, home, people.birth_dates(rng, ages), rng.random(len(ids)) < .6)
         conn.execute(update(m.Cadre.__table__).where(m.Cadre.__table__.c.id == _bind("i"))
                      .values(id_number=_bind("n")), [{"i": i, "n": str(n)} for i, n in zip(ids, numbers)])
 
