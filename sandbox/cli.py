@@ -359,6 +359,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sandbox.user_cli import register as add_user_parsers  # sandbox user create|list|reset (issue 21)
 
     add_user_parsers(sub)
+    from sandbox.risk_cli import register as add_risk_parsers  # sandbox risk run|rules|backfill-photos (issue 17)
+
+    add_risk_parsers(sub)
     return p
 
 

@@ -40,6 +40,7 @@ from sandbox.server.public.desk import router as public_desk
 from sandbox.server.public.routes import router as public_pages
 from sandbox.server.ratelimit import RateLimits, note_failed_auth
 from sandbox.server.regions.routes import router as regions
+from sandbox.server.risk import ROUTERS as risk_routers
 from sandbox.server.streams.routes import router as streams
 from sandbox.server.validation_zh import problem_zh
 from sandbox.settings import Settings, get_settings
@@ -88,6 +89,8 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     app.include_router(field_app)  # the phone app itself, at /m/
     app.include_router(console)  # /console/: the back office for the centre's staff (issue 21)
     for router in command_routers:  # instructions, inspections, complaints, notices, call-backs (issue 16)
+        app.include_router(router, prefix=API_PREFIX)
+    for router in risk_routers:  # the risk register: hits, cases, rules (issue 17)
         app.include_router(router, prefix=API_PREFIX)
     app.state.rate_limits = RateLimits()
     _install_error_handlers(app)

@@ -114,6 +114,8 @@ class NewCheckin:
     note: str | None
     photos: list[str] = field(default_factory=list)
     client_id: str | None = None  # the phone's UUID for it: stored once per client_id
+    photo_hashes: list[str] = field(default_factory=list)  # the photos' perceptual hashes (risk rules)
+    photo_taken_at: dt.datetime | None = None  # the first photo's EXIF time, Beijing, naive
 
 
 class DuplicateCheckin(Exception):
@@ -138,6 +140,7 @@ def store_checkin(session: Session, new: NewCheckin) -> tuple[Checkin, int | Non
         lon=round(new.lon, 7), lat=round(new.lat, 7), source_crs=new.source_crs, accuracy_m=new.accuracy_m,
         distance_m=round(new.distance_m, 1), effective=new.effective, note=new.note,
         photos=json.dumps(new.photos, ensure_ascii=False) if new.photos else None, client_id=new.client_id,
+        photo_hashes=json.dumps(new.photo_hashes) if new.photo_hashes else None, photo_taken_at=new.photo_taken_at,
     )
     counted = at.year if at.year in data_years(session) else None
     try:

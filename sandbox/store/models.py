@@ -143,6 +143,7 @@ class Cadre(Base):
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     start_year: Mapped[int] = mapped_column(Integer)
     end_year: Mapped[int | None] = mapped_column(Integer)  # first year no longer active
+    id_number: Mapped[str | None] = mapped_column(String(18), nullable=True)  # for the funds rules (issue 17)
 
 
 class Assignment(Base):
@@ -175,6 +176,10 @@ class Checkin(Base):
     photos: Mapped[str | None] = mapped_column(Text)  # JSON list of stored photo names
     # the phone's own id for the check-in (UUID): a retried upload finds the stored one (issue 15)
     client_id: Mapped[str | None] = mapped_column(String(36), unique=True, index=True)
+    # read at ingest for the risk rules (issue 17): the photos' perceptual hashes (JSON list of hex) and the
+    # first photo's EXIF time (Beijing, naive) before the EXIF is stripped; never the EXIF GPS
+    photo_hashes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    photo_taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Project(Base):
@@ -295,6 +300,10 @@ class FundPayment(Base):
     amount: Mapped[float] = mapped_column(Float)
     voucher: Mapped[str] = mapped_column(String(32))
     paid_date: Mapped[dt.date] = mapped_column(Date)
+    # what the funds rules need (issue 17); None for a payment to a company or one recorded before them
+    payee_id_number: Mapped[str | None] = mapped_column(String(18), nullable=True, index=True)
+    bank_account: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    invoice_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class Camera(Base):
@@ -403,3 +412,4 @@ class FieldDevice(Base):
 import sandbox.store.command  # noqa: E402,F401
 import sandbox.store.event_log  # noqa: E402,F401  (the shared event log of several API workers: issue 18)
 import sandbox.store.office  # noqa: E402,F401  (staff accounts, access log, console imports: issue 21)
+import sandbox.store.risk.tables  # noqa: E402,F401  (the risk register's hits and cases: issue 17)

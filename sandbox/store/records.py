@@ -10,12 +10,14 @@ from sandbox.store.command.callbacks import Callback
 from sandbox.store.command.inspection import INSPECTION_TABLES
 from sandbox.store.command.instructions import Instruction, InstructionItem
 from sandbox.store.command.notices import Notice, NoticeRead
+from sandbox.store.risk.tables import RISK_TABLES
 
 __all__ = ["RECORD_TABLES", "clear_records"]
 
 # Children before parents. Phones enrolled for demo cadres and the public pages' slugs and complaints
 # go with the records they point at; tokens other than the phones' stay (walls, staff).
 RECORD_TABLES = (
+    *RISK_TABLES,  # hits point at payments, check-ins, households by id: a new county's ids mean others
     InstructionItem, Instruction, NoticeRead, Notice,
     *INSPECTION_TABLES,
     Callback,

@@ -39,6 +39,9 @@ REGION_ENDPOINTS = [
     "/api/v1/complaints?region={r}",
     "/api/v1/regions/{r}/duty",
     "/api/v1/regions/{r}/brief.pdf",
+    "/api/v1/regions/{r}/risk",
+    "/api/v1/risk/hits?region={r}",
+    "/api/v1/risk/rules?region={r}",
 ]
 # Routes that take no region scope, and why they cannot leak another region.
 NOT_BY_REGION = {
@@ -93,6 +96,9 @@ NOT_BY_REGION = {
     "/api/v1/complaints/{complaint_id}/reply": "the complaint's town checked against the token",
     "/api/v1/complaints/{complaint_id}/escalate": "the complaint's town checked against the token",
     "/api/v1/complaints/{complaint_id}/close": "the complaint's town checked against the token",
+    # the risk register (issue 17): a hit's region checked against the token (tests/server/test_risk_api.py)
+    "/api/v1/risk/hits/{hit_id}": "the hit's region checked against the token",
+    "/api/v1/risk/hits/{hit_id}/case": "POST: the hit's region checked against the token",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import io
 import os
 import re
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sandbox.server.checkins.schemas import MAX_PHOTO_BYTES, BadCheckin
+from sandbox.store.risk.photo_marks import exif_taken_at, photo_hash
 
 __all__ = ["Photo", "decode_photos", "photo_from_bytes", "save_photos", "remove_photos", "strip_jpeg_metadata", "MAX_PHOTO_PIXELS"]
 
@@ -33,6 +35,10 @@ _DECODE_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_DECODES)
 class Photo:
     data: bytes
     ext: str  # "jpg" or "png"
+    # for the check-in rules (issue 17): the EXIF time, read before the EXIF is stripped, and the stored
+    # picture's perceptual hash
+    taken_at: dt.datetime | None = None
+    phash: str | None = None
 
 
 def _decode_one(i: int, text: str) -> Photo:
@@ -58,7 +64,11 @@ def photo_from_bytes(i: int, data: bytes) -> Photo:
         ext, fmt = "png", "PNG"
     else:
         raise BadCheckin(f"{which}不是图片: 仅接受 JPEG 或 PNG")
-    return Photo(_stored(which, data, fmt), ext)
+    stored = _stored(which, data, fmt)  # checked (size, pixels, a whole picture) before anything else reads it
+    with _DECODE_SLOTS:  # the hash decodes the kept picture again (at 1/8 scale): one more decode to count
+        # the EXIF time from the bytes as sent (the stored ones carry none); a PNG's would need a full decode
+        taken = exif_taken_at(data) if fmt == "JPEG" else None
+        return Photo(stored, ext, taken, photo_hash(stored))
 
 
 def _stored(which: str, data: bytes, fmt: str) -> bytes:

@@ -269,6 +269,8 @@ def _accept(app, caller: Caller, data: CheckinIn) -> tuple[dict, dict | None]:
             raise HTTPException(422, str(exc)) from None
         photo_dir = settings.data_dir / "photos"
         new.photos = save_photos(photo_dir, photos)
+        new.photo_hashes = [p.phash for p in photos if p.phash]
+        new.photo_taken_at = next((p.taken_at for p in photos if p.taken_at is not None), None)
         try:
             row, counted = store_checkin(session, new)
         except DuplicateCheckin as dup:  # the same check-in raced in on another connection

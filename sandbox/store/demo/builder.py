@@ -25,6 +25,7 @@ from sandbox.store.demo.local import ethnic_mix, fund_sources
 from sandbox.store.demo.projects import plan_projects
 from sandbox.store.demo.public import prepare_public
 from sandbox.store.demo.regions import county_targets, plan_regions
+from sandbox.store.demo.risk import plant_risk_cases, run_demo_register
 from sandbox.store.demo.targets import POVERTY_LINES, YEARS
 from sandbox.store.demo.work import plan_cadres, plan_checkins
 from sandbox.store.records import clear_records
@@ -153,6 +154,7 @@ def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int
         _write_projects(conn, projects, sources, vc, town_codes)
         prepare_public(conn, seed)  # link terms and QR slugs (sandbox.server.public)
         build_command_history(conn, seed)  # instructions, inspections, complaints, call-backs (issue 16)
+        plant_risk_cases(conn, outline.code, seed)  # what the funds and check-in rules read, planted cases (issue 17)
         refresh_facts(conn)
         _mark_poor_village_exits(conn, village_codes, village_poor)
         refresh_totals(conn)
@@ -166,6 +168,7 @@ def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int
         }
         bulk_insert(conn, m.Meta.__table__, ("key", "value"), meta.items())
         steps.update()
+    run_demo_register(engine)  # the risk register filled, as after `sandbox risk run` (issue 17)
     steps.close()
     return BuildReport(outline.code, outline.name, len(t.towns), n_v, n_h, len(plan.row_h),
                        len(members["household"]), len(cad.role), n_chk, len(projects),

@@ -1,12 +1,12 @@
 """the event log: /events shared by every API worker on PostgreSQL (LISTEN/NOTIFY, resume by id)
 
-Revision ID: c18e_event_log
+Revision ID: 0011_event_log
 Revises: 0010_staff_accounts
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "c18e_event_log"
+revision = "0011_event_log"
 down_revision = "0010_staff_accounts"
 branch_labels = None
 depends_on = None
