@@ -402,3 +402,4 @@ class FieldDevice(Base):
 # package here puts them on Base.metadata wherever the models are imported.
 import sandbox.store.command  # noqa: E402,F401
 import sandbox.store.office  # noqa: E402,F401  (staff accounts, access log, console imports: issue 21)
+import sandbox.store.department.tables  # noqa: E402,F401  (department data: issue 17)
