@@ -65,7 +65,7 @@ def cmd_demo_build(args: argparse.Namespace) -> int:
     settings = _settings(args)
     engine = prepare_database(settings, build_if_empty=False)
     report = build_demo(engine, county=args.county, scale=args.scale, seed=args.seed, progress=not args.quiet,
-                        effective_m=settings.checkin_effective_m)
+                        effective_m=settings.checkin_effective_m, files_dir=settings.data_dir / "demo-department")
     print(f"已构建演示数据 {report.name}({report.county}): {report.towns} 个乡镇, {report.villages} 个村, "
           f"{report.households} 户, {report.members} 人, {report.cadres} 名干部, {report.checkins} 次签到, "
           f"{report.projects} 个项目; 用时 {report.seconds:.1f} 秒")

@@ -141,4 +141,4 @@ def dept_evidence(d: DeptRow, file: str | None) -> Evidence:
         if value not in (None, ""):
             fields[label] = (f"{value:,.0f}" if isinstance(value, float) else str(value))
     where = f"第 {d.row} 行" + (f" ({file})" if file else "")
-    return Evidence(SOURCES[d.source], where, fields, ("身份证号", "姓名"))
+    return Evidence(SOURCES[d.source], where, fields, tuple(k for k in ("身份证号", "姓名") if k in fields))
