@@ -158,3 +158,25 @@ def test_the_cli_imports_a_department_file(register_engine, tmp_path, capsys):
     assert code == 1 and "(试导入, 未写入)" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["import", "dept", "--source", "weather", str(path), "--db", url])
+
+
+def test_the_console_takes_a_department_file_checks_then_imports_it(register_engine, tmp_path):
+    from sandbox.store.db import session_factory
+    from sandbox.store.office.tables import ConsoleImport
+    from sandbox.store.office.uploads import KINDS, check_job, check_upload, new_job, run_job
+
+    assert KINDS["dept_medical"][0] == "部门数据: 医保参保"
+    path = _csv(tmp_path / "医保.csv", ("公民身份号码", "姓名", "参保状态"),
+                [(member_id(1, 0), "王1之0", "参保缴费"), (_bad_check_digit(member_id(1, 1)), "王1之1", "参保缴费")])
+    assert check_upload("dept_medical", path.name, path.read_bytes()[:512], path.stat().st_size) == ".csv"
+    with session_factory(register_engine)() as session:
+        job_id = new_job(session, "dept_medical", path.name, path, path.stat().st_size, "admin").id
+        session.commit()
+    before = fingerprint(register_engine)
+    check_job(register_engine, job_id)
+    assert fingerprint(register_engine)["department_records"] == before["department_records"]
+    run_job(register_engine, job_id)
+    with session_factory(register_engine)() as session:
+        job = session.get(ConsoleImport, job_id)
+        assert job.state == "done" and '"new": 1' in job.result_summary and '"rows_rejected": 1' in job.result_summary
+        assert job.report_path and "校验位错误" in open(job.report_path, encoding="utf-8-sig").read()

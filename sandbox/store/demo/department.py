@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import json
 import tempfile
 from pathlib import Path
@@ -39,7 +40,15 @@ def build_department_files(conn: Connection, seed: int, files_dir: Path | None =
     files_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed + 17)
     year = conn.execute(text("SELECT MAX(year) FROM household_years")).scalar()
-    county = conn.execute(text("SELECT code FROM regions WHERE level = 'county'")).scalar()[:6]
+    county_code, cn = conn.execute(text("SELECT code, name FROM regions WHERE level = 'county' ORDER BY code")).first()
+    county = county_code[:6]
+    towns = conn.execute(text("SELECT name FROM regions WHERE level = 'town' AND parent_code = :c ORDER BY code"),
+                         {"c": county_code}).scalars().all() or [cn]
+    # Names of the county's own place (the demo builds any county): its province's plate and certificate
+    # prefix, its own towns and units.
+    abbr = _PROVINCE_ABBR.get(county[:2], "")
+    plate, prison = f"{abbr}A", f"{_PROVINCE.get(county[:2], '')}第一监狱"
+    units = (f"{cn}人民医院", f"{cn}第一中学", f"{cn}财政局", f"{towns[0]}人民政府", f"{towns[-1]}中心学校", f"{cn}公安局")
     status = dict(conn.execute(text("SELECT household_id, status FROM household_years WHERE year = :y"), {"y": year}).all())
     prev = dict(conn.execute(text("SELECT household_id, status FROM household_years WHERE year = :y"), {"y": year - 1}).all())
     members = conn.execute(text("SELECT household_id, name, id_number, relation, id FROM members ORDER BY id")).all()
@@ -51,11 +60,15 @@ def build_department_files(conn: Connection, seed: int, files_dir: Path | None =
     poor = [h for h, s in sorted(status.items()) if s in ("poor", "relapsed") and len(by_household.get(h, ())) >= 2
             and prev.get(h) in ("poor", "relapsed")]
     exited = [h for h, s in sorted(status.items()) if s == "exited" and len(by_household.get(h, ())) >= 2]
+    if not poor:  # a register with no household poor two years running: nothing to plant
+        return {}
     rng.shuffle(poor)
-    pick = iter(poor)
+    # A small county runs out of poor households: then households serve several rules (each rule's
+    # planted set stays its own, so recall and precision per rule are still measured).
+    pick = itertools.cycle(poor)
 
     def take(n: int) -> list[int]:
-        return [next(pick) for _ in range(n)]
+        return list(dict.fromkeys(next(pick) for _ in range(n)))
 
     def non_head(h: int):
         rows = [r for r in by_household[h] if r[3] != "户主"] or by_household[h]
@@ -74,12 +87,12 @@ def build_department_files(conn: Connection, seed: int, files_dir: Path | None =
     planted["persons.public_payroll"] = hits
     for h in hits:
         r = non_head(h)
-        rows.append((r[2], r[1], "独山县第三中学", "事业编制", f"{int(rng.integers(2008, 2016))}-09-01"))
+        rows.append((r[2], r[1], f"{cn}第三中学", "事业编制", f"{int(rng.integers(2008, 2016))}-09-01"))
     for h in alike:
         r = non_head(h)
-        rows.append((r[2], r[1], "影山镇人民政府", "公益性岗位", "2019-03-01"))
+        rows.append((r[2], r[1], f"{towns[-1]}人民政府", "公益性岗位", "2019-03-01"))
     for ident, name in outsiders[:1500]:
-        rows.append((ident, name, _pick(rng, _UNITS), _pick(rng, ("行政编制", "事业编制", "参公管理")),
+        rows.append((ident, name, _pick(rng, units), _pick(rng, ("行政编制", "事业编制", "参公管理")),
                      f"{int(rng.integers(1990, 2020))}-{int(rng.integers(1, 13)):02d}-01"))
     _csv(files_dir / "财政供养人员.csv", (_ID, "姓名", "工作单位", "编制类型", "参加工作时间", "数据截至"),
          [(*r, end.isoformat()) for r in rows])
@@ -90,13 +103,13 @@ def build_department_files(conn: Connection, seed: int, files_dir: Path | None =
     planted["persons.vehicle"] = hits
     for i, h in enumerate(hits):
         r = non_head(h)
-        rows.append((r[2], r[1], f"黔J{70000 + i}", "小型普通客车", round(float(rng.integers(60, 160)) * 1000), "正常",
+        rows.append((r[2], r[1], f"{plate}{70000 + i}", "小型普通客车", round(float(rng.integers(60, 160)) * 1000), "正常",
                      "2018-06-12"))
-    rows.append((non_head(alike[0])[2], non_head(alike[0])[1], "黔J-T0001", "轮式拖拉机", 45000, "正常", "2017-04-02"))
-    rows.append((non_head(alike[1])[2], non_head(alike[1])[1], "黔J-M0002", "普通二轮摩托车", 6500, "正常", "2016-08-20"))
+    rows.append((non_head(alike[0])[2], non_head(alike[0])[1], f"{plate}T0001", "轮式拖拉机", 45000, "正常", "2017-04-02"))
+    rows.append((non_head(alike[1])[2], non_head(alike[1])[1], f"{plate}M0002", "普通二轮摩托车", 6500, "正常", "2016-08-20"))
     for i, (ident, name) in enumerate(outsiders[1500:4500]):
         kind = _pick(rng, ("小型普通客车", "小型越野客车", "普通二轮摩托车", "轻型普通货车", "三轮汽车"))
-        rows.append((ident, name, f"黔J{10000 + i}", kind, round(float(rng.uniform(5, 250)) * 1000), "正常",
+        rows.append((ident, name, f"{plate}{10000 + i}", kind, round(float(rng.uniform(5, 250)) * 1000), "正常",
                      f"{int(rng.integers(2008, 2021))}-05-01"))
     write_xlsx(files_dir / "机动车登记信息.xlsx", [("机动车登记信息", ("号牌号码", "车辆类型", "所有人", "身份证明号码",
                                                                  "车辆价值(元)", "机动车状态", "初次登记日期"),
@@ -108,17 +121,17 @@ def build_department_files(conn: Connection, seed: int, files_dir: Path | None =
     planted["persons.town_property"] = hits
     for i, h in enumerate(hits):
         r = non_head(h)
-        rows.append((r[2], r[1], f"黔(2019)独山县不动产权第00{1000 + i}号", "国有建设用地使用权/房屋所有权", "住宅",
-                     f"百泉镇环城路{i + 3}号{i + 1}单元", 96.5))
+        rows.append((r[2], r[1], f"{abbr}(2019){cn}不动产权第00{1000 + i}号", "国有建设用地使用权/房屋所有权", "住宅",
+                     f"{towns[0]}环城路{i + 3}号{i + 1}单元", 96.5))
     sample = rng.choice(len(members), size=min(4000, len(members)), replace=False)
     for j in sorted(sample.tolist()):
         r = members[j]
         if r[3] == "户主":
-            rows.append((r[2], r[1], f"黔(2018)独山县不动产权第1{j:06d}号", "集体土地使用权/宅基地使用权/房屋所有权", "住宅",
+            rows.append((r[2], r[1], f"{abbr}(2018){cn}不动产权第1{j:06d}号", "集体土地使用权/宅基地使用权/房屋所有权", "住宅",
                          "村民组", 120.0))
     for i, (ident, name) in enumerate(outsiders[4500:5500]):
-        rows.append((ident, name, f"黔(2020)独山县不动产权第2{i:06d}号", "国有建设用地使用权/房屋所有权",
-                     _pick(rng, ("住宅", "住宅", "商业")), f"百泉镇{_pick(rng, ('环城路', '新华路', '建设路'))}{i}号", 88.0))
+        rows.append((ident, name, f"{abbr}(2020){cn}不动产权第2{i:06d}号", "国有建设用地使用权/房屋所有权",
+                     _pick(rng, ("住宅", "住宅", "商业")), f"{towns[0]}{_pick(rng, ('环城路', '新华路', '建设路'))}{i}号", 88.0))
     _csv(files_dir / "不动产登记信息.csv", ("权利人", "身份证号码", "不动产权证号", "权利性质", "用途", "坐落", "建筑面积"),
          [(r[1], r[0], r[2], r[3], r[4], r[5], r[6]) for r in rows])
 
@@ -128,11 +141,11 @@ def build_department_files(conn: Connection, seed: int, files_dir: Path | None =
     planted["persons.business"] = hits
     for i, h in enumerate(hits):
         r = non_head(h)
-        rows.append((r[2], r[1], f"91522726MA6{i:07d}", f"独山县{_pick(rng, _SHOPS)}有限公司", "股东", "存续", 20.0, "2017-07-07", ""))
+        rows.append((r[2], r[1], f"91{county}MA6{i:07d}", f"{cn}{_pick(rng, _SHOPS)}有限公司", "股东", "存续", 20.0, "2017-07-07", ""))
     r = non_head(alike[0])
-    rows.append((r[2], r[1], "92522726MA6X000001", "独山县百泉镇小卖部", "经营者", "注销", 0.5, "2012-03-01", "2016-05-01"))
+    rows.append((r[2], r[1], f"92{county}MA6X000001", f"{towns[0]}小卖部", "经营者", "注销", 0.5, "2012-03-01", "2016-05-01"))
     for i, (ident, name) in enumerate(outsiders[5500:6000]):
-        rows.append((ident, name, f"91522726MA7{i:07d}", f"独山县{_pick(rng, _SHOPS)}有限公司",
+        rows.append((ident, name, f"91{county}MA7{i:07d}", f"{cn}{_pick(rng, _SHOPS)}有限公司",
                      _pick(rng, ("法定代表人", "股东", "经营者")), "存续", float(rng.integers(1, 200)), "2015-01-01", ""))
     _csv(files_dir / "市场主体登记信息.csv", (_ID, "姓名", "统一社会信用代码", "企业名称", "人员类型", "登记状态",
                                             "认缴出资额(万元)", "成立日期", "注销日期"), rows)
@@ -162,16 +175,16 @@ def build_department_files(conn: Connection, seed: int, files_dir: Path | None =
     planted["persons.imprisoned_member"] = hits
     for h in hits:
         r = non_head(h)
-        rows.append((r[2], r[1], f"{year - 2}-03-01", f"{year + 3}-02-28", "都匀监狱", "盗窃罪"))
+        rows.append((r[2], r[1], f"{year - 2}-03-01", f"{year + 3}-02-28", prison, "盗窃罪"))
     r = non_head(alike[0])
-    rows.append((r[2], r[1], f"{year - 3}-01-10", f"{year - 1}-07-09", "都匀监狱", "故意伤害罪"))
+    rows.append((r[2], r[1], f"{year - 3}-01-10", f"{year - 1}-07-09", prison, "故意伤害罪"))
     for ident, name in outsiders[400:520]:
         rows.append((ident, name, f"{int(rng.integers(2012, year))}-05-01", f"{int(rng.integers(year, year + 8))}-05-01",
-                     "都匀监狱", _pick(rng, ("盗窃罪", "诈骗罪", "危险驾驶罪"))))
+                     prison, _pick(rng, ("盗窃罪", "诈骗罪", "危险驾驶罪"))))
     _csv(files_dir / "服刑人员.csv", (_ID, "姓名", "入监日期", "刑满日期", "服刑场所", "罪名"), rows)
 
     # One person in two households: a child of one household copied into another (both are hits).
-    pairs = [take(2) for _ in range(2)]
+    pairs = [pair for pair in (take(2) for _ in range(2)) if len(pair) == 2]
     planted["persons.two_households"] = [h for pair in pairs for h in pair]
     for a, b in pairs:
         src, dst = non_head(a), non_head(b)
@@ -201,10 +214,10 @@ def build_department_files(conn: Connection, seed: int, files_dir: Path | None =
             if r[2] in skip_child:
                 continue
             grade = min(9, max(1, year - born(r).year - 5))
-            rows.append((r[1], r[2], f"G{r[2]}", f"{_pick(rng, ('百泉', '麻尾', '基长', '影山'))}镇中心学校",
+            rows.append((r[1], r[2], f"G{r[2]}", f"{_pick(rng, towns)}中心学校",
                          f"{grade}年级", _pick(rng, ("在读", "在校", "在读")), f"{year - grade + 1}-09-01"))
     for ident, name in outsiders[2000:3000]:
-        rows.append((name, ident, f"G{ident}", "独山县第一小学", "3年级", "在读", f"{year - 2}-09-01"))
+        rows.append((name, ident, f"G{ident}", f"{cn}第一小学", "3年级", "在读", f"{year - 2}-09-01"))
     _csv(files_dir / "学生学籍.csv", ("学生姓名", "身份证件号码", "全国学籍号", "学校名称", "年级", "学籍状态", "入学日期"), rows)
 
     no_cover = [h for h in poor if h not in _used(planted)][:k] + exited[-1:]
@@ -237,8 +250,16 @@ def _used(planted: dict[str, list[int]]) -> set[int]:
     return {h for hs in planted.values() for h in hs}
 
 
-_UNITS = ("独山县人民医院", "独山县第一中学", "独山县财政局", "百泉镇人民政府", "麻尾镇中心学校", "独山县公安局")
-_SHOPS = ("商贸", "建材", "农业开发", "运输", "餐饮管理", "石斛种植")
+_PROVINCE_ABBR = {"11": "京", "12": "津", "13": "冀", "14": "晋", "15": "蒙", "21": "辽", "22": "吉", "23": "黑", "31": "沪",
+                  "32": "苏", "33": "浙", "34": "皖", "35": "闽", "36": "赣", "37": "鲁", "41": "豫", "42": "鄂", "43": "湘",
+                  "44": "粤", "45": "桂", "46": "琼", "50": "渝", "51": "川", "52": "黔", "53": "云", "54": "藏", "61": "陕",
+                  "62": "甘", "63": "青", "64": "宁", "65": "新"}
+_PROVINCE = {"11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区", "21": "辽宁省", "22": "吉林省",
+             "23": "黑龙江省", "31": "上海市", "32": "江苏省", "33": "浙江省", "34": "安徽省", "35": "福建省", "36": "江西省",
+             "37": "山东省", "41": "河南省", "42": "湖北省", "43": "湖南省", "44": "广东省", "45": "广西", "46": "海南省",
+             "50": "重庆市", "51": "四川省", "52": "贵州省", "53": "云南省", "54": "西藏自治区", "61": "陕西省", "62": "甘肃省",
+             "63": "青海省", "64": "宁夏", "65": "新疆"}
+_SHOPS = ("商贸", "建材", "农业开发", "运输", "餐饮管理", "种植")
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗莫韦蒙潘陆"
 _GIVEN = "明华国强丽芳军伟秀英勇杰娟敏静燕玲平刚桂兰"
 
