@@ -57,6 +57,17 @@ def _build(workdir: Path, scale: int) -> tuple[Path, float | None, float | None,
     return path, build_s, step_s, households
 
 
+def _peak_mb() -> float:
+    """This process's peak RSS: VmHWM (ru_maxrss would count the parent's peak too: Linux keeps it across exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _run_rules(db: Path) -> None:
     """Child process: every persons rule once; prints JSON (seconds and hit ids per rule, peak RSS)."""
     from sqlalchemy.orm import Session
@@ -74,7 +85,7 @@ def _run_rules(db: Path) -> None:
             t0 = time.perf_counter()
             hits = list(rule.run(session, thresholds))
             out[rid] = {"seconds": time.perf_counter() - t0, "hits": sorted(int(h.subject_id) for h in hits)}
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = _peak_mb()
     print(json.dumps({"rules": out, "peak_mb": peak_mb}))
 
 
