@@ -88,38 +88,34 @@ def import_department(target: Engine | Connection, source: str, path: Path | str
 
 
 def _records(conv: Converted, src: SourceMapping, result: DepartmentImport) -> dict[tuple[str, str], tuple]:
-    """(ID number, key) → values in VALUE_COLUMNS order; a later row with the same pair is a warning."""
-    cols = conv.columns
+    """(ID number, key) → values in VALUE_COLUMNS order; a later row with the same pair is a warning.
+    Column by column (spellings and 万元 once per distinct value), then one tuple a row: a 医保 file has
+    a county's people in it."""
     n = len(conv)
     blank = [None] * n
-    get = {k: cols.get(k, blank) for k in ("id_number", "record_key", *VALUE_COLUMNS)}
-    values_of = src.layout.values
+    columns = {k: conv.columns.get(k, blank) for k in ("id_number", "record_key", *VALUE_COLUMNS[:-1])}
+    for k, spellings in src.layout.values.items():
+        if k in conv.columns:
+            read = {v: spellings.get(normalise_value(v), v) for v in set(columns[k]) if v is not None}
+            columns[k] = [None if v is None else read[v] for v in columns[k]]
     amount_idx = src.layout.locate(conv.table).get("amount")
-    scale = 10_000 if amount_idx is not None and conv.table.headers[amount_idx] in src.wan_headers else 1
+    if amount_idx is not None and conv.table.headers[amount_idx] in src.wan_headers:
+        columns["amount"] = [None if v is None else round(v * 10_000, 2) for v in columns["amount"]]
+    keys = [columns[k] for k in src.key_fields]
+    values = zip(*(columns[k] for k in VALUE_COLUMNS[:-1]), conv.table.row_numbers)
     out: dict[tuple[str, str], tuple] = {}
-    first_row: dict[tuple[str, str], int] = {}
     table = conv.table
-    for i in range(n):
+    for i, (ident, row) in enumerate(zip(columns["id_number"], values)):
         if i in conv.bad:
             continue
-        ident = get["id_number"][i]
-        row = {k: get[k][i] for k in VALUE_COLUMNS if k != "row"}
-        for k, spellings in values_of.items():
-            if row.get(k) is not None:
-                row[k] = spellings.get(normalise_value(row[k]), row[k])
-        if row["amount"] is not None:
-            row["amount"] = round(row["amount"] * scale, 2)
-        key = "|".join(str((get["record_key"][i] if k == "record_key" else row.get(k)) or "")
-                       for k in src.key_fields)[:64]
-        pair = (ident, key)
-        number = conv.row_number(i)
+        pair = (ident, "|".join(str(c[i] or "") for c in keys)[:64])
         if pair in out:
+            first = out[pair][-1]
             result.duplicates += 1
-            result.report.warning(table.file, table.sheet, number, conv.headers.get("id_number"), ident,
-                                  f"与第 {first_row[pair]} 行是同一人同一记录, 未重复导入 (以第 {first_row[pair]} 行为准)")
+            result.report.warning(table.file, table.sheet, row[-1], conv.headers.get("id_number"), ident,
+                                  f"与第 {first} 行是同一人同一记录, 未重复导入 (以第 {first} 行为准)")
             continue
-        first_row[pair] = number
-        out[pair] = tuple(row[k] for k in VALUE_COLUMNS if k != "row") + (number,)
+        out[pair] = row
     return out
 
 
