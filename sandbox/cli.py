@@ -68,7 +68,7 @@ def cmd_demo_build(args: argparse.Namespace) -> int:
     settings = _settings(args)
     engine = prepare_database(settings, build_if_empty=False)
     report = build_demo(engine, county=args.county, scale=args.scale, seed=args.seed, progress=not args.quiet,
-                        effective_m=settings.checkin_effective_m)
+                        effective_m=settings.checkin_effective_m, files_dir=settings.data_dir / "demo-department")
     print(f"已构建演示数据 {report.name}({report.county}): {report.towns} 个乡镇, {report.villages} 个村, "
           f"{report.households} 户, {report.members} 人, {report.cadres} 名干部, {report.checkins} 次签到, "
           f"{report.projects} 个项目; 用时 {report.seconds:.1f} 秒")
@@ -209,6 +209,16 @@ def cmd_import_villages(args: argparse.Namespace) -> int:
                                            strict=args.strict, report_path=args.report, progress=not args.quiet))
 
 
+def cmd_import_dept(args: argparse.Namespace) -> int:
+    from sandbox.store.department.importer import import_department
+
+    r = import_department(_engine_for_data(args), args.source, args.file, mapping=args.mapping, as_of=args.as_of,
+                          dry_run=args.dry_run, report_path=args.report)
+    for line in r.summary_zh():
+        print(("(试导入, 未写入) " if args.dry_run else "") + line)
+    return 1 if r.rows_rejected else 0
+
+
 def cmd_export_boundaries(args: argparse.Namespace) -> int:
     from sandbox.store.importers import export_boundaries
 
@@ -288,6 +298,22 @@ def _add_import_parsers(sub) -> None:
     v.add_argument("--db")
     v.add_argument("--quiet", action="store_true")
     v.set_defaults(func=cmd_import_villages)
+
+    from sandbox.store.department.sources import SOURCES
+
+    d = i.add_parser("dept", help="导入部门数据 (按身份证号): " + "、".join(SOURCES.values()),
+                     description="按映射文件识别列, 逐行校验 (证件号码校验位、日期), 按 来源+证件号码+记录 更新或新增; "
+                                 "不在建档立卡登记表中的人照样保存并计数; 重复导入同一文件不产生变化。"
+                                 "退出码: 0 全部导入, 1 部分行有错误未导入, 2 未导入任何数据。")
+    d.add_argument("--source", required=True, choices=list(SOURCES),
+                   help="来源: " + ", ".join(f"{k} {v}" for k, v in SOURCES.items()))
+    d.add_argument("file", help=".xlsx 或 .csv")
+    d.add_argument("--as-of", type=_date, help="数据截至日期, 如 2020-12-31 (缺省取 数据截至 列或表头表尾写明的日期)")
+    d.add_argument("--dry-run", action="store_true", help="只检查并报告将会发生的变化, 不写入")
+    d.add_argument("--mapping", help="列映射 TOML (缺省: sandbox/store/department/mappings/<来源>.toml)")
+    d.add_argument("--report", help="报告 CSV 路径 (缺省: 输入文件旁的 文件名含扩展名.导入报告.csv)")
+    d.add_argument("--db")
+    d.set_defaults(func=cmd_import_dept)
 
     e = sub.add_parser("export", help="导出数据 (可再导入)").add_subparsers(dest="export_command", required=True)
     eb = e.add_parser("boundaries", help="导出边界: .gpkg (每级一个图层), .geojson, .shp (须 --level)")

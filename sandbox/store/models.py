@@ -410,6 +410,7 @@ class FieldDevice(Base):
 # The command loop's tables live beside their operations (sandbox/store/command); importing the
 # package here puts them on Base.metadata wherever the models are imported.
 import sandbox.store.command  # noqa: E402,F401
+import sandbox.store.department.tables  # noqa: E402,F401  (department data: issue 17)
 import sandbox.store.event_log  # noqa: E402,F401  (the shared event log of several API workers: issue 18)
 import sandbox.store.office  # noqa: E402,F401  (staff accounts, access log, console imports: issue 21)
 import sandbox.store.risk.tables  # noqa: E402,F401  (the risk register's hits and cases: issue 17)

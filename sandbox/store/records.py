@@ -10,6 +10,7 @@ from sandbox.store.command.callbacks import Callback
 from sandbox.store.command.inspection import INSPECTION_TABLES
 from sandbox.store.command.instructions import Instruction, InstructionItem
 from sandbox.store.command.notices import Notice, NoticeRead
+from sandbox.store.department.tables import DepartmentRecord, DepartmentSource
 from sandbox.store.risk.tables import RISK_TABLES
 
 __all__ = ["RECORD_TABLES", "clear_records"]
@@ -21,6 +22,7 @@ RECORD_TABLES = (
     InstructionItem, Instruction, NoticeRead, Notice,
     *INSPECTION_TABLES,
     Callback,
+    DepartmentRecord, DepartmentSource,
     m.FieldDevice, m.FieldInvite, m.Complaint, m.PublicSlug,
     m.RegionYearTotals, m.RegionYearBreakdown, m.RegionYearFacts, m.FundPayment, m.FundAllocation, m.FundSource,
     m.Camera, m.ProjectBeneficiary, m.ProjectProgress, m.Project, m.Checkin, m.Assignment, m.Cadre, m.Member,

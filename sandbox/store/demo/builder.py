@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select, update
@@ -20,6 +21,7 @@ from sandbox.store import models as m
 from sandbox.store.bulk import bulk_insert, columns_rows
 from sandbox.store.demo import people
 from sandbox.store.demo.command import build_command_history
+from sandbox.store.demo.department import build_department_files
 from sandbox.store.demo.households import allocate, household_year_values, plan_households
 from sandbox.store.demo.local import ethnic_mix, fund_sources
 from sandbox.store.demo.projects import plan_projects
@@ -56,7 +58,8 @@ class BuildReport:
 
 
 def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int = DEFAULT_SEED,
-               progress: bool = True, effective_m: float = CHECKIN_EFFECTIVE_M) -> BuildReport:
+               progress: bool = True, effective_m: float = CHECKIN_EFFECTIVE_M,
+               files_dir: Path | None = None) -> BuildReport:
     started = dt.datetime.now()
     steps = tqdm(total=10, desc="构建演示数据", unit="步", disable=not progress, leave=False)
     outline = county_outline(county)
@@ -155,6 +158,7 @@ def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int
         prepare_public(conn, seed)  # link terms and QR slugs (sandbox.server.public)
         build_command_history(conn, seed)  # instructions, inspections, complaints, call-backs (issue 16)
         plant_risk_cases(conn, outline.code, seed)  # what the funds and check-in rules read, planted cases (issue 17)
+        build_department_files(conn, seed, files_dir)  # department files with planted 伪贫困户 cases (issue 17)
         refresh_facts(conn)
         _mark_poor_village_exits(conn, village_codes, village_poor)
         refresh_totals(conn)

@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from sandbox.store.db import session_factory
+from sandbox.store.department.importer import import_department
+from sandbox.store.department.sources import SOURCES
 from sandbox.store.importers import import_boundaries, import_households, import_villages
 from sandbox.store.importers.report import ImportFailed
 from sandbox.store.office.tables import ConsoleImport
@@ -29,6 +31,8 @@ KINDS = {
     "households": ("建档立卡登记表", (".xlsx", ".csv")),
     "villages": ("村级数据表", (".xlsx", ".csv")),
     "boundaries": ("边界文件", (".gpkg", ".geojson", ".json")),
+    # department data (issue 17): one kind per source, dept_<source>
+    **{f"dept_{source}": (f"部门数据: {name}", (".xlsx", ".csv")) for source, name in SOURCES.items()},
 }
 RUNNING = ("checking", "importing")
 _XLSX, _SQLITE = b"PK\x03\x04", b"SQLite format 3\x00"
@@ -75,6 +79,10 @@ def new_job(session: Session, kind: str, filename: str, stored: Path, size: int,
 
 def _summary(kind: str, r, dry_run: bool) -> tuple[dict, str | None]:
     """(what the page shows, what confirming would replace or None)."""
+    if kind.startswith("dept_"):
+        return {"rows_read": r.rows_read, "rows_rejected": r.rows_rejected, "errors": len(r.report.errors),
+                "warnings": len(r.report.warnings), "lines": r.summary_zh(), "new": r.new, "updated": r.updated,
+                "unchanged": r.unchanged, "as_of": r.as_of.isoformat() if r.as_of else None}, None
     if kind == "boundaries":
         out = {"features": r.features, "layers": r.layers, "source_crs": r.source_crs, "repaired": r.repaired,
                "coverage_issues": r.coverage_issues, "errors": len(r.report.errors), "warnings": len(r.report.warnings),
@@ -101,6 +109,8 @@ def _import(engine: Engine, kind: str, path: Path, dry_run: bool):
         return import_boundaries(engine, path, replace_demo=True, dry_run=dry_run)
     if kind == "villages":
         return import_villages(engine, path, dry_run=dry_run)
+    if kind.startswith("dept_"):
+        return import_department(engine, kind.removeprefix("dept_"), path, dry_run=dry_run)
     return import_households(engine, path, dry_run=dry_run)
 
 

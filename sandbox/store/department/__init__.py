@@ -1,0 +1,1 @@
+"""Department data (issue 17): nine sources keyed by ID number, their TOML mappings, tables and importer."""
