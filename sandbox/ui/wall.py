@@ -266,6 +266,8 @@ class WallWindow(QMainWindow):
         s.events.shown.connect(self._on_shown)
         s.events.prepare.connect(self._paint_ahead)
         s.events.prepare_village.connect(self._paint_ahead_village)
+        # a prefetched village's household table is made ready while idle: its click only shows it
+        s.village_prefetcher.ready.connect(lambda _code, r: self.village_panel.prepare_later(r.households))
         s.events.refreshing.connect(self.layers_ctl.forget)
         s.events.home.connect(self.indicator_menu.close_menu)
         for part, signals in ((self.layers_ctl, ("layersApplied", "checkinArrived")),
@@ -308,7 +310,7 @@ class WallWindow(QMainWindow):
     @property
     def preparing(self) -> bool:
         """Levels and the map beside a village panel are still being rendered ahead of their clicks."""
-        return self.session.preparing or self.canvas.readying
+        return self.session.preparing or self.canvas.readying or self.village_panel.preparing
 
     def _close_menu(self) -> bool:
         if not self.indicator_menu.isVisible():
