@@ -242,6 +242,7 @@ class WallWindow(QMainWindow):
         self._snapshot(self.fund_panel)
         self.fund_panel.hide()  # shown with the first fund data
         self.add_side_panel(self.layers_ctl.duty.panel, 1)  # the 督办 panel, with its layer
+        self._snapshot(self.layers_ctl.duty.panel)  # labels and a button: a full repaint blits it
         self.layers_ctl.duty.panel.hide()
 
     def _connect(self) -> None:
@@ -326,7 +327,9 @@ class WallWindow(QMainWindow):
         self.session.set_year(year)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in _INPUT_EVENTS:
+        # every event of the application passes here: `isInputEvent()` first, as `event.type()` costs a
+        # Python enum per event (a few hundred per drill frame)
+        if event.isInputEvent() and event.type() in _INPUT_EVENTS:
             self.session.touched()  # someone is using the wall
         return False
 
