@@ -23,14 +23,17 @@ class Marks(Overlay):
 
     def __init__(self, region: str):
         super().__init__()
-        self.region, self.painted, self.laid_out = region, 0, 0
+        self.region, self.painted = region, 0
+        self.layouts: list[tuple[int, int]] = []  # the sizes laid out for, in order
+        self.box = QRectF()
 
     def layout(self, view) -> None:
-        self.laid_out += 1
+        self.layouts.append((view.width, view.height))
+        self.box = QRectF(view.width / 2 - 5, view.height / 2 - 5, 10, 10)
 
     def paint_static(self, p, view) -> None:
         self.painted += 1
-        p.fillRect(QRectF(view.width / 2 - 5, view.height / 2 - 5, 10, 10), QColor("#ff00ff"))
+        p.fillRect(self.box, QColor("#ff00ff"))
 
 
 @pytest.fixture
@@ -69,7 +72,13 @@ def test_a_resize_to_the_size_kept_ready_renders_nothing_anew_and_looks_as_if_ma
             canvas.overlay_stats["overlay"]) == counts  # blitted what was rendered ahead
     assert canvas._layer.renders == 1  # its base too
     if overlay:
-        assert canvas.overlays[0].painted == painted
+        marks = canvas.overlays[0]
+        assert marks.painted == painted
+        # laid out once for each size, ahead for the narrow one: the resize hands that layout over
+        assert marks.layouts == [(900, 600), (560, 600)] and marks.box.center().x() == 280
+        canvas.resize(900, 600)  # and the frame's own was put back after rendering ahead (not made again)
+        canvas.grab()
+        assert marks.layouts[:2] == [(900, 600), (560, 600)]
     fresh = _canvas(qtbot, map_state, (560, 600), overlay)  # the same level made at that size from scratch
     assert narrow == fresh.grab().toImage()
 
