@@ -308,6 +308,9 @@ class NativeDrill:
             series = getattr(owner, "_series", None)
             if isinstance(series, dict):
                 series.pop(code, None)
+        duty = getattr(getattr(self.win, "layers_ctl", None), "duty", None)
+        if duty is not None and hasattr(duty.state, "drop"):  # nor its 督办 board (kept 30 s once shown)
+            duty.state.drop(code)
 
     def reset(self, code: str) -> None:
         """Put `code`'s map on screen with no panel open (not timed)."""

@@ -184,6 +184,10 @@ class DutyState:
             self.events.board.emit(board)
         return True
 
+    def drop(self, region: str) -> None:
+        """Forget the board kept of `region` (a benchmark's first visit)."""
+        self._kept.pop(region, None)
+
     def forget(self, code: str) -> None:
         """A live item in `code`: every kept board whose region holds it is out of date."""
         for region in [r for r in self._kept if code.startswith(_prefix(r))]:
