@@ -18,7 +18,9 @@ from PySide6.QtWidgets import QTableView
 
 __all__ = ["PreparedRows", "RowsCache", "make_rows", "set_model", "table_key", "model_texts", "ROWS_KEPT"]
 
-ROWS_KEPT = 32  # pages kept ready: a town's village panels (a town has up to ≈ 25 villages)
+# Pages kept ready, least recently used dropped first: a town's village panels (the demo's largest town has
+# 19 villages). A page of 50 households as a model is ≈ 0.4 MB of native memory: ≤ 10 MB in all.
+ROWS_KEPT = 24
 
 
 @dataclass(eq=False)
@@ -27,7 +29,6 @@ class PreparedRows:
 
     items: list  # the page's items (held: the cache is keyed by this list's identity)
     model: QStandardItemModel
-    texts: list[list[str]]
     widths: tuple[int, ...] | None = None
     key: tuple | None = None  # the table's font and style the widths were measured with
 
@@ -37,11 +38,8 @@ def make_rows(items: list, headers: list[str], row: Callable[[dict], list[str]],
     model = QStandardItemModel(len(items), len(headers))
     model.setHorizontalHeaderLabels(headers)
     centre = Qt.AlignmentFlag.AlignCenter
-    texts = []
     for r, item in enumerate(items):
-        cells = row(item)
-        texts.append(cells)
-        for c, text in enumerate(cells):
+        for c, text in enumerate(row(item)):
             cell = QStandardItem(text)
             cell.setTextAlignment(centre)
             cell.setEditable(False)
@@ -49,7 +47,7 @@ def make_rows(items: list, headers: list[str], row: Callable[[dict], list[str]],
             if isinstance(full, str) and full != text:
                 cell.setToolTip(full)
             model.setItem(r, c, cell)
-    return PreparedRows(items, model, texts)
+    return PreparedRows(items, model)
 
 
 class RowsCache:
