@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,7 +21,16 @@ from sandbox.ui.fmt import format_as_of, format_value, note_of, year_as_of
 from sandbox.ui.state import MapState
 from sandbox.ui.theme import Metrics, metrics_for_height
 from sandbox.ui.village import VillageState
-from sandbox.ui.village_rows import PreparedRows, RowsCache, make_rows, model_texts, set_model, table_key
+from sandbox.ui.village_rows import (
+    HOUSEHOLD_COLUMNS,
+    PreparedRows,
+    RowsCache,
+    household_row,
+    make_rows,
+    model_texts,
+    set_model,
+    table_key,
+)
 from sandbox.ui.widgets import StrongLabel
 
 __all__ = ["VillagePanel", "KEY_INDICATORS", "HOUSEHOLD_COLUMNS", "household_row"]
@@ -34,36 +41,7 @@ KEY_INDICATORS = (
     "income_ok_rate", "housing_safe_rate", "water_safe_rate", "education_ok_rate",
     "medical_ok_rate", "registered_households", "cadres", "satisfaction_rate",
 )
-# (header, household field); masking is the server's: the wall shows exactly what it was sent.
-HOUSEHOLD_COLUMNS = (
-    ("户主", "head_name"), ("身份证号", "id_number"), ("户属性", "attribute_zh"), ("状态", "status_zh"),
-    ("人口", "members"), ("致贫原因", "main_cause_zh"), ("脱贫路径", "exit_batch_zh"),
-    ("人均纯收入", "per_capita_net_income"),
-)
 _TILE_COLUMNS = 4
-# Narrow-column forms of long labels (the full text is the cell's tooltip).
-_SHORT = {
-    "社会保障兜底一批": "兜底保障", "一般贫困户": "一般户", "低保贫困户": "低保户", "特困供养贫困户": "特困户",
-    "交通条件落后": "交通落后", "自身发展动力不足": "动力不足",
-}
-
-
-def household_row(item: dict[str, Any]) -> list[str]:
-    """One household as the table's cells (missing fields as '—')."""
-    out = []
-    for _, key in HOUSEHOLD_COLUMNS:
-        v = item.get(key)
-        if v is None or v == "":
-            out.append("—")
-        elif key == "per_capita_net_income":
-            out.append(format_value(v, "元"))
-        elif key == "exit_batch_zh":
-            out.append(_SHORT.get(str(v)) or str(v).removesuffix("脱贫一批").removesuffix("一批"))
-        elif key == "members":
-            out.append(f"{v}人")
-        else:
-            out.append(_SHORT.get(str(v), str(v)))
-    return out
 
 
 class VillagePanel(QFrame):
@@ -176,7 +154,7 @@ class VillagePanel(QFrame):
         rows = self.rows.get(items)
         fresh = rows is None
         if fresh:
-            rows = make_rows(items, [h for h, _ in HOUSEHOLD_COLUMNS], household_row, [k for _, k in HOUSEHOLD_COLUMNS])
+            rows = make_rows(items)
             self.rows.put(rows)
         self.table.ensurePolished()  # styled as it will be shown, hidden or not
         key = table_key(self.table)

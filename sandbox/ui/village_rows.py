@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +15,43 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QTableView
 
-__all__ = ["PreparedRows", "RowsCache", "make_rows", "set_model", "table_key", "model_texts", "ROWS_KEPT"]
+from sandbox.ui.fmt import format_value
+
+__all__ = ["HOUSEHOLD_COLUMNS", "household_row", "PreparedRows", "RowsCache", "make_rows", "set_model", "table_key", "model_texts", "ROWS_KEPT"]
 
 # Pages kept ready, least recently used dropped first: a town's village panels (the demo's largest town has
 # 19 villages). A page of 50 households as a model is ≈ 0.4 MB of native memory: ≤ 10 MB in all.
 ROWS_KEPT = 24
+
+# (header, household field); masking is the server's: the wall shows exactly what it was sent.
+HOUSEHOLD_COLUMNS = (
+    ("户主", "head_name"), ("身份证号", "id_number"), ("户属性", "attribute_zh"), ("状态", "status_zh"),
+    ("人口", "members"), ("致贫原因", "main_cause_zh"), ("脱贫路径", "exit_batch_zh"),
+    ("人均纯收入", "per_capita_net_income"),
+)
+# Narrow-column forms of long labels (the full text is the cell's tooltip).
+_SHORT = {
+    "社会保障兜底一批": "兜底保障", "一般贫困户": "一般户", "低保贫困户": "低保户", "特困供养贫困户": "特困户",
+    "交通条件落后": "交通落后", "自身发展动力不足": "动力不足",
+}
+
+
+def household_row(item: dict[str, Any]) -> list[str]:
+    """One household as the table's cells (missing fields as '—')."""
+    out = []
+    for _, key in HOUSEHOLD_COLUMNS:
+        v = item.get(key)
+        if v is None or v == "":
+            out.append("—")
+        elif key == "per_capita_net_income":
+            out.append(format_value(v, "元"))
+        elif key == "exit_batch_zh":
+            out.append(_SHORT.get(str(v)) or str(v).removesuffix("脱贫一批").removesuffix("一批"))
+        elif key == "members":
+            out.append(f"{v}人")
+        else:
+            out.append(_SHORT.get(str(v), str(v)))
+    return out
 
 
 @dataclass(eq=False)
@@ -33,17 +64,17 @@ class PreparedRows:
     key: tuple | None = None  # the table's font and style the widths were measured with
 
 
-def make_rows(items: list, headers: list[str], row: Callable[[dict], list[str]], fields: list[str]) -> PreparedRows:
+def make_rows(items: list) -> PreparedRows:
     """The model of one page: every cell's text, centred, with the full text as its tooltip when shortened."""
-    model = QStandardItemModel(len(items), len(headers))
-    model.setHorizontalHeaderLabels(headers)
+    model = QStandardItemModel(len(items), len(HOUSEHOLD_COLUMNS))
+    model.setHorizontalHeaderLabels([h for h, _ in HOUSEHOLD_COLUMNS])
     centre = Qt.AlignmentFlag.AlignCenter
     for r, item in enumerate(items):
-        for c, text in enumerate(row(item)):
+        for c, text in enumerate(household_row(item)):
             cell = QStandardItem(text)
             cell.setTextAlignment(centre)
             cell.setEditable(False)
-            full = item.get(fields[c])
+            full = item.get(HOUSEHOLD_COLUMNS[c][1])
             if isinstance(full, str) and full != text:
                 cell.setToolTip(full)
             model.setItem(r, c, cell)
