@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,9 +15,13 @@ if TYPE_CHECKING:
     from sandbox.client.api import ApiClient
 
 __all__ = ["DutyCounts", "DutyItem", "DutyBoard", "DutyState", "fetch_duty", "share_class", "SHARE_BREAKS",
-           "ITEMS_SHOWN", "age_text", "save_brief"]
+           "ITEMS_SHOWN", "BOARD_TTL", "age_text", "save_brief"]
 
 ITEMS_SHOWN = 12  # overdue items the panel lists (oldest first); the rest are counted
+# A board shown lately stands in for a new request this long (the server keeps one as long: closing an
+# item publishes no event); a live `duty` event inside a region forgets its kept board at once.
+BOARD_TTL = 30.0
+BOARDS_KEPT = 16
 SHARE_BREAKS = (10.0, 30.0)  # overdue share (%): under 10 fine, 10-30 watch, 30 and above act
 
 
@@ -126,17 +132,31 @@ def fetch_duty(client: ApiClient, code: str) -> DutyBoard:
     return DutyBoard.from_api(client.duty(code, limit=ITEMS_SHOWN))
 
 
+def _prefix(code: str) -> str:
+    """The codes under a region start with this (county: 6 digits, town: 9, village: all 12)."""
+    return code[:6] if code.endswith("000000") else (code[:9] if code.endswith("000") else code)
+
+
 @dataclass
 class DutyState:
-    """The 督办 board of the region on screen; `events.board` fires when it changes (None: cleared)."""
+    """The 督办 board of the region on screen; `events.board` fires when it changes (None: cleared).
+    Boards shown lately are kept (`kept`, for BOARD_TTL seconds), so a level drilled back into shows its
+    board without a request."""
 
     board: DutyBoard | None = None
     region: str | None = None  # the region whose board is wanted (the map's)
     events: Events = field(default_factory=lambda: Events("board"))
+    clock: Callable[[], float] = time.monotonic
+    _kept: dict[str, tuple[float, DutyBoard]] = field(default_factory=dict)
+
+    def moved(self, region: str | None) -> None:
+        """The map shows `region` now: a late answer for the region before is dropped from here on (the
+        board on screen stays until the new one is applied, after the frame showing the level)."""
+        self.region = region
 
     def want(self, region: str | None) -> bool:
         """The map shows `region` now: True when its board must be fetched (the old one is cleared)."""
-        if region == self.region and self.board is not None:
+        if region == self.region and self.board is not None and self.board.code == region:
             return False
         self.region = region
         if self.board is not None and self.board.code != region:
@@ -144,19 +164,39 @@ class DutyState:
             self.events.board.emit(None)
         return region is not None
 
+    def kept(self, region: str | None) -> DutyBoard | None:
+        """A board of `region` shown less than BOARD_TTL seconds ago, or None."""
+        hit = self._kept.get(region or "")
+        if hit is None or self.clock() - hit[0] > BOARD_TTL:
+            return None
+        return hit[1]
+
     def apply(self, board: DutyBoard) -> bool:
         """A board arrived; False (and ignored) when the map moved on meanwhile."""
         if board.code != self.region:
             return False
-        self.board = board
-        self.events.board.emit(board)
+        self._kept.pop(board.code, None)
+        self._kept[board.code] = (self.clock(), board)
+        while len(self._kept) > BOARDS_KEPT:
+            self._kept.pop(next(iter(self._kept)))
+        if board is not self.board:
+            self.board = board
+            self.events.board.emit(board)
         return True
+
+    def drop(self, region: str) -> None:
+        """Forget the board kept of `region` (a benchmark's first visit)."""
+        self._kept.pop(region, None)
+
+    def forget(self, code: str) -> None:
+        """A live item in `code`: every kept board whose region holds it is out of date."""
+        for region in [r for r in self._kept if code.startswith(_prefix(r))]:
+            del self._kept[region]
 
     def concerns(self, event: dict) -> bool:
         """Whether a live `duty` event lies inside the region on screen (its counts moved)."""
         code = str(event.get("region_code") or "") if isinstance(event, dict) else ""
-        here = self.region or ""
-        prefix = here[:6] if here.endswith("000000") else (here[:9] if here.endswith("000") else here)
+        prefix = _prefix(self.region or "")
         return bool(code) and bool(prefix) and code.startswith(prefix)
 
 

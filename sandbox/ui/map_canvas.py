@@ -407,6 +407,7 @@ class MapCanvas(ReadySizes, QWidget):
         code = self.state.region_code
         for key in [k for k in self._ready if k[0].code != code]:  # another level's: its pictures go
             del self._ready[key]
+            self._ready_layouts.pop(key, None)
         old, old_code = self._layer, self._shown_code
         rm = self.state.region_map
         self._geo = self._geometry_for(rm) if rm is not None and rm.features else None
@@ -703,6 +704,7 @@ class MapCanvas(ReadySizes, QWidget):
         super().resizeEvent(event)
         self.finish_transition()
         self._relayout()
+        self._take_ready_layouts()  # the live layers as laid out ahead for this size
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         hit = None if self.animating else self.overlay_at(event.position())

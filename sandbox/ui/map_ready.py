@@ -20,6 +20,7 @@ __all__ = ["ReadySizes", "READY_MS", "READY_KEPT"]
 
 READY_MS = 120  # after a change, the level is rendered at the size kept ready (keep_ready) this much later
 READY_KEPT = 2  # pictures kept per level and size: the size kept ready and the one on screen (the way back)
+_UNSET = object()
 
 
 class ReadySizes:
@@ -30,6 +31,9 @@ class ReadySizes:
         self._ready_size: tuple[int, int] | None = None
         self._ready: OrderedDict[tuple, dict] = OrderedDict()
         self._as_if_size: tuple[int, int] | None = None  # while rendering ahead: the size laid out for
+        # The live layers' layouts at the size kept ready, by the same key: what each layer's layout()
+        # set (its attributes), with the layer's data version then; handed back at the resize.
+        self._ready_layouts: dict[tuple, dict[Overlay, tuple[int, dict]]] = {}
         self._ready_timer = QTimer(self, singleShot=True, interval=READY_MS)
         self._ready_timer.timeout.connect(self._render_ready)
 
@@ -97,6 +101,7 @@ class ReadySizes:
         finally:
             self._as_if_size = None
         entry = self._ready.get((layer, dpr))
+        before = {ov: dict(ov.__dict__) for ov in self.overlays}  # the layouts of the frame on screen
         with self._as_if(size, layer):
             overlays = self.active_overlays()
             versions = self._versions(overlays)
@@ -104,6 +109,15 @@ class ReadySizes:
                 return
             layer.base(self.metrics, dpr)
             layer.label_sprites(self.metrics, dpr)
+            v = self.view()
+            for ov in overlays:
+                ov.ensure_layout(v)
+            laid = {}  # what each layer's layout set for the size kept ready (its painting's own state stays)
+            for ov in self.overlays:
+                old = before[ov]
+                attrs = {k: x for k, x in ov.__dict__.items() if old.get(k, _UNSET) is not x}
+                if attrs:
+                    laid[ov] = (ov.version, attrs)
             pictures = {"background": self._background(dpr)}
             if overlays:
                 pictures[("overlay", versions)] = self._overlay_image(dpr, overlays)
@@ -112,15 +126,30 @@ class ReadySizes:
                 pictures["static"] = self._static_image(dpr)
         self._keep_ready((layer, dpr), pictures)
         self.cache_stats["ready"] += 1
-        v = self.view()
-        for ov in overlays:  # back to the layout of the frame on screen
-            ov.ensure_layout(v)
+        for ov, (_, attrs) in laid.items():  # the frame's own layouts put back; the ready ones kept for the resize
+            ov.__dict__.update({k: before[ov][k] for k in attrs if k in before[ov]})
+        self._ready_layouts[(layer, dpr)] = laid
+
+    def _take_ready_layouts(self) -> None:
+        """After a resize to the size kept ready: the layers' layouts made there, where their data is
+        unchanged since (a layer laid out again would cost the drill ≈ 5 ms at 4K)."""
+        key = (self._layer, self._dpr())
+        laid = self._ready_layouts.get(key) if key in self._ready else None
+        v = self.view() if laid else None
+        if v is None:
+            return
+        for ov, (version, attrs) in laid.items():
+            if ov.version == version and ov in self.overlays:
+                ov.__dict__.update(attrs)
+                ov._laid_out = ov.layout_key(v)
 
     def _keep_ready(self, key: tuple, pictures: dict) -> None:
         self._ready[key] = pictures  # a newer render of this level and size replaces the older
         self._ready.move_to_end(key)
         while len(self._ready) > READY_KEPT:
             self._ready.popitem(last=False)
+        for k in [k for k in self._ready_layouts if k not in self._ready]:
+            del self._ready_layouts[k]
 
     def _stash_frame(self) -> None:
         """Keep the frame's pictures of the level on screen at this size (a resize is coming: going back

@@ -110,7 +110,10 @@ _VILLAGE_PREFIX = "village-prefetch:"
 class VillagePrefetcher(QObject):
     """The village panels of the town on screen (figures and the first page of households, as the
     server masked them for this wall's role), fetched at background priority and kept for
-    PREFETCH_TTL seconds, so a click on a village opens its panel without a request."""
+    PREFETCH_TTL seconds, so a click on a village opens its panel without a request. `ready(code,
+    result)` says a panel has arrived (the wall then makes its household table ready while idle)."""
+
+    ready = Signal(str, object)
 
     def __init__(self, client: WallClient, worker: Worker, parent: QObject | None = None, *,
                  ttl: float = PREFETCH_TTL, clock=time.monotonic):
@@ -165,6 +168,7 @@ class VillagePrefetcher(QObject):
             self._asked.discard(key)
             if result.region is not None:
                 self._cache[key] = (self.clock(), result)
+                self.ready.emit(key[0], result)
 
     def _on_failed(self, channel: str, message: str) -> None:
         if channel.startswith(_VILLAGE_PREFIX):

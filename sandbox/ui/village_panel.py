@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -14,8 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -24,6 +21,16 @@ from sandbox.ui.fmt import format_as_of, format_value, note_of, year_as_of
 from sandbox.ui.state import MapState
 from sandbox.ui.theme import Metrics, metrics_for_height
 from sandbox.ui.village import VillageState
+from sandbox.ui.village_rows import (
+    HOUSEHOLD_COLUMNS,
+    PreparedRows,
+    RowsCache,
+    household_row,
+    make_rows,
+    model_texts,
+    set_model,
+    table_key,
+)
 from sandbox.ui.widgets import StrongLabel
 
 __all__ = ["VillagePanel", "KEY_INDICATORS", "HOUSEHOLD_COLUMNS", "household_row"]
@@ -34,36 +41,7 @@ KEY_INDICATORS = (
     "income_ok_rate", "housing_safe_rate", "water_safe_rate", "education_ok_rate",
     "medical_ok_rate", "registered_households", "cadres", "satisfaction_rate",
 )
-# (header, household field); masking is the server's: the wall shows exactly what it was sent.
-HOUSEHOLD_COLUMNS = (
-    ("户主", "head_name"), ("身份证号", "id_number"), ("户属性", "attribute_zh"), ("状态", "status_zh"),
-    ("人口", "members"), ("致贫原因", "main_cause_zh"), ("脱贫路径", "exit_batch_zh"),
-    ("人均纯收入", "per_capita_net_income"),
-)
 _TILE_COLUMNS = 4
-# Narrow-column forms of long labels (the full text is the cell's tooltip).
-_SHORT = {
-    "社会保障兜底一批": "兜底保障", "一般贫困户": "一般户", "低保贫困户": "低保户", "特困供养贫困户": "特困户",
-    "交通条件落后": "交通落后", "自身发展动力不足": "动力不足",
-}
-
-
-def household_row(item: dict[str, Any]) -> list[str]:
-    """One household as the table's cells (missing fields as '—')."""
-    out = []
-    for _, key in HOUSEHOLD_COLUMNS:
-        v = item.get(key)
-        if v is None or v == "":
-            out.append("—")
-        elif key == "per_capita_net_income":
-            out.append(format_value(v, "元"))
-        elif key == "exit_batch_zh":
-            out.append(_SHORT.get(str(v)) or str(v).removesuffix("脱贫一批").removesuffix("一批"))
-        elif key == "members":
-            out.append(f"{v}人")
-        else:
-            out.append(_SHORT.get(str(v), str(v)))
-    return out
 
 
 class VillagePanel(QFrame):
@@ -118,21 +96,18 @@ class VillagePanel(QFrame):
         pager.addWidget(self.page_label)
         pager.addWidget(self.prev_button)
         pager.addWidget(self.next_button)
-        self.table = QTableWidget(0, len(HOUSEHOLD_COLUMNS), objectName="householdTable")
-        self.table.setHorizontalHeaderLabels([h for h, _ in HOUSEHOLD_COLUMNS])
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.table.setShowGrid(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # never elide a masked ID
-        header.setStretchLastSection(True)
-        self.table.horizontalHeader().setHighlightSections(False)
+        self.table = self._make_table()
+        # Styled as the table (same name, same stylesheet rules), never shown: pages made ready ahead of
+        # their click have their columns measured here (`prepare`), so the click sizes no column.
+        self._measure = self._make_table()
+        self._measure.setParent(self)
+        self._measure.hide()
+        self.rows = RowsCache(self._measure)
+        self._shown: PreparedRows | None = None
+        self._poor: bool | None = None
+        self._pending: list[dict] = []  # prefetched pages to make ready, one per event-loop turn
+        self._prepare_timer = QTimer(self, singleShot=True, interval=0)
+        self._prepare_timer.timeout.connect(self._prepare_next)
         self.note_label = QLabel(objectName="villageNote")
         self.note_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.note_label.setWordWrap(True)
@@ -150,6 +125,60 @@ class VillagePanel(QFrame):
         map_state.events.indicators.connect(self._refresh)
         self._refresh()
 
+    @staticmethod
+    def _make_table() -> QTableView:
+        table = QTableView(objectName="householdTable")
+        table.verticalHeader().hide()
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        table.setShowGrid(False)
+        table.setAlternatingRowColors(True)
+        table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setWordWrap(False)
+        header = table.horizontalHeader()
+        # Sized from the measured widths of each page (as ResizeToContents would: never elide a masked ID),
+        # not by the header measuring every cell on the click.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        return table
+
+    def prepare(self, households: dict | None) -> bool:
+        """Make a page of households ready ahead of its click (its model and columns' widths); False
+        when there is nothing to do."""
+        items = (households or {}).get("items") or []
+        if not items:
+            return False
+        rows = self.rows.get(items)
+        fresh = rows is None
+        if fresh:
+            rows = make_rows(items)
+            self.rows.put(rows)
+        self.table.ensurePolished()  # styled as it will be shown, hidden or not
+        key = table_key(self.table)
+        done = rows.key == key
+        self.rows.measured(rows, key)
+        return fresh or not done
+
+    def prepare_later(self, households: dict | None) -> None:
+        """Make a prefetched page ready while the wall is idle (one page per event-loop turn)."""
+        if households and households.get("items"):
+            self._pending.append(households)
+            self._prepare_timer.start()
+
+    @property
+    def preparing(self) -> bool:
+        """Prefetched pages are still waiting to be made ready."""
+        return bool(self._pending)
+
+    def _prepare_next(self) -> None:
+        if self._pending:
+            self.prepare(self._pending.pop(0))
+        if self._pending:
+            self._prepare_timer.start()
+
     def set_metrics(self, m: Metrics) -> None:
         self.metrics = m
         lay = self.layout()
@@ -159,24 +188,27 @@ class VillagePanel(QFrame):
         self._tiles.setVerticalSpacing(m.px(10))
         for b in (self.prev_button, self.next_button, self.close_button):
             b.setMinimumHeight(m.px(48))
-        self.table.verticalHeader().setDefaultSectionSize(m.px(42))
-        self.table.horizontalHeader().setFixedHeight(m.px(44))
+        for t in (self.table, self._measure):
+            t.verticalHeader().setDefaultSectionSize(m.px(42))
+            t.horizontalHeader().setFixedHeight(m.px(44))
 
     def cell_texts(self) -> list[list[str]]:
         """The table as shown (tests check that personal fields arrive masked)."""
-        if self.table.isHidden():
+        if self.table.isHidden() or self.table.model() is None:
             return []
-        return [[self.table.item(r, c).text() for c in range(self.table.columnCount())]
-                for r in range(self.table.rowCount())]
+        return model_texts(self.table.model())
 
     def _refresh(self, *_) -> None:
         v = self.village
         region = v.region or {}
         self.name_label.setText(str(region.get("name") or ""))
         self.tag_label.setText(self._tag(region))
-        self.tag_label.setProperty("poor", bool(region.get("is_poor_village")))
-        self.tag_label.style().unpolish(self.tag_label)
-        self.tag_label.style().polish(self.tag_label)
+        poor = bool(region.get("is_poor_village"))
+        if poor != self._poor:  # a QSS property: the label is styled again only when it changes
+            self._poor = poor
+            self.tag_label.setProperty("poor", poor)
+            self.tag_label.style().unpolish(self.tag_label)
+            self.tag_label.style().polish(self.tag_label)
         year = region.get("year")
         self.level_label.setText("  ·  ".join(p for p in (
             f"{region.get('level_zh') or '行政村'}", f"区划代码 {region.get('code', '')}",
@@ -219,8 +251,7 @@ class VillagePanel(QFrame):
         if not show_table:
             self.households_title.setText("户级名单")
             if v.is_open:  # a note in the list's place: none of another village's rows stay behind it
-                self.table.setRowCount(0)
-            # closed: the hidden table keeps its cells, so the next village's panel is new texts, not new items
+                self._show_rows(None)
             return
         items = hh.get("items") or []
         total = int(hh.get("total") or 0)
@@ -231,26 +262,23 @@ class VillagePanel(QFrame):
         self.page_label.setText(f"第 {v.page} / {v.pages} 页")
         self.prev_button.setEnabled(v.page > 1)
         self.next_button.setEnabled(v.page < v.pages)
-        table, centre = self.table, Qt.AlignmentFlag.AlignCenter
-        table.setRowCount(len(items))
-        for r, item in enumerate(items):
-            for c, text in enumerate(household_row(item)):
-                full = item.get(HOUSEHOLD_COLUMNS[c][1])
-                tip = full if isinstance(full, str) and full != text else ""
-                cell = table.item(r, c)
-                if cell is None:
-                    cell = QTableWidgetItem(text)
-                    cell.setTextAlignment(centre)
-                    cell.setToolTip(tip)
-                    table.setItem(r, c, cell)
-                    continue
-                # the cells of the last village shown are reused: a new panel is its texts, not 400 new items
-                if cell.text() != text:
-                    cell.setText(text)
-                if cell.toolTip() != tip:
-                    cell.setToolTip(tip)
-        self.table.scrollToTop()
         if not items:
+            self._show_rows(None)
             self.table.setVisible(False)
             self.note_label.setVisible(True)
             self.note_label.setText("本村没有建档立卡户记录")
+            return
+        self.prepare(hh)  # made ready ahead when the page was prefetched: then only found here
+        self._show_rows(self.rows.get(items))
+
+    def _show_rows(self, rows: PreparedRows | None) -> None:
+        """Hand the table a prepared page (its model, its columns' widths); None: no rows."""
+        if rows is self._shown:
+            return
+        self._shown = rows
+        set_model(self.table, rows.model if rows is not None else None)
+        if rows is not None:
+            header = self.table.horizontalHeader()
+            for c, w in enumerate(rows.widths[:-1]):  # the last column stretches
+                header.resizeSection(c, w)
+            self.table.scrollToTop()

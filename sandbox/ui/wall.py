@@ -242,6 +242,7 @@ class WallWindow(QMainWindow):
         self._snapshot(self.fund_panel)
         self.fund_panel.hide()  # shown with the first fund data
         self.add_side_panel(self.layers_ctl.duty.panel, 1)  # the 督办 panel, with its layer
+        self._snapshot(self.layers_ctl.duty.panel)  # labels and a button: a full repaint blits it
         self.layers_ctl.duty.panel.hide()
 
     def _connect(self) -> None:
@@ -266,6 +267,8 @@ class WallWindow(QMainWindow):
         s.events.shown.connect(self._on_shown)
         s.events.prepare.connect(self._paint_ahead)
         s.events.prepare_village.connect(self._paint_ahead_village)
+        # a prefetched village's household table is made ready while idle: its click only shows it
+        s.village_prefetcher.ready.connect(lambda _code, r: self.village_panel.prepare_later(r.households))
         s.events.refreshing.connect(self.layers_ctl.forget)
         s.events.home.connect(self.indicator_menu.close_menu)
         for part, signals in ((self.layers_ctl, ("layersApplied", "checkinArrived")),
@@ -308,7 +311,7 @@ class WallWindow(QMainWindow):
     @property
     def preparing(self) -> bool:
         """Levels and the map beside a village panel are still being rendered ahead of their clicks."""
-        return self.session.preparing or self.canvas.readying
+        return self.session.preparing or self.canvas.readying or self.village_panel.preparing
 
     def _close_menu(self) -> bool:
         if not self.indicator_menu.isVisible():
@@ -324,7 +327,9 @@ class WallWindow(QMainWindow):
         self.session.set_year(year)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in _INPUT_EVENTS:
+        # every event of the application passes here: `isInputEvent()` first, as `event.type()` costs a
+        # Python enum per event (a few hundred per drill frame)
+        if event.isInputEvent() and event.type() in _INPUT_EVENTS:
             self.session.touched()  # someone is using the wall
         return False
 

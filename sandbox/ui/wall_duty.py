@@ -47,6 +47,9 @@ class WallDuty(QObject):
         self.panel.briefRequested.connect(self.request_brief)
         self._reload = QTimer(self, singleShot=True, interval=RELOAD_MS)
         self._reload.timeout.connect(lambda: self.request(force=True))
+        data_applied = getattr(self.wall, "dataApplied", None)
+        if data_applied is not None:  # from the drill on, an answer for the level left is not applied
+            data_applied.connect(lambda: self.state.moved(self.wall.state.map.region_code))
 
     @property
     def visible(self) -> bool:
@@ -60,11 +63,18 @@ class WallDuty(QObject):
             self.request(force=True)  # what was kept while hidden may be old: shown at once, then fresh
 
     def request(self, force: bool = False) -> None:
-        """Fetch the board of the region on screen (off the GUI thread) while the layer is on."""
+        """Show the board of the region on screen while the layer is on (after the frame showing the
+        level): a board shown lately at once, without a request; else (or `force`) fetched off the GUI thread."""
         run = self.layers.run
         if not self.visible or run is None:
             return
         code = self.wall.state.map.region_code
+        kept = self.state.kept(code)
+        if kept is not None:
+            self.state.moved(code)
+            self.state.apply(kept)
+            if not force:
+                return
         if not self.state.want(code) and not force:
             return
         run("duty", lambda client: fetch_duty(client, code), f"duty {code}")
@@ -92,6 +102,8 @@ class WallDuty(QObject):
 
     def on_event(self, data: dict) -> None:
         """A `duty` event: its region flashes and the counts are fetched again (coalesced)."""
+        if isinstance(data, dict) and data.get("region_code"):
+            self.state.forget(str(data["region_code"]))  # the boards kept of the regions holding it are old
         if not self.state.concerns(data):
             return
         if self.visible:

@@ -172,3 +172,53 @@ def test_duty_state_and_layer_without_a_window():
     layer.set_board(mine)
     assert layer.colour_of(TOWN_A[:9] + "201") == SHARE_COLOURS[2]
     assert layer.flash(TOWN_A[:9] + "201") and not layer.flash(TOWN_B[:9] + "201")
+
+
+def test_a_late_board_of_the_level_left_is_not_applied_after_a_drill():
+    """Issue 16/19: the county's board, asked for before a drill into a town, must not land on the town's map."""
+    st = DutyState()
+    assert st.want(COUNTY)
+    county = DutyBoard.from_api({"code": COUNTY, "children": [{"code": TOWN_A, "open": 3}]})
+    assert st.apply(county)
+    st.moved(TOWN_A)  # the drill's data is on screen; the town's board is asked for after its frame
+    late = DutyBoard.from_api({"code": COUNTY, "children": [{"code": TOWN_A, "open": 4}]})
+    assert not st.apply(late)
+    assert st.want(TOWN_A) and st.board is None  # the town's own board is fetched, the county's cleared
+
+
+def test_a_board_shown_lately_is_kept_and_forgotten_by_a_live_item_inside_it():
+    now = [100.0]
+    st = DutyState(clock=lambda: now[0])
+    st.want(COUNTY)
+    board = DutyBoard.from_api({"code": COUNTY, "children": []})
+    st.apply(board)
+    st.want(TOWN_A)
+    assert st.kept(COUNTY) is board and st.kept(TOWN_A) is None
+    st.forget(TOWN_B[:9] + "201")  # a complaint in town B: the county's board counts it
+    assert st.kept(COUNTY) is None
+    st.want(COUNTY)
+    st.apply(board)
+    now[0] += 31  # older than the server keeps a board
+    assert st.kept(COUNTY) is None
+
+
+def test_going_back_to_a_level_shown_lately_shows_its_board_without_a_request(qtbot, leader_wall):
+    """With the 督办 layer on, a drill back to a level seen a moment ago sends no duty request: nothing of
+    the layer's is on the network while the level's own answers come (issue 16's drill p95)."""
+    w = leader_wall
+    ctl = _duty_on(qtbot, w)
+    qtbot.waitUntil(lambda: w.live is not None and w.live.connected, timeout=30000)  # its resync asks again
+    qtbot.waitUntil(lambda: not w.layer_worker.busy(), timeout=30000)
+    sent = []
+    submit = w.layer_worker.submit
+    w.layer_worker.submit = lambda channel, *a, **k: (sent.append(channel), submit(channel, *a, **k))[1]
+    with qtbot.waitSignal(w.dataApplied, timeout=30000):
+        w.drill(TOWN_A)
+    assert "duty" not in sent  # not on the click: after the frame showing the town
+    qtbot.waitUntil(lambda: ctl.state.board is not None and ctl.state.board.code == TOWN_A, timeout=30000)
+    assert sent.count("duty") == 1
+    with qtbot.waitSignal(w.dataApplied, timeout=30000):
+        w.go_up()
+    qtbot.waitUntil(lambda: ctl.state.board is not None and ctl.state.board.code == COUNTY, timeout=30000)
+    qtbot.wait(200)
+    assert sent.count("duty") == 1  # the county's board was shown a moment ago: no request

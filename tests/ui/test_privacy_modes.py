@@ -7,12 +7,14 @@ import logging
 import re
 
 import pytest
-from PySide6.QtWidgets import QAbstractButton, QLabel, QTableWidget, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QLabel, QWidget
 
 from sandbox.client.api import ApiClient, ApiError
 from sandbox.client.cache import ResponseCache
 from sandbox.domain.masking import mask_id_number, mask_name
 from sandbox.ui.village import DELEGATION_NOTE
+from sandbox.ui.village_panel import VillagePanel
 from sandbox.ui.wall import WallWindow
 from tests.conftest import auth
 
@@ -39,17 +41,24 @@ def widget_texts(root: QWidget) -> list[str]:
         if isinstance(w, (QLabel, QAbstractButton)):
             out.append(w.text())
         out.append(w.toolTip())
-        if isinstance(w, QTableWidget):
-            for r in range(w.rowCount()):
-                for c in range(w.columnCount()):
-                    item = w.item(r, c)
-                    if item is not None:
-                        out += [item.text(), item.toolTip()]
-            for c in range(w.columnCount()):
-                h = w.horizontalHeaderItem(c)
-                if h is not None:
-                    out.append(h.text())
+        if isinstance(w, QAbstractItemView) and w.model() is not None:
+            out += model_texts(w.model())
+    for panel in root.findChildren(VillagePanel):  # pages made ready ahead of their click, not shown yet
+        for model in panel.rows.models():
+            out += model_texts(model)
     return [t for t in out if t]
+
+
+def model_texts(model) -> list[str]:
+    """Every cell's text and tooltip, and the header's labels."""
+    out = []
+    for r in range(model.rowCount()):
+        for c in range(model.columnCount()):
+            i = model.index(r, c)
+            out += [i.data(Qt.ItemDataRole.DisplayRole) or "", i.data(Qt.ItemDataRole.ToolTipRole) or ""]
+    for c in range(model.columnCount()):
+        out.append(model.headerData(c, Qt.Orientation.Horizontal) or "")
+    return out
 
 
 def cache_bytes(cache: ResponseCache) -> bytes:

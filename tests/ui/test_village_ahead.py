@@ -23,14 +23,17 @@ class Marks(Overlay):
 
     def __init__(self, region: str):
         super().__init__()
-        self.region, self.painted, self.laid_out = region, 0, 0
+        self.region, self.painted = region, 0
+        self.layouts: list[tuple[int, int]] = []  # the sizes laid out for, in order
+        self.box = QRectF()
 
     def layout(self, view) -> None:
-        self.laid_out += 1
+        self.layouts.append((view.width, view.height))
+        self.box = QRectF(view.width / 2 - 5, view.height / 2 - 5, 10, 10)
 
     def paint_static(self, p, view) -> None:
         self.painted += 1
-        p.fillRect(QRectF(view.width / 2 - 5, view.height / 2 - 5, 10, 10), QColor("#ff00ff"))
+        p.fillRect(self.box, QColor("#ff00ff"))
 
 
 @pytest.fixture
@@ -69,7 +72,13 @@ def test_a_resize_to_the_size_kept_ready_renders_nothing_anew_and_looks_as_if_ma
             canvas.overlay_stats["overlay"]) == counts  # blitted what was rendered ahead
     assert canvas._layer.renders == 1  # its base too
     if overlay:
-        assert canvas.overlays[0].painted == painted
+        marks = canvas.overlays[0]
+        assert marks.painted == painted
+        # laid out once for each size, ahead for the narrow one: the resize hands that layout over
+        assert marks.layouts == [(900, 600), (560, 600)] and marks.box.center().x() == 280
+        canvas.resize(900, 600)  # and the frame's own was put back after rendering ahead (not made again)
+        canvas.grab()
+        assert marks.layouts[:2] == [(900, 600), (560, 600)]
     fresh = _canvas(qtbot, map_state, (560, 600), overlay)  # the same level made at that size from scratch
     assert narrow == fresh.grab().toImage()
 
@@ -160,7 +169,7 @@ def _households(prefix: str, n: int) -> dict:
         {"head_name": f"{prefix}{i}*", "id_number": f"522726********{i:04d}", "members": 3} for i in range(n)]}
 
 
-def test_the_next_village_reuses_the_cells_of_the_last_and_shows_only_its_own_rows(qtbot):
+def test_the_next_village_shows_only_its_own_rows(qtbot):
     from sandbox.ui.village import VillageState
     from sandbox.ui.village_panel import VillagePanel
 
@@ -169,12 +178,60 @@ def test_the_next_village_reuses_the_cells_of_the_last_and_shows_only_its_own_ro
     qtbot.addWidget(panel)
     panel.show()
     village.show({"code": "522726101201", "name": "甲村", "year": 2020}, _households("王", 5))
-    first = panel.table.item(0, 0)
+    assert [r[0] for r in panel.cell_texts()] == [f"王{i}*" for i in range(5)]
     village.close()
     assert panel.cell_texts() == [] and not panel.table.isVisible()  # nothing shown once closed
     village.show({"code": "522726101202", "name": "乙村", "year": 2020}, _households("李", 3))
     rows = panel.cell_texts()
     assert [r[0] for r in rows] == ["李0*", "李1*", "李2*"] and rows[2][1] == "522726********0002"
-    assert panel.table.item(0, 0) is first  # the same cell, new text
     village.show({"code": "522726101203", "name": "丙村", "year": 2020}, None, "参观接待模式不显示户级信息")
-    assert panel.table.rowCount() == 0  # a note in the list's place: no rows of another village behind it
+    assert panel.table.model() is None or panel.table.model().rowCount() == 0  # no rows of another village behind it
+
+
+def test_a_prefetched_page_is_made_ready_before_its_click_and_the_click_makes_no_cell(qtbot, monkeypatch):
+    """Issue 19: the household table of a prefetched village is built and measured while idle; opening
+    the panel hands the table that model (no cell made, no column measured on the click)."""
+    from sandbox.ui import village_panel as vp
+    from sandbox.ui.village import VillageState
+
+    village = VillageState()
+    panel = vp.VillagePanel(village, MapState("poverty_incidence"))
+    qtbot.addWidget(panel)
+    panel.resize(900, 900)
+    panel.show()
+    page = _households("赵", 50)
+    panel.prepare_later(page)
+    assert panel.preparing
+    qtbot.waitUntil(lambda: not panel.preparing, timeout=5000)
+    made = []
+    monkeypatch.setattr(vp, "make_rows", lambda *a: made.append(a))  # the click must not build rows
+    measured = []
+    monkeypatch.setattr(panel.rows.measure, "sizeHintForColumn", lambda c: measured.append(c) or 0)
+    village.show({"code": "522726101201", "name": "甲村", "year": 2020}, page)
+    assert made == [] and measured == []
+    rows = panel.cell_texts()
+    assert len(rows) == 50 and rows[49][0] == "赵49*" and rows[49][1] == "522726********0049"
+    header = panel.table.horizontalHeader()
+    id_width = header.sectionSize(1)
+    fm = panel.table.fontMetrics()
+    assert id_width >= fm.horizontalAdvance("522726********0049")  # a masked ID is never elided
+
+
+def test_a_page_not_prepared_is_made_on_the_click_with_the_same_widths(qtbot):
+    from sandbox.ui.village import VillageState
+    from sandbox.ui.village_panel import VillagePanel
+
+    def panel_with(prepared: bool):
+        village = VillageState()
+        panel = VillagePanel(village, MapState("poverty_incidence"))
+        qtbot.addWidget(panel)
+        panel.resize(900, 900)
+        panel.show()
+        page = _households("钱", 20)
+        if prepared:
+            panel.prepare(page)
+        village.show({"code": "522726101201", "name": "甲村", "year": 2020}, page)
+        h = panel.table.horizontalHeader()
+        return panel.cell_texts(), [h.sectionSize(c) for c in range(h.count() - 1)]
+
+    assert panel_with(True) == panel_with(False)
