@@ -174,6 +174,26 @@ def test_a_risk_layer_the_api_cannot_give_says_so(qtbot, risk_api, monkeypatch):
         client.close()
 
 
+def test_hits_the_api_cannot_give_are_said_so_beside_the_counts(qtbot, risk_api, monkeypatch):
+    w, client = _wall(qtbot, risk_api, "leader")
+    try:
+        real = ApiClient.transport
+
+        def down_for_hits(self, path, params):
+            if path == "/risk/hits":
+                raise Unreachable("ReadTimeout")
+            return real(self, path, params)
+
+        monkeypatch.setattr(ApiClient, "transport", down_for_hits)
+        ctl = _risk_on(qtbot, w)
+        assert ctl.state.board.hits is None and not ctl.state.counts_only  # asked again next time
+        assert "在案线索" in ctl.panel.counts.text() and ctl.panel.hit_lines() == []
+        assert "线索明细暂时无法获取" in ctl.panel.note.text() and "只显示数量" not in ctl.panel.note.text()
+    finally:
+        w.close()
+        client.close()
+
+
 def test_the_hit_list_is_never_cached_and_comes_without_evidence(risk_api, tmp_path):
     server, tokens = risk_api
     cache = ResponseCache(tmp_path)
