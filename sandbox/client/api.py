@@ -326,6 +326,39 @@ class ApiClient:
         """The 督办 counts of each child region; leader tokens also get the overdue items, oldest first."""
         return self.get_json(f"/regions/{code}/duty", limit=limit, offset=offset)
 
+    def risk(self, code: str) -> dict:
+        """Open risk hits per child region, by rule family and rule: counts only (every wall role)."""
+        return self.get_json(f"/regions/{code}/risk")
+
+    def risk_rules(self, region: str | None = None) -> dict:
+        """Each rule's open hits, 核实属实, 排除, open cases and precision: counts only."""
+        return self.get_json("/risk/rules", region=region)
+
+    def risk_hits(self, region: str, limit: int = 8, offset: int = 0, family: str | None = None) -> dict:
+        """The top open hits (leader and admin tokens; others get ApiError 403), masked by the server for the
+        token. Never cached on disk and never logged: an admin token reads ID numbers unmasked. Each item's
+        evidence is dropped here (the wall shows rule, place, reason and case only)."""
+        path = "/risk/hits"
+        params = {k: v for k, v in {"region": region, "limit": limit, "offset": offset, "family": family}.items()
+                  if v is not None}
+        try:
+            status, body = self.transport(path, params)
+        except Unreachable as exc:
+            self.status.record_failure(exc.reason)
+            raise ApiUnavailable(f"无法连接中心数据接口: {exc.reason}", path) from None
+        if status >= 400:
+            raise ApiError(status, _detail(body), path)
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise ApiError(status, "接口返回的不是 JSON", path) from None
+        if not isinstance(data, dict):
+            raise ApiError(status, "接口返回的格式不对", path)
+        self.status.record_answer(data=True)
+        items = data.get("items") if isinstance(data.get("items"), list) else []
+        data["items"] = [{k: v for k, v in i.items() if k != "evidence"} for i in items if isinstance(i, dict)]
+        return data
+
     def brief_pdf(self, code: str, year: int | None = None) -> bytes:
         """The 村情/镇情 briefing PDF, rendered and masked on the server. Never cached on disk: it lists
         households by name."""

@@ -244,6 +244,8 @@ class WallWindow(QMainWindow):
         self.add_side_panel(self.layers_ctl.duty.panel, 1)  # the 督办 panel, with its layer
         self._snapshot(self.layers_ctl.duty.panel)  # labels and a button: a full repaint blits it
         self.layers_ctl.duty.panel.hide()
+        self.add_side_panel(self.layers_ctl.risk.panel, 1)  # the 风险 panel, with its layer
+        self.layers_ctl.risk.panel.hide()
 
     def _connect(self) -> None:
         st, s, canvas = self.state, self.session, self.canvas
@@ -379,6 +381,7 @@ class WallWindow(QMainWindow):
         self.indicator_menu.set_metrics(m)
         self.fund_panel.set_metrics(m)
         self.layers_ctl.duty.panel.set_metrics(m)
+        self.layers_ctl.risk.panel.set_metrics(m)
         self.project_card.set_metrics(m)
         self.monitor.set_metrics(m)
         if isinstance(self.project_card.camera_widget, CameraTile):

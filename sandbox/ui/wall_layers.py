@@ -1,4 +1,4 @@
-"""The wall's layers controller: project, fund-flow, check-in, camera and 督办 overlays, the fund chain, the project card."""
+"""The wall's layers controller: project, fund-flow, check-in, camera, 督办 and 风险 overlays, the fund chain, the project card."""
 
 from __future__ import annotations
 
@@ -21,14 +21,17 @@ from sandbox.ui.panels.worker import client_for_worker
 from sandbox.ui.project_card import ProjectCard
 from sandbox.ui.session import DEFERRED
 from sandbox.ui.wall_duty import WallDuty
+from sandbox.ui.wall_risk import WallRisk
 from sandbox.ui.worker import Worker
 
 __all__ = ["WallLayers", "LAYER_NAMES"]
 
 log = logging.getLogger(__name__)
 
-LAYER_NAMES = (("projects", "项目"), ("funds", "资金流"), ("checkins", "走访"), ("cameras", "摄像头"), ("duty", "督办"))
-OFF_AT_START = frozenset({"duty"})  # it recolours the map: shown when asked for
+LAYER_NAMES = (("projects", "项目"), ("funds", "资金流"), ("checkins", "走访"), ("cameras", "摄像头"), ("duty", "督办"),
+               ("risk", "风险"))
+OFF_AT_START = frozenset({"duty", "risk"})  # they recolour the map: shown when asked for
+MAP_COLOURINGS = ("duty", "risk")  # one at a time: turning one on turns the other off
 
 
 class WallLayers(QObject):
@@ -50,9 +53,10 @@ class WallLayers(QObject):
         self.cameras = CamerasLayer()
         self.cameras.projects = self.projects
         self.duty = WallDuty(self)
+        self.risk = WallRisk(self)
         self.by_name = {"projects": self.projects, "funds": self.flows, "checkins": self.checkins,
-                        "cameras": self.cameras, "duty": self.duty.layer}
-        for ov in (self.duty.layer, self.flows, self.checkins, self.projects, self.cameras):  # bottom to top
+                        "cameras": self.cameras, "duty": self.duty.layer, "risk": self.risk.layer}
+        for ov in (self.duty.layer, self.risk.layer, self.flows, self.checkins, self.projects, self.cameras):  # bottom to top
             canvas.add_overlay(ov)
         self.bar = LayerToggleBar([(n, zh, n not in OFF_AT_START) for n, zh in LAYER_NAMES], canvas,
                                   actions=[("monitor", "监控")])
@@ -123,10 +127,14 @@ class WallLayers(QObject):
             b.setChecked(bool(on))
         if name == "funds":
             self.show_fund_panel(bool(on) and self.enabled)
-        elif name == "duty":
-            self.duty.set_visible(bool(on) and self.enabled)
-            # the map is coloured by overdue share now: the indicator's legend would misread it
-            self.wall.legend.setVisible(not self.duty.visible)
+        elif name in MAP_COLOURINGS:
+            if on:
+                for other in MAP_COLOURINGS:
+                    if other != name and self.by_name[other].visible:
+                        self.wall.state.set_layer_visible(other, False)
+            (self.duty if name == "duty" else self.risk).set_visible(bool(on) and self.enabled)
+            # the map is coloured by overdue share or risk hits now: the indicator's legend would misread it
+            self.wall.legend.setVisible(not self.duty.visible and not self.risk.visible)
             self.show_fund_panel(self.flows.visible and self.enabled and self.fund_panel.chain != {})
 
     @staticmethod
@@ -141,7 +149,7 @@ class WallLayers(QObject):
         arranger = self.wall.arranger
         beside = arranger is not None and arranger.funds_beside
         # The 督办 panel takes the fund chain's place in the side column (unless the chain has a column of its own).
-        self.fund_panel.setVisible(on and (beside or not self.duty.visible))
+        self.fund_panel.setVisible(on and (beside or not (self.duty.visible or self.risk.visible)))
         self._fit_summary()
 
     def _fit_summary(self) -> None:
@@ -150,7 +158,8 @@ class WallLayers(QObject):
         arranger = self.wall.arranger
         beside = arranger is not None and arranger.funds_beside
         funds = self.fund_panel.isVisibleTo(self.wall) and not beside
-        self.wall.summary.setVisible(not funds and not self.duty.panel.isVisibleTo(self.wall))
+        self.wall.summary.setVisible(not funds and not self.duty.panel.isVisibleTo(self.wall)
+                                     and not self.risk.panel.isVisibleTo(self.wall))
 
     def obstacles(self) -> list[QRectF]:
         """Where map labels keep clear of the floating layer control."""
@@ -180,6 +189,7 @@ class WallLayers(QObject):
         if code is None:
             return
         self.duty.request(force)
+        self.risk.request(force)
         if not force and self._key == (code, year):
             return
         self._key = (code, year)
@@ -196,6 +206,9 @@ class WallLayers(QObject):
     def _on_result(self, channel: str, result: Any) -> None:
         if channel in ("duty", "brief"):
             self.duty.on_result(channel, result)
+            return
+        if channel == "risk":
+            self.risk.on_result(result)
             return
         cams = self.wall.cams
         if channel == "project" and isinstance(result, ProjectDetail):
@@ -239,6 +252,8 @@ class WallLayers(QObject):
     def _on_failed(self, channel: str, message: str) -> None:
         if channel in ("duty", "brief"):
             self.duty.on_failed(channel, message)
+        elif channel == "risk":
+            self.risk.on_failed(message)
         elif channel == "project":
             self.card.show_error(message)
         elif channel == "camera":
