@@ -448,6 +448,7 @@ def memory_breakdown(win, client) -> dict:
     }
     out.update(_heap())
     out.update(_qt_counts(win))
+    out.update(_kept_pictures(win))
     if tracemalloc.is_tracing():
         out["py_traced_mb"] = tracemalloc.get_traced_memory()[0] / 2**20
     cache = getattr(client, "cache", None)
@@ -467,6 +468,27 @@ def _type_counts() -> dict[str, int]:
         name = type(o).__qualname__
         counts[name] = counts.get(name, 0) + 1
     return counts
+
+
+def _kept_pictures(win) -> dict:
+    """The pictures the painted widgets keep (WidgetCache, SnapshotEffect: the last N states each,
+    painted ahead or shown before), in number and MB: native pixels, bounded per widget by count."""
+    from PySide6.QtWidgets import QWidget
+
+    from sandbox.ui.paint_cache import SnapshotEffect, WidgetCache
+
+    n = size = 0
+    for w in [win, *win.findChildren(QWidget)]:
+        holders = [v for v in (getattr(w, "pixels", None), getattr(w, "still_pixels", None))
+                   if isinstance(v, WidgetCache)]
+        effect = w.graphicsEffect()
+        if isinstance(effect, SnapshotEffect):
+            holders.append(effect)
+        for h in holders:
+            images = list(h._kept._images.values())  # noqa: SLF001 - a bench's look inside
+            n += len(images)
+            size += sum(img.sizeInBytes() for img in images)
+    return {"kept_pictures": n, "kept_mb": size / 2**20}
 
 
 def _qt_counts(win) -> dict:
