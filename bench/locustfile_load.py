@@ -119,7 +119,13 @@ class Phone(HttpUser):
 
 @events.quitting.add_listener
 def _write_delivery(environment, **_kw) -> None:
-    gevent.sleep(float(os.environ.get("LOAD_DRAIN_S", "5")))  # the last check-ins' events on their way
+    # the last check-ins' events are on their way: wait until every wall has every one, or the drain bound
+    # passes (a saturated API answers a post seconds before its event is out; a fixed short wait counted
+    # those as lost)
+    want = set(posted)
+    deadline = time.monotonic() + float(os.environ.get("LOAD_DRAIN_S", "60"))
+    while time.monotonic() < deadline and not all(want <= set(w["ids"]) for w in walls):
+        gevent.sleep(0.5)
     for w in walls:
         w["stop"] = True
     with open(os.environ["LOAD_OUT"], "w", encoding="utf-8") as f:
