@@ -85,10 +85,13 @@ def one_run(url: str, rate: int, seconds: int, walls: int, files: dict, workdir:
     pages = s.get("GET households (leader)", {})
     window = delivery["window_s"] or seconds
     return {"rate": rate, "posted": len(posted), "achieved": len(posted) / window * 60 if window else 0,
-            "errors": int(post.get("Failure Count", 0) or 0), "p50": post.get("50%"), "p95": post.get("95%"),
+            "errors": int(post.get("Failure Count", 0) or 0),
+            "other_errors": sum(int(v.get("Failure Count", 0) or 0) for k, v in s.items()
+                                if k not in ("Aggregated", "POST check-in (phone, 400 KB photo)")), "p50": post.get("50%"), "p95": post.get("95%"),
             "level_p95": level.get("95%"), "pages_p95": pages.get("95%"),
             "walls": len(delivery["walls"]), "missing": missing, "twice": twice,
-            "reconnects": sum(w["reconnects"] for w in delivery["walls"])}
+            "reconnects": sum(w["reconnects"] for w in delivery["walls"]),
+            "resyncs": sum(w.get("resyncs", 0) for w in delivery["walls"])}
 
 
 def main() -> None:
@@ -135,12 +138,13 @@ def main() -> None:
           f"posting one check-in with a 400 KB JPEG each at the rate given; {a.seconds} s per row; load average "
           f"{load_before:.1f} before.\n")
     print("| workers | check-ins/min asked / achieved | posted | errors | check-in p50 | p95 | wall poll p95 "
-          "| households page p95 | walls × check-ins missing / twice | SSE reconnects | load avg |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| households page p95 | walls × check-ins missing / twice | SSE reconnects / resyncs | other errors "
+          "| load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['workers']} | {r['rate']} / {r['achieved']:.0f} | {r['posted']} | {r['errors']} | {r['p50']} ms "
               f"| {r['p95']} ms | {r['level_p95']} ms | {r['pages_p95']} ms | {r['missing']} / {r['twice']} "
-              f"| {r['reconnects']} | {r['load']:.1f} |")
+              f"| {r['reconnects']} / {r['resyncs']} | {r['other_errors']} | {r['load']:.1f} |")
 
 
 if __name__ == "__main__":

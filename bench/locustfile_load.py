@@ -50,6 +50,11 @@ def _hold_stream(state: dict) -> None:
                         kind = line[7:]
                     elif line.startswith("data: ") and kind == "checkin":
                         state["ids"].append(json.loads(line[6:])["id"])
+                    elif line.startswith("data: ") and kind == "resync":
+                        # the server dropped what this stream had not read (it fell behind): continue from the
+                        # last id received, as the SSE contract allows — the missed ones come from the log
+                        state["resyncs"] += 1
+                        break
         except requests.RequestException:
             state["reconnects"] += 1
             gevent.sleep(1)
@@ -63,7 +68,7 @@ class Wall(HttpUser):
     host = URL
 
     def on_start(self) -> None:
-        self.state = {"ids": [], "reconnects": 0, "stop": False, "connected": False}
+        self.state = {"ids": [], "reconnects": 0, "resyncs": 0, "stop": False, "connected": False}
         walls.append(self.state)
         gevent.spawn(_hold_stream, self.state)  # not the user's greenlet: it outlives the stop, to drain
 
@@ -130,4 +135,5 @@ def _write_delivery(environment, **_kw) -> None:
         w["stop"] = True
     with open(os.environ["LOAD_OUT"], "w", encoding="utf-8") as f:
         json.dump({"posted": posted, "window_s": (max(post_times) - min(post_times)) if len(post_times) > 1 else 0,
-                   "walls": [{"ids": w["ids"], "reconnects": w["reconnects"]} for w in walls]}, f)
+                   "walls": [{"ids": w["ids"], "reconnects": w["reconnects"], "resyncs": w["resyncs"]}
+                             for w in walls]}, f)

@@ -26,6 +26,13 @@ __all__ = ["prepare_database", "EmbeddedServer", "serve"]
 log = logging.getLogger(__name__)
 
 
+# Idle keep-alive connections are held this long (uvicorn's default is 5 s). A client that polls every
+# 5-30 s (a wall's level poll, a phone's outbox, a leader paging) otherwise races the server's close: its
+# request goes out on a connection the server is closing and fails with "connection reset". Longer than
+# a load balancer's usual idle timeout (60 s), so the balancer, not the API, closes idle connections.
+KEEP_ALIVE_S = 75
+
+
 def prepare_database(settings: Settings, *, build_if_empty: bool = True, progress: bool = True) -> Engine:
     """Connect (clear one-line error if unreachable), migrate to head, build the demo on first run."""
     engine = make_engine(settings.resolved_database_url)
@@ -71,7 +78,7 @@ class EmbeddedServer:
         # This server knows the one address it is reached at: its absolute URLs (camera streams) use it.
         app.state.settings = settings_of(app).model_copy(update={"public_base_url": self.url})
         config = uvicorn.Config(app, host=self.host, port=self.port, log_level="warning",
-                                access_log=False, lifespan="off")
+                                access_log=False, lifespan="off", timeout_keep_alive=KEEP_ALIVE_S)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, name="embedded-api", daemon=True)
 
@@ -104,10 +111,11 @@ def serve(engine: Engine, host: str, port: int, workers: int = 1) -> None:
     """One process on the given engine, or `workers` processes each building its own (PostgreSQL only: their
     events meet in the database's event log; a SQLite file is one process's)."""
     if workers <= 1:
-        uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(engine), host=host, port=port, log_level="info", timeout_keep_alive=KEEP_ALIVE_S)
         return
     if engine.dialect.name != "postgresql":
         raise ValueError("多个工作进程 (--workers) 需要 PostgreSQL 数据库; SQLite 只能由一个进程提供服务")
     os.environ["SANDBOX_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)  # for the workers
     engine.dispose()
-    uvicorn.run("sandbox.server.asgi:app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run("sandbox.server.asgi:app", factory=True, host=host, port=port, workers=workers, log_level="info",
+                timeout_keep_alive=KEEP_ALIVE_S)
