@@ -2,8 +2,9 @@
 
 A level is painted once into pixels and reused: `MapLayer.base()` holds the extruded base, glow,
 fills and borders (transparent outside the regions), and each label line is a small sprite (text
-plus halo) shared by every layer that shows the same text at the same size. A frame then only
-blits images; a drill animation moves and fades those images instead of re-stroking paths.
+plus halo, rendered by `sandbox.ui.label_halo`) shared by every layer that shows the same text at
+the same size. A frame then only blits images; a drill animation moves and fades those images
+instead of re-stroking paths.
 """
 
 from __future__ import annotations
@@ -12,16 +13,13 @@ import math
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QPolygonF, QTransform
 
+from sandbox.ui.label_halo import render_line
 from sandbox.ui.poor_villages import paint_poor_outlines
 from sandbox.ui.theme import NO_DATA_COLOR, Colors, Metrics, ui_font
-
-if TYPE_CHECKING:  # numpy loads with the first label sprite, after the wall's first frame
-    import numpy as np
 
 __all__ = [
     "MapLabel", "MapLayer", "Sprite", "edge_runs", "paint_base", "paint_highlight", "paint_layer",
@@ -30,7 +28,6 @@ __all__ = [
 
 Point = tuple[float, float]
 _GLOW_ALPHA = 170
-_HALO_BIAS = 0.7  # device pixels, see _render_line
 
 
 @dataclass(frozen=True)
@@ -134,90 +131,12 @@ def line_sprite(text: str, px: int, bold: bool, colour: str, halo: float, dpr: f
         _sprite_stats["hits"] += 1
         return hit
     _sprite_stats["misses"] += 1
-    sprite = _render_line(text, px, bold, colour, halo, dpr)
+    sprite = Sprite(*render_line(text, px, bold, colour, halo, dpr))
     _SPRITES[key] = sprite
     _sprite_stats["bytes"] += sprite.image.sizeInBytes()
     while len(_SPRITES) > 1 and (len(_SPRITES) > _SPRITE_LIMIT or _sprite_stats["bytes"] > _SPRITE_BYTES_LIMIT):
         _sprite_stats["bytes"] -= _SPRITES.popitem(last=False)[1].image.sizeInBytes()
     return sprite
-
-
-_DISKS: dict[float, list[tuple[int, int, int]]] = {}
-
-
-def _disk(radius: float) -> list[tuple[int, int, int]]:
-    """Offsets of an antialiased disk: (dx, dy, coverage 1..256) for every pixel the disk touches."""
-    hit = _DISKS.get(radius)
-    if hit is None:
-        reach = math.ceil(radius + 0.5)
-        hit = []
-        for dy in range(-reach, reach + 1):
-            for dx in range(-reach, reach + 1):
-                w = min(1.0, radius + 0.5 - math.hypot(dx, dy))
-                if w > 0.02:
-                    hit.append((dx, dy, round(w * 256)))
-        _DISKS[radius] = hit
-    return hit
-
-
-def _dilate(a: np.ndarray, radius: float) -> np.ndarray:
-    """Grey-scale dilation of coverage `a` (uint8) by an antialiased disk: the area a stroke of the
-    outline `2·radius` wide, plus the fill, would cover."""
-    import numpy as np  # loaded with the first label, after the wall's first frame
-
-    h, w = a.shape
-    out = np.zeros_like(a)
-    scaled: dict[int, np.ndarray] = {256: a}
-    for dx, dy, cov in _disk(radius):
-        src = scaled.get(cov)
-        if src is None:
-            src = scaled[cov] = ((a.astype(np.uint16) * cov) >> 8).astype(np.uint8)
-        ys, yd = (slice(0, h - dy), slice(dy, h)) if dy >= 0 else (slice(-dy, h), slice(0, h + dy))
-        xs, xd = (slice(0, w - dx), slice(dx, w)) if dx >= 0 else (slice(-dx, w), slice(0, w + dx))
-        np.maximum(out[yd, xd], src[ys, xs], out=out[yd, xd])
-    return out
-
-
-def _render_line(text: str, px: int, bold: bool, colour: str, halo: float, dpr: float) -> Sprite:
-    """Rasterise the glyph outlines once (the same shapes `paint_layer` fills); the halo is that
-    coverage grown by a disk of half the halo width (what stroking the outline with the halo pen
-    covers) and the text is composited over it in numpy: a fraction of the cost of stroking glyphs."""
-    import numpy as np
-
-    font = ui_font(px, bold=bold)
-    fm = QFontMetricsF(font)
-    # Growing an antialiased mask falls short of the stroke's geometric coverage by about 0.7 px
-    # (the glyph's own soft edge is grown, not its outline): measured against strokePath, this
-    # matches the halo's weight at 1080p and 4K.
-    r_dev = halo / 2.0 * dpr + _HALO_BIAS
-    pad = math.ceil(r_dev) + 2
-    baseline = pad + math.ceil(fm.ascent() * dpr)  # a whole device row: the sprite lands on the pixel grid
-    w = math.ceil(fm.horizontalAdvance(text) * dpr) + 2 * pad + 2
-    h = baseline + math.ceil(fm.descent() * dpr) + pad + 1
-    mask = _new_image(w, h, 1.0)  # ARGB32: Qt's fastest rasteriser target (Alpha8 is ~3× slower)
-    path = QPainterPath()
-    path.addText(QPointF(0, 0), font, text)
-    p = QPainter(mask)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    p.translate(pad, baseline)
-    p.scale(dpr, dpr)
-    p.fillPath(path, QColor(0, 0, 0, 255))
-    p.end()
-    a8 = np.frombuffer(mask.constBits(), np.uint8, mask.bytesPerLine() * h).reshape(h, -1, 4)[:, :w, 3]
-    grown = _dilate(a8, r_dev).astype(np.float32) * (1.0 / 255.0)
-    a = a8.astype(np.float32) * (1.0 / 255.0)
-    under = grown * (1.0 - a)  # halo coverage left visible under the text
-    text_c, halo_c = QColor(colour), QColor(Colors.label_halo)
-    px_out = np.empty((h, w, 4), np.float32)
-    px_out[..., 0] = text_c.blue() * a + halo_c.blue() * under  # premultiplied BGRA (little-endian ARGB32)
-    px_out[..., 1] = text_c.green() * a + halo_c.green() * under
-    px_out[..., 2] = text_c.red() * a + halo_c.red() * under
-    px_out[..., 3] = (a + under) * 255.0
-    px_out += 0.5
-    buf = np.ascontiguousarray(px_out.astype(np.uint8))
-    img = QImage(buf.data, w, h, 4 * w, QImage.Format.Format_ARGB32_Premultiplied).copy()  # owns its pixels
-    img.setDevicePixelRatio(dpr)
-    return Sprite(img, QPointF(-pad / dpr, -baseline / dpr))
 
 
 # -- region edges -------------------------------------------------------------------------------------

@@ -1,0 +1,116 @@
+"""The wall's start: its first frame with data is drawn without numpy, pyqtgraph or mapclassify (each
+loads after it) and shows the county's classes and labels; a window sized before it is shown is styled once."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QImage
+
+from sandbox.ui.theme import metrics_for_height, stylesheet
+from sandbox.ui.wall import WallWindow
+
+from .conftest import COUNTY
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("numpy", "pyqtgraph", "mapclassify")
+
+# A fresh interpreter, as `python main.py` starts: the wall at 4K on the fake county (tests/ui/conftest.py),
+# shown, its first level applied, then one full paint of the window; what is imported by then is what the
+# first frame cost. The frame is checked afterwards (numpy may load then).
+_START = r"""
+import json, sys
+from PySide6.QtCore import QEventLoop, QPoint
+from PySide6.QtGui import QColor, QImage
+from tests.ui.conftest import COUNTY, FakeCounty
+from sandbox.ui import map_layer
+from sandbox.ui.theme import NO_DATA_COLOR, ramp
+from sandbox.ui.wall import WallWindow, _application
+
+app = _application()
+win = WallWindow(FakeCounty(), region=COUNTY, retry_seconds=600)
+applied = []
+win.dataApplied.connect(lambda: applied.append(True))
+win.resize(3840, 2160)
+win.show()
+for _ in range(3000):
+    if applied:
+        break
+    app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
+frame = QImage(3840, 2160, QImage.Format.Format_ARGB32_Premultiplied)
+win.render(frame)
+out = {"applied": bool(applied), "heavy": [m for m in sys.argv[1:] if m in sys.modules],
+       "sprites": map_layer.sprite_cache_info()["misses"], "towns": {}}
+ms = win.state.map
+for feature in ms.region_map.features:
+    c = ms.class_of(feature.code)
+    want = NO_DATA_COLOR if c < 0 else ramp(ms.classification.k, ms.indicator.higher_is_better)[c]
+    centre = win.canvas.mapTo(win, win.canvas.region_center(feature.code).toPoint())
+    seen = {QColor(frame.pixel(centre + QPoint(dx, dy))).name() for dx in range(-60, 61, 12) for dy in range(-60, 61, 12)}
+    out["towns"][feature.code] = want in seen
+print(json.dumps(out))
+win.close()
+"""
+
+
+@pytest.mark.qt
+def test_the_first_frame_with_data_needs_no_numpy_pyqtgraph_or_mapclassify(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT), SANDBOX_DATA_DIR=str(tmp_path),
+               XDG_CACHE_HOME=str(tmp_path / "cache"))
+    run = subprocess.run([sys.executable, "-c", _START, *HEAVY], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=180)
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out["applied"]
+    assert out["heavy"] == []  # each loads after the first frame (the trend chart, the classifier's preload)
+    assert out["sprites"] > 0  # the frame has its labels (their halos drawn without numpy)
+    assert out["towns"] and all(out["towns"].values()), out["towns"]  # every town in its class's colour
+
+
+def test_importing_the_wall_s_start_path_loads_no_numpy_pyqtgraph_or_mapclassify():
+    code = ("import sys, sandbox.app, sandbox.wall_cli, sandbox.client.api, sandbox.ui.wall; "
+            f"loaded = [m for m in {HEAVY!r} if m in sys.modules]; assert not loaded, loaded")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+
+
+class _StyleChanges(QObject):
+    def __init__(self):
+        super().__init__()
+        self.n = 0
+
+    def eventFilter(self, _obj, event):  # noqa: N802 - Qt API
+        self.n += event.type() == QEvent.Type.StyleChange
+        return False
+
+
+@pytest.mark.qt
+@pytest.mark.usefixtures("themed_app")
+def test_a_wall_sized_before_it_is_shown_styles_its_widgets_once(qtbot, county_client):
+    win = WallWindow(county_client, region=COUNTY, retry_seconds=600)
+    qtbot.addWidget(win)
+    seen = _StyleChanges()
+    win.header.installEventFilter(seen)
+    win.resize(3840, 2160)
+    win.show()
+    qtbot.waitExposed(win)
+    # styled for 2160 lines at its first show, not for 1080 at construction and again at the show
+    assert seen.n == 1
+    assert win.metrics == metrics_for_height(2160) and win.styleSheet() == stylesheet(win.metrics)
+
+
+@pytest.mark.qt
+@pytest.mark.usefixtures("themed_app")
+@pytest.mark.parametrize("shown", [True, False])
+def test_a_wall_resized_after_it_is_shown_or_never_shown_gets_its_size_s_style(qtbot, county_client, shown):
+    win = WallWindow(county_client, region=COUNTY, retry_seconds=600)
+    qtbot.addWidget(win)
+    if shown:
+        win.show()
+        qtbot.waitExposed(win)
+    win.resize(1280, 720)
+    win.render(QImage(1280, 720, QImage.Format.Format_ARGB32_Premultiplied))  # a hidden window: its pending resize
+    assert win.metrics == metrics_for_height(720) and win.styleSheet() == stylesheet(win.metrics)
