@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from sandbox.domain.enums import ExitBatch, HouseholdAttribute, HouseholdStatus, PovertyCause
 from sandbox.domain.masking import person_view
 from sandbox.server.core.access import note_read
+from sandbox.server.core.cache import Prepared
+from sandbox.server.core.dataset import dataset_info
 from sandbox.server.deps import RECORD_ROLES, Caller, RecordId, RegionDep, SessionDep, YearQuery, allow, resolve_year
 from sandbox.store.models import Assignment, Cadre, Household, HouseholdYear, Member, Project, ProjectBeneficiary
 from sandbox.store.queries import within
@@ -49,13 +53,40 @@ def _household_out(h: Household, hy: HouseholdYear | None, caller: Caller) -> di
     }
 
 
-@router.get("", summary="建档立卡户列表(按角色脱敏)")
+@router.get("", response_model=None, summary="建档立卡户列表(按角色脱敏)")
 def list_households(request: Request, session: SessionDep, caller: Reader, scope: RegionDep,
                     status: Annotated[HouseholdStatus | None, Query(description="脱贫状态")] = None,
-                    page: Annotated[int, Query(ge=1, le=100_000)] = 1, year: YearQuery = None) -> dict:
+                    page: Annotated[int, Query(ge=1, le=100_000)] = 1, year: YearQuery = None) -> Response:
     rc, _ = scope.load(session)
     y = resolve_year(session, year)
-    where = [within(Household.village_code, rc), HouseholdYear.year == y]
+    # A village panel's page is asked for on every click of a wall (≈ 0.1 s of queries): the page as
+    # this role may read it is kept, serialised, per facts version (an import or a new check-in makes
+    # a new one, so nothing stale is served). Masked here, by role: a role's page never holds another's.
+    key = ("households", dataset_info(session)["build"], caller.role.value, rc.value, y,
+           status.value if status is not None else None, page)
+    listed = request.app.state.responses.get_or_compute(
+        key, lambda: _households_page(session, caller, rc, y, status, page))
+    if listed.rows:  # PIPL accountability: which names this caller was given (every read, cached or not)
+        note_read(session, request, caller, "household_list", f"第 {page} 页 {listed.rows} 户", rc.value)
+    return listed.answer.respond(request)
+
+
+class _Page:
+    """A page of the list, serialised once, and how many households it names (for the access log)."""
+
+    __slots__ = ("answer", "rows")
+
+    def __init__(self, body: dict) -> None:
+        self.answer = Prepared(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        self.rows = len(body["items"])
+
+
+def _households_page(session, caller: Caller, rc, y: int | None, status: HouseholdStatus | None, page: int) -> _Page:
+    # The region's households first (its code index), then their year rows by (household, year): joined
+    # the other way SQLite, keeping no statistics, walked the year's rows of the whole county (≈ 80 ms a
+    # query on the demo county against ≈ 8 ms).
+    ids = select(Household.id).where(within(Household.village_code, rc))
+    where = [HouseholdYear.household_id.in_(ids), HouseholdYear.year == y]
     # One definition with the indicators' 建档立卡户数 (registered_households): closed households (销户:
     # deceased, misidentified) are not on the list unless asked for by status, and are counted apart.
     listed = [*where, HouseholdYear.status == status.value] if status is not None else \
@@ -63,18 +94,14 @@ def list_households(request: Request, session: SessionDep, caller: Reader, scope
     base = select(Household, HouseholdYear).join(HouseholdYear, HouseholdYear.household_id == Household.id)
 
     def count(conds) -> int:
-        return int(session.scalar(select(func.count()).select_from(
-            select(Household.id).join(HouseholdYear, HouseholdYear.household_id == Household.id)
-            .where(*conds).subquery())) or 0)
+        return int(session.scalar(select(func.count()).select_from(HouseholdYear).where(*conds)) or 0)
 
     total = count(listed)
     closed = count([*where, HouseholdYear.status == HouseholdStatus.closed.value])
     rows = session.execute(base.where(*listed).order_by(Household.id).offset((page - 1) * PAGE_SIZE)
                            .limit(PAGE_SIZE)).all()
-    if rows:  # PIPL accountability: which names this caller was given
-        note_read(session, request, caller, "household_list", f"第 {page} 页 {len(rows)} 户", rc.value)
-    return {"region": rc.value, "year": y, "page": page, "page_size": PAGE_SIZE, "total": total,
-            "closed": closed, "items": [_household_out(h, hy, caller) for h, hy in rows]}
+    return _Page({"region": rc.value, "year": y, "page": page, "page_size": PAGE_SIZE, "total": total,
+                  "closed": closed, "items": [_household_out(h, hy, caller) for h, hy in rows]})
 
 
 @router.get("/{household_id}", summary="一户的详情(按角色脱敏)")
