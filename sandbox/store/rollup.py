@@ -23,6 +23,8 @@ _LEVELS = (
     (12, "substr(f.region_code, 10, 3) <> '000'"),  # villages: only village atoms
     (9, "substr(f.region_code, 7, 3) <> '000'"),  # towns: village atoms and the town's own
     (6, "1 = 1"),  # county: everything
+    (4, "1 = 1"),  # prefecture (市州): every county's atoms, so its totals are the sum of its counties'
+    (2, "1 = 1"),  # province: likewise, the sum of its prefectures'
 )
 
 _POOR = "hy.status IN ('poor', 'relapsed')"
@@ -180,7 +182,8 @@ _KNOWN_ONLY_WITH = (
 
 
 def refresh_totals(conn: Connection) -> None:
-    """Sum the atoms for every village, town and county (run after facts and village exits change)."""
+    """Sum the atoms for every village, town, county, prefecture and province (run after facts and
+    village exits change); a county's database gets a prefecture and a province row too, unused."""
     conn.execute(delete(RegionYearTotals))
     # Readers cache answers per facts version; a new version makes every cached answer stale.
     conn.execute(delete(Meta).where(Meta.key == "facts_version"))
@@ -238,9 +241,10 @@ def _refresh_breakdowns(conn: Connection, prefix: str, bounds: dict) -> None:
     insert = "INSERT INTO region_year_breakdowns (region_code, year, dimension, category, households, population) "
     for sql in selects:
         conn.execute(text(insert + sql), bounds)
-    # Towns and the county get their own summed rows, so a request reads one region's rows.
+    # Towns, counties, prefectures and the province get their own summed rows, so a request reads one
+    # region's rows.
     conn.execute(text("DELETE FROM region_year_breakdowns WHERE substr(region_code, 10, 3) = '000'"))
-    for digits in (9, 6):
+    for digits in (9, 6, 4, 2):
         code = f"substr(region_code, 1, {digits}) || '{'0' * (12 - digits)}'"
         conn.execute(text(
             insert + f"SELECT {code}, year, dimension, category, SUM(households), SUM(population) "
