@@ -52,3 +52,15 @@ def test_the_demo_county_comes_first_and_counties_are_its_provinces():
     assert len(every) == 88 and every[0][:2] == ("522726", "独山县")
     assert all(c[0].startswith("52") for c in every) and len({c[0] for c in every}) == 88
     assert [c[0] for c in province_counties("52", 3)] == [c[0] for c in every[:3]]
+
+
+def test_the_cli_refuses_a_bad_province_or_counties_alone_before_touching_the_database(tmp_path, capsys):
+    from sandbox.cli import main
+
+    db = tmp_path / "p.db"
+    assert main(["demo", "build", "--counties", "3", "--db", f"sqlite:///{db}", "--quiet"]) == 2
+    assert "--province" in capsys.readouterr().err
+    assert main(["demo", "build", "--province", "99", "--db", f"sqlite:///{db}", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误: ") and "99" in err and "\n" == err[-1] and err.count("\n") == 1
+    assert not db.exists()
