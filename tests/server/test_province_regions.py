@@ -4,11 +4,12 @@ its prefectures (5227): totals that are the sum of the counties', the same API s
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from sandbox.domain.indicators import FACTS
 from sandbox.geo.divisions import county_divisions
@@ -167,3 +168,30 @@ def test_an_unknown_province_or_prefecture_is_a_404(client, tokens, code):
 def test_a_malformed_code_is_a_422_in_chinese(client, tokens, code):
     r = client.get(f"/api/v1/regions/{code}", headers=auth(tokens["admin"]))
     assert r.status_code == 422 and "区划代码" in r.json()["detail"]
+
+
+def test_a_checkin_is_fenced_by_its_households_county_not_the_provinces_first(province, client, tokens):
+    engine, _ = province
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT a.cadre_id, a.household_id, h.village_code, h.lon, h.lat FROM assignments a "
+            "JOIN households h ON h.id = a.household_id JOIN cadres c ON c.id = a.cadre_id "
+            "WHERE a.end_year IS NULL AND c.end_year IS NULL ORDER BY a.id")).all()
+    first = {}
+    for r in rows:
+        first.setdefault(r.village_code[:6], r)
+    assert {"522726", "520103"} <= set(first)  # 独山县 and 云岩区; 南明区 (520102) comes first by code
+    now = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).replace(microsecond=0).isoformat()
+    for county in ("522726", "520103"):
+        r = first[county]
+        body = {"point": {"lon": r.lon + 0.0002, "lat": r.lat, "crs": "WGS-84"}, "at": now,
+                "household_id": r.household_id, "cadre_id": r.cadre_id, "photos": []}
+        answer = client.post("/api/v1/checkins", json=body, headers=auth(tokens["admin"]))
+        assert answer.status_code == 201, (county, answer.text)
+        assert answer.json()["village_code"].startswith(county)
+    # a point in another county of the province is still outside the household's
+    r = first["522726"]
+    body = {"point": {"lon": first["520103"].lon, "lat": first["520103"].lat, "crs": "WGS-84"}, "at": now,
+            "household_id": r.household_id, "cadre_id": r.cadre_id, "photos": []}
+    answer = client.post("/api/v1/checkins", json=body, headers=auth(tokens["admin"]))
+    assert answer.status_code == 422 and "独山县" in answer.json()["detail"]
