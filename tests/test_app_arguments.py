@@ -21,7 +21,7 @@ def served(demo_engine, tmp_path_factory):
 
 @pytest.mark.parametrize("args, says", [
     (["--region", "522726999999"], "未找到区划代码为 522726999999 的地区"),
-    (["--region", "52272610"], "区划代码应为 6 位或 12 位数字"),
+    (["--region", "52272610"], "区划代码应为 2、4、6、9 或 12 位数字"),
     (["--year", "2031"], "年份 2031 超出数据范围 2014-2020"),
     (["--indicator", "poverty_rate"], "未知指标 'poverty_rate'"),
 ])

@@ -10,7 +10,7 @@ __all__ = ["RegionLevel", "RegionCode", "InvalidRegionCode"]
 
 
 class InvalidRegionCode(ValueError):
-    """A string that is not a 6- or 12-digit division code."""
+    """A string that is not a 2-, 4-, 6-, 9- or 12-digit division code."""
 
 
 class RegionLevel(str, enum.Enum):
@@ -31,12 +31,14 @@ class RegionLevel(str, enum.Enum):
         return order[i + 1] if i + 1 < len(order) else None
 
 
-_CODE = re.compile(r"^[0-9]{6}([0-9]{6})?$")  # ASCII only: \d also takes full-width digits
+# A province's 2 significant digits, a prefecture's 4, a county's 6, a town's 9 or all 12.
+_CODE = re.compile(r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$")  # ASCII only: \d also takes full-width digits
 
 
 @dataclass(frozen=True, order=True)
 class RegionCode:
-    """A normalised 12-digit code; 6-digit county codes are padded with zeros."""
+    """A normalised 12-digit code; shorter codes (52 贵州, 5227 黔南州, 522726 独山县, a town's 9 digits)
+    are padded with zeros."""
 
     value: str
 
@@ -45,10 +47,8 @@ class RegionCode:
         text = str(text).strip()
         if not _CODE.match(text):
             shown = text if len(text) <= 40 else text[:40] + "…"  # the message goes back to the client
-            raise InvalidRegionCode(f"区划代码应为 6 位或 12 位数字: {shown!r}")
-        if len(text) == 6:
-            text += "000000"
-        return cls(text)
+            raise InvalidRegionCode(f"区划代码应为 2、4、6、9 或 12 位数字: {shown!r}")
+        return cls(text.ljust(12, "0"))
 
     def __str__(self) -> str:
         return self.value

@@ -22,8 +22,11 @@ __all__ = [
 
 # Simplification tolerance in degrees, about one 4K-wall pixel at the zoom where a region of that
 # level is drawn as a whole: the county (~0.8° across, ~2000 px wide) is 0.0004°/px; a town
-# (~0.25°) about 0.00012°/px; a village (~0.05°) about 0.000025°/px.
+# (~0.25°) about 0.00012°/px; a village (~0.05°) about 0.000025°/px; above the county, a prefecture
+# (drawn whole inside its ~7° province) about 0.0035°/px, a province (~7°, for a country view) more.
 TOLERANCE_DEG: dict[str, float] = {
+    "province": 0.01,
+    "prefecture": 0.004,
     "county": 0.0005,
     "town": 0.00015,
     "village": 0.00005,

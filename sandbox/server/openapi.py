@@ -12,8 +12,9 @@ from fastapi import FastAPI
 
 __all__ = ["install_openapi", "REGION_CODE_PATTERN"]
 
-# What RegionCode.parse accepts: a 6-digit county or 12-digit code (ASCII digits only).
-REGION_CODE_PATTERN = r"^[0-9]{6}([0-9]{6})?$"
+# What RegionCode.parse accepts: a province's 2 digits, a prefecture's 4, a county's 6, a town's 9 or
+# a 12-digit code (ASCII digits only).
+REGION_CODE_PATTERN = r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$"
 _REGION_PARAMS = {"region", "code"}
 
 _ERROR = {"title": "Error", "type": "object", "required": ["detail"],

@@ -90,10 +90,15 @@ def data_years(session: Session) -> list[int]:
     return list(session.scalars(select(PovertyLine.year).order_by(PovertyLine.year)))
 
 
-def county_boundary_geojson(session: Session) -> tuple[str, str] | None:
-    """(code, GeoJSON text) of the dataset's county outline, WGS-84; None if there is none."""
-    row = session.execute(select(Region.code, Region.boundary).where(Region.level == "county")
-                          .order_by(Region.code).limit(1)).first()
+def county_boundary_geojson(session: Session, county: str | None = None) -> tuple[str, str] | None:
+    """(code, GeoJSON text) of a county's outline (`county`: its 6 digits; a province's database holds
+    many), else of the dataset's first county, WGS-84; None if there is none."""
+    row = None
+    if county:
+        row = session.execute(select(Region.code, Region.boundary)
+                              .where(Region.code == county[:6] + "000000", Region.level == "county")).first()
+    row = row or session.execute(select(Region.code, Region.boundary).where(Region.level == "county")
+                                 .order_by(Region.code).limit(1)).first()
     if row is None or not row.boundary:
         return None
     return row.code, row.boundary

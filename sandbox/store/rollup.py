@@ -23,7 +23,18 @@ _LEVELS = (
     (12, "substr(f.region_code, 10, 3) <> '000'"),  # villages: only village atoms
     (9, "substr(f.region_code, 7, 3) <> '000'"),  # towns: village atoms and the town's own
     (6, "1 = 1"),  # county: everything
+    (4, "1 = 1"),  # prefecture (市州): every county's atoms, so its totals are the sum of its counties'
+    (2, "1 = 1"),  # province: likewise, the sum of its prefectures'
 )
+_ABOVE_COUNTY = {4: "prefecture", 2: "province"}
+
+
+def _digits_to_sum(conn: Connection) -> list[int]:
+    """The levels to total: a prefecture or province only where the regions hold one (a county's
+    database, the usual one, does not pay for levels nobody can ask for)."""
+    present = set(conn.execute(text("SELECT DISTINCT level FROM regions WHERE level IN ('prefecture', 'province')"))
+                  .scalars())
+    return [d for d, _ in _LEVELS if d not in _ABOVE_COUNTY or _ABOVE_COUNTY[d] in present]
 
 _POOR = "hy.status IN ('poor', 'relapsed')"
 _REG = "hy.status <> 'closed'"
@@ -180,7 +191,8 @@ _KNOWN_ONLY_WITH = (
 
 
 def refresh_totals(conn: Connection) -> None:
-    """Sum the atoms for every village, town and county (run after facts and village exits change)."""
+    """Sum the atoms for every village, town and county, and the prefectures and the province where the
+    regions hold them (run after facts and village exits change)."""
     conn.execute(delete(RegionYearTotals))
     # Readers cache answers per facts version; a new version makes every cached answer stale.
     conn.execute(delete(Meta).where(Meta.key == "facts_version"))
@@ -188,7 +200,10 @@ def refresh_totals(conn: Connection) -> None:
     cols = ", ".join(FACTS)
     sums = ", ".join(f"SUM(f.{f})" for f in FACTS)
     is_village = "substr(f.region_code, 10, 3) <> '000'"
+    wanted = _digits_to_sum(conn)
     for digits, cond in _LEVELS:
+        if digits not in wanted:
+            continue
         code = f"substr(f.region_code, 1, {digits})" + (f" || '{'0' * (12 - digits)}'" if digits < 12 else "")
         conn.execute(text(
             f"INSERT INTO region_year_totals (region_code, year, {cols}, first_secretary_villages, villages, "
@@ -238,9 +253,10 @@ def _refresh_breakdowns(conn: Connection, prefix: str, bounds: dict) -> None:
     insert = "INSERT INTO region_year_breakdowns (region_code, year, dimension, category, households, population) "
     for sql in selects:
         conn.execute(text(insert + sql), bounds)
-    # Towns and the county get their own summed rows, so a request reads one region's rows.
+    # Towns, counties, prefectures and the province get their own summed rows, so a request reads one
+    # region's rows.
     conn.execute(text("DELETE FROM region_year_breakdowns WHERE substr(region_code, 10, 3) = '000'"))
-    for digits in (9, 6):
+    for digits in (d for d in _digits_to_sum(conn) if d < 12):
         code = f"substr(region_code, 1, {digits}) || '{'0' * (12 - digits)}'"
         conn.execute(text(
             insert + f"SELECT {code}, year, dimension, category, SUM(households), SUM(population) "

@@ -36,7 +36,25 @@ def test_containment_is_by_prefix():
     assert RegionCode.parse("522726").contains(town)
 
 
-@pytest.mark.parametrize("bad", ["", "52272", "5227261", "52272610300a", "５２２７２６", "522726 103000"])
+@pytest.mark.parametrize("text, level, value", [
+    ("52", RegionLevel.province, "520000000000"),
+    ("5227", RegionLevel.prefecture, "522700000000"),
+    ("522726103", RegionLevel.town, "522726103000"),
+])
+def test_short_codes_above_and_below_the_county_are_padded(text, level, value):
+    code = RegionCode.parse(text)
+    assert code.value == value and code.level is level and code.prefix == text
+
+
+def test_a_province_contains_its_prefecture_and_counties_but_not_the_other_way():
+    province, prefecture = RegionCode.parse("52"), RegionCode.parse("5227")
+    assert province.contains(prefecture) and prefecture.contains(RegionCode.parse("522726"))
+    assert not RegionCode.parse("522726").contains(prefecture)
+    assert not prefecture.contains(RegionCode.parse("5201")) and not province.contains(RegionCode.parse("53"))
+
+
+@pytest.mark.parametrize("bad", ["", "5", "522", "52272", "5227261", "52272610", "5227261030", "52272610300a",
+                                 "５２２７２６", "５２", "522726 103000"])
 def test_bad_codes_are_refused_in_chinese(bad):
     with pytest.raises(InvalidRegionCode, match="区划代码"):
         RegionCode.parse(bad)

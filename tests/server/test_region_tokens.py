@@ -151,7 +151,8 @@ def test_every_route_reads_through_the_region_scope_or_says_why_not(api):
 def test_a_town_token_reads_its_town_and_nothing_else(api, tokens, endpoint):
     h = auth(tokens["leader_town"])
     assert api.get(endpoint.format(r=TOWN), headers=h).status_code == 200
-    for outside in (OTHER, "522726", "522726101001", "522799000000"):
+    # the regions above it too: its county, prefecture (4 digits or 12) and province (2 or 12)
+    for outside in (OTHER, "522726", "522726101001", "522799000000", "5227", "522700000000", "52", "520000000000"):
         r = api.get(endpoint.format(r=outside), headers=h)
         assert r.status_code == 403, (outside, r.text)
         assert CHINESE.search(r.json()["detail"]) and TOWN in r.json()["detail"]

@@ -6,11 +6,13 @@ import json
 import threading
 
 import shapely
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox.geo.simplify import geojson_to_geometry
 from sandbox.store import queries
 from sandbox.store.checkins import county_boundary_geojson
+from sandbox.store.models import Region
 
 __all__ = ["CountyFence", "county_fence"]
 
@@ -28,20 +30,24 @@ _lock = threading.Lock()
 _cache: dict[tuple[int, str], CountyFence | None] = {}
 
 
-def county_fence(session: Session) -> CountyFence | None:
-    """The county outline of the dataset this session reads; None if the dataset has none."""
+def county_fence(session: Session, county: str | None = None) -> CountyFence | None:
+    """The outline of `county` (a household's: a province's dataset holds many counties), else of the
+    dataset's county; None if the dataset has none."""
     meta = queries.meta(session)
-    key = (id(session.get_bind()), f"{meta.get('built_at')}/{meta.get('county_code')}")
+    county = (county or meta.get("county_code") or "")[:6]
+    key = (id(session.get_bind()), f"{meta.get('built_at')}/{county}")
     with _lock:
         if key in _cache:
             return _cache[key]
-    row = county_boundary_geojson(session)
+    row = county_boundary_geojson(session, county or None)
     fence = None
     if row is not None:
         code, boundary = row
-        fence = CountyFence(code, meta.get("county_name") or code, geojson_to_geometry(json.loads(boundary)))
+        name = meta.get("county_name") if code[:6] == meta.get("county_code") else None
+        name = name or session.execute(select(Region.name).where(Region.code == code)).scalar() or code
+        fence = CountyFence(code, name, geojson_to_geometry(json.loads(boundary)))
     with _lock:
-        if len(_cache) > 16:
+        if len(_cache) > 128:  # a province's counties (88 in 贵州) and a few datasets
             _cache.clear()
         _cache[key] = fence
     return fence

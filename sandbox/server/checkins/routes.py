@@ -338,7 +338,7 @@ def _validate(session, caller: Caller, data: CheckinIn, effective_m: float) -> t
     if data.point.crs == "GCJ-02":
         x, y = gcj02_to_wgs84_xy(np.array([lon]), np.array([lat]))
         lon, lat = float(x[0]), float(y[0])
-    fence = county_fence(session)
+    fence = county_fence(session, household.village_code)  # the household's county: a province holds many
     if fence is None:
         raise HTTPException(503, "数据库中没有县界, 无法校验签到位置")
     if not fence.contains(lon, lat):

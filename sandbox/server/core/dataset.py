@@ -18,5 +18,6 @@ def dataset_info(session: Session) -> dict:
         "as_of": meta.get("data_as_of"),
         "imported_at": meta.get("imported_at"),  # apart from as_of: when the register came in, not its date
         "build": f'{meta.get("built_at")}/{meta.get("facts_version")}',
-        "root_region": (meta["county_code"] + "000000") if meta.get("county_code") else None,
+        # a demo province roots at the province (sandbox.store.demo.province); a county's data at the county
+        "root_region": meta.get("root_region") or ((meta["county_code"] + "000000") if meta.get("county_code") else None),
     }

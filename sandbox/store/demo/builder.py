@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from tqdm import tqdm
 
@@ -33,7 +33,7 @@ from sandbox.store.demo.work import plan_cadres, plan_checkins
 from sandbox.store.records import clear_records
 from sandbox.store.rollup import refresh_facts, refresh_totals
 
-__all__ = ["build_demo", "BuildReport", "DEFAULT_SEED"]
+__all__ = ["build_demo", "BuildReport", "CountyPlan", "DEFAULT_SEED", "plan_county", "write_county", "add_county_history"]
 
 log = logging.getLogger(__name__)
 DEFAULT_SEED = 20171206  # the seed article's date
@@ -57,11 +57,73 @@ class BuildReport:
     names_source: str = ""  # where the towns' and villages' names and codes come from; "" made up
 
 
+@dataclass
+class CountyPlan:
+    """Everything a county's build decides before it writes (its generator goes on into the write)."""
+
+    outline: object
+    targets: object
+    regions: object
+    village_poor: np.ndarray
+    village_pop: dict
+    plan: object
+    members: dict
+    values: dict
+    hh_lon: np.ndarray
+    hh_lat: np.ndarray
+    cad: object
+    chk: dict
+    projects: list
+    sources: list
+    rng: np.random.Generator
+
+
 def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int = DEFAULT_SEED,
                progress: bool = True, effective_m: float = CHECKIN_EFFECTIVE_M,
                files_dir: Path | None = None) -> BuildReport:
     started = dt.datetime.now()
     steps = tqdm(total=10, desc="构建演示数据", unit="步", disable=not progress, leave=False)
+    p = plan_county(county, scale, seed, effective_m, steps.update)
+    outline = p.outline
+    with engine.begin() as conn:
+        clear_records(conn)
+        bulk_insert(conn, m.PovertyLine.__table__, ("year", "line_yuan"), sorted(POVERTY_LINES.items()))
+        n_chk = write_county(conn, p, steps.update)
+        add_county_history(conn, outline.code, seed, files_dir)
+        refresh_facts(conn)
+        _mark_poor_village_exits(conn, p.regions.village_codes, p.village_poor)
+        refresh_totals(conn)
+        steps.update()
+        meta = {
+            "demo": "true", "county_code": outline.code, "county_name": outline.name,
+            "province": outline.province, "prefecture": outline.prefecture,
+            "boundary_source": outline.source, "names_source": p.regions.names_source, "seed": str(seed),
+            "scale": str(scale), "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "data_as_of": DATA_AS_OF, "years": ",".join(map(str, YEARS)),
+        }
+        bulk_insert(conn, m.Meta.__table__, ("key", "value"), meta.items())
+        steps.update()
+    run_demo_register(engine)  # the risk register filled, as after `sandbox risk run` (issue 17)
+    steps.close()
+    return BuildReport(outline.code, outline.name, len(p.targets.towns), len(p.regions.village_codes),
+                       len(p.plan.size), len(p.plan.row_h), len(p.members["household"]), len(p.cad.role), n_chk,
+                       len(p.projects), (dt.datetime.now() - started).total_seconds(), p.regions.names_source)
+
+
+DATA_AS_OF = "2020-12-31T00:00:00+08:00"
+
+
+def add_county_history(conn, county: str, seed: int, files_dir: Path | None) -> None:
+    """What the demo county has beyond its records, read from the records written so far."""
+    prepare_public(conn, seed)  # link terms and QR slugs (sandbox.server.public)
+    build_command_history(conn, seed)  # instructions, inspections, complaints, call-backs (issue 16)
+    plant_risk_cases(conn, county, seed)  # what the funds and check-in rules read, planted cases (issue 17)
+    build_department_files(conn, seed, files_dir)  # department files with planted 伪贫困户 cases (issue 17)
+
+
+def plan_county(county: str, scale: int, seed: int, effective_m: float = CHECKIN_EFFECTIVE_M,
+                step=lambda: None) -> CountyPlan:
+    """A county's towns, villages, households, members, cadres, check-ins and projects, in memory."""
     outline = county_outline(county)
     area_km2 = _area_km2(outline.geometry)
     targets, real = county_targets(outline.code, area_km2)
@@ -71,9 +133,7 @@ def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int
     # Regions: towns partition the real outline; villages partition each town.
     regions = plan_regions(outline, t, rng, real)
     town_geoms, village_geoms, village_town = regions.town_geoms, regions.village_geoms, regions.village_town
-    town_codes, village_codes, village_names = regions.town_codes, regions.village_codes, regions.village_names
     n_v = len(village_geoms)
-    county_code = outline.code + "000000"
     seat = t.towns.index(t.seat_town)
     seat_pt = np.array(representative_point(town_geoms[seat]))
     vpts = np.array([representative_point(g) for g in village_geoms])
@@ -85,7 +145,7 @@ def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int
     pop16 = allocate(t.rural_population_2016, pop_w)
     village_pop = {y: (pop16 if y == 2016 else np.round(pop16 * (1 - 0.004 * (y - 2016))).astype(np.int64))
                    for y in YEARS}
-    steps.update()
+    step()
 
     plan = plan_households(rng, t, village_pop, village_poor)
     n_h = len(plan.size)
@@ -95,16 +155,15 @@ def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int
         idx = np.flatnonzero(plan.village_idx == v)
         if len(idx):
             hh_lon[idx], hh_lat[idx] = random_points_in(village_geoms[v], len(idx), rng)
-    steps.update()
+    step()
 
     ethnic = t.ethnic_groups or ethnic_mix(outline.code, outline.prefecture, outline.name)
     members = _plan_members(rng, plan, outline.code, ethnic)
     school_age = np.zeros(n_h, dtype=bool)
     np.logical_or.at(school_age, members["household"], (members["age"] >= 6) & (members["age"] <= 15))
     values = household_year_values(rng, plan, school_age)
-    steps.update()
+    step()
 
-    status_2017 = np.zeros(n_h, dtype=bool)
     poor_in = {}
     for y in YEARS:
         sel = plan.row_year == y
@@ -115,7 +174,7 @@ def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int
     cad = plan_cadres(rng, t, outline.name, list(t.towns), village_town, village_poor, plan.village_idx,
                       plan.identified_year, plan.closed_year, status_2017)
     chk = plan_checkins(rng, cad, hh_lon, hh_lat, poor_in, effective_m)
-    steps.update()
+    step()
 
     def village_point(v: int) -> tuple[float, float]:
         x, y = random_points_in(village_geoms[v], 1, rng)
@@ -123,60 +182,54 @@ def build_demo(engine: Engine, county: str = "522726", scale: int = 1, seed: int
 
     projects, sources = plan_projects(rng, t, list(t.towns), village_town, village_point, plan.village_idx,
                                       fund_sources(outline.code, outline.province, outline.prefecture, outline.name))
-    steps.update()
+    step()
+    return CountyPlan(outline, t, regions, village_poor, village_pop, plan, members, values, hh_lon, hh_lat, cad, chk,
+                      projects, sources, rng)
 
-    with engine.begin() as conn:
-        clear_records(conn)
-        _write_regions(conn, outline, county_code, town_codes, t, town_geoms, village_codes, village_names,
-                       village_town, village_geoms, village_poor)
-        bulk_insert(conn, m.PovertyLine.__table__, ("year", "line_yuan"), sorted(POVERTY_LINES.items()))
-        bulk_insert(conn, m.RegionPopulation.__table__, ("region_code", "year", "rural_population"),
-                    ((village_codes[v], y, int(village_pop[y][v])) for y in YEARS for v in range(n_v)))
-        steps.update()
-        vc = np.array(village_codes)
-        _write_households(conn, plan, members, values, vc, hh_lon, hh_lat, rng)
-        steps.update()
-        region_of_cadre = np.where(cad.village_idx >= 0, vc[np.maximum(cad.village_idx, 0)],
-                                   np.array(town_codes)[cad.town_idx])
-        bulk_insert(conn, m.Cadre.__table__, ("id", "name", "unit", "phone", "role", "region_code", "start_year", "end_year"),
-                    zip(range(1, len(cad.role) + 1), cad.name.tolist(), cad.unit.tolist(), cad.phone.tolist(),
-                        cad.role.tolist(), region_of_cadre.tolist(), cad.start_year.tolist(), [None] * len(cad.role)))
-        bulk_insert(conn, m.Assignment.__table__, ("cadre_id", "household_id", "start_year", "end_year"),
-                    zip((cad.a_cadre + 1).tolist(), (cad.a_household + 1).tolist(), cad.a_start.tolist(),
-                        [None if e == 0 else e for e in cad.a_end.tolist()]))
-        at = chk["at"].astype("datetime64[s]").astype(object)
-        vcode = vc[plan.village_idx[chk["household"]]]
-        n_chk = bulk_insert(
-            conn, m.Checkin.__table__,
-            ("cadre_id", "household_id", "village_code", "at", "lon", "lat", "source_crs", "accuracy_m",
-             "distance_m", "effective", "note", "photos"),
-            columns_rows(chk["cadre"] + 1, chk["household"] + 1, vcode, at, chk["lon"], chk["lat"], chk["crs"],
-                         chk["acc"], chk["dist"], chk["effective"], chk["note"], np.full(len(at), "[]")),
-        )
-        steps.update()
-        _write_projects(conn, projects, sources, vc, town_codes)
-        prepare_public(conn, seed)  # link terms and QR slugs (sandbox.server.public)
-        build_command_history(conn, seed)  # instructions, inspections, complaints, call-backs (issue 16)
-        plant_risk_cases(conn, outline.code, seed)  # what the funds and check-in rules read, planted cases (issue 17)
-        build_department_files(conn, seed, files_dir)  # department files with planted 伪贫困户 cases (issue 17)
-        refresh_facts(conn)
-        _mark_poor_village_exits(conn, village_codes, village_poor)
-        refresh_totals(conn)
-        steps.update()
-        meta = {
-            "demo": "true", "county_code": outline.code, "county_name": outline.name,
-            "province": outline.province, "prefecture": outline.prefecture,
-            "boundary_source": outline.source, "names_source": regions.names_source, "seed": str(seed), "scale": str(scale),
-            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "data_as_of": "2020-12-31T00:00:00+08:00", "years": ",".join(map(str, YEARS)),
-        }
-        bulk_insert(conn, m.Meta.__table__, ("key", "value"), meta.items())
-        steps.update()
-    run_demo_register(engine)  # the risk register filled, as after `sandbox risk run` (issue 17)
-    steps.close()
-    return BuildReport(outline.code, outline.name, len(t.towns), n_v, n_h, len(plan.row_h),
-                       len(members["household"]), len(cad.role), n_chk, len(projects),
-                       (dt.datetime.now() - started).total_seconds(), regions.names_source)
+
+def _next_ids(conn) -> dict[str, int]:
+    """The highest id of each table the builder numbers itself: a county written after others goes on
+    from there (0 each in an empty database, so a county's own build numbers from 1 as before)."""
+    tables = {"household": m.Household, "cadre": m.Cadre, "project": m.Project, "source": m.FundSource,
+              "allocation": m.FundAllocation, "payment": m.FundPayment, "camera": m.Camera, "progress": m.ProjectProgress}
+    return {k: int(conn.execute(select(func.coalesce(func.max(t.id), 0))).scalar()) for k, t in tables.items()}
+
+
+def write_county(conn, p: CountyPlan, step=lambda: None) -> int:
+    """Write a planned county's regions and records; the number of check-ins written."""
+    ids = _next_ids(conn)
+    h0, c0 = ids["household"], ids["cadre"]
+    outline, t, regions, plan, cad, chk = p.outline, p.targets, p.regions, p.plan, p.cad, p.chk
+    village_codes, town_codes = regions.village_codes, regions.town_codes
+    n_v = len(village_codes)
+    _write_regions(conn, outline, outline.code + "000000", town_codes, t, regions.town_geoms, village_codes,
+                   regions.village_names, regions.village_town, regions.village_geoms, p.village_poor)
+    bulk_insert(conn, m.RegionPopulation.__table__, ("region_code", "year", "rural_population"),
+                ((village_codes[v], y, int(p.village_pop[y][v])) for y in YEARS for v in range(n_v)))
+    step()
+    vc = np.array(village_codes)
+    _write_households(conn, plan, p.members, p.values, vc, p.hh_lon, p.hh_lat, p.rng, h0)
+    step()
+    region_of_cadre = np.where(cad.village_idx >= 0, vc[np.maximum(cad.village_idx, 0)],
+                               np.array(town_codes)[cad.town_idx])
+    bulk_insert(conn, m.Cadre.__table__, ("id", "name", "unit", "phone", "role", "region_code", "start_year", "end_year"),
+                zip(range(c0 + 1, c0 + len(cad.role) + 1), cad.name.tolist(), cad.unit.tolist(), cad.phone.tolist(),
+                    cad.role.tolist(), region_of_cadre.tolist(), cad.start_year.tolist(), [None] * len(cad.role)))
+    bulk_insert(conn, m.Assignment.__table__, ("cadre_id", "household_id", "start_year", "end_year"),
+                zip((cad.a_cadre + c0 + 1).tolist(), (cad.a_household + h0 + 1).tolist(), cad.a_start.tolist(),
+                    [None if e == 0 else e for e in cad.a_end.tolist()]))
+    at = chk["at"].astype("datetime64[s]").astype(object)
+    vcode = vc[plan.village_idx[chk["household"]]]
+    n_chk = bulk_insert(
+        conn, m.Checkin.__table__,
+        ("cadre_id", "household_id", "village_code", "at", "lon", "lat", "source_crs", "accuracy_m",
+         "distance_m", "effective", "note", "photos"),
+        columns_rows(chk["cadre"] + c0 + 1, chk["household"] + h0 + 1, vcode, at, chk["lon"], chk["lat"], chk["crs"],
+                     chk["acc"], chk["dist"], chk["effective"], chk["note"], np.full(len(at), "[]")),
+    )
+    step()
+    _write_projects(conn, p.projects, p.sources, vc, town_codes, ids)
+    return n_chk
 
 
 def _area_km2(geom) -> float:
@@ -237,7 +290,7 @@ def _plan_members(rng, plan, county: str, ethnic_groups: tuple[tuple[str, float]
             "id": ids, "ethnic": ethnic, "health": health, "edu": edu, "labour": labour, "migrant": migrant}
 
 
-def _write_households(conn, plan, members, values, vc, hh_lon, hh_lat, rng) -> None:
+def _write_households(conn, plan, members, values, vc, hh_lon, hh_lat, rng, h0: int = 0) -> None:
     n = len(plan.size)
     head = members["pos"] == 0
     heads = {k: members[k][head] for k in ("name", "id")}
@@ -251,7 +304,7 @@ def _write_households(conn, plan, members, values, vc, hh_lon, hh_lat, rng) -> N
     bulk_insert(conn, m.Household.__table__,
                 ("id", "household_number", "village_code", "head_name", "id_number", "phone", "bank_account",
                  "attribute", "identified_year", "main_cause", "exit_batch", "lon", "lat"),
-                columns_rows(np.arange(1, n + 1), numbers, vc[plan.village_idx], heads["name"], heads["id"], phones,
+                columns_rows(np.arange(h0 + 1, h0 + n + 1), numbers, vc[plan.village_idx], heads["name"], heads["id"], phones,
                              accounts, plan.attribute, plan.identified_year, plan.cause, plan.batch,
                              np.round(hh_lon, 6), np.round(hh_lat, 6)))
     v = values
@@ -260,7 +313,7 @@ def _write_households(conn, plan, members, values, vc, hh_lon, hh_lat, rng) -> N
                  "income_transfer", "income_property", "production_cost", "net_income", "per_capita_net_income",
                  "food_clothing_ok", "school_age_children", "dropout", "all_insured", "housing_grade", "relocated",
                  "water_safe", "survey_satisfied"),
-                columns_rows(plan.row_h + 1, plan.row_year, plan.row_status, plan.row_exited_this_year, v["members"],
+                columns_rows(plan.row_h + h0 + 1, plan.row_year, plan.row_status, plan.row_exited_this_year, v["members"],
                              v["wage"], v["business"], v["transfer"], v["property"], v["cost"], v["net"],
                              v["per_capita"], v["food"], v["school_age"], v["dropout"], v["insured"], v["grade"],
                              v["relocated"], v["water"], v["satisfied"]))
@@ -268,19 +321,20 @@ def _write_households(conn, plan, members, values, vc, hh_lon, hh_lat, rng) -> N
     bulk_insert(conn, m.Member.__table__,
                 ("household_id", "name", "id_number", "relation", "sex", "ethnicity", "education", "health",
                  "labour_capacity", "migrant_work"),
-                columns_rows(mm["household"] + 1, mm["name"], mm["id"], mm["relation"], np.where(mm["male"], "男", "女"),
+                columns_rows(mm["household"] + h0 + 1, mm["name"], mm["id"], mm["relation"], np.where(mm["male"], "男", "女"),
                              mm["ethnic"], mm["edu"], mm["health"], mm["labour"], mm["migrant"]))
 
 
-def _write_projects(conn, projects, sources, vc, town_codes) -> None:
+def _write_projects(conn, projects, sources, vc, town_codes, ids: dict[str, int]) -> None:
     source_ids = {}
-    for i, s in enumerate(sources, start=1):
+    for i, s in enumerate(sources, start=ids["source"] + 1):
         source_ids[s["key"]] = i
     bulk_insert(conn, m.FundSource.__table__, ("id", "level", "fund_type", "document_number", "year", "amount"),
                 ((source_ids[s["key"]], s["level"], s["fund_type"], s["document_number"], s["year"],
                   round(s["amount"], 2)) for s in sources))
-    alloc_id, pay_id, cam_id, hist_id = 0, 0, 0, 0
-    for pid, p in enumerate(projects, start=1):
+    alloc_id, pay_id, cam_id, hist_id = ids["allocation"], ids["payment"], ids["camera"], ids["progress"]
+    h0 = ids["household"]
+    for pid, p in enumerate(projects, start=ids["project"] + 1):
         region = str(vc[p.village_idx])
         conn.execute(m.Project.__table__.insert().values(
             id=pid, name=p.name, industry=p.industry, batch=p.batch, region_code=region, lon=p.lon, lat=p.lat,
@@ -291,7 +345,7 @@ def _write_projects(conn, projects, sources, vc, town_codes) -> None:
             conn.execute(m.ProjectProgress.__table__.insert().values(
                 id=hist_id, project_id=pid, date=date, stage=stage, progress=prog))
         bulk_insert(conn, m.ProjectBeneficiary.__table__, ("project_id", "household_id"),
-                    ((pid, int(h) + 1) for h in p.beneficiaries))
+                    ((pid, int(h) + h0 + 1) for h in p.beneficiaries))
         for a in p.allocations:
             alloc_id += 1
             conn.execute(m.FundAllocation.__table__.insert().values(
