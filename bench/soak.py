@@ -677,7 +677,7 @@ def report(samples: list[dict], args, outages: int, drops: int, failed: int, ext
         f"| heap in use ({args.allocator}) slope | {slope('heap_used')} per hour-equivalent | what is held natively |",
         f"| Python blocks slope | {slope('py_blocks_k', 'k', '+.1f')} per hour-equivalent | what is held by Python |",
         f"| Python arenas slope | {slope('py_arenas', 'MiB', '+.1f')} per hour-equivalent | Python's fragmentation |",
-        f"| {args.allocator} heap kept free slope | {slope('heap_free')} per hour-equivalent | glibc's fragmentation |",
+        f"| {args.allocator} heap kept free slope | {slope('heap_free')} per hour-equivalent | {args.allocator}'s fragmentation |",
         f"| Qt objects under the wall / widgets min–max | {min(qo, default=0)}–{max(qo, default=0)} / "
         f"{min(wd, default=0)}–{max(wd, default=0)} | flat |",
         f"| CPU per cycle / minor page faults per cycle (this process) | {per_cycle('cpu_s', 1000):.0f} ms / "
