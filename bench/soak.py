@@ -48,6 +48,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CYCLES_PER_HOUR = 360
+_ALLOCATOR_KEYS = ("LD_PRELOAD", "MALLOC_CONF", "PYTHONMALLOC")
 
 
 def _free_port() -> int:
@@ -65,6 +66,8 @@ class ApiProcess:
 
     def start(self, timeout: float = 60.0) -> None:
         env = dict(os.environ, SANDBOX_DATA_DIR=str(self.data_dir))
+        for key in _ALLOCATOR_KEYS:  # the API process runs on the default allocator whatever the wall runs on
+            env.pop(key, None)
         self.proc = subprocess.Popen([sys.executable, "-m", "sandbox", "serve", "--port", str(self.port)],
                                      cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         import requests
@@ -151,7 +154,19 @@ def main() -> int:
     p.add_argument("--memray-report", type=Path, metavar="FILE", help="report a --memray recording and exit")
     p.add_argument("--sprite-mb", type=float, default=0,
                    help="lower the label sprites' byte bound to this many MB, so a short run reaches it (0: as shipped)")
+    p.add_argument("--allocator", choices=("glibc", "jemalloc"), default="glibc",
+                   help="jemalloc: run the wall on jemalloc with the kiosk's settings (sandbox.kiosk.allocator: "
+                        "LD_PRELOAD, MALLOC_CONF, PYTHONMALLOC=malloc), as the supervisor starts its UI child")
     args = p.parse_args()
+    if args.allocator == "jemalloc" and "libjemalloc" not in os.environ.get("LD_PRELOAD", ""):
+        sys.path.insert(0, str(ROOT))
+        from sandbox.kiosk.allocator import allocator_env
+
+        extra, said = allocator_env("jemalloc")
+        if not extra:
+            raise SystemExit(said)
+        print(f"soak: {said}", file=sys.stderr, flush=True)
+        os.execve(sys.executable, [sys.executable, *sys.argv], dict(os.environ, **extra))
     if args.memray_report:
         print(memray_report(args.memray_report))
         return 0
@@ -372,7 +387,47 @@ class _MallInfo2(ctypes.Structure):
                  "keepcost")]
 
 
+def _jemalloc_stats() -> dict | None:
+    """jemalloc's own account when the process runs on it (LD_PRELOAD): bytes in allocated blocks, and
+    resident pages it holds beyond them (dirty pages waiting for decay, metadata); None under glibc."""
+    try:
+        mallctl = ctypes.CDLL(None).mallctl
+    except AttributeError:
+        return None
+    mallctl.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t), ctypes.c_void_p,
+                        ctypes.c_size_t]
+    epoch = ctypes.c_uint64(1)
+    mallctl(b"epoch", None, None, ctypes.byref(epoch), ctypes.sizeof(epoch))  # refresh the cached statistics
+    out = {}
+    for key in ("allocated", "active", "resident", "mapped", "retained"):
+        value, size = ctypes.c_size_t(0), ctypes.c_size_t(ctypes.sizeof(ctypes.c_size_t))
+        if mallctl(f"stats.{key}".encode(), ctypes.byref(value), ctypes.byref(size), None, 0) == 0:
+            out[key] = value.value / 2**20
+    if "allocated" not in out:
+        return None
+    return {"heap_used": out["allocated"], "heap_free": out.get("resident", out["allocated"]) - out["allocated"],
+            "je_active": out.get("active", 0.0), "je_mapped": out.get("mapped", 0.0),
+            "je_retained": out.get("retained", 0.0)}
+
+
+def _pss_mb() -> float:
+    try:
+        for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
 def _heap() -> dict:
+    """The allocator's account: under jemalloc its own statistics (glibc's mallinfo then sees only its
+    idle arena); else glibc's, below."""
+    je = _jemalloc_stats()
+    return je if je is not None else _glibc_heap()
+
+
+def _glibc_heap() -> dict:
     """glibc's own account over all arenas: bytes in use (QImage pixels, Qt, numpy: native memory)
     and bytes freed but kept. RSS also counts the kept pages that were touched again, which is why
     it saws between outages (the wall trims the heap on recovery) while what is held stays flat."""
@@ -435,6 +490,7 @@ def memory_breakdown(win, client) -> dict:
     layer_bytes = sum(layer._base[1].image.sizeInBytes() for layer in layers if getattr(layer, "_base", None))
     out = {
         "anonymous": _anonymous_mb(),
+        "pss": _pss_mb(),
         "py_blocks_k": sys.getallocatedblocks() / 1000,
         "py_arenas": _python_arenas(),
         "src_lines_k": sum(len(e[2]) for e in linecache.cache.values() if len(e) > 2) / 1000,
@@ -580,7 +636,9 @@ def report(samples: list[dict], args, outages: int, drops: int, failed: int, ext
         f"{outages} API outages of {args.outage_s:.0f} s (every {args.outage_every} cycles), {drops} camera "
         f"drops; drill cycles that ended in an error (during outages): {failed}; wall extras: "
         f"{', '.join(extras) or 'none'}; malloc arenas ≤ {args.arenas or 'glibc default'}; "
-        f"mmap threshold {f'{args.mmap_threshold_mb:g} MB fixed' if args.mmap_threshold_mb else 'dynamic'}"
+        f"mmap threshold {f'{args.mmap_threshold_mb:g} MB fixed' if args.mmap_threshold_mb else 'dynamic'}; "
+        f"allocator {args.allocator}" + (" (heap figures: jemalloc's stats.allocated / resident − allocated)"
+                                         if args.allocator == "jemalloc" else "")
         + (f"; label sprites bound lowered to {args.sprite_mb:g} MB" if args.sprite_mb else "")
         + (f"; {samples[-1]['trims']} idle heap trims (last {samples[-1]['trim_ms']:.0f} ms)" if "trims" in samples[-1]
            else "") + ".",
@@ -614,11 +672,12 @@ def report(samples: list[dict], args, outages: int, drops: int, failed: int, ext
         f"| RSS at start / end of warm-up / end | {samples[0]['rss']:.1f} / {w0['rss']:.1f} / {samples[-1]['rss']:.1f} MB "
         "| |",
         f"| RSS slope ± standard error | {slope('rss')} per hour-equivalent | ≤ 1 MB |",
+        f"| PSS slope ± standard error | {slope('pss')} per hour-equivalent | |",
         f"| RSS ceiling: highest seen / after 24 h at slope + 2 errors | {ceiling:.0f} / {projected:.0f} MB | stated |",
-        f"| heap in use (glibc) slope | {slope('heap_used')} per hour-equivalent | what is held natively |",
+        f"| heap in use ({args.allocator}) slope | {slope('heap_used')} per hour-equivalent | what is held natively |",
         f"| Python blocks slope | {slope('py_blocks_k', 'k', '+.1f')} per hour-equivalent | what is held by Python |",
         f"| Python arenas slope | {slope('py_arenas', 'MiB', '+.1f')} per hour-equivalent | Python's fragmentation |",
-        f"| glibc heap kept free slope | {slope('heap_free')} per hour-equivalent | glibc's fragmentation |",
+        f"| {args.allocator} heap kept free slope | {slope('heap_free')} per hour-equivalent | {args.allocator}'s fragmentation |",
         f"| Qt objects under the wall / widgets min–max | {min(qo, default=0)}–{max(qo, default=0)} / "
         f"{min(wd, default=0)}–{max(wd, default=0)} | flat |",
         f"| CPU per cycle / minor page faults per cycle (this process) | {per_cycle('cpu_s', 1000):.0f} ms / "

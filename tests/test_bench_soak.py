@@ -42,3 +42,30 @@ def test_too_few_samples_give_no_error_bar():
     assert math.isnan(slope_fit([(0, 1.0)])[0])
     slope, se = slope_fit([(0, 1.0), (10, 2.0)])
     assert math.isclose(slope, 0.1 * CYCLES_PER_HOUR) and math.isnan(se)
+
+
+def test_the_heap_figures_come_from_the_allocator_the_process_runs_on():
+    """Under glibc mallinfo's figures; under jemalloc (preloaded as the kiosk does) jemalloc's own, which
+    see a 64 MB block that glibc's mallinfo would not."""
+    import json
+    import subprocess
+
+    from sandbox.kiosk.allocator import allocator_env, find_jemalloc
+
+    bench = str(Path(__file__).resolve().parents[1] / "bench")
+    probe = (f"import sys, ctypes, json; sys.path.insert(0, {bench!r}); import soak; "
+             "buf = ctypes.create_string_buffer(64 * 2**20); print(json.dumps(soak._heap()))")
+
+    def heap(extra: dict) -> dict:
+        import os
+
+        out = subprocess.run([sys.executable, "-c", probe], env=dict(os.environ, **extra), capture_output=True,
+                             text=True, check=True, timeout=60)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    glibc = heap({})
+    assert "je_mapped" not in glibc and glibc["heap_used"] >= 64
+    if find_jemalloc() is None:
+        return  # scripts/setup installs libjemalloc2; without it there is nothing else to read
+    je = heap(allocator_env("jemalloc", {})[0])
+    assert "je_mapped" in je and je["heap_used"] >= 64 and je["heap_free"] >= 0

@@ -199,6 +199,9 @@ class WatchdogSection(StrictModel):
     memory_over_minutes: float = Field(default=10.0, gt=0)  # above the bound this long at a stretch
     memory_quiet_minutes: float = Field(default=5.0, ge=0)  # nobody touched the wall (or steered a tour) this long
     memory_restart_min_hours: float = Field(default=6.0, ge=0)  # at most one memory restart in this long
+    # The UI's malloc: "jemalloc" (Debian's libjemalloc2, preloaded by the supervisor; glibc if missing,
+    # said once in the log) or "glibc" (issue 20 item 8, README: the soak's A/B).
+    allocator: Literal["jemalloc", "glibc"] = "jemalloc"
 
     @field_validator("memory_limit_mb")
     @classmethod

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sandbox.kiosk.allocator import allocator_env, find_jemalloc
 from sandbox.kiosk.memory import Activity, GuardPolicy, MemoryGuard, parse_activity
 from sandbox.ratelog import RateLimitedLog
 
@@ -44,6 +45,7 @@ class Policy:
     poll_seconds: float = 0.5
     kill_grace_seconds: float = 3.0
     memory: GuardPolicy = GuardPolicy()  # the memory guard (sandbox.kiosk.memory)
+    allocator: str = "glibc"  # the UI children's malloc: "jemalloc" when installed (sandbox.kiosk.allocator)
 
     @classmethod
     def from_section(cls, w) -> Policy:
@@ -57,7 +59,8 @@ class Policy:
                                       0.0 if w.memory_limit_mb == "off" else float(w.memory_limit_mb),
                                       over_seconds=w.memory_over_minutes * 60,
                                       quiet_seconds=w.memory_quiet_minutes * 60,
-                                      min_interval_seconds=w.memory_restart_min_hours * 3600))
+                                      min_interval_seconds=w.memory_restart_min_hours * 3600),
+                   allocator=w.allocator)
 
 
 class Heartbeat:
@@ -180,7 +183,7 @@ class Supervisor:
     def __init__(self, ui_command: Sequence[str], safe_mode_command: Sequence[str] | None, policy: Policy, *,
                  workdir: str | os.PathLike, env: dict | None = None,
                  clock: Callable[[], float] = time.monotonic, now: Callable[[], dt.datetime] = dt.datetime.now,
-                 echo_stderr: bool = True):
+                 echo_stderr: bool = True, find_allocator: Callable[[], Path | None] = find_jemalloc):
         self.ui_command = list(ui_command)
         self.safe_mode_command = list(safe_mode_command) if safe_mode_command else None
         self.policy = policy
@@ -188,6 +191,9 @@ class Supervisor:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.status_path = self.workdir / "status.json"
         self.env = dict(os.environ if env is None else env)
+        # Both children (the UI and safe mode) start on it; said once, here, not at every restart.
+        self.allocator_env, said = allocator_env(policy.allocator, self.env, find=find_allocator)
+        log.info("%s", said)
         self.clock, self.now = clock, now
         self.echo_stderr = echo_stderr
         self.events: list[tuple[str, str]] = []
@@ -355,7 +361,7 @@ class Supervisor:
             _quiet.warning("status", "kiosk status not written: %s", exc)
 
     def _spawn(self, role: str, command: list[str]) -> _Child:
-        env = dict(self.env)
+        env = dict(self.env, **self.allocator_env)
         env["SANDBOX_KIOSK_STATUS"] = str(self.status_path)
         env.pop(HEARTBEAT_ENV, None)
         read_fd = write_fd = None
