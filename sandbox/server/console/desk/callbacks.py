@@ -23,15 +23,8 @@ from starlette.datastructures import UploadFile
 
 from sandbox.domain.complaints import CallOutcome, Satisfaction
 from sandbox.domain.masking import person_view
-from sandbox.server.console.desk.loop_access import (
-    DESK_ROLES,
-    desk_form,
-    desk_page,
-    town_filter,
-    towns_of,
-    xlsx_download,
-    xlsx_folder,
-)
+from sandbox.server.console.desk import loop_access
+from sandbox.server.console.desk.loop_access import DESK_ROLES, desk_form, desk_page, town_filter, towns_of
 from sandbox.server.console.desk.sections import Section, register
 from sandbox.server.console.guard import go
 from sandbox.server.console.render import message, page
@@ -168,14 +161,14 @@ def call_list(request: Request, month: str = Query("", max_length=16), town: str
     if isinstance(got, Response):
         return got
     user, month, prefix = got
-    path = xlsx_folder("call-list-") / "calls.xlsx"
+    path = loop_access.xlsx_folder("call-list-") / "calls.xlsx"
     n = export_call_list(request.app.state.engine, path, month, region=prefix)
     with request.app.state.sessions() as session:  # names and phones leave the server: logged
         access_log.append(session, actor=user.actor, role=user.role.value, action=access_log.READ, what="call_list",
                           subject=f"{month} 回访名单 {n} 户", region_code=prefix.ljust(12, "0") if prefix else None,
                           address=client_address(request), channel="console")
         session.commit()
-    return xlsx_download(path, f"回访名单_{month}{'_' + town if town else ''}.xlsx")
+    return loop_access.xlsx_download(path, f"回访名单_{month}{'_' + town if town else ''}.xlsx")
 
 
 def _check_file(filename: str, head: bytes, size: int) -> str | None:

@@ -16,14 +16,8 @@ from sqlalchemy import select
 from sandbox.domain.enums import CadreRole
 from sandbox.domain.inspection import FindingCategory, RectificationStatus, Severity
 from sandbox.domain.masking import person_view
-from sandbox.server.console.desk.loop_access import (
-    DESK_ROLES,
-    desk_page,
-    town_filter,
-    towns_of,
-    xlsx_download,
-    xlsx_folder,
-)
+from sandbox.server.console.desk import loop_access
+from sandbox.server.console.desk.loop_access import DESK_ROLES, desk_page, town_filter, towns_of
 from sandbox.server.console.desk.sections import Section, register
 from sandbox.server.console.render import message, page
 from sandbox.server.console.session import StaffUser, client_address
@@ -157,12 +151,12 @@ def export(request: Request, town: str = Query("", max_length=12), kind: str = Q
                           subject=f"导出 {len(rows)} 项", region_code=(prefix.ljust(12, "0") if prefix else None),
                           address=client_address(request), channel="console")
         session.commit()
-    path = xlsx_folder("followup-") / "followup.xlsx"
+    path = loop_access.xlsx_folder("followup-") / "followup.xlsx"
     write_xlsx(path, [("督办清单", HEADER, ((r["kind_zh"], r["title"], r["town"], r["village"], r["opened"], r["deadline"],
                                            r["late"], r["left"], r["age"], r["responsible"], r["issuer"], r["status"])
                                           for r in rows))],
                widths={"督办清单": (6, 30, 10, 12, 13, 11, 9, 9, 10, 26, 18, 8)})
-    return xlsx_download(path, f"督办清单_{today:%Y%m%d}.xlsx")
+    return loop_access.xlsx_download(path, f"督办清单_{today:%Y%m%d}.xlsx")
 
 
 def _photos(raw: str | None) -> int:
