@@ -5,11 +5,14 @@ The limit is `DEFAULT_MAX_BODY_BYTES` unless the matched route declares its own 
 largest limit is refused before the app runs, over the route's before a byte is pulled; a body
 without one (chunked) is counted as it streams and refused the moment it passes the limit, so
 nothing larger is ever buffered. A route that answers without reading (401) never pulls the body.
+The console's pages are a person's browser: any 413 there (ours, or Starlette's bare one for a route's own
+limit) is a page in Chinese that says the limit and leads back to the form.
 """
 
 from __future__ import annotations
 
 import json
+from html import escape
 from typing import TypeVar
 
 from fastapi import Request
@@ -73,14 +76,15 @@ class BodyLimitMiddleware:
             return
         declared = _content_length(scope)
         own = self.paths.get(scope.get("path", ""))
+        back = _console_referer(scope) if scope.get("path", "").startswith("/console/") else None
         if declared is not None and own is not None and declared > own:
-            await _refuse(BodyTooLarge(own), send, html=True)  # a person's browser: a page, not JSON
+            await _refuse(BodyTooLarge(own), send, page="/console/imports", upload=True)
             return
         if declared is not None and own is None and declared > self.largest:
-            await _refuse(BodyTooLarge(self.largest, scope.get("method", "")), send)
+            await _refuse(BodyTooLarge(self.largest, scope.get("method", "")), send, page=back)
             return
         received = 0
-        started = False
+        started = replaced = False
 
         async def counted() -> Message:
             nonlocal received
@@ -97,31 +101,51 @@ class BodyLimitMiddleware:
             return message
 
         async def watched(message: Message) -> None:
-            nonlocal started
+            nonlocal started, replaced
             if message["type"] == "http.response.start":
                 started = True
-            await send(message)
+                kind = dict(message.get("headers", ())).get(b"content-type", b"")
+                if back is not None and message["status"] == 413 and not kind.startswith(b"text/html"):
+                    replaced = True  # its body is dropped: the page goes instead
+                    limit = scope.get("starlette.max_body_size") or self._limit_of(scope)
+                    await _refuse(BodyTooLarge(limit), send, page=back)
+            if not replaced:
+                await send(message)
 
         try:
             await self.app(scope, counted, watched)
         except BodyTooLarge as exc:  # read by something that does not turn it into a response itself
             if started:
                 raise
-            await _refuse(exc, send)
+            await _refuse(exc, send, page=back)
 
 
 def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", ()):
-        if name == b"content-length":
-            return int(value) if value.isdigit() else None
-    return None
+    value = _header(scope, b"content-length")
+    return int(value) if value is not None and value.isdigit() else None
 
 
-async def _refuse(exc: BodyTooLarge, send: Send, html: bool = False) -> None:
-    if html:
-        text = f"文件过大: 上传不超过 {_size_zh(exc.limit)}; 请按乡镇拆分后分别上传。"
-        body = (f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>文件过大</title>'
-                f"<h1>文件过大</h1><p>{text}</p><p><a href=\"/console/imports\">返回数据导入</a></p></html>").encode()
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    return next((value for key, value in scope.get("headers", ()) if key == name), None)
+
+
+def _console_referer(scope: Scope) -> str:
+    """The console page a form was sent from (its Referer's path and query), else the console's start page."""
+    path = "/" + (_header(scope, b"referer") or b"").decode("latin-1").split("://", 1)[-1].partition("/")[2]
+    return path if path.startswith("/console/") and "\\" not in path else "/console/data"
+
+
+async def _refuse(exc: BodyTooLarge, send: Send, page: str | None = None, upload: bool = False) -> None:
+    """The 413: JSON for the API; for a browser (`page`: where its link leads back to) a page in Chinese."""
+    if page is not None:
+        heading = "文件过大" if upload else "提交的内容过大"
+        text = (f"文件过大: 上传不超过 {_size_zh(exc.limit)}; 请按乡镇拆分后分别上传。" if upload else
+                f"提交的内容超过上限 {_size_zh(exc.limit)}, 未保存任何内容。请点浏览器的「后退」回到表单 (已填写的内容仍在), "
+                "删减内容或缩小、减少附件后再提交。")
+        body = (f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{heading}</title>'
+                '<link rel="stylesheet" href="/console/static/console.css">'
+                f'<main><h1>{heading}</h1><p class="note">{text}</p>'
+                f'<p><a class="btn" href="{escape(page)}">返回{"数据导入" if upload else ""}</a></p></main></html>').encode()
         kind = b"text/html; charset=utf-8"
     else:
         body = json.dumps({"detail": exc.detail}, ensure_ascii=False).encode()

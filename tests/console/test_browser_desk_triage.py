@@ -11,55 +11,16 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import delete, select
 
-from sandbox.server.runtime import EmbeddedServer
 from sandbox.store.command.callbacks import Callback
 from sandbox.store.db import session_factory
 from sandbox.store.models import Complaint
 from sandbox.store.public import store_complaint
-from tests.console.conftest import TOWN, new_account
+from tests.console.conftest import TOWN
+from tests.console.desk_browser import browser, by, downloads, fits, server, sign_in, text  # noqa: F401 (fixtures)
 from tests.field.browser import shoot, skip_reason, wait_for
 
 pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
-WIDTH, HEIGHT = 1366, 768
 MONTH = "2021-02"  # after the demo's call-backs: nothing on record
-
-
-@pytest.fixture(scope="module")
-def server(demo_engine, tmp_path_factory):
-    s = EmbeddedServer(demo_engine)
-    app = s.server.config.app
-    app.state.settings = app.state.settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("desk-data")})
-    s.start()
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-def downloads(tmp_path_factory):
-    return tmp_path_factory.mktemp("downloads")
-
-
-@pytest.fixture(scope="module")
-def browser(downloads):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    from tests.field.browser import CHROMEDRIVER, CHROMIUM
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                f"--window-size={WIDTH},{HEIGHT}", "--lang=zh-CN", "--no-first-run"):
-        opts.add_argument(arg)
-    opts.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                           "download.prompt_for_download": False})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False})
-    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
 
 
 @pytest.fixture()
@@ -76,41 +37,22 @@ def complaint(demo_engine):
         s.commit()
 
 
-def _by():
-    from selenium.webdriver.common.by import By
-
-    return By
-
-
-def _text(driver) -> str:
-    return driver.find_element(_by().TAG_NAME, "body").text
-
-
-def _fits(driver) -> None:
-    assert driver.execute_script("return document.documentElement.scrollWidth") <= WIDTH
-
-
 def test_a_clerk_replies_follows_up_and_works_the_call_backs(server, browser, demo_engine, downloads, complaint):
-    By = _by()
-    username, password = new_account(demo_engine, "leader", TOWN, display_name="基长镇办事员")
-    browser.get(f"{server.url}/console/login")
-    browser.find_element(By.NAME, "username").send_keys(username)
-    browser.find_element(By.NAME, "password").send_keys(password)
-    browser.find_element(By.CSS_SELECTOR, "button.primary").click()
-    wait_for(lambda: "/console/data" in browser.current_url, what="the signed-in start page")
+    By = by()
+    sign_in(browser, server, demo_engine, "leader", TOWN, display_name="基长镇办事员")
 
     browser.get(f"{server.url}/console/command")
-    assert {"投诉处理", "督办跟踪", "满意度回访"} <= set(_text(browser).split())
+    assert {"投诉处理", "督办跟踪", "满意度回访"} <= set(text(browser).split())
     shoot(browser, "desk_b_index")
     browser.find_element(By.LINK_TEXT, "投诉处理").click()
     wait_for(lambda: browser.find_elements(By.ID, "complaints"), what="the complaints list")
-    _fits(browser)
+    fits(browser)
     shoot(browser, "desk_complaints")
     browser.get(f"{server.url}/console/command/complaints?order=new")
     browser.find_element(By.LINK_TEXT, complaint).click()
     wait_for(lambda: browser.find_elements(By.ID, "steps"), what="the complaint's page")
     assert "仅管理员可见" in browser.find_element(By.ID, "contact").text
-    _fits(browser)
+    fits(browser)
     shoot(browser, "desk_complaint")
     browser.find_element(By.ID, "send-reply").click()  # empty: the browser's form asks for nothing, the server refuses
     wait_for(lambda: browser.find_elements(By.ID, "error"), what="the refusal of an empty reply")
@@ -123,22 +65,22 @@ def test_a_clerk_replies_follows_up_and_works_the_call_backs(server, browser, de
     assert browser.find_element(By.ID, "status").text == "已答复" and answer in browser.find_element(By.ID, "reply").text
     shoot(browser, "desk_complaint_replied")
     browser.get(f"{server.url}/q/track?code={complaint}")
-    assert answer in _text(browser)
+    assert answer in text(browser)
     shoot(browser, "desk_track_reply")
 
     browser.get(f"{server.url}/console/command/followup")
     wait_for(lambda: browser.find_elements(By.ID, "followup"), what="the follow-up list")
-    _fits(browser)
+    fits(browser)
     shoot(browser, "desk_followup")
     links = browser.find_elements(By.CSS_SELECTOR, "#followup tbody a")
     if links:  # the demo has overdue items in this town; the page for one of them
         links[0].click()
-        wait_for(lambda: "反馈情况" in _text(browser) or "整改情况" in _text(browser), what="an item's page")
-        _fits(browser)
+        wait_for(lambda: "反馈情况" in text(browser) or "整改情况" in text(browser), what="an item's page")
+        fits(browser)
         shoot(browser, "desk_followup_item")
 
     browser.get(f"{server.url}/console/command/callbacks?month={MONTH}")
-    _fits(browser)
+    fits(browser)
     shoot(browser, "desk_callbacks")
     browser.find_element(By.ID, "download").click()
     listed = wait_for(lambda: [p for p in downloads.glob("*.xlsx")], timeout=30, what="the call list downloaded")[0]
@@ -163,7 +105,7 @@ def test_a_clerk_replies_follows_up_and_works_the_call_backs(server, browser, de
     assert "待确认" in browser.find_element(By.ID, "state").text
     report = browser.find_element(By.ID, "report").text
     assert "占线" in report and "通话结果" in report
-    _fits(browser)
+    fits(browser)
     shoot(browser, "desk_callbacks_checked")
     with session_factory(demo_engine)() as s:
         assert s.scalars(select(Callback).where(Callback.month == MONTH)).first() is None
@@ -176,5 +118,5 @@ def test_a_clerk_replies_follows_up_and_works_the_call_backs(server, browser, de
     browser.get(f"{server.url}/console/command/callbacks?month={MONTH}")
     outcomes = browser.find_element(By.ID, "outcomes").text
     assert "基长镇" in outcomes and "合计" in outcomes
-    _fits(browser)
+    fits(browser)
     shoot(browser, "desk_callbacks_outcomes")

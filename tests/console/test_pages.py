@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from sandbox.domain.masking import mask_name
+from sandbox.server.checkins.schemas import MAX_BODY_BYTES as CHECKIN_MAX_BODY_BYTES
+from sandbox.store.command.notices import Notice
 from sandbox.store.db import session_factory
 from sandbox.store.models import ApiToken, Household
 from sandbox.store.tokens import find_token
@@ -150,6 +153,47 @@ def test_the_command_desk_lists_the_workbenches_the_role_may_open(console, signe
         assert "/console/command/x-open" in r.text and "/console/command/x-admin" not in r.text
     finally:
         SECTIONS[:] = before
+
+
+@pytest.mark.parametrize("role", ["admin", "leader", "display"])
+def test_the_desk_shows_only_the_cards_the_role_can_open(console, signed_in, role):
+    signed_in(role, None if role == "admin" else TOWN)
+    cards = re.findall(r'<li class="card"><a href="(/console/command/[^"]+)"', console.get("/console/command").text)
+    assert cards
+    for path in cards:
+        r = console.get(path)
+        assert r.status_code == 200, (role, path, r.status_code)
+    hidden = {"/console/command/complaints", "/console/command/followup", "/console/command/callbacks"}
+    if role == "display":  # read-only: the rates and counts, not the workbenches that act (they answer 403)
+        assert not hidden & set(cards) and "/console/command/notices" in cards
+        assert all(console.get(path).status_code == 403 for path in hidden)
+    else:
+        assert hidden <= set(cards)
+
+
+def test_a_form_over_the_size_limit_gets_a_page_that_says_the_limit_and_leads_back(console, demo_engine, signed_in):
+    signed_in("leader", TOWN)
+    form = "/console/command/notices?kind=notice"
+    html = console.get(form).text
+    data = {"csrf": csrf_of(html), "kind": "notice", "region": TOWN, "title": "超长的通知", "content": "字" * 30_000}
+    back = {"referer": f"http://testserver{form}"}
+    r = console.post("/console/command/notices", data=data, headers=back)  # over the route's own limit (Starlette's)
+    assert r.status_code == 413 and r.headers["content-type"].startswith("text/html")
+    assert "提交的内容过大" in r.text and "上限 180 KB" in r.text and "未保存" in r.text and "后退" in r.text
+    assert f'href="{form}"' in r.text  # back to the form it came from
+    with session_factory(demo_engine)() as s:
+        assert s.scalar(select(Notice.id).where(Notice.title == "超长的通知")) is None
+    assert console.post("/console/command/notices", data={**data, "content": "字" * 100}).status_code == 303
+    # a form with no limit of its own (the API's 64 KB), and one over the largest any route takes (before routing)
+    r = console.post("/console/login", data={"csrf": "x", "username": "u" * 70_000, "password": "p"},
+                     headers={"referer": "http://testserver/console/login"})
+    assert r.status_code == 413 and "上限 64 KB" in r.text and 'href="/console/login"' in r.text
+    r = console.post("/console/command/notices", content=b"x" * (CHECKIN_MAX_BODY_BYTES + 1),
+                     headers={**back, "content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413 and r.headers["content-type"].startswith("text/html") and "提交的内容过大" in r.text
+    # the API keeps its JSON
+    r = console.post("/api/v1/checkins", content=b"x" * (CHECKIN_MAX_BODY_BYTES + 1))
+    assert r.status_code == 413 and r.headers["content-type"] == "application/json"
 
 
 def test_pages_fetch_nothing_from_elsewhere(console, signed_in):

@@ -16,11 +16,12 @@ __all__ = ["READ", "CHANGE", "WHAT_ZH", "append", "entries", "count_entries", "L
 
 READ, CHANGE = "read", "change"
 WHAT_ZH = {
-    "household": "户详情", "household_list": "户列表", "my_households":"我的帮扶户", "complaint_contact": "投诉人联系方式",
+    "household": "户详情", "household_list": "户列表", "my_households": "我的帮扶户", "complaint_contact": "投诉人联系方式",
     "account": "账号", "token": "访问令牌", "import": "数据导入", "access_log": "访问日志", "password": "密码",
     "totp": "动态验证码", "sign_in": "登录",
     "notice": "通知公告", "inspection_plan": "督查计划", "brief": "简报", "cadre_list": "干部名单",
     "complaint": "投诉办理", "call_list": "回访名单", "callbacks": "回访结果", "followup": "督办清单",
+    "risk_hits": "风险线索列表", "risk_hit": "风险线索详情", "risk_case": "风险线索办理",
 }
 
 

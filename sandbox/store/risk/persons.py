@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from sandbox.store.department.sources import SOURCES
@@ -23,6 +24,7 @@ from sandbox.store.risk.persons_data import (
     DeptRow,
     Person,
     dept_evidence,
+    execute,
     latest_year,
     loaded_sources,
     people,
@@ -69,12 +71,17 @@ def _hits(rule_id: str, name: str, year: int, pairs: list[tuple[Person, DeptRow]
                   f"{reasons}", tuple(evidence), float(score))
 
 
-def _source_rule(session: Session, t: Thresholds, rule_id: str, name: str, source: str, keep, say) -> Iterator[Hit]:
+def _judged(session: Session, source: str | None = None) -> tuple[Connection, dict, int] | None:
+    """(connection, sources loaded, latest year) to judge by; None with no register year or `source` not loaded."""
     conn = session.connection()
-    files = loaded_sources(conn)
-    year = latest_year(conn)
-    if source not in files or year is None:
+    files, year = loaded_sources(conn) if source else {}, latest_year(conn)
+    return None if year is None or (source is not None and source not in files) else (conn, files, year)
+
+
+def _source_rule(session: Session, t: Thresholds, rule_id: str, name: str, source: str, keep, say) -> Iterator[Hit]:
+    if (judged := _judged(session, source)) is None:
         return
+    conn, files, year = judged
     pairs = [(p, d) for p, d in people(conn, year, _statuses(t, rule_id), source=source) if keep(p, d, year)]
     yield from _hits(rule_id, name, year, pairs, files, t.value(rule_id, "score"), say)
 
@@ -177,10 +184,9 @@ def imprisoned_member(session: Session, t: Thresholds) -> Iterator[Hit]:
 @rule("persons.two_households", "一人登记在两户 (或两县)")
 def two_households(session: Session, t: Thresholds) -> Iterator[Hit]:
     rid = "persons.two_households"
-    conn = session.connection()
-    year = latest_year(conn)
-    if year is None:
+    if (judged := _judged(session)) is None:
         return
+    conn, _, year = judged
     statuses = set(_statuses(t, rid))
     # ID numbers in two households: as members, as heads, or as the head of one and a member of another
     # (each an index lookup on id_number); then those few people's households, filtered to the live ones.
@@ -192,15 +198,13 @@ def two_households(session: Session, t: Thresholds) -> Iterator[Hit]:
     rows = []
     ids = sorted(twice)
     for start in range(0, len(ids), 900):
-        chunk = ids[start:start + 900]
-        marks = ", ".join(f":v{i}" for i in range(len(chunk)))
-        rows += conn.execute(text(
+        rows += execute(conn,
             "SELECT h.id, h.household_number, h.village_code, p.name, p.id_number, p.relation, hy.status FROM "
-            f"(SELECT household_id, name, id_number, relation FROM members WHERE id_number IN ({marks}) UNION "
-            f"SELECT id, head_name, id_number, '户主' FROM households WHERE id_number IN ({marks})) p "
+            "(SELECT household_id, name, id_number, relation FROM members WHERE id_number IN :ids UNION "
+            "SELECT id, head_name, id_number, '户主' FROM households WHERE id_number IN :ids) p "
             "JOIN households h ON h.id = p.household_id "
             "JOIN household_years hy ON hy.household_id = h.id AND hy.year = :y AND hy.status <> 'closed' "
-            "ORDER BY p.id_number, h.id"), {"y": year, **{f"v{i}": v for i, v in enumerate(chunk)}}).all()
+            "ORDER BY p.id_number, h.id", {"y": year, "ids": ids[start:start + 900]}).all()
     by_person: dict[str, dict[int, Person]] = defaultdict(dict)
     for r in rows:
         by_person[r[4]].setdefault(r[0], Person(*r))  # a head also listed as 户主 member: one entry per household
@@ -234,14 +238,11 @@ def two_households(session: Session, t: Thresholds) -> Iterator[Hit]:
 @rule("persons.income_above_line", "收入连续高于贫困线仍未脱贫")
 def income_above_line(session: Session, t: Thresholds) -> Iterator[Hit]:
     rid = "persons.income_above_line"
-    conn = session.connection()
-    year = latest_year(conn)
-    if year is None:
+    if (judged := _judged(session)) is None:
         return
+    conn, _, year = judged
     years, ratio = int(t.value(rid, "min_years")), float(t.value(rid, "min_ratio"))
-    statuses = _statuses(t, rid)
-    marks = ", ".join(f":s{i}" for i in range(len(statuses)))
-    rows = conn.execute(text(
+    rows = execute(conn,
         "WITH above AS (SELECT hy.household_id FROM household_years hy JOIN poverty_lines pl ON pl.year = hy.year "
         "WHERE hy.year > :y - :n AND hy.year <= :y AND hy.per_capita_net_income >= pl.line_yuan * :r "
         "GROUP BY hy.household_id HAVING COUNT(*) >= :n) "
@@ -251,8 +252,8 @@ def income_above_line(session: Session, t: Thresholds) -> Iterator[Hit]:
         "JOIN household_years hy ON hy.household_id = h.id AND hy.year = :y "
         "JOIN household_years hy2 ON hy2.household_id = h.id AND hy2.year > :y - :n AND hy2.year <= :y "
         "JOIN poverty_lines pl ON pl.year = hy2.year "
-        f"WHERE hy.status IN ({marks}) ORDER BY h.id, hy2.year"),
-        {"y": year, "n": years, "r": ratio, **{f"s{i}": s for i, s in enumerate(statuses)}}).all()
+        "WHERE hy.status IN :statuses ORDER BY h.id, hy2.year",
+        {"y": year, "n": years, "r": ratio, "statuses": _statuses(t, rid)}).all()
     by_household: dict[int, list] = defaultdict(list)
     for r in rows:
         by_household[r[0]].append(r)
@@ -274,11 +275,9 @@ def _contradicted(session: Session, t: Thresholds, rid: str, name: str, source: 
                   params: dict, say) -> Iterator[Hit]:
     """Members of households the register marks as met (`marked`, SQL on hy) that `source` contradicts
     (`where`: SQL over {pid}, usually NOT EXISTS a good row of the source)."""
-    conn = session.connection()
-    files = loaded_sources(conn)
-    year = latest_year(conn)
-    if source not in files or year is None:
+    if (judged := _judged(session, source)) is None:
         return
+    conn, files, year = judged
     found = people(conn, year, _statuses(t, rid), where=f"({marked}) AND ({where})", params={"y": year, **params})
     by_household: dict[int, list[Person]] = defaultdict(list)
     for p, _ in found:
@@ -299,23 +298,20 @@ def _contradicted(session: Session, t: Thresholds, rid: str, name: str, source: 
 def education_contradicted(session: Session, t: Thresholds) -> Iterator[Hit]:
     rid = "persons.education_contradicted"
     low, high, enrolled = int(t.value(rid, "min_age")), int(t.value(rid, "max_age")), t.value(rid, "enrolled_status")
-    marks = ", ".join(f":e{i}" for i in range(len(enrolled)))
     # age at the year's end from the ID number's birth year: low … high
     where = ("CAST(SUBSTR({pid}, 7, 4) AS INTEGER) BETWEEN :y - :hi AND :y - :lo AND NOT EXISTS (SELECT 1 FROM "
              "department_records d WHERE d.source = 'school' AND d.id_number = {pid} AND "
-             f"(d.status IS NULL OR d.status IN ({marks})))")
+             "(d.status IS NULL OR d.status IN :enrolled))")
     yield from _contradicted(session, t, rid, "义务教育保障与学籍不符", "school", "hy.dropout = :no", where,
-                             {"no": False, "lo": low, "hi": high, **{f"e{i}": e for i, e in enumerate(enrolled)}},
+                             {"no": False, "lo": low, "hi": high, "enrolled": list(enrolled)},
                              ("无义务教育阶段辍学", f"({low}–{high} 岁) 在学籍系统中没有在读学籍"))
 
 
 @rule("persons.medical_contradicted", "基本医疗保障与医保参保不符")
 def medical_contradicted(session: Session, t: Thresholds) -> Iterator[Hit]:
     rid = "persons.medical_contradicted"
-    insured = t.value(rid, "insured_status")
-    marks = ", ".join(f":e{i}" for i in range(len(insured)))
     where = ("NOT EXISTS (SELECT 1 FROM department_records d WHERE d.source = 'medical' AND d.id_number = {pid} "
-             f"AND (d.status IS NULL OR d.status IN ({marks})))")
+             "AND (d.status IS NULL OR d.status IN :insured))")
     yield from _contradicted(session, t, rid, "基本医疗保障与医保参保不符", "medical", "hy.all_insured = :yes", where,
-                             {"yes": True, **{f"e{i}": e for i, e in enumerate(insured)}},
+                             {"yes": True, "insured": list(t.value(rid, "insured_status"))},
                              ("全家参加基本医疗保险", "在医保参保名册中没有参保记录"))

@@ -6,14 +6,14 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
 from sandbox.domain.enums import HouseholdStatus
 from sandbox.store.department.sources import SOURCES
 from sandbox.store.risk.hits import Evidence
 
-__all__ = ["Person", "DeptRow", "latest_year", "loaded_sources", "people", "person_evidence", "dept_evidence",
+__all__ = ["Person", "DeptRow", "latest_year", "loaded_sources", "execute", "people", "person_evidence", "dept_evidence",
            "birth_date", "STATUS_ZH", "REGISTER"]
 
 REGISTER = "建档立卡登记表"
@@ -61,6 +61,12 @@ def loaded_sources(conn: Connection) -> dict[str, tuple[str, dt.date | None]]:
     return {r[0]: (r[1], _date(r[2])) for r in rows}
 
 
+def execute(conn: Connection, sql: str, params: dict):
+    """`sql` with `params`, a list among them expanded for IN (`x IN :name`)."""
+    lists = (bindparam(k, expanding=True) for k, v in params.items() if isinstance(v, list))
+    return conn.execute(text(sql).bindparams(*lists), params)
+
+
 _D_COLS = ("d.source, d.id_number, d.record_key, d.name, d.category, d.status, d.amount, d.place, d.detail, "
            "d.start_date, d.end_date, d.row")
 # The people of a household: its 家庭成员 rows, and its head where the register has no member row for them.
@@ -76,9 +82,7 @@ def people(conn: Connection, year: int, statuses: Iterable[str], *, source: str 
     """People of households whose status in `year` is one of `statuses`, each with a row of `source`
     when given (one pair per matching row; people without one are left out). `where` is SQL over hy
     (the household year), d (the department row) and {pid} (the person's ID number), e.g. an anti-join."""
-    statuses = list(statuses)
-    marks = ", ".join(f":s{i}" for i in range(len(statuses)))
-    bind = {"y": year, "src": source, **{f"s{i}": s for i, s in enumerate(statuses)}, **(params or {})}
+    bind = {"y": year, "src": source, "statuses": list(statuses), **(params or {})}
     out: list[tuple[Person, DeptRow | None]] = []
     for who in (_AS_MEMBER, _AS_HEAD):
         dept = f" JOIN department_records d ON d.id_number = {who['id']} AND d.source = :src" if source else ""
@@ -86,8 +90,8 @@ def people(conn: Connection, year: int, statuses: Iterable[str], *, source: str 
         sql = (f"SELECT h.id, h.household_number, h.village_code, {who['name']}, {who['id']}, {who['relation']}, "
                f"hy.status{', ' + _D_COLS if source else ''} "
                f"FROM household_years hy JOIN households h ON h.id = hy.household_id {who['join']}{dept} "
-               f"WHERE hy.year = :y AND hy.status IN ({marks}){who['only']}{extra}")
-        for r in conn.execute(text(sql), bind):
+               f"WHERE hy.year = :y AND hy.status IN :statuses{who['only']}{extra}")
+        for r in execute(conn, sql, bind):
             d = DeptRow(*r[7:16], _date(r[16]), _date(r[17]), r[18]) if source else None
             out.append((Person(*r[:7]), d))
     return out

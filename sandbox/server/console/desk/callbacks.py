@@ -12,21 +12,19 @@ import datetime as dt
 import json
 import re
 import secrets
-import tempfile
 from collections import defaultdict
 from pathlib import Path
-from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 from sqlalchemy import func, select
-from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 
 from sandbox.domain.complaints import CallOutcome, Satisfaction
 from sandbox.domain.masking import person_view
-from sandbox.server.console.desk.loop_access import desk_form, desk_page, town_filter, towns_of
+from sandbox.server.console.desk import loop_access
+from sandbox.server.console.desk.loop_access import DESK_ROLES, desk_form, desk_page, town_filter, towns_of
 from sandbox.server.console.desk.sections import Section, register
 from sandbox.server.console.guard import go
 from sandbox.server.console.render import message, page
@@ -42,7 +40,8 @@ from sandbox.store.office.uploads import read_report
 __all__ = ["router", "MAX_UPLOAD_BYTES", "outcomes_by_town"]
 
 router = APIRouter()
-register(Section("callbacks", "满意度回访", "生成每月回访名单交呼叫中心, 导入回访结果; 各乡镇本月回访情况和群众认可度"))
+register(Section("callbacks", "满意度回访", "生成每月回访名单交呼叫中心, 导入回访结果; 各乡镇本月回访情况和群众认可度",
+                 roles=DESK_ROLES))
 BASE = "/console/command/callbacks"
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024  # a county's filled call list is a few hundred KB
 REPORT_ROWS_SHOWN = 500
@@ -132,25 +131,9 @@ def _render(request: Request, user: StaffUser, month: str, town: str, *, status:
                 limit_mb=MAX_UPLOAD_BYTES // 1048576, outcome_zh=CallOutcome.labels(), answer_zh=Satisfaction.labels())
 
 
-@router.get("/command/callbacks")
-def callbacks(request: Request, month: str = Query("", max_length=16), town: str = Query("", max_length=12)
-              ) -> Response:
-    user = desk_page(request)
-    if isinstance(user, Response):
-        return user
-    month, bad = _month(month)
-    if bad:
-        return message(request, user, "月份无效", bad, status=422, back=BASE)
-    with request.app.state.sessions() as session:
-        _, refused = town_filter(user, towns_of(session, user), town)
-    if refused:
-        return message(request, user, "无权查看", refused, status=403, back=BASE)
-    return _render(request, user, month, town)
-
-
-@router.get("/command/callbacks/list.xlsx")
-def call_list(request: Request, month: str = Query("", max_length=16), town: str = Query("", max_length=12)
-              ) -> Response:
+def _month_town(request: Request, month: str, town: str, refused_heading: str
+                ) -> tuple[StaffUser, str, str] | Response:
+    """(user, month, prefix) for a month and town picked, or the refusal page instead."""
     user = desk_page(request)
     if isinstance(user, Response):
         return user
@@ -160,26 +143,32 @@ def call_list(request: Request, month: str = Query("", max_length=16), town: str
     with request.app.state.sessions() as session:
         prefix, refused = town_filter(user, towns_of(session, user), town)
     if refused:
-        return message(request, user, "无权导出", refused, status=403, back=BASE)
-    folder = Path(tempfile.mkdtemp(prefix="call-list-"))
-    path = folder / "calls.xlsx"
+        return message(request, user, refused_heading, refused, status=403, back=BASE)
+    return user, month, prefix
+
+
+@router.get("/command/callbacks")
+def callbacks(request: Request, month: str = Query("", max_length=16), town: str = Query("", max_length=12)
+              ) -> Response:
+    got = _month_town(request, month, town, "无权查看")
+    return got if isinstance(got, Response) else _render(request, got[0], got[1], town)
+
+
+@router.get("/command/callbacks/list.xlsx")
+def call_list(request: Request, month: str = Query("", max_length=16), town: str = Query("", max_length=12)
+              ) -> Response:
+    got = _month_town(request, month, town, "无权导出")
+    if isinstance(got, Response):
+        return got
+    user, month, prefix = got
+    path = loop_access.xlsx_folder("call-list-") / "calls.xlsx"
     n = export_call_list(request.app.state.engine, path, month, region=prefix)
     with request.app.state.sessions() as session:  # names and phones leave the server: logged
         access_log.append(session, actor=user.actor, role=user.role.value, action=access_log.READ, what="call_list",
                           subject=f"{month} 回访名单 {n} 户", region_code=prefix.ljust(12, "0") if prefix else None,
                           address=client_address(request), channel="console")
         session.commit()
-    name = f"回访名单_{month}{'_' + town if town else ''}.xlsx"
-    return FileResponse(path, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f"attachment; filename=\"calls.xlsx\"; "
-                                                        f"filename*=UTF-8''{quote(name)}", "Cache-Control": "no-store"},
-                        background=BackgroundTask(_remove, folder))
-
-
-def _remove(folder: Path) -> None:
-    for p in folder.iterdir():
-        p.unlink(missing_ok=True)
-    folder.rmdir()
+    return loop_access.xlsx_download(path, f"回访名单_{month}{'_' + town if town else ''}.xlsx")
 
 
 def _check_file(filename: str, head: bytes, size: int) -> str | None:
@@ -261,7 +250,10 @@ async def upload(request: Request) -> Response:
     return go(f"{BASE}/checks/{token}")
 
 
-def _open_check(request: Request, user: StaffUser, token: str) -> tuple[Path, dict] | Response:
+def _open_check(request: Request, user: StaffUser | Response, token: str) -> tuple[StaffUser, Path, dict] | Response:
+    """(user, folder, meta) of an upload's check its uploader (or an admin) opens, or the refusal page instead."""
+    if isinstance(user, Response):
+        return user
     folder = _checks_dir(request) / token if _TOKEN.match(token) else None
     meta_path = folder / "meta.json" if folder is not None else None
     if meta_path is None or not meta_path.is_file():
@@ -270,19 +262,16 @@ def _open_check(request: Request, user: StaffUser, token: str) -> tuple[Path, di
     if meta.get("by") != user.username and not user.is_admin:
         return message(request, user, "无权查看", "这份回访名单由其他账号上传, 只有上传人或管理员可以查看和确认。", status=403,
                        back=BASE)
-    return folder, meta
+    return user, folder, meta
 
 
 @router.get("/command/callbacks/checks/{token}")
 def check(request: Request, token: str, q: str = Query("", max_length=100), level: str = Query("", max_length=4)
           ) -> Response:
-    user = desk_page(request)
-    if isinstance(user, Response):
-        return user
-    opened = _open_check(request, user, token)
+    opened = _open_check(request, desk_page(request), token)
     if isinstance(opened, Response):
         return opened
-    folder, meta = opened
+    user, folder, meta = opened
     rows = read_report(str(folder / "report.csv"))
     shown = [r for r in rows if r.matches(q.strip()) and (not level or r.level == level)]
     return page(request, "desk_callbacks_check.html", user, title="回访结果导入", token=token, meta=meta,
@@ -293,13 +282,10 @@ def check(request: Request, token: str, q: str = Query("", max_length=100), leve
 
 @router.get("/command/callbacks/checks/{token}/report.csv")
 def check_report(request: Request, token: str) -> Response:
-    user = desk_page(request)
-    if isinstance(user, Response):
-        return user
-    opened = _open_check(request, user, token)
+    opened = _open_check(request, desk_page(request), token)
     if isinstance(opened, Response):
         return opened
-    folder, meta = opened
+    user, folder, meta = opened
     if not (folder / "report.csv").is_file():
         return message(request, user, "没有报告", "这次导入没有问题报告。", status=404, back=f"{BASE}/checks/{token}")
     return FileResponse(folder / "report.csv", media_type="text/csv; charset=utf-8",
@@ -311,11 +297,10 @@ async def confirm(request: Request, token: str) -> Response:
     got = await desk_form(request)
     if isinstance(got, Response):
         return got
-    user, _ = got
-    opened = await run_in_threadpool(_open_check, request, user, token)
+    opened = await run_in_threadpool(_open_check, request, got[0], token)
     if isinstance(opened, Response):
         return opened
-    folder, meta = opened
+    user, folder, meta = opened
     if meta["state"] != "checked":
         return message(request, user, "未执行", f"这次导入的状态是「{STATE_ZH.get(meta['state'], meta['state'])}」, "
                                                  "不能再确认。", status=409, back=f"{BASE}/checks/{token}")

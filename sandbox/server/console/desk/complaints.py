@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from sandbox.domain.complaints import ComplaintStatus
 from sandbox.domain.masking import person_view
-from sandbox.server.console.desk.loop_access import desk_form, desk_page, town_filter, towns_of
+from sandbox.server.console.desk.loop_access import DESK_ROLES, desk_form, desk_page, town_filter, towns_of
 from sandbox.server.console.desk.sections import Section, register
 from sandbox.server.console.guard import go
 from sandbox.server.console.render import message, page
@@ -29,7 +29,8 @@ from sandbox.store.office import access_log
 __all__ = ["router", "PAGE_SIZE"]
 
 router = APIRouter()
-register(Section("complaints", "投诉处理", "群众投诉建议: 转办、答复投诉人、上报县级、办结; 超期的排在前面"))
+register(Section("complaints", "投诉处理", "群众投诉建议: 转办、答复投诉人、上报县级、办结; 超期的排在前面",
+                 roles=DESK_ROLES))
 PAGE_SIZE = 30
 BASE = "/console/command/complaints"
 STATUS_ZH = ComplaintStatus.labels()

@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import tempfile
-from pathlib import Path
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
-from starlette.background import BackgroundTask
 
 from sandbox.domain.enums import CadreRole
 from sandbox.domain.inspection import FindingCategory, RectificationStatus, Severity
 from sandbox.domain.masking import person_view
-from sandbox.server.console.desk.loop_access import desk_page, town_filter, towns_of
+from sandbox.server.console.desk import loop_access
+from sandbox.server.console.desk.loop_access import DESK_ROLES, desk_page, town_filter, towns_of
 from sandbox.server.console.desk.sections import Section, register
 from sandbox.server.console.render import message, page
 from sandbox.server.console.session import StaffUser, client_address
@@ -35,7 +32,8 @@ from sandbox.store.office import access_log
 __all__ = ["router", "KINDS", "SOON_DAYS", "followup_rows"]
 
 router = APIRouter()
-register(Section("followup", "督办跟踪", "超期和即将到期的指令、整改: 历时多久、谁负责、谁下达; 可导出 Excel 开会用"))
+register(Section("followup", "督办跟踪", "超期和即将到期的指令、整改: 历时多久、谁负责、谁下达; 可导出 Excel 开会用",
+                 roles=DESK_ROLES))
 BASE = "/console/command/followup"
 KINDS = {"instruction": "指令", "rectification": "整改"}
 SOON_DAYS = 7  # "即将到期": due within this many days
@@ -114,25 +112,28 @@ def followup_rows(session, user: StaffUser, prefix: str, kind: str, today: dt.da
     return rows
 
 
-def _filters(request: Request, user: StaffUser, session, town: str, kind: str) -> tuple[str, list, str | None]:
-    towns = towns_of(session, user)
-    prefix, refused = town_filter(user, towns, town)
-    if refused is None and kind and kind not in KINDS:
-        refused = f"没有「{kind[:16]}」这种事项, 可选: 指令、整改。"
-    return prefix, towns, refused
-
-
-@router.get("/command/followup")
-def followup(request: Request, town: str = Query("", max_length=12), kind: str = Query("", max_length=16)) -> Response:
+def _rows(request: Request, town: str, kind: str) -> tuple[StaffUser, dt.date, str, list, list[dict]] | Response:
+    """(user, today, prefix, towns, rows) for the list and its export, or the refusal page instead."""
     user = desk_page(request)
     if isinstance(user, Response):
         return user
     today = beijing_today()
     with request.app.state.sessions() as session:
-        prefix, towns, refused = _filters(request, user, session, town, kind)
+        towns = towns_of(session, user)
+        prefix, refused = town_filter(user, towns, town)
+        if refused is None and kind and kind not in KINDS:
+            refused = f"没有「{kind[:16]}」这种事项, 可选: 指令、整改。"
         if refused:
             return message(request, user, "筛选条件无效", refused, status=403 if "辖区" in refused else 422, back=BASE)
-        rows = followup_rows(session, user, prefix, kind, today)
+        return user, today, prefix, towns, followup_rows(session, user, prefix, kind, today)
+
+
+@router.get("/command/followup")
+def followup(request: Request, town: str = Query("", max_length=12), kind: str = Query("", max_length=16)) -> Response:
+    got = _rows(request, town, kind)
+    if isinstance(got, Response):
+        return got
+    user, today, _, towns, rows = got
     query = "&".join(f"{k}={v}" for k, v in (("town", town), ("kind", kind)) if v)
     return page(request, "desk_followup.html", user, title="督办跟踪", rows=rows, towns=towns, kinds=KINDS,
                 f={"town": town, "kind": kind}, today=today, soon=SOON_DAYS, query=query,
@@ -141,36 +142,21 @@ def followup(request: Request, town: str = Query("", max_length=12), kind: str =
 
 @router.get("/command/followup/export.xlsx")
 def export(request: Request, town: str = Query("", max_length=12), kind: str = Query("", max_length=16)) -> Response:
-    user = desk_page(request)
-    if isinstance(user, Response):
-        return user
-    today = beijing_today()
+    got = _rows(request, town, kind)
+    if isinstance(got, Response):
+        return got
+    user, today, prefix, _, rows = got
     with request.app.state.sessions() as session:
-        prefix, _, refused = _filters(request, user, session, town, kind)
-        if refused:
-            return message(request, user, "筛选条件无效", refused, status=403 if "辖区" in refused else 422, back=BASE)
-        rows = followup_rows(session, user, prefix, kind, today)
         access_log.append(session, actor=user.actor, role=user.role.value, action=access_log.READ, what="followup",
                           subject=f"导出 {len(rows)} 项", region_code=(prefix.ljust(12, "0") if prefix else None),
                           address=client_address(request), channel="console")
         session.commit()
-    folder = Path(tempfile.mkdtemp(prefix="followup-"))
-    path = folder / "followup.xlsx"
+    path = loop_access.xlsx_folder("followup-") / "followup.xlsx"
     write_xlsx(path, [("督办清单", HEADER, ((r["kind_zh"], r["title"], r["town"], r["village"], r["opened"], r["deadline"],
                                            r["late"], r["left"], r["age"], r["responsible"], r["issuer"], r["status"])
                                           for r in rows))],
                widths={"督办清单": (6, 30, 10, 12, 13, 11, 9, 9, 10, 26, 18, 8)})
-    name = f"督办清单_{today:%Y%m%d}.xlsx"
-    return FileResponse(path, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f"attachment; filename=\"followup.xlsx\"; "
-                                                        f"filename*=UTF-8''{quote(name)}", "Cache-Control": "no-store"},
-                        background=BackgroundTask(_remove, folder))
-
-
-def _remove(folder: Path) -> None:
-    for p in folder.iterdir():
-        p.unlink(missing_ok=True)
-    folder.rmdir()
+    return loop_access.xlsx_download(path, f"督办清单_{today:%Y%m%d}.xlsx")
 
 
 def _photos(raw: str | None) -> int:
@@ -180,13 +166,23 @@ def _photos(raw: str | None) -> int:
         return 0
 
 
-def _refused(request: Request, user: StaffUser, what: str, code: str | None) -> Response | None:
+def _opened(request: Request, model, key: int, what: str, code_of):
+    """(user, view, today, session, row) for an item's page, or the refusal page instead; the caller closes the
+    session (`with`)."""
+    user = desk_page(request)
+    if isinstance(user, Response):
+        return user
+    session = request.app.state.sessions()
+    row = session.get(model, key) if 1 <= key < 2**62 else None
+    code = code_of(row) if row is not None else None
     if code is None:
+        session.close()
         return message(request, user, "没有这一项", f"没有这条{what}。", status=404, back=BASE)
     if not user.may_see(code):
+        session.close()
         return message(request, user, "无权查看", f"您的账号仅限 {user.region.value} 辖区, 这条{what}不在其中。", status=403,
                        back=BASE)
-    return None
+    return user, person_view(user.role), beijing_today(), session, row
 
 
 def _names(session, code: str) -> str:
@@ -198,16 +194,11 @@ def _names(session, code: str) -> str:
 
 @router.get("/command/followup/instruction/{item_id}")
 def instruction(request: Request, item_id: int) -> Response:
-    user = desk_page(request)
-    if isinstance(user, Response):
-        return user
-    view = person_view(user.role)
-    today = beijing_today()
-    with request.app.state.sessions() as session:
-        item = session.get(InstructionItem, item_id) if 1 <= item_id < 2**62 else None
-        refused = _refused(request, user, "指令", item.region_code if item is not None else None)
-        if refused is not None:
-            return refused
+    got = _opened(request, InstructionItem, item_id, "指令", lambda i: i.region_code)
+    if isinstance(got, Response):
+        return got
+    user, view, today, session, item = got
+    with session:
         n = session.get(Instruction, item.instruction_id)
         cadre = session.get(Cadre, item.cadre_id)
         d = {"title": view.text(n.title), "issuer": n.issuer_name, "issued": n.created_at, "deadline": n.deadline,
@@ -225,16 +216,11 @@ def instruction(request: Request, item_id: int) -> Response:
 
 @router.get("/command/followup/rectification/{rect_id}")
 def rectification(request: Request, rect_id: int) -> Response:
-    user = desk_page(request)
-    if isinstance(user, Response):
-        return user
-    view = person_view(user.role)
-    today = beijing_today()
-    with request.app.state.sessions() as session:
-        r = session.get(Rectification, rect_id) if 1 <= rect_id < 2**62 else None
-        refused = _refused(request, user, "整改", r.village_code if r is not None else None)
-        if refused is not None:
-            return refused
+    got = _opened(request, Rectification, rect_id, "整改", lambda r: r.village_code)
+    if isinstance(got, Response):
+        return got
+    user, view, today, session, r = got
+    with session:
         f = session.get(Finding, r.finding_id)
         group = session.get(InspectionSubgroup, f.subgroup_id) if f.subgroup_id else None
         member = session.get(InspectionMember, f.member_id) if f.member_id else None

@@ -21,6 +21,6 @@ def command_desk(request: Request) -> Response:
     user = staff_page(request)
     if isinstance(user, Response):
         return user
-    sections = sorted((s for s in SECTIONS if user.is_admin or not s.admin),
+    sections = sorted((s for s in SECTIONS if s.opens_for(user.role)),
                       key=lambda s: ORDER.index(s.path) if s.path in ORDER else len(ORDER))
     return page(request, "desk.html", user, title="指挥调度", sections=sections)

@@ -1,12 +1,17 @@
-"""What the loop's workbenches share: who may use them (admins and leaders, as the API's desk), and the towns
-an account's region lets it pick."""
+"""What the loop's workbenches share: who may use them (admins and leaders, as the API's desk), the towns
+an account's region lets it pick, and their xlsx downloads."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from sqlalchemy import select
+from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 
 from sandbox.domain.enums import Role
@@ -15,7 +20,7 @@ from sandbox.server.console.render import message
 from sandbox.server.console.session import StaffUser
 from sandbox.store.models import Region
 
-__all__ = ["DESK_ROLES", "desk_page", "desk_form", "towns_of", "prefix_of", "town_filter"]
+__all__ = ["DESK_ROLES", "desk_page", "desk_form", "towns_of", "prefix_of", "town_filter", "xlsx_folder", "xlsx_download"]
 
 # The roles that act on complaints, overdue items and call-backs: they see names and phones in full (a
 # display account sees masked data and acts on nothing).
@@ -62,3 +67,22 @@ def town_filter(user: StaffUser, towns: list[tuple[str, str]], town: str) -> tup
         scope = f"您的账号仅限 {user.region.value} 辖区" if user.region is not None else "本县没有这个乡镇"
         return prefix_of(user), f"不能查看乡镇 {town[:12]}: {scope}。"
     return town[:9], None
+
+
+def xlsx_folder(prefix: str) -> Path:
+    """A fresh folder for one download's xlsx (removed once it is sent)."""
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+def xlsx_download(path: Path, name: str) -> FileResponse:
+    """`path` (in an xlsx_folder) sent as the attachment `name` (Chinese allowed), its folder removed afterwards."""
+    return FileResponse(path, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f"attachment; filename=\"{path.name}\"; "
+                                                        f"filename*=UTF-8''{quote(name)}", "Cache-Control": "no-store"},
+                        background=BackgroundTask(_remove, path.parent))
+
+
+def _remove(folder: Path) -> None:
+    for p in folder.iterdir():
+        p.unlink(missing_ok=True)
+    folder.rmdir()
