@@ -768,7 +768,12 @@ class MapCanvas(ReadySizes, QWidget):
                 self._paint_chrome(p)
             else:
                 overlays = self.active_overlays()
-                if overlays:
+                if overlays and self._busy_text and not self._busy_shown and self._composite is None:
+                    # A drill's data is on its way: this level is about to go, so its layers' pixels are
+                    # not rendered again for the frame its click shows (≈ 30-50 ms at 4K), only once the
+                    # wait is long enough to say 正在载入 (a slow answer keeps the layers on screen).
+                    self._paint_plain(p, dpr)
+                elif overlays:
                     self._paint_live(p, dpr, overlays)
                 else:
                     p.drawImage(0, 0, self._static_image(dpr))
@@ -776,6 +781,16 @@ class MapCanvas(ReadySizes, QWidget):
             self._paint_pills(p)
         finally:
             p.end()  # an exception must never leave the backing store with an active painter
+
+    def _paint_plain(self, p: QPainter, dpr: float) -> None:
+        """The level without its layers, from its cached pixels (no 4K picture rendered)."""
+        p.drawImage(0, 0, self._background(dpr))
+        if self._layer.paths:
+            self._paint_cached(p, self._layer, dpr)
+        else:
+            self._paint_placeholder(p)
+        self._paint_chrome(p)
+        self._paint_highlight(p, dpr)
 
     def _paint_chrome(self, p: QPainter) -> None:
         if self._layer.paths:

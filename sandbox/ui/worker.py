@@ -35,6 +35,10 @@ USER, BACKGROUND = 10, 0  # priorities: a click never waits behind a queue of pr
 # A background call waits at most this long for the user's calls to end before it goes on anyway (a
 # hung request must not stop prefetching for good; the user's call is not slowed by it either way).
 YIELD_MAX_S = 10.0
+# A lane's thread waits this long for its next call before it ends: the client keeps one HTTP session
+# (one open connection) per thread, so a click a moment after the last one neither starts a thread
+# nor connects again (a new connection per click: a TCP, over TLS several, round trips before the GET).
+IDLE_KEEP_S = 60.0
 _current = threading.local()  # the background task this thread runs (for `Worker.checkpoint`)
 
 
@@ -154,6 +158,7 @@ class Worker(QObject):
         self._order = itertools.count()
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)  # a lane's queue or running call changed
+        self._stopping = False  # shutdown: idle lane threads end now
 
     # -- asking -------------------------------------------------------------------------------------------
     def latest(self, channel: str) -> int:
@@ -200,11 +205,14 @@ class Worker(QObject):
             for lane in (self._user, self._background):
                 lane.queue.clear()
                 threads.append(lane.thread)
+            self._stopping = True
             self._changed.notify_all()
         end = time.monotonic() + timeout_ms / 1000
         for thread in threads:
             if thread is not None and thread is not threading.current_thread():
                 thread.join(max(0.0, end - time.monotonic()))
+        with self._lock:
+            self._stopping = False
         self._pending = {}
 
     def checkpoint(self) -> None:
@@ -234,9 +242,11 @@ class Worker(QObject):
     def _next(self, lane: _Lane) -> _Task | None:
         """The lane's next call (None: the lane's thread ends); the background lane waits for the user's."""
         with self._changed:
+            if not lane.queue and not self._stopping:  # idle: kept a while for the next call
+                self._changed.wait_for(lambda: bool(lane.queue) or self._stopping, timeout=IDLE_KEEP_S)
             if lane is self._background:
                 self._changed.wait_for(lambda: not self._user.active or not lane.queue, timeout=YIELD_MAX_S)
-            if not lane.queue:
+            if not lane.queue or self._stopping:
                 lane.thread = None  # the next submit starts a thread again
                 return None
             lane.running = heapq.heappop(lane.queue)[2]

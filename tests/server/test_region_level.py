@@ -91,3 +91,74 @@ def test_a_region_is_served_ready_too(api, tokens):
     assert set(first.json()) >= {"code", "indicators", "series", "as_of"} and "build" not in first.json()  # as RegionOut
     assert _get(api, TOWN, t, params={"year": 2017}, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
     assert _get(api, TOWN, t, params={"year": 2018}, headers={"If-None-Match": first.headers["etag"]}).status_code == 200
+
+
+class _Statements:
+    """The SQL statements the API runs while in this block."""
+
+    def __init__(self, engine):
+        from sqlalchemy import event
+
+        self.engine, self.event, self.seen = engine, event, []
+
+    def _on(self, conn, cursor, statement, *args):
+        self.seen.append(" ".join(statement.split()).lower())
+
+    def __enter__(self):
+        self.event.listen(self.engine, "before_cursor_execute", self._on)
+        return self
+
+    def __exit__(self, *exc):
+        self.event.remove(self.engine, "before_cursor_execute", self._on)
+
+    def reads(self, table: str) -> list[str]:
+        return [s for s in self.seen if f"from {table}" in s or f'from "{table}"' in s]
+
+
+@pytest.mark.parametrize("path", [f"{TOWN}/level", TOWN, "522726/level"])
+@pytest.mark.parametrize("year", [None, 2017])
+def test_a_level_asked_for_again_is_sent_from_its_prepared_form_in_one_read(api, tokens, demo_engine, path, year):
+    """Issue 19: a cached drill's answer costs the facts version's read, no lookup of the region, its
+    years, children or facts (the GUI's click waits for this)."""
+    t = tokens["display"]
+    params = {} if year is None else {"year": year}
+    first = _get(api, path, t, params=params)
+    assert first.status_code == 200
+    with _Statements(demo_engine) as sql:
+        again = _get(api, path, t, params=params)
+    assert again.status_code == 200 and again.content == first.content and again.headers["etag"] == first.headers["etag"]
+    assert len(sql.reads("meta")) == 1, sql.seen
+    for table in ("regions", "poverty_lines", "region_year_facts", "region_year_totals"):
+        assert not sql.reads(table), (table, sql.seen)
+
+
+def test_a_prepared_level_of_the_latest_year_follows_the_facts_version(api, tokens, demo_engine):
+    """The answer kept for 'the latest year' (no year asked) is not sent once the facts changed."""
+    from tests.server.test_cache import _shift_population
+
+    t = tokens["display"]
+    before = _get(api, f"{TOWN}/level", t)
+    assert _get(api, f"{TOWN}/level", t).headers["etag"] == before.headers["etag"]  # kept
+    village = before.json()["children"]["features"][0]["properties"]["code"]
+    _shift_population(demo_engine, village, 100_000)
+    try:
+        after = _get(api, f"{TOWN}/level", t, headers={"If-None-Match": before.headers["etag"]})
+        assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
+
+        def pop(level):
+            return level["children_series"]["children"][village]["2016"]["rural_population"]
+
+        assert pop(after.json()) == pop(before.json()) + 100_000
+        region_before = before.json()["region"]["series"]["2016"]["rural_population"]
+        assert _get(api, TOWN, t).json()["series"]["2016"]["rural_population"] == region_before + 100_000
+    finally:
+        _shift_population(demo_engine, village, -100_000)
+
+
+def test_a_prepared_level_is_never_a_way_around_the_token_or_a_missing_region(api, tokens):
+    t = tokens["display"]
+    assert _get(api, f"{TOWN}/level", t).status_code == 200
+    assert _get(api, f"{TOWN}/level", tokens["leader_town"]).status_code == 403  # another town's leader
+    assert api.get(f"/api/v1/regions/{TOWN}/level").status_code == 401
+    assert _get(api, "522799000000/level", t).status_code == 404
+    assert _get(api, f"{TOWN}/level", t, params={"year": 1990}).status_code == 422

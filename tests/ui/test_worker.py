@@ -200,3 +200,34 @@ def test_a_one_off_job_runs_in_the_background_and_can_be_waited_for():
     in_background(lambda: (time.sleep(0.1), done.set()), "test-job")
     wait_background(5)
     assert done.is_set()
+
+
+def test_a_click_after_the_last_one_runs_on_the_same_thread_and_its_http_session(qtbot, worker):
+    """Issue 19: a lane's thread is kept between calls, so the client's per-thread HTTP session (its
+    open connection) serves the next click too: no thread start, no new connection per drill."""
+    from sandbox.client.api import ApiClient
+
+    client = ApiClient("http://127.0.0.1:9")  # never called: only its per-thread session is looked at
+    seen: list = []
+    for n in range(3):
+        worker.submit("region", lambda: seen.append((threading.current_thread(), client.session)) or n)
+        qtbot.waitUntil(lambda: not worker.busy(), timeout=5000)
+        time.sleep(0.05)  # the lane's queue is empty for a moment: the old thread ended here
+    assert len(seen) == 3 and all(t is seen[0][0] and s is seen[0][1] for t, s in seen)
+    client.close()
+
+
+def test_idle_lane_threads_end_at_shutdown(qtbot, qapp):
+    w = Worker(name="idle-test")
+    w.submit("a", lambda: 1)
+    w.submit("b", lambda: 2, priority=BACKGROUND)
+    qtbot.waitUntil(lambda: not w.busy(), timeout=5000)
+    threads = [t for t in threading.enumerate() if t.name.startswith("idle-test")]
+    t0 = time.monotonic()
+    w.shutdown()
+    assert time.monotonic() - t0 < 2.0 and not any(t.is_alive() for t in threads)
+    w.submit("a", lambda: 3)  # and it still works afterwards
+    got: list = []
+    w.done.connect(lambda ch, r: got.append(r))
+    qtbot.waitUntil(lambda: got == [3], timeout=5000)
+    w.shutdown()

@@ -62,9 +62,15 @@ _READY = {304: {"description": "If-None-Match 与当前 ETag 相同: 数据未�
                        **_READY})
 def get_region(request: Request, session: SessionDep, caller: Reader, scope: PathRegionDep,
                year: YearQuery = None) -> Response:
+    info = dataset_info(session)
+    ready = request.app.state.responses.peek(("region-asked", info["build"], scope.code.value, year))
+    if ready is not None:  # asked for since the facts last changed: one read (their version), no lookup
+        return ready.respond(request)
     rc, region = scope.load(session)
     y = resolve_year(session, year)
-    return _region_cached(request, session, rc, region, y, dataset_info(session)).respond(request)
+    prepared = _region_cached(request, session, rc, region, y, info)
+    request.app.state.responses.put(("region-asked", info["build"], scope.code.value, year), prepared)
+    return prepared.respond(request)
 
 
 def _region_cached(request: Request, session, rc, region, y: int | None, info: dict) -> Prepared:
@@ -182,11 +188,20 @@ def _series_cached(request: Request, session, rc, info: dict) -> dict:
                        **_READY})
 def get_level(request: Request, session: SessionDep, caller: Reader, scope: PathRegionDep,
               year: YearQuery = None) -> Response:
-    """What the wall needs to show a level, in one read: the three answers are cached per facts
-    version like the others, and their combination is kept as bytes (and gzip) ready to send."""
+    """What the wall needs to show a level, in one read: the facts version (one small query, shared by
+    every API worker through the database), then the answer kept for it as bytes (and gzip) ready to
+    send. Only a level not asked for since the facts last changed is looked up and put together (its
+    three parts cached per facts version like the others)."""
+    info = dataset_info(session)
+    responses = request.app.state.responses
+    # The caller's region was checked against the token already (PathRegionDep); a kept answer proves
+    # the region exists and the year was valid for this facts version.
+    asked = ("level", info["build"], scope.code.value, year)
+    ready = responses.peek(asked)
+    if ready is not None:
+        return ready.respond(request)
     rc, region = scope.load(session)
     y = resolve_year(session, year)
-    info = dataset_info(session)
 
     def compute() -> Prepared:
         own = _region_cached(request, session, rc, region, y, info).body.decode("utf-8")
@@ -196,7 +211,9 @@ def get_level(request: Request, session: SessionDep, caller: Reader, scope: Path
                 + ',"children_series":' + _dumps(series) + "}")
         return Prepared(body.encode("utf-8"))
 
-    return request.app.state.responses.get_or_compute(("level", info["build"], rc.value, y), compute).respond(request)
+    prepared = responses.get_or_compute(("level", info["build"], rc.value, y), compute)
+    responses.put(asked, prepared)  # the latest year asked for as "the latest" too
+    return prepared.respond(request)
 
 
 def _dumps(value) -> str:
