@@ -1,0 +1,142 @@
+"""The register as household × year arrays, read once from the store, for the exit-year model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sandbox.store import models as m
+
+__all__ = ["Register", "load_register", "POOR", "EXITED", "CLOSED"]
+
+# Status codes in `Register.status` (0: no row that year: not yet registered or gone from the register)
+POOR, EXITED, CLOSED, RELAPSED = 1, 2, 3, 4
+_STATUS = {"poor": POOR, "exited": EXITED, "closed": CLOSED, "relapsed": RELAPSED}
+_WORKING = ("普通劳动力", "技能劳动力")
+
+
+@dataclass
+class Register:
+    """Arrays per household (index h) and per household × year (index [h, t], year = years[t]).
+
+    Every [h, t] value is of that year only; the model's features for an as-of year Y read
+    columns t ≤ Y and nothing later (tests/analytics poison the later columns to prove it)."""
+
+    years: np.ndarray
+    household_id: np.ndarray
+    village_code: np.ndarray
+    town_code: np.ndarray
+    attribute: np.ndarray
+    cause: np.ndarray
+    identified_year: np.ndarray
+    labour: np.ndarray  # members able to work (the register's member sheet: a snapshot, no year)
+    status: np.ndarray
+    exited_this_year: np.ndarray
+    members: np.ndarray
+    per_capita: np.ndarray
+    line: np.ndarray  # [t] the year's income line
+    income: dict[str, np.ndarray]  # wage, business, transfer, property
+    gaps: dict[str, np.ndarray]  # food, education, medical, housing, water: True where unmet
+    helpers: np.ndarray  # active 结对 assignments in the year
+    visits: np.ndarray  # effective check-ins in the year
+    projects: np.ndarray  # projects linked (利益联结) and started by the year
+    village_population: dict[tuple[str, int], int]  # (village, year) → rural registered population
+
+    def t(self, year: int) -> int:
+        return int(year - self.years[0])
+
+    def poor(self, t: int) -> np.ndarray:
+        return np.isin(self.status[:, t], (POOR, RELAPSED))
+
+    def copy(self) -> Register:
+        """A deep copy (tests change one and compare)."""
+        import copy
+        return copy.deepcopy(self)
+
+
+def load_register(session: Session) -> Register:
+    years = sorted(session.scalars(select(m.HouseholdYear.year).distinct()))
+    if not years:
+        raise ValueError("库中没有任何年度的建档立卡户记录")
+    years_a = np.arange(years[0], years[-1] + 1)
+    ny = len(years_a)
+    hh = session.execute(select(m.Household.id, m.Household.village_code, m.Household.attribute,
+                                m.Household.main_cause, m.Household.identified_year)
+                         .order_by(m.Household.id)).all()
+    ids = np.array([r[0] for r in hh], dtype=np.int64)
+    index = {int(i): k for k, i in enumerate(ids)}
+    n = len(ids)
+    villages = np.array([r[1] for r in hh], dtype=object)
+    parents = dict(session.execute(select(m.Region.code, m.Region.parent_code).where(m.Region.level == "village")).all())
+    towns = np.array([parents.get(v) or v[:9] + "000" for v in villages], dtype=object)
+
+    shape = (n, ny)
+    status = np.zeros(shape, dtype=np.int8)
+    exited = np.zeros(shape, dtype=bool)
+    members = np.zeros(shape, dtype=np.float64)
+    per_capita = np.zeros(shape)
+    income = {k: np.zeros(shape) for k in ("wage", "business", "transfer", "property")}
+    gaps = {k: np.zeros(shape, dtype=bool) for k in ("food", "education", "medical", "housing", "water")}
+    hy = m.HouseholdYear
+    rows = session.execute(select(hy.household_id, hy.year, hy.status, hy.exited_this_year, hy.members,
+                                  hy.per_capita_net_income, hy.income_wage, hy.income_business, hy.income_transfer,
+                                  hy.income_property, hy.food_clothing_ok, hy.school_age_children, hy.dropout,
+                                  hy.all_insured, hy.housing_grade, hy.relocated, hy.water_safe))
+    for r in rows:
+        h = index.get(int(r[0]))
+        if h is None:
+            continue
+        t = int(r[1]) - years_a[0]
+        status[h, t] = _STATUS.get(r[2], 0)
+        exited[h, t] = bool(r[3])
+        members[h, t] = r[4] or 0
+        per_capita[h, t] = r[5] or 0
+        income["wage"][h, t], income["business"][h, t] = r[6] or 0, r[7] or 0
+        income["transfer"][h, t], income["property"][h, t] = r[8] or 0, r[9] or 0
+        gaps["food"][h, t] = r[10] is False
+        gaps["education"][h, t] = bool(r[11]) and bool(r[12])
+        gaps["medical"][h, t] = not r[13]
+        gaps["housing"][h, t] = r[14] not in ("A", "B") and not r[15]
+        gaps["water"][h, t] = not r[16]
+
+    lines = dict(session.execute(select(m.PovertyLine.year, m.PovertyLine.line_yuan)).all())
+    line = np.array([float(lines.get(int(y)) or lines.get(max(lines), 1.0)) if lines else 1.0 for y in years_a])
+
+    labour = np.zeros(n)
+    for hid, count in session.execute(select(m.Member.household_id, func.count())
+                                      .where(m.Member.labour_capacity.in_(_WORKING)).group_by(m.Member.household_id)):
+        if (h := index.get(int(hid))) is not None:
+            labour[h] = count
+
+    helpers = np.zeros(shape)
+    for hid, start, end in session.execute(select(m.Assignment.household_id, m.Assignment.start_year,
+                                                  m.Assignment.end_year)):
+        if (h := index.get(int(hid))) is not None:
+            active = (years_a >= (start or 0)) & (years_a < (end or 10_000))
+            helpers[h] += active
+
+    visits = np.zeros(shape)
+    year_of = func.extract("year", m.Checkin.at)
+    for hid, y, count in session.execute(select(m.Checkin.household_id, year_of, func.count())
+                                         .where(m.Checkin.effective.is_(True))
+                                         .group_by(m.Checkin.household_id, year_of)):
+        h, t = index.get(int(hid)), int(y) - years_a[0]
+        if h is not None and 0 <= t < ny:
+            visits[h, t] = count
+
+    projects = np.zeros(shape)
+    started = func.coalesce(m.Project.started_year, m.Project.planned_year)
+    for hid, y in session.execute(select(m.ProjectBeneficiary.household_id, started)
+                                  .join(m.Project, m.Project.id == m.ProjectBeneficiary.project_id)):
+        if (h := index.get(int(hid))) is not None and y is not None:
+            projects[h] += years_a >= int(y)
+
+    population = {(c, int(y)): int(p) for c, y, p in session.execute(
+        select(m.RegionPopulation.region_code, m.RegionPopulation.year, m.RegionPopulation.rural_population))}
+    return Register(years_a, ids, villages, towns, np.array([r[2] for r in hh], dtype=object),
+                    np.array([r[3] for r in hh], dtype=object), np.array([r[4] for r in hh], dtype=np.int64),
+                    labour, status, exited, members, per_capita, line, income, gaps, helpers, visits, projects,
+                    population)
