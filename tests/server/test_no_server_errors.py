@@ -17,7 +17,7 @@ VALID = {"code": "522726", "region": "522726", "year": "2017", "indicator": "pov
          "project": "1", "through": "2017", "since": "2017-11-01T00:00:00", "until": "2017-12-01T00:00:00",
          "month": "2017-11", "name": "0123456789abcdef0123456789abcdef.jpg",
          "limit": "10", "offset": "0", "state": "open", "kind": "notice", "instruction_id": "1", "notice_id": "1",
-         "finding_id": "1", "complaint_id": "1", "n": "1", "town": "522726103000", "overdue": "true"}
+         "finding_id": "1", "complaint_id": "1", "n": "1", "town": "522726103000", "overdue": "true", "as_of": "2017"}
 
 HOSTILE = [
     "", " ", "0", "-1", "9" * 25, "-" + "9" * 25, "1e309", "NaN", "inf", "abc", "1.5", "true", "null",

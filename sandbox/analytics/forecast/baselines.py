@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from sandbox.analytics.forecast.frame import CLOSED, EXITED, Register
 from sandbox.analytics.forecast.model import ExitForecast
 

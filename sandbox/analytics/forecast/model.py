@@ -16,15 +16,29 @@ from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
 
 from sandbox.analytics.forecast.frame import CLOSED, EXITED, Register
 
 __all__ = ["features", "training_rows", "HazardModel", "fit", "ExitForecast", "score"]
 
-_CATEGORICAL = ["cause", "attribute", "village"]
+_CATEGORICAL = ["cause", "attribute"]
 _NUMERIC = ["income_ratio", "wage_share", "business_share", "transfer_share", "property_share", "members",
             "labour", "labour_share", "gap_food", "gap_education", "gap_medical", "gap_housing", "gap_water",
-            "gaps", "helpers", "visits", "projects", "years_registered", "relapsed", "horizon", "log_horizon"]
+            "gaps", "helpers", "visits", "projects", "years_registered", "relapsed", "village_incidence",
+            "horizon", "log_horizon"]
+
+
+def village_incidence(reg: Register, t: int) -> np.ndarray:
+    """[h] the poverty incidence (%) of the household's village at the end of year t: the village as
+    a year-t figure, not a one-hot column per village (a fit in seconds, and a village new to the
+    model still has its figure)."""
+    villages, inv = np.unique(reg.village_code.astype(str), return_inverse=True)
+    people = np.bincount(inv, reg.members[:, t] * reg.poor(t), len(villages))
+    year = int(reg.years[t])
+    pop = np.array([reg.village_population.get((v, year), 0) for v in villages], dtype=float)
+    rate = np.where(pop > 0, people / np.where(pop > 0, pop, 1) * 100, 0.0)
+    return rate[inv]
 
 
 def features(reg: Register, t: int, rows: np.ndarray) -> pd.DataFrame:
@@ -35,7 +49,6 @@ def features(reg: Register, t: int, rows: np.ndarray) -> pd.DataFrame:
     gap = {k: v[rows, t].astype(float) for k, v in reg.gaps.items()}
     return pd.DataFrame({
         "cause": reg.cause[rows].astype(str), "attribute": reg.attribute[rows].astype(str),
-        "village": reg.village_code[rows].astype(str),
         "income_ratio": reg.per_capita[rows, t] / reg.line[t],
         **{f"{k}_share": inc[k] / gross for k in inc},
         "members": members, "labour": reg.labour[rows], "labour_share": reg.labour[rows] / members,
@@ -43,6 +56,7 @@ def features(reg: Register, t: int, rows: np.ndarray) -> pd.DataFrame:
         "helpers": reg.helpers[rows, t], "visits": reg.visits[rows, t], "projects": reg.projects[rows, t],
         "years_registered": reg.years[t] - reg.identified_year[rows],
         "relapsed": (reg.status[rows, t] == 4).astype(float),
+        "village_incidence": village_incidence(reg, t)[rows],
     })
 
 
@@ -90,11 +104,14 @@ def fit(reg: Register, as_of: int, c: float = 1.0) -> HazardModel:
     pipeline = Pipeline([
         ("prep", ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), _CATEGORICAL),
                                     ("num", StandardScaler(), _NUMERIC)])),
-        ("clf", LogisticRegression(C=c, max_iter=400)),
+        # Newton–Cholesky: few features, many rows — a handful of iterations (lbfgs needs ~100)
+        ("clf", LogisticRegression(C=c, max_iter=100, solver="newton-cholesky")),
     ])
     if y.all() or not y.any():
         return HazardModel(pipeline, as_of, len(y), float(y.mean()))
-    pipeline.fit(x, y)
+    # one BLAS thread: on a busy server more threads fight over the cores (measured 4 s against 20 s)
+    with threadpool_limits(1):
+        pipeline.fit(x, y)
     return HazardModel(pipeline, as_of, len(y), None)
 
 

@@ -13,7 +13,7 @@ from sandbox.analytics.forecast import MODEL_ZH
 from sandbox.analytics.forecast.regions import RegionForecast
 from sandbox.server.core.cache import Prepared
 from sandbox.server.core.dataset import dataset_info
-from sandbox.server.core.forecasts import forecast_for
+from sandbox.server.core.forecasts import Pending, forecast_for
 from sandbox.server.deps import AGGREGATE_ROLES, Caller, PathRegionDep, SessionDep, allow
 from sandbox.store import queries
 
@@ -55,6 +55,7 @@ class ChildForecast(BaseModel):
 
 
 class ForecastOut(BaseModel):
+    status: str = Field(description="ready: 已算好; computing: 模型拟合中, 稍后 (Retry-After 秒) 再取; unavailable: 记录太少, 无法预测")
     code: str
     name: str
     level: str
@@ -73,6 +74,15 @@ class ForecastOut(BaseModel):
     demo: bool
     data_label: str | None
     data_as_of: str | None
+
+
+def _empty(region, as_of: int | None, info: dict) -> dict:
+    return {"status": "ready", "code": region.code, "name": region.name, "level": region.level,
+            "as_of": as_of, "years": [], "model": None, "training_rows": None,
+            "simulations": None, "band": "模拟的 10%–90% 区间", "exit_line_pct": 3.0,
+            "now": {}, "points": [], "below_line": None, "children": [],
+            "note": SYNTHETIC_NOTE if info["demo"] else None, "demo": info["demo"],
+            "data_label": info["data_label"], "data_as_of": info["as_of"]}
 
 
 def _r(v: float) -> float | None:
@@ -98,17 +108,17 @@ def get_forecast(request: Request, session: SessionDep, caller: Reader, scope: P
     rc, region = scope.load(session)
     info = dataset_info(session)
     fc = forecast_for(request, session, as_of, info)
+    if isinstance(fc, Pending):  # not cached: the next ask gets the answer
+        body = ForecastOut.model_validate(_empty(region, as_of, info) | {"status": "computing",
+                                                                         "note": "预测模型拟合中, 请稍后再取"})
+        return Response(body.model_dump_json(), media_type="application/json",
+                        headers={"Retry-After": str(fc.retry_after), "Cache-Control": "no-store"})
 
     def compute() -> Prepared:
         children = queries.child_regions(session, rc)
-        body = {"code": region.code, "name": region.name, "level": region.level,
-                "as_of": fc.as_of if fc else as_of, "years": [], "model": None, "training_rows": None,
-                "simulations": None, "band": "模拟的 10%–90% 区间", "exit_line_pct": 3.0,
-                "now": {}, "points": [], "below_line": None, "children": [],
-                "note": SYNTHETIC_NOTE if info["demo"] else None, "demo": info["demo"],
-                "data_label": info["data_label"], "data_as_of": info["as_of"]}
+        body = _empty(region, fc.as_of if fc else as_of, info)
         if fc is None:
-            body["note"] = "记录的年度太少, 无法拟合预测模型"
+            body.update(status="unavailable", note="记录的年度太少, 无法拟合预测模型")
         else:
             rf = fc.regions
             body.update(years=[int(y) for y in rf.years], model=MODEL_ZH, training_rows=fc.model.rows,
