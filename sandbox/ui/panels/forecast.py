@@ -164,7 +164,9 @@ class ForecastOverlay(QObject):
         if key == "poverty_incidence" and s.below_year and not s.below_already:
             text = f"预计{s.below_year}年降至3%以下\n" + text
         self.label.setText(text)
-        top = float(max(max(high), last[1]))
-        self.label.setPos(xs[-1] + 0.45, (top or 1.0) * 1.22 * 1.3)  # the panel's y range: top × 1.22 (trend.py)
-        self.label.show()
-        return float(xs[-1]), top * 1.3  # room above the lines for the label
+        self.label.show()  # placed by the panel once it knows its value range (place_label)
+        return float(xs[-1]), float(max(max(high), last[1]))
+
+    def place_label(self, right: float, top: float) -> None:
+        """Hang the label from the plot's top right corner (the view's right edge and top value)."""
+        self.label.setPos(right, top)

@@ -460,6 +460,7 @@ class TrendPanel(Panel):
         y_max = 105.0 if unit == "%" and top > 90 else (top or 1.0) * 1.22
         # a little room under zero so a point at (or near) 0 is not cut by the axis
         pi.setYRange(-0.05 * y_max, y_max, padding=0)
+        self.forecast.place_label((drawn[0] if drawn else max(s.years)) + 0.45, y_max)
         self._apply_highlight()
         if not s.has_values:
             self._show_message("该指标在此区域暂无数据")
