@@ -49,7 +49,9 @@ class _Fits:
             event = self.running.get(key)
             if event is None:
                 event = self.running[key] = threading.Event()
-                threading.Thread(target=self._fit, args=(key, sessions, as_of, event), daemon=True,
+                # Not a daemon: a daemon thread killed at exit inside scikit-learn's compiled code aborts
+                # the process ("terminate called without an active exception"); exit waits for the fit.
+                threading.Thread(target=self._fit, args=(key, sessions, as_of, event), daemon=False,
                                  name=f"forecast-{as_of}").start()
         if event.wait(wait):
             with self.lock:
