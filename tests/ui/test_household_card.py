@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from PySide6.QtWidgets import QWidget
 
 from sandbox.ui.household_card import HouseholdCard, card_rows, exit_forecast_text
