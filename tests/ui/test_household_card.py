@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-from PySide6.QtWidgets import QWidget
+from types import SimpleNamespace
 
-from sandbox.ui.household_card import HouseholdCard, card_rows, exit_forecast_text
+import pytest
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QTableWidget, QWidget
+
+from sandbox.ui.household_card import HouseholdCard, HouseholdCards, card_rows, exit_forecast_text
 from sandbox.ui.theme import metrics_for_height
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
@@ -58,3 +61,40 @@ def test_the_card_shows_the_expected_exit_year(qtbot):
     assert "2020 年末" in card.note.text() and "仅供参考" in card.note.text()
     card.show_message("户档案加载失败：网络中断")
     assert card.text_of("预计脱贫年度") == "" and "失败" in card.note.text()
+
+
+class _Panel(QWidget):
+    closeRequested = Signal()
+
+    def __init__(self, items):
+        super().__init__()
+        self.table = QTableWidget(len(items), 1, self)
+        self.village = SimpleNamespace(households={"items": items})
+
+
+class _Client:
+    def __init__(self):
+        self.asked: list[int] = []
+
+    def household(self, household_id: int) -> dict:
+        self.asked.append(household_id)
+        return detail(exit_forecast={"status": "computing", "by_year": {}}) if len(self.asked) == 1 else detail()
+
+
+def test_a_list_row_opens_its_households_card_and_a_computing_forecast_is_fetched_again(qtbot):
+    wall = QWidget()
+    qtbot.addWidget(wall)
+    wall.canvas = QWidget(wall)
+    wall.canvas.resize(900, 900)
+    wall.village_panel = _Panel([{"id": 7}, {"id": 42}])
+    wall.show()
+    client = _Client()
+    cards = HouseholdCards(wall, client)
+    cards._again.setInterval(50)
+    cards.set_metrics(metrics_for_height(1080))
+    wall.village_panel.table.cellClicked.emit(1, 0)
+    qtbot.waitUntil(lambda: cards.card.text_of("预计脱贫年度") == "2022年（到该年脱贫的可能性 63%）", timeout=5000)
+    assert client.asked == [42, 42]  # 计算中 first, asked again, then the year
+    wall.village_panel.closeRequested.emit()
+    assert not cards.card.isVisible() and cards.close() is False
+    cards.shutdown()
