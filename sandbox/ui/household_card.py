@@ -163,7 +163,7 @@ class HouseholdCards(QObject):
         self._again = QTimer(self, singleShot=True, interval=3000)  # the forecast still being fitted: ask again
         self._again.timeout.connect(lambda: self._shown is not None and self.card.isVisible()
                                     and self._call.submit(self.client.household, self._shown))
-        wall.village_panel.table.cellClicked.connect(self.open_row)
+        wall.village_panel.table.clicked.connect(lambda index: self.open_row(index.row(), index.column()))
         wall.village_panel.closeRequested.connect(self.close)
 
     def set_metrics(self, m: Metrics) -> None:

@@ -6,7 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QTableWidget, QWidget
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import QTableView, QWidget
 
 from sandbox.ui.household_card import HouseholdCard, HouseholdCards, card_rows, exit_forecast_text
 from sandbox.ui.theme import metrics_for_height
@@ -68,7 +69,8 @@ class _Panel(QWidget):
 
     def __init__(self, items):
         super().__init__()
-        self.table = QTableWidget(len(items), 1, self)
+        self.table = QTableView(self)  # as the village panel's (a view over prepared models)
+        self.table.setModel(QStandardItemModel(len(items), 1, self.table))
         self.village = SimpleNamespace(households={"items": items})
 
 
@@ -92,7 +94,8 @@ def test_a_list_row_opens_its_households_card_and_a_computing_forecast_is_fetche
     cards = HouseholdCards(wall, client)
     cards._again.setInterval(50)
     cards.set_metrics(metrics_for_height(1080))
-    wall.village_panel.table.cellClicked.emit(1, 0)
+    table = wall.village_panel.table
+    table.clicked.emit(table.model().index(1, 0))
     qtbot.waitUntil(lambda: cards.card.text_of("预计脱贫年度") == "2022年（到该年脱贫的可能性 63%）", timeout=5000)
     assert client.asked == [42, 42]  # 计算中 first, asked again, then the year
     wall.village_panel.closeRequested.emit()
