@@ -144,9 +144,17 @@ def main() -> int:
                    help="malloc arenas at most, as the kiosk sets them (0: glibc's default, 8 per core)")
     p.add_argument("--mmap-threshold-mb", type=float, default=0,
                    help="fix glibc's mmap threshold at this many MB (0: glibc's dynamic threshold)")
+    p.add_argument("--memray", type=Path, metavar="FILE",
+                   help="record native and Python allocations from --memray-from to the end into FILE (pip memray; "
+                        "then `python bench/soak.py --memray-report FILE`: what was made in that window and is still held)")
+    p.add_argument("--memray-from", type=int, default=100, help="the cycle at which --memray starts recording")
+    p.add_argument("--memray-report", type=Path, metavar="FILE", help="report a --memray recording and exit")
     p.add_argument("--sprite-mb", type=float, default=0,
                    help="lower the label sprites' byte bound to this many MB, so a short run reaches it (0: as shipped)")
     args = p.parse_args()
+    if args.memray_report:
+        print(memray_report(args.memray_report))
+        return 0
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(ROOT))
@@ -236,7 +244,14 @@ def main() -> int:
     type_counts: list[dict] = []
     if args.tracemalloc:
         tracemalloc.start(1)
+    tracker = None
     for cycle in range(args.cycles + 1):
+        if args.memray and cycle == args.memray_from and tracker is None:
+            import memray
+
+            args.memray.unlink(missing_ok=True)
+            tracker = memray.Tracker(str(args.memray), native_traces=True)
+            tracker.__enter__()
         if cycle % args.sample_every == 0:
             sample(cycle)
             if args.max_minutes and samples[-1]["t"] > args.max_minutes * 60 and outage_until is None:
@@ -285,6 +300,15 @@ def main() -> int:
         app.processEvents()
     if outage_until is not None:
         api.start()
+    if tracker is not None:
+        # End at a quiet moment: nothing in flight, freed memory handed back, so what the recording
+        # still holds was kept, not merely on its way through.
+        win.wait_for_data(12)
+        spin(app, 2.0)
+        import gc
+
+        gc.collect()
+        tracker.__exit__(None, None, None)
 
     win.close()
     win.deleteLater()
@@ -294,6 +318,28 @@ def main() -> int:
         ([f"{monitors} camera-wall openings"] if args.monitor_every else [])
     print(report(samples, args, outages, drops, failed_drills, names))
     return 0
+
+
+def memray_report(path: Path, top: int = 25) -> str:
+    """What a `--memray` window made and still held at its end, by the innermost frames of our code
+    or the library that allocated it (native frames included): the growth between two cycles, by
+    where it was allocated."""
+    from memray import FileReader
+
+    reader = FileReader(str(path))
+    by_site: dict[str, list[int]] = {}
+    for rec in reader.get_leaked_allocation_records(merge_threads=True):
+        frames = [f"{fn} ({Path(file).name}:{line})" for fn, file, line in rec.hybrid_stack_trace(max_stacks=40)]
+        ours = [f for f in frames if "sandbox" in f or "soak.py" in f]
+        key = " ← ".join(frames[:3] if not ours else frames[:2] + ours[:2]) or "?"
+        entry = by_site.setdefault(key, [0, 0])
+        entry[0] += rec.size
+        entry[1] += rec.n_allocations
+    total = sum(v[0] for v in by_site.values())
+    lines = [f"memray {path}: {total / 2**20:.1f} MB made in the window and still held, {len(by_site)} sites; the largest:"]
+    for key, (size, n) in sorted(by_site.items(), key=lambda kv: -kv[1][0])[:top]:
+        lines.append(f"{size / 2**20:8.2f} MB {n:7d}×  {key}")
+    return "\n".join(lines)
 
 
 def play_tour(app, win, client, county: str, time_scale: float = 0.02, timeout: float = 120.0) -> int:
@@ -402,6 +448,7 @@ def memory_breakdown(win, client) -> dict:
     }
     out.update(_heap())
     out.update(_qt_counts(win))
+    out.update(_kept_pictures(win))
     if tracemalloc.is_tracing():
         out["py_traced_mb"] = tracemalloc.get_traced_memory()[0] / 2**20
     cache = getattr(client, "cache", None)
@@ -421,6 +468,27 @@ def _type_counts() -> dict[str, int]:
         name = type(o).__qualname__
         counts[name] = counts.get(name, 0) + 1
     return counts
+
+
+def _kept_pictures(win) -> dict:
+    """The pictures the painted widgets keep (WidgetCache, SnapshotEffect: the last N states each,
+    painted ahead or shown before), in number and MB: native pixels, bounded per widget by count."""
+    from PySide6.QtWidgets import QWidget
+
+    from sandbox.ui.paint_cache import SnapshotEffect, WidgetCache
+
+    n = size = 0
+    for w in [win, *win.findChildren(QWidget)]:
+        holders = [v for v in (getattr(w, "pixels", None), getattr(w, "still_pixels", None))
+                   if isinstance(v, WidgetCache)]
+        effect = w.graphicsEffect()
+        if isinstance(effect, SnapshotEffect):
+            holders.append(effect)
+        for h in holders:
+            images = list(h._kept._images.values())  # noqa: SLF001 - a bench's look inside
+            n += len(images)
+            size += sum(img.sizeInBytes() for img in images)
+    return {"kept_pictures": n, "kept_mb": size / 2**20}
 
 
 def _qt_counts(win) -> dict:

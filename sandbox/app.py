@@ -337,6 +337,10 @@ def _run_kiosk_shell(loaded, client, region: str | None, windowed: bool) -> int:
                                      data_refresh_seconds=cfg.refresh.data_seconds,
                                      health_seconds=cfg.refresh.health_seconds))
             shell.exitRequested.connect(lambda: (by_operator.append(True), shell.close(), app.exit(0)))
+            if beat is not None:  # the memory guard's quiet moment (sandbox.kiosk.memory)
+                from sandbox.kiosk.memory import Activity
+
+                beat.activity = lambda: Activity(*shell.activity())
             install_snapshots(shell, "wall", partial(_wall_facts, shell))
             shells.append(shell)
             place(shell, placement)

@@ -193,6 +193,19 @@ class WatchdogSection(StrictModel):
     safe_mode_retry_seconds: float = Field(default=60.0, gt=0)  # first retry from safe mode; doubles each time
     safe_mode_retry_max_seconds: float = Field(default=600.0, gt=0)
     restart_daily_at: str | None = None  # "HH:MM" local time: a planned restart every day (not counted as a crash)
+    # The memory guard: a UI whose RSS stays above this many MB is restarted at a quiet moment. "auto":
+    # 700 MB for a 1920×1080 window, ≈ 1 GB for 3840×2160 (by its pixels); "off": never.
+    memory_limit_mb: int | Literal["auto", "off"] = "auto"
+    memory_over_minutes: float = Field(default=10.0, gt=0)  # above the bound this long at a stretch
+    memory_quiet_minutes: float = Field(default=5.0, ge=0)  # nobody touched the wall (or steered a tour) this long
+    memory_restart_min_hours: float = Field(default=6.0, ge=0)  # at most one memory restart in this long
+
+    @field_validator("memory_limit_mb")
+    @classmethod
+    def _memory_limit(cls, v: int | str) -> int | str:
+        if isinstance(v, int) and not 100 <= v <= 65536:
+            raise ValueError(f"应为 100 至 65536 之间的整数 (MB), 或 \"auto\" / \"off\", 实际为 {v}")
+        return v
 
     @field_validator("restart_daily_at")
     @classmethod

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sandbox.kiosk.memory import Activity, GuardPolicy, MemoryGuard, parse_activity
 from sandbox.ratelog import RateLimitedLog
 
 __all__ = ["Policy", "Supervisor", "Heartbeat", "parse_beat", "summarize_error", "HEARTBEAT_ENV",
@@ -42,6 +43,7 @@ class Policy:
     restart_daily_at: str | None = None  # "HH:MM"
     poll_seconds: float = 0.5
     kill_grace_seconds: float = 3.0
+    memory: GuardPolicy = GuardPolicy()  # the memory guard (sandbox.kiosk.memory)
 
     @classmethod
     def from_section(cls, w) -> Policy:
@@ -50,17 +52,25 @@ class Policy:
                    restart_delay_seconds=w.restart_delay_seconds, max_restarts=w.max_restarts,
                    window_seconds=w.window_minutes * 60, safe_mode_retry_seconds=w.safe_mode_retry_seconds,
                    safe_mode_retry_max_seconds=w.safe_mode_retry_max_seconds,
-                   restart_daily_at=w.restart_daily_at)
+                   restart_daily_at=w.restart_daily_at,
+                   memory=GuardPolicy(limit_mb=None if w.memory_limit_mb == "auto" else
+                                      0.0 if w.memory_limit_mb == "off" else float(w.memory_limit_mb),
+                                      over_seconds=w.memory_over_minutes * 60,
+                                      quiet_seconds=w.memory_quiet_minutes * 60,
+                                      min_interval_seconds=w.memory_restart_min_hours * 3600))
 
 
 class Heartbeat:
-    """Written by the UI's event loop: `pid seq phase` lines down a pipe the supervisor gave it (the fd
-    number in SANDBOX_KIOSK_HEARTBEAT). No disk: a full or read-only disk cannot stop a healthy wall's
-    beats. The supervisor only looks for a change, so the two processes never compare clocks."""
+    """Written by the UI's event loop: `pid seq phase [idle=S tour=0|1 px=N]` lines down a pipe the
+    supervisor gave it (the fd number in SANDBOX_KIOSK_HEARTBEAT). No disk: a full or read-only disk
+    cannot stop a healthy wall's beats. The supervisor only looks for a change, so the two processes
+    never compare clocks (`idle` is a duration). `activity`, when set, says how long nobody touched
+    the wall, whether a tour plays and the window's size, for the memory guard's quiet moment."""
 
-    def __init__(self, fd: int):
+    def __init__(self, fd: int, activity: Callable[[], Activity] | None = None):
         self.fd = fd
         self.seq = 0
+        self.activity = activity
         self._failing = False
         try:
             os.set_blocking(fd, False)  # a supervisor that stopped reading must not stall the GUI thread
@@ -74,8 +84,15 @@ class Heartbeat:
 
     def beat(self, phase: str = "running") -> None:
         self.seq += 1
+        extra = ""
+        if self.activity is not None:
+            try:
+                a = self.activity()
+                extra = f" idle={a.idle_seconds:.0f} tour={int(a.touring)}" + (f" px={a.pixels}" if a.pixels else "")
+            except Exception:  # noqa: BLE001 - the beat itself matters more than what it tells
+                extra = ""
         try:
-            os.write(self.fd, f"{os.getpid()} {self.seq} {phase}\n".encode("ascii"))
+            os.write(self.fd, f"{os.getpid()} {self.seq} {phase}{extra}\n".encode("ascii"))
             self._failing = False
         except BlockingIOError:  # the pipe is full: the supervisor is behind; the next beat tells it
             pass
@@ -86,11 +103,21 @@ class Heartbeat:
 
 
 def parse_beat(line: bytes) -> tuple[int, int, str] | None:
+    """(pid, seq, phase) of a heartbeat line; the activity words after them: `parse_activity`."""
     try:
-        pid, seq, phase = line.decode("ascii").split()
+        pid, seq, phase = line.decode("ascii").split()[:3]
         return int(pid), int(seq), phase
     except (UnicodeDecodeError, ValueError):
         return None
+
+
+def beat_activity(line: bytes) -> Activity | None:
+    """The activity a heartbeat line carries (None: a line without any, from an older UI)."""
+    try:
+        words = line.decode("ascii").split()[3:]
+    except UnicodeDecodeError:
+        return None
+    return parse_activity(words) if words else None
 
 
 _EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)|[A-Za-z_][\w.]*Error)\b(:.*)?$")
@@ -137,6 +164,7 @@ class _Child:
     reader: threading.Thread | None = None
     beats: threading.Thread | None = None
     latest_beat: tuple | None = None  # the last line read from its heartbeat pipe (set by `beats`)
+    activity: Activity | None = None  # what that line said of the UI's use (memory guard)
 
 
 class Supervisor:
@@ -144,8 +172,10 @@ class Supervisor:
     `max_restarts` restarts within `window_seconds` → a safe-mode child on screen while the UI is
     retried with a doubling back-off; a UI that then beats for `healthy_after_seconds` ends safe mode.
 
+    A UI whose memory stays above its bound is restarted at a quiet moment (sandbox.kiosk.memory).
+
     `events` records what happened, for logs and tests: ("start" | "crash" | "hung" | "safe_mode" |
-    "safe_mode_end" | "scheduled_restart" | "operator_exit", detail)."""
+    "safe_mode_end" | "scheduled_restart" | "memory_restart" | "operator_exit", detail)."""
 
     def __init__(self, ui_command: Sequence[str], safe_mode_command: Sequence[str] | None, policy: Policy, *,
                  workdir: str | os.PathLike, env: dict | None = None,
@@ -170,6 +200,7 @@ class Supervisor:
         self._next_start = 0.0
         self._next_safe_start = 0.0
         self._next_scheduled = self._schedule_after(now())
+        self.memory = MemoryGuard(policy.memory)
         self._stop = threading.Event()
         self._signal = 0
         self._lock = threading.Lock()
@@ -208,6 +239,7 @@ class Supervisor:
                 return code
         if self.ui is None and now >= self._next_start:
             self.ui = self._spawn("ui", self.ui_command)
+            self.memory.reset()
             self._event("start", f"pid {self.ui.proc.pid}")
         if self.safe_mode:
             if self.safe is not None and self.safe.proc.poll() is not None:
@@ -252,6 +284,16 @@ class Supervisor:
             self._stop_child(ui)
             self.ui = None
             self._next_start = now  # planned: not a crash, no delay
+            return None
+        if not self.safe_mode and ui.first_beat is not None:
+            reason = self.memory.check(now, ui.proc.pid, ui.activity)
+            if reason is not None:
+                # Planned like the daily restart: not a crash, no delay, never towards safe mode.
+                log.warning("kiosk memory guard: restarting the UI: %s", reason)
+                self._event("memory_restart", reason)
+                self._stop_child(ui)
+                self.ui = None
+                self._next_start = now
         return None
 
     def _hung(self, now: float, reason: str) -> None:
@@ -351,6 +393,7 @@ class Supervisor:
                 for line in reversed(lines):
                     beat = parse_beat(line)
                     if beat is not None:
+                        child.activity = beat_activity(line)
                         child.latest_beat = beat  # one reference swap: the poll loop reads it unlocked
                         break
                 pending = pending[-256:]

@@ -83,7 +83,7 @@ class ApiProcess:
 
 def kiosk_config(folder: Path, pin_hash: str, *, api_url: str, token: str, root_region: str | None = None,
                  stale: float = 10, max_restarts: int = 3, safe_retry: float = 120,
-                 start_timeout: float = 60) -> Path:
+                 start_timeout: float = 60, watchdog_extra: str = "") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "display.token").write_text(token + "\n", encoding="utf-8")
     root = f'root_region = "{root_region}"\n' if root_region else ""
@@ -114,7 +114,7 @@ def kiosk_config(folder: Path, pin_hash: str, *, api_url: str, token: str, root_
         max_restarts = {max_restarts}
         safe_mode_retry_seconds = {safe_retry}
         safe_mode_retry_max_seconds = {safe_retry}
-    """).lstrip()
+    """).lstrip() + textwrap.dedent(watchdog_extra)
     path = folder / "kiosk.toml"
     path.write_text(text, encoding="utf-8")
     return path

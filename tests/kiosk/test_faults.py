@@ -229,3 +229,26 @@ def test_a_wall_restarted_while_the_api_is_down_shows_its_cache_though_one_entry
     wait_for(lambda: "离线" in k.facts("wall").get("banner", ""), 30, "the offline banner over the cached data")
     assert "discarded corrupt cache entry" in k.text()
     print("\n" + "; ".join(f"{k_}: {v:.1f} s" for k_, v in figures.items()))
+
+
+def test_a_wall_over_its_memory_bound_is_restarted_when_nobody_uses_it_and_comes_back(kiosk, api):
+    # The real wall at 960×540 holds ≈ 250-450 MB: a 100 MB bound is passed at once, like a wall that grew.
+    server = api()
+    k = kiosk(server.url, root_region=COUNTY, watchdog_extra="""
+        memory_limit_mb = 100
+        memory_over_minutes = 0.05
+        memory_quiet_minutes = 0.1
+        memory_restart_min_hours = 1
+    """)
+    first = wait_for(lambda: k.ui_pids()[:1], BOOT, "the first UI")[0]
+    wait_for(lambda: k.wall_with_data(first), BOOT, "the first wall with data")
+    second = wait_for(lambda: k.ui_pids()[1:2], 120, "a UI restarted by the memory guard")[0]
+    log = k.text()
+    assert log.count("kiosk memory guard: restarting the UI: RSS") == 1
+    assert "above the 100 MB bound" in log and "kiosk UI crashed" not in log and "kiosk UI hung" not in log
+    t = time.monotonic()
+    back = wait_for(lambda: k.wall_with_data(second), BOOT, "the restarted wall with data")
+    print(f"\nmemory restart → data again: {time.monotonic() - t:.1f} s")
+    assert back["region"] == COUNTY
+    time.sleep(8)  # still over the bound, but one memory restart per hour at most
+    assert k.ui_pids() == [first, second] and k.text().count("memory_restart") == 1

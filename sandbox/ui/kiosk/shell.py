@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -62,6 +63,7 @@ class KioskShell(KioskFrame):
         self.options = options
         self.wall = wall
         self.home_region = home_region
+        self.last_input = time.monotonic()  # the supervisor's memory guard restarts only a wall left alone
         wall.setWindowFlags(Qt.WindowType.Widget)  # a QMainWindow living inside the frame
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -159,8 +161,14 @@ class KioskShell(KioskFrame):
         else:
             self._restart_idle()
 
+    def activity(self) -> tuple[float, bool, int]:
+        """(seconds since the last touch or key, a tour playing, the window's pixels): the heartbeat
+        tells the supervisor, whose memory guard restarts the UI only when nobody is using it."""
+        return time.monotonic() - self.last_input, self.tour.state == PLAYING, self.width() * self.height()
+
     def user_input(self) -> None:
         """A touch, a click, a key: pause the tour, cancel a pending one, count idle from now."""
+        self.last_input = time.monotonic()
         self._tour_delay.stop()
         if self.tour.state == PLAYING:
             log.info("kiosk: touched during the tour: paused")
@@ -175,6 +183,7 @@ class KioskShell(KioskFrame):
             return False
         if t not in _USER_INPUT or not self.isVisible():
             return False
+        self.last_input = time.monotonic()  # any input, the PIN pad's and a presenter's tour keys too
         if self.pin_pad.isVisible():
             self._idle.start() if self.idle_enabled else None
             return False
