@@ -309,8 +309,11 @@ class TrendPanel(Panel):
         self._update_title()
         self.set_as_of(series.as_of or self._region_as_of)
         self._draw()
-        # the forecast from the last data year: drawn dashed after it when it arrives
-        self.forecast.request(self._code, max(series.years) if series.years else None, series.as_of or self._region_as_of)
+        # the forecast from the last data year: drawn dashed after it when it arrives; asked for from the event
+        # loop's next turn, not on this call stack (a drill's path stays out of the worker it came from)
+        code, as_of = self._code, max(series.years) if series.years else None
+        stamp = series.as_of or self._region_as_of
+        QTimer.singleShot(0, self, lambda: self._code == code and self.forecast.request(code, as_of, stamp))
         self.trendChanged.emit()
 
     def _on_failed(self, message: str) -> None:
