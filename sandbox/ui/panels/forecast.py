@@ -111,7 +111,9 @@ class ForecastOverlay(QObject):
             self._again.start()
             return
         self.series = series
-        self._on_change()
+        # redrawn from the event loop's next turn: the chart's redraw calls back into this overlay, and the
+        # worker's answer must not lead back into the module it came from on one call stack
+        QTimer.singleShot(0, self, self._on_change)
 
     def _ask_again(self) -> None:
         if self._wanted is not None:
@@ -123,7 +125,7 @@ class ForecastOverlay(QObject):
         log.info("forecast not shown: %s", message)
         self.series = None
         self._wanted = None
-        self._on_change()
+        QTimer.singleShot(0, self, self._on_change)
 
     def style(self, m: Metrics) -> None:
         self.line.setPen(pg.mkPen(COLOUR, width=max(1.5, m.px(3)), style=Qt.PenStyle.DashLine))
