@@ -48,6 +48,16 @@ def demo_photo(seed: int, taken: dt.datetime | None, quality: int = 85, size: tu
     return buf.getvalue()
 
 
+def _ids_follow(conn: Connection, *tables: str) -> None:
+    """After rows written with their ids: PostgreSQL's sequences go on after the highest (SQLite's do by
+    themselves), so the API's next check-in or payment does not take an id already used."""
+    if conn.dialect.name != "postgresql":
+        return
+    for t in tables:
+        conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), "
+                             f"COALESCE((SELECT MAX(id) FROM {t}), 0) + 1, false)")
+
+
 def _marks(data: bytes) -> tuple[str | None, dt.datetime | None]:
     """What ingest keeps of a photo (sandbox.server.checkins.photos): its hash and its EXIF time."""
     return photo_hash(data), exif_taken_at(data)
@@ -64,6 +74,7 @@ def plant_risk_cases(conn: Connection, county: str, seed: int) -> dict[str, dict
     _plant_payments(conn, county, rng, plant, alike)
     _plant_checkins(conn, rng, plant, alike)
     plant.update(_chain_planted(conn))
+    _ids_follow(conn, "checkins", "fund_payments")
 
     def tidy(d: dict) -> dict[str, list[str]]:
         return {k: sorted({v} if isinstance(v, str) else set(v), key=lambda s: (len(s), s)) for k, v in sorted(d.items())}
