@@ -1,32 +1,25 @@
-"""Who exits when in the demo: a household's poverty depth follows its features, so that its
-exits are learnable (the exit-year forecast, issue 17) and not a coin toss.
+"""Who exits when in the demo, made learnable: a poor household's income follows its poverty depth.
 
-Depth = village + 致贫原因 + 贫困户属性 + late registration + noise; each year the deepest
-households whose people make the year's target stay poor (households.py), so the county's
-figures hold exactly whatever the depth. Year by year, a poor household's income sits the closer
-to the line the shallower it is: what a model sees in year Y says who crosses it next.
+The depth (households.py: village, late registration and noise) decides each year's poor households
+so that the county's figures hold exactly. Year by year a poor household's income sits the nearer the
+line the shallower it is, so what a model sees in year Y says who exits in Y+1 (the exit-year
+forecast, issue 17) instead of a coin toss. These draws come from a generator of their own (seeded
+from the demo's seed and a fixed salt): the demo's shared draws, and with them every other figure
+(names, members, cadres, check-ins, projects, cameras, funds, call-backs), are as they were before.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["depth", "income_position"]
+__all__ = ["generator", "income_position"]
 
-# Harder causes (illness, disability, no labour, 特困) stay poor longer; skill, capital and schooling
-# gaps are the ones help closes first.
-_CAUSE_EFFECT = {"01": .5, "02": .7, "03": -.3, "04": -.2, "05": 0., "06": 0., "07": -.5, "08": .6, "09": -.4,
-                 "10": .1, "11": .4, "99": 0.}
-_ATTRIBUTE_EFFECT = {"general": 0., "dibao": .5, "tekun": 1.0}
-_NOISE_SD = 0.8
-_LATE = 1.0  # late registrations are the harder cases
+_SALT = 17  # issue 17: any fixed number would do; it only keeps these draws off the demo's shared stream
 
 
-def depth(rng: np.random.Generator, village_effect: np.ndarray, cause: np.ndarray, attribute: np.ndarray,
-          identified: np.ndarray) -> np.ndarray:
-    effect = np.vectorize(_CAUSE_EFFECT.get, otypes=[float])(cause, 0.)
-    effect += np.vectorize(_ATTRIBUTE_EFFECT.get, otypes=[float])(attribute, .5)
-    return village_effect + effect + rng.normal(0, _NOISE_SD, len(cause)) + np.where(identified > 2014, _LATE, 0.)
+def generator(seed: int) -> np.random.Generator:
+    """The exit draws' own generator for a demo seed (the same seed gives the same demo)."""
+    return np.random.default_rng([seed, _SALT])
 
 
 def income_position(rng: np.random.Generator, depth_of_row: np.ndarray, year: np.ndarray,

@@ -1,8 +1,9 @@
 """Poor households of the demo county: who they are and their state every year 2014-2020.
 
-Each household gets a fixed poverty "depth" from its features (exits.py); every year the poorest households, by depth,
+Each household gets a fixed poverty "depth"; every year the poorest households, by depth,
 whose people add up to that year's target are the poor ones, so exits happen in a plausible
-order and the end-2016 poor population is met exactly.
+order and the end-2016 poor population is met exactly. A poor household's income follows its
+depth (exits.py), so what a model sees in a year says who exits next.
 """
 
 from __future__ import annotations
@@ -108,14 +109,9 @@ def plan_households(rng: np.random.Generator, t: CountyTargets, village_pop: dic
     village_idx = village_idx[perm]
 
     size = rng.choice(_SIZES, size=n, p=_SIZE_P)
-    attribute = rng.choice(_ATTRS, size=n, p=_ATTR_P)
-    batch = rng.choice(_BATCHES, size=n, p=_BATCH_P)
-    batch[attribute != "general"] = np.where(rng.random((attribute != "general").sum()) < .7,
-                                             "social_security", batch[attribute != "general"])
-    cause = rng.choice(_CAUSES, size=n, p=_CAUSE_P)
     village_effect = rng.normal(0, 0.35, n_villages) + np.where(village_poor, 1.0, 0.0)
-    # Who exits when follows the household's features (issue 17: a model can learn it)
-    depth = exits.depth(rng, village_effect[village_idx], cause, attribute, identified)
+    depth = village_effect[village_idx] + rng.normal(0, 1, n)
+    depth[identified > 2014] += 1.0  # late registrations are the harder cases
 
     rural_total = {y: int(village_pop[y].sum()) for y in YEARS}
     targets = {y: round(t.incidence[y] / 100 * rural_total[y]) for y in YEARS if y != _EXACT_YEAR}
@@ -144,6 +140,11 @@ def plan_households(rng: np.random.Generator, t: CountyTargets, village_pop: dic
     prev_poor[1:] = np.isin(status[:-1], ("poor", "relapsed"))
     exited_this_year = (status == "exited") & (~same | prev_poor)
 
+    attribute = rng.choice(_ATTRS, size=n, p=_ATTR_P)
+    batch = rng.choice(_BATCHES, size=n, p=_BATCH_P)
+    batch[attribute != "general"] = np.where(rng.random((attribute != "general").sum()) < .7,
+                                             "social_security", batch[attribute != "general"])
+    cause = rng.choice(_CAUSES, size=n, p=_CAUSE_P)
     return HouseholdPlan(village_idx, identified, closed_year, size, depth, attribute, cause, batch,
                          exit_year, row_h, row_year, status, exited_this_year)
 
@@ -158,8 +159,12 @@ def _add_relapses(rng, status, row_h, row_year, exit_year) -> None:
         status[mask & (row_year == year) & (status == "exited")] = "relapsed"
 
 
-def household_year_values(rng: np.random.Generator, plan: HouseholdPlan, school_age: np.ndarray) -> dict:
-    """Income and 两不愁三保障 per row, consistent with the status (exits need all checks met)."""
+def household_year_values(rng: np.random.Generator, plan: HouseholdPlan, school_age: np.ndarray,
+                          exit_rng: np.random.Generator) -> dict:
+    """Income and 两不愁三保障 per row, consistent with the status (exits need all checks met).
+
+    `exit_rng` draws only where a poor household's income sits (exits.income_position): `rng` is
+    consumed exactly as before it existed, so every other figure of the demo stays as it was."""
     h, y, st = plan.row_h, plan.row_year, plan.row_status
     r = len(h)
     n = len(plan.size)
@@ -167,11 +172,14 @@ def household_year_values(rng: np.random.Generator, plan: HouseholdPlan, school_
     line = np.array([POVERTY_LINES[k] for k in YEARS], dtype=float)[y - 2014]
     ok_p = np.array([_INCOME_OK[k] for k in YEARS])[y - 2014]
     poor_row = np.isin(st, ("poor", "relapsed"))
-    # the shallowest poor households of the year are the ones with income at or above the line
-    place = exits.income_position(rng, plan.depth[h], y, poor_row)
+    rng.random(r)  # once drew which poor rows were above the line: still drawn, so later draws keep their values
+    above, _ = rng.uniform(1.0, 1.15, r), rng.uniform(0.5, 0.98, r)
+    # the shallowest poor households of the year are the ones at or above the line, the rest below
+    # it the nearer the shallower (issue 17: exits a model can learn from the year's income)
+    place = exits.income_position(exit_rng, plan.depth[h], y, poor_row)
     income_ok = place >= 1 - ok_p
     below = np.clip(place / np.maximum(1 - ok_p, 1e-9), 0, 1)
-    ratio = np.where(income_ok, rng.uniform(1.0, 1.15, r), 0.5 + 0.48 * below)
+    ratio = np.where(income_ok, above, 0.5 + 0.48 * below)
     since = np.clip(y - plan.exit_year[h], 0, 10)
     ratio = np.where(poor_row, ratio, rng.uniform(1.15, 2.6, r) * (1 + 0.06 * since))
     ratio = np.where(st == "relapsed", rng.uniform(0.6, 0.95, r), ratio)
