@@ -35,7 +35,9 @@ def exit_forecast_text(detail: Mapping[str, Any]) -> str:
     by_year = fc.get("by_year") if isinstance(fc.get("by_year"), Mapping) else {}
     last = max((int(y) for y in by_year if str(y).isdigit()), default=None)
     if fc.get("year") is not None:
-        return f"{fc['year']}年（到该年脱贫的可能性 {_pct(fc.get('probability') or 0)}）"
+        # two lines: the year stands alone, the chance under it (in the card's narrow column the one-line
+        # form broke inside "99%）")
+        return f"{fc['year']}年\n到该年脱贫的可能性 {_pct(fc.get('probability') or 0)}"
     return f"{last}年前脱贫的可能性 {_pct(fc.get('probability') or 0)}，预计晚于{last}年" if last else "暂无预测"
 
 
@@ -114,7 +116,7 @@ class HouseholdCard(QFrame):
     def show_detail(self, detail: Mapping[str, Any]) -> None:
         self._fill(card_rows(detail))
         fc = detail.get("exit_forecast")
-        self.note.setText(f"预计脱贫年度: 模型按 {fc.get('as_of')} 年末记录估计, 仅供参考"
+        self.note.setText(f"模型按 {fc.get('as_of')} 年末的记录估计，仅供参考"
                           if isinstance(fc, Mapping) and fc.get("as_of") else "")
         self._fit()
 

@@ -28,7 +28,7 @@ def detail(**kw) -> dict:
 
 
 @pytest.mark.parametrize("kw, text", [
-    ({}, "2022年（到该年脱贫的可能性 63%）"),
+    ({}, "2022年\n到该年脱贫的可能性 63%"),
     ({"exit_forecast": {"status": "ready", "year": None, "probability": 0.31,
                         "by_year": {"2021": .1, "2022": .1, "2023": .06, "2024": .05}}}, "2024年前脱贫的可能性 31%，预计晚于2024年"),
     ({"exit_forecast": {"status": "computing", "by_year": {}}}, "预测计算中…"),
@@ -54,7 +54,7 @@ def test_the_card_shows_the_expected_exit_year(qtbot):
     card.set_metrics(metrics_for_height(1080))
     card.show_message("正在加载户档案…")
     card.show_detail(detail())
-    assert card.isVisible() and card.text_of("预计脱贫年度") == "2022年（到该年脱贫的可能性 63%）"
+    assert card.isVisible() and card.text_of("预计脱贫年度") == "2022年\n到该年脱贫的可能性 63%"
     line = card.values["预计脱贫年度"]
     # every line inside the card, not cut off: the card is as tall as its lines
     assert line.isVisible() and line.geometry().bottom() < card.height() and card.note.geometry().bottom() <= card.height()
@@ -96,7 +96,7 @@ def test_a_list_row_opens_its_households_card_and_a_computing_forecast_is_fetche
     cards.set_metrics(metrics_for_height(1080))
     table = wall.village_panel.table
     table.clicked.emit(table.model().index(1, 0))
-    qtbot.waitUntil(lambda: cards.card.text_of("预计脱贫年度") == "2022年（到该年脱贫的可能性 63%）", timeout=5000)
+    qtbot.waitUntil(lambda: cards.card.text_of("预计脱贫年度") == "2022年\n到该年脱贫的可能性 63%", timeout=5000)
     assert client.asked == [42, 42]  # 计算中 first, asked again, then the year
     wall.village_panel.closeRequested.emit()
     assert not cards.card.isVisible() and cards.close() is False

@@ -162,7 +162,9 @@ class ForecastOverlay(QObject):
         self.low.setData(xs, np.array([last[1], *low]))
         self.high.setData(xs, np.array([last[1], *high]))
         self.band.show()
-        text = "虚线: 预测 (阴影 10%–90%)"
+        # the band in words, not as "10%–90%": on a chart whose values are percentages a leader reads
+        # a percent sign as a value (the band is where 8 draws in 10 fall: the 10th to 90th percentile)
+        text = "虚线: 预测 · 阴影: 八成可能的范围"
         if key == "poverty_incidence" and s.below_year and not s.below_already:
             text = f"预计{s.below_year}年降至3%以下\n" + text
         self.label.setText(text)

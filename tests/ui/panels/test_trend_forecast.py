@@ -73,7 +73,9 @@ def test_dashed_forecast_after_the_last_year_with_its_band(qtbot, panel, region)
     assert p.forecast.line.opts["pen"].style().name == "DashLine"
     lo, hi = p.plot.getPlotItem().getViewBox().viewRange()[0]
     assert lo < 2014 and hi > 2024  # the axis runs on to the forecast's last year
-    assert "虚线: 预测" in p.forecast.label.toPlainText()
+    label = p.forecast.label.toPlainText()
+    assert "虚线: 预测" in label and "阴影" in label
+    assert "%" not in label  # on a chart of percentages the band's "10%–90%" read as incidence values
 
 
 def test_the_forecast_shows_on_screen_in_its_colour_right_of_the_last_year(qtbot, panel, region):
