@@ -26,6 +26,7 @@ _ROUTES: list[tuple[re.Pattern, str]] = [(re.compile(p), name) for p, name in (
     (r"^/regions/(?P<code>[^/]+)/children/series$", "children_series"),
     (r"^/regions/(?P<code>[^/]+)/level$", "level"),
     (r"^/regions/(?P<code>[^/]+)/trend$", "trend"),
+    (r"^/regions/(?P<code>[^/]+)/forecast$", "forecast"),
     (r"^/households$", "households"),
     (r"^/households/(?P<household_id>\d+)$", "household"),
     (r"^/projects$", "projects"),

@@ -292,6 +292,10 @@ class ApiClient:
     def trend(self, code: str, indicator: str, from_year: int | None = None, to_year: int | None = None) -> dict:
         return self.get_json(f"/regions/{code}/trend", indicator=indicator, **{"from": from_year, "to": to_year})
 
+    def forecast(self, code: str, as_of: int | None = None) -> dict:
+        """The exit-year forecast of a region from `as_of` (default the latest year): expected exits, 3 % year."""
+        return self.get_json(f"/regions/{code}/forecast", as_of=as_of)
+
     def households(self, region: str, status: str | None = None, page: int = 1, year: int | None = None) -> dict:
         return self.get_json("/households", region=region, status=status, page=page, year=year)
 

@@ -39,6 +39,7 @@ from sandbox.server.projects.routes import router as projects
 from sandbox.server.public.desk import router as public_desk
 from sandbox.server.public.routes import router as public_pages
 from sandbox.server.ratelimit import RateLimits, note_failed_auth
+from sandbox.server.regions.forecast import router as region_forecast
 from sandbox.server.regions.routes import router as regions
 from sandbox.server.risk import ROUTERS as risk_routers
 from sandbox.server.streams.routes import router as streams
@@ -81,7 +82,7 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     app.state.responses = ResponseCache()
     app.state.callers = {}  # token → (Caller, looked up at); see deps.get_caller
     app.state.events = make_event_bus(engine)
-    for router in (meta, regions, households, projects, funds, cameras, checkins, events, streams):
+    for router in (meta, regions, region_forecast, households, projects, funds, cameras, checkins, events, streams):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(public_desk)  # /q/complaint, /q/track: before /q/<slug>, which would take their names
     app.include_router(public_pages)  # /q/<slug>: the QR pages, HTML for the public, no token

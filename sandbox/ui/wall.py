@@ -21,6 +21,7 @@ from sandbox.ui.breadcrumb import BreadcrumbBar
 from sandbox.ui.cameras import CameraTile, StreamSettings
 from sandbox.ui.frame_timing.after_frame import after_frame, flush_after_frame
 from sandbox.ui.header import ErrorBanner, HeaderBar
+from sandbox.ui.household_card import HouseholdCards
 from sandbox.ui.indicator_picker import IndicatorMenu, IndicatorPicker
 from sandbox.ui.layers.cameras import MonitorView
 from sandbox.ui.legend import LegendWidget
@@ -139,9 +140,10 @@ class WallWindow(QMainWindow):
         self.session.layers, self.session.cameras = self.layers_ctl, self.cams
         self._place_layers()
         self._connect()
+        self.household_cards = HouseholdCards(self, panels_client)  # a list row → its card (预计脱贫年度)
         # Esc closes the first of these that is open, else the village panel, else goes up a level.
         host.escapes[:] = [self.cams.close_full_camera, self.cams.close_grid_camera, self._close_menu,
-                           self.cams.close_monitor, self.layers_ctl.escape_project]
+                           self.cams.close_monitor, self.layers_ctl.escape_project, self.household_cards.close]
         self.arranger = WallArranger(self, display)  # wide walls and panel seams (wall_layout, wall_seams)
         self._apply_metrics(metrics_for_height(1080))
         QApplication.instance().installEventFilter(self)
@@ -385,6 +387,7 @@ class WallWindow(QMainWindow):
         self.layers_ctl.duty.panel.set_metrics(m)
         self.layers_ctl.risk.panel.set_metrics(m)
         self.project_card.set_metrics(m)
+        self.household_cards.set_metrics(m)
         self.monitor.set_metrics(m)
         if isinstance(self.project_card.camera_widget, CameraTile):
             self.project_card.camera_widget.setFixedHeight(self.cams.card_tile_height())
@@ -459,6 +462,7 @@ class WallWindow(QMainWindow):
         self.worker.shutdown()
         self.kpis.shutdown()
         self.panels.shutdown()
+        self.household_cards.shutdown()
         self.layers_ctl.close()
         super().closeEvent(event)
 

@@ -18,7 +18,8 @@ VALID = {"code": "522726", "region": "522726", "year": "2017", "indicator": "pov
          "month": "2017-11", "name": "0123456789abcdef0123456789abcdef.jpg",
          "limit": "10", "offset": "0", "state": "open", "kind": "notice", "instruction_id": "1", "notice_id": "1",
          "finding_id": "1", "complaint_id": "1", "n": "1", "town": "522726103000", "overdue": "true",
-         "rule": "funds.duplicate_voucher", "family": "funds", "case": "open", "active": "true", "hit_id": "1"}
+         "rule": "funds.duplicate_voucher", "family": "funds", "case": "open", "active": "true", "hit_id": "1",
+         "as_of": "2017"}
 
 HOSTILE = [
     "", " ", "0", "-1", "9" * 25, "-" + "9" * 25, "1e309", "NaN", "inf", "abc", "1.5", "true", "null",

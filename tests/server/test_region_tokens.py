@@ -40,6 +40,7 @@ REGION_ENDPOINTS = [
     "/api/v1/regions/{r}/duty",
     "/api/v1/regions/{r}/brief.pdf",
     "/api/v1/regions/{r}/risk",
+    "/api/v1/regions/{r}/forecast?as_of=2017",
     "/api/v1/risk/hits?region={r}",
     "/api/v1/risk/rules?region={r}",
 ]

@@ -14,6 +14,7 @@ from sandbox.domain.masking import person_view
 from sandbox.server.core.access import note_read
 from sandbox.server.core.cache import Prepared
 from sandbox.server.core.dataset import dataset_info
+from sandbox.server.core.forecasts import Pending, forecast_for
 from sandbox.server.deps import RECORD_ROLES, Caller, RecordId, RegionDep, SessionDep, YearQuery, allow, resolve_year
 from sandbox.store.models import Assignment, Cadre, Household, HouseholdYear, Member, Project, ProjectBeneficiary
 from sandbox.store.queries import within
@@ -140,5 +141,19 @@ def get_household(household_id: RecordId, request: Request, session: SessionDep,
     out["projects"] = [{"id": p.id, "name": p.name} for p in session.scalars(
         select(Project).join(ProjectBeneficiary, ProjectBeneficiary.project_id == Project.id)
         .where(ProjectBeneficiary.household_id == h.id))]
+    out["exit_forecast"] = _exit_forecast(request, session, h.id)
     note_read(session, request, caller, "household", f"户 {h.id} ({h.household_number})", h.village_code)
     return out
+
+
+def _exit_forecast(request: Request, session, household_id: int) -> dict | None:
+    """预计脱贫年度 as of the latest year; None for a household not poor then (or too little history);
+    status "computing" while the model is being fitted (a record never waits for it)."""
+    fc = forecast_for(request, session, None, dataset_info(session), wait=0.2)
+    if isinstance(fc, Pending):
+        return {"status": "computing", "as_of": None, "year": None, "probability": None, "by_year": {}}
+    outlook = fc.outlook(household_id) if fc is not None else None
+    if outlook is None:
+        return None
+    return {"status": "ready", "as_of": fc.as_of, "year": outlook.year, "probability": outlook.probability,
+            "by_year": {str(y): p for y, p in outlook.by_year.items()}}

@@ -19,7 +19,7 @@ from sandbox.geo.points import random_points_in, representative_point
 from sandbox.geo.simplify import geometry_to_geojson
 from sandbox.store import models as m
 from sandbox.store.bulk import bulk_insert, columns_rows
-from sandbox.store.demo import people
+from sandbox.store.demo import exits, people
 from sandbox.store.demo.command import build_command_history
 from sandbox.store.demo.department import build_department_files
 from sandbox.store.demo.households import allocate, household_year_values, plan_households
@@ -161,7 +161,7 @@ def plan_county(county: str, scale: int, seed: int, effective_m: float = CHECKIN
     members = _plan_members(rng, plan, outline.code, ethnic)
     school_age = np.zeros(n_h, dtype=bool)
     np.logical_or.at(school_age, members["household"], (members["age"] >= 6) & (members["age"] <= 15))
-    values = household_year_values(rng, plan, school_age)
+    values = household_year_values(rng, plan, school_age, exits.generator(seed))  # incomes exits follow (issue 17)
     step()
 
     poor_in = {}

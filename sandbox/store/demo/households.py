@@ -2,7 +2,8 @@
 
 Each household gets a fixed poverty "depth"; every year the poorest households, by depth,
 whose people add up to that year's target are the poor ones, so exits happen in a plausible
-order and the end-2016 poor population is met exactly.
+order and the end-2016 poor population is met exactly. A poor household's income follows its
+depth (exits.py), so what a model sees in a year says who exits next.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sandbox.domain.enums import ExitBatch, HouseholdAttribute, PovertyCause
+from sandbox.store.demo import exits
 from sandbox.store.demo.targets import POVERTY_LINES, YEARS, CountyTargets
 
 __all__ = ["HouseholdPlan", "plan_households", "allocate"]
@@ -157,8 +159,12 @@ def _add_relapses(rng, status, row_h, row_year, exit_year) -> None:
         status[mask & (row_year == year) & (status == "exited")] = "relapsed"
 
 
-def household_year_values(rng: np.random.Generator, plan: HouseholdPlan, school_age: np.ndarray) -> dict:
-    """Income and 两不愁三保障 per row, consistent with the status (exits need all checks met)."""
+def household_year_values(rng: np.random.Generator, plan: HouseholdPlan, school_age: np.ndarray,
+                          exit_rng: np.random.Generator) -> dict:
+    """Income and 两不愁三保障 per row, consistent with the status (exits need all checks met).
+
+    `exit_rng` draws only where a poor household's income sits (exits.income_position): `rng` is
+    consumed exactly as before it existed, so every other figure of the demo stays as it was."""
     h, y, st = plan.row_h, plan.row_year, plan.row_status
     r = len(h)
     n = len(plan.size)
@@ -166,8 +172,14 @@ def household_year_values(rng: np.random.Generator, plan: HouseholdPlan, school_
     line = np.array([POVERTY_LINES[k] for k in YEARS], dtype=float)[y - 2014]
     ok_p = np.array([_INCOME_OK[k] for k in YEARS])[y - 2014]
     poor_row = np.isin(st, ("poor", "relapsed"))
-    income_ok = rng.random(r) < ok_p
-    ratio = np.where(income_ok, rng.uniform(1.0, 1.15, r), rng.uniform(0.5, 0.98, r))
+    rng.random(r)  # once drew which poor rows were above the line: still drawn, so later draws keep their values
+    above, _ = rng.uniform(1.0, 1.15, r), rng.uniform(0.5, 0.98, r)
+    # the shallowest poor households of the year are the ones at or above the line, the rest below
+    # it the nearer the shallower (issue 17: exits a model can learn from the year's income)
+    place = exits.income_position(exit_rng, plan.depth[h], y, poor_row)
+    income_ok = place >= 1 - ok_p
+    below = np.clip(place / np.maximum(1 - ok_p, 1e-9), 0, 1)
+    ratio = np.where(income_ok, above, 0.5 + 0.48 * below)
     since = np.clip(y - plan.exit_year[h], 0, 10)
     ratio = np.where(poor_row, ratio, rng.uniform(1.15, 2.6, r) * (1 + 0.06 * since))
     ratio = np.where(st == "relapsed", rng.uniform(0.6, 0.95, r), ratio)

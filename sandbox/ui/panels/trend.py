@@ -14,6 +14,7 @@ from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QLinearGradient, QPaint
 from PySide6.QtWidgets import QGraphicsView, QLabel, QSizePolicy, QWidget
 
 from sandbox.ui.paint_cache import WidgetCache
+from sandbox.ui.panels.forecast import ForecastOverlay
 from sandbox.ui.panels.model import EXIT_LINES, TrendDataError, TrendSeries, indicator_label, number_text, parse_trend
 from sandbox.ui.panels.paint import Panel, PanelColors
 from sandbox.ui.panels.worker import BackgroundCall
@@ -269,6 +270,7 @@ class TrendPanel(Panel):
     def shutdown(self, timeout_ms: int = 15000) -> None:
         self._retry.stop()
         self._call.shutdown(timeout_ms)
+        self.forecast.shutdown(timeout_ms)
 
     def _shown_indicator(self) -> str:
         """The indicator the chart is drawn for: the one on screen until the new one's data arrives."""
@@ -307,6 +309,11 @@ class TrendPanel(Panel):
         self._update_title()
         self.set_as_of(series.as_of or self._region_as_of)
         self._draw()
+        # the forecast from the last data year: drawn dashed after it when it arrives; asked for from the event
+        # loop's next turn, not on this call stack (a drill's path stays out of the worker it came from)
+        code, as_of = self._code, max(series.years) if series.years else None
+        stamp = series.as_of or self._region_as_of
+        QTimer.singleShot(0, self, lambda: self._code == code and self.forecast.request(code, as_of, stamp))
         self.trendChanged.emit()
 
     def _on_failed(self, message: str) -> None:
@@ -356,6 +363,7 @@ class TrendPanel(Panel):
         pi.addItem(self.year_dot)
         self.year_text = pg.TextItem(anchor=(0.5, 1.25), fill=pg.mkBrush(6, 16, 31, 215))
         pi.addItem(self.year_text)
+        self.forecast = ForecastOverlay(self.client, pi, self._draw, self)
         self._style_plot()
         self._draw()
 
@@ -391,6 +399,7 @@ class TrendPanel(Panel):
         self.year_text.setFont(ui_font(m.px(18), bold=True))
         self.year_text.setColor(QColor(PanelColors.highlight))
         self.year_text.border = pg.mkPen(PanelColors.highlight, width=max(1, m.px(1)))
+        self.forecast.style(m)
         self._draw()
 
     def _draw(self) -> None:
@@ -409,6 +418,7 @@ class TrendPanel(Panel):
             self.year_dot.setData([])
             self.year_text.hide()
             self.year_band.hide()
+            self.forecast.clear()
             if s is not None:  # the API answered: no year of data yet (boundaries alone)
                 self._show_message("暂无年度数据")
             return
@@ -444,11 +454,16 @@ class TrendPanel(Panel):
             top = max(top, exit_at)
         else:
             self.exit_line.hide()
+        recorded = [(y, v) for y, v in zip(s.years, s.values) if v is not None]
+        drawn = self.forecast.draw(self._code, self._shown_indicator(), recorded[-1] if recorded else None)
+        if drawn is not None:
+            top = max(top, drawn[1])
         self._set_year_ticks()
-        pi.setXRange(min(s.years) - 0.5, max(s.years) + 0.5, padding=0)
+        pi.setXRange(min(s.years) - 0.5, (drawn[0] if drawn else max(s.years)) + 0.5, padding=0)
         y_max = 105.0 if unit == "%" and top > 90 else (top or 1.0) * 1.22
         # a little room under zero so a point at (or near) 0 is not cut by the axis
         pi.setYRange(-0.05 * y_max, y_max, padding=0)
+        self.forecast.place_label((drawn[0] if drawn else max(s.years)) + 0.45, y_max)
         self._apply_highlight()
         if not s.has_values:
             self._show_message("该指标在此区域暂无数据")
@@ -515,6 +530,9 @@ class TrendPanel(Panel):
         years = self.series.years if self.series is not None else ()
         if not years:
             return
+        ahead = self.forecast.series.years if self.forecast.line.xData is not None and len(self.forecast.line.xData) \
+            and self.forecast.series is not None else ()
+        years = tuple(years) + tuple(y for y in ahead if y > max(years))
         pi = self.plot.getPlotItem()
         font = ui_font(self.metrics.px(15))
         need = QFontMetricsF(font).horizontalAdvance("2020") * 1.25

@@ -1,0 +1,1 @@
+"""Analytics over the store: pure Python and numerical libraries, no web, no Qt."""
