@@ -84,9 +84,13 @@ def load_avg() -> str:
     return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+CPU: list[float] = []  # the last timed call's CPU seconds (on a shared machine the wall clock mostly waits)
+
+
 def timed(fn):
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     out = fn()
+    CPU[:] = [time.process_time() - c]
     return out, time.perf_counter() - t
 
 
@@ -108,29 +112,33 @@ def main() -> None:
     say(f"reading the register of {args.db} (demo scale {built})")
     with Session(engine) as s:
         reg, load_s = timed(lambda: load_register(s))
-    load_peak = peak_mb()
-    say(f"read {len(reg.household_id):,} households × {len(reg.years)} years in {load_s:.1f} s")
+    load_peak, load_cpu = peak_mb(), CPU[0]
+    say(f"read {len(reg.household_id):,} households × {len(reg.years)} years in {load_s:.1f} s (CPU {load_cpu:.1f} s)")
     rows = []
     for n in (int(x) for x in args.scales.split(",")):
         r = tiled(reg, n)
         # counted apart and dropped: the rows held through the fit would add to its peak
         n_rows = len(training_rows(r, args.as_of)[1])
         model, fit_s = timed(lambda: fit(r, args.as_of))
-        say(f"×{n}: fit {fit_s:.1f} s on {n_rows:,} rows")
+        cpus = [CPU[0]]
+        say(f"×{n}: fit {fit_s:.1f} s (CPU {cpus[-1]:.1f} s) on {n_rows:,} rows")
         fc, score_s = timed(lambda: score(model, r, args.as_of, HORIZON))
-        say(f"×{n}: scored {len(fc.rows):,} households in {score_s:.2f} s")
+        cpus.append(CPU[0])
+        say(f"×{n}: scored {len(fc.rows):,} households in {score_s:.2f} s (CPU {cpus[-1]:.1f} s)")
         _, sim_s = timed(lambda: simulate(r, fc, args.simulations))
-        say(f"×{n}: simulated the regions in {sim_s:.1f} s")
-        rows.append((n, len(r.household_id), n_rows, fit_s, len(fc.rows), score_s, sim_s, peak_mb()))
+        cpus.append(CPU[0])
+        say(f"×{n}: simulated the regions in {sim_s:.1f} s (CPU {cpus[-1]:.1f} s)")
+        rows.append((n, len(r.household_id), n_rows, fit_s, len(fc.rows), score_s, sim_s, peak_mb(), cpus))
     label = "the county's" if built == "1" else f"the scale-{built} demo's"
-    print(f"Reading {label} register from SQLite: {load_s:.1f} s ({len(reg.household_id):,} households; "
-          f"RSS high-water after it {load_peak:.0f} MB)\n")
+    print(f"Reading {label} register from SQLite: {load_s:.1f} s, CPU {load_cpu:.1f} s ({len(reg.household_id):,} "
+          f"households; RSS high-water after it {load_peak:.0f} MB)\n")
     print(f"| demo scale × tiling | households | training rows | fit s | scored households | score s | "
-          f"simulate ({args.simulations}) s | peak RSS MB |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for n, hh, tr, f, sc, s_s, sim, rss in rows:
-        print(f"| {built} × {n} | {hh:,} | {tr:,} | {f:.1f} | {sc:,} | {s_s:.2f} | {sim:.1f} | {rss:.0f} |")
-    n, hh, tr, f, sc, s_s, sim, _ = rows[-1]
+          f"simulate ({args.simulations}) s | CPU s (fit / score / simulate) | peak RSS MB |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+    for n, hh, tr, f, sc, s_s, sim, rss, cpus in rows:
+        print(f"| {built} × {n} | {hh:,} | {tr:,} | {f:.1f} | {sc:,} | {s_s:.2f} | {sim:.1f} | "
+              f"{' / '.join(f'{c:.1f}' for c in cpus)} | {rss:.0f} |")
+    n, hh, tr, f, sc, s_s, sim, _, _ = rows[-1]
     k = 80 / (n * int(built))
     if k > 1:
         print(f"\nExtrapolated to scale 80 ({hh * k:,.0f} households, {tr * k:,.0f} training rows), linear in rows: "
