@@ -2,17 +2,22 @@
 at county size and at N× the county (the county's register tiled N times in memory: the same
 villages, N times the households); the backtest table (model against the two baselines) too.
 
-The scale-80 dataset (1.9 million households) is not built on a small shared machine: the largest
-scales the machine allows are measured and the fit extrapolated linearly in training rows (said so
-in the output).
+`--db` may name any demo database already built (e.g. `sandbox demo build --scale 80`, 1.9 million
+households): it is read as it is (built only when missing, as the county), and `--scales 1` measures
+it untiled. Each phase is printed as it ends (stderr), so a run cut short still says what it reached.
+`--max-gb` caps the process's address space: on a shared machine a run that would need more fails
+with MemoryError instead of pushing the others' processes out.
 
-    python bench/forecast.py [--scales 1,2,4] [--db /tmp/sandbox-bench/scale1.db] [--backtest]
+    python bench/forecast.py [--scales 1,2,4] [--db /tmp/sandbox-bench/scale1.db] [--as-of 2016] [--backtest]
+    python bench/forecast.py --db /tmp/x/sandbox.db --scales 1 --max-gb 12      # the scale-80 build
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import datetime as dt
+import os
 import resource
 import sys
 import time
@@ -49,21 +54,43 @@ def tiled(reg: Register, n: int) -> Register:
     return out
 
 
-def engine_for(path: Path):
+def engine_for(path: Path) -> tuple[object, str]:
+    """The database at `path` (the demo county built there when it holds none) and its demo scale."""
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     with engine.connect() as conn:
         built = conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'scale'").scalar()
-    if built != "1":
+    if built is None:
         print("  building the demo county…", file=sys.stderr)
         build_demo(engine, progress=False)
-    return engine
+        built = "1"
+    return engine, built
+
+
+def peak_mb() -> float:
+    """The process's RSS high-water mark (VmHWM) in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def say(text: str) -> None:
+    print(f"  {dt.datetime.now(dt.UTC):%H:%M:%S} {text} (RSS high-water {peak_mb():.0f} MB)", file=sys.stderr, flush=True)
+
+
+def load_avg() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+CPU: list[float] = []  # the last timed call's CPU seconds (on a shared machine the wall clock mostly waits)
 
 
 def timed(fn):
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     out = fn()
+    CPU[:] = [time.process_time() - c]
     return out, time.perf_counter() - t
 
 
@@ -71,34 +98,56 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scales", default="1,2,4")
     ap.add_argument("--db", type=Path, default=Path("/tmp/sandbox-bench/scale1.db"))
+    ap.add_argument("--as-of", type=int, default=AS_OF)
+    ap.add_argument("--simulations", type=int, default=400)
+    ap.add_argument("--max-gb", type=float, help="cap the address space (RLIMIT_AS) at this many GB")
     ap.add_argument("--backtest", action="store_true", help="also print the backtest table (as of 2015 … 2019)")
     args = ap.parse_args()
-    engine = engine_for(args.db)
+    if args.max_gb:
+        cap = int(args.max_gb * 2**30)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} cores, load (1/5/15 min) {load_avg()}; "
+          f"as of {args.as_of}, {HORIZON} years ahead, {args.simulations} draws\n", flush=True)
+    engine, built = engine_for(args.db)
+    say(f"reading the register of {args.db} (demo scale {built})")
     with Session(engine) as s:
         reg, load_s = timed(lambda: load_register(s))
+    load_peak, load_cpu = peak_mb(), CPU[0]
+    say(f"read {len(reg.household_id):,} households × {len(reg.years)} years in {load_s:.1f} s (CPU {load_cpu:.1f} s)")
     rows = []
     for n in (int(x) for x in args.scales.split(",")):
         r = tiled(reg, n)
-        (x, _y), _ = timed(lambda: training_rows(r, AS_OF))
-        model, fit_s = timed(lambda: fit(r, AS_OF))
-        fc, score_s = timed(lambda: score(model, r, AS_OF, HORIZON))
-        _, sim_s = timed(lambda: simulate(r, fc, 400))
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        rows.append((n, len(r.household_id), len(x), fit_s, len(fc.rows), score_s, sim_s, rss))
-        print(f"  ×{n}: fit {fit_s:.1f} s, score {score_s:.2f} s, simulate {sim_s:.1f} s", file=sys.stderr)
-    print(f"Reading the county's register from SQLite: {load_s:.1f} s ({len(reg.household_id)} households)\n")
-    print("| scale | households | training rows | fit s | scored households | score s | simulate (400) s | peak RSS MB |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for n, hh, tr, f, sc, s_s, sim, rss in rows:
-        print(f"| ×{n} | {hh:,} | {tr:,} | {f:.1f} | {sc:,} | {s_s:.2f} | {sim:.1f} | {rss:.0f} |")
-    n, hh, tr, f, sc, s_s, sim, _ = rows[-1]
-    k = 80 / n
-    print(f"\nExtrapolated to ×80 ({hh * k:,.0f} households, {tr * k:,.0f} training rows), linear in rows from ×{n}: "
-          f"fit ≈ {f * k:.0f} s, score ≈ {s_s * k:.1f} s, simulate ≈ {sim * k:.0f} s (not measured)")
+        # counted apart and dropped: the rows held through the fit would add to its peak
+        n_rows = len(training_rows(r, args.as_of)[1])
+        model, fit_s = timed(lambda: fit(r, args.as_of))
+        cpus = [CPU[0]]
+        say(f"×{n}: fit {fit_s:.1f} s (CPU {cpus[-1]:.1f} s) on {n_rows:,} rows")
+        fc, score_s = timed(lambda: score(model, r, args.as_of, HORIZON))
+        cpus.append(CPU[0])
+        say(f"×{n}: scored {len(fc.rows):,} households in {score_s:.2f} s (CPU {cpus[-1]:.1f} s)")
+        _, sim_s = timed(lambda: simulate(r, fc, args.simulations))
+        cpus.append(CPU[0])
+        say(f"×{n}: simulated the regions in {sim_s:.1f} s (CPU {cpus[-1]:.1f} s)")
+        rows.append((n, len(r.household_id), n_rows, fit_s, len(fc.rows), score_s, sim_s, peak_mb(), cpus))
+    label = "the county's" if built == "1" else f"the scale-{built} demo's"
+    print(f"Reading {label} register from SQLite: {load_s:.1f} s, CPU {load_cpu:.1f} s ({len(reg.household_id):,} "
+          f"households; RSS high-water after it {load_peak:.0f} MB)\n")
+    print(f"| demo scale × tiling | households | training rows | fit s | scored households | score s | "
+          f"simulate ({args.simulations}) s | CPU s (fit / score / simulate) | peak RSS MB |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+    for n, hh, tr, f, sc, s_s, sim, rss, cpus in rows:
+        print(f"| {built} × {n} | {hh:,} | {tr:,} | {f:.1f} | {sc:,} | {s_s:.2f} | {sim:.1f} | "
+              f"{' / '.join(f'{c:.1f}' for c in cpus)} | {rss:.0f} |")
+    n, hh, tr, f, sc, s_s, sim, _, _ = rows[-1]
+    k = 80 / (n * int(built))
+    if k > 1:
+        print(f"\nExtrapolated to scale 80 ({hh * k:,.0f} households, {tr * k:,.0f} training rows), linear in rows: "
+              f"fit ≈ {f * k:.0f} s, score ≈ {s_s * k:.1f} s, simulate ≈ {sim * k:.0f} s (not measured)")
+    print(f"\ndone {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; load (1/5/15 min) {load_avg()}", flush=True)
     if args.backtest:
         scores = backtest(reg)
         print("\n" + markdown(scores))
-        print("\n" + reliability_markdown(next(s for s in scores if s.method == "model" and s.as_of == AS_OF)))
+        print("\n" + reliability_markdown(next(s for s in scores if s.method == "model" and s.as_of == args.as_of)))
 
 
 if __name__ == "__main__":

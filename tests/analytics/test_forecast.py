@@ -30,6 +30,29 @@ def fitted(register):
     return forecast_register(register, AS_OF, horizon=4, simulations=200)
 
 
+
+def test_the_register_read_in_small_chunks_is_the_register_read_at_once(demo_engine, monkeypatch):
+    """The household-years are read in chunks (a province's 13.6 million as tuples at once: ≈ 15 GB); the arrays
+    are the same whichever chunk boundaries fall where."""
+    import dataclasses
+
+    from sandbox.analytics.forecast import frame
+
+    with Session(demo_engine) as s:
+        monkeypatch.setattr(frame, "_CHUNK", 10**9)
+        whole = load_register(s)
+        monkeypatch.setattr(frame, "_CHUNK", 9_973)  # ≈ 17 chunks of the demo's ≈ 170,000 rows, a ragged last one
+        chunked = load_register(s)
+    for f in dataclasses.fields(frame.Register):
+        a, b = getattr(whole, f.name), getattr(chunked, f.name)
+        if isinstance(a, dict) and f.name != "village_population":
+            assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a), f.name
+        elif isinstance(a, dict):
+            assert a == b, f.name
+        else:
+            assert np.array_equal(a, b), f.name
+    assert int((whole.status != 0).sum()) > 9_973 * 10  # the household-years did span many chunks
+
 def _poison_after(reg, as_of: int, rng) -> None:
     """Every value of every year after `as_of` replaced by garbage (and the population too)."""
     t = reg.t(as_of) + 1

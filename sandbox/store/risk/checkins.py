@@ -96,7 +96,8 @@ def _arrays(session: Session, where=()) -> dict[str, np.ndarray]:
     q = select(Checkin.id, Checkin.cadre_id, Checkin.household_id, cast(Checkin.at, String), Checkin.lon,
                Checkin.lat).where(*where)
     parts: list[list] = [[], [], [], [], [], []]
-    result = session.execute(q.execution_options(yield_per=_CHUNK))
+    # Core, not session.execute: the ORM wraps every row (≈ 40 % of the rule's time over millions of check-ins)
+    result = session.connection().execute(q.execution_options(yield_per=_CHUNK))
     for chunk in result.partitions(_CHUNK):
         cols = list(zip(*chunk))
         for k in range(6):
