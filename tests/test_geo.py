@@ -261,8 +261,9 @@ def test_representative_point_is_inside(towns):
 
 
 def test_simplify_keeps_validity_and_drops_vertices(dushan, towns):
-    assert set(TOLERANCE_DEG) == {"county", "town", "village"}
-    assert TOLERANCE_DEG["county"] > TOLERANCE_DEG["town"] > TOLERANCE_DEG["village"]
+    assert set(TOLERANCE_DEG) == {"province", "prefecture", "county", "town", "village"}
+    assert (TOLERANCE_DEG["province"] > TOLERANCE_DEG["prefecture"] > TOLERANCE_DEG["county"]
+            > TOLERANCE_DEG["town"] > TOLERANCE_DEG["village"])
     geom = dushan.geometry
     simple = simplify_for_level(geom, "county")
     assert simple.is_valid
@@ -272,7 +273,7 @@ def test_simplify_keeps_validity_and_drops_vertices(dushan, towns):
     assert shapely.coverage_is_valid(np.asarray(together, dtype=object))
     assert all(t.is_valid and not t.is_empty for t in together)
     with pytest.raises(ValueError):
-        simplify_for_level(geom, "province")
+        simplify_for_level(geom, "nation")
 
 
 def test_geojson_round_trip(dushan):

@@ -181,7 +181,7 @@ def test_lists_page_with_a_total_and_keep_to_the_tokens_region(api, tokens):
     assert api.get("/api/v1/instructions?region=522726101000", headers=auth(tokens["leader_town"])).status_code == 403
     overdue = api.get("/api/v1/instructions?state=overdue", headers=auth(tokens["admin"])).json()
     assert overdue["total"] > 0 and all(i["overdue"] for i in overdue["items"])
-    for bad in ("limit=0", "limit=201", "offset=-1", "state=late", "region=5227"):
+    for bad in ("limit=0", "limit=201", "offset=-1", "state=late", "region=52272"):
         r = api.get(f"/api/v1/instructions?{bad}", headers=auth(tokens["admin"]))
         assert r.status_code == 422, bad
 
