@@ -70,6 +70,11 @@ class ForecastOverlay(QObject):
         super().__init__(parent)
         self._again = QTimer(self, singleShot=True, interval=int(retry_seconds * 1000))
         self._again.timeout.connect(self._ask_again)
+        # the chart is redrawn from the event loop's next turn through a timer of this overlay's own (a
+        # one-shot with a foreign callable as its functor was resolved by PySide as a slot of this object
+        # and failed now and then: "Slot 'ForecastOverlay::' not found")
+        self._redraw = QTimer(self, singleShot=True, interval=0)
+        self._redraw.timeout.connect(self._changed)
         self.client = client_for_worker(client)
         self.series: ForecastSeries | None = None
         self._wanted: tuple | None = None
@@ -91,8 +96,12 @@ class ForecastOverlay(QObject):
     def busy(self) -> bool:
         return self._call.busy
 
+    def _changed(self) -> None:
+        self._on_change()
+
     def shutdown(self, timeout_ms: int = 15000) -> None:
         self._again.stop()
+        self._redraw.stop()
         self._call.shutdown(timeout_ms)
 
     def request(self, code: str | None, as_of: int | None, stamp: str | None = None) -> None:
@@ -113,7 +122,7 @@ class ForecastOverlay(QObject):
         self.series = series
         # redrawn from the event loop's next turn: the chart's redraw calls back into this overlay, and the
         # worker's answer must not lead back into the module it came from on one call stack
-        QTimer.singleShot(0, self, self._on_change)
+        self._redraw.start()
 
     def _ask_again(self) -> None:
         if self._wanted is not None:
@@ -125,7 +134,7 @@ class ForecastOverlay(QObject):
         log.info("forecast not shown: %s", message)
         self.series = None
         self._wanted = None
-        QTimer.singleShot(0, self, self._on_change)
+        self._redraw.start()
 
     def style(self, m: Metrics) -> None:
         self.line.setPen(pg.mkPen(COLOUR, width=max(1.5, m.px(3)), style=Qt.PenStyle.DashLine))
