@@ -20,6 +20,7 @@ from sandbox.store.bulk import bulk_insert, columns_rows
 from sandbox.store.command.instructions import Instruction, InstructionItem
 from sandbox.store.command.notices import Notice, NoticeRead
 from sandbox.store.demo import people
+from sandbox.store.importers.upsert import reset_sequence
 
 __all__ = ["build_instructions", "build_notices"]
 
@@ -146,11 +147,8 @@ def build_instructions(conn: Connection, seed: int) -> None:
 def _ids_follow(conn: Connection, *tables: str) -> None:
     """After rows written with their ids: PostgreSQL's sequences go on after the highest (SQLite's do by
     themselves), so the API's next instruction does not take id 1 again."""
-    if conn.dialect.name != "postgresql":
-        return
     for t in tables:
-        conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), "
-                             f"COALESCE((SELECT MAX(id) FROM {t}), 0) + 1, false)")
+        reset_sequence(conn, t)  # never backwards (a rolled-back build must not lower it)
 
 
 def _village_name(conn: Connection, code: str) -> str:

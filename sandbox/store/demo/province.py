@@ -28,6 +28,7 @@ from sandbox.store.demo.builder import (
 from sandbox.store.demo.regions import DUSHAN
 from sandbox.store.demo.risk import run_demo_register
 from sandbox.store.demo.targets import POVERTY_LINES, YEARS
+from sandbox.store.importers.upsert import reset_sequence
 from sandbox.store.records import clear_records
 from sandbox.store.rollup import refresh_facts, refresh_totals
 
@@ -148,8 +149,5 @@ def _row(code: str, name: str, level: str, parent: str | None, geoms: list) -> t
 def _ids_follow(conn: Connection) -> None:
     """On PostgreSQL, sequences go on after the ids the builder wrote (the API's next insert must not
     take a used id)."""
-    if conn.dialect.name != "postgresql":
-        return
     for t in _NUMBERED:
-        conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), "
-                             f"COALESCE((SELECT MAX(id) FROM {t}), 0) + 1, false)")
+        reset_sequence(conn, t)  # never backwards (a rolled-back build must not lower it)

@@ -16,6 +16,7 @@ from sandbox.domain.rules import haversine_m
 from sandbox.store import models as m
 from sandbox.store.bulk import bulk_insert
 from sandbox.store.demo import people
+from sandbox.store.importers.upsert import reset_sequence
 from sandbox.store.risk.photo_marks import exif_taken_at, photo_hash
 
 __all__ = ["plant_risk_cases", "run_demo_register", "planted", "demo_photo"]
@@ -51,11 +52,8 @@ def demo_photo(seed: int, taken: dt.datetime | None, quality: int = 85, size: tu
 def _ids_follow(conn: Connection, *tables: str) -> None:
     """After rows written with their ids: PostgreSQL's sequences go on after the highest (SQLite's do by
     themselves), so the API's next check-in or payment does not take an id already used."""
-    if conn.dialect.name != "postgresql":
-        return
     for t in tables:
-        conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), "
-                             f"COALESCE((SELECT MAX(id) FROM {t}), 0) + 1, false)")
+        reset_sequence(conn, t)  # never backwards (a rolled-back build must not lower it)
 
 
 def _marks(data: bytes) -> tuple[str | None, dt.datetime | None]:

@@ -60,12 +60,18 @@ def delete_where_in(conn: Connection, table_name: str, column: str, values: Iter
 
 def reset_sequence(conn: Connection, table_name: str, column: str = "id") -> None:
     """On PostgreSQL, move a serial column's sequence past the largest id: the demo builder writes
-    explicit ids, which leaves the sequence behind, and rows inserted without ids would collide."""
+    explicit ids, which leaves the sequence behind, and rows inserted without ids would collide.
+
+    Never backwards: a sequence is not rolled back with its transaction, so a build that sets it to its
+    own rows' highest id and is then rolled back would leave it below rows that stay (ids taken twice)."""
     if conn.dialect.name != "postgresql":
         return
+    seq = conn.execute(text(f"SELECT pg_get_serial_sequence('{table_name}', '{column}')")).scalar()
+    if seq is None:
+        return
     conn.execute(text(
-        f"SELECT setval(pg_get_serial_sequence('{table_name}', '{column}'), "
-        f"COALESCE((SELECT MAX({column}) FROM {table_name}), 0) + 1, false)"))
+        f"SELECT setval('{seq}', GREATEST(COALESCE((SELECT MAX({column}) FROM {table_name}), 0) + 1, "
+        f"(SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM {seq})), false)"))
 
 
 @dataclass
