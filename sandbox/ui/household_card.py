@@ -13,11 +13,24 @@ from sandbox.ui.panels.paint import PanelColors
 from sandbox.ui.panels.worker import BackgroundCall, client_for_worker
 from sandbox.ui.theme import Metrics, ui_font
 
-__all__ = ["exit_forecast_text", "card_rows", "HouseholdCard", "HouseholdCards"]
+__all__ = ["exit_year", "exit_forecast_text", "card_rows", "HouseholdCard", "HouseholdCards"]
 
 
 def _pct(p: Any) -> str:
     return f"{float(p) * 100:.0f}%"
+
+
+def exit_year(detail: Mapping[str, Any]) -> int | None:
+    """The year the household last left poverty: the last year it was 已脱贫 after a year it was not
+    (a household that relapsed and exited again counts from its second exit); None if the history
+    the record carries starts after it or it is not exited."""
+    years = [y for y in detail.get("years") or [] if isinstance(y, Mapping) and isinstance(y.get("year"), int)]
+    found, before = None, None
+    for y in sorted(years, key=lambda r: r["year"]):
+        if y.get("status") == "exited" and before is not None and before != "exited":
+            found = y["year"]
+        before = y.get("status")
+    return found
 
 
 def exit_forecast_text(detail: Mapping[str, Any]) -> str:
@@ -25,7 +38,8 @@ def exit_forecast_text(detail: Mapping[str, Any]) -> str:
     status = detail.get("status")
     fc = detail.get("exit_forecast")
     if status == "exited":
-        return "已脱贫"
+        year = exit_year(detail)
+        return f"已脱贫（{year}年）" if year else "已脱贫"
     if status == "closed":
         return "已销户"
     if not isinstance(fc, Mapping):
@@ -57,6 +71,7 @@ def card_rows(detail: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("户主", text(detail.get("head_name"))),
         ("户编号", text(detail.get("household_number"))),
         ("贫困户属性", text(detail.get("attribute_zh"))),
+        ("识别年度", f"{detail['identified_year']}年" if isinstance(detail.get("identified_year"), int) else "—"),
         ("主要致贫原因", text(detail.get("main_cause_zh"))),
         (f"{text(detail.get('year'))}年末状态", text(detail.get("status_zh"))),
         ("家庭人口", f"{detail['members']} 人" if detail.get("members") is not None else "—"),

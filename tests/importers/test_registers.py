@@ -718,3 +718,19 @@ def test_a_rejected_member_row_leaves_both_households_member_lists_alone(county_
     after = _members(county_engine)
     assert after[number_of(rows[0])] == stored[number_of(rows[0])]
     assert after[number_of(rows[1])] == [member_id(2, 0), member_id(2, 1)]
+
+
+def test_columns_the_layout_does_not_map_are_named_once_and_the_rest_imports(county_engine, tmp_path):
+    rows, pops = distinct_register()
+    for r in rows:
+        r["人均纯收入(元)"] = 4000  # a spelling the layout does not know: its data would be lost quietly
+        r["备注"] = "无"
+    path = write_register(tmp_path / "reg.xlsx", rows, villages=pops)
+    result = import_households(county_engine, path)
+    assert result.rows_rejected == 0 and result.households.new == 6
+    issues = report_rows(result.report_path)
+    unknown = [i for i in issues if i["原因"].startswith("未识别的列")]
+    assert len(unknown) == 1 and issues[0] == unknown[0], "said once, at the top of the report"
+    (issue,) = unknown
+    assert issue["级别"] == "警告" and issue["工作表/图层"] == "户信息" and issue["行号/要素号"] == ""
+    assert "人均纯收入(元)、备注" in issue["原因"]

@@ -34,6 +34,13 @@ def detail(**kw) -> dict:
     ({"exit_forecast": {"status": "computing", "by_year": {}}}, "预测计算中…"),
     ({"status": "exited", "exit_forecast": None}, "已脱贫"),
     ({"exit_forecast": None}, "暂无预测"),
+    # the year it left poverty, from its yearly statuses; after a relapse, the second exit
+    ({"status": "exited", "exit_forecast": None, "years": [{"year": 2016, "status": "poor"},
+                                                           {"year": 2017, "status": "exited"},
+                                                           {"year": 2018, "status": "exited"}]}, "已脱贫（2017年）"),
+    ({"status": "exited", "exit_forecast": None, "years": [{"year": 2016, "status": "exited"},
+                                                           {"year": 2017, "status": "poor"},
+                                                           {"year": 2019, "status": "exited"}]}, "已脱贫（2019年）"),
 ])
 def test_exit_forecast_text(kw, text):
     assert exit_forecast_text(detail(**kw)) == text
@@ -43,6 +50,7 @@ def test_card_rows_keep_the_servers_masking_and_name_the_unmet_guarantee():
     rows = dict(card_rows(detail()))
     assert rows["户主"] == "王*明" and rows["两不愁三保障"] == "未保障: 基本医疗"
     assert rows["人均纯收入"] == "3,620 元" and rows["2020年末状态"] == "未脱贫"
+    assert rows["识别年度"] == "—" and dict(card_rows(detail(identified_year=2014)))["识别年度"] == "2014年"
 
 
 def test_the_card_shows_the_expected_exit_year(qtbot):

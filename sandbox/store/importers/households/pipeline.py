@@ -14,7 +14,7 @@ from sandbox.store.importers.convert import RegionIndex, convert_table
 from sandbox.store.importers.households.checks import check_households, fail_if_not_importable
 from sandbox.store.importers.households.member_checks import check_members
 from sandbox.store.importers.households.plan import Heads, Plan
-from sandbox.store.importers.households.read import Progress, note_skipped, read_tables
+from sandbox.store.importers.households.read import Progress, note_skipped, note_unknown_columns, read_tables
 from sandbox.store.importers.households.result import RegisterImport
 from sandbox.store.importers.households.rollup import restamp_as_of, rollup
 from sandbox.store.importers.households.specs import PLACE, household_specs, member_specs, village_specs
@@ -54,6 +54,7 @@ def import_households(engine: Engine, path: Path | str, *, mapping: Mapping | Pa
             tables = read_tables(path, mapping, members_path, villages_path, sheet, households, steps)
             result.seconds["read"] = time.perf_counter() - t0
             note_skipped(tables, report, result)
+            note_unknown_columns(tables, mapping, report)
 
             t0 = time.perf_counter()
             plan = _check_tables(tables, mapping, regions, lines, heads, result, steps)

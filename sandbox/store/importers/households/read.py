@@ -12,7 +12,7 @@ from sandbox.store.importers.mapping import Mapping
 from sandbox.store.importers.report import ImportFailed, ImportReport
 from sandbox.store.importers.tables import EXCEL_SUFFIXES, SKIP_KINDS, Table, read_table
 
-__all__ = ["Progress", "read_tables", "note_skipped"]
+__all__ = ["Progress", "read_tables", "note_skipped", "note_unknown_columns"]
 
 
 class Progress:
@@ -84,6 +84,19 @@ def note_skipped(tables: dict[str, Table | None], report: ImportReport, result: 
             result.rows_skipped[kind] = result.rows_skipped.get(kind, 0) + len(rows)
             for row in rows:
                 report.note(table.file, table.sheet, row, None, None, f"跳过: {SKIP_KINDS[kind]}, 不是数据行")
+
+
+def note_unknown_columns(tables: dict[str, Table | None], mapping: Mapping, report: ImportReport) -> None:
+    """Columns the layout does not map are not imported: said once per table, before the rows' issues, so a
+    column whose name is spelled differently from the layout (人均纯收入(元) for 人均纯收入) is not lost quietly."""
+    for key, table in tables.items():
+        if table is None or key not in mapping.tables:
+            continue
+        known = mapping.tables[key].known_headers()
+        unknown = [raw for raw, h in zip(table.raw_headers, table.headers) if h and h not in known]
+        if unknown:
+            report.warning(table.file, table.sheet, None, None, None,
+                           f"未识别的列 (未导入): {'、'.join(unknown)}; 如为所需数据, 请在映射文件中加上这些列名")
 
 
 def with_rows(table: Table) -> Table:
