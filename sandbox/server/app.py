@@ -22,7 +22,7 @@ from sandbox.server.checkins.routes import router as checkins
 from sandbox.server.checkins.schemas import MAX_BODY_BYTES as CHECKIN_MAX_BODY_BYTES
 from sandbox.server.command import ROUTERS as command_routers
 from sandbox.server.console import router as console
-from sandbox.server.console.imports import UPLOAD_ROUTE_LIMIT
+from sandbox.server.console.imports import UPLOAD_ROUTE_LIMIT, settle_at_start
 from sandbox.server.core.cache import ResponseCache
 from sandbox.server.core.geometry import GeometryCache
 from sandbox.server.echo import ECHO_MAX_CHARS, cut
@@ -56,6 +56,10 @@ DETAIL_MAX_CHARS = 1000  # and no error message is longer than this
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI):
+    try:
+        await run_in_threadpool(settle_at_start, app)  # console imports a restart left running
+    except Exception:  # noqa: BLE001 — the API must start even if this tidy-up cannot run (e.g. a database not migrated yet)
+        log.exception("could not settle console imports left running")
     yield
     close = getattr(app.state.events, "close", None)  # the shared bus's listening thread and connection
     if close is not None:

@@ -155,3 +155,37 @@ def test_the_body_limit_answers_a_browser_over_its_paths_limit_with_a_page():
         assert r.status_code == 413 and r.headers["content-type"].startswith("text/html") and "文件过大" in r.text
         r = c.post("/other", content=b"x" * 500)
         assert r.status_code == 413 and r.headers["content-type"] == "application/json"
+
+
+def test_jobs_a_restart_left_running_are_checked_again_or_back_to_be_confirmed(fresh_county, real_county, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from sandbox.server.app import create_app
+    from sandbox.settings import Settings
+    from sandbox.store.office.uploads import INTERRUPTED_ZH
+
+    engine, real_console = fresh_county
+    register = real_county[1]
+    _admin(real_console, engine)
+    ids = [int(_upload(real_console, "households", register.name, register.read_bytes()).headers["location"]
+               .rsplit("/", 1)[1]) for _ in range(2)]
+    for job_id in ids:
+        assert _settled(engine, job_id).state == "checked"
+    # the process died: one job in its import (one transaction, rolled back), one in its check
+    with session_factory(engine)() as s:
+        s.get(ConsoleImport, ids[0]).state = "importing"
+        s.get(ConsoleImport, ids[1]).state, s.get(ConsoleImport, ids[1]).check_summary = "checking", None
+        s.commit()
+        before = s.scalar(select(func.count()).select_from(Household))
+    with TestClient(create_app(engine, Settings(data_dir=tmp_path)), raise_server_exceptions=False,
+                    follow_redirects=False) as restarted:  # the API's start
+        imported, checked = _settled(engine, ids[0], timeout=5), _settled(engine, ids[1])
+        assert imported.state == "checked" and imported.error == INTERRUPTED_ZH
+        assert checked.state == "checked" and checked.check_summary and not checked.error
+        _admin(restarted, engine)
+        page = restarted.get(f"/console/imports/{ids[0]}").text
+        assert "服务重启而中断" in page and "待确认" in page
+        r = restarted.post(f"/console/imports/{ids[0]}/confirm", data={"csrf": csrf_of(page), "understood": "1"})
+        assert r.status_code == 303 and _settled(engine, ids[0]).state == "done"
+    with session_factory(engine)() as s:
+        assert s.scalar(select(func.count()).select_from(Household)) > before

@@ -29,9 +29,10 @@ from sandbox.store.office.uploads import (
     new_job,
     read_report,
     run_job,
+    settle_interrupted,
 )
 
-__all__ = ["router", "UPLOAD_ROUTE_LIMIT"]
+__all__ = ["router", "UPLOAD_ROUTE_LIMIT", "settle_at_start"]
 
 router = APIRouter()
 # What the upload route reads at most (the file and the form around it); the file's own limit is
@@ -48,6 +49,12 @@ def _runner(app) -> ThreadPoolExecutor:
     if runner is None:
         runner = app.state.console_imports = ThreadPoolExecutor(max_workers=1, thread_name_prefix="console-import")
     return runner
+
+
+def settle_at_start(app) -> list[int]:
+    """Jobs a restart left 检查中/导入中: checked again, or back to 待确认 (see settle_interrupted)."""
+    engine = app.state.engine
+    return settle_interrupted(engine, lambda job_id: _runner(app).submit(check_job, engine, job_id))
 
 
 def _limit(app) -> int:

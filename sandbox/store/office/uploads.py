@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -21,7 +23,7 @@ from sandbox.store.office.tables import ConsoleImport
 from sandbox.store.tokens import utcnow
 
 __all__ = ["KINDS", "MAX_UPLOAD_BYTES", "UploadRefused", "check_upload", "new_job", "check_job", "run_job",
-           "read_report", "ReportRow", "last_imports", "RUNNING"]
+           "read_report", "ReportRow", "last_imports", "RUNNING", "settle_interrupted", "INTERRUPTED_ZH"]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,10 @@ KINDS = {
     **{f"dept_{source}": (f"部门数据: {name}", (".xlsx", ".csv")) for source, name in SOURCES.items()},
 }
 RUNNING = ("checking", "importing")
+# pg_advisory_lock(class, job id) is held by the process running a job: a job in RUNNING whose lock is free
+# was left by a process that is gone (a restart), whichever worker or host looks.
+_JOB_LOCK_CLASS = 52272605
+INTERRUPTED_ZH = "上次导入因服务重启而中断, 没有写入任何数据 (导入在一个事务中完成, 中断即全部撤销); 可以重新确认导入"
 _XLSX, _SQLITE = b"PK\x03\x04", b"SQLite format 3\x00"
 
 
@@ -151,14 +157,71 @@ def _step(engine: Engine, job_id: int, dry_run: bool) -> None:
                 report_path=report_path, finished_at=utcnow())
 
 
+@contextlib.contextmanager
+def _running(engine: Engine, job_id: int) -> Iterator[None]:
+    """Marks the job as this process's while it runs (PostgreSQL: a session advisory lock on a connection of
+    its own, released if the process dies; SQLite serves one process, which knows its own jobs)."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:c, :j)"), {"c": _JOB_LOCK_CLASS, "j": job_id})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:c, :j)"), {"c": _JOB_LOCK_CLASS, "j": job_id})
+            conn.commit()
+
+
 def check_job(engine: Engine, job_id: int) -> None:
     """The dry run (in a worker thread): the report and what confirming would change or replace."""
-    _step(engine, job_id, dry_run=True)
+    with _running(engine, job_id):
+        _step(engine, job_id, dry_run=True)
 
 
 def run_job(engine: Engine, job_id: int) -> None:
     """The import itself (in a worker thread), after the confirmation: the importer's one transaction."""
-    _step(engine, job_id, dry_run=False)
+    with _running(engine, job_id):
+        _step(engine, job_id, dry_run=False)
+
+
+def _orphaned(engine: Engine, job_ids: list[int]) -> list[int]:
+    """Of jobs marked running, those no live process runs."""
+    if engine.dialect.name != "postgresql":
+        return job_ids  # one process on SQLite: at its start, nothing of its own runs yet
+    free = []
+    with engine.connect() as conn:
+        for job_id in job_ids:
+            if conn.execute(text("SELECT pg_try_advisory_lock(:c, :j)"), {"c": _JOB_LOCK_CLASS, "j": job_id}).scalar():
+                conn.execute(text("SELECT pg_advisory_unlock(:c, :j)"), {"c": _JOB_LOCK_CLASS, "j": job_id})
+                free.append(job_id)
+        conn.commit()
+    return free
+
+
+def settle_interrupted(engine: Engine, recheck: Callable[[int], None]) -> list[int]:
+    """At an API process's start: jobs a restart left "running" forever. A check (a dry run, nothing written) is
+    run again through `recheck`; an import (one transaction, so rolled back) goes back to 待确认 with why."""
+    with session_factory(engine)() as session:
+        ids = list(session.scalars(select(ConsoleImport.id).where(ConsoleImport.state.in_(RUNNING))))
+    if not ids:
+        return []
+    orphans = _orphaned(engine, ids)
+    with session_factory(engine)() as session:
+        for job in session.scalars(select(ConsoleImport).where(ConsoleImport.id.in_(orphans))):
+            if job.state == "importing":
+                job.state, job.phase, job.error = "checked", None, INTERRUPTED_ZH
+            else:
+                job.phase = "读取与检查 (服务重启后重新检查)"
+        session.commit()
+        rechecks = list(session.scalars(select(ConsoleImport.id).where(ConsoleImport.id.in_(orphans),
+                                                                         ConsoleImport.state == "checking")))
+    for job_id in rechecks:
+        recheck(job_id)
+    if orphans:
+        log.warning("console imports left running by a restart: %s (checks run again, imports back to 待确认)", orphans)
+    return orphans
 
 
 @dataclass(frozen=True)
