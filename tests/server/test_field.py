@@ -59,9 +59,9 @@ def pairs(demo_engine) -> list[dict]:
     return out
 
 
-def invite(engine, cadre_id=None, role="cadre", region=None, now=None) -> str:
+def invite(engine, cadre_id=None, role="cadre", region=None, now=None, label=None) -> str:
     with session_factory(engine)() as session:
-        plain, _ = create_invite(session, role, cadre_id, region, now=now)
+        plain, _ = create_invite(session, role, cadre_id, region, now=now, label=label)
         session.commit()
     return plain
 
@@ -179,10 +179,12 @@ def test_a_revoked_device_is_refused_at_once(app, demo_engine, pairs):
 
 def test_a_leader_enrols_with_a_scope_and_gets_no_cadre_pages(app, demo_engine):
     c = TestClient(app, raise_server_exceptions=False)
-    r = c.post("/api/v1/field/enrol", json={"invite": invite(demo_engine, role="leader", region="522726103000")})
+    r = c.post("/api/v1/field/enrol", json={"invite": invite(demo_engine, role="leader", region="522726103000",
+                                                             label="王明 镇党委书记")})
     assert r.status_code == 200
     me = c.get("/api/v1/field/me").json()
     assert me["role"] == "leader" and me["region_code"] == "522726103000" and me["region"]
+    assert me["name"] == "王明 镇党委书记"  # the phone's title bar greets the leader by name and post
     r = c.get("/api/v1/field/households")
     assert r.status_code == 403 and CHINESE.search(r.json()["detail"])
     o = c.get("/api/v1/field/overview").json()  # the month's visits in the leader's own town, by village

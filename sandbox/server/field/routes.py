@@ -23,7 +23,7 @@ from sandbox.server.field.auth import CadreDep, DeviceDep, clear_device_cookie, 
 from sandbox.server.field.households import my_households, note_cards_read
 from sandbox.store.checkins import CHINA_TZ
 from sandbox.store.field import BadInvite, redeem_invite
-from sandbox.store.models import Cadre, Checkin, Household, Region
+from sandbox.store.models import Cadre, Checkin, FieldDevice, FieldInvite, Household, Region
 
 router = APIRouter(prefix="/field", tags=["field"])
 MY_CHECKINS_LIMIT = 1000
@@ -73,6 +73,11 @@ def me(caller: DeviceDep, session: SessionDep) -> dict:
         if cadre is None:
             raise HTTPException(403, f"本机绑定的帮扶干部 {caller.cadre_id} 已不在册")
         out.update(cadre_id=cadre.id, name=cadre.name, unit=cadre.unit)
+    elif caller.token_id is not None:  # a leader's phone: the name and post its invite was given (--label)
+        label = session.scalar(select(FieldInvite.label).join(FieldDevice, FieldDevice.invite_id == FieldInvite.id)
+                               .where(FieldDevice.token_id == caller.token_id))
+        if label:
+            out["name"] = label
     if caller.region is not None:
         out["region_code"] = caller.region.value
         out["region"] = session.scalar(select(Region.name).where(Region.code == caller.region.value))
