@@ -112,11 +112,18 @@ def test_input_resets_the_idle_countdown(qtbot, make_shell, kiosk_client):
     shell = make_shell(kiosk_client, steps=STORY[:1], idle_seconds=300)
     idled = []
     shell.idleTimeout.connect(lambda: idled.append(True))
-    shell.set_idle_seconds(3.0)
-    for _ in range(8):  # a leader keeps using the wall: each click starts the countdown afresh (4.8 s > 3 s)
-        qtbot.wait(600)
+    # a long countdown, read through the timer itself: a loaded machine that stalls the event loop between
+    # two clicks cannot make it fire early (counting wall-clock gaps against a 3 s countdown did, now and then)
+    shell._idle.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer's remaining time moves in 5 % steps
+    shell.set_idle_seconds(60.0)
+    for _ in range(4):  # a leader keeps using the wall: each click starts the countdown afresh
+        qtbot.wait(300)
+        before = shell._idle.remainingTime()
         qtbot.mouseClick(shell.wall.canvas, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+        after = shell._idle.remainingTime()
+        assert shell._idle.isActive() and after > before, (before, after)
     assert not idled and shell.tour.state == "stopped"
+    shell.set_idle_seconds(0.5)  # and it does run out when nobody touches the wall
     with qtbot.waitSignal(shell.idleTimeout, timeout=10000):
         pass
 
