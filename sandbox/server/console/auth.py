@@ -18,6 +18,7 @@ from sandbox.server.console.session import (
     csrf_ok,
     current_user,
     open_draft,
+    park_draft,
     sign_session,
 )
 from sandbox.server.ratelimit import rate_limited
@@ -86,8 +87,9 @@ async def login(request: Request) -> Response:
         return again(result.error or "用户名或密码错误", 401)
     target = next_path  # the page that sent them to sign in (/console/data by default)
     opened = open_draft(request, draft)
-    if opened is not None:
-        target = f"{safe_next(opened[0])}?draft={quote(draft)}"
+    parked = await run_in_threadpool(park_draft, request, draft) if opened is not None else None
+    if parked is not None:  # by reference: a long notice sealed into the URL would pass a server's request-line limit
+        target = f"{safe_next(opened[0])}?draft={quote(parked)}"
     if result.account.must_change_password:
         target = "/console/password"
     response = go(target)

@@ -3,22 +3,25 @@ and form drafts that survive a sign-in when a session expired in the middle of a
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
+import json
 import secrets
 from dataclasses import dataclass
 
 from fastapi import Request
 from fastapi.responses import Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from sandbox.domain.enums import Role
 from sandbox.domain.regions import RegionCode
-from sandbox.store.office.tables import ConsoleKey, StaffAccount
+from sandbox.store.office.tables import ConsoleDraft, ConsoleKey, StaffAccount
 from sandbox.store.tokens import utcnow
 
 __all__ = ["SESSION_COOKIE", "CSRF_COOKIE", "SESSION_HOURS", "StaffUser", "current_user", "sign_session",
-           "clear_session", "csrf_token", "csrf_ok", "seal_draft", "open_draft", "client_address"]
+           "clear_session", "csrf_token", "csrf_ok", "seal_draft", "open_draft", "park_draft", "client_address"]
 
 SESSION_COOKIE = "sbx_console"
 CSRF_COOKIE = "sbx_console_csrf"
@@ -125,13 +128,42 @@ def seal_draft(request: Request, path: str, fields: dict[str, str]) -> str:
     return _serializer(request.app, "draft").dumps({"p": path, "f": fields})
 
 
+DRAFT_HOURS = 24
+_PARKED = "@"  # a parked draft's reference starts with this; a sealed one never does (URL-safe base64)
+
+
+def park_draft(request: Request, sealed: str) -> str | None:
+    """The sealed draft kept on the server; its reference (short, for the URL after the sign-in), or None
+    when it does not open."""
+    opened = open_draft(request, sealed)
+    if opened is None:
+        return None
+    now = utcnow()
+    key = secrets.token_urlsafe(18)
+    with request.app.state.sessions() as session:
+        session.execute(delete(ConsoleDraft).where(ConsoleDraft.created_at < now - dt.timedelta(hours=DRAFT_HOURS)))
+        session.add(ConsoleDraft(id=key, path=opened[0][:255], fields=json.dumps(opened[1], ensure_ascii=False),
+                                 created_at=now))
+        session.commit()
+    return _PARKED + key
+
+
 def open_draft(request: Request, sealed: str | None, path: str | None = None) -> tuple[str, dict] | None:
+    """(path, fields) of a sealed draft (the login form carries it) or a parked one (the page after the sign-in)."""
     if not sealed:
         return None
-    try:
-        data = _serializer(request.app, "draft").loads(sealed, max_age=24 * 3600)
-    except BadSignature:
-        return None
+    if sealed.startswith(_PARKED):
+        with request.app.state.sessions() as session:
+            row = session.get(ConsoleDraft, sealed[len(_PARKED):][:32])
+            fresh = row is not None and row.created_at >= utcnow() - dt.timedelta(hours=DRAFT_HOURS)
+            data = {"p": row.path, "f": json.loads(row.fields)} if fresh else None
+        if data is None:
+            return None
+    else:
+        try:
+            data = _serializer(request.app, "draft").loads(sealed, max_age=DRAFT_HOURS * 3600)
+        except BadSignature:
+            return None
     if path is not None and data.get("p") != path:
         return None
     return data.get("p"), data.get("f") or {}

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sandbox.store.models import Base
 
-__all__ = ["StaffAccount", "ConsoleKey", "AccessLogEntry", "ConsoleImport"]
+__all__ = ["StaffAccount", "ConsoleKey", "AccessLogEntry", "ConsoleImport", "ConsoleDraft"]
 
 _ID = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -83,3 +83,15 @@ class ConsoleImport(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     result_summary: Mapped[str | None] = mapped_column(Text)  # JSON
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ConsoleDraft(Base):
+    """A form's typed values kept through a sign-in (a session expired mid-form): the page after the sign-in is
+    addressed by this row's random id, so a long notice does not have to fit in a URL (a server refuses a
+    request line past ~16 KB: about 12,000 Chinese characters, sealed). Kept 24 hours."""
+
+    __tablename__ = "console_drafts"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # unguessable: whoever holds it may read it
+    path: Mapped[str] = mapped_column(String(255))
+    fields: Mapped[str] = mapped_column(Text)  # JSON
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)  # UTC, naive
