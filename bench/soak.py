@@ -152,6 +152,10 @@ def main() -> int:
                         "then `python bench/soak.py --memray-report FILE`: what was made in that window and is still held)")
     p.add_argument("--memray-from", type=int, default=100, help="the cycle at which --memray starts recording")
     p.add_argument("--memray-report", type=Path, metavar="FILE", help="report a --memray recording and exit")
+    p.add_argument("--memray-between", type=float, nargs=2, metavar=("A", "B"),
+                   help="with --memray-report: what grew between two points of the recording, as fractions of its "
+                        "length (e.g. 0.5 1.0), by site: live bytes at B minus live bytes at A (a bounded cache that "
+                        "replaces its entries nets out, unlike the window's 'made and still held')")
     p.add_argument("--sprite-mb", type=float, default=0,
                    help="lower the label sprites' byte bound to this many MB, so a short run reaches it (0: as shipped)")
     p.add_argument("--allocator", choices=("glibc", "jemalloc"), default="glibc",
@@ -168,7 +172,8 @@ def main() -> int:
         print(f"soak: {said}", file=sys.stderr, flush=True)
         os.execve(sys.executable, [sys.executable, *sys.argv], dict(os.environ, **extra))
     if args.memray_report:
-        print(memray_report(args.memray_report))
+        print(memray_growth(args.memray_report, *args.memray_between) if args.memray_between
+              else memray_report(args.memray_report))
         return 0
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -354,6 +359,46 @@ def memray_report(path: Path, top: int = 25) -> str:
     lines = [f"memray {path}: {total / 2**20:.1f} MB made in the window and still held, {len(by_site)} sites; the largest:"]
     for key, (size, n) in sorted(by_site.items(), key=lambda kv: -kv[1][0])[:top]:
         lines.append(f"{size / 2**20:8.2f} MB {n:7d}×  {key}")
+    return "\n".join(lines)
+
+
+def _site(rec) -> str:
+    """An allocation's site: its innermost frames, and the innermost two of our code when there are any."""
+    frames = [f"{fn} ({Path(file).name}:{line})" for fn, file, line in rec.hybrid_stack_trace(max_stacks=40)]
+    ours = [f for f in frames if "sandbox" in f or "soak.py" in f]
+    return " ← ".join(frames[:3] if not ours else frames[:2] + ours[:2]) or "?"
+
+
+def memray_growth(path: Path, a: float, b: float, top: int = 30) -> str:
+    """Live bytes by site at two points of a `--memray` recording (fractions of its snapshots), and the
+    sites whose live bytes grew most between them: growth, not what was merely made in the window."""
+    from memray import FileReader
+
+    reader = FileReader(str(path))
+    snaps = list(reader.get_memory_snapshots())
+    n = len(snaps)
+    ka, kb = min(n - 1, int(a * (n - 1))), min(n - 1, int(b * (n - 1)))
+    grew: dict[str, list[int]] = {}
+    for rec in reader.get_temporal_allocation_records(merge_threads=True):
+        live = [0, 0]
+        counts = [0, 0]
+        for iv in rec.intervals:
+            for i, k in enumerate((ka, kb)):
+                if iv.allocated_before_snapshot <= k and (iv.deallocated_before_snapshot is None
+                                                          or iv.deallocated_before_snapshot > k):
+                    live[i] += iv.n_bytes
+                    counts[i] += iv.n_allocations
+        if live[0] or live[1]:
+            entry = grew.setdefault(_site(rec), [0, 0])
+            entry[0] += live[1] - live[0]
+            entry[1] += counts[1] - counts[0]
+    span_s = (snaps[kb].time - snaps[ka].time) / 1000 if n else 0.0
+    total = sum(v[0] for v in grew.values())
+    lines = [f"memray {path}: snapshots {ka} → {kb} of {n} ({span_s:.0f} s apart); heap tracked "
+             f"{snaps[ka].heap / 2**20:.1f} → {snaps[kb].heap / 2**20:.1f} MB; live bytes grew by {total / 2**20:+.2f} MB "
+             f"over {len(grew)} sites; the sites that grew most:"]
+    for key, (size, cnt) in sorted(grew.items(), key=lambda kv: -kv[1][0])[:top]:
+        lines.append(f"{size / 2**20:+8.3f} MB {cnt:+7d}×  {key}")
     return "\n".join(lines)
 
 
