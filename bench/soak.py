@@ -64,7 +64,7 @@ class ApiProcess:
         self.data_dir, self.port, self.proc = data_dir, port, None
         self.url = f"http://127.0.0.1:{port}"
 
-    def start(self, timeout: float = 60.0) -> None:
+    def start(self, timeout: float = 180.0) -> None:  # a shared machine at load 20 needs more than a minute
         env = dict(os.environ, SANDBOX_DATA_DIR=str(self.data_dir))
         for key in _ALLOCATOR_KEYS:  # the API process runs on the default allocator whatever the wall runs on
             env.pop(key, None)
@@ -152,6 +152,10 @@ def main() -> int:
                         "then `python bench/soak.py --memray-report FILE`: what was made in that window and is still held)")
     p.add_argument("--memray-from", type=int, default=100, help="the cycle at which --memray starts recording")
     p.add_argument("--memray-report", type=Path, metavar="FILE", help="report a --memray recording and exit")
+    p.add_argument("--memray-between", type=float, nargs=2, metavar=("A", "B"),
+                   help="with --memray-report: what grew between two points of the recording, as fractions of its "
+                        "length (e.g. 0.5 1.0), by site: live bytes at B minus live bytes at A (a bounded cache that "
+                        "replaces its entries nets out, unlike the window's 'made and still held')")
     p.add_argument("--sprite-mb", type=float, default=0,
                    help="lower the label sprites' byte bound to this many MB, so a short run reaches it (0: as shipped)")
     p.add_argument("--allocator", choices=("glibc", "jemalloc"), default="glibc",
@@ -168,7 +172,8 @@ def main() -> int:
         print(f"soak: {said}", file=sys.stderr, flush=True)
         os.execve(sys.executable, [sys.executable, *sys.argv], dict(os.environ, **extra))
     if args.memray_report:
-        print(memray_report(args.memray_report))
+        print(memray_growth(args.memray_report, *args.memray_between) if args.memray_between
+              else memray_report(args.memray_report))
         return 0
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -247,10 +252,18 @@ def main() -> int:
             snaps[:] = [snap]
         if args.objects:
             counts = _type_counts()
+            s["py_objects_k"] = sum(counts.values()) / 1000
             if type_counts:
-                grew = sorted(((n - type_counts[0].get(t, 0), t) for t, n in counts.items()), reverse=True)[:8]
+                grew = sorted(((n - type_counts[-1].get(t, 0), t) for t, n in counts.items()), reverse=True)[:8]
                 print("soak:   types " + ", ".join(f"{t} {d:+d}" for d, t in grew if d > 0), file=sys.stderr, flush=True)
-            type_counts[:] = [counts]
+            if len(type_counts) > 1:  # since the warm-up ended: a cache growing by a few objects a cycle shows here
+                grew = sorted(((n - type_counts[0].get(t, 0), t) for t, n in counts.items()), reverse=True)[:8]
+                print("soak:   types since the warm-up " + ", ".join(f"{t} {d:+d}" for d, t in grew if d > 0),
+                      file=sys.stderr, flush=True)
+            if not type_counts or cycle <= args.warmup:
+                type_counts[:] = [counts]
+            else:
+                type_counts[1:] = [counts]
         print("soak: " + " ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in s.items()),
               file=sys.stderr, flush=True)
 
@@ -354,6 +367,46 @@ def memray_report(path: Path, top: int = 25) -> str:
     lines = [f"memray {path}: {total / 2**20:.1f} MB made in the window and still held, {len(by_site)} sites; the largest:"]
     for key, (size, n) in sorted(by_site.items(), key=lambda kv: -kv[1][0])[:top]:
         lines.append(f"{size / 2**20:8.2f} MB {n:7d}×  {key}")
+    return "\n".join(lines)
+
+
+def _site(rec) -> str:
+    """An allocation's site: its innermost frames, and the innermost two of our code when there are any."""
+    frames = [f"{fn} ({Path(file).name}:{line})" for fn, file, line in rec.hybrid_stack_trace(max_stacks=40)]
+    ours = [f for f in frames if "sandbox" in f or "soak.py" in f]
+    return " ← ".join(frames[:3] if not ours else frames[:2] + ours[:2]) or "?"
+
+
+def memray_growth(path: Path, a: float, b: float, top: int = 30) -> str:
+    """Live bytes by site at two points of a `--memray` recording (fractions of its snapshots), and the
+    sites whose live bytes grew most between them: growth, not what was merely made in the window."""
+    from memray import FileReader
+
+    reader = FileReader(str(path))
+    snaps = list(reader.get_memory_snapshots())
+    n = len(snaps)
+    ka, kb = min(n - 1, int(a * (n - 1))), min(n - 1, int(b * (n - 1)))
+    grew: dict[str, list[int]] = {}
+    for rec in reader.get_temporal_allocation_records(merge_threads=True):
+        live = [0, 0]
+        counts = [0, 0]
+        for iv in rec.intervals:
+            for i, k in enumerate((ka, kb)):
+                if iv.allocated_before_snapshot <= k and (iv.deallocated_before_snapshot is None
+                                                          or iv.deallocated_before_snapshot > k):
+                    live[i] += iv.n_bytes
+                    counts[i] += iv.n_allocations
+        if live[0] or live[1]:
+            entry = grew.setdefault(_site(rec), [0, 0])
+            entry[0] += live[1] - live[0]
+            entry[1] += counts[1] - counts[0]
+    span_s = (snaps[kb].time - snaps[ka].time) / 1000 if n else 0.0
+    total = sum(v[0] for v in grew.values())
+    lines = [f"memray {path}: snapshots {ka} → {kb} of {n} ({span_s:.0f} s apart); heap tracked "
+             f"{snaps[ka].heap / 2**20:.1f} → {snaps[kb].heap / 2**20:.1f} MB; live bytes grew by {total / 2**20:+.2f} MB "
+             f"over {len(grew)} sites; the sites that grew most:"]
+    for key, (size, cnt) in sorted(grew.items(), key=lambda kv: -kv[1][0])[:top]:
+        lines.append(f"{size / 2**20:+8.3f} MB {cnt:+7d}×  {key}")
     return "\n".join(lines)
 
 
@@ -677,6 +730,8 @@ def report(samples: list[dict], args, outages: int, drops: int, failed: int, ext
         f"| heap in use ({args.allocator}) slope | {slope('heap_used')} per hour-equivalent | what is held natively |",
         f"| Python blocks slope | {slope('py_blocks_k', 'k', '+.1f')} per hour-equivalent | what is held by Python |",
         f"| Python arenas slope | {slope('py_arenas', 'MiB', '+.1f')} per hour-equivalent | Python's fragmentation |",
+    ] + ([f"| Python objects the collector tracks (--objects) slope | {slope('py_objects_k', 'k', '+.2f')} per "
+          "hour-equivalent | what is held by Python |"] if "py_objects_k" in samples[-1] else []) + [
         f"| {args.allocator} heap kept free slope | {slope('heap_free')} per hour-equivalent | {args.allocator}'s fragmentation |",
         f"| Qt objects under the wall / widgets min–max | {min(qo, default=0)}–{max(qo, default=0)} / "
         f"{min(wd, default=0)}–{max(wd, default=0)} | flat |",

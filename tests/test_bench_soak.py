@@ -69,3 +69,28 @@ def test_the_heap_figures_come_from_the_allocator_the_process_runs_on():
         return  # scripts/setup installs libjemalloc2; without it there is nothing else to read
     je = heap(allocator_env("jemalloc", {})[0])
     assert "je_mapped" in je and je["heap_used"] >= 64 and je["heap_free"] >= 0
+
+
+def test_memray_growth_counts_what_grew_between_two_points_not_what_was_replaced(tmp_path):
+    """A list that keeps 100 kB a step grows by what the second half added; a buffer made and freed
+    every step (a bounded cache replacing its entry) nets out, though the window made it many times."""
+    import subprocess
+
+    pytest = __import__("pytest")
+    pytest.importorskip("memray")  # pip install -e ".[bench]"
+    bench = str(Path(__file__).resolve().parents[1] / "bench")
+    out = tmp_path / "rec.bin"
+    code = (f"import sys, time, memray; sys.path.insert(0, {bench!r}); import soak\n"
+            f"keep, slot = [], [None]\n"
+            f"with memray.Tracker({str(out)!r}, memory_interval_ms=10):\n"
+            f"    for i in range(40):\n"
+            f"        keep.append(bytearray(100_000))\n"
+            f"        slot[0] = bytearray(1_000_000)\n"
+            f"        time.sleep(0.02)\n"
+            f"print(soak.memray_growth(__import__('pathlib').Path({str(out)!r}), 0.5, 1.0, top=5))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    head, *sites = done.stdout.strip().splitlines()
+    grown = float(head.split("live bytes grew by ")[1].split(" MB")[0])
+    assert 1.2 < grown < 2.8, done.stdout  # ≈ 20 × 100 kB; the 1 MB slot replaced 20 times adds nothing
+    assert "keep.append" in done.stdout or "<string>:5" in sites[0], done.stdout

@@ -1,4 +1,4 @@
-"""Memory the wall process holds without using: freed heap pages and cached source lines, handed back.
+"""Memory the wall process holds without using: freed heap pages (glibc or jemalloc) and cached source lines, handed back.
 
 (A fixed glibc mmap threshold, `fix_mmap_threshold`, returns every freed image at once; measured twice
 and left out of the kiosk: fresh mappings for the images a drill re-makes cost ≈ 5.6 ms of CPU per
@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from sandbox.ui.source_lines import _mentions_pyside, keep_no_source_lines  # noqa: F401 - kept here too
 
-__all__ = ["release_freed_memory", "limit_arenas", "fix_mmap_threshold", "keep_no_source_lines", "PeriodicTrim",
+__all__ = ["release_freed_memory", "purge_jemalloc", "limit_arenas", "fix_mmap_threshold", "keep_no_source_lines", "PeriodicTrim",
            "ARENA_MAX", "MMAP_THRESHOLD", "TRIM_SECONDS"]
 
 # glibc gives each thread that allocates its own arena (up to 8 per core); what a worker thread
@@ -35,7 +35,11 @@ MMAP_THRESHOLD = 1 * 2**20
 # A wall that never has an outage never trimmed: freed pages piled up as RSS between drills.
 TRIM_SECONDS = 60.0
 
+# jemalloc's name for "every arena" in mallctl paths (MALLCTL_ARENAS_ALL, jemalloc 5).
+_JE_ARENAS_ALL = 4096
+
 _libc: Any = None
+_mallctl: Any = None
 
 
 def _glibc() -> Any:
@@ -50,16 +54,42 @@ def _glibc() -> Any:
     return _libc
 
 
+def _jemalloc() -> Any:
+    """jemalloc's `mallctl` when this process runs on it (the kiosk preloads it into its UI), else False."""
+    global _mallctl
+    if _mallctl is None:
+        try:
+            fn = ctypes.CDLL(None).mallctl
+        except (OSError, AttributeError):
+            _mallctl = False
+        else:
+            fn.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t), ctypes.c_void_p,
+                           ctypes.c_size_t]
+            fn.restype = ctypes.c_int
+            _mallctl = fn
+    return _mallctl
+
+
+def purge_jemalloc() -> bool:
+    """Hand every jemalloc arena's freed (dirty) pages back now, rather than when their decay timer says.
+
+    Under jemalloc `malloc_trim` reaches only glibc's own idle heap, so the idle trim did nothing for the
+    kiosk's UI. False where the process does not run on jemalloc."""
+    mallctl = _jemalloc()
+    return bool(mallctl) and mallctl(f"arena.{_JE_ARENAS_ALL}.purge".encode(), None, None, None, 0) == 0
+
+
 def release_freed_memory() -> bool:
     """Hand freed heap pages back to the system, and drop the source lines Python keeps for tracebacks.
 
     An outage allocates and frees a few MB (error paths, retries, re-rendered banners); glibc keeps
-    the freed pages. PySide6's import hook reads every imported module's source through `linecache`
-    (≈1.4 million lines, ≈10 MB of heap); a traceback reads what it needs again. False where there is
-    no glibc."""
+    the freed pages, jemalloc keeps them until they decay. PySide6's import hook reads every imported
+    module's source through `linecache` (≈1.4 million lines, ≈10 MB of heap); a traceback reads what it
+    needs again. False where there is neither allocator to ask."""
     linecache.clearcache()
+    purged = purge_jemalloc()
     libc = _glibc()
-    return bool(libc) and bool(libc.malloc_trim(0))
+    return (bool(libc) and bool(libc.malloc_trim(0))) or purged
 
 
 def limit_arenas(n: int = ARENA_MAX) -> bool:
