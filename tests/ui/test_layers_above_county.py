@@ -3,11 +3,11 @@ nothing: hundreds of counties' markers would cover the map; the fund flow still 
 
 from PySide6.QtCore import QPointF
 
+from sandbox.ui.layers.base import MapView
 from sandbox.ui.layers.cameras import CamerasLayer
 from sandbox.ui.layers.checkins import CheckinLayer
 from sandbox.ui.layers.funds import FundFlowLayer
 from sandbox.ui.layers.projects import ProjectsLayer
-from sandbox.ui.layers.base import MapView
 from sandbox.ui.theme import metrics_for_height
 
 
