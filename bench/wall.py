@@ -25,6 +25,8 @@ in a temporary SQLite database; `--embedded`: in this process, the demo's embedd
                          [--embedded] [--no-duty]
     python bench/wall.py --only-start --starts 10 [--compare DIR]   # the start alone; DIR: another checkout
                                                                      # (e.g. main exported), started in turn
+    python bench/wall.py --province 52 [--counties 4] [--data-dir DIR]  # the wall rooted at a province
+                                                                     # (bench/wall_province.py)
 
   duty     the drills again, in the same run, with the 督办 layer on (its board fetched for every level shown):
            p50/p95 with the layer off and on side by side (issue 16: the layer must keep the drill p95).
@@ -542,12 +544,22 @@ def main() -> int:
     p.add_argument("--only-start", action="store_true", help="measure the start alone (--starts of them)")
     p.add_argument("--compare", type=Path, metavar="DIR",
                    help="with --only-start: also start the checkout in DIR (e.g. main exported), interleaved")
+    p.add_argument("--province", metavar="CODE", help="the wall rooted at a province (bench/wall_province.py): "
+                   "its slice built into --data-dir when empty, e.g. 52")
+    p.add_argument("--counties", type=int, default=4, help="with --province: the slice's counties (default 4)")
+    p.add_argument("--root", metavar="CODE", help="with --province: the wall's root (default: the database's)")
     p.add_argument("--child-start", metavar="URL", help=argparse.SUPPRESS)
     p.add_argument("--child-root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = p.parse_args()
     size = tuple(int(v) for v in args.size.lower().split("x"))
     if args.child_start:
         child_start(args.child_start, size, args.child_root)
+        return 0
+    if args.province:
+        sys.path.insert(0, str(ROOT))
+        from wall_province import run_province
+
+        print(run_province(args, size))
         return 0
 
     _qt_env()

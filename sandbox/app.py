@@ -251,14 +251,15 @@ def _tour_for(tour, client, region: str):
         return None
     try:
         demo = bool(client.health().get("demo"))
-        years = client.region(region).get("years") or []
+        info = client.region(region)
+        years = info.get("years") or []
     except ApiError as exc:
         log.warning("cannot check the tour against the data: %s", exc)
         return tour
     if written_for(tour, region, demo=demo):
         return tour
     log.warning("导览 %s 不适用于本机数据 (其他县或非演示数据), 改用通用导览", tour.title)
-    return county_tour(years)
+    return county_tour(years, str(info.get("level") or "county"))  # a province's wall says 全省
 
 
 def run_kiosk_ui(config_path: str | os.PathLike, *, windowed: bool = False) -> int:

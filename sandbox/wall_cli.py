@@ -31,6 +31,17 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _region(text: str) -> str:
+    """A division code at any level, padded to 12 digits as the API pads it; a malformed one is left for
+    the API to refuse (one Chinese line, exit 2, see sandbox.app._refused_view)."""
+    from sandbox.domain.regions import InvalidRegionCode, RegionCode
+
+    try:
+        return RegionCode.parse(text).value
+    except InvalidRegionCode:
+        return text
+
+
 def _panels(text: str) -> tuple[int, int]:
     try:
         c, r = (int(v) for v in text.lower().replace("×", "x").split("x"))
@@ -48,7 +59,8 @@ def _add_wall_parser(sub) -> None:
     p.add_argument("--token-file", type=Path, help="访问令牌文件 (与 --api 一起使用)")
     p.add_argument("--screenshot", type=Path, metavar="FILE", help="离屏渲染大屏为 PNG 后退出")
     p.add_argument("--size", type=_size, default=(1920, 1080), metavar="WxH", help="截图尺寸, 缺省 1920x1080")
-    p.add_argument("--region", help="区划代码 (缺省: 县)")
+    p.add_argument("--region", type=_region, help="首屏区划代码, 任一级: 省 52、市州 5227、县 522726、乡镇 9 位或村 12 位 "
+                   "(缺省: 数据的根区域, 县级中心即本县)")
     p.add_argument("--year", type=int, help="年份 (缺省: 最新)")
     p.add_argument("--indicator", default=DEFAULT_INDICATOR, help="指标代码 (缺省: 贫困发生率)")
     p.add_argument("--windowed", action="store_true", help="窗口模式 (缺省全屏)")

@@ -11,7 +11,7 @@ from pydantic import Field, field_validator, model_validator
 
 from sandbox.kiosk.errors import ConfigError, Problem, StrictModel, problem_at, read_toml_model
 from sandbox.kiosk.pin import is_pin_hash
-from sandbox.kiosk.tour import Tour, load_tour
+from sandbox.kiosk.tour import Tour, load_tour, region_code
 
 __all__ = ["KioskConfig", "LoadedConfig", "load_config", "EMBEDDED", "parse_combo", "WatchdogSection",
            "DisplaySection"]
@@ -44,15 +44,19 @@ class ApiSection(StrictModel):
     url: str = EMBEDDED  # "embedded": the demo county served in-process; else http(s)://host:port
     token_file: str | None = None  # relative to the config file's folder
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-    # The area the wall shows first (12-digit code): with it a wall boots while the API is down.
+    # The area the wall shows first, at any level (province "52", prefecture "5227", county "522726", a
+    # town's 9 or a village's 12 digits; kept as 12): with it a wall boots while the API is down. None:
+    # the API's root region (a county centre's database starts at its county).
     root_region: str | None = None
 
-    @field_validator("root_region")
+    @field_validator("root_region", mode="before")
     @classmethod
-    def _root_region(cls, v: str | None) -> str | None:
-        if v is not None and not re.fullmatch(r"\d{12}", v):
-            raise ValueError(f"应为 12 位行政区划代码, 如 \"522726000000\", 实际为 \"{v}\"")
-        return v
+    def _root_region(cls, v: object) -> str | None:
+        if v is None:
+            return None
+        if not isinstance(v, str):  # an unquoted 52 in TOML is an integer: its leading zeros (if any) are lost
+            raise ValueError(f"应为带引号的行政区划代码, 如 \"52\" 或 \"522726\", 实际为 {v!r}")
+        return region_code(v)
 
     @field_validator("url")
     @classmethod

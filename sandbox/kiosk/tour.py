@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
 
 from sandbox.domain.indicators import indicator_keys
+from sandbox.domain.regions import InvalidRegionCode, RegionCode
 from sandbox.domain.rules import EXIT_INCIDENCE_PCT
 from sandbox.kiosk.errors import StrictModel, read_toml_model
 
-__all__ = ["Tour", "TourStep", "load_tour", "written_for", "county_tour"]
+__all__ = ["Tour", "TourStep", "load_tour", "written_for", "county_tour", "region_code"]
 
-_REGION = re.compile(r"^\d{6}(\d{6})?$")
+
+
+def region_code(v: str) -> str:
+    """A division code at any level (2, 4, 6, 9 or 12 ASCII digits, as the API takes them) padded to 12
+    digits; ValueError with a Chinese message otherwise."""
+    try:
+        return RegionCode.parse(v).value
+    except InvalidRegionCode:
+        raise ValueError(f"区划代码应为 2、4、6、9 或 12 位数字 (省 52、市州 5227、县 522726、乡镇 522726103、"
+                         f"村 12 位), 实际为 \"{v}\"") from None
 
 
 class TourStep(StrictModel):
     """One scene. Fields left out keep what the previous step showed (the region defaults to the county)."""
 
-    region: str | None = None  # 6- or 12-digit code; a village opens its panel on its town's map
+    region: str | None = None  # any level's code (2-12 digits); a village opens its panel on its town's map
     year: int | None = Field(default=None, ge=2000, le=2100)
     indicator: str | None = None
     layer: str | None = None  # a map layer, e.g. "projects", "checkins", "funds" (when the wall has them)
@@ -32,11 +41,7 @@ class TourStep(StrictModel):
     @field_validator("region")
     @classmethod
     def _region(cls, v: str | None) -> str | None:
-        if v is not None and not _REGION.match(v):
-            raise ValueError(f"区划代码应为 6 位或 12 位数字, 实际为 \"{v}\"")
-        if v is not None and len(v) == 6:
-            v += "000000"
-        return v
+        return None if v is None else region_code(v)
 
     @field_validator("indicator")
     @classmethod
@@ -66,24 +71,32 @@ def load_tour(path: str | Path) -> Tour:
 
 
 def written_for(tour: Tour, home_region: str, *, demo: bool) -> bool:
-    """Whether the tour tells this wall's story: its regions lie in the wall's own county, and a tour
-    quoting the demo's figures plays only over the demo's data."""
-    prefix = str(home_region)[:6]
-    in_county = all(s.region is None or s.region.startswith(prefix) for s in tour.steps)
-    return in_county and (demo or not tour.demo_only)
+    """Whether the tour tells this wall's story: its regions lie in the wall's own area (a county, or a
+    province or prefecture above it), and a tour quoting the demo's figures plays only over the demo's data."""
+    try:
+        home = RegionCode.parse(str(home_region))
+    except InvalidRegionCode:
+        return False
+    inside = all(s.region is None or home.contains(RegionCode(s.region)) for s in tour.steps)
+    return inside and (demo or not tour.demo_only)
 
 
-def county_tour(years: list[int]) -> Tour | None:
-    """A tour that fits any county and any span of years: the county's own map tells the story, and
-    the captions name no place, no figure and no outcome (the map, legend and KPI row show this
-    county's own). None without any year of data."""
+# How a caption names the whole of the wall's own area, by the level of its root.
+_WHOLE_ZH = {"province": "全省", "prefecture": "全市(州)", "county": "全县", "town": "全乡镇", "village": "全村"}
+
+
+def county_tour(years: list[int], level: str = "county") -> Tour | None:
+    """A tour that fits any area (a county, or a province or prefecture: `level` of the wall's root) and
+    any span of years: the area's own map tells the story, and the captions name no place, no figure and
+    no outcome (the map, legend and KPI row show this area's own). None without any year of data."""
     years = sorted({int(y) for y in years})
     if not years:
         return None
+    whole = _WHOLE_ZH.get(level, "全县")
     first, middle = years[0], years[len(years) // 2]
     steps = [
         TourStep(year=first, indicator="poverty_incidence", title=f"{first} 年",
-                 caption=f"{first} 年底全县各地的贫困发生率。颜色越红, 贫困发生率越高; {EXIT_INCIDENCE_PCT:g}% 为贫困县退出标准。",
+                 caption=f"{first} 年底{whole}各地的贫困发生率。颜色越红, 贫困发生率越高; {EXIT_INCIDENCE_PCT:g}% 为贫困县退出标准。",
                  seconds=14),
         TourStep(year=middle, indicator="housing_safe_rate", title="两不愁三保障",
                  caption=f"{middle} 年的住房安全保障率: 危房改造与易地扶贫搬迁的成效。", seconds=12),

@@ -11,7 +11,7 @@ from sandbox.ui.widgets import StrongLabel
 
 __all__ = ["HeaderBar", "ErrorBanner", "CHILD_LEVEL_ZH"]
 
-CHILD_LEVEL_ZH = {"county": "乡镇", "town": "行政村", "village": ""}
+CHILD_LEVEL_ZH = {"province": "市州", "prefecture": "县", "county": "乡镇", "town": "行政村", "village": ""}
 APP_TITLE = "脱贫攻坚电子沙盘"
 
 

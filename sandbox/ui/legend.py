@@ -17,7 +17,7 @@ __all__ = ["LegendWidget", "LegendEntry"]
 
 SCHEME_ZH = {"natural_breaks": "自然断点分级", "quantiles": "分位数分级", "thresholds": "政策标准固定分级"}
 THRESHOLD_NOTES = {"poverty_incidence": f"{EXIT_INCIDENCE_PCT:g}% 为贫困县退出标准线"}
-LEVEL_COUNT_ZH = {"town": "个乡镇", "village": "个村", "county": "个县"}
+LEVEL_COUNT_ZH = {"prefecture": "个市州", "county": "个县", "town": "个乡镇", "village": "个村"}
 LegendEntry = tuple[str, str, int]  # (hex colour, label, number of regions)
 
 

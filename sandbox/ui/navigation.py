@@ -1,4 +1,4 @@
-"""The drill-down path (county › town › village) as a stack of region codes, testable without Qt."""
+"""The drill-down path (province › prefecture › county › town › village) as a stack of region codes, testable without Qt."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox.domain.regions import InvalidRegionCode, RegionCode
 from sandbox.ui.events import Events
 
-__all__ = ["Crumb", "Navigation", "LEVEL_ZH", "LEAF_LEVEL", "crumb_of"]
+__all__ = ["Crumb", "Navigation", "LEVEL_ZH", "LEAF_LEVEL", "crumb_of", "full_code"]
 
-LEVEL_ZH = {"county": "县", "town": "乡镇", "village": "行政村"}
+LEVEL_ZH = {"province": "省", "prefecture": "市州", "county": "县", "town": "乡镇", "village": "行政村"}
 LEAF_LEVEL = "village"  # has no children: cannot be drilled further
 
 
@@ -25,6 +26,22 @@ class Crumb:
     @property
     def is_leaf(self) -> bool:
         return self.level == LEAF_LEVEL
+
+
+def full_code(code: str) -> str:
+    """A code at any level ("52", "5227", "522726", 9 or 12 digits) as the API's payloads spell it (12
+    digits); anything else unchanged (the API refuses it in its own words)."""
+    try:
+        return RegionCode.parse(code).value
+    except InvalidRegionCode:
+        return code
+
+
+def _contains(outer: str, inner: str) -> bool:
+    try:
+        return RegionCode.parse(outer).contains(RegionCode.parse(inner)) and outer != inner
+    except InvalidRegionCode:
+        return False
 
 
 def crumb_of(region: Mapping[str, Any]) -> Crumb:
@@ -80,7 +97,11 @@ class Navigation:
                 self.parent.code if self.parent else None):
             stack = (*self._stack[:-1], crumb)  # a sibling village of the open one
         else:
-            stack = (*(ancestors or ()), crumb)
+            above = tuple(ancestors or ())
+            # A jump below a level of the path (a tour step to a town of a province's wall): the loader's
+            # ancestors stop at the county, so the path keeps its crumbs above them, and its root.
+            kept = tuple(c for c in self._stack if _contains(c.code, above[0].code)) if above else ()
+            stack = (*kept, *above, crumb)
         self._set(stack)
 
     def leave_leaf(self) -> Crumb | None:

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from sandbox.ui import classify
 from sandbox.ui.events import Events
+from sandbox.ui.navigation import full_code
 from sandbox.ui.payloads import RegionSeries
 from sandbox.ui.state import WallState
 
@@ -110,6 +111,7 @@ class WallSession:
         """Ask for a region/year; the screen changes only when all of its data has arrived."""
         self.host.hold_until_frame()
         st = self.state
+        region = full_code(region)  # "52" or "5227" (a root or a tour step): the payloads' 12 digits
         st.ask(region, year)
         self._retry.stop()
         # The last town's village panels still on their way would hold the worker and the API while

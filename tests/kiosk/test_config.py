@@ -288,18 +288,41 @@ def test_the_kiosk_keeps_the_demo_tour_only_over_the_demo():
     assert _tour_for(dushan, _Api(True, [2017]), "350128000000") is not dushan
 
 
-def test_root_region_lets_a_wall_boot_without_its_api_and_must_be_a_12_digit_code(write_config):
-    ok = write_config("""
-        [api]
-        root_region = "522726000000"
-    """)
-    assert load_config(ok).config.api.root_region == "522726000000"
-    bad = write_config("""
-        [api]
-        root_region = "522726"
-    """, name="bad.toml")
-    (p,) = problems(bad)
-    assert "12 位行政区划代码" in str(p) and "root_region" in str(p)
+def test_root_region_lets_a_wall_boot_without_its_api_at_any_level(write_config):
+    """A province's, a prefecture's, a county's, a town's or a village's code, normalised to 12 digits as
+    the API normalises it; anything else refused in Chinese with its key and line."""
+    for given, kept in (("52", "520000000000"), ("5227", "522700000000"), ("522726", "522726000000"),
+                        ("522726103", "522726103000"), ("522726103201", "522726103201")):
+        ok = write_config(f"""
+            [api]
+            root_region = "{given}"
+        """, name=f"ok{given}.toml")
+        assert load_config(ok).config.api.root_region == kept
+    for bad_code in ("5", "522", "52272610", "5227261032011", "５２", "52 27", "", "abc"):
+        bad = write_config(f"""
+            [api]
+            root_region = "{bad_code}"
+        """, name="bad.toml")
+        (p,) = problems(bad)
+        assert p.key == "api.root_region" and p.line == 2, bad_code
+        assert "区划代码应为 2、4、6、9 或 12 位数字" in p.message and bad_code in p.message
+    (p,) = problems(write_config("[api]\nroot_region = 52\n", name="int.toml"))
+    assert p.key == "api.root_region" and "带引号" in p.message
+
+
+def test_tour_steps_take_any_level_and_fit_a_province_wall(tmp_path):
+    from sandbox.kiosk.tour import county_tour, written_for
+
+    t = tmp_path / "t.toml"
+    t.write_text('[[steps]]\nregion = "52"\n[[steps]]\nregion = "5227"\n[[steps]]\nregion = "522726103"\n'
+                 '[[steps]]\nregion = "5227"\nseconds = 5\n', encoding="utf-8")
+    tour = load_tour(t)
+    assert [s.region for s in tour.steps] == ["520000000000", "522700000000", "522726103000", "522700000000"]
+    assert written_for(tour, "520000000000", demo=True)  # a province's wall plays a tour of its own province
+    assert not written_for(tour, "522726000000", demo=True)  # a county's wall does not play the province's
+    assert not written_for(tour, "350000000000", demo=True)
+    assert "全省各地" in county_tour([2019, 2020], "province").steps[0].caption
+    assert "全县各地" in county_tour([2019, 2020]).steps[0].caption
 
 
 def test_the_video_wall_layout_is_read_and_checked_with_line_and_key(write_config):

@@ -27,8 +27,8 @@ __all__ = [
 
 LEAFLET_PACKAGE = "XStatic-Leaflet"  # ships leaflet.js/leaflet.css; read at run time, never committed
 SCHEME_ZH = {"natural_breaks": "自然断点分级", "quantiles": "分位数分级"}
-LEVEL_ZH = {"county": "县", "town": "乡镇", "village": "行政村"}
-LEVEL_COUNT_ZH = {"town": "个乡镇", "village": "个村", "county": "个县"}
+LEVEL_ZH = {"province": "省", "prefecture": "市州", "county": "县", "town": "乡镇", "village": "行政村"}
+LEVEL_COUNT_ZH = {"prefecture": "个市州", "county": "个县", "town": "个乡镇", "village": "个村"}
 FONT_STACK = ('"WenQuanYi Micro Hei","Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",'
               '"PingFang SC",sans-serif')
 _EXTERNAL = re.compile(

@@ -13,6 +13,8 @@ from sandbox.ui.theme import Metrics
 
 __all__ = ["MapView", "Overlay", "dot_sprite"]
 
+_ABOVE_COUNTY = ("prefecture", "county")  # the children drawn on a province's and a prefecture's map
+
 
 @dataclass
 class MapView:
@@ -47,6 +49,9 @@ class Overlay:
 
     name = ""
     title_zh = ""
+    # Whether it draws on a province's or a prefecture's map: a marker per project, camera or village
+    # over hundreds of counties would hide the map itself, so those layers start at the county's map.
+    above_county = True
 
     def __init__(self) -> None:
         self.visible = True
@@ -70,7 +75,8 @@ class Overlay:
                 self.on_change()
 
     def active(self, view: MapView | None) -> bool:
-        return self.visible and view is not None and self.region is not None and self.region == view.code
+        return self.visible and view is not None and self.region is not None and self.region == view.code \
+            and (self.above_county or view.child_level not in _ABOVE_COUNTY)
 
     def layout_key(self, view: MapView) -> tuple:
         return (view.key, self.version)

@@ -39,6 +39,7 @@ class CamerasLayer(Overlay):
     """A glyph per camera. Cameras of one site (a project's gate and greenhouses, metres apart) sit in
     a row beside the site's project marker rather than on top of it, so both stay readable and clickable."""
 
+    above_county = False  # a marker each: a province's map would be covered
     name = "cameras"
     title_zh = "摄像头"
 

@@ -51,6 +51,7 @@ def rate_colour(rate: float) -> str:
 
 
 class CheckinLayer(Overlay):
+    above_county = False  # a marker each: a province's map would be covered
     name = "checkins"
     title_zh = "走访"
 

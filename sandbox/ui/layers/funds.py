@@ -130,7 +130,7 @@ class FundFlowLayer(Overlay):
         m = view.metrics
         if self.projects is not None:
             self.projects.ensure_layout(view)
-        self.origin_label = "镇" if view.child_level == "village" else "县"
+        self.origin_label = {"village": "镇", "town": "县", "county": "市", "prefecture": "省"}.get(view.child_level, "县")
         self.origin = self._place_origin(view)
         flows = self._targets(view)
         big = max((f.amount for f in flows), default=1.0) or 1.0

@@ -41,6 +41,7 @@ def industry_style(p: ProjectPoint) -> tuple[str, str]:
 
 
 class ProjectsLayer(Overlay):
+    above_county = False  # a marker each: a province's map would be covered
     name = "projects"
     title_zh = "项目"
 
