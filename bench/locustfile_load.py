@@ -1,6 +1,8 @@
-"""Locust scenarios for the load test (run by bench/load.py, which sets the environment): walls holding SSE
-streams and polling their level, phones posting check-ins with a 400 KB photo at a set rate, leaders paging
-households. At the end it writes what every wall received, so bench/load.py can check exactly-once delivery."""
+"""Locust scenarios for the load test (run by bench/load.py, which sets the environment): walls polling their
+level, phones posting check-ins with a 400 KB photo at a set rate, leaders paging households. The walls' SSE
+streams are held by bench/load_walls.py, a light process of its own (parsing 200 streams here cost this
+process a core and its scheduling delay counted as the API's latency). At the end it writes the check-ins
+posted and each one's `Server-Timing` phases, for bench/load.py's table and breakdown."""
 
 from __future__ import annotations
 
@@ -13,8 +15,7 @@ import time
 import uuid
 
 import gevent
-import requests
-from locust import HttpUser, constant, constant_throughput, events, task
+from locust import FastHttpUser, constant, constant_throughput, events, task
 
 URL = os.environ["LOAD_URL"]
 PHONES = json.loads(open(os.environ["LOAD_PHONES"], encoding="utf-8").read())
@@ -28,49 +29,30 @@ BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 posted: list[int] = []
 post_times: list[float] = []
-walls: list[dict] = []
+timings: list[dict[str, float]] = []  # per check-in: the server's phases (ms) and what the phone saw ("client")
 _phones = itertools.cycle(PHONES)
+_ready = os.environ.get("LOAD_WALLS_READY", "")  # a file that exists once every wall holds its stream
 
 
-def _hold_stream(state: dict) -> None:
-    """One wall's SSE stream: every `checkin` event id it receives (reconnecting with Last-Event-ID)."""
-    last = None
-    while not state["stop"]:
-        headers = {"Authorization": f"Bearer {DISPLAY}", **({"Last-Event-ID": str(last)} if last else {})}
-        try:
-            with requests.get(URL + "/api/v1/events", headers=headers, stream=True, timeout=(10, 60)) as r:
-                kind = None
-                state["connected"] = r.status_code == 200
-                for line in r.iter_lines(decode_unicode=True):
-                    if state["stop"]:
-                        return
-                    if line.startswith("id: "):
-                        last = int(line[4:])
-                    elif line.startswith("event: "):
-                        kind = line[7:]
-                    elif line.startswith("data: ") and kind == "checkin":
-                        state["ids"].append(json.loads(line[6:])["id"])
-                    elif line.startswith("data: ") and kind == "resync":
-                        # the server dropped what this stream had not read (it fell behind): continue from the
-                        # last id received, as the SSE contract allows — the missed ones come from the log
-                        state["resyncs"] += 1
-                        break
-        except requests.RequestException:
-            state["reconnects"] += 1
-            gevent.sleep(1)
+def server_timing(header: str | None) -> dict[str, float]:
+    """`a;dur=1.0, b;dur=2.5` → {"a": 1.0, "b": 2.5}."""
+    out = {}
+    for part in (header or "").split(","):
+        name, _, rest = part.strip().partition(";dur=")
+        if name and rest:
+            out[name] = float(rest)
+    return out
 
 
-class Wall(HttpUser):
-    """A command centre's wall: an SSE stream held open, its level polled every 30 s."""
+class Wall(FastHttpUser):
+    """A command centre's wall: its level polled every 30 s (its SSE stream is bench/load_walls.py's)."""
 
     fixed_count = int(os.environ["LOAD_WALLS"])
     wait_time = constant(30)
     host = URL
 
     def on_start(self) -> None:
-        self.state = {"ids": [], "reconnects": 0, "resyncs": 0, "stop": False, "connected": False}
-        walls.append(self.state)
-        gevent.spawn(_hold_stream, self.state)  # not the user's greenlet: it outlives the stop, to drain
+        gevent.sleep(random.uniform(0, 30))  # walls started together poll at different moments, as real ones do
 
     @task
     def poll_level(self) -> None:
@@ -78,7 +60,7 @@ class Wall(HttpUser):
                         headers={"Authorization": f"Bearer {DISPLAY}"})
 
 
-class Leader(HttpUser):
+class Leader(FastHttpUser):
     """A leader paging households on a laptop."""
 
     fixed_count = int(os.environ.get("LOAD_LEADERS", "5"))
@@ -91,7 +73,7 @@ class Leader(HttpUser):
                         name="GET households (leader)", headers={"Authorization": f"Bearer {LEADER}"})
 
 
-class Phone(HttpUser):
+class Phone(FastHttpUser):
     """Cadres' phones: each post is one cadre's check-in with a 400 KB photo; together at LOAD_PHONES_PER_MIN."""
 
     wait_time = constant_throughput(RATE_PER_S / PHONE_USERS)
@@ -100,8 +82,7 @@ class Phone(HttpUser):
     def on_start(self) -> None:
         # the first check-in only once every wall holds its stream: each wall must then get every one
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and (len(walls) < Wall.fixed_count
-                                               or not all(w["connected"] for w in walls)):
+        while _ready and time.monotonic() < deadline and not os.path.exists(_ready):
             gevent.sleep(0.5)
         # spread the phones' first posts over one pacing interval: arrivals at the rate, not a burst
         gevent.sleep(random.uniform(0, PHONE_USERS / RATE_PER_S))
@@ -118,22 +99,14 @@ class Phone(HttpUser):
             if r.status_code in (200, 201):
                 posted.append(r.json()["id"])
                 post_times.append(time.time())
+                timings.append({**server_timing(r.headers.get("Server-Timing")),
+                                "client": r.request_meta["response_time"]})
             else:
                 r.failure(f"{r.status_code}: {r.text[:120]}")
 
 
 @events.quitting.add_listener
-def _write_delivery(environment, **_kw) -> None:
-    # the last check-ins' events are on their way: wait until every wall has every one, or the drain bound
-    # passes (a saturated API answers a post seconds before its event is out; a fixed short wait counted
-    # those as lost)
-    want = set(posted)
-    deadline = time.monotonic() + float(os.environ.get("LOAD_DRAIN_S", "60"))
-    while time.monotonic() < deadline and not all(want <= set(w["ids"]) for w in walls):
-        gevent.sleep(0.5)
-    for w in walls:
-        w["stop"] = True
+def _write_posted(environment, **_kw) -> None:
     with open(os.environ["LOAD_OUT"], "w", encoding="utf-8") as f:
-        json.dump({"posted": posted, "window_s": (max(post_times) - min(post_times)) if len(post_times) > 1 else 0,
-                   "walls": [{"ids": w["ids"], "reconnects": w["reconnects"], "resyncs": w["resyncs"]}
-                             for w in walls]}, f)
+        json.dump({"posted": posted, "timings": timings,
+                   "window_s": (max(post_times) - min(post_times)) if len(post_times) > 1 else 0}, f)

@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 # request goes out on a connection the server is closing and fails with "connection reset". Longer than
 # a load balancer's usual idle timeout (60 s), so the balancer, not the API, closes idle connections.
 KEEP_ALIVE_S = 75
+# uvicorn's supervisor kills a worker that does not answer its ping within 5 s (default): on a machine whose
+# cores are busy (the load test: load average 20-30) a worker's ping thread waits that long for the GIL or a
+# core, and every wall's stream and phone's post on it was cut (bench/load.py's reconnects). A hung worker is
+# still replaced, a minute later.
+WORKER_HEALTHCHECK_S = 60
 
 
 def prepare_database(settings: Settings, *, build_if_empty: bool = True, progress: bool = True) -> Engine:
@@ -118,4 +123,4 @@ def serve(engine: Engine, host: str, port: int, workers: int = 1) -> None:
     os.environ["SANDBOX_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)  # for the workers
     engine.dispose()
     uvicorn.run("sandbox.server.asgi:app", factory=True, host=host, port=port, workers=workers, log_level="info",
-                timeout_keep_alive=KEEP_ALIVE_S)
+                timeout_keep_alive=KEEP_ALIVE_S, timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)

@@ -132,6 +132,16 @@ def test_cadre_posts_a_checkin_and_it_is_stored_and_announced(client, app, demo_
     assert not {"cadre_id", "household_id", "note", "cadre", "photos"} & set(data)
 
 
+def test_the_answer_says_where_its_time_went(client, pairs, cadre_token):
+    """Server-Timing: each step of a check-in (the load test's breakdown), in the order they ran."""
+    r = client.post("/api/v1/checkins", json=_body(pairs[0], photos=[_b64(_image("JPEG"))]), headers=auth(cadre_token))
+    assert r.status_code == 201, r.text
+    phases = [p.strip().split(";dur=") for p in r.headers["Server-Timing"].split(",")]
+    assert [name for name, _ in phases] == ["body", "queue", "validate", "photo", "save", "store", "publish", "total"]
+    ms = {name: float(v) for name, v in phases}
+    assert all(v >= 0 for v in ms.values()) and ms["total"] >= sum(v for k, v in ms.items() if k != "total") - 0.5
+
+
 def test_gcj02_points_are_stored_in_wgs84(client, pairs, cadre_token):
     pair = pairs[0]
     x, y = wgs84_to_gcj02_xy(np.array([pair["lon"]]), np.array([pair["lat"]]))

@@ -67,3 +67,17 @@ def test_an_idle_connection_is_kept_past_a_polls_interval(embedded):
         assert sock is not None  # still the first connection: http.client opens no other on its own
     finally:
         conn.close()
+
+
+def test_several_workers_are_not_killed_for_a_slow_ping(monkeypatch):
+    # uvicorn kills a worker that misses its supervisor's ping for 5 s: under the load test's busy cores that cut
+    # every stream on it. The workers get a minute.
+    from sqlalchemy import create_engine
+
+    from sandbox.server import runtime
+
+    seen = {}
+    monkeypatch.setattr(runtime.uvicorn, "run", lambda *a, **kw: seen.update(kw))
+    monkeypatch.setenv("SANDBOX_DATABASE_URL", "unused")  # serve sets it for the workers; restored after
+    runtime.serve(create_engine("postgresql+psycopg2://u:p@127.0.0.1:1/none"), "127.0.0.1", 0, workers=2)
+    assert seen["workers"] == 2 and seen["timeout_worker_healthcheck"] >= 60

@@ -22,6 +22,7 @@ from sandbox.geo.crs import gcj02_to_wgs84_xy
 from sandbox.server.checkins.geofence import county_fence
 from sandbox.server.checkins.photos import decode_photos, remove_photos, save_photos
 from sandbox.server.checkins.schemas import MAX_BODY_BYTES, BadCheckin, CheckinIn, parse_checkin
+from sandbox.server.checkins.timing import Phases
 from sandbox.server.deps import AGGREGATE_ROLES, Caller, RegionDep, SessionDep, allow, settings_of
 from sandbox.store.checkins import (
     CHINA_TZ,
@@ -213,23 +214,28 @@ _POST_DOC = """帮扶干部签到 (帮扶干部令牌或管理员令牌)。
                         409: {"description": "该 client_id 属于其他干部的签到"},
                         413: {"description": "请求体过大"}, 422: {"description": "签到无效, detail 说明原因"}})
 async def post_checkin(request: Request, caller: Poster) -> JSONResponse:
+    phases = Phases()
     body = await read_body(request)
     try:
         data = parse_checkin(body)
     except BadCheckin as exc:
         raise HTTPException(422, str(exc)) from None
-    record, created = await accept_checkin(request.app, caller, data)
-    return JSONResponse(record, status_code=201 if created else 200)
+    phases.lap("body")
+    record, created = await accept_checkin(request.app, caller, data, phases)
+    return JSONResponse(record, status_code=201 if created else 200, headers={"Server-Timing": phases.header()})
 
 
-async def accept_checkin(app, caller: Caller, data: CheckinIn) -> tuple[dict, bool]:
+async def accept_checkin(app, caller: Caller, data: CheckinIn, phases: Phases | None = None) -> tuple[dict, bool]:
     """Validate, store and announce a check-in: (the record as stored, whether it is new). A repeat of
-    a stored `client_id` (a phone's retry) is answered with the stored record and announced no more."""
-    record, event = await run_in_threadpool(_accept, app, caller, data)
+    a stored `client_id` (a phone's retry) is answered with the stored record and announced no more.
+    `phases` gets the time of each step (the answer's Server-Timing header)."""
+    phases = phases or Phases()
+    record, event = await run_in_threadpool(_accept, app, caller, data, phases)
     if event is None:
         return record, False
     # in a worker thread: with several API workers publishing is a database write (the shared event log)
     await run_in_threadpool(_announce, app.state.events, record, event)
+    phases.lap("publish")
     return record, True
 
 
@@ -253,7 +259,8 @@ async def read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _accept(app, caller: Caller, data: CheckinIn) -> tuple[dict, dict | None]:
+def _accept(app, caller: Caller, data: CheckinIn, phases: Phases) -> tuple[dict, dict | None]:
+    phases.lap("queue")  # waiting for a thread of the pool
     settings = settings_of(app)
     client_id = str(data.client_id) if data.client_id is not None else None
     with app.state.sessions() as session:
@@ -263,14 +270,17 @@ def _accept(app, caller: Caller, data: CheckinIn) -> tuple[dict, dict | None]:
                 return _repeat(session, caller, stored, settings), None
         new, household = _validate(session, caller, data, settings.checkin_effective_m)
         new.client_id = client_id
+        phases.lap("validate")
         try:
             photos = decode_photos(data.photos)
         except BadCheckin as exc:
             raise HTTPException(422, str(exc)) from None
+        phases.lap("photo")
         photo_dir = settings.data_dir / "photos"
         new.photos = save_photos(photo_dir, photos)
         new.photo_hashes = [p.phash for p in photos if p.phash]
         new.photo_taken_at = next((p.taken_at for p in photos if p.taken_at is not None), None)
+        phases.lap("save")
         try:
             row, counted = store_checkin(session, new)
         except DuplicateCheckin as dup:  # the same check-in raced in on another connection
@@ -279,6 +289,7 @@ def _accept(app, caller: Caller, data: CheckinIn) -> tuple[dict, dict | None]:
         except BaseException:
             remove_photos(photo_dir, new.photos)
             raise
+    phases.lap("store")
     at = from_storage_time(row.at)
     record = _record(caller, row, settings, counted)
     record["source_point"] = {"lon": data.point.lon, "lat": data.point.lat, "crs": data.point.crs}

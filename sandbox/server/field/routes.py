@@ -18,6 +18,7 @@ from sandbox.domain.enums import Role
 from sandbox.server.bodylimit import read_json_model
 from sandbox.server.checkins.routes import _inline_schema, accept_checkin, read_body, visits
 from sandbox.server.checkins.schemas import MAX_BODY_BYTES, BadCheckin, CheckinIn, parse_checkin
+from sandbox.server.checkins.timing import Phases
 from sandbox.server.deps import RegionScope, SessionDep, settings_of
 from sandbox.server.field.auth import CadreDep, DeviceDep, clear_device_cookie, set_device_cookie
 from sandbox.server.field.households import my_households, note_cards_read
@@ -107,6 +108,7 @@ def households(request: Request, caller: CadreDep, session: SessionDep) -> dict:
                         409: {"description": "该 client_id 属于其他干部的签到"},
                         413: {"description": "请求体过大"}, 422: {"description": "签到无效, detail 说明原因"}})
 async def post_checkin(request: Request, caller: CadreDep) -> JSONResponse:
+    phases = Phases()
     body = await read_body(request)
     try:
         data = parse_checkin(body)
@@ -114,8 +116,9 @@ async def post_checkin(request: Request, caller: CadreDep) -> JSONResponse:
         raise HTTPException(422, str(exc)) from None
     if data.client_id is None:
         raise HTTPException(422, "缺少必填字段: 签到编号 client_id (UUID), 用于防止重复入库")
-    record, created = await accept_checkin(request.app, caller, data)
-    return JSONResponse(record, status_code=201 if created else 200)
+    phases.lap("body")
+    record, created = await accept_checkin(request.app, caller, data, phases)
+    return JSONResponse(record, status_code=201 if created else 200, headers={"Server-Timing": phases.header()})
 
 
 @router.get("/checkins", summary="我的签到 (按时间倒序, 含照片地址)")
