@@ -22,11 +22,6 @@ def _snapshot(engine) -> dict:
 
 
 def test_a_build_interrupted_midway_leaves_the_database_as_it_was(demo_engine, monkeypatch, tmp_path):
-    if demo_engine.dialect.name == "postgresql":
-        # Known defect, open (issue 18): on PostgreSQL the province build's first county fails earlier, in
-        # plant_risk_cases (no spare register members to plant the cadre-payee case on), so this test
-        # cannot reach its own interruption there.
-        pytest.skip("省级演示数据在 PostgreSQL 上的风险线索植入尚未修复 (issue 18)")
     before = _snapshot(demo_engine)
     assert before["counties"] == ["522726000000"] and before["counts"]["households"] > 0
     written = []

@@ -114,6 +114,12 @@ def _fill_columns(conn: Connection, county: str, rng: np.random.Generator) -> No
                      .values(id_number=_bind("n")), [{"i": i, "n": str(n)} for i, n in zip(ids, numbers)])
 
 
+def _by_rank(conn: Connection, column, ranks: np.ndarray) -> list[int]:
+    """The ids at these 0-based ranks of the column, in id order (on SQLite after a fresh build: rank + 1)."""
+    ids = conn.execute(select(column).order_by(column)).scalars().all()
+    return [ids[int(r)] for r in np.sort(ranks)]
+
+
 def _bind(name: str):
     from sqlalchemy import bindparam
 
@@ -152,8 +158,9 @@ def _plant_payments(conn: Connection, county: str, rng: np.random.Generator, pla
                      "bank_account": account, "invoice_number": invoice})
         return str(pid)
 
-    # the innocent crowd: 产业奖补到户 payments to members, into their household's account (member ids run 1 … n)
-    picks = (np.sort(rng.choice(n_members, PERSON_PAYMENTS + 40, replace=False)) + 1).tolist()
+    # the innocent crowd: 产业奖补到户 payments to members, into their household's account. Drawn by rank, not
+    # by id: on PostgreSQL a rebuild's ids go on from the previous build's (a sequence is not reset by a delete)
+    picks = _by_rank(conn, m.Member.id, rng.choice(n_members, PERSON_PAYMENTS + 40, replace=False))
     found = {r.id: r for r in conn.execute(
         select(m.Member.id, m.Member.name, m.Member.id_number, m.Member.household_id, m.Household.bank_account)
         .join(m.Household, m.Household.id == m.Member.household_id).where(m.Member.id.in_(picks)))}
@@ -251,7 +258,7 @@ def _plant_checkins(conn: Connection, rng: np.random.Generator, plant: dict, ali
     if n < PHOTO_CHECKINS + 20:
         return
     cols = (c.id, c.cadre_id, c.household_id, c.village_code, c.at, c.lon, c.lat)
-    ids = (np.sort(rng.choice(n, PHOTO_CHECKINS, replace=False)) + 1).tolist()  # check-in ids run 1 … n
+    ids = _by_rank(conn, c.id, rng.choice(n, PHOTO_CHECKINS, replace=False))  # by rank, as the members above
     by_id = {r.id: r for r in conn.execute(select(*cols).where(c.id.in_(ids)))}
     picked = [by_id[i] for i in ids if i in by_id]
     updates = []
