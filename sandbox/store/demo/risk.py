@@ -127,14 +127,16 @@ def _bind(name: str):
 
 
 def _plant_payments(conn: Connection, county: str, rng: np.random.Generator, plant: dict, alike: dict) -> None:
-    # planted payments go on allocations of projects under way whose arrived money they do not exceed, so the
-    # fund chain's own cases (overpaid, idle, paid at 0 %) stay the projects step's
+    # planted payments go on allocations of projects under way, already paid on (never the planted idle one),
+    # whose arrived money they do not exceed, so the fund chain's own cases (overpaid, idle, paid at 0 %) stay
+    # the projects step's; each is reimbursed (报账) as it is paid, so the county's 支付 stays within its 报账
     paid = dict(conn.execute(select(m.FundPayment.allocation_id, func.sum(m.FundPayment.amount))
                              .group_by(m.FundPayment.allocation_id)).all())
     allocs = conn.execute(select(m.FundAllocation.id, m.FundAllocation.arrived, m.FundAllocation.region_code)
                           .join(m.Project, m.Project.id == m.FundAllocation.project_id)
                           .where(m.FundAllocation.arrived > 0, m.Project.progress >= 50)
                           .order_by(m.FundAllocation.id)).all()
+    allocs = [a for a in allocs if paid.get(a.id)]
     room = {a.id: float(a.arrived) - float(paid.get(a.id) or 0) for a in allocs}
     if len(allocs) < 4:
         return
@@ -235,6 +237,12 @@ def _plant_payments(conn: Connection, county: str, rng: np.random.Generator, pla
         pay("某农机销售门市", SPLIT_LINE - 300, start + dt.timedelta(days=95), invoice="FPD-S-B", account="520099990005")]
 
     bulk_insert(conn, m.FundPayment.__table__, tuple(rows[0]), (tuple(r.values()) for r in rows))
+    added: dict[int, float] = {}
+    for r in rows:
+        added[r["allocation_id"]] = added.get(r["allocation_id"], 0.0) + r["amount"]
+    fa = m.FundAllocation.__table__
+    conn.execute(update(fa).where(fa.c.id == _bind("i")).values(reimbursed=fa.c.reimbursed + _bind("x")),
+                 [{"i": i, "x": round(x, 2)} for i, x in sorted(added.items())])
 
 
 def _chain_planted(conn: Connection) -> dict[str, list[str]]:
