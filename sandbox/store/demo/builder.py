@@ -122,11 +122,12 @@ def add_county_history(conn, county: str, seed: int, files_dir: Path | None) -> 
 
 
 def plan_county(county: str, scale: int, seed: int, effective_m: float = CHECKIN_EFFECTIVE_M,
-                step=lambda: None) -> CountyPlan:
-    """A county's towns, villages, households, members, cadres, check-ins and projects, in memory."""
+                step=lambda: None, poor_2014: tuple[int, float] | None = None) -> CountyPlan:
+    """A county's towns, villages, households, members, cadres, check-ins and projects, in memory
+    (`poor_2014`: its share of a real province's poor, as targets_for takes it)."""
     outline = county_outline(county)
     area_km2 = _area_km2(outline.geometry)
-    targets, real = county_targets(outline.code, area_km2)
+    targets, real = county_targets(outline.code, area_km2, poor_2014)
     t = targets.scaled(scale)
     rng = np.random.default_rng(seed)
 

@@ -150,14 +150,22 @@ def _fund_chain(rng, projects: list[ProjectRecord], fund_sources: tuple[FundSour
     return [dict(v, key=k) for k, v in sources.items()]
 
 
+OVERPAID_MAX_YUAN = 20_000  # the planted overpayment above arrived, less 1,000 yuan (a village project's, not a county's)
+
+
 def _plant_anomalies(projects: list[ProjectRecord]) -> None:
     """Cases the fund-chain layer must flag: overpaid, idle money, paid with no progress."""
     with_alloc = [p for p in projects if p.allocations]
     if len(with_alloc) < 4:
         return
-    over = with_alloc[-1].allocations[0]
-    over["payments"].append({"payee": "待核实收款方", "amount": round(over["arrived"] * 0.2 + 1000, 2),
+    # overpaid: on the project's smallest allocation, by a sum small against the county's chain (paid and
+    # reimbursed both: the county's 支付 stays within its 报账 and 到位, only this allocation goes over)
+    over = min(with_alloc[-1].allocations, key=lambda a: a["arrived"])
+    room = over["arrived"] - sum(x["amount"] for x in over["payments"])
+    excess = round(room + min(over["arrived"] * 0.2, OVERPAID_MAX_YUAN) + 1000, 2)
+    over["payments"].append({"payee": "待核实收款方", "amount": excess,
                              "voucher": "PZ-ANOMALY-1", "paid_date": over["arrived_date"] + dt.timedelta(days=90)})
+    over["reimbursed"] = round(over["reimbursed"] + excess, 2)
     idle = with_alloc[-2].allocations[0]
     idle["payments"], idle["reimbursed"] = [], 0.0
     # a project that has been paid: set back to 0% it is the "paid but no progress" case

@@ -25,6 +25,7 @@ from sandbox.store.demo.builder import (
     plan_county,
     write_county,
 )
+from sandbox.store.demo.proportion import county_shares
 from sandbox.store.demo.regions import DUSHAN
 from sandbox.store.demo.risk import run_demo_register
 from sandbox.store.demo.targets import POVERTY_LINES, YEARS
@@ -82,6 +83,7 @@ def build_province(engine: Engine, province: str = "52", counties: int | None = 
     a failure midway leaves the database as it was."""
     started = dt.datetime.now()
     chosen = province_counties(province, counties)
+    shares = county_shares(province, province_counties(province))  # the whole province's, a slice's counties' part
     bar = tqdm(total=len(chosen), desc="构建演示省", unit="县", disable=not progress, leave=False)
     villages: list[str] = []
     poor: list[bool] = []
@@ -91,7 +93,9 @@ def build_province(engine: Engine, province: str = "52", counties: int | None = 
         clear_records(conn)
         bulk_insert(conn, m.PovertyLine.__table__, ("year", "line_yuan"), sorted(POVERTY_LINES.items()))
         for i, (code, *_rest) in enumerate(chosen):
-            p = plan_county(code, scale, _county_seed(seed, code), effective_m)
+            share = shares.get(code)
+            p = plan_county(code, scale, _county_seed(seed, code), effective_m,
+                            poor_2014=(share.poor_2014, share.incidence_2014) if share else None)
             checkins += write_county(conn, p)
             if i == 0:  # the demo county's history, read from its own records alone, as in its own build
                 add_county_history(conn, p.outline.code, seed, files_dir)

@@ -41,10 +41,12 @@ def real_divisions(code: str) -> tuple[Town, ...]:
     return tuple(t for t in county_divisions(code) if t.villages and not t.code.endswith("000000"))
 
 
-def county_targets(code: str, area_km2: float) -> tuple[CountyTargets, tuple[Town, ...]]:
-    """The build's targets, on the county's real towns and villages where known."""
+def county_targets(code: str, area_km2: float, poor_2014: tuple[int, float] | None = None
+                   ) -> tuple[CountyTargets, tuple[Town, ...]]:
+    """The build's targets, on the county's real towns and villages where known (`poor_2014`: targets_for)."""
     real = real_divisions(code)
-    return targets_for(code, area_km2, tuple(t.name for t in real), sum(len(t.villages) for t in real)), real
+    return targets_for(code, area_km2, tuple(t.name for t in real), sum(len(t.villages) for t in real),
+                       poor_2014), real
 
 
 def _village_names(rng: np.random.Generator, n: int) -> list[str]:

@@ -114,6 +114,12 @@ def _fill_columns(conn: Connection, county: str, rng: np.random.Generator) -> No
                      .values(id_number=_bind("n")), [{"i": i, "n": str(n)} for i, n in zip(ids, numbers)])
 
 
+def _by_rank(conn: Connection, column, ranks: np.ndarray) -> list[int]:
+    """The ids at these 0-based ranks of the column, in id order (on SQLite after a fresh build: rank + 1)."""
+    ids = conn.execute(select(column).order_by(column)).scalars().all()
+    return [ids[int(r)] for r in np.sort(ranks)]
+
+
 def _bind(name: str):
     from sqlalchemy import bindparam
 
@@ -121,14 +127,16 @@ def _bind(name: str):
 
 
 def _plant_payments(conn: Connection, county: str, rng: np.random.Generator, plant: dict, alike: dict) -> None:
-    # planted payments go on allocations of projects under way whose arrived money they do not exceed, so the
-    # fund chain's own cases (overpaid, idle, paid at 0 %) stay the projects step's
+    # planted payments go on allocations of projects under way, already paid on (never the planted idle one),
+    # whose arrived money they do not exceed, so the fund chain's own cases (overpaid, idle, paid at 0 %) stay
+    # the projects step's; each is reimbursed (报账) as it is paid, so the county's 支付 stays within its 报账
     paid = dict(conn.execute(select(m.FundPayment.allocation_id, func.sum(m.FundPayment.amount))
                              .group_by(m.FundPayment.allocation_id)).all())
     allocs = conn.execute(select(m.FundAllocation.id, m.FundAllocation.arrived, m.FundAllocation.region_code)
                           .join(m.Project, m.Project.id == m.FundAllocation.project_id)
                           .where(m.FundAllocation.arrived > 0, m.Project.progress >= 50)
                           .order_by(m.FundAllocation.id)).all()
+    allocs = [a for a in allocs if paid.get(a.id)]
     room = {a.id: float(a.arrived) - float(paid.get(a.id) or 0) for a in allocs}
     if len(allocs) < 4:
         return
@@ -152,8 +160,9 @@ def _plant_payments(conn: Connection, county: str, rng: np.random.Generator, pla
                      "bank_account": account, "invoice_number": invoice})
         return str(pid)
 
-    # the innocent crowd: 产业奖补到户 payments to members, into their household's account (member ids run 1 … n)
-    picks = (np.sort(rng.choice(n_members, PERSON_PAYMENTS + 40, replace=False)) + 1).tolist()
+    # the innocent crowd: 产业奖补到户 payments to members, into their household's account. Drawn by rank, not
+    # by id: on PostgreSQL a rebuild's ids go on from the previous build's (a sequence is not reset by a delete)
+    picks = _by_rank(conn, m.Member.id, rng.choice(n_members, PERSON_PAYMENTS + 40, replace=False))
     found = {r.id: r for r in conn.execute(
         select(m.Member.id, m.Member.name, m.Member.id_number, m.Member.household_id, m.Household.bank_account)
         .join(m.Household, m.Household.id == m.Member.household_id).where(m.Member.id.in_(picks)))}
@@ -228,6 +237,12 @@ def _plant_payments(conn: Connection, county: str, rng: np.random.Generator, pla
         pay("某农机销售门市", SPLIT_LINE - 300, start + dt.timedelta(days=95), invoice="FPD-S-B", account="520099990005")]
 
     bulk_insert(conn, m.FundPayment.__table__, tuple(rows[0]), (tuple(r.values()) for r in rows))
+    added: dict[int, float] = {}
+    for r in rows:
+        added[r["allocation_id"]] = added.get(r["allocation_id"], 0.0) + r["amount"]
+    fa = m.FundAllocation.__table__
+    conn.execute(update(fa).where(fa.c.id == _bind("i")).values(reimbursed=fa.c.reimbursed + _bind("x")),
+                 [{"i": i, "x": round(x, 2)} for i, x in sorted(added.items())])
 
 
 def _chain_planted(conn: Connection) -> dict[str, list[str]]:
@@ -251,7 +266,7 @@ def _plant_checkins(conn: Connection, rng: np.random.Generator, plant: dict, ali
     if n < PHOTO_CHECKINS + 20:
         return
     cols = (c.id, c.cadre_id, c.household_id, c.village_code, c.at, c.lon, c.lat)
-    ids = (np.sort(rng.choice(n, PHOTO_CHECKINS, replace=False)) + 1).tolist()  # check-in ids run 1 … n
+    ids = _by_rank(conn, c.id, rng.choice(n, PHOTO_CHECKINS, replace=False))  # by rank, as the members above
     by_id = {r.id: r for r in conn.execute(select(*cols).where(c.id.in_(ids)))}
     picked = [by_id[i] for i in ids if i in by_id]
     updates = []

@@ -106,9 +106,15 @@ DUSHAN = CountyTargets(
 _TOWN_SYLLABLES = "清石龙凤云溪平安和兴东西南北新金长江河山桥田坝坪塘岩水花松柏林"
 
 
-def targets_for(code: str, area_km2: float, towns: tuple[str, ...] = (), villages: int = 0) -> CountyTargets:
-    """Dushan's figures for 522726; elsewhere, figures in proportion to the county's area and
-    industries typical of its province, for the county's real `towns` and number of `villages`
+_INCIDENCE = {2014: 17.5, 2015: 15.0, 2017: 8.0, 2018: 4.4, 2019: 1.6, 2020: 0.1}  # % (2016: 12, from the counts)
+_INCIDENCE_2016 = 12.0
+
+
+def targets_for(code: str, area_km2: float, towns: tuple[str, ...] = (), villages: int = 0,
+                poor_2014: tuple[int, float] | None = None) -> CountyTargets:
+    """Dushan's figures for 522726; elsewhere, figures in proportion to the county's area (or, with
+    `poor_2014` = (poor people, incidence %) in 2014, its share of a real province's: sandbox.store.demo.proportion)
+    and industries typical of its province, for the county's real `towns` and number of `villages`
     when given (else made-up town names, 16 villages a town)."""
     if code == "522726":
         return DUSHAN
@@ -125,7 +131,12 @@ def targets_for(code: str, area_km2: float, towns: tuple[str, ...] = (), village
     villages = villages or towns_n * 16
     pool = industry_pool(code)
     rural = int(max(60_000, min(900_000, area_km2 * 140)))
-    poor = int(rural * 0.12)
+    ratio = 1.0  # of the county's incidence to the default curve's, every year
+    if poor_2014 is not None:
+        people, pct = poor_2014
+        ratio = pct / _INCIDENCE[2014]
+        rural = round(people / (pct / 100) / 1.008)  # builder.plan_county: the 2014 rural population is 1.008 × 2016's
+    poor = int(rural * _INCIDENCE_2016 * ratio / 100)
     households = int(poor * 0.52)
     helpers = int(households / 3.6)
     return CountyTargets(
@@ -133,7 +144,7 @@ def targets_for(code: str, area_km2: float, towns: tuple[str, ...] = (), village
         rural_population_2016=rural, poor_population_2016=poor, registered_households_2017=households,
         cadres_2017=helpers + towns_n * 6, helpers_2017=helpers,
         first_secretary_villages=int(villages * 0.4), town_cadres=towns_n * 6,
-        incidence={2014: 17.5, 2015: 15.0, 2017: 8.0, 2018: 4.4, 2019: 1.6, 2020: 0.1},
+        incidence={y: round(v * ratio, 4) for y, v in _INCIDENCE.items()},
         flagship=None,
         # two industries a town, one from each half of the region's list (most typical first)
         industries_by_town={n: (pool[k % len(pool)], pool[(k + len(pool) // 2) % len(pool)])
