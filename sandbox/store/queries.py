@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from sandbox.domain.indicators import FACTS
 from sandbox.domain.regions import RegionCode
-from sandbox.store.models import Meta, PovertyLine, Region, RegionYearBreakdown, RegionYearTotals
+from sandbox.store.models import Household, Meta, PovertyLine, Region, RegionYearBreakdown, RegionYearTotals
 
 __all__ = [
     "within", "prefix_bounds", "index_serves", "region_share", "INDEX_SHARE", "get_region", "child_regions",
@@ -35,7 +35,7 @@ def prefix_bounds(prefix: str) -> tuple[str, str | None]:
     return prefix, str(int(prefix) + 1).zfill(len(prefix))
 
 
-# Below this share of the regions a prefix's range is read by the code index; above it the table is
+# Below this share of the database a prefix's range is read by the code index; above it the table is
 # scanned (SQLite walking the index and looking each row up is slower when the range is most rows).
 INDEX_SHARE = 0.25
 _SHARE_TTL_S = 60.0
@@ -46,7 +46,7 @@ _shares_lock = threading.Lock()
 def index_serves(prefix: str, db: Session | Connection | None = None) -> bool:
     """Whether the code index should drive a range over `prefix`: below a county (a town, a village)
     always; a county or above when `db` (a session or connection) is given and the prefix is a small
-    part of what the database holds (a county inside a province's database), or on PostgreSQL, whose
+    part of what the database holds (a county inside a province's database: `region_share`), or on PostgreSQL, whose
     planner weighs a range on its statistics (LIKE there, outside the C collation, is a full scan). A
     county's range in a county's database is every row, which SQLite reads faster from the table than
     by walking the index and looking each row up (the county's facts refresh: ~18 s against ~12 s;
@@ -62,18 +62,23 @@ def index_serves(prefix: str, db: Session | Connection | None = None) -> bool:
 
 
 def region_share(db: Session | Connection, engine: Engine, prefix: str) -> float:
-    """The part of the regions table under `prefix` (1.0 when it holds none): what a range over
-    `prefix` reads of any table keyed by region code. Kept a minute per engine: a stale share costs
-    at most speed, never rows (LIKE and the range select the same ones)."""
+    """The part of the database under `prefix`: of its households (what a region's reads are mostly
+    proportional to; a big county can hold a third of a slice's households on a tenth of its regions),
+    or of its regions where it holds no households (1.0 when neither). Kept a minute per engine: a
+    stale share costs at most speed, never rows (LIKE and the range select the same ones)."""
     now = time.monotonic()
     with _shares_lock:
         hit = _shares.get(engine, {}).get(prefix)
     if hit is not None and now - hit[1] < _SHARE_TTL_S:
         return hit[0]
-    total = db.execute(select(func.count()).select_from(Region)).scalar() or 0
-    under = db.execute(select(func.count()).select_from(Region)
-                       .where(within(Region.code, prefix, use_index=True))).scalar() or 0
-    share = under / total if total else 1.0
+    share = 1.0
+    for table, column in ((Household, Household.village_code), (Region, Region.code)):
+        total = db.execute(select(func.count()).select_from(table)).scalar() or 0
+        if total:
+            under = db.execute(select(func.count()).select_from(table)
+                               .where(within(column, prefix, use_index=True))).scalar() or 0
+            share = under / total
+            break
     with _shares_lock:
         _shares.setdefault(engine, {})[prefix] = (share, now)
     return share
