@@ -120,9 +120,9 @@ def test_a_countys_households_in_a_province_are_searched_by_the_code_index(provi
     assert not any(line.startswith("SCAN households") for line in lines), lines
 
 
-def test_the_choice_follows_the_share_of_the_regions(province, one_county):
+def test_the_choice_follows_the_countys_share_of_the_database(province, one_county):
     with Session(province) as session:
-        assert queries.index_serves("522726", session)  # 1 county in 5: a small part
+        assert queries.index_serves("522726", session)  # 1 county in 5 (of the households): a small part
         assert not queries.index_serves("52", session)  # the whole province: the table
         assert queries.index_serves("522726101", session)  # a town: always the index
     with Session(one_county) as session:
