@@ -14,6 +14,8 @@ from .outline import polygonal
 __all__ = [
     "TOLERANCE_DEG",
     "simplify_for_level",
+    "simplify_for_map",
+    "DRAWN_PIXEL_DEG",
     "simplify_coverage",
     "geometry_to_geojson",
     "geojson_to_geometry",
@@ -134,3 +136,20 @@ def bounds_of(geoms) -> list[float]:
     if arr.size == 0:
         raise ValueError("no non-empty geometry to take the bounds of")
     return [float(v) for v in shapely.total_bounds(arr)]
+
+
+# About one 4K-wall pixel where a level above the county is the map: its children's outlines need no
+# finer detail there (贵州, ~6.5° by 4.7°, fills ~2000 px: 0.0025°/px; a prefecture, ~2°, 0.001°/px). A
+# county's map and below keep their children's own tolerances (TOLERANCE_DEG), as drawn today.
+DRAWN_PIXEL_DEG: dict[str, float] = {"province": 0.0025, "prefecture": 0.001}
+
+
+def simplify_for_map(geom, level: str, drawn: str | None):
+    """`geom` of a region of `level` simplified for the map of a `drawn` level (its parent's): the
+    coarser of its own tolerance and the drawn map's pixel, so a county at a prefecture's scale keeps
+    a fraction of its points."""
+    drawn = getattr(drawn, "value", drawn)
+    tolerance = max(_tolerance(level), DRAWN_PIXEL_DEG.get(drawn, 0.0))
+    if geom is None or geom.is_empty:
+        return geom
+    return _valid_like(shapely.simplify(geom, tolerance, preserve_topology=True), geom)

@@ -75,7 +75,9 @@ class CheckinSimulator:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pairs: list[tuple[int, int, str, float, float]] = []
-        self._fence = None  # the county outline: a plausible check-in is inside it
+        # each county's outline (a province's database holds many): a plausible check-in lies inside
+        # its household's county, the fence the server judges it by
+        self._fences: dict[str, object] = {}
         self.posted = 0  # 201s
         self.rejected = 0  # 4xx: logged, the simulator goes on
         self.failed = 0  # network errors, 5xx
@@ -92,7 +94,8 @@ class CheckinSimulator:
                 log.warning("check-in simulator not started: the database is not a demo dataset")
                 return self
             self._pairs = active_pairs(session, self.pool)
-            self._fence = county_fence(session)
+            for county in sorted({village[:6] for _, _, village, _, _ in self._pairs}):  # before the first post
+                self._fences[county] = county_fence(session, county)
             if self._token is None:
                 self._token = create_token(session, "admin", None, _LABEL)
                 self._own_token = True
@@ -144,13 +147,15 @@ class CheckinSimulator:
             http.close()
 
     def make_checkin(self) -> dict:
-        """One plausible check-in body for a random assigned household, its point inside the county as
-        the server judges it: what is sent (rounded to 6 decimals, in GCJ-02 mostly) converted back,
-        not the point drawn; a drawn point centimetres inside the county line can round out of it."""
+        """One plausible check-in body for a random assigned household (of any county the database
+        holds: a province's demo posts all over it), its point inside the household's county as the
+        server judges it: what is sent (rounded to 6 decimals, in GCJ-02 mostly) converted back, not
+        the point drawn; a drawn point centimetres inside the county line can round out of it."""
         point = None
         for attempt in range(_ATTEMPTS):
             if attempt % _PER_HOUSE == 0:  # a house whose surroundings keep failing: another house
-                cadre_id, household_id, _village, lon, lat = self._rng.choice(self._pairs)
+                cadre_id, household_id, village, lon, lat = self._rng.choice(self._pairs)
+                fence = self._fence_of(village)
             if self._rng.random() < 0.95:
                 r = abs(self._rng.gauss(0, 60))  # metres from the house
             else:
@@ -159,11 +164,19 @@ class CheckinSimulator:
             x = lon + r * np.cos(angle) / (111_320 * np.cos(np.radians(lat)))
             y = lat + r * np.sin(angle) / 110_540
             point = _on_the_wire(x, y, "GCJ-02" if self._rng.random() < 0.8 else "WGS-84")
-            if self._fence is None or self._fence.contains(*_as_judged(point)):
+            if fence is None or fence.contains(*_as_judged(point)):
                 break
         at = dt.datetime.now(CHINA_TZ) - dt.timedelta(seconds=self._rng.uniform(0, 20))
         return {"point": point, "accuracy_m": round(self._rng.uniform(5, 40), 1), "at": at.isoformat(timespec="seconds"),
                 "household_id": household_id, "cadre_id": cadre_id, "note": self._rng.choice(_NOTES), "photos": []}
+
+    def _fence_of(self, village: str):
+        """The outline of the village's county (looked up once per county)."""
+        county = village[:6]
+        if county not in self._fences:
+            with session_factory(self.engine)() as session:
+                self._fences[county] = county_fence(session, county)
+        return self._fences[county]
 
     def post_one(self, http: requests.Session | None = None) -> int | None:
         """Post one check-in now; returns the HTTP status (None on a network error)."""

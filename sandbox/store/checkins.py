@@ -193,7 +193,7 @@ def month_visits(session: Session, prefix: str, start: dt.datetime, end: dt.date
     targets = (select(Household.id.label("hid"), Household.village_code.label("vc"))
                .join(Assignment, and_(Assignment.household_id == Household.id, Assignment.start_year <= year,
                                       or_(Assignment.end_year.is_(None), Assignment.end_year > year)))
-               .where(within(Household.village_code, prefix)))
+               .where(within(Household.village_code, prefix, db=session)))
     if poor_only:
         targets = targets.join(HouseholdYear, and_(HouseholdYear.household_id == Household.id,
                                                    HouseholdYear.year == year,

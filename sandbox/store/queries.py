@@ -6,16 +6,21 @@ reads one totals row per region, never loops over households in Python.
 
 from __future__ import annotations
 
+import threading
+import time
+import weakref
+
 from sqlalchemy import and_, func, select
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from sandbox.domain.indicators import FACTS
 from sandbox.domain.regions import RegionCode
-from sandbox.store.models import Meta, PovertyLine, Region, RegionYearBreakdown, RegionYearTotals
+from sandbox.store.models import Household, Meta, PovertyLine, Region, RegionYearBreakdown, RegionYearTotals
 
 __all__ = [
-    "within", "prefix_bounds", "index_serves", "get_region", "child_regions", "summed_facts", "facts_by_child", "facts_by_year",
-    "breakdowns", "years", "meta",
+    "within", "prefix_bounds", "index_serves", "region_share", "INDEX_SHARE", "get_region", "child_regions",
+    "summed_facts", "facts_by_child", "facts_by_year", "breakdowns", "years", "meta",
 ]
 
 _T = RegionYearTotals
@@ -30,26 +35,69 @@ def prefix_bounds(prefix: str) -> tuple[str, str | None]:
     return prefix, str(int(prefix) + 1).zfill(len(prefix))
 
 
-def index_serves(prefix: str) -> bool:
-    """Whether the code index should drive a range over `prefix`: below a county (a town, a village),
-    where the range is a small part of the table. A county's range in a county's database is every
-    row, which SQLite reads faster from the table than by walking the index and looking each row up
-    (the county's facts refresh: ~18 s against ~12 s; bench/region_filter.py)."""
-    return len(prefix) > 6
+# Below this share of the database a prefix's range is read by the code index; above it the table is
+# scanned (SQLite walking the index and looking each row up is slower when the range is most rows).
+INDEX_SHARE = 0.25
+_SHARE_TTL_S = 60.0
+_shares: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {prefix: (share, when)}
+_shares_lock = threading.Lock()
 
 
-def within(column, code: RegionCode | str, *, use_index: bool | None = None):
+def index_serves(prefix: str, db: Session | Connection | None = None) -> bool:
+    """Whether the code index should drive a range over `prefix`: below a county (a town, a village)
+    always; a county or above when `db` (a session or connection) is given and the prefix is a small
+    part of what the database holds (a county inside a province's database: `region_share`), or on PostgreSQL, whose
+    planner weighs a range on its statistics (LIKE there, outside the C collation, is a full scan). A
+    county's range in a county's database is every row, which SQLite reads faster from the table than
+    by walking the index and looking each row up (the county's facts refresh: ~18 s against ~12 s;
+    bench/region_filter.py)."""
+    if len(prefix) > 6:
+        return True
+    if db is None:
+        return False
+    engine = db.get_bind() if isinstance(db, Session) else db.engine
+    if engine.dialect.name == "postgresql":
+        return True
+    return region_share(db, engine, prefix) < INDEX_SHARE
+
+
+def region_share(db: Session | Connection, engine: Engine, prefix: str) -> float:
+    """The part of the database under `prefix`: of its households (what a region's reads are mostly
+    proportional to; a big county can hold a third of a slice's households on a tenth of its regions),
+    or of its regions where it holds no households (1.0 when neither). Kept a minute per engine: a
+    stale share costs at most speed, never rows (LIKE and the range select the same ones)."""
+    now = time.monotonic()
+    with _shares_lock:
+        hit = _shares.get(engine, {}).get(prefix)
+    if hit is not None and now - hit[1] < _SHARE_TTL_S:
+        return hit[0]
+    share = 1.0
+    for table, column in ((Household, Household.village_code), (Region, Region.code)):
+        total = db.execute(select(func.count()).select_from(table)).scalar() or 0
+        if total:
+            under = db.execute(select(func.count()).select_from(table)
+                               .where(within(column, prefix, use_index=True))).scalar() or 0
+            share = under / total
+            break
+    with _shares_lock:
+        _shares.setdefault(engine, {})[prefix] = (share, now)
+    return share
+
+
+def within(column, code: RegionCode | str, *, use_index: bool | None = None,
+           db: Session | Connection | None = None):
     """`column` is a code under `code` (a region, or a prefix of digits): a range, so B-tree indexes
     serve it; `LIKE 'prefix%'` is a full scan on SQLite (and on PostgreSQL outside the C collation).
 
-    `use_index`: None lets `index_serves` decide; False when another condition should drive the query
-    (check-ins in a time window are far fewer than a town's, which SQLite, keeping no statistics,
-    cannot know). The filter is then `LIKE 'prefix%'`, which no index serves and which costs one
-    comparison a row (a range on `column || ''` builds a string a row: a county's refresh took 1.4×)."""
+    `use_index`: None lets `index_serves` decide (from what `db` holds, when given); False when another
+    condition should drive the query (check-ins in a time window are far fewer than a town's, which
+    SQLite, keeping no statistics, cannot know). The filter is then `LIKE 'prefix%'`, which no index
+    serves and which costs one comparison a row (a range on `column || ''` builds a string a row: a
+    county's refresh took 1.4×)."""
     prefix = code.prefix if isinstance(code, RegionCode) else code
     low, high = prefix_bounds(prefix)
     if use_index is None:
-        use_index = index_serves(prefix)
+        use_index = index_serves(prefix, db)
     if not use_index:
         return column.like(prefix + "%")
     return column >= low if high is None else and_(column >= low, column < high)

@@ -73,18 +73,26 @@ def visit_reference_months(conn: Connection) -> dict[int, tuple[dt.datetime, dt.
     return result
 
 
-def _under(column: str, prefix: str) -> str:
-    """SQL: `column` is a code starting with `prefix`, as a range on :lo/:hi (queries.within's, in text)."""
-    if not index_serves(prefix):
-        return f"{column} LIKE :like"  # a county: every row, read from the table (queries.index_serves)
+def _under(column: str, prefix: str, *, indexed: bool) -> str:
+    """SQL: `column` is a code starting with `prefix`, as a range on :lo/:hi (queries.within's, in text)
+    when `indexed` (queries.index_serves: a small part of the database), else LIKE (a county's own
+    database: every row, read from the table)."""
+    if not indexed:
+        return f"{column} LIKE :like"
     return f"{column} >= :lo" + ("" if prefix_bounds(prefix)[1] is None else f" AND {column} < :hi")
 
 
 def refresh_facts(conn: Connection, prefix: str = "") -> None:
     """Recompute facts and breakdowns for every region whose code starts with `prefix`."""
-    conn.execute(delete(RegionYearFacts).where(within(RegionYearFacts.region_code, prefix)))
-    conn.execute(delete(RegionYearBreakdown).where(within(RegionYearBreakdown.region_code, prefix)))
+    indexed = index_serves(prefix, conn)  # a county in a province's database: by the index
+    conn.execute(delete(RegionYearFacts).where(within(RegionYearFacts.region_code, prefix, use_index=indexed)))
+    conn.execute(delete(RegionYearBreakdown).where(within(RegionYearBreakdown.region_code, prefix,
+                                                          use_index=indexed)))
     lo, hi = prefix_bounds(prefix)
+
+    def under(column: str) -> str:
+        return _under(column, prefix, indexed=indexed)
+
     bounds = {"lo": lo, "like": prefix + "%"} if hi is None else {"lo": lo, "hi": hi, "like": prefix + "%"}
 
     hh = "household_years hy JOIN households h ON h.id = hy.household_id JOIN poverty_lines pl ON pl.year = hy.year"
@@ -106,25 +114,25 @@ def refresh_facts(conn: Connection, prefix: str = "") -> None:
             "medical_ok_households": _flag(f"{_REG} AND hy.all_insured"),
             "survey_answers": _flag(f"{_REG} AND hy.survey_satisfied IS NOT NULL"),
             "survey_satisfied": _flag(f"{_REG} AND hy.survey_satisfied"),
-        }, _under("h.village_code", prefix)),
+        }, under("h.village_code")),
         _part(
             "(SELECT DISTINCT h.village_code AS vc, hy.year AS y, hy.household_id AS hid "
             " FROM household_years hy JOIN households h ON h.id = hy.household_id"
             " JOIN assignments a ON a.household_id = hy.household_id AND a.start_year <= hy.year"
             " AND (a.end_year IS NULL OR a.end_year > hy.year)"
-            f" WHERE {_POOR} AND {_under('h.village_code', prefix)}) helped",
+            f" WHERE {_POOR} AND {under('h.village_code')}) helped",
             "vc", "y", {"helped_poor_households": "1"},
         ),
         _part("region_populations rp", "rp.region_code", "rp.year",
-              {"rural_population": "rp.rural_population"}, _under("rp.region_code", prefix)),
+              {"rural_population": "rp.rural_population"}, under("rp.region_code")),
         _part("cadres c JOIN poverty_lines pl ON c.start_year <= pl.year AND (c.end_year IS NULL OR c.end_year > pl.year)",
               "c.region_code", "pl.year",
-              {"cadres": "1", "first_secretaries": _flag("c.role = 'first_secretary'")}, _under("c.region_code", prefix)),
+              {"cadres": "1", "first_secretaries": _flag("c.role = 'first_secretary'")}, under("c.region_code")),
         _part(
             "(SELECT DISTINCT c.region_code AS rc, pl.year AS y, c.id AS cid FROM cadres c"
             " JOIN poverty_lines pl ON c.start_year <= pl.year AND (c.end_year IS NULL OR c.end_year > pl.year)"
             " JOIN assignments a ON a.cadre_id = c.id AND a.start_year <= pl.year"
-            f" AND (a.end_year IS NULL OR a.end_year > pl.year) WHERE {_under('c.region_code', prefix)}) helping",
+            f" AND (a.end_year IS NULL OR a.end_year > pl.year) WHERE {under('c.region_code')}) helping",
             "rc", "y", {"helpers": "1"},
         ),
         _part(
@@ -132,12 +140,12 @@ def refresh_facts(conn: Connection, prefix: str = "") -> None:
             " GROUP BY allocation_id) fp ON fp.allocation_id = fa.id",
             "fa.region_code", "fa.year",
             {"fund_allocated": "fa.allocated", "fund_arrived": "fa.arrived", "fund_paid": "COALESCE(fp.paid, 0)"},
-            _under("fa.region_code", prefix),
+            under("fa.region_code"),
         ),
         _part("projects p JOIN poverty_lines pl ON p.planned_year <= pl.year", "p.region_code", "pl.year",
               {"projects_planned": "1",
                "projects_started": _flag("p.started_year IS NOT NULL AND p.started_year <= pl.year")},
-              _under("p.region_code", prefix)),
+              under("p.region_code")),
     ]
     params: dict = dict(bounds)
     refs = visit_reference_months(conn)
@@ -147,7 +155,7 @@ def refresh_facts(conn: Connection, prefix: str = "") -> None:
             "(SELECT DISTINCT c.village_code AS vc, c.household_id AS hid FROM checkins c"
             " JOIN household_years hy ON hy.household_id = c.household_id AND hy.year = "
             f"{int(year)} WHERE c.effective AND c.at >= :s{year} AND c.at < :e{year} AND {_POOR}"
-            f" AND {_under('c.village_code', prefix)}) visited",
+            f" AND {under('c.village_code')}) visited",
             "vc", str(int(year)), {"visited_poor_households": "1"},
         ))
     union = "\nUNION ALL\n".join(parts)
@@ -161,10 +169,10 @@ def refresh_facts(conn: Connection, prefix: str = "") -> None:
     if refs:
         conn.execute(text(
             "UPDATE region_year_facts SET visited_poor_households = NULL "
-            f"WHERE {_under('region_code', prefix)} AND year NOT IN :years"
+            f"WHERE {under('region_code')} AND year NOT IN :years"
         ).bindparams(bindparam("years", expanding=True)), {**bounds, "years": list(refs)})
     else:
-        conn.execute(text(f"UPDATE region_year_facts SET visited_poor_households = NULL WHERE {_under('region_code', prefix)}"),
+        conn.execute(text(f"UPDATE region_year_facts SET visited_poor_households = NULL WHERE {under('region_code')}"),
                      bounds)
     # A database without any record of a kind (registers imported, the 帮扶 roster, fund ledgers or
     # project lists not) does not know those facts: 无数据, not zero cadres and 0 % coverage, and not
@@ -172,8 +180,8 @@ def refresh_facts(conn: Connection, prefix: str = "") -> None:
     for records, facts in _KNOWN_ONLY_WITH:
         if conn.execute(text(f"SELECT COUNT(*) FROM (SELECT 1 FROM {records} LIMIT 1) t")).scalar() == 0:
             conn.execute(text(f"UPDATE region_year_facts SET {', '.join(f'{c} = NULL' for c in facts)} "
-                              f"WHERE {_under('region_code', prefix)}"), bounds)
-    _refresh_breakdowns(conn, prefix, bounds)
+                              f"WHERE {under('region_code')}"), bounds)
+    _refresh_breakdowns(conn, prefix, bounds, indexed)
 
 
 # (records without which these facts are unknown: a small table, or for survey answers, which sit
@@ -218,9 +226,9 @@ def refresh_totals(conn: Connection) -> None:
         ))
 
 
-def _refresh_breakdowns(conn: Connection, prefix: str, bounds: dict) -> None:
+def _refresh_breakdowns(conn: Connection, prefix: str, bounds: dict, indexed: bool) -> None:
     base = ("FROM household_years hy JOIN households h ON h.id = hy.household_id "
-            f"WHERE {_under('h.village_code', prefix)} AND ")
+            f"WHERE {_under('h.village_code', prefix, indexed=indexed)} AND ")
     groups = [
         ("'exit_batch'", "COALESCE(h.exit_batch, 'unknown')", _POOR),  # unknown: the register had no 脱贫路径
         ("'cause'", "h.main_cause", _POOR),

@@ -140,7 +140,7 @@ def test_a_drawn_point_that_rounds_out_of_the_county_is_drawn_again(demo_engine)
     house = _just_inside_but_rounds_out(fence)
     for seed in range(20):
         sim = CheckinSimulator(demo_engine, "http://127.0.0.1:9", token="unused", seed=seed)
-        sim._pairs, sim._fence = [(1, 1, "522726101001", *house)], fence
+        sim._pairs, sim._fences = [(1, 1, "522726101001", *house)], {"522726": fence}
         sim._rng = _Scripted(seed, randoms=[0.0, 0.9], gausses=[0.0])  # near, r = 0, then WGS-84
         pt = sim.make_checkin()["point"]
         lon, lat = pt["lon"], pt["lat"]

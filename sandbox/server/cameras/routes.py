@@ -35,7 +35,7 @@ def list_cameras(request: Request, session: SessionDep, caller: Reader, scope: O
     q = select(Camera).order_by(Camera.id)
     if scope.code is not None:
         rc, _ = scope.load(session)
-        q = q.where(within(Camera.region_code, rc))
+        q = q.where(within(Camera.region_code, rc, db=session))
     base = (settings_of(request.app).public_base_url or "").rstrip("/")
     streams = demo_streams_of(request.app)
     view = person_view(caller.role)

@@ -70,7 +70,7 @@ def list_checkins(session: SessionDep, caller: Reader, scope: RegionDep,
     # whose range would be read and sorted whole).
     windowed = lo is not None or hi is not None
     q = select(Checkin, Cadre.name).join(Cadre, Cadre.id == Checkin.cadre_id) \
-        .where(within(Checkin.village_code, rc, use_index=False if windowed else None))
+        .where(within(Checkin.village_code, rc, use_index=False if windowed else None, db=session))
     if lo is not None:
         q = q.where(Checkin.at >= lo)
     if hi is not None:  # a wall showing a past year asks for that whole year (it keeps the last 30 days)

@@ -78,7 +78,7 @@ def _gaps(facts: dict) -> list[tuple[str, str, str]]:
 def _households(session: Session, rc: RegionCode, year: int | None, role: Role,
                 names: dict[str, str]) -> tuple[list[BriefHousehold], int]:
     view = person_view(role)
-    where = [within(Household.village_code, rc), HouseholdYear.year == year,
+    where = [within(Household.village_code, rc, db=session), HouseholdYear.year == year,
              HouseholdYear.status.in_(HouseholdStatus.counted_poor())]
     total = session.scalar(select(func.count()).select_from(Household).join(
         HouseholdYear, HouseholdYear.household_id == Household.id).where(*where)) or 0

@@ -59,7 +59,7 @@ def households(request: Request, region: str | None = Query(None, max_length=12)
         year = session.scalar(select(func.max(HouseholdYear.year)))
         where = [HouseholdYear.year == year]
         if code is not None:
-            where.append(within(Household.village_code, code))
+            where.append(within(Household.village_code, code, db=session))
         base = select(Household, HouseholdYear).join(HouseholdYear, HouseholdYear.household_id == Household.id)
         total = session.scalar(select(func.count()).select_from(base.where(*where).subquery())) or 0
         rows = session.execute(base.where(*where).order_by(Household.id).offset((page_no - 1) * PAGE_SIZE)

@@ -120,7 +120,7 @@ def fund_chain(session: Session, rc: RegionCode, year: int | None = None, projec
                 func.coalesce(pay.c.n, 0), pay.c.last)
          .outerjoin(pay, pay.c.allocation_id == FundAllocation.id)
          .outerjoin(FundSource, FundSource.id == FundAllocation.source_id)
-         .where(queries.within(FundAllocation.region_code, rc)))
+         .where(queries.within(FundAllocation.region_code, rc, db=session)))
     if year is not None:
         q = q.where(FundAllocation.year == year)
     if through is not None:

@@ -35,7 +35,7 @@ def flows(session: SessionDep, caller: Reader, scope: RegionDep,
                func.sum(FundAllocation.arrived), func.sum(FundAllocation.filed), func.sum(FundAllocation.reimbursed),
                func.sum(func.coalesce(paid.c.paid, 0))) \
         .outerjoin(paid, paid.c.allocation_id == FundAllocation.id) \
-        .where(within(FundAllocation.region_code, rc))
+        .where(within(FundAllocation.region_code, rc, db=session))
     if year is not None:
         q = q.where(FundAllocation.year == year)
     if through is not None:

@@ -86,7 +86,7 @@ def _households_page(session, caller: Caller, rc, y: int | None, status: Househo
     # The region's households first (its code index), then their year rows by (household, year): joined
     # the other way SQLite, keeping no statistics, walked the year's rows of the whole county (≈ 80 ms a
     # query on the demo county against ≈ 8 ms).
-    ids = select(Household.id).where(within(Household.village_code, rc))
+    ids = select(Household.id).where(within(Household.village_code, rc, db=session))
     where = [HouseholdYear.household_id.in_(ids), HouseholdYear.year == y]
     # One definition with the indicators' 建档立卡户数 (registered_households): closed households (销户:
     # deceased, misidentified) are not on the list unless asked for by status, and are counted apart.

@@ -86,7 +86,7 @@ def list_projects(session: SessionDep, caller: Reader, scope: RegionDep, year: Y
 
 
 def _projects(session, caller: Caller, rc, year: int | None = None) -> list[dict]:
-    where = [within(Project.region_code, rc)]
+    where = [within(Project.region_code, rc, db=session)]
     if year is not None:
         where.append(Project.planned_year <= year)
     projects = list(session.scalars(select(Project).where(*where).order_by(Project.id)))

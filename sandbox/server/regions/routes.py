@@ -142,12 +142,12 @@ def _children_body(request: Request, session, rc, region, y: int | None, info: d
             props["poor_village_exit_year"] = child.poor_village_exit_year
         props.update(_indicators(facts.get(child.code, {}), any_data))
         props["indicator_notes"] = compute_notes(facts.get(child.code, {}))
-        geometry, _ = cache.get(build, child)
+        geometry, _ = cache.get(build, child, region.level)  # simplified for this map's scale
         # Geometry text is pre-serialised: only the small properties are encoded per request.
         features.append(f'{{"type":"Feature","id":"{child.code}","geometry":{geometry},'
                         f'"properties":{json.dumps(props, ensure_ascii=False, separators=(",", ":"))}}}')
     top = {"year": y, "parent": {"code": region.code, "name": region.name, "level": region.level},
-           "bbox": cache.bbox(build, children), **info}
+           "bbox": cache.bbox(build, children, region.level), **info}
     return ('{"type":"FeatureCollection",' + json.dumps(top, ensure_ascii=False)[1:-1]
             + ',"features":[' + ",".join(features) + "]}")
 

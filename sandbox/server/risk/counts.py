@@ -38,7 +38,7 @@ def _add(into: dict, rule: str, n: int) -> None:
 def counts_by_region(session, rc: RegionCode) -> tuple[dict, dict, dict[str, dict], dt.datetime | None]:
     """(total, own, child code → counts, the register's last run) of the active hits under `rc`."""
     q = (select(RiskHit.region_code, RiskHit.rule, func.count(), func.max(RiskHit.last_seen))
-         .where(RiskHit.active.is_(True), queries.within(RiskHit.region_code, rc))
+         .where(RiskHit.active.is_(True), queries.within(RiskHit.region_code, rc, db=session))
          .group_by(RiskHit.region_code, RiskHit.rule))
     total, own = _empty(), _empty()
     children: dict[str, dict] = defaultdict(_empty)

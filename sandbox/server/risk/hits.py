@@ -64,7 +64,7 @@ def list_hits(request: Request, session: SessionDep, caller: Investigator, scope
     where = []
     if scope.code is not None:
         rc, _ = scope.load(session)
-        where.append(queries.within(RiskHit.region_code, rc))
+        where.append(queries.within(RiskHit.region_code, rc, db=session))
     if active:
         where.append(RiskHit.active.is_(True))
     if rule is not None:
