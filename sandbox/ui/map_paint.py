@@ -1,0 +1,281 @@
+"""The map canvas's painting: the frame from cached pictures, the static picture, the layers' pixels, the chrome."""
+
+# A mixin of sandbox.ui.map_canvas.MapCanvas (see its module docstring for what is cached and why).
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QPaintEvent, QPen, QPolygonF, QRadialGradient
+
+from sandbox.ui.layers.base import Overlay
+from sandbox.ui.layers.legend import paint_legend
+from sandbox.ui.map_layer import paint_highlight
+from sandbox.ui.map_ready import READY_KEPT
+from sandbox.ui.theme import Colors, ui_font
+
+__all__ = ["MapPainting"]
+
+
+class MapPainting:
+    """paintEvent and the pictures it blits."""
+
+    def _dpr(self) -> float:
+        return self.devicePixelRatioF()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        try:
+            dpr = p.device().devicePixelRatioF()  # the screen's, or 1 when rendered into an image
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+            if self._old is not None:
+                p.drawImage(0, 0, self._background(dpr))
+                self._paint_transition(p, dpr)
+                p.setOpacity(1.0)
+                p.resetTransform()
+                self._paint_chrome(p)
+            else:
+                overlays = self.active_overlays()
+                if overlays and self._busy_text and not self._busy_shown and self._composite is None:
+                    # A drill's data is on its way: this level is about to go, so its layers' pixels are
+                    # not rendered again for the frame its click shows (≈ 30-50 ms at 4K), only once the
+                    # wait is long enough to say 正在载入 (a slow answer keeps the layers on screen).
+                    self._paint_plain(p, dpr)
+                elif overlays:
+                    self._paint_live(p, dpr, overlays)
+                else:
+                    p.drawImage(0, 0, self._static_image(dpr))
+                    self._paint_highlight(p, dpr)
+            self._paint_pills(p)
+        finally:
+            p.end()  # an exception must never leave the backing store with an active painter
+
+    def _paint_plain(self, p: QPainter, dpr: float) -> None:
+        """The level without its layers, from its cached pixels (no 4K picture rendered)."""
+        p.drawImage(0, 0, self._background(dpr))
+        if self._layer.paths:
+            self._paint_cached(p, self._layer, dpr)
+        else:
+            self._paint_placeholder(p)
+        self._paint_chrome(p)
+        self._paint_highlight(p, dpr)
+
+    def _paint_chrome(self, p: QPainter) -> None:
+        if self._layer.paths:
+            self._paint_north_arrow(p)
+            self._paint_scale_bar(p)
+        self._paint_demo_mark(p)
+
+    def _static_image(self, dpr: float) -> QImage:
+        """Background, the level (base and labels), north arrow, scale bar and demo mark: opaque, one blit."""
+        key = (self._version, self.width(), self.height(), dpr, self.metrics)
+        if self._static is None or self._static[0] != key:
+            img = self._from_ready("static", dpr)
+            if img is None:
+                img = self._render_static(dpr)
+                self.cache_stats["static"] += 1
+            self._static = (key, img)
+        return self._static[1]
+
+    def _render_static(self, dpr: float, overlay: QImage | None = None) -> QImage:
+        img = QImage(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)),
+                     QImage.Format.Format_RGB32)  # opaque: blitted as a plain copy
+        img.setDevicePixelRatio(dpr)
+        p = QPainter(img)
+        try:
+            p.drawImage(0, 0, self._background(dpr))
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+            if self._layer.paths:
+                if overlay is None:
+                    self._paint_cached(p, self._layer, dpr)
+                else:  # the layers go between the regions and their labels: text always stays readable
+                    self._paint_cached(p, self._layer, dpr, label_opacity=0.0)
+                    p.drawImage(0, 0, overlay)
+                    for sprite in self._layer.label_sprites(self.metrics, dpr):
+                        sprite.draw(p)
+            else:
+                self._paint_placeholder(p)
+            self._paint_chrome(p)
+        finally:
+            p.end()
+        return img
+
+    # -- live layers' painting ------------------------------------------------------------------
+    def _overlay_key(self, overlays: list[Overlay]) -> tuple:
+        v = self.view()
+        return (v.key if v else None, tuple((ov.name, ov.version) for ov in overlays))
+
+    def _overlay_image(self, dpr: float, overlays: list[Overlay]) -> QImage:
+        """The static pixels of the visible layers (markers, curves, points, legend), transparent elsewhere."""
+        key = (self._overlay_key(overlays), dpr)
+        if self._overlay_img is None or self._overlay_img[0] != key:
+            img = self._from_ready(("overlay", self._versions(overlays)), dpr)
+            if img is not None:
+                self._overlay_img = (key, img)
+                return img
+            v = self.view()
+            img = QImage(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)),
+                         QImage.Format.Format_ARGB32_Premultiplied)
+            img.setDevicePixelRatio(dpr)
+            img.fill(0)
+            p = QPainter(img)
+            try:
+                p.setRenderHint(QPainter.RenderHint.Antialiasing)
+                p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+                for ov in overlays:
+                    ov.ensure_layout(v)
+                    ov.paint_static(p, v)
+                paint_legend(p, v, overlays, self.legend_rect())
+            finally:
+                p.end()
+            self._overlay_img = (key, img)
+            self.overlay_stats["overlay"] += 1
+        return self._overlay_img[1]
+
+    def _composite_image(self, dpr: float, overlays: list[Overlay]) -> QImage:
+        """The static picture with the layers' static pixels under its labels: one opaque blit per frame."""
+        key = (self._version, self.width(), self.height(), dpr, self.metrics, self._overlay_key(overlays))
+        if self._composite is None or self._composite[0] != key:
+            img = self._from_ready(("composite", self._versions(overlays)), dpr)
+            if img is None:
+                img = self._render_static(dpr, self._overlay_image(dpr, overlays))
+                self.overlay_stats["composite"] += 1
+            self._composite = (key, img)
+        return self._composite[1]
+
+    def _paint_live(self, p: QPainter, dpr: float, overlays: list[Overlay]) -> None:
+        p.drawImage(0, 0, self._composite_image(dpr, overlays))
+        self._paint_highlight(p, dpr, self._overlay_image(dpr, overlays))
+        v, now = self.view(), self.clock()
+        for ov in overlays:
+            ov.ensure_layout(v)
+            ov.paint_frame(p, v, now)
+        self.overlay_stats["frames"] += 1
+
+    def _paint_highlight(self, p: QPainter, dpr: float, overlay: QImage | None = None) -> None:
+        """Hover and selection, in the same order as a full repaint (background, base, highlight, labels,
+        marks) but only inside their own rectangle, over the static picture."""
+        layer, st, m = self._layer, self.state, self.metrics
+        area = self._highlight_area()
+        if area.isEmpty():
+            return
+        p.save()
+        p.setClipRect(area)
+        p.drawImage(0, 0, self._background(dpr))
+        layer.base(m, dpr).draw(p)
+        paint_highlight(p, layer, m, st.hovered_code, st.selected_code)
+        if overlay is not None:
+            p.drawImage(0, 0, overlay)
+        for sprite in layer.label_sprites(m, dpr):
+            if sprite.rect().intersects(area):
+                sprite.draw(p)
+        self._paint_chrome(p)
+        p.restore()
+
+    def _background(self, dpr: float) -> QImage:
+        key = (self.width(), self.height(), dpr)
+        img = self._bgs.get(key)
+        if img is None:
+            img = QImage(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)),
+                         QImage.Format.Format_RGB32)
+            img.setDevicePixelRatio(dpr)
+            p = QPainter(img)
+            r = QRectF(0, 0, self.width(), self.height())
+            g = QRadialGradient(r.center(), max(r.width(), r.height()) * 0.6)
+            g.setColorAt(0.0, QColor("#0e2748"))
+            g.setColorAt(1.0, QColor(Colors.background))
+            p.fillRect(r, g)
+            p.end()
+            self.cache_stats["background"] += 1
+        self._bgs[key] = img
+        self._bgs.move_to_end(key)
+        while len(self._bgs) > READY_KEPT:
+            self._bgs.popitem(last=False)
+        return img
+
+    def _paint_placeholder(self, p: QPainter) -> None:
+        p.setPen(QColor(Colors.text_muted))
+        p.setFont(ui_font(self.metrics.title_px))
+        p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
+
+    def _show_busy(self) -> None:
+        self._busy_shown = bool(self._busy_text)
+        self.update()
+
+    def _paint_pills(self, p: QPainter) -> None:
+        """Top-centre messages: the transient note (amber) above the loading pill (cyan)."""
+        m = self.metrics
+        y = m.px(16)
+        for text, colour in ((self._note, Colors.demo),
+                             (self._busy_text if self._busy_shown else None, Colors.accent)):
+            if not text:
+                continue
+            font = ui_font(m.body_px, bold=True)
+            fm = QFontMetricsF(font)
+            w, h = fm.horizontalAdvance(text) + 2 * m.px(24), fm.height() + 2 * m.px(10)
+            rect = QRectF((self.width() - w) / 2.0, y, w, h)
+            fill = QColor("#081a30")
+            fill.setAlpha(235)
+            p.setBrush(fill)
+            p.setPen(QPen(QColor(colour), m.px(2)))
+            p.drawRoundedRect(rect, h / 2.0, h / 2.0)
+            p.setPen(QColor(colour))
+            p.setFont(font)
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+            y += h + m.px(8)
+
+    def _paint_demo_mark(self, p: QPainter) -> None:
+        rect = self.demo_mark_rect()
+        if rect is None:
+            return
+        m = self.metrics
+        fill = QColor(Colors.demo)
+        fill.setAlpha(40)
+        p.setBrush(fill)
+        p.setPen(QPen(QColor(Colors.demo), m.px(2)))
+        p.drawRoundedRect(rect, m.px(6), m.px(6))
+        p.setPen(QColor(Colors.demo))
+        p.setFont(ui_font(m.body_px, bold=True))
+        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, self._demo_text())
+
+    def _paint_north_arrow(self, p: QPainter) -> None:
+        m = self.metrics
+        x, y, h = m.px(44), m.px(22), m.px(40)
+        arrow = QPolygonF([QPointF(x, y), QPointF(x + h * 0.32, y + h), QPointF(x, y + h * 0.75),
+                           QPointF(x - h * 0.32, y + h)])
+        p.setPen(QPen(QColor(Colors.accent), m.px(1.5)))
+        p.setBrush(QColor(Colors.accent_dim))
+        p.drawPolygon(arrow)
+        p.setPen(QColor(Colors.text))
+        p.setFont(ui_font(m.small_px, bold=True))
+        p.drawText(QRectF(x + h * 0.4, y, m.px(40), h * 0.7), Qt.AlignmentFlag.AlignVCenter, "北")
+
+    def _paint_scale_bar(self, p: QPainter) -> None:
+        if self._fit is None:
+            return
+        m = self.metrics
+        r = self._scale_bar_rect()
+        km = _nice_length(self._fit.km_per_pixel() * m.px(160))
+        length = km / self._fit.km_per_pixel()
+        x0, y0 = r.x + m.px(4), r.y + r.h - m.px(10)
+        p.setPen(QPen(QColor(Colors.text), m.px(2)))
+        p.drawLine(QPointF(x0, y0), QPointF(x0 + length, y0))
+        for x in (x0, x0 + length):
+            p.drawLine(QPointF(x, y0), QPointF(x, y0 - m.px(8)))
+        p.setFont(ui_font(m.small_px))
+        text = f"{km:g} 公里"
+        p.drawText(QRectF(x0, r.y, max(length, m.px(120)), r.h - m.px(16)),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, text)
+
+
+
+
+def _nice_length(km: float) -> float:
+    """Largest 1-2-5 × 10ⁿ length not above km."""
+    if km <= 0:
+        return 1.0
+    e = 10 ** math.floor(math.log10(km))
+    return max(n * e for n in (1, 2, 5) if n * e <= km)

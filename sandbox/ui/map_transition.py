@@ -1,0 +1,126 @@
+"""The map canvas's drill transitions: the old level zooms into (out of) the clicked region, the new one grows."""
+
+# A mixin of sandbox.ui.map_canvas.MapCanvas: both levels are moved and faded from their cached pixels.
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QRectF, QVariantAnimation
+from PySide6.QtGui import QPainter, QTransform
+
+from sandbox.ui.frame_timing.animation import Box, Similarity, ZoomPath, ease_in_out
+from sandbox.ui.map_layer import MapLayer, halo_width, paint_base
+
+__all__ = ["Transitions", "ZOOM_MS", "FADE_MS", "LABEL_BUDGET_S", "MAX_PIXEL_ZOOM"]
+
+ZOOM_MS = 380  # drill in / out
+FADE_MS = 260  # same region, new year or indicator data: the colours morph
+LABEL_BUDGET_S = 0.006  # per animation frame: label sprites of the incoming level are made in slices
+MAX_PIXEL_ZOOM = 1.25  # a level's cached pixels are drawn up to this zoom; beyond it, its vectors
+
+
+def _qt(s: Similarity) -> QTransform:
+    return QTransform(s.s, 0, 0, s.s, s.tx, s.ty)
+
+
+def _box(r: QRectF) -> Box:
+    return Box(r.x(), r.y(), r.width(), r.height())
+
+
+
+class Transitions:
+    """The drill / fade animation between the level left and the level shown."""
+
+    @property
+    def animating(self) -> bool:
+        return self._old is not None
+
+    def finish_transition(self) -> None:
+        """Jump to the end of a running transition."""
+        if self._anim.state() == QVariantAnimation.State.Running:
+            self._anim.stop()
+        self._end_transition()
+
+    # -- transitions ----------------------------------------------------------------------------
+    def _start_transition(self, old: MapLayer, old_code: str | None) -> None:
+        new, new_code = self._layer, self._shown_code
+        if not (self.animate and self.isVisible() and old.paths and new.paths):
+            return
+        if new_code in old.paths and new_code != old_code:  # drill in: the clicked region opens up
+            self._zoom, self._zoom_in = ZoomPath(_box(old.paths[new_code].boundingRect()), _box(new.bounds())), True
+        elif old_code in new.paths and new_code != old_code:  # back up: the level shrinks into its region
+            self._zoom, self._zoom_in = ZoomPath(_box(old.bounds()), _box(new.paths[old_code].boundingRect())), False
+        else:
+            self._zoom = None  # a new year, a refresh, or a jump: cross-fade
+        self._old = old
+        self._progress = 0.0
+        self._anim.setDuration(ZOOM_MS if self._zoom else FADE_MS)
+        self._anim.start()
+
+    def _on_progress(self, value) -> None:
+        self._progress = float(value)
+        self._warm_labels(LABEL_BUDGET_S)  # the incoming labels are needed from mid-way: make them now
+        self.update()
+
+    def _warm_labels(self, budget: float) -> None:
+        """Render the current level's label sprites for up to `budget` seconds (all when budget <= 0)."""
+        halo, dpr = halo_width(self.metrics), self._dpr()
+        stop = time.perf_counter() + budget
+        for lab in self._layer.labels:
+            if budget > 0 and time.perf_counter() > stop:
+                return
+            lab.sprites(halo, dpr)
+
+    def _end_transition(self) -> None:
+        if self._old is not None:
+            self._old, self._zoom, self._progress = None, None, 1.0
+            self._lit = self._highlight_area()
+            self.update()
+            self._sync_timer()
+            self.transitionFinished.emit()
+
+    def _paint_transition(self, p: QPainter, dpr: float) -> None:
+        """Both levels from their cached pixels, moved and faded (a level blown up beyond
+        MAX_PIXEL_ZOOM from its vectors). The incoming level is opaque from the first frame (a drill
+        shows the new data at once, inside the clicked region); its labels fade in once the zoom has
+        settled."""
+        e = ease_in_out(self._progress)
+        old, new = self._old, self._layer
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        if self._zoom is None:
+            self._paint_cached(p, old, dpr)
+            self._paint_cached(p, new, dpr, opacity=e)
+            return
+        t_old, t_new = _qt(self._zoom.old_view(e)), _qt(self._zoom.new_view(e))
+        labels_in = min(1.0, max(0.0, (e - 0.55) / 0.45))  # text only once the zoom has settled
+        old_labels = max(0.0, 1.0 - 3 * e)
+        if self._zoom_in:
+            self._paint_cached(p, old, dpr, transform=t_old, opacity=1.0 - e, label_opacity=old_labels)
+            self._paint_cached(p, new, dpr, transform=t_new, label_opacity=labels_in)
+        else:
+            self._paint_cached(p, new, dpr, transform=t_new, label_opacity=labels_in)
+            self._paint_cached(p, old, dpr, transform=t_old, opacity=1.0 - e, label_opacity=old_labels)
+
+    def _paint_cached(self, p: QPainter, layer: MapLayer, dpr: float, *, transform: QTransform | None = None,
+                      opacity: float = 1.0, label_opacity: float = 1.0) -> None:
+        if opacity <= 0.0 or not layer.paths:
+            return
+        m = self.metrics
+        p.save()
+        if transform is not None:
+            p.setTransform(transform, True)
+        p.setOpacity(opacity)
+        if transform is not None and transform.m11() > MAX_PIXEL_ZOOM:
+            # Blown up, the cached pixels would thicken the borders, glow and base edge with the zoom:
+            # those keep their screen widths (cosmetic pens), so this level is drawn with vectors.
+            paint_base(p, layer, m)
+        else:
+            layer.base(m, dpr).draw(p)
+        lo = opacity * label_opacity
+        if lo > 0.0 and layer.labels:
+            p.setOpacity(lo)
+            for sprite in layer.label_sprites(m, dpr):
+                sprite.draw(p)
+        p.restore()
+
