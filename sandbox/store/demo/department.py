@@ -236,6 +236,9 @@ def build_department_files(conn: Connection, seed: int, files_dir: Path | None =
     rows += [(ident, name, "城市低保", 450.0, "2018-01-01") for ident, name in outsiders[3000:3300]]
     _csv(files_dir / "低保对象.csv", (_ID, "姓名", "保障类型", "月保障金额", "纳入时间"), rows)
 
+    # The files are written: let go of the register's people before the imports read them back. At --scale 80
+    # (7 million members) these lists and dicts held ≈ 6 GB while the 医保 import built as much again.
+    members = by_household = children = status = prev = attribute = outsiders = rows = None  # noqa: F841
     for source, name in (("payroll", "财政供养人员.csv"), ("vehicles", "机动车登记信息.xlsx"),
                          ("property", "不动产登记信息.csv"), ("business", "市场主体登记信息.csv"),
                          ("deaths", "户籍注销人员.csv"), ("prison", "服刑人员.csv"), ("school", "学生学籍.csv"),
