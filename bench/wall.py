@@ -25,6 +25,7 @@ in a temporary SQLite database; `--embedded`: in this process, the demo's embedd
                          [--embedded] [--no-duty]
     python bench/wall.py --only-start --starts 10 [--compare DIR]   # the start alone; DIR: another checkout
                                                                      # (e.g. main exported), started in turn
+                         [--via-main]   # each start as `python main.py --api URL` (the CLI's parsing included)
     python bench/wall.py --province 52 [--counties 4] [--data-dir DIR]  # the wall rooted at a province
                                                                      # (bench/wall_province.py)
 
@@ -71,6 +72,17 @@ def child_start(url: str, size: tuple[int, int], root: Path = ROOT) -> None:
     region = client.health()["root_region"]
     if hasattr(client, "prime_first_level"):  # as main.py: the first level is on its way while Qt imports
         client.prime_first_level(region)
+    import PySide6.QtWidgets  # noqa: F401 - timed: what main.py imports before the window
+
+    import sandbox.ui.theme
+    import sandbox.ui.wall  # noqa: F401
+
+    marks["imports"] = time.time()
+    _first_frame(client, region, size, marks)
+
+
+def _first_frame(client, region: str, size: tuple[int, int], marks: dict) -> None:
+    """App + theme, the window shown at `size`, its first paint, its data, one full paint; prints the marks."""
     from PySide6.QtCore import QEvent, QEventLoop, QObject
     from PySide6.QtGui import QImage
     from PySide6.QtWidgets import QApplication
@@ -78,7 +90,6 @@ def child_start(url: str, size: tuple[int, int], root: Path = ROOT) -> None:
     from sandbox.ui.theme import apply_theme
     from sandbox.ui.wall import WallWindow
 
-    marks["imports"] = time.time()
     app = QApplication([sys.argv[0]])
     apply_theme(app)
     win = WallWindow(client, region=region, indicator=INDICATOR, retry_seconds=600)
@@ -113,6 +124,45 @@ def child_start(url: str, size: tuple[int, int], root: Path = ROOT) -> None:
     print(json.dumps({"ok": ok, **marks, "cpu_data_painted": cpu, "heavy": heavy}), flush=True)
     win.close()
     client.close()
+
+
+def child_main(url: str, size: tuple[int, int], root: Path = ROOT) -> None:
+    """`--via-main`: the start as `python main.py --api URL --token-file F` makes it (its command line parsed by
+    the one CLI, the settings and errors it loads), the wall's `run_wall` replaced, once its module is
+    imported, by the same measured window as `child_start`."""
+    import importlib.abc
+    import importlib.util
+
+    marks = {"script": time.time()}
+    _qt_env()
+    sys.path.insert(0, str(root))
+    token_file = Path(tempfile.mkdtemp(prefix="wall-start-")) / "token"
+    token_file.write_text(os.environ["SANDBOX_BENCH_TOKEN"])
+
+    def run_wall(client, *, region: str, **_kw) -> int:
+        marks["imports"] = time.time()
+        _first_frame(client, region, size, marks)
+        return 0
+
+    class Hook(importlib.abc.MetaPathFinder):  # the measured window instead of the event loop
+        def find_spec(self, name, path, target=None):
+            if name != "sandbox.ui.wall":
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.util.find_spec(name)
+            run = spec.loader.exec_module
+
+            def exec_module(module) -> None:
+                run(module)
+                module.run_wall = run_wall
+
+            spec.loader.exec_module = exec_module
+            return spec
+
+    sys.meta_path.insert(0, Hook())
+    from sandbox.app import main as wall_main
+
+    wall_main(["--api", url, "--token-file", str(token_file), "--windowed"])
 
 
 # -- helpers --------------------------------------------------------------------------------------------
@@ -472,8 +522,10 @@ def run_peer(peer: FoliumPeer, towns, villages_of, year, reps: int) -> dict[str,
 
 
 # -- start-up ----------------------------------------------------------------------------------------------
-def run_starts(url: str, token: str, size, n: int, roots: tuple[Path, ...] = (ROOT,)) -> dict[Path, list[dict]]:
-    """`n` fresh starts of each checkout in `roots`, interleaved (one of each in turn: the same hour's load)."""
+def run_starts(url: str, token: str, size, n: int, roots: tuple[Path, ...] = (ROOT,),
+               via_main: bool = False) -> dict[Path, list[dict]]:
+    """`n` fresh starts of each checkout in `roots`, interleaved (one of each in turn: the same hour's load);
+    `via_main`: each through `main.py --api` (child_main) instead of the wall's modules directly."""
     import compileall
 
     # As installed (scripts/setup compiles it): no start compiles the wall's modules from source.
@@ -484,7 +536,8 @@ def run_starts(url: str, token: str, size, n: int, roots: tuple[Path, ...] = (RO
     for _ in range(n):
         for root in roots:
             t_spawn = time.time()
-            r = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child-start", url,
+            r = subprocess.run([sys.executable, str(Path(__file__).resolve()),
+                                "--child-main" if via_main else "--child-start", url,
                                 "--child-root", str(root), "--size", f"{size[0]}x{size[1]}"], env=env,
                                capture_output=True, text=True, timeout=120)
             line = next((ln for ln in r.stdout.splitlines() if ln.startswith("{")), None)
@@ -516,11 +569,13 @@ def start_rows(starts: list[dict], goal: str = "≤ 1.0 s") -> list[str]:
     return rows
 
 
-def start_only(url_token, size, n: int, compare: Path | None, load_before: float) -> str:
+def start_only(url_token, size, n: int, compare: Path | None, load_before: float, via_main: bool = False) -> str:
     """`--only-start`: the start rows alone (and `--compare DIR`'s, the same starts interleaved)."""
     roots = (ROOT,) if compare is None else (compare.resolve(), ROOT)
-    starts = run_starts(*url_token, size, n, roots)
-    out = [f"Wall start — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, window {size[0]}×{size[1]}, "
+    starts = run_starts(*url_token, size, n, roots, via_main)
+    how = "`python main.py --api URL` (the CLI's parsing included)" if via_main else "the wall's modules directly"
+    out = [f"Wall start via {how} — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
+           f"window {size[0]}×{size[1]}, "
            f"the API in its own process; load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; "
            f"{n} starts of each checkout, interleaved.", ""]
     for root in roots:
@@ -548,7 +603,10 @@ def main() -> int:
                    "its slice built into --data-dir when empty, e.g. 52")
     p.add_argument("--counties", type=int, default=4, help="with --province: the slice's counties (default 4)")
     p.add_argument("--root", metavar="CODE", help="with --province: the wall's root (default: the database's)")
+    p.add_argument("--via-main", action="store_true",
+                   help="with --only-start: each start through `main.py --api URL` (the command line parsed)")
     p.add_argument("--child-start", metavar="URL", help=argparse.SUPPRESS)
+    p.add_argument("--child-main", metavar="URL", help=argparse.SUPPRESS)
     p.add_argument("--child-root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = p.parse_args()
     size = tuple(int(v) for v in args.size.lower().split("x"))
@@ -560,6 +618,9 @@ def main() -> int:
         from wall_province import run_province
 
         print(run_province(args, size))
+        return 0
+    if args.child_main:
+        child_main(args.child_main, size, args.child_root)
         return 0
 
     _qt_env()
@@ -603,7 +664,7 @@ def main() -> int:
             stop_api(proc)
     if args.only_start:
         try:
-            print(start_only((url, token), size, args.starts, args.compare, load_before))
+            print(start_only((url, token), size, args.starts, args.compare, load_before, args.via_main))
         finally:
             stop()
             tmp.cleanup()

@@ -6,9 +6,13 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sandbox.settings import Settings
+from sandbox.cli_common import raised_by
 from sandbox.wall_cli import DEFAULT_INDICATOR
+
+if TYPE_CHECKING:
+    from sandbox.settings import Settings
 
 __all__ = ["main", "run_plain_wall", "run_kiosk", "run_kiosk_ui", "run_safe_mode", "DEFAULT_KIOSK_CONFIG"]
 
@@ -22,6 +26,14 @@ def main(argv: list[str] | None = None) -> int:
     from sandbox.cli import main as cli
 
     return cli(["wall", *(sys.argv[1:] if argv is None else argv)])
+
+
+def _settings() -> Settings:
+    """The deployment's settings, for the embedded API's database and the kiosk's folders: imported only
+    then (pydantic-settings and pydantic cost ≈ 0.3 s of a wall's start on a remote API, which needs neither)."""
+    from sandbox.settings import Settings
+
+    return Settings()
 
 
 def _refused_view(client, region: str, year: int | None, indicator: str) -> str | None:
@@ -68,14 +80,13 @@ def run_plain_wall(args) -> int:
 
     from sandbox.client.cache import default_cache_dir, open_cache
     from sandbox.embedded import api_client
-    from sandbox.store.db import DatabaseUnavailable
 
     # The wall keeps the last good answers on disk for outages; a screenshot renders fresh data only.
     cache = None if args.screenshot else open_cache(default_cache_dir() / "wall")
     try:
-        with api_client(Settings(), url, token or "", cache=cache) as client:
+        with api_client(_settings() if url is None else None, url, token or "", cache=cache) as client:
             return _show_wall(client, args)
-    except DatabaseUnavailable as exc:
+    except raised_by("sandbox.store.db", "DatabaseUnavailable") as exc:  # the embedded API's database
         print(f"错误: {exc}", file=sys.stderr)
         return 2
 
@@ -194,7 +205,7 @@ def run_kiosk(config_path: str | os.PathLike, *, supervised: bool = True, window
 
     from sandbox.kiosk.supervisor import Policy, Supervisor
 
-    settings = Settings()
+    settings = _settings()
     if loaded.config.embedded:
         # Build the demo county here, once, so that a UI child starts in seconds, well inside its start timeout.
         from sandbox.server.runtime import prepare_database
@@ -267,7 +278,6 @@ def run_kiosk_ui(config_path: str | os.PathLike, *, windowed: bool = False) -> i
     Started while the API is down with nothing cached: a calm connecting screen until it answers."""
     from sandbox.client.cache import default_cache_dir, open_cache
     from sandbox.embedded import api_client
-    from sandbox.store.db import DatabaseUnavailable
     from sandbox.ui.heap import limit_arenas
 
     limit_arenas()  # before any thread starts; also when run without the supervisor (which sets MALLOC_ARENA_MAX)
@@ -280,13 +290,13 @@ def run_kiosk_ui(config_path: str | os.PathLike, *, windowed: bool = False) -> i
     # One cache directory per privacy mode: a leader wall's cached names never sit beside a delegation's.
     cache = open_cache(default_cache_dir() / cfg.privacy.mode)
     try:
-        with api_client(Settings(), url, token, role=cfg.privacy.mode, timeout=cfg.api.timeout_seconds,
+        with api_client(_settings() if url is None else None, url, token, role=cfg.privacy.mode, timeout=cfg.api.timeout_seconds,
                         cache=cache) as client:
             usable, region = _kiosk_root(client, cfg)
             if usable and region:  # the wall's first level is on its way while the shell imports Qt
                 client.prime_first_level(region)
             return _run_kiosk_shell(loaded, client, region, windowed) if usable else 2
-    except DatabaseUnavailable as exc:
+    except raised_by("sandbox.store.db", "DatabaseUnavailable") as exc:
         print(f"错误: {exc}", file=sys.stderr)
         return 2
 

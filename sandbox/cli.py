@@ -12,7 +12,7 @@ from sandbox.cli_brief import add_brief_parser
 from sandbox.cli_callbacks import add_callbacks_parser
 from sandbox.cli_common import beijing as _beijing
 from sandbox.cli_common import data_engine as _engine_for_data
-from sandbox.cli_common import positive_int, print_table
+from sandbox.cli_common import positive_int, print_table, raised_by
 from sandbox.cli_common import settings_for as _settings
 from sandbox.cli_qr import add_qr_parser
 from sandbox.wall_cli import add_display_parsers
@@ -356,10 +356,18 @@ def _add_import_parsers(sub) -> None:
     eh.set_defaults(func=cmd_export_households)
 
 
-def build_parser() -> argparse.ArgumentParser:
+DISPLAY_COMMANDS = ("wall", "kiosk")
+
+
+def build_parser(display_only: bool = False) -> argparse.ArgumentParser:
+    """The command line's parser; `display_only`: only `wall` and `kiosk` (the other groups' parsers import
+    the store and its importers, ≈ 1 s of CPU a wall's start does not need: issue 19)."""
     p = argparse.ArgumentParser(prog="sandbox", description="扶贫电子沙盘: 中心数据接口与大屏")
     p.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
     sub = p.add_subparsers(dest="command", required=True)
+    if display_only:
+        add_display_parsers(sub)
+        return p
 
     s = sub.add_parser("serve", help="启动中心数据接口 (首次运行自动构建演示数据)")
     s.add_argument("--host", default="127.0.0.1")
@@ -424,19 +432,19 @@ def _positive(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
-
     from sandbox.domain.regions import InvalidRegionCode
-    from sandbox.store.db import DatabaseUnavailable
 
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(display_only=command in DISPLAY_COMMANDS).parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("pyogrio").setLevel(logging.WARNING)
     try:
         return args.func(args)
-    except DatabaseUnavailable as exc:
+    # the store's errors: matched only once the store is imported (the wall on a remote API never imports it)
+    except raised_by("sandbox.store.db", "DatabaseUnavailable") as exc:
         print(f"错误: {exc}", file=sys.stderr)
         return 2
     except (InvalidRegionCode, LookupError, ValueError) as exc:
@@ -446,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
         where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
         print(f"错误: 无法读写文件{where}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    except SQLAlchemyError as exc:
+    except raised_by("sqlalchemy.exc", "SQLAlchemyError") as exc:
         reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
         print(f"错误: 数据库操作失败, 已回滚, 数据未改变: {reason}", file=sys.stderr)
         return 2

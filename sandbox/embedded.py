@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
+from typing import TYPE_CHECKING
 
-from sandbox.settings import Settings
+if TYPE_CHECKING:
+    from sandbox.settings import Settings
 
 __all__ = ["EmbeddedApi", "api_client"]
 
@@ -69,7 +71,7 @@ class EmbeddedApi:
 
 
 @contextmanager
-def api_client(settings: Settings, url: str | None = None, token: str = "", *, role: str = "display",
+def api_client(settings: Settings | None, url: str | None = None, token: str = "", *, role: str = "display",
                **client_options) -> Iterator:
     """An ApiClient on `url` with `token`, or (no url) on an EmbeddedApi of `role`; closed on exit, before
     the embedded server stops. `client_options` go to ApiClient (timeout, cache …)."""
@@ -77,6 +79,10 @@ def api_client(settings: Settings, url: str | None = None, token: str = "", *, r
 
     with ExitStack() as stack:
         if url is None:
+            if settings is None:  # read only for the embedded API: a remote one needs no pydantic-settings
+                from sandbox.settings import Settings
+
+                settings = Settings()
             api = stack.enter_context(EmbeddedApi(settings, role))
             url, token = api.url, api.token
         yield stack.enter_context(closing(ApiClient(url, token, **client_options)))

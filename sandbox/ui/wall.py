@@ -18,11 +18,11 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLayout, QMainWindow, QSizePolicy, QVBoxLayout, QWidget
 
 from sandbox.ui.breadcrumb import BreadcrumbBar
-from sandbox.ui.cameras import CameraTile, StreamSettings
+from sandbox.ui.cameras.reconnect import StreamSettings
 from sandbox.ui.frame_timing.after_frame import after_frame, flush_after_frame
 from sandbox.ui.header import ErrorBanner, HeaderBar
-from sandbox.ui.household_card import HouseholdCards
 from sandbox.ui.indicator_picker import IndicatorMenu, IndicatorPicker
+from sandbox.ui.later import Later, build_soon, built
 from sandbox.ui.layers.cameras import MonitorView
 from sandbox.ui.legend import LegendWidget
 from sandbox.ui.loader import WallClient
@@ -37,7 +37,6 @@ from sandbox.ui.state import MapState, WallState
 from sandbox.ui.summary import SummaryPanel
 from sandbox.ui.theme import Metrics, apply_theme, metrics_for_height, stylesheet
 from sandbox.ui.timeline import TimelineBar, TimelinePlayer
-from sandbox.ui.village_panel import VillagePanel
 from sandbox.ui.wall_backdrop import Backdrop
 from sandbox.ui.wall_cameras import WallCameras
 from sandbox.ui.wall_layers import WallLayers
@@ -52,6 +51,9 @@ SIDE_FRACTION = 0.2
 PANELS_FRACTION = 0.22
 VILLAGE_FRACTION = 0.44
 _INPUT_EVENTS = {QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.TouchBegin, QEvent.Type.Wheel}
+# What the first frame does not show: made on first use, else one per event-loop turn once the first frame
+# with data is painted (sandbox.ui.later). The layers' parts are the layers controller's (wall_layers).
+LATER_PARTS = ("village_panel", "household_cards")
 
 
 def _via(part: str, name: str) -> property:
@@ -104,6 +106,9 @@ class WallWindow(QMainWindow):
     # wall_seams' camera grid beside the map on a wide wall
     _region_cameras, _beside_tile, _open_full = (
         _via("cams", n) for n in ("region_cameras", "beside_tile", "open_full"))
+    # made on first use or after the first frame with data (LATER_PARTS)
+    village_panel = Later(lambda self: self._make_village_panel())
+    household_cards = Later(lambda self: self._make_household_cards())
 
     def __init__(self, client: WallClient, *, region: str, year: int | None = None,
                  indicator: str = "poverty_incidence", retry_seconds: float = 30.0,
@@ -120,8 +125,11 @@ class WallWindow(QMainWindow):
         self.metrics: Metrics | None = None
         self._styled: Metrics | None = None  # the metrics of the style sheet set (see _style)
         self._style_ready = False
+        self._later_asked = False
         # Panels fetch on threads of their own, each with its own HTTP session.
         panels_client = client if panels_client is None else panels_client
+        self._panels_client = panels_client
+        self._village_width = 0  # the village panel's, once the columns are sized (see _size_columns)
         self.kpis = KpiStrip(client_for_worker(panels_client), animate=animate)
         self.panels = PanelsColumn(client_for_worker(panels_client), indicator=indicator, lazy_trend=True)
         # Their fetches start once the frame showing the new level is painted (see after_frame).
@@ -140,10 +148,9 @@ class WallWindow(QMainWindow):
         self.session.layers, self.session.cameras = self.layers_ctl, self.cams
         self._place_layers()
         self._connect()
-        self.household_cards = HouseholdCards(self, panels_client)  # a list row → its card (预计脱贫年度)
         # Esc closes the first of these that is open, else the village panel, else goes up a level.
         host.escapes[:] = [self.cams.close_full_camera, self.cams.close_grid_camera, self._close_menu,
-                           self.cams.close_monitor, self.layers_ctl.escape_project, self.household_cards.close]
+                           self.cams.close_monitor, self.layers_ctl.escape_project, self._close_household_card]
         self.arranger = WallArranger(self, display)  # wide walls and panel seams (wall_layout, wall_seams)
         self._apply_metrics(metrics_for_height(1080))
         QApplication.instance().installEventFilter(self)
@@ -160,8 +167,6 @@ class WallWindow(QMainWindow):
         self.summary = SummaryPanel(st)
         self.breadcrumb = BreadcrumbBar(st.nav)
         self.timeline = TimelineBar(st)
-        self.village_panel = VillagePanel(st.village, st.map)
-        self.village_panel.hide()
 
         root = Backdrop()
         self.indicator_menu = IndicatorMenu(st.map, root)
@@ -176,8 +181,7 @@ class WallWindow(QMainWindow):
         self._map_column.addWidget(self.monitor, 1)
         self._stage = QHBoxLayout()  # the map and, when open, the village panel beside it
         self._stage.setContentsMargins(0, 0, 0, 0)
-        self._stage.addLayout(self._map_column, 1)
-        self._stage.addWidget(self.village_panel, 0)
+        self._stage.addLayout(self._map_column, 1)  # the village panel joins it when made (_make_village_panel)
         self._main_column = QVBoxLayout()  # the timeline runs under both
         self._main_column.setContentsMargins(0, 0, 0, 0)
         self._main_column.addLayout(self._stage, 1)
@@ -259,8 +263,6 @@ class WallWindow(QMainWindow):
         self.breadcrumb.backClicked.connect(s.go_up)
         self.timeline.slider.yearPicked.connect(self._on_year_picked)
         self.timeline.play_button.clicked.connect(lambda _=False: self.player.toggle())
-        self.village_panel.closeRequested.connect(s.close_village)
-        self.village_panel.pageRequested.connect(s.page)
         st.village.events.changed.connect(self._on_village_state)
         st.map.events.indicator.connect(self._on_indicator)
         # what the state says over the map, the map shows
@@ -287,6 +289,10 @@ class WallWindow(QMainWindow):
     # -- what the session did -------------------------------------------------------------------------
     def _on_applied(self) -> None:
         self.dataApplied.emit()
+        if not self._later_asked:  # what the first frame does not show is made once it is painted
+            self._later_asked = True
+            after_frame(lambda: build_soon(self, LATER_PARTS))
+            after_frame(self.layers_ctl.build_later)
         if not self.panels.trend_ready:  # pyqtgraph's import waits for the first data on screen
             # after the frame, not on the next turn: that turn comes before the paint, and pyqtgraph's
             # import (≈0.5 s) would hold back the wall's first picture
@@ -317,7 +323,40 @@ class WallWindow(QMainWindow):
     @property
     def preparing(self) -> bool:
         """Levels and the map beside a village panel are still being rendered ahead of their clicks."""
-        return self.session.preparing or self.canvas.readying or self.village_panel.preparing
+        return self.session.preparing or self.canvas.readying or \
+            (built(self, "village_panel") and self.village_panel.preparing)
+
+    # -- parts made after the first frame (LATER_PARTS) ---------------------------------------------------
+    def _make_village_panel(self):
+        from sandbox.ui.village_panel import VillagePanel
+
+        st = self.state
+        panel = VillagePanel(st.village, st.map)
+        panel.hide()
+        self._stage.addWidget(panel, 0)  # beside the map
+        panel.closeRequested.connect(self.session.close_village)
+        panel.pageRequested.connect(self.session.page)
+        if self.metrics is not None:
+            panel.set_metrics(self.metrics)
+        if self._village_width:
+            panel.setFixedWidth(self._village_width)
+        self.__dict__["village_panel"] = panel
+        self.household_cards  # noqa: B018 - a list row → its card: wired to the panel's table
+        return panel
+
+    def _make_household_cards(self):
+        self.village_panel  # noqa: B018 - makes the cards too, the first time
+        if built(self, "household_cards"):
+            return self.household_cards
+        from sandbox.ui.household_card import HouseholdCards
+
+        cards = HouseholdCards(self, self._panels_client)  # a list row → its card (预计脱贫年度)
+        if self.metrics is not None:
+            cards.set_metrics(self.metrics)
+        return cards
+
+    def _close_household_card(self) -> bool:
+        return built(self, "household_cards") and self.household_cards.close()
 
     def _close_menu(self) -> bool:
         if not self.indicator_menu.isVisible():
@@ -358,6 +397,10 @@ class WallWindow(QMainWindow):
     def _on_village_state(self, village) -> None:
         # The village panel takes the room the panels column leaves: hide one before showing the other,
         # or for a moment both count towards the window's minimum width and the window grows for good.
+        if not village.is_open and not built(self, "village_panel"):  # never opened: nothing to hide
+            self._size_columns()
+            self.panels.setVisible(True)
+            return
         first, then = (self.panels, self.village_panel) if village.is_open else (self.village_panel, self.panels)
         first.setVisible(False)
         self._size_columns()
@@ -381,16 +424,16 @@ class WallWindow(QMainWindow):
         self.panels.set_metrics(m)
         self.legend.set_metrics(m)
         self.timeline.set_metrics(m)
-        self.village_panel.set_metrics(m)
+        if built(self, "village_panel"):
+            self.village_panel.set_metrics(m)
         self.indicator_menu.set_metrics(m)
         self.fund_panel.set_metrics(m)
         self.layers_ctl.duty.panel.set_metrics(m)
         self.layers_ctl.risk.panel.set_metrics(m)
-        self.project_card.set_metrics(m)
-        self.household_cards.set_metrics(m)
+        self.layers_ctl.set_metrics(m)  # the project card, once made
+        if built(self, "household_cards"):
+            self.household_cards.set_metrics(m)
         self.monitor.set_metrics(m)
-        if isinstance(self.project_card.camera_widget, CameraTile):
-            self.project_card.camera_widget.setFixedHeight(self.cams.card_tile_height())
         self.layer_bar.set_metrics(m)
         self.layer_bar.move(m.px(116), m.px(14))  # beside the north arrow
         if self.layers_enabled:  # labels keep clear of the floating control
@@ -403,7 +446,7 @@ class WallWindow(QMainWindow):
         w = self.width()
         if self.arranger is not None and self.arranger.size_columns():  # a video wall's plan (wall_layout)
             # the village panel takes the panels column's place, its width too: the map keeps its own
-            self.village_panel.setFixedWidth(self.panels.width())
+            self._set_village_width(self.panels.width())
             return
         else:
             side = max(260, int(w * SIDE_FRACTION))
@@ -412,7 +455,12 @@ class WallWindow(QMainWindow):
         # Never wider than what the map column (its breadcrumb) leaves: a window never grows for it.
         pad = self.metrics.px(16) if self.metrics is not None else 16
         room = w - side - self._map_column.minimumSize().width() - 4 * pad
-        self.village_panel.setFixedWidth(max(420, min(int(w * VILLAGE_FRACTION), room)))
+        self._set_village_width(max(420, min(int(w * VILLAGE_FRACTION), room)))
+
+    def _set_village_width(self, width: int) -> None:
+        self._village_width = width
+        if built(self, "village_panel"):
+            self.village_panel.setFixedWidth(width)
 
     def _metrics_for_size(self) -> Metrics:
         m = metrics_for_height(self.height())
@@ -462,7 +510,8 @@ class WallWindow(QMainWindow):
         self.worker.shutdown()
         self.kpis.shutdown()
         self.panels.shutdown()
-        self.household_cards.shutdown()
+        if built(self, "household_cards"):
+            self.household_cards.shutdown()
         self.layers_ctl.close()
         super().closeEvent(event)
 

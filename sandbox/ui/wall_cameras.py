@@ -3,18 +3,41 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from sandbox.ui.cameras import CameraHealth, CameraTile, CameraWall, StaggerGate, StreamSettings, UrlPolicy
-from sandbox.ui.cameras.grid import GRID_SIZES, CameraFullView, grid_for, open_fullscreen
-from sandbox.ui.cameras.reconnect import default_gate
+from sandbox.ui.cameras.health import CameraHealth
+from sandbox.ui.cameras.policy import UrlPolicy
+from sandbox.ui.cameras.reconnect import StaggerGate, StreamSettings, default_gate
+from sandbox.ui.later import built
 from sandbox.ui.layers.checkins import region_prefix
 from sandbox.ui.layers.data import fetch_camera, fetch_cameras
-from sandbox.ui.project_card import ProjectCard
 from sandbox.ui.theme import metrics_for_height
+
+# The tiles, the grid and the project card are imported when first used: none is on the wall's first frame.
+if TYPE_CHECKING:
+    from sandbox.ui.cameras.grid import CameraFullView, CameraWall
+    from sandbox.ui.cameras.tile import CameraTile
+
+
+def _tile_class() -> type | None:
+    """CameraTile if any tile was ever made (its module loaded), else None: nothing can be one."""
+    mod = sys.modules.get("sandbox.ui.cameras.tile")
+    return mod.CameraTile if mod is not None else None
+
+
+def _is_tile(widget: Any) -> bool:
+    cls = _tile_class()
+    return cls is not None and isinstance(widget, cls)
+
+
+def _card_camera(cam: dict) -> dict:
+    from sandbox.ui.project_card import ProjectCard
+
+    return ProjectCard.tile_camera(cam)
 
 __all__ = ["WallCameras"]
 
@@ -92,10 +115,12 @@ class WallCameras(QObject):
 
     def set_card_camera(self, cam: dict | None) -> None:
         """The project card's live tile of its first camera (None: remove it, which stops its stream)."""
+        if cam is None and not built(self.wall.layers_ctl, "card"):
+            return  # no card yet: no tile on it
         card = self.wall.project_card
         old = card.camera_widget
-        cam = ProjectCard.tile_camera(cam) if cam is not None else None  # named as the card names it
-        if cam is not None and isinstance(old, CameraTile) and old.camera_id == cam.get("id"):
+        cam = _card_camera(cam) if cam is not None else None  # named as the card names it
+        if cam is not None and _is_tile(old) and old.camera_id == cam.get("id"):
             old.set_camera(cam)  # a fresh signed URL for the same camera: the link stays
             return
         if old is not None:
@@ -104,6 +129,8 @@ class WallCameras(QObject):
             old.deleteLater()
         if cam is None:
             return
+        from sandbox.ui.cameras.tile import CameraTile
+
         tile = self.hold(CameraTile(cam, self.policy, **self.tile_kwargs()))
         tile.setObjectName("cardCameraTile")
         tile.setFixedHeight(self.card_tile_height())
@@ -114,6 +141,8 @@ class WallCameras(QObject):
 
     def beside_tile(self) -> CameraTile:
         """A tile for the camera grid beside the map on a wide wall (wall_seams.BesideCameras)."""
+        from sandbox.ui.cameras.tile import CameraTile
+
         return self.hold(CameraTile({}, self.policy, **self.tile_kwargs()))
 
     def card_tile_height(self) -> int:
@@ -133,6 +162,8 @@ class WallCameras(QObject):
             wall.state.say("摄像头不可用：未连接中心接口")
             return
         if self.camera_wall is None:
+            from sandbox.ui.cameras.grid import GRID_SIZES, CameraWall
+
             self.camera_wall = CameraWall([], self.policy, wall.monitor, columns=max(GRID_SIZES), **self.tile_kwargs())
             for t in self.camera_wall.tiles:  # all sixteen made up front (4×4): they are never replaced
                 self.hold(t)
@@ -170,6 +201,8 @@ class WallCameras(QObject):
         if code != self._monitor_region:  # a new region: its own grid size, from its first page
             self._monitor_region = code
             grid.set_cameras(cams)
+            from sandbox.ui.cameras.grid import grid_for
+
             grid.set_columns(grid_for(len(cams)))
             grid.set_page(0)
         else:
@@ -224,12 +257,14 @@ class WallCameras(QObject):
         if self.monitor_open and self.camera_wall is not None:
             view = self.camera_wall.open_camera(cam)  # the grid pauses and resumes itself
         else:
+            from sandbox.ui.cameras.grid import open_fullscreen
+
             view = open_fullscreen(cam, self.policy, self.wall, **self.tile_kwargs())
             if isinstance(cam.get("id"), int):
                 self.cameraOpened.emit(cam["id"])
         self.hold(view.tile)
-        card_tile = self.wall.project_card.camera_widget
-        if isinstance(card_tile, CameraTile):
+        card_tile = self.wall.project_card.camera_widget if built(self.wall.layers_ctl, "card") else None
+        if _is_tile(card_tile):
             card_tile.set_active(False)
         view.closed.connect(lambda v=view: self._full_closed(v))
         self.full_view = view
@@ -240,8 +275,8 @@ class WallCameras(QObject):
         if self.full_view is view:
             self.full_view = None
             self.wall.state.set_camera_view(full=None)
-        card_tile = self.wall.project_card.camera_widget
-        if isinstance(card_tile, CameraTile):
+        card_tile = self.wall.project_card.camera_widget if built(self.wall.layers_ctl, "card") else None
+        if _is_tile(card_tile):
             card_tile.set_active(self.stream)
         if not self.stream and self.camera_wall is not None:
             for t in self.camera_wall.tiles:  # the grid resumed them all on close
@@ -279,13 +314,13 @@ class WallCameras(QObject):
         self.take(cams)
         if self.camera_wall is not None and self.monitor_open:
             self.camera_wall.set_cameras(self.region_cameras())  # same cameras keep their links
-        tiles = [self.wall.project_card.camera_widget]
+        tiles = [self.wall.project_card.camera_widget if built(self.wall.layers_ctl, "card") else None]
         if self.full_view is not None:
             tiles.append(self.full_view.tile)
         for t in tiles:
-            if isinstance(t, CameraTile) and t.camera_id in self.cameras:
+            if _is_tile(t) and t.camera_id in self.cameras:
                 cam = self.cameras[t.camera_id]
-                t.set_camera(ProjectCard.tile_camera(cam) if t is tiles[0] else cam)
+                t.set_camera(_card_camera(cam) if t is tiles[0] else cam)
         self.camerasRefreshed.emit()
 
     def on_refresh_failed(self, message: str) -> None:

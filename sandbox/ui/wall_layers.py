@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ from PySide6.QtCore import QObject, QRectF, QTimer, Signal
 
 from sandbox.ui.frame_timing.after_frame import after_frame
 from sandbox.ui.fund_panel import FundChainPanel
+from sandbox.ui.later import Later, build_soon, built
 from sandbox.ui.layers.cameras import CamerasLayer
 from sandbox.ui.layers.checkins import CheckinLayer, region_prefix
 from sandbox.ui.layers.data import CameraPoint, LayersData, ProjectDetail, ProjectPoint, fetch_layers, fetch_project
@@ -18,7 +20,6 @@ from sandbox.ui.layers.funds import FundFlowLayer
 from sandbox.ui.layers.projects import ProjectsLayer
 from sandbox.ui.layers.toggles import LayerToggleBar
 from sandbox.ui.panels.worker import client_for_worker
-from sandbox.ui.project_card import ProjectCard
 from sandbox.ui.session import DEFERRED
 from sandbox.ui.wall_duty import WallDuty
 from sandbox.ui.wall_risk import WallRisk
@@ -34,6 +35,9 @@ OFF_AT_START = frozenset({"duty", "risk"})  # they recolour the map: shown when 
 MAP_COLOURINGS = ("duty", "risk")  # one at a time: turning one on turns the other off
 
 
+LATER_PARTS = ("card",)  # not on the first frame: made on first use or after it (sandbox.ui.later)
+
+
 class WallLayers(QObject):
     """The live layers of the region on screen, fetched on a worker of their own (its own thread and
     HTTP session: never behind a drill) once the frame showing the level is painted; `enabled` False:
@@ -41,6 +45,7 @@ class WallLayers(QObject):
 
     applied = Signal()  # the live layers of the region on screen arrived
     checkinArrived = Signal(object)  # a check-in from GET /events is on the map
+    card = Later(lambda self: self._make_card())  # the project card (LATER_PARTS)
 
     def __init__(self, wall: Any, client: Any, enabled: bool, live: bool):
         super().__init__(wall)
@@ -64,9 +69,6 @@ class WallLayers(QObject):
         self.bar.triggered.connect(lambda name: wall.open_monitor() if name == "monitor" else None)
         self.fund_panel = FundChainPanel()
         self.fund_panel.hide()  # shown with the first fund data
-        self.card = ProjectCard(canvas)
-        self.card.keep_clear = [self.bar]
-        self.card.closeRequested.connect(self.close_project)
         self.enabled = bool(enabled)
         self.data: LayersData | None = None
         self._key: tuple | None = None
@@ -98,6 +100,32 @@ class WallLayers(QObject):
             self.live.facts.connect(self._on_facts)
             self.live.duty.connect(self.duty.on_event)
             self.live.start()
+
+    def _make_card(self):
+        from sandbox.ui.project_card import ProjectCard
+
+        card = ProjectCard(self.wall.canvas)
+        card.keep_clear = [self.bar]
+        card.closeRequested.connect(self.close_project)
+        self.__dict__["card"] = card
+        if self.wall.metrics is not None:
+            self._card_metrics(self.wall.metrics)
+        return card
+
+    def build_later(self) -> None:
+        """Make what the first frame does not show, one part per event-loop turn."""
+        build_soon(self, LATER_PARTS)
+
+    def set_metrics(self, m) -> None:
+        """The wall's metrics for the parts made so far (a part made later takes them then)."""
+        if built(self, "card"):
+            self._card_metrics(m)
+
+    def _card_metrics(self, m) -> None:
+        tiles = sys.modules.get("sandbox.ui.cameras.tile")  # none made if never imported
+        self.card.set_metrics(m)
+        if tiles is not None and isinstance(self.card.camera_widget, tiles.CameraTile):
+            self.card.camera_widget.setFixedHeight(self.wall.cams.card_tile_height())
 
     @property
     def run(self) -> Callable[[str, Callable[[Any], Any], str], None] | None:
@@ -193,14 +221,14 @@ class WallLayers(QObject):
         if not force and self._key == (code, year):
             return
         self._key = (code, year)
-        if self.card.isVisible() and not force:
+        if built(self, "card") and self.card.isVisible() and not force:
             self.close_project()
         self._run("layers", lambda client: fetch_layers(client, code, year), f"layers {code}")
 
     def forget(self) -> None:
         """Everything on screen is fetched again (F5): the layers, and an open card too."""
         self._key = None
-        if self.card.project_id is not None and self.card.isVisible():
+        if built(self, "card") and self.card.project_id is not None and self.card.isVisible():
             self.open_project(self.card.project_id)
 
     def _on_result(self, channel: str, result: Any) -> None:
@@ -299,7 +327,7 @@ class WallLayers(QObject):
 
     def escape_project(self) -> bool:
         """Esc: close the project card if it is open; False if it was not."""
-        if not self.card.isVisible():
+        if not built(self, "card") or not self.card.isVisible():
             return False
         self.close_project()
         return True

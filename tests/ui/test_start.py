@@ -114,3 +114,101 @@ def test_a_wall_resized_after_it_is_shown_or_never_shown_gets_its_size_s_style(q
     win.resize(1280, 720)
     win.render(QImage(1280, 720, QImage.Format.Format_ARGB32_Premultiplied))  # a hidden window: its pending resize
     assert win.metrics == metrics_for_height(720) and win.styleSheet() == stylesheet(win.metrics)
+
+
+# What the first frame does not show (the village panel and its household card, the project card, the
+# camera tiles and grid) is neither imported nor built by the first frame with data; it is made one part
+# per event-loop turn after that frame (or on first use), and then works as before.
+LATER_MODULES = ("sandbox.ui.village_panel", "sandbox.ui.household_card", "sandbox.ui.project_card",
+                 "sandbox.ui.cameras.tile", "sandbox.ui.cameras.grid")
+
+_LATER = r"""
+import json, sys, time
+from PySide6.QtCore import QEventLoop
+from PySide6.QtGui import QImage
+from tests.ui.conftest import COUNTY, FakeCounty
+from sandbox.ui.kiosk.tour_target import check_tour_target
+from sandbox.ui.wall import WallWindow, _application
+
+LATER = sys.argv[1:]
+app = _application()
+win = WallWindow(FakeCounty(), region=COUNTY, retry_seconds=600)
+applied, villages = [], []
+win.dataApplied.connect(lambda: applied.append(True))
+win.villageApplied.connect(lambda: villages.append(True))
+win.resize(3840, 2160)
+win.show()
+
+def spin(until, seconds=20):
+    deadline = time.monotonic() + seconds
+    while not until() and time.monotonic() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
+    return until()
+
+def parts():
+    return sorted([n for n in ("village_panel", "household_cards") if n in vars(win)]
+                  + (["card"] if "card" in vars(win.layers_ctl) else []))
+
+spin(lambda: applied)
+win.render(QImage(3840, 2160, QImage.Format.Format_ARGB32_Premultiplied))
+out = {"applied": bool(applied), "loaded_at_first": [m for m in LATER if m in sys.modules], "parts_at_first": parts()}
+spin(lambda: len(parts()) == 3)  # unasked: made after the first frame
+out["parts_after"] = parts()
+out["loaded_after"] = [m for m in LATER if m in sys.modules]
+vp = win.village_panel
+out["village_panel_laid_out"] = (win._stage.indexOf(vp) >= 0 and vp.isHidden() and vp.metrics == win.metrics
+                                 and vp.minimumWidth() == vp.maximumWidth() >= 420)
+out["card_ready"] = (win.project_card.parentWidget() is win.canvas and win.project_card.isHidden()
+                     and win.project_card.metrics == win.metrics)
+check_tour_target(win)  # the tour's targets resolve (raises otherwise)
+town = win.state.map.region_map.features[0].code
+applied.clear()
+win.drill(town)
+spin(lambda: applied and not win.state.loading)
+village = win.state.map.region_map.features[0].code
+win.open_village(village)
+spin(lambda: villages)
+out["village_opened"] = bool(villages) and vp.isVisible() and not win.panels.isVisible() and vp.name_label.text() != ""
+win.close_village()
+out["village_closed"] = vp.isHidden() and win.panels.isVisible()
+print(json.dumps(out))
+win.close()
+"""
+
+
+def _run(script: str, *argv: str, tmp_path) -> dict:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT), SANDBOX_DATA_DIR=str(tmp_path),
+               XDG_CACHE_HOME=str(tmp_path / "cache"))
+    run = subprocess.run([sys.executable, "-c", script, *argv], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=180)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.qt
+def test_what_the_first_frame_does_not_show_is_made_after_it_and_works(tmp_path):
+    out = _run(_LATER, *LATER_MODULES, tmp_path=tmp_path)
+    assert out["applied"]
+    assert out["loaded_at_first"] == [] and out["parts_at_first"] == []
+    assert out["parts_after"] == ["card", "household_cards", "village_panel"]
+    assert set(out["loaded_after"]) >= {"sandbox.ui.village_panel", "sandbox.ui.household_card",
+                                        "sandbox.ui.project_card"}
+    assert out["village_panel_laid_out"] and out["card_ready"]
+    assert out["village_opened"] and out["village_closed"]
+
+
+_REMOTE = r"""
+import json, sys
+from sandbox.app import main
+rc = main(["--api", "http://127.0.0.1:9", "--token-file", sys.argv[1], "--screenshot", sys.argv[2]])
+print(json.dumps({"rc": rc, "loaded": [m for m in ("pydantic_settings", "pydantic", "sqlalchemy") if m in sys.modules]}))
+"""
+
+
+def test_a_wall_on_a_remote_api_loads_neither_pydantic_settings_nor_sqlalchemy(tmp_path):
+    # `python main.py --api URL`: the settings and the store are the embedded API's; here nothing answers,
+    # so the wall says so and exits (2) without having imported either
+    token = tmp_path / "token"
+    token.write_text("t")
+    out = _run(_REMOTE, str(token), str(tmp_path / "shot.png"), tmp_path=tmp_path)
+    assert out == {"rc": 2, "loaded": []}
