@@ -133,8 +133,18 @@ from sandbox.ui.wall import WallWindow, _application
 LATER = sys.argv[1:]
 app = _application()
 win = WallWindow(FakeCounty(), region=COUNTY, retry_seconds=600)
-applied, villages = [], []
-win.dataApplied.connect(lambda: applied.append(True))
+applied, villages, at_first = [], [], {}
+
+def parts():
+    return sorted([n for n in ("village_panel", "household_cards") if n in vars(win)]
+                  + (["card"] if "card" in vars(win.layers_ctl) else []))
+
+def first_data():  # synchronously in the emit, before the first frame with data can be painted
+    if not applied:
+        at_first.update(loaded=[m for m in LATER if m in sys.modules], parts=parts())
+    applied.append(True)
+
+win.dataApplied.connect(first_data)
 win.villageApplied.connect(lambda: villages.append(True))
 win.resize(3840, 2160)
 win.show()
@@ -145,13 +155,11 @@ def spin(until, seconds=20):
         app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
     return until()
 
-def parts():
-    return sorted([n for n in ("village_panel", "household_cards") if n in vars(win)]
-                  + (["card"] if "card" in vars(win.layers_ctl) else []))
-
 spin(lambda: applied)
 win.render(QImage(3840, 2160, QImage.Format.Format_ARGB32_Premultiplied))
-out = {"applied": bool(applied), "loaded_at_first": [m for m in LATER if m in sys.modules], "parts_at_first": parts()}
+# (read at the data's arrival: spinning the loop in 10 ms slices may paint the window, and what comes after
+# the first frame with data is then made before the spin returns)
+out = {"applied": bool(applied), "loaded_at_first": at_first.get("loaded"), "parts_at_first": at_first.get("parts")}
 spin(lambda: len(parts()) == 3)  # unasked: made after the first frame
 out["parts_after"] = parts()
 out["loaded_after"] = [m for m in LATER if m in sys.modules]
