@@ -2,8 +2,8 @@
 and LISTEN/NOTIFY, so a wall gets every check-in whichever worker took it, and resumes on any worker.
 
 Each worker keeps the in-memory bus's subscribers and history; what it delivers comes from the log, in id
-order, exactly once per worker, from its listening thread: on a notification (its own publishes' too) and
-once a second in case a notification was missed (a dropped listening connection). SQLite keeps the single-process bus.
+order, exactly once per worker: after its own publish, on a notification, and once a second in case a
+notification was missed (a dropped listening connection). SQLite keeps the single-process bus.
 """
 
 from __future__ import annotations
@@ -44,20 +44,13 @@ class SharedEventBus(EventBus):
             self._last_id = recent[-1][0]
 
     def publish(self, kind: str, data: dict) -> int:
-        """Stores the event in the log and returns: the listener delivers it, here as on every worker, on the
-        NOTIFY its commit sends. The publisher (a phone's check-in) does not wait for another thread's
-        delivery to 200 walls (the fetch lock) nor do it itself — that wait was most of a check-in's time
-        under load (bench/load.py's breakdown)."""
         with self.engine.begin() as conn:
             event_id = event_log.append(conn, kind, data)
             self._published += 1
             if self._published % _PRUNE_EVERY == 0:
                 event_log.prune(conn, KEEP)
+        self.catch_up()
         return event_id
-
-    def recent(self, n: int = 50) -> list[tuple[int, str, dict]]:
-        self.catch_up()  # what this worker published may not be delivered here yet
-        return super().recent(n)
 
     def catch_up(self) -> int:
         """Delivers what the log holds beyond the last event delivered here; the number delivered."""
