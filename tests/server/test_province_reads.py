@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import math
 
-import numpy as np
 import pytest
 import shapely
 from fastapi.testclient import TestClient
@@ -201,11 +200,10 @@ def test_the_simulator_fences_each_check_in_by_its_households_county(province):
     """A province's demo posts check-ins in every county it holds, each inside its own household's county
     as the server judges it (not the main county's outline): a house on 云岩区's line, the first draw at
     the house rounding out of it, is drawn again."""
-    from sandbox.geo.crs import gcj02_to_wgs84_xy
     from sandbox.server.checkins.geofence import county_fence
     from sandbox.server.simulator import CheckinSimulator
     from sandbox.store.db import session_factory
-    from tests.server.test_simulator import _just_inside_but_rounds_out, _Scripted
+    from tests.server.test_simulator import _just_inside_but_rounds_out, _Scripted, _wgs84
 
     with session_factory(province)() as session:
         fence = county_fence(session, "520103")
@@ -216,8 +214,4 @@ def test_the_simulator_fences_each_check_in_by_its_households_county(province):
         sim._pairs = [(1, 1, "520103100200", *house)]
         sim._rng = _Scripted(seed, randoms=[0.0, 0.9], gausses=[0.0])  # near, r = 0, then WGS-84
         pt = sim.make_checkin()["point"]
-        lon, lat = pt["lon"], pt["lat"]
-        if pt["crs"] == "GCJ-02":
-            x, y = gcj02_to_wgs84_xy(np.array([lon]), np.array([lat]))
-            lon, lat = float(x[0]), float(y[0])
-        assert fence.contains(lon, lat), (seed, pt)
+        assert fence.contains(*_wgs84(pt)), (seed, pt)

@@ -109,6 +109,17 @@ class _Scripted(random.Random):
         return self.gausses.pop(0) if self.gausses else super().gauss(mu, sigma)
 
 
+def _wgs84(pt: dict) -> tuple[float, float]:
+    """A posted point as (lon, lat) in WGS-84, whichever system the phone sent it in."""
+    from sandbox.geo.crs import gcj02_to_wgs84_xy
+
+    lon, lat = pt["lon"], pt["lat"]
+    if pt["crs"] == "GCJ-02":
+        x, y = gcj02_to_wgs84_xy(np.array([lon]), np.array([lat]))
+        lon, lat = float(x[0]), float(y[0])
+    return lon, lat
+
+
 def _just_inside_but_rounds_out(fence) -> tuple[float, float]:
     """A point ~1 mm inside the county line whose 6-decimal rounding (~0.1 m) lies outside it."""
     polygons = getattr(fence.geometry, "geoms", [fence.geometry])
@@ -131,7 +142,6 @@ def test_a_drawn_point_that_rounds_out_of_the_county_is_drawn_again(demo_engine)
     the server judges the point it is sent (rounded to 6 decimals); a point centimetres inside the
     county line could round out of it. Pinned here: a house on the line, the first draw at the house
     sent as WGS-84."""
-    from sandbox.geo.crs import gcj02_to_wgs84_xy
     from sandbox.server.checkins.geofence import county_fence
     from sandbox.store.db import session_factory
 
@@ -143,11 +153,7 @@ def test_a_drawn_point_that_rounds_out_of_the_county_is_drawn_again(demo_engine)
         sim._pairs, sim._fences = [(1, 1, "522726101001", *house)], {"522726": fence}
         sim._rng = _Scripted(seed, randoms=[0.0, 0.9], gausses=[0.0])  # near, r = 0, then WGS-84
         pt = sim.make_checkin()["point"]
-        lon, lat = pt["lon"], pt["lat"]
-        if pt["crs"] == "GCJ-02":
-            x, y = gcj02_to_wgs84_xy(np.array([lon]), np.array([lat]))
-            lon, lat = float(x[0]), float(y[0])
-        assert fence.contains(lon, lat), (seed, pt)
+        assert fence.contains(*_wgs84(pt)), (seed, pt)
 
 
 def test_the_simulator_never_runs_on_real_records(tmp_path):
