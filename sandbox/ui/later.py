@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["Later", "built", "build_soon"]
+__all__ = ["Later", "built", "build_soon", "stop_building"]
+
+_TIMER_NAME = "sandbox-later-build"  # build_soon's timers, found again by stop_building
+_STOPPED = "_later_stopped"  # in the owner's __dict__: stop_building was called
 
 
 class Later:
@@ -43,10 +46,14 @@ def build_soon(obj: Any, names: Iterable[str]) -> None:
     once it is gone."""
     from PySide6.QtCore import QTimer
 
+    if vars(obj).get(_STOPPED):
+        return  # asked for after the close (a callback waiting for the next frame)
     left = [n for n in names if not built(obj, n)]
-    timer = QTimer(obj, singleShot=True, interval=0)
+    timer = QTimer(obj, singleShot=True, interval=0, objectName=_TIMER_NAME)
 
     def step() -> None:
+        if vars(obj).get(_STOPPED):
+            return
         while left and built(obj, left[0]):
             left.pop(0)
         if left:
@@ -58,3 +65,14 @@ def build_soon(obj: Any, names: Iterable[str]) -> None:
 
     timer.timeout.connect(step)
     timer.start()
+
+
+def stop_building(obj: Any) -> None:
+    """No more parts from `obj`'s `build_soon` (call at close): a part made after the window's closeEvent
+    would start workers that nothing shuts down, their threads running on while the window is deleted."""
+    from PySide6.QtCore import QTimer
+
+    vars(obj)[_STOPPED] = True
+    for timer in obj.findChildren(QTimer, _TIMER_NAME):
+        timer.stop()
+        timer.deleteLater()

@@ -22,7 +22,7 @@ from sandbox.ui.cameras.reconnect import StreamSettings
 from sandbox.ui.frame_timing.after_frame import after_frame, flush_after_frame
 from sandbox.ui.header import ErrorBanner, HeaderBar
 from sandbox.ui.indicator_picker import IndicatorMenu, IndicatorPicker
-from sandbox.ui.later import Later, build_soon, built
+from sandbox.ui.later import Later, build_soon, built, stop_building
 from sandbox.ui.layers.cameras import MonitorView
 from sandbox.ui.legend import LegendWidget
 from sandbox.ui.loader import WallClient
@@ -504,6 +504,8 @@ class WallWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.session.close()  # work waiting for the next frame (see after_frame) is dropped
+        for owner in (self, self.layers_ctl):  # no part made after close: its workers would outlive the window
+            stop_building(owner)
         QApplication.instance().removeEventFilter(self)
         self.cams.close(self.arranger)  # every tile's stream ends before the worker threads go
         self.player.stop()

@@ -16,10 +16,11 @@ import itertools
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from sandbox.client.api import ApiError, ApiUnavailable
 from sandbox.client.gather import gather
@@ -89,6 +90,75 @@ def wait_background(timeout: float = 60.0) -> None:
     _BACKGROUND[:] = [t for t in _BACKGROUND if t.is_alive()]
 
 
+# -- what a lane thread is done with goes back to the GUI thread ---------------------------------------
+# A call's closure (and its answer) may hold the last reference to a Qt object: a window a test or a
+# closed tour let go while its call ran. Dropped on a lane thread, Shiboken deletes that object there —
+# "QObject::killTimer: Timers cannot be stopped from another thread", then a segfault (the suite's crash:
+# a lane thread idling IDLE_KEEP_S after its last call ended and let go of it then). So a lane thread
+# hands each call's function and answer to `_spent` in one step (it keeps no reference of its own) and the
+# GUI thread drops them, woken by `_Reaper`. The same for the lane's reference to its Worker at the end.
+_spent: deque[Any] = deque()
+
+
+class _Reaper(QObject):
+    """Lives on the GUI thread: drops what lane threads handed over (see `_spent`)."""
+
+    wake = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wake.connect(self.drop)
+
+    @Slot()
+    def drop(self) -> None:
+        while _spent:
+            _spent.popleft()
+
+
+_reaper: _Reaper | None = None
+
+
+def _hand_over(box: list[Any]) -> None:
+    """Move `box`'s items to the GUI thread's `_spent`; each `append(box.pop())` is one bytecode, so this
+    thread never holds the last reference, whenever the GUI thread drains."""
+    while box:
+        _spent.append(box.pop())
+    reaper = _reaper
+    if reaper is not None:
+        try:
+            reaper.wake.emit()
+        except RuntimeError:  # the application is going: its teardown drops the rest
+            pass
+
+
+def drop_spent() -> None:
+    """Drop what the lane threads handed over so far, when called on the GUI thread (elsewhere: nothing)."""
+    if _reaper is not None and QThread.currentThread() == _reaper.thread():
+        _reaper.drop()
+
+
+class _Gate:
+    """Closed (on the GUI thread) when the Worker is destroyed: a lane thread emits on the relay only
+    while holding the lock with the gate open, so an emit never races the relay's C++ destruction."""
+
+    def __init__(self) -> None:  # no __slots__: with them the bound method connected to `destroyed` failed
+        self.lock = threading.Lock()
+        self.open = True
+
+    def close(self, *_: Any) -> None:
+        with self.lock:
+            self.open = False
+
+
+def _lane_main(box: list[Worker], lane: _Lane) -> None:
+    """A lane thread: the Worker is reached through `box`, handed back to the GUI thread at the end (a
+    parentless Worker dropped here would be deleted off its thread)."""
+    try:
+        box[0]._run(lane)
+    finally:
+        _hand_over(box)
+
+
 # -- the worker -----------------------------------------------------------------------------------------
 class _Relay(QObject):
     done = Signal(str, int, object)
@@ -144,7 +214,12 @@ class Worker(QObject):
     def __init__(self, parent: QObject | None = None, *, skip_stale: bool = True,
                  expected: Callable[[Exception], Exception] = _plain, name: str = "wall-worker"):
         super().__init__(parent)
+        global _reaper
+        if _reaper is None:  # made on the GUI thread (workers are): lives as long as the process
+            _reaper = _Reaper()
         self._relay = _Relay(self)
+        self._gate = _Gate()
+        self.destroyed.connect(self._gate.close)
         self._relay.done.connect(self._on_done)
         self._relay.error.connect(self._on_error)
         self._relay.skipped.connect(self._on_skipped)
@@ -214,6 +289,7 @@ class Worker(QObject):
         with self._lock:
             self._stopping = False
         self._pending = {}
+        drop_spent()  # what the ended calls held goes now, here
 
     def checkpoint(self) -> None:
         """Called by a background call between its steps (after the network, before decoding): waits
@@ -235,7 +311,7 @@ class Worker(QObject):
         with self._lock:
             heapq.heappush(lane.queue, (-priority, next(self._order), task))
             if lane.thread is None:
-                lane.thread = threading.Thread(target=self._run, args=(lane,), name=lane.name, daemon=True)
+                lane.thread = threading.Thread(target=_lane_main, args=([self], lane), name=lane.name, daemon=True)
                 lane.thread.start()
             self._changed.notify_all()
 
@@ -260,28 +336,41 @@ class Worker(QObject):
             try:
                 self._call(task)
             finally:
-                _current.task = None
+                _current.task = _current.worker = None
                 with self._changed:
                     lane.running = None
                     self._changed.notify_all()
 
     def _call(self, task: _Task) -> None:
-        relay = self._relay
+        # `box` holds the function and then its answer: this thread's only references to them, handed to
+        # the GUI thread at the end (see `_spent`); the task keeps neither.
+        box: list[Any] = [task.fn]
+        task.fn = None
         try:
             if self.skip_stale and task.ticket != self._latest.get(task.channel):
-                relay.skipped.emit(task.channel, task.ticket)  # superseded before it started
+                self._emit("skipped", task.channel, task.ticket)  # superseded before it started
                 return
             try:
-                result = task.fn()
+                box.append(box[0]())
             except Superseded:
-                relay.skipped.emit(task.channel, task.ticket)  # a newer call or a cancel made it moot
+                self._emit("skipped", task.channel, task.ticket)  # a newer call or a cancel made it moot
                 return
             except Exception as exc:  # noqa: BLE001 - every failure becomes a message, never a crash
-                relay.error.emit(task.channel, task.ticket, self._describe(task, exc))
+                self._emit("error", task.channel, task.ticket, self._describe(task, exc))
                 return
-            relay.done.emit(task.channel, task.ticket, result)
-        except RuntimeError:  # the worker was destroyed while the call ran: nobody to tell
-            pass
+            self._emit("done", task.channel, task.ticket, box[1])
+        finally:
+            _hand_over(box)
+
+    def _emit(self, signal: str, *args: Any) -> None:
+        gate = self._gate
+        with gate.lock:
+            if not gate.open:
+                return  # the worker is being destroyed: nobody to tell
+            try:
+                getattr(self._relay, signal).emit(*args)
+            except RuntimeError:  # the worker was destroyed while the call ran: nobody to tell
+                pass
 
     def _describe(self, task: _Task, exc: Exception) -> str:
         known = self.expected(exc)
