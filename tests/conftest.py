@@ -13,6 +13,7 @@ from sandbox.server.runtime import new_token
 from sandbox.store.db import make_engine
 from sandbox.store.demo.builder import build_demo
 from sandbox.store.migrate import upgrade
+from tests.crash_name import pytest_configure, pytest_runtest_logstart, pytest_unconfigure  # noqa: F401 - hooks
 
 PG_URL = os.environ.get("SANDBOX_TEST_DATABASE_URL")
 
