@@ -11,6 +11,7 @@ streaming loops, keep threads of their own (sandbox.ui.cameras.mjpeg).
 
 from __future__ import annotations
 
+import atexit
 import heapq
 import itertools
 import logging
@@ -119,8 +120,8 @@ _reaper: _Reaper | None = None
 
 
 def _hand_over(box: list[Any]) -> None:
-    """Move `box`'s items to the GUI thread's `_spent`; each `append(box.pop())` is one bytecode, so this
-    thread never holds the last reference, whenever the GUI thread drains."""
+    """Move `box`'s items to the GUI thread's `_spent`: in `append(box.pop())` this thread's own reference
+    ends inside the call that stores the item (no thread switch between), so it is never the last one."""
     while box:
         _spent.append(box.pop())
     reaper = _reaper
@@ -217,6 +218,7 @@ class Worker(QObject):
         global _reaper
         if _reaper is None:  # made on the GUI thread (workers are): lives as long as the process
             _reaper = _Reaper()
+            atexit.register(drop_spent)  # while the application still exists, not in the module's teardown
         self._relay = _Relay(self)
         self._gate = _Gate()
         self.destroyed.connect(self._gate.close)

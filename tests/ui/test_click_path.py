@@ -170,7 +170,8 @@ def drill_path(qtbot, client, *, prefetch: bool, wire=None) -> PathRecorder:
     """One county → town click on a real wall, recorded from the click until the town's map is painted."""
     from PySide6.QtCore import Qt
 
-    from sandbox.ui.wall import WallWindow
+    from sandbox.ui.later import built
+    from sandbox.ui.wall import LATER_PARTS, WallWindow
 
     rec = PathRecorder()
     threading.setprofile(rec)  # the worker's and the client pool's threads started from now on
@@ -185,6 +186,9 @@ def drill_path(qtbot, client, *, prefetch: bool, wire=None) -> PathRecorder:
         if prefetch:  # the click finds the town prefetched and painted ahead: no network on the path
             qtbot.waitUntil(lambda: wall.prefetcher.get(town.code, wall.state.map.year) is not None
                             and not wall.preparing and not wall.worker.busy(), timeout=60000)
+        # the parts made after the first frame (sandbox.ui.later) are made one per loop turn: on busy cores
+        # the last was still being made during the click (later → wall → later: not the click's path)
+        qtbot.waitUntil(lambda: all(built(wall, n) for n in LATER_PARTS), timeout=30000)
         if wire is not None:
             wire(wall)
         point = wall.canvas.drill_point(town.code).toPoint()

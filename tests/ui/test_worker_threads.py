@@ -153,3 +153,29 @@ def test_no_part_is_built_after_stop_building(qtbot, owner_kind):
     qtbot.wait(50)
     assert made == [] and not built(owner, "a")
     assert owner.a == "a"  # first use still makes it
+
+
+def test_a_call_ending_after_its_worker_was_destroyed_emits_nothing_and_ends(qtbot, monkeypatch):
+    """The window (and its Worker) deleted on the GUI thread while a call runs: the lane does not emit
+    on the relay being destroyed (the gate closes in `destroyed`, before Qt deletes the children)."""
+    import shiboken6
+    from PySide6.QtCore import QObject
+
+    monkeypatch.setattr(worker_mod, "IDLE_KEEP_S", 0.2)
+    parent = QObject()
+    w = Worker(parent, name="destroyed-worker")
+    gate = threading.Event()
+    errors: list = []
+    old_hook = threading.excepthook
+    threading.excepthook = lambda args: errors.append(args.exc_value)
+    try:
+        w.submit("c", lambda: gate.wait(10) and "late")
+        qtbot.waitUntil(lambda: w._user.running is not None, timeout=5000)
+        shiboken6.delete(parent)
+        assert not w._gate.open
+        gate.set()
+        for t in _lane_threads("destroyed-worker"):
+            t.join(10)
+        assert not _lane_threads("destroyed-worker") and errors == []
+    finally:
+        threading.excepthook = old_hook
