@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import BigInteger, DateTime, String, Text, delete, func, select, text
+from sqlalchemy import BigInteger, DateTime, String, Text, delete, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,18 +30,27 @@ class EventLog(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC, naive
 
 
+# The lock, the insert with its id and the NOTIFY in one message: run on a connection in autocommit, PostgreSQL
+# executes it as one transaction, so the lock is held only while the server runs it — never across a round trip
+# to a client that busy cores may deschedule (which held every publisher on every worker). In READ COMMITTED the
+# insert's statement takes its snapshot after the lock is granted: it sees the previous holder's row.
+_APPEND = (
+    "SELECT pg_advisory_xact_lock(%(key)s); "
+    "WITH ins AS (INSERT INTO event_log (id, kind, data, at) "
+    "SELECT GREATEST(%(now_ms)s, COALESCE(max(id), 0) + 1), %(kind)s, %(data)s, %(at)s FROM event_log RETURNING id) "
+    "SELECT id, pg_notify(%(channel)s, id::text) FROM ins"
+)
+
+
 def append(conn: Connection, kind: str, data: dict) -> int:
-    """Stores one event and announces it (PostgreSQL; in the caller's transaction: NOTIFY goes at commit)."""
-    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    """Stores one event and announces it in a transaction of its own, one round trip (PostgreSQL; `conn` in
+    autocommit: the message is its transaction, and NOTIFY goes at its end)."""
     now = dt.datetime.now(dt.UTC)
-    now_ms = int(now.timestamp() * 1000)
-    last = conn.execute(select(func.max(EventLog.id))).scalar() or 0
-    event_id = max(now_ms, last + 1)
-    conn.execute(EventLog.__table__.insert().values(
-        id=event_id, kind=kind, data=json.dumps(data, ensure_ascii=False, separators=(",", ":")),
-        at=now.replace(tzinfo=None)))
-    conn.execute(text("SELECT pg_notify(:c, :p)"), {"c": CHANNEL, "p": str(event_id)})
-    return event_id
+    row = conn.exec_driver_sql(_APPEND, {
+        "key": _LOCK_KEY, "now_ms": int(now.timestamp() * 1000), "kind": kind,
+        "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")), "at": now.replace(tzinfo=None),
+        "channel": CHANNEL}).first()
+    return int(row[0])
 
 
 def after(conn: Connection, last_id: int, limit: int) -> list[tuple[int, str, dict]]:

@@ -14,7 +14,7 @@ import time
 import pytest
 import requests
 
-from sandbox.server.events.bus import EventBus
+from sandbox.server.events.bus import EventBus, format_event
 from sandbox.server.events.shared import SharedEventBus, make_event_bus
 from tests.conftest import PG_URL
 
@@ -65,6 +65,55 @@ def test_an_event_published_on_one_worker_reaches_another_once(demo_engine):
         a.close(), b.close()
     assert _ids(got) == [event_id] and '"n":1' in got[0]
     assert more == []
+
+
+@pg_only
+def test_a_publish_returns_while_a_delivery_to_a_wall_is_stuck(demo_engine):
+    """A check-in's publish stores its event and shows it on its own worker at once (`last_id`, `recent`: the
+    督办 board's cache, a check-in's figures read next) without waiting for a delivery in progress — here a
+    wall whose delivery is stuck, as a delivery to 200 walls on busy cores; once it moves, every stream gets
+    each event once and in id order, a client resuming meanwhile too."""
+    a = SharedEventBus(demo_engine)
+    gate = threading.Event()
+
+    def stuck(event_id, kind, data):  # a wall whose delivery does not return until let go
+        gate.wait(30)
+        return format_event(event_id, kind, data)
+
+    async def run():
+        slow, quick = a.subscribe(render=stuck), a.subscribe()
+        published, seen = [], []
+
+        def publish_three():
+            for i in range(3):
+                published.append(a.publish("checkin", {"village_code": "522726101201", "n": i}))
+                seen.append((a.last_id, [e for e, _k, _d in a.recent(3)]))
+
+        task = asyncio.create_task(asyncio.to_thread(publish_three))
+        try:
+            done, _ = await asyncio.wait({task}, timeout=10)
+            # clients (re)connecting while the delivery is stuck: one resuming after the first event, one that
+            # already has the last (it came from a worker further on)
+            resumed = a.subscribe(published[0]) if done else None
+            ahead = a.subscribe(published[-1]) if done else None
+        finally:
+            gate.set()
+        await task
+        got = [await _take(q, 3) for q in (slow, quick)]
+        if done:
+            got += [await _take(resumed, 2), await _take(ahead, 1, timeout=2.5)]
+        more = await _take(quick, 1, timeout=2.5)  # two polls later: nothing delivered twice
+        return done, published, seen, got, more
+
+    try:
+        done, published, seen, got, more = asyncio.run(run())
+    finally:
+        a.close()
+    assert done, "a publish waited for the delivery in progress"
+    assert [last for last, _recent in seen] == published  # seen on this worker when its publish returned
+    assert all(event_id in recent for event_id, (_last, recent) in zip(published, seen))
+    assert _ids(got[0]) == published and _ids(got[1]) == published
+    assert _ids(got[2]) == published[1:] and got[3] == [] and more == []
 
 
 @pg_only

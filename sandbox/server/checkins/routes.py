@@ -230,13 +230,18 @@ async def accept_checkin(app, caller: Caller, data: CheckinIn, phases: Phases | 
     a stored `client_id` (a phone's retry) is answered with the stored record and announced no more.
     `phases` gets the time of each step (the answer's Server-Timing header)."""
     phases = phases or Phases()
-    record, event = await run_in_threadpool(_accept, app, caller, data, phases)
-    if event is None:
-        return record, False
-    # in a worker thread: with several API workers publishing is a database write (the shared event log)
-    await run_in_threadpool(_announce, app.state.events, record, event)
-    phases.lap("publish")
-    return record, True
+    record, event = await run_in_threadpool(_accept_and_announce, app, caller, data, phases)
+    return record, event is not None
+
+
+def _accept_and_announce(app, caller: Caller, data: CheckinIn, phases: Phases) -> tuple[dict, dict | None]:
+    # In the thread that stored it: with several API workers publishing is a database write (the shared event
+    # log), and a second trip through the pool would queue behind every other request's work.
+    record, event = _accept(app, caller, data, phases)
+    if event is not None:
+        _announce(app.state.events, record, event)
+        phases.lap("publish")
+    return record, event
 
 
 def _announce(bus, record: dict, event: dict) -> None:

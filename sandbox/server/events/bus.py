@@ -34,10 +34,12 @@ class EventBus:
     def __init__(self, backlog: int = 200, history: int = 500, first_id: int | None = None) -> None:
         self._lock = threading.Lock()
         self._order = threading.Lock()
-        self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue, Render]] = set()
+        # (loop, queue, render, the last id the client already has)
+        self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue, Render, int]] = set()
         self._first_id = int(time.time() * 1000) if first_id is None else first_id
         self._ids = itertools.count(self._first_id)
-        self._last_id = self._first_id - 1
+        self._last_id = self._first_id - 1  # the last event known here (history, `last_id`, `recent`)
+        self._fanned_id = self._last_id  # the last event handed to subscribers (the shared bus's lags behind)
         self._backlog = backlog  # per-subscriber queue size
         self._history: collections.deque[tuple[int, str, dict]] = collections.deque(maxlen=history)
 
@@ -53,16 +55,21 @@ class EventBus:
             if last_event_id is not None:
                 for message in self._replay(last_event_id, render):
                     self._offer(queue, message)
-            self._subscribers.add((asyncio.get_running_loop(), queue, render))
+            # Replayed: what was handed out up to now; the fan-out gives the rest, skipping what the client
+            # already has (known here, not yet handed out), so each event reaches it once. An id beyond all
+            # known here (garbage, or a clock set back) holds back nothing to come.
+            seen = min(last_event_id, self._last_id) if last_event_id is not None else -1
+            self._subscribers.add((asyncio.get_running_loop(), queue, render, seen))
         return queue
 
     def _replay(self, last: int, render: Render) -> list[str]:
-        if last >= self._last_id:
+        if last >= self._fanned_id:
             return []  # up to date (or an id from the future: nothing to send)
-        oldest = self._history[0][0] if self._history else self._last_id + 1
+        oldest = self._history[0][0] if self._history else self._fanned_id + 1
         if last < oldest - 1:
             return [format_event(None, "resync", {"reason": "backlog", "last_event_id": self._last_id})]
-        return [m for m in (render(i, k, d) for i, k, d in self._history if i > last) if m is not None]
+        return [m for m in (render(i, k, d) for i, k, d in self._history if last < i <= self._fanned_id)
+                if m is not None]
 
     def unsubscribe(self, queue: asyncio.Queue) -> None:
         with self._lock:
@@ -79,19 +86,25 @@ class EventBus:
         return len(self._subscribers)
 
     def publish(self, kind: str, data: dict) -> int:
+        data = json.loads(json.dumps(data))  # a snapshot: the publisher may go on changing its dict
         with self._order:  # ids handed out and delivered in one order
             event_id = next(self._ids)
-            self._deliver(event_id, kind, data)
+            self._remember(event_id, kind, data)
+            self._fan_out(event_id, kind, data)
         return event_id
 
-    def _deliver(self, event_id: int, kind: str, data: dict) -> None:
-        """Keeps the event in the history and hands it to every subscriber (in id order: callers see to it)."""
+    def _remember(self, event_id: int, kind: str, data: dict) -> None:
+        """Keeps the event in the history: `last_id` and `recent` show it (in id order: callers see to it)."""
         with self._lock:
-            data = json.loads(json.dumps(data))  # a snapshot: the publisher may go on changing its dict
             self._history.append((event_id, kind, data))
             self._last_id = event_id
-            subscribers = list(self._subscribers)
-        for loop, queue, render in subscribers:
+
+    def _fan_out(self, event_id: int, kind: str, data: dict) -> None:
+        """Hands a remembered event to every subscriber that does not have it (in id order: callers see to it)."""
+        with self._lock:
+            self._fanned_id = event_id
+            subscribers = [s for s in self._subscribers if event_id > s[3]]
+        for loop, queue, render, _seen in subscribers:
             message = render(event_id, kind, data)
             if message is None:
                 continue

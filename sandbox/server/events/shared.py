@@ -1,14 +1,18 @@
 """The event bus of an API with several workers on PostgreSQL: events go through the database's event log
 and LISTEN/NOTIFY, so a wall gets every check-in whichever worker took it, and resumes on any worker.
 
-Each worker keeps the in-memory bus's subscribers and history; what it delivers comes from the log, in id
+Each worker keeps the in-memory bus's subscribers and history; what it learns comes from the log, in id
 order, exactly once per worker: after its own publish, on a notification, and once a second in case a
-notification was missed (a dropped listening connection). SQLite keeps the single-process bus.
+notification was missed (a dropped listening connection). Learning is quick (the history, `last_id`): a
+publisher returns with its event seen on its worker. Handing each event to the worker's walls is the sending
+thread's, so a check-in never waits behind the delivery of earlier events to 200 walls. SQLite keeps the
+single-process bus.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import select
 import threading
 
@@ -23,6 +27,7 @@ __all__ = ["SharedEventBus", "make_event_bus"]
 log = logging.getLogger(__name__)
 
 POLL_S = 1.0  # a missed notification costs at most this much delay
+SENDER_IDLE_S = 30.0  # the sending thread ends after this long without events (a bus nobody closed leaks none)
 KEEP = 20_000  # events kept in the log for resuming clients (several hours of a county's morning)
 _PRUNE_EVERY = 500
 
@@ -31,7 +36,12 @@ class SharedEventBus(EventBus):
     def __init__(self, engine: Engine, backlog: int = 200, history: int = 500) -> None:
         super().__init__(backlog=backlog, history=history)
         self.engine = engine
-        self._fetch = threading.Lock()  # one reader of the log at a time: each event delivered once
+        # One reader of the log at a time, held only while reading it (never while handing out): each event
+        # is learnt once, in id order.
+        self._known = threading.Lock()
+        self._outbox: queue.SimpleQueue = queue.SimpleQueue()  # learnt, in id order, for the sending thread
+        self._sender: threading.Thread | None = None
+        self._sender_lock = threading.Lock()
         self._published = 0
         self._stop = threading.Event()
         self._listener: threading.Thread | None = None
@@ -41,37 +51,69 @@ class SharedEventBus(EventBus):
         for event_id, kind, data in recent:  # a worker started late can still resume a client's id
             self._history.append((event_id, kind, data))
         if recent:
-            self._last_id = recent[-1][0]
+            self._last_id = self._fanned_id = recent[-1][0]
 
     def publish(self, kind: str, data: dict) -> int:
-        with self.engine.begin() as conn:
-            event_id = event_log.append(conn, kind, data)
+        """Stores the event (NOTIFY tells every worker) and learns the log up to it: when this returns, this
+        worker's `last_id` and `recent` show it (the 督办 board's cache, a check-in's figures read next). Its
+        walls get it from the sending thread: no wait for the delivery of earlier events."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            event_id = event_log.append(conn, kind, data)  # the log's one lock held for no round trip
             self._published += 1
             if self._published % _PRUNE_EVERY == 0:
                 event_log.prune(conn, KEEP)
-        self.catch_up()
+        self.catch_up(upto=event_id)
         return event_id
 
-    def catch_up(self) -> int:
-        """Delivers what the log holds beyond the last event delivered here; the number delivered."""
-        delivered = 0
-        with self._fetch:
-            while True:
+    def catch_up(self, upto: int | None = None) -> int:
+        """Learns what the log holds beyond the last event known here (with `upto`: only if that one is not
+        known yet) and queues it for the walls; the number learnt."""
+        learnt = 0
+        with self._known:
+            while upto is None or self._last_id < upto:
                 with self.engine.connect() as conn:
                     rows = event_log.after(conn, self._last_id, 500)
-                for event_id, kind, data in rows:
-                    self._deliver(event_id, kind, data)
-                delivered += len(rows)
+                for row in rows:
+                    self._remember(*row)
+                    self._outbox.put(row)
+                learnt += len(rows)
                 if len(rows) < 500:
-                    return delivered
+                    break
+        if learnt:
+            self._ensure_sending()
+        return learnt
+
+    def _ensure_sending(self) -> None:
+        with self._sender_lock:
+            if self._sender is None:
+                self._sender = threading.Thread(target=self._send, name="events-send", daemon=True)
+                self._sender.start()
+
+    def _send(self) -> None:
+        """Hands the learnt events to this worker's subscribers, in id order; ends when idle (restarted on need)."""
+        while True:
+            try:
+                row = self._outbox.get(timeout=SENDER_IDLE_S)
+            except queue.Empty:
+                with self._sender_lock:  # a put before this check is seen; one after it starts a new sender
+                    if self._outbox.empty():
+                        self._sender = None
+                        return
+                continue
+            if row is None:  # closed
+                return
+            try:
+                self._fan_out(*row)
+            except Exception as exc:  # noqa: BLE001 — one bad render must not stop every later event
+                self._warn.warning("send", "events: handing out event %s failed (%s)", row[0], type(exc).__name__)
 
     def subscribe(self, last_event_id: int | None = None, render: Render = format_event):
         self._ensure_listening()
         return super().subscribe(last_event_id, render)
 
     def _replay(self, last: int, render: Render) -> list[str]:
-        oldest = self._history[0][0] if self._history else self._last_id + 1
-        if last >= self._last_id or last >= oldest - 1:
+        oldest = self._history[0][0] if self._history else self._fanned_id + 1
+        if last >= self._fanned_id or last >= oldest - 1:
             return super()._replay(last, render)
         # older than this worker's memory (it started after that event): the log may still hold it all
         with self.engine.connect() as conn:
@@ -79,7 +121,8 @@ class SharedEventBus(EventBus):
             rows = event_log.after(conn, last, self._backlog + 1)
         if first is None or last < first or len(rows) > self._backlog:
             return [format_event(None, "resync", {"reason": "backlog", "last_event_id": self._last_id})]
-        return [m for m in (render(i, k, d) for i, k, d in rows) if m is not None]
+        # up to what was handed out: the sending thread gives the rest
+        return [m for m in (render(i, k, d) for i, k, d in rows if i <= self._fanned_id) if m is not None]
 
     def _ensure_listening(self) -> None:
         if self._listener is None or not self._listener.is_alive():
@@ -117,6 +160,11 @@ class SharedEventBus(EventBus):
         self._stop.set()
         if self._listener is not None:
             self._listener.join(timeout=POLL_S * 3)
+        with self._sender_lock:
+            sender = self._sender
+        if sender is not None:
+            self._outbox.put(None)
+            sender.join(timeout=POLL_S * 3)
 
 
 def make_event_bus(engine: Engine) -> EventBus:
