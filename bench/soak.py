@@ -606,7 +606,12 @@ def _qt_counts(win) -> dict:
     from PySide6.QtCore import QObject
     from PySide6.QtWidgets import QApplication
 
-    return {"qobjects": len(win.findChildren(QObject)), "widgets": len(QApplication.allWidgets())}
+    from sandbox.ui.worker import Worker
+
+    # Channels the wall's workers remember (issue 20, ninth round: one per village and year was kept forever).
+    channels = sum(len(getattr(w, "_latest", ())) for w in win.findChildren(Worker))
+    return {"qobjects": len(win.findChildren(QObject)), "widgets": len(QApplication.allWidgets()),
+            "worker_channels": channels}
 
 
 def _client(ApiClient, url: str, token: str, cache_dir: Path):
@@ -632,6 +637,7 @@ def _install_extras(win, client, url: str, token: str) -> dict:
 # What is bounded and counted at each sample: a cache that still grows after the warm-up is named
 # in the report (the warm-up must not hide growth).
 _CACHES = (("sprites", "label sprites"), ("glyphs", "glyph sprites"), ("layers", "map levels"),
+           ("worker_channels", "workers' remembered channels"),
            ("disk_entries", "offline cache files (on disk, not RSS)"))
 
 

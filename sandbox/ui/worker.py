@@ -271,7 +271,8 @@ class Worker(QObject):
     def cancel(self, channel: str) -> None:
         """Drop the answer of whatever is queued or running on `channel`."""
         self._ticket += 1
-        self._latest[channel] = self._ticket
+        if self._pending.get(channel):  # an idle channel has no answer to drop (and must not be remembered)
+            self._latest[channel] = self._ticket
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
         """Drop what is queued and wait (at most `timeout_ms`) for the call running now."""
@@ -387,18 +388,28 @@ class Worker(QObject):
 
     # -- answers (GUI thread) -----------------------------------------------------------------------------
     def _finish(self, channel: str) -> None:
-        self._pending[channel] = max(0, self._pending.get(channel, 0) - 1)
+        """One call of `channel` ended; a channel with none left is forgotten. Channels are named by what
+        they fetch (a village's panel for a year: 931 in the demo county), so remembering every channel
+        ever used grew the wall all day (issue 20); the next call starts it afresh with a newer ticket."""
+        left = self._pending.get(channel, 0) - 1
+        if left > 0:
+            self._pending[channel] = left
+        else:
+            self._pending.pop(channel, None)
+            self._latest.pop(channel, None)
 
     @Slot(str, int, object)
     def _on_done(self, channel: str, ticket: int, result: Any) -> None:
+        newest = ticket == self._latest.get(channel)  # read before _finish may forget the channel
         self._finish(channel)
-        if ticket == self._latest.get(channel):
+        if newest:
             self.done.emit(channel, result)
 
     @Slot(str, int, str)
     def _on_error(self, channel: str, ticket: int, message: str) -> None:
+        newest = ticket == self._latest.get(channel)
         self._finish(channel)
-        if ticket == self._latest.get(channel):
+        if newest:
             self.failed.emit(channel, message)
 
     @Slot(str, int)

@@ -231,3 +231,31 @@ def test_idle_lane_threads_end_at_shutdown(qtbot, qapp):
     w.done.connect(lambda ch, r: got.append(r))
     qtbot.waitUntil(lambda: got == [3], timeout=5000)
     w.shutdown()
+
+
+def test_a_channel_is_forgotten_when_its_calls_end_so_a_day_of_villages_does_not_grow_the_worker(qtbot, worker):
+    # The village prefetcher names a channel per village and year (931 in the demo county): a worker that
+    # remembered every channel ever used grew all day (issue 20, the kiosk's memory).
+    for year in (2019, 2020):
+        for i in range(200):
+            worker.submit(f"village-prefetch:{year}:{i}", lambda i=i: i, priority=BACKGROUND)
+        worker.cancel(f"village-prefetch:{year}:idle")  # an idle channel: nothing to drop, nothing kept
+        qtbot.waitUntil(lambda: not worker.busy(), timeout=10000)
+    assert len(worker.got) == 400
+    assert worker.channels() == [] and worker._pending == {}  # noqa: SLF001 - the store that grew
+
+
+def test_a_forgotten_channel_still_delivers_only_its_newest_answer_and_a_cancel_still_drops(qtbot, worker):
+    worker.submit("village", lambda: "first")
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=5000)
+    gate, first = _blocker()
+    worker.submit("village", first)  # the channel again after it was forgotten
+    worker.submit("village", lambda: "newest")
+    worker.cancel("idle")
+    qtbot.waitUntil(lambda: worker.busy("village") and len(worker.got) == 1, timeout=5000)
+    gate.set()
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=5000)
+    worker.submit("village", first)
+    worker.cancel("village")  # running or queued, then cancelled: its answer is dropped
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=5000)
+    assert worker.got == [("village", "first"), ("village", "newest")]
