@@ -74,6 +74,10 @@ def child_start(url: str, size: tuple[int, int], root: Path = ROOT) -> None:
         client.prime_first_level(region)
     import PySide6.QtWidgets  # noqa: F401 - timed: what main.py imports before the window
 
+    if (root / "sandbox" / "ui" / "warm.py").exists():  # as main.py: the app, its font loading while the wall imports
+        from sandbox.ui.warm import start_application
+
+        start_application()
     import sandbox.ui.theme
     import sandbox.ui.wall  # noqa: F401
 
@@ -90,7 +94,7 @@ def _first_frame(client, region: str, size: tuple[int, int], marks: dict) -> Non
     from sandbox.ui.theme import apply_theme
     from sandbox.ui.wall import WallWindow
 
-    app = QApplication([sys.argv[0]])
+    app = QApplication.instance() or QApplication([sys.argv[0]])  # made before the wall's import by main.py's path
     apply_theme(app)
     win = WallWindow(client, region=region, indicator=INDICATOR, retry_seconds=600)
 
@@ -127,14 +131,15 @@ def _first_frame(client, region: str, size: tuple[int, int], marks: dict) -> Non
     while ok and "on_screen" not in data and time.monotonic() < deadline:
         app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
     marks.setdefault("data_on_screen", time.time())
-    cpu_on_screen = time.process_time()
+    cpu_on_screen, main_on_screen = time.process_time(), time.thread_time()  # all threads'; this (GUI) thread's
     frame = QImage(size[0], size[1], QImage.Format.Format_ARGB32_Premultiplied)
     win.render(frame)
     marks["data_painted"] = time.time()
     cpu = time.process_time()  # every thread's, from the interpreter's start: steadier than wall-clock under load
     heavy = [m for m in ("numpy", "pyqtgraph", "mapclassify") if m in sys.modules]
     app.processEvents()
-    print(json.dumps({"ok": ok, **marks, "cpu_data_painted": cpu, "cpu_on_screen": cpu_on_screen, "heavy": heavy}),
+    print(json.dumps({"ok": ok, **marks, "cpu_data_painted": cpu, "cpu_on_screen": cpu_on_screen,
+                      "main_on_screen": main_on_screen, "heavy": heavy}),
           flush=True)
     win.close()
     client.close()
@@ -560,7 +565,7 @@ def run_starts(url: str, token: str, size, n: int, roots: tuple[Path, ...] = (RO
             marks = json.loads(line)
             out[root].append({k: v - t_spawn for k, v in marks.items() if isinstance(v, float) and v > 1e9}
                              | {"ok": marks["ok"], "cpu": marks.get("cpu_data_painted"), "heavy": marks.get("heavy"),
-                                "cpu_on_screen": marks.get("cpu_on_screen")})
+                                "cpu_on_screen": marks.get("cpu_on_screen"), "main_on_screen": marks.get("main_on_screen")})
     return out
 
 
@@ -578,6 +583,9 @@ def start_rows(starts: list[dict], goal: str = "≤ 1.0 s") -> list[str]:
                     f"{goal if key == 'data_on_screen' else ''} |")
     cpu = [s["cpu_on_screen"] for s in starts if s.get("cpu_on_screen")]
     rows.append(f"| … the process's CPU time by the frame on screen | {len(cpu)} | {ms(pct(cpu, 50))} | "
+                f"{ms(pct(cpu, 95))} | |")
+    cpu = [s["main_on_screen"] for s in starts if s.get("main_on_screen")]
+    rows.append(f"| … of which the main (GUI) thread's: the start's critical path | {len(cpu)} | {ms(pct(cpu, 50))} | "
                 f"{ms(pct(cpu, 95))} | |")
     cpu = [s["cpu"] for s in starts if s.get("cpu")]
     rows.append(f"| … the process's CPU time by the render (all threads; less sensitive to other processes) | {len(cpu)} | "
