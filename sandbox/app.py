@@ -113,6 +113,10 @@ def _show_wall(client, args) -> int:
         return 2
     # The first level's requests go out now: their answers arrive while Qt and the wall import (≈0.5 s).
     client.prime_first_level(region, args.year)
+    # The application next, its font loading on a helper thread while the wall's modules import (issue 19).
+    from sandbox.ui.warm import start_application
+
+    start_application(offscreen=bool(args.screenshot))
     from sandbox.ui.wall import render_screenshot, run_wall
 
     if args.screenshot:

@@ -5,11 +5,12 @@ import threading
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor, QImage, QPainter
 
 from sandbox.ui import map_layer
 from sandbox.ui.map_canvas import MapCanvas
 from sandbox.ui.map_layer import edge_runs
+from sandbox.ui.paint_cache import WidgetCache
 from sandbox.ui.state import DataError, IndicatorInfo, MapState, RegionMap, RegionSeries
 from sandbox.ui.theme import NO_DATA_COLOR, ramp
 from sandbox.ui.wall import WallWindow
@@ -208,12 +209,43 @@ def test_a_repaint_of_a_settled_wall_renders_nothing_again(qtbot, make_wall, cou
     wall.grab()
     effects = [w.graphicsEffect() for w in (wall.header, wall.breadcrumb, wall.timeline, wall.indicator_picker,
                                             wall.legend, wall.summary, wall.fund_panel)]
-    counts = ([e.renders for e in effects], wall.canvas.cache_stats["static"], wall._backdrop.pixels.renders,
+    counts = ([e.renders for e in effects], wall.canvas.cache_stats["static"],
               [c.pixels.renders for c in wall.kpis.cards.values()])
     first = wall.grab().toImage()
     assert wall.grab().toImage() == first
     assert counts == ([e.renders for e in effects], wall.canvas.cache_stats["static"],
-                      wall._backdrop.pixels.renders, [c.pixels.renders for c in wall.kpis.cards.values()])
+                      [c.pixels.renders for c in wall.kpis.cards.values()])
+
+
+def test_the_backdrop_keeps_no_window_sized_picture_and_cards_show_it_seamlessly(qtbot, make_wall, county_client):
+    """Issue 19 (the start): the backdrop is painted where exposed, not kept as a picture of the whole
+    window (at 4K a fresh 33 MB image made, filled and blitted in the first frame); a card that paints
+    it under itself shows the very pixels the backdrop paints there."""
+    wall = make_wall(county_client, animate=False)
+    wall.kpis.finish_animations()
+    wall.grab()
+    backdrop = wall._backdrop
+    kept = [v for v in vars(backdrop).values() if isinstance(v, (QImage, WidgetCache))]
+    assert kept == []
+    # what the backdrop paints itself, the covered children hidden from it
+    covered, backdrop.covered = backdrop.covered, []
+    try:
+        alone = QImage(backdrop.size(), QImage.Format.Format_RGB32)
+        alone.fill(0)
+        p = QPainter(alone)
+        backdrop._paint(p, backdrop.rect())
+        p.end()
+    finally:
+        backdrop.covered = covered
+    card = next(iter(wall.kpis.cards.values()))
+    under = QImage(card.size(), QImage.Format.Format_RGB32)
+    under.fill(0)
+    p = QPainter(under)
+    backdrop.paint_under(p, card)
+    p.end()
+    o = card.mapTo(backdrop, QPoint(0, 0))
+    assert under == alone.copy(o.x(), o.y(), card.width(), card.height())
+    assert QColor(under.pixel(0, under.height() - 1)) != QColor(under.pixel(0, 0)) or card.height() < 4
 
 
 def test_a_panel_painted_from_a_snapshot_shows_its_new_text(qtbot, make_wall, county_client):

@@ -220,3 +220,48 @@ def test_a_wall_on_a_remote_api_loads_neither_pydantic_settings_nor_sqlalchemy(t
     token.write_text("t")
     out = _run(_REMOTE, str(token), str(tmp_path / "shot.png"), tmp_path=tmp_path)
     assert out == {"rc": 2, "loaded": []}
+
+
+_ORDER = r"""
+import importlib.abc, json, sys, threading
+seen = {}
+
+
+class Hook(importlib.abc.MetaPathFinder):  # what is under way when the wall's modules start to import
+    def find_spec(self, name, path, target=None):
+        if name == "sandbox.ui.wall" and not seen:
+            warm = sys.modules.get("sandbox.ui.warm")
+            qt = sys.modules.get("PySide6.QtWidgets")
+            seen["app"] = bool(qt and qt.QApplication.instance())
+            seen["font_thread"] = bool(warm and warm.font_thread and warm.font_thread.ident)
+            seen["primed"] = list(calls)
+        return None
+
+
+from sandbox.app import _show_wall
+from sandbox.wall_cli import DEFAULT_INDICATOR
+from tests.ui.conftest import COUNTY, FakeCounty
+
+calls = []
+client = FakeCounty()
+client.prime_first_level = lambda region, year=None: calls.append(region)
+sys.meta_path.insert(0, Hook())
+args = type("Args", (), dict(region=None, year=None, indicator=DEFAULT_INDICATOR, screenshot=sys.argv[1],
+                             size=(960, 540), panels=None, bezel_px=0, windowed=True))()
+client.health = lambda: {"root_region": COUNTY}
+rc = _show_wall(client, args)
+warm = sys.modules["sandbox.ui.warm"]
+warm.font_thread.join(30)
+print(json.dumps({"rc": rc, **seen, "font_thread_done": not warm.font_thread.is_alive()}))
+"""
+
+
+@pytest.mark.qt
+def test_the_font_loads_on_a_helper_thread_while_the_wall_s_modules_import(tmp_path):
+    """Issue 19 (the start): `python main.py` sends the first level's requests, then makes the application
+    and begins its font's loading (≈ 30-50 ms of the first text drawn) on a helper thread, and only then
+    imports the wall's modules, which import on this core while the font loads on the other."""
+    shot = tmp_path / "shot.png"
+    out = _run(_ORDER, str(shot), tmp_path=tmp_path)
+    assert out == {"rc": 0, "app": True, "font_thread": True, "primed": [COUNTY], "font_thread_done": True}
+    assert shot.stat().st_size > 0  # the screenshot drawn as before
