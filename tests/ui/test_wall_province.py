@@ -253,7 +253,7 @@ def test_the_way_back_up_paints_only_the_regions_in_view_of_the_level_blown_up(q
     _province, counties = _synthetic_province(n)
     pref = next(iter(counties))
     county = counties[pref].features[0]  # the south-west corner county
-    (lon0, lat0), (lon1, lat1) = county.polygons[0][0][0], county.polygons[0][0][2]
+    (lon0, lat0), (lon1, _lat1) = county.polygons[0][0][0], county.polygons[0][0][2]
     half = (lon1 - lon0) / 2
     towns = RegionMap.from_geojson(_square_fc(
         [(f"{county.code[:6]}{k + 1:03d}000", "town", lon0 + (k % 2) * half, lat0 + (k // 2) * half, half)
