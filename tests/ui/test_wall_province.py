@@ -154,6 +154,7 @@ class _Tally:
 
     def __init__(self):
         self.filled = self.stroked = 0
+        self.smooth: list[bool] = []  # per stroke: antialiased or not
 
     @staticmethod
     def rings(path) -> int:
@@ -174,6 +175,7 @@ class _Tally:
 
             def drawPath(self, path):  # noqa: N802
                 tally.stroked += tally.rings(path)
+                tally.smooth.append(self.testRenderHint(QPainter.RenderHint.Antialiasing))
                 super().drawPath(path)
 
             def strokePath(self, path, pen):  # noqa: N802
@@ -183,7 +185,7 @@ class _Tally:
         return CountingPainter
 
     def take(self) -> tuple[int, int]:
-        out, self.filled, self.stroked = (self.filled, self.stroked), 0, 0
+        out, self.filled, self.stroked, self.smooth = (self.filled, self.stroked), 0, 0, []
         return out
 
 
@@ -278,6 +280,14 @@ def test_the_way_back_up_paints_only_the_regions_in_view_of_the_level_blown_up(q
     st.show(pref, 2020, counties[pref])  # Esc: the prefecture's 16 counties zoom out from the one left
     assert canvas.animating
     canvas.grab()  # the first frame of the way back
+    smooth = tally.smooth
     filled, _stroked = tally.take()
     # the county left and its neighbours in view (at most 4 in the corner), extrusion and fill: not all 16
     assert 0 < filled <= 2 * 4, filled
+    # while it moves, its glow and borders are stroked plain (the antialiased stroker is the frame's cost)
+    assert smooth and not any(smooth)
+    # once still, the prefecture is its cached picture, whose edges were antialiased
+    canvas.finish_transition()
+    canvas._layer._base = None  # rendered again here, to see how
+    canvas.grab()
+    assert tally.smooth and all(tally.smooth)
