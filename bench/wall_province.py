@@ -11,6 +11,8 @@ a process of its own, and measures on a wall whose root is the province:
   server   the same levels' three API reads (region, children.geojson, children/series) timed from this
            process: what of a cold drill is the server's.
   frames   the 3840×2160 window and its map canvas alone at the province level.
+  zoom     one map-canvas frame during a drill's zoom (its first frame, a quarter and half way), in and back
+           up, province ↔ prefecture ↔ county: where one level is blown up and drawn from its vectors.
   start    a fresh process against the running API (bench/wall.py's start rows): the province's first paint.
 Timings are reported, never asserted. Goals (issue 18): drills p95 ≤ 50 ms prefetched, first paint of the
 province ≤ 2 s, the 4K map canvas frame ≤ 8 ms at the province level.
@@ -67,6 +69,42 @@ def _server_reads(client, codes: dict[str, str], year: int, reps: int) -> dict[s
                 t0 = time.perf_counter()
                 call()
                 samples.append(time.perf_counter() - t0)
+    return out
+
+
+def zoom_frames(win, drill, codes: tuple[str, str], reps: int) -> dict[str, list[float]]:
+    """GUI-thread CPU seconds of one map-canvas frame during a drill's zoom (its first frame, a quarter and
+    half way), drill in (parent → child) and back up (child → parent): the frames in which one level is
+    blown up and drawn from its vectors, not its pixels. The levels come from the wall's own loads."""
+    from PySide6.QtGui import QImage
+
+    parent, child = codes
+    canvas, st = win.canvas, win.state.map
+    levels = {}
+    for code in (parent, child):
+        drill.reset(code)
+        levels[code] = (st.year, st.region_map, st.series)
+    img = QImage(canvas.width(), canvas.height(), QImage.Format.Format_ARGB32_Premultiplied)
+    out: dict[str, list[float]] = {}
+    was = canvas.animate
+    canvas.animate = True
+    try:
+        for _ in range(reps):
+            for name, (a, b) in (("in", (parent, child)), ("back", (child, parent))):
+                canvas.finish_transition()
+                st.show(a, *levels[a])
+                canvas.finish_transition()
+                canvas.render(img)
+                st.show(b, *levels[b])
+                for progress in (0.0, 0.25, 0.5):
+                    canvas._progress = progress  # the frame at that point of the zoom
+                    c0 = time.thread_time()
+                    canvas.render(img)
+                    out.setdefault(f"{name}, {progress:.0%}", []).append(time.thread_time() - c0)
+                canvas.finish_transition()
+    finally:
+        canvas.animate = was
+    drill.reset(parent)
     return out
 
 
@@ -133,6 +171,10 @@ def run_province(args, size: tuple[int, int]) -> str:
         drill.reset(pref0)
         frames["map canvas only, prefecture"] = bench.frame_times(win.canvas, canvas, args.frames)
         n_features = {"province": len(root_region["children"]), "prefecture": len(counties_of[pref0])}
+        print("bench: map canvas frames during a zoom", file=sys.stderr, flush=True)
+        zooms = {f"prefecture ↔ county ({pref0} ↔ {counties_of[pref0][0]})":
+                 zoom_frames(win, drill, (pref0, counties_of[pref0][0]), max(5, args.reps * 2)),
+                 f"province ↔ prefecture ({pref0})": zoom_frames(win, drill, (root, pref0), max(5, args.reps * 2))}
         win.close()
         win.deleteLater()
         app.processEvents()
@@ -161,6 +203,11 @@ def run_province(args, size: tuple[int, int]) -> str:
         rows += [f"| 4K frame ({size[0]}×{size[1]} window), {name} | {len(v)} | {pm(bench.pct(v, 50))} | "
                  f"{pm(bench.pct(v, 95))} | {goal} |",
                  f"| … its CPU time (render thread) | {len(cpu)} | {pm(bench.pct(cpu, 50))} | {pm(bench.pct(cpu, 95))} | |"]
+    for level, by in zooms.items():
+        for name, v in by.items():
+            rows.append(f"| map canvas frame during the zoom, {level}, {'drill in' if name.startswith('in') else 'back up'} "
+                        f"at {name.split(', ')[1]}: GUI-thread CPU | {len(v)} | {pm(bench.pct(v, 50))} | "
+                        f"{pm(bench.pct(v, 95))} | |")
     for name, v in server.items():
         rows.append(f"| server read, {name} | {len(v)} | {pm(bench.pct(v, 50))} | {pm(bench.pct(v, 95))} | |")
     rows += bench.start_rows(starts, goal="≤ 2 s")

@@ -113,8 +113,13 @@ class Transitions:
         p.setOpacity(opacity)
         if transform is not None and transform.m11() > MAX_PIXEL_ZOOM:
             # Blown up, the cached pixels would thicken the borders, glow and base edge with the zoom:
-            # those keep their screen widths (cosmetic pens), so this level is drawn with vectors.
-            paint_base(p, layer, m)
+            # those keep their screen widths (cosmetic pens), so this level is drawn with vectors: only
+            # its regions on screen (plus the glow's and the extrusion's reach), the rest are off it; its
+            # edges without antialiasing while it moves (see paint_base).
+            pad = m.px(6) + m.px(7) + 2
+            screen = QRectF(-pad, -pad, self.width() + 2 * pad, self.height() + 2 * pad)
+            inverse, ok = transform.inverted()
+            paint_base(p, layer, m, inverse.mapRect(screen) if ok else None, moving=True)
         else:
             layer.base(m, dpr).draw(p)
         lo = opacity * label_opacity
