@@ -23,6 +23,7 @@ class CachedPlotWidget(pg.PlotWidget):
     or painted ahead (`picture`) costs a blit."""
 
     pixels: WidgetCache | None = None  # GraphicsView.__init__ resizes before ours runs
+    _key: tuple | None = None  # the key of the picture on screen
     SETTLE_PASSES = 4  # layout passes a paint runs before it takes the picture (pyqtgraph needs 1-2)
 
     def __init__(self, *args, content_key: Callable[[], object] | None = None, **kwargs):
@@ -47,9 +48,13 @@ class CachedPlotWidget(pg.PlotWidget):
             super().paintEvent(ev)
             return
         vp = self.viewport()
+        # nothing changed since the last picture (every change of the scene invalidates it): that
+        # picture's key, without laying out or measuring the scene again
+        key = self._key if self.pixels.valid and self._key is not None else self.settle()
+        self._key = key
         p = QPainter(vp)
         try:
-            self.pixels.paint(vp, p, self._paint_scene, self.settle())
+            self.pixels.paint(vp, p, self._paint_scene, key)
         finally:
             p.end()
 
@@ -57,7 +62,8 @@ class CachedPlotWidget(pg.PlotWidget):
         """The picture of what the scene holds now, laid out as a paint would (kept: a later paint of
         the same content and layout is a blit)."""
         vp = self.viewport()
-        return self.pixels.image(vp, vp.devicePixelRatioF(), self._paint_scene, self.settle())
+        self._key = self.settle()
+        return self.pixels.image(vp, vp.devicePixelRatioF(), self._paint_scene, self._key)
 
     def settle(self) -> tuple:
         """Lay the scene out as its next paint would, now, and return the key of its picture.
