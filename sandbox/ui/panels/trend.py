@@ -53,6 +53,8 @@ def _value_text(value: float | None, unit: str) -> str:
 
 
 _AXIS_TEXT_WIDTH = 30  # a new axis' room for its tick texts (pyqtgraph's AxisItem.__init__)
+
+
 class _TrendBody(QWidget):
     """The plot, with a message laid over it (loading, no data, or what failed)."""
 

@@ -14,6 +14,7 @@ from sandbox.ui.panels.paint import PICTURES_KEPT
 
 __all__ = ["CachedPlotWidget"]
 
+
 class CachedPlotWidget(pg.PlotWidget):
     """A PlotWidget that keeps its pictures: a repaint without a change is one blit, not a walk
     over the scene's items' paint(). Any change of the scene (pyqtgraph reports them through
@@ -69,8 +70,8 @@ class CachedPlotWidget(pg.PlotWidget):
         """Lay the scene out as its next paint would, now, and return the key of its picture.
 
         pyqtgraph sizes its axes while preparing a paint (their tick texts) and lays out in posted
-        events: without this a changed chart was rendered twice, once laid out the old way (a picture
-        shown for one frame and never again) and once more at the next event-loop turn."""
+        events: without this a changed chart was rendered two to five times, first laid out the old way (a
+        picture shown for one frame and never again), then again at the next event-loop turns."""
         scene, layout = self.scene(), self._layout_key()
         scratch: QImage | None = None  # an axis' picture is made on it
         for _ in range(self.SETTLE_PASSES):
