@@ -116,10 +116,13 @@ class PanelsColumn(QWidget):
             self._trend.update_region(self.region)
 
     def paint_ahead(self, region: Mapping[str, Any] | None) -> None:
-        """Paint ahead the structure charts `update_region(region)` will show (the trend is left out)."""
+        """Paint ahead the charts `update_region(region)` will show: the structure charts, and the trend
+        as its region's series draws it (its forecast, fetched after, is painted when it arrives)."""
         if region:
             for panel in (self.exit_batch, self.causes, self.guarantee):
                 panel.paint_ahead(region)
+            if self._trend is not None:
+                self._trend.paint_ahead(region)
 
     def set_metrics(self, metrics: Metrics) -> None:
         self.metrics = metrics

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QLinearGradient, QPainter
-from PySide6.QtWidgets import QGraphicsView, QLabel, QSizePolicy, QWidget
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QLinearGradient
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-from sandbox.ui.paint_cache import WidgetCache
 from sandbox.ui.panels.forecast import ForecastOverlay
 from sandbox.ui.panels.model import EXIT_LINES, TrendDataError, TrendSeries, indicator_label, number_text, parse_trend
 from sandbox.ui.panels.paint import Panel, PanelColors
+from sandbox.ui.panels.trend_plot import CachedPlotWidget
 from sandbox.ui.panels.worker import BackgroundCall
 from sandbox.ui.theme import Metrics, metrics_for_height, ui_font
 
@@ -52,58 +52,16 @@ def _value_text(value: float | None, unit: str) -> str:
     return number_text(value, 0 if float(value).is_integer() else 1) + unit
 
 
-class CachedPlotWidget(pg.PlotWidget):
-    """A PlotWidget that keeps its last picture: a repaint without a change is one blit, not a walk
-    over the scene's items' paint(). Any change of the scene (pyqtgraph reports them through
-    `scene().changed`, the panel also says so directly), of where its items are, or of the view's
-    size paints it afresh."""
-
-    pixels: WidgetCache | None = None  # GraphicsView.__init__ resizes before ours runs
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.pixels = WidgetCache(opaque=True)  # the plot's background is an opaque colour
-        self.scene().changed.connect(self.invalidate)
-
-    def invalidate(self, *_: object) -> None:
-        if self.pixels is not None:
-            self.pixels.invalidate()
-        self.viewport().update()
-
-    def resizeEvent(self, ev) -> None:
-        if self.pixels is not None:
-            self.pixels.invalidate()
-        super().resizeEvent(ev)
-
-    def paintEvent(self, ev) -> None:
-        if self.pixels is None:
-            super().paintEvent(ev)
-            return
-        self.scene().prepareForPaint()  # what pyqtgraph's paintEvent does first (axes size their text)
-        vp = self.viewport()
-        p = QPainter(vp)
-        try:
-            self.pixels.paint(vp, p, self._paint_scene, self._layout_key())
-        finally:
-            p.end()
-
-    def _layout_key(self) -> tuple:
-        """Where every item is: pyqtgraph lays out (axes, labels) in posted events and reports the
-        change only at the next event-loop turn; a picture taken in between must not be reused."""
-        return tuple((it.isVisible(), it.sceneBoundingRect().getRect()) for it in self.scene().items())
-
-    def _paint_scene(self, p: QPainter) -> None:
-        r = self.viewport().rect()
-        QGraphicsView.render(self, p, QRectF(r), r)  # the scene through the view (prepared in paintEvent)
+_AXIS_TEXT_WIDTH = 30  # a new axis' room for its tick texts (pyqtgraph's AxisItem.__init__)
 
 
 class _TrendBody(QWidget):
     """The plot, with a message laid over it (loading, no data, or what failed)."""
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, content_key: Callable[[], object] | None = None):
         super().__init__(parent)
         self.metrics: Metrics = metrics_for_height(1080)
-        self.plot = CachedPlotWidget(parent=self, background=PanelColors.card)
+        self.plot = CachedPlotWidget(parent=self, background=PanelColors.card, content_key=content_key)
         self.plot.setFrameShape(pg.QtWidgets.QFrame.Shape.NoFrame)
         self.message = QLabel(self)
         self.message.setObjectName("trendMessage")
@@ -176,7 +134,7 @@ class TrendPanel(Panel):
     def __init__(self, client: ApiClient, parent: QWidget | None = None, *,
                  indicator: str = "poverty_incidence", exit_lines: Mapping[str, float] | None = None,
                  retry_seconds: float = 30.0):
-        self._body = _TrendBody()
+        self._body = _TrendBody(content_key=self._picture_key)
         super().__init__("", self._body, parent)
         self.client = client
         self.exit_lines = dict(EXIT_LINES if exit_lines is None else exit_lines)
@@ -239,6 +197,17 @@ class TrendPanel(Panel):
         """The dashed exit line's level when it is drawn, else None."""
         return float(self.exit_line.value()) if self.exit_line.isVisible() and self._shown else None
 
+    def _picture_key(self) -> tuple:
+        """What the plot's picture shows besides its size and layout: the style, the indicator, the
+        series, the highlighted year, the exit line and the forecast drawn after it."""
+        s = self.series
+        fc = self.forecast
+        drawn = tuple(() if item.xData is None else (tuple(item.xData.tolist()), tuple(item.yData.tolist()))
+                      for item in (fc.line, fc.low, fc.high))
+        label = fc.label.textItem.toPlainText() if fc.label.isVisible() else ""
+        return (self.metrics, self._shown_indicator(), None if s is None else (s.years, s.values), self._year,
+                self.exit_line_value(), drawn, label)
+
     def update_region(self, region: Mapping[str, Any] | None) -> None:
         if not region or not region.get("code"):
             return
@@ -250,6 +219,36 @@ class TrendPanel(Panel):
             self._year = int(region["year"])
         self._fetch_if_needed()
         self._apply_highlight()
+
+    def paint_ahead(self, region: Mapping[str, Any] | None) -> bool:
+        """Paint, into the plot's kept pictures, the chart `update_region(region)` will show once its trend
+        is drawn (from the region's own series), and leave the chart as it is: the frame that draws that
+        trend is then a blit. False when there is nothing to paint ahead (hidden, no series, a message or
+        an error on screen)."""
+        if not region or not region.get("code") or not self.isVisible() or self.plot.width() <= 0 \
+                or self.series is None or self.error is not None or not self._body.message.isHidden():
+            return False
+        series = region.get("series")
+        if not isinstance(series, Mapping) or not series:
+            return False
+        code = str(region["code"])
+        try:
+            ahead = trend_of_series(series, code, self._indicator, region.get("as_of"))
+        except TrendDataError:
+            return False
+        year = int(region["year"]) if region.get("year") is not None else self._year
+        saved = self.series, self._code, self._year, self._shown
+        try:
+            self.series, self._code, self._year = ahead, code, year
+            self._shown = (code, self._indicator, region.get("as_of"))
+            self._draw()
+            self.plot.picture()
+        finally:
+            self.series, self._code, self._year, self._shown = saved
+            self._draw()  # as it was (its picture is kept: the next paint is a blit)
+            self.plot.settle()
+            self._body.hide_message()
+        return True
 
     def set_indicator(self, key: str) -> None:
         if key != self._indicator:
@@ -408,6 +407,13 @@ class TrendPanel(Panel):
         s = self.series
         _label, unit = indicator_label(self._shown_indicator())
         pi.setLabel("left", self.left_axis_text())
+        # The value axis' width as a new chart's: pyqtgraph widens it for wider tick texts and narrows it only
+        # by more than 10 px, so the same figures drew a wider axis after a level with bigger numbers. Now a
+        # chart is what its figures draw, whatever was shown before: the picture kept for a level (or painted
+        # ahead of its drill) is the one its drill draws.
+        left = pi.getAxis("left")
+        left.textWidth = _AXIS_TEXT_WIDTH
+        left._updateWidth()
         # no values: no made-up 0.2 … 1.0 scale behind the 暂无数据 message
         pi.getAxis("left").setStyle(showValues=bool(s is not None and s.years and s.has_values))
         # no years yet: the bottom axis's made-up 0.2 … 0.8 are not drawn (kept for layout: same height)

@@ -1,0 +1,109 @@
+"""The trend's plot widget: pyqtgraph's PlotWidget painting from kept pictures, laid out before it paints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyqtgraph as pg
+from PySide6.QtCore import QCoreApplication, QEvent, QRectF
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QGraphicsView, QGraphicsWidget
+
+from sandbox.ui.paint_cache import WidgetCache
+from sandbox.ui.panels.paint import PICTURES_KEPT
+
+__all__ = ["CachedPlotWidget"]
+
+
+class CachedPlotWidget(pg.PlotWidget):
+    """A PlotWidget that keeps its pictures: a repaint without a change is one blit, not a walk
+    over the scene's items' paint(). Any change of the scene (pyqtgraph reports them through
+    `scene().changed`, the panel also says so directly), of where its items are, or of the view's
+    size paints it afresh, unless a picture of that content and layout is kept: with `content_key`
+    (what the panel draws, hashable) the last PICTURES_KEPT pictures are kept, so a chart shown before
+    or painted ahead (`picture`) costs a blit."""
+
+    pixels: WidgetCache | None = None  # GraphicsView.__init__ resizes before ours runs
+    _key: tuple | None = None  # the key of the picture on screen
+    SETTLE_PASSES = 4  # layout passes a paint runs before it takes the picture (pyqtgraph needs 1-2)
+
+    def __init__(self, *args, content_key: Callable[[], object] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.content_key = content_key
+        # the plot's background is an opaque colour
+        self.pixels = WidgetCache(opaque=True, keep=PICTURES_KEPT if content_key is not None else 1)
+        self.scene().changed.connect(self.invalidate)
+
+    def invalidate(self, *_: object) -> None:
+        if self.pixels is not None:
+            self.pixels.invalidate()
+        self.viewport().update()
+
+    def resizeEvent(self, ev) -> None:
+        if self.pixels is not None:
+            self.pixels.invalidate()
+        super().resizeEvent(ev)
+
+    def paintEvent(self, ev) -> None:
+        if self.pixels is None:
+            super().paintEvent(ev)
+            return
+        vp = self.viewport()
+        # nothing changed since the last picture (every change of the scene invalidates it): that
+        # picture's key, without laying out or measuring the scene again
+        key = self._key if self.pixels.valid and self._key is not None else self.settle()
+        self._key = key
+        p = QPainter(vp)
+        try:
+            self.pixels.paint(vp, p, self._paint_scene, key)
+        finally:
+            p.end()
+
+    def picture(self) -> QImage:
+        """The picture of what the scene holds now, laid out as a paint would (kept: a later paint of
+        the same content and layout is a blit)."""
+        vp = self.viewport()
+        self._key = self.settle()
+        return self.pixels.image(vp, vp.devicePixelRatioF(), self._paint_scene, self._key)
+
+    def settle(self) -> tuple:
+        """Lay the scene out as its next paint would, now, and return the key of its picture.
+
+        pyqtgraph sizes its axes while preparing a paint (their tick texts) and lays out in posted
+        events: without this a changed chart was rendered two to five times, first laid out the old way (a
+        picture shown for one frame and never again), then again at the next event-loop turns."""
+        scene, layout = self.scene(), self._layout_key()
+        scratch: QImage | None = None  # an axis' picture is made on it
+        for _ in range(self.SETTLE_PASSES):
+            scene.prepareForPaint()  # what pyqtgraph's paintEvent does first
+            items = scene.items()
+            for it in items:  # an axis sizes itself for its tick texts when it makes its picture
+                if isinstance(it, pg.AxisItem) and it.isVisible() and it.picture is None:
+                    if scratch is None:
+                        scratch = QImage(1, 1, QImage.Format.Format_ARGB32_Premultiplied)
+                    q = QPainter(scratch)
+                    try:
+                        it.paint(q, None, None)  # keeps its picture: the render below only plays it
+                    finally:
+                        q.end()
+            # only the scene's own layouts (posted to the graphics widgets holding them): the window's
+            # widgets must not be laid out from inside a paint (pyqtgraph shadows `layout()`)
+            for it in items:
+                if isinstance(it, QGraphicsWidget) and QGraphicsWidget.layout(it) is not None:
+                    QCoreApplication.sendPostedEvents(it, QEvent.Type.LayoutRequest)
+            now = self._layout_key()
+            if now == layout:
+                break
+            layout = now
+        content = self.content_key() if self.content_key is not None else None
+        return content, layout
+
+    def _layout_key(self) -> tuple:
+        """Where every item is: pyqtgraph lays out (axes, labels) in posted events and reports the
+        change only at the next event-loop turn; a picture taken in between must not be reused."""
+        return tuple(it.sceneBoundingRect().getRect() if it.isVisible() else None  # (hidden: where is moot)
+                     for it in self.scene().items())
+
+    def _paint_scene(self, p: QPainter) -> None:
+        r = self.viewport().rect()
+        QGraphicsView.render(self, p, QRectF(r), r)  # the scene through the view (prepared in settle)
