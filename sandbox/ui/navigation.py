@@ -109,7 +109,8 @@ class Navigation:
             # ancestors stop at the county, so the path keeps its crumbs above them, and its root.
             kept = tuple(c for c in self._stack if _contains(c.code, above[0].code)) if above else ()
             stack = (*kept, *above, crumb)
-        start = next((i for i, c in enumerate(stack) if c.code == self.home), 0)
+        # (a village's code as the root opens its panel over its town: that path keeps the levels above)
+        start = next((i for i, c in enumerate(stack) if c.code == self.home and not c.is_leaf), 0)
         self._set(stack[start:])
 
     def leave_leaf(self) -> Crumb | None:

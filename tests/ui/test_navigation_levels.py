@@ -62,3 +62,10 @@ def test_a_wall_rooted_at_a_prefecture_starts_its_path_there_not_at_the_province
     nav.arrive(COUNTY, ancestors=[Crumb("520000000000", "贵州省", "province"),
                                   Crumb("522700000000", "黔南州", "prefecture")])
     assert names(nav) == ["黔南州", "独山县"]
+
+
+def test_a_wall_rooted_at_a_village_keeps_its_town_and_county_above_the_panel():
+    village = {"code": "522726101201", "name": "兰堡村", "level": "village", "parent_code": "522726101000"}
+    nav = Navigation(home="522726101201")
+    nav.arrive(village, ancestors=[Crumb("522726000000", "独山县", "county"), Crumb("522726101000", "百泉镇", "town")])
+    assert names(nav) == ["独山县", "百泉镇", "兰堡村"]
