@@ -111,6 +111,12 @@ def child_regions(session: Session, code: RegionCode) -> list[Region]:
     return list(session.scalars(select(Region).where(Region.parent_code == code.value).order_by(Region.code)))
 
 
+def county_count(session: Session, code: RegionCode) -> int:
+    """How many county-level regions (县、市、区) lie under `code` (a province or a prefecture)."""
+    return int(session.scalar(select(func.count()).select_from(Region).where(
+        Region.level == "county", Region.code.startswith(code.prefix, autoescape=True))) or 0)
+
+
 _VILLAGE_COUNTS = ("villages", "poor_villages", "exited_poor_villages", "first_secretary_villages")
 
 

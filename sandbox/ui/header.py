@@ -11,7 +11,8 @@ from sandbox.ui.widgets import StrongLabel
 
 __all__ = ["HeaderBar", "ErrorBanner", "CHILD_LEVEL_ZH"]
 
-CHILD_LEVEL_ZH = {"province": "市州", "prefecture": "县", "county": "乡镇", "town": "行政村", "village": ""}
+CHILD_LEVEL_ZH = {"province": "市州", "prefecture": "县（市、区）", "county": "乡镇", "town": "行政村", "village": ""}
+COUNTIES_ZH = "县（市、区）"
 APP_TITLE = "脱贫攻坚电子沙盘"
 
 
@@ -74,7 +75,7 @@ class HeaderBar(QFrame):
         parts = [region.get("level_zh") or ""]
         ind = region.get("indicators") or {}
         if child:
-            parts.append(f"下辖 {len(region.get('children') or [])} 个{child}")
+            parts.append(_children_line(region, child))
         if ind.get("villages") is not None and child != "行政村":
             parts.append(f"{ind['villages']} 个行政村")
         if ind.get("poor_villages") is not None:
@@ -86,6 +87,18 @@ class HeaderBar(QFrame):
         label = region.get("data_label") or ("演示数据" if region.get("demo") else None)
         self.demo_label.setText(label or "")
         self.demo_label.setVisible(bool(label))
+
+
+def _children_line(region: dict, child: str) -> str:
+    """下辖 9 个市州、88 个县（市、区） / 下辖 12 个县（市、区） / 下辖 8 个乡镇: the API's county count above
+    the county (a province's children are 市州), else the children listed."""
+    n = len(region.get("children") or [])
+    counties = region.get("counties")
+    if not isinstance(counties, int) or isinstance(counties, bool) or counties < 0:
+        return f"下辖 {n} 个{child}"
+    if region.get("level") == "prefecture":
+        return f"下辖 {counties} 个{COUNTIES_ZH}"
+    return f"下辖 {n} 个{child}、{counties} 个{COUNTIES_ZH}"
 
 
 class ErrorBanner(QLabel):

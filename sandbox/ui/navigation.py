@@ -54,9 +54,16 @@ class Navigation:
     """The path from the root to what is on screen. It changes only when data has arrived (`arrive`),
     so a request that fails leaves the path, like the map, as it was."""
 
-    def __init__(self) -> None:
+    def __init__(self, home: str | None = None) -> None:
         self.events = Events("changed")
         self._stack: tuple[Crumb, ...] = ()
+        # The wall's root (`--region`, the kiosk's root_region): the path never starts above it, so its
+        # first crumb, the idle timeout and the kiosk's home all go there (a prefecture's wall is no province's).
+        self.home: str | None = None
+        self.set_home(home)
+
+    def set_home(self, code: str | None) -> None:
+        self.home = full_code(code) if code else None
 
     @property
     def stack(self) -> tuple[Crumb, ...]:
@@ -102,7 +109,9 @@ class Navigation:
             # ancestors stop at the county, so the path keeps its crumbs above them, and its root.
             kept = tuple(c for c in self._stack if _contains(c.code, above[0].code)) if above else ()
             stack = (*kept, *above, crumb)
-        self._set(stack)
+        # (a village's code as the root opens its panel over its town: that path keeps the levels above)
+        start = next((i for i, c in enumerate(stack) if c.code == self.home and not c.is_leaf), 0)
+        self._set(stack[start:])
 
     def leave_leaf(self) -> Crumb | None:
         """Close the open village (the map under it stays); returns the crumb left, if any."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -19,6 +20,9 @@ __all__ = ["Prefetcher", "VillagePrefetcher", "PREFETCH_TTL"]
 log = logging.getLogger(__name__)
 _quiet = RateLimitedLog(log, 600.0)  # an outage fails every prefetch of every refresh alike
 PREFETCH_TTL = 120.0  # seconds a prefetched level may stand in for a fresh request
+# Levels kept at most: a level's children (a prefecture has ≤ 20 counties, a county ≤ 30 towns) plus the
+# few just left; a province wall visiting level after level must not keep them all (memory stays flat).
+PREFETCH_LEVELS = 48
 _PREFIX = "prefetch:"
 
 
@@ -31,23 +35,49 @@ class Prefetcher(QObject):
     ready = Signal(str)
 
     def __init__(self, client: WallClient, worker: Worker, series_of: Callable[[str], RegionSeries | None],
-                 parent: QObject | None = None, *, ttl: float = PREFETCH_TTL, clock=time.monotonic):
+                 parent: QObject | None = None, *, ttl: float = PREFETCH_TTL, clock=time.monotonic,
+                 limit: int = PREFETCH_LEVELS):
         super().__init__(parent)
         self.client, self.worker, self.series_of = client, worker, series_of
-        self.ttl, self.clock = ttl, clock
+        self.ttl, self.clock, self.limit = ttl, clock, limit
         self.enabled = True
-        self._cache: dict[str, tuple[float, LoadResult]] = {}
+        # least recently used first; expired entries are dropped on read and on every store
+        self._cache: OrderedDict[str, tuple[float, LoadResult]] = OrderedDict()
         self._asked: set[tuple[str, int | None]] = set()
         worker.done.connect(self._on_done)
         worker.failed.connect(self._on_failed)
 
-    def get(self, code: str, year: int | None) -> LoadResult | None:
-        """A fresh prefetched level of `code` in `year`, or None."""
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    def _fresh(self, code: str) -> tuple[float, LoadResult] | None:
+        """The cached entry of `code` if still fresh (an expired one is dropped here), marked recently used."""
         hit = self._cache.get(code)
         if hit is None:
             return None
-        at, result = hit
-        if self.clock() - at > self.ttl or (year is not None and result.region.get("year") != year):
+        if self.clock() - hit[0] > self.ttl:
+            del self._cache[code]
+            return None
+        self._cache.move_to_end(code)
+        return hit
+
+    def _store(self, code: str, at: float, result: LoadResult) -> None:
+        """Keep a level; drop the expired ones, then the least recently used beyond `limit`."""
+        self._cache[code] = (at, result)
+        self._cache.move_to_end(code)
+        now = self.clock()
+        for old in [c for c, (t, _) in self._cache.items() if now - t > self.ttl]:
+            del self._cache[old]
+        while len(self._cache) > self.limit:
+            self._cache.popitem(last=False)
+
+    def get(self, code: str, year: int | None) -> LoadResult | None:
+        """A fresh prefetched level of `code` in `year`, or None."""
+        hit = self._fresh(code)
+        if hit is None:
+            return None
+        result = hit[1]
+        if year is not None and result.region.get("year") != year:
             return None
         return result
 
@@ -77,7 +107,7 @@ class Prefetcher(QObject):
             return
         hit = self._cache.get(code)
         if hit is None or hit[0] < at:
-            self._cache[code] = (at, replace(result, indicators=None))
+            self._store(code, at, replace(result, indicators=None))
 
     def clear(self) -> None:
         self._cache.clear()
@@ -90,13 +120,13 @@ class Prefetcher(QObject):
         if channel.startswith(_PREFIX) and isinstance(result, LoadResult):
             code = channel[len(_PREFIX):]
             self._asked = {a for a in self._asked if a[0] != code}
-            self._cache[code] = (self.clock(), result)
+            self._store(code, self.clock(), result)
             self.ready.emit(code)
 
     def series(self, code: str) -> RegionSeries | None:
         """The all-years series of a prefetched level (valid for any year while fresh)."""
-        hit = self._cache.get(code)
-        return hit[1].series if hit and self.clock() - hit[0] <= self.ttl else None
+        hit = self._fresh(code)
+        return hit[1].series if hit else None
 
     def _on_failed(self, channel: str, message: str) -> None:
         if channel.startswith(_PREFIX):

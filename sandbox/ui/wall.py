@@ -155,6 +155,7 @@ class WallWindow(QMainWindow):
         self._apply_metrics(metrics_for_height(1080))
         QApplication.instance().installEventFilter(self)
         self.session.set_idle_seconds(idle_seconds)
+        self.state.nav.set_home(region)  # the path starts here: its first crumb is the wall's home
         self.session.load(region, year)
 
     # -- construction -----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from sandbox.ui.fund_panel import FundChainPanel
 from sandbox.ui.later import Later, build_soon, built
 from sandbox.ui.layers.cameras import CamerasLayer
 from sandbox.ui.layers.checkins import CheckinLayer, region_prefix
+from sandbox.ui.layers.chips import ChipPlacer
 from sandbox.ui.layers.data import CameraPoint, LayersData, ProjectDetail, ProjectPoint, fetch_layers, fetch_project
 from sandbox.ui.layers.errors import apply_layer_errors
 from sandbox.ui.layers.funds import FundFlowLayer
@@ -63,6 +64,13 @@ class WallLayers(QObject):
                         "cameras": self.cameras, "duty": self.duty.layer, "risk": self.risk.layer}
         for ov in (self.duty.layer, self.risk.layer, self.flows, self.checkins, self.projects, self.cameras):  # bottom to top
             canvas.add_overlay(ov)
+        # one placement for every chip, painted over every layer: none over another chip or a marker
+        self.chips = ChipPlacer()
+        for layer in (self.risk.layer, self.duty.layer, self.checkins):
+            self.chips.add_chips(layer)
+        self.chips.add_markers(self.projects, self.cameras, self.flows)
+        self.chips.on_canvas = True
+        canvas.add_overlay(self.chips)
         self.bar = LayerToggleBar([(n, zh, n not in OFF_AT_START) for n, zh in LAYER_NAMES], canvas,
                                   actions=[("monitor", "监控")])
         self.bar.toggled.connect(self.set_visible)

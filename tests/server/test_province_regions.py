@@ -138,6 +138,24 @@ def test_the_api_answers_for_a_province_and_a_prefecture(client, tokens, code, l
     assert [p["year"] for p in trend["points"]] == sorted(int(y) for y in body["series"])
 
 
+def test_a_province_and_a_prefecture_say_how_many_counties_they_hold(province, client, tokens):
+    """The header's 下辖 N 个县（市、区）: the province's children are 市州, so the count is the API's."""
+    engine, _ = province
+    with engine.connect() as conn:
+        counties = [r.code for r in conn.execute(select(Region.code).where(Region.level == "county"))]
+    h = auth(tokens["admin"])
+    assert len(counties) == 3
+    province_body = client.get("/api/v1/regions/52?year=2016", headers=h).json()
+    assert province_body["counties"] == 3 and len(province_body["children"]) < 3  # fewer 市州 than counties
+    for pref in {c[:4] for c in counties}:
+        body = client.get(f"/api/v1/regions/{pref}?year=2016", headers=h).json()
+        assert body["counties"] == sum(c.startswith(pref) for c in counties) == len(body["children"])
+    level = client.get("/api/v1/regions/52/level?year=2016", headers=h).json()
+    assert level["region"]["counties"] == 3
+    # at the county and below it is no count of anything: null
+    assert client.get("/api/v1/regions/522726?year=2016", headers=h).json()["counties"] is None
+
+
 def test_the_province_is_the_datasets_root(client):
     assert client.get("/api/v1/health").json()["root_region"] == "520000000000"
 

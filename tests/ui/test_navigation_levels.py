@@ -43,3 +43,29 @@ def test_a_jump_below_the_path_keeps_the_crumbs_above_it():
     # a jump out of the path's regions starts over
     nav.arrive(OTHER_COUNTY_TOWN, ancestors=[Crumb("520102000000", "南明区", "county")])
     assert names(nav) == ["贵州省", "南明区", "某街道"]
+
+
+def test_a_wall_rooted_at_a_prefecture_starts_its_path_there_not_at_the_province():
+    """`sandbox wall --region 5227`: the first load's ancestors reach the province, but home is the prefecture."""
+    nav = Navigation(home="5227")
+    nav.arrive(PREFECTURE, ancestors=[Crumb("520000000000", "贵州省", "province")])
+    assert names(nav) == ["黔南州"] and nav.root.code == "522700000000" and not nav.can_go_up
+    nav.arrive(COUNTY)
+    nav.arrive(TOWN)
+    assert names(nav) == ["黔南州", "独山县", "百泉镇"] and nav.root.code == "522700000000"
+    # a jump to a town of the prefecture (a tour step) keeps the prefecture as the root
+    nav.arrive(PREFECTURE)
+    nav.arrive(TOWN, ancestors=[Crumb("522726000000", "独山县", "county")])
+    assert names(nav) == ["黔南州", "独山县", "百泉镇"]
+    # a first load below the root with ancestors up to the province: still rooted at the prefecture
+    nav = Navigation(home="522700000000")
+    nav.arrive(COUNTY, ancestors=[Crumb("520000000000", "贵州省", "province"),
+                                  Crumb("522700000000", "黔南州", "prefecture")])
+    assert names(nav) == ["黔南州", "独山县"]
+
+
+def test_a_wall_rooted_at_a_village_keeps_its_town_and_county_above_the_panel():
+    village = {"code": "522726101201", "name": "兰堡村", "level": "village", "parent_code": "522726101000"}
+    nav = Navigation(home="522726101201")
+    nav.arrive(village, ancestors=[Crumb("522726000000", "独山县", "county"), Crumb("522726101000", "百泉镇", "town")])
+    assert names(nav) == ["独山县", "百泉镇", "兰堡村"]

@@ -92,14 +92,14 @@ def test_a_wall_rooted_at_a_province_drills_to_a_county_and_back_with_esc(qtbot,
     assert fills(wall) <= colours and Colors.background not in fills(wall)
     assert wall.header.title_label.text().startswith("贵州省")
     sub = wall.header.subtitle_label.text()
-    assert "省" in sub and "下辖 2 个市州" in sub and "个行政村" in sub, sub
+    assert "省" in sub and "下辖 2 个市州、2 个县（市、区）" in sub and "个行政村" in sub, sub
     assert legend_counts(wall) == {"个市州"}
     assert not wall.breadcrumb.back.isEnabled()
 
     drill(qtbot, wall, QIANNAN)
     assert wall.breadcrumb.text() == "贵州省 › 黔南布依族苗族自治州"
     assert [f.code for f in st.map.region_map.features] == [DUSHAN]  # the slice holds one of its counties
-    assert "下辖 1 个县" in wall.header.subtitle_label.text() and legend_counts(wall) == {"个县"}
+    assert "下辖 1 个县（市、区）" in wall.header.subtitle_label.text() and legend_counts(wall) == {"个县"}
     assert fills(wall) <= set(ramp(st.map.classification.k, False))
 
     drill(qtbot, wall, DUSHAN)
@@ -291,3 +291,23 @@ def test_the_way_back_up_paints_only_the_regions_in_view_of_the_level_blown_up(q
     canvas._layer._base = None  # rendered again here, to see how
     canvas.grab()
     assert tally.smooth and all(tally.smooth)
+def test_a_wall_rooted_at_a_prefecture_goes_home_to_it_not_to_the_province(qtbot, client):
+    """`sandbox wall --region 5227`: the path starts at 黔南州, Esc stops there, and idle/home goes back there."""
+    wall = WallWindow(client, region="5227", retry_seconds=600, layers=False, idle_seconds=3600)
+    qtbot.addWidget(wall)
+    wall.resize(1600, 900)
+    wall.show()
+    qtbot.waitExposed(wall)
+    settle(qtbot, wall)
+    st = wall.state
+    assert st.map.region_code == QIANNAN and wall.breadcrumb.text() == "黔南布依族苗族自治州"
+    assert st.nav.root.code == QIANNAN and not wall.breadcrumb.back.isEnabled()
+    drill(qtbot, wall, DUSHAN)
+    assert wall.breadcrumb.text() == "黔南布依族苗族自治州 › 独山县"
+    assert [b.text() for b in wall.breadcrumb.crumb_buttons()][0] == "黔南布依族苗族自治州"
+    with qtbot.waitSignal(wall.dataApplied, timeout=30000):
+        wall.session.go_home()  # what the idle timeout does
+    settle(qtbot, wall)
+    assert st.map.region_code == QIANNAN and wall.breadcrumb.text() == "黔南布依族苗族自治州"
+    qtbot.keyClick(wall, Qt.Key.Key_Escape)  # at the wall's root: said, nothing loads
+    assert st.map.region_code == QIANNAN and st.last_note == "已是最上层"

@@ -54,6 +54,7 @@ def _breakdowns_and_notes(breakdowns: dict) -> dict:
     return {"breakdowns": breakdowns, "breakdown_notes": queries.breakdown_notes(breakdowns)}
 
 
+_ABOVE_COUNTY = ("province", "prefecture")
 _READY = {304: {"description": "If-None-Match 与当前 ETag 相同: 数据未变"}}
 
 
@@ -90,6 +91,8 @@ def _region_body(session, rc, region, y: int | None, info: dict) -> dict:
         "level_zh": RegionLevel(region.level).label_zh, "parent_code": region.parent_code, "year": y,
         "years": years,
         "children": [{"code": c.code, "name": c.name, "level": c.level} for c in children],
+        # above the county the header says how many 县（市、区） (a province's children are 市州)
+        "counties": queries.county_count(session, rc) if region.level in _ABOVE_COUNTY else None,
         **_indicators_and_notes(queries.summed_facts(session, rc, y), bool(years)),
         **(_breakdowns_and_notes(queries.breakdowns(session, rc, y)) if years
            else {"breakdowns": None, "breakdown_notes": {}}),  # boundaries alone: 无数据, not 0

@@ -20,6 +20,7 @@ class RegionOut(BaseModel):
     year: int | None = Field(description="年份; 尚无任何年度数据 (仅导入了边界) 时为 null")
     years: list[int]
     children: list[RegionRef]
+    counties: int | None = Field(None, description="下辖县级区划 (县、市、区) 个数: 省、市州有值, 县及以下为 null")
     indicators: dict[str, float | int | None]
     indicator_notes: dict[str, str] = Field(
         default_factory=dict,

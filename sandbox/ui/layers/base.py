@@ -108,6 +108,10 @@ class Overlay:
         """The item under a widget position (a project, an anomaly), or None."""
         return None
 
+    def obstacles(self) -> list[QRectF]:
+        """Where its markers are, once laid out: the map's chips keep clear of them (see layers.chips)."""
+        return []
+
     def tooltip(self, item: Any) -> str:
         return ""
 

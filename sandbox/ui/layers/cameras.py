@@ -119,6 +119,9 @@ class CamerasLayer(Overlay):
                 return reach + 2.0
         return None
 
+    def obstacles(self) -> list[QRectF]:
+        return [r.adjusted(-2, -2, 2, 2) for r in self._rects.values()]
+
     def paint_static(self, p: QPainter, view: MapView) -> None:
         p.save()
         p.setRenderHint(QPainter.RenderHint.Antialiasing)

@@ -10,6 +10,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 
 from sandbox.ui.layers.base import MapView, Overlay, dot_sprite
+from sandbox.ui.layers.chips import Chip, ChipPlacer, chip_size, paint_chips
 from sandbox.ui.layers.data import CheckinPoint
 from sandbox.ui.theme import ui_font
 
@@ -54,6 +55,7 @@ class CheckinLayer(Overlay):
     above_county = False  # a marker each: a province's map would be covered
     name = "checkins"
     title_zh = "走访"
+    chip_priority = 1  # its chips give way to 风险 and 督办
 
     def __init__(self, clock=time.monotonic) -> None:
         super().__init__()
@@ -64,7 +66,9 @@ class CheckinLayer(Overlay):
         self._live_ids: set[int] = set()
         self.pulses: dict[int, float] = {}  # check-in id → when it arrived (clock)
         self._pos: dict[int, QPointF] = {}
-        self._chips: list[tuple[QRectF, str, str]] = []
+        self._candidates: list[Chip] = []
+        self._view: MapView | None = None
+        ChipPlacer().add_chips(self)  # alone until the wall shares its placer
         self._rect = QRectF()
         self._pulse_r = 30.0
         self._bubbles: list[tuple[QPointF, float, int, int]] = []  # centre, radius, count, effective
@@ -80,7 +84,7 @@ class CheckinLayer(Overlay):
         same = region == self.region
         live = [p for p in self.points if p.id in self._live_ids] if same else []
         self.region, self.points, self.visits = region, list(points), dict(visits or {})
-        self._chips = []  # laid out again for the new rates on the next paint
+        self._candidates = []  # laid out again for the new rates on the next paint
         if live:
             ids = {p.id for p in self.points}
             self.points += [p for p in live if p.id not in ids]  # arrived after the records were read
@@ -148,28 +152,27 @@ class CheckinLayer(Overlay):
         return [(QPointF(c), r, n) for c, r, n, _ in self._bubbles]
 
     def _place_chips(self, view: MapView) -> None:
-        """'走访 86%' under each region's label, where it fits without touching another label."""
+        """'走访 86%' under each region's label (the placer finds it room among the other chips and markers)."""
         m = view.metrics
-        font = ui_font(m.px(15), bold=True)
-        fm = QFontMetricsF(font)
-        taken = [r.adjusted(-1, -1, 1, 1) for r in view.label_rects.values()]
-        bounds = QRectF(0, 0, view.width, view.height)
-        self._chips = []
+        px = m.px(15)
+        self._view = view
+        self._candidates = []
         for code, v in self.visit_rates().items():
             rate = v.get("visit_rate")
-            lr = view.label_rects.get(code)
-            if rate is None or lr is None:
+            if rate is None or code not in view.label_rects:
                 continue
             text = f"走访 {float(rate):.0f}%"
-            w, h = fm.horizontalAdvance(text) + 2 * m.px(6), fm.height() + m.px(2)
-            box = QRectF(lr.center().x() - w / 2, lr.bottom() + m.px(1), w, h)
-            if not bounds.contains(box) or any(box.intersects(t) for t in taken if t != lr.adjusted(-1, -1, 1, 1)):
-                continue
-            taken.append(box)
-            self._chips.append((box, text, rate_colour(float(rate))))
+            self._candidates.append(Chip(code, text, rate_colour(float(rate)), chip_size(text, px, m.px(6), m.px(2)),
+                                         px, below=True, rank=-float(rate)))  # the lowest rates first
+
+    def chip_candidates(self) -> list[Chip]:
+        return list(self._candidates)
 
     def chips(self) -> list[tuple[QRectF, str]]:
-        return [(QRectF(b), t) for b, t, _ in self._chips]
+        """The chips on screen (text and place), "+N" badges included."""
+        if self._view is None or not self.active(self._view):
+            return []
+        return [(QRectF(c.box), c.text) for c in self.placer.placed(self, self._view)]
 
     def paint_static(self, p: QPainter, view: MapView) -> None:
         m, dpr = view.metrics, view.dpr
@@ -185,17 +188,8 @@ class CheckinLayer(Overlay):
                 pos = self._pos.get(c.id)
                 if pos is not None:
                     p.drawImage(QPointF(pos.x() - half, pos.y() - half), ok if c.effective else missed)
-        if self._chips:
-            p.save()
-            p.setRenderHint(QPainter.RenderHint.Antialiasing)
-            p.setFont(ui_font(m.px(15), bold=True))
-            for box, text, colour in self._chips:
-                p.setPen(QPen(QColor(colour), max(1.0, m.px(1.2))))
-                p.setBrush(QColor(2, 6, 13, 200))
-                p.drawRoundedRect(box, box.height() / 2, box.height() / 2)
-                p.setPen(QColor(colour))
-                p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
-            p.restore()
+        if not self.placer.on_canvas:  # else the wall's placer paints every layer's chips, on top
+            paint_chips(p, self.placer.placed(self, view), view, 200)
 
     def _paint_bubbles(self, p: QPainter, view: MapView) -> None:
         """Hollow rings over the choropleth: a ring per village, the share too far from the household

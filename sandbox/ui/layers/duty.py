@@ -21,6 +21,7 @@ FLASH_S = 3.0
 class DutyLayer(CountLayer):
     name = "duty"
     title_zh = "督办"
+    chip_priority = 2
     board: DutyBoard | None
 
     def __init__(self, clock=time.monotonic) -> None:
@@ -56,6 +57,10 @@ class DutyLayer(CountLayer):
         if not counts.open and not counts.complaints_month:
             return None
         return f"待办 {counts.open} · 超期 {counts.overdue}", "#ff8a80" if counts.overdue else "#cfe8ff"
+
+    def chip_rank(self, code: str) -> float:
+        counts = self.board.children[code]
+        return counts.overdue * 1000.0 + counts.open  # overdue items first
 
     # -- overlay (the flashes; the fill and chips are CountLayer's) ------------------------------
     def _alive(self, now: float) -> list[tuple[str, float]]:

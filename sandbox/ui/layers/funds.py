@@ -58,6 +58,7 @@ class FundFlowLayer(Overlay):
         self.projects = None  # the ProjectsLayer: a town's flows end at its markers
         self.flows: list[Flow] = []
         self.origin = QPointF()
+        self._node_r = 17.0
         self.origin_label = "县"
         self._frames: list[list[tuple[QPointF, QImage]] | None] = []
         self._dot_runs: list[tuple] = []  # per flow: arc sampler, length, dot spacing, sprite, half size
@@ -132,6 +133,7 @@ class FundFlowLayer(Overlay):
             self.projects.ensure_layout(view)
         self.origin_label = {"village": "镇", "town": "县", "county": "市", "prefecture": "省"}.get(view.child_level, "县")
         self.origin = self._place_origin(view)
+        self._node_r = float(m.px(17))  # the sending node's radius (painted in paint_static)
         flows = self._targets(view)
         big = max((f.amount for f in flows), default=1.0) or 1.0
         wmin, wmax = m.px(2.5), m.px(11)
@@ -151,6 +153,12 @@ class FundFlowLayer(Overlay):
         self._rect = rect.adjusted(-reach, -reach, reach, reach)
         self._build_frames(view)
         self._place_glyphs(view)
+
+    def obstacles(self) -> list[QRectF]:
+        """The warning glyphs and the sending node (the flow lines themselves the chips may cross)."""
+        r = self._node_r + 2.0
+        node = [QRectF(self.origin.x() - r, self.origin.y() - r, 2 * r, 2 * r)] if self.flows else []
+        return [QRectF(box) for box, _ in self._glyphs] + node
 
     def _build_frames(self, view: MapView) -> None:
         """Where each flow's dots go, per phase of the cycle: a phase's positions are worked out the
@@ -229,7 +237,7 @@ class FundFlowLayer(Overlay):
             p.setBrush(colour)
             p.drawPolygon(f.head)
         # the sending node
-        r = float(m.px(17))
+        r = self._node_r
         p.setPen(QPen(QColor("#ffe08a"), m.px(2.5)))
         p.setBrush(QColor(2, 6, 13, 230))
         p.drawEllipse(self.origin, r, r)

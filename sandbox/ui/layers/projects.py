@@ -78,6 +78,10 @@ class ProjectsLayer(Overlay):
         self.ring = float(m.px(4 if few else 3))
         self._pos = {p.id: view.project(p.lon, p.lat) for p in self.projects}
 
+    def obstacles(self) -> list[QRectF]:
+        reach = self.radius + self.ring + 1.5  # the dark backing disc
+        return [QRectF(c.x() - reach, c.y() - reach, 2 * reach, 2 * reach) for c in self._pos.values()]
+
     def _order(self) -> list[ProjectPoint]:
         # Big budgets first, so small projects next to them stay visible on top; the selected one last.
         return sorted(self.projects, key=lambda p: (p.id == self.selected, -p.budget))

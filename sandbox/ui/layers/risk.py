@@ -17,7 +17,11 @@ RISK_KEY = ((1, f"1–{COUNT_BREAKS[0] - 1} 条"), (2, f"{COUNT_BREAKS[0]}–{CO
 class RiskLayer(CountLayer):
     name = "risk"
     title_zh = "风险"
+    chip_priority = 3  # open risk leads first: over 督办's and 走访's chips
     board: RiskBoard | None
+
+    def chip_rank(self, code: str) -> float:
+        return float(self.count_of(code))
 
     def count_of(self, code: str) -> int:
         counts = self.board.children.get(code) if self.board is not None else None
