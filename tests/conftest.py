@@ -4,6 +4,7 @@ SANDBOX_TEST_DATABASE_URL is set), API clients per role."""
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 from fastapi.testclient import TestClient
@@ -51,6 +52,21 @@ def tokens(demo_engine) -> dict[str, str]:
 def api(demo_engine) -> TestClient:
     with TestClient(create_app(demo_engine), raise_server_exceptions=False) as client:
         yield client
+
+
+@pytest.fixture(autouse=True)
+def _garbage_on_the_gui_thread():
+    """Once a test has made the QApplication, cyclic garbage is collected on the GUI thread only, as the
+    wall does (sandbox.ui.collector): here after every test, and on the collector's timer while one runs."""
+    yield
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is not None:
+        from sandbox.ui.collector import collect_on_gui_thread
+
+        collect_on_gui_thread().check()
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLayout, QMainW
 
 from sandbox.ui.breadcrumb import BreadcrumbBar
 from sandbox.ui.cameras.reconnect import StreamSettings
+from sandbox.ui.collector import collect_on_gui_thread
 from sandbox.ui.frame_timing.after_frame import after_frame, flush_after_frame
 from sandbox.ui.header import ErrorBanner, HeaderBar
 from sandbox.ui.indicator_picker import IndicatorMenu, IndicatorPicker
@@ -541,6 +542,7 @@ def _application(offscreen: bool = False) -> QApplication:
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         app = QApplication([sys.argv[0] if sys.argv else "sandbox"])
     apply_theme(app)
+    collect_on_gui_thread(app)
     return app
 
 

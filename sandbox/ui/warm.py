@@ -14,6 +14,7 @@ import threading
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
+from sandbox.ui.collector import collect_on_gui_thread
 from sandbox.ui.theme import apply_theme, metrics_for_height, ui_font
 
 __all__ = ["start_application", "warm_fonts", "SAMPLE"]
@@ -31,6 +32,7 @@ def start_application(offscreen: bool = False) -> QApplication:
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         app = QApplication([sys.argv[0] if sys.argv else "sandbox"])
     apply_theme(app)
+    collect_on_gui_thread(app)
     warm_fonts()
     return app
 

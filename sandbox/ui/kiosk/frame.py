@@ -28,11 +28,13 @@ _ALL_MODS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifie
 
 def kiosk_application() -> QApplication:
     """The application with the wall's theme; a window the shell hides on close never quits it."""
+    from sandbox.ui.collector import collect_on_gui_thread
     from sandbox.ui.theme import apply_theme
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "sandbox-kiosk"])
     app.setQuitOnLastWindowClosed(False)  # only the operator's PIN ends the kiosk (app.exit)
     apply_theme(app)
+    collect_on_gui_thread(app)
     return app
 
 
