@@ -13,6 +13,8 @@ import gc
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
+from sandbox.ui.frame_timing.gc_pause import held
+
 __all__ = ["GuiThreadCollector", "collect_on_gui_thread", "INTERVAL_MS"]
 
 INTERVAL_MS = 1000  # a second of cyclic garbage is small; a collection at the thresholds costs < 1 ms
@@ -32,6 +34,8 @@ class GuiThreadCollector(QObject):
 
     def check(self) -> int:
         """Collect what automatic collection would have by now; returns the objects found unreachable."""
+        if held():
+            return 0  # a drill's frame is being made: its turn comes after the frame (frame_timing.gc_pause)
         c0, c1, c2 = gc.get_count()
         t0, t1, t2 = self.threshold
         if c0 <= t0:

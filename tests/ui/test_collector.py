@@ -52,3 +52,21 @@ def test_without_it_the_worker_s_allocations_collect_there(qapp):
         if not was:
             gc.disable()
     assert _Cycle.freed_on == ["a-worker-lane"]
+
+
+def test_no_collection_while_a_drill_s_frame_is_made(qapp, qtbot):
+    """frame_timing.gc_pause holds collection until the drill's frame is painted; the collector waits too."""
+    from sandbox.ui.frame_timing import gc_pause
+
+    collector = collect_on_gui_thread(qapp)
+    gc_pause.hold_until_frame()
+    try:
+        assert gc_pause.held() and not gc.isenabled()
+        for _ in range(50_000):
+            a: list = []
+            a.append(a)
+        assert collector.check() == 0  # its turn skipped, however much garbage is waiting
+    finally:
+        gc_pause._release()
+    assert not gc_pause.held() and not gc.isenabled()  # the hold did not turn automatic collection on
+    assert collector.check() > 0

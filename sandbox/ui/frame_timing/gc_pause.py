@@ -14,14 +14,18 @@ from sandbox.ui.frame_timing.after_frame import after_frame
 __all__ = ["hold_until_frame", "held"]
 
 _held = False
+_disabled_here = False  # automatic collection was on and turned off by the hold (else: theirs to turn on)
 
 
 def hold_until_frame() -> None:
-    """Disable automatic collection until the next painted frame (or after_frame's fallback)."""
-    global _held
-    if _held or not gc.isenabled():
-        return  # already held, or someone else (a test, a profiler) turned it off: theirs to turn on
-    gc.disable()
+    """No collection until the next painted frame (or after_frame's fallback): automatic collection is
+    turned off, and the GUI thread's collector (sandbox.ui.collector) skips its turns while `held()`."""
+    global _held, _disabled_here
+    if _held:
+        return
+    _disabled_here = gc.isenabled()
+    if _disabled_here:
+        gc.disable()
     _held = True
     after_frame(_release)
 
@@ -31,7 +35,9 @@ def held() -> bool:
 
 
 def _release() -> None:
-    global _held
+    global _held, _disabled_here
     if _held:
         _held = False
-        gc.enable()
+        if _disabled_here:
+            _disabled_here = False
+            gc.enable()
