@@ -198,14 +198,23 @@ def test_two_uvicorn_workers_every_stream_gets_every_event_once(two_workers, tok
     headers = {"Authorization": f"Bearer {tokens['display']}"}
     streams, workers, lines = [], set(), []
     try:
-        for _ in range(16):  # until both workers hold streams
+        # Until both workers hold streams: the fixture's health check answers once the first worker is up,
+        # and the second may still be starting (every connection then lands on the first): keep at most two
+        # streams on a worker and try again a moment later, for up to a minute.
+        per_worker: dict[str, int] = {}
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (len(workers) == 2 and len(streams) >= 4):
             r = requests.get(two_workers + "/api/v1/events", headers=headers, stream=True, timeout=(5, 30))
             it = r.iter_lines(decode_unicode=True)
             head = [next(it), next(it)]
-            workers.add(re.search(r"worker (\d+)", head[1]).group(1))
+            pid = re.search(r"worker (\d+)", head[1]).group(1)
+            workers.add(pid)
+            if per_worker.get(pid, 0) >= 2:
+                r.close()
+                time.sleep(0.25)
+                continue
+            per_worker[pid] = per_worker.get(pid, 0) + 1
             streams.append((r, it))
-            if len(workers) == 2 and len(streams) >= 4:
-                break
         assert len(workers) == 2, f"every stream landed on one worker: {workers}"
         publisher = SharedEventBus(demo_engine)
         sent = [publisher.publish("facts", {"region_code": "522726", "year": 2020, "n": i}) for i in range(3)]
