@@ -72,13 +72,13 @@ class ForecastOverlay(QObject):
         self._again.timeout.connect(self._ask_again)
         # the chart is redrawn from the event loop's next turn through a timer of this overlay's own (a
         # one-shot with a foreign callable as its functor was resolved by PySide as a slot of this object
-        # and failed now and then: "Slot 'ForecastOverlay::' not found")
+        # and failed now and then: "Slot 'ForecastOverlay::' not found"); its timeout calls the chart's
+        # redraw itself, so the redraw's call stack starts in the chart, not in this module it calls back
         self._redraw = QTimer(self, singleShot=True, interval=0)
-        self._redraw.timeout.connect(self._changed)
+        self._redraw.timeout.connect(on_change)
         self.client = client_for_worker(client)
         self.series: ForecastSeries | None = None
         self._wanted: tuple | None = None
-        self._on_change = on_change
         self._call = BackgroundCall(self)
         self._call.done.connect(self._done)
         self._call.failed.connect(self._failed)
@@ -95,9 +95,6 @@ class ForecastOverlay(QObject):
     @property
     def busy(self) -> bool:
         return self._call.busy
-
-    def _changed(self) -> None:
-        self._on_change()
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
         self._again.stop()
