@@ -5,6 +5,7 @@ unread first and opening it marks it read."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from sqlalchemy import delete, func, select, text
@@ -66,9 +67,21 @@ def _as(browser, server, cookie: dict | None, hash_: str) -> None:
 
 
 def _click(browser, css: str) -> None:
-    wait_for(lambda: browser.find_elements("css selector", css), what=css)
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", browser.find_element("css selector", css))
-    browser.find_element("css selector", css).click()
+    """Click the element `css` finds once it is there; found again if the page re-rendered it meanwhile (a
+    list drawn once from the cache, then again from the answer, replaces the element found first)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    for attempt in range(5):
+        wait_for(lambda: browser.find_elements("css selector", css), what=css)
+        try:
+            el = browser.find_element("css selector", css)
+            browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
+            el.click()
+            return
+        except StaleElementReferenceException:
+            if attempt == 4:
+                raise
+            time.sleep(0.2)
 
 
 def test_leader_issues_cadre_confirms_and_feeds_back_leader_closes(browser, server, demo_engine):
