@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +18,6 @@ from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLayout, QMainW
 
 from sandbox.ui.breadcrumb import BreadcrumbBar
 from sandbox.ui.cameras.reconnect import StreamSettings
-from sandbox.ui.collector import collect_on_gui_thread
 from sandbox.ui.frame_timing.after_frame import after_frame, flush_after_frame
 from sandbox.ui.header import ErrorBanner, HeaderBar
 from sandbox.ui.indicator_picker import IndicatorMenu, IndicatorPicker
@@ -36,7 +34,7 @@ from sandbox.ui.session import IDLE_SECONDS, LEAF_NOTE, ROOT_NOTE, WallSession
 from sandbox.ui.session_qt import make_session, qt_host
 from sandbox.ui.state import MapState, WallState
 from sandbox.ui.summary import SummaryPanel
-from sandbox.ui.theme import Metrics, apply_theme, metrics_for_height, stylesheet
+from sandbox.ui.theme import Metrics, metrics_for_height, stylesheet
 from sandbox.ui.timeline import TimelineBar, TimelinePlayer
 from sandbox.ui.wall_backdrop import Backdrop
 from sandbox.ui.wall_cameras import WallCameras
@@ -536,14 +534,9 @@ class WallWindow(QMainWindow):
 
 
 def _application(offscreen: bool = False) -> QApplication:
-    app = QApplication.instance()
-    if app is None:
-        if offscreen:
-            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QApplication([sys.argv[0] if sys.argv else "sandbox"])
-    apply_theme(app)
-    collect_on_gui_thread(app)
-    return app
+    from sandbox.ui.warm import application
+
+    return application(offscreen)
 
 
 def _settle(app: QApplication, win: WallWindow, turns: int = 3, limit: int = 25) -> None:

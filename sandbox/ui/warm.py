@@ -17,15 +17,14 @@ from PySide6.QtWidgets import QApplication
 from sandbox.ui.collector import collect_on_gui_thread
 from sandbox.ui.theme import apply_theme, metrics_for_height, ui_font
 
-__all__ = ["start_application", "warm_fonts", "SAMPLE"]
+__all__ = ["application", "start_application", "warm_fonts", "SAMPLE"]
 
 SAMPLE = "独山县 乡镇 村 贫困发生率 脱贫 0123456789.%"
 font_thread: threading.Thread | None = None  # the last warm-up started (tests: it was, before the wall imported)
 
 
-def start_application(offscreen: bool = False) -> QApplication:
-    """The QApplication (made now when there is none), themed, with its font's loading begun on a helper
-    thread: call it before importing the wall's modules, which then import while the font loads."""
+def application(offscreen: bool = False) -> QApplication:
+    """The wall's QApplication (made now when there is none), themed, its garbage collected on the GUI thread."""
     app = QApplication.instance()
     if app is None:
         if offscreen:
@@ -33,6 +32,13 @@ def start_application(offscreen: bool = False) -> QApplication:
         app = QApplication([sys.argv[0] if sys.argv else "sandbox"])
     apply_theme(app)
     collect_on_gui_thread(app)
+    return app
+
+
+def start_application(offscreen: bool = False) -> QApplication:
+    """`application()` with its font's loading begun on a helper thread: call it before importing the
+    wall's modules, which then import while the font loads."""
+    app = application(offscreen)
     warm_fonts()
     return app
 
