@@ -355,6 +355,9 @@ class AsOfBlock(PaintedWidget):
         super().__init__(parent)
         self.region_line = ""
         self.as_of_line = ""
+        # The widest lines shown at these metrics: the block never narrows, so the strip keeps its layout
+        # from level to level (黔南布依族苗族自治州 then 独山县) and what was painted ahead at those widths holds.
+        self._widest = 0
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
     def content_key(self) -> object:
@@ -362,7 +365,7 @@ class AsOfBlock(PaintedWidget):
 
     def set_lines(self, region_line: str, as_of_line: str) -> None:
         self.region_line, self.as_of_line = region_line, as_of_line
-        self.setFixedWidth(self._natural_width())
+        self.setFixedWidth(self._width())
         self.invalidate()
 
     def _fonts(self):
@@ -373,12 +376,18 @@ class AsOfBlock(PaintedWidget):
         return math.ceil(max(text_width(self.region_line, a), text_width(self.as_of_line, b),
                              text_width("数据截至 2020年12月31日", b))) + 2 * self.metrics.px(12) + 2
 
+    def _width(self) -> int:
+        self._widest = max(self._widest, self._natural_width())
+        return self._widest
+
     def set_metrics(self, metrics: Metrics) -> None:
+        if metrics != self.metrics:
+            self._widest = 0  # other fonts: measured afresh
         super().set_metrics(metrics)
-        self.setFixedWidth(self._natural_width())
+        self.setFixedWidth(self._width())
 
     def sizeHint(self) -> QSize:
-        return QSize(self._natural_width(), self.metrics.px(100))
+        return QSize(self._width(), self.metrics.px(100))
 
     def compose(self, w: float, h: float) -> Composition:
         comp = Composition()
@@ -487,9 +496,9 @@ class KpiStrip(QWidget):
                 self._cache.clear()
             self._cache[(code, year)] = _remembered(region)
             # The region carries its own figures in every year: last year's need no request.
-            previous = (region.get("series") or {}).get(str(year - 1)) if isinstance(region.get("series"), Mapping) else None
-            if isinstance(previous, Mapping):
-                self._cache[(code, year - 1)] = _remembered_of_series(previous)
+            previous = _series_previous(region)
+            if previous is not None:
+                self._cache[(code, year - 1)] = previous
         self._apply(animate=self.animate)
         self._ask_previous(code, year, region.get("years") or [])
         self.as_of_block.set_lines(*_as_of_lines(region))
@@ -500,7 +509,12 @@ class KpiStrip(QWidget):
         if not region:
             return
         code, year = str(region.get("code") or ""), region.get("year")
-        previous = self._cache.get((code, year - 1)) if isinstance(year, int) else None
+        # last year's figures as update_region will have them: from the region's own series first (a level
+        # never shown is not in the cache yet, and painted without its 较上年 lines the click renders anew)
+        previous = _series_previous(region)
+        if previous is None and isinstance(year, int) and self._cache_as_of == (region.get("as_of"),
+                                                                               region.get("imported_at")):
+            previous = self._cache.get((code, year - 1))
         for fig in kpi_figures(region, previous):
             self.cards[fig.key].paint_ahead_figure(fig, animate=self.animate)
         region_line, as_of_line = _as_of_lines(region)  # (kept only if its width stays: it usually does)
@@ -553,6 +567,13 @@ def _remembered(region: Mapping[str, Any]) -> dict:
     out = dict(region.get("indicators") or {})
     out["indicator_notes"] = region.get("indicator_notes") or {}
     return out
+
+
+def _series_previous(region: Mapping[str, Any]) -> dict | None:
+    """Last year's figures from the region's own `series` (every year rides along), if it has them."""
+    series, year = region.get("series"), region.get("year")
+    previous = series.get(str(year - 1)) if isinstance(series, Mapping) and isinstance(year, int) else None
+    return _remembered_of_series(previous) if isinstance(previous, Mapping) else None
 
 
 def _remembered_of_series(values: Mapping[str, Any]) -> dict:

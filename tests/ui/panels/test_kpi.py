@@ -142,6 +142,38 @@ def test_painting_ahead_leaves_the_cards_alone_and_the_count_then_blits(make_str
     assert [c.grab().toImage() for c in cards] == first
 
 
+def test_a_level_never_shown_is_painted_ahead_with_last_year_from_its_own_series(make_strip, region, make_region):
+    """A prefetched level the strip has not shown yet (a county first drilled into from its prefecture)
+    carries last year in its `series`: painted ahead with its 较上年 lines, as `update_region` shows it,
+    so the drill renders no card anew."""
+    strip = make_strip(animate=True)
+    strip.update_region(region)
+    strip.finish_animations()
+    cards = list(strip.cards.values())
+    town = dict(make_region(2017), code="522726101000", name="百泉镇", level="town",
+                series={"2016": dict(region["indicators"])})
+    strip.paint_ahead(town)
+    made = [c.still_pixels.renders + c.pixels.renders for c in cards]
+    strip.update_region(town)
+    assert painted(strip.card("poor_population"), "note").startswith("较上年")
+    for c in cards:
+        c.grab()
+    assert [c.still_pixels.renders + c.pixels.renders for c in cards] == made
+
+
+def test_the_strip_keeps_its_widths_from_a_long_name_to_a_short_one(make_strip, region):
+    """黔南布依族苗族自治州 then 独山县: the as-of block does not narrow, so the cards keep their widths and
+    the pictures painted ahead at them are the ones the drill shows."""
+    strip = make_strip(animate=False)
+    strip.update_region(dict(region, name="黔南布依族苗族自治州", code="522700000000", level="prefecture"))
+    strip.layout().activate()
+    widths = [c.width() for c in (*strip.cards.values(), strip.as_of_block)]
+    strip.update_region(region)
+    strip.layout().activate()
+    assert strip.as_of_block.region_line == "独山县 · 2016年度"
+    assert [c.width() for c in (*strip.cards.values(), strip.as_of_block)] == widths
+
+
 def test_a_value_over_a_total_counts_as_a_pair(make_strip, region):
     """贫困村出列 from 40 / 74 to 9 / 9: the total counts with the value, so the card never reads more
     exited villages than there are (a fixed new total once showed "21 / 9" on the way)."""
