@@ -341,6 +341,9 @@ class WallSession:
             return
         year = key[1]
         self.prefetcher.schedule(children, year)
+        up = self.state.nav.up_target()  # Esc's level: kept when left, fetched again only once that is stale
+        if up is not None:  # (the root, loaded once at the start, or a parent after minutes at its child)
+            self.prefetcher.schedule([up.code], year)
         if villages:
             self.village_prefetcher.schedule(list(villages), year)
             # a village's panel narrows the map: that map is rendered ahead too (while idle)
@@ -386,8 +389,8 @@ class WallSession:
         return bool(self._to_prepare)
 
     def _queue_prepare(self, code: str) -> None:
-        rm = self.state.map.region_map
-        if rm is None or rm.feature(code) is None:
+        rm, up = self.state.map.region_map, self.state.nav.up_target()
+        if (rm is None or rm.feature(code) is None) and (up is None or up.code != code):
             return  # prefetched for a level no longer on screen
         if code not in self._to_prepare:
             self._to_prepare.append(code)

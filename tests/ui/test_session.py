@@ -259,6 +259,31 @@ def test_a_prefetched_level_shows_without_a_request_and_is_painted_ahead_while_i
     assert len(s.loader.requests) == n and s.loader.cancelled == 1 and st.map.region_code == TOWN["code"]
 
 
+def test_the_level_esc_goes_back_to_is_prefetched_too_and_painted_ahead_when_fetched_afresh(session):
+    """At a town its county is asked for with the villages (the prefetcher skips it while the copy kept on
+    the way down is fresh): a wall left a while at a level, or its root loaded once at the start, still
+    goes back up with Esc without a request, and that level is rendered ahead like a child."""
+    s, st = session, session.state
+    _at_county(s)
+    s.frames.pop()()
+    assert s.prefetcher.scheduled == [([TOWN["code"]], 2020)]  # the root: nothing above it
+    s.drill(TOWN["code"])
+    s.loader.loaded.emit(_result(TOWN, VILLAGE))
+    s.frames.pop()()
+    assert s.prefetcher.scheduled[-1] == ([COUNTY["code"]], 2020)
+    prepared = []
+    s.events.prepare.connect(lambda code, ready: prepared.append(code))
+    s.prefetcher.cache[COUNTY["code"]] = _result(COUNTY, TOWN)
+    s.prefetcher.ready.emit(COUNTY["code"])
+    next(t for t in s.timers if t.fn == s._prepare_next).fire()
+    assert prepared == [COUNTY["code"]]
+    s.prefetcher.ready.emit("522726102000")  # neither a child on screen nor the way up: not rendered
+    assert not s.preparing
+    n = len(s.loader.requests)
+    s.go_up()
+    assert len(s.loader.requests) == n and st.map.region_code == COUNTY["code"]
+
+
 def test_idle_goes_home_and_input_counts_it_from_now(session):
     s = session
     home = []
