@@ -169,6 +169,7 @@ class WallSession:
             # Open the panel now with the figures the town's map has for it: the answer (the village's
             # own region and its households) fills it in; the list says it is coming meanwhile.
             self.host.hold_until_frame()
+            self.host.after_frame(self.host.hold_until_frame)  # and for the frame with its list, when it comes
             st.busy = None
             self._early = code
             st.open_village(region_from_map(f, rm, st.map.region_code), None)

@@ -337,8 +337,13 @@ def test_a_village_not_prefetched_opens_at_the_click_with_its_maps_figures_and_i
     seen = []
     s.events.village_opened.connect(lambda: seen.append(("opened", st.village.code, st.village.households)))
     s.events.village_applied.connect(lambda: seen.append(("applied", st.village.code, st.village.households)))
+    holds = []
+    s.host.hold_until_frame = lambda: holds.append(len(s.frames))
     s.drill(VILLAGE["code"])
     assert seen == [("opened", VILLAGE["code"], None)]  # before any answer
+    assert holds == [len(s.frames) - 1]  # no collection until the frame showing the panel is painted,
+    s.frames.pop()()
+    assert len(holds) == 2  # nor after it until the next one, which shows the list when it comes
     region = st.village.region
     assert region["name"] == "兰堡村" and region["indicators"]["poverty_incidence"] == 0.05
     assert region["parent_code"] == TOWN["code"] and region["year"] == 2020
