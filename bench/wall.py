@@ -317,8 +317,9 @@ class NativeDrill:
         box: dict[str, float] = {}
 
         def opened() -> None:
-            box["opened"] = time.perf_counter()
-            after_frame(lambda: box.setdefault("frame", time.perf_counter()))
+            if self.win.state.village.households is None:  # (a prefetched panel opens with its list)
+                box["opened"] = time.perf_counter()
+                after_frame(lambda: box.setdefault("frame", time.perf_counter()))
 
         sig.connect(opened)
         return sig, opened, box
@@ -355,7 +356,7 @@ class NativeDrill:
         t_painted, c_painted = time.perf_counter(), time.thread_time()
         out = {"applied": got[1] - t0, "painted": t_painted - t0, "cpu": c_painted - c0}
         box = watch[2] if watch is not None else {}
-        if got[0] == "applied_village" and box.get("opened", got[1]) < got[1]:  # opened before its answer came
+        if got[0] == "applied_village" and "opened" in box:  # opened before its answer came
             frame = box.get("frame")  # (painted after the answer came: the frame showing everything)
             out["opened"] = (frame if frame is not None and frame <= got[1] else t_painted) - t0
         self.settle()
