@@ -403,10 +403,6 @@ class WallWindow(QMainWindow):
             self._size_columns()
             self.panels.setVisible(True)
             return
-        if village.is_open and self.kpis.animating:
-            # The town's figures stop counting up: the visitor has moved on to a village, and each frame
-            # of the count would take the GUI thread from the panel's first frame and its list.
-            self.kpis.finish_animations()
         first, then = (self.panels, self.village_panel) if village.is_open else (self.village_panel, self.panels)
         first.setVisible(False)
         self._size_columns()
