@@ -17,6 +17,7 @@ from sandbox.ui.events import Events
 from sandbox.ui.navigation import full_code
 from sandbox.ui.payloads import RegionSeries
 from sandbox.ui.state import WallState
+from sandbox.ui.village import region_from_map
 
 __all__ = ["WallSession", "Host", "Timer", "LEAF_NOTE", "ROOT_NOTE", "IDLE_SECONDS", "PRELOAD_DELAY_MS",
            "PREPARE_RETRY_MS", "DEFERRED"]
@@ -73,10 +74,12 @@ class WallSession:
     """Everything the wall does between input and the state model.
 
     Events (plain callbacks): `applied()` a level (or its note) is on screen, `failed(message)`,
-    `village_applied()`, `shown(region)` a region's data is on screen (panels follow), `prepare(code,
-    result)` render a prefetched level ahead of its drill, `prepare_village(code)` render the town on
-    screen's map as it will be beside a village panel, `refreshing()` before an F5's requests go
-    out, `home()` before the idle timeout goes back to the county."""
+    `village_opened()` a village's panel is on screen with its figures (at the click when its town's map
+    has them), `village_applied()` its answer too (its households list), `shown(region)` a region's data
+    is on screen (panels follow), `prepare(code, result)` render a prefetched level ahead of its drill,
+    `prepare_village(code)` render the town on screen's map as it will be beside a village panel,
+    `refreshing()` before an F5's requests go out, `home()` before the idle timeout goes back to the
+    county."""
 
     def __init__(self, state: WallState, host: Host, *, loader: Any, village_loader: Any, prefetcher: Any,
                  village_prefetcher: Any, worker: Any, retry_seconds: float = 30.0, preload: bool = True):
@@ -84,8 +87,8 @@ class WallSession:
         self.loader, self.village_loader = loader, village_loader
         self.prefetcher, self.village_prefetcher, self.worker = prefetcher, village_prefetcher, worker
         self.preload = preload  # import mapclassify in the background after the first data
-        self.events = Events("applied", "failed", "village_applied", "shown", "prepare", "prepare_village",
-                             "refreshing", "home")
+        self.events = Events("applied", "failed", "village_opened", "village_applied", "shown", "prepare",
+                             "prepare_village", "refreshing", "home")
         self.playing: Callable[[], bool] = lambda: False  # the timeline player tours the years
         self.layers: LayersPort | None = None  # set by the window: the tour's layer and camera steps
         self.cameras: CamerasPort | None = None
@@ -94,6 +97,7 @@ class WallSession:
         self._series: dict[str, RegionSeries] = {}
         self._to_prepare: list[str] = []  # prefetched levels to lay out and render while idle
         self._on_screen: tuple[str, Any, float] | None = None  # the level shown, since when fresh
+        self._early: str | None = None  # the village whose panel opened at the click, its answer awaited
         self._preload_asked = False
         self._retry_ms = max(1, int(retry_seconds * 1000))
         self._retry = host.timer(self.refresh)
@@ -155,14 +159,27 @@ class WallSession:
         if ready is not None:
             self.host.hold_until_frame()  # the collector waits for the frame showing the panel
             self.worker.cancel(self.village_loader.channel)  # an older click's answer must not replace this panel
+            self._early = None
             self._on_village(ready)
             return
         self.village_loader.request(code, st.map.year, page)
         rm = st.map.region_map
         f = rm.feature(code) if rm is not None else None
+        if f is not None and page == 1:
+            # Open the panel now with the figures the town's map has for it: the answer (the village's
+            # own region and its households) fills it in; the list says it is coming meanwhile.
+            self.host.hold_until_frame()
+            self.host.after_frame(self.host.hold_until_frame)  # and for the frame with its list, when it comes
+            st.busy = None
+            self._early = code
+            st.open_village(region_from_map(f, rm, st.map.region_code), None)
+            self.events.village_opened.emit()
+            return
         st.busy = f"正在载入 {f.name}…" if f else "正在载入…"
 
     def close_village(self) -> bool:
+        if self.state.village.waiting:  # its answer must not open it again
+            self.worker.cancel(self.village_loader.channel)
         return self.state.close_village()
 
     def page(self, page: int) -> None:
@@ -178,7 +195,7 @@ class WallSession:
             if close():
                 return
         st = self.state
-        if st.close_village():
+        if self.close_village():
             return
         parent = st.nav.up_target()
         if parent is None:
@@ -374,10 +391,19 @@ class WallSession:
         else:
             if str(result.region.get("parent_code")) != st.map.region_code:
                 return  # the map moved on while this village was loading
+            code, early = str(result.region.get("code")), self._early
+            if early is not None and (code != early or st.village.code != early):
+                return  # its panel, opened at the click, was closed since or another village's opened
+            self._early = None
             st.open_village(result.region, result.households, result.note)
+            if early is None:  # (else it opened at the click)
+                self.events.village_opened.emit()
         self.events.village_applied.emit()
 
     def _on_village_failed(self, message: str) -> None:
+        v = self.state.village
+        if v.waiting and v.households is None and not v.note:  # opened at the click: its list is not coming
+            v.show(None, None, f"户级信息暂时无法获取（{message}）")
         self.state.busy = None
         self.state.error = message
         self.events.failed.emit(message)

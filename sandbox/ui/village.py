@@ -8,9 +8,27 @@ from typing import Any
 
 from sandbox.ui.events import Events
 
-__all__ = ["VillageState", "DELEGATION_NOTE"]
+__all__ = ["VillageState", "DELEGATION_NOTE", "region_from_map"]
 
 DELEGATION_NOTE = "参观接待模式不显示户级信息"
+# A map feature's properties that are not the village's indicators (the rest are: the API puts every
+# indicator of a child on its feature, with the same values and notes GET /regions gives the child).
+_NOT_INDICATORS = frozenset({"code", "name", "level", "label_point", "indicator_notes", "is_poor_village",
+                             "poor_village_exit_year"})
+
+
+def region_from_map(feature: Any, region_map: Any, parent_code: str | None) -> dict:
+    """A village's panel as its town's map already knows it (its feature's figures, the map's year and
+    as-of): what the panel shows at the click while the village's own GET /regions and its households
+    are on their way. `feature` is a payloads.MapFeature of `region_map`, the map on screen."""
+    props = feature.properties
+    return {
+        "code": feature.code, "name": feature.name, "level": feature.level or "village", "level_zh": "行政村",
+        "parent_code": parent_code, "year": region_map.year, "as_of": region_map.as_of,
+        "is_poor_village": props.get("is_poor_village"), "poor_village_exit_year": props.get("poor_village_exit_year"),
+        "indicators": {k: v for k, v in props.items() if k not in _NOT_INDICATORS},
+        "indicator_notes": props.get("indicator_notes"), "from_map": True,
+    }
 
 
 class VillageState:
@@ -21,6 +39,11 @@ class VillageState:
         self.region: dict | None = None
         self.households: dict | None = None  # GET /households page: {total, page, page_size, items}
         self.note: str | None = None
+
+    @property
+    def waiting(self) -> bool:
+        """Open with the figures its town's map knows, its own answer (region and list) still on its way."""
+        return bool(self.region is not None and self.region.get("from_map"))
 
     @property
     def is_open(self) -> bool:

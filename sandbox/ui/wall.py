@@ -72,7 +72,8 @@ class WallWindow(QMainWindow):
 
     dataApplied = Signal()
     loadFailed = Signal(str)
-    villageApplied = Signal()
+    villageOpened = Signal()  # a village's panel is on screen with its figures (its list may follow)
+    villageApplied = Signal()  # ... and its answer, the households list, too
     layersApplied = Signal()  # the live layers of the region on screen arrived
     checkinArrived = Signal(object)  # a check-in from GET /events is on the map
     cameraOpened = Signal(int)  # a camera is full screen over the wall
@@ -271,6 +272,7 @@ class WallWindow(QMainWindow):
         st.events.placeholder.connect(canvas.set_placeholder)
         s.events.applied.connect(self._on_applied)
         s.events.failed.connect(self.loadFailed.emit)
+        s.events.village_opened.connect(self.villageOpened.emit)
         s.events.village_applied.connect(self.villageApplied.emit)
         s.events.shown.connect(self._on_shown)
         s.events.prepare.connect(self._paint_ahead)

@@ -164,9 +164,12 @@ def test_a_click_on_a_town_drills_and_one_on_a_village_opens_its_panel(session):
     s.loader.loaded.emit(_result(TOWN, VILLAGE))
     assert st.nav.codes() == [COUNTY["code"], TOWN["code"]]
     s.drill(VILLAGE["code"])
-    assert s.village_loader.requests[-1][:3] == (VILLAGE["code"], 2020, 1) and st.busy == "正在载入 兰堡村…"
+    assert s.village_loader.requests[-1][:3] == (VILLAGE["code"], 2020, 1)
+    # its panel is open at once with what the town's map knows of it, its list on the way
+    assert st.village.code == VILLAGE["code"] and st.village.waiting and st.busy is None
     s.village_loader.loaded.emit(VillageResult(VILLAGE, {"items": [], "total": 0}, None))
     assert st.village.code == VILLAGE["code"] and st.map.selected_code == VILLAGE["code"]
+    assert not st.village.waiting and st.village.households == {"items": [], "total": 0}
     s.drill(VILLAGE["code"])  # the open village again: the bottom level, said so
     assert st.last_note == LEAF_NOTE
     s.drill("999")  # not on the map: nothing
@@ -340,3 +343,72 @@ def test_the_tour_steps_reach_the_layers_and_cameras_the_window_gave(session):
     s.show_camera(7)
     assert s.layer_names() == ["projects", "funds"] and s.layers.shown == {"funds": False}
     assert s.cameras.opened == [7] and s.close_full_camera() is True
+
+
+# -- a village's panel opened at the click, its answer following (issue 19) --------------------------------
+def _at_town(s: WallSession) -> None:
+    _at_county(s)
+    s.drill(TOWN["code"])
+    s.loader.loaded.emit(_result(TOWN, VILLAGE, SIBLING))
+
+
+SIBLING = {"code": "522726101202", "name": "新华村", "level": "village", "parent_code": TOWN["code"], "year": 2020}
+PAGE = {"items": [{"head_name": "王*"}], "total": 1, "page": 1, "page_size": 50}
+
+
+def test_a_village_not_prefetched_opens_at_the_click_with_its_maps_figures_and_its_list_follows(session):
+    s, st = session, session.state
+    _at_town(s)
+    seen = []
+    s.events.village_opened.connect(lambda: seen.append(("opened", st.village.code, st.village.households)))
+    s.events.village_applied.connect(lambda: seen.append(("applied", st.village.code, st.village.households)))
+    holds = []
+    s.host.hold_until_frame = lambda: holds.append(len(s.frames))
+    s.drill(VILLAGE["code"])
+    assert seen == [("opened", VILLAGE["code"], None)]  # before any answer
+    assert holds == [len(s.frames) - 1]  # no collection until the frame showing the panel is painted,
+    s.frames.pop()()
+    assert len(holds) == 2  # nor after it until the next one, which shows the list when it comes
+    region = st.village.region
+    assert region["name"] == "兰堡村" and region["indicators"]["poverty_incidence"] == 0.05
+    assert region["parent_code"] == TOWN["code"] and region["year"] == 2020
+    assert st.nav.codes() == [COUNTY["code"], TOWN["code"], VILLAGE["code"]]
+    assert st.map.selected_code == VILLAGE["code"]
+    s.village_loader.loaded.emit(VillageResult(dict(VILLAGE, is_poor_village=True), PAGE, None))
+    assert seen[1:] == [("applied", VILLAGE["code"], PAGE)]  # opened once
+    assert st.village.region["is_poor_village"] is True  # the village's own answer replaces the map's figures
+
+
+def test_a_panel_closed_before_its_answer_stays_closed_and_a_newer_click_wins(session):
+    s, st = session, session.state
+    _at_town(s)
+    s.drill(VILLAGE["code"])
+    s.go_up()  # Esc before the list came
+    assert not st.village.is_open and s.worker.cancelled[-1] == "village"
+    s.village_loader.loaded.emit(VillageResult(VILLAGE, PAGE, None))  # it came anyway
+    assert not st.village.is_open and st.nav.codes() == [COUNTY["code"], TOWN["code"]]
+    s.drill(VILLAGE["code"])
+    s.drill(SIBLING["code"])  # another village before the first one's answer
+    s.village_loader.loaded.emit(VillageResult(VILLAGE, PAGE, None))
+    assert st.village.code == SIBLING["code"] and st.village.waiting
+    s.village_loader.loaded.emit(VillageResult(SIBLING, PAGE, None))
+    assert st.village.code == SIBLING["code"] and st.village.households == PAGE
+
+
+def test_a_failed_answer_says_so_in_the_panel_opened_at_the_click(session):
+    s, st = session, session.state
+    _at_town(s)
+    s.drill(VILLAGE["code"])
+    s.village_loader.failed.emit("无法连接中心数据接口")
+    assert st.village.is_open and st.village.note == "户级信息暂时无法获取（无法连接中心数据接口）"
+    assert st.error == "无法连接中心数据接口"
+
+
+def test_a_prefetched_village_after_one_opened_at_the_click_opens_at_once(session):
+    s, st = session, session.state
+    _at_town(s)
+    s.drill(VILLAGE["code"])
+    s.village_prefetcher.cache[SIBLING["code"]] = VillageResult(SIBLING, PAGE, None)
+    s.drill(SIBLING["code"])
+    assert st.village.code == SIBLING["code"] and st.village.households == PAGE and not st.village.waiting
+    assert s.worker.cancelled[-1] == "village"  # the first click's answer is not coming

@@ -1,0 +1,45 @@
+"""A village not prefetched opens its panel at the click with the figures its town's map has (issue 19);
+its own answer, the households list, fills it in and changes none of those figures (the real API)."""
+
+import pytest
+from PySide6.QtCore import Qt
+
+from .test_wall_real_api import make_wall, real_api, real_client, settle  # noqa: F401 - fixtures
+
+pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
+
+
+def _figures(panel) -> dict:
+    """Everything the panel shows that does not come from the households list."""
+    return {"name": panel.name_label.text(), "tag": panel.tag_label.text(), "level": panel.level_label.text(),
+            "foot": panel.foot_label.text(), **{k: v.text() for k, v in panel._tile_values.items()},
+            **{f"name:{k}": v.text() for k, v in panel._tile_names.items()}}
+
+
+@pytest.mark.parametrize("year", [2020, 2016])
+def test_a_village_opens_at_the_click_with_the_figures_its_answer_shows(qtbot, make_wall, real_client, year):  # noqa: F811
+    wall = make_wall(real_client, prefetch=False)
+    with qtbot.waitSignal(wall.dataApplied, timeout=30000):
+        wall.load(wall.state.map.region_map.features[0].code, year)
+    settle(qtbot, wall)
+    villages = wall.state.map.region_map.features
+    village = next(f for f in villages if f.is_poor_village)  # a tag with its exit year
+    panel = wall.village_panel
+    at_click: list[dict] = []
+
+    def opened() -> None:  # in the click's own turn: nothing has come back from the API yet
+        at_click.append({**_figures(panel), "note": panel.note_label.text(), "listed": panel.table.isVisibleTo(panel),
+                         "answered": wall.state.village.households is not None})
+
+    wall.villageOpened.connect(opened)
+    with qtbot.waitSignal(wall.villageApplied, timeout=30000):
+        qtbot.mouseClick(wall.canvas, Qt.MouseButton.LeftButton, pos=wall.canvas.region_center(village.code).toPoint())
+        assert len(at_click) == 1 and wall.village_panel.isVisible()
+    first = at_click[0]
+    assert not first.pop("answered") and not first.pop("listed") and first.pop("note") == "正在获取户级信息…"
+    assert first["name"] == village.name and first["tag"].startswith("贫困村")
+    assert f"{year} 年度" in first["level"]
+    assert panel.cell_texts() and panel.table.isVisibleTo(panel)  # the list came
+    assert _figures(panel) == first  # and changed none of the figures shown at the click
+    assert len(at_click) == 1
+    assert wall.breadcrumb.text().endswith(f" › {village.name}")
