@@ -199,7 +199,7 @@ def test_the_planted_mismatches_are_flagged_on_the_map_and_explained(qtbot, wall
     overpaid = next(a for a in wall.layers.anomalies() if a["kind"] == "overpaid")
     box, info = next((b, i) for b, i in glyphs if i["target"][:9] == overpaid["region_code"][:9])
     qtbot.mouseClick(wall.canvas, Qt.MouseButton.LeftButton, pos=box.center().toPoint())
-    assert overpaid["explanation_zh"] in wall.fund_panel.explanation.text()
+    assert overpaid["explanation_zh"] in wall.fund_panel.explanation_full  # shown cut with "…" if no room
     assert wall.canvas.note() and "资金链异常" in wall.canvas.note()
     # the layer off: no glyphs drawn, no panel, no animation
     statics = wall.canvas.cache_stats["static"]
