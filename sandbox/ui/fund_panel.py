@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from sandbox.ui.layers.data import ANOMALY_ZH, FUND_STAGES
 from sandbox.ui.layers.funds import STAGE_COLOURS
+from sandbox.ui.text_fit import elide_lines
 from sandbox.ui.theme import Colors, Metrics, metrics_for_height, ui_font
 
 __all__ = ["FundChainBars", "FundChainPanel", "wan"]
@@ -118,6 +119,7 @@ class FundChainPanel(QFrame):
         self.rates = QLabel(objectName="fundRates")
         self.anomaly_title = QLabel(objectName="fundAnomalyTitle")
         self.explanation = QLabel(objectName="fundExplanation")
+        self.explanation_full = ""  # what the explanation says in full (the label may show it cut, with "…")
         self.explanation.setWordWrap(True)
         self.explanation.setTextFormat(Qt.TextFormat.PlainText)
         self.explanation.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)  # capped: cut below
@@ -139,22 +141,37 @@ class FundChainPanel(QFrame):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        # Less height than the panel wants (a banner is showing on a 1080p wall): the long
-        # explanation gives way, clipped at the bottom, so the bars and rates never draw over
-        # each other. Its cap is worked out from its natural height, so it settles at once.
+        self._fit_explanation()
+
+    def _fit_explanation(self) -> None:
+        # Less height than the panel wants (a long anomaly title, a banner showing on a 1080p wall): the long
+        # explanation gives way, so the bars and rates never draw over each other — whole lines only (a line
+        # cut through its glyphs reads as a fault on the wall), the last one kept ending in "…" (cut without
+        # it, "…需核实多付款项的收款" read as the whole sentence). Worked out from the full text's natural
+        # height, so it settles at once.
         lay, expl = self.layout(), self.explanation
         if expl.isHidden():
             return
+        if expl.text() != self.explanation_full:
+            expl.setText(self.explanation_full)
         expl.setMaximumHeight(_UNCAPPED)
         need = lay.totalHeightForWidth(self.width())
-        natural = expl.heightForWidth(max(1, expl.width()))
         if need <= self.height():
-            expl.setMaximumHeight(_UNCAPPED)
             return
-        # whole lines only: a line cut through its glyphs reads as a fault on the wall
-        line = max(1, expl.fontMetrics().lineSpacing())
-        room = max(0, natural - (need - self.height()))
-        expl.setMaximumHeight(room // line * line)
+        margins = lay.contentsMargins()
+        width = self.contentsRect().width() - margins.left() - margins.right()
+        room = max(0, expl.heightForWidth(max(1, width)) - (need - self.height()))
+        lines, height = room // max(1, expl.fontMetrics().lineSpacing()), 0
+        while lines > 0:
+            expl.setText(elide_lines(self.explanation_full, expl.font(), max(1, width - 1), lines))
+            height = expl.heightForWidth(max(1, width))  # the last line's descent may pass the line spacing
+            if height <= room:
+                break
+            lines -= 1
+        if lines <= 0:
+            expl.setText("")
+            height = 0
+        expl.setMaximumHeight(height)
 
     def heightForWidth(self, w: int) -> int:
         return self.layout().totalHeightForWidth(w)
@@ -204,6 +221,7 @@ class FundChainPanel(QFrame):
         if not found:
             self.anomaly_title.setText("资金链平衡，未发现异常" if self.chain.get("total") else "")
             self.anomaly_title.setStyleSheet("color: #3ddc84;")
+            self.explanation_full = ""
             self.explanation.setText("")
             self.explanation.hide()
             self.note.hide()
@@ -219,12 +237,15 @@ class FundChainPanel(QFrame):
         # The worst first: money paid beyond what arrived, then paid without progress, then idle money.
         severity = {"overpaid": 0, "paid_no_progress": 1, "idle": 2}
         shown = self.selected or sorted(found, key=lambda a: severity.get(a.get("kind"), 3))[: self.MAX_LISTED]
-        self.explanation.setText("\n".join(f"· {a.get('explanation_zh') or a.get('kind_zh')}" for a in shown))
+        self.explanation_full = "\n".join(f"· {a.get('explanation_zh') or a.get('kind_zh')}" for a in shown)
+        self.explanation.setText(self.explanation_full)
         self.explanation.show()
         rest = len(found) - len(shown)
         self.note.setText((f"另有 {rest} 处未列出；" if rest > 0 and not self.selected else "")
                           + "点击地图上的 ⚠ 查看该处说明")
         self.note.show()
+        if self.isVisible():  # a new text in the same room (a click on another ⚠): cut again if need be
+            self._fit_explanation()
 
 
 def _has_money(total) -> bool:

@@ -14,7 +14,7 @@ from sandbox.ui.cameras.policy import UrlPolicy
 from sandbox.ui.cameras.reconnect import StaggerGate, StreamSettings, default_gate
 from sandbox.ui.later import built
 from sandbox.ui.layers.checkins import region_prefix
-from sandbox.ui.layers.data import fetch_camera, fetch_cameras
+from sandbox.ui.layers.data import fetch_camera, fetch_cameras, markers_drawn
 from sandbox.ui.theme import metrics_for_height
 
 # The tiles, the grid and the project card are imported when first used: none is on the wall's first frame.
@@ -68,6 +68,7 @@ class WallCameras(QObject):
         self.camera_wall: CameraWall | None = None
         self.full_view: CameraFullView | None = None  # a camera full screen from the map, a tour or the card
         self._monitor_region: str | None = None
+        self._monitor_asked: str | None = None  # the region whose cameras the monitor asked for (above a county)
         self._pending_camera: int | None = None
         self._refresh = QTimer(self, singleShot=True, interval=500)  # several tiles expire together
         self._refresh.timeout.connect(self.refresh)
@@ -193,20 +194,26 @@ class WallCameras(QObject):
         return True
 
     def fill_monitor(self) -> None:
-        grid = self.camera_wall
-        if grid is None:
+        if self.camera_wall is None:
             return
-        cams = self.region_cameras()
         code = self.wall.state.map.region_code
-        if code != self._monitor_region:  # a new region: its own grid size, from its first page
-            self._monitor_region = code
-            grid.set_cameras(cams)
+        new = code != self._monitor_region
+        if new and not markers_drawn(code or ""):
+            # A province's or a prefecture's layers carry no cameras (no markers drawn there): asked for now.
+            self._monitor_asked = code
+            self.refresh()
+        self._monitor_region = code
+        self._show_monitor(first_page=new)
+
+    def _show_monitor(self, first_page: bool) -> None:
+        grid = self.camera_wall
+        cams = self.region_cameras()
+        grid.set_cameras(cams)
+        if first_page:  # a new region: its own grid size, from its first page
             from sandbox.ui.cameras.grid import grid_for
 
             grid.set_columns(grid_for(len(cams)))
             grid.set_page(0)
-        else:
-            grid.set_cameras(cams)
         if not self.stream:
             for t in grid.tiles:
                 t.set_active(False)
@@ -312,8 +319,12 @@ class WallCameras(QObject):
 
     def on_refreshed(self, cams: list[dict]) -> None:
         self.take(cams)
+        asked, self._monitor_asked = self._monitor_asked, None
         if self.camera_wall is not None and self.monitor_open:
-            self.camera_wall.set_cameras(self.region_cameras())  # same cameras keep their links
+            if asked is not None and asked == self._monitor_region:
+                self._show_monitor(first_page=True)  # the cameras the monitor asked for: its grid size now
+            else:
+                self.camera_wall.set_cameras(self.region_cameras())  # same cameras keep their links
         tiles = [self.wall.project_card.camera_widget if built(self.wall.layers_ctl, "card") else None]
         if self.full_view is not None:
             tiles.append(self.full_view.tile)

@@ -70,6 +70,7 @@ class WallLayers(QObject):
             self.chips.add_chips(layer)
         self.chips.add_markers(self.projects, self.cameras, self.flows)
         self.chips.on_canvas = True
+        self.chips.keep_clear = canvas.covers  # never under the layers' legend (or a tour's caption)
         canvas.add_overlay(self.chips)
         self.bar = LayerToggleBar([(n, zh, n not in OFF_AT_START) for n, zh in LAYER_NAMES], canvas,
                                   actions=[("monitor", "监控")])

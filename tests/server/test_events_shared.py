@@ -160,6 +160,30 @@ def test_a_client_resumes_on_a_worker_that_started_after_its_events(demo_engine)
     assert _ids(got) == later
 
 
+@pg_only
+@pytest.mark.parametrize("resume_at", [0, 2], ids=["inside", "newest"])
+def test_a_client_resumes_on_a_worker_that_has_not_learnt_its_id_yet(demo_engine, resume_at):
+    """A client that was on a worker further on resumes on one that has not read the log up to its
+    `Last-Event-ID` yet (no stream there so far, so nothing has made it listen): it gets each event after its
+    id once, in id order — none of those it already has, then what comes next."""
+    ahead, behind = SharedEventBus(demo_engine), SharedEventBus(demo_engine)
+    published = [ahead.publish("duty", {"region_code": "522726101000", "i": i}) for i in range(3)]
+    assert behind.last_id < published[0]  # the worker the client lands on knows none of them
+
+    async def run():
+        queue = behind.subscribe(published[resume_at])
+        first = await _take(queue, 3, timeout=2.5)  # two polls: time for the listener to learn the log
+        later = await asyncio.to_thread(ahead.publish, "duty", {"region_code": "522726101000", "i": 3})
+        return first, later, await _take(queue, 3, timeout=2.5)
+
+    try:
+        first, later, then = asyncio.run(run())
+    finally:
+        ahead.close(), behind.close()
+    assert _ids(first) == published[resume_at + 1:]
+    assert _ids(then) == [later]
+
+
 @pytest.fixture()
 def two_workers(demo_engine, tokens):
     env = {**os.environ, "SANDBOX_DATABASE_URL": PG_URL, "PYTHONUNBUFFERED": "1"}

@@ -199,3 +199,22 @@ def test_on_the_canvas_the_placer_paints_every_chip_over_the_layers(qapp):
     finally:
         p.end()
     assert len(boxes) == 2 and all(img.pixelColor(b.center().toPoint()).alpha() > 0 for b in boxes)
+
+
+def test_a_chip_never_goes_under_the_maps_legend(qapp):
+    """The legend box in the map's corner (the wall's canvas reserves it) is an obstacle like a marker: a chip
+    whose place beside its label is under it moves, and moves again when the legend does."""
+    view = _view(crowded=False)
+    lr = view.label_rects[C]
+    legend = QRectF(lr.left() - 40, lr.top() - 60, 200, 56)  # over the place of C's 风险 chip, above its name
+    risk = _risk({C: 7})
+    placer = _shared(risk)
+    chips = _placed(view, risk)["risk"]
+    assert len(chips) == 1 and chips[0][0].intersects(legend)  # without the legend known, the chip goes there
+    placer.keep_clear = lambda: [legend]
+    chips = _placed(view, risk)["risk"]
+    assert [t for _, t in chips] == ["线索 7"] and not chips[0][0].intersects(legend)
+    _no_overlaps(view, chips, [legend])
+    placer.keep_clear = lambda: [legend.translated(0, 200)]  # the legend moved away: the chip comes back
+    assert _placed(view, risk)["risk"][0][0].intersects(legend)
+

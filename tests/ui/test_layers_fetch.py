@@ -99,3 +99,22 @@ def test_a_project_card_asks_for_its_chain_and_cameras_together():
     assert [n for n, _ in client.asked][0] == "project" and client.most == 2
     assert detail.cameras == [{"id": 3, "project_id": 1}] and detail.chain == {"anomalies": []}
     assert dict(client.asked)["funds"] == {"region": COUNTY, "through": 2020, "project": 1}
+
+
+def test_a_province_or_prefecture_asks_for_the_fund_chain_alone():
+    """Their maps draw no project, check-in or camera marker (Overlay.above_county): none is asked for."""
+    for region in ("520000000000", "52", "522700000000"):
+        client = SlowLayers()
+        out = fetch_layers(client, region, 2020, now=NOW)
+        assert client.asked == [("funds", {"region": region, "through": 2020, "project": None})], region
+        assert out.chain == {"anomalies": []} and out.projects == [] and out.checkins == [] and out.cameras == []
+    client = SlowLayers()
+    fetch_layers(client, "522726101000", 2020, now=NOW)  # a town: every layer, as a county
+    assert sorted(name for name, _ in client.asked) == ["cameras", "checkins", "funds", "projects", "visits"]
+
+
+def test_a_province_whose_fund_chain_fails_says_so():
+    client = SlowLayers()
+    client.fail = {"funds"}
+    out = fetch_layers(client, "520000000000", 2020, now=NOW)
+    assert out.chain == {} and set(out.errors) == {"funds"}

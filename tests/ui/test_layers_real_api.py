@@ -199,7 +199,7 @@ def test_the_planted_mismatches_are_flagged_on_the_map_and_explained(qtbot, wall
     overpaid = next(a for a in wall.layers.anomalies() if a["kind"] == "overpaid")
     box, info = next((b, i) for b, i in glyphs if i["target"][:9] == overpaid["region_code"][:9])
     qtbot.mouseClick(wall.canvas, Qt.MouseButton.LeftButton, pos=box.center().toPoint())
-    assert overpaid["explanation_zh"] in wall.fund_panel.explanation.text()
+    assert overpaid["explanation_zh"] in wall.fund_panel.explanation_full  # shown cut with "…" if no room
     assert wall.canvas.note() and "资金链异常" in wall.canvas.note()
     # the layer off: no glyphs drawn, no panel, no animation
     statics = wall.canvas.cache_stats["static"]
@@ -220,6 +220,10 @@ def test_checkins_of_the_last_30_days_and_visit_rates(wall):
     assert set(rates) == {f.code for f in wall.state.map.region_map.features}
     assert wall.layers.visits["month"] == "2020-12"
     assert any(text.startswith("走访 ") for _, text in layer.chips())
+    # the legend's box is where no chip goes (an obstacle to their placement, as a marker is)
+    legend = wall.canvas.legend_rect()
+    assert legend in wall.layers_ctl.chips.keep_clear()
+    assert not any(box.intersects(legend) for box, _ in layer.chips())
 
 
 def test_a_checkin_posted_to_the_server_arrives_as_a_point_and_a_pulse(qtbot, wall, layers_api, demo_engine):

@@ -109,6 +109,11 @@ class SharedEventBus(EventBus):
 
     def subscribe(self, last_event_id: int | None = None, render: Render = format_event):
         self._ensure_listening()
+        if last_event_id is not None and last_event_id > self._last_id:
+            # An id this worker has not learnt yet may be real: the client was on a worker further on. Learn the
+            # log up to it first, or the events up to it would reach the client again when learnt here. An id
+            # beyond the log (garbage, a clock set back) stays beyond `last_id`: it holds back nothing to come.
+            self.catch_up(upto=last_event_id)
         return super().subscribe(last_event_id, render)
 
     def _replay(self, last: int, render: Render) -> list[str]:

@@ -9,9 +9,10 @@ import time
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 
+from sandbox.domain.regions import InvalidRegionCode, RegionCode
 from sandbox.ui.layers.base import MapView, Overlay, dot_sprite
 from sandbox.ui.layers.chips import Chip, ChipPlacer, chip_size, paint_chips
-from sandbox.ui.layers.data import CheckinPoint
+from sandbox.ui.layers.data import CheckinPoint, markers_drawn
 from sandbox.ui.theme import ui_font
 
 __all__ = ["CheckinLayer", "PULSE_S", "EFFECTIVE_COLOUR", "MISSED_COLOUR", "PULSE_COLOUR", "region_prefix",
@@ -38,13 +39,12 @@ def village_counts(points) -> dict[str, tuple[int, int, float, float]]:
 
 
 def region_prefix(code: str) -> str:
-    """The code prefix every region inside `code` shares (county 6 digits, town 9, village 12)."""
-    code = str(code)
-    if code.endswith("000000"):
-        return code[:6]
-    if code.endswith("000"):
-        return code[:9]
-    return code
+    """The code prefix every region inside `code` shares (province 2 digits, prefecture 4, county 6, town 9,
+    village 12); a code that is none of these is its own prefix."""
+    try:
+        return RegionCode.parse(code).prefix
+    except InvalidRegionCode:
+        return str(code)
 
 
 def rate_colour(rate: float) -> str:
@@ -101,6 +101,8 @@ class CheckinLayer(Overlay):
         not inside the region on screen (or already shown)."""
         if self.region is None or not c.village_code.startswith(region_prefix(self.region)):
             return False
+        if not markers_drawn(self.region):
+            return False  # a province's or a prefecture's map draws no check-in: none is kept there either
         if any(x.id == c.id for x in self.points):
             return False
         self.points.append(c)

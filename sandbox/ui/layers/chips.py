@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -80,6 +80,8 @@ class ChipPlacer(Overlay):
         self.chip_layers: list[_Source] = []
         self.marker_layers: list[Overlay] = []
         self.on_canvas = False
+        # The map's furniture no chip may go under (the wall's canvas: the layers' legend, a tour's caption).
+        self.keep_clear: Callable[[], list[QRectF]] = list
         self._key: tuple | None = None
         self._placed: dict[str, list[Placed]] = {}
         self.dropped = 0  # chips left out at the last placement
@@ -96,12 +98,13 @@ class ChipPlacer(Overlay):
         """`layer`'s chips and badges on `view` (all layers placed again when any of them changed)."""
         active = [s for s in self.chip_layers if s.layer.active(view)]
         markers = [ov for ov in self.marker_layers if ov.active(view)]
+        clear = [QRectF(r) for r in self.keep_clear()]
         key = (view.key, tuple((id(s.layer), s.layer.version) for s in active),
-               tuple((id(ov), ov.version) for ov in markers))
+               tuple((id(ov), ov.version) for ov in markers), tuple(r.getRect() for r in clear))
         if key != self._key:
             for ov in (*markers, *(s.layer for s in active)):
                 ov.ensure_layout(view)
-            obstacles = [r for ov in markers for r in ov.obstacles()]
+            obstacles = [r for ov in markers for r in ov.obstacles()] + clear
             self._placed = self._place(view, [(s.layer, s.priority, s.layer.chip_candidates()) for s in active],
                                        obstacles)
             self._key = key

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sandbox.client.gather import gather
+from sandbox.domain.regions import InvalidRegionCode, RegionCode, RegionLevel
 from sandbox.ratelog import RateLimitedLog
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ProjectPoint", "CheckinPoint", "CameraPoint", "LayersData", "ProjectDetail", "fetch_layers", "fetch_project",
-    "fetch_cameras", "fetch_camera",
+    "fetch_cameras", "fetch_camera", "markers_drawn",
     "checkin_window", "CHECKIN_DAYS", "STAGES", "FUND_STAGES", "ANOMALY_ZH",
 ]
 
@@ -204,11 +205,18 @@ def _points(raw: Any, kind) -> list:
 
 def fetch_layers(client: ApiClient, region: str, year: int | None, now: dt.datetime | None = None) -> LayersData:
     """The blocking part (worker thread): projects, fund chain, 30 days of check-ins, month visit rates
-    and cameras, asked for at the same time (one round trip, not five in a row)."""
+    and cameras, asked for at the same time (one round trip, not five in a row). A province's or a
+    prefecture's map draws the fund chain alone: only that is asked for there."""
     out = LayersData(region, year)
+    errors = out.errors
+    if not markers_drawn(region):
+        # Projects, check-ins (and their visit rates) and cameras are a marker each, not drawn above a county
+        # (Overlay.above_county): hundreds of counties' worth of them would be fetched for nothing.
+        out.chain = _part(errors, "funds", lambda: client.funds_chain(region, through=year), {})
+        out.chain = out.chain if isinstance(out.chain, dict) else {}
+        return out
     start, end = out.window = checkin_window(year, now)
     past = end - start > dt.timedelta(days=CHECKIN_DAYS)
-    errors = out.errors
     calls = {
         "projects": lambda: _part(errors, "projects", lambda: client.projects(region, year), []),
         "funds": lambda: _part(errors, "funds", lambda: client.funds_chain(region, through=year), {}),
@@ -235,6 +243,15 @@ def fetch_layers(client: ApiClient, region: str, year: int | None, now: dt.datet
         got["visits"] = _part(errors, "visits", lambda: client.checkin_visits(region, month), {})
     out.visits = got["visits"] if isinstance(got["visits"], dict) else {}
     return out
+
+
+def markers_drawn(region: str) -> bool:
+    """Whether the map of `region` draws a marker per project, check-in and camera: a county's and below."""
+    try:
+        level = RegionCode.parse(region).level
+    except InvalidRegionCode:
+        return True  # not ours to judge: the API answers a bad code with its own message
+    return level not in (RegionLevel.province, RegionLevel.prefecture)
 
 
 def _month_of(end: dt.datetime) -> str:

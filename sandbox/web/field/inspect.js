@@ -15,7 +15,7 @@ function inspectStatus(r) {
 function findingCard(f) {
   var r = f.rectification;
   return '<a class="card" href="#/inspect/f/' + f.id + '"><div class="head">' + esc(f.village) + ' · ' + esc(f.category_zh) + '</div>' +
-    '<div class="muted">' + esc(f.severity_zh) + ' · ' + fmtTime(f.created_at) + ' · 期限 ' + esc(r.deadline) + ' · ' + inspectStatus(r) + '</div>' +
+    '<div class="muted">' + esc(f.severity_zh) + ' · ' + timeOf(f.created_at) + ' · 期限 ' + dayOf(r.deadline) + ' · ' + inspectStatus(r) + '</div>' +
     '<div>' + esc(f.text) + '</div></a>';
 }
 
@@ -115,7 +115,7 @@ function pageFinding(id) {
     var responsible = me.cadre_id != null && me.cadre_id === rect.responsible_cadre_id;
     var inspector = mine.subgroups.indexOf(f.subgroup_id) >= 0;
     var html = '<h2>' + esc(f.village) + ' · ' + esc(f.category_zh) + '</h2>' +
-      '<p class="muted">' + esc(f.town) + ' · ' + esc(f.severity_zh) + ' · ' + esc(f.subgroup || '') + (f.inspector ? ' ' + esc(f.inspector) : '') + ' · ' + fmtTime(f.created_at) + '</p>' +
+      '<p class="muted">' + esc(f.town) + ' · ' + esc(f.severity_zh) + ' · ' + esc(f.subgroup || '') + (f.inspector ? ' ' + esc(f.inspector) : '') + ' · ' + timeOf(f.created_at) + '</p>' +
       '<p>' + esc(f.text) + '</p>' + photosOf(f.photos, '问题照片') +
       '<h2>整改 · ' + inspectStatus(rect) + '</h2>' +
       '<table><tr><td>责任单位</td><td>' + esc(rect.responsible_unit) + '</td></tr>' +

@@ -7,7 +7,8 @@ var CMD = '../'; // api() works under /api/v1/field/: the command loop's routes 
 var PRIO_CLASS = {normal: '', urgent: 'warn', critical: 'warn'};
 
 function cmdError(res) { render('<div class="msg err">' + esc(res && res.status ? detail(res) : '没有网络: 暂时无法查看') + '</div>'); }
-function dateOf(iso) { return iso ? fmtTime(iso).slice(0, 10) : ''; }
+// a day in HTML, never broken across lines ("2026-12-" above "07" on a 390 px phone)
+function dateOf(iso) { return iso ? '<span class="nowrap">' + fmtTime(iso).slice(0, 10) + '</span>' : ''; }
 function daysLeft(deadline) {
   var d = Math.round((new Date(deadline + 'T23:59:59+08:00') - new Date()) / 86400000);
   return d < 0 ? '<span class="warn">逾期 ' + (-d) + ' 天</span>' : d === 0 ? '<span class="warn">今天到期</span>' : '剩 ' + d + ' 天';
@@ -42,7 +43,7 @@ function pageTodo() {
       var it = t.item;
       return '<a class="card todo' + (it.overdue ? ' late' : '') + '" href="#/todo/' + t.id + '"><div class="head">' +
         (t.priority !== 'normal' ? '<span class="' + PRIO_CLASS[t.priority] + '">[' + esc(t.priority_zh) + ']</span> ' : '') + esc(t.title) + '</div>' +
-        '<div class="muted">' + esc(t.issuer_name) + ' · 期限 ' + esc(t.deadline) + (it.status !== 'closed' ? ' · ' + daysLeft(t.deadline) : '') + '</div>' +
+        '<div class="muted">' + esc(t.issuer_name) + ' · 期限 ' + dayOf(t.deadline) + (it.status !== 'closed' ? ' · ' + daysLeft(t.deadline) : '') + '</div>' +
         '<div>' + badge(it.status, it.status_zh, it.overdue) + '</div></a>';
     }).join('') : '<p>暂无待办事项。</p>';
     render(html);
@@ -58,7 +59,7 @@ function pageTodoItem(id) {
     var canFeed = it.status === 'pending' || it.status === 'confirmed' || it.status === 'returned';
     render('<h2>' + esc(d.title) + '</h2>' +
       '<p class="muted">' + esc(d.issuer_name) + ' · ' + esc(d.priority_zh) + ' · 下达 ' + dateOf(d.created_at) + '</p>' +
-      '<p>期限 <b>' + esc(d.deadline) + '</b> · ' + (it.status !== 'closed' ? daysLeft(d.deadline) : '已办结') + '</p>' +
+      '<p>期限 <b>' + dayOf(d.deadline) + '</b> · ' + (it.status !== 'closed' ? daysLeft(d.deadline) : '已办结') + '</p>' +
       '<div class="card"><div class="text">' + esc(d.text) + '</div>' + photosHtml(d.photos) + '</div>' +
       '<p>状态: ' + badge(it.status, it.status_zh, it.overdue) + '</p>' +
       (it.status === 'returned' ? '<div class="msg err">已退回: ' + esc(it.return_reason) + ' (请重新反馈)</div>' : '') +
@@ -113,7 +114,7 @@ function pageInstructions(state) {
         var c = i.counts;
         return '<a class="card todo' + (i.overdue ? ' late' : '') + '" href="#/instructions/' + i.id + '"><div class="head">' +
           (i.priority !== 'normal' ? '<span class="warn">[' + esc(i.priority_zh) + ']</span> ' : '') + esc(i.title) + '</div>' +
-          '<div class="muted">' + esc(i.issuer_name) + ' · ' + esc(i.region || '') + ' · 期限 ' + esc(i.deadline) + '</div>' +
+          '<div class="muted">' + esc(i.issuer_name) + ' · ' + esc(i.region || '') + ' · 期限 ' + dayOf(i.deadline) + '</div>' +
           '<div>接收 ' + i.recipients + ' 人: 待确认 ' + c.pending + ' · 已确认 ' + c.confirmed + ' · <b>待审核 ' + c.reported + '</b> · 退回 ' + c.returned + ' · 办结 ' + c.closed +
           (i.overdue_items ? ' · <span class="warn">逾期 ' + i.overdue_items + '</span>' : '') + '</div></a>';
       }).join('') : '<p>没有符合条件的指令。</p>'));
@@ -180,7 +181,7 @@ function pageInstruction(id) {
       return (rank[a.status] - (a.overdue ? 1.5 : 0)) - (rank[b.status] - (b.overdue ? 1.5 : 0));
     });
     render('<h2>' + esc(d.title) + '</h2>' +
-      '<p class="muted">' + esc(d.issuer_name) + ' · ' + esc(d.priority_zh) + ' · 下达 ' + dateOf(d.created_at) + ' · 期限 ' + esc(d.deadline) + '</p>' +
+      '<p class="muted">' + esc(d.issuer_name) + ' · ' + esc(d.priority_zh) + ' · 下达 ' + dateOf(d.created_at) + ' · 期限 ' + dayOf(d.deadline) + '</p>' +
       '<div class="card"><div class="text">' + esc(d.text) + '</div>' + photosHtml(d.photos) + '</div>' +
       '<p>接收 ' + d.recipients + ' 人: 待确认 ' + c.pending + ' · 已确认 ' + c.confirmed + ' · 待审核 ' + c.reported + ' · 退回 ' + c.returned + ' · 办结 ' + c.closed + '</p>' +
       '<div id="cmsg"></div>' + d.items.map(function (it) {

@@ -17,6 +17,9 @@ function fmtTime(iso) {
   function p(n) { return (n < 10 ? '0' : '') + n; }
   return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + ' ' + p(d.getHours()) + ':' + p(d.getMinutes());
 }
+// a date or a time in HTML, never broken across lines ("2026-12-" above "07" on a 390 px phone)
+function dayOf(text) { return '<span class="nowrap">' + esc(text) + '</span>'; }
+function timeOf(iso) { return '<span class="nowrap">' + fmtTime(iso) + '</span>'; }
 function yuan(v) { return v == null ? '-' : Math.round(v).toLocaleString('zh-CN') + ' 元'; }
 function uuid4() { // crypto.randomUUID needs HTTPS and a 2021 browser; getRandomValues works everywhere
   var b = new Uint8Array(16);

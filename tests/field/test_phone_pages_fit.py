@@ -1,0 +1,188 @@
+"""Every main page a cadre, a town leader and a villager opens on a phone, in headless Chromium at 390×844:
+nothing wider than the screen (no sideways scrolling, no element past its right edge), every button a thumb
+can hit (44 px high at least), and no English or programming word on screen (`undefined`, a status code)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import delete, func, select, text
+
+from sandbox.server.runtime import EmbeddedServer
+from sandbox.store.command.findings import beijing_today
+from sandbox.store.command.inspection import InspectionAssignment, InspectionMember, InspectionPlan
+from sandbox.store.command.inspection_plan import ensure_plan
+from sandbox.store.command.notices import Notice, NoticeRead, post_notice
+from sandbox.store.db import session_factory
+from sandbox.store.field import create_invite
+from sandbox.store.models import PublicSlug
+from tests.field.browser import WIDTH, phone_browser, shoot, skip_reason, wait_for
+
+pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
+TOWN = "522726103000"
+
+# Elements wider than the screen or past its edges (the file input hidden off-screen on purpose aside), the
+# page's scroll width, buttons and tabs under 44 px, and the text on screen.
+_MEASURE = """
+var W = document.documentElement.clientWidth, out = {past: [], small: []};
+out.scroll = document.documentElement.scrollWidth;
+document.querySelectorAll('body *').forEach(function (e) {
+  var r = e.getBoundingClientRect(), cs = getComputedStyle(e);
+  if (!r.width || !r.height || cs.visibility === 'hidden' || e.classList.contains('file')) return;
+  if (r.right > W + 0.5 || r.left < -0.5)
+    out.past.push(e.tagName + (e.id ? '#' + e.id : '') + ' ' + Math.round(r.left) + '..' + Math.round(r.right) +
+                  ' ' + (e.innerText || e.value || '').slice(0, 24));
+});
+// a file picker shown as the browser draws it counts too (one hidden behind its label button is 1 px)
+document.querySelectorAll('a.btn, button, nav a, label.btn, .chip, select, input:not([type=hidden]):not(.file)')
+  .forEach(function (e) {
+    var r = e.getBoundingClientRect();
+    if (r.width && r.height < 44) out.small.push(e.tagName + ' ' + Math.round(r.height) + ' ' + (e.innerText || '').slice(0, 16));
+  });
+out.text = document.body.innerText;
+return out;
+"""
+# Words a page must not show a cadre: programming leftovers and English UI words (WGS-84, JPEG, PNG, GPS, MB
+# and the like are what a phone user sees elsewhere too).
+_UNTRANSLATED = re.compile(r"\b(undefined|null|NaN|true|false|object|pending|open|closed|overdue|reported|"
+                           r"returned|error|loading|submit|cancel|back|home|status|[a-z]+_[a-z_]+)\b")
+
+
+def fits(driver, page: str) -> None:
+    shoot(driver, "fit-" + page)
+    m = driver.execute_script(_MEASURE)
+    assert m["scroll"] <= WIDTH, f"{page}: sideways scrolling ({m['scroll']} px wide): {m['past'][:5]}"
+    assert m["past"] == [], f"{page}: past the screen's edge: {m['past'][:5]}"
+    assert m["small"] == [], f"{page}: too small to tap: {m['small'][:5]}"
+    words = sorted(set(_UNTRANSLATED.findall(m["text"])))
+    assert words == [], f"{page}: untranslated: {words}"
+
+
+@pytest.fixture(scope="module")
+def server(demo_engine, tmp_path_factory):
+    srv = EmbeddedServer(demo_engine)
+    app = srv.server.config.app
+    app.state.settings = app.state.settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("fit-data")})
+    with demo_engine.connect() as conn:
+        first_notice = conn.scalar(select(func.max(Notice.id))) or 0
+        had_plan = conn.scalar(select(InspectionPlan.month).where(InspectionPlan.month == _month())) is not None
+    srv.start()
+    yield srv
+    srv.stop()
+    with demo_engine.begin() as conn:
+        conn.execute(delete(NoticeRead).where(NoticeRead.notice_id > first_notice))
+        conn.execute(delete(Notice).where(Notice.id > first_notice))
+        if not had_plan:
+            conn.execute(delete(InspectionAssignment).where(InspectionAssignment.month == _month()))
+            conn.execute(delete(InspectionPlan).where(InspectionPlan.month == _month()))
+
+
+def _month() -> str:
+    t = beijing_today()
+    return f"{t.year:04d}-{t.month:02d}"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = phone_browser()
+    yield driver
+    driver.quit()
+
+
+def _invite(engine, role: str, **kw) -> str:
+    with session_factory(engine)() as session:
+        code, _ = create_invite(session, role, **kw)
+        session.commit()
+    return code
+
+
+def _view(driver) -> str:
+    return driver.execute_script("var e = document.getElementById('view'); return e ? e.innerText : '';")
+
+
+def _fresh(driver, url: str) -> None:
+    """Open `url` as a phone not enrolled yet (no device cookie, no cached identity)."""
+    driver.delete_all_cookies()
+    driver.get("about:blank")
+    driver.get(url)
+    driver.execute_script("try { localStorage.clear(); } catch (e) {}")
+
+
+def _go(driver, hash_: str, until: str | tuple[str, ...]) -> None:
+    """Open page `hash_` and wait until it shows `until` (or any of them): drawn, not its loading line."""
+    texts = until if isinstance(until, tuple) else (until,)
+    driver.execute_script("location.hash = arguments[0];", hash_)
+    wait_for(lambda: any(t in _view(driver) for t in texts), what=f"{hash_}: {until}")
+
+
+def test_the_cadres_pages_fit_a_390_px_phone(browser, server, demo_engine):
+    with demo_engine.connect() as conn:
+        cadre, household, village = conn.execute(text(
+            "SELECT c.id, a.household_id, h.village_code FROM cadres c JOIN assignments a ON a.cadre_id = c.id "
+            "JOIN households h ON h.id = a.household_id WHERE c.region_code LIKE '522726103%' "
+            "AND a.end_year IS NULL AND c.end_year IS NULL ORDER BY c.id LIMIT 1")).one()
+    with session_factory(demo_engine)() as session:
+        post_notice(session, "guide", TOWN, "低保申请办事指南（2020年修订版）",
+                    "到镇民政所办理, 带身份证和户口簿。办理时限: 受理之日起 20 个工作日内。")
+        session.commit()
+
+    _fresh(browser, f"{server.url}/m/")
+    wait_for(lambda: "邀请链接" in _view(browser), what="the page of a phone not enrolled")
+    fits(browser, "cadre-0-not-enrolled")
+
+    browser.get(f"{server.url}/m/#invite={_invite(demo_engine, 'cadre', cadre_id=cadre)}")
+    wait_for(lambda: "我的帮扶户" in _view(browser), what="my households")
+    fits(browser, "cadre-1-households")
+    for hash_, until, name in ((f"#/h/{household}", "家庭成员", "2-household"),
+                               (f"#/checkin/{household}", "获取位置并签到", "3-checkin"),
+                               ("#/mine", ("次)", "还没有签到记录"), "4-my-checkins"),
+                               ("#/todo", "我的待办", "5-todo"),
+                               ("#/notices", "低保申请办事指南", "6-notices"),
+                               ("#/inspect", "我负责的整改", "7-inspect")):
+        _go(browser, hash_, until)
+        fits(browser, "cadre-" + name)
+
+
+def test_the_inspectors_pages_fit_a_390_px_phone(browser, server, demo_engine):
+    with session_factory(demo_engine)() as s:
+        ensure_plan(s, _month())
+        s.commit()
+        village, inspector = s.execute(
+            select(InspectionAssignment.village_code, InspectionMember.cadre_id)
+            .join(InspectionMember, InspectionMember.subgroup_id == InspectionAssignment.subgroup_id)
+            .where(InspectionAssignment.month == _month(), InspectionMember.cadre_id.is_not(None))
+            .order_by(InspectionAssignment.village_code).limit(1)).one()
+    _fresh(browser, f"{server.url}/m/#invite={_invite(demo_engine, 'cadre', cadre_id=inspector)}")
+    wait_for(lambda: browser.execute_script("return !!(state.me && state.me.cadre_id === arguments[0])", inspector),
+             what="the inspector enrolled")
+    wait_for(lambda: "帮扶户" in _view(browser) or "没有在册" in _view(browser), what="the home page")
+    _go(browser, "#/inspect", "本小组督查的村")
+    fits(browser, "inspector-1-villages")
+    _go(browser, f"#/inspect/new/{village}", "记录问题")
+    fits(browser, "inspector-2-finding-form")
+
+
+def test_the_leaders_pages_fit_a_390_px_phone(browser, server, demo_engine):
+    _fresh(browser, f"{server.url}/m/#invite={_invite(demo_engine, 'leader', region=TOWN, label='基长镇镇长')}")
+    wait_for(lambda: "走访率" in _view(browser), what="the leader's overview")
+    fits(browser, "leader-1-overview")
+    for hash_, until, name in (("#/instructions", "指令批示", "2-instructions"),
+                               ("#/instructions/new", "下达指令 ·", "3-new-instruction"),
+                               ("#/notices", "通知公告 ·", "4-notices"),
+                               ("#/inspect", "整改 (", "5-inspect")):
+        _go(browser, hash_, until)
+        fits(browser, "leader-" + name)
+
+
+def test_the_public_qr_pages_and_complaint_forms_fit_a_390_px_phone(browser, server, demo_engine):
+    with session_factory(demo_engine)() as s:
+        slugs = {kind: s.scalar(select(PublicSlug.slug).where(PublicSlug.kind == kind, PublicSlug.revoked_at.is_(None))
+                                .order_by(PublicSlug.subject_id).limit(1)) for kind in ("household", "project")}
+    for path, until, name in ((f"/q/{slugs['household']}", "帮扶责任人", "household"),
+                              (f"/q/{slugs['project']}", "资金", "project"),
+                              (f"/q/{slugs['project']}/complaint", "提交", "project-complaint"),
+                              ("/q/complaint", "提交", "complaint-desk")):
+        browser.get(server.url + path)
+        wait_for(lambda: until in browser.find_element("tag name", "body").text, what=f"{path}: {until}")
+        fits(browser, "public-" + name)

@@ -1,0 +1,95 @@
+"""The wall rooted at a province (a 2-county slice of the demo 贵州, real embedded API) asks the province's and a
+prefecture's layers for the fund chain alone — their maps draw no project, check-in or camera marker — and a
+county's for every layer; the 监控 view opened on the province's map still asks for the province's cameras."""
+
+from __future__ import annotations
+
+import collections
+
+import pytest
+from PySide6.QtCore import Qt
+
+from sandbox.client.api import ApiClient
+from sandbox.ui.wall import WallWindow
+
+pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
+
+PROVINCE, QIANNAN, DUSHAN = "520000000000", "522700000000", "522726000000"
+MARKER_CALLS = ("projects", "checkins", "checkin_visits", "cameras")
+
+
+@pytest.fixture(scope="module")
+def province_api(tmp_path_factory):
+    from sandbox.server.runtime import EmbeddedServer, new_token
+    from sandbox.store.db import make_engine
+    from sandbox.store.demo.province import build_province
+    from sandbox.store.migrate import upgrade
+
+    folder = tmp_path_factory.mktemp("province-layers")
+    engine = make_engine(f"sqlite:///{folder / 'demo.db'}")
+    upgrade(engine)
+    build_province(engine, "52", counties=2, progress=False, files_dir=folder / "files")
+    server = EmbeddedServer(engine).start()
+    yield server.url, new_token(engine, "display")
+    server.stop()
+    engine.dispose()
+
+
+@pytest.fixture
+def asked(monkeypatch):
+    """Every layer call any of the wall's clients makes (its worker's is a clone): name → regions asked."""
+    calls: dict[str, list] = collections.defaultdict(list)
+    for name in (*MARKER_CALLS, "funds_chain"):
+        real = getattr(ApiClient, name)
+
+        def counted(self, *args, _name=name, _real=real, **kw):
+            calls[_name].append(args[0] if args else kw.get("region"))
+            return _real(self, *args, **kw)
+
+        monkeypatch.setattr(ApiClient, name, counted)
+    return calls
+
+
+def _layers_of(qtbot, wall, code):
+    """Until the level is on screen, settled (a click now drills), with its layers applied."""
+    qtbot.waitUntil(lambda: wall.state.map.region_code == code and wall.layers is not None
+                    and wall.layers.region == code and wall.state.has_data and not wall.state.loading
+                    and not wall.canvas.animating and not wall.worker.busy(), timeout=60000)
+
+
+def test_the_province_and_prefecture_layers_ask_for_the_fund_chain_alone(qtbot, province_api, asked):
+    url, token = province_api
+    client = ApiClient(url, token)
+    wall = WallWindow(client, region="52", retry_seconds=600, animate=False, prefetch=False, preload=False,
+                      live=False)
+    qtbot.addWidget(wall)
+    wall.resize(1600, 900)
+    wall.show()
+    qtbot.waitExposed(wall)
+    try:
+        _layers_of(qtbot, wall, PROVINCE)
+        for code in (QIANNAN, DUSHAN):
+            with qtbot.waitSignal(wall.dataApplied, timeout=30000):
+                qtbot.mouseClick(wall.canvas, Qt.MouseButton.LeftButton,
+                                 pos=wall.canvas.drill_point(code).toPoint())
+            _layers_of(qtbot, wall, code)
+            if code == QIANNAN:
+                above = {name: list(asked[name]) for name in MARKER_CALLS}
+        assert above == {name: [] for name in MARKER_CALLS}  # nothing asked on the province's or 黔南's map
+        assert {PROVINCE, QIANNAN, DUSHAN} <= set(asked["funds_chain"])  # the fund flow is drawn on every map
+        assert all(DUSHAN in asked[name] for name in MARKER_CALLS)  # the county's map draws every layer
+
+        with qtbot.waitSignal(wall.dataApplied, timeout=30000):
+            qtbot.keyClick(wall, Qt.Key.Key_Escape)
+        with qtbot.waitSignal(wall.dataApplied, timeout=30000):
+            qtbot.keyClick(wall, Qt.Key.Key_Escape)
+        _layers_of(qtbot, wall, PROVINCE)
+        before = len(asked["cameras"])
+        wall.open_monitor()  # the province's cameras are asked for when the 监控 view opens
+        qtbot.waitUntil(lambda: len(asked["cameras"]) > before and wall.camera_wall is not None
+                        and len(wall.camera_wall.cameras) > 0, timeout=30000)
+        assert all(str(c.get("region_code") or "").startswith("52") for c in wall.camera_wall.cameras)
+        assert f"共 {len(wall.camera_wall.cameras)} 路" in wall.monitor.summary.text()
+    finally:
+        wall.close()
+        client.close()
