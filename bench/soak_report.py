@@ -276,6 +276,24 @@ def events_in(samples: list[dict], every: int) -> int:
     return (samples[-1]["cycle"] - 1) // every
 
 
+# Running totals and the run's own clock: their slope says nothing about memory held.
+_NOT_SERIES = {"cycle", "t", "cpu_s", "minflt_k", "trims", "trim_ms", "outages", "drops", "failed_drills", "tours",
+               "monitors"}
+
+
+def series_table(warm: list[dict]) -> str:
+    """Every numeric series the samples carry, fitted after the warm-up: which one follows RSS."""
+    keys = [k for k, v in warm[0].items() if k not in _NOT_SERIES and isinstance(v, (int, float))
+            and not isinstance(v, bool)] if warm else []
+    lines = ["| series after the warm-up | first → last | min–max | slope ± error per hour-equivalent |",
+             "|---|---:|---:|---:|"]
+    for key in keys:
+        values = [s[key] for s in warm if key in s]
+        b, se = slope_fit([(s["cycle"], s[key]) for s in warm if key in s])
+        lines.append(f"| {key} | {values[0]:g} → {values[-1]:g} | {min(values):g}–{max(values):g} | {b:+.2f} ± {se:.2f} |")
+    return "\n".join(lines)
+
+
 def report_from_log(path: Path, args) -> str:
     """The report of a soak from its log: `args` are the run's flags (warm-up, outage period, …)."""
     samples, meta = samples_from_log(Path(path).read_text(errors="replace").splitlines())
@@ -291,6 +309,7 @@ def report_from_log(path: Path, args) -> str:
     extras = [f"{n} {name}" for key, name in (("tours", "tours"), ("monitors", "camera-wall openings"))
               if (n := last.get(key)) is not None]
     out = report(samples, args, outages, drops, failed, extras or [f"from the log {path}"])
+    out += "\n\n" + series_table(warm_window(samples, args))
     if meta.get("types_since_warmup"):
         out += f"\n\nPython types grown since the warm-up (the log's last such line): {meta['types_since_warmup']}"
     return out

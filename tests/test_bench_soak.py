@@ -166,3 +166,14 @@ def test_a_log_without_event_counts_still_reports(tmp_path):
     path = _log(tmp_path, events=False)
     out = report_from_log(path, _args())
     assert "5 API outages" in out and "not in the log" in out and "| RSS slope" in out
+
+
+def test_the_report_from_a_log_fits_every_series_so_the_one_that_follows_rss_shows(tmp_path):
+    from soak_report import report_from_log
+
+    out = report_from_log(_log(tmp_path), _args())
+    rows = {line.split("|")[1].strip(): line for line in out.splitlines() if line.startswith("| ")}
+    heap = float(rows["heap_used"].split("|")[4].split("±")[0])
+    assert abs(heap - 10.0) < 0.1  # the leak, without the saw (the log keeps 0.1 MB)
+    assert float(rows["qobjects"].split("|")[4].split("±")[0]) == 0
+    assert "cpu_s" not in rows and "outages" not in rows  # running totals are not memory
