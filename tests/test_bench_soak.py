@@ -94,3 +94,86 @@ def test_memray_growth_counts_what_grew_between_two_points_not_what_was_replaced
     grown = float(head.split("live bytes grew by ")[1].split(" MB")[0])
     assert 1.2 < grown < 2.8, done.stdout  # ≈ 20 × 100 kB; the 1 MB slot replaced 20 times adds nothing
     assert "keep.append" in done.stdout or "<string>:5" in sites[0], done.stdout
+
+
+def _log(tmp_path, leak_per_cycle: float = 10.0 / CYCLES_PER_HOUR, events: bool = True) -> Path:
+    """A soak's log as the soak writes it: 600 cycles sampled every 10, RSS sawing by 8 MB every 100 cycles
+    over a leak, a types line, the allocator's line, and a last line cut short (the soak was stopped)."""
+    from soak_report import sample_line
+
+    lines = ["soak: kiosk allocator: jemalloc (/usr/lib/x86_64-linux-gnu/libjemalloc.so.2, MALLOC_CONF=…)"]
+    for c in range(0, 610, 10):
+        rss = 500.0 + leak_per_cycle * c + 8.0 * (c % 100) / 100
+        s = {"cycle": c, "t": c * 2.0, "rss": rss, "threads": 19, "fds": 26, "api_down": c % 100 == 0 and c > 0,
+             "cpu_s": c * 0.8, "minflt_k": c * 5.0, "pss": rss - 40, "py_blocks_k": 0.0, "py_arenas": -1,
+             "sprites": min(800, c), "sprites_mb": 6.8, "glyphs": 0, "layers": 16, "layers_mb": 16.2,
+             "window": "1920x1080", "heap_used": 340.0 + leak_per_cycle * c, "heap_free": 25.0, "qobjects": 642,
+             "widgets": 446, "worker_channels": 0, "disk_entries": 1000 + c, "trims": c // 30, "trim_ms": 1.5,
+             "outages": max(0, (c - 1) // 100), "drops": c // 60, "failed_drills": 1, "tours": c // 40,
+             "monitors": c // 30, "py_objects_k": 380.0, "dead_wrappers": 0}
+        if not events:  # as logs written before the soak counted its events
+            for key in ("outages", "drops", "failed_drills", "tours", "monitors"):
+                del s[key]
+        lines.append(sample_line(s))
+        if c > 300:
+            lines.append("soak:   types since the warm-up QItemSelectionModel +12, dict +3")
+    lines.append("soak: cycle 610 t 1220.0 rss 5")  # cut short
+    path = tmp_path / "soak.log"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _args(**kw):
+    import argparse
+
+    base = dict(warmup=300, outage_every=100, drop_every=60, outage_s=6.0, arenas=2, mmap_threshold_mb=0,
+                allocator="glibc", sprite_mb=0, cycles=0)
+    return argparse.Namespace(**{**base, **kw})
+
+
+def test_a_log_read_back_gives_the_samples_the_soak_printed(tmp_path):
+    from soak_report import samples_from_log
+
+    samples, meta = samples_from_log(_log(tmp_path).read_text().splitlines())
+    assert [s["cycle"] for s in samples] == list(range(0, 610, 10))  # the cut line left out
+    s = samples[32]
+    assert s["cycle"] == 320 and isinstance(s["cycle"], int)
+    assert s["api_down"] is False and samples[30]["api_down"] is True
+    assert s["window"] == "1920x1080" and s["py_arenas"] == -1
+    assert math.isclose(s["rss"], round(500.0 + 10.0 / CYCLES_PER_HOUR * 320 + 8.0 * 0.2, 1))
+    assert meta["allocator"] == "jemalloc"
+    assert meta["types_since_warmup"].startswith("QItemSelectionModel +12")
+
+
+def test_the_report_from_a_log_gives_the_slope_after_the_warm_up_and_what_the_run_went_through(tmp_path):
+    from soak_report import report_from_log
+
+    out = report_from_log(_log(tmp_path), _args())
+    rss_row = next(line for line in out.splitlines() if line.startswith("| RSS slope"))
+    slope, err = (float(x) for x in rss_row.split("|")[2].split("MB")[0].split("±"))
+    assert abs(slope - 10.0) < 2 * err + 0.5 and err < 5, rss_row  # the leak under the saw, per hour-equivalent
+    assert "600 cycles" in out and "5 API outages" in out and "10 camera drops" in out
+    assert "allocator jemalloc" in out and "15 tours" in out and "20 camera-wall openings" in out
+    assert "cycle ≥ 300, 31 samples" in out
+    assert "STILL GROWING AFTER THE WARM-UP: label sprites" in out
+    assert "QItemSelectionModel +12" in out
+
+
+def test_a_log_without_event_counts_still_reports(tmp_path):
+    """A log written before the soak counted its events: the outages are the periods run through."""
+    from soak_report import report_from_log
+
+    path = _log(tmp_path, events=False)
+    out = report_from_log(path, _args())
+    assert "5 API outages" in out and "not in the log" in out and "| RSS slope" in out
+
+
+def test_the_report_from_a_log_fits_every_series_so_the_one_that_follows_rss_shows(tmp_path):
+    from soak_report import report_from_log
+
+    out = report_from_log(_log(tmp_path), _args())
+    rows = {line.split("|")[1].strip(): line for line in out.splitlines() if line.startswith("| ")}
+    heap = float(rows["heap_used"].split("|")[4].split("±")[0])
+    assert abs(heap - 10.0) < 0.1  # the leak, without the saw (the log keeps 0.1 MB)
+    assert float(rows["qobjects"].split("|")[4].split("±")[0]) == 0
+    assert "cpu_s" not in rows and "outages" not in rows  # running totals are not memory

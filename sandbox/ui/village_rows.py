@@ -138,12 +138,16 @@ def set_model(view: QTableView, model: QStandardItemModel | None) -> None:
     At every `setModel` Qt makes a selection model for the view and one for each header (which the view's
     then replaces), and deletes an old one only when its model is destroyed. The pages' models are kept
     for reuse, so without this a wall showing villages all day gathered two or three per page shown (the
-    soak: +11 QObjects a cycle)."""
+    soak: +11 QObjects a cycle).
+
+    They are looked up with `children()`, not `findChildren`: PySide makes the caller of `findChildren` the
+    Python parent of every object found, so the wrapper of each selection model deleted here stayed alive
+    under the table for the wall's life (≈ 280 bytes each, ≈ 50 a soak cycle: ≈ 5 MB per hour-equivalent)."""
     view.setModel(model)
     for owner in (view, view.horizontalHeader(), view.verticalHeader()):
         current = owner.selectionModel()
-        for selection in owner.findChildren(QItemSelectionModel, options=Qt.FindChildOption.FindDirectChildrenOnly):
-            if selection is not current:
+        for selection in owner.children():
+            if isinstance(selection, QItemSelectionModel) and selection is not current:
                 selection.deleteLater()
 
 
