@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sandbox.store.models import Assignment, Cadre, Checkin, Household, HouseholdYear, PovertyLine, Region
+from sandbox.store.photo_checks import utc_now
 from sandbox.store.queries import within
 from sandbox.store.rollup import refresh_facts, refresh_totals
 from sandbox.store.tokens import create_token
@@ -121,6 +122,7 @@ class NewCheckin:
     client_id: str | None = None  # the phone's UUID for it: stored once per client_id
     photo_hashes: list[str] = field(default_factory=list)  # the photos' perceptual hashes (risk rules)
     photo_taken_at: dt.datetime | None = None  # the first photo's EXIF time, Beijing, naive
+    photo_check: str | None = None  # "pending" when the photos' full decode runs after the answer
 
 
 class DuplicateCheckin(Exception):
@@ -146,6 +148,7 @@ def store_checkin(session: Session, new: NewCheckin) -> tuple[Checkin, int | Non
         distance_m=round(new.distance_m, 1), effective=new.effective, note=new.note,
         photos=json.dumps(new.photos, ensure_ascii=False) if new.photos else None, client_id=new.client_id,
         photo_hashes=json.dumps(new.photo_hashes) if new.photo_hashes else None, photo_taken_at=new.photo_taken_at,
+        photo_check=new.photo_check, photo_check_at=utc_now() if new.photo_check == "pending" else None,
     )
     counted = at.year if at.year in data_years(session) else None
     try:
