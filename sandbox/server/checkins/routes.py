@@ -266,7 +266,7 @@ def _accept(app, caller: Caller, data: CheckinIn, phases: Phases) -> tuple[dict,
             stored = checkin_by_client_id(session, client_id)
             if stored is not None:
                 return _repeat(session, caller, stored, settings), None
-        new, household = validate_checkin(session, caller, data, settings.checkin_effective_m)
+        new, years = validate_checkin(session, caller, data, settings.checkin_effective_m)
         new.client_id = client_id
         phases.lap("validate")
         try:  # a phone's upright JPEG is checked from its header and markers here, its pixels after the answer
@@ -281,7 +281,7 @@ def _accept(app, caller: Caller, data: CheckinIn, phases: Phases) -> tuple[dict,
         new.photo_check = "pending" if any(p.pending for p in photos) else None
         phases.lap("save")
         try:
-            row, counted = store_checkin(session, new)
+            row, counted = store_checkin(session, new, years)
         except DuplicateCheckin as dup:  # the same check-in raced in on another connection
             remove_photos(photo_dir, new.photos)
             return _repeat(session, caller, dup.row, settings), None

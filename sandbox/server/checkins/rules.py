@@ -15,8 +15,7 @@ from sandbox.geo.crs import gcj02_to_wgs84_xy
 from sandbox.server.checkins.geofence import county_fence
 from sandbox.server.checkins.schemas import CheckinIn
 from sandbox.server.deps import Caller
-from sandbox.store.checkins import NewCheckin, data_years, has_active_assignment, to_storage_time
-from sandbox.store.models import Cadre, Household
+from sandbox.store.checkins import NewCheckin, data_years, to_storage_time, visit_facts
 
 __all__ = ["validate_checkin", "cadre_of", "CLOCK_SKEW", "LATE_SYNC"]
 
@@ -24,7 +23,9 @@ CLOCK_SKEW = dt.timedelta(minutes=5)  # a phone's clock may run this far ahead o
 LATE_SYNC = dt.timedelta(days=7)  # a phone offline this long may still upload; older: admins only
 
 
-def validate_checkin(session, caller: Caller, data: CheckinIn, effective_m: float) -> tuple[NewCheckin, Household]:
+def validate_checkin(session, caller: Caller, data: CheckinIn, effective_m: float) -> tuple[NewCheckin, list[int]]:
+    """The check-in to store, and the data years as read (for the store, which would read them again), or an
+    HTTPException saying in Chinese which rule it breaks."""
     now = dt.datetime.now(dt.UTC)
     if data.at > now + CLOCK_SKEW:
         raise HTTPException(422, f"签到时间 {data.at.isoformat()} 晚于服务器当前时间, 不能签到未来的时间")
@@ -36,13 +37,11 @@ def validate_checkin(session, caller: Caller, data: CheckinIn, effective_m: floa
         raise HTTPException(422, f"签到时间 {data.at.isoformat()} 早于建档立卡数据起始年份 {years[0]}")
 
     cadre_id = cadre_of(caller, data)
-    cadre = session.get(Cadre, cadre_id)
-    if cadre is None:
+    cadre_known, household, assigned = visit_facts(session, cadre_id, data.household_id, at_local.year)
+    if not cadre_known:
         if caller.role is Role.cadre:
             raise HTTPException(403, f"令牌所属的帮扶干部 {cadre_id} 不存在")
         raise HTTPException(422, f"帮扶干部 {cadre_id} 不存在")
-
-    household = session.get(Household, data.household_id)
     if household is None:
         raise HTTPException(422, f"目标贫困户 {data.household_id} 不存在")
     if caller.region is not None and not caller.region.contains(RegionCode(household.village_code)):
@@ -58,7 +57,7 @@ def validate_checkin(session, caller: Caller, data: CheckinIn, effective_m: floa
     if not fence.contains(lon, lat):
         raise HTTPException(422, f"签到坐标 ({data.point.lon}, {data.point.lat}, {data.point.crs}) 不在{fence.name}辖区内")
 
-    if not has_active_assignment(session, cadre_id, household.id, at_local.year):
+    if not assigned:
         why = f"贫困户 {household.id} 不是帮扶干部 {cadre_id} 在 {at_local.year} 年的结对帮扶户"
         raise HTTPException(403 if caller.role is Role.cadre else 422, why)
 
@@ -68,7 +67,7 @@ def validate_checkin(session, caller: Caller, data: CheckinIn, effective_m: floa
         cadre_id=cadre_id, household_id=household.id, village_code=household.village_code, at=data.at,
         lon=lon, lat=lat, source_crs=data.point.crs, accuracy_m=data.accuracy_m, distance_m=distance,
         effective=is_effective_visit(distance, effective_m), note=note,
-    ), household
+    ), years
 
 
 def cadre_of(caller: Caller, data: CheckinIn) -> int:
