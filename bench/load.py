@@ -187,6 +187,17 @@ def one_run(url: str, server: subprocess.Popen, rate: int, seconds: int, walls: 
             "restarts": restarts, "elapsed": elapsed}
 
 
+def photo_verdicts(engine, posted_file: Path) -> dict[str, int]:
+    """How the row's check-ins' photos stand when it ends (decoded after the answer): {"pending": n, "ok": n, …}."""
+    from sandbox.store.models import Checkin
+
+    ids = json.loads(posted_file.read_text(encoding="utf-8"))["posted"]
+    with engine.connect() as conn:
+        rows = conn.execute(select(Checkin.photo_check, func.count()).where(Checkin.id.in_(ids))
+                            .group_by(Checkin.photo_check)).all()
+    return {str(k): n for k, n in rows}
+
+
 def per(row: dict, *parts: str) -> float:
     """CPU seconds per check-in posted of these parts (each part's cores × the row's seconds ÷ check-ins)."""
     return sum(row["cores"][p] for p in parts) * row["elapsed"] / max(1, row["posted"])
@@ -227,6 +238,7 @@ def main() -> None:
                 enrolled = True
             for rate in [int(r) for r in a.rates.split(",")]:
                 row = one_run(url, proc, rate, a.seconds, a.walls, files, workdir, f"w{workers}-r{rate}")
+                row["photos"] = photo_verdicts(engine, workdir / f"posted-w{workers}-r{rate}.json")
                 rows.append({"workers": workers, **row, "load": os.getloadavg()[0]})
                 print(f"workers {workers}, {rate}/min: {row}", file=sys.stderr, flush=True)
         finally:
@@ -246,6 +258,8 @@ def main() -> None:
               f"| {r['reconnects']} / {r['resyncs']} | {r['other_errors']} | {r['restarts']} "
               f"| {r['cores']['generator']:.2f} / {r['cores']['workers']:.2f} / {r['cores']['database']:.2f} / "
               f"{r['cores']['rest']:.2f} | {per(r, 'generator'):.3f} / {per(r, 'workers', 'database'):.3f} | {r['load']:.1f} |")
+    print("\nPhotos decoded after the answer, as they stood when each row ended (check-ins by verdict): "
+          + "; ".join(f"{r['workers']} × {r['rate']}: {r['photos']}" for r in rows))
     print("\nWhere a check-in's time went: the API's Server-Timing phases (ms, p50 / p95 over the row's check-ins; "
           "`client` is what the phone measured, the rest of it is the network, the request's authentication and "
           "the load generator's own delay).\n")

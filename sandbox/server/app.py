@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from sandbox import __version__
 from sandbox.server.bodylimit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware, BodyTooLarge
 from sandbox.server.cameras.routes import router as cameras
+from sandbox.server.checkins.photo_checks import PhotoChecks
 from sandbox.server.checkins.routes import router as checkins
 from sandbox.server.checkins.schemas import MAX_BODY_BYTES as CHECKIN_MAX_BODY_BYTES
 from sandbox.server.command import ROUTERS as command_routers
@@ -25,6 +26,7 @@ from sandbox.server.console import router as console
 from sandbox.server.console.imports import UPLOAD_ROUTE_LIMIT, settle_at_start
 from sandbox.server.core.cache import ResponseCache
 from sandbox.server.core.geometry import GeometryCache
+from sandbox.server.deps import settings_of
 from sandbox.server.echo import ECHO_MAX_CHARS, cut
 from sandbox.server.events.routes import router as events
 from sandbox.server.events.shared import make_event_bus
@@ -60,7 +62,9 @@ async def _lifespan(app: FastAPI):
         await run_in_threadpool(settle_at_start, app)  # console imports a restart left running
     except Exception:  # noqa: BLE001 — the API must start even if this tidy-up cannot run (e.g. a database not migrated yet)
         log.exception("could not settle console imports left running")
+    app.state.photo_checks.start()  # and check-ins' photos a stopped worker left pending
     yield
+    await run_in_threadpool(app.state.photo_checks.close)
     close = getattr(app.state.events, "close", None)  # the shared bus's listening thread and connection
     if close is not None:
         await run_in_threadpool(close)
@@ -86,6 +90,7 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     app.state.responses = ResponseCache()
     app.state.callers = {}  # token → (Caller, looked up at); see deps.get_caller
     app.state.events = make_event_bus(engine)
+    app.state.photo_checks = PhotoChecks(app.state.sessions, lambda: settings_of(app).data_dir / "photos")
     for router in (meta, regions, region_forecast, households, projects, funds, cameras, checkins, events, streams):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(public_desk)  # /q/complaint, /q/track: before /q/<slug>, which would take their names

@@ -30,13 +30,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sandbox.store.models import Assignment, Cadre, Checkin, Household, HouseholdYear, PovertyLine, Region
+from sandbox.store.photo_checks import utc_now
 from sandbox.store.queries import within
 from sandbox.store.rollup import refresh_facts, refresh_totals
 from sandbox.store.tokens import create_token
 
 __all__ = [
     "CHINA_TZ", "CADRE_LABEL", "cadre_id_from_label", "create_cadre_token", "to_storage_time", "from_storage_time",
-    "has_active_assignment", "data_years", "county_boundary_geojson", "NewCheckin", "store_checkin",
+    "has_active_assignment", "visit_facts", "data_years", "county_boundary_geojson", "NewCheckin", "store_checkin",
     "active_pairs", "month_visits", "DuplicateCheckin", "checkin_by_client_id",
 ]
 
@@ -86,6 +87,19 @@ def has_active_assignment(session: Session, cadre_id: int, household_id: int, ye
     ) > 0
 
 
+def visit_facts(session: Session, cadre_id: int, household_id: int, year: int) -> tuple[bool, Household | None, bool]:
+    """(the cadre exists, the household or None, a 结对 between them in force in `year`): one query when the
+    household exists (a check-in's every read is a round trip that waits for a core on a busy machine)."""
+    cadre = select(Cadre.id).where(Cadre.id == cadre_id).exists()
+    pair = select(Assignment.id).where(
+        Assignment.cadre_id == cadre_id, Assignment.household_id == household_id,
+        Assignment.start_year <= year, or_(Assignment.end_year.is_(None), Assignment.end_year > year)).exists()
+    row = session.execute(select(Household, cadre, pair).where(Household.id == household_id)).first()
+    if row is None:
+        return bool(session.scalar(select(cadre))), None, False
+    return bool(row[1]), row[0], bool(row[2])
+
+
 def data_years(session: Session) -> list[int]:
     return list(session.scalars(select(PovertyLine.year).order_by(PovertyLine.year)))
 
@@ -121,6 +135,7 @@ class NewCheckin:
     client_id: str | None = None  # the phone's UUID for it: stored once per client_id
     photo_hashes: list[str] = field(default_factory=list)  # the photos' perceptual hashes (risk rules)
     photo_taken_at: dt.datetime | None = None  # the first photo's EXIF time, Beijing, naive
+    photo_check: str | None = None  # "pending" when the photos' full decode runs after the answer
 
 
 class DuplicateCheckin(Exception):
@@ -135,10 +150,11 @@ def checkin_by_client_id(session: Session, client_id: str) -> Checkin | None:
     return session.scalar(select(Checkin).where(Checkin.client_id == client_id))
 
 
-def store_checkin(session: Session, new: NewCheckin) -> tuple[Checkin, int | None]:
+def store_checkin(session: Session, new: NewCheckin, years: list[int] | None = None) -> tuple[Checkin, int | None]:
     """Insert the check-in; when its year has facts, refresh its village and the totals in the same
     transaction. Commits. Returns (row, the data year whose facts it moved, or None). DuplicateCheckin
-    when its client_id is already stored (two uploads of one check-in raced: the unique index decides)."""
+    when its client_id is already stored (two uploads of one check-in raced: the unique index decides).
+    `years`: the data years as this transaction already read them (else read here)."""
     at = to_storage_time(new.at)
     row = Checkin(
         cadre_id=new.cadre_id, household_id=new.household_id, village_code=new.village_code, at=at,
@@ -146,8 +162,9 @@ def store_checkin(session: Session, new: NewCheckin) -> tuple[Checkin, int | Non
         distance_m=round(new.distance_m, 1), effective=new.effective, note=new.note,
         photos=json.dumps(new.photos, ensure_ascii=False) if new.photos else None, client_id=new.client_id,
         photo_hashes=json.dumps(new.photo_hashes) if new.photo_hashes else None, photo_taken_at=new.photo_taken_at,
+        photo_check=new.photo_check, photo_check_at=utc_now() if new.photo_check == "pending" else None,
     )
-    counted = at.year if at.year in data_years(session) else None
+    counted = at.year if at.year in (data_years(session) if years is None else years) else None
     try:
         if counted is None:
             session.add(row)

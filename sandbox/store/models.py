@@ -180,6 +180,13 @@ class Checkin(Base):
     # first photo's EXIF time (Beijing, naive) before the EXIF is stripped; never the EXIF GPS
     photo_hashes: Mapped[str | None] = mapped_column(Text, nullable=True)
     photo_taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # the photos' full decode runs after the answer (load test, issue 18): "pending" until it ran, then "ok" or
+    # "bad" with the problem in Chinese; NULL for a check-in without photos or checked before it was answered.
+    # `photo_check_at` (naive UTC): when the check was queued or last claimed, so a check lost with its worker
+    # is claimed again by another
+    photo_check: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)
+    photo_problem: Mapped[str | None] = mapped_column(Text, nullable=True)
+    photo_check_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Project(Base):

@@ -18,7 +18,7 @@ from pathlib import Path
 from sandbox.server.checkins.schemas import MAX_PHOTO_BYTES, BadCheckin
 from sandbox.store.risk.photo_marks import exif_taken_at, photo_hash
 
-__all__ = ["Photo", "decode_photos", "photo_from_bytes", "save_photos", "remove_photos", "strip_jpeg_metadata", "MAX_PHOTO_PIXELS"]
+__all__ = ["Photo", "decode_photos", "photo_from_bytes", "check_stored", "save_photos", "remove_photos", "strip_jpeg_metadata", "MAX_PHOTO_PIXELS"]
 
 _DATA_URL = re.compile(r"^data:image/[a-zA-Z0-9.+-]+;base64,", re.ASCII)
 _JPEG = b"\xff\xd8\xff"
@@ -39,9 +39,11 @@ class Photo:
     # picture's perceptual hash
     taken_at: dt.datetime | None = None
     phash: str | None = None
+    # its pixels not decoded yet (photo_checks.py decodes them after the answer; `phash` comes then)
+    pending: bool = False
 
 
-def _decode_one(i: int, text: str) -> Photo:
+def _decode_one(i: int, text: str, defer: bool = False) -> Photo:
     which = f"第 {i + 1} 张照片"
     text = _DATA_URL.sub("", text.strip(), count=1)
     if len(text) > (MAX_PHOTO_BYTES + 2) // 3 * 4 + 8:
@@ -50,11 +52,14 @@ def _decode_one(i: int, text: str) -> Photo:
         data = base64.b64decode("".join(text.split()), validate=True)
     except (binascii.Error, ValueError):
         raise BadCheckin(f"{which}不是有效的 base64 编码") from None
-    return photo_from_bytes(i, data)
+    return photo_from_bytes(i, data, defer)
 
 
-def photo_from_bytes(i: int, data: bytes) -> Photo:
-    """The `i`th photo (0-based) from its file's bytes (an upload), checked and stripped as stored."""
+def photo_from_bytes(i: int, data: bytes, defer: bool = False) -> Photo:
+    """The `i`th photo (0-based) from its file's bytes (an upload), checked and stripped as stored.
+
+    `defer`: a JPEG that needs no turning or shrinking (what the phone app sends) is checked from its header
+    and markers only and comes back `pending`; its pixels are decoded later (`check_stored`)."""
     which = f"第 {i + 1} 张照片"
     if len(data) > MAX_PHOTO_BYTES:
         raise BadCheckin(f"{which}过大: 每张不超过 {MAX_PHOTO_BYTES // (1024 * 1024)} MB")
@@ -64,11 +69,50 @@ def photo_from_bytes(i: int, data: bytes) -> Photo:
         ext, fmt = "png", "PNG"
     else:
         raise BadCheckin(f"{which}不是图片: 仅接受 JPEG 或 PNG")
+    if defer and fmt == "JPEG":
+        kept = _kept_as_sent(data)
+        if kept is not None:
+            return Photo(kept, ext, exif_taken_at(data), None, pending=True)
     stored = _stored(which, data, fmt)  # checked (size, pixels, a whole picture) before anything else reads it
     with _DECODE_SLOTS:  # the hash decodes the kept picture again (at 1/8 scale): one more decode to count
         # the EXIF time from the bytes as sent (the stored ones carry none); a PNG's would need a full decode
         taken = exif_taken_at(data) if fmt == "JPEG" else None
         return Photo(stored, ext, taken, photo_hash(stored))
+
+
+def _kept_as_sent(data: bytes) -> bytes | None:
+    """An upright JPEG of the kept size and a phone camera's pixels at most, less its metadata, found so from
+    its header and its markers (which reach the end of a picture) without decoding a pixel. None for any
+    other: it is decoded now (turned, shrunk, or refused with the reason, a file cut off in transfer too)."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                w, h = img.size
+                if img.format not in ("JPEG", "MPO") or not 0 < w * h <= MAX_PHOTO_PIXELS \
+                        or max(w, h) > MAX_STORED_SIDE or img.mode not in ("RGB", "L") \
+                        or img.getexif().get(_ORIENTATION, 1) != 1:
+                    return None
+    except Exception:  # noqa: BLE001 — Pillow raises many types for broken data; the full path says which
+        return None
+    return strip_jpeg_metadata(data)
+
+
+def check_stored(i: int, data: bytes) -> tuple[str | None, str | None]:
+    """A pending photo's deferred check, on its stored bytes: (its perceptual hash, None) when every pixel
+    decodes, else (None, the problem in Chinese — the words a 422 said when it was checked in the request)."""
+    from PIL import Image
+
+    which = f"第 {i + 1} 张照片"
+    with _DECODE_SLOTS:
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                img.load()  # every pixel: a broken table or picture data fails here
+        except Exception:  # noqa: BLE001 — Pillow raises many types for broken data
+            return None, f"{which}已损坏或不是有效的 JPEG 图片"
+        return photo_hash(data), None
 
 
 def _stored(which: str, data: bytes, fmt: str) -> bytes:
@@ -181,8 +225,9 @@ def _too_many_pixels(which: str, w: int, h: int) -> str:
             f"最多 {MAX_PHOTO_PIXELS // 1_000_000} 百万像素 (手机相机的尺寸)")
 
 
-def decode_photos(items: list[str]) -> list[Photo]:
-    return [_decode_one(i, text) for i, text in enumerate(items)]
+def decode_photos(items: list[str], defer: bool = False) -> list[Photo]:
+    """The base64 photos of a request, checked; `defer` as in `photo_from_bytes`."""
+    return [_decode_one(i, text, defer) for i, text in enumerate(items)]
 
 
 def save_photos(directory: Path, photos: list[Photo]) -> list[str]:

@@ -8,7 +8,6 @@ import json
 import logging
 from typing import Annotated
 
-import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
@@ -17,21 +16,17 @@ from sqlalchemy import func, select
 from sandbox.domain.enums import Role
 from sandbox.domain.masking import coarse_point, person_view, visit_point
 from sandbox.domain.regions import RegionCode
-from sandbox.domain.rules import haversine_m, is_effective_visit
-from sandbox.geo.crs import gcj02_to_wgs84_xy
-from sandbox.server.checkins.geofence import county_fence
 from sandbox.server.checkins.photos import decode_photos, remove_photos, save_photos
+from sandbox.server.checkins.rules import validate_checkin
 from sandbox.server.checkins.schemas import MAX_BODY_BYTES, BadCheckin, CheckinIn, parse_checkin
 from sandbox.server.checkins.timing import Phases
 from sandbox.server.deps import AGGREGATE_ROLES, Caller, RegionDep, SessionDep, allow, settings_of
 from sandbox.store.checkins import (
     CHINA_TZ,
     DuplicateCheckin,
-    NewCheckin,
     checkin_by_client_id,
     data_years,
     from_storage_time,
-    has_active_assignment,
     month_visits,
     store_checkin,
     to_storage_time,
@@ -43,8 +38,6 @@ router = APIRouter(prefix="/checkins", tags=["checkins"])
 Reader = Annotated[Caller, Depends(allow(*AGGREGATE_ROLES))]
 Poster = Annotated[Caller, Depends(allow(Role.cadre, Role.admin))]
 LIMIT = 5000
-CLOCK_SKEW = dt.timedelta(minutes=5)  # a phone's clock may run this far ahead of the server's
-LATE_SYNC = dt.timedelta(days=7)  # a phone offline this long may still upload; older: admins only
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +81,7 @@ def list_checkins(session: SessionDep, caller: Reader, scope: RegionDep,
         if caller.role is not Role.delegation:
             note = view.text(c.note, (*names.get(c.id, ()), cadre_name))
             item.update(cadre_id=c.cadre_id, cadre=view.name(cadre_name), note=note, distance_m=c.distance_m,
-                        source_crs=c.source_crs)
+                        source_crs=c.source_crs, **photo_verdict(c))
             if view.places == "full":  # a visit's exact point and whose home it was: the house's location
                 item["household_id"] = c.household_id
         out.append(item)
@@ -193,7 +186,8 @@ _POST_DOC = """帮扶干部签到 (帮扶干部令牌或管理员令牌)。
 - `household_id`: 须为该干部当年在册的结对帮扶户 (帮扶干部令牌: 否则 403; 管理员代签: 否则 422)。
 - `cadre_id`: 管理员令牌必填; 帮扶干部令牌取令牌标签 `cadre:<编号>` 所指干部, 可省略。
 - `photos`: 至多 5 张 base64 JPEG/PNG, 每张 ≤ 2 MB、≤ 2000 万像素; 入库时去除 EXIF (含 GPS 位置),
-  长边缩至 2000 像素以内。请求体合计不超过约 13 MB。
+  长边缩至 2000 像素以内。请求体合计不超过约 13 MB。无需旋转或缩小的 JPEG 在应答后解码校验:
+  应答中 `photo_check` 为 `pending`, 校验后为 `ok`, 或 `bad` 并由 `photo_problem` 说明原因 (签到仍保留)。
 
 距结对户不超过 `checkin_effective_m` (缺省 500 米) 为有效走访。数据年份 (如 2014-2020) 内的签到
 在同一事务中刷新该村汇总, 月走访率随之变化; 之后的签到 (如实时签到) 不落入任何年度, 只作为
@@ -273,11 +267,11 @@ def _accept(app, caller: Caller, data: CheckinIn, phases: Phases) -> tuple[dict,
             stored = checkin_by_client_id(session, client_id)
             if stored is not None:
                 return _repeat(session, caller, stored, settings), None
-        new, household = _validate(session, caller, data, settings.checkin_effective_m)
+        new, years = validate_checkin(session, caller, data, settings.checkin_effective_m)
         new.client_id = client_id
         phases.lap("validate")
-        try:
-            photos = decode_photos(data.photos)
+        try:  # a phone's upright JPEG is checked from its header and markers here, its pixels after the answer
+            photos = decode_photos(data.photos, defer=True)
         except BadCheckin as exc:
             raise HTTPException(422, str(exc)) from None
         phases.lap("photo")
@@ -285,9 +279,10 @@ def _accept(app, caller: Caller, data: CheckinIn, phases: Phases) -> tuple[dict,
         new.photos = save_photos(photo_dir, photos)
         new.photo_hashes = [p.phash for p in photos if p.phash]
         new.photo_taken_at = next((p.taken_at for p in photos if p.taken_at is not None), None)
+        new.photo_check = "pending" if any(p.pending for p in photos) else None
         phases.lap("save")
         try:
-            row, counted = store_checkin(session, new)
+            row, counted = store_checkin(session, new, years)
         except DuplicateCheckin as dup:  # the same check-in raced in on another connection
             remove_photos(photo_dir, new.photos)
             return _repeat(session, caller, dup.row, settings), None
@@ -304,6 +299,8 @@ def _accept(app, caller: Caller, data: CheckinIn, phases: Phases) -> tuple[dict,
     event = {"id": row.id, "at": at.isoformat(), "lon": event_lon, "lat": event_lat, "village_code": row.village_code,
              "town_code": village.parent.value if village.parent else None, "effective": row.effective,
              "counted_in_year": counted}
+    if row.photo_check == "pending":  # after the record is made: it says pending, whenever the check ends
+        app.state.photo_checks.submit(row.id, new.photos)
     return record, event
 
 
@@ -314,8 +311,15 @@ def _record(caller: Caller, row: Checkin, settings, counted: int | None) -> dict
         "source_crs": row.source_crs, "accuracy_m": row.accuracy_m, "distance_m": row.distance_m,
         "effective": row.effective, "effective_m": settings.checkin_effective_m,
         "note": person_view(caller.role).text(row.note), "photos": json.loads(row.photos or "[]"),
-        "counted_in_year": counted, "client_id": row.client_id,
+        "counted_in_year": counted, "client_id": row.client_id, **photo_verdict(row),
     }
+
+
+def photo_verdict(row: Checkin) -> dict:
+    """`photo_check`: "pending" until its photos' pixels are decoded (after the answer), then "ok", or "bad"
+    with `photo_problem` saying why (what a 422 said when that decode ran in the request); None without photos."""
+    check = row.photo_check or ("ok" if json.loads(row.photos or "[]") else None)
+    return {"photo_check": check, "photo_problem": row.photo_problem}
 
 
 def _repeat(session, caller: Caller, row: Checkin, settings) -> dict:
@@ -324,62 +328,3 @@ def _repeat(session, caller: Caller, row: Checkin, settings) -> dict:
         raise HTTPException(409, "签到编号 client_id 已被其他干部的签到使用, 请重新生成")
     counted = row.at.year if row.at.year in data_years(session) else None
     return {**_record(caller, row, settings, counted), "repeat": True}
-
-
-def _validate(session, caller: Caller, data: CheckinIn, effective_m: float) -> tuple[NewCheckin, Household]:
-    now = dt.datetime.now(dt.UTC)
-    if data.at > now + CLOCK_SKEW:
-        raise HTTPException(422, f"签到时间 {data.at.isoformat()} 晚于服务器当前时间, 不能签到未来的时间")
-    if caller.role is Role.cadre and data.at < now - LATE_SYNC:
-        raise HTTPException(422, f"签到时间 {data.at.isoformat()} 早于 {LATE_SYNC.days} 天前: 过期的补签须由管理员录入")
-    years = data_years(session)
-    at_local = to_storage_time(data.at)
-    if years and at_local.year < years[0]:
-        raise HTTPException(422, f"签到时间 {data.at.isoformat()} 早于建档立卡数据起始年份 {years[0]}")
-
-    cadre_id = _cadre_of(caller, data)
-    cadre = session.get(Cadre, cadre_id)
-    if cadre is None:
-        if caller.role is Role.cadre:
-            raise HTTPException(403, f"令牌所属的帮扶干部 {cadre_id} 不存在")
-        raise HTTPException(422, f"帮扶干部 {cadre_id} 不存在")
-
-    household = session.get(Household, data.household_id)
-    if household is None:
-        raise HTTPException(422, f"目标贫困户 {data.household_id} 不存在")
-    if caller.region is not None and not caller.region.contains(RegionCode(household.village_code)):
-        raise HTTPException(403, f"令牌仅限 {caller.region.value} 辖区, 该户不在其中")
-
-    lon, lat = data.point.lon, data.point.lat
-    if data.point.crs == "GCJ-02":
-        x, y = gcj02_to_wgs84_xy(np.array([lon]), np.array([lat]))
-        lon, lat = float(x[0]), float(y[0])
-    fence = county_fence(session, household.village_code)  # the household's county: a province holds many
-    if fence is None:
-        raise HTTPException(503, "数据库中没有县界, 无法校验签到位置")
-    if not fence.contains(lon, lat):
-        raise HTTPException(422, f"签到坐标 ({data.point.lon}, {data.point.lat}, {data.point.crs}) 不在{fence.name}辖区内")
-
-    if not has_active_assignment(session, cadre_id, household.id, at_local.year):
-        why = f"贫困户 {household.id} 不是帮扶干部 {cadre_id} 在 {at_local.year} 年的结对帮扶户"
-        raise HTTPException(403 if caller.role is Role.cadre else 422, why)
-
-    distance = haversine_m(lon, lat, household.lon, household.lat)
-    note = (data.note or "").strip() or None
-    return NewCheckin(
-        cadre_id=cadre_id, household_id=household.id, village_code=household.village_code, at=data.at,
-        lon=lon, lat=lat, source_crs=data.point.crs, accuracy_m=data.accuracy_m, distance_m=distance,
-        effective=is_effective_visit(distance, effective_m), note=note,
-    ), household
-
-
-def _cadre_of(caller: Caller, data: CheckinIn) -> int:
-    if caller.role is Role.cadre:
-        if caller.cadre_id is None:
-            raise HTTPException(403, "该帮扶干部令牌未关联干部编号 (令牌标签应为 cadre:<编号>)")
-        if data.cadre_id is not None and data.cadre_id != caller.cadre_id:
-            raise HTTPException(403, "帮扶干部令牌只能为本人签到")
-        return caller.cadre_id
-    if data.cadre_id is None:
-        raise HTTPException(422, "管理员令牌代为签到时须提供 cadre_id")
-    return data.cadre_id

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from sandbox.domain.enums import Role
 from sandbox.server.bodylimit import read_json_model
-from sandbox.server.checkins.routes import _inline_schema, accept_checkin, read_body, visits
+from sandbox.server.checkins.routes import _inline_schema, accept_checkin, photo_verdict, read_body, visits
 from sandbox.server.checkins.schemas import MAX_BODY_BYTES, BadCheckin, CheckinIn, parse_checkin
 from sandbox.server.checkins.timing import Phases
 from sandbox.server.deps import RegionScope, SessionDep, settings_of
@@ -139,7 +139,7 @@ def my_checkins(caller: CadreDep, session: SessionDep,
         {"id": c.id, "client_id": c.client_id, "at": c.at.replace(tzinfo=CHINA_TZ).isoformat(),
          "household_id": c.household_id, "head_name": head, "village": village, "note": c.note,
          "distance_m": c.distance_m, "effective": c.effective, "lon": c.lon, "lat": c.lat,
-         "photos": [f"photos/{name}" for name in json.loads(c.photos or "[]")]}
+         "photos": [f"photos/{name}" for name in json.loads(c.photos or "[]")], **photo_verdict(c)}
         for c, head, village in rows]}
 
 
