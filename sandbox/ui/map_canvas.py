@@ -84,12 +84,15 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
         self._anim.setEndValue(1.0)
         self._anim.valueChanged.connect(self._on_progress)
         self._anim.finished.connect(self._end_transition)
+        self._base_timer = QTimer(self, singleShot=True, interval=0)  # a level's picture after its first frame
+        self._base_timer.timeout.connect(self._render_base)
         # transient note and loading pill
         self._note: str | None = None
         self._note_timer = QTimer(self, singleShot=True)
         self._note_timer.timeout.connect(self.clear_note)
         self._busy_text: str | None = None
         self._busy_shown = False
+        self._plain_shown = False  # the last frame left the layers out (a drill's request was out)
         self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS)
         self._busy_timer.timeout.connect(self._show_busy)
         # pixel caches (see the module docstring)
@@ -163,13 +166,19 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
     def set_busy(self, text: str | None) -> None:
         """Say that a request is on its way (after a short delay), or stop saying it."""
         self._busy_text = text
+        shown = self._busy_shown
         if text:
-            if not self._busy_shown:
+            if not shown:
                 self._busy_timer.start()
         else:
             self._busy_timer.stop()
             self._busy_shown = False
-        self.update()
+        # Repaint only when the pill on screen changes: a click's request going out (the pill not
+        # yet due) or its answer arriving changes no pixel, and a 4K repaint of the level about to go
+        # would hold back the answer's frame (issue 19). A level drawn without its layers while the
+        # request was out is painted with them again when the answer (or the failure) comes.
+        if shown or (not text and self._plain_shown):
+            self.update()
 
     def add_overlay(self, overlay: Overlay) -> None:
         overlay.on_change = self._on_overlay_change

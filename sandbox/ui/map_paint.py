@@ -30,6 +30,7 @@ class MapPainting:
             dpr = p.device().devicePixelRatioF()  # the screen's, or 1 when rendered into an image
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
             p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+            self._plain_shown = False
             if self._old is not None:
                 p.drawImage(0, 0, self._background(dpr))
                 self._paint_transition(p, dpr)
@@ -43,6 +44,7 @@ class MapPainting:
                     # not rendered again for the frame its click shows (≈ 30-50 ms at 4K), only once the
                     # wait is long enough to say 正在载入 (a slow answer keeps the layers on screen).
                     self._paint_plain(p, dpr)
+                    self._plain_shown = True  # the layers come back when the wait ends (set_busy)
                 elif overlays:
                     self._paint_live(p, dpr, overlays)
                 else:

@@ -73,3 +73,29 @@ def test_a_slow_answer_keeps_the_layers_on_screen_with_the_loading_pill(canvas):
 def test_a_rendered_level_keeps_its_layers_while_a_drill_loads(canvas):
     canvas.set_busy("正在载入 甲镇…")  # nothing changed since the last frame: its picture is blitted
     assert _magenta(canvas) and canvas.overlays[0].painted == 1
+
+
+def test_a_request_going_out_and_its_answer_repaint_nothing_while_the_pill_is_not_due(qtbot, canvas):
+    """No pixel changes when a click's request goes out (the pill waits for a slow answer) or when it is
+    answered before the pill showed: the map is not painted again for either (issue 19)."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+
+    class Paints(QObject):
+        n = 0
+
+        def eventFilter(self, watched, event):  # noqa: N802 - Qt API
+            if watched is canvas and event.type() == QEvent.Type.Paint:
+                self.n += 1
+            return False
+
+    paints = Paints()
+    canvas.installEventFilter(paints)
+    canvas.update()  # a frame that is due anyway (shows the filter counts)
+    qtbot.waitUntil(lambda: paints.n == 1, timeout=5000)
+    canvas.set_busy("正在载入 甲镇…")
+    QApplication.processEvents()
+    canvas.set_busy(None)
+    QApplication.processEvents()
+    assert paints.n == 1
+    canvas.removeEventFilter(paints)
