@@ -92,7 +92,7 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
         self._note_timer.timeout.connect(self.clear_note)
         self._busy_text: str | None = None
         self._busy_shown = False
-        self._plain_shown = False  # the last frame left the layers out (a drill's request was out)
+        self._layers_stale = False  # the frame on screen lacks the layers as they are (a drill's request was out)
         self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS)
         self._busy_timer.timeout.connect(self._show_busy)
         # pixel caches (see the module docstring)
@@ -121,6 +121,8 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
         self._press_item: tuple[str, object] | None = None
         self._tick = QTimer(self, interval=FRAME_MS)
         self._tick.timeout.connect(self._on_tick)
+        self._sync_later = QTimer(self, singleShot=True, interval=0)
+        self._sync_later.timeout.connect(self._sync_timer)
         self.overlay_stats = {"overlay": 0, "composite": 0, "frames": 0}
         if state.region_map is not None:
             self._on_data(state.region_map)
@@ -175,10 +177,12 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
             self._busy_shown = False
         # Repaint only when the pill on screen changes: a click's request going out (the pill not
         # yet due) or its answer arriving changes no pixel, and a 4K repaint of the level about to go
-        # would hold back the answer's frame (issue 19). A level drawn without its layers while the
-        # request was out is painted with them again when the answer (or the failure) comes.
-        if shown or (not text and self._plain_shown):
+        # would hold back the answer's frame (issue 19). Layers that changed while the request was
+        # out (or a level drawn without them) are laid out and painted when the wait ends.
+        if shown or (not text and self._layers_stale):
+            self._layers_stale = False
             self.update()
+            self._sync_later.start()  # not now: an answer is applied next, laying out this level is moot
 
     def add_overlay(self, overlay: Overlay) -> None:
         overlay.on_change = self._on_overlay_change
@@ -218,8 +222,19 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
         self._composite = None
         if self._ready_size is not None:
             self._ready_timer.start()
+        if self._holding():
+            # The level on screen is about to go: its new layers would be painted without them (see
+            # paintEvent), the same pixels as now, and laid out for nothing. They are when the wait ends.
+            self._layers_stale = True
+            return
         self.update()
         self._sync_timer()
+
+    def _holding(self) -> bool:
+        """A drill's request is out and the 正在载入 pill not yet due (issue 19): the level on screen is
+        about to go, so its layers' changes are neither laid out nor painted until the answer, a failure
+        or the pill."""
+        return bool(self._busy_text) and not self._busy_shown
 
     def _sync_timer(self) -> None:
         """Run the frame timer only while a visible layer moves, the canvas is shown and no drill runs."""
@@ -236,6 +251,8 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
             self.update(self._frame_rect.toAlignedRect().adjusted(-1, -1, 1, 1))  # the last dots go
 
     def _on_tick(self) -> None:
+        if self._holding() and self._composite is None:
+            return  # drawn without its layers while the drill's request is out (see paintEvent): no dots move
         overlays = self.active_overlays()
         now = self.clock()
         if not self.isVisible() or not any(ov.animating(now) for ov in overlays):
