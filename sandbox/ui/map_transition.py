@@ -126,12 +126,13 @@ class Transitions:
             # its regions on screen (plus the glow's and the extrusion's reach), the rest are off it; its
             # edges without antialiasing while it moves (see paint_base).
             # `first`: a level not rendered ahead, in its drill's first frame. It fills the clicked region
-            # only, where its vectors cost a fraction of its whole picture at 4K (≈ 5-11 ms), which is
-            # rendered once this frame is on screen, for the frames after it (issue 19).
+            # only, where its vectors (drawn as its picture would look, scaled) cost a fraction of its
+            # whole picture at 4K (≈ 5-11 ms), which is rendered once this frame is on screen (issue 19).
             pad = m.px(6) + m.px(7) + 2
             screen = QRectF(-pad, -pad, self.width() + 2 * pad, self.height() + 2 * pad)
             inverse, ok = transform.inverted()
-            paint_base(p, layer, m, inverse.mapRect(screen) if ok else None, moving=True)
+            small = first and transform.m11() <= MAX_PIXEL_ZOOM
+            paint_base(p, layer, m, inverse.mapRect(screen) if ok else None, moving=not small, scaled=small)
             if first:
                 self._base_timer.start()
         else:
