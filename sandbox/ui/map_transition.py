@@ -119,7 +119,7 @@ class Transitions:
         if transform is not None:
             p.setTransform(transform, True)
         p.setOpacity(opacity)
-        first = transform is not None and not layer.has_base(m, dpr)
+        first = transform is not None and layer is self._layer and not layer.has_base(m, dpr)
         if first or (transform is not None and transform.m11() > MAX_PIXEL_ZOOM):
             # Blown up, the cached pixels would thicken the borders, glow and base edge with the zoom:
             # those keep their screen widths (cosmetic pens), so this level is drawn with vectors: only
