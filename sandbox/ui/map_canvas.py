@@ -84,12 +84,15 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
         self._anim.setEndValue(1.0)
         self._anim.valueChanged.connect(self._on_progress)
         self._anim.finished.connect(self._end_transition)
+        self._base_timer = QTimer(self, singleShot=True, interval=0)  # a level's picture after its first frame
+        self._base_timer.timeout.connect(self._render_base)
         # transient note and loading pill
         self._note: str | None = None
         self._note_timer = QTimer(self, singleShot=True)
         self._note_timer.timeout.connect(self.clear_note)
         self._busy_text: str | None = None
         self._busy_shown = False
+        self._layers_stale = False  # the frame on screen lacks the layers as they are (a drill's request was out)
         self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS)
         self._busy_timer.timeout.connect(self._show_busy)
         # pixel caches (see the module docstring)
@@ -118,6 +121,8 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
         self._press_item: tuple[str, object] | None = None
         self._tick = QTimer(self, interval=FRAME_MS)
         self._tick.timeout.connect(self._on_tick)
+        self._sync_later = QTimer(self, singleShot=True, interval=0)
+        self._sync_later.timeout.connect(self._sync_timer)
         self.overlay_stats = {"overlay": 0, "composite": 0, "frames": 0}
         if state.region_map is not None:
             self._on_data(state.region_map)
@@ -163,13 +168,21 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
     def set_busy(self, text: str | None) -> None:
         """Say that a request is on its way (after a short delay), or stop saying it."""
         self._busy_text = text
+        shown = self._busy_shown
         if text:
-            if not self._busy_shown:
+            if not shown:
                 self._busy_timer.start()
         else:
             self._busy_timer.stop()
             self._busy_shown = False
-        self.update()
+        # Repaint only when the pill on screen changes: a click's request going out (the pill not
+        # yet due) or its answer arriving changes no pixel, and a 4K repaint of the level about to go
+        # would hold back the answer's frame (issue 19). Layers that changed while the request was
+        # out (or a level drawn without them) are laid out and painted when the wait ends.
+        if shown or (not text and self._layers_stale):
+            self._layers_stale = False
+            self.update()
+            self._sync_later.start()  # not now: an answer is applied next, laying out this level is moot
 
     def add_overlay(self, overlay: Overlay) -> None:
         overlay.on_change = self._on_overlay_change
@@ -209,8 +222,19 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
         self._composite = None
         if self._ready_size is not None:
             self._ready_timer.start()
+        if self._holding():
+            # The level on screen is about to go: its new layers would be painted without them (see
+            # paintEvent), the same pixels as now, and laid out for nothing. They are when the wait ends.
+            self._layers_stale = True
+            return
         self.update()
         self._sync_timer()
+
+    def _holding(self) -> bool:
+        """A drill's request is out and the 正在载入 pill not yet due (issue 19): the level on screen is
+        about to go, so its layers' changes are neither laid out nor painted until the answer, a failure
+        or the pill."""
+        return bool(self._busy_text) and not self._busy_shown
 
     def _sync_timer(self) -> None:
         """Run the frame timer only while a visible layer moves, the canvas is shown and no drill runs."""
@@ -227,6 +251,8 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
             self.update(self._frame_rect.toAlignedRect().adjusted(-1, -1, 1, 1))  # the last dots go
 
     def _on_tick(self) -> None:
+        if self._holding() and self._composite is None:
+            return  # drawn without its layers while the drill's request is out (see paintEvent): no dots move
         overlays = self.active_overlays()
         now = self.clock()
         if not self.isVisible() or not any(ov.animating(now) for ov in overlays):

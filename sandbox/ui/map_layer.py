@@ -275,14 +275,14 @@ def halo_width(m: Metrics) -> float:
     return max(2.0, 3.5 * m.scale)
 
 
-def _pen(colour: QColor, width: float, *, cap=Qt.PenCapStyle.SquareCap) -> QPen:
+def _pen(colour: QColor, width: float, *, cap=Qt.PenCapStyle.SquareCap, cosmetic: bool = True) -> QPen:
     pen = QPen(colour, width, Qt.PenStyle.SolidLine, cap, Qt.PenJoinStyle.RoundJoin)
-    pen.setCosmetic(True)  # widths in screen pixels even while a transition scales the layer
+    pen.setCosmetic(cosmetic)  # widths in screen pixels even while a transition scales the layer
     return pen
 
 
 def paint_base(p: QPainter, layer: MapLayer, m: Metrics, visible: QRectF | None = None, *,
-               moving: bool = False) -> None:
+               moving: bool = False, scaled: bool = False) -> None:
     """Extruded base, glow, fills and borders of `layer` (what `MapLayer.base` caches).
 
     Same picture as stroking and filling every region in turn, with far less stroking: the glow is
@@ -298,6 +298,10 @@ def paint_base(p: QPainter, layer: MapLayer, m: Metrics, visible: QRectF | None 
     `moving` (a frame of a drill's zoom): the glow and the borders are stroked without antialiasing, at
     their full width. Qt's antialiased stroker costs ≈ 10 ms per wide pen along a prefecture's edges at
     4K, the plain one ≈ 1.5 ms; for the few frames a level moves, the edges' last half pixel is not seen.
+
+    `scaled`: the picture `MapLayer.base` would make, drawn under the painter's transform as that picture
+    is when a transition scales it (pens and the extrusion scale too): a level's first drill frame, before
+    its picture exists.
     """
     if not layer.paths:
         return
@@ -311,7 +315,8 @@ def paint_base(p: QPainter, layer: MapLayer, m: Metrics, visible: QRectF | None 
     # Extruded base under the whole level: the "sandbox table" look. (One fill per region: Qt
     # rasterises several small paths faster than their union as one path.)
     p.save()
-    p.setTransform(p.transform() * QTransform.fromTranslate(0, m.px(7)))  # in screen pixels, zoomed or not
+    down = QTransform.fromTranslate(0, m.px(7))  # in screen pixels, zoomed or not (or as the picture, scaled)
+    p.setTransform(down * p.transform() if scaled else p.transform() * down)
     base = QColor("#0b3358")
     for path in paths.values():
         p.fillPath(path, base)
@@ -320,7 +325,7 @@ def paint_base(p: QPainter, layer: MapLayer, m: Metrics, visible: QRectF | None 
     glow = QColor(Colors.accent)
     glow.setAlpha(_GLOW_ALPHA)
     p.setBrush(Qt.BrushStyle.NoBrush)
-    p.setPen(_pen(glow, m.px(6), cap=Qt.PenCapStyle.RoundCap))
+    p.setPen(_pen(glow, m.px(6), cap=Qt.PenCapStyle.RoundCap, cosmetic=not scaled))
     smooth = p.testRenderHint(QPainter.RenderHint.Antialiasing)
     edges_smooth = smooth and not moving
     p.setRenderHint(QPainter.RenderHint.Antialiasing, edges_smooth)
@@ -329,12 +334,13 @@ def paint_base(p: QPainter, layer: MapLayer, m: Metrics, visible: QRectF | None 
     p.setRenderHint(QPainter.RenderHint.Antialiasing, smooth)
     for code, path in paths.items():
         p.fillPath(path, layer.colours.get(code) or QColor(NO_DATA_COLOR))
-    p.setPen(_pen(QColor(Colors.region_border), max(1.0, 1.6 * m.scale), cap=Qt.PenCapStyle.RoundCap))
+    p.setPen(_pen(QColor(Colors.region_border), max(1.0, 1.6 * m.scale), cap=Qt.PenCapStyle.RoundCap,
+                  cosmetic=not scaled))
     p.setRenderHint(QPainter.RenderHint.Antialiasing, edges_smooth)
     for path in ([layer.borders] if whole and layer.borders is not None else paths.values()):
         p.drawPath(path)
     p.setRenderHint(QPainter.RenderHint.Antialiasing, smooth)
-    paint_poor_outlines(p, layer, m)  # 贫困村 on a town's map
+    paint_poor_outlines(p, layer, m, scaled=scaled)  # 贫困村 on a town's map
     p.restore()
 
 

@@ -38,11 +38,12 @@ class MapPainting:
                 self._paint_chrome(p)
             else:
                 overlays = self.active_overlays()
-                if overlays and self._busy_text and not self._busy_shown and self._composite is None:
+                if overlays and self._holding() and self._composite is None:
                     # A drill's data is on its way: this level is about to go, so its layers' pixels are
                     # not rendered again for the frame its click shows (≈ 30-50 ms at 4K), only once the
                     # wait is long enough to say 正在载入 (a slow answer keeps the layers on screen).
                     self._paint_plain(p, dpr)
+                    self._layers_stale = True  # the layers come back when the wait ends (set_busy)
                 elif overlays:
                     self._paint_live(p, dpr, overlays)
                 else:

@@ -25,9 +25,10 @@ def poor_state(feature, year: int | None) -> str | None:
     return "exiting" if int(exit_year) == int(year) else "exited"
 
 
-def paint_poor_outlines(p: QPainter, layer, m: Metrics) -> None:
+def paint_poor_outlines(p: QPainter, layer, m: Metrics, *, scaled: bool = False) -> None:
     """Inside each poor village's edge, a dashed band (the outer half of the stroke is clipped away, so
-    neighbours' fills and borders stay as they are)."""
+    neighbours' fills and borders stay as they are); `scaled`: its width scales with the painter's
+    transform (see map_layer.paint_base)."""
     rm = layer.source
     if rm is None or not layer.paths:
         return
@@ -41,7 +42,7 @@ def paint_poor_outlines(p: QPainter, layer, m: Metrics) -> None:
         pen = QPen(QColor(POOR_COLOUR if state == "poor" else EXITED_COLOUR), width, Qt.PenStyle.DashLine,
                    Qt.PenCapStyle.FlatCap, Qt.PenJoinStyle.RoundJoin)
         pen.setDashPattern([2.2, 1.4])
-        pen.setCosmetic(True)
+        pen.setCosmetic(not scaled)
         p.save()
         p.setClipPath(path, Qt.ClipOperation.IntersectClip)
         p.setBrush(Qt.BrushStyle.NoBrush)

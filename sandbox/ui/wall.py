@@ -268,6 +268,7 @@ class WallWindow(QMainWindow):
         st.map.events.indicator.connect(self._on_indicator)
         # what the state says over the map, the map shows
         st.events.busy.connect(canvas.set_busy)
+        st.events.loading.connect(self.kpis.stop_counting)  # a level on its way: the old count gives way
         st.events.note.connect(canvas.show_note)
         st.events.placeholder.connect(canvas.set_placeholder)
         s.events.applied.connect(self._on_applied)

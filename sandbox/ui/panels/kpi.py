@@ -463,6 +463,15 @@ class KpiStrip(QWidget):
         for c in self.cards.values():
             c.finish_animation()
 
+    def stop_counting(self, loading: bool = True) -> None:
+        """A new level's data is on its way (`loading`): counters still counting up to the level about to
+        go jump to their final values (kept pictures, a blit each), so their frames do not take the GUI
+        thread from the answer and the new level's first frame (issue 19); the new level counts from there."""
+        if loading:
+            for c in self.cards.values():
+                if c.animating:
+                    c.finish_animation()
+
     @property
     def animating(self) -> bool:
         return any(c.animating for c in self.cards.values())
