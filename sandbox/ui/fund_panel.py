@@ -11,7 +11,9 @@ from sandbox.ui.layers.funds import STAGE_COLOURS
 from sandbox.ui.text_fit import elide_lines
 from sandbox.ui.theme import Colors, Metrics, metrics_for_height, ui_font
 
-__all__ = ["FundChainBars", "FundChainPanel", "wan"]
+__all__ = ["FundChainBars", "FundChainPanel", "wan", "NO_ROOM_NOTE"]
+
+NO_ROOM_NOTE = "点击地图上的 ⚠ 查看各处说明"  # the note when no line of the explanation has room
 
 
 def wan(yuan: float) -> str:
@@ -120,6 +122,7 @@ class FundChainPanel(QFrame):
         self.anomaly_title = QLabel(objectName="fundAnomalyTitle")
         self.explanation = QLabel(objectName="fundExplanation")
         self.explanation_full = ""  # what the explanation says in full (the label may show it cut, with "…")
+        self.note_full = ""  # the note under a listed explanation ("另有 N 处未列出；…")
         self.explanation.setWordWrap(True)
         self.explanation.setTextFormat(Qt.TextFormat.PlainText)
         self.explanation.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)  # capped: cut below
@@ -154,6 +157,8 @@ class FundChainPanel(QFrame):
             return
         if expl.text() != self.explanation_full:
             expl.setText(self.explanation_full)
+        if self.note.text() != self.note_full:
+            self.note.setText(self.note_full)
         expl.setMaximumHeight(_UNCAPPED)
         need = lay.totalHeightForWidth(self.width())
         if need <= self.height():
@@ -171,6 +176,8 @@ class FundChainPanel(QFrame):
         if lines <= 0:
             expl.setText("")
             height = 0
+            # nothing of the list is shown: "另有 N 处未列出" would count a listed one that is not there
+            self.note.setText(NO_ROOM_NOTE)
         expl.setMaximumHeight(height)
 
     def heightForWidth(self, w: int) -> int:
@@ -221,7 +228,7 @@ class FundChainPanel(QFrame):
         if not found:
             self.anomaly_title.setText("资金链平衡，未发现异常" if self.chain.get("total") else "")
             self.anomaly_title.setStyleSheet("color: #3ddc84;")
-            self.explanation_full = ""
+            self.explanation_full = self.note_full = ""
             self.explanation.setText("")
             self.explanation.hide()
             self.note.hide()
@@ -241,8 +248,9 @@ class FundChainPanel(QFrame):
         self.explanation.setText(self.explanation_full)
         self.explanation.show()
         rest = len(found) - len(shown)
-        self.note.setText((f"另有 {rest} 处未列出；" if rest > 0 and not self.selected else "")
+        self.note_full = ((f"另有 {rest} 处未列出；" if rest > 0 and not self.selected else "")
                           + "点击地图上的 ⚠ 查看该处说明")
+        self.note.setText(self.note_full)
         self.note.show()
         if self.isVisible():  # a new text in the same room (a click on another ⚠): cut again if need be
             self._fit_explanation()

@@ -93,6 +93,31 @@ def test_an_explanation_without_room_ends_its_last_whole_line_in_an_ellipsis(qtb
     assert expl.text() == "· 闲置"
 
 
+def test_an_explanation_with_no_room_at_all_does_not_count_itself_as_listed(qtbot):
+    """The 4K wall's column can leave the explanation no line at all: the note then must not say "另有 9 处未列出"
+    (one listed) over an empty list; with room again it says so again."""
+    from sandbox.ui.fund_panel import NO_ROOM_NOTE
+    from sandbox.ui.theme import metrics_for_height
+
+    panel = FundChainPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    m = metrics_for_height(2160)
+    panel.set_metrics(m)
+    panel.set_chain(_anomalous_chain(), "独山县", 2020)
+    width = m.px(384)
+    panel.resize(width, m.px(2000))
+    qtbot.wait(10)
+    assert panel.note.text().startswith("另有 9 处未列出")
+    full = panel.heightForWidth(width)
+    panel.resize(width, full - panel.explanation.height() - 4)  # the explanation's room taken away
+    qtbot.waitUntil(lambda: panel.explanation.text() == "", timeout=2000)
+    assert panel.note.text() == NO_ROOM_NOTE
+    panel.resize(width, m.px(2000))
+    qtbot.waitUntil(lambda: panel.explanation.text() == panel.explanation_full, timeout=2000)
+    assert panel.note.text().startswith("另有 9 处未列出")
+
+
 def test_lines_are_cut_with_an_ellipsis_that_fits_the_width(qtbot):
     from PySide6.QtGui import QFontMetricsF
 
