@@ -86,7 +86,8 @@ def _open_wall(qtbot, api_server, size, spec):
 def _text_widgets():
     from sandbox.ui.cameras import CameraTile
     from sandbox.ui.fund_panel import FundChainBars
-    from sandbox.ui.panels.paint import PaintedWidget, Panel
+    from sandbox.ui.panels.paint import PaintedWidget
+    from sandbox.ui.panels.titled import Panel
     from sandbox.ui.timeline import YearSlider
 
     return (PaintedWidget, Panel, YearSlider, CameraTile, FundChainBars)

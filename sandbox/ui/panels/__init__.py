@@ -9,7 +9,7 @@ __all__ = ["KpiStrip", "KpiCard", "PanelsColumn", "ExitBatchPanel", "CausePanel"
 
 # Imported on first use, so `sandbox.ui.panels.model` stays usable (and testable) without Qt.
 _WHERE = {
-    "KpiStrip": "kpi", "KpiCard": "kpi", "PanelsColumn": "column", "ExitBatchPanel": "breakdowns",
+    "KpiStrip": "kpi", "KpiCard": "kpi_card", "PanelsColumn": "column", "ExitBatchPanel": "breakdowns",
     "CausePanel": "breakdowns", "GuaranteePanel": "breakdowns", "TrendPanel": "trend",
 }
 

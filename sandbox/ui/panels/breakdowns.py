@@ -23,12 +23,12 @@ from sandbox.ui.panels.model import (
 from sandbox.ui.panels.paint import (
     Composition,
     PaintedWidget,
-    Panel,
     PanelColors,
     TextItem,
     gradient_bar,
     text_width,
 )
+from sandbox.ui.panels.titled import Panel
 
 __all__ = [
     "ExitBatchChart", "CauseDonut", "GuaranteeChart", "ExitBatchPanel", "CausePanel", "GuaranteePanel",

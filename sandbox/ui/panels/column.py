@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from sandbox.ui.panels.breakdowns import CausePanel, ExitBatchPanel, GuaranteePanel
 from sandbox.ui.panels.model import indicator_label
-from sandbox.ui.panels.paint import Panel
+from sandbox.ui.panels.titled import Panel
 from sandbox.ui.theme import Metrics, metrics_for_height
 
 if TYPE_CHECKING:

@@ -4,7 +4,8 @@ import threading
 
 import pytest
 
-from sandbox.ui.panels.kpi import ANIMATION_MS, KpiStrip
+from sandbox.ui.panels.kpi import KpiStrip
+from sandbox.ui.panels.kpi_card import ANIMATION_MS
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
