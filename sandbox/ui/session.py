@@ -1,76 +1,34 @@
 """The wall's session (napari's ViewerModel): what a click, a key or a timer asks for, with no widget and no Qt."""
 
-# Load, drill, up, home, year, refresh, idle, prefetch and paint-ahead policy live here, over the
-# WallState model. The session reaches the network through loaders and prefetchers it is given
-# (sandbox.ui.session_qt builds them on the wall's worker) and time through a `Host` (timers and
-# the next painted frame): a test drives it with fakes of both and never makes a window.
+# Load, drill, up, home, year, refresh and idle policy live here, over the WallState model; prefetch
+# and paint-ahead in sandbox.ui.session_ahead. The session reaches the network through loaders and
+# prefetchers it is given (sandbox.ui.session_qt builds them on the wall's worker) and time through a
+# `Host` (sandbox.ui.session_ports: timers and the next painted frame): a test drives it with fakes of
+# both and never makes a window.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from sandbox.ui import classify
 from sandbox.ui.events import Events
 from sandbox.ui.navigation import full_code
 from sandbox.ui.payloads import RegionSeries
+from sandbox.ui.session_ahead import DEFERRED, PaintAhead
+from sandbox.ui.session_ports import CamerasPort, Host, LayersPort
 from sandbox.ui.state import WallState
 from sandbox.ui.village import region_from_map
 
-__all__ = ["WallSession", "Host", "Timer", "LEAF_NOTE", "ROOT_NOTE", "IDLE_SECONDS", "PRELOAD_DELAY_MS",
-           "PREPARE_RETRY_MS", "DEFERRED"]
-
-log = logging.getLogger(__name__)
+__all__ = ["WallSession", "LEAF_NOTE", "ROOT_NOTE", "IDLE_SECONDS", "PRELOAD_DELAY_MS", "DEFERRED"]
 
 LEAF_NOTE = "已是最底层（行政村），没有下级区域"
 ROOT_NOTE = "已是最上层"
 IDLE_SECONDS = 300.0  # nobody touched the wall for this long: back to the county overview
 PRELOAD_DELAY_MS = 1000  # after the first data: mapclassify's import (≈3 s of CPU) waits for the first frames
-PREPARE_RETRY_MS = 60  # a prefetched level waits for the animation or load on screen to end
-DEFERRED = "after-frame"  # the workers' channel of work waiting for the next frame (see after_frame)
 
 
-class LayersPort(Protocol):
-    """The live layers over the map (sandbox.ui.wall_layers.WallLayers)."""
-
-    def names(self) -> list[str]: ...
-    def set_visible(self, name: str, on: bool) -> None: ...
-
-
-class CamerasPort(Protocol):
-    """The wall's cameras (sandbox.ui.wall_cameras.WallCameras)."""
-
-    def show_camera(self, camera_id: int) -> None: ...
-    def close_full_camera(self) -> bool: ...
-
-
-class Timer(Protocol):
-    """A single-shot timer (QTimer has these)."""
-
-    def start(self, ms: int) -> None: ...
-    def stop(self) -> None: ...
-
-
-def _nothing(*_: Any) -> None:
-    return None
-
-
-@dataclass
-class Host:
-    """What the session needs of its surroundings: time, frames and whether the screen is busy."""
-
-    timer: Callable[[Callable[[], None]], Timer]  # a new single-shot timer calling the function
-    after_frame: Callable[[Callable[[], None]], None] = lambda fn: fn()
-    hold_until_frame: Callable[[], None] = _nothing  # the garbage collector waits for the drill's frame
-    animating: Callable[[], bool] = lambda: False  # a drill's transition is running on screen
-    visible: Callable[[], bool] = lambda: True  # the wall is on a screen (paint-ahead is moot otherwise)
-    preload_classes: Callable[[], None] = _nothing  # import mapclassify off the GUI thread
-    escapes: list[Callable[[], bool]] = field(default_factory=list)  # go_up closes the first that is open
-
-
-class WallSession:
+class WallSession(PaintAhead):
     """Everything the wall does between input and the state model.
 
     Events (plain callbacks): `applied()` a level (or its note) is on screen, `failed(message)`,
@@ -350,25 +308,6 @@ class WallSession:
             self.host.after_frame(lambda key=(st.map.region_code, st.map.year):
                                   self._prefetch_children(key, children, villages))
 
-    def _prefetch_children(self, key: tuple, children: list[str], villages: list[str] = ()) -> None:
-        """Prefetch the children of the level on screen (unless another level replaced it meanwhile):
-        levels with a map, and a town's village panels."""
-        self.worker.release(DEFERRED)
-        if self.closed or key != (self.state.map.region_code, self.state.map.year) or self.playing():
-            return
-        year = key[1]
-        self.prefetcher.schedule(children, year)
-        up = self.state.nav.up_target()  # Esc's level: kept when left, fetched again only once that is stale
-        if up is not None:  # (the root, loaded once at the start, or a parent after minutes at its child)
-            self.prefetcher.schedule([up.code], year)
-        if villages:
-            self.village_prefetcher.schedule(list(villages), year)
-            # a village's panel narrows the map: that map is rendered ahead too (while idle)
-            self.events.prepare_village.emit(key[0])
-        for code in children:  # fetched earlier: lay out and render again if it fell out of the cache
-            if self.prefetcher.get(code, year) is not None:
-                self._queue_prepare(code)
-
     def _on_failed(self, message: str) -> None:
         st = self.state
         st.loading = False
@@ -407,39 +346,6 @@ class WallSession:
         self.state.busy = None
         self.state.error = message
         self.events.failed.emit(message)
-
-    # -- prefetch and paint-ahead ---------------------------------------------------------------------
-    @property
-    def preparing(self) -> bool:
-        """Prefetched levels are still waiting to be laid out and rendered ahead of their drill."""
-        return bool(self._to_prepare)
-
-    def _queue_prepare(self, code: str) -> None:
-        rm, up = self.state.map.region_map, self.state.nav.up_target()
-        if (rm is None or rm.feature(code) is None) and (up is None or up.code != code):
-            return  # prefetched for a level no longer on screen
-        if code not in self._to_prepare:
-            self._to_prepare.append(code)
-        self._prepare_timer.start(0)
-
-    def _prepare_next(self) -> None:
-        """Render one prefetched level ahead of its drill, its map and its panels' pictures (one per
-        event-loop turn, never mid-animation): the click then shows pixels that already exist."""
-        if not self._to_prepare or not self.host.visible():
-            return
-        if self.host.animating() or self.state.loading:
-            self._prepare_timer.start(PREPARE_RETRY_MS)
-            return
-        code = self._to_prepare.pop(0)
-        try:
-            ready = self.prefetcher.get(code, self.state.map.year)
-            if ready is not None and ready.village is None:
-                self.events.prepare.emit(str(ready.region.get("code") or code), ready)
-        except Exception:  # noqa: BLE001 - only a head start: a drill then paints as it always could
-            log.exception("rendering %s ahead failed", code)
-        finally:
-            if self._to_prepare:
-                self._prepare_timer.start(0)
 
     def series_of(self, code: str) -> RegionSeries | None:
         return self._series.get(code) or self.prefetcher.series(code)

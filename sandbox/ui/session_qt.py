@@ -12,7 +12,8 @@ from sandbox.ui.frame_timing.after_frame import after_frame
 from sandbox.ui.frame_timing.gc_pause import hold_until_frame
 from sandbox.ui.loader import RegionLoader, VillageLoader, WallClient
 from sandbox.ui.prefetch import Prefetcher, VillagePrefetcher
-from sandbox.ui.session import Host, WallSession
+from sandbox.ui.session import WallSession
+from sandbox.ui.session_ports import Host
 from sandbox.ui.state import WallState
 from sandbox.ui.worker import Worker, in_background
 

@@ -8,7 +8,8 @@ import pytest
 from sandbox.ui.events import Events
 from sandbox.ui.loader import LoadResult, VillageResult
 from sandbox.ui.payloads import RegionMap
-from sandbox.ui.session import LEAF_NOTE, ROOT_NOTE, Host, WallSession
+from sandbox.ui.session import LEAF_NOTE, ROOT_NOTE, WallSession
+from sandbox.ui.session_ports import Host
 from sandbox.ui.state import MapState, WallState
 
 COUNTY = {"code": "522726000000", "name": "独山县", "level": "county", "parent_code": "522700000000",
