@@ -117,10 +117,11 @@ def _show_wall(client, args) -> int:
     from sandbox.ui.warm import start_application
 
     start_application(offscreen=bool(args.screenshot))
-    from sandbox.ui.wall import render_screenshot, run_wall
+    from sandbox.ui.wall import run_wall
 
     if args.screenshot:
         from sandbox.ui.wall_layout import DisplaySpec
+        from sandbox.ui.wall_screenshot import render_screenshot
 
         path = render_screenshot(client, args.screenshot, size=args.size, region=region, year=args.year,
                                  indicator=args.indicator,

@@ -10,7 +10,7 @@ __all__ = ["DisplaySpec", "Column", "WallPlan", "plan_wall", "WIDE_ASPECT", "BES
 WIDE_ASPECT = 2.2  # wider than this (7680×2160 is 3.6:1): the wide layout, modules beside the map
 BESIDE_MODULES = ("cameras", "funds")
 SEAM_MARGIN = 8  # px kept clear on each side of a seam's bezel, so no glyph touches the bezel
-# the standard layout's column shares of a 16:9 screen (wall.py's PANELS_FRACTION, SIDE_FRACTION)
+# the standard layout's column shares of a 16:9 screen (wall_sizing.py's PANELS_FRACTION, SIDE_FRACTION)
 _PANELS_SHARE, _SIDE_SHARE = 0.22, 0.2
 
 

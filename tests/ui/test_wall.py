@@ -8,7 +8,8 @@ from PySide6.QtGui import QColor, QImage
 from sandbox.client.api import ApiError, ApiUnavailable
 from sandbox.ui import theme
 from sandbox.ui.theme import CjkFontMissing, ensure_cjk_font, ramp
-from sandbox.ui.wall import WallWindow, render_screenshot
+from sandbox.ui.wall import WallWindow
+from sandbox.ui.wall_screenshot import render_screenshot
 from tests.ui.test_drill import _PanelsClient as PanelsStub
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
