@@ -72,7 +72,9 @@ class HeaderBar(QFrame):
         year = region.get("year")
         self.year_label.setText(f"{year} 年度" if year else "")
         child = CHILD_LEVEL_ZH.get(region.get("level", ""), "")
-        parts = [region.get("level_zh") or ""]
+        # "县级", not the bare "县" the API names the level with: alone at the line's head it read as a cut word.
+        level = region.get("level", "")
+        parts = [LEVEL_RANK_ZH.get(level) or region.get("level_zh") or ""]
         ind = region.get("indicators") or {}
         if child:
             parts.append(_children_line(region, child))
@@ -87,6 +89,10 @@ class HeaderBar(QFrame):
         label = region.get("data_label") or ("演示数据" if region.get("demo") else None)
         self.demo_label.setText(label or "")
         self.demo_label.setVisible(bool(label))
+
+
+# The level as the subtitle's head says it (the rank of the region on screen).
+LEVEL_RANK_ZH = {"province": "省级", "prefecture": "市州级", "county": "县级", "town": "乡镇级", "village": "村级"}
 
 
 def _children_line(region: dict, child: str) -> str:

@@ -45,3 +45,13 @@ def test_an_older_api_without_the_count_says_the_children_it_listed(header):
     state.events.region.emit({"code": "522726000000", "name": "独山县", "level": "county", "counties": None,
                               "children": _children(8, "town"), "indicators": {}})
     assert "下辖 8 个乡镇" in bar.subtitle_label.text()
+
+
+def test_the_subtitle_names_the_level_as_a_rank(header):
+    state, bar = header
+    state.events.region.emit({"code": "522726000000", "name": "独山县", "level": "county", "level_zh": "县",
+                              "children": _children(8, "town"), "indicators": {"villages": 133}})
+    assert bar.subtitle_label.text().startswith("县级  ·  下辖 8 个乡镇")
+    state.events.region.emit({"code": "522726100000", "name": "影山镇", "level": "town", "level_zh": "乡镇",
+                              "children": _children(12, "village"), "indicators": {}})
+    assert bar.subtitle_label.text().startswith("乡镇级  ·  下辖 12 个行政村")
