@@ -152,6 +152,48 @@ def indicators_payload() -> list[dict]:
     return copy.deepcopy(INDICATORS)
 
 
+@pytest.fixture
+def map_state(squares_fc, indicators_payload):
+    """The county's map of `squares_fc` in 2016, with the indicators' registry."""
+    from sandbox.ui.state import IndicatorInfo, MapState, RegionMap
+
+    st = MapState("poverty_incidence")
+    st.set_indicators([IndicatorInfo.from_api(d) for d in indicators_payload])
+    st.show(COUNTY, 2016, RegionMap.from_geojson(squares_fc))
+    return st
+
+
+@pytest.fixture
+def canvas(qtbot, map_state):
+    """A 900×600 map canvas of `map_state`, shown."""
+    from sandbox.ui.map_canvas import MapCanvas
+
+    w = MapCanvas(map_state)
+    qtbot.addWidget(w)
+    w.resize(900, 600)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+@pytest.fixture(scope="module")
+def province_api(tmp_path_factory):
+    """贵州's first 2 counties (独山县 in 黔南州, 南明区 in 贵阳市) in SQLite, served over HTTP: (url, display token)."""
+    from sandbox.server.runtime import EmbeddedServer, new_token
+    from sandbox.store.db import make_engine
+    from sandbox.store.demo.province import build_province
+    from sandbox.store.migrate import upgrade
+
+    folder = tmp_path_factory.mktemp("province")
+    engine = make_engine(f"sqlite:///{folder / 'demo.db'}")
+    upgrade(engine)
+    build_province(engine, "52", counties=2, progress=False, files_dir=folder / "files")
+    server = EmbeddedServer(engine).start()
+    yield server.url, new_token(engine, "display")
+    server.stop()
+    engine.dispose()
+
+
 # -- a three-level fake county: 6 towns in a 2×3 grid, each split into 2×2 villages, 2014–2020 -------------
 
 YEARS = list(range(2014, 2021))

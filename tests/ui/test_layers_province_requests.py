@@ -18,23 +18,6 @@ PROVINCE, QIANNAN, DUSHAN = "520000000000", "522700000000", "522726000000"
 MARKER_CALLS = ("projects", "checkins", "checkin_visits", "cameras")
 
 
-@pytest.fixture(scope="module")
-def province_api(tmp_path_factory):
-    from sandbox.server.runtime import EmbeddedServer, new_token
-    from sandbox.store.db import make_engine
-    from sandbox.store.demo.province import build_province
-    from sandbox.store.migrate import upgrade
-
-    folder = tmp_path_factory.mktemp("province-layers")
-    engine = make_engine(f"sqlite:///{folder / 'demo.db'}")
-    upgrade(engine)
-    build_province(engine, "52", counties=2, progress=False, files_dir=folder / "files")
-    server = EmbeddedServer(engine).start()
-    yield server.url, new_token(engine, "display")
-    server.stop()
-    engine.dispose()
-
-
 @pytest.fixture
 def asked(monkeypatch):
     """Every layer call any of the wall's clients makes (its worker's is a clone): name → regions asked."""

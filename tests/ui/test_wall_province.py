@@ -16,24 +16,6 @@ pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 PROVINCE, QIANNAN, GUIYANG, DUSHAN = "520000000000", "522700000000", "520100000000", "522726000000"
 
 
-@pytest.fixture(scope="module")
-def province_api(tmp_path_factory):
-    """贵州's first 2 counties (独山县 in 黔南州, 南明区 in 贵阳市) in SQLite, served over HTTP."""
-    from sandbox.server.runtime import EmbeddedServer, new_token
-    from sandbox.store.db import make_engine
-    from sandbox.store.demo.province import build_province
-    from sandbox.store.migrate import upgrade
-
-    folder = tmp_path_factory.mktemp("province-wall")
-    engine = make_engine(f"sqlite:///{folder / 'demo.db'}")
-    upgrade(engine)
-    build_province(engine, "52", counties=2, progress=False, files_dir=folder / "files")
-    server = EmbeddedServer(engine).start()
-    yield server.url, new_token(engine, "display")
-    server.stop()
-    engine.dispose()
-
-
 @pytest.fixture
 def client(province_api):
     url, token = province_api
