@@ -117,6 +117,18 @@ class FakeClient(Recorder, ApiDouble):
                 "children": {c: {str(y): dict(v) for y in years} for c, v in values.items()}}
 
 
+def shown_wall(qtbot, client, *, size: tuple[int, int] = (1600, 900), **kw):
+    """A WallWindow over `client` (its retry 10 minutes off: none fires in a test), shown at `size` and exposed."""
+    from sandbox.ui.wall import WallWindow  # here, not at the top: the start tests watch when the wall imports
+
+    w = WallWindow(client, retry_seconds=600, **kw)
+    qtbot.addWidget(w)
+    w.resize(*size)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
 @pytest.fixture
 def themed_app(qapp):
     from sandbox.ui.theme import apply_theme

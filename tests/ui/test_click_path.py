@@ -35,6 +35,7 @@ from collections.abc import Iterable
 
 import pytest
 
+from tests.ui.conftest import shown_wall
 from tests.ui.test_wall_real_api import COUNTY, real_api, real_client, settle  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
@@ -171,16 +172,12 @@ def drill_path(qtbot, client, *, prefetch: bool, wire=None) -> PathRecorder:
     from PySide6.QtCore import Qt
 
     from sandbox.ui.later import built
-    from sandbox.ui.wall import LATER_PARTS, WallWindow
+    from sandbox.ui.wall import LATER_PARTS
 
     rec = PathRecorder()
     threading.setprofile(rec)  # the worker's and the client pool's threads started from now on
     try:
-        wall = WallWindow(client, region=COUNTY, retry_seconds=600, layers=False, prefetch=prefetch)
-        qtbot.addWidget(wall)
-        wall.resize(1600, 900)
-        wall.show()
-        qtbot.waitExposed(wall)
+        wall = shown_wall(qtbot, client, region=COUNTY, layers=False, prefetch=prefetch)
         settle(qtbot, wall)
         town = wall.state.map.region_map.features[0]
         if prefetch:  # the click finds the town prefetched and painted ahead: no network on the path

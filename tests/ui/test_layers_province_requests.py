@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from sandbox.client.api import ApiClient
-from sandbox.ui.wall import WallWindow
+from tests.ui.conftest import shown_wall
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
@@ -43,12 +43,8 @@ def _layers_of(qtbot, wall, code):
 def test_the_province_and_prefecture_layers_ask_for_the_fund_chain_alone(qtbot, province_api, asked):
     url, token = province_api
     client = ApiClient(url, token)
-    wall = WallWindow(client, region="52", retry_seconds=600, animate=False, prefetch=False, preload=False,
+    wall = shown_wall(qtbot, client, region="52", animate=False, prefetch=False, preload=False,
                       live=False)
-    qtbot.addWidget(wall)
-    wall.resize(1600, 900)
-    wall.show()
-    qtbot.waitExposed(wall)
     try:
         _layers_of(qtbot, wall, PROVINCE)
         for code in (QIANNAN, DUSHAN):

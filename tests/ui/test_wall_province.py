@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor
 
 from sandbox.client.api import ApiClient
 from sandbox.ui.theme import Colors, ramp
-from sandbox.ui.wall import WallWindow
+from tests.ui.conftest import shown_wall
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
@@ -59,11 +59,7 @@ def legend_counts(wall) -> set[str]:
 
 
 def test_a_wall_rooted_at_a_province_drills_to_a_county_and_back_with_esc(qtbot, client):
-    wall = WallWindow(client, region="52", retry_seconds=600, layers=False)  # the short code, as typed
-    qtbot.addWidget(wall)
-    wall.resize(1600, 900)
-    wall.show()
-    qtbot.waitExposed(wall)
+    wall = shown_wall(qtbot, client, region="52", layers=False)  # the short code, as typed
     settle(qtbot, wall)
     st = wall.state
     # the province's map: its two prefectures, outlined and filled in the indicator's classes
@@ -275,11 +271,7 @@ def test_the_way_back_up_paints_only_the_regions_in_view_of_the_level_blown_up(q
     assert tally.smooth and all(tally.smooth)
 def test_a_wall_rooted_at_a_prefecture_goes_home_to_it_not_to_the_province(qtbot, client):
     """`sandbox wall --region 5227`: the path starts at 黔南州, Esc stops there, and idle/home goes back there."""
-    wall = WallWindow(client, region="5227", retry_seconds=600, layers=False, idle_seconds=3600)
-    qtbot.addWidget(wall)
-    wall.resize(1600, 900)
-    wall.show()
-    qtbot.waitExposed(wall)
+    wall = shown_wall(qtbot, client, region="5227", layers=False, idle_seconds=3600)
     settle(qtbot, wall)
     st = wall.state
     assert st.map.region_code == QIANNAN and wall.breadcrumb.text() == "黔南布依族苗族自治州"

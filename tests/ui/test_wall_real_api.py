@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor
 from sandbox.client.api import ApiClient
 from sandbox.ui.theme import NO_DATA_COLOR, ramp
 from sandbox.ui.village import DELEGATION_NOTE
-from sandbox.ui.wall import WallWindow
+from tests.ui.conftest import shown_wall
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
@@ -38,11 +38,7 @@ def make_wall(qtbot):
         # The choropleth alone: these tests read fill colours at region centres, where the live
         # layers (tests/ui/test_layers_real_api.py) would put markers.
         kw.setdefault("layers", False)
-        w = WallWindow(client, region=COUNTY, retry_seconds=600, **kw)
-        qtbot.addWidget(w)
-        w.resize(1600, 900)
-        w.show()
-        qtbot.waitExposed(w)
+        w = shown_wall(qtbot, client, region=COUNTY, **kw)
         return settle(qtbot, w)
     return make
 
