@@ -129,6 +129,34 @@ def shown_wall(qtbot, client, *, size: tuple[int, int] = (1600, 900), **kw):
     return w
 
 
+def settle(qtbot, wall, timeout: int = 60000):
+    """Wait until the wall shows data, loads nothing, is not animating and its worker is idle."""
+    qtbot.waitUntil(lambda: wall.state.has_data and not wall.state.loading and not wall.canvas.animating
+                    and not wall.worker.busy(), timeout=timeout)
+    return wall
+
+
+@pytest.fixture(scope="session")
+def real_api(demo_engine):
+    """The real FastAPI app served on 127.0.0.1 by the embedded server, as main.py runs it."""
+    from sandbox.server.runtime import EmbeddedServer, new_token
+
+    server = EmbeddedServer(demo_engine).start()
+    yield server, {role: new_token(demo_engine, role) for role in ("display", "delegation")}
+    server.stop()
+
+
+@pytest.fixture
+def real_client(real_api):
+    """A display-role client of `real_api`."""
+    from sandbox.client.api import ApiClient
+
+    server, tokens = real_api
+    client = ApiClient(server.url, tokens["display"])
+    yield client
+    client.close()
+
+
 @pytest.fixture
 def themed_app(qapp):
     from sandbox.ui.theme import apply_theme

@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor
 
 from sandbox.client.api import ApiClient
 from sandbox.ui.theme import Colors, ramp
-from tests.ui.conftest import shown_wall
+from tests.ui.conftest import settle, shown_wall
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
@@ -22,12 +22,6 @@ def client(province_api):
     c = ApiClient(url, token)
     yield c
     c.close()
-
-
-def settle(qtbot, wall):
-    qtbot.waitUntil(lambda: wall.state.has_data and not wall.state.loading and not wall.canvas.animating
-                    and not wall.worker.busy(), timeout=60000)
-    return wall
 
 
 def drill(qtbot, wall, code):
