@@ -117,6 +117,46 @@ class FakeClient(Recorder, ApiDouble):
                 "children": {c: {str(y): dict(v) for y in years} for c, v in values.items()}}
 
 
+def shown_wall(qtbot, client, *, size: tuple[int, int] = (1600, 900), **kw):
+    """A WallWindow over `client` (its retry 10 minutes off: none fires in a test), shown at `size` and exposed."""
+    from sandbox.ui.wall import WallWindow  # here, not at the top: the start tests watch when the wall imports
+
+    w = WallWindow(client, retry_seconds=600, **kw)
+    qtbot.addWidget(w)
+    w.resize(*size)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def settle(qtbot, wall, timeout: int = 60000):
+    """Wait until the wall shows data, loads nothing, is not animating and its worker is idle."""
+    qtbot.waitUntil(lambda: wall.state.has_data and not wall.state.loading and not wall.canvas.animating
+                    and not wall.worker.busy(), timeout=timeout)
+    return wall
+
+
+@pytest.fixture(scope="session")
+def real_api(demo_engine):
+    """The real FastAPI app served on 127.0.0.1 by the embedded server, as main.py runs it."""
+    from sandbox.server.runtime import EmbeddedServer, new_token
+
+    server = EmbeddedServer(demo_engine).start()
+    yield server, {role: new_token(demo_engine, role) for role in ("display", "delegation")}
+    server.stop()
+
+
+@pytest.fixture
+def real_client(real_api):
+    """A display-role client of `real_api`."""
+    from sandbox.client.api import ApiClient
+
+    server, tokens = real_api
+    client = ApiClient(server.url, tokens["display"])
+    yield client
+    client.close()
+
+
 @pytest.fixture
 def themed_app(qapp):
     from sandbox.ui.theme import apply_theme
@@ -150,6 +190,48 @@ def make_client():
 @pytest.fixture
 def indicators_payload() -> list[dict]:
     return copy.deepcopy(INDICATORS)
+
+
+@pytest.fixture
+def map_state(squares_fc, indicators_payload):
+    """The county's map of `squares_fc` in 2016, with the indicators' registry."""
+    from sandbox.ui.state import IndicatorInfo, MapState, RegionMap
+
+    st = MapState("poverty_incidence")
+    st.set_indicators([IndicatorInfo.from_api(d) for d in indicators_payload])
+    st.show(COUNTY, 2016, RegionMap.from_geojson(squares_fc))
+    return st
+
+
+@pytest.fixture
+def canvas(qtbot, map_state):
+    """A 900×600 map canvas of `map_state`, shown."""
+    from sandbox.ui.map_canvas import MapCanvas
+
+    w = MapCanvas(map_state)
+    qtbot.addWidget(w)
+    w.resize(900, 600)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+@pytest.fixture(scope="module")
+def province_api(tmp_path_factory):
+    """贵州's first 2 counties (独山县 in 黔南州, 南明区 in 贵阳市) in SQLite, served over HTTP: (url, display token)."""
+    from sandbox.server.runtime import EmbeddedServer, new_token
+    from sandbox.store.db import make_engine
+    from sandbox.store.demo.province import build_province
+    from sandbox.store.migrate import upgrade
+
+    folder = tmp_path_factory.mktemp("province")
+    engine = make_engine(f"sqlite:///{folder / 'demo.db'}")
+    upgrade(engine)
+    build_province(engine, "52", counties=2, progress=False, files_dir=folder / "files")
+    server = EmbeddedServer(engine).start()
+    yield server.url, new_token(engine, "display")
+    server.stop()
+    engine.dispose()
 
 
 # -- a three-level fake county: 6 towns in a 2×3 grid, each split into 2×2 villages, 2014–2020 -------------

@@ -35,7 +35,7 @@ from collections.abc import Iterable
 
 import pytest
 
-from tests.ui.test_wall_real_api import COUNTY, real_api, real_client, settle  # noqa: F401 - fixtures
+from tests.ui.conftest import COUNTY, settle, shown_wall
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
@@ -171,16 +171,12 @@ def drill_path(qtbot, client, *, prefetch: bool, wire=None) -> PathRecorder:
     from PySide6.QtCore import Qt
 
     from sandbox.ui.later import built
-    from sandbox.ui.wall import LATER_PARTS, WallWindow
+    from sandbox.ui.wall import LATER_PARTS
 
     rec = PathRecorder()
     threading.setprofile(rec)  # the worker's and the client pool's threads started from now on
     try:
-        wall = WallWindow(client, region=COUNTY, retry_seconds=600, layers=False, prefetch=prefetch)
-        qtbot.addWidget(wall)
-        wall.resize(1600, 900)
-        wall.show()
-        qtbot.waitExposed(wall)
+        wall = shown_wall(qtbot, client, region=COUNTY, layers=False, prefetch=prefetch)
         settle(qtbot, wall)
         town = wall.state.map.region_map.features[0]
         if prefetch:  # the click finds the town prefetched and painted ahead: no network on the path
@@ -216,7 +212,7 @@ def described(rec: PathRecorder) -> str:
 
 
 @pytest.mark.parametrize("prefetch", [False, True], ids=["over-the-network", "prefetched"])
-def test_a_drill_re_enters_no_ui_module(qtbot, real_client, prefetch):  # noqa: F811 - fixture
+def test_a_drill_re_enters_no_ui_module(qtbot, real_client, prefetch):
     rec = drill_path(qtbot, real_client, prefetch=prefetch)
     # the path went where it should: the click, the session, (the network), the state, the map's paint
     # (a method is named by its object's module: the canvas's mixins from map_hit/map_paint count as map_canvas)
@@ -229,7 +225,7 @@ def test_a_drill_re_enters_no_ui_module(qtbot, real_client, prefetch):  # noqa: 
     assert not rec.round_trips(), "a click's path re-enters a module on one call stack:\n" + described(rec)
 
 
-def test_a_window_calling_the_session_back_is_caught(qtbot, real_client):  # noqa: F811 - fixture
+def test_a_window_calling_the_session_back_is_caught(qtbot, real_client):
     """The shape the issue names: the session tells the window, and the window calls the session again."""
     rec = drill_path(qtbot, real_client, prefetch=False,
                      wire=lambda wall: wall.dataApplied.connect(wall.session.touched))

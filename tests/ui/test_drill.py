@@ -15,10 +15,10 @@ from sandbox.ui.frame_timing.gc_pause import held
 from sandbox.ui.prefetch import PREFETCH_TTL
 from sandbox.ui.theme import NO_DATA_COLOR, ramp
 from sandbox.ui.village import DELEGATION_NOTE
-from sandbox.ui.wall import LEAF_NOTE, ROOT_NOTE, WallWindow
+from sandbox.ui.wall import LEAF_NOTE, ROOT_NOTE
 from tests.api_double import ApiDouble
 
-from .conftest import COUNTY, LEAFLESS_TOWN, NO_DATA_VILLAGE, town_code, village_code
+from .conftest import COUNTY, LEAFLESS_TOWN, NO_DATA_VILLAGE, shown_wall, town_code, village_code
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
@@ -31,11 +31,7 @@ def make_wall(qtbot):
     def make(client, **kw):
         kw.setdefault("region", COUNTY)
         kw.setdefault("prefetch", False)
-        w = WallWindow(client, retry_seconds=600, **kw)
-        qtbot.addWidget(w)
-        w.resize(1600, 900)
-        w.show()
-        qtbot.waitExposed(w)
+        w = shown_wall(qtbot, client, **kw)
         settle(qtbot, w)
         return w
     return make

@@ -10,9 +10,8 @@ from PySide6.QtGui import QColor
 from sandbox.ui.map_canvas import MapCanvas
 from sandbox.ui.state import IndicatorInfo, MapState, RegionMap
 from sandbox.ui.theme import NO_DATA_COLOR, ramp
-from sandbox.ui.wall import WallWindow
 
-from .conftest import COUNTY, town_code
+from .conftest import COUNTY, shown_wall, town_code
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
@@ -65,11 +64,7 @@ def test_a_level_not_painted_ahead_is_drawn_from_its_shapes_in_its_first_frame(q
 def test_a_request_for_a_new_level_ends_the_count_up_of_the_level_about_to_go(qtbot, county_client):
     """While a click's answer is on its way the KPI cards of the level shown stop counting (at their final
     figures): their frames would compete with the answer's. The new level counts up from there."""
-    wall = WallWindow(county_client, region=COUNTY, retry_seconds=600, prefetch=False, preload=False, layers=False)
-    qtbot.addWidget(wall)
-    wall.resize(1600, 900)
-    wall.show()
-    qtbot.waitExposed(wall)
+    wall = shown_wall(qtbot, county_client, region=COUNTY, prefetch=False, preload=False, layers=False)
     qtbot.waitUntil(lambda: wall.state.has_data and not wall.state.loading and not wall.canvas.animating,
                     timeout=15000)
     cards = [c for c in wall.kpis.cards.values() if c.figure.value is not None]

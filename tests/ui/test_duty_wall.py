@@ -16,7 +16,7 @@ from sandbox.store.command import duty
 from sandbox.store.command.duty import DutyItem
 from sandbox.ui.duty import DutyBoard, DutyState
 from sandbox.ui.layers.duty import SHARE_COLOURS, DutyLayer
-from sandbox.ui.wall import WallWindow
+from tests.ui.conftest import shown_wall
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
@@ -57,11 +57,7 @@ def items(monkeypatch, duty_api):
 def _wall(qtbot, duty_api, role):
     server, tokens = duty_api
     client = ApiClient(server.url, tokens[role])
-    w = WallWindow(client, region=COUNTY, retry_seconds=600, animate=False, prefetch=False, preload=False)
-    qtbot.addWidget(w)
-    w.resize(1600, 900)
-    w.show()
-    qtbot.waitExposed(w)
+    w = shown_wall(qtbot, client, region=COUNTY, animate=False, prefetch=False, preload=False)
     qtbot.waitUntil(lambda: w.state.has_data and not w.state.loading, timeout=60000)
     return w, client
 

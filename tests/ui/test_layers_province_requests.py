@@ -10,29 +10,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from sandbox.client.api import ApiClient
-from sandbox.ui.wall import WallWindow
+from tests.ui.conftest import shown_wall
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
 PROVINCE, QIANNAN, DUSHAN = "520000000000", "522700000000", "522726000000"
 MARKER_CALLS = ("projects", "checkins", "checkin_visits", "cameras")
-
-
-@pytest.fixture(scope="module")
-def province_api(tmp_path_factory):
-    from sandbox.server.runtime import EmbeddedServer, new_token
-    from sandbox.store.db import make_engine
-    from sandbox.store.demo.province import build_province
-    from sandbox.store.migrate import upgrade
-
-    folder = tmp_path_factory.mktemp("province-layers")
-    engine = make_engine(f"sqlite:///{folder / 'demo.db'}")
-    upgrade(engine)
-    build_province(engine, "52", counties=2, progress=False, files_dir=folder / "files")
-    server = EmbeddedServer(engine).start()
-    yield server.url, new_token(engine, "display")
-    server.stop()
-    engine.dispose()
 
 
 @pytest.fixture
@@ -60,12 +43,8 @@ def _layers_of(qtbot, wall, code):
 def test_the_province_and_prefecture_layers_ask_for_the_fund_chain_alone(qtbot, province_api, asked):
     url, token = province_api
     client = ApiClient(url, token)
-    wall = WallWindow(client, region="52", retry_seconds=600, animate=False, prefetch=False, preload=False,
+    wall = shown_wall(qtbot, client, region="52", animate=False, prefetch=False, preload=False,
                       live=False)
-    qtbot.addWidget(wall)
-    wall.resize(1600, 900)
-    wall.show()
-    qtbot.waitExposed(wall)
     try:
         _layers_of(qtbot, wall, PROVINCE)
         for code in (QIANNAN, DUSHAN):

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sandbox.client.api import ApiClient
 from sandbox.ui.layers.checkins import PULSE_S
 from sandbox.ui.layers.projects import INDUSTRY_STYLE
-from sandbox.ui.wall import WallWindow
+from tests.ui.conftest import shown_wall
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
@@ -36,11 +36,7 @@ def layers_api(demo_engine):
 def wall(qtbot, layers_api):
     server, tokens = layers_api
     client = ApiClient(server.url, tokens["display"])
-    w = WallWindow(client, region=COUNTY, retry_seconds=600, animate=False, prefetch=False, preload=False)
-    qtbot.addWidget(w)
-    w.resize(1600, 900)
-    w.show()
-    qtbot.waitExposed(w)
+    w = shown_wall(qtbot, client, region=COUNTY, animate=False, prefetch=False, preload=False)
     qtbot.waitUntil(lambda: w.state.has_data and not w.state.loading, timeout=60000)
     qtbot.waitUntil(lambda: w.layers is not None and w.layers.region == w.state.map.region_code, timeout=60000)
     yield w

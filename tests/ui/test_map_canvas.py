@@ -14,24 +14,6 @@ from sandbox.ui.theme import NO_DATA_COLOR, ramp
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
 
-@pytest.fixture
-def map_state(squares_fc, indicators_payload):
-    st = MapState("poverty_incidence")
-    st.set_indicators([IndicatorInfo.from_api(d) for d in indicators_payload])
-    st.show("522726000000", 2016, RegionMap.from_geojson(squares_fc))
-    return st
-
-
-@pytest.fixture
-def canvas(qtbot, map_state):
-    w = MapCanvas(map_state)
-    qtbot.addWidget(w)
-    w.resize(900, 600)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
 def pixel(widget, point: QPointF) -> str:
     return QColor(widget.grab().toImage().pixel(point.toPoint())).name()
 

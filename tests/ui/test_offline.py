@@ -15,6 +15,7 @@ from sandbox.client.status import ConnectionStatus
 from sandbox.ui import freshness
 from sandbox.ui.wall import WallWindow
 from tests.client.stub_server import SilentServer
+from tests.ui.conftest import shown_wall
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
@@ -41,11 +42,7 @@ def display_token(demo_engine):
 
 
 def make_wall(qtbot, client, **kw) -> WallWindow:
-    w = WallWindow(client, region=COUNTY, retry_seconds=600, prefetch=False, animate=False, preload=False, **kw)
-    qtbot.addWidget(w)
-    w.resize(1600, 900)
-    w.show()
-    qtbot.waitExposed(w)
+    w = shown_wall(qtbot, client, region=COUNTY, prefetch=False, animate=False, preload=False, **kw)
     return w
 
 

@@ -17,6 +17,7 @@ from sandbox.ui.village import DELEGATION_NOTE
 from sandbox.ui.village_panel import VillagePanel
 from sandbox.ui.wall import WallWindow
 from tests.conftest import auth
+from tests.ui.conftest import shown_wall
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
@@ -67,11 +68,7 @@ def cache_bytes(cache: ResponseCache) -> bytes:
 
 def open_village(qtbot, client) -> tuple[WallWindow, str]:
     """The wall on the county, drilled to a poor village of the second town with its panel open."""
-    wall = WallWindow(client, region=COUNTY, retry_seconds=600, prefetch=False, animate=False, preload=False)
-    qtbot.addWidget(wall)
-    wall.resize(1600, 900)
-    wall.show()
-    qtbot.waitExposed(wall)
+    wall = shown_wall(qtbot, client, region=COUNTY, prefetch=False, animate=False, preload=False)
     idle = lambda: wall.state.has_data and not wall.state.loading and not wall.worker.busy()  # noqa: E731
     qtbot.waitUntil(idle, timeout=60000)
     town = wall.state.map.region_map.features[1]

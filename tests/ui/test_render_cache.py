@@ -8,35 +8,15 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from sandbox.ui import map_layer
-from sandbox.ui.map_canvas import MapCanvas
 from sandbox.ui.map_layer import edge_runs
 from sandbox.ui.paint_cache import WidgetCache
-from sandbox.ui.state import DataError, IndicatorInfo, MapState, RegionMap, RegionSeries
+from sandbox.ui.state import DataError, MapState, RegionMap, RegionSeries
 from sandbox.ui.theme import NO_DATA_COLOR, ramp
-from sandbox.ui.wall import WallWindow
 from tests.api_double import ApiDouble
 
-from .conftest import COUNTY, town_code, village_code
+from .conftest import COUNTY, shown_wall, town_code, village_code
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
-
-
-@pytest.fixture
-def map_state(squares_fc, indicators_payload):
-    st = MapState("poverty_incidence")
-    st.set_indicators([IndicatorInfo.from_api(d) for d in indicators_payload])
-    st.show(COUNTY, 2016, RegionMap.from_geojson(squares_fc))
-    return st
-
-
-@pytest.fixture
-def canvas(qtbot, map_state):
-    w = MapCanvas(map_state)
-    qtbot.addWidget(w)
-    w.resize(900, 600)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
 
 
 def frame(widget) -> QImage:
@@ -193,11 +173,7 @@ def make_wall(qtbot):
         kw.setdefault("prefetch", False)
         kw.setdefault("preload", False)
         kw.setdefault("layers", False)  # the map and its panels alone: the layers' legend rows come a turn later
-        w = WallWindow(client, retry_seconds=600, **kw)
-        qtbot.addWidget(w)
-        w.resize(1600, 900)
-        w.show()
-        qtbot.waitExposed(w)
+        w = shown_wall(qtbot, client, **kw)
         qtbot.waitUntil(lambda: w.state.has_data and not w.state.loading and not w.canvas.animating, timeout=15000)
         return w
     return make

@@ -17,7 +17,7 @@ from sandbox.client.cache import ResponseCache
 from sandbox.client.errors import Unreachable
 from sandbox.ui.layers.risk import RISK_COLOURS, RiskLayer
 from sandbox.ui.risk import RiskBoard, RiskState, count_class
-from sandbox.ui.wall import WallWindow
+from tests.ui.conftest import shown_wall
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
@@ -45,11 +45,7 @@ def _api(risk_api, role: str, path: str, **params) -> dict:
 def _wall(qtbot, risk_api, role, size=(1600, 900), client=None):
     server, tokens = risk_api
     client = client or ApiClient(server.url, tokens[role])
-    w = WallWindow(client, region=COUNTY, retry_seconds=600, animate=False, prefetch=False, preload=False)
-    qtbot.addWidget(w)
-    w.resize(*size)
-    w.show()
-    qtbot.waitExposed(w)
+    w = shown_wall(qtbot, client, region=COUNTY, animate=False, prefetch=False, preload=False, size=size)
     qtbot.waitUntil(lambda: w.state.has_data and not w.state.loading, timeout=60000)
     return w, client
 

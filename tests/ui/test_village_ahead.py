@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor
 
 from sandbox.ui.layers.base import Overlay
 from sandbox.ui.map_canvas import MapCanvas
-from sandbox.ui.state import IndicatorInfo, MapState, RegionMap
+from sandbox.ui.state import MapState, RegionMap
 
 from .conftest import COUNTY, town_code, village_code
 from .test_render_cache import make_wall  # noqa: F401 - fixture
@@ -34,14 +34,6 @@ class Marks(Overlay):
     def paint_static(self, p, view) -> None:
         self.painted += 1
         p.fillRect(self.box, QColor("#ff00ff"))
-
-
-@pytest.fixture
-def map_state(squares_fc, indicators_payload):
-    st = MapState("poverty_incidence")
-    st.set_indicators([IndicatorInfo.from_api(d) for d in indicators_payload])
-    st.show(COUNTY, 2016, RegionMap.from_geojson(squares_fc))
-    return st
 
 
 def _canvas(qtbot, map_state, size, overlay: bool = False) -> MapCanvas:

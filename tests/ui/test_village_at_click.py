@@ -4,7 +4,8 @@ its own answer, the households list, fills it in and changes none of those figur
 import pytest
 from PySide6.QtCore import Qt
 
-from .test_wall_real_api import make_wall, real_api, real_client, settle  # noqa: F401 - fixtures
+from .conftest import settle
+from .test_wall_real_api import make_wall  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 

@@ -5,8 +5,8 @@ import pytest
 
 from sandbox.client.api import ApiClient
 from sandbox.ui.fmt import NO_DATA_TEXT
-from sandbox.ui.wall import WallWindow
 from tests.importers.conftest import COUNTY, TOWNS, VILLAGES, county_features, write_geojson
+from tests.ui.conftest import shown_wall
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
@@ -31,11 +31,7 @@ def boundaries_api(tmp_path_factory):
 
 
 def test_the_first_step_of_a_county_is_a_map_of_no_data(qtbot, boundaries_api):
-    wall = WallWindow(boundaries_api, region=COUNTY, retry_seconds=600, layers=False)
-    qtbot.addWidget(wall)
-    wall.resize(1600, 900)
-    wall.show()
-    qtbot.waitExposed(wall)
+    wall = shown_wall(qtbot, boundaries_api, region=COUNTY, layers=False)
     qtbot.waitUntil(lambda: wall.state.has_data and not wall.state.loading and not wall.worker.busy(),
                     timeout=60000)
     st = wall.state
@@ -55,11 +51,7 @@ def test_the_first_step_of_a_county_is_a_map_of_no_data(qtbot, boundaries_api):
 
 def test_a_village_of_boundaries_alone_is_not_called_non_poor(qtbot, boundaries_api):
     village = next(iter(VILLAGES))
-    wall = WallWindow(boundaries_api, region=village, retry_seconds=600, layers=False)
-    qtbot.addWidget(wall)
-    wall.resize(1600, 900)
-    wall.show()
-    qtbot.waitExposed(wall)
+    wall = shown_wall(qtbot, boundaries_api, region=village, layers=False)
     qtbot.waitUntil(wall.village_panel.isVisible, timeout=60000)
     assert wall.village_panel.tag_label.text() == "是否贫困村 无数据"
     assert not wall.banner.isVisible()

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 from sandbox.client.api import ApiClient
 from sandbox.ui.cameras import CameraTile
 from sandbox.ui.layers.cameras import HEALTH_COLOURS
-from sandbox.ui.wall import WallWindow
 from tests.conftest import auth
 from tests.ui.camera_servers import FAST, start_stream_server, stop_stream_server
+from tests.ui.conftest import shown_wall
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
@@ -48,12 +48,8 @@ def api_cameras(cam_api, tokens) -> list[dict]:
 
 def _make_wall(qtbot, server, token, region, **kw):
     client = ApiClient(server.url, token)
-    w = WallWindow(client, region=region, retry_seconds=600, animate=False, prefetch=False, preload=False,
+    w = shown_wall(qtbot, client, region=region, animate=False, prefetch=False, preload=False,
                    live=False, camera_settings=FAST, **kw)
-    qtbot.addWidget(w)
-    w.resize(1600, 900)
-    w.show()
-    qtbot.waitExposed(w)
     qtbot.waitUntil(lambda: w.state.has_data and not w.state.loading, timeout=60000)
     qtbot.waitUntil(lambda: w.layers is not None and w.layers.region == w.state.map.region_code, timeout=60000)
     return w, client

@@ -9,29 +9,11 @@ from PySide6.QtGui import QColor
 
 from sandbox.client.api import ApiClient
 from sandbox.ui.theme import Colors, ramp
-from sandbox.ui.wall import WallWindow
+from tests.ui.conftest import settle, shown_wall
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
 PROVINCE, QIANNAN, GUIYANG, DUSHAN = "520000000000", "522700000000", "520100000000", "522726000000"
-
-
-@pytest.fixture(scope="module")
-def province_api(tmp_path_factory):
-    """贵州's first 2 counties (独山县 in 黔南州, 南明区 in 贵阳市) in SQLite, served over HTTP."""
-    from sandbox.server.runtime import EmbeddedServer, new_token
-    from sandbox.store.db import make_engine
-    from sandbox.store.demo.province import build_province
-    from sandbox.store.migrate import upgrade
-
-    folder = tmp_path_factory.mktemp("province-wall")
-    engine = make_engine(f"sqlite:///{folder / 'demo.db'}")
-    upgrade(engine)
-    build_province(engine, "52", counties=2, progress=False, files_dir=folder / "files")
-    server = EmbeddedServer(engine).start()
-    yield server.url, new_token(engine, "display")
-    server.stop()
-    engine.dispose()
 
 
 @pytest.fixture
@@ -40,12 +22,6 @@ def client(province_api):
     c = ApiClient(url, token)
     yield c
     c.close()
-
-
-def settle(qtbot, wall):
-    qtbot.waitUntil(lambda: wall.state.has_data and not wall.state.loading and not wall.canvas.animating
-                    and not wall.worker.busy(), timeout=60000)
-    return wall
 
 
 def drill(qtbot, wall, code):
@@ -77,11 +53,7 @@ def legend_counts(wall) -> set[str]:
 
 
 def test_a_wall_rooted_at_a_province_drills_to_a_county_and_back_with_esc(qtbot, client):
-    wall = WallWindow(client, region="52", retry_seconds=600, layers=False)  # the short code, as typed
-    qtbot.addWidget(wall)
-    wall.resize(1600, 900)
-    wall.show()
-    qtbot.waitExposed(wall)
+    wall = shown_wall(qtbot, client, region="52", layers=False)  # the short code, as typed
     settle(qtbot, wall)
     st = wall.state
     # the province's map: its two prefectures, outlined and filled in the indicator's classes
@@ -293,11 +265,7 @@ def test_the_way_back_up_paints_only_the_regions_in_view_of_the_level_blown_up(q
     assert tally.smooth and all(tally.smooth)
 def test_a_wall_rooted_at_a_prefecture_goes_home_to_it_not_to_the_province(qtbot, client):
     """`sandbox wall --region 5227`: the path starts at 黔南州, Esc stops there, and idle/home goes back there."""
-    wall = WallWindow(client, region="5227", retry_seconds=600, layers=False, idle_seconds=3600)
-    qtbot.addWidget(wall)
-    wall.resize(1600, 900)
-    wall.show()
-    qtbot.waitExposed(wall)
+    wall = shown_wall(qtbot, client, region="5227", layers=False, idle_seconds=3600)
     settle(qtbot, wall)
     st = wall.state
     assert st.map.region_code == QIANNAN and wall.breadcrumb.text() == "黔南布依族苗族自治州"

@@ -7,29 +7,11 @@ from PySide6.QtGui import QColor
 from sandbox.client.api import ApiClient
 from sandbox.ui.theme import NO_DATA_COLOR, ramp
 from sandbox.ui.village import DELEGATION_NOTE
-from sandbox.ui.wall import WallWindow
+from tests.ui.conftest import settle, shown_wall
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
 COUNTY = "522726000000"
-
-
-@pytest.fixture(scope="session")
-def real_api(demo_engine):
-    """The real FastAPI app served on 127.0.0.1 by the embedded server, as main.py runs it."""
-    from sandbox.server.runtime import EmbeddedServer, new_token
-
-    server = EmbeddedServer(demo_engine).start()
-    yield server, {role: new_token(demo_engine, role) for role in ("display", "delegation")}
-    server.stop()
-
-
-@pytest.fixture
-def real_client(real_api):
-    server, tokens = real_api
-    client = ApiClient(server.url, tokens["display"])
-    yield client
-    client.close()
 
 
 @pytest.fixture
@@ -38,19 +20,9 @@ def make_wall(qtbot):
         # The choropleth alone: these tests read fill colours at region centres, where the live
         # layers (tests/ui/test_layers_real_api.py) would put markers.
         kw.setdefault("layers", False)
-        w = WallWindow(client, region=COUNTY, retry_seconds=600, **kw)
-        qtbot.addWidget(w)
-        w.resize(1600, 900)
-        w.show()
-        qtbot.waitExposed(w)
+        w = shown_wall(qtbot, client, region=COUNTY, **kw)
         return settle(qtbot, w)
     return make
-
-
-def settle(qtbot, wall):
-    qtbot.waitUntil(lambda: wall.state.has_data and not wall.state.loading and not wall.canvas.animating
-                    and not wall.worker.busy(), timeout=60000)
-    return wall
 
 
 def click(qtbot, wall, code, signal):

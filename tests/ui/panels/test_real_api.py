@@ -5,7 +5,6 @@ import threading
 import pytest
 
 from sandbox.client.api import ApiClient
-from sandbox.server.runtime import EmbeddedServer, new_token
 from sandbox.ui.panels.column import PanelsColumn
 from sandbox.ui.panels.kpi import KpiStrip
 from sandbox.ui.panels.paint import PanelColors
@@ -27,14 +26,11 @@ class RecordingClient(ApiClient):
         return super().transport(path, params)
 
 
-@pytest.fixture(scope="module")
-def live_api(demo_engine):
-    server = EmbeddedServer(demo_engine).start()
-    token = new_token(demo_engine, "display")
-    try:
-        yield server.url, token
-    finally:
-        server.stop()
+@pytest.fixture
+def live_api(real_api):
+    """The real embedded API (tests/ui/conftest.py) as (url, display token)."""
+    server, tokens = real_api
+    return server.url, tokens["display"]
 
 
 def test_panels_show_the_demo_county_from_the_api(qtbot, live_api):
