@@ -92,4 +92,8 @@ def test_the_offline_pages_fit_and_say_what_waits(browser, server, demo_engine):
         if name == "my-checkins":  # what waits, with its note, and the stored ones said to be as last seen
             assert "山里没有信号" in _text(browser, "view") and "上次联网时的记录" in _text(browser, "view")
         fits(browser, f"offline-{n}-{name}")
+    _go(browser, "#/", ("我的帮扶户",))  # the visit made offline shows on its household's card, and the data's age
+    card = browser.find_element("css selector", f'#view a.card[href="#/h/{pair.household_id}"]').text
+    assert "本机待发送签到 1 次" in card and "联网时的数据" in _text(browser, "view")
+    fits(browser, "offline-8-households-queued")
     set_offline(browser, False)

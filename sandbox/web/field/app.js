@@ -34,20 +34,28 @@ function loadHouseholds() {
 function pageHome() {
   setTab('home');
   if (state.me && state.me.role !== 'cadre') { pageLeader(); return; }
+  var queued = {}; // household id → check-ins waiting on this phone: a visit made offline shows on its card
   var draw = function (data) {
     var items = data.items;
     if (!items.length) { render('<p>您当前没有在册的结对帮扶户。</p>'); return; }
-    render('<h2>我的帮扶户 (' + items.length + ' 户)</h2>' + items.map(function (h) {
+    render('<h2>我的帮扶户 (' + items.length + ' 户)</h2>' +
+      (state.noNetwork && data.as_of ? '<p class="muted">现在没有网络: 以下为 ' + timeOf(data.as_of) + ' 联网时的数据。</p>' : '') + items.map(function (h) {
       return '<a class="card" href="#/h/' + h.id + '"><div class="head">' + esc(h.head_name) + '</div>' +
         '<div class="muted">' + esc(h.village) + ' · ' + esc(h.status || '') + ' · ' + esc(h.cause) + '</div>' +
-        '<div>上次走访: ' + (h.last_visit ? fmtTime(h.last_visit) : '无') + '</div>' +
+        '<div>上次走访: ' + (h.last_visit ? timeOf(h.last_visit) : '无') + '</div>' +
+        (queued[h.id] ? '<div class="warn">本机待发送签到 ' + queued[h.id] + ' 次</div>' : '') +
         (h.gaps && h.gaps.length ? '<div class="warn">' + h.gaps.map(esc).join('; ') + '</div>' : '') + '</a>';
     }).join(''));
   };
-  if (state.households) draw(state.households);
-  loadHouseholds().then(draw, function (res) {
+  var fail = function (res) {
     if (res && res.status === 401) return pageNotEnrolled(detail(res));
     if (!state.households) render('<div class="msg err">无法加载帮扶户: ' + esc(res && res.status ? detail(res) : '没有网络, 且本机还没有缓存') + '</div>');
+  };
+  outboxAll().then(function (items) {
+    items.forEach(function (i) { if (!i.error && i.body) queued[i.body.household_id] = (queued[i.body.household_id] || 0) + 1; });
+  }, function () {}).then(function () {
+    if (state.households) draw(state.households);
+    loadHouseholds().then(draw, fail);
   });
 }
 
