@@ -67,7 +67,11 @@ def test_my_checkins_show_each_photo_verdict_and_how_to_make_a_bad_one_good(brow
         found = {k: c for k, note in NOTES.items() for c in shown if note in c}
         return found if len(found) == len(NOTES) else None
 
-    cards = wait_for(cards, what="my check-ins")
+    try:
+        cards = wait_for(cards, what="my check-ins")
+    except AssertionError:
+        shoot(browser, "photo-verdicts-missing")
+        raise AssertionError(f"my check-ins: {browser.find_element('id', 'view').text[:600]!r}") from None
     shoot(browser, "photo-verdicts")
     assert "照片核验中" in cards["pending"] and "未通过" not in cards["pending"]
     assert f"照片未通过核验：{PROBLEM}" in cards["bad"] and "请重新拍照补签" in cards["bad"]

@@ -8,6 +8,9 @@ var TARGET_BYTES = 400 * 1024;
 
 /* ---------- pages ---------- */
 function render(html) { $('view').innerHTML = html; window.scrollTo(0, 0); }
+// Which page is on screen: route() counts each opening, and a page whose data arrives after the user has
+// gone on draws nothing (the households' list arriving late drew over 我的签到).
+function stillOn(opened) { return opened === state.opened; }
 function setTab(name) {
   Array.prototype.forEach.call(document.querySelectorAll('nav a'), function (a) {
     a.className = a.getAttribute('data-tab') === name ? 'on' : '';
@@ -35,7 +38,9 @@ function pageHome() {
   setTab('home');
   if (state.me && state.me.role !== 'cadre') { pageLeader(); return; }
   var queued = {}; // household id → check-ins waiting on this phone: a visit made offline shows on its card
+  var opened = state.opened;
   var draw = function (data) {
+    if (!stillOn(opened)) return;
     var items = data.items;
     if (!items.length) { render('<p>您当前没有在册的结对帮扶户。</p>'); return; }
     render('<h2>我的帮扶户 (' + items.length + ' 户)</h2>' +
@@ -49,6 +54,7 @@ function pageHome() {
   };
   var fail = function (res) {
     if (res && res.status === 401) return pageNotEnrolled(detail(res));
+    if (!stillOn(opened)) return;
     if (!state.households) render('<div class="msg err">无法加载帮扶户: ' + esc(res && res.status ? detail(res) : '没有网络, 且本机还没有缓存') + '</div>');
   };
   outboxAll().then(function (items) {
@@ -61,8 +67,10 @@ function pageHome() {
 
 function pct(v) { return v == null ? '-' : v.toFixed(1) + '%'; }
 function pageLeader() {
+  var opened = state.opened;
   render('<h2>' + esc(state.me.region || state.me.region_code) + '</h2><p class="muted">正在加载本月走访…</p>');
   api('overview').then(function (res) {
+    if (!stillOn(opened)) return;
     if (res.status !== 200) { render('<div class="msg err">' + esc(detail(res)) + '</div>'); return; }
     var d = res.data, t = d.total;
     render('<h2>' + esc(state.me.region || d.region) + ' · ' + esc(d.month) + ' 走访</h2>' +
@@ -218,7 +226,9 @@ function submitCheckin(h) {
 
 function pageMine() {
   setTab('mine');
+  var opened = state.opened;
   Promise.all([outboxAll(), api('checkins').then(null, function () { return null; })]).then(function (r) {
+    if (!stillOn(opened)) return;
     var local = r[0], res = r[1], html = '';
     if (local.length) {
       html += '<h2>本机待发送 / 被拒绝 (' + local.length + ')</h2>' + local.map(function (i) {
@@ -294,6 +304,7 @@ function route() {
   var h = location.hash.replace(/^#/, '');
   var m;
   if (!state.me) return;
+  state.opened = (state.opened || 0) + 1;
   for (var i = 0; i < PAGES.length; i++) {
     if ((m = PAGES[i].pattern.exec(h))) { PAGES[i].fn.apply(null, m.slice(1)); return; }
   }
