@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 
 from sqlalchemy import func, select
@@ -81,6 +83,19 @@ def test_pages_fetch_nothing_from_elsewhere_and_are_not_cached(client, household
         head = client.head(f"/q/{slug}")
         assert head.status_code == 200 and head.headers["content-type"].startswith("text/html")
     assert client.head("/q/NOSUCHSLUG000000").status_code == 404
+
+
+def test_a_complaint_form_runs_its_photo_pickers_script_and_no_other(client, project):
+    """The form's one script (the picker's words) is allowed by its hash; no inline or fetched script runs."""
+    for path in (f"/q/{project[1]}/complaint", "/q/complaint"):
+        r = client.get(path)
+        csp = r.headers["content-security-policy"]
+        scripts = re.findall(r"<script>(.*?)</script>", r.text, re.S)
+        assert len(scripts) == 1 and r.text.count("<script") == 1, path
+        digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+        assert f"script-src 'sha256-{digest}';" in csp, csp
+        assert "default-src 'none'" in csp and re.search(r"script-src [^;]*(unsafe|self|http)", csp) is None
+        assert '<label for="photos" class="btn btn-report">选择照片</label>' in r.text
 
 
 def test_unknown_slug_is_a_plain_chinese_404(client):

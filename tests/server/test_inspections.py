@@ -319,6 +319,26 @@ def test_findings_page_are_region_limited_and_scrubbed_below_admin(client, case,
     assert overdue["total"] >= 1 and all(i["rectification"]["overdue"] for i in overdue["items"])
 
 
+def test_a_town_leaders_phone_lists_the_towns_unclosed_findings(client, tokens):
+    """督查整改 on a town leader's phone: the findings of the town's villages, not only their own (none)."""
+    mine = client.get("/api/v1/inspections/mine", headers=auth(tokens["leader_town"]))
+    assert mine.status_code == 200
+    area = mine.json()["area"]
+    town = client.get("/api/v1/inspections/findings", headers=auth(tokens["leader_town"])).json()
+    unclosed = [client.get(f"/api/v1/inspections/findings?status={s}", headers=auth(tokens["leader_town"])).json()["total"]
+                for s in ("open", "submitted")]
+    overdue = client.get("/api/v1/inspections/findings?status=overdue", headers=auth(tokens["leader_town"])).json()
+    assert area["total"] == town["total"] > 0 and area["unclosed"] == sum(unclosed) > 0
+    assert area["overdue"] == overdue["total"] and len(area["items"]) == min(area["unclosed"], area["page_size"])
+    assert all(i["village_code"].startswith("522726103") and i["rectification"]["status"] != "closed"
+               for i in area["items"])
+    deadlines = [i["rectification"]["deadline"] for i in area["items"]]
+    assert deadlines == sorted(deadlines)  # the nearest (and the overdue) first
+    county = client.get("/api/v1/inspections/mine", headers=auth(tokens["leader"])).json()["area"]
+    assert county["total"] > area["total"]
+    assert "area" not in client.get("/api/v1/inspections/mine", headers=auth(tokens["admin"])).json()
+
+
 def test_accountability_per_town_adds_up(client, tokens, session):
     body = client.get("/api/v1/inspections/accountability", headers=auth(tokens["delegation"]))
     assert body.status_code == 200

@@ -19,7 +19,7 @@ from sandbox.domain.complaints import ComplaintStatus
 from sandbox.server.public.complaint import ROUTE_BODY_BYTES, ComplaintForm, new_nonce, read_form
 from sandbox.server.public.intake import BadPhotos, Stored, date_zh, store_with_photos
 from sandbox.server.public.pages import render_complaint_done, render_complaint_form, render_track
-from sandbox.server.public.routes import complaint_rate, html_page, limited, page_rate, too_many
+from sandbox.server.public.routes import complaint_rate, form_page, html_page, limited, page_rate, too_many
 from sandbox.server.public.views import site_of
 from sandbox.store.command.complaints import beijing_today, category_zh, is_overdue, towns, track
 
@@ -40,7 +40,7 @@ async def public_form(request: Request) -> HTMLResponse:
     if (hit := await limited(request, page_rate)) is not None:
         return too_many(hit)
     site, town_list = await run_in_threadpool(_site_and_towns, request.app)
-    return html_page(render_complaint_form(None, site, new_nonce(), towns=town_list))
+    return form_page(render_complaint_form(None, site, new_nonce(), towns=town_list))
 
 
 def _store(app, form: ComplaintForm, town_name: str) -> Stored:
@@ -58,7 +58,7 @@ async def public_submit(request: Request) -> HTMLResponse:
     names = dict(town_list)
 
     def again(error: str, status: int, headers: dict | None = None) -> HTMLResponse:
-        return html_page(render_complaint_form(None, site, form.nonce, text=form.text, phone=form.phone, error=error,
+        return form_page(render_complaint_form(None, site, form.nonce, text=form.text, phone=form.phone, error=error,
                                                category=form.category, towns=town_list, town=form.town),
                          status, headers)
 

@@ -1,4 +1,5 @@
-"""Renders the public pages from their views (Jinja2, autoescaped): no script, nothing fetched from elsewhere."""
+"""Renders the public pages from their views (Jinja2, autoescaped): nothing fetched from elsewhere, no script
+but the complaint form's photo picker (sandbox.server.public.picker)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from sandbox.domain.complaints import REPLY_WORKING_DAYS, ComplaintCategory
 from sandbox.domain.public import HouseholdPublic, ProjectPublic, yuan_zh
+from sandbox.server.public.picker import PICKER_JS
 from sandbox.server.public.views import Site
 
 __all__ = ["render_subject", "render_complaint_form", "render_complaint_done", "render_message", "render_track", "MIN_CHARS",
@@ -41,7 +43,7 @@ def render_complaint_form(subject: HouseholdPublic | ProjectPublic | None, site:
         sub=f"关于: {subject.title}" if subject is not None else "扶贫领域问题线索, 可匿名反映",
         slug=subject.slug if subject is not None else None, nonce=nonce, text=text, phone=phone, error=error,
         min_chars=MIN_CHARS, max_chars=MAX_CHARS, categories=list(ComplaintCategory), category=category,
-        towns=towns, town=town, max_photos=3)
+        towns=towns, town=town, max_photos=3, picker_js=PICKER_JS)
 
 
 def render_complaint_done(subject: HouseholdPublic | ProjectPublic | None, site: Site, reference: str,

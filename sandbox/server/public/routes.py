@@ -19,11 +19,12 @@ from sandbox.server.public.pages import (
     render_message,
     render_subject,
 )
+from sandbox.server.public.picker import FORM_HEADERS
 from sandbox.server.public.views import Site, page_subject, site_of
 from sandbox.server.ratelimit import PUBLIC_LIMIT, rate_limited
 from sandbox.store.public import resolve_slug
 
-__all__ = ["router", "PAGE_LIMIT", "COMPLAINT_LIMIT", "HEADERS", "html_page", "limited", "too_many", "page_rate",
+__all__ = ["router", "PAGE_LIMIT", "COMPLAINT_LIMIT", "HEADERS", "html_page", "form_page", "limited", "too_many", "page_rate",
            "complaint_rate"]
 
 router = APIRouter(prefix="/q", include_in_schema=False)
@@ -45,6 +46,11 @@ _NO_SITE = Site("", None, False)
 
 def _html(body: str, status: int = 200, headers: dict | None = None) -> HTMLResponse:
     return HTMLResponse(body, status_code=status, headers={**HEADERS, **(headers or {})})
+
+
+def _form(body: str, status: int = 200, headers: dict | None = None) -> HTMLResponse:
+    """A complaint form: the pages' policy, and its photo picker's script (sandbox.server.public.picker)."""
+    return _html(body, status, {**FORM_HEADERS, **(headers or {})})
 
 
 def _not_found(site: Site) -> HTMLResponse:
@@ -90,7 +96,7 @@ async def complaint_form(slug: str, request: Request) -> HTMLResponse:
     subject, site = await run_in_threadpool(_load, request.app, slug)
     if subject is None:
         return _not_found(site)
-    return _html(render_complaint_form(subject, site, new_nonce()))
+    return _form(render_complaint_form(subject, site, new_nonce()))
 
 
 def _store(app, slug: str, form: ComplaintForm, subject) -> Stored | None:
@@ -113,7 +119,7 @@ async def complaint_submit(slug: str, request: Request) -> HTMLResponse:
         return _not_found(site)
 
     def again(error: str, status: int, headers: dict | None = None) -> HTMLResponse:  # what was typed, and why
-        return _html(render_complaint_form(subject, site, form.nonce, text=form.text, phone=form.phone,
+        return _form(render_complaint_form(subject, site, form.nonce, text=form.text, phone=form.phone,
                                            error=error, category=form.category), status, headers)
 
     if form.error:
@@ -140,4 +146,4 @@ async def elsewhere(rest: str, request: Request) -> HTMLResponse:
 
 
 
-html_page, limited, too_many = _html, _limited, _too_many  # for the desk's pages (sandbox.server.public.desk)
+html_page, form_page, limited, too_many = _html, _form, _limited, _too_many  # for the desk's pages (sandbox.server.public.desk)

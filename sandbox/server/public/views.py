@@ -169,7 +169,7 @@ def _measures(h: Household, hy: HouseholdYear | None, v: HouseholdPublic) -> lis
     if v.links:
         earned = v.yearly_from_projects
         out.append(Measure("产业帮扶", f"联结 {len(v.links)} 个产业项目"
-                           + (f", 年收益约 {earned:,.0f} 元" if earned else "")))
+                           + (f", 年收益约\u00a0{earned:,.0f}\u00a0元" if earned else "")))  # NBSP: never 约 | 11,000
     if v.cadre_name:
         seen = f"今年走访 {v.visits_this_year} 次" if v.visits_this_year else \
             (f"最近一次走访 {v.last_visit}" if v.last_visit else "")

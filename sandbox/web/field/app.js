@@ -8,6 +8,9 @@ var TARGET_BYTES = 400 * 1024;
 
 /* ---------- pages ---------- */
 function render(html) { $('view').innerHTML = html; window.scrollTo(0, 0); }
+// Which page is on screen: route() counts each opening, and a page whose data arrives after the user has
+// gone on draws nothing (the households' list arriving late drew over 我的签到).
+function stillOn(opened) { return opened === state.opened; }
 function setTab(name) {
   Array.prototype.forEach.call(document.querySelectorAll('nav a'), function (a) {
     a.className = a.getAttribute('data-tab') === name ? 'on' : '';
@@ -34,31 +37,44 @@ function loadHouseholds() {
 function pageHome() {
   setTab('home');
   if (state.me && state.me.role !== 'cadre') { pageLeader(); return; }
+  var queued = {}; // household id → check-ins waiting on this phone: a visit made offline shows on its card
+  var opened = state.opened;
   var draw = function (data) {
+    if (!stillOn(opened)) return;
     var items = data.items;
     if (!items.length) { render('<p>您当前没有在册的结对帮扶户。</p>'); return; }
-    render('<h2>我的帮扶户 (' + items.length + ' 户)</h2>' + items.map(function (h) {
+    render('<h2>我的帮扶户 (' + items.length + ' 户)</h2>' +
+      (state.noNetwork && data.as_of ? '<p class="muted">现在没有网络: 以下为 ' + timeOf(data.as_of) + ' 联网时的数据。</p>' : '') + items.map(function (h) {
       return '<a class="card" href="#/h/' + h.id + '"><div class="head">' + esc(h.head_name) + '</div>' +
         '<div class="muted">' + esc(h.village) + ' · ' + esc(h.status || '') + ' · ' + esc(h.cause) + '</div>' +
-        '<div>上次走访: ' + (h.last_visit ? fmtTime(h.last_visit) : '无') + '</div>' +
+        '<div>上次走访: ' + (h.last_visit ? timeOf(h.last_visit) : '无') + '</div>' +
+        (queued[h.id] ? '<div class="warn">本机待发送签到 ' + queued[h.id] + ' 次</div>' : '') +
         (h.gaps && h.gaps.length ? '<div class="warn">' + h.gaps.map(esc).join('; ') + '</div>' : '') + '</a>';
     }).join(''));
   };
-  if (state.households) draw(state.households);
-  loadHouseholds().then(draw, function (res) {
+  var fail = function (res) {
     if (res && res.status === 401) return pageNotEnrolled(detail(res));
+    if (!stillOn(opened)) return;
     if (!state.households) render('<div class="msg err">无法加载帮扶户: ' + esc(res && res.status ? detail(res) : '没有网络, 且本机还没有缓存') + '</div>');
+  };
+  outboxAll().then(function (items) {
+    items.forEach(function (i) { if (!i.error && i.body) queued[i.body.household_id] = (queued[i.body.household_id] || 0) + 1; });
+  }, function () {}).then(function () {
+    if (state.households) draw(state.households);
+    loadHouseholds().then(draw, fail);
   });
 }
 
 function pct(v) { return v == null ? '-' : v.toFixed(1) + '%'; }
 function pageLeader() {
+  var opened = state.opened;
   render('<h2>' + esc(state.me.region || state.me.region_code) + '</h2><p class="muted">正在加载本月走访…</p>');
   api('overview').then(function (res) {
+    if (!stillOn(opened)) return;
     if (res.status !== 200) { render('<div class="msg err">' + esc(detail(res)) + '</div>'); return; }
     var d = res.data, t = d.total;
     render('<h2>' + esc(state.me.region || d.region) + ' · ' + esc(d.month) + ' 走访</h2>' +
-      '<p>应走访 <b>' + t.targets + '</b> 户, 已走访 <b>' + t.visited + '</b> 户, 走访率 <b>' + pct(t.visit_rate) + '</b>; 签到 ' + t.checkins + ' 次 (有效 ' + t.effective_checkins + ')</p>' +
+      '<p>应走访 <b>' + t.targets + '</b> 户, 已走访 <b>' + t.visited + '</b> 户, 走访率 <b>' + pct(t.visit_rate) + '</b>; <span class="nowrap">签到 ' + t.checkins + ' 次</span> <span class="nowrap">(有效 ' + t.effective_checkins + ')</span></p>' +
       (d.children.length ? '<table><tr><th>地区</th><th>走访率</th><th>签到</th></tr>' + d.children.map(function (c) {
         return '<tr><td>' + esc(c.name || c.code) + '</td><td>' + pct(c.visit_rate) + '</td><td>' + c.checkins + '</td></tr>';
       }).join('') + '</table>' : ''));
@@ -93,7 +109,7 @@ function pageHousehold(id) {
     render('<h2>' + esc(h.head_name) + ' 户</h2>' +
       '<p class="muted">' + esc(h.village) + ' · 户编号 ' + esc(h.household_number) + ' · ' + esc(h.status || '') + '</p>' +
       '<a class="btn" href="#/checkin/' + h.id + '">签到</a>' +
-      '<div class="row">' + (h.phone ? '<a class="btn alt" href="tel:' + esc(h.phone) + '">拨打 ' + esc(h.phone) + '</a>' : '') +
+      '<div class="row fit">' + (h.phone ? '<a class="btn alt" href="tel:' + esc(h.phone) + '">拨打 ' + esc(h.phone) + '</a>' : '') +
       '<a class="btn alt" href="' + esc(geo) + '">导航到家</a></div>' +
       '<p class="muted">位置 ' + h.lat.toFixed(5) + ', ' + h.lon.toFixed(5) + ' (WGS-84) · <a href="' + esc(amap) + '">在高德地图中打开</a></p>' +
       '<h2>致贫原因 / 脱贫路径</h2><p>' + esc(h.cause) + ' / ' + esc(h.exit_path || '未填写') + '</p>' +
@@ -191,12 +207,14 @@ function submitCheckin(h) {
       if (!still) {
         var r = state.lastResult && state.lastResult.record;
         var ok = r && r.effective;
-        say(ok ? 'info' : 'err', (ok ? '签到成功 (有效走访)' : '签到已记录, 但<b>超距</b> (不计为有效走访)') +
-          (r ? ': 距该户 ' + Math.round(r.distance_m) + ' 米 (有效范围 ' + Math.round(r.effective_m) + ' 米), 定位精度 ' + Math.round(r.accuracy_m || 0) + ' 米' : ''));
+        say(ok && r.photo_check !== 'bad' ? 'info' : 'err', (ok ? '签到成功 (有效走访)' : '签到已记录, 但<b>超距</b> (不计为有效走访)') +
+          (r ? ': 距该户 ' + Math.round(r.distance_m) + ' 米 (有效范围 ' + Math.round(r.effective_m) + ' 米), 定位精度 ' + Math.round(r.accuracy_m || 0) + ' 米' : '') +
+          (r && r.photo_check === 'pending' ? '。照片核验中, 结果见“我的签到”' : '') +
+          (r && r.photo_check === 'bad' ? '。<br>照片未通过核验：' + esc(r.photo_problem || '照片无法识别') + '。请重新拍照补签' : ''));
       } else if (still.error) {
         say('err', '签到未被接受: ' + esc(still.error));
       } else {
-        say('info', '现在没有网络: 签到已保存在本机 (' + fmtTime(item.queued_at) + '), 有网络时自动发送。');
+        say('info', '现在没有网络: 签到已保存在本机 (' + timeOf(item.queued_at) + '), 有网络时自动发送。');
       }
       state.households = null;
     });
@@ -208,11 +226,14 @@ function submitCheckin(h) {
 
 function pageMine() {
   setTab('mine');
+  var opened = state.opened;
   Promise.all([outboxAll(), api('checkins').then(null, function () { return null; })]).then(function (r) {
+    if (!stillOn(opened)) return;
     var local = r[0], res = r[1], html = '';
     if (local.length) {
-      html += '<h2>本机待发送 / 被拒绝</h2>' + local.map(function (i) {
-        return '<div class="card"><div class="head">' + fmtTime(i.queued_at) + ' · ' + esc(i.head_name) + '</div>' +
+      html += '<h2>本机待发送 / 被拒绝 (' + local.length + ')</h2>' + local.map(function (i) {
+        return '<div class="card"><div class="head">' + timeOf(i.queued_at) + ' · ' + esc(i.head_name) + '</div>' +
+          '<div class="muted">' + esc(i.village || '') + (i.body && i.body.note ? ' · ' + esc(i.body.note) : '') + '</div>' +
           (i.error ? '<div class="warn">被拒绝: ' + esc(i.error) + '</div><button class="btn alt" data-drop="' + esc(i.client_id) + '">删除</button>'
             : '<div>等待网络, 将自动发送</div>') + '</div>';
       }).join('');
@@ -227,17 +248,28 @@ function pageMine() {
       if (!months[m]) { months[m] = []; order.push(m); }
       months[m].push(c);
     });
+    if (state.noNetwork) html += '<p class="muted">现在没有网络: 以下已入库的签到是上次联网时的记录。</p>';
     html += order.length ? '' : '<p>还没有签到记录。</p>';
     order.forEach(function (m) {
       html += '<h2>' + m.slice(0, 4) + ' 年 ' + Number(m.slice(5)) + ' 月 (' + months[m].length + ' 次)</h2>' + months[m].map(function (c) {
         return '<div class="card"><div class="head">' + fmtTime(c.at) + ' · ' + esc(c.head_name) + '</div>' +
           '<div class="muted">' + esc(c.village) + ' · ' + (c.effective ? '<span class="ok">有效</span>' : '<span class="warn">超距</span>') +
           ' · 距该户 ' + Math.round(c.distance_m || 0) + ' 米</div>' + (c.note ? '<div>' + esc(c.note) + '</div>' : '') +
-          (c.photos.length ? '<div class="thumbs">' + c.photos.map(function (p) { return '<img loading="lazy" alt="签到照片" src="' + API + esc(p) + '">'; }).join('') + '</div>' : '') + '</div>';
+          (c.photos.length ? '<div class="thumbs">' + c.photos.map(function (p) { return '<img loading="lazy" alt="签到照片" src="' + API + esc(p) + '">'; }).join('') + '</div>' : '') +
+          photoVerdict(c) + '</div>';
       }).join('');
     });
     render(html); bindDrops();
   });
+}
+// The server checks a check-in's photos after it answers: pending, then ok (nothing to say) or bad with the
+// problem in Chinese. The check-in itself stands; a bad photo is made good by a new visit with new photos.
+function photoVerdict(c) {
+  if (c.photo_check === 'pending') return '<div class="muted">照片核验中, 稍后刷新本页查看结果</div>';
+  if (c.photo_check !== 'bad') return '';
+  return '<div class="warn">照片未通过核验：' + esc(c.photo_problem || '照片无法识别') + '</div>' +
+    '<div>请重新拍照补签 (本次签到仍保留)。</div>' +
+    '<a class="btn alt" href="#/checkin/' + esc(c.household_id) + '">重新拍照补签</a>';
 }
 function bindDrops() {
   Array.prototype.forEach.call(document.querySelectorAll('[data-drop]'), function (b) {
@@ -272,6 +304,7 @@ function route() {
   var h = location.hash.replace(/^#/, '');
   var m;
   if (!state.me) return;
+  state.opened = (state.opened || 0) + 1;
   for (var i = 0; i < PAGES.length; i++) {
     if ((m = PAGES[i].pattern.exec(h))) { PAGES[i].fn.apply(null, m.slice(1)); return; }
   }

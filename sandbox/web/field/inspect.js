@@ -15,7 +15,7 @@ function inspectStatus(r) {
 function findingCard(f) {
   var r = f.rectification;
   return '<a class="card" href="#/inspect/f/' + f.id + '"><div class="head">' + esc(f.village) + ' · ' + esc(f.category_zh) + '</div>' +
-    '<div class="muted">' + esc(f.severity_zh) + ' · ' + timeOf(f.created_at) + ' · 期限 ' + dayOf(r.deadline) + ' · ' + inspectStatus(r) + '</div>' +
+    '<div class="muted">' + esc(f.severity_zh) + ' · ' + timeOf(f.created_at) + ' · ' + dayOf('期限 ' + r.deadline) + ' · ' + inspectStatus(r) + '</div>' +
     '<div>' + esc(f.text) + '</div></a>';
 }
 
@@ -43,7 +43,8 @@ function pageInspect() {
       }).join('') : '<p>本月计划没有安排本小组。</p>');
       html += '<h2>待我验收 (' + d.to_accept.length + ')</h2>' + (d.to_accept.map(findingCard).join('') || '<p class="muted">没有待验收的整改。</p>');
     }
-    if (d.to_rectify.length || !d.inspector) {
+    if (d.area) html += areaHtml(d.area); // a leader: the findings of the town (county) the phone is bound to
+    if (d.to_rectify.length || (!d.inspector && !d.area)) {
       html += '<h2>我负责的整改 (' + d.to_rectify.length + ')</h2>' + (d.to_rectify.map(findingCard).join('') || '<p class="muted">没有需要您整改的问题。</p>');
     }
     if (d.inspector) {
@@ -51,6 +52,15 @@ function pageInspect() {
     }
     render(html);
   }, inspectError);
+}
+
+function areaHtml(a) {
+  var where = esc((state.me && state.me.region) || '本辖区');
+  var more = a.unclosed > a.items.length ? '<p class="muted">仅列出期限最近的 ' + a.items.length + ' 项。</p>' : '';
+  return '<h2>' + where + '未销号的问题 (' + a.unclosed + ')</h2>' +
+    '<p class="muted">督查共发现 <span class="nowrap">' + a.total + ' 项</span>, 已销号 <span class="nowrap">' + (a.total - a.unclosed) + ' 项</span>' +
+    (a.overdue ? ', <span class="warn nowrap">逾期 ' + a.overdue + ' 项</span>' : '') + '。</p>' +
+    (a.items.map(findingCard).join('') || '<p class="muted">没有未销号的问题。</p>') + more;
 }
 
 function optionsOf(labels, chosen) {

@@ -26,6 +26,12 @@ function readPhotos(input, max) {
   if (files.length > max) return Promise.reject(new Error('照片最多 ' + max + ' 张'));
   return Promise.all(files.map(shrink));
 }
+// the recipients' states, each label with its number on one line ("待审核" above "0" on a 390 px phone)
+function counts(recipients, c) {
+  var n = function (label, v, bold) { return '<span class="nowrap">' + (bold ? '<b>' + label + ' ' + v + '</b>' : label + ' ' + v) + '</span>'; };
+  return n('接收', recipients + ' 人:') + ' ' + n('待确认', c.pending) + ' · ' + n('已确认', c.confirmed) + ' · ' +
+    n('待审核', c.reported, true) + ' · ' + n('退回', c.returned) + ' · ' + n('办结', c.closed);
+}
 function postJson(path, body) { return api(CMD + path, {method: 'POST', body: JSON.stringify(body || {})}); }
 
 /* ---------- the cadre's 待办 ---------- */
@@ -43,7 +49,7 @@ function pageTodo() {
       var it = t.item;
       return '<a class="card todo' + (it.overdue ? ' late' : '') + '" href="#/todo/' + t.id + '"><div class="head">' +
         (t.priority !== 'normal' ? '<span class="' + PRIO_CLASS[t.priority] + '">[' + esc(t.priority_zh) + ']</span> ' : '') + esc(t.title) + '</div>' +
-        '<div class="muted">' + esc(t.issuer_name) + ' · 期限 ' + dayOf(t.deadline) + (it.status !== 'closed' ? ' · ' + daysLeft(t.deadline) : '') + '</div>' +
+        '<div class="muted">' + esc(t.issuer_name) + ' · ' + dayOf('期限 ' + t.deadline) + (it.status !== 'closed' ? ' · ' + daysLeft(t.deadline) : '') + '</div>' +
         '<div>' + badge(it.status, it.status_zh, it.overdue) + '</div></a>';
     }).join('') : '<p>暂无待办事项。</p>';
     render(html);
@@ -114,9 +120,8 @@ function pageInstructions(state) {
         var c = i.counts;
         return '<a class="card todo' + (i.overdue ? ' late' : '') + '" href="#/instructions/' + i.id + '"><div class="head">' +
           (i.priority !== 'normal' ? '<span class="warn">[' + esc(i.priority_zh) + ']</span> ' : '') + esc(i.title) + '</div>' +
-          '<div class="muted">' + esc(i.issuer_name) + ' · ' + esc(i.region || '') + ' · 期限 ' + dayOf(i.deadline) + '</div>' +
-          '<div>接收 ' + i.recipients + ' 人: 待确认 ' + c.pending + ' · 已确认 ' + c.confirmed + ' · <b>待审核 ' + c.reported + '</b> · 退回 ' + c.returned + ' · 办结 ' + c.closed +
-          (i.overdue_items ? ' · <span class="warn">逾期 ' + i.overdue_items + '</span>' : '') + '</div></a>';
+          '<div class="muted">' + esc(i.issuer_name) + ' · ' + esc(i.region || '') + ' · ' + dayOf('期限 ' + i.deadline) + '</div>' +
+          '<div>' + counts(i.recipients, c) + (i.overdue_items ? ' · <span class="warn nowrap">逾期 ' + i.overdue_items + '</span>' : '') + '</div></a>';
       }).join('') : '<p>没有符合条件的指令。</p>'));
   }, cmdError);
 }
@@ -181,9 +186,9 @@ function pageInstruction(id) {
       return (rank[a.status] - (a.overdue ? 1.5 : 0)) - (rank[b.status] - (b.overdue ? 1.5 : 0));
     });
     render('<h2>' + esc(d.title) + '</h2>' +
-      '<p class="muted">' + esc(d.issuer_name) + ' · ' + esc(d.priority_zh) + ' · 下达 ' + dateOf(d.created_at) + ' · 期限 ' + dayOf(d.deadline) + '</p>' +
+      '<p class="muted">' + esc(d.issuer_name) + ' · ' + esc(d.priority_zh) + ' · 下达 ' + dateOf(d.created_at) + ' · ' + dayOf('期限 ' + d.deadline) + '</p>' +
       '<div class="card"><div class="text">' + esc(d.text) + '</div>' + photosHtml(d.photos) + '</div>' +
-      '<p>接收 ' + d.recipients + ' 人: 待确认 ' + c.pending + ' · 已确认 ' + c.confirmed + ' · 待审核 ' + c.reported + ' · 退回 ' + c.returned + ' · 办结 ' + c.closed + '</p>' +
+      '<p>' + counts(d.recipients, c) + '</p>' +
       '<div id="cmsg"></div>' + d.items.map(function (it) {
         return '<div class="card" id="it' + it.item_id + '"><div class="head">' + esc(it.cadre) + ' <span class="muted">' + esc(it.region || '') + '</span></div>' +
           '<div>' + badge(it.status, it.status_zh, it.overdue) + (it.reported_at ? ' <span class="muted">反馈于 ' + fmtTime(it.reported_at) + '</span>' : '') + '</div>' +

@@ -3,7 +3,7 @@
 'use strict';
 
 var API = '/api/v1/field/';
-var state = {me: null, households: null, flushing: false, noNetwork: false};
+var state = {me: null, households: null, flushing: false, noNetwork: false, opened: 0};
 
 function $(id) { return document.getElementById(id); }
 function esc(s) {

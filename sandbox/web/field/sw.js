@@ -1,11 +1,15 @@
-/* Service worker: the app shell and the GETs of the field API are kept for use without signal.
+/* Service worker: the app shell and the GETs the app makes (the field API, and the command loop's 待办,
+   通知 and 督查 routes it reads with the same cookie) are kept for use without signal.
    Shell: served from the cache, refreshed behind. API GETs: network first, the cache when offline
    (marked X-Field-Offline).
    Check-ins (POST) are never touched here: the page queues them in IndexedDB and sends them itself. */
 'use strict';
-var SHELL = 'field-shell-v3', DATA = 'field-data-v1';
+var SHELL = 'field-shell-v4', DATA = 'field-data-v1';
 var FILES = ['/m/', '/m/outbox.js', '/m/app.js', '/m/app.css',
   '/m/instructions.js', '/m/inspect.js'];
+
+// What the pages read (api() in outbox.js; instructions.js and inspect.js go one level up from /field/).
+var READS = ['/api/v1/field/', '/api/v1/instructions', '/api/v1/notices', '/api/v1/inspections/'];
 
 // A cached answer given for want of a network says so: the page shows 离线 even where the phone
 // believes it is online (a mast in sight but no data), and when the answer was fresh.
@@ -26,7 +30,7 @@ self.addEventListener('activate', function (e) {
 self.addEventListener('fetch', function (e) {
   var req = e.request, url = new URL(req.url);
   if (req.method !== 'GET' || url.origin !== location.origin) return;
-  if (url.pathname.indexOf('/api/v1/field/') === 0) {
+  if (READS.some(function (p) { return url.pathname.indexOf(p) === 0; })) {
     e.respondWith(fetch(req).then(function (r) {
       if (r.ok) { var copy = r.clone(); caches.open(DATA).then(function (c) { c.put(req, copy); }); }
       return r;

@@ -332,7 +332,29 @@ def mine(request: Request, session: SessionDep, actor: ActorDep, page: PageQuery
     def views(ids):
         return finding_views(session, rows_by_ids(session, ids), role, today)
 
-    return {"month": month, "inspector": bool(subs), "subgroups": sorted(subs), "villages": villages, "to_accept": views(to_accept),
-            "to_rectify": views(to_rectify), "recorded": {"total": total, "page": page, "page_size": PAGE_SIZE,
-                                                          "items": views(recorded)},
-            "categories": FindingCategory.labels(), "severities": Severity.labels()}
+    out = {"month": month, "inspector": bool(subs), "subgroups": sorted(subs), "villages": villages,
+           "to_accept": views(to_accept), "to_rectify": views(to_rectify),
+           "recorded": {"total": total, "page": page, "page_size": PAGE_SIZE, "items": views(recorded)},
+           "categories": FindingCategory.labels(), "severities": Severity.labels()}
+    if role is Role.leader:  # a leader follows the findings of the area their phone is bound to
+        area = area_findings(session, actor.caller, today)
+        out["area"] = {**area, "items": views(area["items"])}
+    return out
+
+
+def area_findings(session, caller, today: dt.date) -> dict:
+    """A leader's area (a town's villages, the county): counts, and the findings not yet closed, the
+    overdue and nearest deadlines first. By the region's code prefix, as every scoped read."""
+    prefix = caller.region.prefix if caller.region is not None else ""
+    base = select(Finding.id).join(Rectification, Rectification.finding_id == Finding.id) \
+        .where(Finding.village_code.startswith(prefix))
+    unclosed = base.where(Rectification.status != RectificationStatus.closed.value)
+
+    def count(q) -> int:
+        return session.scalar(select(func.count()).select_from(q.subquery()))
+
+    return {"total": count(base), "unclosed": count(unclosed),
+            "overdue": count(unclosed.where(Rectification.status == RectificationStatus.open.value,
+                                            Rectification.deadline < today)),
+            "page_size": PAGE_SIZE,
+            "items": list(session.scalars(unclosed.order_by(Rectification.deadline, Finding.id).limit(PAGE_SIZE)))}
