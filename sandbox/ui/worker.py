@@ -6,26 +6,26 @@ user waits for and one for background calls (prefetches), which yields to the fi
 an HTTP session per thread), answers delivered as Qt signals on the GUI thread.
 `gather` runs one task's independent API calls at the same time on the client's one I/O pool (sandbox.client.gather), and
 `in_background` runs a one-off job (mapclassify's import). Only the MJPEG readers, which are
-streaming loops, keep threads of their own (sandbox.ui.cameras.mjpeg).
+streaming loops, keep threads of their own (sandbox.ui.cameras.mjpeg). What a lane thread is done with
+goes back to the GUI thread to be dropped there (sandbox.ui.handover).
 """
 
 from __future__ import annotations
 
-import atexit
 import heapq
 import itertools
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from sandbox.client.api import ApiError, ApiUnavailable
 from sandbox.client.gather import gather
 from sandbox.ratelog import RateLimitedLog
+from sandbox.ui.handover import Gate, drop_spent, hand_over, start_reaper
 from sandbox.ui.payloads import DataError
 
 __all__ = ["Worker", "USER", "BACKGROUND", "Superseded", "describe_error", "gather", "in_background",
@@ -91,73 +91,13 @@ def wait_background(timeout: float = 60.0) -> None:
     _BACKGROUND[:] = [t for t in _BACKGROUND if t.is_alive()]
 
 
-# -- what a lane thread is done with goes back to the GUI thread ---------------------------------------
-# A call's closure (and its answer) may hold the last reference to a Qt object: a window a test or a
-# closed tour let go while its call ran. Dropped on a lane thread, Shiboken deletes that object there —
-# "QObject::killTimer: Timers cannot be stopped from another thread", then a segfault (the suite's crash:
-# a lane thread idling IDLE_KEEP_S after its last call ended and let go of it then). So a lane thread
-# hands each call's function and answer to `_spent` in one step (it keeps no reference of its own) and the
-# GUI thread drops them, woken by `_Reaper`. The same for the lane's reference to its Worker at the end.
-_spent: deque[Any] = deque()
-
-
-class _Reaper(QObject):
-    """Lives on the GUI thread: drops what lane threads handed over (see `_spent`)."""
-
-    wake = Signal()
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.wake.connect(self.drop)
-
-    @Slot()
-    def drop(self) -> None:
-        while _spent:
-            _spent.popleft()
-
-
-_reaper: _Reaper | None = None
-
-
-def _hand_over(box: list[Any]) -> None:
-    """Move `box`'s items to the GUI thread's `_spent`: in `append(box.pop())` this thread's own reference
-    ends inside the call that stores the item (no thread switch between), so it is never the last one."""
-    while box:
-        _spent.append(box.pop())
-    reaper = _reaper
-    if reaper is not None:
-        try:
-            reaper.wake.emit()
-        except RuntimeError:  # the application is going: its teardown drops the rest
-            pass
-
-
-def drop_spent() -> None:
-    """Drop what the lane threads handed over so far, when called on the GUI thread (elsewhere: nothing)."""
-    if _reaper is not None and QThread.currentThread() == _reaper.thread():
-        _reaper.drop()
-
-
-class _Gate:
-    """Closed (on the GUI thread) when the Worker is destroyed: a lane thread emits on the relay only
-    while holding the lock with the gate open, so an emit never races the relay's C++ destruction."""
-
-    def __init__(self) -> None:  # no __slots__: with them the bound method connected to `destroyed` failed
-        self.lock = threading.Lock()
-        self.open = True
-
-    def close(self, *_: Any) -> None:
-        with self.lock:
-            self.open = False
-
-
 def _lane_main(box: list[Worker], lane: _Lane) -> None:
     """A lane thread: the Worker is reached through `box`, handed back to the GUI thread at the end (a
     parentless Worker dropped here would be deleted off its thread)."""
     try:
         box[0]._run(lane)
     finally:
-        _hand_over(box)
+        hand_over(box)
 
 
 # -- the worker -----------------------------------------------------------------------------------------
@@ -215,12 +155,9 @@ class Worker(QObject):
     def __init__(self, parent: QObject | None = None, *, skip_stale: bool = True,
                  expected: Callable[[Exception], Exception] = _plain, name: str = "wall-worker"):
         super().__init__(parent)
-        global _reaper
-        if _reaper is None:  # made on the GUI thread (workers are): lives as long as the process
-            _reaper = _Reaper()
-            atexit.register(drop_spent)  # while the application still exists, not in the module's teardown
+        start_reaper()
         self._relay = _Relay(self)
-        self._gate = _Gate()
+        self._gate = Gate()
         self.destroyed.connect(self._gate.close)
         self._relay.done.connect(self._on_done)
         self._relay.error.connect(self._on_error)
@@ -346,7 +283,7 @@ class Worker(QObject):
 
     def _call(self, task: _Task) -> None:
         # `box` holds the function and then its answer: this thread's only references to them, handed to
-        # the GUI thread at the end (see `_spent`); the task keeps neither.
+        # the GUI thread at the end (sandbox.ui.handover); the task keeps neither.
         box: list[Any] = [task.fn]
         task.fn = None
         try:
@@ -363,7 +300,7 @@ class Worker(QObject):
                 return
             self._emit("done", task.channel, task.ticket, box[1])
         finally:
-            _hand_over(box)
+            hand_over(box)
 
     def _emit(self, signal: str, *args: Any) -> None:
         gate = self._gate

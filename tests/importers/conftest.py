@@ -6,18 +6,16 @@ import csv
 import datetime as dt
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, inspect, text
+from sqlalchemy import inspect, text
 
 from sandbox.domain.idcard import make_id_number
-from sandbox.store.db import make_engine
 from sandbox.store.importers.export import HOUSEHOLD_EXPORT_FIELDS, MEMBER_EXPORT_FIELDS, VILLAGE_EXPORT_FIELDS
 from sandbox.store.importers.mapping import load_mapping
 from sandbox.store.importers.xlsx import write_xlsx
-from sandbox.store.migrate import upgrade
+from tests.databases import scratch_engine
 
 # A square county split into two towns (west, east), each into two villages (north, south).
 COUNTY = "990101000000"
@@ -68,7 +66,6 @@ def fingerprint(engine, hash_limit: int = 20_000) -> dict[str, str]:
     return out
 
 
-PG_URL = os.environ.get("SANDBOX_TEST_DATABASE_URL")
 _PG_SCHEMA = "sandbox_import_test"
 
 
@@ -76,22 +73,7 @@ _PG_SCHEMA = "sandbox_import_test"
 def empty_engine(tmp_path):
     """A migrated, empty database: SQLite, or with SANDBOX_TEST_DATABASE_URL a scratch schema of that
     PostgreSQL database (the demo's tables there are left alone)."""
-    if PG_URL:
-        engine = make_engine(PG_URL)
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {_PG_SCHEMA} CASCADE")
-            conn.exec_driver_sql(f"CREATE SCHEMA {_PG_SCHEMA}")
-        engine.dispose()
-
-        @event.listens_for(engine, "connect")
-        def _search_path(dbapi_conn, _record):
-            cur = dbapi_conn.cursor()
-            cur.execute(f"SET search_path TO {_PG_SCHEMA}")
-            cur.close()
-            dbapi_conn.commit()
-    else:
-        engine = make_engine(f"sqlite:///{tmp_path / 'import.db'}")
-    upgrade(engine)
+    engine = scratch_engine(tmp_path, _PG_SCHEMA)
     yield engine
     engine.dispose()
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QLabel, QWidget
 
 from sandbox.ui.fund_panel import FundChainBars
-from sandbox.ui.project_card import ProgressHistory, StageStepper
+from sandbox.ui.project_charts import ProgressHistory, StageStepper
 from tests.kiosk.conftest import COUNTY, settle
 
 pytestmark = [pytest.mark.qt]

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import re
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from sandbox.domain.idcard import make_id_number
 from sandbox.store import models as m
-from sandbox.store.db import make_engine
 from sandbox.store.department.importer import import_department
-from sandbox.store.migrate import upgrade
 from sandbox.store.risk.rules import all_rules, load_thresholds
+from tests.databases import scratch_engine
 
 COUNTY, TOWN, VILLAGE = "990101000000", "990101100000", "990101100201"
 OTHER_COUNTY, OTHER_TOWN, OTHER_VILLAGE = "990102000000", "990102100000", "990102100201"
@@ -76,28 +74,10 @@ class World:
         return {int(h.subject_id): h for h in found}
 
 
-PG_URL = os.environ.get("SANDBOX_TEST_DATABASE_URL")
-
-
 @pytest.fixture
 def world(tmp_path):
     """SQLite, or with SANDBOX_TEST_DATABASE_URL a scratch schema of that PostgreSQL database."""
-    if PG_URL:
-        engine = make_engine(PG_URL)
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA IF EXISTS sandbox_risk_test CASCADE")
-            conn.exec_driver_sql("CREATE SCHEMA sandbox_risk_test")
-        engine.dispose()
-
-        @event.listens_for(engine, "connect")
-        def _search_path(dbapi_conn, _record):
-            cur = dbapi_conn.cursor()
-            cur.execute("SET search_path TO sandbox_risk_test")
-            cur.close()
-            dbapi_conn.commit()
-    else:
-        engine = make_engine(f"sqlite:///{tmp_path / 'risk.db'}")
-    upgrade(engine)
+    engine = scratch_engine(tmp_path, "sandbox_risk_test")
     yield World(engine, tmp_path)
     engine.dispose()
 

@@ -13,15 +13,12 @@ import random
 import uuid
 
 import pytest
-from fastapi.testclient import TestClient
 from PIL import Image, ImageFile
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import update
 
-from sandbox.server.app import create_app
 from sandbox.server.checkins.photo_checks import STALE_AFTER, PhotoChecks
 from sandbox.server.checkins.photos import decode_photos
-from sandbox.settings import Settings
-from sandbox.store.checkins import CHINA_TZ, create_cadre_token
+from sandbox.store.checkins import CHINA_TZ
 from sandbox.store.db import session_factory
 from sandbox.store.models import Checkin
 from sandbox.store.photo_checks import claim, utc_now
@@ -31,45 +28,12 @@ from tests.conftest import auth
 BROKEN = "第 1 张照片已损坏或不是有效的 JPEG 图片"
 
 
-@pytest.fixture(scope="module")
-def app(demo_engine, tmp_path_factory):
-    app = create_app(demo_engine)
-    app.state.settings = Settings(data_dir=tmp_path_factory.mktemp("photo-check-data"))
-    return app
+pytestmark = pytest.mark.usefixtures("take_back_checkins")
 
 
 @pytest.fixture(scope="module")
-def client(app):
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _remove_our_checkins(demo_engine):
-    """The demo database is shared by the session: take back what this module posted."""
-    with demo_engine.connect() as conn:
-        first = conn.scalar(select(func.max(Checkin.id))) or 0
-    yield
-    with demo_engine.begin() as conn:
-        conn.execute(delete(Checkin).where(Checkin.id > first))
-
-
-@pytest.fixture(scope="module")
-def pair(demo_engine) -> dict:
-    with demo_engine.connect() as conn:
-        row = conn.execute(text(
-            "SELECT a.cadre_id, a.household_id, h.lon, h.lat FROM assignments a "
-            "JOIN households h ON h.id = a.household_id JOIN cadres c ON c.id = a.cadre_id "
-            "WHERE a.end_year IS NULL AND c.end_year IS NULL ORDER BY a.id LIMIT 1")).one()
-    return dict(row._mapping)
-
-
-@pytest.fixture(scope="module")
-def cadre_token(demo_engine, pair) -> str:
-    with session_factory(demo_engine)() as session:
-        token = create_cadre_token(session, pair["cadre_id"], note="测试")
-        session.commit()
-    return token
+def pair(pairs) -> dict:
+    return pairs[0]
 
 
 def _body(pair: dict, photos: list[bytes], **over) -> dict:

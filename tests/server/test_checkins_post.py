@@ -11,13 +11,10 @@ import re
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select, text
 
 from sandbox.geo.crs import wgs84_to_gcj02_xy
-from sandbox.server.app import create_app
-from sandbox.settings import Settings
-from sandbox.store.checkins import CHINA_TZ, create_cadre_token
+from sandbox.store.checkins import CHINA_TZ
 from sandbox.store.db import session_factory
 from sandbox.store.models import Checkin
 from sandbox.store.rollup import refresh_facts, refresh_totals
@@ -26,52 +23,7 @@ from tests.conftest import auth
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
-@pytest.fixture(scope="module")
-def app(demo_engine, tmp_path_factory):
-    app = create_app(demo_engine)
-    app.state.settings = Settings(data_dir=tmp_path_factory.mktemp("checkin-data"))
-    return app
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _remove_our_checkins(demo_engine):
-    """The demo database is shared by the session: take back what this module posted."""
-    with demo_engine.connect() as conn:
-        first = conn.scalar(select(func.max(Checkin.id)))
-    yield
-    with demo_engine.begin() as conn:
-        conn.execute(delete(Checkin).where(Checkin.id > first))
-
-
-@pytest.fixture(scope="module")
-def pairs(demo_engine) -> list[dict]:
-    """Cadre-household pairs in force now, from different cadres."""
-    with demo_engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT a.cadre_id, a.household_id, h.village_code, h.lon, h.lat FROM assignments a "
-            "JOIN households h ON h.id = a.household_id JOIN cadres c ON c.id = a.cadre_id "
-            "WHERE a.end_year IS NULL AND c.end_year IS NULL ORDER BY a.id LIMIT 400")).all()
-    seen, out = set(), []
-    for r in rows:
-        if r.cadre_id not in seen:
-            seen.add(r.cadre_id)
-            out.append(dict(r._mapping))
-    assert len(out) >= 3
-    return out
-
-
-@pytest.fixture(scope="module")
-def cadre_token(demo_engine, pairs) -> str:
-    with session_factory(demo_engine)() as session:
-        token = create_cadre_token(session, pairs[0]["cadre_id"], note="测试")
-        session.commit()
-    return token
+pytestmark = pytest.mark.usefixtures("take_back_checkins")
 
 
 def _now() -> str:

@@ -13,10 +13,8 @@ import uuid
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import func, select, text
 
-from sandbox.server.app import create_app
-from sandbox.settings import Settings
 from sandbox.store.checkins import CHINA_TZ
 from sandbox.store.db import session_factory
 from sandbox.store.field import create_invite, revoke_devices
@@ -26,37 +24,7 @@ from sandbox.store.tokens import hash_token
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
-@pytest.fixture(scope="module")
-def app(demo_engine, tmp_path_factory):
-    app = create_app(demo_engine)
-    app.state.settings = Settings(data_dir=tmp_path_factory.mktemp("field-data"))
-    return app
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _take_back(demo_engine):
-    """The demo database is shared by the session: remove what this module added."""
-    with demo_engine.connect() as conn:
-        first = conn.scalar(select(func.max(Checkin.id))) or 0
-    yield
-    with demo_engine.begin() as conn:
-        conn.execute(delete(Checkin).where(Checkin.id > first))
-
-
-@pytest.fixture(scope="module")
-def pairs(demo_engine) -> list[dict]:
-    """Cadres in office with households in their care now, and one household each."""
-    with demo_engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT a.cadre_id, a.household_id, h.village_code, h.lon, h.lat FROM assignments a "
-            "JOIN households h ON h.id = a.household_id JOIN cadres c ON c.id = a.cadre_id "
-            "WHERE a.end_year IS NULL AND c.end_year IS NULL ORDER BY a.id LIMIT 200")).all()
-    seen, out = set(), []
-    for r in rows:
-        if r.cadre_id not in seen:
-            seen.add(r.cadre_id)
-            out.append(dict(r._mapping))
-    return out
+pytestmark = pytest.mark.usefixtures("take_back_checkins")
 
 
 def invite(engine, cadre_id=None, role="cadre", region=None, now=None, label=None) -> str:

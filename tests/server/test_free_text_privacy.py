@@ -7,16 +7,13 @@ import datetime as dt
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select, text, update
 
 from sandbox.domain.enums import Role
 from sandbox.domain.masking import person_view, scrub_fields, scrub_text
 from sandbox.domain.regions import RegionCode
-from sandbox.server.app import create_app
 from sandbox.server.deps import Caller
 from sandbox.server.events.routes import render_for
-from sandbox.settings import Settings
 from sandbox.store.checkins import CHINA_TZ, create_cadre_token
 from sandbox.store.db import session_factory
 from sandbox.store.models import Camera, Checkin, Project
@@ -104,19 +101,6 @@ def test_scrub_fields_touches_only_free_text_keys():
 
 
 # -- every endpoint --------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def app(demo_engine, tmp_path_factory):
-    app = create_app(demo_engine)
-    app.state.settings = Settings(data_dir=tmp_path_factory.mktemp("free-text"))
-    return app
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
-
 
 @pytest.fixture(scope="module")
 def planted(demo_engine, client, tokens):

@@ -15,35 +15,18 @@ from sandbox.domain.indicators import FACTS
 from sandbox.geo.divisions import county_divisions
 from sandbox.server.app import create_app
 from sandbox.server.runtime import new_token
-from sandbox.store.db import make_engine
-from sandbox.store.demo.province import build_province, province_counties
-from sandbox.store.migrate import upgrade
-from sandbox.store.models import Base, Region, RegionYearTotals
-from tests.conftest import PG_URL, auth
+from sandbox.store.demo.province import province_counties
+from sandbox.store.models import Region, RegionYearTotals
+from tests.conftest import auth
+from tests.databases import province_engine
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 _COUNTS = ("villages", "poor_villages", "exited_poor_villages", "first_secretary_villages")
 
 
-def _engine(tmp_path_factory):
-    if not PG_URL:
-        return make_engine(f"sqlite:///{tmp_path_factory.mktemp('province') / 'demo.db'}")
-    # PostgreSQL: a schema of its own beside the session's demo county
-    boot = make_engine(PG_URL)
-    with boot.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA IF EXISTS province CASCADE")
-        conn.exec_driver_sql("CREATE SCHEMA province")
-    boot.dispose()
-    sep = "&" if "?" in PG_URL else "?"
-    return make_engine(f"{PG_URL}{sep}options=-csearch_path%3Dprovince")
-
-
 @pytest.fixture(scope="module")
 def province(tmp_path_factory):
-    engine = _engine(tmp_path_factory)
-    Base.metadata.drop_all(engine)
-    upgrade(engine)
-    report = build_province(engine, "52", counties=3, progress=False, files_dir=tmp_path_factory.mktemp("files"))
+    engine, report = province_engine(tmp_path_factory.mktemp("province"), 3, pg_schema="province")
     yield engine, report
     engine.dispose()
 

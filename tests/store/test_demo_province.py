@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sandbox.store import models as m
 from sandbox.store.demo import province as province_build
 from sandbox.store.demo.province import UnknownProvince, build_province, province_counties
+from tests.databases import province_engine
 
 _TABLES = (m.Region, m.Household, m.HouseholdYear, m.Member, m.Cadre, m.Checkin, m.Project, m.RegionYearTotals,
            m.RegionYearBreakdown, m.Meta)
@@ -105,13 +106,7 @@ def test_a_county_of_the_province_is_planned_to_its_share_and_the_demo_county_to
 @pytest.fixture(scope="module")
 def slice_engine(tmp_path_factory):
     """贵州's first two counties (独山县 and 南明区), built on a database of their own."""
-    from sandbox.store.db import make_engine
-    from sandbox.store.migrate import upgrade
-
-    path = tmp_path_factory.mktemp("province") / "slice.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    build_province(engine, "52", counties=2, progress=False, files_dir=path.parent / "files")
+    engine, _ = province_engine(tmp_path_factory.mktemp("province"), 2)
     yield engine
     engine.dispose()
 
