@@ -324,11 +324,6 @@ class SnapshotEffect(QGraphicsEffect):
     def kept(self) -> int:
         return len(self._kept)
 
-    def has(self, widget: QWidget, dpr: float, extra: tuple = ()) -> bool:
-        """A painting of `widget` at its size, pixel ratio `dpr` and `extra` is current or kept."""
-        key = (widget.width(), widget.height(), dpr, extra)
-        return (self._image is not None and self._key == key) or key in self._kept
-
     def paint_ahead(self) -> None:
         """Keep a picture of the widget as it is now, painted offscreen (a widget about to change
         paints its next state ahead this way, then is put back). Its own paint path (`sourcePixmap`)
