@@ -103,6 +103,11 @@ class WidgetCache:
     def kept(self) -> int:
         return len(self._kept)
 
+    def has(self, widget: QWidget, dpr: float, extra: tuple = ()) -> bool:
+        """A painting of `widget` at its size, pixel ratio `dpr` and `extra` is current or kept."""
+        key = (widget.width(), widget.height(), dpr, extra)
+        return (self._image is not None and self._key == key) or key in self._kept
+
     def image(self, widget: QWidget, dpr: float, draw: Callable[[QPainter], None], extra: tuple = ()) -> QImage:
         """The cached painting of `widget` at pixel ratio `dpr` (`draw` paints it when needed)."""
         w, h = widget.width(), widget.height()

@@ -191,6 +191,11 @@ class VillagePanel(QFrame):
         for t in (self.table, self._measure):
             t.verticalHeader().setDefaultSectionSize(m.px(42))
             t.horizontalHeader().setFixedHeight(m.px(44))
+        shown, self._shown = self._shown, None
+        if shown is not None:  # a page on screen (a start on a village): its columns measured for the new style
+            self.table.ensurePolished()
+            self.rows.measured(shown, table_key(self.table))
+            self._show_rows(shown)
 
     def cell_texts(self) -> list[list[str]]:
         """The table as shown (tests check that personal fields arrive masked)."""

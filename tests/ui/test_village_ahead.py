@@ -227,3 +227,20 @@ def test_a_page_not_prepared_is_made_on_the_click_with_the_same_widths(qtbot):
         return panel.cell_texts(), [h.sectionSize(c) for c in range(h.count() - 1)]
 
     assert panel_with(True) == panel_with(False)
+
+
+def test_a_village_open_when_the_wall_is_restyled_gets_its_columns_measured_again(qtbot, make_wall, county_client):  # noqa: F811
+    """A 4K screenshot of a wall started on a village (`--region` a village) showed the list's columns at the
+    width measured for the style before (the masked IDs and names elided, the last column stretched over the
+    rest): a page on screen is measured again when the wall's size class restyles it."""
+    wall = make_wall(county_client)
+    with qtbot.waitSignal(wall.dataApplied, timeout=10000):
+        wall.drill(town_code(0))
+    with qtbot.waitSignal(wall.villageApplied, timeout=10000):
+        wall.open_village(village_code(0, 1))
+    table = wall.village_panel.table
+    ids = [row[1] for row in wall.village_panel.cell_texts()]
+    assert ids
+    wall.resize(3840, 2160)
+    fm = table.fontMetrics()
+    assert table.horizontalHeader().sectionSize(1) >= max(fm.horizontalAdvance(t) for t in ids)

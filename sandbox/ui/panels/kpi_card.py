@@ -158,17 +158,28 @@ class KpiCard(PaintedWidget):
             return self.paint_ahead(figure=figure, _shown=figure.value, _from_text="")
         if not self.isVisible() or self.width() <= 0:
             return False
-        saved = (self.figure, self._from_text)
+        saved = (self.figure, self._from_text, self._shown, self._start, self._start_total)
         try:
             self._from_text = self._text_of(shown) if shown is not None else ""
+            # the count's start as set_figure will set it (the total it starts from: the one shown by then)
+            self._start_total = self.figure.total if shown is not None and figure.total is not None else None
             self.figure = figure
+            self._shown = self._start = 0.0 if shown is None else float(shown)
             comp = self.compose(float(self.width()), float(self.height()))
             still, key = self._still(comp)
             self.still_pixels.image(self, self.devicePixelRatioF(),
                                     lambda q: self._paint_all(q, Composition(still, comp.shapes)), key)
+            if not self.animating:  # and the count's first frame whole: that frame is then one blit
+                self.pixels.image(self, self.devicePixelRatioF(), lambda q: self._paint_all(q, comp),
+                                  self._first_key())
         finally:
-            self.figure, self._from_text = saved
+            self.figure, self._from_text, self._shown, self._start, self._start_total = saved
         return True
+
+    def _first_key(self) -> tuple:
+        """The key, in `pixels`, of a count's first frame whole (the number where it starts)."""
+        under = self._backdrop.under_key(self) if self._backdrop is not None else None
+        return ("kpi-first", self.figure, self._from_text, self.number_text), self.metrics, under
 
     def _still(self, comp: Composition) -> tuple[list[TextItem], tuple]:
         """What stays put while the number counts, and its key in `still_pixels`."""
@@ -209,6 +220,8 @@ class KpiCard(PaintedWidget):
         if not self.animating:
             super().paintEvent(event)  # the whole card from its cached pixels
             return
+        if self._shown == self._start and self._first_frame_kept():
+            return  # the count's first frame (the drill's), painted ahead whole: one blit
         # Counting: the card, label and note stay put (cached once per count); only the number and
         # its unit are drawn each frame, the number from cached glyphs.
         comp = self.composition()
@@ -223,6 +236,18 @@ class KpiCard(PaintedWidget):
                 draw_text(p, item)
         finally:
             p.end()
+
+    def _first_frame_kept(self) -> bool:
+        """Blit the count's first frame if it was painted ahead (`paint_ahead_figure`); False when not."""
+        key, dpr = self._first_key(), self.devicePixelRatioF()
+        if not self.pixels.has(self, dpr, key):
+            return False
+        p = QPainter(self)
+        try:
+            self.pixels.paint(self, p, lambda q: self._paint_all(q, self.composition()), key)
+        finally:
+            p.end()
+        return True
 
     def finish_animation(self) -> None:
         if self.animating:

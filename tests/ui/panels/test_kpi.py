@@ -138,9 +138,36 @@ def test_painting_ahead_leaves_the_cards_alone_and_the_count_then_blits(make_str
     assert counting and painted(strip.card("poor_population"), "note").startswith("较上年")
     first = [c.grab().toImage() for c in cards]
     assert [c.still_pixels.renders + c.pixels.renders for c in cards] == made
-    for c in counting:  # the kept still part is the one a fresh paint makes
+    for c in counting:  # the kept pictures (still part, first frame) are the ones a fresh paint makes
         c.still_pixels.clear()
+        c.pixels.clear()
     assert [c.grab().toImage() for c in cards] == first
+
+
+def test_a_count_painted_ahead_shows_its_first_frame_as_one_blit(make_strip, region, make_region, monkeypatch):
+    """Issue 19 (seventh round): the first frame of a prefetched level's count-up (the drill's frame) drew
+    each card's number and unit anew over its kept still part; painted ahead whole, it is one blit, and
+    the same pixels."""
+    import sandbox.ui.panels.kpi_card as kpi_card
+
+    strip = make_strip(animate=True)
+    strip.update_region(region)
+    strip.finish_animations()
+    cards = list(strip.cards.values())
+    nxt = make_region(2017)
+    strip.paint_ahead(nxt)
+    strip.update_region(nxt)
+    counting = [c for c in cards if c.animating]
+    assert counting
+    drawn: list[str] = []
+    real = kpi_card.draw_text
+    monkeypatch.setattr(kpi_card, "draw_text", lambda p, item: (drawn.append(item.text), real(p, item)))
+    first = [c.grab().toImage() for c in counting]
+    assert drawn == []
+    monkeypatch.setattr(kpi_card, "draw_text", real)
+    for c in counting:
+        c.pixels.clear()
+    assert [c.grab().toImage() for c in counting] == first
 
 
 def test_a_level_never_shown_is_painted_ahead_with_last_year_from_its_own_series(make_strip, region, make_region):
