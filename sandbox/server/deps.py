@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from sandbox.domain.enums import Role
 from sandbox.domain.regions import InvalidRegionCode, RegionCode
+from sandbox.server.checkins.timing import mark_auth_start
 from sandbox.server.ratelimit import check_auth_rate
 from sandbox.settings import Settings, get_settings
 from sandbox.store import queries
@@ -98,6 +99,7 @@ async def get_caller(request: Request,
 async def caller_for_token(request: Request, plain: str, refused: str | None = None) -> Caller:
     """Who a token is (a bearer token, or the phone app's device cookie); 401 (with `refused` as the
     detail, if given) when it is unknown, revoked or expired."""
+    mark_auth_start()  # a check-in's `auth` phase (Server-Timing)
     # Looked up first: a valid token always works, however often others behind the same address
     # (a NAT, a county office) failed; only failures are limited.
     known, touch = await run_in_threadpool(_authenticate, request.app, plain)

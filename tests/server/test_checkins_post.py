@@ -137,7 +137,7 @@ def test_the_answer_says_where_its_time_went(client, pairs, cadre_token):
     r = client.post("/api/v1/checkins", json=_body(pairs[0], photos=[_b64(_image("JPEG"))]), headers=auth(cadre_token))
     assert r.status_code == 201, r.text
     phases = [p.strip().split(";dur=") for p in r.headers["Server-Timing"].split(",")]
-    assert [name for name, _ in phases] == ["body", "queue", "validate", "photo", "save", "store", "publish", "total"]
+    assert [name for name, _ in phases] == ["auth", "body", "queue", "validate", "photo", "save", "store", "publish", "total"]
     ms = {name: float(v) for name, v in phases}
     assert all(v >= 0 for v in ms.values()) and ms["total"] >= sum(v for k, v in ms.items() if k != "total") - 0.5
 
