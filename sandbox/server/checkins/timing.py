@@ -26,7 +26,7 @@ class Phases:
         self.ms: dict[str, float] = {}
         began = _auth_start.get()
         if began is not None and began <= self.start:
-            self.start = began
+            self.start = self._last = began
             self.lap("auth")
 
     def lap(self, name: str) -> None:
