@@ -49,13 +49,17 @@ async def in_thread(fn, *args):
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    # async so FastAPI does not hop to a worker thread to open and close it (a hop costs ~1 ms);
-    # the session does no I/O until the (sync, threaded) endpoint uses it.
+    # async so FastAPI does not hop to a worker thread to open it (a hop costs ~1 ms); the session does no I/O
+    # until the (sync, threaded) endpoint uses it. One the endpoint used is closed on a kept thread: closing
+    # rolls back, a round trip to the database that stalled the event loop (the load test's loop trace).
     session = request.app.state.sessions()
     try:
         yield session
     finally:
-        session.close()
+        if session.in_transaction():  # its rollback is a round trip: not on the event loop, which every connection waits on
+            await in_thread(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
