@@ -36,7 +36,7 @@ from sandbox.store.models import Region  # noqa: E402
 
 LOCUSTFILE = ROOT / "bench" / "locustfile_load.py"
 WALLS = ROOT / "bench" / "load_walls.py"
-PHASES = ("body", "queue", "validate", "photo", "save", "store", "publish", "total", "client")
+PHASES = ("auth", "body", "queue", "validate", "photo", "save", "store", "publish", "total", "client")
 PHONE_USERS = 40
 LEADERS = 5
 

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from sandbox.domain.enums import Role
 from sandbox.domain.regions import InvalidRegionCode, RegionCode
+from sandbox.server.checkins.timing import mark_auth_start
 from sandbox.server.ratelimit import check_auth_rate
 from sandbox.settings import Settings, get_settings
 from sandbox.store import queries
@@ -24,22 +27,39 @@ from sandbox.store.checkins import cadre_id_from_label
 from sandbox.store.models import Region
 from sandbox.store.tokens import find_token, tokens_fingerprint, touch_token, utcnow
 
-__all__ = ["SessionDep", "Caller", "CallerDep", "allow", "region_or_404", "YearQuery", "resolve_year", "settings_of",
+__all__ = ["in_thread", "SessionDep", "Caller", "CallerDep", "allow", "region_or_404", "YearQuery", "resolve_year", "settings_of",
            "RegionScope", "RegionDep", "OptionalRegionDep", "PathRegionDep", "REGION_SCOPES", "unauthorised",
            "still_authorised", "caller_for_token"]
 
 log = logging.getLogger(__name__)
 _bearer = HTTPBearer(auto_error=False)
 
+# Threads kept for the API's own blocking steps (a caller's lookup, a stream's recheck, a check-in's work).
+# anyio's pool ends a thread idle for 10 s and starts one on the next burst, and the event loop waits in
+# Thread.start until the new thread holds the interpreter: with the load test's background that wait was a
+# quarter of the loop's longest stalls (50-240 ms each, ≈ 1 ms of it work) — every connection of the worker
+# waited with it. These threads are started once and stay; as many as a worker's database connections.
+_HOPS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="api-hop")
+
+
+async def in_thread(fn, *args):
+    """`fn(*args)` on one of the API's kept threads, in a copy of the caller's context (as anyio's hop)."""
+    call = functools.partial(contextvars.copy_context().run, fn, *args)
+    return await asyncio.get_running_loop().run_in_executor(_HOPS, call)
+
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    # async so FastAPI does not hop to a worker thread to open and close it (a hop costs ~1 ms);
-    # the session does no I/O until the (sync, threaded) endpoint uses it.
+    # async so FastAPI does not hop to a worker thread to open it (a hop costs ~1 ms); the session does no I/O
+    # until the (sync, threaded) endpoint uses it. One the endpoint used is closed on a kept thread: closing
+    # rolls back, a round trip to the database that stalled the event loop (the load test's loop trace).
     session = request.app.state.sessions()
     try:
         yield session
     finally:
-        session.close()
+        if session.in_transaction():  # its rollback is a round trip: not on the event loop, which every connection waits on
+            await in_thread(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -98,14 +118,15 @@ async def get_caller(request: Request,
 async def caller_for_token(request: Request, plain: str, refused: str | None = None) -> Caller:
     """Who a token is (a bearer token, or the phone app's device cookie); 401 (with `refused` as the
     detail, if given) when it is unknown, revoked or expired."""
+    mark_auth_start()  # a check-in's `auth` phase (Server-Timing)
     # Looked up first: a valid token always works, however often others behind the same address
     # (a NAT, a county office) failed; only failures are limited.
-    known, touch = await run_in_threadpool(_authenticate, request.app, plain)
+    known, touch = await in_thread(_authenticate, request.app, plain)
     if isinstance(known, str):
         check_auth_rate(request)  # 429 once this client failed too often (counted in app.py's 401 handler)
         raise unauthorised(request, refused or known)
     if touch:  # written off the request's path: a busy database must not hold up the answer
-        asyncio.get_running_loop().run_in_executor(None, _touch, request.app, known.token_id)
+        asyncio.get_running_loop().run_in_executor(_HOPS, _touch, request.app, known.token_id)
     return known.caller
 
 
@@ -115,7 +136,7 @@ async def still_authorised(request: Request) -> bool:
     credentials = await _bearer(request)
     if credentials is None:
         return False
-    known, _ = await run_in_threadpool(_authenticate, request.app, credentials.credentials)
+    known, _ = await in_thread(_authenticate, request.app, credentials.credentials)
     return not isinstance(known, str)
 
 

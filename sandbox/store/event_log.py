@@ -37,23 +37,32 @@ class EventLog(Base):
 # Its commit does not wait for the disk (≈ 5 ms a flush here, more when commits queue): an event tells of a
 # row committed durably before it (the check-in's own commit waits); a database crash can lose only the last
 # fraction of a second of notices, never a fact, and ids still grow after it (milliseconds since the epoch).
+# The message's last statement reads the log back from the publisher's last known id, newest first, in the
+# same transaction (after the insert, under the lock: every earlier id is committed and none later can be):
+# the publisher learns its event and the ones before it without a second trip (a checkout, a read, a rollback).
+# Its own event (the newest) comes back even when its id is not above `since` (a clock set back).
 _APPEND = (
     "SET LOCAL synchronous_commit TO off; SELECT pg_advisory_xact_lock(%(key)s); "
     "WITH ins AS (INSERT INTO event_log (id, kind, data, at) "
     "SELECT GREATEST(%(now_ms)s, COALESCE(max(id), 0) + 1), %(kind)s, %(data)s, %(at)s FROM event_log RETURNING id) "
-    "SELECT id, pg_notify(%(channel)s, id::text) FROM ins"
+    "SELECT id, pg_notify(%(channel)s, id::text) FROM ins; "
+    "SELECT id, kind, data FROM event_log WHERE id > %(since)s OR id = (SELECT max(id) FROM event_log) "
+    "ORDER BY id DESC LIMIT %(limit)s"
 )
 
 
-def append(conn: Connection, kind: str, data: dict) -> int:
+def append(conn: Connection, kind: str, data: dict, since: int, limit: int = 500
+           ) -> tuple[int, list[tuple[int, str, dict]] | None]:
     """Stores one event and announces it in a transaction of its own, one round trip (PostgreSQL; `conn` in
-    autocommit: the message is its transaction, and NOTIFY goes at its end)."""
+    autocommit: the message is its transaction, and NOTIFY goes at its end): (its id, the events after `since`
+    up to it, oldest first — None when more than `limit`, for the caller to read in pages)."""
     now = dt.datetime.now(dt.UTC)
-    row = conn.exec_driver_sql(_APPEND, {
+    rows = conn.exec_driver_sql(_APPEND, {
         "key": _LOCK_KEY, "now_ms": int(now.timestamp() * 1000), "kind": kind,
         "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")), "at": now.replace(tzinfo=None),
-        "channel": CHANNEL}).first()
-    return int(row[0])
+        "channel": CHANNEL, "since": since, "limit": limit + 1}).all()
+    learnt = [(int(i), k, json.loads(d)) for i, k, d in reversed(rows)]
+    return learnt[-1][0], (learnt if len(learnt) <= limit else None)
 
 
 def after(conn: Connection, last_id: int, limit: int) -> list[tuple[int, str, dict]]:

@@ -89,10 +89,37 @@ def test_the_answer_says_where_its_time_went(client, pairs, cadre_token):
     r = client.post("/api/v1/checkins", json=_body(pairs[0], photos=[_b64(_image("JPEG"))]), headers=auth(cadre_token))
     assert r.status_code == 201, r.text
     phases = [p.strip().split(";dur=") for p in r.headers["Server-Timing"].split(",")]
-    assert [name for name, _ in phases] == ["body", "queue", "validate", "photo", "save", "store", "publish", "total"]
+    assert [name for name, _ in phases] == ["auth", "body", "queue", "validate", "photo", "save", "store", "publish", "total"]
     ms = {name: float(v) for name, v in phases}
     assert all(v >= 0 for v in ms.values()) and ms["total"] >= sum(v for k, v in ms.items() if k != "total") - 0.5
 
+
+
+def test_a_checkins_lookup_and_work_run_on_the_apis_kept_threads(client, pairs, cadre_token, monkeypatch):
+    """Not on anyio's pool, which ends idle threads after 10 s: the event loop waited in Thread.start for each new
+    one (up to a quarter of a second on a busy machine) and every connection of the worker with it."""
+    import threading
+
+    from sandbox.server import deps
+    from sandbox.server.checkins import routes
+
+    seen = []
+    real_auth, real_accept = deps._authenticate, routes._accept_and_announce
+
+    def auth_here(*args):
+        seen.append(("auth", threading.current_thread().name))
+        return real_auth(*args)
+
+    def accept_here(*args):
+        seen.append(("accept", threading.current_thread().name))
+        return real_accept(*args)
+
+    monkeypatch.setattr(deps, "_authenticate", auth_here)
+    monkeypatch.setattr(routes, "_accept_and_announce", accept_here)
+    r = client.post("/api/v1/checkins", json=_body(pairs[0]), headers=auth(cadre_token))
+    assert r.status_code == 201, r.text
+    assert [step for step, _ in seen] == ["auth", "accept"]
+    assert all(name.startswith("api-hop") for _, name in seen), seen
 
 def test_gcj02_points_are_stored_in_wgs84(client, pairs, cadre_token):
     pair = pairs[0]

@@ -117,6 +117,32 @@ def test_a_publish_returns_while_a_delivery_to_a_wall_is_stuck(demo_engine):
 
 
 @pg_only
+def test_a_publish_learns_the_log_up_to_its_event_in_the_statement_that_stores_it(demo_engine):
+    # What another worker published before is learnt with the publisher's own event, from the append's own
+    # message: no second read of the log (a checkout, a query and a rollback, each a wait on a busy machine).
+    from sqlalchemy import event
+
+    a, b = SharedEventBus(demo_engine), SharedEventBus(demo_engine)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        if threading.current_thread() is threading.main_thread():
+            statements.append(statement)
+
+    try:
+        first = a.publish("duty", {"region_code": "522726101000", "i": 1})
+        event.listen(demo_engine, "before_cursor_execute", seen)
+        try:
+            second = b.publish("duty", {"region_code": "522726101000", "i": 2})
+        finally:
+            event.remove(demo_engine, "before_cursor_execute", seen)
+        assert [i for i, _, _ in b.recent(5)][-2:] == [first, second] and b.last_id == second
+        assert len(statements) == 1 and "INSERT INTO event_log" in statements[0]
+    finally:
+        a.close(), b.close()
+
+
+@pg_only
 def test_many_publishers_on_two_workers_one_order_everywhere(demo_engine):
     a, b, c = (SharedEventBus(demo_engine) for _ in range(3))
 

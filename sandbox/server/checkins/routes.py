@@ -9,7 +9,6 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
@@ -20,7 +19,7 @@ from sandbox.server.checkins.photos import decode_photos, remove_photos, save_ph
 from sandbox.server.checkins.rules import validate_checkin
 from sandbox.server.checkins.schemas import MAX_BODY_BYTES, BadCheckin, CheckinIn, parse_checkin
 from sandbox.server.checkins.timing import Phases
-from sandbox.server.deps import AGGREGATE_ROLES, Caller, RegionDep, SessionDep, allow, settings_of
+from sandbox.server.deps import AGGREGATE_ROLES, Caller, RegionDep, SessionDep, allow, in_thread, settings_of
 from sandbox.store.checkins import (
     CHINA_TZ,
     DuplicateCheckin,
@@ -224,7 +223,7 @@ async def accept_checkin(app, caller: Caller, data: CheckinIn, phases: Phases | 
     a stored `client_id` (a phone's retry) is answered with the stored record and announced no more.
     `phases` gets the time of each step (the answer's Server-Timing header)."""
     phases = phases or Phases()
-    record, event = await run_in_threadpool(_accept_and_announce, app, caller, data, phases)
+    record, event = await in_thread(_accept_and_announce, app, caller, data, phases)
     return record, event is not None
 
 

@@ -57,12 +57,17 @@ class SharedEventBus(EventBus):
         """Stores the event (NOTIFY tells every worker) and learns the log up to it: when this returns, this
         worker's `last_id` and `recent` show it (the 督办 board's cache, a check-in's figures read next). Its
         walls get it from the sending thread: no wait for the delivery of earlier events."""
+        since = self._last_id
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            event_id = event_log.append(conn, kind, data)  # the log's one lock held for no round trip
+            # the log's one lock held for no round trip; what this worker has not learnt up to the event comes back
+            event_id, learnt = event_log.append(conn, kind, data, since)
             self._published += 1
             if self._published % _PRUNE_EVERY == 0:
                 event_log.prune(conn, KEEP)
-        self.catch_up(upto=event_id)
+        if learnt is None:  # this worker was far behind: read the log in pages
+            self.catch_up(upto=event_id)
+        else:
+            self._learn(learnt)
         return event_id
 
     def catch_up(self, upto: int | None = None) -> int:
@@ -82,6 +87,19 @@ class SharedEventBus(EventBus):
         if learnt:
             self._ensure_sending()
         return learnt
+
+    def _learn(self, rows: list[tuple[int, str, dict]]) -> None:
+        """Learns these events, which hold every id above the last known here when they were read (in id order):
+        those not learnt meanwhile (the listener may have been quicker)."""
+        learnt = 0
+        with self._known:
+            for row in rows:
+                if row[0] > self._last_id:
+                    self._remember(*row)
+                    self._outbox.put(row)
+                    learnt += 1
+        if learnt:
+            self._ensure_sending()
 
     def _ensure_sending(self) -> None:
         with self._sender_lock:
