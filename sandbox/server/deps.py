@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from sandbox.domain.enums import Role
 from sandbox.domain.regions import InvalidRegionCode, RegionCode
-from sandbox.server.checkins.timing import mark_auth_start
 from sandbox.server.ratelimit import check_auth_rate
+from sandbox.server.timing import mark_auth_start
 from sandbox.settings import Settings, get_settings
 from sandbox.store import queries
 from sandbox.store.checkins import cadre_id_from_label

@@ -18,8 +18,8 @@ from sandbox.domain.regions import RegionCode
 from sandbox.server.checkins.photos import decode_photos, remove_photos, save_photos
 from sandbox.server.checkins.rules import validate_checkin
 from sandbox.server.checkins.schemas import MAX_BODY_BYTES, BadCheckin, CheckinIn, parse_checkin
-from sandbox.server.checkins.timing import Phases
 from sandbox.server.deps import AGGREGATE_ROLES, Caller, RegionDep, SessionDep, allow, in_thread, settings_of
+from sandbox.server.timing import Phases
 from sandbox.store.checkins import (
     CHINA_TZ,
     DuplicateCheckin,

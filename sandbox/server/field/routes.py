@@ -18,10 +18,10 @@ from sandbox.domain.enums import Role
 from sandbox.server.bodylimit import read_json_model
 from sandbox.server.checkins.routes import _inline_schema, accept_checkin, photo_verdict, read_body, visits
 from sandbox.server.checkins.schemas import MAX_BODY_BYTES, BadCheckin, CheckinIn, parse_checkin
-from sandbox.server.checkins.timing import Phases
 from sandbox.server.deps import RegionScope, SessionDep, settings_of
 from sandbox.server.field.auth import CadreDep, DeviceDep, clear_device_cookie, set_device_cookie
 from sandbox.server.field.households import my_households, note_cards_read
+from sandbox.server.timing import Phases
 from sandbox.store.checkins import CHINA_TZ
 from sandbox.store.field import BadInvite, redeem_invite
 from sandbox.store.models import Cadre, Checkin, FieldDevice, FieldInvite, Household, Region

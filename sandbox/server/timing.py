@@ -1,4 +1,4 @@
-"""Where a check-in's time goes, phase by phase, sent back as a `Server-Timing` header (the load test's breakdown)."""
+"""Where a request's time goes, phase by phase, sent back as a `Server-Timing` header (the check-in's, for the load test's breakdown)."""
 
 from __future__ import annotations
 
