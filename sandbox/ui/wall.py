@@ -337,7 +337,7 @@ class WallWindow(WallBody, WallSizing, QMainWindow):
         self.loadFailed.connect(done)
         try:
             while (self.state.loading or self.canvas.animating) and time.monotonic() < deadline:
-                QTimer.singleShot(100, loop.quit)
+                QTimer.singleShot(100, loop, loop.quit)  # (with the loop as context: gone with it, nothing kept)
                 loop.exec()
         finally:
             self.dataApplied.disconnect(done)
