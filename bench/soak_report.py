@@ -53,10 +53,7 @@ def memray_report(path: Path, top: int = 25) -> str:
     reader = FileReader(str(path))
     by_site: dict[str, list[int]] = {}
     for rec in reader.get_leaked_allocation_records(merge_threads=True):
-        frames = [f"{fn} ({Path(file).name}:{line})" for fn, file, line in rec.hybrid_stack_trace(max_stacks=40)]
-        ours = [f for f in frames if "sandbox" in f or "soak.py" in f]
-        key = " ← ".join(frames[:3] if not ours else frames[:2] + ours[:2]) or "?"
-        entry = by_site.setdefault(key, [0, 0])
+        entry = by_site.setdefault(_site(rec), [0, 0])
         entry[0] += rec.size
         entry[1] += rec.n_allocations
     total = sum(v[0] for v in by_site.values())
@@ -67,10 +64,15 @@ def memray_report(path: Path, top: int = 25) -> str:
 
 
 def _site(rec) -> str:
-    """An allocation's site: its innermost frames, and the innermost two of our code when there are any."""
-    frames = [f"{fn} ({Path(file).name}:{line})" for fn, file, line in rec.hybrid_stack_trace(max_stacks=40)]
-    ours = [f for f in frames if "sandbox" in f or "soak.py" in f]
-    return " ← ".join(frames[:3] if not ours else frames[:2] + ours[:2]) or "?"
+    """An allocation's site: its innermost frames, then the innermost three of our code (or of a Python
+    library's, pyqtgraph's say) when there are any. Told apart by the frame's whole path: a bare file name
+    never says "sandbox", so the sites once stopped at the soak's own loop."""
+    stack = rec.hybrid_stack_trace(max_stacks=60)
+    frames = [f"{fn} ({Path(file).name}:{line})" for fn, file, line in stack]
+    ours = [f for f, (_, file, _) in zip(frames, stack) if "/sandbox/" in file]
+    if not ours:
+        ours = [f for f, (_, file, _) in zip(frames, stack) if file.endswith(".py") and "/bench/" not in file]
+    return " ← ".join(frames[:3] if not ours else frames[:2] + ours[:3]) or "?"
 
 
 def memray_growth(path: Path, a: float, b: float, top: int = 30) -> str:
@@ -109,7 +111,7 @@ def memray_growth(path: Path, a: float, b: float, top: int = 30) -> str:
 # What is bounded and counted at each sample: a cache that still grows after the warm-up is named
 # in the report (the warm-up must not hide growth).
 _CACHES = (("sprites", "label sprites"), ("glyphs", "glyph sprites"), ("layers", "map levels"),
-           ("worker_channels", "workers' remembered channels"),
+           ("worker_channels", "workers' remembered channels"), ("atlas_n", "the trend's symbol-atlas pictures"),
            ("disk_entries", "offline cache files (on disk, not RSS)"))
 
 

@@ -158,6 +158,10 @@ class TrendChart:
         self.year_text.setFont(ui_font(m.px(18), bold=True))
         self.year_text.setColor(QColor(PanelColors.highlight))
         self.year_text.border = pg.mkPen(PanelColors.highlight, width=max(1, m.px(1)))
+        # The year dot's pen and brush, made once per metrics: pyqtgraph's symbol atlas keys a dot's picture
+        # on these objects' ids, so a fresh pair per highlight kept a picture per year change (issue 20).
+        self._dot_pen = pg.mkPen("#ffffff", width=max(1, m.px(2)))
+        self._dot_brush = pg.mkBrush(PanelColors.highlight)
         self.forecast.style(m)
         self._draw()
 
@@ -258,8 +262,7 @@ class TrendChart:
             self.year_text.hide()
             return
         m = self.metrics
-        self.year_dot.setData([y], [v], size=m.px(17), brush=pg.mkBrush(PanelColors.highlight),
-                              pen=pg.mkPen("#ffffff", width=max(1, m.px(2))))
+        self.year_dot.setData([y], [v], size=m.px(17), brush=self._dot_brush, pen=self._dot_pen)
         _label, unit = indicator_label(self._shown_indicator())
         self.year_text.setText(f"{y}年 {_value_text(v, unit)}")
         # keep the caption inside the plot at the first and last years
