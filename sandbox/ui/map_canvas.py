@@ -40,6 +40,7 @@ __all__ = ["MapCanvas", "MapLabel", "LAYER_CACHE", "PREPARED_CACHE", "ZOOM_MS", 
 
 BUSY_DELAY_MS = 180  # a quick answer never flashes the "loading" pill
 FRAME_MS = 33  # live layers' animation: ~30 fps, only while something moves
+MOTION_HOLD_MAX_MS = 1000  # a held animation moves again after this even if its answer never came
 
 
 class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, LabelLayout, QWidget):
@@ -68,6 +69,7 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
         self.setMinimumSize(320, 240)
         self._geo: _Geometry | None = None  # the level on screen, in projected units
         self._geos: OrderedDict[tuple, _Geometry] = OrderedDict()  # recent levels' geometry
+        self._kept_colours: OrderedDict[tuple, tuple] = OrderedDict()  # see KeptLevels._colours
         self._layers: OrderedDict[tuple, MapLayer] = OrderedDict()  # levels shown lately, laid out and rendered
         self._prepared: OrderedDict[tuple, MapLayer] = OrderedDict()  # levels rendered ahead of a drill
         self._fit: ViewFit | None = None
@@ -123,6 +125,9 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
         self._tick.timeout.connect(self._on_tick)
         self._sync_later = QTimer(self, singleShot=True, interval=0)
         self._sync_later.timeout.connect(self._sync_timer)
+        self._motion_held = False  # see hold_motion
+        self._hold_cap = QTimer(self, singleShot=True, interval=MOTION_HOLD_MAX_MS)
+        self._hold_cap.timeout.connect(self._release_motion)
         self.overlay_stats = {"overlay": 0, "composite": 0, "frames": 0}
         if state.region_map is not None:
             self._on_data(state.region_map)
@@ -146,6 +151,27 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
                 return
             self._covers[name] = QRectF(rect)
         self._relayout()
+
+    def hold_motion(self, on: bool) -> None:
+        """Stop the live layers' frames (flow dots, pulses stay where they are) while an answer the user
+        waits for is on its way (a village's list, issue 19): each frame is GUI-thread time taken ahead
+        of the answer. They move again when it is released, or after MOTION_HOLD_MAX_MS at the latest."""
+        on = bool(on)
+        if on == self._motion_held:
+            return
+        self._motion_held = on
+        if on:
+            self._hold_cap.start()
+        else:
+            self._hold_cap.stop()
+        self._sync_timer()
+
+    def _release_motion(self) -> None:
+        self.hold_motion(False)
+
+    @property
+    def motion_held(self) -> bool:
+        return self._motion_held
 
     def set_placeholder(self, text: str) -> None:
         if text != self.placeholder:
@@ -237,9 +263,10 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
         return bool(self._busy_text) and not self._busy_shown
 
     def _sync_timer(self) -> None:
-        """Run the frame timer only while a visible layer moves, the canvas is shown and no drill runs."""
+        """Run the frame timer only while a visible layer moves, the canvas is shown, no drill runs and
+        the motion is not held."""
         want = False
-        if self.isVisible() and self._old is None:
+        if self.isVisible() and self._old is None and not self._motion_held:
             v, now = self.view(), self.clock()
             for ov in self.active_overlays():
                 ov.ensure_layout(v)  # what moves is known once laid out (cheap, and needed for the frame anyway)
@@ -248,7 +275,8 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
             self._tick.start()
         elif not want and self._tick.isActive():
             self._tick.stop()
-            self.update(self._frame_rect.toAlignedRect().adjusted(-1, -1, 1, 1))  # the last dots go
+            if not self._motion_held:  # (held: the dots stay as they are, no frame)
+                self.update(self._frame_rect.toAlignedRect().adjusted(-1, -1, 1, 1))  # the last dots go
 
     def _on_tick(self) -> None:
         if self._holding() and self._composite is None:

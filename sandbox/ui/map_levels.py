@@ -79,14 +79,34 @@ class KeptLevels:
         return self._geo.areas if self._geo is not None else {}
 
     def _colours(self, state: MapState | None = None) -> dict[str, QColor]:
+        """Each region's fill, kept per map and classification: a level prepared ahead of its drill is
+        coloured once, not again when the drill shows it (issue 19). The key is all the colours depend
+        on; the entry holds its map, so the map's id is not reused while it is kept."""
         st = state or self.state
-        if st.region_map is None:
+        rm = st.region_map
+        if rm is None:
             return {}
         cls = st.classification
-        palette = ramp_qcolors(cls.k, st.indicator.higher_is_better)
-        key = st.indicator_key
-        return {f.code: palette[c] if c != NO_DATA else QColor(no_value_colour(f.note(key)))
-                for f, c in zip(st.region_map.features, cls.classes)}
+        hib, key = st.indicator.higher_is_better, st.indicator_key
+        ck = (id(rm), key, hib, cls.k, tuple(cls.classes))
+        kept = self._kept_colours.get(ck)
+        if kept is not None and kept[0] is rm:
+            self._kept_colours.move_to_end(ck)
+            return kept[1]
+        palette = ramp_qcolors(cls.k, hib)
+        colours = {f.code: palette[c] if c != NO_DATA else QColor(no_value_colour(f.note(key)))
+                   for f, c in zip(rm.features, cls.classes)}
+        self._kept_colours[ck] = (rm, colours, tuple(c.rgba() for c in colours.values()))
+        while len(self._kept_colours) > LAYER_CACHE + PREPARED_CACHE:
+            self._kept_colours.popitem(last=False)
+        return colours
+
+    def _rgba(self, colours: dict[str, QColor]) -> tuple:
+        """The colours as a key: the tuple made with them when they are kept (see _colours)."""
+        for kept in reversed(self._kept_colours.values()):
+            if kept[1] is colours:
+                return kept[2]
+        return tuple(c.rgba() for c in colours.values())
 
     def _margins(self) -> tuple[float, float, float, float]:
         m = self.metrics
@@ -95,7 +115,7 @@ class KeptLevels:
 
     def _layer_key(self, code, rm, geo: _Geometry, colours: dict[str, QColor]) -> tuple:
         return (code, id(rm), id(geo), self.state.indicator_key, self.state.indicator.unit,
-                tuple(c.rgba() for c in colours.values()), self.width(), self.height(), self.metrics,
+                self._rgba(colours), self.width(), self.height(), self.metrics,
                 self.state.show_labels, tuple(tuple(r.getRect()) for r in self._covers.values()))
 
     def _relayout(self) -> None:

@@ -269,6 +269,12 @@ class WallWindow(WallBody, WallSizing, QMainWindow):
         return False
 
     def _on_village_state(self, village) -> None:
+        # Opened at the click, its list on its way (issue 19): the town's count-up jumps to its end and
+        # the map's dots stop, so their frames do not take the GUI thread ahead of the answer's.
+        awaited = village.waiting and village.households is None and not village.note
+        if awaited:
+            self.kpis.stop_counting()
+        self.canvas.hold_motion(awaited)
         # The village panel takes the room the panels column leaves: hide one before showing the other,
         # or for a moment both count towards the window's minimum width and the window grows for good.
         if not village.is_open and not built(self, "village_panel"):  # never opened: nothing to hide

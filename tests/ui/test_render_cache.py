@@ -123,6 +123,26 @@ def test_a_prepared_level_is_shown_without_rendering_it_again(canvas, map_state,
     assert canvas._layer is prepared and prepared.renders == 1
 
 
+def test_a_prepared_level_is_coloured_once(canvas, map_state, make_fc, monkeypatch):
+    from sandbox.ui import map_levels
+
+    ramps: list[int] = []
+    real = map_levels.ramp_qcolors
+    monkeypatch.setattr(map_levels, "ramp_qcolors", lambda *a: ramps.append(1) or real(*a))
+    map_state.show_labels = False  # (the colour at a region's centre, not its label's)
+    rm = RegionMap.from_geojson(make_fc(2, 3, [1.0, 2.0, 3.0, 4.5, 5.0, 6.0], year=2016))
+    assert canvas.prepare("522726101000", rm)
+    assert len(ramps) == 1
+    map_state.show("522726101000", 2016, rm)  # the drill: its colours as prepared, not made again
+    assert len(ramps) == 1 and canvas._layer is next(iter(canvas._prepared.values()), canvas._layer)
+    canvas.finish_transition()  # (the zoom's frames blend the two levels)
+    img = frame(canvas)
+    for f in rm.features:
+        assert at(img, canvas.region_center(f.code)) == class_colour(map_state, f.code)
+    map_state.indicator_key = next(k for k in map_state.indicators if k != map_state.indicator_key)
+    assert len(ramps) == 2  # another indicator: other colours
+
+
 def test_edges_shared_by_two_regions_are_drawn_once_and_get_no_glow():
     left = [(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)]
     right = [(1, 0), (2, 0), (2, 1), (1, 1), (1, 0)]
