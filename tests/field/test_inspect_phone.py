@@ -9,7 +9,6 @@ import json
 import pytest
 from sqlalchemy import delete, func, select
 
-from sandbox.server.runtime import EmbeddedServer
 from sandbox.store.command.findings import beijing_today, responsible_cadre
 from sandbox.store.command.inspection import (
     Finding,
@@ -21,7 +20,8 @@ from sandbox.store.command.inspection import (
 from sandbox.store.command.inspection_plan import ensure_plan
 from sandbox.store.db import session_factory
 from sandbox.store.field import create_invite
-from tests.field.browser import phone_browser, shoot, skip_reason, wait_for
+from tests.field.browser import shoot, skip_reason, wait_for
+from tests.field.conftest import phone_api
 
 pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
 
@@ -33,28 +33,17 @@ def this_month() -> str:
 
 @pytest.fixture(scope="module")
 def server(demo_engine, tmp_path_factory):
-    srv = EmbeddedServer(demo_engine)
-    app = srv.server.config.app
-    app.state.settings = app.state.settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("inspect-phone")})
     with demo_engine.connect() as conn:
         first = conn.scalar(select(func.max(Finding.id))) or 0
         had_plan = conn.scalar(select(InspectionPlan.month).where(InspectionPlan.month == this_month())) is not None
-    srv.start()
-    yield srv
-    srv.stop()
+    with phone_api(demo_engine, tmp_path_factory.mktemp("inspect-phone")) as srv:
+        yield srv
     with demo_engine.begin() as conn:
         conn.execute(delete(Rectification).where(Rectification.finding_id > first))
         conn.execute(delete(Finding).where(Finding.id > first))
         if not had_plan:
             conn.execute(delete(InspectionAssignment).where(InspectionAssignment.month == this_month()))
             conn.execute(delete(InspectionPlan).where(InspectionPlan.month == this_month()))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = phone_browser()
-    yield driver
-    driver.quit()
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,12 @@ import time
 import pytest
 from sqlalchemy import delete, func, select, text
 
-from sandbox.server.runtime import EmbeddedServer
 from sandbox.store.command.instructions import Instruction, InstructionItem
 from sandbox.store.command.notices import Notice, NoticeRead, post_notice
 from sandbox.store.db import session_factory
 from sandbox.store.field import create_invite
-from tests.field.browser import phone_browser, shoot, skip_reason, wait_for
+from tests.field.browser import shoot, skip_reason, wait_for
+from tests.field.conftest import phone_api
 
 pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
 TOWN = "522726103000"
@@ -23,27 +23,16 @@ TOWN = "522726103000"
 
 @pytest.fixture(scope="module")
 def server(demo_engine, tmp_path_factory):
-    srv = EmbeddedServer(demo_engine)
-    app = srv.server.config.app
-    app.state.settings = app.state.settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("cmd-data")})
     with demo_engine.connect() as conn:
         first = conn.scalar(select(func.max(Instruction.id))) or 0
         first_notice = conn.scalar(select(func.max(Notice.id))) or 0
-    srv.start()
-    yield srv
-    srv.stop()
+    with phone_api(demo_engine, tmp_path_factory.mktemp("cmd-data")) as srv:
+        yield srv
     with demo_engine.begin() as conn:
         conn.execute(delete(InstructionItem).where(InstructionItem.instruction_id > first))
         conn.execute(delete(Instruction).where(Instruction.id > first))
         conn.execute(delete(NoticeRead).where(NoticeRead.notice_id > first_notice))
         conn.execute(delete(Notice).where(Notice.id > first_notice))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = phone_browser()
-    yield driver
-    driver.quit()
 
 
 def text_of(driver, element_id: str) -> str:

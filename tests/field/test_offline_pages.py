@@ -5,13 +5,12 @@ it is offline, holds to tests/field/fit.py, and tells what waits on the phone.""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import text
 
-from sandbox.server.runtime import EmbeddedServer
 from sandbox.store.db import session_factory
 from sandbox.store.field import create_invite
-from sandbox.store.models import Checkin
-from tests.field.browser import phone_browser, set_location, set_offline, skip_reason, wait_for
+from tests.field.browser import set_location, set_offline, skip_reason, wait_for
+from tests.field.conftest import checkins_taken_back, phone_api
 from tests.field.fit import fits
 
 pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
@@ -19,23 +18,8 @@ pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() 
 
 @pytest.fixture(scope="module")
 def server(demo_engine, tmp_path_factory):
-    srv = EmbeddedServer(demo_engine)
-    app = srv.server.config.app
-    app.state.settings = app.state.settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("offline-pages")})
-    with demo_engine.connect() as conn:
-        first = conn.scalar(select(func.max(Checkin.id))) or 0
-    srv.start()
-    yield srv
-    srv.stop()
-    with demo_engine.begin() as conn:
-        conn.execute(delete(Checkin).where(Checkin.id > first))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = phone_browser()
-    yield driver
-    driver.quit()
+    with checkins_taken_back(demo_engine), phone_api(demo_engine, tmp_path_factory.mktemp("offline-pages")) as srv:
+        yield srv
 
 
 def _text(driver, element_id: str) -> str:

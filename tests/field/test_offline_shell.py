@@ -6,13 +6,14 @@ server down while the browser believes it is online, the cached answer still mak
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import func, select, text
 
 from sandbox.server.runtime import EmbeddedServer
 from sandbox.store.db import session_factory
 from sandbox.store.field import create_invite
 from sandbox.store.models import Checkin
-from tests.field.browser import phone_browser, set_location, set_offline, shoot, skip_reason, wait_for
+from tests.field.browser import set_location, set_offline, shoot, skip_reason, wait_for
+from tests.field.conftest import checkins_taken_back, phone_api
 
 pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
 
@@ -20,30 +21,18 @@ pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() 
 @pytest.fixture(scope="module")
 def server(demo_engine, tmp_path_factory):
     """The API with a log of every request path it answers: what reached it while the phone was offline."""
-    srv = EmbeddedServer(demo_engine)
-    app = srv.server.config.app
-    app.state.settings = app.state.settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("offline-data")})
-    srv.seen = []
 
-    @app.middleware("http")
-    async def log_path(request, call_next):
-        srv.seen.append(request.url.path)
-        return await call_next(request)
+    def log_paths(srv):
+        srv.seen = []
 
-    srv.start()
-    with demo_engine.connect() as conn:
-        first = conn.scalar(select(func.max(Checkin.id))) or 0
-    yield srv
-    srv.stop()
-    with demo_engine.begin() as conn:
-        conn.execute(delete(Checkin).where(Checkin.id > first))
+        @srv.server.config.app.middleware("http")
+        async def log_path(request, call_next):
+            srv.seen.append(request.url.path)
+            return await call_next(request)
 
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = phone_browser()
-    yield driver
-    driver.quit()
+    with checkins_taken_back(demo_engine), phone_api(demo_engine, tmp_path_factory.mktemp("offline-data"),
+                                                     before_start=log_paths) as srv:
+        yield srv
 
 
 def text_of(driver, element_id: str) -> str:

@@ -14,14 +14,13 @@ import threading
 
 import pytest
 import requests
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import func, select, text
 
-from sandbox.server.runtime import EmbeddedServer, new_token
+from sandbox.server.runtime import new_token
 from sandbox.store.db import session_factory
 from sandbox.store.field import create_invite, revoke_devices
 from sandbox.store.models import Checkin
 from tests.field.browser import (
-    phone_browser,
     refuse_location,
     set_location,
     set_offline,
@@ -29,29 +28,15 @@ from tests.field.browser import (
     skip_reason,
     wait_for,
 )
+from tests.field.conftest import checkins_taken_back, phone_api
 
 pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
 
 
 @pytest.fixture(scope="module")
 def server(demo_engine, tmp_path_factory):
-    srv = EmbeddedServer(demo_engine)
-    app = srv.server.config.app
-    app.state.settings = app.state.settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("phone-data")})
-    srv.start()
-    with demo_engine.connect() as conn:
-        first = conn.scalar(select(func.max(Checkin.id))) or 0
-    yield srv
-    srv.stop()
-    with demo_engine.begin() as conn:
-        conn.execute(delete(Checkin).where(Checkin.id > first))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = phone_browser()
-    yield driver
-    driver.quit()
+    with checkins_taken_back(demo_engine), phone_api(demo_engine, tmp_path_factory.mktemp("phone-data")) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ import pytest
 from PIL import Image
 from sqlalchemy import delete, func, select, text
 
-from sandbox.server.runtime import EmbeddedServer
 from sandbox.store.command.findings import beijing_today
 from sandbox.store.command.inspection import InspectionAssignment, InspectionMember, InspectionPlan
 from sandbox.store.command.inspection_plan import ensure_plan
@@ -16,7 +15,8 @@ from sandbox.store.command.notices import Notice, NoticeRead, post_notice
 from sandbox.store.db import session_factory
 from sandbox.store.field import create_invite
 from sandbox.store.models import PublicSlug
-from tests.field.browser import phone_browser, skip_reason, wait_for
+from tests.field.browser import skip_reason, wait_for
+from tests.field.conftest import phone_api
 from tests.field.fit import fits
 
 pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
@@ -25,15 +25,11 @@ TOWN = "522726103000"
 
 @pytest.fixture(scope="module")
 def server(demo_engine, tmp_path_factory):
-    srv = EmbeddedServer(demo_engine)
-    app = srv.server.config.app
-    app.state.settings = app.state.settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("fit-data")})
     with demo_engine.connect() as conn:
         first_notice = conn.scalar(select(func.max(Notice.id))) or 0
         had_plan = conn.scalar(select(InspectionPlan.month).where(InspectionPlan.month == _month())) is not None
-    srv.start()
-    yield srv
-    srv.stop()
+    with phone_api(demo_engine, tmp_path_factory.mktemp("fit-data")) as srv:
+        yield srv
     with demo_engine.begin() as conn:
         conn.execute(delete(NoticeRead).where(NoticeRead.notice_id > first_notice))
         conn.execute(delete(Notice).where(Notice.id > first_notice))
@@ -45,13 +41,6 @@ def server(demo_engine, tmp_path_factory):
 def _month() -> str:
     t = beijing_today()
     return f"{t.year:04d}-{t.month:02d}"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = phone_browser()
-    yield driver
-    driver.quit()
 
 
 def _invite(engine, role: str, **kw) -> str:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import text
 
-from sandbox.server.runtime import EmbeddedServer
 from sandbox.store.db import session_factory
 from sandbox.store.field import create_invite
 from sandbox.store.models import Checkin
-from tests.field.browser import phone_browser, shoot, skip_reason, wait_for
+from tests.field.browser import shoot, skip_reason, wait_for
+from tests.field.conftest import checkins_taken_back, phone_api
 
 pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
 PROBLEM = "第 1 张照片无法解码 (文件已损坏)"
@@ -22,23 +22,8 @@ NOTES = {"pending": "了解务工收入", "bad": "宣讲低保政策", "ok": "�
 
 @pytest.fixture(scope="module")
 def server(demo_engine, tmp_path_factory):
-    srv = EmbeddedServer(demo_engine)
-    app = srv.server.config.app
-    app.state.settings = app.state.settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("verdict-data")})
-    with demo_engine.connect() as conn:
-        first = conn.scalar(select(func.max(Checkin.id))) or 0
-    srv.start()
-    yield srv
-    srv.stop()
-    with demo_engine.begin() as conn:
-        conn.execute(delete(Checkin).where(Checkin.id > first))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = phone_browser()
-    yield driver
-    driver.quit()
+    with checkins_taken_back(demo_engine), phone_api(demo_engine, tmp_path_factory.mktemp("verdict-data")) as srv:
+        yield srv
 
 
 def test_my_checkins_show_each_photo_verdict_and_how_to_make_a_bad_one_good(browser, server, demo_engine):
