@@ -98,6 +98,12 @@ class LabelLayout:
         m = self.metrics
         fm = QFontMetricsF(ui_font(m.body_px, bold=True))
         w, h = fm.horizontalAdvance(rm.data_label or "演示数据") + 2 * m.px(14), fm.height() + 2 * m.px(6)
-        return QRectF(self.width() - w - m.px(16), m.px(14), w, h)
+        rect = QRectF(self.width() - w - m.px(16), m.px(14), w, h)
+        # A map made narrow (a village's panel open) has the layer control reach its right edge: the mark goes
+        # below the control rather than under it, half hidden.
+        for r in self.label_obstacles:
+            if rect.intersects(r):
+                rect.moveTop(r.bottom() + m.px(8))
+        return rect
 
     # -- live layers ----------------------------------------------------------------------------

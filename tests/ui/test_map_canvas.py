@@ -3,7 +3,7 @@
 import copy
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor
 
 from sandbox.ui.map_canvas import MapCanvas
@@ -153,3 +153,12 @@ def _point_outside_labels(canvas, path) -> QPointF:
             if path.contains(p) and not any(lab.rect.contains(p) for lab in canvas.labels()):
                 return p
     raise AssertionError("no free pixel in region")
+
+
+def test_the_demo_mark_goes_below_a_control_that_reaches_it(qtbot, canvas, map_state, make_fc):
+    map_state.show("522726000000", 2016, RegionMap.from_geojson(make_fc(2, 3, [1, 2, 3, 4, 5, 6], demo=True)))
+    free = canvas.demo_mark_rect()
+    bar = QRectF(20, free.top() - 4, canvas.width() - 30, free.height() + 8)  # a layer control across the top
+    canvas.label_obstacles = [bar]
+    rect = canvas.demo_mark_rect()
+    assert not rect.intersects(bar) and rect.top() > bar.bottom() and rect.right() == free.right()
