@@ -125,11 +125,12 @@ def _households(client: ApiClient, code: str, year: int | None, page: int) -> tu
 def fetch_village(client: ApiClient, code: str, year: int | None, page: int = 1, *,
                   with_region: bool = True) -> VillageResult:
     """A village's own figures and one page of its households (masked by the server), asked for at
-    the same time."""
+    the same time: the households on this thread, first (the list is what a click waits for; the
+    region's figures are on screen from the town's map already), the region on the client's pool."""
     if not with_region:
         return VillageResult(None, *_households(client, code, year, page))
-    region, (hh, note) = gather(lambda: _region(client, code, year),
-                                       lambda: _households(client, code, year, page))
+    (hh, note), region = gather(lambda: _households(client, code, year, page),
+                                lambda: _region(client, code, year))
     return VillageResult(region, hh, note)
 
 

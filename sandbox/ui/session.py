@@ -20,12 +20,16 @@ from sandbox.ui.session_ports import CamerasPort, Host, LayersPort
 from sandbox.ui.state import WallState
 from sandbox.ui.village import region_from_map
 
-__all__ = ["WallSession", "LEAF_NOTE", "ROOT_NOTE", "IDLE_SECONDS", "PRELOAD_DELAY_MS", "DEFERRED"]
+__all__ = ["WallSession", "LEAF_NOTE", "ROOT_NOTE", "IDLE_SECONDS", "PRELOAD_DELAY_MS", "DEFERRED", "VILLAGE_WAIT_S"]
 
 LEAF_NOTE = "已是最底层（行政村），没有下级区域"
 ROOT_NOTE = "已是最上层"
 IDLE_SECONDS = 300.0  # nobody touched the wall for this long: back to the county overview
 PRELOAD_DELAY_MS = 1000  # after the first data: mapclassify's import (≈3 s of CPU) waits for the first frames
+# A village clicked before its panel was prefetched: its answer (one cached page from the API, a few ms on a
+# quiet one) is waited for this long, the GUI thread idle, so the panel's first frame has its list; past that
+# the panel opens with the figures the town's map has and the list follows (issue 19).
+VILLAGE_WAIT_S = 0.025
 
 
 class WallSession(PaintAhead):
@@ -56,6 +60,9 @@ class WallSession(PaintAhead):
         self._to_prepare: list[str] = []  # prefetched levels to lay out and render while idle
         self._on_screen: tuple[str, Any, float] | None = None  # the level shown, since when fresh
         self._early: str | None = None  # the village whose panel opened at the click, its answer awaited
+        self.village_wait_s = VILLAGE_WAIT_S  # 0: a village not prefetched opens at once, its list following
+        self._at_click: str | None = None  # the village clicked, while its answer is briefly waited for
+        self._click_failure: str | None = None  # ... and why it did not come, when it failed meanwhile
         self._preload_asked = False
         self._retry_ms = max(1, int(retry_seconds * 1000))
         self._retry = host.timer(self.refresh)
@@ -124,16 +131,34 @@ class WallSession(PaintAhead):
         rm = st.map.region_map
         f = rm.feature(code) if rm is not None else None
         if f is not None and page == 1:
+            self.host.hold_until_frame()
+            self._early = code
+            if self._answer_at_click(code):
+                return  # it came: the panel opened with its list, one frame instead of two
             # Open the panel now with the figures the town's map has for it: the answer (the village's
             # own region and its households) fills it in; the list says it is coming meanwhile.
-            self.host.hold_until_frame()
             self.host.after_frame(self.host.hold_until_frame)  # and for the frame with its list, when it comes
             st.busy = None
-            self._early = code
             st.open_village(region_from_map(f, rm, st.map.region_code), None)
+            failure, self._click_failure = self._click_failure, None
+            if failure is not None:  # it failed while waited for: the panel and banner say so, as later
+                st.village.show(None, None, f"户级信息暂时无法获取（{failure}）")
+                st.error = failure
             self.events.village_opened.emit()
             return
         st.busy = f"正在载入 {f.name}…" if f else "正在载入…"
+
+    def _answer_at_click(self, code: str) -> bool:
+        """Wait (`village_wait_s` at most) for the answer just asked for; True when it came and opened
+        the panel with its list."""
+        if self.village_wait_s <= 0:
+            return False
+        self._at_click, self._click_failure = code, None
+        try:
+            self.worker.wait(self.village_loader.channel, self.village_wait_s)
+        finally:
+            self._at_click = None
+        return self._early is None and self.state.village.code == code
 
     def close_village(self) -> bool:
         if self.state.village.waiting:  # its answer must not open it again
@@ -331,15 +356,18 @@ class WallSession(PaintAhead):
             if str(result.region.get("parent_code")) != st.map.region_code:
                 return  # the map moved on while this village was loading
             code, early = str(result.region.get("code")), self._early
-            if early is not None and (code != early or st.village.code != early):
+            at_click = early is not None and early == self._at_click  # its panel is not open yet
+            if early is not None and (code != early or (st.village.code != early and not at_click)):
                 return  # its panel, opened at the click, was closed since or another village's opened
             self._early = None
             st.open_village(result.region, result.households, result.note)
-            if early is None:  # (else it opened at the click)
+            if early is None or at_click:  # (else it opened at the click)
                 self.events.village_opened.emit()
         self.events.village_applied.emit()
 
     def _on_village_failed(self, message: str) -> None:
+        if self._at_click is not None:
+            self._click_failure = message  # the panel it opens says so
         v = self.state.village
         if v.waiting and v.households is None and not v.note:  # opened at the click: its list is not coming
             v.show(None, None, f"户级信息暂时无法获取（{message}）")

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal, Slot
 
 from sandbox.client.api import ApiError, ApiUnavailable
 from sandbox.client.gather import gather
@@ -230,6 +230,26 @@ class Worker(QObject):
             self._stopping = False
         self._pending = {}
         drop_spent()  # what the ended calls held goes now, here
+
+    def wait(self, channel: str, timeout: float) -> bool:
+        """Block the calling (GUI) thread until the user's call on `channel` has ended, `timeout` seconds
+        at most, then deliver its answer now (`done` or `failed` emitted before this returns); True when
+        it was. The GUI thread waits idle, so the lane runs its call with nothing competing for the
+        interpreter: a click whose answer is a few milliseconds away shows it in its first frame."""
+        if timeout <= 0 or not self._pending.get(channel) or self.defer is not None:
+            return False  # (a deferred call is not queued yet: it would start after the frame)
+        lane = self._user
+
+        def ended() -> bool:
+            return lane.running is None or lane.running.channel != channel
+
+        with self._changed:
+            if not self._changed.wait_for(
+                    lambda: ended() and not any(t.channel == channel for _, _, t in lane.queue), timeout):
+                return False
+        # Its answer was posted to this object as a queued call: handled here, in the caller's turn.
+        QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
+        return not self._pending.get(channel)
 
     def checkpoint(self) -> None:
         """Called by a background call between its steps (after the network, before decoding): waits

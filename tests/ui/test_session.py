@@ -8,7 +8,7 @@ import pytest
 from sandbox.ui.events import Events
 from sandbox.ui.loader import LoadResult, VillageResult
 from sandbox.ui.payloads import RegionMap
-from sandbox.ui.session import LEAF_NOTE, ROOT_NOTE, WallSession
+from sandbox.ui.session import LEAF_NOTE, ROOT_NOTE, VILLAGE_WAIT_S, WallSession
 from sandbox.ui.session_ports import Host
 from sandbox.ui.state import MapState, WallState
 
@@ -98,6 +98,8 @@ class FakeWorker:
     def __init__(self):
         self.held: list[str] = []
         self.cancelled: list[str] = []
+        self.waited: list[tuple] = []
+        self.answer = None  # called in `wait`: the answer that comes while the click waits
 
     def hold(self, channel):
         self.held.append(channel)
@@ -107,6 +109,12 @@ class FakeWorker:
 
     def cancel(self, channel):
         self.cancelled.append(channel)
+
+    def wait(self, channel, timeout):  # the answer does not come while the click waits (see answer_in_time)
+        self.waited.append((channel, timeout))
+        if self.answer is not None:
+            self.answer()
+        return self.answer is not None
 
 
 @pytest.fixture
@@ -403,6 +411,49 @@ def test_a_failed_answer_says_so_in_the_panel_opened_at_the_click(session):
     s.village_loader.failed.emit("无法连接中心数据接口")
     assert st.village.is_open and st.village.note == "户级信息暂时无法获取（无法连接中心数据接口）"
     assert st.error == "无法连接中心数据接口"
+
+
+def test_an_answer_that_comes_while_the_click_waits_opens_the_panel_once_with_its_list(session):
+    s, st = session, session.state
+    _at_town(s)
+    seen = []
+    s.events.village_opened.connect(lambda: seen.append(("opened", st.village.code, st.village.households)))
+    s.events.village_applied.connect(lambda: seen.append(("applied", st.village.code, st.village.households)))
+    s.worker.answer = lambda: s.village_loader.loaded.emit(VillageResult(VILLAGE, PAGE, None))
+    s.drill(VILLAGE["code"])
+    assert s.worker.waited == [("village", VILLAGE_WAIT_S)] and s.village_loader.requests[-1][:3] == (
+        VILLAGE["code"], 2020, 1)  # asked before the wait
+    # one frame: the panel's first already has its list (never a panel saying it is on its way)
+    assert seen == [("opened", VILLAGE["code"], PAGE), ("applied", VILLAGE["code"], PAGE)]
+    assert st.village.is_open and not st.village.waiting and st.village.region == VILLAGE
+
+
+def test_an_api_down_while_the_click_waits_opens_the_panel_with_its_figures_and_says_so(session):
+    s, st = session, session.state
+    _at_town(s)
+    failed, opened = [], []
+    s.events.failed.connect(failed.append)
+    s.events.village_opened.connect(lambda: opened.append((st.village.code, st.village.note)))
+    s.worker.answer = lambda: s.village_loader.failed.emit("无法连接中心数据接口")
+    s.drill(VILLAGE["code"])
+    assert opened == [(VILLAGE["code"], "户级信息暂时无法获取（无法连接中心数据接口）")]
+    assert st.village.region["name"] == "兰堡村" and st.village.households is None
+    assert failed == ["无法连接中心数据接口"] and st.error == "无法连接中心数据接口"
+    s.worker.answer = None  # the API back, slow: the next click is as any (the failure was this one's)
+    s.drill(SIBLING["code"])
+    assert st.village.code == SIBLING["code"] and st.village.note is None
+
+
+def test_no_wait_when_it_is_turned_off_or_the_village_was_prefetched(session):
+    s, st = session, session.state
+    _at_town(s)
+    s.village_wait_s = 0
+    s.drill(VILLAGE["code"])
+    assert st.village.waiting and s.worker.waited == []
+    s.village_wait_s = VILLAGE_WAIT_S
+    s.village_prefetcher.cache[SIBLING["code"]] = VillageResult(SIBLING, PAGE, None)
+    s.drill(SIBLING["code"])
+    assert st.village.households == PAGE and s.worker.waited == []
 
 
 def test_a_prefetched_village_after_one_opened_at_the_click_opens_at_once(session):

@@ -1,12 +1,17 @@
 """A village not prefetched opens its panel at the click with the figures its town's map has (issue 19);
 its own answer, the households list, fills it in and changes none of those figures (the real API)."""
 
+import json
+import threading
 from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import Qt
 
+from sandbox.client.api import ApiClient
+from sandbox.client.cache import UNMASKED_ID
 from sandbox.ui.layers.base import Overlay
+from sandbox.ui.loader import fetch_village
 
 from .conftest import settle
 from .test_wall_real_api import make_wall  # noqa: F401 - fixture
@@ -24,6 +29,7 @@ def _figures(panel) -> dict:
 @pytest.mark.parametrize("year", [2020, 2016])
 def test_a_village_opens_at_the_click_with_the_figures_its_answer_shows(qtbot, make_wall, real_client, year):  # noqa: F811
     wall = make_wall(real_client, prefetch=False)
+    wall.session.village_wait_s = 0  # its answer not waited for at the click (a slow API): the panel first
     with qtbot.waitSignal(wall.dataApplied, timeout=30000):
         wall.load(wall.state.map.region_map.features[0].code, year)
     settle(qtbot, wall)
@@ -50,6 +56,47 @@ def test_a_village_opens_at_the_click_with_the_figures_its_answer_shows(qtbot, m
     assert wall.breadcrumb.text().endswith(f" › {village.name}")
 
 
+def test_a_village_whose_answer_comes_while_the_click_waits_shows_its_list_in_the_panels_first_frame(
+        qtbot, make_wall, real_client):  # noqa: F811
+    wall = make_wall(real_client, prefetch=False)  # nothing asked before the click
+    wall.session.village_wait_s = 10.0  # however slow this machine: the answer is waited for
+    with qtbot.waitSignal(wall.dataApplied, timeout=30000):
+        wall.load(wall.state.map.region_map.features[0].code, 2020)
+    settle(qtbot, wall)
+    village = wall.state.map.region_map.features[0]
+    panel = wall.village_panel
+    at_open: list[tuple] = []
+    wall.villageOpened.connect(lambda: at_open.append((wall.state.village.households is not None,
+                                                       panel.table.isVisibleTo(panel), len(panel.cell_texts()))))
+    with qtbot.waitSignal(wall.villageApplied, timeout=30000):
+        qtbot.mouseClick(wall.canvas, Qt.MouseButton.LeftButton, pos=wall.canvas.region_center(village.code).toPoint())
+        assert len(at_open) == 1  # in the click's own turn
+    answered, listed, rows = at_open[0]
+    assert answered and listed and rows > 0  # the panel opened with its list: no frame saying it is coming
+    assert not wall.state.village.waiting and wall.state.village.code == village.code
+    # what the display keeps of it is as the server masked it for the display role
+    kept = json.dumps(wall.state.village.households, ensure_ascii=False).encode()
+    assert b'"id_number"' in kept and not UNMASKED_ID.search(kept)
+
+
+def test_a_villages_households_are_asked_on_the_workers_own_thread_its_region_beside_them():
+    threads: dict[str, str] = {}
+
+    class Client(ApiClient):
+        def households(self, region, status=None, page=1, year=None):
+            threads["households"] = threading.current_thread().name
+            return {"items": [], "total": 0, "page": page, "page_size": 50}
+
+        def region(self, code, year=None):
+            threads["region"] = threading.current_thread().name
+            return {"code": code, "level": "village", "parent_code": "522726101000", "year": year}
+
+    result = fetch_village(Client("http://127.0.0.1:9"), "522726101201", 2020, 1)
+    assert result.households["total"] == 0 and result.region["code"] == "522726101201"
+    assert threads["households"] == threading.current_thread().name  # no thread hop before the list's request
+    assert threads["region"] != threads["households"]  # at the same time, on the client's pool
+
+
 class _Mover(Overlay):
     """A live layer of the town that always moves (as flow dots do)."""
 
@@ -64,6 +111,7 @@ class _Mover(Overlay):
 def test_while_a_villages_list_is_awaited_the_town_count_and_the_maps_dots_give_way(qtbot, make_wall,  # noqa: F811
                                                                                       real_client):  # noqa: F811
     wall = make_wall(real_client, prefetch=False)
+    wall.session.village_wait_s = 0  # a slow API: the list follows the panel
     town = wall.state.map.region_map.features[0].code
     with qtbot.waitSignal(wall.dataApplied, timeout=30000):
         wall.load(town, 2020)

@@ -259,3 +259,23 @@ def test_a_forgotten_channel_still_delivers_only_its_newest_answer_and_a_cancel_
     worker.cancel("village")  # running or queued, then cancelled: its answer is dropped
     qtbot.waitUntil(lambda: not worker.busy(), timeout=5000)
     assert worker.got == [("village", "first"), ("village", "newest")]
+
+
+def test_wait_delivers_an_answer_that_comes_in_time_in_the_callers_own_turn(qtbot, worker):
+    worker.submit("village", lambda: (time.sleep(0.01), "page")[1])
+    assert worker.wait("village", 5.0)
+    assert worker.got == [("village", "page")] and not worker.busy("village")  # delivered before it returned
+    worker.submit("village", lambda: (_ for _ in ()).throw(ApiUnavailable("refused", "/households")))
+    assert worker.wait("village", 5.0)
+    assert worker.got[-1] == ("village", "failed", "无法连接中心数据接口")
+
+
+def test_wait_gives_up_at_its_timeout_and_the_late_answer_arrives_once_as_usual(qtbot, worker):
+    gate, slow = _blocker()
+    worker.submit("village", slow)
+    assert not worker.wait("village", 0.02) and worker.got == []
+    assert not worker.wait("idle", 1.0)  # nothing asked on that channel: nothing to wait for
+    gate.set()
+    qtbot.waitUntil(lambda: worker.got == [("village", "first")], timeout=5000)
+    qtbot.wait(20)
+    assert worker.got == [("village", "first")]
