@@ -12,7 +12,9 @@ in a temporary SQLite database; `--embedded`: in this process, the demo's embedd
            county→town once the wall's background prefetch has the town and the wall has rendered it
            ahead (`preparing` false), once with the prefetch cleared (the wall still holds the town's
            all-years series from an earlier visit), once cold (neither), town→village with the town's village
-           panels prefetched and without, and town→county. A village not prefetched opens its panel at the
+           panels prefetched and without, and town→county. A village not prefetched waits up to 25 ms for its
+           answer at the click (the panel's first frame then has its list: its row is timed as a prefetched
+           one's, and the report says in how many drills that happened); past that it opens its panel at the
            click with the figures its town's map has (`villageOpened`), its households list following: its
            row times click → list applied → the window's own next frame painted (what the list changed, the
            table, as a screen repaints it; before issue 19's seventh round one more whole-window render, which
