@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import logging
@@ -32,6 +33,10 @@ _FORMAT = 1
 _SUFFIX = ".json"
 _TMP_PREFIX = ".tmp-"
 _STALE_TMP_S = 300.0  # a temp file this old is a leftover of a crash, not a write in progress
+# Write-behind: answers waiting for the writer thread at most (past that a write happens on the caller's
+# thread, as without write-behind), and how long the idle writer thread waits for the next one.
+_PENDING_MAX = 64
+_WRITER_IDLE_S = 30.0
 
 # An 18-digit resident ID number (GB 11643) with a plausible birth date. Digits glued to a '.' or
 # another digit are part of a longer number (a coordinate, a float), not an ID.
@@ -51,10 +56,10 @@ def default_cache_dir() -> Path:
 
 
 def open_cache(directory: str | os.PathLike) -> ResponseCache | None:
-    """The cache in `directory`, or None when it cannot be made (read-only disk, no home): the cache is
-    an aid, the wall runs without it and the log says so once."""
+    """The cache in `directory` (written behind, see ResponseCache), or None when it cannot be made
+    (read-only disk, no home): the cache is an aid, the wall runs without it and the log says so once."""
     try:
-        return ResponseCache(directory)
+        return ResponseCache(directory, write_behind=True)
     except OSError as exc:
         log.warning("response cache unavailable in %s (%s): running without an offline cache; set %s to "
                     "a writable folder", directory, exc.strerror or exc, CACHE_DIR_ENV)
@@ -77,13 +82,24 @@ class CachedAnswer:
 class ResponseCache:
     """One file per request (path, params, token scope). Safe for several threads and processes:
     each write goes to a temp file that replaces the entry in one `os.replace`, so a reader sees the
-    old answer or the new one, never half of one. Reads happen only when the API cannot answer."""
+    old answer or the new one, never half of one. Reads happen only when the API cannot answer.
 
-    def __init__(self, directory: str | os.PathLike | None = None, *, max_entries: int = 5000):
+    `write_behind`: `put` hands the write (and its fsync, 2–18 ms on a busy disk) to a thread of the
+    cache's own, so the answer reaches whoever waits for it first (a wall's click); an answer not yet
+    written is read from memory, and what is left is written at exit (`flush`)."""
+
+    def __init__(self, directory: str | os.PathLike | None = None, *, max_entries: int = 5000,
+                 write_behind: bool = False):
         self.directory = Path(directory) if directory is not None else default_cache_dir()
         self.max_entries = max_entries
+        self.write_behind = write_behind
         self._writes = 0
         self._lock = threading.Lock()
+        self._queued = threading.Condition()  # guards _pending and _writer
+        self._pending: dict[str, tuple[bytes, str, float]] = {}  # key → (body, what, saved_at), oldest first
+        self._writer: threading.Thread | None = None
+        if write_behind:
+            atexit.register(self.flush)
         # 0700: a leader's cache holds full names.
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._remove_leftovers()
@@ -101,6 +117,10 @@ class ResponseCache:
     # -- reading ----------------------------------------------------------------------------------
     def get(self, key: str) -> CachedAnswer | None:
         """The last good answer for `key`, or None (none stored, or the stored one was corrupt)."""
+        with self._queued:
+            waiting = self._pending.get(key)
+        if waiting is not None:  # not on disk yet
+            return CachedAnswer(json.loads(waiting[0]), datetime.fromtimestamp(waiting[2]))
         f = self._file(key)
         try:
             raw = f.read_bytes()
@@ -135,7 +155,44 @@ class ResponseCache:
         if UNMASKED_ID.search(body):
             log.warning("refused to cache %s: the answer holds an unmasked ID number", what or "an answer")
             return False
-        meta = {"v": _FORMAT, "key": key, "saved_at": time.time(), "length": len(body),
+        if self.write_behind:
+            with self._queued:
+                if key in self._pending or len(self._pending) < _PENDING_MAX:
+                    self._pending.pop(key, None)  # (the newer answer goes to the end)
+                    self._pending[key] = (body, what, time.time())
+                    if self._writer is None:
+                        self._writer = threading.Thread(target=self._write_queued, name="response-cache",
+                                                        daemon=True)
+                        self._writer.start()
+                    self._queued.notify()
+                    return True
+        return self._write(key, body, what, time.time())
+
+    def flush(self) -> None:
+        """Write what is waiting for the writer thread now, on this thread."""
+        while (item := self._next_queued()) is not None:
+            self._write_and_forget(*item)
+
+    def _next_queued(self) -> tuple[str, tuple[bytes, str, float]] | None:
+        with self._queued:
+            return next(iter(self._pending.items()), None)
+
+    def _write_and_forget(self, key: str, item: tuple[bytes, str, float]) -> None:
+        self._write(key, *item)
+        with self._queued:
+            if self._pending.get(key) is item:  # (unless a newer answer came meanwhile)
+                del self._pending[key]
+
+    def _write_queued(self) -> None:
+        while True:
+            with self._queued:
+                if not self._queued.wait_for(lambda: bool(self._pending), timeout=_WRITER_IDLE_S):
+                    self._writer = None  # idle: the next put starts a thread again
+                    return
+            self.flush()
+
+    def _write(self, key: str, body: bytes, what: str, saved_at: float) -> bool:
+        meta = {"v": _FORMAT, "key": key, "saved_at": saved_at, "length": len(body),
                 "sha256": hashlib.sha256(body).hexdigest()}
         data = json.dumps(meta, ensure_ascii=True).encode() + b"\n" + body
         target = self._file(key)
@@ -158,6 +215,8 @@ class ResponseCache:
         return True
 
     def clear(self) -> None:
+        with self._queued:
+            self._pending.clear()
         for f in self.directory.glob("*" + _SUFFIX):
             self._unlink(f)
 

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import threading
+import time
 
 import pytest
 
@@ -183,3 +184,36 @@ def test_a_full_disk_is_logged_once_not_at_every_write(cache, monkeypatch, caplo
         for i in range(50):
             assert not cache.put(f"k{i}", b"{}")
     assert len([r for r in caplog.records if "cannot write" in r.getMessage()]) <= 1
+
+
+def test_written_behind_an_answer_is_handed_back_before_its_disk_write_and_read_from_memory_meanwhile(tmp_path,
+                                                                                                   monkeypatch):
+    cache = ResponseCache(tmp_path / "cache", write_behind=True)
+    disk = threading.Event()
+    real_write = ResponseCache._write
+
+    def slow_write(self, *args):
+        assert disk.wait(10)  # the disk is busy (an fsync behind others)
+        return real_write(self, *args)
+
+    monkeypatch.setattr(ResponseCache, "_write", slow_write)
+    key = cache.key("s", "/households", {"region": "522726101201", "page": 1})
+    assert cache.put(key, _body({"items": [{"id_number": MASKED_ID}]}))  # returned with the disk still busy
+    assert cache.get(key).body == {"items": [{"id_number": MASKED_ID}]} and cache.entries() == []
+    assert not cache.put(cache.key("s", "/households", {"page": 2}), _body({"id_number": FULL_ID}))  # refused now
+    disk.set()
+    cache.flush()
+    other = ResponseCache(cache.directory)  # another process's view: on disk now, and only the masked answer
+    assert other.get(key).body == {"items": [{"id_number": MASKED_ID}]} and len(other.entries()) == 1
+    assert FULL_ID.encode() not in b"".join(f.read_bytes() for f in other.entries())
+
+
+def test_written_behind_the_newest_answer_of_a_key_wins_and_the_writer_thread_writes_it(tmp_path):
+    cache = ResponseCache(tmp_path / "cache", write_behind=True)
+    key = cache.key("s", "/regions/522726")
+    for v in range(5):
+        cache.put(key, _body({"v": v}))
+    deadline = time.monotonic() + 10
+    while cache._pending and time.monotonic() < deadline:  # the cache's own thread writes it
+        time.sleep(0.01)
+    assert ResponseCache(cache.directory).get(key).body == {"v": 4} and len(cache.entries()) == 1
