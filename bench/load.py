@@ -105,26 +105,36 @@ def pct(values: list[float], q: float) -> float:
 
 
 def one_run(url: str, server: subprocess.Popen, rate: int, seconds: int, walls: int, files: dict, workdir: Path,
-            tag: str) -> dict:
+            tag: str, phone_users: int = PHONE_USERS, leaders: int = LEADERS, phone_socket: str = "keep",
+            phones_by: str = "locust") -> dict:
     prefix, out, streams = workdir / f"locust-{tag}", workdir / f"posted-{tag}.json", workdir / f"delivery-{tag}.json"
     ready = workdir / f"walls-ready-{tag}"
     ready.unlink(missing_ok=True)
     env = {**os.environ, "LOAD_URL": url, "LOAD_PHONES": str(files["phones"]), "LOAD_PHOTO": str(files["photo"]),
            "LOAD_DISPLAY_TOKEN": files["display"], "LOAD_LEADER_TOKEN": files["leader"],
-           "LOAD_PHONES_PER_MIN": str(rate), "LOAD_PHONE_USERS": str(PHONE_USERS), "LOAD_WALLS": str(walls),
-           "LOAD_LEADERS": str(LEADERS), "LOAD_OUT": str(out), "LOAD_WALLS_READY": str(ready)}
+           "LOAD_PHONES_PER_MIN": str(rate), "LOAD_WALLS": str(walls),
+           "LOAD_PHONE_USERS": str(phone_users if phones_by == "locust" else 0),
+           "LOAD_LEADERS": str(leaders), "LOAD_OUT": str(out), "LOAD_WALLS_READY": str(ready),
+           "LOAD_PHONE_SOCKET": phone_socket}
     wall_proc = subprocess.Popen([sys.executable, str(WALLS), url, files["display"], str(walls), str(streams)],
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     if wall_proc.stdout.readline().strip() != "ready":
         raise SystemExit("bench/load_walls.py: the walls' streams did not open")
     ready.touch()
     walls_ps = psutil.Process(wall_proc.pid)
-    users = walls + LEADERS + PHONE_USERS
+    users = walls + leaders + (phone_users if phones_by == "locust" else 0)
     locust = subprocess.Popen([sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "-u", str(users),
                                "-r", "100", "-t", f"{seconds}s", "--csv", str(prefix), "--only-summary",
                                "--stop-timeout", "15", "--loglevel", "WARNING"], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     locust_ps = psutil.Process(locust.pid)
+    phones = None
+    if phones_by == "threads":
+        from bench.load_phones import Phones  # here: it imports bench.load_one, which imports this module
+
+        phones = Phones(url, json.loads(files["phones"].read_text(encoding="utf-8")),
+                        files["photo"].read_text(encoding="ascii"), rate, phone_users, seconds)
+        phones.start()
     t0, busy0 = time.monotonic(), machine_busy()
     walls0 = cpu_seconds([walls_ps])
     # per process: its CPU seconds at the start, and the last seen (a worker restarted by uvicorn's supervisor
@@ -163,6 +173,8 @@ def one_run(url: str, server: subprocess.Popen, rate: int, seconds: int, walls: 
              "machine": busy / elapsed}
     cores["rest"] = max(0.0, cores["machine"] - cores["workers"] - cores["generator"] - cores["database"])
     restarts = len([pid for pid in known if pid not in db_pids and pid not in first])
+    if phones is not None:  # in locust's place: its file then says what the threads posted
+        out.write_text(json.dumps(phones.join()), encoding="utf-8")
     result = json.loads(out.read_text(encoding="utf-8"))
     wall_proc.communicate(json.dumps(result["posted"]) + "\n", timeout=120)  # drain: every wall gets every one
     delivery = json.loads(streams.read_text(encoding="utf-8"))
@@ -177,9 +189,10 @@ def one_run(url: str, server: subprocess.Popen, rate: int, seconds: int, walls: 
     phases = {k: (pct([t.get(k, 0.0) for t in result["timings"]], 0.5), pct([t.get(k, 0.0) for t in result["timings"]], 0.95))
               for k in PHASES}
     return {"rate": rate, "posted": len(posted), "achieved": len(posted) / window * 60 if window else 0,
-            "errors": int(post.get("Failure Count", 0) or 0),
+            "errors": int(post.get("Failure Count", 0) or 0) if phones is None else result["failures"],  # noqa: E501
             "other_errors": sum(int(v.get("Failure Count", 0) or 0) for k, v in s.items()
-                                if k not in ("Aggregated", "POST check-in (phone, 400 KB photo)")), "p50": post.get("50%"), "p95": post.get("95%"),
+                                if k not in ("Aggregated", "POST check-in (phone, 400 KB photo)")), "p50": post.get("50%") if phones is None else round(phases["client"][0]),
+            "p95": post.get("95%") if phones is None else round(phases["client"][1]),
             "level_p95": level.get("95%"), "pages_p95": pages.get("95%"),
             "walls": len(delivery["walls"]), "missing": missing, "twice": twice,
             "reconnects": sum(w["reconnects"] for w in delivery["walls"]),
@@ -211,6 +224,13 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=90)
     ap.add_argument("--walls", type=int, default=200)
     ap.add_argument("--phones", type=int, default=300, help="phones enrolled (each posts several check-ins)")
+    ap.add_argument("--phone-users", type=int, default=PHONE_USERS, help="locust users posting (together at the rate)")
+    ap.add_argument("--leaders", type=int, default=LEADERS)
+    ap.add_argument("--phones-by", choices=("locust", "threads"), default="locust",
+                    help="who posts the check-ins: locust's users (greenlets) or bench/load_phones.py's threads")
+    ap.add_argument("--phone-socket", choices=("keep", "close", "nodelay"), default="keep",
+                    help="the phones' connections: kept alive (locust's default), a new one per post "
+                         "(Connection: close), or kept alive with TCP_NODELAY set")
     ap.add_argument("--workdir", default="/tmp/sandbox-bench-load")
     a = ap.parse_args()
     workdir = Path(a.workdir)
@@ -237,15 +257,16 @@ def main() -> None:
                 files["phones"].write_text(json.dumps(phones), encoding="utf-8")
                 enrolled = True
             for rate in [int(r) for r in a.rates.split(",")]:
-                row = one_run(url, proc, rate, a.seconds, a.walls, files, workdir, f"w{workers}-r{rate}")
+                row = one_run(url, proc, rate, a.seconds, a.walls, files, workdir, f"w{workers}-r{rate}",
+                              a.phone_users, a.leaders, a.phone_socket, a.phones_by)
                 row["photos"] = photo_verdicts(engine, workdir / f"posted-w{workers}-r{rate}.json")
                 rows.append({"workers": workers, **row, "load": os.getloadavg()[0]})
                 print(f"workers {workers}, {rate}/min: {row}", file=sys.stderr, flush=True)
         finally:
             stop_server(proc)
     print(f"Load test — {started}, {os.cpu_count()} cores, Python {platform.python_version()}, PostgreSQL, "
-          f"{a.walls} walls (SSE + a level poll every 30 s), {LEADERS} leaders paging households every 5 s, phones "
-          f"posting one check-in with a 400 KB JPEG each at the rate given; {a.seconds} s per row; load average "
+          f"{a.walls} walls (SSE + a level poll every 30 s), {a.leaders} leaders paging households every 5 s, phones "
+          f"({a.phone_users} locust users, connections: {a.phone_socket}) posting one check-in with a 400 KB JPEG each at the rate given; {a.seconds} s per row; load average "
           f"{load_before:.1f} before. Cores: CPU seconds per second of the row — the load generator (locust and "
           f"the walls' stream process), the API workers, and the rest of the machine (PostgreSQL, other jobs).\n")
     print("| workers | check-ins/min asked / achieved | posted | errors | check-in p50 | p95 | wall poll p95 "

@@ -11,10 +11,12 @@ import itertools
 import json
 import os
 import random
+import socket
 import time
 import uuid
 
 import gevent
+from geventhttpclient.connectionpool import ConnectionPool
 from locust import FastHttpUser, constant, constant_throughput, events, task
 
 URL = os.environ["LOAD_URL"]
@@ -25,6 +27,8 @@ LEADER = os.environ["LOAD_LEADER_TOKEN"]
 RATE_PER_S = float(os.environ["LOAD_PHONES_PER_MIN"]) / 60
 PHONE_USERS = int(os.environ["LOAD_PHONE_USERS"])
 COUNTY = os.environ.get("LOAD_COUNTY", "522726")
+# the phones' connections: "keep" (locust's own: kept alive, Nagle on), "close" (a new one per post) or "nodelay"
+PHONE_SOCKET = os.environ.get("LOAD_PHONE_SOCKET", "keep")
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 posted: list[int] = []
@@ -64,6 +68,7 @@ class Leader(FastHttpUser):
     """A leader paging households on a laptop."""
 
     fixed_count = int(os.environ.get("LOAD_LEADERS", "5"))
+    abstract = fixed_count == 0  # none: locust would otherwise share the users out by weight
     wait_time = constant(5)
     host = URL
 
@@ -76,7 +81,8 @@ class Leader(FastHttpUser):
 class Phone(FastHttpUser):
     """Cadres' phones: each post is one cadre's check-in with a 400 KB photo; together at LOAD_PHONES_PER_MIN."""
 
-    wait_time = constant_throughput(RATE_PER_S / PHONE_USERS)
+    abstract = PHONE_USERS == 0  # the phones posted by bench/load_phones.py's threads instead
+    wait_time = constant_throughput(RATE_PER_S / max(1, PHONE_USERS))
     host = URL
 
     def on_start(self) -> None:
@@ -94,7 +100,8 @@ class Phone(FastHttpUser):
                 "at": dt.datetime.now(BEIJING).isoformat(timespec="seconds"), "note": "走访",
                 "point": {"lon": phone["lon"], "lat": phone["lat"], "crs": "WGS-84"}, "accuracy_m": 10.0,
                 "photos": [PHOTO]}
-        with self.client.post("/api/v1/field/checkins", json=body, headers={"Cookie": phone["cookie"]},
+        headers = {"Cookie": phone["cookie"], **({"Connection": "close"} if PHONE_SOCKET == "close" else {})}
+        with self.client.post("/api/v1/field/checkins", json=body, headers=headers,
                               name="POST check-in (phone, 400 KB photo)", catch_response=True) as r:
             if r.status_code in (200, 201):
                 posted.append(r.json()["id"])
@@ -103,6 +110,17 @@ class Phone(FastHttpUser):
                                 "client": r.request_meta["response_time"]})
             else:
                 r.failure(f"{r.status_code}: {r.text[:120]}")
+
+
+if PHONE_SOCKET == "nodelay":  # every user's sockets (walls' polls and pages too): what a browser does
+    _plain_socket = ConnectionPool._create_tcp_socket
+
+    def _nodelay_socket(self, family, socktype, protocol):
+        sock = _plain_socket(self, family, socktype, protocol)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+
+    ConnectionPool._create_tcp_socket = _nodelay_socket
 
 
 @events.quitting.add_listener
