@@ -145,6 +145,8 @@ def main() -> int:
                    help="print the report of a soak from its log (the `soak: cycle` lines it wrote to stderr) and "
                         "exit: a run stopped early still gives its slopes; pass the run's --warmup, --outage-every, "
                         "--drop-every")
+    p.add_argument("--report-until", type=int, metavar="CYCLE",
+                   help="with --report-from-log: only the samples up to this cycle (a longer run over another's window)")
     p.add_argument("--memray-between", type=float, nargs=2, metavar=("A", "B"),
                    help="with --memray-report: what grew between two points of the recording, as fractions of its "
                         "length (e.g. 0.5 1.0), by site: live bytes at B minus live bytes at A (a bounded cache that "
