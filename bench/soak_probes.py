@@ -239,77 +239,55 @@ def _qt_counts(win) -> dict:
 # -- containers that gain entries -------------------------------------------------------------------------
 # A dict or list that gains an entry per drill holds strings, floats and tuples of them: the collector does
 # not track those (nor, after a collection, a dict of only those), so `--objects` counts stay flat while the
-# container grows. This counts entries instead, in every container the collector tracks or that a tracked
-# object refers to, and names the ones that grew by their owner (module global or instance attribute).
-_SEQ = (dict, list, set, frozenset)
-
-
-def _containers() -> dict[int, tuple[object, int]]:
+# container grows. This counts entries instead, by owner: a module global (`module.NAME`), or an instance's
+# attribute (`Owner → dict`, summed over every instance of the owner's type, so what a type's objects hold
+# is one figure however often they are made and dropped). Ids are not used: a container made since the last
+# probe at a reused id would look grown. Attributes are reached with `gc.get_referents`, never `__dict__`
+# (reading it on an object whose attributes Python keeps inline would make it a dict and keep it).
+def _kinds() -> tuple[type, ...]:
     import collections
-    import gc
 
-    gc.collect()
-    kinds = (*_SEQ, collections.deque)
-    tracked = gc.get_objects()
-    out: dict[int, tuple[object, int]] = {}
-    for o in tracked:
-        if isinstance(o, kinds):
-            out[id(o)] = (o, len(o))
-    for o in tracked:
-        for r in gc.get_referents(o):
-            if isinstance(r, kinds) and id(r) not in out:
-                out[id(r)] = (r, len(r))
-    out.pop(id(tracked), None)
-    del tracked
-    return out
+    return dict, list, set, frozenset, collections.OrderedDict, collections.deque, collections.defaultdict
 
 
-def container_lengths() -> dict[int, tuple[str, int]]:
-    """Every container's type and entries, by id (a baseline for `container_growth`)."""
-    return {k: (type(o).__qualname__, n) for k, (o, n) in _containers().items()}
-
-
-def _owner(obj, probe: dict) -> str:
-    """Where `obj` is held: `module.NAME`, `Class.attr`, or the referrer's type (not the probe's own)."""
+def container_lengths() -> dict[str, tuple[int, int]]:
+    """owner → (containers, entries) over the whole process (see above)."""
     import gc
     import types
 
-    names = []
-    mine = {id(v) for v in probe.values()}
-    for ref in gc.get_referrers(obj):
-        if isinstance(ref, (types.FrameType, types.CellType)) or ref is obj or id(ref) in mine:
+    kinds = _kinds()
+    gc.collect()
+    out: dict[str, list[int]] = {}
+
+    def add(name: str, c) -> None:
+        acc = out.setdefault(name, [0, 0])
+        acc[0] += 1
+        acc[1] += len(c)
+
+    for mod in list(sys.modules.values()):
+        for key, v in list(getattr(mod, "__dict__", {}).items()):
+            if type(v) in kinds:
+                add(f"{mod.__name__}.{key}", v)
+    skip = (types.FrameType, types.FunctionType, types.CellType, types.ModuleType, types.CodeType, type,
+            *kinds, tuple)
+    for o in gc.get_objects():
+        if isinstance(o, skip):
             continue
-        if isinstance(ref, dict):
-            key = next((k for k, v in ref.items() if v is obj), None)
-            holder = next((h for h in gc.get_referrers(ref)
-                           if getattr(h, "__dict__", None) is ref), None)
-            if isinstance(holder, types.ModuleType):
-                names.append(f"{holder.__name__}.{key}")
-            elif holder is not None:
-                names.append(f"{type(holder).__qualname__}.{key}")
-            else:
-                names.append(f"dict[{key!r}]"[:80])
-        else:  # an instance whose attributes Python keeps inline (no dict of its own to refer)
-            attrs = getattr(ref, "__dict__", None)
-            key = next((k for k, v in attrs.items() if v is obj), None) if isinstance(attrs, dict) else None
-            names.append(type(ref).__qualname__ + (f".{key}" if key else ""))
-        if len(names) >= 2:
-            break
-    return " / ".join(names) or "?"
+        owner = type(o).__qualname__
+        for r in gc.get_referents(o):
+            if type(r) in kinds:
+                add(f"{owner} → {type(r).__qualname__}", r)
+                if type(r) is dict:  # an instance's own __dict__: its attributes' containers too
+                    for v in list(r.values()):
+                        if type(v) in kinds:
+                            add(f"{owner} → {type(v).__qualname__}", v)
+    return {k: (n, e) for k, (n, e) in out.items()}
 
 
-def container_growth(base: dict[int, tuple[str, int]], top: int = 8) -> tuple[int, list[str]]:
-    """All containers' entries now, and the `top` containers of `base` grown most since (same id and type;
-    an id reused by a new container may show once, a container that keeps growing shows at every probe),
-    each as 'owner type +grown (entries)'."""
-    now = _containers()
-    total = sum(n for _, n in now.values())
-    grown = []
-    for k, (o, n) in now.items():
-        name = type(o).__qualname__
-        was = base.get(k)
-        if was is not None and was[0] == name and n > was[1]:
-            grown.append((n - was[1], k))
-    grown.sort(reverse=True)
-    lines = [f"{_owner(now[k][0], now)} {type(now[k][0]).__qualname__} {d:+d} ({now[k][1]})" for d, k in grown[:top]]
-    return total, lines
+def container_growth(base: dict[str, tuple[int, int]], top: int = 8) -> tuple[int, list[str]]:
+    """All owned containers' entries now, and the `top` owners whose containers gained most entries since
+    `base`, each as 'owner +gained (containers, entries now)'."""
+    now = container_lengths()
+    total = sum(e for _, e in now.values())
+    grown = sorted(((e - base.get(k, (0, 0))[1], k) for k, (_, e) in now.items()), reverse=True)[:top]
+    return total, [f"{k} {d:+d} ({now[k][0]}, {now[k][1]})" for d, k in grown if d > 0]
