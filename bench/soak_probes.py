@@ -35,7 +35,7 @@ def _jemalloc_stats() -> dict | None:
     epoch = ctypes.c_uint64(1)
     mallctl(b"epoch", None, None, ctypes.byref(epoch), ctypes.sizeof(epoch))  # refresh the cached statistics
     out = {}
-    for key in ("allocated", "active", "resident", "mapped", "retained"):
+    for key in ("allocated", "active", "resident", "mapped", "retained", "metadata"):
         value, size = ctypes.c_size_t(0), ctypes.c_size_t(ctypes.sizeof(ctypes.c_size_t))
         if mallctl(f"stats.{key}".encode(), ctypes.byref(value), ctypes.byref(size), None, 0) == 0:
             out[key] = value.value / 2**20
@@ -43,7 +43,9 @@ def _jemalloc_stats() -> dict | None:
         return None
     return {"heap_used": out["allocated"], "heap_free": out.get("resident", out["allocated"]) - out["allocated"],
             "je_active": out.get("active", 0.0), "je_mapped": out.get("mapped", 0.0),
-            "je_retained": out.get("retained", 0.0)}
+            "je_retained": out.get("retained", 0.0),
+            # resident beyond active is dirty pages not yet purged plus this: jemalloc's own bookkeeping
+            "je_metadata": out.get("metadata", 0.0)}
 
 
 def _pss_mb() -> float:
