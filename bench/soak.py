@@ -43,7 +43,14 @@ import tracemalloc
 from pathlib import Path
 
 # The bench folder is not a package: its modules import each other as run from it (and the tests add it to the path).
-from soak_probes import _heap, _minor_faults, _type_counts, memory_breakdown  # noqa: F401 - _heap: the tests read it
+from soak_probes import (  # noqa: F401 - _heap: the tests read it
+    _heap,
+    _minor_faults,
+    _type_counts,
+    container_growth,
+    container_lengths,
+    memory_breakdown,
+)
 from soak_report import (  # noqa: F401 - slope_fit, CYCLES_PER_HOUR: the tests read them from here
     CYCLES_PER_HOUR,
     memray_growth,
@@ -112,6 +119,9 @@ def main() -> int:
     p.add_argument("--drop-every", type=int, default=100)
     p.add_argument("--objects", action="store_true",
                    help="count Python objects by type at each sample; print the types that grew (slow)")
+    p.add_argument("--containers", type=int, default=0, metavar="N",
+                   help="every N cycles after the warm-up: the containers (dicts, lists, sets) grown most since it, "
+                        "by owner, and all containers' entries (`containers`): what `--objects` cannot see")
     p.add_argument("--tracemalloc", action="store_true",
                    help="trace Python allocations; print what grew between samples (slow)")
     p.add_argument("--data-dir", type=Path, help="reuse a demo database here (default: a new temp dir)")
@@ -135,6 +145,8 @@ def main() -> int:
                    help="print the report of a soak from its log (the `soak: cycle` lines it wrote to stderr) and "
                         "exit: a run stopped early still gives its slopes; pass the run's --warmup, --outage-every, "
                         "--drop-every")
+    p.add_argument("--report-until", type=int, metavar="CYCLE",
+                   help="with --report-from-log: only the samples up to this cycle (a longer run over another's window)")
     p.add_argument("--memray-between", type=float, nargs=2, metavar=("A", "B"),
                    help="with --memray-report: what grew between two points of the recording, as fractions of its "
                         "length (e.g. 0.5 1.0), by site: live bytes at B minus live bytes at A (a bounded cache that "
@@ -252,9 +264,16 @@ def main() -> int:
                 type_counts[:] = [counts]
             else:
                 type_counts[1:] = [counts]
+        if args.containers and cycle % args.containers == 0:
+            if not containers or cycle <= args.warmup:
+                containers[:] = [container_lengths()]
+            else:
+                s["containers"], grown = container_growth(containers[0])
+                print("soak:   containers since the warm-up " + ", ".join(grown), file=sys.stderr, flush=True)
         print(sample_line(s), file=sys.stderr, flush=True)
 
     outage_until = None
+    containers: list[dict] = []
     snaps: list = []
     type_counts: list[dict] = []
     if args.tracemalloc:

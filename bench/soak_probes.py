@@ -35,7 +35,7 @@ def _jemalloc_stats() -> dict | None:
     epoch = ctypes.c_uint64(1)
     mallctl(b"epoch", None, None, ctypes.byref(epoch), ctypes.sizeof(epoch))  # refresh the cached statistics
     out = {}
-    for key in ("allocated", "active", "resident", "mapped", "retained"):
+    for key in ("allocated", "active", "resident", "mapped", "retained", "metadata"):
         value, size = ctypes.c_size_t(0), ctypes.c_size_t(ctypes.sizeof(ctypes.c_size_t))
         if mallctl(f"stats.{key}".encode(), ctypes.byref(value), ctypes.byref(size), None, 0) == 0:
             out[key] = value.value / 2**20
@@ -43,7 +43,9 @@ def _jemalloc_stats() -> dict | None:
         return None
     return {"heap_used": out["allocated"], "heap_free": out.get("resident", out["allocated"]) - out["allocated"],
             "je_active": out.get("active", 0.0), "je_mapped": out.get("mapped", 0.0),
-            "je_retained": out.get("retained", 0.0)}
+            "je_retained": out.get("retained", 0.0),
+            # resident beyond active is dirty pages not yet purged plus this: jemalloc's own bookkeeping
+            "je_metadata": out.get("metadata", 0.0)}
 
 
 def _pss_mb() -> float:
@@ -137,6 +139,8 @@ def memory_breakdown(win, client) -> dict:
         "layers": len(layers),
         "layers_mb": layer_bytes / 2**20,
         "window": f"{win.width()}x{win.height()}",
+        # the seam fitting's remembered scales (a panel grid only: a 1080p wall without one never fits)
+        "seam_keys": len(getattr(getattr(win, "arranger", None), "_chosen", ())),
     }
     out.update(_heap())
     out.update(_qt_counts(win))
@@ -232,3 +236,60 @@ def _qt_counts(win) -> dict:
             "worker_channels": channels}
 
 
+
+
+# -- containers that gain entries -------------------------------------------------------------------------
+# A dict or list that gains an entry per drill holds strings, floats and tuples of them: the collector does
+# not track those (nor, after a collection, a dict of only those), so `--objects` counts stay flat while the
+# container grows. This counts entries instead, by owner: a module global (`module.NAME`), or an instance's
+# attribute (`Owner → dict`, summed over every instance of the owner's type, so what a type's objects hold
+# is one figure however often they are made and dropped). Ids are not used: a container made since the last
+# probe at a reused id would look grown. Attributes are reached with `gc.get_referents`, never `__dict__`
+# (reading it on an object whose attributes Python keeps inline would make it a dict and keep it).
+def _kinds() -> tuple[type, ...]:
+    import collections
+
+    return dict, list, set, frozenset, collections.OrderedDict, collections.deque, collections.defaultdict
+
+
+def container_lengths() -> dict[str, tuple[int, int]]:
+    """owner → (containers, entries) over the whole process (see above)."""
+    import gc
+    import types
+
+    kinds = _kinds()
+    gc.collect()
+    out: dict[str, list[int]] = {}
+
+    def add(name: str, c) -> None:
+        acc = out.setdefault(name, [0, 0])
+        acc[0] += 1
+        acc[1] += len(c)
+
+    for mod in list(sys.modules.values()):
+        for key, v in list(getattr(mod, "__dict__", {}).items()):
+            if type(v) in kinds:
+                add(f"{mod.__name__}.{key}", v)
+    skip = (types.FrameType, types.FunctionType, types.CellType, types.ModuleType, types.CodeType, type,
+            *kinds, tuple)
+    for o in gc.get_objects():
+        if isinstance(o, skip):
+            continue
+        owner = type(o).__qualname__
+        for r in gc.get_referents(o):
+            if type(r) in kinds:
+                add(f"{owner} → {type(r).__qualname__}", r)
+                if type(r) is dict:  # an instance's own __dict__: its attributes' containers too
+                    for v in list(r.values()):
+                        if type(v) in kinds:
+                            add(f"{owner} → {type(v).__qualname__}", v)
+    return {k: (n, e) for k, (n, e) in out.items()}
+
+
+def container_growth(base: dict[str, tuple[int, int]], top: int = 8) -> tuple[int, list[str]]:
+    """All owned containers' entries now, and the `top` owners whose containers gained most entries since
+    `base`, each as 'owner +gained (containers, entries now)'."""
+    now = container_lengths()
+    total = sum(e for _, e in now.values())
+    grown = sorted(((e - base.get(k, (0, 0))[1], k) for k, (_, e) in now.items()), reverse=True)[:top]
+    return total, [f"{k} {d:+d} ({now[k][0]}, {now[k][1]})" for d, k in grown if d > 0]

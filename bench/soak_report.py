@@ -264,6 +264,8 @@ def samples_from_log(lines) -> tuple[list[dict], dict]:
             meta["allocator"] = line.split()[3]
         elif line.startswith("soak:   types since the warm-up "):
             meta["types_since_warmup"] = line[len("soak:   types since the warm-up "):]
+        elif line.startswith("soak:   containers since the warm-up "):
+            meta["containers_since_warmup"] = line[len("soak:   containers since the warm-up "):]
     if len(samples) > 1 and len(samples[-1]) < len(samples[-2]):
         samples.pop()  # the last line cut short: the soak was stopped while writing it
     return samples, meta
@@ -285,8 +287,9 @@ _NOT_SERIES = {"cycle", "t", "cpu_s", "minflt_k", "trims", "trim_ms", "outages",
 
 def series_table(warm: list[dict]) -> str:
     """Every numeric series the samples carry, fitted after the warm-up: which one follows RSS."""
-    keys = [k for k, v in warm[0].items() if k not in _NOT_SERIES and isinstance(v, (int, float))
-            and not isinstance(v, bool)] if warm else []
+    # (a series sampled more sparsely than the rest, e.g. --containers, first appears after warm[0])
+    keys = list(dict.fromkeys(k for s in warm for k, v in s.items() if k not in _NOT_SERIES
+                              and isinstance(v, (int, float)) and not isinstance(v, bool)))
     lines = ["| series after the warm-up | first → last | min–max | slope ± error per hour-equivalent |",
              "|---|---:|---:|---:|"]
     for key in keys:
@@ -299,6 +302,9 @@ def series_table(warm: list[dict]) -> str:
 def report_from_log(path: Path, args) -> str:
     """The report of a soak from its log: `args` are the run's flags (warm-up, outage period, …)."""
     samples, meta = samples_from_log(Path(path).read_text(errors="replace").splitlines())
+    until = getattr(args, "report_until", None)
+    if until is not None:  # another run's cycle window: a longer run read over the same cycles
+        samples = [s for s in samples if s["cycle"] <= until]
     if not samples:
         return f"{path}: no `soak: cycle` lines"
     args.cycles = samples[-1]["cycle"]
@@ -314,4 +320,6 @@ def report_from_log(path: Path, args) -> str:
     out += "\n\n" + series_table(warm_window(samples, args))
     if meta.get("types_since_warmup"):
         out += f"\n\nPython types grown since the warm-up (the log's last such line): {meta['types_since_warmup']}"
+    if meta.get("containers_since_warmup"):
+        out += f"\n\nContainers grown since the warm-up (the log's last such line): {meta['containers_since_warmup']}"
     return out

@@ -177,3 +177,22 @@ def test_the_report_from_a_log_fits_every_series_so_the_one_that_follows_rss_sho
     assert abs(heap - 10.0) < 0.1  # the leak, without the saw (the log keeps 0.1 MB)
     assert float(rows["qobjects"].split("|")[4].split("±")[0]) == 0
     assert "cpu_s" not in rows and "outages" not in rows  # running totals are not memory
+
+
+def test_a_longer_run_is_reported_over_another_runs_cycles_and_names_the_containers_that_grew(tmp_path):
+    from soak_report import report_from_log
+
+    path = _log(tmp_path)
+    text = path.read_text().replace("soak: cycle 400 t 800.0", "soak:   containers since the warm-up "
+                                    "WallArranger._chosen OrderedDict +99 (100)\nsoak: cycle 400 t 800.0")
+    for c in (400, 500):  # sampled every 100 cycles, after the warm-up
+        head = f"soak: cycle {c} t "
+        start = text.index(head)
+        end = text.index("\n", start)
+        text = text[:end] + f" containers {8000 + c}" + text[end:]
+    path.write_text(text)
+    out = report_from_log(path, _args(report_until=500))
+    assert "500 cycles" in out and "cycle ≥ 300, 21 samples" in out
+    assert "WallArranger._chosen OrderedDict +99" in out
+    rows = {line.split("|")[1].strip(): line for line in out.splitlines() if line.startswith("| ")}
+    assert "containers" in rows  # a sparser series than the rest is still fitted

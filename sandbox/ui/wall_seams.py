@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QLabel, QLayout, QVBoxLayout
@@ -19,6 +20,10 @@ log = logging.getLogger(__name__)
 # Content too tall for its panel rows (a module taller than a row, or more modules than the rows hold once
 # each keeps off the seams) is drawn smaller, a step at a time, rather than cut or laid across a seam.
 _SHRINK_STEP, _SHRINK_FLOOR = 0.04, 0.8
+# The scales chosen for content seen lately. A key holds every label's text, so a label that keeps changing
+# (a time, a live count) makes a new key at each fit: without a bound the wall would keep one per fit all
+# day (≈ 100 strings each). A tour's loop shows a few dozen distinct contents at most.
+CHOSEN_LIMIT = 48
 
 
 def _in_seam_safe(w, window) -> bool:
@@ -54,7 +59,7 @@ class WallArranger(QObject):
         # again shortly (polled: the trend panel is made lazily, its signals do not exist yet)
         self._trend_timer = QTimer(self, singleShot=True, interval=250)
         self._trend_timer.timeout.connect(self.schedule_fit)
-        self._chosen: dict[tuple, float] = {}  # what the wall showed → the scale its search chose
+        self._chosen: OrderedDict[tuple, float] = OrderedDict()  # what the wall showed → its scale; newest last
 
     # -- columns --------------------------------------------------------------------------------------
     def size_columns(self) -> bool:
@@ -176,6 +181,7 @@ class WallArranger(QObject):
         # full size chose for it (each step restyles the whole wall: ≈ 0.5 s at 5760×3240), checked.
         key = self._content_key() if settled else None
         if key in self._chosen:
+            self._chosen.move_to_end(key)
             self._set_shrink(self._chosen[key])
             self._reset()
             self._settle()
@@ -199,6 +205,9 @@ class WallArranger(QObject):
             self._set_shrink(round(self._shrink - _SHRINK_STEP, 3))
         if key is not None and (ok or self._shrink - _SHRINK_STEP < _SHRINK_FLOOR - 1e-6):
             self._chosen[key] = self._shrink
+            self._chosen.move_to_end(key)
+            while len(self._chosen) > CHOSEN_LIMIT:
+                self._chosen.popitem(last=False)  # the least recently shown
         if self.cameras is not None and self.cameras.isVisibleTo(win):
             self.cameras.relayout()  # whole tiles in each panel
         if not ok:

@@ -178,3 +178,29 @@ def test_without_a_wide_window_the_wall_is_laid_out_as_before(qtbot, api_server)
     finally:
         win.close()
         client.close()
+
+
+@pytest.mark.qt
+@pytest.mark.usefixtures("themed_app")
+def test_a_label_that_keeps_changing_does_not_grow_the_fits_memory(qtbot, api_server):
+    """A label whose text changes all day (a time, a live count) makes new content at every fit: the
+    scales remembered for content seen before stay bounded, the newest kept, and the fit still holds."""
+    from PySide6.QtWidgets import QLabel
+
+    from sandbox.ui.wall_seams import CHOSEN_LIMIT
+
+    win, client = _open_wall(qtbot, api_server, (1920, 1080), DisplaySpec(panels=(2, 2), bezel_px=10))
+    try:
+        arr = win.arranger
+        assert arr.plan.seamed
+        live = QLabel("数据截至 08:00:00")
+        win.side_column.addWidget(live)
+        QApplication.instance().processEvents()
+        for i in range(CHOSEN_LIMIT * 3):
+            live.setText(f"数据截至 08:{i // 60:02d}:{i % 60:02d}")
+            arr.fit()
+            assert arr._content_key() in arr._chosen  # the content just shown is remembered
+        assert len(arr._chosen) <= CHOSEN_LIMIT
+    finally:
+        win.close()
+        client.close()
