@@ -65,7 +65,7 @@ class Phones:
             if answer.status in (200, 201):
                 self.posted.append(json.loads(data)["id"])
                 self.times.append(time.time())
-                self.timings.append({**server_timing(answer.getheader("Server-Timing", "")), "client": client})
+                self.timings.append({**server_timing(answer.getheader("Server-Timing", "")), "client": client, "ended": self.times[-1]})
             else:
                 self.failures += 1
         return conn
