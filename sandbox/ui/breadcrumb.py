@@ -38,15 +38,8 @@ class BreadcrumbBar(QFrame):
         lay.addWidget(self.back)
         lay.addWidget(self._crumbs_host, 1)
         self._buttons: list[QPushButton] = []  # the path's crumbs, as shown
-        self._pool: list[QPushButton] = []  # the links (objectName "crumb"), each followed by its separator
+        self._pool: list[QPushButton] = []
         self._seps: list[QLabel] = []
-        # The current level has a button of its own, last: a drill moves texts between buttons, it never
-        # renames one (a renamed button is polished again from the whole style sheet, its font changed
-        # and its size hint measured again: ≈ 1 ms on the drill's click, issue 19).
-        self._current = QPushButton(objectName="crumbCurrent")
-        self._current.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self._current.setCursor(Qt.CursorShape.ArrowCursor)
-        self._crumbs.addWidget(self._current)
         self._crumbs.addStretch(1)
         nav.events.changed.connect(self._rebuild)
         self._rebuild()
@@ -78,45 +71,56 @@ class BreadcrumbBar(QFrame):
             self.layout().activate()
 
     def _rebuild(self, stack: tuple[Crumb, ...] | None = None) -> None:
-        """Show the path (`nav`'s unless given). Buttons and separators are reused and never restyled: a
-        drill changes texts, not widgets nor their object names (a new or renamed button is styled from
-        the whole stylesheet, milliseconds each on the drill's critical path)."""
+        """Show the path (`nav`'s unless given). Buttons and separators are reused (a drill changes
+        texts, not widgets: a new button is styled from the whole stylesheet, milliseconds each on
+        the drill's critical path)."""
         stack = self.nav.stack if stack is None else stack
-        links = max(0, len(stack) - 1)
-        self._links(links)
         self._buttons = []
         for i, crumb in enumerate(stack):
-            b = self._pool[i] if i < links else self._current
+            current = i == len(stack) - 1
+            if i:
+                sep = self._separator(i - 1)
+                sep.setVisible(True)
+            b = self._button(i)
+            name = "crumbCurrent" if current else "crumb"
+            if b.objectName() != name:  # the style rules differ: polish again
+                b.setObjectName(name)
+                b.style().unpolish(b)
+                b.style().polish(b)
             b.setText(crumb.name)
             b.setProperty("code", crumb.code)
             b.setToolTip(crumb.code)
+            b.setCursor(Qt.CursorShape.ArrowCursor if current else Qt.CursorShape.PointingHandCursor)
             b.setVisible(True)
-            if i < links:
-                self._seps[i].setVisible(True)
             self._buttons.append(b)
-        for w in (*self._pool[links:], *self._seps[links:]):
-            w.setVisible(False)
-        if not stack:
-            self._current.setVisible(False)
+        for b in self._pool[len(stack):]:
+            b.setVisible(False)
+        for sep in self._seps[max(0, len(stack) - 1):]:
+            sep.setVisible(False)
         self.back.setEnabled(len(stack) > 1)
         # Laid out now, not on the next event-loop turn: the frame showing the new level (painted
         # before that turn) would otherwise show the path half-built, then be painted again.
         self._crumbs.activate()
 
-    def _links(self, n: int) -> None:
-        """At least `n` link buttons, each with the separator after it, before the current level's button
-        (made once)."""
-        while len(self._pool) < n:
+    def _button(self, i: int) -> QPushButton:
+        """The i-th crumb button (made once; before the trailing stretch, after its separator)."""
+        while len(self._pool) <= i:
             b = QPushButton(objectName="crumb")
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            b.setCursor(Qt.CursorShape.PointingHandCursor)
             b.clicked.connect(lambda _=False, b=b: self._clicked(b))
-            sep = QLabel(SEPARATOR, objectName="crumbSeparator")
-            at = self._crumbs.indexOf(self._current)
-            self._crumbs.insertWidget(at, b)
-            self._crumbs.insertWidget(at + 1, sep)
+            self._crumbs.insertWidget(self._crumbs.count() - 1, b)
             self._pool.append(b)
+        return self._pool[i]
+
+    def _separator(self, i: int) -> QLabel:
+        """The separator after crumb i (made once, placed between crumb i and crumb i + 1)."""
+        self._button(i + 1)
+        while len(self._seps) <= i:
+            j = len(self._seps)
+            sep = QLabel(SEPARATOR, objectName="crumbSeparator")
+            self._crumbs.insertWidget(self._crumbs.indexOf(self._pool[j + 1]), sep)
             self._seps.append(sep)
+        return self._seps[i]
 
     def _clicked(self, b: QPushButton) -> None:
         if b.objectName() == "crumb":  # the current level is no link

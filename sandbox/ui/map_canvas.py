@@ -22,7 +22,6 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, QVariantAnimation, Signa
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from sandbox.ui.frame_timing.after_frame import after_frame
 from sandbox.ui.frame_timing.animation import ZoomPath
 from sandbox.ui.layers.base import MapView, Overlay
 from sandbox.ui.map_geometry import LevelGeometry as _Geometry
@@ -120,7 +119,6 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
         self._view: MapView | None = None
         self._overlay_img: tuple[tuple, QImage] | None = None
         self._composite: tuple[tuple, QImage] | None = None
-        self._dropped: list = []  # pictures replaced, released after the next frame (_release_after_frame)
         self._frame_rect = QRectF()
         self._press_item: tuple[str, object] | None = None
         self._tick = QTimer(self, interval=FRAME_MS)
@@ -343,7 +341,6 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
     def _invalidate(self) -> None:
         """The static picture changed (data, indicator, year, labels, size, placeholder)."""
         self._version += 1
-        self._release_after_frame(self._static, self._overlay_img, self._composite)
         self._static = None
         self._view = None  # overlays lay out again for the new picture
         self._overlay_img = None
@@ -352,17 +349,6 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
         if self._ready_size is not None:
             self._ready_timer.start()
         self.update()
-
-    def _release_after_frame(self, *pictures) -> None:
-        """Drop window-sized pictures once the next frame is painted, not in the click that replaced them:
-        freeing one gives its pages back to the system, ≈ 0.1-0.3 ms each at 4K on the drill's click
-        (issue 19). They are kept one frame (or after_frame's fallback) longer, no more."""
-        dropped = [p for p in pictures if p is not None]
-        if not dropped:
-            return
-        if not self._dropped:
-            after_frame(self._dropped.clear)
-        self._dropped.extend(dropped)
 
     # -- Qt events ------------------------------------------------------------------------------
     def resizeEvent(self, event) -> None:

@@ -465,34 +465,3 @@ def test_idle_wall_returns_to_the_county(qtbot, make_wall, county_client):
     settle(qtbot, wall)
     assert wall.state.map.region_code == COUNTY and not wall.village_panel.isVisible()
     assert wall.breadcrumb.text() == "独山县"
-
-
-def test_a_drill_restyles_no_crumb(qtbot, make_wall, county_client):
-    """A drill moves the path's texts between the crumb buttons: none is renamed and styled again from the
-    whole style sheet (its font reset, its size measured again) on the click, in and back out."""
-    from PySide6.QtCore import QEvent, QObject
-
-    wall = make_wall(county_client)
-    restyled = []
-
-    class Watch(QObject):
-        def eventFilter(self, obj, event):  # noqa: N802 - Qt API
-            if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange) and isinstance(obj, QPushButton):
-                restyled.append(obj.text())
-            return False
-
-    watch = Watch()
-    for b in wall.breadcrumb.findChildren(QPushButton):
-        b.installEventFilter(watch)
-    drill(qtbot, wall, TOWN)
-    assert [b.text() for b in wall.breadcrumb.crumb_buttons()] == ["独山县", "百泉镇"]
-    assert [b.objectName() for b in wall.breadcrumb.crumb_buttons()] == ["crumb", "crumbCurrent"]
-    for b in wall.breadcrumb.findChildren(QPushButton):  # (a link made by this first drill is watched too)
-        b.installEventFilter(watch)
-    restyled.clear()
-    with qtbot.waitSignal(wall.dataApplied, timeout=10000):
-        qtbot.keyClick(wall, Qt.Key.Key_Escape)
-    settle(qtbot, wall)
-    drill(qtbot, wall, TOWN)
-    assert restyled == []
-    assert [b.objectName() for b in wall.breadcrumb.crumb_buttons()] == ["crumb", "crumbCurrent"]

@@ -123,22 +123,6 @@ def test_a_prepared_level_is_shown_without_rendering_it_again(canvas, map_state,
     assert canvas._layer is prepared and prepared.renders == 1
 
 
-def test_the_picture_a_drill_replaces_is_released_after_its_frame_not_in_its_click(qtbot, canvas, map_state,
-                                                                                     make_fc):
-    """A new level's click drops the level on screen's window-sized picture, but frees it only once the
-    frame showing the new level is painted (freeing it costs the click's time); then it is gone."""
-    frame(canvas)
-    old = canvas._static[1]
-    rm = RegionMap.from_geojson(make_fc(2, 3, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], year=2016))
-    map_state.show("522726101000", 2016, rm)
-    assert canvas._static is None and any(p[1] is old for p in canvas._dropped)
-    frame(canvas)
-    qtbot.waitUntil(lambda: not canvas._dropped, timeout=2000)
-    map_state.show(COUNTY, 2016, map_state.region_map)  # nothing painted meanwhile: nothing more is held
-    map_state.show("522726101000", 2016, rm)
-    assert len(canvas._dropped) <= 1
-
-
 def test_a_prepared_level_is_coloured_once(canvas, map_state, make_fc, monkeypatch):
     from sandbox.ui import map_levels
 

@@ -11,7 +11,6 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from sandbox.ui.fmt import NO_DATA_TEXT, year_as_of
-from sandbox.ui.panels.ahead import Prepared
 from sandbox.ui.panels.cause_donut import CAUSE_COLORS, CauseDonut
 from sandbox.ui.panels.chart_fit import (
     ALIGN_LEFT,
@@ -233,27 +232,19 @@ class GuaranteeChart(PaintedWidget):
 
 
 class _RegionPanel(Panel):
-    def __init__(self, title: str, body: QWidget, parent: QWidget | None = None):
-        super().__init__(title, body, parent)
-        self.prepared = Prepared()  # chart data of levels painted ahead (see paint_ahead)
-
     def update_region(self, region: Mapping[str, Any] | None) -> None:
         region = region or {}
         self.set_as_of(year_as_of(region.get("as_of"), region.get("year")))  # the year's figures: its end
         self._apply(region)
 
     def _apply(self, region: Mapping[str, Any]) -> None:
-        data = self.prepared.take(region)
-        for name, value in (self._chart_data(region) if data is None else data).items():
+        for name, value in self._chart_data(region).items():
             setattr(self.chart, name, value)
         self.chart.invalidate()
 
     def paint_ahead(self, region: Mapping[str, Any]) -> None:
-        """Paint the chart `update_region(region)` will show, ahead of it (see PaintedWidget.paint_ahead);
-        its data is kept for that update, which then derives nothing on the drill's click."""
-        data = self._chart_data(region)
-        self.prepared.put(region, data)
-        self.chart.paint_ahead(**data)
+        """Paint the chart `update_region(region)` will show, ahead of it (see PaintedWidget.paint_ahead)."""
+        self.chart.paint_ahead(**self._chart_data(region))
 
     def _chart_data(self, region: Mapping[str, Any]) -> dict:  # pragma: no cover - abstract
         """The chart's data attributes for `region` (what its setter would set)."""

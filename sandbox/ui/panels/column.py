@@ -111,7 +111,7 @@ class PanelsColumn(QWidget):
             return
         self.region = dict(region)
         for panel in (self.exit_batch, self.causes, self.guarantee):
-            panel.update_region(region)  # (the payload itself: its state may be prepared, see paint_ahead)
+            panel.update_region(self.region)
         if self._trend is not None:
             self._trend.update_region(self.region)
 

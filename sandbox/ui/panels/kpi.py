@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
 from sandbox.ui.fmt import year_as_of
 from sandbox.ui.paint_cache import font_metrics
-from sandbox.ui.panels.ahead import Prepared
 from sandbox.ui.panels.kpi_card import KpiCard
 from sandbox.ui.panels.model import KpiFigure, as_of_text, kpi_figures
 from sandbox.ui.panels.paint import (
@@ -110,7 +109,6 @@ class KpiStrip(QWidget):
         self._cache: dict[tuple[str, int], Mapping[str, Any]] = {}
         self._cache_as_of: tuple | None = None  # (as_of, imported_at) the cache holds figures of
         self._asked: set[tuple[str, int]] = set()
-        self.prepared = Prepared()  # what update_region derives, for levels painted ahead (see paint_ahead)
         self.cards: dict[str, KpiCard] = {}
         lay = QHBoxLayout(self)
         for fig in kpi_figures(None):
@@ -177,7 +175,6 @@ class KpiStrip(QWidget):
     def update_region(self, region: Mapping[str, Any] | None) -> None:
         if not region:
             return
-        ahead = self.prepared.take(region)  # (the payload itself, before it is copied)
         region = dict(region)
         self.region = region
         code, year = str(region.get("code") or ""), region.get("year")
@@ -194,11 +191,9 @@ class KpiStrip(QWidget):
             previous = _series_previous(region)
             if previous is not None:
                 self._cache[(code, year - 1)] = previous
-        previous = self._previous()
-        figures = ahead[1] if ahead is not None and ahead[0] == previous else None
-        self._apply(animate=self.animate, figures=figures)
+        self._apply(animate=self.animate)
         self._ask_previous(code, year, region.get("years") or [])
-        self.as_of_block.set_lines(*(ahead[2] if ahead is not None else _as_of_lines(region)))
+        self.as_of_block.set_lines(*_as_of_lines(region))
 
     def paint_ahead(self, region: Mapping[str, Any] | None) -> None:
         """Paint ahead what the cards will show first once `update_region(region)` is called (with the
@@ -212,14 +207,10 @@ class KpiStrip(QWidget):
         if previous is None and isinstance(year, int) and self._cache_as_of == (region.get("as_of"),
                                                                                region.get("imported_at")):
             previous = self._cache.get((code, year - 1))
-        figures = kpi_figures(region, previous)
-        for fig in figures:
+        for fig in kpi_figures(region, previous):
             self.cards[fig.key].paint_ahead_figure(fig, animate=self.animate)
         region_line, as_of_line = _as_of_lines(region)  # (kept only if its width stays: it usually does)
         self.as_of_block.paint_ahead(region_line=region_line, as_of_line=as_of_line)
-        # what update_region(region) derives, kept for it: its figures (valid with these figures of last
-        # year, checked there) and its lines
-        self.prepared.put(region, (previous, figures, (region_line, as_of_line)))
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
         if self._call is not None:
@@ -233,8 +224,8 @@ class KpiStrip(QWidget):
             return None
         return self._cache.get((str(r.get("code") or ""), year - 1))
 
-    def _apply(self, *, animate: bool, figures: list[KpiFigure] | None = None) -> None:
-        for fig in figures if figures is not None else kpi_figures(self.region, self._previous()):
+    def _apply(self, *, animate: bool) -> None:
+        for fig in kpi_figures(self.region, self._previous()):
             self.cards[fig.key].set_figure(fig, animate=animate)
         self.figuresChanged.emit()
 

@@ -149,29 +149,3 @@ def test_a_chart_painted_ahead_is_shown_without_painting_again(show, region, mak
     assert second != first and chart.pixels.renders == renders
     panel.update_region(region)
     assert chart.grab().toImage() == first and chart.pixels.renders == renders
-
-
-@pytest.mark.parametrize("panel_type", [ExitBatchPanel, CausePanel, GuaranteePanel])
-def test_a_region_painted_ahead_is_not_derived_again_and_another_year_is(show, region, make_region, panel_type,
-                                                                         monkeypatch):
-    """The chart data derived while painting a region ahead is what its update shows (the drill's click
-    derives nothing); another payload (the same region in another year) is derived afresh and right."""
-    panel = show(panel_type(), 480, 320)
-    panel.update_region(region)
-    nxt = make_region(2018)
-    nxt["breakdowns"]["cause"]["01"]["households"] -= 500
-    nxt["breakdowns"]["exit_batch"]["production"]["population"] -= 5000
-    nxt["breakdowns"]["gap"]["housing"]["households"] -= 2000
-    panel.paint_ahead(nxt)
-    expected = panel._chart_data(nxt)
-    derived = []
-    real = type(panel)._chart_data
-    monkeypatch.setattr(type(panel), "_chart_data", lambda self, r: derived.append(r) or real(self, r))
-    panel.update_region(nxt)
-    assert derived == [] and panel.prepared.used == 1
-    assert {k: getattr(panel.chart, k) for k in expected} == expected
-    other = make_region(2016)  # a year change: another payload, never painted ahead
-    panel.update_region(other)
-    assert derived == [other] and panel.prepared.used == 1
-    assert {k: getattr(panel.chart, k) for k in expected} == real(panel, other)
-    assert real(panel, other) != expected

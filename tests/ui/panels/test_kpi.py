@@ -252,26 +252,3 @@ def test_a_region_with_its_series_brings_last_years_figures_along(qtbot, make_st
     assert painted(strip.card("poverty_incidence"), "note") == "较上年下降 3.5个百分点"  # at once, no request
     assert fake_api.calls == []
     strip.shutdown()
-
-
-def test_a_region_painted_ahead_is_shown_with_the_figures_prepared_and_another_year_afresh(
-        make_strip, region, make_region, monkeypatch):
-    """The figures computed while painting a level ahead are the ones its update sets (not computed again
-    on the drill's click); a year change (another payload) gets its own, right figures."""
-    from sandbox.ui.panels import kpi as kpi_module
-    from sandbox.ui.panels.model import kpi_figures
-
-    strip = make_strip(animate=False)
-    strip.update_region(region)
-    town = dict(make_region(2017), code="522726101000", name="百泉镇", level="town",
-                series={"2016": dict(region["indicators"])})
-    strip.paint_ahead(town)
-    calls = []
-    monkeypatch.setattr(kpi_module, "kpi_figures", lambda r, p=None: calls.append(r) or kpi_figures(r, p))
-    strip.update_region(town)
-    assert calls == [] and strip.prepared.used == 1
-    assert strip.figures() == kpi_figures(town, strip._previous())
-    other = dict(make_region(2018), code="522726101000", name="百泉镇", level="town")
-    strip.update_region(other)
-    assert len(calls) == 1 and strip.prepared.used == 1
-    assert strip.figures() == kpi_figures(other, strip._previous()) != kpi_figures(town, {})
