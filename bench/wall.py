@@ -833,6 +833,21 @@ def main() -> int:
     return 0
 
 
+def code_provenance() -> str:
+    """Which checkout's `sandbox` this run imported, and its commit: the bench puts its own checkout first on
+    `sys.path`, so an A/B must run each checkout's own copy of this file (copy it into an exported base)."""
+    import sandbox
+
+    where = Path(sandbox.__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "-C", str(where), "describe", "--always", "--dirty"], capture_output=True,
+                              text=True, timeout=10)
+        commit = head.stdout.strip() if head.returncode == 0 else "not a git checkout"
+    except (OSError, subprocess.SubprocessError):
+        commit = "git unavailable"
+    return f"{where} ({commit})"
+
+
 def report(native, peer, peer_error, frames, starts, size, canvas_size, t_db, t_all, qt_version, loads,
            embedded: bool = False, duty: dict | None = None) -> str:
     import platform
@@ -901,6 +916,7 @@ def report(native, peer, peer_error, frames, starts, size, canvas_size, t_db, t_
         f"{'in the wall process (embedded mode)' if embedded else 'in its own process (as a command centre runs it)'}; "
         f"Python {platform.python_version()}, PySide6 {qt_version}, QT_QPA_PLATFORM={os.environ.get('QT_QPA_PLATFORM')}; "
         f"window {size[0]}×{size[1]} (map canvas {canvas_size[0]}×{canvas_size[1]}); "
+        f"code measured: {code_provenance()}; "
         f"demo database ready in {t_db:.1f} s; whole run {t_all:.0f} s; load average {loads[0]:.2f} before, "
         f"{loads[1]:.2f} after (above ~1 another process shares the cores: numbers are inflated); nice {os.nice(0)}.",
         "",
