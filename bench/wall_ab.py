@@ -45,10 +45,17 @@ def export_base(rev: str, into: Path, root: Path = ROOT) -> str:
 def parse_rows(report: str) -> dict[str, tuple[str, str]]:
     """A wall report's measurement rows: name → (p50, p95) as printed."""
     rows: dict[str, tuple[str, str]] = {}
+    head = ""
     for line in report.splitlines():
         m = _ROW.match(line)
-        if m and m["name"] != "measurement" and not m["name"].startswith("---"):
-            rows.setdefault(m["name"].replace("**", "").strip(), (m["p50"].replace("**", ""), m["p95"]))
+        if not m or m["name"] == "measurement" or m["name"].startswith("---"):
+            continue
+        name = m["name"].replace("**", "").strip()
+        if name.startswith("…") or name.startswith("ratio"):  # a row under the last one: named after it
+            name = f"{head} {name.split(' (less')[0]}"
+        else:
+            head = name.split(":")[0] if name.startswith("drill ") else name
+        rows.setdefault(name, (m["p50"].replace("**", ""), m["p95"]))
     return rows
 
 
