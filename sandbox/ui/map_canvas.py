@@ -101,7 +101,8 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
         self._bgs: OrderedDict[tuple, QImage] = OrderedDict()  # per size: the one on screen and the one kept ready
         self._static: tuple[tuple, QImage] | None = None
         self._version = 0  # bumped whenever the static picture changes
-        self.cache_stats = {"static": 0, "background": 0, "ready": 0}  # renders, for tests and the bench
+        self._lit_image: tuple[tuple, QPointF, QImage] | None = None  # the highlight's rectangle (map_paint)
+        self.cache_stats = {"static": 0, "background": 0, "ready": 0, "highlight": 0}  # renders: tests, bench
         self._init_ready()  # another size the level on screen is kept rendered at (map_ready)
         state.events.data.connect(self._on_data)
         state.events.indicator.connect(self._on_indicator)

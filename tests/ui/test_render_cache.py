@@ -56,6 +56,29 @@ def test_hover_changes_pixels_but_renders_nothing_again(canvas, map_state):
     assert canvas.cache_stats["static"] == statics  # the static picture was reused throughout
 
 
+def test_a_kept_selection_and_hover_are_painted_once_not_on_every_frame(canvas, map_state):
+    """A wall keeps the region it was last drilled from selected (and a touch leaves a region hovered)
+    for hours: its settled frames blit the highlight's picture instead of painting it each time."""
+    map_state.show_labels = False
+    hovered, selected = "522726104000", "522726101000"
+    plain = frame(canvas)
+    map_state.selected_code, map_state.hovered_code = selected, hovered
+    lit = frame(canvas)
+    renders = canvas.cache_stats["highlight"]
+    assert renders >= 1
+    assert frame(canvas) == lit and frame(canvas) == lit  # settled: the same pixels, nothing painted again
+    assert canvas.cache_stats["highlight"] == renders
+    centre = canvas.region_center(hovered)
+    assert QColor(at(lit, centre)).lightness() > QColor(at(plain, centre)).lightness()
+    far = QPoint(3, canvas.height() - 3)
+    assert lit.pixel(far) == plain.pixel(far)  # nothing outside the highlight moved
+    map_state.hovered_code = None  # the hover goes, the selection stays: painted again, once
+    only_selected = frame(canvas)
+    assert canvas.cache_stats["highlight"] == renders + 1 and at(only_selected, centre) == at(plain, centre)
+    map_state.selected_code = None
+    assert frame(canvas) == plain
+
+
 def test_hover_repaints_only_where_the_highlight_is(qtbot, canvas, map_state):
     painted = []
     canvas.update = lambda *a: painted.append(a)  # what the canvas asks Qt to repaint
