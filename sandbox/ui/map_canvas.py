@@ -81,6 +81,8 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
         self._zoom: ZoomPath | None = None
         self._zoom_in = True
         self._progress = 1.0
+        self._shown_image: QImage | None = None  # the opaque picture the last full frame blitted (map_paint)
+        self._left_image: QImage | None = None  # that picture of the level a drill left, for its first frame
         self._anim = QVariantAnimation(self)
         self._anim.setStartValue(0.0)
         self._anim.setEndValue(1.0)
@@ -311,12 +313,12 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
         for key in [k for k in self._ready if k[0].code != code]:  # another level's: its pictures go
             del self._ready[key]
             self._ready_layouts.pop(key, None)
-        old, old_code = self._layer, self._shown_code
+        old, old_code, left = self._layer, self._shown_code, self._shown_image
         rm = self.state.region_map
         self._geo = self._geometry_for(rm) if rm is not None and rm.features else None
         self._shown_code = self.state.region_code
         self._relayout()
-        self._start_transition(old, old_code)
+        self._start_transition(old, old_code, left)
 
     def _on_indicator(self, *_):
         self.finish_transition()

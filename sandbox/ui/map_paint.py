@@ -31,8 +31,9 @@ class MapPainting:
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
             p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
             if self._old is not None:
-                p.drawImage(0, 0, self._background(dpr))
-                self._paint_transition(p, dpr)
+                if not self._paint_zoom_start(p, dpr):
+                    p.drawImage(0, 0, self._background(dpr))
+                    self._paint_transition(p, dpr)
                 p.setOpacity(1.0)
                 p.resetTransform()
                 self._paint_chrome(p)
@@ -44,10 +45,12 @@ class MapPainting:
                     # wait is long enough to say 正在载入 (a slow answer keeps the layers on screen).
                     self._paint_plain(p, dpr)
                     self._layers_stale = True  # the layers come back when the wait ends (set_busy)
+                    self._shown_image = None
                 elif overlays:
                     self._paint_live(p, dpr, overlays)
                 else:
-                    p.drawImage(0, 0, self._static_image(dpr))
+                    self._shown_image = self._static_image(dpr)
+                    p.drawImage(0, 0, self._shown_image)
                     self._paint_highlight(p, dpr)
             self._paint_pills(p)
         finally:
@@ -148,7 +151,8 @@ class MapPainting:
         return self._composite[1]
 
     def _paint_live(self, p: QPainter, dpr: float, overlays: list[Overlay]) -> None:
-        p.drawImage(0, 0, self._composite_image(dpr, overlays))
+        self._shown_image = self._composite_image(dpr, overlays)
+        p.drawImage(0, 0, self._shown_image)
         self._paint_highlight(p, dpr, self._overlay_image(dpr, overlays))
         v, now = self.view(), self.clock()
         for ov in overlays:

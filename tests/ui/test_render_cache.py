@@ -388,6 +388,40 @@ def test_the_first_frame_of_a_drill_already_shows_the_new_level(qtbot, make_wall
     canvas.finish_transition()
 
 
+def test_the_first_frame_of_a_drill_is_the_level_left_as_it_was_with_the_new_one_in_its_region(
+        qtbot, make_wall, county_client):
+    """The zoom starts from the picture that was on screen (one blit): the level left is not drawn again,
+    only the new level inside the clicked town, and the map's furniture is the new level's alone."""
+    wall = make_wall(county_client)
+    canvas, town = wall.canvas, town_code(0)
+    before = frame(canvas)
+    with qtbot.waitSignal(wall.dataApplied, timeout=10000):
+        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.region_center(town).toPoint())
+    assert canvas.animating
+    canvas._anim.pause()  # hold the zoom at its first frame
+    canvas._progress = 0.0
+    drawn = []
+    paint_cached = canvas._paint_cached
+    canvas._paint_cached = lambda p, layer, *a, **k: (drawn.append(layer), paint_cached(p, layer, *a, **k))
+    first = frame(canvas)
+    assert drawn == [canvas._layer]  # the new level only: the level left is its picture
+    elsewhere = canvas._old.paths[town_code(1)].boundingRect().center()  # another town: as it was
+    assert at(first, elsewhere) == at(before, elsewhere)
+    view = canvas._zoom.new_view(0.0)
+    c = canvas.region_center(village_code(0, 0))
+    assert at(first, QPointF(*view.apply(c.x(), c.y()))) == class_colour(wall.state.map, village_code(0, 0))
+    left, canvas._left_image = canvas._left_image, None  # the same frame drawn from both levels' pixels
+    drawn.clear()
+    redrawn = frame(canvas)
+    assert canvas._old in drawn
+    for r in canvas._chrome_rects():  # the scale bar, north arrow and demo mark: the new level's, once
+        r = r.toAlignedRect()
+        assert first.copy(r) == redrawn.copy(r)
+    assert left is not None
+    canvas.finish_transition()
+    assert canvas._left_image is None  # not kept past the zoom
+
+
 def test_opening_a_village_never_grows_the_window(qtbot, make_wall, county_client):
     wall = make_wall(county_client)
     width = wall.width()
