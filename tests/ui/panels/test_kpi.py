@@ -170,6 +170,37 @@ def test_a_count_painted_ahead_shows_its_first_frame_as_one_blit(make_strip, reg
     assert [c.grab().toImage() for c in counting] == first
 
 
+def test_a_count_painted_ahead_while_the_level_still_counts_shows_its_first_frame_as_one_blit(
+        make_strip, region, make_region, monkeypatch):
+    """Issue 19 (ninth round): the levels a county prefetches are painted ahead during its own count-up
+    (its first second on screen); their counts' first frames were left out then, so a drill drew every
+    card's number anew. Painted then, a drill after the count has ended blits them, the same pixels."""
+    import sandbox.ui.panels.kpi_card as kpi_card
+
+    strip = make_strip(animate=True)
+    strip.update_region(make_region(2015))
+    strip.finish_animations()
+    strip.update_region(region)  # the county's count-up runs
+    cards = list(strip.cards.values())
+    assert any(c.animating for c in cards)
+    nxt = make_region(2017)
+    strip.paint_ahead(nxt)
+    strip.finish_animations()  # the visitor looks at the county for a moment
+    strip.update_region(nxt)
+    counting = [c for c in cards if c.animating]
+    assert counting
+    drawn: list[str] = []
+    real = kpi_card.draw_text
+    monkeypatch.setattr(kpi_card, "draw_text", lambda p, item: (drawn.append(item.text), real(p, item)))
+    first = [c.grab().toImage() for c in counting]
+    assert drawn == []
+    monkeypatch.setattr(kpi_card, "draw_text", real)
+    for c in counting:
+        c.pixels.clear()
+        c.still_pixels.clear()
+    assert [c.grab().toImage() for c in counting] == first
+
+
 def test_a_level_never_shown_is_painted_ahead_with_last_year_from_its_own_series(make_strip, region, make_region):
     """A prefetched level the strip has not shown yet (a county first drilled into from its prefecture)
     carries last year in its `series`: painted ahead with its 较上年 lines, as `update_region` shows it,
