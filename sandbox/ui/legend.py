@@ -172,3 +172,11 @@ class LegendWidget(QFrame):
             text.setText(label)
             count.setText(f"{n} {counter}")
         self._grid.setColumnStretch(1, 1)
+        # The count column at the width of its widest text at any level ("99 个乡镇"), not of this level's
+        # counts: "8 个乡镇" → "17 个村" would resize and lay out every row's labels in a drill's click.
+        if rows:
+            count = rows[0][2]
+            count.ensurePolished()
+            fm = count.fontMetrics()
+            widest = max(fm.horizontalAdvance(f"{n} {c}") for n in (99,) for c in {counter, *LEVEL_COUNT_ZH.values()})
+            self._grid.setColumnMinimumWidth(2, widest + 2)

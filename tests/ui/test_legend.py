@@ -104,3 +104,20 @@ def test_regions_with_nothing_to_measure_are_listed_apart_from_no_data(qtbot, st
     assert format_value(f[3].value("poverty_incidence"), "%", f[3].note("poverty_incidence")) == "无数据"
     # malformed notes are no notes
     assert note_of(["无贫困户"], "income_ok_rate") is None and note_of({"income_ok_rate": 3}, "income_ok_rate") is None
+
+
+def test_the_rows_keep_their_size_when_the_counts_grow_a_digit(qtbot, state, make_fc):
+    """A drill changes the counts ("1 个乡镇" → "24 个乡镇"), not where the rows' texts are: none of the
+    rows' labels is resized or moved (each would be laid out again in the drill's click)."""
+    state.show("522726000000", 2016, RegionMap.from_geojson(
+        make_fc(3, 3, [1.0, 1.5, 4.0, 6.0, 9.0, 12.0, 20.0, 26.0, None])))
+    legend = LegendWidget(state)
+    qtbot.addWidget(legend)
+    legend.resize(420, 600)
+    legend.show()
+    qtbot.waitExposed(legend)
+    rows = [w for w in legend.findChildren(QLabel) if w.objectName() in ("legendRange", "legendCount")]
+    before = {id(w): w.geometry() for w in rows}
+    state.show("522726000000", 2016, RegionMap.from_geojson(make_fc(5, 5, [1.0] * 24 + [None])))
+    assert "24 个乡镇" in label_texts(legend)
+    assert {id(w): w.geometry() for w in rows} == before
