@@ -11,6 +11,7 @@ from sandbox.ui.fmt import format_value
 from sandbox.ui.labels import LabelCandidate, LabelVariant, PlacedLabel, Rect, place_labels
 from sandbox.ui.map_geometry import LevelGeometry as _Geometry
 from sandbox.ui.map_layer import MapLabel
+from sandbox.ui.paint_cache import advance, font_metrics
 from sandbox.ui.payloads import MapFeature
 from sandbox.ui.poor_villages import EXIT_TAG, EXITED_COLOUR, poor_state
 from sandbox.ui.projection import ViewFit
@@ -96,8 +97,9 @@ class LabelLayout:
         if rm is None or not (rm.demo or rm.data_label):
             return None
         m = self.metrics
-        fm = QFontMetricsF(ui_font(m.body_px, bold=True))
-        w, h = fm.horizontalAdvance(rm.data_label or "演示数据") + 2 * m.px(14), fm.height() + 2 * m.px(6)
+        font = ui_font(m.body_px, bold=True)  # measured with the shared metrics: this runs in every drill frame
+        fm = font_metrics(font)
+        w, h = advance(rm.data_label or "演示数据", font) + 2 * m.px(14), fm.height() + 2 * m.px(6)
         rect = QRectF(self.width() - w - m.px(16), m.px(14), w, h)
         # A map made narrow (a village's panel open) has the layer control reach its right edge: the mark goes
         # below the control rather than under it, half hidden.

@@ -104,8 +104,9 @@ class Transitions:
             return False
         if left.width() != round(self.width() * dpr) or left.height() != round(self.height() * dpr):
             return False
-        if self._demo_rect(old.source) != self._demo_rect(self.state.region_map):
-            return False  # another mark: the left one would show through
+        rm, left_rm = self.state.region_map, old.source
+        if rm is None or left_rm is None or (rm.demo, rm.data_label) != (left_rm.demo, left_rm.data_label):
+            return False  # another demo mark (or none): the left one would show through
         p.drawImage(0, 0, left)
         bg, pad = self._background(dpr), self.metrics.px(4)
         for r in self._chrome_rects():
