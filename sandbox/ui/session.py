@@ -30,6 +30,7 @@ PRELOAD_DELAY_MS = 1000  # after the first data: mapclassify's import (≈3 s of
 # quiet one) is waited for this long, the GUI thread idle, so the panel's first frame has its list; past that
 # the panel opens with the figures the town's map has and the list follows (issue 19).
 VILLAGE_WAIT_S = 0.025
+VILLAGE_START_S = 0.005  # ... and its request let out before the click's own work, this long at most
 
 
 class WallSession(PaintAhead):
@@ -117,8 +118,8 @@ class WallSession(PaintAhead):
         self.load(code, st.map.year, busy=f"正在载入 {f.name}…")
 
     def open_village(self, code: str, page: int = 1) -> None:
-        """Ask for a village's panel (figures and a page of households); it opens when they arrive, at
-        once when they were prefetched with the town."""
+        """Ask for a village's panel (figures and a page of households); it opens at once when it was
+        prefetched with the town, else with the figures its town's map has and its list asked for."""
         st = self.state
         ready = self.village_prefetcher.get(code, st.map.year) if page == 1 else None
         if ready is not None:
@@ -127,30 +128,39 @@ class WallSession(PaintAhead):
             self._early = None
             self._on_village(ready)
             return
-        self.village_loader.request(code, st.map.year, page)
         rm = st.map.region_map
         f = rm.feature(code) if rm is not None else None
-        if f is not None and page == 1:
-            self.host.hold_until_frame()
-            self._early = code
-            if self._answer_at_click(code):
-                return  # it came: the panel opened with its list, one frame instead of two
-            # Open the panel now with the figures the town's map has for it: the answer (the village's
-            # own region and its households) fills it in; the list says it is coming meanwhile.
-            self.host.after_frame(self.host.hold_until_frame)  # and for the frame with its list, when it comes
-            st.busy = None
-            st.open_village(region_from_map(f, rm, st.map.region_code), None)
-            failure, self._click_failure = self._click_failure, None
-            if failure is not None:  # it failed while waited for: the panel and banner say so, as later
-                st.village.show(None, None, f"户级信息暂时无法获取（{failure}）")
-                st.error = failure
-            self.events.village_opened.emit()
+        if f is None or page != 1:
+            self.village_loader.request(code, st.map.year, page)
+            st.busy = f"正在载入 {f.name}…" if f else "正在载入…"
             return
-        st.busy = f"正在载入 {f.name}…" if f else "正在载入…"
+        # Its figures are on the town's map (the API puts a child's indicators on its feature, as GET
+        # /regions gives them): only its households are asked for, one request, the one the click waits for.
+        self.village_loader.request(code, st.map.year, 1, with_region=False)
+        if self.village_wait_s > 0:  # its request out first: the server makes the answer meanwhile
+            self.worker.let_start(self.village_loader.channel, VILLAGE_START_S)
+        self.host.hold_until_frame()
+        self._early = code
+        st.busy = None
+        v = st.village
+        # The panel is laid out (state, texts, path, the narrower map) while that request is in flight —
+        # nothing is painted until the wait below ends —, so its answer only has its list to fill in.
+        v.at_click = self.village_wait_s > 0
+        try:
+            st.open_village(region_from_map(f, rm, st.map.region_code), None)
+            if self._answer_at_click(code):
+                return  # it came: the panel's first frame has its list
+        finally:
+            v.at_click = False
+        self.host.after_frame(self.host.hold_until_frame)  # and for the frame with its list, when it comes
+        failure, self._click_failure = self._click_failure, None
+        if failure is None and v.waiting and v.households is None and not v.note:
+            v.show(None, None)  # no longer waited for in the click's turn: what waits for it, says so
+        self.events.village_opened.emit()
 
     def _answer_at_click(self, code: str) -> bool:
-        """Wait (`village_wait_s` at most) for the answer just asked for; True when it came and opened
-        the panel with its list."""
+        """Wait (`village_wait_s` at most) for the list just asked for; True when it came and filled in
+        the panel opened at the click."""
         if self.village_wait_s <= 0:
             return False
         self._at_click, self._click_failure = code, None
@@ -350,8 +360,15 @@ class WallSession(PaintAhead):
         st = self.state
         st.busy = None
         if result.region is None:
-            if st.village.is_open:  # a new page; ignore it if the panel was closed meanwhile
-                st.village.show(None, result.households, result.note)
+            v, early = st.village, self._early
+            asked = (result.households or {}).get("region")  # (the page names its village)
+            if early is not None and v.code == early and asked in (None, early):  # the list of the panel opened at the click
+                self._early = None
+                v.show({k: x for k, x in v.region.items() if k != "from_map"}, result.households, result.note)
+                if early == self._at_click:  # its panel is not on screen yet: this is its first frame
+                    self.events.village_opened.emit()
+            elif v.is_open:  # a new page; ignore it if the panel was closed meanwhile
+                v.show(None, result.households, result.note)
         else:
             if str(result.region.get("parent_code")) != st.map.region_code:
                 return  # the map moved on while this village was loading

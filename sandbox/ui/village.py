@@ -39,6 +39,9 @@ class VillageState:
         self.region: dict | None = None
         self.households: dict | None = None  # GET /households page: {total, page, page_size, items}
         self.note: str | None = None
+        # Opened at the click while its list is briefly waited for in the same turn (nothing is painted
+        # meanwhile): the screen need not make way for a list that is most likely about to come.
+        self.at_click = False
 
     @property
     def waiting(self) -> bool:

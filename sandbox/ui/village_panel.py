@@ -247,14 +247,17 @@ class VillagePanel(QFrame):
     def _fill_households(self) -> None:
         v = self.village
         hh = v.households
-        show_table = hh is not None and not v.note
+        # Opened at the click while its list is waited for (nothing paints meanwhile): laid out as it will
+        # be with the list, so the list's arrival shows and hides nothing (≈ 1 ms of layout at 4K).
+        show_table = (hh is not None or v.at_click) and not v.note
         self.table.setVisible(show_table)
         self.note_label.setVisible(not show_table)
         self.note_label.setText(v.note or ("正在获取户级信息…" if v.is_open else ""))
         for w in (self.prev_button, self.next_button, self.page_label):
             w.setVisible(show_table)
-        if not show_table:
+        if not show_table or hh is None:
             self.households_title.setText("户级名单")
+            self.page_label.setText("")
             if v.is_open:  # a note in the list's place: none of another village's rows stay behind it
                 self._show_rows(None)
             return

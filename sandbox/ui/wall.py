@@ -271,7 +271,7 @@ class WallWindow(WallBody, WallSizing, QMainWindow):
     def _on_village_state(self, village) -> None:
         # Opened at the click, its list on its way (issue 19): the town's count-up jumps to its end and
         # the map's dots stop, so their frames do not take the GUI thread ahead of the answer's.
-        awaited = village.waiting and village.households is None and not village.note
+        awaited = village.waiting and village.households is None and not village.note and not village.at_click
         if awaited:
             self.kpis.stop_counting()
         self.canvas.hold_motion(awaited)

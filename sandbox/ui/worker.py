@@ -251,6 +251,19 @@ class Worker(QObject):
         QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
         return not self._pending.get(channel)
 
+    def let_start(self, channel: str, timeout: float) -> bool:
+        """Block the calling (GUI) thread until the user's lane has started the call on `channel`
+        (`timeout` seconds at most); True when it has. Idle meanwhile, the GUI thread lets the lane run
+        its call's first steps at once (a request goes out) instead of a few ms later, when the
+        interpreter's switch interval takes it from the GUI thread's own work."""
+        if timeout <= 0 or not self._pending.get(channel) or self.defer is not None:
+            return False
+        lane = self._user
+        with self._changed:
+            return self._changed.wait_for(
+                lambda: lane.running is not None and lane.running.channel == channel
+                and not any(t.channel == channel for _, _, t in lane.queue), timeout)
+
     def checkpoint(self) -> None:
         """Called by a background call between its steps (after the network, before decoding): waits
         while a user's call is queued or running, then raises Superseded when a newer call on its channel
@@ -286,6 +299,7 @@ class Worker(QObject):
                 lane.thread = None  # the next submit starts a thread again
                 return None
             lane.running = heapq.heappop(lane.queue)[2]
+            self._changed.notify_all()  # (`let_start` waits for this)
             return lane.running
 
     def _run(self, lane: _Lane) -> None:

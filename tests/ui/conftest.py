@@ -387,8 +387,9 @@ class FakeCounty(Recorder, ApiDouble):
                 (lon, lat), size = self.village_square(i, j), half
             props = _props(c, self._name(c), self._level(c), self.incidence(c, year),
                            [lon + size / 2, lat + size / 2])
-            if self._level(c) == "village":
+            if self._level(c) == "village":  # as the API: the 贫困村 status and exit year on the feature too
                 props["is_poor_village"] = (int(c[9:]) - 201) % 2 == 0
+                props["poor_village_exit_year"] = 2018 if props["is_poor_village"] else None
             features.append({"type": "Feature", "geometry": square(lon, lat, size), "properties": props})
         bbox = None
         if features:

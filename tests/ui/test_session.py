@@ -110,6 +110,10 @@ class FakeWorker:
     def cancel(self, channel):
         self.cancelled.append(channel)
 
+    def let_start(self, channel, timeout):
+        self.waited.append(("start", channel))
+        return True
+
     def wait(self, channel, timeout):  # the answer does not come while the click waits (see answer_in_time)
         self.waited.append((channel, timeout))
         if self.answer is not None:
@@ -365,6 +369,10 @@ SIBLING = {"code": "522726101202", "name": "新华村", "level": "village", "par
 PAGE = {"items": [{"head_name": "王*"}], "total": 1, "page": 1, "page_size": 50}
 
 
+def _page_of(village: dict) -> dict:
+    return dict(PAGE, region=village["code"])
+
+
 def test_a_village_not_prefetched_opens_at_the_click_with_its_maps_figures_and_its_list_follows(session):
     s, st = session, session.state
     _at_town(s)
@@ -383,9 +391,15 @@ def test_a_village_not_prefetched_opens_at_the_click_with_its_maps_figures_and_i
     assert region["parent_code"] == TOWN["code"] and region["year"] == 2020
     assert st.nav.codes() == [COUNTY["code"], TOWN["code"], VILLAGE["code"]]
     assert st.map.selected_code == VILLAGE["code"]
+    # only its list was asked for (its figures are the map's: the API gives a child's on its feature)
+    assert s.village_loader.requests[-1] == (VILLAGE["code"], 2020, 1, {"with_region": False})
+    s.village_loader.loaded.emit(VillageResult(None, _page_of(VILLAGE), None))
+    assert seen[1:] == [("applied", VILLAGE["code"], _page_of(VILLAGE))]  # opened once
+    assert not st.village.waiting and st.village.region["indicators"]["poverty_incidence"] == 0.05
+    s.set_year(2020)  # a year asked again (or F5): the village's own figures too, which replace the map's
+    assert s.village_loader.requests[-1][:3] == (VILLAGE["code"], 2020, 1)
     s.village_loader.loaded.emit(VillageResult(dict(VILLAGE, is_poor_village=True), PAGE, None))
-    assert seen[1:] == [("applied", VILLAGE["code"], PAGE)]  # opened once
-    assert st.village.region["is_poor_village"] is True  # the village's own answer replaces the map's figures
+    assert st.village.region["is_poor_village"] is True
 
 
 def test_a_panel_closed_before_its_answer_stays_closed_and_a_newer_click_wins(session):
@@ -398,10 +412,10 @@ def test_a_panel_closed_before_its_answer_stays_closed_and_a_newer_click_wins(se
     assert not st.village.is_open and st.nav.codes() == [COUNTY["code"], TOWN["code"]]
     s.drill(VILLAGE["code"])
     s.drill(SIBLING["code"])  # another village before the first one's answer
-    s.village_loader.loaded.emit(VillageResult(VILLAGE, PAGE, None))
+    s.village_loader.loaded.emit(VillageResult(None, _page_of(VILLAGE), None))
     assert st.village.code == SIBLING["code"] and st.village.waiting
-    s.village_loader.loaded.emit(VillageResult(SIBLING, PAGE, None))
-    assert st.village.code == SIBLING["code"] and st.village.households == PAGE
+    s.village_loader.loaded.emit(VillageResult(None, _page_of(SIBLING), None))
+    assert st.village.code == SIBLING["code"] and st.village.households == _page_of(SIBLING)
 
 
 def test_a_failed_answer_says_so_in_the_panel_opened_at_the_click(session):
@@ -419,13 +433,19 @@ def test_an_answer_that_comes_while_the_click_waits_opens_the_panel_once_with_it
     seen = []
     s.events.village_opened.connect(lambda: seen.append(("opened", st.village.code, st.village.households)))
     s.events.village_applied.connect(lambda: seen.append(("applied", st.village.code, st.village.households)))
-    s.worker.answer = lambda: s.village_loader.loaded.emit(VillageResult(VILLAGE, PAGE, None))
+    order = []
+    s.worker.let_start = lambda channel, timeout: order.append(("request out", st.village.is_open))
+    s.worker.answer = lambda: (order.append(("waited", st.village.is_open, st.village.at_click)),
+                               s.village_loader.loaded.emit(VillageResult(None, _page_of(VILLAGE), None)))
     s.drill(VILLAGE["code"])
     assert s.worker.waited == [("village", VILLAGE_WAIT_S)] and s.village_loader.requests[-1][:3] == (
         VILLAGE["code"], 2020, 1)  # asked before the wait
+    # its request let out first, then the panel laid out while it is in flight, then the wait for it
+    assert order == [("request out", False), ("waited", True, True)]
     # one frame: the panel's first already has its list (never a panel saying it is on its way)
-    assert seen == [("opened", VILLAGE["code"], PAGE), ("applied", VILLAGE["code"], PAGE)]
-    assert st.village.is_open and not st.village.waiting and st.village.region == VILLAGE
+    assert seen == [("opened", VILLAGE["code"], _page_of(VILLAGE)), ("applied", VILLAGE["code"], _page_of(VILLAGE))]
+    assert st.village.is_open and not st.village.waiting and not st.village.at_click
+    assert st.village.region["name"] == VILLAGE["name"] and st.nav.codes()[-1] == VILLAGE["code"]
 
 
 def test_an_api_down_while_the_click_waits_opens_the_panel_with_its_figures_and_says_so(session):

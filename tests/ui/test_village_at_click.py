@@ -53,6 +53,9 @@ def test_a_village_opens_at_the_click_with_the_figures_its_answer_shows(qtbot, m
     assert panel.cell_texts() and panel.table.isVisibleTo(panel)  # the list came
     assert _figures(panel) == first  # and changed none of the figures shown at the click
     assert len(at_click) == 1
+    # only the list was asked for at the click: the figures are the village's own, as GET /regions gives them
+    wall.state.village.show(real_client.region(village.code, year), wall.state.village.households)
+    assert _figures(panel) == first
     assert wall.breadcrumb.text().endswith(f" › {village.name}")
 
 
@@ -143,3 +146,30 @@ def test_dots_held_for_an_answer_that_never_comes_move_again(qtbot):
     canvas.hold_motion(True)
     assert canvas.motion_held
     qtbot.waitUntil(lambda: not canvas.motion_held, timeout=MOTION_HOLD_MAX_MS * 3)
+
+
+def test_a_panel_opened_while_its_list_is_waited_for_is_laid_out_as_with_its_list(qtbot):
+    from sandbox.ui.state import MapState
+    from sandbox.ui.village import VillageState
+    from sandbox.ui.village_panel import VillagePanel
+
+    village = VillageState()
+    panel = VillagePanel(village, MapState("poverty_incidence"))
+    qtbot.addWidget(panel)
+    panel.show()
+    region = {"code": "522726101201", "name": "兰堡村", "level": "village", "year": 2020, "from_map": True}
+    items = [{"head_name": "王*", "id_number": "5227**********1234", "members": 3}]
+
+    def shown() -> tuple:
+        return tuple(w.isVisibleTo(panel) for w in (panel.table, panel.note_label, panel.next_button, panel.page_label))
+
+    village.at_click = True  # the click's turn: nothing is painted until its wait ends
+    village.show(region, None)
+    at_click = shown()
+    village.show({k: v for k, v in region.items() if k != "from_map"}, {"items": items, "total": 1, "page": 1,
+                                                                        "page_size": 50})
+    village.at_click = False
+    assert shown() == at_click == (True, False, True, True)  # the list's arrival shows and hides nothing
+    assert panel.cell_texts()[0][0] == "王*"
+    village.show(region, None)  # not waited for (the wait ran out): it says the list is coming
+    assert shown() == (False, True, False, False) and panel.note_label.text() == "正在获取户级信息…"

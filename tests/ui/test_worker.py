@@ -279,3 +279,19 @@ def test_wait_gives_up_at_its_timeout_and_the_late_answer_arrives_once_as_usual(
     qtbot.waitUntil(lambda: worker.got == [("village", "first")], timeout=5000)
     qtbot.wait(20)
     assert worker.got == [("village", "first")]
+
+
+def test_let_start_returns_once_the_user_lane_runs_the_call_and_delivers_nothing(qtbot, worker):
+    gate, slow = _blocker()
+    started = threading.Event()
+
+    def call():
+        started.set()
+        return slow()
+
+    worker.submit("village", call)
+    assert worker.let_start("village", 5.0) and started.wait(1.0)  # running: its request goes out now
+    assert worker.got == [] and worker.busy("village")  # its answer is still to come, as usual
+    assert not worker.let_start("idle", 1.0)  # nothing asked on that channel
+    gate.set()
+    assert worker.wait("village", 5.0) and worker.got == [("village", "first")]

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from sandbox.domain.enums import ExitBatch, HouseholdAttribute, HouseholdStatus, PovertyCause
+from sandbox.domain.enums import HouseholdStatus
 from sandbox.domain.masking import person_view
 from sandbox.server.core.access import note_read
-from sandbox.server.core.cache import Prepared
 from sandbox.server.core.dataset import dataset_info
 from sandbox.server.core.forecasts import Pending, forecast_for
 from sandbox.server.deps import RECORD_ROLES, Caller, RecordId, RegionDep, SessionDep, YearQuery, allow, resolve_year
+from sandbox.server.households.ahead import siblings_of
+from sandbox.server.households.pages import Page, household_out, households_page, page_key
 from sandbox.store.models import Assignment, Cadre, Household, HouseholdYear, Member, Project, ProjectBeneficiary
-from sandbox.store.queries import within
 
 router = APIRouter(prefix="/households", tags=["households"])
-PAGE_SIZE = 50
 
 
 async def _record_reader(caller: Annotated[Caller, Depends(allow(*RECORD_ROLES))]) -> Caller:
@@ -34,26 +32,6 @@ async def _record_reader(caller: Annotated[Caller, Depends(allow(*RECORD_ROLES))
 Reader = Annotated[Caller, Depends(_record_reader)]
 
 
-def _household_out(h: Household, hy: HouseholdYear | None, caller: Caller) -> dict:
-    view = person_view(caller.role)
-    lon, lat = view.place(h.lon, h.lat)
-    return {
-        "id": h.id, "household_number": h.household_number, "village_code": h.village_code,
-        "head_name": view.name(h.head_name), "id_number": view.id_number(h.id_number),
-        "phone": view.phone(h.phone),
-        "attribute": h.attribute, "attribute_zh": HouseholdAttribute(h.attribute).label_zh,
-        "identified_year": h.identified_year,
-        "main_cause": h.main_cause, "main_cause_zh": PovertyCause(h.main_cause).label_zh,
-        "exit_batch": h.exit_batch, "exit_batch_zh": ExitBatch(h.exit_batch).label_zh if h.exit_batch else None,
-        "lon": lon, "lat": lat,
-        "year": hy.year if hy else None,
-        "status": hy.status if hy else None,
-        "status_zh": HouseholdStatus(hy.status).label_zh if hy else None,
-        "members": hy.members if hy else None,
-        "per_capita_net_income": hy.per_capita_net_income if hy else None,
-    }
-
-
 @router.get("", response_model=None, summary="建档立卡户列表(按角色脱敏)")
 def list_households(request: Request, session: SessionDep, caller: Reader, scope: RegionDep,
                     status: Annotated[HouseholdStatus | None, Query(description="脱贫状态")] = None,
@@ -63,46 +41,19 @@ def list_households(request: Request, session: SessionDep, caller: Reader, scope
     # A village panel's page is asked for on every click of a wall (≈ 0.1 s of queries): the page as
     # this role may read it is kept, serialised, per facts version (an import or a new check-in makes
     # a new one, so nothing stale is served). Masked here, by role: a role's page never holds another's.
-    key = ("households", dataset_info(session)["build"], caller.role.value, rc.value, y,
-           status.value if status is not None else None, page)
-    listed = request.app.state.responses.get_or_compute(
-        key, lambda: _households_page(session, caller, rc, y, status, page))
+    build = dataset_info(session)["build"]
+    made: list[Page] = []
+
+    def make() -> Page:
+        made.append(households_page(session, caller.role, rc, y, status, page))
+        return made[0]
+
+    listed = request.app.state.responses.get_or_compute(page_key(build, caller.role, rc.value, y, status, page), make)
+    if made and page == 1 and status is None:  # the town's other villages are most likely next
+        siblings_of(request.app).after_made(build, caller.role, rc, year)
     if listed.rows:  # PIPL accountability: which names this caller was given (every read, cached or not)
         note_read(session, request, caller, "household_list", f"第 {page} 页 {listed.rows} 户", rc.value)
     return listed.answer.respond(request)
-
-
-class _Page:
-    """A page of the list, serialised once, and how many households it names (for the access log)."""
-
-    __slots__ = ("answer", "rows")
-
-    def __init__(self, body: dict) -> None:
-        self.answer = Prepared(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-        self.rows = len(body["items"])
-
-
-def _households_page(session, caller: Caller, rc, y: int | None, status: HouseholdStatus | None, page: int) -> _Page:
-    # The region's households first (its code index), then their year rows by (household, year): joined
-    # the other way SQLite, keeping no statistics, walked the year's rows of the whole county (≈ 80 ms a
-    # query on the demo county against ≈ 8 ms).
-    ids = select(Household.id).where(within(Household.village_code, rc, db=session))
-    where = [HouseholdYear.household_id.in_(ids), HouseholdYear.year == y]
-    # One definition with the indicators' 建档立卡户数 (registered_households): closed households (销户:
-    # deceased, misidentified) are not on the list unless asked for by status, and are counted apart.
-    listed = [*where, HouseholdYear.status == status.value] if status is not None else \
-        [*where, HouseholdYear.status != HouseholdStatus.closed.value]
-    base = select(Household, HouseholdYear).join(HouseholdYear, HouseholdYear.household_id == Household.id)
-
-    def count(conds) -> int:
-        return int(session.scalar(select(func.count()).select_from(HouseholdYear).where(*conds)) or 0)
-
-    total = count(listed)
-    closed = count([*where, HouseholdYear.status == HouseholdStatus.closed.value])
-    rows = session.execute(base.where(*listed).order_by(Household.id).offset((page - 1) * PAGE_SIZE)
-                           .limit(PAGE_SIZE)).all()
-    return _Page({"region": rc.value, "year": y, "page": page, "page_size": PAGE_SIZE, "total": total,
-                  "closed": closed, "items": [_household_out(h, hy, caller) for h, hy in rows]})
 
 
 @router.get("/{household_id}", summary="一户的详情(按角色脱敏)")
@@ -114,7 +65,7 @@ def get_household(household_id: RecordId, request: Request, session: SessionDep,
     view = person_view(caller.role)
     years = list(session.scalars(select(HouseholdYear).where(HouseholdYear.household_id == h.id)
                                  .order_by(HouseholdYear.year)))
-    out = _household_out(h, years[-1] if years else None, caller)
+    out = household_out(h, years[-1] if years else None, caller.role)
     out["bank_account"] = None if caller.role.value != "admin" else h.bank_account
     out["members_detail"] = [
         {"name": view.name(m.name), "id_number": view.id_number(m.id_number), "relation": m.relation,
