@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any
 
 from sandbox.domain.enums import Role
@@ -30,10 +29,12 @@ _REMEMBERED = 256  # towns made ready, remembered so as not to make them again (
 
 
 class SiblingPages:
-    """Makes the first pages of a village's siblings into `responses` (the API's answer LRU)."""
+    """Makes the first pages of a village's siblings into the app's answer LRU (`state.responses`)."""
 
-    def __init__(self, sessions: Callable[[], Any], responses: Any):
-        self.sessions, self.responses = sessions, responses
+    def __init__(self, state: Any):
+        # The app's state, not its LRU and session maker of the moment: the LRU may be replaced (a cache
+        # emptied), and pages put into the one replaced would never be read.
+        self.state = state
         self._lock = threading.Lock()
         self._done: OrderedDict[tuple, None] = OrderedDict()
         self._thread: threading.Thread | None = None
@@ -64,7 +65,8 @@ class SiblingPages:
 
     def _make(self, role: Role, town: RegionCode, asked: RegionCode, year: int | None) -> None:
         try:
-            with self.sessions() as session:
+            responses = self.state.responses
+            with self.state.sessions() as session:
                 build = dataset_info(session)["build"]  # the version of the facts this session reads
                 y = resolve_year(session, year)
                 for region in child_regions(session, town):
@@ -72,10 +74,10 @@ class SiblingPages:
                     if rc.value == asked.value or rc.level != RegionLevel.village:
                         continue
                     key = page_key(build, role, rc.value, y, None, 1)
-                    if self.responses.peek(key) is None:
+                    if responses.peek(key) is None:
                         page = households_page(session, role, rc, y, None, 1)
                         page.answer.gz  # noqa: B018 - its gzip too (≈ 2 ms), or the first read would make it
-                        self.responses.put(key, page)
+                        responses.put(key, page)
         except Exception as exc:  # made ahead only: a failure costs the next click its wait, nothing more
             log.warning("households of the villages of %s not made ahead: %s", town.value, exc)
 
@@ -84,5 +86,5 @@ def siblings_of(app: Any) -> SiblingPages:
     """The app's maker of sibling pages (made on first use, over the app's sessions and answer LRU)."""
     made = getattr(app.state, "household_siblings", None)
     if made is None:
-        made = app.state.household_siblings = SiblingPages(app.state.sessions, app.state.responses)
+        made = app.state.household_siblings = SiblingPages(app.state)
     return made
