@@ -148,7 +148,6 @@ def test_a_count_painted_ahead_shows_its_first_frame_as_one_blit(make_strip, reg
     """Issue 19 (seventh round): the first frame of a prefetched level's count-up (the drill's frame) drew
     each card's number and unit anew over its kept still part; painted ahead whole, it is one blit, and
     the same pixels."""
-    import sandbox.ui.panels.kpi_card as kpi_card
 
     strip = make_strip(animate=True)
     strip.update_region(region)
@@ -157,17 +156,7 @@ def test_a_count_painted_ahead_shows_its_first_frame_as_one_blit(make_strip, reg
     nxt = make_region(2017)
     strip.paint_ahead(nxt)
     strip.update_region(nxt)
-    counting = [c for c in cards if c.animating]
-    assert counting
-    drawn: list[str] = []
-    real = kpi_card.draw_text
-    monkeypatch.setattr(kpi_card, "draw_text", lambda p, item: (drawn.append(item.text), real(p, item)))
-    first = [c.grab().toImage() for c in counting]
-    assert drawn == []
-    monkeypatch.setattr(kpi_card, "draw_text", real)
-    for c in counting:
-        c.pixels.clear()
-    assert [c.grab().toImage() for c in counting] == first
+    _first_frames_are_blits_of_the_same_pixels(cards, monkeypatch)
 
 
 def test_a_count_painted_ahead_while_the_level_still_counts_shows_its_first_frame_as_one_blit(
@@ -175,7 +164,6 @@ def test_a_count_painted_ahead_while_the_level_still_counts_shows_its_first_fram
     """Issue 19 (ninth round): the levels a county prefetches are painted ahead during its own count-up
     (its first second on screen); their counts' first frames were left out then, so a drill drew every
     card's number anew. Painted then, a drill after the count has ended blits them, the same pixels."""
-    import sandbox.ui.panels.kpi_card as kpi_card
 
     strip = make_strip(animate=True)
     strip.update_region(make_region(2015))
@@ -187,18 +175,7 @@ def test_a_count_painted_ahead_while_the_level_still_counts_shows_its_first_fram
     strip.paint_ahead(nxt)
     strip.finish_animations()  # the visitor looks at the county for a moment
     strip.update_region(nxt)
-    counting = [c for c in cards if c.animating]
-    assert counting
-    drawn: list[str] = []
-    real = kpi_card.draw_text
-    monkeypatch.setattr(kpi_card, "draw_text", lambda p, item: (drawn.append(item.text), real(p, item)))
-    first = [c.grab().toImage() for c in counting]
-    assert drawn == []
-    monkeypatch.setattr(kpi_card, "draw_text", real)
-    for c in counting:
-        c.pixels.clear()
-        c.still_pixels.clear()
-    assert [c.grab().toImage() for c in counting] == first
+    _first_frames_are_blits_of_the_same_pixels(cards, monkeypatch)
 
 
 def test_a_level_never_shown_is_painted_ahead_with_last_year_from_its_own_series(make_strip, region, make_region):
@@ -283,3 +260,22 @@ def test_a_region_with_its_series_brings_last_years_figures_along(qtbot, make_st
     assert painted(strip.card("poverty_incidence"), "note") == "较上年下降 3.5个百分点"  # at once, no request
     assert fake_api.calls == []
     strip.shutdown()
+
+
+def _first_frames_are_blits_of_the_same_pixels(cards, monkeypatch) -> None:
+    """The counting cards' frame draws no text (each is one kept picture) and shows what painting them anew
+    shows."""
+    import sandbox.ui.panels.kpi_card as kpi_card
+
+    counting = [c for c in cards if c.animating]
+    assert counting
+    drawn: list[str] = []
+    real = kpi_card.draw_text
+    monkeypatch.setattr(kpi_card, "draw_text", lambda p, item: (drawn.append(item.text), real(p, item)))
+    first = [c.grab().toImage() for c in counting]
+    assert drawn == []
+    monkeypatch.setattr(kpi_card, "draw_text", real)
+    for c in counting:
+        c.pixels.clear()
+        c.still_pixels.clear()
+    assert [c.grab().toImage() for c in counting] == first
