@@ -244,3 +244,50 @@ def test_a_village_open_when_the_wall_is_restyled_gets_its_columns_measured_agai
     wall.resize(3840, 2160)
     fm = table.fontMetrics()
     assert table.horizontalHeader().sectionSize(1) >= max(fm.horizontalAdvance(t) for t in ids)
+
+
+def test_columns_are_as_wide_as_the_view_would_size_them_to_the_widest_text(qtbot):
+    """The columns' widths come from the font's advances of the page's texts (no cell measured on a click):
+    each is what the table's own size hint for the column gives (its widest text, or its heading), so a
+    masked ID or a long status is never elided."""
+    from sandbox.ui.village import VillageState
+    from sandbox.ui.village_panel import VillagePanel
+    from sandbox.ui.village_rows import set_model
+
+    village = VillageState()
+    panel = VillagePanel(village, MapState("poverty_incidence"))
+    qtbot.addWidget(panel)
+    panel.resize(1200, 900)
+    panel.show()
+    items = [{"head_name": name, "id_number": f"52272619{i:02d}****{i:04d}", "members": i % 9 + 1,
+              "attribute_zh": attr, "status_zh": status, "main_cause_zh": cause, "exit_batch_zh": batch,
+              "per_capita_net_income": income}
+             for i, (name, attr, status, cause, batch, income) in enumerate([
+                 ("欧阳**", "低保贫困户", "已脱贫", "因病", "发展生产脱贫一批", 12345.6),
+                 ("王*", "一般贫困户", "未脱贫", "自身发展动力不足", "社会保障兜底一批", 987.0),
+                 ("司马**", "特困供养贫困户", "返贫", "交通条件落后", "易地扶贫搬迁脱贫一批", 1234567.0),
+                 ("李**", None, "", "缺技术", None, None)])]
+    page = {"total": len(items), "page": 1, "page_size": 50, "year": 2020, "items": items}
+    village.show({"code": "522726101201", "name": "甲村", "year": 2020}, page)
+    header = panel.table.horizontalHeader()
+    shown = [header.sectionSize(c) for c in range(header.count() - 1)]
+    measure = panel.rows.measure
+    set_model(measure, panel.table.model())
+    try:
+        by_view = [max(measure.sizeHintForColumn(c), measure.horizontalHeader().sectionSizeHint(c))
+                   for c in range(header.count() - 1)]
+    finally:
+        set_model(measure, None)
+    assert shown == by_view
+    fm = panel.table.fontMetrics()
+    assert shown[1] >= fm.horizontalAdvance("5227261903****0003")  # the widest ID fits
+    # the same widths on the click as made ahead
+    again = VillageState()
+    other = VillagePanel(again, MapState("poverty_incidence"))
+    qtbot.addWidget(other)
+    other.resize(1200, 900)
+    other.show()
+    other.prepare(page)
+    again.show({"code": "522726101201", "name": "甲村", "year": 2020}, page)
+    h2 = other.table.horizontalHeader()
+    assert [h2.sectionSize(c) for c in range(h2.count() - 1)] == shown
