@@ -247,19 +247,27 @@ class VillagePanel(QFrame):
     def _fill_households(self) -> None:
         v = self.village
         hh = v.households
+        if not v.is_open:
+            # Closed (the wall hides the panel): its list emptied, the list's widgets left shown or hidden as
+            # they are — the next village most likely shows them as this one did, so its click shows and
+            # hides none of them (≈ 0.5 ms of the click's layout at 4K).
+            self._show_rows(None)
+            self.households_title.setText("户级名单")
+            self.page_label.setText("")
+            self.note_label.setText("")
+            return
         # Opened at the click while its list is waited for (nothing paints meanwhile): laid out as it will
         # be with the list, so the list's arrival shows and hides nothing (≈ 1 ms of layout at 4K).
         show_table = (hh is not None or v.at_click) and not v.note
         self.table.setVisible(show_table)
         self.note_label.setVisible(not show_table)
-        self.note_label.setText(v.note or ("正在获取户级信息…" if v.is_open else ""))
+        self.note_label.setText(v.note or "正在获取户级信息…")
         for w in (self.prev_button, self.next_button, self.page_label):
             w.setVisible(show_table)
         if not show_table or hh is None:
             self.households_title.setText("户级名单")
             self.page_label.setText("")
-            if v.is_open:  # a note in the list's place: none of another village's rows stay behind it
-                self._show_rows(None)
+            self._show_rows(None)  # a note in the list's place: none of another village's rows stay behind it
             return
         items = hh.get("items") or []
         total = int(hh.get("total") or 0)

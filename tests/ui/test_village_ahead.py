@@ -172,7 +172,7 @@ def test_the_next_village_shows_only_its_own_rows(qtbot):
     village.show({"code": "522726101201", "name": "甲村", "year": 2020}, _households("王", 5))
     assert [r[0] for r in panel.cell_texts()] == [f"王{i}*" for i in range(5)]
     village.close()
-    assert panel.cell_texts() == [] and not panel.table.isVisible()  # nothing shown once closed
+    assert panel.cell_texts() == [] and panel.table.model() is None  # no rows once closed
     village.show({"code": "522726101202", "name": "乙村", "year": 2020}, _households("李", 3))
     rows = panel.cell_texts()
     assert [r[0] for r in rows] == ["李0*", "李1*", "李2*"] and rows[2][1] == "522726********0002"
@@ -291,3 +291,41 @@ def test_columns_are_as_wide_as_the_view_would_size_them_to_the_widest_text(qtbo
     again.show({"code": "522726101201", "name": "甲村", "year": 2020}, page)
     h2 = other.table.horizontalHeader()
     assert [h2.sectionSize(c) for c in range(h2.count() - 1)] == shown
+
+
+def test_the_next_village_after_a_close_shows_and_hides_none_of_the_lists_widgets(qtbot):
+    """Closing a panel empties its list but leaves the list's widgets as they are (the wall hides the
+    panel): the next village with a list, the usual case, opens without showing or hiding any of them."""
+    from PySide6.QtCore import QEvent, QObject
+
+    from sandbox.ui.village import VillageState
+    from sandbox.ui.village_panel import VillagePanel
+
+    village = VillageState()
+    panel = VillagePanel(village, MapState("poverty_incidence"))
+    qtbot.addWidget(panel)
+    panel.show()
+    village.show({"code": "522726101201", "name": "甲村", "year": 2020}, _households("王", 5))
+    village.close()
+    assert panel.cell_texts() == [] and panel.page_label.text() == ""
+
+    class Toggles(QObject):
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt API
+            if event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+                self.seen.append((obj.objectName(), event.type()))
+            return False
+
+    toggles = Toggles()
+    widgets = (panel.table, panel.note_label, panel.prev_button, panel.next_button, panel.page_label)
+    for w in widgets:
+        w.installEventFilter(toggles)
+    village.show({"code": "522726101202", "name": "乙村", "year": 2020}, _households("李", 3))
+    assert toggles.seen == []
+    assert [r[0] for r in panel.cell_texts()] == ["李0*", "李1*", "李2*"] and panel.page_label.text() == "第 1 / 1 页"
+    village.close()
+    village.show({"code": "522726101203", "name": "丙村", "year": 2020}, None, "参观接待模式不显示户级信息")
+    assert not panel.table.isVisible() and panel.note_label.text() == "参观接待模式不显示户级信息"  # a note still replaces it
