@@ -203,9 +203,13 @@ class WallWindow(WallBody, WallSizing, QMainWindow):
 
     def _paint_ahead_village(self, _code: str) -> None:
         """The town's map rendered ahead at the width a village panel leaves it: the village panel takes
-        the panels column's place and its own (fixed) width, so the map changes by the difference."""
+        the panels column's place and its own (fixed) width, so the map changes by the difference; and
+        its villages' names drawn as the panel draws them (their glyphs made ahead of the first frame)."""
         if self.village_panel.isVisible():
             return
+        rm = self.state.map.region_map
+        if rm is not None:
+            self.village_panel.paint_names_ahead(f.name for f in rm.features)
         give = self.panels.width() if self.panels.isVisible() else 0
         width = self.canvas.width() + give - self.village_panel.minimumWidth()
         self.canvas.keep_ready((width, self.canvas.height()))
