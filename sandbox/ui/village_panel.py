@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from sandbox.ui.fmt import format_as_of, format_value, note_of, year_as_of
+from sandbox.ui.paint_cache import draw_outline_text, font_metrics
 from sandbox.ui.state import MapState
 from sandbox.ui.theme import Metrics, metrics_for_height
 from sandbox.ui.village import VillageState
@@ -35,6 +35,7 @@ from sandbox.ui.village_rows import (
     set_model,
     table_key,
 )
+from sandbox.ui.widgets import _OUTLINE_PX as OUTLINE_PX  # the size from which StrongLabel strokes its glyphs
 from sandbox.ui.widgets import StrongLabel
 
 __all__ = ["VillagePanel", "KEY_INDICATORS", "HOUSEHOLD_COLUMNS", "household_row"]
@@ -112,10 +113,6 @@ class VillagePanel(QFrame):
         self._pending: list[dict] = []  # prefetched pages to make ready, one per event-loop turn
         self._prepare_timer = QTimer(self, singleShot=True, interval=0)
         self._prepare_timer.timeout.connect(self._prepare_next)
-        # The name as the panel draws it, never shown: the town's village names are drawn with it ahead of
-        # their clicks (`paint_names_ahead`), so the glyphs of a name are made while the wall is idle.
-        self._name_ahead = StrongLabel(objectName="villageName", parent=self)
-        self._name_ahead.hide()
         self._names: list[str] = []
         self._names_timer = QTimer(self, singleShot=True, interval=0)
         self._names_timer.timeout.connect(self._paint_name_next)
@@ -193,20 +190,28 @@ class VillagePanel(QFrame):
             self._names_timer.start()
 
     def _paint_name_next(self) -> None:
-        label, shown = self._name_ahead, self.name_label
-        label.ensurePolished()
-        dpr = shown.devicePixelRatioF()
-        for name in self._names[:4]:
-            label.setText(name)
-            hint = label.sizeHint()
-            # the shown label's height (the text's vertical place, hence its glyphs' sub-pixel phase)
-            label.resize(hint.width(), shown.height() if shown.testAttribute(Qt.WidgetAttribute.WA_Resized)
-                         else hint.height())
-            img = QImage(math.ceil(label.width() * dpr), math.ceil(label.height() * dpr),
-                         QImage.Format.Format_ARGB32_Premultiplied)
-            img.setDevicePixelRatio(dpr)
-            label.render(img)
-        del self._names[:4]
+        # Drawn as StrongLabel draws a name, with the shown label's font, colour and height (the text's
+        # vertical place, hence its glyphs' sub-pixel phase), into a 1-pixel image: the sprites are made,
+        # nothing else. (Not `render()` of a hidden label: Qt lays the window out as if its hidden
+        # ancestors — this panel — were shown, and the map was left at the narrower width.)
+        shown = self.name_label
+        shown.ensurePolished()
+        font, names, self._names = shown.font(), self._names[:4], self._names[4:]
+        if font.bold() and font.pixelSize() >= OUTLINE_PX:  # (smaller: plain text, no glyph stroked)
+            r = shown.contentsRect() if shown.testAttribute(Qt.WidgetAttribute.WA_Resized) else \
+                QRect(QPoint(0, 0), shown.sizeHint())
+            fm = font_metrics(font)
+            y = r.top() + (r.height() - fm.height()) / 2.0 + fm.ascent()
+            colour = shown.palette().color(shown.foregroundRole())
+            img = QImage(1, 1, QImage.Format.Format_ARGB32_Premultiplied)
+            img.setDevicePixelRatio(shown.devicePixelRatioF())
+            p = QPainter(img)
+            try:
+                p.setRenderHint(QPainter.RenderHint.Antialiasing)
+                for name in names:
+                    draw_outline_text(p, r.left(), y, font, name, colour, font.pixelSize() / 32.0)
+            finally:
+                p.end()
         if self._names:
             self._names_timer.start()
 

@@ -2,11 +2,15 @@
 frame made, are made ahead while the town is on screen, and the panel paints exactly what it painted."""
 
 import pytest
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
 from sandbox.ui.paint_cache import glyph_cache_info
 from sandbox.ui.state import MapState
+
+from .conftest import town_code
+from .test_render_cache import make_wall  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
@@ -96,3 +100,36 @@ def test_the_pager_painted_from_kept_pictures_follows_the_page(qtbot):
     other, fresh = _panel(qtbot)
     other.show({"code": "522726101201", "name": "甲村", "year": 2020}, page(2))
     assert _frame(fresh) == turned
+
+
+def test_painting_the_names_ahead_leaves_the_walls_layout_alone(qtbot, make_wall, county_client):  # noqa: F811
+    """The names are drawn with the hidden panel's font, not by rendering a hidden label: Qt lays a window
+    out as if a rendered widget's hidden ancestors were shown, which left the map at the narrower width a
+    village panel leaves it (every county → town drill then repainted the map at another size)."""
+    wall = make_wall(county_client)
+    with qtbot.waitSignal(wall.dataApplied, timeout=10000):
+        wall.drill(town_code(0))
+    qtbot.waitUntil(lambda: not wall.preparing, timeout=15000)
+    QApplication.processEvents()
+    width = wall.canvas.width()
+    panel = wall.village_panel
+
+    class Resizes(QObject):
+        def __init__(self):
+            super().__init__()
+            self.sizes = []
+
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt API
+            if event.type() == QEvent.Type.Resize:
+                self.sizes.append(event.size().width())
+            return False
+
+    resizes = Resizes()
+    wall.canvas.installEventFilter(resizes)
+    panel.setStyleSheet(BIG_NAME)  # drawn as outlines, as on a 4K wall
+    panel.paint_names_ahead(f.name for f in wall.state.map.region_map.features)
+    assert panel.preparing
+    qtbot.waitUntil(lambda: not panel.preparing, timeout=5000)
+    QApplication.processEvents()
+    assert resizes.sizes == []  # the map was never laid out anew, not even for a moment
+    assert wall.canvas.width() == width and not panel.isVisible() and wall.panels.isVisible()
