@@ -128,7 +128,7 @@ class RowsCache:
         """The columns' widths of `rows` in a table styled as `key` says (worked out once per key): what
         the table's header would size them to — each column's widest cell or its heading —, from the
         font's advances of the page's texts (a not-prefetched village's page is sized on its click:
-        asking the view for every cell's size hint took ≈ 1.8 ms of it, this ≈ 0.3)."""
+        asking the view for every cell's size hint took ≈ 1.8 ms of it, this ≈ 0.15)."""
         if rows.widths is None or rows.key != key:
             scale = self._scales.get(key)
             if scale is None:
