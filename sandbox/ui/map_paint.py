@@ -67,10 +67,47 @@ class MapPainting:
         self._paint_highlight(p, dpr)
 
     def _paint_chrome(self, p: QPainter) -> None:
-        if self._layer.paths:
-            self._paint_north_arrow(p)
-            self._paint_scale_bar(p)
-        self._paint_demo_mark(p)
+        for pos, img in self._chrome_pictures(p.device().devicePixelRatioF()):
+            p.drawImage(pos, img)
+
+    def _chrome_pictures(self, dpr: float) -> list[tuple[QPointF, QImage]]:
+        """The map's furniture (north arrow, scale bar, demo mark), each a transparent picture of its
+        rectangle (grown by a few pixels, on whole device pixels) at its place: painted once per size,
+        scale and mark. Every frame of a drill drew their polygon, lines and texts (≈ 0.5 ms at 4K, issue 19)."""
+        rm = self.state.region_map
+        key = (self.width(), self.height(), dpr, self.metrics, bool(self._layer.paths), self._scale_bar_length(),
+               None if rm is None else (rm.demo, rm.data_label), tuple(r.getRect() for r in self.label_obstacles))
+        kept = self._chrome.get(key)
+        if kept is None:
+            parts = []
+            if self._layer.paths:
+                for r, paint in ((self._north_arrow_rect(), self._paint_north_arrow),
+                                 (self._scale_bar_rect(), self._paint_scale_bar)):
+                    parts.append((QRectF(r.x, r.y, r.w, r.h), paint))
+            demo = self.demo_mark_rect()
+            if demo is not None:
+                parts.append((demo, self._paint_demo_mark))
+            kept = self._chrome[key] = [self._chrome_picture(r, dpr, paint) for r, paint in parts]
+            while len(self._chrome) > READY_KEPT:
+                self._chrome.popitem(last=False)
+        return kept
+
+    def _chrome_picture(self, rect: QRectF, dpr: float, paint) -> tuple[QPointF, QImage]:
+        pad = self.metrics.px(4) * dpr
+        d = QRectF(rect.x() * dpr, rect.y() * dpr, rect.width() * dpr, rect.height() * dpr)
+        d = d.adjusted(-pad, -pad, pad, pad).toAlignedRect()
+        img = QImage(max(1, d.width()), max(1, d.height()), QImage.Format.Format_ARGB32_Premultiplied)
+        img.setDevicePixelRatio(dpr)
+        img.fill(0)
+        q = QPainter(img)
+        try:
+            q.translate(-d.x() / dpr, -d.y() / dpr)
+            q.setRenderHint(QPainter.RenderHint.Antialiasing)
+            q.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+            paint(q)
+        finally:
+            q.end()
+        return QPointF(d.x() / dpr, d.y() / dpr), img
 
     def _static_image(self, dpr: float) -> QImage:
         """Background, the level (base and labels), north arrow, scale bar and demo mark: opaque, one blit."""
@@ -288,13 +325,20 @@ class MapPainting:
         p.setFont(ui_font(m.small_px, bold=True))
         p.drawText(QRectF(x + h * 0.4, y, m.px(40), h * 0.7), Qt.AlignmentFlag.AlignVCenter, "北")
 
-    def _paint_scale_bar(self, p: QPainter) -> None:
+    def _scale_bar_length(self) -> tuple[float, float] | None:
+        """The scale bar's kilometres and its length on screen (None without a fitted map)."""
         if self._fit is None:
+            return None
+        km = _nice_length(self._fit.km_per_pixel() * self.metrics.px(160))
+        return km, km / self._fit.km_per_pixel()
+
+    def _paint_scale_bar(self, p: QPainter) -> None:
+        scale = self._scale_bar_length()
+        if scale is None:
             return
         m = self.metrics
         r = self._scale_bar_rect()
-        km = _nice_length(self._fit.km_per_pixel() * m.px(160))
-        length = km / self._fit.km_per_pixel()
+        km, length = scale
         x0, y0 = r.x + m.px(4), r.y + r.h - m.px(10)
         p.setPen(QPen(QColor(Colors.text), m.px(2)))
         p.drawLine(QPointF(x0, y0), QPointF(x0 + length, y0))
