@@ -166,6 +166,23 @@ def test_a_prepared_level_is_coloured_once(canvas, map_state, make_fc, monkeypat
     assert len(ramps) == 2  # another indicator: other colours
 
 
+def test_a_prepared_level_brings_its_scale_bar_so_its_drill_draws_none(canvas, map_state, make_fc):
+    """Issue 19 (tenth round): the scale bar is a picture per level's scale; a level prepared ahead of its
+    drill makes its own then, so the drill's frames only blit it."""
+    frame(canvas)
+    scale = canvas._scale_bar_length()
+    rm = RegionMap.from_geojson(make_fc(2, 3, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], year=2016, size=0.01))  # a town
+    assert canvas.prepare("522726101000", rm)
+    painted = []
+    real = canvas._paint_scale_bar
+    canvas._paint_scale_bar = lambda p, *a: (painted.append(a), real(p, *a))
+    map_state.show("522726101000", 2016, rm)
+    frame(canvas)
+    canvas.finish_transition()
+    frame(canvas)
+    assert painted == [] and canvas._scale_bar_length() != scale
+
+
 def test_edges_shared_by_two_regions_are_drawn_once_and_get_no_glow():
     left = [(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)]
     right = [(1, 0), (2, 0), (2, 1), (1, 1), (1, 0)]
@@ -484,7 +501,7 @@ def test_the_maps_furniture_is_painted_once_not_in_every_frame_of_a_drill(qtbot,
     painted = []
     for name in ("_paint_north_arrow", "_paint_scale_bar", "_paint_demo_mark"):
         real = getattr(canvas, name)
-        setattr(canvas, name, lambda p, real=real, name=name: (painted.append(name), real(p)))
+        setattr(canvas, name, lambda p, *a, real=real, name=name: (painted.append(name), real(p, *a)))
     frames = []
     for progress in (0.0, 0.3, 0.6):  # the zoom's first frame, then two of its moving ones
         canvas._progress = progress
