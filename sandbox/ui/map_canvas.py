@@ -101,6 +101,7 @@ class MapCanvas(ReadySizes, KeptLevels, Transitions, MapPainting, HitTesting, La
         self._busy_timer.timeout.connect(self._show_busy)
         # pixel caches (see the module docstring)
         self._bgs: OrderedDict[tuple, QImage] = OrderedDict()  # per size: the one on screen and the one kept ready
+        self._chrome: OrderedDict[tuple, list] = OrderedDict()  # the furniture's pictures (see _chrome_pictures)
         self._static: tuple[tuple, QImage] | None = None
         self._version = 0  # bumped whenever the static picture changes
         self._lit_image: tuple[tuple, QPointF, QImage] | None = None  # the highlight's rectangle (map_paint)

@@ -174,11 +174,14 @@ class KeptLevels:
         geo = self._geometry_for(region_map)
         colours = self._colours(ms)
         key = self._layer_key(code, region_map, geo, colours)
+        dpr = self._dpr()
         if key in self._layers or key in self._prepared:
+            kept = self._layers.get(key) or self._prepared[key]
+            self._chrome_pictures(dpr, kept.fit)  # its scale bar (see below), if it left the cache since
             return False
         layer = self._layer_for(code, region_map, geo, colours, preparing=True)
-        dpr = self._dpr()
         layer.base(self.metrics, dpr)
         layer.label_sprites(self.metrics, dpr)
+        self._chrome_pictures(dpr, layer.fit)  # its scale bar: the drill's frames blit it
         return True
 

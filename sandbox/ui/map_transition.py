@@ -108,11 +108,10 @@ class Transitions:
         if rm is None or left_rm is None or (rm.demo, rm.data_label) != (left_rm.demo, left_rm.data_label):
             return False  # another demo mark (or none): the left one would show through
         p.drawImage(0, 0, left)
-        bg, pad = self._background(dpr), self.metrics.px(4)
-        for r in self._chrome_rects():
-            d = QRectF(r.x() * dpr, r.y() * dpr, r.width() * dpr, r.height() * dpr)
-            d = QRectF(d.adjusted(-pad * dpr, -pad * dpr, pad * dpr, pad * dpr).toAlignedRect())  # whole pixels
-            p.drawImage(QRectF(d.x() / dpr, d.y() / dpr, d.width() / dpr, d.height() / dpr), bg, d)
+        bg = self._background(dpr)
+        for pos, img in self._chrome_pictures(dpr):  # (their rectangles: whole device pixels)
+            w, h = img.width(), img.height()
+            p.drawImage(QRectF(pos.x(), pos.y(), w / dpr, h / dpr), bg, QRectF(pos.x() * dpr, pos.y() * dpr, w, h))
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         self._paint_cached(p, self._layer, dpr, transform=_qt(self._zoom.new_view(0.0)), label_opacity=0.0)
         return True

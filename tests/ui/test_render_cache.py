@@ -166,6 +166,23 @@ def test_a_prepared_level_is_coloured_once(canvas, map_state, make_fc, monkeypat
     assert len(ramps) == 2  # another indicator: other colours
 
 
+def test_a_prepared_level_brings_its_scale_bar_so_its_drill_draws_none(canvas, map_state, make_fc):
+    """Issue 19 (tenth round): the scale bar is a picture per level's scale; a level prepared ahead of its
+    drill makes its own then, so the drill's frames only blit it."""
+    frame(canvas)
+    scale = canvas._scale_bar_length()
+    rm = RegionMap.from_geojson(make_fc(2, 3, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], year=2016, size=0.01))  # a town
+    assert canvas.prepare("522726101000", rm)
+    painted = []
+    real = canvas._paint_scale_bar
+    canvas._paint_scale_bar = lambda p, *a: (painted.append(a), real(p, *a))
+    map_state.show("522726101000", 2016, rm)
+    frame(canvas)
+    canvas.finish_transition()
+    frame(canvas)
+    assert painted == [] and canvas._scale_bar_length() != scale
+
+
 def test_edges_shared_by_two_regions_are_drawn_once_and_get_no_glow():
     left = [(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)]
     right = [(1, 0), (2, 0), (2, 1), (1, 1), (1, 0)]
@@ -458,3 +475,42 @@ def test_theme_colours_are_the_palette_s():
 
     assert theme.Colors is palette.Colors and theme.ramp is palette.ramp
     assert theme.NO_DATA_COLOR == palette.NO_DATA_COLOR and theme.SINGLE_CLASS_COLOR == palette.SINGLE_CLASS_COLOR
+
+
+def _max_difference(a: QImage, b: QImage) -> int:
+    a, b = a.convertToFormat(QImage.Format.Format_RGB32), b.convertToFormat(QImage.Format.Format_RGB32)
+    worst = 0
+    for y in range(a.height()):
+        for x in range(a.width()):
+            pa, pb = a.pixelColor(x, y), b.pixelColor(x, y)
+            worst = max(worst, abs(pa.red() - pb.red()), abs(pa.green() - pb.green()), abs(pa.blue() - pb.blue()))
+    return worst
+
+
+def test_the_maps_furniture_is_painted_once_not_in_every_frame_of_a_drill(qtbot, make_wall, county_client):
+    """Issue 19 (tenth round): every frame of a drill drew the north arrow, the scale bar and the demo
+    mark afresh (a polygon, lines, texts); they are pictures now, painted once per size and scale and
+    blitted by every frame, and look as they did painted in place."""
+    wall = make_wall(county_client)
+    canvas, town = wall.canvas, town_code(0)
+    with qtbot.waitSignal(wall.dataApplied, timeout=10000):
+        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.region_center(town).toPoint())
+    assert canvas.animating
+    canvas._anim.pause()
+    canvas._chrome.clear()
+    painted = []
+    for name in ("_paint_north_arrow", "_paint_scale_bar", "_paint_demo_mark"):
+        real = getattr(canvas, name)
+        setattr(canvas, name, lambda p, *a, real=real, name=name: (painted.append(name), real(p, *a)))
+    frames = []
+    for progress in (0.0, 0.3, 0.6):  # the zoom's first frame, then two of its moving ones
+        canvas._progress = progress
+        frames.append(frame(canvas))
+    assert sorted(painted) == ["_paint_demo_mark", "_paint_north_arrow", "_paint_scale_bar"]  # once each
+    canvas._paint_chrome = lambda p: (canvas._paint_north_arrow(p), canvas._paint_scale_bar(p),
+                                      canvas._paint_demo_mark(p))  # painted in place, as before
+    in_place = frame(canvas)
+    for pos, img in canvas._chrome_pictures(1.0):
+        r = img.rect().translated(pos.toPoint())
+        assert _max_difference(frames[-1].copy(r), in_place.copy(r)) <= 2
+    canvas.finish_transition()

@@ -56,6 +56,7 @@ class _CardLayout:
     unit_w: float
     unit_h: float
     colour: str
+    room: float  # the number's width that leaves its unit beside it (at value_font)
 
 
 class KpiCard(PaintedWidget):
@@ -76,6 +77,9 @@ class KpiCard(PaintedWidget):
         self.still_pixels = WidgetCache(keep=PICTURES_KEPT)  # while counting: all but the number and unit
         self.face_pixels = WidgetCache()  # the card itself, whatever it shows
         self._layouts: OrderedDict[tuple, _CardLayout] = OrderedDict()  # per figure; ahead ones too
+        # (figure, from_text) of the counts whose first frame was painted ahead: any other first frame
+        # (a count cut short starts from the number on screen) is known missing without building its key
+        self._firsts_ahead: OrderedDict[tuple, None] = OrderedDict()
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     # -- figures ----------------------------------------------------------------------------------
@@ -175,6 +179,9 @@ class KpiCard(PaintedWidget):
             # and a drill from it then drew every card's still part and number (≈ 1.5 ms at 4K, issue 19).
             self.pixels.image(self, self.devicePixelRatioF(), lambda q: self._paint_all(q, comp),
                               self._first_key())
+            self._firsts_ahead[(figure, self._from_text)] = None
+            while len(self._firsts_ahead) > PICTURES_KEPT:
+                self._firsts_ahead.popitem(last=False)
         finally:
             self.figure, self._from_text, self._shown, self._start, self._start_total, self._t0 = saved
         return True
@@ -242,6 +249,8 @@ class KpiCard(PaintedWidget):
 
     def _first_frame_kept(self) -> bool:
         """Blit the count's first frame if it was painted ahead (`paint_ahead_figure`); False when not."""
+        if (self.figure, self._from_text) not in self._firsts_ahead:
+            return False  # (a drill mid-count: ≈ 0.07 ms a card at 4K for the key of a picture never made)
         key, dpr = self._first_key(), self.devicePixelRatioF()
         if not self.pixels.has(self, dpr, key):
             return False
@@ -292,12 +301,11 @@ class KpiCard(PaintedWidget):
     def compose(self, w: float, h: float) -> Composition:
         """The card at this size. While counting this runs every frame: the fonts, label and note are
         laid out once per figure (`_layout`), only the number and where its unit goes are new."""
-        key = (w, h, self.metrics, self.figure, self._from_text)
-        lay = self._layouts.get(key)
-        if lay is None:
-            lay = self._layouts[key] = self._layout(w, h)
-            while len(self._layouts) > PICTURES_KEPT:
-                self._layouts.popitem(last=False)
+        lay = self._kept_layout((w, h, self.metrics, self.figure), w, h, "")
+        start = self._from_text
+        if start and self.figure.value is not None and text_width(start, lay.value_font) > lay.room:
+            # the count starts from a number too wide for the figure's own font: both fitted at a smaller one
+            lay = self._kept_layout((w, h, self.metrics, self.figure, start), w, h, start)
         comp = Composition()
         comp.shapes.append(lambda p: self._paint_card(p, w, h))
         comp.texts.append(lay.label)
@@ -313,7 +321,19 @@ class KpiCard(PaintedWidget):
             comp.texts.append(lay.note)
         return comp
 
-    def _layout(self, w: float, h: float) -> _CardLayout:
+    def _kept_layout(self, key: tuple, w: float, h: float, start: str) -> _CardLayout:
+        """The layout for `key`, made once. A count's start (`start`, the number on screen when it began) is
+        in the key only when the figure's own font leaves it no room: a drill mid-count starts from a
+        number no picture was painted ahead for, and laying the card out again for it cost the drill's
+        frame ≈ 0.1 ms a card at 4K (issue 19)."""
+        lay = self._layouts.get(key)
+        if lay is None:
+            lay = self._layouts[key] = self._layout(w, h, start)
+            while len(self._layouts) > PICTURES_KEPT:
+                self._layouts.popitem(last=False)
+        return lay
+
+    def _layout(self, w: float, h: float, start: str = "") -> _CardLayout:
         m = self.metrics
         label_f, value_f, unit_f, note_f = self._fonts()
         px, py = self._pad()
@@ -328,7 +348,7 @@ class KpiCard(PaintedWidget):
         gap = m.px(4) if unit else 0
         # size the number for the widest text it shows during the count (from the old value to the new
         # one), so it does not jitter
-        widest = max((self._from_text, f.number_text), key=lambda t: text_width(t, value_f))
+        widest = max((start, f.number_text), key=lambda t: text_width(t, value_f))
         if f.value is None:
             value_f = fit_font(f.empty, self.scaled_font(30, bold=True), inner)
         else:
@@ -342,10 +362,11 @@ class KpiCard(PaintedWidget):
         y += lh[1] + extra / 2
         note = (TextItem.fitted(f.note, note_f, QRectF(px, y, inner, lh[2]), TONE_COLORS.get(f.tone, PanelColors.muted),
                                 name="note") if f.note else None)
+        room = inner - gap - (text_width(unit, unit_f) if unit else 0.0)
         return _CardLayout(label, note, value_f, unit_f, unit, px, inner, number_y, lh[1], gap,
                            base - ufm.ascent(), math.ceil(text_width(unit, unit_f)) + 1 if unit else 0.0,
                            math.ceil(ufm.height()),
-                           PanelColors.accent if f.value is not None else PanelColors.muted)
+                           PanelColors.accent if f.value is not None else PanelColors.muted, room)
 
     def _paint_card(self, p: QPainter, w: float, h: float) -> None:
         m = self.metrics

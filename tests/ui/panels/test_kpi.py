@@ -279,3 +279,46 @@ def _first_frames_are_blits_of_the_same_pixels(cards, monkeypatch) -> None:
         c.pixels.clear()
         c.still_pixels.clear()
     assert [c.grab().toImage() for c in counting] == first
+
+
+def test_a_count_cut_short_is_laid_out_as_painted_ahead_and_fitted_as_before(make_strip, region, make_region,
+                                                                             monkeypatch):
+    """Issue 19 (tenth round): a drill while the county still counts starts each card's count from the
+    number on screen, which no picture was painted ahead for. The card is not laid out again for that
+    number (the layout painted ahead is taken) unless the number needs a smaller font, and its font is
+    the one a layout for that number makes."""
+    from sandbox.ui.panels.kpi_card import KpiCard
+    from sandbox.ui.panels.paint import text_width
+
+    strip = make_strip(animate=True)
+    strip.update_region(make_region(2015))
+    strip.finish_animations()
+    strip.update_region(region)  # the county's count-up runs
+    cards = list(strip.cards.values())
+    nxt = make_region(2017)
+    strip.paint_ahead(nxt)
+    for c in cards:
+        c._on_step(0.37)  # mid-count: the numbers a drill now starts from
+    before = {c: (c.figure.value, c.figure.total) for c in cards}
+    laid = []
+    real = KpiCard._layout
+    monkeypatch.setattr(KpiCard, "_layout", lambda self, *a: laid.append(self) or real(self, *a))
+    strip.update_region(nxt)
+    # (a card whose figure is the same carries its count on: nothing was painted ahead for it)
+    counting = [c for c in cards if c.animating and c._from_text and (c.figure.value, c.figure.total) != before[c]]
+    for c in cards:
+        c.grab()
+    own = {c: real(c, float(c.width()), float(c.height())) for c in counting}  # (not counted: after the grabs)
+    fits = [c for c in counting if text_width(c._from_text, own[c].value_font) <= own[c].room]
+    assert fits, "no card starts from a number its own font fits: the test shows nothing"
+    assert [c for c in laid if c in fits] == []  # laid out again only where the number needs a smaller font
+    for c in counting:  # the font is the one the number it starts from is fitted to
+        fresh = real(c, float(c.width()), float(c.height()), c._from_text)
+        assert next(t.font for t in c.composition().texts if t.name == "number") == fresh.value_font
+    narrow = counting[0]  # too narrow for the number it starts from: fitted to it, a font of its own
+    wide_start = narrow._from_text + "8888"
+    narrow._from_text = wide_start
+    font = next(t.font for t in narrow.compose(float(narrow.width()), float(narrow.height())).texts
+                if t.name == "number")
+    assert font.pixelSize() < real(narrow, float(narrow.width()), float(narrow.height())).value_font.pixelSize()
+    assert font == real(narrow, float(narrow.width()), float(narrow.height()), wide_start).value_font

@@ -96,3 +96,46 @@ def test_nothing_is_painted_ahead_over_a_message_or_without_a_series(qtbot, pane
     assert not panel.paint_ahead(dict(region, code="522726101000"))  # no series: nothing to draw from
     assert not panel.paint_ahead(dict(region, code="522726101000", series={"2015": {"poverty_incidence": "x"}}))
     assert panel.message_text() == ""
+
+
+def test_a_chart_painted_ahead_is_blitted_in_the_drills_frame_before_its_scene_is_laid_out(
+        qtbot, panel, region, monkeypatch):
+    """Issue 19 (tenth round): the drill's frame laid the new chart's scene out (pyqtgraph's passes) before
+    it found the picture painted ahead for it. The layout that picture was made at is kept: the frame is
+    a blit of it, and the frames after it (the scene laid out) show the same picture."""
+    county, town = with_series(region, "522726000000", 1.0), with_series(region, "522726101000", 100.0)
+    show(qtbot, panel, county)
+    assert panel.paint_ahead(town)
+    settle(qtbot, panel)
+    plot = panel.plot
+    settled = []
+    real = type(plot).settle
+    monkeypatch.setattr(type(plot), "settle", lambda self: settled.append(self) or real(self))
+    renders = plot.pixels.renders
+    with qtbot.waitSignal(panel.trendChanged, timeout=5000):
+        panel.update_region(town)  # the drill
+    first = shown(panel)  # its frame: no event-loop turn in between
+    assert settled == [] and plot.pixels.renders == renders
+    settle(qtbot, panel)  # the posted layouts run, then the next frames
+    assert shown(panel) == first and plot.pixels.renders == renders
+    plot.pixels.clear()  # drawn afresh: the same pixels
+    assert shown(panel) == first
+
+
+def test_the_chart_on_screen_after_a_paint_ahead_is_blitted_without_laying_its_scene_out(
+        qtbot, panel, region, monkeypatch):
+    """Painting a town ahead draws its chart into the scene and puts the county's back: the next frame (a
+    drill's: its town's trend comes a moment later) shows the county's kept picture, without pyqtgraph's
+    layout passes first, and the same pixels."""
+    county, town = with_series(region, "522726000000", 1.0), with_series(region, "522726101000", 100.0)
+    show(qtbot, panel, county)
+    before = shown(panel)
+    plot = panel.plot
+    settled = []
+    real = type(plot).settle
+    monkeypatch.setattr(type(plot), "settle", lambda self: settled.append(self) or real(self))
+    assert panel.paint_ahead(town)
+    qtbot.wait(20)
+    plot.invalidate()  # what the scene's report of the paint ahead's changes does, when no frame came between
+    settled.clear()
+    assert shown(panel) == before and settled == []
