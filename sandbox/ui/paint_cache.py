@@ -240,6 +240,11 @@ def _glyph(ch: str, font: QFont, colour: QColor, width: float, dpr: float, fx: i
     return out
 
 
+# Qt draws glyphs above ~64 px as outlines, which skips FreeType's synthetic bold; fonts like WenQuanYi Micro
+# Hei have no bold face, so big bold text from this size up is drawn as a stroked path (draw_outline_text).
+OUTLINE_PX = 56
+
+
 def draw_outline_text(p: QPainter, x: float, y: float, font: QFont, text: str, colour: QColor | str,
                       width: float) -> None:
     """`text` with its baseline-left at (x, y): glyph outlines filled and stroked `width` wide (the same

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from sandbox.ui.fmt import format_as_of, format_value, note_of, year_as_of
-from sandbox.ui.paint_cache import draw_outline_text, font_metrics
+from sandbox.ui.paint_cache import OUTLINE_PX, draw_outline_text, font_metrics
 from sandbox.ui.state import MapState
 from sandbox.ui.theme import Metrics, metrics_for_height
 from sandbox.ui.village import VillageState
@@ -35,7 +35,6 @@ from sandbox.ui.village_rows import (
     set_model,
     table_key,
 )
-from sandbox.ui.widgets import _OUTLINE_PX as OUTLINE_PX  # the size from which StrongLabel strokes its glyphs
 from sandbox.ui.widgets import StrongLabel
 
 __all__ = ["VillagePanel", "KEY_INDICATORS", "HOUSEHOLD_COLUMNS", "household_row"]

@@ -209,7 +209,7 @@ class WallWindow(WallBody, WallSizing, QMainWindow):
             return
         rm = self.state.map.region_map
         if rm is not None:
-            self.village_panel.paint_names_ahead(f.name for f in rm.features)
+            self.village_panel.paint_names_ahead([f.name for f in rm.features])
         give = self.panels.width() if self.panels.isVisible() else 0
         width = self.canvas.width() + give - self.village_panel.minimumWidth()
         self.canvas.keep_ready((width, self.canvas.height()))

@@ -6,13 +6,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF, QPainter
 from PySide6.QtWidgets import QLabel
 
-from sandbox.ui.paint_cache import WidgetCache, draw_outline_text
+from sandbox.ui.paint_cache import OUTLINE_PX, WidgetCache, draw_outline_text
 
 __all__ = ["StrongLabel"]
-
-# Qt draws glyphs above ~64 px as outlines, which skips FreeType's synthetic bold; fonts like
-# WenQuanYi Micro Hei have no bold face, so big bold text would come out regular on a 4K wall.
-_OUTLINE_PX = 56
 
 
 class StrongLabel(QLabel):
@@ -24,7 +20,7 @@ class StrongLabel(QLabel):
 
     def paintEvent(self, event) -> None:
         font = self.font()
-        if not font.bold() or font.pixelSize() < _OUTLINE_PX or not self.text():
+        if not font.bold() or font.pixelSize() < OUTLINE_PX or not self.text():
             super().paintEvent(event)
             return
         colour = self.palette().color(self.foregroundRole())

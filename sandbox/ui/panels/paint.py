@@ -10,7 +10,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter
 from PySide6.QtWidgets import QWidget
 
-from sandbox.ui.paint_cache import WidgetCache, advance, draw_outline_text, font_metrics
+from sandbox.ui.paint_cache import OUTLINE_PX, WidgetCache, advance, draw_outline_text, font_metrics
 from sandbox.ui.theme import Colors, Metrics, metrics_for_height, ui_font
 
 __all__ = [
@@ -39,9 +39,6 @@ class PanelColors:
     highlight = "#ffd166"
 
 
-# Qt renders glyphs above ~64 px as outlines, which skips FreeType's synthetic bold; WenQuanYi has no
-# bold face, so big bold text is drawn as a stroked path (same reason as sandbox.ui.widgets).
-_OUTLINE_PX = 56
 
 
 def text_width(text: str, font: QFont) -> float:
@@ -93,7 +90,7 @@ class TextItem:
 
 def draw_text(p: QPainter, item: TextItem) -> None:
     font, rect = item.font, item.rect
-    if font.bold() and font.pixelSize() >= _OUTLINE_PX:
+    if font.bold() and font.pixelSize() >= OUTLINE_PX:
         fm = font_metrics(font)
         w = advance(item.text, font)
         if item.align & Qt.AlignmentFlag.AlignRight:
