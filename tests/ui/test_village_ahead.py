@@ -12,6 +12,7 @@ from sandbox.ui.state import MapState, RegionMap
 from .conftest import COUNTY, town_code, village_code
 from .test_render_cache import make_wall  # noqa: F401 - fixture
 from .test_session import TOWN, VILLAGE, _at_county, _result, session  # noqa: F401 - fixture
+from .village_pages import households_page
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
@@ -156,11 +157,6 @@ def test_the_map_beside_a_village_panel_is_rendered_ahead_at_4k_too(qtbot, make_
     assert (wall.canvas.width(), wall.canvas.height()) == ready and wall.canvas.cache_stats["static"] == statics
 
 
-def _households(prefix: str, n: int) -> dict:
-    return {"total": n, "page": 1, "page_size": 50, "year": 2020, "items": [
-        {"head_name": f"{prefix}{i}*", "id_number": f"522726********{i:04d}", "members": 3} for i in range(n)]}
-
-
 def test_the_next_village_shows_only_its_own_rows(qtbot):
     from sandbox.ui.village import VillageState
     from sandbox.ui.village_panel import VillagePanel
@@ -169,11 +165,11 @@ def test_the_next_village_shows_only_its_own_rows(qtbot):
     panel = VillagePanel(village, MapState("poverty_incidence"))
     qtbot.addWidget(panel)
     panel.show()
-    village.show({"code": "522726101201", "name": "甲村", "year": 2020}, _households("王", 5))
+    village.show({"code": "522726101201", "name": "甲村", "year": 2020}, households_page("王", 5))
     assert [r[0] for r in panel.cell_texts()] == [f"王{i}*" for i in range(5)]
     village.close()
     assert panel.cell_texts() == [] and panel.table.model() is None  # no rows once closed
-    village.show({"code": "522726101202", "name": "乙村", "year": 2020}, _households("李", 3))
+    village.show({"code": "522726101202", "name": "乙村", "year": 2020}, households_page("李", 3))
     rows = panel.cell_texts()
     assert [r[0] for r in rows] == ["李0*", "李1*", "李2*"] and rows[2][1] == "522726********0002"
     village.show({"code": "522726101203", "name": "丙村", "year": 2020}, None, "参观接待模式不显示户级信息")
@@ -191,7 +187,7 @@ def test_a_prefetched_page_is_made_ready_before_its_click_and_the_click_makes_no
     qtbot.addWidget(panel)
     panel.resize(900, 900)
     panel.show()
-    page = _households("赵", 50)
+    page = households_page("赵", 50)
     panel.prepare_later(page)
     assert panel.preparing
     qtbot.waitUntil(lambda: not panel.preparing, timeout=5000)
@@ -219,7 +215,7 @@ def test_a_page_not_prepared_is_made_on_the_click_with_the_same_widths(qtbot):
         qtbot.addWidget(panel)
         panel.resize(900, 900)
         panel.show()
-        page = _households("钱", 20)
+        page = households_page("钱", 20)
         if prepared:
             panel.prepare(page)
         village.show({"code": "522726101201", "name": "甲村", "year": 2020}, page)
@@ -305,7 +301,7 @@ def test_the_next_village_after_a_close_shows_and_hides_none_of_the_lists_widget
     panel = VillagePanel(village, MapState("poverty_incidence"))
     qtbot.addWidget(panel)
     panel.show()
-    village.show({"code": "522726101201", "name": "甲村", "year": 2020}, _households("王", 5))
+    village.show({"code": "522726101201", "name": "甲村", "year": 2020}, households_page("王", 5))
     village.close()
     assert panel.cell_texts() == [] and panel.page_label.text() == ""
 
@@ -323,7 +319,7 @@ def test_the_next_village_after_a_close_shows_and_hides_none_of_the_lists_widget
     widgets = (panel.table, panel.note_label, panel.prev_button, panel.next_button, panel.page_label)
     for w in widgets:
         w.installEventFilter(toggles)
-    village.show({"code": "522726101202", "name": "乙村", "year": 2020}, _households("李", 3))
+    village.show({"code": "522726101202", "name": "乙村", "year": 2020}, households_page("李", 3))
     assert toggles.seen == []
     assert [r[0] for r in panel.cell_texts()] == ["李0*", "李1*", "李2*"] and panel.page_label.text() == "第 1 / 1 页"
     village.close()

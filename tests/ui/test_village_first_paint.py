@@ -11,16 +11,12 @@ from sandbox.ui.state import MapState
 
 from .conftest import town_code
 from .test_render_cache import make_wall  # noqa: F401 - fixture
+from .village_pages import households_page
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
 # A name big enough to be drawn as outlines (as on a 4K wall), in characters no other test draws.
 BIG_NAME = "QLabel#villageName { font-size: 80px; font-weight: bold; color: #ffffff; }"
-
-
-def _page(n: int = 3) -> dict:
-    return {"total": n, "page": 1, "page_size": 50, "year": 2020, "items": [
-        {"head_name": f"王{i}*", "id_number": f"522726********{i:04d}", "members": 3} for i in range(n)]}
 
 
 def _panel(qtbot):
@@ -46,18 +42,18 @@ def _frame(widget: QWidget) -> QImage:
 
 def test_the_towns_village_names_painted_ahead_leave_no_glyph_to_make_in_a_panels_first_frame(qtbot):
     village, panel = _panel(qtbot)
-    village.show({"code": "522726101201", "name": "甲村", "year": 2020}, _page())
+    village.show({"code": "522726101201", "name": "甲村", "year": 2020}, households_page())
     _frame(panel)
     panel.paint_names_ahead(["鸓鸔鸖村", "甲村", "鸓鸔鸖村"])
     assert panel.preparing  # (the bench waits for it before a prefetched village's click)
     qtbot.waitUntil(lambda: not panel.preparing, timeout=5000)
     misses = glyph_cache_info()["misses"]
-    village.show({"code": "522726101202", "name": "鸓鸔鸖村", "year": 2020}, _page())
+    village.show({"code": "522726101202", "name": "鸓鸔鸖村", "year": 2020}, households_page())
     first = _frame(panel)
     assert glyph_cache_info()["misses"] == misses  # nothing stroked in the first frame
     assert _frame(panel) == first  # ... which is the settled one
     # a name not painted ahead still has its glyphs made in its first frame (what the warm-up saves)
-    village.show({"code": "522726101203", "name": "鹖鹙鹛村", "year": 2020}, _page())
+    village.show({"code": "522726101203", "name": "鹖鹙鹛村", "year": 2020}, households_page())
     _frame(panel)
     assert glyph_cache_info()["misses"] > misses
 
@@ -69,7 +65,7 @@ def test_a_panel_whose_names_were_painted_ahead_looks_as_one_whose_were_not(qtbo
         if ahead:
             panel.paint_names_ahead(["鹚鹛鹜村"])
             qtbot.waitUntil(lambda: not panel.preparing, timeout=5000)
-        village.show({"code": "522726101204", "name": "鹚鹛鹜村", "year": 2020}, _page())
+        village.show({"code": "522726101204", "name": "鹚鹛鹜村", "year": 2020}, households_page())
         seen.append(_frame(panel))
     assert seen[0] == seen[1]
 
@@ -77,7 +73,7 @@ def test_a_panel_whose_names_were_painted_ahead_looks_as_one_whose_were_not(qtbo
 def test_the_tiles_show_the_indicators_names_and_the_villages_figures(qtbot):
     village, panel = _panel(qtbot)
     village.show({"code": "522726101201", "name": "甲村", "year": 2020,
-                  "indicators": {"poverty_incidence": 3.12, "cadres": 4}}, _page())
+                  "indicators": {"poverty_incidence": 3.12, "cadres": 4}}, households_page())
     names = {k: label.text() for k, label in panel._tile_names.items()}
     assert names["poverty_incidence"] == "贫困发生率" and len(names) == 12
     assert panel._tile_values["poverty_incidence"].text() == "3.1%"
@@ -88,7 +84,7 @@ def test_the_tiles_show_the_indicators_names_and_the_villages_figures(qtbot):
 def test_the_pager_painted_from_kept_pictures_follows_the_page(qtbot):
     """A panel turned to page 2 paints what a panel opened on page 2 paints (◀ enabled, ▶ disabled)."""
     def page(n: int) -> dict:
-        return dict(_page(50), total=60, page=n)
+        return dict(households_page(n=50), total=60, page=n)
 
     village, panel = _panel(qtbot)
     village.show({"code": "522726101201", "name": "甲村", "year": 2020}, page(1))
