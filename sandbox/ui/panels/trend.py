@@ -82,7 +82,7 @@ class TrendPanel(TrendChart, Panel):
         self._retry = QTimer(self, singleShot=True, interval=max(1, int(retry_seconds * 1000)))
         self._retry.timeout.connect(self._fetch)
         self._build_plot()
-        self._body.on_resize = self._fit_axes
+        self._body.on_resize = self._on_resize
         self._update_title()
         self._body.show_message("等待区域数据…")
 
@@ -271,6 +271,9 @@ class TrendPanel(TrendChart, Panel):
         self.trendFailed.emit(text)
 
     # -- while another region's chart is on screen ---------------------------------------------------
+    def _on_resize(self) -> None:
+        self._fit_axes()
+        self._cover_stale()  # a picture painted ahead at the old size is no more: the old chart veiled instead
     def _remember_chart(self, content: object) -> None:
         """The chart drawn for the region, indicator and year now in `_shown` / `_year` is `content`."""
         if self._shown is None:

@@ -164,6 +164,20 @@ def test_a_prefetched_drills_first_frame_shows_the_towns_chart_painted_ahead(qtb
     assert shown(panel) == first and panel.plot.pixels.renders == renders and not panel.plot.showing_ahead
 
 
+def test_a_resize_before_the_answer_veils_the_old_chart_rather_than_show_it(qtbot, panel, region):
+    county, town = with_series(region, "522726000000", 1.0), with_series(region, "522726101000", 100.0)
+    show(qtbot, panel, county)
+    assert panel.paint_ahead(town)
+    with qtbot.waitSignal(panel.trendChanged, timeout=5000):
+        panel.update_region(town)
+        assert panel.plot.showing_ahead
+        panel.resize(600, 400)  # no picture of the town at this size
+        shown(panel)
+        assert not panel.plot.showing_ahead and panel.plot.dimmed and panel.message_text() == "正在加载趋势数据…"
+    settle(qtbot, panel)
+    assert not panel.plot.dimmed and panel.message_text() == "" and panel.points()[2] == (2016, 1510.0)
+
+
 def test_a_not_prefetched_drills_first_frame_dims_the_county_chart_until_the_towns_arrives(qtbot, panel, region):
     county, town = with_series(region, "522726000000", 1.0), with_series(region, "522726101000", 100.0)
     show(qtbot, panel, county)
