@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from sandbox.ui.panels.model import EXIT_LINES, TrendDataError, TrendSeries, indicator_label, parse_trend
+from sandbox.ui.panels.paint import PICTURES_KEPT, PanelColors
 from sandbox.ui.panels.titled import Panel
 from sandbox.ui.panels.trend_chart import TrendBody, TrendChart
 from sandbox.ui.panels.worker import BackgroundCall
@@ -22,6 +24,10 @@ if TYPE_CHECKING:
 __all__ = ["TrendPanel", "fetch_trend", "trend_of_series"]
 
 log = logging.getLogger(__name__)
+
+LOADING = "正在加载趋势数据…"
+_VEIL = QColor(PanelColors.card)
+_VEIL.setAlpha(190)  # another region's chart, its successor on its way: seen as a shape, not read as current
 
 
 def fetch_trend(client: ApiClient, code: str, indicator: str) -> TrendSeries:
@@ -67,13 +73,16 @@ class TrendPanel(TrendChart, Panel):
         self._series: Mapping[str, Any] | None = None  # the region's own figures in every year, if it came with them
         self._wanted: tuple | None = None  # (code, indicator, as_of) asked for
         self._shown: tuple | None = None  # what the plot holds
+        # (code, indicator, as_of, year, metrics) -> the content key of its chart painted ahead or drawn (the
+        # plot keeps the pictures): a drill's first frame shows it before the scene is drawn
+        self._charts: dict[tuple, object] = {}
         self._call = BackgroundCall(self)
         self._call.done.connect(self._on_done)
         self._call.failed.connect(self._on_failed)
         self._retry = QTimer(self, singleShot=True, interval=max(1, int(retry_seconds * 1000)))
         self._retry.timeout.connect(self._fetch)
         self._build_plot()
-        self._body.on_resize = self._fit_axes
+        self._body.on_resize = self._on_resize
         self._update_title()
         self._body.show_message("等待区域数据…")
 
@@ -138,14 +147,16 @@ class TrendPanel(TrendChart, Panel):
             self._year = int(region["year"])
         self._fetch_if_needed()
         self._apply_highlight()
+        self._cover_stale()
 
     def paint_ahead(self, region: Mapping[str, Any] | None) -> bool:
         """Paint, into the plot's kept pictures, the chart `update_region(region)` will show once its trend
         is drawn (from the region's own series), and leave the chart as it is: the frame that draws that
-        trend is then a blit. False when there is nothing to paint ahead (hidden, no series, a message or
-        an error on screen)."""
+        trend is then a blit. Also while the chart on screen is still on its way (its loading message stays):
+        a town prefetched before the county's trend arrived is painted ahead too. False when there is nothing
+        to paint ahead (hidden, the region without a series, an error on screen)."""
         if not region or not region.get("code") or not self.isVisible() or self.plot.width() <= 0 \
-                or self.series is None or self.error is not None or not self._body.message.isHidden():
+                or self.error is not None:
             return False
         series = region.get("series")
         if not isinstance(series, Mapping) or not series:
@@ -157,27 +168,34 @@ class TrendPanel(TrendChart, Panel):
             return False
         year = int(region["year"]) if region.get("year") is not None else self._year
         saved = self.series, self._code, self._year, self._shown
+        message = None if self._body.message.isHidden() else (self._body.message.text(), self._message_tone)
         try:
             self.series, self._code, self._year = ahead, code, year
             self._shown = (code, self._indicator, region.get("as_of"))
             self._draw()
             self.plot.picture()
+            self._remember_chart(self._picture_key())
         finally:
             self.series, self._code, self._year, self._shown = saved
             self._draw()  # as it was (its picture is kept: the next paint is a blit)
             self.plot.settle()
-            self._body.hide_message()
+            if message is None:
+                self._body.hide_message()
+            elif self._body.message.isHidden() or self._body.message.text() != message[0]:
+                self._show_message(*message)
         return True
 
     def set_indicator(self, key: str) -> None:
         if key != self._indicator:
             self._indicator = key
             self._fetch_if_needed()
+            self._cover_stale()
 
     def set_year(self, year: int | None) -> None:
         if year != self._year:
             self._year = year
             self._apply_highlight()
+            self._cover_stale()
 
     def set_metrics(self, metrics: Metrics) -> None:
         super().set_metrics(metrics)
@@ -214,7 +232,7 @@ class TrendPanel(TrendChart, Panel):
         self._retry.stop()
         self._wanted = self._key()
         if self._shown is None:
-            self._show_message("正在加载趋势数据…")
+            self._show_message(LOADING)
         if self._series is not None:  # the region brought its years: no request, the same worker path
             self._call.submit(trend_of_series, self._series, self._code, self._indicator, self._region_as_of)
         else:  # an API from before the region carried its series
@@ -226,7 +244,9 @@ class TrendPanel(TrendChart, Panel):
         self._shown = self._wanted
         self._update_title()
         self.set_as_of(series.as_of or self._region_as_of)
+        self._uncover()
         self._draw()
+        self._remember_chart(self._picture_key())
         # the forecast from the last data year: drawn dashed after it when it arrives; asked for from the event
         # loop's next turn, not on this call stack (a drill's path stays out of the worker it came from)
         code, as_of = self._code, max(series.years) if series.years else None
@@ -236,6 +256,7 @@ class TrendPanel(TrendChart, Panel):
 
     def _on_failed(self, message: str) -> None:
         self.error = message
+        self._uncover()
         text = f"趋势数据加载失败：{message}"
         if self._shown is None or self._wanted is None or self._shown[:2] != self._wanted[:2]:
             # What is on screen belongs to another region or indicator: never leave it looking current.
@@ -248,6 +269,47 @@ class TrendPanel(TrendChart, Panel):
         self._show_message(text + "，正在自动重试", tone="error")
         self._retry.start()
         self.trendFailed.emit(text)
+
+    # -- while another region's chart is on screen ---------------------------------------------------
+    def _on_resize(self) -> None:
+        self._fit_axes()
+        self._cover_stale()  # a picture painted ahead at the old size is no more: the old chart veiled instead
+    def _remember_chart(self, content: object) -> None:
+        """The chart drawn for the region, indicator and year now in `_shown` / `_year` is `content`."""
+        if self._shown is None:
+            return
+        key = (*self._shown, self._year, self.metrics)
+        self._charts.pop(key, None)
+        self._charts[key] = content
+        while len(self._charts) > PICTURES_KEPT:
+            self._charts.pop(next(iter(self._charts)))
+
+    def _cover_stale(self) -> None:
+        """The scene holds another region's (or indicator's) chart while this one's trend is on its way
+        (the worker's answer comes after the frame): the frame shows this region's chart if a picture of it
+        is kept (painted ahead of a prefetched drill, or shown before: Esc), else the old chart dimmed under
+        正在加载趋势数据… — never one level's map beside another level's trend (t18)."""
+        stale = self._shown is not None and self._shown[:2] != (self._code, self._indicator)
+        if not stale:
+            self._uncover()
+            return
+        content = self._charts.get((*self._key(), self._year, self.metrics))
+        if content is not None and self.plot.show_ahead(content):
+            self.plot.set_dimmed(None)
+            if self._body.message.text() == LOADING:
+                self._body.hide_message()
+            return
+        self.plot.show_scene()
+        self.plot.set_dimmed(_VEIL)
+        self._show_message(LOADING)
+
+    def _uncover(self) -> None:
+        """The scene's own chart, plainly (its trend arrived, failed, or is the one already drawn)."""
+        self.plot.show_scene()
+        if self.plot.dimmed:
+            self.plot.set_dimmed(None)
+            if self._body.message.text() == LOADING:
+                self._body.hide_message()
 
     # -- what the panel says over its plot (the plot itself: TrendChart) ------------------------------
     _message_tone = "muted"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QEvent, QRectF
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QGraphicsView, QGraphicsWidget
 
 from sandbox.ui.paint_cache import WidgetCache
@@ -21,10 +21,14 @@ class CachedPlotWidget(pg.PlotWidget):
     `scene().changed`, the panel also says so directly), of where its items are, or of the view's
     size paints it afresh, unless a picture of that content and layout is kept: with `content_key`
     (what the panel draws, hashable) the last PICTURES_KEPT pictures are kept, so a chart shown before
-    or painted ahead (`picture`) costs a blit."""
+    or painted ahead (`picture`) costs a blit. `show_ahead` puts a kept picture on screen before the scene
+    holds its content (a drill's first frame); `set_dimmed` veils what is shown (another region's chart,
+    its successor on its way)."""
 
     pixels: WidgetCache | None = None  # GraphicsView.__init__ resizes before ours runs
     _key: tuple | None = None  # the key of the picture on screen
+    _ahead: tuple | None = None  # (content, layout) of a kept picture shown instead of the scene's
+    _veil: QColor | None = None  # painted over the picture while dimmed
     SETTLE_PASSES = 4  # layout passes a paint runs before it takes the picture (pyqtgraph needs 1-2)
 
     def __init__(self, *args, content_key: Callable[[], object] | None = None, **kwargs):
@@ -52,22 +56,66 @@ class CachedPlotWidget(pg.PlotWidget):
         vp = self.viewport()
         # nothing changed since the last picture (every change of the scene invalidates it): that
         # picture's key, without laying out or measuring the scene again
-        key = self._key if self.pixels.valid and self._key is not None else self._kept_key(vp)
-        if key is None:
-            key = self._remember(self.settle())
+        if self._ahead is not None and not self.pixels.has(vp, vp.devicePixelRatioF(), self._ahead):
+            self._ahead = None  # not kept at this size (a resize came between): the scene's own picture
+        if self._ahead is not None:
+            key = self._ahead
+        else:
+            key = self._key if self.pixels.valid and self._key is not None else self._kept_key(vp)
+            if key is None:
+                key = self._remember(self.settle())
         self._key = key
         p = QPainter(vp)
         try:
             self.pixels.paint(vp, p, self._paint_scene, key)
+            if self._veil is not None:
+                p.fillRect(vp.rect(), self._veil)
         finally:
             p.end()
 
     def picture(self) -> QImage:
         """The picture of what the scene holds now, laid out as a paint would (kept: a later paint of
-        the same content and layout is a blit)."""
+        the same content and layout is a blit). Not put on screen: the scene is changed for a picture
+        painted ahead and put back, and a paint before the scene reports that (an expose, the clock's
+        repaint) must show what was on screen, not the picture painted ahead (t18)."""
         vp = self.viewport()
-        self._key = self._remember(self.settle())
-        return self.pixels.image(vp, vp.devicePixelRatioF(), self._paint_scene, self._key)
+        key = self._remember(self.settle())
+        img = self.pixels.image(vp, vp.devicePixelRatioF(), self._paint_scene, key)
+        self.pixels.invalidate()  # kept, not current: the next paint finds the picture of what the scene holds
+        return img
+
+    def show_ahead(self, content: object) -> bool:
+        """Show the kept picture of `content` (painted ahead, or shown before) while the scene still holds
+        another chart, until `show_scene()`: a drill's first frame shows its region's chart as a blit, and
+        the scene is drawn after that frame. False (nothing changes) when no picture of it is kept."""
+        layout = self._laid.get(content) if self.content_key is not None else None
+        vp = self.viewport()
+        if layout is None or not self.pixels.has(vp, vp.devicePixelRatioF(), (content, layout)):
+            return False
+        if self._ahead != (content, layout):
+            self._ahead = (content, layout)
+            vp.update()
+        return True
+
+    def show_scene(self) -> None:
+        """Show what the scene holds again (after `show_ahead`)."""
+        if self._ahead is not None:
+            self._ahead = None
+            self.invalidate()
+
+    @property
+    def showing_ahead(self) -> bool:
+        return self._ahead is not None
+
+    def set_dimmed(self, colour: QColor | None) -> None:
+        """Veil the picture with `colour` (translucent), or show it plainly (None)."""
+        if colour != self._veil:
+            self._veil = None if colour is None else QColor(colour)
+            self.viewport().update()
+
+    @property
+    def dimmed(self) -> bool:
+        return self._veil is not None
 
     def _remember(self, key: tuple) -> tuple:
         """Keep the layout a content was settled at, for a later paint of the same content (see _kept_key)."""

@@ -90,8 +90,10 @@ def test_the_kept_picture_is_the_plain_pyqtgraph_paint(qtbot, panel, region):
         plot.pixels = cache
 
 
-def test_nothing_is_painted_ahead_over_a_message_or_without_a_series(qtbot, panel, region):
-    assert not panel.paint_ahead(with_series(region, "522726101000", 100.0))  # 等待区域数据… on screen
+def test_nothing_is_painted_ahead_without_a_series_and_a_message_on_screen_stays(qtbot, panel, region):
+    # a town prefetched before the county's trend is on screen (t18): painted ahead, 等待区域数据… kept
+    assert panel.paint_ahead(with_series(region, "522726101000", 100.0))
+    assert panel.message_text() == "等待区域数据…" and panel.series is None
     show(qtbot, panel, with_series(region, "522726000000", 1.0))
     assert not panel.paint_ahead(dict(region, code="522726101000"))  # no series: nothing to draw from
     assert not panel.paint_ahead(dict(region, code="522726101000", series={"2015": {"poverty_incidence": "x"}}))
@@ -139,3 +141,113 @@ def test_the_chart_on_screen_after_a_paint_ahead_is_blitted_without_laying_its_s
     plot.invalidate()  # what the scene's report of the paint ahead's changes does, when no frame came between
     settled.clear()
     assert shown(panel) == before and settled == []
+
+
+# -- t18: the trend in a drill's first frame is the new level's, or nothing stale ----------------------------
+
+def test_a_prefetched_drills_first_frame_shows_the_towns_chart_painted_ahead(qtbot, panel, region):
+    """The town's trend comes from the panel's worker after the drill's frame: that frame showed the
+    county's chart beside the town's map. Now it blits the town's chart painted ahead (no render), and the
+    chart the answer draws after it is the same picture."""
+    county, town = with_series(region, "522726000000", 1.0), with_series(region, "522726101000", 100.0)
+    show(qtbot, panel, county)
+    before = shown(panel)
+    assert panel.paint_ahead(town)
+    settle(qtbot, panel)
+    renders = panel.plot.pixels.renders
+    with qtbot.waitSignal(panel.trendChanged, timeout=5000):
+        panel.update_region(town)  # the drill
+        first = shown(panel)  # its frame, before the worker's answer
+    assert first != before and panel.message_text() == "" and not panel.plot.dimmed
+    assert panel.plot.pixels.renders == renders  # a blit
+    settle(qtbot, panel)
+    assert shown(panel) == first and panel.plot.pixels.renders == renders and not panel.plot.showing_ahead
+
+
+def test_a_resize_before_the_answer_veils_the_old_chart_rather_than_show_it(qtbot, panel, region):
+    county, town = with_series(region, "522726000000", 1.0), with_series(region, "522726101000", 100.0)
+    show(qtbot, panel, county)
+    assert panel.paint_ahead(town)
+    with qtbot.waitSignal(panel.trendChanged, timeout=5000):
+        panel.update_region(town)
+        assert panel.plot.showing_ahead
+        panel.resize(600, 400)  # no picture of the town at this size
+        shown(panel)
+        assert not panel.plot.showing_ahead and panel.plot.dimmed and panel.message_text() == "正在加载趋势数据…"
+    settle(qtbot, panel)
+    assert not panel.plot.dimmed and panel.message_text() == "" and panel.points()[2] == (2016, 1510.0)
+
+
+def test_a_not_prefetched_drills_first_frame_dims_the_county_chart_until_the_towns_arrives(qtbot, panel, region):
+    county, town = with_series(region, "522726000000", 1.0), with_series(region, "522726101000", 100.0)
+    show(qtbot, panel, county)
+    before = shown(panel)
+    with qtbot.waitSignal(panel.trendChanged, timeout=5000):
+        panel.update_region(town)  # nothing painted ahead
+        first = shown(panel)
+        assert panel.message_text() == "正在加载趋势数据…" and panel.plot.dimmed
+    assert first != before  # not the county's chart as if current
+    settle(qtbot, panel)
+    assert panel.message_text() == "" and not panel.plot.dimmed
+    town_chart = shown(panel)
+    assert town_chart not in (before, first)
+    assert panel.points()[2] == (2016, 1510.0)
+
+
+def test_esc_back_shows_the_countys_kept_chart_in_its_first_frame(qtbot, panel, region):
+    county, town = with_series(region, "522726000000", 1.0), with_series(region, "522726101000", 100.0)
+    show(qtbot, panel, county)
+    county_chart = shown(panel)
+    show(qtbot, panel, town)
+    with qtbot.waitSignal(panel.trendChanged, timeout=5000):
+        panel.update_region(county)  # Esc: the county's chart was shown before
+        assert shown(panel) == county_chart and panel.message_text() == ""
+    settle(qtbot, panel)
+    assert shown(panel) == county_chart
+
+
+def test_a_chart_painted_ahead_for_another_year_is_not_shown_for_this_one(qtbot, panel, region):
+    county, town = with_series(region, "522726000000", 1.0), with_series(region, "522726101000", 100.0)
+    show(qtbot, panel, county)
+    assert panel.paint_ahead(town)  # in 2016
+    county_2018 = dict(county, year=2018)
+    panel.update_region(county_2018)  # a year change at the county: the same trend, the highlight moves
+    assert panel.message_text() == "" and panel.year == 2018
+    settle(qtbot, panel)
+    with qtbot.waitSignal(panel.trendChanged, timeout=5000):
+        panel.update_region(dict(town, year=2018))
+        assert panel.message_text() == "正在加载趋势数据…" and not panel.plot.showing_ahead
+    settle(qtbot, panel)
+    drawn = shown(panel)
+    panel.plot.pixels.clear()
+    assert shown(panel) == drawn and panel.year == 2018 and panel.message_text() == ""
+
+
+def test_a_picture_taken_ahead_never_reaches_the_screen_before_the_scene_is_back(qtbot):
+    """CachedPlotWidget.picture() of another content (a paint ahead) made that picture the one on screen
+    until the scene reported its change: a paint in between (an expose, the clock's repaint) blitted the
+    town's chart over the county's."""
+    import pyqtgraph as pg
+
+    from sandbox.ui.panels.trend_plot import CachedPlotWidget
+
+    content = {"now": "county"}
+    plot = CachedPlotWidget(background="#0b1a31", content_key=lambda: content["now"])
+    qtbot.addWidget(plot)
+    plot.resize(400, 300)
+    plot.show()
+    qtbot.waitExposed(plot)
+    curve = pg.PlotDataItem([1, 2, 3], [1, 2, 3])
+    plot.getPlotItem().addItem(curve)
+    plot.getPlotItem().setRange(xRange=(0, 4), yRange=(0, 40), padding=0)
+    for _ in range(3):
+        plot.grab()
+        qtbot.wait(20)
+    county = plot.grab().toImage()
+    content["now"] = "town"
+    curve.setData([1, 2, 3], [30, 20, 10])
+    town = plot.picture()
+    content["now"] = "county"
+    curve.setData([1, 2, 3], [1, 2, 3])  # put back; the scene reports it at the next event-loop turn
+    assert town != county
+    assert plot.grab().toImage() == county
