@@ -116,14 +116,6 @@ class Transitions:
         self._paint_cached(p, self._layer, dpr, transform=_qt(self._zoom.new_view(0.0)), label_opacity=0.0)
         return True
 
-    def _chrome_rects(self) -> list[QRectF]:
-        """Where the map's furniture is painted (the north arrow, the scale bar, the demo mark)."""
-        out = [QRectF(r.x, r.y, r.w, r.h) for r in (self._north_arrow_rect(), self._scale_bar_rect())]
-        demo = self.demo_mark_rect()
-        if demo is not None:
-            out.append(demo)
-        return out
-
     def _paint_transition(self, p: QPainter, dpr: float) -> None:
         """Both levels from their cached pixels, moved and faded (a level blown up beyond
         MAX_PIXEL_ZOOM from its vectors). The incoming level is opaque from the first frame (a drill

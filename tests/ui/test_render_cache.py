@@ -4,7 +4,7 @@ renders again, and that a cached picture always shows the current data (behaviou
 import threading
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from sandbox.ui import map_layer
@@ -431,7 +431,8 @@ def test_the_first_frame_of_a_drill_is_the_level_left_as_it_was_with_the_new_one
     drawn.clear()
     redrawn = frame(canvas)
     assert canvas._old in drawn
-    for r in canvas._chrome_rects():  # the scale bar, north arrow and demo mark: the new level's, once
+    chrome = [QRectF(r.x, r.y, r.w, r.h) for r in (canvas._north_arrow_rect(), canvas._scale_bar_rect())]
+    for r in [*chrome, canvas.demo_mark_rect() or QRectF()]:  # the scale bar, north arrow and demo mark: the new level's, once
         r = r.toAlignedRect()
         assert first.copy(r) == redrawn.copy(r)
     assert left is not None
