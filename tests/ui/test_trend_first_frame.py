@@ -1,4 +1,4 @@
-"""The 趋势 panel in a drill's first frame: the new level's trend, or nothing that looks current (t18)."""
+"""The 趋势 panel in a drill's first frame: the new level's trend, or nothing that looks current."""
 
 import pytest
 from PySide6.QtCore import Qt

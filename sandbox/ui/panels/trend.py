@@ -274,6 +274,7 @@ class TrendPanel(TrendChart, Panel):
     def _on_resize(self) -> None:
         self._fit_axes()
         self._cover_stale()  # a picture painted ahead at the old size is no more: the old chart veiled instead
+
     def _remember_chart(self, content: object) -> None:
         """The chart drawn for the region, indicator and year now in `_shown` / `_year` is `content`."""
         if self._shown is None:
@@ -288,7 +289,7 @@ class TrendPanel(TrendChart, Panel):
         """The scene holds another region's (or indicator's) chart while this one's trend is on its way
         (the worker's answer comes after the frame): the frame shows this region's chart if a picture of it
         is kept (painted ahead of a prefetched drill, or shown before: Esc), else the old chart dimmed under
-        正在加载趋势数据… — never one level's map beside another level's trend (t18)."""
+        正在加载趋势数据… — never one level's map beside another level's trend."""
         stale = self._shown is not None and self._shown[:2] != (self._code, self._indicator)
         if not stale:
             self._uncover()

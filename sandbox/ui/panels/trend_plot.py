@@ -77,7 +77,7 @@ class CachedPlotWidget(pg.PlotWidget):
         """The picture of what the scene holds now, laid out as a paint would (kept: a later paint of
         the same content and layout is a blit). Not put on screen: the scene is changed for a picture
         painted ahead and put back, and a paint before the scene reports that (an expose, the clock's
-        repaint) must show what was on screen, not the picture painted ahead (t18)."""
+        repaint) must show what was on screen, not the picture painted ahead."""
         vp = self.viewport()
         key = self._remember(self.settle())
         img = self.pixels.image(vp, vp.devicePixelRatioF(), self._paint_scene, key)

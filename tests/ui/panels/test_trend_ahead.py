@@ -91,7 +91,7 @@ def test_the_kept_picture_is_the_plain_pyqtgraph_paint(qtbot, panel, region):
 
 
 def test_nothing_is_painted_ahead_without_a_series_and_a_message_on_screen_stays(qtbot, panel, region):
-    # a town prefetched before the county's trend is on screen (t18): painted ahead, 等待区域数据… kept
+    # a town prefetched before the county's trend is on screen: painted ahead, 等待区域数据… kept
     assert panel.paint_ahead(with_series(region, "522726101000", 100.0))
     assert panel.message_text() == "等待区域数据…" and panel.series is None
     show(qtbot, panel, with_series(region, "522726000000", 1.0))
@@ -143,7 +143,7 @@ def test_the_chart_on_screen_after_a_paint_ahead_is_blitted_without_laying_its_s
     assert shown(panel) == before and settled == []
 
 
-# -- t18: the trend in a drill's first frame is the new level's, or nothing stale ----------------------------
+# -- the trend in a drill's first frame is the new level's, or nothing stale ----------------------------
 
 def test_a_prefetched_drills_first_frame_shows_the_towns_chart_painted_ahead(qtbot, panel, region):
     """The town's trend comes from the panel's worker after the drill's frame: that frame showed the
