@@ -4,7 +4,17 @@ SANDBOX_TEST_DATABASE_URL is set), API clients per role."""
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
+
+# The app's default data folder is the user's (~/.local/share/poverty-sandbox): apps made without settings
+# stored test photos there, shared by every run on the machine (a CI run beside a developer's). Each session
+# gets a folder of its own, before any settings are read; subprocesses inherit it.
+if not os.environ.get("SANDBOX_DATA_DIR"):
+    _SESSION_DATA = os.environ["SANDBOX_DATA_DIR"] = tempfile.mkdtemp(prefix="sandbox-test-data-")
+else:
+    _SESSION_DATA = None
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +27,13 @@ from sandbox.store.migrate import upgrade
 from tests.crash_name import pytest_configure, pytest_runtest_logstart, pytest_unconfigure  # noqa: F401 - hooks
 
 PG_URL = os.environ.get("SANDBOX_TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_data_dir():
+    yield
+    if _SESSION_DATA is not None:
+        shutil.rmtree(_SESSION_DATA, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
