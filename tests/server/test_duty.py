@@ -4,6 +4,7 @@ and display: counts only), region-limited tokens, paging; and no `duty` event te
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 
 import pytest
@@ -61,6 +62,9 @@ def sources(monkeypatch, api, demo_engine):
     monkeypatch.setattr(duty, "SOURCES", {kind: (lambda session, prefix, today, rows=rows:
                                                  [i for i in rows if i.region_code.startswith(prefix)])
                                           for kind, rows in items.items()})
+    # the API's day is the one these items were dated by, even if Beijing's midnight (16:00 UTC) falls in between
+    route = importlib.import_module("sandbox.server.command.duty")  # the module: its package exports the router
+    monkeypatch.setattr(route, "beijing_today", lambda: today)
     api.app.state.responses = ResponseCache()  # no board counted before these sources
     yield {"village_a": va, "village_b": vb}
     api.app.state.responses = ResponseCache()

@@ -5,6 +5,7 @@ over /events refreshing the counts live, and the 简报 button saving the server
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
 from PySide6.QtCore import QPointF
@@ -49,6 +50,9 @@ def items(monkeypatch, duty_api):
     # Only these: the demo history of the real sources (once merged) must not move the counts asserted here.
     monkeypatch.setattr(duty, "SOURCES", {"test": lambda session, prefix, today: [
         r for r in rows if r.region_code.startswith(prefix)]})
+    # the API's day is the one these items were dated by, even if Beijing's midnight (16:00 UTC) falls in between
+    route = importlib.import_module("sandbox.server.command.duty")  # the module: its package exports the router
+    monkeypatch.setattr(route, "beijing_today", lambda: today)
     server, _ = duty_api
     server.server.config.app.state.responses = ResponseCache()  # no board counted before these sources
     return rows
