@@ -69,7 +69,7 @@ class SseReader:
             time.sleep(0.02)
         return None
 
-    def wait_connected(self, timeout: float = 5.0) -> None:
+    def wait_connected(self, timeout: float = 30.0) -> None:  # ends at the line; long for a loaded machine
         deadline = time.monotonic() + timeout
         while not self.comments and time.monotonic() < deadline:
             time.sleep(0.01)

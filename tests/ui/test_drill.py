@@ -399,7 +399,7 @@ def test_a_prefetched_drill_needs_no_network(qtbot, make_wall, county_client):
     wall = make_wall(county_client, prefetch=True, panels_client=_PanelsClient())
     qtbot.waitUntil(lambda: not wall.worker.busy(), timeout=10000)
     n = len(county_client.calls)
-    with qtbot.waitSignal(wall.dataApplied, timeout=1000):
+    with qtbot.waitSignal(wall.dataApplied, timeout=10000):
         click_region(qtbot, wall, TOWN)
     assert wall.state.map.region_code == TOWN and wall.canvas.animating
     assert county_client.calls[n:] == []
@@ -436,11 +436,11 @@ def test_going_back_to_the_level_just_left_needs_no_network(qtbot, make_wall, co
     again without a request, and a kept level older than the prefetch's freshness is fetched anew."""
     wall = make_wall(county_client, prefetch=True, panels_client=_PanelsClient())
     qtbot.waitUntil(lambda: not wall.worker.busy(), timeout=10000)
-    with qtbot.waitSignal(wall.dataApplied, timeout=1000):
+    with qtbot.waitSignal(wall.dataApplied, timeout=10000):
         click_region(qtbot, wall, TOWN)
     settle(qtbot, wall)
     n = len(county_client.calls)
-    with qtbot.waitSignal(wall.dataApplied, timeout=1000):
+    with qtbot.waitSignal(wall.dataApplied, timeout=10000):
         qtbot.keyClick(wall, Qt.Key.Key_Escape)
     assert wall.state.map.region_code == COUNTY and wall.breadcrumb.text() == "独山县"
     assert [c for c in county_client.calls[n:] if c[0] in ("region", "children_geojson")] == []

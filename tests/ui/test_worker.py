@@ -290,7 +290,7 @@ def test_let_start_returns_once_the_user_lane_runs_the_call_and_delivers_nothing
         return slow()
 
     worker.submit("village", call)
-    assert worker.let_start("village", 5.0) and started.wait(1.0)  # running: its request goes out now
+    assert worker.let_start("village", 5.0) and started.wait(10.0)  # running: its request goes out now
     assert worker.got == [] and worker.busy("village")  # its answer is still to come, as usual
     assert not worker.let_start("idle", 1.0)  # nothing asked on that channel
     gate.set()
