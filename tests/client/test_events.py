@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from sandbox.client.events import EventStream, SseParser, decode_messages
+from sandbox.client.events import DENIED_BACKOFF_S, EventStream, SseParser, decode_messages
 
 TOKEN = "secret-display-token-123"
 
@@ -128,8 +128,8 @@ def test_a_refused_token_backs_off_and_stop_is_prompt(caplog):
         time.sleep(0.2)
         assert len(s.seen) == 1  # a refused token waits a long time before trying again
         t0 = time.monotonic()
-        stream.stop()
-        assert time.monotonic() - t0 < 2 and not stream.running
+        stream.stop(timeout=30)  # room for a loaded machine; what matters is not sitting out the backoff
+        assert not stream.running and time.monotonic() - t0 < DENIED_BACKOFF_S / 2
         assert not any(TOKEN in r.getMessage() for r in caplog.records)
     finally:
         s.close()
