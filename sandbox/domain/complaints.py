@@ -8,7 +8,8 @@ import functools
 from sandbox.domain.enums import LabelledEnum
 
 __all__ = ["ComplaintCategory", "ComplaintStatus", "CallOutcome", "Satisfaction", "REPLY_WORKING_DAYS",
-           "is_working_day", "add_working_days", "reply_deadline", "calendar_covers", "OPEN_STATUSES"]
+           "is_working_day", "statutory_holidays", "add_working_days", "reply_deadline", "calendar_covers",
+           "OPEN_STATUSES"]
 
 # The town answers the complainant within this many working days of the day it came in (Beijing).
 REPLY_WORKING_DAYS = 5
@@ -64,17 +65,46 @@ def calendar_covers(day: dt.date) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=256)
+def statutory_holidays(year: int) -> frozenset[dt.date]:
+    """The days off fixed by law for `year` (全国年节及纪念日放假办法 as amended in 2024, in force from
+    2025): 元旦 1 January; 春节 除夕 to 正月初三; 清明; 1–2 May; 端午; 中秋;
+    1–3 October. What a year is known to hold before the State Council publishes its schedule (the
+    调休 swaps and the days given back for holidays on a weekend are not known until then)."""
+    from lunardate import LunarDate
+
+    new_year = LunarDate(year, 1, 1).to_solar_date()
+    days = {dt.date(year, 1, 1), dt.date(year, 5, 1), dt.date(year, 5, 2),
+            dt.date(year, 10, 1), dt.date(year, 10, 2), dt.date(year, 10, 3),
+            LunarDate(year, 5, 5).to_solar_date(), LunarDate(year, 8, 15).to_solar_date()}
+    days.update(new_year + dt.timedelta(days=d) for d in range(-1, 3))
+    days.update(d for d, name in _solar_terms(year) if name == "清明")
+    return frozenset(days)
+
+
+def _solar_terms(year: int) -> list[tuple[dt.date, str]]:
+    import chinese_calendar
+
+    return chinese_calendar.get_solar_terms(dt.date(year, 4, 1), dt.date(year, 4, 10))
+
+
 @functools.lru_cache(maxsize=4096)  # the package answers in ~0.1 ms; a demo build asks thousands of times
 def is_working_day(day: dt.date) -> bool:
     """A working day by the State Council's calendar (holidays off, 调休 weekends on). Beyond the
-    calendar's data, Monday to Friday: a deadline then may fall on a holiday not yet published, and
-    is recomputed by nobody, so the package is pinned and updated each winter."""
+    calendar's data (its years are published each November), Monday to Friday less the days off the
+    law fixes: a deadline may still fall on a 调休 day off not yet published, and is recomputed by
+    nobody, so the package is pinned and updated each winter."""
     import chinese_calendar
 
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
-        return day.weekday() < 5
+        if day.weekday() >= 5:
+            return False
+        try:
+            return day not in statutory_holidays(day.year)
+        except ValueError:  # outside the lunar tables (1900–2099)
+            return True
 
 
 def add_working_days(start: dt.date, n: int) -> dt.date:
