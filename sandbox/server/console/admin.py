@@ -36,9 +36,13 @@ def _accounts_page(request: Request, user, *, status: int = 200, error: str | No
     with request.app.state.sessions() as session:
         accounts = list_accounts(session)
         towns = _towns(session)
+        codes = {a.region_code for a in accounts if a.region_code}
+        region_names = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all()) \
+            if codes else {}
         session.expunge_all()
     return page(request, "accounts.html", user, status=status, title="账号", accounts=accounts, error=error,
-                shown=shown, form=form or {}, roles=ACCOUNT_ROLES, now=utcnow(), towns=towns)
+                shown=shown, form=form or {}, roles=ACCOUNT_ROLES, now=utcnow(), towns=towns,
+                region_names=region_names)
 
 
 @router.get("/accounts")
