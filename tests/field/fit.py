@@ -28,11 +28,12 @@ document.querySelectorAll('a.btn, button, nav a, label.btn, .chip, select, input
     var r = e.getBoundingClientRect();
     if (r.width && r.height < 44) out.small.push(e.tagName + ' ' + Math.round(r.height) + ' ' + (e.innerText || '').slice(0, 16));
   });
-// a count broken from its label ("待审核" at a line's end, "0" below): a short label and its number within one
-// text node, laid out on two lines (free text a person wrote, in .text, may break anywhere)
+// a count broken from its label or its unit ("待审核" at a line's end, "0" below; "剩 8" above "天"): a short label,
+// its number and a one-character unit within one text node, laid out on two lines (free text a person wrote, in
+// .text, may break anywhere)
 out.broken = [];
 var walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT), node, m;
-var COUNT = /[\\u4e00-\\u9fff]{2,4}[ \\u00a0]\\d+/g;
+var COUNT = /[\\u4e00-\\u9fff]{1,4}[ \\u00a0]\\d+(?:[ \\u00a0][\\u4e00-\\u9fff](?![\\u4e00-\\u9fff]))?/g;
 while ((node = walk.nextNode())) {
   if (!node.parentElement || node.parentElement.closest('.text, textarea, option, script, style')) continue;
   COUNT.lastIndex = 0;
