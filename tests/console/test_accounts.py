@@ -4,6 +4,7 @@ TOTP when enabled, the session cookie's flags, and `sandbox user` on the server 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pyotp
 from sqlalchemy import select
@@ -124,3 +125,15 @@ def test_an_unknown_username_gets_the_same_answer_as_a_wrong_password(console):
     r = sign_in(console, "nobody-here", "whatever-it-is")
     error = r.text.split('id="error">')[1].split("</p>")[0]
     assert r.status_code == 401 and error == "用户名或密码错误"  # nothing about tries left: no account to lock
+
+
+def test_a_wrong_password_keeps_the_name_and_says_who_can_reset_it(console, demo_engine):
+    """The page after a wrong password: the name kept, the cursor in the password field, and the way back in that a
+    staff member has (an admin's 重置密码并解锁 on 账号), not only the server's command."""
+    username, _ = new_account(demo_engine, "leader")
+    page = sign_in(console, username, "wrong-password").text
+    assert f'name="username" value="{username}"' in page
+    assert re.search(r'<input name="password"[^>]*autofocus', page) and not re.search(r'<input name="username"[^>]*autofocus', page)
+    assert "重置密码并解锁" in page and "「账号」页" in page
+    fresh = console.get("/console/login").text  # nothing typed yet: the cursor starts at the name
+    assert re.search(r'<input name="username"[^>]*autofocus', fresh)
