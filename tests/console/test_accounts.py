@@ -4,6 +4,7 @@ TOTP when enabled, the session cookie's flags, and `sandbox user` on the server 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pyotp
 from sqlalchemy import select
@@ -124,3 +125,41 @@ def test_an_unknown_username_gets_the_same_answer_as_a_wrong_password(console):
     r = sign_in(console, "nobody-here", "whatever-it-is")
     error = r.text.split('id="error">')[1].split("</p>")[0]
     assert r.status_code == 401 and error == "用户名或密码错误"  # nothing about tries left: no account to lock
+
+
+def test_a_wrong_password_keeps_the_name_and_says_who_can_reset_it(console, demo_engine):
+    """The page after a wrong password: the name kept, the cursor in the password field, and the way back in that a
+    staff member has (an admin's 重置密码并解锁 on 账号), not only the server's command."""
+    username, _ = new_account(demo_engine, "leader")
+    page = sign_in(console, username, "wrong-password").text
+    assert f'name="username" value="{username}"' in page
+    assert re.search(r'<input name="password"[^>]*autofocus', page) and not re.search(r'<input name="username"[^>]*autofocus', page)
+    assert "重置密码并解锁" in page and "「账号」页" in page
+    fresh = console.get("/console/login").text  # nothing typed yet: the cursor starts at the name
+    assert re.search(r'<input name="username"[^>]*autofocus', fresh)
+
+
+def test_a_reset_in_the_console_is_asked_first_then_shows_the_new_password_once(console, demo_engine, signed_in):
+    """重置密码并解锁 in the account list opens a page that says what the reset does; only its 确认重置 resets (one
+    click in the list used to end a colleague's sessions at once)."""
+    colleague, password = new_account(demo_engine, "leader", display_name="王五")
+    signed_in("admin")
+    listed = console.get("/console/accounts").text
+    assert f'href="/console/accounts/{colleague}/reset"' in listed
+    assert f'action="/console/accounts/{colleague}/reset"' not in listed  # no reset straight from the list
+    asked = console.get(f"/console/accounts/{colleague}/reset")
+    assert asked.status_code == 200 and "确认重置" in asked.text and "王五" in asked.text and "已登录的页面全部退出" in asked.text
+    r = post_form(console, "/console/accounts", f"/console/accounts/{colleague}/reset", {})  # the old one-click form
+    assert r.status_code == 303 and r.headers["location"] == f"/console/accounts/{colleague}/reset"
+    with session_factory(demo_engine)() as s:
+        assert check_sign_in(s, colleague, password).account is not None  # nothing changed
+        s.commit()
+    done = post_form(console, f"/console/accounts/{colleague}/reset", f"/console/accounts/{colleague}/reset",
+                     {"confirm": "yes"})
+    assert done.status_code == 200 and "已重置账号" in done.text
+    first = re.search(r'id="first-password">([^<]+)<', done.text).group(1)
+    with session_factory(demo_engine)() as s:
+        assert check_sign_in(s, colleague, password).account is None
+        assert check_sign_in(s, colleague, first).account is not None
+        s.commit()
+    assert console.get("/console/accounts/nobody-here/reset").status_code == 404

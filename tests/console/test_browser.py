@@ -160,7 +160,7 @@ def test_a_clerk_cannot_see_another_towns_households(server, browser, real_count
         browser.get(f"{server.url}/console/households/{theirs}")
         assert "无权查看" in _text(browser)
     browser.get(f"{server.url}/console/households?region={OTHER_TOWN}")
-    assert "无权查看" in _text(browser) and "仅限 522726103000" in _text(browser)
+    assert "无权查看" in _text(browser) and "仅限 基长镇 辖区" in _text(browser)
     shoot(browser, "console_clerk_refused")
 
 

@@ -84,7 +84,7 @@ def test_the_call_list_is_the_clis_for_the_clerks_town_and_is_logged(console, si
     bad = console.get(f"{URL}/list.xlsx?month=2021-13")
     assert bad.status_code == 422 and "月份格式不对" in bad.text
     refused = console.get(f"{URL}/list.xlsx?month={MONTH}&town={OTHER_TOWN}")
-    assert refused.status_code == 403 and "仅限 522726103000" in refused.text
+    assert refused.status_code == 403 and "仅限 基长镇 辖区" in refused.text
 
 
 def test_upload_is_checked_first_then_imported_on_confirmation(console, signed_in, demo_engine, clean):

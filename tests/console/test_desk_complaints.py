@@ -70,7 +70,7 @@ def test_a_town_clerk_sees_and_acts_on_its_town_only(console, signed_in, fresh):
     towns = re.findall(r'<option value="(\d{12})"', page.text)
     assert towns == [TOWN]
     refused = console.get(f"{URL}?town={OTHER_TOWN}")
-    assert refused.status_code == 403 and "仅限 522726103000" in refused.text
+    assert refused.status_code == 403 and "仅限 基长镇 辖区" in refused.text
     assert console.get(f"{URL}/{theirs.id}").status_code == 403
     csrf = csrf_of(page.text)
     r = console.post(f"{URL}/{theirs.id}/escalate", data={"csrf": csrf})

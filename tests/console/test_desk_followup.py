@@ -69,7 +69,7 @@ def test_a_town_clerk_sees_its_town_only(console, signed_in, demo_engine):
     assert [(k, int(i)) for k, i in listed] == [(r["kind"], r["id"]) for r in mine]
     assert re.findall(r'<option value="(\d{12})"', page.text) == [TOWN]
     refused = console.get(f"{URL}?town={OTHER_TOWN}")
-    assert refused.status_code == 403 and "仅限 522726103000" in refused.text
+    assert refused.status_code == 403 and "仅限 基长镇 辖区" in refused.text
     theirs = next(r for r in _rows(demo_engine, OTHER_TOWN))
     r = console.get(f"{URL}/{theirs['kind']}/{theirs['id']}")
     assert r.status_code == 403 and "不在其中" in r.text

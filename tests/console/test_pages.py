@@ -86,7 +86,7 @@ def test_a_clerk_cannot_see_another_towns_households(console, demo_engine, signe
     mine, theirs = _household_in(demo_engine, TOWN), _household_in(demo_engine, OTHER_TOWN)
     assert console.get(f"/console/households/{mine.id}").status_code == 200
     r = console.get(f"/console/households/{theirs.id}")
-    assert r.status_code == 403 and "仅限 522726103000 辖区" in r.text and theirs.head_name not in r.text
+    assert r.status_code == 403 and "仅限 基长镇 辖区" in r.text and theirs.head_name not in r.text
     r = console.get("/console/households", params={"region": OTHER_TOWN})
     assert r.status_code == 403
     listed = console.get("/console/households").text  # no region: their own
@@ -203,3 +203,18 @@ def test_pages_fetch_nothing_from_elsewhere(console, signed_in):
     assert r.headers["cache-control"] == "no-store"
     assert not re.search(r'(src|href)="(https?:)?//', r.text)
     assert console.get("/console/static/console.css").status_code == 200
+
+
+def test_a_town_accounts_pages_name_its_town_not_its_code(console, demo_engine, signed_in):
+    """A new clerk reads 辖区 基长镇 in the header and on 我的账号, and the admin's account list says 基长镇 too:
+    before 2026-12-07 each said 522726103000."""
+    username = signed_in("leader", TOWN)
+    for path in ("/console/data", "/console/me"):
+        page = console.get(path).text
+        assert "基长镇" in page and TOWN not in page, path
+    theirs = console.get(f"/console/households/{_household_in(demo_engine, OTHER_TOWN).id}")  # a refusal too
+    assert theirs.status_code == 403 and "仅限 基长镇 辖区" in theirs.text and TOWN not in theirs.text
+    console.cookies.clear()
+    signed_in("admin")
+    row = re.search(rf"<tr>\s*<td>{username}</td>.*?</tr>", console.get("/console/accounts").text, re.S)
+    assert row is not None and "<td>基长镇</td>" in row.group(0) and TOWN not in row.group(0)

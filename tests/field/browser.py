@@ -13,7 +13,7 @@ import shutil
 import time
 
 __all__ = ["CHROMIUM", "CHROMEDRIVER", "skip_reason", "phone_browser", "set_location", "refuse_location",
-           "set_offline", "wait_for", "shoot"]
+           "set_offline", "wait_for", "shoot", "phone_size"]
 
 CHROMIUM = os.environ.get("SANDBOX_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("SANDBOX_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -46,14 +46,19 @@ def phone_browser():
                 "--disable-background-networking", "--disable-extensions"):
         opts.add_argument(arg)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 2, "mobile": True})
+    phone_size(driver)
     driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
     driver.execute_cdp_cmd("Network.enable", {})
     driver.execute_cdp_cmd("Network.setUserAgentOverride", {"userAgent": PHONE_UA, "acceptLanguage": "zh-CN"})
     driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "Asia/Shanghai"})  # a phone in China
     driver.set_page_load_timeout(30)
     return driver
+
+
+def phone_size(driver, width: int = WIDTH, height: int = HEIGHT) -> None:
+    """The phone's screen in CSS pixels (390×844; 360×780 is the smallest phone the pages are made for)."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True})
 
 
 def set_location(driver, origin: str, lon: float, lat: float, accuracy: float = 8.0) -> None:

@@ -1,4 +1,4 @@
-"""What every phone page is held to, at 390×844: nothing past the screen's edge, no sideways scrolling, a thumb's
+"""What every phone page is held to, at 390×844 (or the size the test set): nothing past the screen's edge, no sideways scrolling, a thumb's
 target for every control, no count broken from its label, no file picker in the browser's own language, and no
 English or programming word on screen. `fits(driver, name)` screenshots the page (SANDBOX_SCREENSHOTS) and checks it."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tests.field.browser import WIDTH, shoot
+from tests.field.browser import shoot
 
 __all__ = ["fits"]
 
@@ -14,7 +14,7 @@ __all__ = ["fits"]
 # page's scroll width, buttons and tabs under 44 px, and the text on screen.
 _MEASURE = """
 var W = document.documentElement.clientWidth, out = {past: [], small: []};
-out.scroll = document.documentElement.scrollWidth;
+out.scroll = document.documentElement.scrollWidth; out.width = W;
 document.querySelectorAll('body *').forEach(function (e) {
   var r = e.getBoundingClientRect(), cs = getComputedStyle(e);
   if (!r.width || !r.height || cs.visibility === 'hidden' || e.classList.contains('file')) return;
@@ -28,11 +28,12 @@ document.querySelectorAll('a.btn, button, nav a, label.btn, .chip, select, input
     var r = e.getBoundingClientRect();
     if (r.width && r.height < 44) out.small.push(e.tagName + ' ' + Math.round(r.height) + ' ' + (e.innerText || '').slice(0, 16));
   });
-// a count broken from its label ("待审核" at a line's end, "0" below): a short label and its number within one
-// text node, laid out on two lines (free text a person wrote, in .text, may break anywhere)
+// a count broken from its label or its unit ("待审核" at a line's end, "0" below; "剩 8" above "天"): a short label,
+// its number and a one-character unit within one text node, laid out on two lines (free text a person wrote, in
+// .text, may break anywhere)
 out.broken = [];
 var walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT), node, m;
-var COUNT = /[\\u4e00-\\u9fff]{2,4}[ \\u00a0]\\d+/g;
+var COUNT = /[\\u4e00-\\u9fff]{1,4}[ \\u00a0]\\d+(?:[ \\u00a0][\\u4e00-\\u9fff](?![\\u4e00-\\u9fff]))?/g;
 while ((node = walk.nextNode())) {
   if (!node.parentElement || node.parentElement.closest('.text, textarea, option, script, style')) continue;
   COUNT.lastIndex = 0;
@@ -60,7 +61,7 @@ _UNTRANSLATED = re.compile(r"\b(undefined|null|NaN|true|false|object|pending|ope
 def fits(driver, page: str) -> None:
     shoot(driver, "fit-" + page)
     m = driver.execute_script(_MEASURE)
-    assert m["scroll"] <= WIDTH, f"{page}: sideways scrolling ({m['scroll']} px wide): {m['past'][:5]}"
+    assert m["scroll"] <= m["width"], f"{page}: sideways scrolling ({m['scroll']} px wide): {m['past'][:5]}"
     assert m["past"] == [], f"{page}: past the screen's edge: {m['past'][:5]}"
     assert m["small"] == [], f"{page}: too small to tap: {m['small'][:5]}"
     assert m["broken"] == [], f"{page}: a count broken from its label across lines: {m['broken'][:5]}"

@@ -1,8 +1,10 @@
-"""Every main page a cadre, a town leader and a villager opens on a phone, in headless Chromium at 390×844,
-held to tests/field/fit.py: nothing wider than the screen, every button a thumb can hit (44 px high at least),
+"""Every main page a cadre, a town leader and a villager opens on a phone, in headless Chromium at 390×844 and at the
+smallest and a large phone's size (360×780, 412×915), held to tests/field/fit.py: nothing wider than the screen, every button a thumb can hit (44 px high at least),
 no count broken from its label, no file picker in the browser's language, no English or programming word."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from PIL import Image
@@ -11,11 +13,13 @@ from sqlalchemy import delete, func, select, text
 from sandbox.store.command.findings import beijing_today
 from sandbox.store.command.inspection import InspectionAssignment, InspectionMember, InspectionPlan
 from sandbox.store.command.inspection_plan import ensure_plan
+from sandbox.store.command.instruction_scope import Issuer, NewInstruction, issue
+from sandbox.store.command.instructions import Instruction, InstructionItem
 from sandbox.store.command.notices import Notice, NoticeRead, post_notice
 from sandbox.store.db import session_factory
 from sandbox.store.field import create_invite
 from sandbox.store.models import PublicSlug
-from tests.field.browser import skip_reason, wait_for
+from tests.field.browser import phone_size, skip_reason, wait_for
 from tests.field.conftest import phone_api
 from tests.field.fit import fits
 
@@ -27,15 +31,26 @@ TOWN = "522726103000"
 def server(demo_engine, tmp_path_factory):
     with demo_engine.connect() as conn:
         first_notice = conn.scalar(select(func.max(Notice.id))) or 0
+        first_instruction = conn.scalar(select(func.max(Instruction.id))) or 0
         had_plan = conn.scalar(select(InspectionPlan.month).where(InspectionPlan.month == _month())) is not None
     with phone_api(demo_engine, tmp_path_factory.mktemp("fit-data")) as srv:
         yield srv
     with demo_engine.begin() as conn:
         conn.execute(delete(NoticeRead).where(NoticeRead.notice_id > first_notice))
         conn.execute(delete(Notice).where(Notice.id > first_notice))
+        conn.execute(delete(InstructionItem).where(InstructionItem.instruction_id > first_instruction))
+        conn.execute(delete(Instruction).where(Instruction.id > first_instruction))
         if not had_plan:
             conn.execute(delete(InspectionAssignment).where(InspectionAssignment.month == _month()))
             conn.execute(delete(InspectionPlan).where(InspectionPlan.month == _month()))
+
+
+@pytest.fixture(params=[(390, 844), (360, 780), (412, 915)], ids=lambda s: f"{s[0]}x{s[1]}")
+def size(request, browser):
+    """The phone's screen for the test; back to 390×844 after."""
+    phone_size(browser, *request.param)
+    yield f"{request.param[0]}-"
+    phone_size(browser)
 
 
 def _month() -> str:
@@ -69,7 +84,7 @@ def _go(driver, hash_: str, until: str | tuple[str, ...]) -> None:
     wait_for(lambda: any(t in _view(driver) for t in texts), what=f"{hash_}: {until}")
 
 
-def test_the_cadres_pages_fit_a_390_px_phone(browser, server, demo_engine):
+def test_the_cadres_pages_fit_a_phone(browser, size, server, demo_engine):
     with demo_engine.connect() as conn:
         cadre, household, village = conn.execute(text(
             "SELECT c.id, a.household_id, h.village_code FROM cadres c JOIN assignments a ON a.cadre_id = c.id "
@@ -78,15 +93,19 @@ def test_the_cadres_pages_fit_a_390_px_phone(browser, server, demo_engine):
     with session_factory(demo_engine)() as session:
         post_notice(session, "guide", TOWN, "低保申请办事指南（2020年修订版）",
                     "到镇民政所办理, 带身份证和户口簿。办理时限: 受理之日起 20 个工作日内。")
+        today = beijing_today()  # an open to-do: its card says how many days are left (剩 8 天)
+        issue(session, Issuer("leader", TOWN), NewInstruction("cadres", None, (cadre,), "核实住房安全",
+                                                              "请逐户核实住房安全情况", "urgent",
+                                                              today + dt.timedelta(days=8), "镇长 李四"), today)
         session.commit()
 
     _fresh(browser, f"{server.url}/m/")
     wait_for(lambda: "邀请链接" in _view(browser), what="the page of a phone not enrolled")
-    fits(browser, "cadre-0-not-enrolled")
+    fits(browser, size + "cadre-0-not-enrolled")
 
     browser.get(f"{server.url}/m/#invite={_invite(demo_engine, 'cadre', cadre_id=cadre)}")
     wait_for(lambda: "我的帮扶户" in _view(browser), what="my households")
-    fits(browser, "cadre-1-households")
+    fits(browser, size + "cadre-1-households")
     for hash_, until, name in ((f"#/h/{household}", "家庭成员", "2-household"),
                                (f"#/checkin/{household}", "获取位置并签到", "3-checkin"),
                                ("#/mine", ("次)", "还没有签到记录"), "4-my-checkins"),
@@ -94,10 +113,10 @@ def test_the_cadres_pages_fit_a_390_px_phone(browser, server, demo_engine):
                                ("#/notices", "低保申请办事指南", "6-notices"),
                                ("#/inspect", "我负责的整改", "7-inspect")):
         _go(browser, hash_, until)
-        fits(browser, "cadre-" + name)
+        fits(browser, size + "cadre-" + name)
 
 
-def test_the_inspectors_pages_fit_a_390_px_phone(browser, server, demo_engine):
+def test_the_inspectors_pages_fit_a_phone(browser, size, server, demo_engine):
     with session_factory(demo_engine)() as s:
         ensure_plan(s, _month())
         s.commit()
@@ -111,24 +130,24 @@ def test_the_inspectors_pages_fit_a_390_px_phone(browser, server, demo_engine):
              what="the inspector enrolled")
     wait_for(lambda: "帮扶户" in _view(browser) or "没有在册" in _view(browser), what="the home page")
     _go(browser, "#/inspect", "本小组督查的村")
-    fits(browser, "inspector-1-villages")
+    fits(browser, size + "inspector-1-villages")
     _go(browser, f"#/inspect/new/{village}", "记录问题")
-    fits(browser, "inspector-2-finding-form")
+    fits(browser, size + "inspector-2-finding-form")
 
 
-def test_the_leaders_pages_fit_a_390_px_phone(browser, server, demo_engine):
+def test_the_leaders_pages_fit_a_phone(browser, size, server, demo_engine):
     _fresh(browser, f"{server.url}/m/#invite={_invite(demo_engine, 'leader', region=TOWN, label='基长镇镇长')}")
     wait_for(lambda: "走访率" in _view(browser), what="the leader's overview")
-    fits(browser, "leader-1-overview")
+    fits(browser, size + "leader-1-overview")
     for hash_, until, name in (("#/instructions", "指令批示", "2-instructions"),
                                ("#/instructions/new", "下达指令 ·", "3-new-instruction"),
                                ("#/notices", "通知公告 ·", "4-notices"),
                                ("#/inspect", "未销号的问题 (", "5-inspect")):
         _go(browser, hash_, until)
-        fits(browser, "leader-" + name)
+        fits(browser, size + "leader-" + name)
 
 
-def test_the_public_qr_pages_and_complaint_forms_fit_a_390_px_phone(browser, server, demo_engine, tmp_path):
+def test_the_public_qr_pages_and_complaint_forms_fit_a_phone(browser, size, server, demo_engine, tmp_path):
     with session_factory(demo_engine)() as s:
         slugs = {kind: s.scalar(select(PublicSlug.slug).where(PublicSlug.kind == kind, PublicSlug.revoked_at.is_(None))
                                 .order_by(PublicSlug.subject_id).limit(1)) for kind in ("household", "project")}
@@ -138,7 +157,7 @@ def test_the_public_qr_pages_and_complaint_forms_fit_a_390_px_phone(browser, ser
                               ("/q/complaint", "提交", "complaint-desk")):
         browser.get(server.url + path)
         wait_for(lambda: until in browser.find_element("tag name", "body").text, what=f"{path}: {until}")
-        fits(browser, "public-" + name)
+        fits(browser, size + "public-" + name)
         if "complaint" in name:
             _pick_a_photo(browser, tmp_path)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
@@ -9,7 +11,7 @@ from sqlalchemy import select
 
 from sandbox.domain.enums import Role
 from sandbox.domain.regions import InvalidRegionCode
-from sandbox.server.console.guard import staff_form, staff_page
+from sandbox.server.console.guard import go, staff_form, staff_page
 from sandbox.server.console.render import message, page
 from sandbox.server.console.session import client_address, open_draft
 from sandbox.store.models import Region
@@ -36,9 +38,13 @@ def _accounts_page(request: Request, user, *, status: int = 200, error: str | No
     with request.app.state.sessions() as session:
         accounts = list_accounts(session)
         towns = _towns(session)
+        codes = {a.region_code for a in accounts if a.region_code}
+        region_names = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all()) \
+            if codes else {}
         session.expunge_all()
     return page(request, "accounts.html", user, status=status, title="账号", accounts=accounts, error=error,
-                shown=shown, form=form or {}, roles=ACCOUNT_ROLES, now=utcnow(), towns=towns)
+                shown=shown, form=form or {}, roles=ACCOUNT_ROLES, now=utcnow(), towns=towns,
+                region_names=region_names)
 
 
 @router.get("/accounts")
@@ -92,12 +98,30 @@ async def accounts_create(request: Request) -> Response:
     return _accounts_page(request, user, shown=done)
 
 
+@router.get("/accounts/{username}/reset")
+def accounts_reset_ask(request: Request, username: str) -> Response:
+    """The reset asked first: one click in the list would end a colleague's sessions and lock them out until told
+    the new password."""
+    user = staff_page(request, admin=True)
+    if isinstance(user, Response):
+        return user
+    with request.app.state.sessions() as session:
+        account = next((a for a in list_accounts(session) if a.username == username), None)
+        if account is None:
+            return message(request, user, "没有这个账号", f"没有用户名为 {username} 的账号。", status=404,
+                           back="/console/accounts")
+        session.expunge(account)
+    return page(request, "account_reset.html", user, title="重置密码", account=account, own=account.id == user.id)
+
+
 @router.post("/accounts/{username}/reset")
 async def accounts_reset(request: Request, username: str) -> Response:
     got = await staff_form(request, admin=True)
     if isinstance(got, Response):
         return got
-    user, _ = got
+    user, form = got
+    if form.get("confirm") != "yes":  # only the confirmation page's button resets
+        return go(f"/console/accounts/{quote(username)}/reset")
     done = await run_in_threadpool(_reset, request, user, username)
     if isinstance(done, str):
         return _accounts_page(request, user, status=404, error=done)

@@ -52,7 +52,7 @@ def households(request: Request, region: str | None = Query(None, max_length=12)
         except InvalidRegionCode as exc:
             return message(request, user, "区划代码无效", str(exc), status=422, back="/console/households")
         if not user.may_see(code.value):
-            return message(request, user, "无权查看", f"您的账号仅限 {user.region.value} 辖区, 不能查看 {code.value} 的贫困户。",
+            return message(request, user, "无权查看", f"您的账号仅限 {user.region_zh} 辖区, 不能查看 {code.value} 的贫困户。",
                            status=403, back="/console/households")
     view = person_view(user.role)
     with request.app.state.sessions() as session:
@@ -98,7 +98,7 @@ def household(request: Request, household_id: int) -> Response:
             return message(request, user, "没有这一户", f"没有编号为 {household_id} 的贫困户。", status=404,
                            back="/console/households")
         if not user.may_see(h.village_code):
-            return message(request, user, "无权查看", f"您的账号仅限 {user.region.value} 辖区, 这一户不在其中。",
+            return message(request, user, "无权查看", f"您的账号仅限 {user.region_zh} 辖区, 这一户不在其中。",
                            status=403, back="/console/households")
         village = session.get(Region, h.village_code)
         years = list(session.scalars(select(HouseholdYear).where(HouseholdYear.household_id == h.id)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sandbox.domain.enums import Role
 from sandbox.domain.regions import RegionCode
+from sandbox.store.models import Region
 from sandbox.store.office.tables import ConsoleDraft, ConsoleKey, StaffAccount
 from sandbox.store.tokens import utcnow
 
@@ -40,6 +41,7 @@ class StaffUser:
     region: RegionCode | None
     must_change_password: bool
     totp: bool
+    region_name: str | None = None  # the page header says 辖区 基长镇, not its 12-digit code
 
     @property
     def is_admin(self) -> bool:
@@ -48,6 +50,11 @@ class StaffUser:
     @property
     def actor(self) -> str:
         return f"账号 {self.username} ({self.display_name})"
+
+    @property
+    def region_zh(self) -> str:
+        """The account's region as people say it (基长镇); its code if the register lacks it; 全县 when none."""
+        return self.region_name or (self.region.value if self.region is not None else "全县")
 
     def may_see(self, code: str | None) -> bool:
         return self.region is None or (code is not None and str(code).startswith(self.region.prefix))
@@ -102,9 +109,10 @@ def current_user(request: Request) -> StaffUser | None:
         a = session.get(StaffAccount, int(data.get("u", 0)))
         if a is None or a.disabled or a.session_epoch != data.get("e"):
             return None
+        region = session.get(Region, a.region_code) if a.region_code else None
         return StaffUser(a.id, a.username, a.display_name, Role(a.role),
                          RegionCode(a.region_code) if a.region_code else None, a.must_change_password,
-                         a.totp_secret is not None)
+                         a.totp_secret is not None, region.name if region is not None else None)
 
 
 def csrf_token(request: Request, response: Response | None = None) -> str:

@@ -175,7 +175,12 @@ function pageCheckin(id) {
   });
 }
 
-function say(kind, html) { $('cmsg').innerHTML = '<div class="msg ' + kind + '">' + html + '</div>'; }
+// The message sits above the form: a thumb at the form's foot (下达, 提交) would not see it, so it is brought on screen.
+function say(kind, html) {
+  var el = $('cmsg');
+  el.innerHTML = '<div class="msg ' + kind + '">' + html + '</div>';
+  if (el.scrollIntoView) el.scrollIntoView({block: 'center'});
+}
 
 function submitCheckin(h) {
   var btn = $('go'), files = Array.prototype.slice.call($('photos').files || []);

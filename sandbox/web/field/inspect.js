@@ -7,7 +7,7 @@ var INSPECT = '../inspections/'; // api() prefixes /api/v1/field/
 var inspectState = {mine: null};
 
 function inspectStatus(r) {
-  if (r.overdue) return '<span class="warn">逾期 ' + r.days_overdue + ' 天</span>';
+  if (r.overdue) return '<span class="warn nowrap">逾期 ' + r.days_overdue + ' 天</span>';
   var cls = r.status === 'closed' ? 'ok' : (r.status === 'submitted' ? 'tag' : '');
   return '<span class="' + cls + '">' + esc(r.status_zh) + '</span>';
 }
@@ -125,7 +125,7 @@ function pageFinding(id) {
     var responsible = me.cadre_id != null && me.cadre_id === rect.responsible_cadre_id;
     var inspector = mine.subgroups.indexOf(f.subgroup_id) >= 0;
     var html = '<h2>' + esc(f.village) + ' · ' + esc(f.category_zh) + '</h2>' +
-      '<p class="muted">' + esc(f.town) + ' · ' + esc(f.severity_zh) + ' · ' + esc(f.subgroup || '') + (f.inspector ? ' ' + esc(f.inspector) : '') + ' · ' + timeOf(f.created_at) + '</p>' +
+      '<p class="muted">' + esc(f.town) + ' · ' + esc(f.severity_zh) + ' · ' + esc(f.subgroup || '') + (f.inspector ? ' <span class="nowrap">' + esc(f.inspector) + '</span>' : '') + ' · ' + timeOf(f.created_at) + '</p>' +
       '<p>' + esc(f.text) + '</p>' + photosOf(f.photos, '问题照片') +
       '<h2>整改 · ' + inspectStatus(rect) + '</h2>' +
       '<table><tr><td>责任单位</td><td>' + esc(rect.responsible_unit) + '</td></tr>' +

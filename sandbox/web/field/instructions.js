@@ -11,7 +11,8 @@ function cmdError(res) { render('<div class="msg err">' + esc(res && res.status 
 function dateOf(iso) { return iso ? '<span class="nowrap">' + fmtTime(iso).slice(0, 10) + '</span>' : ''; }
 function daysLeft(deadline) {
   var d = Math.round((new Date(deadline + 'T23:59:59+08:00') - new Date()) / 86400000);
-  return d < 0 ? '<span class="warn">逾期 ' + (-d) + ' 天</span>' : d === 0 ? '<span class="warn">今天到期</span>' : '剩 ' + d + ' 天';
+  // kept whole: "剩 9" above "天" on a 360 px phone
+  return d < 0 ? '<span class="warn nowrap">逾期 ' + (-d) + ' 天</span>' : d === 0 ? '<span class="warn nowrap">今天到期</span>' : '<span class="nowrap">剩 ' + d + ' 天</span>';
 }
 function badge(status, zh, overdue) {
   return '<span class="st st-' + esc(status) + (overdue ? ' st-late' : '') + '">' + esc(zh) + (overdue ? ' · 逾期' : '') + '</span>';

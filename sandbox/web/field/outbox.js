@@ -68,7 +68,12 @@ function api(path, opts) {
       try { data = t ? JSON.parse(t) : null; } catch (e) { data = null; }
       return {status: r.status, data: data};
     });
-  }, function (e) { noNetwork(true); throw e; });
+  }, function () {
+    // No answer at all (no network, or the API down). The browser's TypeError says "Failed to fetch" in its own
+    // language: reject with no message, so each form shows its own Chinese words (没有网络: 指令未下达, ...).
+    noNetwork(true);
+    throw {status: 0, network: true};
+  });
 }
 function noNetwork(yes) {
   state.noNetwork = yes;

@@ -94,7 +94,7 @@ def _load(session, user: StaffUser, complaint_id: int) -> Complaint | str:
         return f"没有编号为 {complaint_id} 的投诉。"
     code = c.town_code or c.region_code
     if user.region is not None and not (code and user.may_see(code)):
-        return f"您的账号仅限 {user.region.value} 辖区, 这条投诉不在其中。"
+        return f"您的账号仅限 {user.region_zh} 辖区, 这条投诉不在其中。"
     return c
 
 

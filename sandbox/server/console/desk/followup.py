@@ -180,7 +180,7 @@ def _opened(request: Request, model, key: int, what: str, code_of):
         return message(request, user, "没有这一项", f"没有这条{what}。", status=404, back=BASE)
     if not user.may_see(code):
         session.close()
-        return message(request, user, "无权查看", f"您的账号仅限 {user.region.value} 辖区, 这条{what}不在其中。", status=403,
+        return message(request, user, "无权查看", f"您的账号仅限 {user.region_zh} 辖区, 这条{what}不在其中。", status=403,
                        back=BASE)
     return user, person_view(user.role), beijing_today(), session, row
 

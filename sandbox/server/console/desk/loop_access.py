@@ -64,7 +64,7 @@ def town_filter(user: StaffUser, towns: list[tuple[str, str]], town: str) -> tup
     if not town:
         return prefix_of(user), None
     if town not in dict(towns):
-        scope = f"您的账号仅限 {user.region.value} 辖区" if user.region is not None else "本县没有这个乡镇"
+        scope = f"您的账号仅限 {user.region_zh} 辖区" if user.region is not None else "本县没有这个乡镇"
         return prefix_of(user), f"不能查看乡镇 {town[:12]}: {scope}。"
     return town[:9], None
 

@@ -124,7 +124,7 @@ async def change(request: Request) -> Response:
     user, form = got
     if not may_plan(user):
         return message(request, user, "无权调整", "督查计划由县级统一安排: 仅限管理员或县级领导账号调整, "
-                       f"您的账号{'仅限 ' + user.region.value + ' 辖区' if user.region else '为' + user.role.label_zh}。",
+                       f"您的账号{'仅限 ' + user.region_zh + ' 辖区' if user.region else '为' + user.role.label_zh}。",
                        status=403, back=BASE)
     fields = {k: (form.get(k) if isinstance(form.get(k), str) else "").strip() for k in ("month", "village", "subgroup")}
     try:

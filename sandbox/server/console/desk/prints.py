@@ -153,7 +153,7 @@ def _board(request: Request, user: StaffUser, form: dict) -> Response:
         if project is None:
             raise Refused(404, f"没有编号为 {pid} 的项目", "board")
         if not user.may_see(project.region_code):
-            raise Refused(403, f"项目 {project.name} 不在您的辖区 ({user.region.value}) 内", "board")
+            raise Refused(403, f"项目 {project.name} 不在您的辖区 ({user.region_zh}) 内", "board")
         view = project_view(session, project.id, "")
         view.slug = ensure_slugs(session, SlugKind.project, [project.id])[project.id]
         session.commit()

@@ -46,5 +46,5 @@ def place_of(session: Session, user: StaffUser, text: str | None, levels: tuple[
     if region is None or region.level not in levels:
         return f"{what}: 没有这个{'或'.join(LEVEL_ZH[lv] for lv in levels)} ({rc.value})"
     if not user.may_see(region.code):
-        return f"{what}: {region.name} ({region.code}) 不在您的辖区 ({user.region.value}) 内"
+        return f"{what}: {region.name} ({region.code}) 不在您的辖区 ({user.region_zh}) 内"
     return region
