@@ -164,7 +164,7 @@ function pageCheckin(id) {
     render('<h2>签到: ' + esc(h.head_name) + ' 户</h2><p class="muted">' + esc(h.village) + '</p>' +
       '<div id="cmsg"></div>' +
       '<label for="note">工作纪要</label><textarea id="note" maxlength="2000" placeholder="如: 了解家庭收入, 宣讲政策"></textarea>' +
-      '<label>照片 (1-3 张)</label><label class="btn alt" for="photos" id="pick">拍照或选择照片</label>' +
+      '<label>照片 (0-3 张)</label><label class="btn alt" for="photos" id="pick">拍照或选择照片</label>' +
       '<input id="photos" class="file" type="file" accept="image/*" capture="environment" multiple>' +
       '<button class="btn" id="go">获取位置并签到</button><a class="btn alt" href="#/h/' + h.id + '">返回</a>');
     $('go').onclick = function () { submitCheckin(h); };
