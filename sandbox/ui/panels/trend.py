@@ -87,6 +87,7 @@ class TrendPanel(TrendChart, Panel):
         # levels asked to be painted ahead before the panel could paint (built after them, or not yet laid
         # out): painted one per event-loop turn once it can, so the first drills after a start are blits too
         self._ahead_queue: list[Mapping[str, Any]] = []
+        self._placed = False  # on screen with a size once (a later hide drops paint-ahead, as before)
         self._ahead_timer = QTimer(self, singleShot=True, interval=0)
         self._ahead_timer.timeout.connect(self._paint_queued)
         self._build_plot()
@@ -163,7 +164,11 @@ class TrendPanel(TrendChart, Panel):
         trend is then a blit. Also while the chart on screen is still on its way (its loading message stays):
         a town prefetched before the county's trend arrived is painted ahead too. False when there is nothing
         to paint ahead (hidden, the region without a series, an error on screen)."""
-        if not region or not region.get("code") or not self._can_paint_ahead() or self.error is not None:
+        if not region or not region.get("code") or self.error is not None:
+            return False
+        if not self._can_paint_ahead():
+            if not self._placed:  # built, not yet laid out on screen (a start): painted once it is
+                self.paint_ahead_later([region])
             return False
         series = region.get("series")
         if not isinstance(series, Mapping) or not series:
@@ -201,7 +206,9 @@ class TrendPanel(TrendChart, Panel):
         self._ahead_timer.start()
 
     def _can_paint_ahead(self) -> bool:
-        return self.isVisible() and self.plot.width() > 0
+        if self.isVisible() and self.plot.width() > 0:
+            self._placed = True
+        return self._placed and self.isVisible() and self.plot.width() > 0
 
     def _paint_queued(self) -> None:
         if not self._ahead_queue or not self._can_paint_ahead():

@@ -27,6 +27,8 @@ def test_a_paint_ahead_asked_before_the_trend_panel_is_built_makes_the_drill_a_b
     col.paint_ahead(town)  # a prefetched town, before the trend panel exists
     assert not col.trend_ready
     trend = col.ensure_trend()
+    town_2 = with_series(region, "522726102000", 50.0)
+    col.paint_ahead(town_2)  # built, not yet laid out: the same turn
     _settle(qtbot, col)
     assert trend.region_code == "522726000000" and trend.message_text() == ""
     renders = trend.plot.pixels.renders
@@ -37,6 +39,9 @@ def test_a_paint_ahead_asked_before_the_trend_panel_is_built_makes_the_drill_a_b
     _settle(qtbot, col)
     assert trend.points()[2] == (2016, 1510.0) and trend.plot.grab().toImage() == first
     assert trend.plot.pixels.renders == renders
+    col.update_region(town_2)  # another town painted ahead while the panel was not yet laid out
+    trend.plot.grab()
+    assert trend.plot.pixels.renders == renders and trend.message_text() == ""
 
 
 def test_paint_ahead_before_the_panel_keeps_only_the_last_few_levels(qtbot, fake_api, region):
