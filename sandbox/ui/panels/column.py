@@ -122,7 +122,8 @@ class PanelsColumn(QWidget):
 
     def paint_ahead(self, region: Mapping[str, Any] | None) -> None:
         """Paint ahead the charts `update_region(region)` will show: the structure charts, and the trend
-        as its region's series draws it (its forecast, fetched after, is painted when it arrives)."""
+        as its region's series draws it (with its forecast if that was fetched before, else it is drawn when
+        it arrives). Asked for before the trend panel is built (a start), the trend's is painted once it is."""
         if region:
             for panel in (self.exit_batch, self.causes, self.guarantee):
                 panel.paint_ahead(region)

@@ -52,8 +52,10 @@ def trend_of_series(series: Mapping[str, Any], code: str, indicator: str, as_of:
 class TrendPanel(TrendChart, Panel):
     """An indicator of the selected region over the years; the current year is highlighted.
 
-    Give it its own ApiClient (one client per worker thread). `update_region` fetches only when the
-    region, the indicator or the data's as-of time changed; `set_year` just moves the highlight.
+    Give it its own ApiClient (one client per worker thread). `update_region` draws the region's own series
+    at once (unless a picture of its chart is kept: that is blitted, the scene drawn after the frame) and
+    fetches only for an API whose regions come without it, when the region, the indicator or the data's
+    as-of time changed; `set_year` just moves the highlight.
     """
 
     trendChanged = Signal()  # new data is on screen
@@ -349,8 +351,9 @@ class TrendPanel(TrendChart, Panel):
     def _cover_stale(self) -> None:
         """The scene holds another region's (or indicator's) chart while this one's trend is on its way
         (the worker's answer comes after the frame): the frame shows this region's chart if a picture of it
-        is kept (painted ahead of a prefetched drill, or shown before: Esc), else the old chart dimmed under
-        正在加载趋势数据… — never one level's map beside another level's trend."""
+        is kept (painted ahead of a prefetched drill, or shown before: Esc), else (a region without its
+        series: a request) the old chart dimmed under 正在加载趋势数据… — never one level's map beside
+        another level's trend."""
         stale = self._shown is not None and self._shown[:2] != (self._code, self._indicator)
         if not stale:
             self._uncover()
