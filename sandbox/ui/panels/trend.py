@@ -28,6 +28,7 @@ __all__ = ["TrendPanel", "fetch_trend", "trend_of_series"]
 log = logging.getLogger(__name__)
 
 LOADING = "正在加载趋势数据…"
+AHEAD_WAIT_MS = 400  # queued paint-ahead starts this long after it is asked for, then one per turn
 AHEAD_QUEUED = PICTURES_KEPT - 2  # levels waiting to be painted ahead: never more than the plot keeps beside its own
 _VEIL = QColor(PanelColors.card)
 _VEIL.setAlpha(190)  # another region's chart, its successor on its way: seen as a shape, not read as current
@@ -90,7 +91,9 @@ class TrendPanel(TrendChart, Panel):
         # out): painted one per event-loop turn once it can, so the first drills after a start are blits too
         self._ahead_queue: list[Mapping[str, Any]] = []
         self._placed = False  # on screen with a size once (a later hide drops paint-ahead, as before)
-        self._ahead_timer = QTimer(self, singleShot=True, interval=0)
+        # each is a chart drawn and rendered (≈ 15 ms at 4K): they wait until the start's work is done (the
+        # panel is built right after the first frame, the wall's other parts with it) and leave frames between
+        self._ahead_timer = QTimer(self, singleShot=True)
         self._ahead_timer.timeout.connect(self._paint_queued)
         self._build_plot()
         self._body.on_resize = self._on_resize
@@ -205,7 +208,7 @@ class TrendPanel(TrendChart, Panel):
         codes = {str(r.get("code")) for r in regions}
         self._ahead_queue = [r for r in self._ahead_queue if str(r.get("code")) not in codes] + list(regions)
         del self._ahead_queue[:-AHEAD_QUEUED]
-        self._ahead_timer.start()
+        self._ahead_timer.start(AHEAD_WAIT_MS)
 
     def _can_paint_ahead(self) -> bool:
         if self.isVisible() and self.plot.width() > 0:
@@ -220,12 +223,12 @@ class TrendPanel(TrendChart, Panel):
             self.paint_ahead(region)
         finally:
             if self._ahead_queue:
-                self._ahead_timer.start()
+                self._ahead_timer.start(0)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if self._ahead_queue:
-            self._ahead_timer.start()
+            self._ahead_timer.start(AHEAD_WAIT_MS)
 
     def set_indicator(self, key: str) -> None:
         if key != self._indicator:
@@ -275,9 +278,10 @@ class TrendPanel(TrendChart, Panel):
             return
         self._retry.stop()
         self._wanted = self._key()
-        if self._series is not None and self._kept_chart() is None:
+        if self._series is not None and self.isVisible() and self._kept_chart() is None:
             # the region brought its years and no picture of its chart is kept: drawn now, in the frame that
-            # shows the level (through the worker it came a frame or two after, behind a veil: a flash)
+            # shows the level (through the worker it came a frame or two after, behind a veil: a flash); not
+            # while hidden (the panel just built at a start: no frame shows it yet, the start goes on)
             self._call.cancel()  # an older answer on its way is not this chart's
             try:
                 series = trend_of_series(self._series, self._code, self._indicator, self._region_as_of)
@@ -329,7 +333,7 @@ class TrendPanel(TrendChart, Panel):
     def _on_resize(self) -> None:
         self._fit_axes()
         if self._ahead_queue:
-            self._ahead_timer.start()
+            self._ahead_timer.start(AHEAD_WAIT_MS)
         self._cover_stale()  # a picture painted ahead at the old size is no more: the old chart veiled instead
 
     def _remember_chart(self, content: object) -> None:

@@ -29,6 +29,7 @@ def test_a_paint_ahead_asked_before_the_trend_panel_is_built_makes_the_drill_a_b
     trend = col.ensure_trend()
     town_2 = with_series(region, "522726102000", 50.0)
     col.paint_ahead(town_2)  # built, not yet laid out: the same turn
+    qtbot.waitUntil(lambda: not trend._ahead_queue, timeout=10000)  # painted one by one, after the start's work
     _settle(qtbot, col)
     assert trend.region_code == "522726000000" and trend.message_text() == ""
     renders = trend.plot.pixels.renders
