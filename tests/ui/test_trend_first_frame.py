@@ -75,12 +75,29 @@ def test_a_prefetched_drills_first_frame_shows_the_towns_trend(qtbot, wall):
 
 
 @pytest.mark.parametrize("wall", [False], indirect=True)
-def test_a_not_prefetched_drills_first_frame_shows_no_stale_trend(qtbot, wall):
+def test_a_not_prefetched_drills_first_frame_shows_the_towns_trend(qtbot, wall):
+    """The region brings its series: the town's trend is drawn in the drill's own frame. It came from the
+    panel's worker a frame or two later, the county's chart dimmed under 正在加载趋势数据… meanwhile (a flash)."""
     trend = wall.panels.trend
     county = chart(wall)
     click(qtbot, wall, TOWN)
     wall.grab()
-    assert trend.message_text() == LOADING and chart(wall) != county  # the county's chart dimmed under it
+    first = chart(wall)
+    assert trend.message_text() == "" and not trend.plot.dimmed and first != county
+    assert trend.region_code == TOWN and trend.points()[0] == (2014, 28.0)
     settled(qtbot, wall)
-    assert trend.message_text() == "" and trend.points()[0] == (2014, 28.0)
-    assert chart(wall) != county
+    assert trend.message_text() == "" and chart(wall) == first
+
+
+@pytest.mark.parametrize("wall", [False], indirect=True)
+def test_a_year_change_shows_the_trend_of_the_level_and_year_on_screen(qtbot, wall):
+    trend = wall.panels.trend
+    click(qtbot, wall, TOWN)
+    settled(qtbot, wall)
+    with qtbot.waitSignal(wall.dataApplied, timeout=10000):
+        wall.session.set_year(2017)
+    wall.grab()
+    assert wall.state.map.year == 2017 and trend.year == 2017 and trend.region_code == TOWN
+    assert trend.year_text.toPlainText() == "2017年 16.0%" and trend.message_text() == ""
+    settled(qtbot, wall)
+    assert trend.year == 2017 and trend.region_code == TOWN and trend.points()[0] == (2014, 28.0)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from sandbox.ui.panels.breakdowns import CausePanel, ExitBatchPanel, GuaranteePanel
 from sandbox.ui.panels.model import indicator_label
+from sandbox.ui.panels.paint import PICTURES_KEPT
 from sandbox.ui.panels.titled import Panel
 from sandbox.ui.theme import Metrics, metrics_for_height
 
@@ -40,6 +41,7 @@ class PanelsColumn(QWidget):
         self._indicator, self._backdrop = indicator, None
         self._trend: TrendPanel | None = None
         self._defer = None
+        self._ahead: list[dict] = []  # paint-ahead asked for before the trend panel was built (see ensure_trend)
         # The trend needs pyqtgraph (≈0.4 s to import): with `lazy_trend` a titled card stands in
         # until `ensure_trend()` (the wall calls it once the first data is on screen) or first use.
         self._slot: Panel | None = Panel(self._trend_title(indicator), QWidget()) if lazy_trend else None
@@ -87,6 +89,9 @@ class PanelsColumn(QWidget):
                 lay.addWidget(self._trend, 1)
             if self.region is not None:
                 self._trend.update_region(self.region)
+            if self._ahead:  # painted once the panel is laid out, one per turn: the first drills are blits too
+                self._trend.paint_ahead_later(self._ahead)
+                self._ahead = []
         return self._trend
 
     @property
@@ -117,12 +122,17 @@ class PanelsColumn(QWidget):
 
     def paint_ahead(self, region: Mapping[str, Any] | None) -> None:
         """Paint ahead the charts `update_region(region)` will show: the structure charts, and the trend
-        as its region's series draws it (its forecast, fetched after, is painted when it arrives)."""
+        as its region's series draws it (with its forecast if that was fetched before, else it is drawn when
+        it arrives). Asked for before the trend panel is built (a start), the trend's is painted once it is."""
         if region:
             for panel in (self.exit_batch, self.causes, self.guarantee):
                 panel.paint_ahead(region)
             if self._trend is not None:
                 self._trend.paint_ahead(region)
+            elif self._slot is not None:  # not built yet (pyqtgraph waits for the first data on screen)
+                code = region.get("code")
+                self._ahead = [r for r in self._ahead if r.get("code") != code][-(PICTURES_KEPT - 3):]
+                self._ahead.append(dict(region))
 
     def set_metrics(self, metrics: Metrics) -> None:
         self.metrics = metrics

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 FORECAST_OF = {"poverty_incidence": "poverty_incidence", "poor_population": "poor_population",
                "poor_households": "poor_households", "exits_in_year": "exits_people"}
 COLOUR = "#ffc857"  # warm: what is forecast reads apart from what was recorded
+FORECASTS_KEPT = 16  # the last regions' forecasts (a few numbers each): a level shown again draws its own at once
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,9 @@ class ForecastOverlay(QObject):
         self.client = client_for_worker(client)
         self.series: ForecastSeries | None = None
         self._wanted: tuple | None = None
+        # (code, as_of, stamp) -> its forecast, the last FORECASTS_KEPT: a chart shown again (Esc) or painted
+        # ahead draws its forecast in its first frame, not a frame without the dashed line and then one with it
+        self._kept: dict[tuple, ForecastSeries] = {}
         self._call = BackgroundCall(self)
         self._call.done.connect(self._done)
         self._call.failed.connect(self._failed)
@@ -107,6 +111,12 @@ class ForecastOverlay(QObject):
         if code is None or as_of is None or key == self._wanted:
             return
         self._wanted = key
+        self._again.stop()
+        kept = self._kept.get(key)
+        if kept is not None:  # fetched before for this region and data (drawn from it already: see draw)
+            self._call.cancel()  # another region's answer on its way is not this chart's
+            self.series = kept
+            return
         if self.series is not None and (self.series.code, self.series.as_of) != key[:2]:
             self.series = None  # another region's forecast never stands beside this one's trend
         if hasattr(self.client, "forecast"):
@@ -117,6 +127,11 @@ class ForecastOverlay(QObject):
             self._again.start()
             return
         self.series = series
+        if self._wanted is not None and self._wanted[:2] == (series.code, series.as_of):
+            self._kept.pop(self._wanted, None)
+            self._kept[self._wanted] = series
+            while len(self._kept) > FORECASTS_KEPT:
+                self._kept.pop(next(iter(self._kept)))
         # redrawn from the event loop's next turn: the chart's redraw calls back into this overlay, and the
         # worker's answer must not lead back into the module it came from on one call stack
         self._redraw.start()
@@ -154,9 +169,14 @@ class ForecastOverlay(QObject):
         self.band.hide()
         self.label.hide()
 
-    def draw(self, code: str | None, indicator: str, last: tuple[int, float] | None) -> tuple[float, float] | None:
-        """Draw after `last` (the recorded line's last (year, value)); the drawn (last year, top value) or None."""
+    def draw(self, code: str | None, indicator: str, last: tuple[int, float] | None,
+             stamp: str | None = None) -> tuple[float, float] | None:
+        """Draw after `last` (the recorded line's last (year, value)); the drawn (last year, top value) or None.
+        Another region's chart (Esc back, or painted ahead) draws its own forecast if it is kept (`stamp`: the
+        data's as-of time it was fetched for)."""
         s = self.series
+        if last is not None and (s is None or s.code != code or s.as_of != last[0]):
+            s = self._kept.get((code, last[0], stamp))
         key = FORECAST_OF.get(indicator)
         if s is None or key is None or key not in s.figures or last is None or s.code != code or not s.years \
                 or s.as_of != last[0]:

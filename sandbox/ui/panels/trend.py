@@ -16,7 +16,9 @@ from sandbox.ui.panels.paint import PICTURES_KEPT, PanelColors
 from sandbox.ui.panels.titled import Panel
 from sandbox.ui.panels.trend_chart import TrendBody, TrendChart
 from sandbox.ui.panels.worker import BackgroundCall
+from sandbox.ui.payloads import DataError
 from sandbox.ui.theme import Metrics
+from sandbox.ui.worker import describe_error
 
 if TYPE_CHECKING:
     from sandbox.client.api import ApiClient
@@ -26,6 +28,8 @@ __all__ = ["TrendPanel", "fetch_trend", "trend_of_series"]
 log = logging.getLogger(__name__)
 
 LOADING = "正在加载趋势数据…"
+AHEAD_WAIT_MS = 400  # queued paint-ahead starts this long after it is asked for, then one per turn
+AHEAD_QUEUED = PICTURES_KEPT - 2  # levels waiting to be painted ahead: never more than the plot keeps beside its own
 _VEIL = QColor(PanelColors.card)
 _VEIL.setAlpha(190)  # another region's chart, its successor on its way: seen as a shape, not read as current
 
@@ -49,8 +53,10 @@ def trend_of_series(series: Mapping[str, Any], code: str, indicator: str, as_of:
 class TrendPanel(TrendChart, Panel):
     """An indicator of the selected region over the years; the current year is highlighted.
 
-    Give it its own ApiClient (one client per worker thread). `update_region` fetches only when the
-    region, the indicator or the data's as-of time changed; `set_year` just moves the highlight.
+    Give it its own ApiClient (one client per worker thread). `update_region` draws the region's own series
+    at once (unless a picture of its chart is kept: that is blitted, the scene drawn after the frame) and
+    fetches only for an API whose regions come without it, when the region, the indicator or the data's
+    as-of time changed; `set_year` just moves the highlight.
     """
 
     trendChanged = Signal()  # new data is on screen
@@ -81,6 +87,14 @@ class TrendPanel(TrendChart, Panel):
         self._call.failed.connect(self._on_failed)
         self._retry = QTimer(self, singleShot=True, interval=max(1, int(retry_seconds * 1000)))
         self._retry.timeout.connect(self._fetch)
+        # levels asked to be painted ahead before the panel could paint (built after them, or not yet laid
+        # out): painted one per event-loop turn once it can, so the first drills after a start are blits too
+        self._ahead_queue: list[Mapping[str, Any]] = []
+        self._placed = False  # on screen with a size once (a later hide drops paint-ahead, as before)
+        # each is a chart drawn and rendered (≈ 15 ms at 4K): they wait until the start's work is done (the
+        # panel is built right after the first frame, the wall's other parts with it) and leave frames between
+        self._ahead_timer = QTimer(self, singleShot=True)
+        self._ahead_timer.timeout.connect(self._paint_queued)
         self._build_plot()
         self._body.on_resize = self._on_resize
         self._update_title()
@@ -155,8 +169,11 @@ class TrendPanel(TrendChart, Panel):
         trend is then a blit. Also while the chart on screen is still on its way (its loading message stays):
         a town prefetched before the county's trend arrived is painted ahead too. False when there is nothing
         to paint ahead (hidden, the region without a series, an error on screen)."""
-        if not region or not region.get("code") or not self.isVisible() or self.plot.width() <= 0 \
-                or self.error is not None:
+        if not region or not region.get("code") or self.error is not None:
+            return False
+        if not self._can_paint_ahead():
+            if not self._placed:  # built, not yet laid out on screen (a start): painted once it is
+                self.paint_ahead_later([region])
             return False
         series = region.get("series")
         if not isinstance(series, Mapping) or not series:
@@ -185,6 +202,34 @@ class TrendPanel(TrendChart, Panel):
                 self._show_message(*message)
         return True
 
+    def paint_ahead_later(self, regions: list[Mapping[str, Any]]) -> None:
+        """Paint these levels ahead (see paint_ahead) one per event-loop turn, once the panel is on screen
+        with its size: asked for before it was built or laid out. The last AHEAD_QUEUED are kept."""
+        codes = {str(r.get("code")) for r in regions}
+        self._ahead_queue = [r for r in self._ahead_queue if str(r.get("code")) not in codes] + list(regions)
+        del self._ahead_queue[:-AHEAD_QUEUED]
+        self._ahead_timer.start(AHEAD_WAIT_MS)
+
+    def _can_paint_ahead(self) -> bool:
+        if self.isVisible() and self.plot.width() > 0:
+            self._placed = True
+        return self._placed and self.isVisible() and self.plot.width() > 0
+
+    def _paint_queued(self) -> None:
+        if not self._ahead_queue or not self._can_paint_ahead():
+            return  # (a resize or show starts it again)
+        region = self._ahead_queue.pop(0)
+        try:
+            self.paint_ahead(region)
+        finally:
+            if self._ahead_queue:
+                self._ahead_timer.start(0)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._ahead_queue:
+            self._ahead_timer.start(AHEAD_WAIT_MS)
+
     def set_indicator(self, key: str) -> None:
         if key != self._indicator:
             self._indicator = key
@@ -205,6 +250,8 @@ class TrendPanel(TrendChart, Panel):
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
         self._retry.stop()
+        self._ahead_timer.stop()
+        self._ahead_queue.clear()
         self._call.shutdown(timeout_ms)
         self.forecast.shutdown(timeout_ms)
 
@@ -231,9 +278,21 @@ class TrendPanel(TrendChart, Panel):
             return
         self._retry.stop()
         self._wanted = self._key()
+        if self._series is not None and self.isVisible() and self._kept_chart() is None:
+            # the region brought its years and no picture of its chart is kept: drawn now, in the frame that
+            # shows the level (through the worker it came a frame or two after, behind a veil: a flash); not
+            # while hidden (the panel just built at a start: no frame shows it yet, the start goes on)
+            self._call.cancel()  # an older answer on its way is not this chart's
+            try:
+                series = trend_of_series(self._series, self._code, self._indicator, self._region_as_of)
+            except TrendDataError as exc:
+                self._on_failed(describe_error(DataError(str(exc))))
+            else:
+                self._on_done(series)
+            return
         if self._shown is None:
             self._show_message(LOADING)
-        if self._series is not None:  # the region brought its years: no request, the same worker path
+        if self._series is not None:  # a picture of its chart is kept: blitted now, the scene drawn after the frame
             self._call.submit(trend_of_series, self._series, self._code, self._indicator, self._region_as_of)
         else:  # an API from before the region carried its series
             self._call.submit(fetch_trend, self.client, self._code, self._indicator)
@@ -273,6 +332,8 @@ class TrendPanel(TrendChart, Panel):
     # -- while another region's chart is on screen ---------------------------------------------------
     def _on_resize(self) -> None:
         self._fit_axes()
+        if self._ahead_queue:
+            self._ahead_timer.start(AHEAD_WAIT_MS)
         self._cover_stale()  # a picture painted ahead at the old size is no more: the old chart veiled instead
 
     def _remember_chart(self, content: object) -> None:
@@ -285,16 +346,23 @@ class TrendPanel(TrendChart, Panel):
         while len(self._charts) > PICTURES_KEPT:
             self._charts.pop(next(iter(self._charts)))
 
+    def _kept_chart(self) -> object | None:
+        """The content key of this region's, indicator's and year's chart if a picture of it is kept (painted
+        ahead, or shown before), else None."""
+        content = self._charts.get((*self._key(), self._year, self.metrics))
+        return content if content is not None and self.plot.has_picture(content) else None
+
     def _cover_stale(self) -> None:
         """The scene holds another region's (or indicator's) chart while this one's trend is on its way
         (the worker's answer comes after the frame): the frame shows this region's chart if a picture of it
-        is kept (painted ahead of a prefetched drill, or shown before: Esc), else the old chart dimmed under
-        正在加载趋势数据… — never one level's map beside another level's trend."""
+        is kept (painted ahead of a prefetched drill, or shown before: Esc), else (a region without its
+        series: a request) the old chart dimmed under 正在加载趋势数据… — never one level's map beside
+        another level's trend."""
         stale = self._shown is not None and self._shown[:2] != (self._code, self._indicator)
         if not stale:
             self._uncover()
             return
-        content = self._charts.get((*self._key(), self._year, self.metrics))
+        content = self._kept_chart()
         if content is not None and self.plot.show_ahead(content):
             self.plot.set_dimmed(None)
             if self._body.message.text() == LOADING:

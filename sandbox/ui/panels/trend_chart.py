@@ -122,7 +122,7 @@ class TrendChart:
         pi.addItem(self.year_dot)
         self.year_text = pg.TextItem(anchor=(0.5, 1.25), fill=pg.mkBrush(6, 16, 31, 215))
         pi.addItem(self.year_text)
-        self.forecast = ForecastOverlay(self.client, pi, self._draw, self)
+        self.forecast = ForecastOverlay(self.client, pi, self._forecast_arrived, self)
         self._style_plot()
         self._draw()
 
@@ -225,7 +225,8 @@ class TrendChart:
         else:
             self.exit_line.hide()
         recorded = [(y, v) for y, v in zip(s.years, s.values) if v is not None]
-        drawn = self.forecast.draw(self._code, self._shown_indicator(), recorded[-1] if recorded else None)
+        drawn = self.forecast.draw(self._code, self._shown_indicator(), recorded[-1] if recorded else None,
+                                   s.as_of or self._region_as_of)
         if drawn is not None:
             top = max(top, drawn[1])
         self._set_year_ticks()
@@ -239,6 +240,12 @@ class TrendChart:
             self._show_message("该指标在此区域暂无数据")
         elif self.error is None:
             self._body.hide_message()
+
+    def _forecast_arrived(self) -> None:
+        """The forecast came (or failed): the chart drawn again with it, and remembered as the region's chart
+        (what Esc back to it shows in its first frame)."""
+        self._draw()
+        self._remember_chart(self._picture_key())
 
     def _apply_highlight(self) -> None:
         s, y = self.series, self._year

@@ -84,17 +84,22 @@ class CachedPlotWidget(pg.PlotWidget):
         self.pixels.invalidate()  # kept, not current: the next paint finds the picture of what the scene holds
         return img
 
+    def has_picture(self, content: object) -> bool:
+        """A picture of `content` is kept at the view's size (show_ahead would show it)."""
+        layout = self._laid.get(content) if self.content_key is not None else None
+        vp = self.viewport()
+        return layout is not None and self.pixels.has(vp, vp.devicePixelRatioF(), (content, layout))
+
     def show_ahead(self, content: object) -> bool:
         """Show the kept picture of `content` (painted ahead, or shown before) while the scene still holds
         another chart, until `show_scene()`: a drill's first frame shows its region's chart as a blit, and
         the scene is drawn after that frame. False (nothing changes) when no picture of it is kept."""
-        layout = self._laid.get(content) if self.content_key is not None else None
-        vp = self.viewport()
-        if layout is None or not self.pixels.has(vp, vp.devicePixelRatioF(), (content, layout)):
+        if not self.has_picture(content):
             return False
+        layout = self._laid[content]
         if self._ahead != (content, layout):
             self._ahead = (content, layout)
-            vp.update()
+            self.viewport().update()
         return True
 
     def show_scene(self) -> None:

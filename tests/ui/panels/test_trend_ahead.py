@@ -178,20 +178,39 @@ def test_a_resize_before_the_answer_veils_the_old_chart_rather_than_show_it(qtbo
     assert not panel.plot.dimmed and panel.message_text() == "" and panel.points()[2] == (2016, 1510.0)
 
 
-def test_a_not_prefetched_drills_first_frame_dims_the_county_chart_until_the_towns_arrives(qtbot, panel, region):
+def test_a_not_prefetched_drills_first_frame_shows_the_towns_chart_drawn_from_its_series(qtbot, panel, region):
+    """The town's trend came from the panel's worker a frame or two after the drill's frame, the county's
+    chart dimmed under 正在加载趋势数据… meanwhile: on a wall, a flash. The region brings its series: the
+    town's chart is drawn in the drill's own frame, and nothing changes after it."""
     county, town = with_series(region, "522726000000", 1.0), with_series(region, "522726101000", 100.0)
     show(qtbot, panel, county)
     before = shown(panel)
     with qtbot.waitSignal(panel.trendChanged, timeout=5000):
         panel.update_region(town)  # nothing painted ahead
+        first = shown(panel)  # its frame, no event-loop turn in between
+        assert panel.message_text() == "" and not panel.plot.dimmed and panel.points()[2] == (2016, 1510.0)
+    assert first != before
+    settle(qtbot, panel)
+    assert shown(panel) == first and panel.message_text() == "" and not panel.plot.dimmed
+    panel.plot.pixels.clear()  # drawn afresh: the same pixels
+    assert shown(panel) == first
+
+
+def test_a_region_without_its_series_dims_the_old_chart_until_its_trend_arrives(qtbot, panel, fake_api, region):
+    """An API whose regions do not carry their series: the trend is a request on the worker; meanwhile the
+    old chart is veiled under 正在加载趋势数据…, never shown as if current."""
+    fake_api.trend_payload = {"code": "522726101000", "indicator": "poverty_incidence", "as_of": None,
+                              "points": [{"year": y, "value": 50.0 - y + 2014} for y in range(2014, 2021)]}
+    show(qtbot, panel, with_series(region, "522726000000", 1.0))
+    before = shown(panel)
+    with qtbot.waitSignal(panel.trendChanged, timeout=5000):
+        panel.update_region(dict(region, code="522726101000"))  # no series
         first = shown(panel)
         assert panel.message_text() == "正在加载趋势数据…" and panel.plot.dimmed
-    assert first != before  # not the county's chart as if current
+    assert first != before
     settle(qtbot, panel)
-    assert panel.message_text() == "" and not panel.plot.dimmed
-    town_chart = shown(panel)
-    assert town_chart not in (before, first)
-    assert panel.points()[2] == (2016, 1510.0)
+    assert panel.message_text() == "" and not panel.plot.dimmed and panel.points()[0] == (2014, 50.0)
+    assert shown(panel) not in (before, first)
 
 
 def test_esc_back_shows_the_countys_kept_chart_in_its_first_frame(qtbot, panel, region):
@@ -214,11 +233,15 @@ def test_a_chart_painted_ahead_for_another_year_is_not_shown_for_this_one(qtbot,
     panel.update_region(county_2018)  # a year change at the county: the same trend, the highlight moves
     assert panel.message_text() == "" and panel.year == 2018
     settle(qtbot, panel)
+    renders = panel.plot.pixels.renders
     with qtbot.waitSignal(panel.trendChanged, timeout=5000):
         panel.update_region(dict(town, year=2018))
-        assert panel.message_text() == "正在加载趋势数据…" and not panel.plot.showing_ahead
+        drawn = shown(panel)  # drawn now from its series, 2018 highlighted: not the 2016 picture
+        assert panel.message_text() == "" and not panel.plot.showing_ahead
+    assert panel.plot.pixels.renders == renders + 1
+    assert panel.year == 2018 and panel.year_text.toPlainText() == "2018年 529.0%"
     settle(qtbot, panel)
-    drawn = shown(panel)
+    assert shown(panel) == drawn
     panel.plot.pixels.clear()
     assert shown(panel) == drawn and panel.year == 2018 and panel.message_text() == ""
 

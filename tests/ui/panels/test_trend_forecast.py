@@ -10,6 +10,7 @@ from sandbox.ui.panels.forecast import parse_forecast
 from sandbox.ui.panels.trend import TrendPanel
 from sandbox.ui.theme import metrics_for_height
 from tests.ui.panels.conftest import FakeApi
+from tests.ui.panels.test_trend_ahead import with_series
 
 pytestmark = [pytest.mark.qt, pytest.mark.usefixtures("themed_app")]
 
@@ -144,3 +145,30 @@ def test_a_forecast_still_computing_is_asked_for_again_then_drawn(qtbot, region)
     p.show()
     _with_forecast(qtbot, p, region)
     assert len(p.forecast.client.forecasts) == 2 and _drawn(p)
+
+
+def _settle(qtbot, p) -> None:
+    for _ in range(4):  # the posted layouts, then the frames after them
+        p.grab()
+        qtbot.wait(20)
+
+
+def test_esc_back_shows_the_kept_chart_with_its_forecast_in_its_first_frame(qtbot, panel, region):
+    """Esc (town → county): the county's kept chart showed first without its forecast (remembered before the
+    forecast came; the forecast fetched again), then with it. Its first frame is the chart as it was."""
+    api = ForecastApi()
+    p = panel(api)
+    county, town = with_series(region, "522726000000", 1.0), with_series(region, "522726101000", 100.0)
+    _with_forecast(qtbot, p, county)
+    _settle(qtbot, p)
+    county_chart = p.plot.grab().toImage()
+    _with_forecast(qtbot, p, town)
+    assert p.paint_ahead(county)  # the session paints Esc's level ahead while the town is on screen
+    _settle(qtbot, p)
+    asked = len(api.forecasts)
+    with qtbot.waitSignal(p.trendChanged, timeout=5000):
+        p.update_region(county)  # Esc
+        assert p.plot.grab().toImage() == county_chart and p.message_text() == ""
+    _settle(qtbot, p)
+    assert p.plot.grab().toImage() == county_chart and _drawn(p)
+    assert len(api.forecasts) == asked  # the county's forecast was kept, not fetched again
