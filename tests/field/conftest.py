@@ -1,5 +1,5 @@
 """What the phone-page modules share: the real API on the demo database, one headless phone per module, and the
-check-ins a module posted taken back after it."""
+rows a module added (check-ins, instructions, findings, this month's inspection plan) taken back after it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,10 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from sandbox.server.runtime import EmbeddedServer
+from sandbox.store.command.findings import beijing_today
+from sandbox.store.command.inspection import InspectionAssignment, InspectionPlan
+from sandbox.store.db import session_factory
+from sandbox.store.field import create_invite
 from sandbox.store.models import Checkin
 from tests.field.browser import phone_browser
 
@@ -32,16 +36,52 @@ def phone_api(demo_engine, data_dir: Path, before_start: Callable[[EmbeddedServe
         srv.stop()
 
 
+def invite_code(engine, role: str, **kw) -> str:
+    """A one-time enrolment code for a phone of `role` (cadre, leader, ...; `kw` as `create_invite` takes)."""
+    with session_factory(engine)() as session:
+        code, _ = create_invite(session, role, **kw)
+        session.commit()
+    return code
+
+
+def this_month() -> str:
+    """The inspection month the API works in today (Beijing)."""
+    t = beijing_today()
+    return f"{t.year:04d}-{t.month:02d}"
+
+
 @contextmanager
-def checkins_taken_back(demo_engine) -> Iterator[None]:
-    """The check-ins made inside are deleted after, so the next module starts from the demo's own."""
+def added_rows_taken_back(demo_engine, key, *dependents) -> Iterator[None]:
+    """The rows whose id column `key` passes its largest value before are deleted after, and first the rows of
+    each `dependents` column (a child's reference to that id), so the next module starts from the demo's own."""
     with demo_engine.connect() as conn:
-        first = conn.scalar(select(func.max(Checkin.id))) or 0
+        first = conn.scalar(select(func.max(key))) or 0
     try:
         yield
     finally:
         with demo_engine.begin() as conn:
-            conn.execute(delete(Checkin).where(Checkin.id > first))
+            for column in (*dependents, key):
+                conn.execute(delete(column.class_).where(column > first))
+
+
+def checkins_taken_back(demo_engine):
+    """The check-ins made inside are deleted after."""
+    return added_rows_taken_back(demo_engine, Checkin.id)
+
+
+@contextmanager
+def month_plan_taken_back(demo_engine) -> Iterator[None]:
+    """This month's inspection plan, if a module made it, is deleted after (a plan the demo had is kept)."""
+    month = this_month()
+    with demo_engine.connect() as conn:
+        had_plan = conn.scalar(select(InspectionPlan.month).where(InspectionPlan.month == month)) is not None
+    try:
+        yield
+    finally:
+        if not had_plan:
+            with demo_engine.begin() as conn:
+                conn.execute(delete(InspectionAssignment).where(InspectionAssignment.month == month))
+                conn.execute(delete(InspectionPlan).where(InspectionPlan.month == month))
 
 
 @pytest.fixture(scope="module")

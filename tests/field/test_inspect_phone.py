@@ -7,43 +7,30 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 
-from sandbox.store.command.findings import beijing_today, responsible_cadre
+from sandbox.store.command.findings import responsible_cadre
 from sandbox.store.command.inspection import (
     Finding,
     InspectionAssignment,
     InspectionMember,
-    InspectionPlan,
     Rectification,
 )
 from sandbox.store.command.inspection_plan import ensure_plan
 from sandbox.store.db import session_factory
 from sandbox.store.field import create_invite
 from tests.field.browser import shoot, skip_reason, wait_for
-from tests.field.conftest import phone_api
+from tests.field.conftest import added_rows_taken_back, month_plan_taken_back, phone_api, this_month
 
 pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
 
 
-def this_month() -> str:
-    t = beijing_today()
-    return f"{t.year:04d}-{t.month:02d}"
-
-
 @pytest.fixture(scope="module")
 def server(demo_engine, tmp_path_factory):
-    with demo_engine.connect() as conn:
-        first = conn.scalar(select(func.max(Finding.id))) or 0
-        had_plan = conn.scalar(select(InspectionPlan.month).where(InspectionPlan.month == this_month())) is not None
-    with phone_api(demo_engine, tmp_path_factory.mktemp("inspect-phone")) as srv:
+    with month_plan_taken_back(demo_engine), \
+            added_rows_taken_back(demo_engine, Finding.id, Rectification.finding_id), \
+            phone_api(demo_engine, tmp_path_factory.mktemp("inspect-phone")) as srv:
         yield srv
-    with demo_engine.begin() as conn:
-        conn.execute(delete(Rectification).where(Rectification.finding_id > first))
-        conn.execute(delete(Finding).where(Finding.id > first))
-        if not had_plan:
-            conn.execute(delete(InspectionAssignment).where(InspectionAssignment.month == this_month()))
-            conn.execute(delete(InspectionPlan).where(InspectionPlan.month == this_month()))
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,8 @@ from sqlalchemy import delete, func, select, text
 from sandbox.store.command.instructions import Instruction, InstructionItem
 from sandbox.store.command.notices import Notice, NoticeRead, post_notice
 from sandbox.store.db import session_factory
-from sandbox.store.field import create_invite
 from tests.field.browser import shoot, skip_reason, wait_for
-from tests.field.conftest import phone_api
+from tests.field.conftest import invite_code, phone_api
 
 pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
 TOWN = "522726103000"
@@ -37,13 +36,6 @@ def server(demo_engine, tmp_path_factory):
 
 def text_of(driver, element_id: str) -> str:
     return driver.execute_script(f"var e = document.getElementById('{element_id}'); return e ? e.innerText : '';")
-
-
-def _invite(engine, role: str, **kw) -> str:
-    with session_factory(engine)() as session:
-        code, _ = create_invite(session, role, **kw)
-        session.commit()
-    return code
 
 
 def _as(browser, server, cookie: dict | None, hash_: str) -> None:
@@ -81,7 +73,7 @@ def test_leader_issues_cadre_confirms_and_feeds_back_leader_closes(browser, serv
             "ORDER BY c.id LIMIT 1")).one()
 
     # the town leader enrols and issues to the cadre's village
-    browser.get(f"{server.url}/m/#invite={_invite(demo_engine, 'leader', region=TOWN, label='基长镇镇长')}")
+    browser.get(f"{server.url}/m/#invite={invite_code(demo_engine, 'leader', region=TOWN, label='基长镇镇长')}")
     wait_for(lambda: "走访率" in text_of(browser, "view"), what="the leader's overview")
     assert "指令" in text_of(browser, "tabs") and "帮扶户" not in text_of(browser, "tabs")
     leader = browser.get_cookie("sbx_device")
@@ -103,7 +95,7 @@ def test_leader_issues_cadre_confirms_and_feeds_back_leader_closes(browser, serv
     assert item.status == "pending"
 
     # the cadre: 待办, confirm, feed back
-    _as(browser, server, None, f"#invite={_invite(demo_engine, 'cadre', cadre_id=cadre.id)}")
+    _as(browser, server, None, f"#invite={invite_code(demo_engine, 'cadre', cadre_id=cadre.id)}")
     wait_for(lambda: "我的帮扶户" in text_of(browser, "view"), what="the cadre's households")
     # a cadre's five tabs at 390 px: every label on one line (one line box, not two) and inside its tab
     lines = browser.execute_script(
@@ -152,7 +144,7 @@ def test_a_notice_is_unread_first_and_opening_marks_it_read(browser, server, dem
         notice = post_notice(session, "guide", TOWN, "低保申请办事指南", "到镇民政所办理, 带身份证和户口簿。")
         session.commit()
         nid = notice.id
-    _as(browser, server, None, f"#invite={_invite(demo_engine, 'cadre', cadre_id=cadre)}")
+    _as(browser, server, None, f"#invite={invite_code(demo_engine, 'cadre', cadre_id=cadre)}")
     wait_for(lambda: "我的帮扶户" in text_of(browser, "view"), what="the cadre's households")
     _click(browser, "a[data-tab='notices']")
     wait_for(lambda: "低保申请办事指南" in text_of(browser, "view"), what="the notice list")

@@ -6,41 +6,28 @@ nothing. Before 2026-12-07 a leader's
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
-from sandbox.store.command.findings import Finding, beijing_today
-from sandbox.store.command.inspection import InspectionAssignment, InspectionMember, InspectionPlan
+from sandbox.store.command.findings import Finding
+from sandbox.store.command.inspection import InspectionAssignment, InspectionMember, Rectification
 from sandbox.store.command.inspection_plan import ensure_plan
-from sandbox.store.command.instructions import Instruction
+from sandbox.store.command.instructions import Instruction, InstructionItem
 from sandbox.store.db import session_factory
-from sandbox.store.field import create_invite
 from tests.field.browser import phone_size, set_offline, shoot, skip_reason, wait_for
-from tests.field.conftest import phone_api
+from tests.field.conftest import added_rows_taken_back, invite_code, month_plan_taken_back, phone_api, this_month
 from tests.field.fit import fits
 
 pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
 TOWN = "522726103000"
 
 
-def _month() -> str:
-    t = beijing_today()
-    return f"{t.year:04d}-{t.month:02d}"
-
-
 @pytest.fixture(scope="module")
 def server(demo_engine, tmp_path_factory):
-    with demo_engine.connect() as conn:
-        first = conn.scalar(select(func.max(Instruction.id))) or 0
-        first_finding = conn.scalar(select(func.max(Finding.id))) or 0
-        had_plan = conn.scalar(select(InspectionPlan.month).where(InspectionPlan.month == _month())) is not None
-    with phone_api(demo_engine, tmp_path_factory.mktemp("no-network")) as srv:
+    with month_plan_taken_back(demo_engine), \
+            added_rows_taken_back(demo_engine, Instruction.id, InstructionItem.instruction_id), \
+            added_rows_taken_back(demo_engine, Finding.id, Rectification.finding_id), \
+            phone_api(demo_engine, tmp_path_factory.mktemp("no-network")) as srv:
         yield srv
-    with demo_engine.begin() as conn:
-        conn.execute(delete(Instruction).where(Instruction.id > first))
-        conn.execute(delete(Finding).where(Finding.id > first_finding))
-        if not had_plan:
-            conn.execute(delete(InspectionAssignment).where(InspectionAssignment.month == _month()))
-            conn.execute(delete(InspectionPlan).where(InspectionPlan.month == _month()))
 
 
 @pytest.fixture
@@ -49,13 +36,6 @@ def small_phone(browser):
     yield browser
     set_offline(browser, False)
     phone_size(browser)
-
-
-def _invite(engine, role: str, **kw) -> str:
-    with session_factory(engine)() as session:
-        code, _ = create_invite(session, role, **kw)
-        session.commit()
-    return code
 
 
 def _text(driver, element_id: str) -> str:
@@ -90,7 +70,7 @@ def test_a_leaders_instruction_sent_offline_says_no_network_and_keeps_the_form(s
     driver = small_phone
     driver.delete_all_cookies()
     driver.get("about:blank")
-    driver.get(f"{server.url}/m/#invite={_invite(demo_engine, 'leader', region=TOWN, label='基长镇镇长')}")
+    driver.get(f"{server.url}/m/#invite={invite_code(demo_engine, 'leader', region=TOWN, label='基长镇镇长')}")
     wait_for(lambda: "走访率" in _text(driver, "view"), what="the leader's overview")
     driver.execute_script("location.hash = '#/instructions/new';")
     wait_for(lambda: driver.find_elements("id", "isend"), what="the instruction form")
@@ -110,16 +90,16 @@ def test_a_leaders_instruction_sent_offline_says_no_network_and_keeps_the_form(s
 def test_an_inspectors_finding_sent_offline_says_no_network(small_phone, server, demo_engine):
     driver = small_phone
     with session_factory(demo_engine)() as s:
-        ensure_plan(s, _month())
+        ensure_plan(s, this_month())
         s.commit()
         village, inspector = s.execute(
             select(InspectionAssignment.village_code, InspectionMember.cadre_id)
             .join(InspectionMember, InspectionMember.subgroup_id == InspectionAssignment.subgroup_id)
-            .where(InspectionAssignment.month == _month(), InspectionMember.cadre_id.is_not(None))
+            .where(InspectionAssignment.month == this_month(), InspectionMember.cadre_id.is_not(None))
             .order_by(InspectionAssignment.village_code).limit(1)).one()
     driver.delete_all_cookies()
     driver.get("about:blank")
-    driver.get(f"{server.url}/m/#invite={_invite(demo_engine, 'cadre', cadre_id=inspector)}")
+    driver.get(f"{server.url}/m/#invite={invite_code(demo_engine, 'cadre', cadre_id=inspector)}")
     wait_for(lambda: driver.execute_script("return !!(state.me && state.me.cadre_id === arguments[0])", inspector),
              what="the inspector enrolled")
     wait_for(lambda: "帮扶户" in _text(driver, "view") or "没有在册" in _text(driver, "view"), what="the home page")

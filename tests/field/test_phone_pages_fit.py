@@ -8,19 +8,18 @@ import datetime as dt
 
 import pytest
 from PIL import Image
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import select, text
 
 from sandbox.store.command.findings import beijing_today
-from sandbox.store.command.inspection import InspectionAssignment, InspectionMember, InspectionPlan
+from sandbox.store.command.inspection import InspectionAssignment, InspectionMember
 from sandbox.store.command.inspection_plan import ensure_plan
 from sandbox.store.command.instruction_scope import Issuer, NewInstruction, issue
 from sandbox.store.command.instructions import Instruction, InstructionItem
 from sandbox.store.command.notices import Notice, NoticeRead, post_notice
 from sandbox.store.db import session_factory
-from sandbox.store.field import create_invite
 from sandbox.store.models import PublicSlug
 from tests.field.browser import phone_size, skip_reason, wait_for
-from tests.field.conftest import phone_api
+from tests.field.conftest import added_rows_taken_back, invite_code, month_plan_taken_back, phone_api, this_month
 from tests.field.fit import fits
 
 pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
@@ -29,20 +28,11 @@ TOWN = "522726103000"
 
 @pytest.fixture(scope="module")
 def server(demo_engine, tmp_path_factory):
-    with demo_engine.connect() as conn:
-        first_notice = conn.scalar(select(func.max(Notice.id))) or 0
-        first_instruction = conn.scalar(select(func.max(Instruction.id))) or 0
-        had_plan = conn.scalar(select(InspectionPlan.month).where(InspectionPlan.month == _month())) is not None
-    with phone_api(demo_engine, tmp_path_factory.mktemp("fit-data")) as srv:
+    with month_plan_taken_back(demo_engine), \
+            added_rows_taken_back(demo_engine, Notice.id, NoticeRead.notice_id), \
+            added_rows_taken_back(demo_engine, Instruction.id, InstructionItem.instruction_id), \
+            phone_api(demo_engine, tmp_path_factory.mktemp("fit-data")) as srv:
         yield srv
-    with demo_engine.begin() as conn:
-        conn.execute(delete(NoticeRead).where(NoticeRead.notice_id > first_notice))
-        conn.execute(delete(Notice).where(Notice.id > first_notice))
-        conn.execute(delete(InstructionItem).where(InstructionItem.instruction_id > first_instruction))
-        conn.execute(delete(Instruction).where(Instruction.id > first_instruction))
-        if not had_plan:
-            conn.execute(delete(InspectionAssignment).where(InspectionAssignment.month == _month()))
-            conn.execute(delete(InspectionPlan).where(InspectionPlan.month == _month()))
 
 
 @pytest.fixture(params=[(390, 844), (360, 780), (412, 915)], ids=lambda s: f"{s[0]}x{s[1]}")
@@ -51,18 +41,6 @@ def size(request, browser):
     phone_size(browser, *request.param)
     yield f"{request.param[0]}-"
     phone_size(browser)
-
-
-def _month() -> str:
-    t = beijing_today()
-    return f"{t.year:04d}-{t.month:02d}"
-
-
-def _invite(engine, role: str, **kw) -> str:
-    with session_factory(engine)() as session:
-        code, _ = create_invite(session, role, **kw)
-        session.commit()
-    return code
 
 
 def _view(driver) -> str:
@@ -103,7 +81,7 @@ def test_the_cadres_pages_fit_a_phone(browser, size, server, demo_engine):
     wait_for(lambda: "邀请链接" in _view(browser), what="the page of a phone not enrolled")
     fits(browser, size + "cadre-0-not-enrolled")
 
-    browser.get(f"{server.url}/m/#invite={_invite(demo_engine, 'cadre', cadre_id=cadre)}")
+    browser.get(f"{server.url}/m/#invite={invite_code(demo_engine, 'cadre', cadre_id=cadre)}")
     wait_for(lambda: "我的帮扶户" in _view(browser), what="my households")
     fits(browser, size + "cadre-1-households")
     for hash_, until, name in ((f"#/h/{household}", "家庭成员", "2-household"),
@@ -118,14 +96,14 @@ def test_the_cadres_pages_fit_a_phone(browser, size, server, demo_engine):
 
 def test_the_inspectors_pages_fit_a_phone(browser, size, server, demo_engine):
     with session_factory(demo_engine)() as s:
-        ensure_plan(s, _month())
+        ensure_plan(s, this_month())
         s.commit()
         village, inspector = s.execute(
             select(InspectionAssignment.village_code, InspectionMember.cadre_id)
             .join(InspectionMember, InspectionMember.subgroup_id == InspectionAssignment.subgroup_id)
-            .where(InspectionAssignment.month == _month(), InspectionMember.cadre_id.is_not(None))
+            .where(InspectionAssignment.month == this_month(), InspectionMember.cadre_id.is_not(None))
             .order_by(InspectionAssignment.village_code).limit(1)).one()
-    _fresh(browser, f"{server.url}/m/#invite={_invite(demo_engine, 'cadre', cadre_id=inspector)}")
+    _fresh(browser, f"{server.url}/m/#invite={invite_code(demo_engine, 'cadre', cadre_id=inspector)}")
     wait_for(lambda: browser.execute_script("return !!(state.me && state.me.cadre_id === arguments[0])", inspector),
              what="the inspector enrolled")
     wait_for(lambda: "帮扶户" in _view(browser) or "没有在册" in _view(browser), what="the home page")
@@ -136,7 +114,7 @@ def test_the_inspectors_pages_fit_a_phone(browser, size, server, demo_engine):
 
 
 def test_the_leaders_pages_fit_a_phone(browser, size, server, demo_engine):
-    _fresh(browser, f"{server.url}/m/#invite={_invite(demo_engine, 'leader', region=TOWN, label='基长镇镇长')}")
+    _fresh(browser, f"{server.url}/m/#invite={invite_code(demo_engine, 'leader', region=TOWN, label='基长镇镇长')}")
     wait_for(lambda: "走访率" in _view(browser), what="the leader's overview")
     fits(browser, size + "leader-1-overview")
     for hash_, until, name in (("#/instructions", "指令批示", "2-instructions"),
