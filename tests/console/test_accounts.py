@@ -163,3 +163,9 @@ def test_a_reset_in_the_console_is_asked_first_then_shows_the_new_password_once(
         assert check_sign_in(s, colleague, first).account is not None
         s.commit()
     assert console.get("/console/accounts/nobody-here/reset").status_code == 404
+    odd = console.get("/console/accounts/" + "名" * 300 + "/reset")  # a name no account has: said, not echoed whole
+    assert odd.status_code == 404 and "没有这个账号" in odd.text and "名" * 65 not in odd.text
+    console.cookies.clear()
+    signed_in("leader")  # not an admin: the page that resets is not theirs to see
+    refused = console.get(f"/console/accounts/{colleague}/reset")
+    assert refused.status_code == 403 and "确认重置" not in refused.text

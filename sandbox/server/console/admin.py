@@ -16,7 +16,14 @@ from sandbox.server.console.render import message, page
 from sandbox.server.console.session import client_address, open_draft
 from sandbox.store.models import Region
 from sandbox.store.office import access_log
-from sandbox.store.office.accounts import ACCOUNT_ROLES, AccountError, create_account, list_accounts, reset_account
+from sandbox.store.office.accounts import (
+    ACCOUNT_ROLES,
+    AccountError,
+    create_account,
+    find_account,
+    list_accounts,
+    reset_account,
+)
 from sandbox.store.tokens import create_token, list_tokens, parse_expiry, revoke_tokens, utcnow
 
 __all__ = ["router"]
@@ -106,9 +113,9 @@ def accounts_reset_ask(request: Request, username: str) -> Response:
     if isinstance(user, Response):
         return user
     with request.app.state.sessions() as session:
-        account = next((a for a in list_accounts(session) if a.username == username), None)
+        account = find_account(session, username)
         if account is None:
-            return message(request, user, "没有这个账号", f"没有用户名为 {username} 的账号。", status=404,
+            return message(request, user, "没有这个账号", f"没有用户名为 {username[:64]} 的账号。", status=404,
                            back="/console/accounts")
         session.expunge(account)
     return page(request, "account_reset.html", user, title="重置密码", account=account, own=account.id == user.id)
