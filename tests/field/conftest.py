@@ -12,7 +12,8 @@ from sqlalchemy import delete, func, select
 
 from sandbox.server.runtime import EmbeddedServer
 from sandbox.store.command.findings import beijing_today
-from sandbox.store.command.inspection import InspectionAssignment, InspectionPlan
+from sandbox.store.command.inspection import InspectionAssignment, InspectionMember, InspectionPlan
+from sandbox.store.command.inspection_plan import ensure_plan
 from sandbox.store.db import session_factory
 from sandbox.store.field import create_invite
 from sandbox.store.models import Checkin
@@ -48,6 +49,20 @@ def this_month() -> str:
     """The inspection month the API works in today (Beijing)."""
     t = beijing_today()
     return f"{t.year:04d}-{t.month:02d}"
+
+
+def an_inspection_this_month(engine) -> tuple[str, int]:
+    """A village on this month's inspection plan (made if need be) and a cadre of the subgroup that inspects it."""
+    month = this_month()
+    with session_factory(engine)() as s:
+        ensure_plan(s, month)
+        s.commit()
+        village, inspector = s.execute(
+            select(InspectionAssignment.village_code, InspectionMember.cadre_id)
+            .join(InspectionMember, InspectionMember.subgroup_id == InspectionAssignment.subgroup_id)
+            .where(InspectionAssignment.month == month, InspectionMember.cadre_id.is_not(None))
+            .order_by(InspectionAssignment.village_code).limit(1)).one()
+    return village, inspector
 
 
 @contextmanager

@@ -1,6 +1,6 @@
-"""What every phone page is held to, at 390×844 (or the size the test set): nothing past the screen's edge, no sideways scrolling, a thumb's
-target for every control, no count broken from its label, no file picker in the browser's own language, and no
-English or programming word on screen. `fits(driver, name)` screenshots the page (SANDBOX_SCREENSHOTS) and checks it."""
+"""What every phone page is held to, at 390×844 (or the size the test set): nothing past the screen's edge, no
+sideways scrolling, a thumb's target for every control, no count broken from its label, no file picker in the
+browser's own language, and no English or programming word on screen. `fits(driver, name)` screenshots the page (SANDBOX_SCREENSHOTS) and checks it."""
 
 from __future__ import annotations
 

@@ -9,12 +9,16 @@ import pytest
 from sqlalchemy import func, select
 
 from sandbox.store.command.findings import Finding
-from sandbox.store.command.inspection import InspectionAssignment, InspectionMember, Rectification
-from sandbox.store.command.inspection_plan import ensure_plan
+from sandbox.store.command.inspection import Rectification
 from sandbox.store.command.instructions import Instruction, InstructionItem
-from sandbox.store.db import session_factory
 from tests.field.browser import phone_size, set_offline, shoot, skip_reason, wait_for
-from tests.field.conftest import added_rows_taken_back, invite_code, month_plan_taken_back, phone_api, this_month
+from tests.field.conftest import (
+    added_rows_taken_back,
+    an_inspection_this_month,
+    invite_code,
+    month_plan_taken_back,
+    phone_api,
+)
 from tests.field.fit import fits
 
 pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
@@ -66,6 +70,18 @@ def _send_and_hear_no_network(driver, page: str, button: str) -> str:
     return said
 
 
+def _typed_then_sent_offline(driver, engine, model, page: str, field: str, typed: str, button: str) -> None:
+    """`typed` into the form's `field`, sent with the phone offline: the page says so, the text stays in the form
+    and no `model` row is stored."""
+    driver.find_element("id", field).send_keys(typed)
+    with engine.connect() as conn:
+        before = conn.scalar(select(func.count()).select_from(model))
+    set_offline(driver, True)
+    _send_and_hear_no_network(driver, page, button)
+    assert driver.find_element("id", field).get_attribute("value") == typed
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(model)) == before
+
 def test_a_leaders_instruction_sent_offline_says_no_network_and_keeps_the_form(small_phone, server, demo_engine):
     driver = small_phone
     driver.delete_all_cookies()
@@ -76,27 +92,13 @@ def test_a_leaders_instruction_sent_offline_says_no_network_and_keeps_the_form(s
     wait_for(lambda: driver.find_elements("id", "isend"), what="the instruction form")
     _tap(driver, "isend")  # empty: the page's own reason, nothing sent
     wait_for(lambda: "请填写指令内容" in _text(driver, "cmsg"), what="the empty form's reason")
-    driver.find_element("id", "itext").send_keys("请核实住房安全情况")
-    with demo_engine.connect() as conn:
-        before = conn.scalar(select(func.count()).select_from(Instruction))
-    set_offline(driver, True)
-    _send_and_hear_no_network(driver, "instruction", "isend")
-    assert driver.find_element("id", "itext").get_attribute("value") == "请核实住房安全情况"
+    _typed_then_sent_offline(driver, demo_engine, Instruction, "instruction", "itext", "请核实住房安全情况", "isend")
     assert driver.find_element("id", "isend").is_enabled()
-    with demo_engine.connect() as conn:
-        assert conn.scalar(select(func.count()).select_from(Instruction)) == before
 
 
 def test_an_inspectors_finding_sent_offline_says_no_network(small_phone, server, demo_engine):
     driver = small_phone
-    with session_factory(demo_engine)() as s:
-        ensure_plan(s, this_month())
-        s.commit()
-        village, inspector = s.execute(
-            select(InspectionAssignment.village_code, InspectionMember.cadre_id)
-            .join(InspectionMember, InspectionMember.subgroup_id == InspectionAssignment.subgroup_id)
-            .where(InspectionAssignment.month == this_month(), InspectionMember.cadre_id.is_not(None))
-            .order_by(InspectionAssignment.village_code).limit(1)).one()
+    village, inspector = an_inspection_this_month(demo_engine)
     driver.delete_all_cookies()
     driver.get("about:blank")
     driver.get(f"{server.url}/m/#invite={invite_code(demo_engine, 'cadre', cadre_id=inspector)}")
@@ -105,11 +107,4 @@ def test_an_inspectors_finding_sent_offline_says_no_network(small_phone, server,
     wait_for(lambda: "帮扶户" in _text(driver, "view") or "没有在册" in _text(driver, "view"), what="the home page")
     driver.execute_script("location.hash = arguments[0];", f"#/inspect/new/{village}")
     wait_for(lambda: driver.find_elements("id", "go"), what="the finding form")
-    driver.find_element("id", "text").send_keys("公示栏信息未按期更新")
-    with demo_engine.connect() as conn:
-        before = conn.scalar(select(func.count()).select_from(Finding))
-    set_offline(driver, True)
-    _send_and_hear_no_network(driver, "finding", "go")
-    assert driver.find_element("id", "text").get_attribute("value") == "公示栏信息未按期更新"
-    with demo_engine.connect() as conn:
-        assert conn.scalar(select(func.count()).select_from(Finding)) == before
+    _typed_then_sent_offline(driver, demo_engine, Finding, "finding", "text", "公示栏信息未按期更新", "go")

@@ -11,15 +11,19 @@ from PIL import Image
 from sqlalchemy import select, text
 
 from sandbox.store.command.findings import beijing_today
-from sandbox.store.command.inspection import InspectionAssignment, InspectionMember
-from sandbox.store.command.inspection_plan import ensure_plan
 from sandbox.store.command.instruction_scope import Issuer, NewInstruction, issue
 from sandbox.store.command.instructions import Instruction, InstructionItem
 from sandbox.store.command.notices import Notice, NoticeRead, post_notice
 from sandbox.store.db import session_factory
 from sandbox.store.models import PublicSlug
 from tests.field.browser import phone_size, skip_reason, wait_for
-from tests.field.conftest import added_rows_taken_back, invite_code, month_plan_taken_back, phone_api, this_month
+from tests.field.conftest import (
+    added_rows_taken_back,
+    an_inspection_this_month,
+    invite_code,
+    month_plan_taken_back,
+    phone_api,
+)
 from tests.field.fit import fits
 
 pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
@@ -95,14 +99,7 @@ def test_the_cadres_pages_fit_a_phone(browser, size, server, demo_engine):
 
 
 def test_the_inspectors_pages_fit_a_phone(browser, size, server, demo_engine):
-    with session_factory(demo_engine)() as s:
-        ensure_plan(s, this_month())
-        s.commit()
-        village, inspector = s.execute(
-            select(InspectionAssignment.village_code, InspectionMember.cadre_id)
-            .join(InspectionMember, InspectionMember.subgroup_id == InspectionAssignment.subgroup_id)
-            .where(InspectionAssignment.month == this_month(), InspectionMember.cadre_id.is_not(None))
-            .order_by(InspectionAssignment.village_code).limit(1)).one()
+    village, inspector = an_inspection_this_month(demo_engine)
     _fresh(browser, f"{server.url}/m/#invite={invite_code(demo_engine, 'cadre', cadre_id=inspector)}")
     wait_for(lambda: browser.execute_script("return !!(state.me && state.me.cadre_id === arguments[0])", inspector),
              what="the inspector enrolled")
