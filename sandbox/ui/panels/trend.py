@@ -15,10 +15,8 @@ from sandbox.ui.panels.model import EXIT_LINES, TrendDataError, TrendSeries, ind
 from sandbox.ui.panels.paint import PICTURES_KEPT, PanelColors
 from sandbox.ui.panels.titled import Panel
 from sandbox.ui.panels.trend_chart import TrendBody, TrendChart
-from sandbox.ui.panels.worker import BackgroundCall
-from sandbox.ui.payloads import DataError
+from sandbox.ui.panels.worker import BackgroundCall, bad_data_message
 from sandbox.ui.theme import Metrics
-from sandbox.ui.worker import describe_error
 
 if TYPE_CHECKING:
     from sandbox.client.api import ApiClient
@@ -286,7 +284,7 @@ class TrendPanel(TrendChart, Panel):
             try:
                 series = trend_of_series(self._series, self._code, self._indicator, self._region_as_of)
             except TrendDataError as exc:
-                self._on_failed(describe_error(DataError(str(exc))))
+                self._on_failed(bad_data_message(exc, "panel data"))
             else:
                 self._on_done(series)
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -10,9 +11,11 @@ from PySide6.QtCore import QObject, Signal
 from sandbox.client.api import ApiClient
 from sandbox.ui.panels.model import TrendDataError
 from sandbox.ui.payloads import DataError
-from sandbox.ui.worker import Worker
+from sandbox.ui.worker import Worker, describe_error
 
-__all__ = ["BackgroundCall", "client_for_worker"]
+__all__ = ["BackgroundCall", "client_for_worker", "bad_data_message"]
+
+log = logging.getLogger(__name__)
 
 
 def client_for_worker(client: Any) -> Any:
@@ -26,6 +29,14 @@ def client_for_worker(client: Any) -> Any:
 def _panel_error(exc: Exception) -> Exception:
     """A trend the panel cannot draw is bad data from the API (a warning and its message), not a bug."""
     return DataError(str(exc)) if isinstance(exc, TrendDataError) else exc
+
+
+def bad_data_message(exc: TrendDataError, what: str) -> str:
+    """The panel's message for data it cannot draw, met on the GUI thread (the worker says the same of its own):
+    logged as a warning, shown as a Chinese sentence."""
+    known = _panel_error(exc)
+    log.warning("loading %s failed: %s", what, known)
+    return describe_error(known)
 
 
 class BackgroundCall(QObject):

@@ -196,6 +196,18 @@ def test_a_not_prefetched_drills_first_frame_shows_the_towns_chart_drawn_from_it
     assert shown(panel) == first
 
 
+def test_a_series_that_cannot_be_drawn_says_so_in_chinese_in_the_drills_frame(qtbot, panel, region, caplog):
+    """Drawn in the frame (not on the worker), bad data from the API is still a Chinese message and a warning in
+    the log, as the worker says it: never a traceback, never the county's chart left looking current."""
+    show(qtbot, panel, with_series(region, "522726000000", 1.0))
+    bad = dict(region, code="522726101000", series={"二〇一六": {"poverty_incidence": 1.0}})
+    with qtbot.waitSignal(panel.trendFailed, timeout=5000):
+        panel.update_region(bad)
+    assert panel.message_text().startswith("趋势数据加载失败：中心数据接口返回的数据不完整，无法绘制")
+    assert panel.points() == [] and not panel.plot.dimmed
+    assert any(r.levelname == "WARNING" and "bad series year" in r.getMessage() for r in caplog.records)
+    assert not any(r.exc_info for r in caplog.records)
+
 def test_a_region_without_its_series_dims_the_old_chart_until_its_trend_arrives(qtbot, panel, fake_api, region):
     """An API whose regions do not carry their series: the trend is a request on the worker; meanwhile the
     old chart is veiled under 正在加载趋势数据…, never shown as if current."""
